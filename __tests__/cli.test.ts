@@ -1,0 +1,191 @@
+import { spawnSync } from 'node:child_process'
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { derOf, generateIdentity } from './support/identities.js'
+import { describeWith, HAVE_NODE24, HAVE_VECTORS, NODE24, ROOT } from './support/prerequisites.js'
+import { runAction } from './support/runner.js'
+import { vectorFile, vectorPath, vectors } from './support/vectors.js'
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  bin: Record<string, string>
+  version: string
+}
+const BIN = join(ROOT, pkg.bin['avalanche-node-backup']!)
+
+/** Runs the committed CLI bundle, as `npx avalanche-node-backup …` would. */
+function cli(...args: string[]) {
+  const r = spawnSync(NODE24, [BIN, ...args], { encoding: 'utf8' })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+function stakingDir(staker = vectors.stakers[0]!): string {
+  const dir = mkdtempSync(join(tmpdir(), 'anb-staking-'))
+  copyFileSync(vectorPath(staker.cert), join(dir, 'staker.crt'))
+  copyFileSync(vectorPath(staker.key), join(dir, 'staker.key'))
+  copyFileSync(vectorPath(staker.signer), join(dir, 'signer.key'))
+  return dir
+}
+
+describeWith(
+  'node24 and ../shared/vectors',
+  HAVE_NODE24 && HAVE_VECTORS,
+  'the avalanche-node-backup CLI (built bundle)',
+  () => {
+    const s1 = vectors.stakers[0]!
+
+    it('is the package bin, runnable as a script', () => {
+      expect(readFileSync(BIN, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true)
+      expect(cli('--version')).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' })
+    })
+
+    it('node-id prints one NodeID per line, in order, for PEM and DER certificates', () => {
+      const ec = generateIdentity('ec')
+      const derPath = join(ec.dir, 'staker.der')
+      writeFileSync(derPath, derOf(ec.crtPath))
+      const args = [...vectors.stakers.map(s => vectorPath(s.cert)), derPath, ec.crtPath]
+      const r = cli('node-id', ...args)
+      expect(r.code).toBe(0)
+      const lines = r.stdout.trimEnd().split('\n')
+      expect(lines.slice(0, 5)).toEqual(vectors.stakers.map(s => s.nodeID))
+      expect(lines[5]).toMatch(/^NodeID-[1-9A-HJ-NP-Za-km-z]+$/)
+      expect(lines[6]).toBe(lines[5])
+    })
+
+    it('node-id refuses a certificate avalanchego refuses (exit 1) and a missing file (exit 2)', () => {
+      const refused = cli('node-id', vectorPath('large_rsa_key.cert'), vectorPath(s1.cert))
+      expect(refused.code).toBe(1)
+      expect(refused.stdout).toBe(`${s1.nodeID}\n`)
+      expect(refused.stderr).toContain(
+        'large_rsa_key.cert: certificate of 4257 bytes (DER); avalanchego refuses certificates over 2048 bytes'
+      )
+      const missing = cli('node-id', '/nonexistent/staker.crt')
+      expect(missing.code).toBe(2)
+      expect(missing.stderr).toContain('cannot read /nonexistent/staker.crt: no such file')
+    })
+
+    it('verify --staking-dir passes on a good backup, prints each check and the identity', () => {
+      const r = cli(
+        'verify',
+        '--staking-dir',
+        stakingDir(),
+        '--expected-node-id',
+        s1.nodeID,
+        '--expected-bls-public-key',
+        s1.blsPublicKey
+      )
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain('ok    staker.key belongs to staker.crt')
+      expect(r.stdout).toContain(`NodeID               ${s1.nodeID}`)
+      expect(r.stdout).toContain(`BLS public key       ${s1.blsPublicKey}`)
+      expect(r.stdout).not.toContain('Proof of possession')
+      expect(r.stdout).toContain('All checks passed.')
+    })
+
+    it('verify --proof-of-possession adds the proof', () => {
+      const r = cli('verify', '--staking-dir', stakingDir(), '--proof-of-possession')
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain(`Proof of possession  ${s1.proofOfPossession}`)
+    })
+
+    it('verify exits 1 when a check fails, naming it', () => {
+      const s2 = vectors.stakers[1]!
+      const r = cli(
+        'verify',
+        '--staker-crt',
+        vectorPath(s1.cert),
+        '--staker-key',
+        vectorPath(s2.key),
+        '--signer-key',
+        vectorPath(s1.signer),
+        '--expected-node-id',
+        s1.nodeID
+      )
+      expect(r.code).toBe(1)
+      expect(r.stdout).toContain(
+        'FAIL  staker.key belongs to staker.crt: staker.key: does not belong to staker.crt'
+      )
+      expect(r.stdout).toContain('1 check failed.')
+    })
+
+    it("verify --json prints the same object as the action's result output", async () => {
+      const dir = stakingDir()
+      const r = cli(
+        'verify',
+        '--staking-dir',
+        dir,
+        '--expected-node-id',
+        s1.nodeID,
+        '--proof-of-possession',
+        '--json'
+      )
+      expect(r.code).toBe(0)
+      const action = await runAction({
+        'staker-crt': join(dir, 'staker.crt'),
+        'staker-key': join(dir, 'staker.key'),
+        'signer-key': join(dir, 'signer.key'),
+        'expected-node-id': s1.nodeID
+      })
+      expect(JSON.parse(r.stdout)).toEqual(JSON.parse(action.outputs.result!))
+    })
+
+    it.each([
+      [['verify'], /give --staking-dir DIR, or all of --staker-crt, --staker-key and --signer-key/],
+      [
+        ['verify', '--staking-dir', '/tmp', '--staker-crt', 'x'],
+        /either --staking-dir or the three files, not both/
+      ],
+      [['verify', '--staking-dir'], /--staking-dir/],
+      [['verify', '--bogus'], /Unknown option '--bogus'/],
+      [
+        ['verify', '--staking-dir', '/nonexistent'],
+        /cannot read \/nonexistent\/staker\.crt: no such file/
+      ],
+      [
+        [
+          'verify',
+          '--staker-crt',
+          'a',
+          '--staker-key',
+          'b',
+          '--signer-key',
+          'c',
+          '--expected-node-id',
+          'NodeID-abc'
+        ],
+        /too short|wrong checksum/
+      ],
+      [['frobnicate'], /unknown command 'frobnicate'/],
+      [['node-id'], /node-id needs at least one certificate file/]
+    ])('bad usage %j exits 2 with a message', (args, message) => {
+      const r = cli(...args)
+      expect(r.code).toBe(2)
+      expect(r.stderr).toMatch(message)
+    })
+
+    it.each([['--help'], ['node-id', '--help'], ['verify', '--help']])(
+      '%s prints usage and exits 0',
+      (...args) => {
+        const r = cli(...args)
+        expect(r.code).toBe(0)
+        expect(r.stdout).toMatch(/^Usage: avalanche-node-backup/)
+      }
+    )
+
+    it('never prints key material, even when a check fails', () => {
+      const dir = stakingDir()
+      copyFileSync(vectorPath(vectors.stakers[2]!.key), join(dir, 'staker.key'))
+      const r = cli('verify', '--staking-dir', dir, '--json')
+      const out = r.stdout + r.stderr
+      for (const f of [vectorFile(vectors.stakers[2]!.key), vectorFile(s1.signer)]) {
+        for (const line of f
+          .toString('latin1')
+          .split('\n')
+          .filter(l => l.length > 16 && !l.startsWith('-----'))) {
+          expect(out).not.toContain(line)
+        }
+        expect(out).not.toContain(f.toString('base64').slice(0, 40))
+      }
+    })
+  }
+)

@@ -1,0 +1,123 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { decodeMaterial } from '../../src/identity/material.js'
+import { inspectIdentity } from '../../src/identity/inspect.js'
+import { readPathInput } from '../../src/settings.js'
+import { generateIdentity } from '../support/identities.js'
+
+const id = generateIdentity('ec')
+const crtText = id.crt.toString()
+const noFile = () => undefined
+
+describe('secret inputs in the forms users have them', () => {
+  it.each([
+    ['PEM text', crtText],
+    ['PEM text with CRLF line endings', crtText.replace(/\n/g, '\r\n')],
+    ['PEM text without its final newline', crtText.trimEnd()],
+    ['PEM text with blank space around it', `\n\n  ${crtText}  \n\n`],
+    ['base64 of the file', id.crt.toString('base64')],
+    ['base64 wrapped at 76 columns', id.crt.toString('base64').replace(/.{76}/g, '$&\n')],
+    [
+      'base64 with CRLF and a trailing newline',
+      id.crt.toString('base64').replace(/.{64}/g, '$&\r\n') + '\r\n'
+    ],
+    ['URL-safe base64 without padding', id.crt.toString('base64url')]
+  ])('staker.crt as %s gives the same certificate', (_name, input) => {
+    const m = decodeMaterial('staker.crt', input, noFile)
+    const { report } = inspectIdentity({ crt: m.bytes, key: id.key, signer: id.signer }, {})
+    expect(report.checks.filter(c => c.status === 'fail')).toEqual([])
+    expect(m.bytes.toString().replace(/\r/g, '').trim()).toBe(crtText.trim())
+  })
+
+  it('staker.crt as a path to the file', () => {
+    const m = decodeMaterial('staker.crt', id.crtPath, readPathInput)
+    expect(m.form).toBe('file path')
+    expect(m.bytes.equals(id.crt)).toBe(true)
+  })
+
+  it('staker.crt as base64 of its DER', () => {
+    const der = Buffer.from(crtText.replace(/-----[^-]+-----|\s/g, ''), 'base64')
+    const m = decodeMaterial('staker.crt', der.toString('base64'), noFile)
+    expect(m.bytes.equals(der)).toBe(true)
+    const { report } = inspectIdentity({ crt: m.bytes, key: id.key, signer: id.signer }, {})
+    expect(report.checks[0]).toMatchObject({
+      status: 'pass',
+      found: expect.stringContaining('given as DER; written as PEM')
+    })
+  })
+
+  it.each([
+    ['base64', () => id.signer.toString('base64'), 'base64'],
+    ['base64 with a trailing newline', () => id.signer.toString('base64') + '\n', 'base64'],
+    ['0x-hex', () => '0x' + id.signer.toString('hex'), 'hex'],
+    ['0x-hex in capitals', () => '0x' + id.signer.toString('hex').toUpperCase(), 'hex'],
+    ['bare hex', () => id.signer.toString('hex'), 'hex'],
+    ['a path', () => id.signerPath, 'file path']
+  ])('signer.key as %s', (_name, input, form) => {
+    const m = decodeMaterial('signer.key', input(), readPathInput)
+    expect(m.form).toBe(form)
+    expect(m.bytes.equals(id.signer)).toBe(true)
+  })
+
+  it('`~/` in a path is the home directory', () => {
+    const home = mkdtempSync(join(tmpdir(), 'anb-home-'))
+    writeFileSync(join(home, 'signer.key'), id.signer)
+    const saved = process.env.HOME
+    process.env.HOME = home
+    try {
+      expect(
+        decodeMaterial('signer.key', '~/signer.key', readPathInput).bytes.equals(id.signer)
+      ).toBe(true)
+    } finally {
+      process.env.HOME = saved
+    }
+  })
+
+  it('renderings to mask include every line given and the decoded forms', () => {
+    const m = decodeMaterial('staker.key', id.key.toString().replace(/\n/g, '\r\n'), noFile)
+    for (const line of id.key.toString().split('\n').filter(Boolean))
+      expect(m.renderings).toContain(line)
+    expect(m.renderings).toContain(m.bytes.toString('base64'))
+    const s = decodeMaterial('signer.key', '0x' + id.signer.toString('hex'), noFile)
+    expect(s.renderings).toEqual(
+      expect.arrayContaining([id.signer.toString('base64'), id.signer.toString('hex')])
+    )
+  })
+
+  it.each([
+    [
+      'staker.crt',
+      '',
+      /staker\.crt: the staker-crt input is empty\. Set it from the file: gh secret set STAKER_CRT < staker\.crt/
+    ],
+    ['staker.key', '   \n ', /staker-key input is empty/],
+    [
+      'staker.key',
+      'not a key at all!',
+      /neither PEM text, base64, nor a path to a file\. Set it from the file: gh secret set STAKER_KEY < staker\.key/
+    ],
+    [
+      'staker.crt',
+      '/nonexistent/staker.crt',
+      /looks like a path, but there is no readable file there/
+    ],
+    [
+      'signer.key',
+      '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----',
+      /signer\.key: given as PEM text; signer\.key is 32 raw bytes.*base64 -w0 signer\.key \| gh secret set SIGNER_KEY/
+    ],
+    ['signer.key', '0xzz', /starts with 0x but is not 64 hex digits/],
+    ['signer.key', '%%%', /neither PEM text, base64, nor a path to a file \(nor 0x-hex\)/]
+  ] as const)('%s input %j is refused with a hint', (file, input, message) => {
+    expect(() => decodeMaterial(file, input, readPathInput)).toThrow(message)
+  })
+
+  it('a signer.key secret set from the raw file (not base64) is caught', () => {
+    // `gh secret set SIGNER_KEY < signer.key` stores the raw bytes as text: mostly not base64.
+    const raw = Buffer.from([0x8f, 0x00, 0x41, 0xfe, ...Buffer.alloc(28, 0x2a)]).toString('latin1')
+    expect(() => decodeMaterial('signer.key', raw, noFile)).toThrow(
+      /signer\.key: the signer-key input is neither/
+    )
+  })
+})

@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { HAVE_VECTORS, VECTORS } from './prerequisites.js'
+
+export interface Staker {
+  cert: string
+  key: string
+  signer: string
+  nodeID: string
+  certDerSha256: string
+  blsPublicKey: string
+  proofOfPossession: string
+}
+
+export interface Vectors {
+  stakers: Staker[]
+  cb58: { hex: string; cb58: string }[]
+  nodeIDFromBytes: { hex: string; nodeID: string }[]
+  rejected: { file: string; format: string; why: string }[]
+}
+
+/** avalanchego's public local-network identities, read where they lie in ../shared. */
+export const vectors: Vectors = HAVE_VECTORS
+  ? JSON.parse(readFileSync(join(VECTORS, 'expected.json'), 'utf8'))
+  : { stakers: [], cb58: [], nodeIDFromBytes: [], rejected: [] }
+
+export function vectorFile(name: string): Buffer {
+  return readFileSync(join(VECTORS, name))
+}
+
+export function vectorPath(name: string): string {
+  return join(VECTORS, name)
+}

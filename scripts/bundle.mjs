@@ -1,0 +1,29 @@
+// Builds dist/: the action (dist/index.js) and the CLI (dist/cli.js). The sources are ES modules;
+// the bundles are CommonJS (dist/package.json says so). See README, "Development", for why.
+import { build } from 'esbuild'
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'))
+const outdir = process.argv[2] ?? `${root}dist`
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  define: { PACKAGE_VERSION: JSON.stringify(pkg.version) },
+  legalComments: 'eof',
+  logLevel: 'warning'
+}
+
+rmSync(outdir, { recursive: true, force: true })
+mkdirSync(outdir, { recursive: true })
+writeFileSync(`${outdir}/package.json`, JSON.stringify({ type: 'commonjs' }, null, 2) + '\n')
+await Promise.all([
+  build({ ...common, entryPoints: ['src/index.ts'], outfile: `${outdir}/index.js` }),
+  build({ ...common, entryPoints: ['src/cli-entry.ts'], outfile: `${outdir}/cli.js` })
+])
+chmodSync(`${outdir}/cli.js`, 0o755)

@@ -1,0 +1,195 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util'
+import { InputError } from './errors.js'
+import { parseBlsPublicKey } from './identity/bls.js'
+import { parseStakingCertificate } from './identity/certificate.js'
+import { IdentityError } from './identity/errors.js'
+import type { Expectations, IdentityFiles } from './identity/inspect.js'
+import { parseNodeId } from './identity/node-id.js'
+import { errorMessage, type Log } from './log.js'
+import { verify } from './modes/verify.js'
+import { resultObject } from './report-object.js'
+
+const NAME = 'avalanche-node-backup'
+declare const PACKAGE_VERSION: string
+
+const HELP: Record<string, string> = {
+  main: `Usage: ${NAME} <command> [options]
+
+Keep an AvalancheGo node's identity (staker.crt, staker.key, signer.key) safe.
+
+Commands:
+  node-id FILE...   print the NodeID of each certificate (PEM or DER), one per line
+  verify            check a backup offline: whole, a pair, accepted by avalanchego, the expected identity
+
+Run '${NAME} <command> --help' for a command's options.
+Exit codes: 0 all checks pass, 1 a check failed, 2 bad usage or unreadable input.`,
+  'node-id': `Usage: ${NAME} node-id FILE...
+
+Prints the NodeID of each certificate, one per line, in the order given: "NodeID-" +
+cb58(ripemd160(sha256(DER))). Files may be PEM (the first certificate of a chain counts) or DER.
+A certificate avalanchego would refuse is reported on stderr and makes the exit code 1.`,
+  verify: `Usage: ${NAME} verify (--staking-dir DIR | --staker-crt F --staker-key F --signer-key F)
+                 [--expected-node-id ID] [--expected-bls-public-key HEX]
+                 [--proof-of-possession] [--json]
+
+Checks the three files as avalanchego reads them: the certificate and key are a pair of a type the
+node accepts, signer.key is a valid BLS key, and (when given) they give the expected NodeID and BLS
+public key. Prints each check and the identity; --json prints the same object as the action's
+'result' output.
+
+  --staking-dir DIR              a directory holding staker.crt, staker.key and signer.key
+  --staker-crt, --staker-key, --signer-key FILE   the files one by one
+  --expected-node-id ID          the NodeID the backup must give
+  --expected-bls-public-key HEX  the BLS public key (0x + 96 hex digits) it must give
+  --proof-of-possession         also derive the BLS proof of possession (for registering a
+                                 validator; slower: it hashes to the curve)
+  --json                         print the result as JSON`
+}
+
+/** The CLI: exit code 0 when every check passes, 1 when a check fails, 2 on bad usage or input. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case 'node-id':
+        return nodeIdCommand(rest)
+      case 'verify':
+        return await verifyCommand(rest)
+      case '--version':
+      case '-V':
+        console.log(PACKAGE_VERSION)
+        return 0
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        console.log(HELP.main)
+        return command === undefined ? 2 : 0
+      default:
+        throw new InputError(`unknown command '${command}'. Run '${NAME} --help'.`)
+    }
+  } catch (e) {
+    console.error(`${NAME}: ${errorMessage(e)}`)
+    return e instanceof InputError || e instanceof IdentityError ? 2 : 1
+  }
+}
+
+function wantsHelp(args: string[], command: string): boolean {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(HELP[command])
+    return true
+  }
+  return false
+}
+
+function parse<T extends ParseArgsOptionsConfig>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true })
+  } catch (e) {
+    throw new InputError(errorMessage(e))
+  }
+}
+
+function readInput(path: string): Buffer {
+  try {
+    return readFileSync(path)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied (try sudo)'
+          : errorMessage(e)
+    throw new InputError(`cannot read ${path}: ${why}`)
+  }
+}
+
+function nodeIdCommand(args: string[]): number {
+  if (wantsHelp(args, 'node-id')) return 0
+  const { positionals } = parse(args, {})
+  if (positionals.length === 0)
+    throw new InputError(
+      `node-id needs at least one certificate file. Run '${NAME} node-id --help'.`
+    )
+  let code = 0
+  for (const path of positionals) {
+    try {
+      console.log(parseStakingCertificate(readInput(path)).nodeId)
+    } catch (e) {
+      if (!(e instanceof IdentityError)) throw e
+      console.error(`${path}: ${e.reason}`)
+      code = 1
+    }
+  }
+  return code
+}
+
+async function verifyCommand(args: string[]): Promise<number> {
+  if (wantsHelp(args, 'verify')) return 0
+  const { values, positionals } = parse(args, {
+    'staking-dir': { type: 'string' },
+    'staker-crt': { type: 'string' },
+    'staker-key': { type: 'string' },
+    'signer-key': { type: 'string' },
+    'expected-node-id': { type: 'string' },
+    'expected-bls-public-key': { type: 'string' },
+    'proof-of-possession': { type: 'boolean' },
+    json: { type: 'boolean' }
+  })
+  if (positionals.length)
+    throw new InputError(`unexpected argument '${positionals[0]}'. Run '${NAME} verify --help'.`)
+  const dir = values['staking-dir']
+  const single = [values['staker-crt'], values['staker-key'], values['signer-key']]
+  if (dir && single.some(Boolean)) {
+    throw new InputError('give either --staking-dir or the three files, not both')
+  }
+  if (!dir && !single.every(Boolean)) {
+    throw new InputError(
+      `give --staking-dir DIR, or all of --staker-crt, --staker-key and --signer-key. Run '${NAME} verify --help'.`
+    )
+  }
+  const [crt, key, signer] = dir
+    ? [join(dir, 'staker.crt'), join(dir, 'staker.key'), join(dir, 'signer.key')]
+    : (single as string[])
+  const expected: Expectations = {}
+  if (values['expected-node-id'])
+    expected.nodeId = parseNodeId(values['expected-node-id'], '--expected-node-id')
+  if (values['expected-bls-public-key'])
+    expected.blsPublicKey = parseBlsPublicKey(values['expected-bls-public-key'])
+  const files: IdentityFiles = {
+    crt: readInput(crt!),
+    key: readInput(key!),
+    signer: readInput(signer!)
+  }
+
+  const report = await verify(
+    { files, expected, proofOfPossession: !!values['proof-of-possession'] },
+    values.json ? silentLog : stdoutLog
+  )
+  if (values.json) {
+    console.log(JSON.stringify(resultObject('verify', report), null, 2))
+  } else {
+    console.log('')
+    if (report.nodeId) console.log(`NodeID               ${report.nodeId}`)
+    if (report.keyType) console.log(`Key type             ${report.keyType}`)
+    if (report.blsPublicKey) console.log(`BLS public key       ${report.blsPublicKey}`)
+    if (report.proofOfPossession) console.log(`Proof of possession  ${report.proofOfPossession}`)
+    const failed = report.checks.filter(c => c.status === 'fail').length
+    console.log(
+      failed ? `\n${failed} check${failed > 1 ? 's' : ''} failed.` : '\nAll checks passed.'
+    )
+  }
+  return report.ok ? 0 : 1
+}
+
+const stdoutLog: Log = {
+  info: m => console.log(m),
+  debug: () => {},
+  warning: m => console.error(`warning: ${m}`),
+  group: (_name, fn) => fn()
+}
+
+const silentLog: Log = { ...stdoutLog, info: () => {} }

@@ -1,0 +1,167 @@
+import { blsPublicKey, parseSignerKey, toHex0x } from './bls.js'
+import { parseStakingCertificate, type StakingCertificate } from './certificate.js'
+import { IdentityError } from './errors.js'
+import { assertKeyPair, parseStakingKey, type StakingKey } from './private-key.js'
+
+export type CheckStatus = 'pass' | 'fail' | 'skip'
+
+export interface Check {
+  id: string
+  title: string
+  status: CheckStatus
+  expected?: string
+  found?: string
+  /** Why it failed or was skipped. */
+  detail?: string
+}
+
+/** The three files' bytes; an IdentityError where the input could not even be decoded. */
+export interface IdentityFiles {
+  crt: Uint8Array | IdentityError
+  key: Uint8Array | IdentityError
+  signer: Uint8Array | IdentityError
+}
+
+function bytesOf(file: Uint8Array | IdentityError): Uint8Array {
+  if (file instanceof IdentityError) throw file
+  return file
+}
+
+export interface Expectations {
+  nodeId?: string
+  /** `0x` + 96 lowercase hex digits (see parseBlsPublicKey). */
+  blsPublicKey?: string
+}
+
+export interface IdentityReport {
+  ok: boolean
+  nodeId?: string
+  blsPublicKey?: string
+  proofOfPossession?: string
+  keyType?: string
+  checks: Check[]
+}
+
+/** The parsed identity, for callers that go on to write or compare the files. */
+export interface ParsedIdentity {
+  certificate?: StakingCertificate
+  key?: StakingKey
+  signer?: bigint
+}
+
+/**
+ * Runs every offline check on the three files and reports each one: a failure in one file does
+ * not hide what is wrong with another.
+ */
+export function inspectIdentity(
+  files: IdentityFiles,
+  expected: Expectations
+): { report: IdentityReport; parsed: ParsedIdentity } {
+  const checks: Check[] = []
+  const parsed: ParsedIdentity = {}
+  const attempt = <T>(id: string, title: string, fn: () => T, found: (v: T) => string) => {
+    try {
+      const v = fn()
+      checks.push({ id, title, status: 'pass', found: found(v) })
+      return v
+    } catch (e) {
+      if (!(e instanceof IdentityError)) throw e
+      checks.push({ id, title, status: 'fail', detail: e.message })
+      return undefined
+    }
+  }
+
+  const cert = attempt(
+    'certificate',
+    'staker.crt is a certificate avalanchego accepts',
+    () => parseStakingCertificate(bytesOf(files.crt)),
+    c =>
+      `${c.keyType}, ${c.der.length}-byte DER${c.encoding === 'der' ? ' (given as DER; written as PEM)' : ''}` +
+      (c.ignoredChainCertificates
+        ? `, ${c.ignoredChainCertificates} chain certificate(s) ignored`
+        : '')
+  )
+  const key = attempt(
+    'private-key',
+    'staker.key is a private key avalanchego can read',
+    () => parseStakingKey(bytesOf(files.key)),
+    k => k.description
+  )
+  if (cert && key) {
+    attempt(
+      'key-pair',
+      'staker.key belongs to staker.crt',
+      () => assertKeyPair(key, cert),
+      () => 'challenge signed and verified'
+    )
+  } else {
+    checks.push(
+      skipped('key-pair', 'staker.key belongs to staker.crt', 'needs both files readable')
+    )
+  }
+  const sk = attempt(
+    'signer-key',
+    'signer.key is a BLS key avalanchego accepts',
+    () => parseSignerKey(bytesOf(files.signer)),
+    () => '32 bytes, 0 < key < r'
+  )
+  parsed.certificate = cert
+  parsed.key = key
+  parsed.signer = sk
+
+  const nodeId = cert?.nodeId
+  checks.push(
+    compare('node-id', 'NodeID is the expected one', expected.nodeId, nodeId, 'staker.crt')
+  )
+
+  const blsHex = sk === undefined ? undefined : toHex0x(blsPublicKey(sk))
+  checks.push(
+    compare(
+      'bls-public-key',
+      'BLS public key is the expected one',
+      expected.blsPublicKey,
+      blsHex,
+      'signer.key'
+    )
+  )
+
+  const report: IdentityReport = {
+    ok: checks.every(c => c.status !== 'fail'),
+    ...(nodeId && { nodeId }),
+    ...(blsHex && { blsPublicKey: blsHex }),
+    ...(cert && { keyType: cert.keyType }),
+    checks
+  }
+  return { report, parsed }
+}
+
+function skipped(id: string, title: string, detail: string): Check {
+  return { id, title, status: 'skip', detail }
+}
+
+function compare(
+  id: string,
+  title: string,
+  expected: string | undefined,
+  found: string | undefined,
+  source: string
+): Check {
+  if (found === undefined) return skipped(id, title, `${source} could not be read`)
+  if (expected === undefined) {
+    return { id, title, status: 'skip', found, detail: 'no expected value given' }
+  }
+  return expected === found
+    ? { id, title, status: 'pass', expected, found }
+    : {
+        id,
+        title,
+        status: 'fail',
+        expected,
+        found,
+        detail: `${source} gives ${found}, not ${expected}`
+      }
+}
+
+export function failedChecks(report: IdentityReport): Check[] {
+  return report.checks.filter(c => c.status === 'fail')
+}

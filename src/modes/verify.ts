@@ -1,0 +1,31 @@
+import { toHex0x } from '../identity/bls.js'
+import type { Expectations, IdentityFiles, IdentityReport } from '../identity/inspect.js'
+import { inspectIdentity } from '../identity/inspect.js'
+import type { Log } from '../log.js'
+
+export interface VerifyRequest {
+  files: IdentityFiles
+  expected: Expectations
+  /** Derive the proof of possession for the report (an output, not a check). */
+  proofOfPossession: boolean
+}
+
+/** Verify a backup without a host: the files are whole, a pair, accepted by the node, expected. */
+export async function verify(request: VerifyRequest, log: Log): Promise<IdentityReport> {
+  return log.group('Check the backup offline', async () => {
+    const { report, parsed } = inspectIdentity(request.files, request.expected)
+    for (const c of report.checks) {
+      const mark = c.status === 'pass' ? 'ok  ' : c.status === 'fail' ? 'FAIL' : 'skip'
+      const tail =
+        c.status === 'pass' ? (c.found ? `: ${c.found}` : '') : c.detail ? `: ${c.detail}` : ''
+      log.info(`${mark}  ${c.title}${tail}`)
+    }
+    if (request.proofOfPossession && parsed.signer !== undefined && report.blsPublicKey) {
+      // Hashing to G2 needs a full pairing-curve library: loaded only when the proof is wanted.
+      const { proofOfPossession } = await import('../identity/pop.js')
+      const pk = Buffer.from(report.blsPublicKey.slice(2), 'hex')
+      report.proofOfPossession = toHex0x(proofOfPossession(parsed.signer, pk))
+    }
+    return report
+  })
+}
