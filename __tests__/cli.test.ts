@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { derOf, generateIdentity } from './support/identities.js'
 import { describeWith, HAVE_NODE24, HAVE_VECTORS, NODE24, ROOT } from './support/prerequisites.js'
 import { runAction } from './support/runner.js'
 import { vectorFile, vectorPath, vectors } from './support/vectors.js'
+import { tempDir } from './support/tmp.js'
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   bin: Record<string, string>
@@ -20,7 +20,7 @@ function cli(...args: string[]) {
 }
 
 function stakingDir(staker = vectors.stakers[0]!): string {
-  const dir = mkdtempSync(join(tmpdir(), 'anb-staking-'))
+  const dir = tempDir('staking')
   copyFileSync(vectorPath(staker.cert), join(dir, 'staker.crt'))
   copyFileSync(vectorPath(staker.key), join(dir, 'staker.key'))
   copyFileSync(vectorPath(staker.signer), join(dir, 'signer.key'))

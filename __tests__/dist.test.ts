@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT } from './support/prerequisites.js'
+import { tempDir } from './support/tmp.js'
 
 // The action runs dist/, not src/: the committed bundle must be exactly what the source builds to.
 describe('dist/', () => {
   it('is what `npm run bundle` builds from the current source', () => {
-    const fresh = mkdtempSync(join(tmpdir(), 'anb-dist-'))
+    const fresh = tempDir('dist')
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), fresh])
     const list = (dir: string) => readdirSync(dir).sort()
     expect(list(join(ROOT, 'dist'))).toEqual(list(fresh))

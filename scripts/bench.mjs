@@ -4,7 +4,7 @@
 // verify: the whole `avalanche-node-backup verify` process on one identity, as a ratio to
 // `node -e 0` on the same Node.js binary, runs interleaved so both see the same machine load.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -118,3 +118,4 @@ writeFileSync(
   join(root, 'bench-results', 'verify.json'),
   JSON.stringify({ node, rows }, null, 2) + '\n'
 )
+for (const [, dir] of cases) rmSync(dir, { recursive: true, force: true })

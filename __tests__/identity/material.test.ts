@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { decodeMaterial } from '../../src/identity/material.js'
 import { inspectIdentity } from '../../src/identity/inspect.js'
 import { readPathInput } from '../../src/settings.js'
 import { generateIdentity } from '../support/identities.js'
+import { tempDir } from '../support/tmp.js'
 
 const id = generateIdentity('ec')
 const crtText = id.crt.toString()
@@ -61,7 +61,7 @@ describe('secret inputs in the forms users have them', () => {
   })
 
   it('`~/` in a path is the home directory', () => {
-    const home = mkdtempSync(join(tmpdir(), 'anb-home-'))
+    const home = tempDir('home')
     writeFileSync(join(home, 'signer.key'), id.signer)
     const saved = process.env.HOME
     process.env.HOME = home

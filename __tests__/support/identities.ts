@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { tempDir } from './tmp.js'
 
 export interface GeneratedIdentity {
   dir: string
@@ -35,7 +35,7 @@ export function generateIdentity(
   spec: 'ec' | 'rsa4096' | 'rsa2048' | string,
   extraPkeyopts: string[] = []
 ): GeneratedIdentity {
-  const dir = mkdtempSync(join(tmpdir(), 'anb-identity-'))
+  const dir = tempDir('identity')
   const keyPath = join(dir, 'staker.key')
   const crtPath = join(dir, 'staker.crt')
   const signerPath = join(dir, 'signer.key')

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { NODE24, ROOT } from './prerequisites.js'
+import { tempDir } from './tmp.js'
 
 interface ActionYml {
   inputs: Record<string, { default?: string; required?: boolean }>
@@ -36,7 +36,7 @@ export async function runAction(
 ): Promise<ActionRun> {
   if (actionYml.runs.using !== 'node24')
     throw new Error(`action.yml runs.using is ${actionYml.runs.using}`)
-  const work = mkdtempSync(join(tmpdir(), 'anb-runner-'))
+  const work = tempDir('runner')
   const outputFile = join(work, 'output')
   const summaryFile = join(work, 'summary')
   writeFileSync(outputFile, '')
