@@ -5,9 +5,12 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: { isolatedModules: true } }]
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }]
   },
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+  // Test node hosts (test-hosts/): stale ones are swept before the run, all of them after it.
+  globalSetup: '<rootDir>/__tests__/support/sweep-hosts.js',
+  globalTeardown: '<rootDir>/__tests__/support/sweep-hosts.js',
   // Tests that run the bundle or bring up hosts are slow by nature; none asserts wall-clock time.
   testTimeout: 60_000
 }

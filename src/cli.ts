@@ -20,7 +20,7 @@ const HELP: Record<string, string> = {
 Keep an AvalancheGo node's identity (staker.crt, staker.key, signer.key) safe.
 
 Commands:
-  node-id FILE...   print the NodeID of each certificate (PEM or DER), one per line
+  node-id FILE...   print the NodeID of each certificate (PEM or DER), one per line ('-': stdin)
   verify            check a backup offline: whole, a pair, accepted by avalanchego, the expected identity
 
 Run '${NAME} <command> --help' for a command's options.
@@ -28,7 +28,8 @@ Exit codes: 0 all checks pass, 1 a check failed, 2 bad usage or unreadable input
   'node-id': `Usage: ${NAME} node-id FILE...
 
 Prints the NodeID of each certificate, one per line, in the order given: "NodeID-" +
-cb58(ripemd160(sha256(DER))). Files may be PEM (the first certificate of a chain counts) or DER.
+cb58(ripemd160(sha256(DER))). Files may be PEM (the first certificate of a chain counts) or DER;
+'-' reads standard input (ssh HOST cat .avalanchego/staking/staker.crt | ${NAME} node-id -).
 A certificate avalanchego would refuse is reported on stderr and makes the exit code 1.`,
   verify: `Usage: ${NAME} verify (--staking-dir DIR | --staker-crt F --staker-key F --signer-key F)
                  [--expected-node-id ID] [--expected-bls-public-key HEX]
@@ -94,7 +95,7 @@ function parse<T extends ParseArgsOptionsConfig>(args: string[], options: T) {
 
 function readInput(path: string): Buffer {
   try {
-    return readFileSync(path)
+    return readFileSync(path === '-' ? 0 : path)
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     const why =

@@ -5,7 +5,7 @@ import { nodeIdFromCertificate, formatNodeId } from '../../src/identity/node-id.
 import { inspectIdentity } from '../../src/identity/inspect.js'
 import { parseStakingKey } from '../../src/identity/private-key.js'
 import { toPem } from '../../src/identity/pem.js'
-import { certificateWithSpki, ecSpki, rsaSpki } from '../support/der-encode.js'
+import { certificateWithSpki, ecSpki, rsaSpki } from '../../test-hosts/der.js'
 import { derOf, generateIdentity, openssl, opensslShortId } from '../support/identities.js'
 
 const fromB64url = (s: string) => BigInt('0x' + Buffer.from(s, 'base64url').toString('hex'))

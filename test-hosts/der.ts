@@ -52,3 +52,28 @@ export function rsaSpki(n: bigint, e: bigint): Buffer {
 export function ecSpki(curveOid: string, point: Uint8Array): Buffer {
   return seq(seq(oid('1.2.840.10045.2.1'), oid(curveOid)), bitString(point))
 }
+
+const generalizedTime = (s: string): Buffer => tlv(0x18, Buffer.from(s))
+const explicit0 = (body: Uint8Array): Buffer => tlv(0xa0, body)
+
+/**
+ * A certificate for the given public key, self-signed with the given key, as avalanchego makes its
+ * own (staking/tls.go): version 3, serial 0, empty names, valid from 1999-12-31 for 100 years.
+ */
+export function selfSignedCertificate(
+  spki: Uint8Array,
+  signTbs: (tbs: Buffer) => Buffer,
+  signatureOid: string
+): Buffer {
+  const sigAlg = seq(oid(signatureOid))
+  const tbs = seq(
+    explicit0(int(2n)),
+    int(0n),
+    sigAlg,
+    seq(),
+    seq(utcTime('991231000000Z'), generalizedTime('20991231000000Z')),
+    seq(),
+    spki
+  )
+  return seq(tbs, sigAlg, bitString(signTbs(tbs)))
+}

