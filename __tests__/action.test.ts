@@ -170,7 +170,9 @@ describeWith(
     it('an unknown mode is refused', async () => {
       const run = await runAction({ mode: 'backupp', 'expected-node-id': s1.nodeID })
       expect(run.code).toBe(1)
-      expect(run.stdout).toContain("::error::Unknown mode 'backupp'. Expected one of: verify.")
+      expect(run.stdout).toContain(
+        "::error::Unknown mode 'backupp'. Expected one of: verify, restore."
+      )
     })
   }
 )

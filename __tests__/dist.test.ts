@@ -9,7 +9,11 @@ describe('dist/', () => {
   it('is what `npm run bundle` builds from the current source', () => {
     const fresh = tempDir('dist')
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs'), fresh])
-    const list = (dir: string) => readdirSync(dir).sort()
+    const list = (dir: string): string[] =>
+      readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter(e => e.isFile())
+        .map(e => join(e.parentPath, e.name).slice(dir.length + 1))
+        .sort()
     expect(list(join(ROOT, 'dist'))).toEqual(list(fresh))
     for (const name of list(fresh)) {
       const same = readFileSync(join(fresh, name)).equals(readFileSync(join(ROOT, 'dist', name)))

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 "use strict";
+var __create = Object.create;
 var __defProp = Object.defineProperty;
+var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
+var __getProtoOf = Object.getPrototypeOf;
+var __hasOwnProp = Object.prototype.hasOwnProperty;
 var __esm = (fn, res, err) => function __init() {
   if (err) throw err[0];
   try {
@@ -14,6 +18,22 @@ var __export = (target, all) => {
   for (var name in all)
     __defProp(target, name, { get: all[name], enumerable: true });
 };
+var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+  }
+  return to;
+};
+var __toESM = (mod3, isNodeMode, target) => (target = mod3 != null ? __create(__getProtoOf(mod3)) : {}, __copyProps(
+  // If the importer is in node compatibility mode or this is not an ESM
+  // file that has been converted to a CommonJS file using a Babel-
+  // compatible transform (i.e. "__esModule" has not been set), then set
+  // "default" to the CommonJS "module.exports" for node compatibility.
+  isNodeMode || !mod3 || !mod3.__esModule ? __defProp(target, "default", { value: mod3, enumerable: true }) : target,
+  mod3
+));
 
 // node_modules/@noble/hashes/_u64.js
 function setU64FromNum(view, byteOffset, n, isLE) {
@@ -4213,9 +4233,7 @@ var init_pop = __esm({
 });
 
 // src/cli.ts
-var import_node_fs = require("node:fs");
 var import_node_path = require("node:path");
-var import_node_util = require("node:util");
 
 // src/errors.ts
 var InputError = class extends Error {
@@ -4863,8 +4881,28 @@ function resultObject(mode, report) {
   return { mode, ...report };
 }
 
-// src/cli.ts
+// src/cli/common.ts
+var import_node_fs = require("node:fs");
+var import_node_util = require("node:util");
 var NAME = "avalanche-node-backup";
+function parse(args, options) {
+  try {
+    return (0, import_node_util.parseArgs)({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new InputError(errorMessage(e));
+  }
+}
+function readInput(path) {
+  try {
+    return (0, import_node_fs.readFileSync)(path === "-" ? 0 : path);
+  } catch (e) {
+    const code = e.code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied (try sudo)" : errorMessage(e);
+    throw new InputError(`cannot read ${path}: ${why}`);
+  }
+}
+
+// src/cli.ts
 var HELP = {
   main: `Usage: ${NAME} <command> [options]
 
@@ -4873,6 +4911,7 @@ Keep an AvalancheGo node's identity (staker.crt, staker.key, signer.key) safe.
 Commands:
   node-id FILE...   print the NodeID of each certificate (PEM or DER), one per line ('-': stdin)
   verify            check a backup offline: whole, a pair, accepted by avalanchego, the expected identity
+  restore           put a backup on a node host over SSH (or this machine), restart it, prove the NodeID
 
 Run '${NAME} <command> --help' for a command's options.
 Exit codes: 0 all checks pass, 1 a check failed, 2 bad usage or unreadable input.`,
@@ -4907,6 +4946,8 @@ async function main(argv) {
         return nodeIdCommand(rest);
       case "verify":
         return await verifyCommand(rest);
+      case "restore":
+        return await (await import("./cli/restore.js")).restoreCommand(rest);
       case "--version":
       case "-V":
         console.log("0.1.0");
@@ -4922,7 +4963,7 @@ async function main(argv) {
     }
   } catch (e) {
     console.error(`${NAME}: ${errorMessage(e)}`);
-    return e instanceof InputError || e instanceof IdentityError ? 2 : 1;
+    return e instanceof Error && ["InputError", "IdentityError"].includes(e.name) ? 2 : 1;
   }
 }
 function wantsHelp(args, command) {
@@ -4931,22 +4972,6 @@ function wantsHelp(args, command) {
     return true;
   }
   return false;
-}
-function parse(args, options) {
-  try {
-    return (0, import_node_util.parseArgs)({ args, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new InputError(errorMessage(e));
-  }
-}
-function readInput(path) {
-  try {
-    return (0, import_node_fs.readFileSync)(path === "-" ? 0 : path);
-  } catch (e) {
-    const code = e.code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied (try sudo)" : errorMessage(e);
-    throw new InputError(`cannot read ${path}: ${why}`);
-  }
 }
 function nodeIdCommand(args) {
   if (wantsHelp(args, "node-id")) return 0;

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseArgs, type ParseArgsOptionsConfig } from 'node:util'
 import { InputError } from './errors.js'
 import { parseBlsPublicKey } from './identity/bls.js'
 import { parseStakingCertificate } from './identity/certificate.js'
@@ -11,7 +9,7 @@ import { errorMessage, type Log } from './log.js'
 import { verify } from './modes/verify.js'
 import { resultObject } from './report-object.js'
 
-const NAME = 'avalanche-node-backup'
+import { NAME, parse, readInput } from './cli/common.js'
 declare const PACKAGE_VERSION: string
 
 const HELP: Record<string, string> = {
@@ -22,6 +20,7 @@ Keep an AvalancheGo node's identity (staker.crt, staker.key, signer.key) safe.
 Commands:
   node-id FILE...   print the NodeID of each certificate (PEM or DER), one per line ('-': stdin)
   verify            check a backup offline: whole, a pair, accepted by avalanchego, the expected identity
+  restore           put a backup on a node host over SSH (or this machine), restart it, prove the NodeID
 
 Run '${NAME} <command> --help' for a command's options.
 Exit codes: 0 all checks pass, 1 a check failed, 2 bad usage or unreadable input.`,
@@ -58,6 +57,9 @@ export async function main(argv: string[]): Promise<number> {
         return nodeIdCommand(rest)
       case 'verify':
         return await verifyCommand(rest)
+      case 'restore':
+        // The SSH stack loads only for the commands that need it.
+        return await (await import('./cli/restore.js')).restoreCommand(rest)
       case '--version':
       case '-V':
         console.log(PACKAGE_VERSION)
@@ -73,7 +75,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     console.error(`${NAME}: ${errorMessage(e)}`)
-    return e instanceof InputError || e instanceof IdentityError ? 2 : 1
+    // By name: the SSH commands' bundle has its own copies of these classes.
+    return e instanceof Error && ['InputError', 'IdentityError'].includes(e.name) ? 2 : 1
   }
 }
 
@@ -83,29 +86,6 @@ function wantsHelp(args: string[], command: string): boolean {
     return true
   }
   return false
-}
-
-function parse<T extends ParseArgsOptionsConfig>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true })
-  } catch (e) {
-    throw new InputError(errorMessage(e))
-  }
-}
-
-function readInput(path: string): Buffer {
-  try {
-    return readFileSync(path === '-' ? 0 : path)
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'permission denied (try sudo)'
-          : errorMessage(e)
-    throw new InputError(`cannot read ${path}: ${why}`)
-  }
 }
 
 function nodeIdCommand(args: string[]): number {

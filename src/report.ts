@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import type { Check, IdentityReport } from './identity/inspect.js'
-import { resultObject } from './report-object.js'
+import { restoreResult, resultObject } from './report-object.js'
+import type { RestoreOutcome } from './modes/restore.js'
 
 const ICON: Record<Check['status'], string> = {
   pass: '✅ pass',
@@ -58,4 +59,52 @@ export function failureMessage(report: IdentityReport): string {
 
 function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
+/** Outputs and the job summary of a restore: the story as a table of steps, NodeIDs before and after. */
+export async function reportRestore(outcome: RestoreOutcome): Promise<void> {
+  core.setOutput('node-id', outcome.nodeId ?? '')
+  core.setOutput('bls-public-key', outcome.blsPublicKey ?? '')
+  core.setOutput('proof-of-possession', '')
+  core.setOutput('key-type', outcome.identity.keyType ?? '')
+  core.setOutput('previous-node-id', outcome.previousNodeId ?? '')
+  core.setOutput('previous-files', outcome.previousFiles ?? '')
+  core.setOutput('downtime-ms', outcome.downtimeMs === undefined ? '' : String(outcome.downtimeMs))
+  core.setOutput('result', JSON.stringify(restoreResult(outcome)))
+  const icon = { done: '✅', failed: '❌', skipped: '➖' } as const
+  const verdict = outcome.ok
+    ? outcome.changed
+      ? `Restored: the node reports <code>${outcome.nodeId}</code>${outcome.downtimeMs !== undefined ? ` after ${(outcome.downtimeMs / 1000).toFixed(1)} s of downtime` : ''}.`
+      : `Nothing to do: the host already runs <code>${outcome.nodeId}</code> from these files.`
+    : `Restore failed: ${escapeHtml(outcome.error?.replace(/^Restore failed: /, '') ?? 'see the steps below')}`.replace(
+        /\n/g,
+        '<br>'
+      )
+  await core.summary
+    .addHeading(`Restore to ${escapeHtml(outcome.host ?? 'the node host')}`, 2)
+    .addRaw(verdict, true)
+    .addTable([
+      [
+        { data: 'Step', header: true },
+        { data: 'Result', header: true },
+        { data: 'Duration', header: true },
+        { data: 'Detail', header: true }
+      ],
+      ...outcome.steps.map(s => [
+        s.name,
+        `${icon[s.status]} ${s.status}`,
+        `${(s.ms / 1000).toFixed(2)} s`,
+        escapeHtml(s.detail ?? '—')
+      ])
+    ])
+    .addTable([
+      [
+        { data: '', header: true },
+        { data: 'NodeID', header: true }
+      ],
+      ['before', outcome.previousNodeId ?? '(no answer)'],
+      ['after', outcome.nodeId ?? '(not proven)'],
+      ['expected', outcome.identity.nodeId ?? '—']
+    ])
+    .write()
 }

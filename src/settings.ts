@@ -7,8 +7,9 @@ import { IdentityError, type StakingFile } from './identity/errors.js'
 import type { Expectations, IdentityFiles } from './identity/inspect.js'
 import { decodeMaterial, type Material } from './identity/material.js'
 import { parseNodeId } from './identity/node-id.js'
+import { parseHostSettings, type HostSettings } from './host-settings.js'
 
-export const MODES = ['verify'] as const
+export const MODES = ['verify', 'restore'] as const
 export type Mode = (typeof MODES)[number]
 
 /** Everything the action was asked to do, read and validated in one place. */
@@ -19,6 +20,8 @@ export interface Settings {
   /** Which form each secret came in (for the debug log; never the value). */
   forms: Partial<Record<StakingFile, string>>
   expected: Expectations
+  /** For restore. */
+  host?: HostSettings
 }
 
 /** Reads a path-form secret input; `~/` is the runner user's home. */
@@ -31,6 +34,8 @@ export function readPathInput(path: string): Buffer | undefined {
     return undefined
   }
 }
+
+export type { HostSettings }
 
 export function readSettings(): Settings {
   const mode = core.getInput('mode') || 'verify'
@@ -74,7 +79,27 @@ export function readSettings(): Settings {
   core.debug(`mode: ${mode}`)
   core.debug(`expected-node-id: ${expected.nodeId}`)
   core.debug(`expected-bls-public-key: ${expected.blsPublicKey ?? '(not given)'}`)
-  return { mode: mode as Mode, files, forms, expected }
+  const settings: Settings = { mode: mode as Mode, files, forms, expected }
+  if (mode === 'restore') {
+    const secret = (name: string) => {
+      const v = core.getInput(name, { trimWhitespace: false })
+      maskAll(v.split(/\r?\n/))
+      if (v.trim()) core.setSecret(v.trim())
+      return v
+    }
+    settings.host = parseHostSettings({
+      get: n => core.getInput(n),
+      secret,
+      bool: n => core.getBooleanInput(n)
+    })
+    const t = settings.host.target
+    core.debug(
+      t.kind === 'ssh'
+        ? `target: ${t.ssh.username}@${t.ssh.host}:${t.ssh.port}, ${t.ssh.hostKeys?.fingerprints.size ?? 0} pinned host key(s)`
+        : 'target: this machine (no host given)'
+    )
+  }
+  return settings
 }
 
 /** Lines shorter than this carry no usable key material and would garble unrelated log text. */

@@ -36,6 +36,8 @@ export interface Simulation {
   reportNodeId?: string
   /** The version info.getNodeVersion reports (default avalanchego/1.14.0). */
   version?: string
+  /** Faults that apply only when the node's files give this NodeID (e.g. only after a restore). */
+  faultsFor?: Record<string, Omit<Simulation, 'faultsFor'>>
 }
 
 const R = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001n
@@ -233,6 +235,8 @@ function main(): void {
 
   const tls = loadTls(config, dataDir)
   const signer = loadSigner(config, dataDir)
+  Object.assign(simulation, simulation.faultsFor?.[nodeIdOf(tls.der)] ?? {})
+  if (simulation.crashOnStart) fatal('simulated crash on start')
   const nodeId = simulation.reportNodeId ?? nodeIdOf(tls.der)
   const bls = bls12_381.longSignatures
   const publicKey = bls.getPublicKey(signer).toBytes(true)

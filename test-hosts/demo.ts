@@ -3,10 +3,11 @@
 // An "old" host runs a node with an identity (avalanchego's staker1 from ../shared/vectors when
 // present, otherwise one made on the spot); a "new" host, like a fresh install, made its own. The
 // demo takes the backup off the old host as the guide does (scp -r), verifies it offline with the
-// CLI, and shows both hosts' NodeIDs. Both hosts are torn down at the end, also on Ctrl-C.
+// CLI, lets the old host die, restores the backup onto the new host with the CLI and shows the
+// NodeIDs before and after. Both hosts are torn down at the end, also on Ctrl-C.
 
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -104,10 +105,47 @@ async function main(): Promise<number> {
     say(verify.stdout.trimEnd().replace(/^(?=.)/gm, '   '))
     if (verify.status !== 0) throw new Error(`verification failed: ${verify.stderr}`)
 
-    step('Restore onto the new host')
-    say('   Not available yet: restore is the next issue. The new host keeps its own NodeID:')
-    say(`   old host: ${nodeIdOverSsh(oldHost!)}  (unchanged)`)
-    say(`   new host: ${nodeIdOverSsh(newHost!)}  (unchanged)`)
+    step('The old machine dies')
+    say(
+      '   (two nodes must never run with one NodeID at once: the old one is gone before the restore)'
+    )
+    await oldHost!.destroy()
+    hosts.splice(hosts.indexOf(oldHost!), 1)
+
+    step('Restore onto the new host with the CLI')
+    const keyFile = join(work, 'id_ed25519')
+    const knownHosts = join(work, 'known_hosts')
+    writeFileSync(keyFile, newHost!.userKeys.ed25519.privateKey, { mode: 0o600 })
+    writeFileSync(knownHosts, newHost!.knownHosts)
+    const args = [
+      'restore',
+      '--backup-dir',
+      backup,
+      '--expected-node-id',
+      before.old,
+      '--host',
+      newHost!.address,
+      '--username',
+      'ubuntu',
+      '--ssh-key',
+      keyFile,
+      '--host-key',
+      knownHosts
+    ]
+    shell(`avalanche-node-backup ${args.join(' ')}`)
+    const restore = spawnSync(HOST_NODE, [CLI, ...args], { encoding: 'utf8' })
+    say(restore.stdout.trimEnd().replace(/^(?=.)/gm, '   '))
+    if (restore.status !== 0) throw new Error(`restore failed: ${restore.stderr}`)
+
+    step("Ask the new host's node again")
+    const after = nodeIdOverSsh(newHost!)
+    say(`   new host: ${after}  (was ${before.new})`)
+    say(
+      after === before.old
+        ? '   The new host runs the old identity.'
+        : '   UNEXPECTED: the NodeID differs.'
+    )
+    if (after !== before.old) return 1
     return 0
   } finally {
     step('Tear both hosts down')

@@ -102,6 +102,8 @@ export interface NodeHost {
   service(verb: 'start' | 'stop' | 'restart' | 'is-active' | 'status'): Exec
   /** SSH connections sshd has accepted so far (from its log). */
   sshConnections(): number
+  /** sshd's log (LogLevel VERBOSE). */
+  sshdLog(): string
   /** Arguments for the OpenSSH client (ssh/scp) to reach this host as ubuntu, host key checked. */
   sshArgs(key?: 'ed25519' | 'rsa'): string[]
   destroy(): Promise<void>
@@ -482,7 +484,7 @@ export async function startNodeHost(options: NodeHostOptions = {}): Promise<Node
       `hostname node-${n}`,
       ...binds.map(([from, to]) => `mount --bind ${join(root, from)} ${to}`),
       'mount -t tmpfs -o mode=755 tmpfs /run',
-      'mkdir -p /run/sshd && chmod 755 /run/sshd',
+      'mkdir -p /run/sshd /run/lock && chmod 755 /run/sshd && chmod 1777 /run/lock',
       `/usr/sbin/sshd -f ${join(etc, 'ssh', 'sshd_config')} -E ${join(root, 'sshd.log')}`,
       options.startNode === false ? ':' : '/usr/local/sbin/systemctl start avalanchego',
       `touch ${ready}`,
@@ -598,10 +600,12 @@ export async function startNodeHost(options: NodeHostOptions = {}): Promise<Node
         return host.exec(`systemctl ${verb} avalanchego`)
       },
       sshConnections() {
-        const log = existsSync(join(root, 'sshd.log'))
+        return (host.sshdLog().match(/^Connection from /gm) ?? []).length
+      },
+      sshdLog() {
+        return existsSync(join(root, 'sshd.log'))
           ? readFileSync(join(root, 'sshd.log'), 'utf8')
           : ''
-        return (log.match(/^Connection from /gm) ?? []).length
       },
       sshArgs(key = 'ed25519') {
         return [

@@ -193,10 +193,24 @@ function status(unit: string): number {
 }
 
 async function main(): Promise<number> {
-  const args = process.argv
-    .slice(2)
-    .filter(a => !a.startsWith('--no-') && a !== '--quiet' && a !== '-q')
-  const [verb, unitArg, ...rest] = args
+  // Options may stand anywhere, as with systemctl: -p/--property NAME[,NAME], --value, -q/--quiet.
+  const argv = process.argv.slice(2)
+  const positional: string[] = []
+  const wanted: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '-p' || a === '--property') wanted.push(...(argv[++i] ?? '').split(','))
+    else if (a.startsWith('--property=')) wanted.push(...a.slice(11).split(','))
+    else if (!a.startsWith('-')) positional.push(a)
+  }
+  const quiet = argv.includes('-q') || argv.includes('--quiet')
+  const valueOnly = argv.includes('--value')
+  const [verb, unitArg] = positional
+  const show = (props: Record<string, string>) => {
+    for (const k of wanted.length ? wanted : Object.keys(props)) {
+      process.stdout.write(valueOnly ? `${props[k] ?? ''}\n` : `${k}=${props[k] ?? ''}\n`)
+    }
+  }
   switch (verb) {
     case '__supervise':
       await supervise(unitName(unitArg))
@@ -211,10 +225,9 @@ async function main(): Promise<number> {
       return 0
     }
     case 'is-active': {
-      const s = state(unitName(unitArg))
-      if (!process.argv.includes('--quiet') && !process.argv.includes('-q'))
-        process.stdout.write(s + '\n')
-      return s === 'active' ? 0 : 3
+      const st = state(unitName(unitArg))
+      if (!quiet) process.stdout.write(st + '\n')
+      return st === 'active' ? 0 : 3
     }
     case 'status':
       return status(unitName(unitArg))
@@ -225,24 +238,19 @@ async function main(): Promise<number> {
       return 0
     case 'show': {
       const unit = unitName(unitArg)
+      if (!existsSync(`${UNIT_DIR}/${unit}`)) {
+        show({ LoadState: 'not-found', ActiveState: 'inactive', User: '' })
+        return 0
+      }
       const u = loadUnit(unit)
-      const props: Record<string, string> = {
+      show({
+        LoadState: 'loaded',
         User: u.user,
         WorkingDirectory: u.workingDirectory,
         ExecStart: u.execStart.join(' '),
         MainPID: String(readPid(file(unit, 'main')) || 0),
         ActiveState: state(unit)
-      }
-      const wanted = rest.flatMap((a, i) =>
-        a === '-p' || a === '--property'
-          ? (rest[i + 1] ?? '').split(',')
-          : a.startsWith('--property=')
-            ? a.slice(11).split(',')
-            : []
-      )
-      const value = rest.includes('--value')
-      for (const k of wanted.length ? wanted : Object.keys(props))
-        process.stdout.write(value ? `${props[k] ?? ''}\n` : `${k}=${props[k] ?? ''}\n`)
+      })
       return 0
     }
     case 'daemon-reload':

@@ -1,0 +1,119 @@
+import { request } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { Log } from '../log.js'
+import { ConnectionLost, ForwardingRefused, sh, type HostTransport } from '../host/transport.js'
+
+export interface NodeIdAnswer {
+  nodeID: string
+  nodePOP?: { publicKey: string; proofOfPossession: string }
+}
+
+export interface Health {
+  status: number
+  healthy: boolean
+}
+
+const REQUEST_TIMEOUT_MS = 3000
+
+/**
+ * The node's API as seen on the host (api-url, by default http://127.0.0.1:9650), reached through
+ * the transport: SSH port forwarding, or `curl` on the host when the host forbids forwarding.
+ */
+export class NodeApi {
+  private viaCurl = false
+
+  constructor(
+    readonly transport: HostTransport,
+    private readonly url: URL,
+    private readonly log: Log
+  ) {}
+
+  /** info.getNodeID; undefined when nothing answers (the node is down or still starting). */
+  async getNodeId(): Promise<NodeIdAnswer | undefined> {
+    const res = await this.call(
+      'POST',
+      '/ext/info',
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'info.getNodeID' })
+    )
+    if (!res || res.status !== 200) return undefined
+    try {
+      const result = (JSON.parse(res.body) as { result?: NodeIdAnswer }).result
+      return result?.nodeID ? result : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  async health(): Promise<Health | undefined> {
+    const res = await this.call('GET', '/ext/health')
+    if (!res) return undefined
+    try {
+      return {
+        status: res.status,
+        healthy: (JSON.parse(res.body) as { healthy?: boolean }).healthy === true
+      }
+    } catch {
+      return { status: res.status, healthy: false }
+    }
+  }
+
+  private async call(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: string
+  ): Promise<{ status: number; body: string } | undefined> {
+    if (!this.viaCurl) {
+      let stream: Duplex
+      try {
+        stream = await this.transport.openTcp(this.url.hostname, Number(this.url.port || 80))
+      } catch (e) {
+        if (e instanceof ConnectionLost) throw e
+        if (!(e instanceof ForwardingRefused)) return undefined
+        this.viaCurl = true
+        this.log.warning(
+          `${e.message}: asking the node's API with curl on the host instead (install curl there if this fails).`
+        )
+        return this.call(method, path, body)
+      }
+      return httpOver(stream, this.url, method, path, body)
+    }
+    const cmd =
+      `curl -s -m ${REQUEST_TIMEOUT_MS / 1000} -w '\\n%{http_code}' -X ${method} ` +
+      (body ? `-H 'content-type: application/json' --data-binary @- ` : '') +
+      sh(new URL(path, this.url).toString())
+    const r = await this.transport.exec(cmd, body ? Buffer.from(body) : undefined)
+    if (r.code !== 0) return undefined
+    const text = r.stdout.toString()
+    const cut = text.lastIndexOf('\n')
+    return { status: Number(text.slice(cut + 1)), body: text.slice(0, cut) }
+  }
+}
+
+function httpOver(
+  stream: Duplex,
+  url: URL,
+  method: string,
+  path: string,
+  body?: string
+): Promise<{ status: number; body: string } | undefined> {
+  return new Promise(resolve => {
+    const req = request({
+      createConnection: () => stream as never,
+      host: url.hostname,
+      port: url.port || 80,
+      method,
+      path,
+      headers: { 'content-type': 'application/json', connection: 'close' },
+      timeout: REQUEST_TIMEOUT_MS
+    })
+    req.on('response', res => {
+      let text = ''
+      res.on('data', (d: Buffer) => (text += d.toString()))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+      res.on('error', () => resolve(undefined))
+    })
+    req.on('timeout', () => req.destroy())
+    req.on('error', () => resolve(undefined))
+    req.end(body)
+  })
+}
