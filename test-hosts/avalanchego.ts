@@ -352,7 +352,11 @@ function main(): void {
         JSON.stringify({
           pid: process.pid,
           uri: `http://${httpHost}:${httpPort}`,
-          stakingAddress: `0.0.0.0:${stakingPort}`
+          stakingAddress: `0.0.0.0:${stakingPort}`,
+          // The simulation's own (epoch ms): they let the benchmark tell the node's start-up apart
+          // from the time a restore adds around it.
+          startedAt: Math.round(performance.timeOrigin),
+          readyAt: Date.now()
         })
       )
       process.stderr.write(

@@ -263,6 +263,21 @@ function waitForPort(address: string, port: number, timeoutMs: number): Promise<
 
 const UID = (n: number) => 20000 + n
 
+let systemctlJs: string | undefined
+function strippedSystemctl(): string {
+  systemctlJs ??= execFileSync(
+    HOST_NODE,
+    [
+      '--disable-warning=ExperimentalWarning',
+      '-e',
+      `process.stdout.write(require('node:module').stripTypeScriptTypes(require('node:fs').readFileSync(process.argv[1], 'utf8')))`,
+      join(HERE, 'systemctl.ts')
+    ],
+    { encoding: 'utf8' }
+  )
+  return systemctlJs
+}
+
 /** The host's PID 1 (seen from here): the descendant of `ip netns exec … unshare` whose NSpid ends in 1. */
 function findHostInit(launcher: number): number {
   const queue = [launcher]
@@ -449,9 +464,12 @@ export async function startNodeHost(options: NodeHostOptions = {}): Promise<Node
         ''
       ].join('\n')
     )
+    // The stand-in runs at every systemctl call: type-stripped once here, not at each start
+    // (stripping costs ~50 ms a run, which would count as the host's service manager being slow).
+    writeFileSync(join(root, 'systemctl.mjs'), strippedSystemctl())
     writeFileSync(
       join(root, 'sbin', 'systemctl'),
-      `#!/bin/sh\nexec ${HOST_NODE} ${join(HERE, 'systemctl.ts')} "$@"\n`,
+      `#!/bin/sh\nexec ${HOST_NODE} ${join(root, 'systemctl.mjs')} "$@"\n`,
       { mode: 0o755 }
     )
 
