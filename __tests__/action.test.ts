@@ -171,7 +171,7 @@ describeWith(
       const run = await runAction({ mode: 'backupp', 'expected-node-id': s1.nodeID })
       expect(run.code).toBe(1)
       expect(run.stdout).toContain(
-        "::error::Unknown mode 'backupp'. Expected one of: verify, restore."
+        "::error::Unknown mode 'backupp'. Expected one of: verify, restore, backup, probe."
       )
     })
   }

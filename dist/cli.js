@@ -249,18 +249,18 @@ var init_md = __esm({
         aexists(this);
         abytes(data);
         const { view, buffer, blockLen } = this;
-        const len = data.length;
+        const len2 = data.length;
         let processed = false;
-        for (let pos = 0; pos < len; ) {
-          const take = Math.min(blockLen - this.pos, len - pos);
+        for (let pos = 0; pos < len2; ) {
+          const take = Math.min(blockLen - this.pos, len2 - pos);
           if (take === blockLen) {
             const dataView = createView(data);
-            for (; blockLen <= len - pos; pos += blockLen)
+            for (; blockLen <= len2 - pos; pos += blockLen)
               this.process(dataView, pos);
             processed = true;
             continue;
           }
-          buffer.set(pos === 0 && take === len ? data : data.subarray(pos, pos + take), this.pos);
+          buffer.set(pos === 0 && take === len2 ? data : data.subarray(pos, pos + take), this.pos);
           this.pos += take;
           pos += take;
           if (this.pos === blockLen) {
@@ -290,10 +290,10 @@ var init_md = __esm({
         this.process(view, 0);
         this.roundClean();
         const oview = out === buffer ? view : createView(out);
-        const len = this.outputLen;
-        const outLen = len / 4;
+        const len2 = this.outputLen;
+        const outLen = len2 / 4;
         const state = this.get();
-        if (len % 4 || outLen > state.length)
+        if (len2 % 4 || outLen > state.length)
           throw new Error("invalid outputLen");
         for (let i = 0; i < outLen; i++)
           oview.setUint32(4 * i, state[i], isLE);
@@ -557,19 +557,19 @@ function bytesToNumberBE(bytes) {
 function bytesToNumberLE(bytes) {
   return hexToNumber(bytesToHex(copyBytes(abytes(bytes)).reverse()));
 }
-function numberToBytesBE(n, len) {
-  anumber(len);
-  if (len === 0)
+function numberToBytesBE(n, len2) {
+  anumber(len2);
+  if (len2 === 0)
     throw new Error("zero output length is invalid");
   n = abignumber(n);
-  const expectedLen = len * 2;
+  const expectedLen = len2 * 2;
   const hex = n.toString(16);
   if (hex.length > expectedLen)
     throw new RangeError("number is too large");
   return hexToBytes(hex.padStart(expectedLen, "0"));
 }
-function numberToBytesLE(n, len) {
-  return numberToBytesBE(n, len).reverse();
+function numberToBytesLE(n, len2) {
+  return numberToBytesBE(n, len2).reverse();
 }
 function copyBytes(bytes) {
   return Uint8Array.from(abytes2(bytes));
@@ -958,11 +958,11 @@ function getMinHashLength(fieldOrder) {
 }
 function mapHashToField(key, fieldOrder, isLE = false) {
   abytes2(key);
-  const len = key.length;
+  const len2 = key.length;
   const fieldLen = getFieldBytesLength(fieldOrder);
   const minLen = Math.max(getMinHashLength(fieldOrder), 16);
-  if (len < minLen || len > 1024)
-    throw new Error("expected " + minLen + "-1024 bytes of input, got " + len);
+  if (len2 < minLen || len2 > 1024)
+    throw new Error("expected " + minLen + "-1024 bytes of input, got " + len2);
   const num = isLE ? bytesToNumberLE(key) : bytesToNumberBE(key);
   const reduced = mod2(num, fieldOrder - _1n2) + _1n2;
   return isLE ? numberToBytesLE(reduced, fieldLen) : numberToBytesBE(reduced, fieldLen);
@@ -1173,8 +1173,8 @@ function probeRandomBytes(randomBytes4, length) {
     return void 0;
   afunction(randomBytes4, "randomBytes");
   try {
-    const probe = randomBytes4(length);
-    if (!isBytes2(probe) || probe.length !== length)
+    const probe2 = randomBytes4(length);
+    if (!isBytes2(probe2) || probe2.length !== length)
       return void 0;
   } catch {
     return void 0;
@@ -3890,9 +3890,9 @@ var init_bls12_381 = __esm({
           const { compressed, infinity, sort, value } = parseMask(raw);
           if (!allowUncompressed && !compressed)
             throw new Error("invalid signature: expected compressed encoding");
-          const len = compressed ? W : 2 * W;
-          if (value.length !== len)
-            throw new Error(`invalid ${name} point: expected ${len} bytes`);
+          const len2 = compressed ? W : 2 * W;
+          if (value.length !== len2)
+            throw new Error(`invalid ${name} point: expected ${len2} bytes`);
           if (infinity) {
             for (const b2 of value) {
               if (b2)
@@ -4371,18 +4371,18 @@ function readTlv(buf, offset, expectTag) {
     throw new DerError(`expected tag 0x${expectTag.toString(16)}, found 0x${tag.toString(16)}`);
   }
   let pos = offset + 2;
-  let len = lenByte;
+  let len2 = lenByte;
   if (lenByte & 128) {
     const n = lenByte & 127;
     if (n === 0 || n > 4) throw new DerError("unsupported length encoding");
-    len = 0;
+    len2 = 0;
     for (let i = 0; i < n; i++) {
       lenByte = buf[pos++];
       if (lenByte === void 0) throw new DerError("truncated");
-      len = len * 256 + lenByte;
+      len2 = len2 * 256 + lenByte;
     }
   }
-  const end = pos + len;
+  const end = pos + len2;
   if (end > buf.length) throw new DerError("truncated");
   return { tag, start: offset, body: buf.subarray(pos, end), end };
 }
@@ -4863,7 +4863,7 @@ async function verify2(request, log) {
   return log.group("Check the backup offline", async () => {
     const { report, parsed } = inspectIdentity(request.files, request.expected);
     for (const c of report.checks) {
-      const mark = c.status === "pass" ? "ok  " : c.status === "fail" ? "FAIL" : "skip";
+      const mark = { pass: "ok  ", fail: "FAIL", skip: "skip", warn: "warn" }[c.status];
       const tail = c.status === "pass" ? c.found ? `: ${c.found}` : "" : c.detail ? `: ${c.detail}` : "";
       log.info(`${mark}  ${c.title}${tail}`);
     }
@@ -4879,6 +4879,164 @@ async function verify2(request, log) {
 // src/report-object.ts
 function resultObject(mode, report) {
   return { mode, ...report };
+}
+function probeResult(report) {
+  return { mode: "probe", ...report };
+}
+
+// src/node/staking-port.ts
+var import_node_crypto5 = require("node:crypto");
+var import_node_tls = require("node:tls");
+var len = (n) => n < 128 ? [n] : n < 256 ? [129, n] : [130, n >> 8, n & 255];
+var tlv = (tag, ...parts) => {
+  const body = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([tag, ...len(body.length)]), body]);
+};
+var ECDSA_SHA256 = tlv(48, Buffer.from("06082a8648ce3d040302", "hex"));
+function throwawayClientCertificate() {
+  const { privateKey, publicKey } = (0, import_node_crypto5.generateKeyPairSync)("ec", { namedCurve: "P-256" });
+  const time = (s) => tlv(23, Buffer.from(s));
+  const tbs = tlv(
+    48,
+    tlv(160, tlv(2, Buffer.from([2]))),
+    tlv(2, Buffer.from([1])),
+    ECDSA_SHA256,
+    tlv(48),
+    tlv(48, time("000101000000Z"), time("491231000000Z")),
+    tlv(48),
+    publicKey.export({ type: "spki", format: "der" })
+  );
+  const signature = (0, import_node_crypto5.sign)("sha256", tbs, privateKey);
+  const der = tlv(48, tbs, ECDSA_SHA256, tlv(3, Buffer.from([0]), signature));
+  return {
+    cert: toPem("CERTIFICATE", der),
+    key: privateKey.export({ type: "pkcs8", format: "pem" }).toString()
+  };
+}
+function probeStakingPort(host, port, client, timeoutMs) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const done = (a) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ host, port, ...a });
+    };
+    const socket = (0, import_node_tls.connect)({
+      host,
+      port,
+      ...client,
+      minVersion: "TLSv1.3",
+      maxVersion: "TLSv1.3",
+      rejectUnauthorized: false,
+      // the NodeID is the identity, not a CA chain
+      .../^[\d.]+$|:/.test(host) ? {} : { servername: host }
+    });
+    const timer = setTimeout(
+      () => done({ error: `no TLS handshake within ${timeoutMs / 1e3} s` }),
+      timeoutMs
+    );
+    socket.once("secureConnect", () => {
+      const raw = socket.getPeerCertificate(true)?.raw;
+      if (!raw) return done({ error: "the node presented no certificate" });
+      done({ nodeId: nodeIdFromCertificate(raw), tlsMs: Math.round(performance.now() - started) });
+    });
+    socket.once("error", (e) => done({ error: describe(e, port) }));
+  });
+}
+function describe(e, port) {
+  switch (e.code) {
+    case "ECONNREFUSED":
+      return `connection refused: nothing listens on port ${port}`;
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "host unreachable";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host name not found";
+    case "ECONNRESET":
+      return "the connection was reset during the TLS handshake";
+    default:
+      if (/wrong version number|packet length too long|unexpected eof|tlsv1 alert protocol version|unsupported protocol/i.test(
+        e.message
+      )) {
+        return `port ${port} does not speak TLS 1.3 (is it the staking port?)`;
+      }
+      return e.message;
+  }
+}
+function parseHostPort(text, defaultPort = 9651) {
+  const t = text.trim();
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  if (v6) return { host: v6[1], port: v6[2] ? Number(v6[2]) : defaultPort };
+  const m = /^([^:\s]+)(?::(\d+))?$/.exec(t);
+  if (m) return { host: m[1], port: m[2] ? Number(m[2]) : defaultPort };
+  if ((t.match(/:/g) ?? []).length > 1) return { host: t, port: defaultPort };
+  throw new Error(`'${text}' is not host[:port]`);
+}
+
+// src/modes/probe.ts
+async function probe(targets, timeoutMs, log) {
+  return log.group(
+    `Probe ${targets.length} staking port${targets.length > 1 ? "s" : ""}`,
+    async () => {
+      const client = throwawayClientCertificate();
+      const nodes = await Promise.all(
+        targets.map(async (t) => {
+          const a = await probeStakingPort(t.host, t.port, client, timeoutMs);
+          const row = {
+            ...a,
+            ...t.expected ? { expected: t.expected } : {},
+            ...a.nodeId && t.expected ? { match: a.nodeId === t.expected } : {}
+          };
+          log.info(
+            `${t.host}:${t.port}  ${a.nodeId ?? `unreachable: ${a.error}`}${row.match === false ? `  (expected ${t.expected})` : ""}${a.tlsMs !== void 0 ? `  ${a.tlsMs} ms` : ""}`
+          );
+          return row;
+        })
+      );
+      return { ok: nodes.every((n) => n.nodeId && n.match !== false), nodes };
+    }
+  );
+}
+function parseProbeTargets(hostsInput, expectedInput, parseNodeId2, fail, allowNoExpectation = false) {
+  const split = (s) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
+  const hosts = split(hostsInput).map((h) => {
+    try {
+      return parseHostPort(h);
+    } catch (e) {
+      throw fail(
+        `hosts: ${e.message}. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
+      );
+    }
+  });
+  if (hosts.length === 0)
+    throw fail("hosts is required for mode probe: the nodes to probe, host[:port] each.");
+  const lines = expectedInput.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const mapped = lines.length > 0 && lines.every((l) => /^\S+?\s*[:=\s]\s*NodeID-\S+$/.test(l) && !l.startsWith("NodeID-"));
+  if (mapped) {
+    const map = /* @__PURE__ */ new Map();
+    for (const l of lines) {
+      const m = /^(\S+?)\s*[:=\s]\s*(NodeID-\S+)$/.exec(l);
+      const hp = parseHostPort(m[1].replace(/:$/, ""));
+      map.set(`${hp.host}:${hp.port}`, parseNodeId2(m[2], `expected-node-id for ${m[1]}`));
+    }
+    return hosts.map((h) => {
+      const expected = map.get(`${h.host}:${h.port}`);
+      if (!expected) throw fail(`expected-node-id has no NodeID for ${h.host}:${h.port}.`);
+      return { ...h, expected };
+    });
+  }
+  const ids = split(expectedInput);
+  if (ids.length === 0 && allowNoExpectation) return hosts;
+  if (ids.length !== hosts.length) {
+    throw fail(
+      `expected-node-id has ${ids.length} NodeID${ids.length === 1 ? "" : "s"} for ${hosts.length} host${hosts.length === 1 ? "" : "s"}: give one per host in the same order, or 'host NodeID' lines.`
+    );
+  }
+  return hosts.map((h, i) => ({
+    ...h,
+    expected: parseNodeId2(ids[i], `expected-node-id for ${h.host}`)
+  }));
 }
 
 // src/cli/common.ts
@@ -4901,6 +5059,20 @@ function readInput(path) {
     throw new InputError(`cannot read ${path}: ${why}`);
   }
 }
+var HOST_FLAGS = [
+  "host",
+  "port",
+  "username",
+  "ssh-key",
+  "host-key",
+  "staking-dir",
+  "service-name",
+  "sudo",
+  "stop-command",
+  "start-command",
+  "api-url",
+  "wait-timeout"
+];
 
 // src/cli.ts
 var HELP = {
@@ -4911,6 +5083,8 @@ Keep an AvalancheGo node's identity (staker.crt, staker.key, signer.key) safe.
 Commands:
   node-id FILE...   print the NodeID of each certificate (PEM or DER), one per line ('-': stdin)
   verify            check a backup offline: whole, a pair, accepted by avalanchego, the expected identity
+  probe HOST...      print each node's NodeID as its staking port proves it (TLS, no SSH or secret)
+  backup            take the files off a node (over SSH or here), check them against it, store them
   restore           put a backup on a node host over SSH (or this machine), restart it, prove the NodeID
 
 Run '${NAME} <command> --help' for a command's options.
@@ -4921,6 +5095,12 @@ Prints the NodeID of each certificate, one per line, in the order given: "NodeID
 cb58(ripemd160(sha256(DER))). Files may be PEM (the first certificate of a chain counts) or DER;
 '-' reads standard input (ssh HOST cat .avalanchego/staking/staker.crt | ${NAME} node-id -).
 A certificate avalanchego would refuse is reported on stderr and makes the exit code 1.`,
+  probe: `Usage: ${NAME} probe [--expected-node-id ID]... [--timeout SECONDS] [--json] HOST[:PORT]...
+
+Connects to each node's staking port (default 9651) with TLS 1.3 and a throwaway client
+certificate, and prints the NodeID of the certificate the node presents, one line per host in the
+order given. All hosts are probed at once, one connection each. With --expected-node-id (once per
+host, in order), a node that proves another NodeID makes the exit code 1, as does an unreachable one.`,
   verify: `Usage: ${NAME} verify (--staking-dir DIR | --staker-crt F --staker-key F --signer-key F)
                  [--expected-node-id ID] [--expected-bls-public-key HEX]
                  [--proof-of-possession] [--json]
@@ -4936,7 +5116,10 @@ public key. Prints each check and the identity; --json prints the same object as
   --expected-bls-public-key HEX  the BLS public key (0x + 96 hex digits) it must give
   --proof-of-possession         also derive the BLS proof of possession (for registering a
                                  validator; slower: it hashes to the curve)
-  --json                         print the result as JSON`
+  --json                         print the result as JSON
+  --host HOST ...                also compare with the live node on that host (the files there, by
+                                 hash, and the NodeID and BLS key it reports); the host flags are
+                                 restore's (see restore --help). Changes nothing on the host.`
 };
 async function main(argv) {
   const [command, ...rest] = argv;
@@ -4946,8 +5129,12 @@ async function main(argv) {
         return nodeIdCommand(rest);
       case "verify":
         return await verifyCommand(rest);
+      case "probe":
+        return await probeCommand(rest);
       case "restore":
-        return await (await import("./cli/restore.js")).restoreCommand(rest);
+        return await (await import("./cli/remote.js")).restoreCommand(rest);
+      case "backup":
+        return await (await import("./cli/remote.js")).backupCommand(rest);
       case "--version":
       case "-V":
         console.log("0.1.0");
@@ -5002,7 +5189,9 @@ async function verifyCommand(args) {
     "expected-node-id": { type: "string" },
     "expected-bls-public-key": { type: "string" },
     "proof-of-possession": { type: "boolean" },
-    json: { type: "boolean" }
+    json: { type: "boolean" },
+    ...Object.fromEntries(HOST_FLAGS.map((f) => [f, { type: "string" }])),
+    "insecure-skip-host-key-check": { type: "boolean" }
   });
   if (positionals.length)
     throw new InputError(`unexpected argument '${positionals[0]}'. Run '${NAME} verify --help'.`);
@@ -5027,6 +5216,15 @@ async function verifyCommand(args) {
     key: readInput(key),
     signer: readInput(signer)
   };
+  if (values.host) {
+    const remote = await import("./cli/remote.js");
+    return remote.verifyLiveCommand(
+      values,
+      files,
+      expected,
+      !!values.json
+    );
+  }
   const report = await verify2(
     { files, expected, proofOfPossession: !!values["proof-of-possession"] },
     values.json ? silentLog : stdoutLog
@@ -5056,6 +5254,32 @@ var stdoutLog = {
 };
 var silentLog = { ...stdoutLog, info: () => {
 } };
+async function probeCommand(args) {
+  if (wantsHelp(args, "probe")) return 0;
+  const { values, positionals } = parse(args, {
+    "expected-node-id": { type: "string", multiple: true },
+    timeout: { type: "string" },
+    json: { type: "boolean" }
+  });
+  const targets = parseProbeTargets(
+    positionals.join(" "),
+    (values["expected-node-id"] ?? []).join(" "),
+    (s, what) => parseNodeId(s, what),
+    (m) => new InputError(m),
+    true
+  );
+  const timeout = Number(values.timeout ?? 5);
+  if (!(timeout > 0)) throw new InputError("--timeout must be a number of seconds");
+  const report = await probe(targets, timeout * 1e3, silentLog);
+  if (values.json) console.log(JSON.stringify(probeResult(report), null, 2));
+  for (const n of report.nodes) {
+    if (!values.json && n.nodeId) console.log(n.nodeId);
+    if (!n.nodeId) console.error(`${n.host}:${n.port}: ${n.error}`);
+    else if (n.match === false)
+      console.error(`${n.host}:${n.port}: reports ${n.nodeId}, expected ${n.expected}`);
+  }
+  return report.nodes.every((n) => n.nodeId && n.match !== false) ? 0 : 1;
+}
 
 // src/cli-entry.ts
 void main(process.argv.slice(2)).then((code) => {

@@ -13,11 +13,11 @@ var __esm = (fn, res, err) => function __init() {
     throw err = [e], e;
   }
 };
-var __commonJS = (cb, mod3) => function __require() {
+var __commonJS = (cb, mod5) => function __require() {
   try {
-    return mod3 || (0, cb[__getOwnPropNames(cb)[0]])((mod3 = { exports: {} }).exports, mod3), mod3.exports;
+    return mod5 || (0, cb[__getOwnPropNames(cb)[0]])((mod5 = { exports: {} }).exports, mod5), mod5.exports;
   } catch (e) {
-    throw mod3 = 0, e;
+    throw mod5 = 0, e;
   }
 };
 var __export = (target, all) => {
@@ -32,13 +32,13 @@ var __copyProps = (to, from, except, desc) => {
   }
   return to;
 };
-var __toESM = (mod3, isNodeMode, target) => (target = mod3 != null ? __create(__getProtoOf(mod3)) : {}, __copyProps(
+var __toESM = (mod5, isNodeMode, target) => (target = mod5 != null ? __create(__getProtoOf(mod5)) : {}, __copyProps(
   // If the importer is in node compatibility mode or this is not an ESM
   // file that has been converted to a CommonJS file using a Babel-
   // compatible transform (i.e. "__esModule" has not been set), then set
   // "default" to the CommonJS "module.exports" for node compatibility.
-  isNodeMode || !mod3 || !mod3.__esModule ? __defProp(target, "default", { value: mod3, enumerable: true }) : target,
-  mod3
+  isNodeMode || !mod5 || !mod5.__esModule ? __defProp(target, "default", { value: mod5, enumerable: true }) : target,
+  mod5
 ));
 
 // node_modules/tunnel/lib/tunnel.js
@@ -89,7 +89,7 @@ var require_tunnel = __commonJS({
       self2.sockets = [];
       self2.on("free", function onFree(socket, host, port, localAddress) {
         var options2 = toOptions(host, port, localAddress);
-        for (var i = 0, len = self2.requests.length; i < len; ++i) {
+        for (var i = 0, len2 = self2.requests.length; i < len2; ++i) {
           var pending = self2.requests[i];
           if (pending.host === options2.host && pending.port === options2.port) {
             self2.requests.splice(i, 1);
@@ -238,7 +238,7 @@ var require_tunnel = __commonJS({
       return host;
     }
     function mergeOptions(target) {
-      for (var i = 1, len = arguments.length; i < len; ++i) {
+      for (var i = 1, len2 = arguments.length; i < len2; ++i) {
         var overrides = arguments[i];
         if (typeof overrides === "object") {
           var keys = Object.keys(overrides);
@@ -971,7 +971,7 @@ var require_util = __commonJS({
     var assert = require("node:assert");
     var { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols();
     var { IncomingMessage } = require("node:http");
-    var stream = require("node:stream");
+    var stream2 = require("node:stream");
     var net = require("node:net");
     var { Blob: Blob2 } = require("node:buffer");
     var nodeUtil = require("node:util");
@@ -1145,24 +1145,24 @@ var require_util = __commonJS({
       return null;
     }
     function isDestroyed(body) {
-      return body && !!(body.destroyed || body[kDestroyed] || stream.isDestroyed?.(body));
+      return body && !!(body.destroyed || body[kDestroyed] || stream2.isDestroyed?.(body));
     }
-    function destroy(stream2, err) {
-      if (stream2 == null || !isStream(stream2) || isDestroyed(stream2)) {
+    function destroy(stream3, err) {
+      if (stream3 == null || !isStream(stream3) || isDestroyed(stream3)) {
         return;
       }
-      if (typeof stream2.destroy === "function") {
-        if (Object.getPrototypeOf(stream2).constructor === IncomingMessage) {
-          stream2.socket = null;
+      if (typeof stream3.destroy === "function") {
+        if (Object.getPrototypeOf(stream3).constructor === IncomingMessage) {
+          stream3.socket = null;
         }
-        stream2.destroy(err);
+        stream3.destroy(err);
       } else if (err) {
         queueMicrotask(() => {
-          stream2.emit("error", err);
+          stream3.emit("error", err);
         });
       }
-      if (stream2.destroyed !== true) {
-        stream2[kDestroyed] = true;
+      if (stream3.destroyed !== true) {
+        stream3[kDestroyed] = true;
       }
     }
     var KEEPALIVE_TIMEOUT_EXPR = /timeout=(\d+)/;
@@ -1202,8 +1202,8 @@ var require_util = __commonJS({
       return obj;
     }
     function parseRawHeaders(headers) {
-      const len = headers.length;
-      const ret = new Array(len);
+      const len2 = headers.length;
+      const ret = new Array(len2);
       let hasContentLength = false;
       let contentDispositionIdx = -1;
       let key;
@@ -1261,13 +1261,13 @@ var require_util = __commonJS({
       }
     }
     function isDisturbed(body) {
-      return !!(body && (stream.isDisturbed(body) || body[kBodyUsed]));
+      return !!(body && (stream2.isDisturbed(body) || body[kBodyUsed]));
     }
     function isErrored(body) {
-      return !!(body && stream.isErrored(body));
+      return !!(body && stream2.isErrored(body));
     }
     function isReadable(body) {
-      return !!(body && stream.isReadable(body));
+      return !!(body && stream2.isReadable(body));
     }
     function getSocketInfo(socket) {
       return {
@@ -2124,14 +2124,14 @@ var require_dispatcher_base = __commonJS({
     var kWebSocketOptions = /* @__PURE__ */ Symbol("webSocketOptions");
     var kEventSourceOptions = /* @__PURE__ */ Symbol("eventSourceOptions");
     var DispatcherBase = class extends Dispatcher {
-      constructor(opts) {
+      constructor(opts2) {
         super();
         this[kDestroyed] = false;
         this[kOnDestroyed] = null;
         this[kClosed] = false;
         this[kOnClosed] = [];
-        this[kWebSocketOptions] = opts?.webSocket ?? {};
-        this[kEventSourceOptions] = opts?.eventSource ?? {};
+        this[kWebSocketOptions] = opts2?.webSocket ?? {};
+        this[kEventSourceOptions] = opts2?.eventSource ?? {};
       }
       get webSocketOptions() {
         return {
@@ -2243,24 +2243,24 @@ var require_dispatcher_base = __commonJS({
           queueMicrotask(onDestroyed);
         });
       }
-      [kInterceptedDispatch](opts, handler) {
+      [kInterceptedDispatch](opts2, handler) {
         if (!this[kInterceptors] || this[kInterceptors].length === 0) {
           this[kInterceptedDispatch] = this[kDispatch];
-          return this[kDispatch](opts, handler);
+          return this[kDispatch](opts2, handler);
         }
         let dispatch = this[kDispatch].bind(this);
         for (let i = this[kInterceptors].length - 1; i >= 0; i--) {
           dispatch = this[kInterceptors][i](dispatch);
         }
         this[kInterceptedDispatch] = dispatch;
-        return dispatch(opts, handler);
+        return dispatch(opts2, handler);
       }
-      dispatch(opts, handler) {
+      dispatch(opts2, handler) {
         if (!handler || typeof handler !== "object") {
           throw new InvalidArgumentError("handler must be an object");
         }
         try {
-          if (!opts || typeof opts !== "object") {
+          if (!opts2 || typeof opts2 !== "object") {
             throw new InvalidArgumentError("opts must be an object.");
           }
           if (this[kDestroyed] || this[kOnDestroyed]) {
@@ -2269,7 +2269,7 @@ var require_dispatcher_base = __commonJS({
           if (this[kClosed]) {
             throw new ClientClosedError();
           }
-          return this[kInterceptedDispatch](opts, handler);
+          return this[kInterceptedDispatch](opts2, handler);
         } catch (err) {
           if (typeof handler.onError !== "function") {
             throw new InvalidArgumentError("invalid onError method");
@@ -2300,8 +2300,8 @@ var require_timers = __commonJS({
     function onTick() {
       fastNow += TICK_MS;
       let idx = 0;
-      let len = fastTimers.length;
-      while (idx < len) {
+      let len2 = fastTimers.length;
+      while (idx < len2) {
         const timer = fastTimers[idx];
         if (timer._state === PENDING) {
           timer._idleStart = fastNow - TICK_MS;
@@ -2313,14 +2313,14 @@ var require_timers = __commonJS({
         }
         if (timer._state === TO_BE_CLEARED) {
           timer._state = NOT_IN_LIST;
-          if (--len !== 0) {
-            fastTimers[idx] = fastTimers[len];
+          if (--len2 !== 0) {
+            fastTimers[idx] = fastTimers[len2];
           }
         } else {
           ++idx;
         }
       }
-      fastTimers.length = len;
+      fastTimers.length = len2;
       if (fastTimers.length !== 0) {
         refreshTimeout();
       }
@@ -2575,15 +2575,15 @@ var require_connect = __commonJS({
         }
       };
     }
-    function buildConnector({ allowH2, maxCachedSessions, socketPath, timeout, session: customSession, ...opts }) {
+    function buildConnector({ allowH2, maxCachedSessions, socketPath, timeout, session: customSession, ...opts2 }) {
       if (maxCachedSessions != null && (!Number.isInteger(maxCachedSessions) || maxCachedSessions < 0)) {
         throw new InvalidArgumentError("maxCachedSessions must be a positive integer or zero");
       }
-      const options = { path: socketPath, ...opts };
+      const options = { path: socketPath, ...opts2 };
       const sessionCache = new SessionCache(maxCachedSessions == null ? 100 : maxCachedSessions);
       timeout = timeout == null ? 1e4 : timeout;
       allowH2 = allowH2 != null ? allowH2 : false;
-      return function connect2({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
+      return function connect3({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
           if (!tls) {
@@ -2646,38 +2646,38 @@ var require_connect = __commonJS({
         return socket;
       };
     }
-    var setupConnectTimeout = process.platform === "win32" ? (socketWeakRef, opts) => {
-      if (!opts.timeout) {
+    var setupConnectTimeout = process.platform === "win32" ? (socketWeakRef, opts2) => {
+      if (!opts2.timeout) {
         return noop;
       }
       let s1 = null;
       let s2 = null;
       const fastTimer = timers.setFastTimeout(() => {
         s1 = setImmediate(() => {
-          s2 = setImmediate(() => onConnectTimeout(socketWeakRef.deref(), opts));
+          s2 = setImmediate(() => onConnectTimeout(socketWeakRef.deref(), opts2));
         });
-      }, opts.timeout);
+      }, opts2.timeout);
       return () => {
         timers.clearFastTimeout(fastTimer);
         clearImmediate(s1);
         clearImmediate(s2);
       };
-    } : (socketWeakRef, opts) => {
-      if (!opts.timeout) {
+    } : (socketWeakRef, opts2) => {
+      if (!opts2.timeout) {
         return noop;
       }
       let s1 = null;
       const fastTimer = timers.setFastTimeout(() => {
         s1 = setImmediate(() => {
-          onConnectTimeout(socketWeakRef.deref(), opts);
+          onConnectTimeout(socketWeakRef.deref(), opts2);
         });
-      }, opts.timeout);
+      }, opts2.timeout);
       return () => {
         timers.clearFastTimeout(fastTimer);
         clearImmediate(s1);
       };
     };
-    function onConnectTimeout(socket, opts) {
+    function onConnectTimeout(socket, opts2) {
       if (socket == null) {
         return;
       }
@@ -2685,9 +2685,9 @@ var require_connect = __commonJS({
       if (Array.isArray(socket.autoSelectFamilyAttemptedAddresses)) {
         message += ` (attempted addresses: ${socket.autoSelectFamilyAttemptedAddresses.join(", ")},`;
       } else {
-        message += ` (attempted address: ${opts.hostname}:${opts.port},`;
+        message += ` (attempted address: ${opts2.hostname}:${opts2.port},`;
       }
-      message += ` timeout: ${opts.timeout}ms)`;
+      message += ` timeout: ${opts2.timeout}ms)`;
       util.destroy(socket, new ConnectTimeoutError(message));
     }
     module2.exports = buildConnector;
@@ -3687,8 +3687,8 @@ var require_webidl = __commonJS({
         message: `"${context.value}" is an invalid ${context.type}.`
       });
     };
-    webidl.brandCheck = function(V, I, opts) {
-      if (opts?.strict !== false) {
+    webidl.brandCheck = function(V, I, opts2) {
+      if (opts2?.strict !== false) {
         if (!(V instanceof I)) {
           const err = new TypeError("Illegal invocation");
           err.code = "ERR_INVALID_THIS";
@@ -3741,7 +3741,7 @@ var require_webidl = __commonJS({
     };
     webidl.util.markAsUncloneable = markAsUncloneable || (() => {
     });
-    webidl.util.ConvertToInt = function(V, bitLength, signedness, opts) {
+    webidl.util.ConvertToInt = function(V, bitLength, signedness, opts2) {
       let upperBound;
       let lowerBound;
       if (bitLength === 64) {
@@ -3762,7 +3762,7 @@ var require_webidl = __commonJS({
       if (x === 0) {
         x = 0;
       }
-      if (opts?.enforceRange === true) {
+      if (opts2?.enforceRange === true) {
         if (Number.isNaN(x) || x === Number.POSITIVE_INFINITY || x === Number.NEGATIVE_INFINITY) {
           throw webidl.errors.exception({
             header: "Integer conversion",
@@ -3778,7 +3778,7 @@ var require_webidl = __commonJS({
         }
         return x;
       }
-      if (!Number.isNaN(x) && opts?.clamp === true) {
+      if (!Number.isNaN(x) && opts2?.clamp === true) {
         x = Math.min(Math.max(x, lowerBound), upperBound);
         if (Math.floor(x) % 2 === 0) {
           x = Math.floor(x);
@@ -3875,8 +3875,8 @@ var require_webidl = __commonJS({
       };
     };
     webidl.interfaceConverter = function(i) {
-      return (V, prefix, argument, opts) => {
-        if (opts?.strict !== false && !(V instanceof i)) {
+      return (V, prefix, argument, opts2) => {
+        if (opts2?.strict !== false && !(V instanceof i)) {
           throw webidl.errors.exception({
             header: prefix,
             message: `Expected ${argument} ("${webidl.util.Stringify(V)}") to be an instance of ${i.name}.`
@@ -3934,8 +3934,8 @@ var require_webidl = __commonJS({
         return converter(V, prefix, argument);
       };
     };
-    webidl.converters.DOMString = function(V, prefix, argument, opts) {
-      if (V === null && opts?.legacyNullToEmptyString) {
+    webidl.converters.DOMString = function(V, prefix, argument, opts2) {
+      if (V === null && opts2?.legacyNullToEmptyString) {
         return "";
       }
       if (typeof V === "symbol") {
@@ -3977,11 +3977,11 @@ var require_webidl = __commonJS({
       const x = webidl.util.ConvertToInt(V, 32, "unsigned", void 0, prefix, argument);
       return x;
     };
-    webidl.converters["unsigned short"] = function(V, prefix, argument, opts) {
-      const x = webidl.util.ConvertToInt(V, 16, "unsigned", opts, prefix, argument);
+    webidl.converters["unsigned short"] = function(V, prefix, argument, opts2) {
+      const x = webidl.util.ConvertToInt(V, 16, "unsigned", opts2, prefix, argument);
       return x;
     };
-    webidl.converters.ArrayBuffer = function(V, prefix, argument, opts) {
+    webidl.converters.ArrayBuffer = function(V, prefix, argument, opts2) {
       if (webidl.util.Type(V) !== "Object" || !types.isAnyArrayBuffer(V)) {
         throw webidl.errors.conversionFailed({
           prefix,
@@ -3989,7 +3989,7 @@ var require_webidl = __commonJS({
           types: ["ArrayBuffer"]
         });
       }
-      if (opts?.allowShared === false && types.isSharedArrayBuffer(V)) {
+      if (opts2?.allowShared === false && types.isSharedArrayBuffer(V)) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "SharedArrayBuffer is not allowed."
@@ -4003,7 +4003,7 @@ var require_webidl = __commonJS({
       }
       return V;
     };
-    webidl.converters.TypedArray = function(V, T, prefix, name, opts) {
+    webidl.converters.TypedArray = function(V, T, prefix, name, opts2) {
       if (webidl.util.Type(V) !== "Object" || !types.isTypedArray(V) || V.constructor.name !== T.name) {
         throw webidl.errors.conversionFailed({
           prefix,
@@ -4011,7 +4011,7 @@ var require_webidl = __commonJS({
           types: [T.name]
         });
       }
-      if (opts?.allowShared === false && types.isSharedArrayBuffer(V.buffer)) {
+      if (opts2?.allowShared === false && types.isSharedArrayBuffer(V.buffer)) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "SharedArrayBuffer is not allowed."
@@ -4025,14 +4025,14 @@ var require_webidl = __commonJS({
       }
       return V;
     };
-    webidl.converters.DataView = function(V, prefix, name, opts) {
+    webidl.converters.DataView = function(V, prefix, name, opts2) {
       if (webidl.util.Type(V) !== "Object" || !types.isDataView(V)) {
         throw webidl.errors.exception({
           header: prefix,
           message: `${name} is not a DataView.`
         });
       }
-      if (opts?.allowShared === false && types.isSharedArrayBuffer(V.buffer)) {
+      if (opts2?.allowShared === false && types.isSharedArrayBuffer(V.buffer)) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "SharedArrayBuffer is not allowed."
@@ -4046,15 +4046,15 @@ var require_webidl = __commonJS({
       }
       return V;
     };
-    webidl.converters.BufferSource = function(V, prefix, name, opts) {
+    webidl.converters.BufferSource = function(V, prefix, name, opts2) {
       if (types.isAnyArrayBuffer(V)) {
-        return webidl.converters.ArrayBuffer(V, prefix, name, { ...opts, allowShared: false });
+        return webidl.converters.ArrayBuffer(V, prefix, name, { ...opts2, allowShared: false });
       }
       if (types.isTypedArray(V)) {
-        return webidl.converters.TypedArray(V, V.constructor, prefix, name, { ...opts, allowShared: false });
+        return webidl.converters.TypedArray(V, V.constructor, prefix, name, { ...opts2, allowShared: false });
       }
       if (types.isDataView(V)) {
-        return webidl.converters.DataView(V, prefix, name, { ...opts, allowShared: false });
+        return webidl.converters.DataView(V, prefix, name, { ...opts2, allowShared: false });
       }
       throw webidl.errors.conversionFailed({
         prefix,
@@ -4093,11 +4093,11 @@ var require_util2 = __commonJS({
     var { isUint8Array } = require("node:util/types");
     var { webidl } = require_webidl();
     var supportedHashes = [];
-    var crypto2;
+    var crypto3;
     try {
-      crypto2 = require("node:crypto");
+      crypto3 = require("node:crypto");
       const possibleRelevantHashes = ["sha256", "sha384", "sha512"];
-      supportedHashes = crypto2.getHashes().filter((hash) => possibleRelevantHashes.includes(hash));
+      supportedHashes = crypto3.getHashes().filter((hash) => possibleRelevantHashes.includes(hash));
     } catch {
     }
     function responseURL(response) {
@@ -4370,7 +4370,7 @@ var require_util2 = __commonJS({
       }
     }
     function bytesMatch(bytes, metadataList) {
-      if (crypto2 === void 0) {
+      if (crypto3 === void 0) {
         return true;
       }
       const parsedMetadata = parseMetadata(metadataList);
@@ -4385,7 +4385,7 @@ var require_util2 = __commonJS({
       for (const item of metadata) {
         const algorithm = item.algo;
         const expectedValue = item.hash;
-        let actualValue = crypto2.createHash(algorithm).update(bytes).digest("base64");
+        let actualValue = crypto3.createHash(algorithm).update(bytes).digest("base64");
         if (actualValue[actualValue.length - 1] === "=") {
           if (actualValue[actualValue.length - 2] === "=") {
             actualValue = actualValue.slice(0, -2);
@@ -4528,8 +4528,8 @@ var require_util2 = __commonJS({
           }
           const index = this.#index;
           const values = this.#target[kInternalIterator];
-          const len = values.length;
-          if (index >= len) {
+          const len2 = values.length;
+          if (index >= len2) {
             return {
               value: void 0,
               done: true
@@ -4644,8 +4644,8 @@ var require_util2 = __commonJS({
         errorSteps(e);
       }
     }
-    function isReadableStreamLike(stream) {
-      return stream instanceof ReadableStream || stream[Symbol.toStringTag] === "ReadableStream" && typeof stream.tee === "function";
+    function isReadableStreamLike(stream2) {
+      return stream2 instanceof ReadableStream || stream2[Symbol.toStringTag] === "ReadableStream" && typeof stream2.tee === "function";
     }
     function readableStreamClose(controller) {
       try {
@@ -5449,8 +5449,8 @@ var require_body = __commonJS({
     var { multipartFormDataParser } = require_formdata_parser();
     var random;
     try {
-      const crypto2 = require("node:crypto");
-      random = (max) => crypto2.randomInt(0, max);
+      const crypto3 = require("node:crypto");
+      random = (max) => crypto3.randomInt(0, max);
     } catch {
       random = (max) => Math.floor(Math.random(max));
     }
@@ -5461,20 +5461,20 @@ var require_body = __commonJS({
     var streamRegistry;
     if (hasFinalizationRegistry) {
       streamRegistry = new FinalizationRegistry((weakRef) => {
-        const stream = weakRef.deref();
-        if (stream && !stream.locked && !isDisturbed(stream) && !isErrored(stream)) {
-          stream.cancel("Response object has been garbage collected").catch(noop);
+        const stream2 = weakRef.deref();
+        if (stream2 && !stream2.locked && !isDisturbed(stream2) && !isErrored(stream2)) {
+          stream2.cancel("Response object has been garbage collected").catch(noop);
         }
       });
     }
     function extractBody(object, keepalive = false) {
-      let stream = null;
+      let stream2 = null;
       if (object instanceof ReadableStream) {
-        stream = object;
+        stream2 = object;
       } else if (isBlobLike(object)) {
-        stream = object.stream();
+        stream2 = object.stream();
       } else {
-        stream = new ReadableStream({
+        stream2 = new ReadableStream({
           async pull(controller) {
             const buffer = typeof source === "string" ? textEncoder.encode(source) : source;
             if (buffer.byteLength) {
@@ -5487,7 +5487,7 @@ var require_body = __commonJS({
           type: "bytes"
         });
       }
-      assert(isReadableStreamLike(stream));
+      assert(isReadableStreamLike(stream2));
       let action = null;
       let source = null;
       let length = null;
@@ -5566,14 +5566,14 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             "Response body object should not be disturbed or locked"
           );
         }
-        stream = object instanceof ReadableStream ? object : ReadableStreamFrom(object);
+        stream2 = object instanceof ReadableStream ? object : ReadableStreamFrom(object);
       }
       if (typeof source === "string" || util.isBuffer(source)) {
         length = Buffer.byteLength(source);
       }
       if (action != null) {
         let iterator;
-        stream = new ReadableStream({
+        stream2 = new ReadableStream({
           async start() {
             iterator = action(object)[Symbol.asyncIterator]();
           },
@@ -5585,7 +5585,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
                 controller.byobRequest?.respond(0);
               });
             } else {
-              if (!isErrored(stream)) {
+              if (!isErrored(stream2)) {
                 const buffer = new Uint8Array(value);
                 if (buffer.byteLength) {
                   controller.enqueue(buffer);
@@ -5600,7 +5600,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           type: "bytes"
         });
       }
-      const body = { stream, source, length };
+      const body = { stream: stream2, source, length };
       return [body, type];
     }
     function safelyExtractBody(object, keepalive = false) {
@@ -5802,45 +5802,45 @@ var require_client_h1 = __commonJS({
     var extractBody;
     async function lazyllhttp() {
       const llhttpWasmData = process.env.JEST_WORKER_ID ? require_llhttp_wasm() : void 0;
-      let mod3;
+      let mod5;
       try {
-        mod3 = await WebAssembly.compile(require_llhttp_simd_wasm());
+        mod5 = await WebAssembly.compile(require_llhttp_simd_wasm());
       } catch (e) {
-        mod3 = await WebAssembly.compile(llhttpWasmData || require_llhttp_wasm());
+        mod5 = await WebAssembly.compile(llhttpWasmData || require_llhttp_wasm());
       }
-      return await WebAssembly.instantiate(mod3, {
+      return await WebAssembly.instantiate(mod5, {
         env: {
           /* eslint-disable camelcase */
-          wasm_on_url: (p, at, len) => {
+          wasm_on_url: (p, at, len2) => {
             return 0;
           },
-          wasm_on_status: (p, at, len) => {
+          wasm_on_status: (p, at, len2) => {
             assert(currentParser.ptr === p);
             const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onStatus(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
+            return currentParser.onStatus(new FastBuffer(currentBufferRef.buffer, start, len2)) || 0;
           },
           wasm_on_message_begin: (p) => {
             assert(currentParser.ptr === p);
             return currentParser.onMessageBegin() || 0;
           },
-          wasm_on_header_field: (p, at, len) => {
+          wasm_on_header_field: (p, at, len2) => {
             assert(currentParser.ptr === p);
             const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onHeaderField(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
+            return currentParser.onHeaderField(new FastBuffer(currentBufferRef.buffer, start, len2)) || 0;
           },
-          wasm_on_header_value: (p, at, len) => {
+          wasm_on_header_value: (p, at, len2) => {
             assert(currentParser.ptr === p);
             const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onHeaderValue(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
+            return currentParser.onHeaderValue(new FastBuffer(currentBufferRef.buffer, start, len2)) || 0;
           },
           wasm_on_headers_complete: (p, statusCode, upgrade, shouldKeepAlive) => {
             assert(currentParser.ptr === p);
             return currentParser.onHeadersComplete(statusCode, Boolean(upgrade), Boolean(shouldKeepAlive)) || 0;
           },
-          wasm_on_body: (p, at, len) => {
+          wasm_on_body: (p, at, len2) => {
             assert(currentParser.ptr === p);
             const start = at - currentBufferPtr + currentBufferRef.byteOffset;
-            return currentParser.onBody(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
+            return currentParser.onBody(new FastBuffer(currentBufferRef.buffer, start, len2)) || 0;
           },
           wasm_on_message_complete: (p) => {
             assert(currentParser.ptr === p);
@@ -6005,8 +6005,8 @@ var require_client_h1 = __commonJS({
         const ptr = llhttp.llhttp_get_error_reason(this.ptr);
         let message = "";
         if (ptr) {
-          const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
-          message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
+          const len2 = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
+          message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len2).toString() + ")";
         }
         return new HTTPParserError(message, constants3.ERROR[ret], data);
       }
@@ -6040,23 +6040,23 @@ var require_client_h1 = __commonJS({
         request2.onResponseStarted();
       }
       onHeaderField(buf) {
-        const len = this.headers.length;
-        if ((len & 1) === 0) {
+        const len2 = this.headers.length;
+        if ((len2 & 1) === 0) {
           this.headers.push(buf);
         } else {
-          this.headers[len - 1] = Buffer.concat([this.headers[len - 1], buf]);
+          this.headers[len2 - 1] = Buffer.concat([this.headers[len2 - 1], buf]);
         }
         this.trackHeader(buf.length);
       }
       onHeaderValue(buf) {
-        let len = this.headers.length;
-        if ((len & 1) === 1) {
+        let len2 = this.headers.length;
+        if ((len2 & 1) === 1) {
           this.headers.push(buf);
-          len += 1;
+          len2 += 1;
         } else {
-          this.headers[len - 1] = Buffer.concat([this.headers[len - 1], buf]);
+          this.headers[len2 - 1] = Buffer.concat([this.headers[len2 - 1], buf]);
         }
-        const key = this.headers[len - 2];
+        const key = this.headers[len2 - 2];
         if (key.length === 10) {
           const headerName = util.bufferToLowerCasedHeaderName(key);
           if (headerName === "keep-alive") {
@@ -6069,8 +6069,8 @@ var require_client_h1 = __commonJS({
         }
         this.trackHeader(buf.length);
       }
-      trackHeader(len) {
-        this.headersSize += len;
+      trackHeader(len2) {
+        this.headersSize += len2;
         if (this.headersSize >= this.headersMaxSize) {
           util.destroy(this.socket, new HeadersOverflowError());
         }
@@ -6776,11 +6776,11 @@ upgrade: ${upgrade}\r
         if (socket.destroyed) {
           return false;
         }
-        const len = Buffer.byteLength(chunk);
-        if (!len) {
+        const len2 = Buffer.byteLength(chunk);
+        if (!len2) {
           return true;
         }
-        if (contentLength !== null && bytesWritten + len > contentLength) {
+        if (contentLength !== null && bytesWritten + len2 > contentLength) {
           if (client[kStrictContentLength]) {
             throw new RequestContentLengthMismatchError();
           }
@@ -6802,10 +6802,10 @@ upgrade: ${upgrade}\r
         }
         if (contentLength === null) {
           socket.write(`\r
-${len.toString(16)}\r
+${len2.toString(16)}\r
 `, "latin1");
         }
-        this.bytesWritten += len;
+        this.bytesWritten += len2;
         const ret = socket.write(chunk);
         socket.uncork();
         request2.onBodySent(chunk);
@@ -7094,7 +7094,7 @@ var require_client_h2 = __commonJS({
           headers[key] = val;
         }
       }
-      let stream;
+      let stream2;
       const { hostname, port } = client[kUrl];
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
@@ -7103,15 +7103,15 @@ var require_client_h2 = __commonJS({
           return;
         }
         if (request2.completed) {
-          if (method === "CONNECT" && stream != null) {
-            util.destroy(stream, error2 || new RequestAbortedError());
+          if (method === "CONNECT" && stream2 != null) {
+            util.destroy(stream2, error2 || new RequestAbortedError());
           }
           return;
         }
         error2 = error2 || new RequestAbortedError();
         util.errorRequest(client, request2, error2);
-        if (stream != null) {
-          util.destroy(stream, error2);
+        if (stream2 != null) {
+          util.destroy(stream2, error2);
         }
         util.destroy(body, error2);
         client[kQueue][client[kRunningIdx]++] = null;
@@ -7127,42 +7127,42 @@ var require_client_h2 = __commonJS({
       }
       if (method === "CONNECT") {
         session.ref();
-        stream = session.request(headers, { endStream: false, signal });
+        stream2 = session.request(headers, { endStream: false, signal });
         let upgradeResponseFinished = false;
         const onResponse = (headers2) => {
           upgradeResponseFinished = true;
-          stream.off(errorMonitor, onUpgradeError);
+          stream2.off(errorMonitor, onUpgradeError);
           request2.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
         };
         const onUpgradeError = (error2) => {
           upgradeResponseFinished = true;
-          stream.off("response", onResponse);
+          stream2.off("response", onResponse);
           request2.onUpgradeError(error2);
         };
         const onReady = () => {
           try {
-            request2.onUpgrade(null, null, stream);
+            request2.onUpgrade(null, null, stream2);
           } catch (error2) {
-            stream.off("response", onResponse);
+            stream2.off("response", onResponse);
             abort(error2);
             return;
           }
           if (request2.aborted) {
             return;
           }
-          stream.off("error", abort);
-          stream.once(errorMonitor, onUpgradeError);
+          stream2.off("error", abort);
+          stream2.once(errorMonitor, onUpgradeError);
           client[kQueue][client[kRunningIdx]++] = null;
         };
-        stream.once("response", onResponse);
-        stream.once("error", abort);
+        stream2.once("response", onResponse);
+        stream2.once("error", abort);
         ++session[kOpenStreams];
         onReady();
-        stream.once("close", () => {
+        stream2.once("close", () => {
           if (!upgradeResponseFinished && request2.completed) {
-            stream.off("response", onResponse);
-            stream.off(errorMonitor, onUpgradeError);
-            request2.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream.rstCode}`));
+            stream2.off("response", onResponse);
+            stream2.off(errorMonitor, onUpgradeError);
+            request2.onUpgradeError(new InformationalError(`HTTP/2: "stream error" received - code ${stream2.rstCode}`));
           }
           session[kOpenStreams] -= 1;
           if (session[kOpenStreams] === 0) session.unref();
@@ -7204,36 +7204,36 @@ var require_client_h2 = __commonJS({
       const shouldEndStream = method === "GET" || method === "HEAD" || body === null;
       if (expectContinue) {
         headers[HTTP2_HEADER_EXPECT] = "100-continue";
-        stream = session.request(headers, { endStream: shouldEndStream, signal });
-        stream.once("continue", writeBodyH2);
+        stream2 = session.request(headers, { endStream: shouldEndStream, signal });
+        stream2.once("continue", writeBodyH2);
       } else {
-        stream = session.request(headers, {
+        stream2 = session.request(headers, {
           endStream: shouldEndStream,
           signal
         });
         writeBodyH2();
       }
       ++session[kOpenStreams];
-      stream.once("response", (headers2) => {
+      stream2.once("response", (headers2) => {
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
         request2.onResponseStarted();
         if (request2.aborted) {
           const err = new RequestAbortedError();
           util.errorRequest(client, request2, err);
-          util.destroy(stream, err);
+          util.destroy(stream2, err);
           return;
         }
-        if (request2.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
-          stream.pause();
+        if (request2.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream2.resume.bind(stream2), "") === false) {
+          stream2.pause();
         }
-        stream.on("data", (chunk) => {
+        stream2.on("data", (chunk) => {
           if (request2.onData(chunk) === false) {
-            stream.pause();
+            stream2.pause();
           }
         });
       });
-      stream.once("end", () => {
-        if (stream.state?.state == null || stream.state.state < 6) {
+      stream2.once("end", () => {
+        if (stream2.state?.state == null || stream2.state.state < 6) {
           request2.onComplete([]);
         }
         if (session[kOpenStreams] === 0) {
@@ -7244,16 +7244,16 @@ var require_client_h2 = __commonJS({
         client[kPendingIdx] = client[kRunningIdx];
         client[kResume]();
       });
-      stream.once("close", () => {
+      stream2.once("close", () => {
         session[kOpenStreams] -= 1;
         if (session[kOpenStreams] === 0) {
           session.unref();
         }
       });
-      stream.once("error", function(err) {
+      stream2.once("error", function(err) {
         abort(err);
       });
-      stream.once("frameError", (type, code) => {
+      stream2.once("frameError", (type, code) => {
         abort(new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code}`));
       });
       return true;
@@ -7261,7 +7261,7 @@ var require_client_h2 = __commonJS({
         if (!body || contentLength === 0) {
           writeBuffer(
             abort,
-            stream,
+            stream2,
             null,
             client,
             request2,
@@ -7272,7 +7272,7 @@ var require_client_h2 = __commonJS({
         } else if (util.isBuffer(body)) {
           writeBuffer(
             abort,
-            stream,
+            stream2,
             body,
             client,
             request2,
@@ -7284,7 +7284,7 @@ var require_client_h2 = __commonJS({
           if (typeof body.stream === "function") {
             writeIterable(
               abort,
-              stream,
+              stream2,
               body.stream(),
               client,
               request2,
@@ -7295,7 +7295,7 @@ var require_client_h2 = __commonJS({
           } else {
             writeBlob(
               abort,
-              stream,
+              stream2,
               body,
               client,
               request2,
@@ -7309,7 +7309,7 @@ var require_client_h2 = __commonJS({
             abort,
             client[kSocket],
             expectsPayload,
-            stream,
+            stream2,
             body,
             client,
             request2,
@@ -7318,7 +7318,7 @@ var require_client_h2 = __commonJS({
         } else if (util.isIterable(body)) {
           writeIterable(
             abort,
-            stream,
+            stream2,
             body,
             client,
             request2,
@@ -7464,15 +7464,15 @@ var require_redirect_handler = __commonJS({
       }
     };
     var RedirectHandler = class {
-      constructor(dispatch, maxRedirections, opts, handler) {
+      constructor(dispatch, maxRedirections, opts2, handler) {
         if (maxRedirections != null && (!Number.isInteger(maxRedirections) || maxRedirections < 0)) {
           throw new InvalidArgumentError("maxRedirections must be a positive number");
         }
-        util.validateHandler(handler, opts.method, opts.upgrade);
+        util.validateHandler(handler, opts2.method, opts2.upgrade);
         this.dispatch = dispatch;
         this.location = null;
         this.abort = null;
-        this.opts = { ...opts, maxRedirections: 0 };
+        this.opts = { ...opts2, maxRedirections: 0 };
         this.maxRedirections = maxRedirections;
         this.handler = handler;
         this.history = [];
@@ -7607,14 +7607,14 @@ var require_redirect_interceptor = __commonJS({
     var RedirectHandler = require_redirect_handler();
     function createRedirectInterceptor({ maxRedirections: defaultMaxRedirections }) {
       return (dispatch) => {
-        return function Intercept(opts, handler) {
-          const { maxRedirections = defaultMaxRedirections } = opts;
+        return function Intercept(opts2, handler) {
+          const { maxRedirections = defaultMaxRedirections } = opts2;
           if (!maxRedirections) {
-            return dispatch(opts, handler);
+            return dispatch(opts2, handler);
           }
-          const redirectHandler = new RedirectHandler(dispatch, maxRedirections, opts, handler);
-          opts = { ...opts, maxRedirections: 0 };
-          return dispatch(opts, redirectHandler);
+          const redirectHandler = new RedirectHandler(dispatch, maxRedirections, opts2, handler);
+          opts2 = { ...opts2, maxRedirections: 0 };
+          return dispatch(opts2, redirectHandler);
         };
       };
     }
@@ -7716,7 +7716,7 @@ var require_client = __commonJS({
         strictContentLength,
         maxCachedSessions,
         maxRedirections,
-        connect: connect3,
+        connect: connect4,
         maxRequestsPerClient,
         localAddress,
         maxResponseSize,
@@ -7768,7 +7768,7 @@ var require_client = __commonJS({
         if (bodyTimeout != null && (!Number.isInteger(bodyTimeout) || bodyTimeout < 0)) {
           throw new InvalidArgumentError("bodyTimeout must be a positive integer or zero");
         }
-        if (connect3 != null && typeof connect3 !== "function" && typeof connect3 !== "object") {
+        if (connect4 != null && typeof connect4 !== "function" && typeof connect4 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (maxRedirections != null && (!Number.isInteger(maxRedirections) || maxRedirections < 0)) {
@@ -7792,15 +7792,15 @@ var require_client = __commonJS({
         if (maxConcurrentStreams != null && (typeof maxConcurrentStreams !== "number" || maxConcurrentStreams < 1)) {
           throw new InvalidArgumentError("maxConcurrentStreams must be a positive integer, greater than 0");
         }
-        if (typeof connect3 !== "function") {
-          connect3 = buildConnector({
+        if (typeof connect4 !== "function") {
+          connect4 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect3
+            ...connect4
           });
         }
         if (interceptors?.Client && Array.isArray(interceptors.Client)) {
@@ -7815,7 +7815,7 @@ var require_client = __commonJS({
           this[kInterceptors] = [createRedirectInterceptor({ maxRedirections })];
         }
         this[kUrl] = util.parseOrigin(url);
-        this[kConnector] = connect3;
+        this[kConnector] = connect4;
         this[kPipelining] = pipelining != null ? pipelining : 1;
         this[kMaxHeadersSize] = maxHeaderSize || http.maxHeaderSize;
         this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout;
@@ -7869,12 +7869,12 @@ var require_client = __commonJS({
       }
       /* istanbul ignore: only used for test */
       [kConnect](cb) {
-        connect2(this);
+        connect3(this);
         this.once("connect", cb);
       }
-      [kDispatch](opts, handler) {
-        const origin = opts.origin || this[kUrl].origin;
-        const request2 = new Request(origin, opts, handler);
+      [kDispatch](opts2, handler) {
+        const origin = opts2.origin || this[kUrl].origin;
+        const request2 = new Request(origin, opts2, handler);
         this[kQueue].push(request2);
         if (this[kResuming]) {
         } else if (util.bodyLength(request2.body) == null && util.isIterable(request2.body)) {
@@ -7933,7 +7933,7 @@ var require_client = __commonJS({
         assert(client[kSize] === 0);
       }
     }
-    async function connect2(client) {
+    async function connect3(client) {
       assert(!client[kConnecting]);
       assert(!client[kHTTPContext]);
       let { host, hostname, protocol, port } = client[kUrl];
@@ -8104,7 +8104,7 @@ var require_client = __commonJS({
           return;
         }
         if (!client[kHTTPContext]) {
-          connect2(client);
+          connect3(client);
           return;
         }
         if (client[kHTTPContext].destroyed) {
@@ -8234,8 +8234,8 @@ var require_pool_base = __commonJS({
     var kRemoveClient = /* @__PURE__ */ Symbol("remove client");
     var kStats = /* @__PURE__ */ Symbol("stats");
     var PoolBase = class extends DispatcherBase {
-      constructor(opts) {
-        super(opts);
+      constructor(opts2) {
+        super(opts2);
         this[kQueue] = new FixedQueue();
         this[kClients] = [];
         this[kQueued] = 0;
@@ -8323,13 +8323,13 @@ var require_pool_base = __commonJS({
         }
         await Promise.all(this[kClients].map((c) => c.destroy(err)));
       }
-      [kDispatch](opts, handler) {
+      [kDispatch](opts2, handler) {
         const dispatcher = this[kGetDispatcher]();
         if (!dispatcher) {
           this[kNeedDrain] = true;
-          this[kQueue].push({ opts, handler });
+          this[kQueue].push({ opts: opts2, handler });
           this[kQueued]++;
-        } else if (!dispatcher.dispatch(opts, handler)) {
+        } else if (!dispatcher.dispatch(opts2, handler)) {
           dispatcher[kNeedDrain] = true;
           this[kNeedDrain] = !this[kGetDispatcher]();
         }
@@ -8389,14 +8389,14 @@ var require_pool = __commonJS({
     var kOptions = /* @__PURE__ */ Symbol("options");
     var kConnections = /* @__PURE__ */ Symbol("connections");
     var kFactory = /* @__PURE__ */ Symbol("factory");
-    function defaultFactory(origin, opts) {
-      return new Client2(origin, opts);
+    function defaultFactory(origin, opts2) {
+      return new Client2(origin, opts2);
     }
     var Pool = class extends PoolBase {
       constructor(origin, {
         connections,
         factory = defaultFactory,
-        connect: connect2,
+        connect: connect3,
         connectTimeout,
         tls,
         maxCachedSessions,
@@ -8412,25 +8412,25 @@ var require_pool = __commonJS({
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
+        if (connect3 != null && typeof connect3 !== "function" && typeof connect3 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
-        if (typeof connect2 !== "function") {
-          connect2 = buildConnector({
+        if (typeof connect3 !== "function") {
+          connect3 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect2
+            ...connect3
           });
         }
         super(options);
         this[kInterceptors] = options.interceptors?.Pool && Array.isArray(options.interceptors.Pool) ? options.interceptors.Pool : [];
         this[kConnections] = connections || null;
         this[kUrl] = util.parseOrigin(origin);
-        this[kOptions] = { ...util.deepClone(options), connect: connect2, allowH2 };
+        this[kOptions] = { ...util.deepClone(options), connect: connect3, allowH2 };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kFactory] = factory;
         this.on("connectionError", (origin2, targets, error2) => {
@@ -8495,13 +8495,13 @@ var require_balanced_pool = __commonJS({
       }
       return a;
     }
-    function defaultFactory(origin, opts) {
-      return new Pool(origin, opts);
+    function defaultFactory(origin, opts2) {
+      return new Pool(origin, opts2);
     }
     var BalancedPool = class extends PoolBase {
-      constructor(upstreams = [], { factory = defaultFactory, ...opts } = {}) {
+      constructor(upstreams = [], { factory = defaultFactory, ...opts2 } = {}) {
         super();
-        this[kOptions] = opts;
+        this[kOptions] = opts2;
         this[kIndex] = -1;
         this[kCurrentWeight] = 0;
         this[kMaxWeightPerServer] = this[kOptions].maxWeightPerServer || 100;
@@ -8512,7 +8512,7 @@ var require_balanced_pool = __commonJS({
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        this[kInterceptors] = opts.interceptors?.BalancedPool && Array.isArray(opts.interceptors.BalancedPool) ? opts.interceptors.BalancedPool : [];
+        this[kInterceptors] = opts2.interceptors?.BalancedPool && Array.isArray(opts2.interceptors.BalancedPool) ? opts2.interceptors.BalancedPool : [];
         this[kFactory] = factory;
         for (const upstream of upstreams) {
           this.addUpstream(upstream);
@@ -8621,29 +8621,29 @@ var require_agent = __commonJS({
     var kOnDrain = /* @__PURE__ */ Symbol("onDrain");
     var kFactory = /* @__PURE__ */ Symbol("factory");
     var kOptions = /* @__PURE__ */ Symbol("options");
-    function defaultFactory(origin, opts) {
-      return opts && opts.connections === 1 ? new Client2(origin, opts) : new Pool(origin, opts);
+    function defaultFactory(origin, opts2) {
+      return opts2 && opts2.connections === 1 ? new Client2(origin, opts2) : new Pool(origin, opts2);
     }
     var Agent = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxRedirections = 0, connect: connect2, tls, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxRedirections = 0, connect: connect3, tls, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
+        if (connect3 != null && typeof connect3 !== "function" && typeof connect3 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (!Number.isInteger(maxRedirections) || maxRedirections < 0) {
           throw new InvalidArgumentError("maxRedirections must be a positive number");
         }
         super(options);
-        if (connect2 && typeof connect2 !== "function") {
-          connect2 = { ...connect2 };
+        if (connect3 && typeof connect3 !== "function") {
+          connect3 = { ...connect3 };
         }
         if (tls && typeof tls !== "function") {
           tls = { ...tls };
         }
         this[kInterceptors] = options.interceptors?.Agent && Array.isArray(options.interceptors.Agent) ? options.interceptors.Agent : [createRedirectInterceptor({ maxRedirections })];
-        this[kOptions] = { ...util.deepClone(options), connect: connect2, tls };
+        this[kOptions] = { ...util.deepClone(options), connect: connect3, tls };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kMaxRedirections] = maxRedirections;
         this[kFactory] = factory;
@@ -8668,19 +8668,19 @@ var require_agent = __commonJS({
         }
         return ret;
       }
-      [kDispatch](opts, handler) {
+      [kDispatch](opts2, handler) {
         let key;
-        if (opts.origin && (typeof opts.origin === "string" || opts.origin instanceof URL)) {
-          key = String(opts.origin);
+        if (opts2.origin && (typeof opts2.origin === "string" || opts2.origin instanceof URL)) {
+          key = String(opts2.origin);
         } else {
           throw new InvalidArgumentError("opts.origin must be a non-empty string or URL.");
         }
         let dispatcher = this[kClients].get(key);
         if (!dispatcher) {
-          dispatcher = this[kFactory](opts.origin, this[kOptions]).on("drain", this[kOnDrain]).on("connect", this[kOnConnect]).on("disconnect", this[kOnDisconnect]).on("connectionError", this[kOnConnectionError]);
+          dispatcher = this[kFactory](opts2.origin, this[kOptions]).on("drain", this[kOnDrain]).on("connect", this[kOnConnect]).on("disconnect", this[kOnDisconnect]).on("connectionError", this[kOnConnectionError]);
           this[kClients].set(key, dispatcher);
         }
-        return dispatcher.dispatch(opts, handler);
+        return dispatcher.dispatch(opts2, handler);
       }
       async [kClose]() {
         const closePromises = [];
@@ -8725,32 +8725,32 @@ var require_proxy_agent = __commonJS({
     function defaultProtocolPort(protocol) {
       return protocol === "https:" ? 443 : 80;
     }
-    function defaultFactory(origin, opts) {
-      return new Pool(origin, opts);
+    function defaultFactory(origin, opts2) {
+      return new Pool(origin, opts2);
     }
     var noop = () => {
     };
-    function defaultAgentFactory(origin, opts) {
-      if (opts.connections === 1) {
-        return new Client2(origin, opts);
+    function defaultAgentFactory(origin, opts2) {
+      if (opts2.connections === 1) {
+        return new Client2(origin, opts2);
       }
-      return new Pool(origin, opts);
+      return new Pool(origin, opts2);
     }
     var Http1ProxyWrapper = class extends DispatcherBase {
       #client;
-      constructor(proxyUrl, { headers = {}, connect: connect2, factory }) {
+      constructor(proxyUrl, { headers = {}, connect: connect3, factory }) {
         super();
         if (!proxyUrl) {
           throw new InvalidArgumentError("Proxy URL is mandatory");
         }
         this[kProxyHeaders] = headers;
         if (factory) {
-          this.#client = factory(proxyUrl, { connect: connect2 });
+          this.#client = factory(proxyUrl, { connect: connect3 });
         } else {
-          this.#client = new Client2(proxyUrl, { connect: connect2 });
+          this.#client = new Client2(proxyUrl, { connect: connect3 });
         }
       }
-      [kDispatch](opts, handler) {
+      [kDispatch](opts2, handler) {
         const onHeaders = handler.onHeaders;
         handler.onHeaders = function(statusCode, data, resume) {
           if (statusCode === 407) {
@@ -8765,14 +8765,14 @@ var require_proxy_agent = __commonJS({
           origin,
           path = "/",
           headers = {}
-        } = opts;
-        opts.path = origin + path;
+        } = opts2;
+        opts2.path = origin + path;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
         }
-        opts.headers = { ...this[kProxyHeaders], ...headers };
-        return this.#client[kDispatch](opts, handler);
+        opts2.headers = { ...this[kProxyHeaders], ...headers };
+        return this.#client[kDispatch](opts2, handler);
       }
       async [kClose]() {
         return this.#client.close();
@@ -8782,65 +8782,65 @@ var require_proxy_agent = __commonJS({
       }
     };
     var ProxyAgent2 = class extends DispatcherBase {
-      constructor(opts) {
+      constructor(opts2) {
         super();
-        if (!opts || typeof opts === "object" && !(opts instanceof URL2) && !opts.uri) {
+        if (!opts2 || typeof opts2 === "object" && !(opts2 instanceof URL2) && !opts2.uri) {
           throw new InvalidArgumentError("Proxy uri is mandatory");
         }
-        const { clientFactory = defaultFactory } = opts;
+        const { clientFactory = defaultFactory } = opts2;
         if (typeof clientFactory !== "function") {
           throw new InvalidArgumentError("Proxy opts.clientFactory must be a function.");
         }
-        const { proxyTunnel = true } = opts;
-        const url = this.#getUrl(opts);
+        const { proxyTunnel = true } = opts2;
+        const url = this.#getUrl(opts2);
         const { href, origin, port, protocol, username, password, hostname: proxyHostname } = url;
         this[kProxy] = { uri: href, protocol };
-        this[kInterceptors] = opts.interceptors?.ProxyAgent && Array.isArray(opts.interceptors.ProxyAgent) ? opts.interceptors.ProxyAgent : [];
-        this[kRequestTls] = opts.requestTls;
-        this[kProxyTls] = opts.proxyTls;
-        this[kProxyHeaders] = opts.headers || {};
+        this[kInterceptors] = opts2.interceptors?.ProxyAgent && Array.isArray(opts2.interceptors.ProxyAgent) ? opts2.interceptors.ProxyAgent : [];
+        this[kRequestTls] = opts2.requestTls;
+        this[kProxyTls] = opts2.proxyTls;
+        this[kProxyHeaders] = opts2.headers || {};
         this[kTunnelProxy] = proxyTunnel;
-        if (opts.auth && opts.token) {
+        if (opts2.auth && opts2.token) {
           throw new InvalidArgumentError("opts.auth cannot be used in combination with opts.token");
-        } else if (opts.auth) {
-          this[kProxyHeaders]["proxy-authorization"] = `Basic ${opts.auth}`;
-        } else if (opts.token) {
-          this[kProxyHeaders]["proxy-authorization"] = opts.token;
+        } else if (opts2.auth) {
+          this[kProxyHeaders]["proxy-authorization"] = `Basic ${opts2.auth}`;
+        } else if (opts2.token) {
+          this[kProxyHeaders]["proxy-authorization"] = opts2.token;
         } else if (username && password) {
           this[kProxyHeaders]["proxy-authorization"] = `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString("base64")}`;
         }
-        const connect2 = buildConnector({ ...opts.proxyTls });
-        this[kConnectEndpoint] = buildConnector({ ...opts.requestTls });
-        const agentFactory = opts.factory || defaultAgentFactory;
+        const connect3 = buildConnector({ ...opts2.proxyTls });
+        this[kConnectEndpoint] = buildConnector({ ...opts2.requestTls });
+        const agentFactory = opts2.factory || defaultAgentFactory;
         const factory = (origin2, options) => {
           const { protocol: protocol2 } = new URL2(origin2);
           if (!this[kTunnelProxy] && protocol2 === "http:" && this[kProxy].protocol === "http:") {
             return new Http1ProxyWrapper(this[kProxy].uri, {
               headers: this[kProxyHeaders],
-              connect: connect2,
+              connect: connect3,
               factory: agentFactory
             });
           }
           return agentFactory(origin2, options);
         };
-        this[kClient] = clientFactory(url, { connect: connect2 });
+        this[kClient] = clientFactory(url, { connect: connect3 });
         this[kAgent] = new Agent({
-          ...opts,
+          ...opts2,
           factory,
-          connect: async (opts2, callback) => {
-            let requestedPath = opts2.host;
-            if (!opts2.port) {
-              requestedPath += `:${defaultProtocolPort(opts2.protocol)}`;
+          connect: async (opts3, callback) => {
+            let requestedPath = opts3.host;
+            if (!opts3.port) {
+              requestedPath += `:${defaultProtocolPort(opts3.protocol)}`;
             }
             try {
               const { socket, statusCode } = await this[kClient].connect({
                 origin,
                 port,
                 path: requestedPath,
-                signal: opts2.signal,
+                signal: opts3.signal,
                 headers: {
                   ...this[kProxyHeaders],
-                  host: opts2.host
+                  host: opts3.host
                 },
                 servername: this[kProxyTls]?.servername || proxyHostname
               });
@@ -8848,7 +8848,7 @@ var require_proxy_agent = __commonJS({
                 socket.on("error", noop).destroy();
                 callback(new RequestAbortedError(`Proxy response (${statusCode}) !== 200 when HTTP Tunneling`));
               }
-              if (opts2.protocol !== "https:") {
+              if (opts3.protocol !== "https:") {
                 callback(null, socket);
                 return;
               }
@@ -8856,9 +8856,9 @@ var require_proxy_agent = __commonJS({
               if (this[kRequestTls]) {
                 servername = this[kRequestTls].servername;
               } else {
-                servername = opts2.servername;
+                servername = opts3.servername;
               }
-              this[kConnectEndpoint]({ ...opts2, servername, httpSocket: socket }, callback);
+              this[kConnectEndpoint]({ ...opts3, servername, httpSocket: socket }, callback);
             } catch (err) {
               if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
                 callback(new SecureProxyConnectionError(err));
@@ -8869,16 +8869,16 @@ var require_proxy_agent = __commonJS({
           }
         });
       }
-      dispatch(opts, handler) {
-        const headers = buildHeaders(opts.headers);
+      dispatch(opts2, handler) {
+        const headers = buildHeaders(opts2.headers);
         throwIfProxyAuthIsSent(headers);
         if (headers && !("host" in headers) && !("Host" in headers)) {
-          const { host } = new URL2(opts.origin);
+          const { host } = new URL2(opts2.origin);
           headers.host = host;
         }
         return this[kAgent].dispatch(
           {
-            ...opts,
+            ...opts2,
             headers
           },
           handler
@@ -8888,13 +8888,13 @@ var require_proxy_agent = __commonJS({
        * @param {import('../types/proxy-agent').ProxyAgent.Options | string | URL} opts
        * @returns {URL}
        */
-      #getUrl(opts) {
-        if (typeof opts === "string") {
-          return new URL2(opts);
-        } else if (opts instanceof URL2) {
-          return opts;
+      #getUrl(opts2) {
+        if (typeof opts2 === "string") {
+          return new URL2(opts2);
+        } else if (opts2 instanceof URL2) {
+          return opts2;
         } else {
-          return new URL2(opts.uri);
+          return new URL2(opts2.uri);
         }
       }
       async [kClose]() {
@@ -8943,16 +8943,16 @@ var require_env_http_proxy_agent = __commonJS({
       #noProxyValue = null;
       #noProxyEntries = null;
       #opts = null;
-      constructor(opts = {}) {
+      constructor(opts2 = {}) {
         super();
-        this.#opts = opts;
+        this.#opts = opts2;
         if (!experimentalWarned) {
           experimentalWarned = true;
           process.emitWarning("EnvHttpProxyAgent is experimental, expect them to change at any time.", {
             code: "UNDICI-EHPA"
           });
         }
-        const { httpProxy, httpsProxy, noProxy, ...agentOpts } = opts;
+        const { httpProxy, httpsProxy, noProxy, ...agentOpts } = opts2;
         this[kNoProxyAgent] = new Agent(agentOpts);
         const HTTP_PROXY = httpProxy ?? process.env.http_proxy ?? process.env.HTTP_PROXY;
         if (HTTP_PROXY) {
@@ -8968,10 +8968,10 @@ var require_env_http_proxy_agent = __commonJS({
         }
         this.#parseNoProxy();
       }
-      [kDispatch](opts, handler) {
-        const url = new URL(opts.origin);
+      [kDispatch](opts2, handler) {
+        const url = new URL(opts2.origin);
         const agent = this.#getProxyAgentForUrl(url);
-        return agent.dispatch(opts, handler);
+        return agent.dispatch(opts2, handler);
       }
       async [kClose]() {
         await this[kNoProxyAgent].close();
@@ -9098,8 +9098,8 @@ var require_retry_handler = __commonJS({
       return null;
     }
     var RetryHandler = class _RetryHandler {
-      constructor(opts, handlers) {
-        const { retryOptions, ...dispatchOpts } = opts;
+      constructor(opts2, handlers) {
+        const { retryOptions, ...dispatchOpts } = opts2;
         const {
           // Retry scoped
           retry: retryFn,
@@ -9115,7 +9115,7 @@ var require_retry_handler = __commonJS({
         } = retryOptions ?? {};
         this.dispatch = handlers.dispatch;
         this.handler = handlers.handler;
-        this.opts = { ...dispatchOpts, body: wrapRequestBody(opts.body) };
+        this.opts = { ...dispatchOpts, body: wrapRequestBody(opts2.body) };
         this.abort = null;
         this.aborted = false;
         this.retryOpts = {
@@ -9191,9 +9191,9 @@ var require_retry_handler = __commonJS({
       onBodySent(chunk) {
         if (this.handler.onBodySent) return this.handler.onBodySent(chunk);
       }
-      static [kRetryHandlerDefaultRetry](err, { state, opts }, cb) {
+      static [kRetryHandlerDefaultRetry](err, { state, opts: opts2 }, cb) {
         const { statusCode, code, headers } = err;
-        const { method, retryOptions } = opts;
+        const { method, retryOptions } = opts2;
         const {
           maxRetries,
           minTimeout,
@@ -9425,15 +9425,15 @@ var require_retry_agent = __commonJS({
         this.#agent = agent;
         this.#options = options;
       }
-      dispatch(opts, handler) {
+      dispatch(opts2, handler) {
         const retry = new RetryHandler({
-          ...opts,
+          ...opts2,
           retryOptions: this.#options
         }, {
           dispatch: this.#agent.dispatch.bind(this.#agent),
           handler
         });
-        return this.#agent.dispatch(opts, retry);
+        return this.#agent.dispatch(opts2, retry);
       }
       close() {
         return this.#agent.close();
@@ -9568,9 +9568,9 @@ var require_readable = __commonJS({
         }
         return this[kBody];
       }
-      async dump(opts) {
-        let limit = Number.isFinite(opts?.limit) ? opts.limit : 128 * 1024;
-        const signal = opts?.signal;
+      async dump(opts2) {
+        let limit = Number.isFinite(opts2?.limit) ? opts2.limit : 128 * 1024;
+        const signal = opts2?.signal;
         if (signal != null && (typeof signal !== "object" || !("aborted" in signal))) {
           throw new InvalidArgumentError("signal must be an AbortSignal");
         }
@@ -9608,13 +9608,13 @@ var require_readable = __commonJS({
     function isUnusable(self2) {
       return util.isDisturbed(self2) || isLocked(self2);
     }
-    async function consume(stream, type) {
-      assert(!stream[kConsume]);
+    async function consume(stream2, type) {
+      assert(!stream2[kConsume]);
       return new Promise((resolve, reject) => {
-        if (isUnusable(stream)) {
-          const rState = stream._readableState;
+        if (isUnusable(stream2)) {
+          const rState = stream2._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
-            stream.on("error", (err) => {
+            stream2.on("error", (err) => {
               reject(err);
             }).on("close", () => {
               reject(new TypeError("unusable"));
@@ -9624,22 +9624,22 @@ var require_readable = __commonJS({
           }
         } else {
           queueMicrotask(() => {
-            stream[kConsume] = {
+            stream2[kConsume] = {
               type,
-              stream,
+              stream: stream2,
               resolve,
               reject,
               length: 0,
               body: []
             };
-            stream.on("error", function(err) {
+            stream2.on("error", function(err) {
               consumeFinish(this[kConsume], err);
             }).on("close", function() {
               if (this[kConsume].body !== null) {
                 consumeFinish(this[kConsume], new RequestAbortedError());
               }
             });
-            consumeStart(stream[kConsume]);
+            consumeStart(stream2[kConsume]);
           });
         }
       });
@@ -9697,7 +9697,7 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve, stream, length } = consume2;
+      const { type, body, resolve, stream: stream2, length } = consume2;
       try {
         if (type === "text") {
           resolve(chunksDecode(body, length));
@@ -9706,13 +9706,13 @@ var require_readable = __commonJS({
         } else if (type === "arrayBuffer") {
           resolve(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve(new Blob(body, { type: stream[kContentType] }));
+          resolve(new Blob(body, { type: stream2[kContentType] }));
         } else if (type === "bytes") {
           resolve(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
-        stream.destroy(err);
+        stream2.destroy(err);
       }
     }
     function consumePush(consume2, chunk) {
@@ -9811,11 +9811,11 @@ var require_api_request = __commonJS({
     var { getResolveErrorBodyCallback } = require_util3();
     var { AsyncResource } = require("node:async_hooks");
     var RequestHandler = class extends AsyncResource {
-      constructor(opts, callback) {
-        if (!opts || typeof opts !== "object") {
+      constructor(opts2, callback) {
+        if (!opts2 || typeof opts2 !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
-        const { signal, method, opaque, body, onInfo, responseHeaders, throwOnError, highWaterMark } = opts;
+        const { signal, method, opaque, body, onInfo, responseHeaders, throwOnError, highWaterMark } = opts2;
         try {
           if (typeof callback !== "function") {
             throw new InvalidArgumentError("invalid callback");
@@ -9963,21 +9963,21 @@ var require_api_request = __commonJS({
         }
       }
     };
-    function request2(opts, callback) {
+    function request2(opts2, callback) {
       if (callback === void 0) {
         return new Promise((resolve, reject) => {
-          request2.call(this, opts, (err, data) => {
+          request2.call(this, opts2, (err, data) => {
             return err ? reject(err) : resolve(data);
           });
         });
       }
       try {
-        this.dispatch(opts, new RequestHandler(opts, callback));
+        this.dispatch(opts2, new RequestHandler(opts2, callback));
       } catch (err) {
         if (typeof callback !== "function") {
           throw err;
         }
-        const opaque = opts?.opaque;
+        const opaque = opts2?.opaque;
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
@@ -10049,11 +10049,11 @@ var require_api_stream = __commonJS({
     var { AsyncResource } = require("node:async_hooks");
     var { addSignal, removeSignal } = require_abort_signal();
     var StreamHandler = class extends AsyncResource {
-      constructor(opts, factory, callback) {
-        if (!opts || typeof opts !== "object") {
+      constructor(opts2, factory, callback) {
+        if (!opts2 || typeof opts2 !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
-        const { signal, method, opaque, body, onInfo, responseHeaders, throwOnError } = opts;
+        const { signal, method, opaque, body, onInfo, responseHeaders, throwOnError } = opts2;
         try {
           if (typeof callback !== "function") {
             throw new InvalidArgumentError("invalid callback");
@@ -10188,25 +10188,25 @@ var require_api_stream = __commonJS({
         }
       }
     };
-    function stream(opts, factory, callback) {
+    function stream2(opts2, factory, callback) {
       if (callback === void 0) {
         return new Promise((resolve, reject) => {
-          stream.call(this, opts, factory, (err, data) => {
+          stream2.call(this, opts2, factory, (err, data) => {
             return err ? reject(err) : resolve(data);
           });
         });
       }
       try {
-        this.dispatch(opts, new StreamHandler(opts, factory, callback));
+        this.dispatch(opts2, new StreamHandler(opts2, factory, callback));
       } catch (err) {
         if (typeof callback !== "function") {
           throw err;
         }
-        const opaque = opts?.opaque;
+        const opaque = opts2?.opaque;
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module2.exports = stream;
+    module2.exports = stream2;
   }
 });
 
@@ -10262,14 +10262,14 @@ var require_api_pipeline = __commonJS({
       }
     };
     var PipelineHandler = class extends AsyncResource {
-      constructor(opts, handler) {
-        if (!opts || typeof opts !== "object") {
+      constructor(opts2, handler) {
+        if (!opts2 || typeof opts2 !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
         if (typeof handler !== "function") {
           throw new InvalidArgumentError("invalid handler");
         }
-        const { signal, method, opaque, onInfo, responseHeaders } = opts;
+        const { signal, method, opaque, onInfo, responseHeaders } = opts2;
         if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
           throw new InvalidArgumentError("signal must be an EventEmitter or EventTarget");
         }
@@ -10288,7 +10288,7 @@ var require_api_pipeline = __commonJS({
         this.onInfo = onInfo || null;
         this.req = new PipelineRequest().on("error", util.nop);
         this.ret = new Duplex({
-          readableObjectMode: opts.objectMode,
+          readableObjectMode: opts2.objectMode,
           autoDestroy: true,
           read: () => {
             const { body } = this;
@@ -10397,10 +10397,10 @@ var require_api_pipeline = __commonJS({
         util.destroy(ret, err);
       }
     };
-    function pipeline(opts, handler) {
+    function pipeline(opts2, handler) {
       try {
-        const pipelineHandler = new PipelineHandler(opts, handler);
-        this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
+        const pipelineHandler = new PipelineHandler(opts2, handler);
+        this.dispatch({ ...opts2, body: pipelineHandler.req }, pipelineHandler);
         return pipelineHandler.ret;
       } catch (err) {
         return new PassThrough().destroy(err);
@@ -10420,14 +10420,14 @@ var require_api_upgrade = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal();
     var assert = require("node:assert");
     var UpgradeHandler = class extends AsyncResource {
-      constructor(opts, callback) {
-        if (!opts || typeof opts !== "object") {
+      constructor(opts2, callback) {
+        if (!opts2 || typeof opts2 !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
         if (typeof callback !== "function") {
           throw new InvalidArgumentError("invalid callback");
         }
-        const { signal, opaque, responseHeaders } = opts;
+        const { signal, opaque, responseHeaders } = opts2;
         if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
           throw new InvalidArgumentError("signal must be an EventEmitter or EventTarget");
         }
@@ -10475,26 +10475,26 @@ var require_api_upgrade = __commonJS({
         }
       }
     };
-    function upgrade(opts, callback) {
+    function upgrade(opts2, callback) {
       if (callback === void 0) {
         return new Promise((resolve, reject) => {
-          upgrade.call(this, opts, (err, data) => {
+          upgrade.call(this, opts2, (err, data) => {
             return err ? reject(err) : resolve(data);
           });
         });
       }
       try {
-        const upgradeHandler = new UpgradeHandler(opts, callback);
+        const upgradeHandler = new UpgradeHandler(opts2, callback);
         this.dispatch({
-          ...opts,
-          method: opts.method || "GET",
-          upgrade: opts.protocol || "Websocket"
+          ...opts2,
+          method: opts2.method || "GET",
+          upgrade: opts2.protocol || "Websocket"
         }, upgradeHandler);
       } catch (err) {
         if (typeof callback !== "function") {
           throw err;
         }
-        const opaque = opts?.opaque;
+        const opaque = opts2?.opaque;
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
@@ -10512,14 +10512,14 @@ var require_api_connect = __commonJS({
     var util = require_util();
     var { addSignal, removeSignal } = require_abort_signal();
     var ConnectHandler = class extends AsyncResource {
-      constructor(opts, callback) {
-        if (!opts || typeof opts !== "object") {
+      constructor(opts2, callback) {
+        if (!opts2 || typeof opts2 !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
         if (typeof callback !== "function") {
           throw new InvalidArgumentError("invalid callback");
         }
-        const { signal, opaque, responseHeaders } = opts;
+        const { signal, opaque, responseHeaders } = opts2;
         if (signal && typeof signal.on !== "function" && typeof signal.addEventListener !== "function") {
           throw new InvalidArgumentError("signal must be an EventEmitter or EventTarget");
         }
@@ -10569,26 +10569,26 @@ var require_api_connect = __commonJS({
         }
       }
     };
-    function connect2(opts, callback) {
+    function connect3(opts2, callback) {
       if (callback === void 0) {
         return new Promise((resolve, reject) => {
-          connect2.call(this, opts, (err, data) => {
+          connect3.call(this, opts2, (err, data) => {
             return err ? reject(err) : resolve(data);
           });
         });
       }
       try {
-        const connectHandler = new ConnectHandler(opts, callback);
-        this.dispatch({ ...opts, method: "CONNECT" }, connectHandler);
+        const connectHandler = new ConnectHandler(opts2, callback);
+        this.dispatch({ ...opts2, method: "CONNECT" }, connectHandler);
       } catch (err) {
         if (typeof callback !== "function") {
           throw err;
         }
-        const opaque = opts?.opaque;
+        const opaque = opts2?.opaque;
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module2.exports = connect2;
+    module2.exports = connect3;
   }
 });
 
@@ -10810,8 +10810,8 @@ var require_mock_utils = __commonJS({
         mockDispatches.splice(index, 1);
       }
     }
-    function buildKey(opts) {
-      const { path, method, body, headers, query } = opts;
+    function buildKey(opts2) {
+      const { path, method, body, headers, query } = opts2;
       return {
         path,
         method,
@@ -10847,12 +10847,12 @@ var require_mock_utils = __commonJS({
       }
       return Buffer.concat(buffers).toString("utf8");
     }
-    function mockDispatch(opts, handler) {
-      const key = buildKey(opts);
+    function mockDispatch(opts2, handler) {
+      const key = buildKey(opts2);
       const mockDispatch2 = getMockDispatch(this[kDispatches], key);
       mockDispatch2.timesInvoked++;
       if (mockDispatch2.data.callback) {
-        mockDispatch2.data = { ...mockDispatch2.data, ...mockDispatch2.data.callback(opts) };
+        mockDispatch2.data = { ...mockDispatch2.data, ...mockDispatch2.data.callback(opts2) };
       }
       const { data: { statusCode, data, headers, trailers, error: error2 }, delay, persist } = mockDispatch2;
       const { timesInvoked, times } = mockDispatch2;
@@ -10871,8 +10871,8 @@ var require_mock_utils = __commonJS({
         handleReply(this[kDispatches]);
       }
       function handleReply(mockDispatches, _data = data) {
-        const optsHeaders = Array.isArray(opts.headers) ? buildHeadersFromArray(opts.headers) : opts.headers;
-        const body = typeof _data === "function" ? _data({ ...opts, headers: optsHeaders }) : _data;
+        const optsHeaders = Array.isArray(opts2.headers) ? buildHeadersFromArray(opts2.headers) : opts2.headers;
+        const body = typeof _data === "function" ? _data({ ...opts2, headers: optsHeaders }) : _data;
         if (isPromise(body)) {
           body.then((newData) => handleReply(mockDispatches, newData));
           return;
@@ -10894,10 +10894,10 @@ var require_mock_utils = __commonJS({
       const agent = this[kMockAgent];
       const origin = this[kOrigin];
       const originalDispatch = this[kOriginalDispatch];
-      return function dispatch(opts, handler) {
+      return function dispatch(opts2, handler) {
         if (agent.isMockActive) {
           try {
-            mockDispatch.call(this, opts, handler);
+            mockDispatch.call(this, opts2, handler);
           } catch (error2) {
             if (error2 instanceof MockNotMatchedError) {
               const netConnect = agent[kGetNetConnect]();
@@ -10905,7 +10905,7 @@ var require_mock_utils = __commonJS({
                 throw new MockNotMatchedError(`${error2.message}: subsequent request to origin ${origin} was not allowed (net.connect disabled)`);
               }
               if (checkNetConnect(netConnect, origin)) {
-                originalDispatch.call(this, opts, handler);
+                originalDispatch.call(this, opts2, handler);
               } else {
                 throw new MockNotMatchedError(`${error2.message}: subsequent request to origin ${origin} was not allowed (net.connect is not enabled for this origin)`);
               }
@@ -10914,7 +10914,7 @@ var require_mock_utils = __commonJS({
             }
           }
         } else {
-          originalDispatch.call(this, opts, handler);
+          originalDispatch.call(this, opts2, handler);
         }
       };
     }
@@ -10927,9 +10927,9 @@ var require_mock_utils = __commonJS({
       }
       return false;
     }
-    function buildMockOptions(opts) {
-      if (opts) {
-        const { agent, ...mockOptions } = opts;
+    function buildMockOptions(opts2) {
+      if (opts2) {
+        const { agent, ...mockOptions } = opts2;
         return mockOptions;
       }
     }
@@ -11001,28 +11001,28 @@ var require_mock_interceptor = __commonJS({
       }
     };
     var MockInterceptor = class {
-      constructor(opts, mockDispatches) {
-        if (typeof opts !== "object") {
+      constructor(opts2, mockDispatches) {
+        if (typeof opts2 !== "object") {
           throw new InvalidArgumentError("opts must be an object");
         }
-        if (typeof opts.path === "undefined") {
+        if (typeof opts2.path === "undefined") {
           throw new InvalidArgumentError("opts.path must be defined");
         }
-        if (typeof opts.method === "undefined") {
-          opts.method = "GET";
+        if (typeof opts2.method === "undefined") {
+          opts2.method = "GET";
         }
-        if (typeof opts.path === "string") {
-          if (opts.query) {
-            opts.path = buildURL(opts.path, opts.query);
+        if (typeof opts2.path === "string") {
+          if (opts2.query) {
+            opts2.path = buildURL(opts2.path, opts2.query);
           } else {
-            const parsedURL = new URL(opts.path, "data://");
-            opts.path = parsedURL.pathname + parsedURL.search;
+            const parsedURL = new URL(opts2.path, "data://");
+            opts2.path = parsedURL.pathname + parsedURL.search;
           }
         }
-        if (typeof opts.method === "string") {
-          opts.method = opts.method.toUpperCase();
+        if (typeof opts2.method === "string") {
+          opts2.method = opts2.method.toUpperCase();
         }
-        this[kDispatchKey] = buildKey(opts);
+        this[kDispatchKey] = buildKey(opts2);
         this[kDispatches] = mockDispatches;
         this[kDefaultHeaders] = {};
         this[kDefaultTrailers] = {};
@@ -11048,8 +11048,8 @@ var require_mock_interceptor = __commonJS({
        */
       reply(replyOptionsCallbackOrStatusCode) {
         if (typeof replyOptionsCallbackOrStatusCode === "function") {
-          const wrappedDefaultsCallback = (opts) => {
-            const resolvedData = replyOptionsCallbackOrStatusCode(opts);
+          const wrappedDefaultsCallback = (opts2) => {
+            const resolvedData = replyOptionsCallbackOrStatusCode(opts2);
             if (typeof resolvedData !== "object" || resolvedData === null) {
               throw new InvalidArgumentError("reply options callback must return an object");
             }
@@ -11135,12 +11135,12 @@ var require_mock_client = __commonJS({
     var Symbols = require_symbols();
     var { InvalidArgumentError } = require_errors();
     var MockClient = class extends Client2 {
-      constructor(origin, opts) {
-        super(origin, opts);
-        if (!opts || !opts.agent || typeof opts.agent.dispatch !== "function") {
+      constructor(origin, opts2) {
+        super(origin, opts2);
+        if (!opts2 || !opts2.agent || typeof opts2.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
         }
-        this[kMockAgent] = opts.agent;
+        this[kMockAgent] = opts2.agent;
         this[kOrigin] = origin;
         this[kDispatches] = [];
         this[kConnected] = 1;
@@ -11155,8 +11155,8 @@ var require_mock_client = __commonJS({
       /**
        * Sets up the base interceptor for mocking replies from undici.
        */
-      intercept(opts) {
-        return new MockInterceptor(opts, this[kDispatches]);
+      intercept(opts2) {
+        return new MockInterceptor(opts2, this[kDispatches]);
       }
       async [kClose]() {
         await promisify(this[kOriginalClose])();
@@ -11188,12 +11188,12 @@ var require_mock_pool = __commonJS({
     var Symbols = require_symbols();
     var { InvalidArgumentError } = require_errors();
     var MockPool = class extends Pool {
-      constructor(origin, opts) {
-        super(origin, opts);
-        if (!opts || !opts.agent || typeof opts.agent.dispatch !== "function") {
+      constructor(origin, opts2) {
+        super(origin, opts2);
+        if (!opts2 || !opts2.agent || typeof opts2.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
         }
-        this[kMockAgent] = opts.agent;
+        this[kMockAgent] = opts2.agent;
         this[kOrigin] = origin;
         this[kDispatches] = [];
         this[kConnected] = 1;
@@ -11208,8 +11208,8 @@ var require_mock_pool = __commonJS({
       /**
        * Sets up the base interceptor for mocking replies from undici.
        */
-      intercept(opts) {
-        return new MockInterceptor(opts, this[kDispatches]);
+      intercept(opts2) {
+        return new MockInterceptor(opts2, this[kDispatches]);
       }
       async [kClose]() {
         await promisify(this[kOriginalClose])();
@@ -11318,17 +11318,17 @@ var require_mock_agent = __commonJS({
     var Pluralizer = require_pluralizer();
     var PendingInterceptorsFormatter = require_pending_interceptors_formatter();
     var MockAgent = class extends Dispatcher {
-      constructor(opts) {
-        super(opts);
+      constructor(opts2) {
+        super(opts2);
         this[kNetConnect] = true;
         this[kIsMockActive] = true;
-        if (opts?.agent && typeof opts.agent.dispatch !== "function") {
+        if (opts2?.agent && typeof opts2.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
         }
-        const agent = opts?.agent ? opts.agent : new Agent(opts);
+        const agent = opts2?.agent ? opts2.agent : new Agent(opts2);
         this[kAgent] = agent;
         this[kClients] = agent[kClients];
-        this[kOptions] = buildMockOptions(opts);
+        this[kOptions] = buildMockOptions(opts2);
       }
       get(origin) {
         let dispatcher = this[kMockAgentGet](origin);
@@ -11338,9 +11338,9 @@ var require_mock_agent = __commonJS({
         }
         return dispatcher;
       }
-      dispatch(opts, handler) {
-        this.get(opts.origin);
-        return this[kAgent].dispatch(opts, handler);
+      dispatch(opts2, handler) {
+        this.get(opts2.origin);
+        return this[kAgent].dispatch(opts2, handler);
       }
       async close() {
         await this[kAgent].close();
@@ -11499,18 +11499,18 @@ var require_redirect = __commonJS({
   "node_modules/undici/lib/interceptor/redirect.js"(exports2, module2) {
     "use strict";
     var RedirectHandler = require_redirect_handler();
-    module2.exports = (opts) => {
-      const globalMaxRedirections = opts?.maxRedirections;
+    module2.exports = (opts2) => {
+      const globalMaxRedirections = opts2?.maxRedirections;
       return (dispatch) => {
-        return function redirectInterceptor(opts2, handler) {
-          const { maxRedirections = globalMaxRedirections, ...baseOpts } = opts2;
+        return function redirectInterceptor(opts3, handler) {
+          const { maxRedirections = globalMaxRedirections, ...baseOpts } = opts3;
           if (!maxRedirections) {
-            return dispatch(opts2, handler);
+            return dispatch(opts3, handler);
           }
           const redirectHandler = new RedirectHandler(
             dispatch,
             maxRedirections,
-            opts2,
+            opts3,
             handler
           );
           return dispatch(baseOpts, redirectHandler);
@@ -11527,11 +11527,11 @@ var require_retry = __commonJS({
     var RetryHandler = require_retry_handler();
     module2.exports = (globalOpts) => {
       return (dispatch) => {
-        return function retryInterceptor(opts, handler) {
+        return function retryInterceptor(opts2, handler) {
           return dispatch(
-            opts,
+            opts2,
             new RetryHandler(
-              { ...opts, retryOptions: { ...globalOpts, ...opts.retryOptions } },
+              { ...opts2, retryOptions: { ...globalOpts, ...opts2.retryOptions } },
               {
                 handler,
                 dispatch
@@ -11628,13 +11628,13 @@ var require_dump = __commonJS({
       maxSize: 1024 * 1024
     }) {
       return (dispatch) => {
-        return function Intercept(opts, handler) {
-          const { dumpMaxSize = defaultMaxSize } = opts;
+        return function Intercept(opts2, handler) {
+          const { dumpMaxSize = defaultMaxSize } = opts2;
           const dumpHandler = new DumpHandler(
             { maxSize: dumpMaxSize },
             handler
           );
-          return dispatch(opts, dumpHandler);
+          return dispatch(opts2, dumpHandler);
         };
       };
     }
@@ -11659,18 +11659,18 @@ var require_dns = __commonJS({
       affinity = null;
       lookup = null;
       pick = null;
-      constructor(opts) {
-        this.#maxTTL = opts.maxTTL;
-        this.#maxItems = opts.maxItems;
-        this.dualStack = opts.dualStack;
-        this.affinity = opts.affinity;
-        this.lookup = opts.lookup ?? this.#defaultLookup;
-        this.pick = opts.pick ?? this.#defaultPick;
+      constructor(opts2) {
+        this.#maxTTL = opts2.maxTTL;
+        this.#maxItems = opts2.maxItems;
+        this.dualStack = opts2.dualStack;
+        this.affinity = opts2.affinity;
+        this.lookup = opts2.lookup ?? this.#defaultLookup;
+        this.pick = opts2.pick ?? this.#defaultPick;
       }
       get full() {
         return this.#records.size === this.#maxItems;
       }
-      runLookup(origin, opts, cb) {
+      runLookup(origin, opts2, cb) {
         const ips = this.#records.get(origin.hostname);
         if (ips == null && this.full) {
           cb(null, origin.origin);
@@ -11681,7 +11681,7 @@ var require_dns = __commonJS({
           dualStack: this.dualStack,
           lookup: this.lookup,
           pick: this.pick,
-          ...opts.dns,
+          ...opts2.dns,
           maxTTL: this.#maxTTL,
           maxItems: this.#maxItems
         };
@@ -11719,7 +11719,7 @@ var require_dns = __commonJS({
           );
           if (ip == null) {
             this.#records.delete(origin.hostname);
-            this.runLookup(origin, opts, cb);
+            this.runLookup(origin, opts2, cb);
             return;
           }
           let port;
@@ -11736,7 +11736,7 @@ var require_dns = __commonJS({
           );
         }
       }
-      #defaultLookup(origin, opts, cb) {
+      #defaultLookup(origin, opts2, cb) {
         lookup(
           origin.hostname,
           {
@@ -11813,8 +11813,8 @@ var require_dns = __commonJS({
         }
         this.#records.set(origin.hostname, records);
       }
-      getHandler(meta, opts) {
-        return new DNSDispatchHandler(this, meta, opts);
+      getHandler(meta, opts2) {
+        return new DNSDispatchHandler(this, meta, opts2);
       }
     };
     var DNSDispatchHandler = class extends DecoratorHandler {
@@ -11823,11 +11823,11 @@ var require_dns = __commonJS({
       #dispatch = null;
       #handler = null;
       #origin = null;
-      constructor(state, { origin, handler, dispatch }, opts) {
+      constructor(state, { origin, handler, dispatch }, opts2) {
         super(handler);
         this.#origin = origin;
         this.#handler = handler;
-        this.#opts = { ...opts };
+        this.#opts = { ...opts2 };
         this.#state = state;
         this.#dispatch = dispatch;
       }
@@ -11888,7 +11888,7 @@ var require_dns = __commonJS({
       } else {
         affinity = interceptorOpts?.affinity ?? 4;
       }
-      const opts = {
+      const opts2 = {
         maxTTL: interceptorOpts?.maxTTL ?? 1e4,
         // Expressed in ms
         lookup: interceptorOpts?.lookup ?? null,
@@ -11897,7 +11897,7 @@ var require_dns = __commonJS({
         affinity,
         maxItems: interceptorOpts?.maxItems ?? Infinity
       };
-      const instance = new DNSInstance(opts);
+      const instance = new DNSInstance(opts2);
       return (dispatch) => {
         return function dnsInterceptor(origDispatchOpts, handler) {
           const origin = origDispatchOpts.origin.constructor === URL ? origDispatchOpts.origin : new URL(origDispatchOpts.origin);
@@ -12406,7 +12406,7 @@ var require_response = __commonJS({
     var assert = require("node:assert");
     var { types } = require("node:util");
     var textEncoder = new TextEncoder("utf-8");
-    var Response = class _Response {
+    var Response2 = class _Response {
       // Creates network error Response.
       static error() {
         const responseObject = fromInnerResponse(makeNetworkError(), "immutable");
@@ -12549,8 +12549,8 @@ var require_response = __commonJS({
         return `Response ${nodeUtil.formatWithOptions(options, properties)}`;
       }
     };
-    mixinBody(Response);
-    Object.defineProperties(Response.prototype, {
+    mixinBody(Response2);
+    Object.defineProperties(Response2.prototype, {
       type: kEnumerableProperty,
       url: kEnumerableProperty,
       status: kEnumerableProperty,
@@ -12566,7 +12566,7 @@ var require_response = __commonJS({
         configurable: true
       }
     });
-    Object.defineProperties(Response, {
+    Object.defineProperties(Response2, {
       json: kEnumerableProperty,
       redirect: kEnumerableProperty,
       error: kEnumerableProperty
@@ -12699,7 +12699,7 @@ var require_response = __commonJS({
       }
     }
     function fromInnerResponse(innerResponse, guard) {
-      const response = new Response(kConstruct);
+      const response = new Response2(kConstruct);
       response[kState] = innerResponse;
       response[kHeaders] = new Headers2(kConstruct);
       setHeadersList(response[kHeaders], innerResponse.headersList);
@@ -12767,7 +12767,7 @@ var require_response = __commonJS({
       makeResponse,
       makeAppropriateNetworkError,
       filterResponse,
-      Response,
+      Response: Response2,
       cloneResponse,
       fromInnerResponse
     };
@@ -14356,7 +14356,7 @@ var require_fetch = __commonJS({
           fetchParams.controller.abort(reason);
         }
       };
-      const stream = new ReadableStream(
+      const stream2 = new ReadableStream(
         {
           async start(controller) {
             fetchParams.controller.controller = controller;
@@ -14370,7 +14370,7 @@ var require_fetch = __commonJS({
           type: "bytes"
         }
       );
-      response.body = { stream, source: null, length: null };
+      response.body = { stream: stream2, source: null, length: null };
       if (!fetchParams.controller.resume) {
         fetchParams.controller.on("terminated", onAborted);
       }
@@ -14406,7 +14406,7 @@ var require_fetch = __commonJS({
           if (buffer.byteLength) {
             fetchParams.controller.controller.enqueue(buffer);
           }
-          if (isErrored(stream)) {
+          if (isErrored(stream2)) {
             fetchParams.controller.terminate();
             return;
           }
@@ -14418,13 +14418,13 @@ var require_fetch = __commonJS({
       function onAborted(reason) {
         if (isAborted(fetchParams)) {
           response.aborted = true;
-          if (isReadable(stream)) {
+          if (isReadable(stream2)) {
             fetchParams.controller.controller.error(
               fetchParams.controller.serializedAbortReason
             );
           }
         } else {
-          if (isReadable(stream)) {
+          if (isReadable(stream2)) {
             fetchParams.controller.controller.error(new TypeError("terminated", {
               cause: isErrorLike(reason) ? reason : void 0
             }));
@@ -14974,8 +14974,8 @@ var require_util4 = __commonJS({
       fr[kState] = "loading";
       fr[kResult] = null;
       fr[kError] = null;
-      const stream = blob.stream();
-      const reader = stream.getReader();
+      const stream2 = blob.stream();
+      const reader = stream2.getReader();
       const bytes = [];
       let chunkPromise = reader.read();
       let isFirstChunk = true;
@@ -15437,7 +15437,7 @@ var require_cache = __commonJS({
     var { urlEquals, getFieldValues } = require_util5();
     var { kEnumerableProperty, isDisturbed } = require_util();
     var { webidl } = require_webidl();
-    var { Response, cloneResponse, fromInnerResponse } = require_response();
+    var { Response: Response2, cloneResponse, fromInnerResponse } = require_response();
     var { Request, fromInnerRequest } = require_request2();
     var { kState } = require_symbols2();
     var { fetching } = require_fetch();
@@ -15634,8 +15634,8 @@ var require_cache = __commonJS({
         const clonedResponse = cloneResponse(innerResponse);
         const bodyReadPromise = createDeferredPromise();
         if (innerResponse.body != null) {
-          const stream = innerResponse.body.stream;
-          const reader = stream.getReader();
+          const stream2 = innerResponse.body.stream;
+          const reader = stream2.getReader();
           readAllBytes(reader).then(bodyReadPromise.resolve, bodyReadPromise.reject);
         } else {
           bodyReadPromise.resolve(void 0);
@@ -15964,7 +15964,7 @@ var require_cache = __commonJS({
         converter: webidl.converters.DOMString
       }
     ]);
-    webidl.converters.Response = webidl.interfaceConverter(Response);
+    webidl.converters.Response = webidl.interfaceConverter(Response2);
     webidl.converters["sequence<RequestInfo>"] = webidl.sequenceConverter(
       webidl.converters.RequestInfo
     );
@@ -16137,16 +16137,16 @@ var require_util6 = __commonJS({
       }
     }
     function validateCookieValue(value) {
-      let len = value.length;
+      let len2 = value.length;
       let i = 0;
       if (value[0] === '"') {
-        if (len === 1 || value[len - 1] !== '"') {
+        if (len2 === 1 || value[len2 - 1] !== '"') {
           throw new Error("Invalid cookie value");
         }
-        --len;
+        --len2;
         ++i;
       }
-      while (i < len) {
+      while (i < len2) {
         const code = value.charCodeAt(i++);
         if (code < 33 || // exclude CTLs (0-31)
         code > 126 || // non-ascii and DEL (127)
@@ -17089,13 +17089,13 @@ var require_frame = __commonJS({
     "use strict";
     var { maxUnsigned16Bit } = require_constants5();
     var BUFFER_SIZE = 16386;
-    var crypto2;
+    var crypto3;
     var buffer = null;
     var bufIdx = BUFFER_SIZE;
     try {
-      crypto2 = require("node:crypto");
+      crypto3 = require("node:crypto");
     } catch {
-      crypto2 = {
+      crypto3 = {
         // not full compatibility, but minimum.
         randomFillSync: function randomFillSync(buffer2, _offset, _size) {
           for (let i = 0; i < buffer2.length; ++i) {
@@ -17108,7 +17108,7 @@ var require_frame = __commonJS({
     function generateMask() {
       if (bufIdx === BUFFER_SIZE) {
         bufIdx = 0;
-        crypto2.randomFillSync(buffer ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
+        crypto3.randomFillSync(buffer ??= Buffer.allocUnsafe(BUFFER_SIZE), 0, BUFFER_SIZE);
       }
       return [buffer[bufIdx++], buffer[bufIdx++], buffer[bufIdx++], buffer[bufIdx++]];
     }
@@ -17180,9 +17180,9 @@ var require_connection = __commonJS({
     var { Headers: Headers2, getHeadersList } = require_headers();
     var { getDecodeSplit } = require_util2();
     var { WebsocketFrameSend } = require_frame();
-    var crypto2;
+    var crypto3;
     try {
-      crypto2 = require("node:crypto");
+      crypto3 = require("node:crypto");
     } catch {
     }
     function establishWebSocketConnection(url, protocols, client, ws, onEstablish, options) {
@@ -17202,7 +17202,7 @@ var require_connection = __commonJS({
         const headersList = getHeadersList(new Headers2(options.headers));
         request2.headersList = headersList;
       }
-      const keyValue = crypto2.randomBytes(16).toString("base64");
+      const keyValue = crypto3.randomBytes(16).toString("base64");
       request2.headersList.append("sec-websocket-key", keyValue);
       request2.headersList.append("sec-websocket-version", "13");
       for (const protocol of protocols) {
@@ -17232,7 +17232,7 @@ var require_connection = __commonJS({
             return;
           }
           const secWSAccept = response.headersList.get("Sec-WebSocket-Accept");
-          const digest = crypto2.createHash("sha1").update(keyValue + uid).digest("base64");
+          const digest = crypto3.createHash("sha1").update(keyValue + uid).digest("base64");
           if (secWSAccept !== digest) {
             failWebsocketConnection(ws, "Incorrect hash received in Sec-WebSocket-Accept header.");
             return;
@@ -19065,41 +19065,41 @@ var require_undici = __commonJS({
       headerNameToString: util.headerNameToString
     };
     function makeDispatcher(fn) {
-      return (url, opts, handler) => {
-        if (typeof opts === "function") {
-          handler = opts;
-          opts = null;
+      return (url, opts2, handler) => {
+        if (typeof opts2 === "function") {
+          handler = opts2;
+          opts2 = null;
         }
         if (!url || typeof url !== "string" && typeof url !== "object" && !(url instanceof URL)) {
           throw new InvalidArgumentError("invalid url");
         }
-        if (opts != null && typeof opts !== "object") {
+        if (opts2 != null && typeof opts2 !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
-        if (opts && opts.path != null) {
-          if (typeof opts.path !== "string") {
+        if (opts2 && opts2.path != null) {
+          if (typeof opts2.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path = opts.path;
-          if (!opts.path.startsWith("/")) {
+          let path = opts2.path;
+          if (!opts2.path.startsWith("/")) {
             path = `/${path}`;
           }
           url = new URL(util.parseOrigin(url).origin + path);
         } else {
-          if (!opts) {
-            opts = typeof url === "object" ? url : {};
+          if (!opts2) {
+            opts2 = typeof url === "object" ? url : {};
           }
           url = util.parseURL(url);
         }
-        const { agent, dispatcher = getGlobalDispatcher() } = opts;
+        const { agent, dispatcher = getGlobalDispatcher() } = opts2;
         if (agent) {
           throw new InvalidArgumentError("unsupported opts.agent. Did you mean opts.client?");
         }
         return fn.call(dispatcher, {
-          ...opts,
+          ...opts2,
           origin: url.origin,
           path: url.search ? `${url.pathname}${url.search}` : url.pathname,
-          method: opts.method || (opts.body ? "PUT" : "GET")
+          method: opts2.method || (opts2.body ? "PUT" : "GET")
         }, handler);
       };
     }
@@ -19535,13 +19535,13 @@ var require_writer = __commonJS({
         throw new TypeError("argument must be a string (was: " + typeof s + ")");
       if (typeof tag !== "number")
         tag = ASN1.OctetString;
-      var len = Buffer2.byteLength(s);
+      var len2 = Buffer2.byteLength(s);
       this.writeByte(tag);
-      this.writeLength(len);
-      if (len) {
-        this._ensure(len);
+      this.writeLength(len2);
+      if (len2) {
+        this._ensure(len2);
         this._buf.write(s, this._offset);
-        this._offset += len;
+        this._offset += len2;
       }
     };
     Writer.prototype.writeBuffer = function(buf, tag) {
@@ -19607,24 +19607,24 @@ var require_writer = __commonJS({
         self2.writeByte(b);
       });
     };
-    Writer.prototype.writeLength = function(len) {
-      if (typeof len !== "number")
+    Writer.prototype.writeLength = function(len2) {
+      if (typeof len2 !== "number")
         throw new TypeError("argument must be a Number");
       this._ensure(4);
-      if (len <= 127) {
-        this._buf[this._offset++] = len;
-      } else if (len <= 255) {
+      if (len2 <= 127) {
+        this._buf[this._offset++] = len2;
+      } else if (len2 <= 255) {
         this._buf[this._offset++] = 129;
-        this._buf[this._offset++] = len;
-      } else if (len <= 65535) {
+        this._buf[this._offset++] = len2;
+      } else if (len2 <= 65535) {
         this._buf[this._offset++] = 130;
-        this._buf[this._offset++] = len >> 8;
-        this._buf[this._offset++] = len;
-      } else if (len <= 16777215) {
+        this._buf[this._offset++] = len2 >> 8;
+        this._buf[this._offset++] = len2;
+      } else if (len2 <= 16777215) {
         this._buf[this._offset++] = 131;
-        this._buf[this._offset++] = len >> 16;
-        this._buf[this._offset++] = len >> 8;
-        this._buf[this._offset++] = len;
+        this._buf[this._offset++] = len2 >> 16;
+        this._buf[this._offset++] = len2 >> 8;
+        this._buf[this._offset++] = len2;
       } else {
         throw newInvalidAsn1Error("Length too long (> 4 bytes)");
       }
@@ -19640,41 +19640,41 @@ var require_writer = __commonJS({
     Writer.prototype.endSequence = function() {
       var seq = this._seq.pop();
       var start = seq + 3;
-      var len = this._offset - start;
-      if (len <= 127) {
-        this._shift(start, len, -2);
-        this._buf[seq] = len;
-      } else if (len <= 255) {
-        this._shift(start, len, -1);
+      var len2 = this._offset - start;
+      if (len2 <= 127) {
+        this._shift(start, len2, -2);
+        this._buf[seq] = len2;
+      } else if (len2 <= 255) {
+        this._shift(start, len2, -1);
         this._buf[seq] = 129;
-        this._buf[seq + 1] = len;
-      } else if (len <= 65535) {
+        this._buf[seq + 1] = len2;
+      } else if (len2 <= 65535) {
         this._buf[seq] = 130;
-        this._buf[seq + 1] = len >> 8;
-        this._buf[seq + 2] = len;
-      } else if (len <= 16777215) {
-        this._shift(start, len, 1);
+        this._buf[seq + 1] = len2 >> 8;
+        this._buf[seq + 2] = len2;
+      } else if (len2 <= 16777215) {
+        this._shift(start, len2, 1);
         this._buf[seq] = 131;
-        this._buf[seq + 1] = len >> 16;
-        this._buf[seq + 2] = len >> 8;
-        this._buf[seq + 3] = len;
+        this._buf[seq + 1] = len2 >> 16;
+        this._buf[seq + 2] = len2 >> 8;
+        this._buf[seq + 3] = len2;
       } else {
         throw newInvalidAsn1Error("Sequence too long");
       }
     };
-    Writer.prototype._shift = function(start, len, shift) {
+    Writer.prototype._shift = function(start, len2, shift) {
       assert.ok(start !== void 0);
-      assert.ok(len !== void 0);
+      assert.ok(len2 !== void 0);
       assert.ok(shift);
-      this._buf.copy(this._buf, start + shift, start, start + len);
+      this._buf.copy(this._buf, start + shift, start, start + len2);
       this._offset += shift;
     };
-    Writer.prototype._ensure = function(len) {
-      assert.ok(len);
-      if (this._size - this._offset < len) {
+    Writer.prototype._ensure = function(len2) {
+      assert.ok(len2);
+      if (this._size - this._offset < len2) {
         var sz = this._size * this._options.growthFactor;
-        if (sz - this._offset < len)
-          sz += len;
+        if (sz - this._offset < len2)
+          sz += len2;
         var buf = Buffer2.alloc(sz);
         this._buf.copy(buf, 0, 0, this._offset);
         this._buf = buf;
@@ -20079,7 +20079,7 @@ var require_nacl_fast = __commonJS({
         for (var i = 0; i < 8; i++) sn[i] = n[i + 16];
         return crypto_stream_salsa20_xor(c, cpos, m, mpos, d, sn, s);
       }
-      var poly1305 = function(key) {
+      var poly13052 = function(key) {
         this.buffer = new Uint8Array(16);
         this.r = new Uint16Array(10);
         this.h = new Uint16Array(10);
@@ -20114,7 +20114,7 @@ var require_nacl_fast = __commonJS({
         this.pad[6] = key[28] & 255 | (key[29] & 255) << 8;
         this.pad[7] = key[30] & 255 | (key[31] & 255) << 8;
       };
-      poly1305.prototype.blocks = function(m, mpos, bytes) {
+      poly13052.prototype.blocks = function(m, mpos, bytes) {
         var hibit = this.fin ? 0 : 1 << 11;
         var t0, t1, t2, t3, t4, t5, t6, t7, c;
         var d0, d1, d2, d3, d4, d5, d6, d7, d8, d9;
@@ -20319,7 +20319,7 @@ var require_nacl_fast = __commonJS({
         this.h[8] = h8;
         this.h[9] = h9;
       };
-      poly1305.prototype.finish = function(mac, macpos) {
+      poly13052.prototype.finish = function(mac, macpos) {
         var g = new Uint16Array(10);
         var c, mask, f, i;
         if (this.leftover) {
@@ -20387,7 +20387,7 @@ var require_nacl_fast = __commonJS({
         mac[macpos + 14] = this.h[7] >>> 0 & 255;
         mac[macpos + 15] = this.h[7] >>> 8 & 255;
       };
-      poly1305.prototype.update = function(m, mpos, bytes) {
+      poly13052.prototype.update = function(m, mpos, bytes) {
         var i, want;
         if (this.leftover) {
           want = 16 - this.leftover;
@@ -20416,7 +20416,7 @@ var require_nacl_fast = __commonJS({
         }
       };
       function crypto_onetimeauth(out, outpos, m, mpos, n, k) {
-        var s = new poly1305(k);
+        var s = new poly13052(k);
         s.update(m, mpos, n);
         s.finish(out, outpos);
         return 0;
@@ -21502,7 +21502,7 @@ var require_nacl_fast = __commonJS({
         for (i = 0; i < 8; i++) ts64(out, 8 * i, hh[i], hl[i]);
         return 0;
       }
-      function add(p, q) {
+      function add2(p, q) {
         var a = gf(), b = gf(), c = gf(), d = gf(), e = gf(), f = gf(), g = gf(), h = gf(), t = gf();
         Z(a, p[1], p[0]);
         Z(t, q[1], q[0]);
@@ -21523,7 +21523,7 @@ var require_nacl_fast = __commonJS({
         M(p[2], g, f);
         M(p[3], e, h);
       }
-      function cswap(p, q, b) {
+      function cswap2(p, q, b) {
         var i;
         for (i = 0; i < 4; i++) {
           sel25519(p[i], q[i], b);
@@ -21545,10 +21545,10 @@ var require_nacl_fast = __commonJS({
         set25519(p[3], gf0);
         for (i = 255; i >= 0; --i) {
           b = s[i / 8 | 0] >> (i & 7) & 1;
-          cswap(p, q, b);
-          add(q, p);
-          add(p, p);
-          cswap(p, q, b);
+          cswap2(p, q, b);
+          add2(q, p);
+          add2(p, p);
+          cswap2(p, q, b);
         }
       }
       function scalarbase(p, s) {
@@ -21673,7 +21673,7 @@ var require_nacl_fast = __commonJS({
         reduce(h);
         scalarmult(p, q, h);
         scalarbase(q, sm.subarray(32));
-        add(p, q);
+        add2(p, q);
         pack(t, p);
         n -= 64;
         if (crypto_verify_32(sm, 0, t, 0)) {
@@ -21915,22 +21915,22 @@ var require_nacl_fast = __commonJS({
         randombytes = fn;
       };
       (function() {
-        var crypto2 = typeof self !== "undefined" ? self.crypto || self.msCrypto : null;
-        if (crypto2 && crypto2.getRandomValues) {
+        var crypto3 = typeof self !== "undefined" ? self.crypto || self.msCrypto : null;
+        if (crypto3 && crypto3.getRandomValues) {
           var QUOTA = 65536;
           nacl.setPRNG(function(x, n) {
             var i, v = new Uint8Array(n);
             for (i = 0; i < n; i += QUOTA) {
-              crypto2.getRandomValues(v.subarray(i, i + Math.min(n - i, QUOTA)));
+              crypto3.getRandomValues(v.subarray(i, i + Math.min(n - i, QUOTA)));
             }
             for (i = 0; i < n; i++) x[i] = v[i];
             cleanup(v);
           });
         } else if (typeof require !== "undefined") {
-          crypto2 = require("crypto");
-          if (crypto2 && crypto2.randomBytes) {
+          crypto3 = require("crypto");
+          if (crypto3 && crypto3.randomBytes) {
             nacl.setPRNG(function(x, n) {
-              var i, v = crypto2.randomBytes(n);
+              var i, v = crypto3.randomBytes(n);
               for (i = 0; i < n; i++) x[i] = v[i];
               cleanup(v);
             });
@@ -23003,7 +23003,7 @@ var require_bcrypt_pbkdf = __commonJS({
         2306472731
       ]);
     };
-    function F(S, x8, i) {
+    function F2(S, x8, i) {
       return (S[0][x8[i + 3]] + S[1][x8[i + 2]] ^ S[2][x8[i + 1]]) + S[3][x8[i]];
     }
     Blowfish.prototype.encipher = function(x, x8) {
@@ -23014,8 +23014,8 @@ var require_bcrypt_pbkdf = __commonJS({
       }
       x[0] ^= this.P[0];
       for (var i = 1; i < 16; i += 2) {
-        x[1] ^= F(this.S, x8, 0) ^ this.P[i];
-        x[0] ^= F(this.S, x8, 4) ^ this.P[i + 1];
+        x[1] ^= F2(this.S, x8, 0) ^ this.P[i];
+        x[0] ^= F2(this.S, x8, 4) ^ this.P[i + 1];
       }
       var t = x[0];
       x[0] = x[1] ^ this.P[17];
@@ -23027,8 +23027,8 @@ var require_bcrypt_pbkdf = __commonJS({
         x8 = x8.subarray(x.byteOffset);
       x[0] ^= this.P[17];
       for (var i = 16; i > 0; i -= 2) {
-        x[1] ^= F(this.S, x8, 0) ^ this.P[i];
-        x[0] ^= F(this.S, x8, 4) ^ this.P[i - 1];
+        x[1] ^= F2(this.S, x8, 0) ^ this.P[i];
+        x[0] ^= F2(this.S, x8, 4) ^ this.P[i - 1];
       }
       var t = x[0];
       x[0] = x[1] ^ this.P[0];
@@ -23198,7 +23198,7 @@ var require_bcrypt_pbkdf = __commonJS({
 var require_constants6 = __commonJS({
   "node_modules/ssh2/lib/protocol/constants.js"(exports2, module2) {
     "use strict";
-    var crypto2 = require("crypto");
+    var crypto3 = require("crypto");
     var cpuInfo;
     try {
       cpuInfo = require("cpu-features")();
@@ -23206,21 +23206,21 @@ var require_constants6 = __commonJS({
     }
     var { bindingAvailable, CIPHER_INFO, MAC_INFO } = require_crypto();
     var eddsaSupported = (() => {
-      if (typeof crypto2.sign === "function" && typeof crypto2.verify === "function") {
+      if (typeof crypto3.sign === "function" && typeof crypto3.verify === "function") {
         const key = "-----BEGIN PRIVATE KEY-----\r\nMC4CAQAwBQYDK2VwBCIEIHKj+sVa9WcD/q2DJUJaf43Kptc8xYuUQA4bOFj9vC8T\r\n-----END PRIVATE KEY-----";
         const data = Buffer.from("a");
         let sig;
         let verified;
         try {
-          sig = crypto2.sign(null, data, key);
-          verified = crypto2.verify(null, data, key, sig);
+          sig = crypto3.sign(null, data, key);
+          verified = crypto3.verify(null, data, key, sig);
         } catch {
         }
         return Buffer.isBuffer(sig) && sig.length === 64 && verified === true;
       }
       return false;
     })();
-    var curve25519Supported = typeof crypto2.diffieHellman === "function" && typeof crypto2.generateKeyPairSync === "function" && typeof crypto2.createPublicKey === "function";
+    var curve25519Supported = typeof crypto3.diffieHellman === "function" && typeof crypto3.generateKeyPairSync === "function" && typeof crypto3.createPublicKey === "function";
     var DEFAULT_KEX = [
       // https://tools.ietf.org/html/rfc5656#section-10.1
       "ecdh-sha2-nistp256",
@@ -23263,7 +23263,7 @@ var require_constants6 = __commonJS({
       "ssh-dss"
     ]);
     var canUseCipher = (() => {
-      const ciphers = crypto2.getCiphers();
+      const ciphers = crypto3.getCiphers();
       return (name) => ciphers.includes(CIPHER_INFO[name].sslName);
     })();
     var DEFAULT_CIPHER = [
@@ -23301,7 +23301,7 @@ var require_constants6 = __commonJS({
       "arcfour"
     ].filter(canUseCipher));
     var canUseMAC = (() => {
-      const hashes = crypto2.getHashes();
+      const hashes = crypto3.getHashes();
       return (name) => hashes.includes(MAC_INFO[name].sslName);
     })();
     var DEFAULT_MAC = [
@@ -23655,11 +23655,11 @@ var require_utils2 = __commonJS({
             pos += n;
         },
         skipString: () => {
-          const len = self2.readUInt32BE();
-          if (len === void 0)
+          const len2 = self2.readUInt32BE();
+          if (len2 === void 0)
             return;
-          pos += len;
-          return pos <= buffer.length ? len : void 0;
+          pos += len2;
+          return pos <= buffer.length ? len2 : void 0;
         },
         readByte: () => {
           if (buffer && pos < buffer.length)
@@ -23680,26 +23680,26 @@ var require_utils2 = __commonJS({
             maxLen = dest;
             dest = void 0;
           }
-          const len = self2.readUInt32BE();
-          if (len === void 0)
+          const len2 = self2.readUInt32BE();
+          if (len2 === void 0)
             return;
-          if (buffer.length - pos < len || typeof maxLen === "number" && len > maxLen) {
+          if (buffer.length - pos < len2 || typeof maxLen === "number" && len2 > maxLen) {
             return;
           }
           if (dest) {
             if (Buffer.isBuffer(dest))
-              return bufferCopy(buffer, dest, pos, pos += len);
-            return buffer.utf8Slice(pos, pos += len);
+              return bufferCopy(buffer, dest, pos, pos += len2);
+            return buffer.utf8Slice(pos, pos += len2);
           }
-          return bufferSlice(buffer, pos, pos += len);
+          return bufferSlice(buffer, pos, pos += len2);
         },
-        readRaw: (len) => {
+        readRaw: (len2) => {
           if (!buffer)
             return;
-          if (typeof len !== "number")
+          if (typeof len2 !== "number")
             return bufferSlice(buffer, pos, pos += buffer.length - pos);
-          if (buffer.length - pos >= len)
-            return bufferSlice(buffer, pos, pos += len);
+          if (buffer.length - pos >= len2)
+            return bufferSlice(buffer, pos, pos += len2);
         }
       };
       return self2;
@@ -23772,11 +23772,11 @@ var require_utils2 = __commonJS({
         const left = buffer.length - start;
         if (start < 0 || start >= buffer.length || left < 4)
           return;
-        const len = readUInt32BE(buffer, start);
-        if (left < 4 + len || typeof maxLen === "number" && len > maxLen)
+        const len2 = readUInt32BE(buffer, start);
+        if (left < 4 + len2 || typeof maxLen === "number" && len2 > maxLen)
           return;
         start += 4;
-        const end = start + len;
+        const end = start + len2;
         buffer._pos = end;
         if (dest) {
           if (Buffer.isBuffer(dest))
@@ -23920,14 +23920,14 @@ var require_poly1305 = __commonJS({
         });
         var u = {}, w;
         for (w in b) b.hasOwnProperty(w) && (u[w] = b[w]);
-        var x = "object" === typeof window, y = "function" === typeof importScripts, z = "object" === typeof process && "object" === typeof process.versions && "string" === typeof process.versions.node, B = "", C, D, E, F, G;
+        var x = "object" === typeof window, y = "function" === typeof importScripts, z = "object" === typeof process && "object" === typeof process.versions && "string" === typeof process.versions.node, B = "", C, D, E, F2, G;
         if (z) B = y ? require("path").dirname(B) + "/" : __dirname + "/", C = function(a, c) {
           var d = H(a);
           if (d) return c ? d : d.toString();
-          F || (F = require("fs"));
+          F2 || (F2 = require("fs"));
           G || (G = require("path"));
           a = G.normalize(a);
-          return F.readFileSync(a, c ? null : "utf8");
+          return F2.readFileSync(a, c ? null : "utf8");
         }, E = function(a) {
           a = C(a, true);
           a.buffer || (a = new Uint8Array(a));
@@ -23936,10 +23936,10 @@ var require_poly1305 = __commonJS({
         }, D = function(a, c, d) {
           var e = H(a);
           e && c(e);
-          F || (F = require("fs"));
+          F2 || (F2 = require("fs"));
           G || (G = require("path"));
           a = G.normalize(a);
-          F.readFile(a, function(f, l) {
+          F2.readFile(a, function(f, l) {
             f ? d(f) : c(l.buffer);
           });
         }, 1 < process.argv.length && process.argv[1].replace(/\\/g, "/"), process.argv.slice(2), b.inspect = function() {
@@ -24000,7 +24000,7 @@ var require_poly1305 = __commonJS({
         function assert(a, c) {
           a || K("Assertion failed: " + c);
         }
-        function N(a) {
+        function N2(a) {
           var c = b["_" + a];
           assert(c, "Cannot call unknown function " + a + ", make sure it is exported");
           return c;
@@ -24047,9 +24047,9 @@ var require_poly1305 = __commonJS({
             return p;
           }, array: function(g) {
             var p = O(g.length);
-            Q.set(g, p);
+            Q2.set(g, p);
             return p;
-          } }, l = N(a), A = [];
+          } }, l = N2(a), A = [];
           a = 0;
           if (e) for (var t = 0; t < e.length; t++) {
             var aa = f[d[t]];
@@ -24082,11 +24082,11 @@ var require_poly1305 = __commonJS({
           0 !== a && fa(a);
           return d;
         }
-        var ea = "undefined" !== typeof TextDecoder ? new TextDecoder("utf8") : void 0, ha, Q, P2;
+        var ea = "undefined" !== typeof TextDecoder ? new TextDecoder("utf8") : void 0, ha, Q2, P2;
         function ia() {
           var a = L.buffer;
           ha = a;
-          b.HEAP8 = Q = new Int8Array(a);
+          b.HEAP8 = Q2 = new Int8Array(a);
           b.HEAP16 = new Int16Array(a);
           b.HEAP32 = new Int32Array(a);
           b.HEAPU8 = P2 = new Uint8Array(a);
@@ -24281,7 +24281,7 @@ var require_poly1305 = __commonJS({
           var f = d.every(function(l) {
             return "number" === l;
           });
-          return "string" !== c && f && !e ? N(a) : function() {
+          return "string" !== c && f && !e ? N2(a) : function() {
             return ca(a, c, d, arguments);
           };
         };
@@ -24345,7 +24345,7 @@ var require_crypto = __commonJS({
     var { readUInt32BE, writeUInt32BE } = require_utils2();
     var FastBuffer = Buffer[Symbol.species];
     var MAX_SEQNO = 2 ** 32 - 1;
-    var EMPTY_BUFFER = Buffer.alloc(0);
+    var EMPTY_BUFFER3 = Buffer.alloc(0);
     var BUF_INT = Buffer.alloc(4);
     var DISCARD_CACHE = /* @__PURE__ */ new Map();
     var MAX_PACKET_SIZE = 35e3;
@@ -24415,10 +24415,10 @@ var require_crypto = __commonJS({
       };
     })();
     var MAC_INFO = (() => {
-      function info2(sslName, len, actualLen, isETM) {
+      function info2(sslName, len2, actualLen, isETM) {
         return {
           sslName,
-          len,
+          len: len2,
           actualLen,
           isETM
         };
@@ -24819,7 +24819,7 @@ var require_crypto = __commonJS({
             if (this._packetPos < this._len)
               return;
           }
-          const payload = !this._packet ? EMPTY_BUFFER : new FastBuffer(
+          const payload = !this._packet ? EMPTY_BUFFER3 : new FastBuffer(
             this._packet.buffer,
             this._packet.byteOffset + 1,
             this._packet.length - this._packet[0] - 1
@@ -25126,7 +25126,7 @@ var require_crypto = __commonJS({
                 this._packet = decrypted;
             }
           }
-          const payload = !this._packet ? EMPTY_BUFFER : new FastBuffer(
+          const payload = !this._packet ? EMPTY_BUFFER3 : new FastBuffer(
             this._packet.buffer,
             this._packet.byteOffset + 1,
             this._packet.length - this._packet[0] - 1
@@ -25554,7 +25554,7 @@ var require_crypto = __commonJS({
       }
       return timingSafeEqual(a, b);
     }
-    function createCipher(config) {
+    function createCipher2(config) {
       if (typeof config !== "object" || config === null)
         throw new Error("Invalid config");
       if (typeof config.outbound !== "object" || config.outbound === null)
@@ -25648,7 +25648,7 @@ var require_crypto = __commonJS({
         });
       })(),
       NullCipher,
-      createCipher,
+      createCipher: createCipher2,
       NullDecipher,
       createDecipher
     };
@@ -25719,10 +25719,10 @@ ${formatted}-----END ${type} KEY-----`;
         const left = bufLen - pos;
         if (pos >= bufLen || left < 4)
           return false;
-        const len = readUInt32BE(buf, pos);
-        if (left < 4 + len)
+        const len2 = readUInt32BE(buf, pos);
+        if (left < 4 + len2)
           return false;
-        pos += 4 + len;
+        pos += 4 + len2;
       }
       buf._pos = pos;
       return true;
@@ -25879,7 +25879,7 @@ ${formatted}-----END ${type} KEY-----`;
       asnWriter.endSequence();
       return makePEM("PRIVATE", asnWriter.buffer);
     }
-    function genOpenSSLECDSAPub(oid, Q) {
+    function genOpenSSLECDSAPub(oid, Q2) {
       const asnWriter = new Ber.Writer();
       asnWriter.startSequence();
       asnWriter.startSequence();
@@ -25888,14 +25888,14 @@ ${formatted}-----END ${type} KEY-----`;
       asnWriter.endSequence();
       asnWriter.startSequence(Ber.BitString);
       asnWriter.writeByte(0);
-      asnWriter._ensure(Q.length);
-      asnWriter._buf.set(Q, asnWriter._offset);
-      asnWriter._offset += Q.length;
+      asnWriter._ensure(Q2.length);
+      asnWriter._buf.set(Q2, asnWriter._offset);
+      asnWriter._offset += Q2.length;
       asnWriter.endSequence();
       asnWriter.endSequence();
       return makePEM("PUBLIC", asnWriter.buffer);
     }
-    function genOpenSSHECDSAPub(oid, Q) {
+    function genOpenSSHECDSAPub(oid, Q2) {
       let curveName;
       switch (oid) {
         case "1.2.840.10045.3.1.7":
@@ -25910,13 +25910,13 @@ ${formatted}-----END ${type} KEY-----`;
         default:
           return;
       }
-      const publicKey = Buffer.allocUnsafe(4 + 19 + 4 + 8 + 4 + Q.length);
+      const publicKey = Buffer.allocUnsafe(4 + 19 + 4 + 8 + 4 + Q2.length);
       writeUInt32BE(publicKey, 19, 0);
       publicKey.utf8Write(`ecdsa-sha2-${curveName}`, 4, 19);
       writeUInt32BE(publicKey, 8, 23);
       publicKey.utf8Write(curveName, 27, 8);
-      writeUInt32BE(publicKey, Q.length, 35);
-      publicKey.set(Q, 39);
+      writeUInt32BE(publicKey, Q2.length, 35);
+      publicKey.set(Q2, 39);
       return publicKey;
     }
     function genOpenSSLECDSAPriv(oid, pub, priv) {
@@ -25946,7 +25946,7 @@ ${formatted}-----END ${type} KEY-----`;
     var BaseKey = {
       sign: (() => {
         if (typeof sign_ === "function") {
-          return function sign2(data, algo) {
+          return function sign3(data, algo) {
             const pem = this[SYM_PRIV_PEM];
             if (pem === null)
               return new Error("No private key available");
@@ -25959,7 +25959,7 @@ ${formatted}-----END ${type} KEY-----`;
             }
           };
         }
-        return function sign2(data, algo) {
+        return function sign3(data, algo) {
           const pem = this[SYM_PRIV_PEM];
           if (pem === null)
             return new Error("No private key available");
@@ -26964,11 +26964,11 @@ var require_agent2 = __commonJS({
       }
       getIdentities(cb) {
         cb = once(cb);
-        this.getStream((err, stream) => {
+        this.getStream((err, stream2) => {
           function onFail(err2) {
-            if (stream) {
+            if (stream2) {
               try {
-                stream.destroy();
+                stream2.destroy();
               } catch {
               }
             }
@@ -26980,13 +26980,13 @@ var require_agent2 = __commonJS({
             return onFail(err);
           const protocol = new AgentProtocol(true);
           protocol.on("error", onFail);
-          protocol.pipe(stream).pipe(protocol);
-          stream.on("close", onFail).on("end", onFail).on("error", onFail);
+          protocol.pipe(stream2).pipe(protocol);
+          stream2.on("close", onFail).on("end", onFail).on("error", onFail);
           protocol.getIdentities((err2, keys) => {
             if (err2)
               return onFail(err2);
             try {
-              stream.destroy();
+              stream2.destroy();
             } catch {
             }
             cb(null, keys);
@@ -27001,11 +27001,11 @@ var require_agent2 = __commonJS({
           options = void 0;
         }
         cb = once(cb);
-        this.getStream((err, stream) => {
+        this.getStream((err, stream2) => {
           function onFail(err2) {
-            if (stream) {
+            if (stream2) {
               try {
-                stream.destroy();
+                stream2.destroy();
               } catch {
               }
             }
@@ -27017,13 +27017,13 @@ var require_agent2 = __commonJS({
             return onFail(err);
           const protocol = new AgentProtocol(true);
           protocol.on("error", onFail);
-          protocol.pipe(stream).pipe(protocol);
-          stream.on("close", onFail).on("end", onFail).on("error", onFail);
+          protocol.pipe(stream2).pipe(protocol);
+          stream2.on("close", onFail).on("end", onFail).on("error", onFail);
           protocol.sign(pubKey, data, options, (err2, sig) => {
             if (err2)
               return onFail(err2);
             try {
-              stream.destroy();
+              stream2.destroy();
             } catch {
             }
             cb(null, sig);
@@ -27047,11 +27047,11 @@ var require_agent2 = __commonJS({
         [RET_ERR_BINSTDOUT]: new Error("pagent.exe could not set mode for stdout"),
         [RET_ERR_BADLEN]: new Error("pagent.exe did not get expected input payload")
       };
-      function destroy(stream) {
-        stream.buffer = null;
-        if (stream.proc) {
-          stream.proc.kill();
-          stream.proc = void 0;
+      function destroy(stream2) {
+        stream2.buffer = null;
+        if (stream2.proc) {
+          stream2.proc.kill();
+          stream2.proc = void 0;
         }
       }
       class PageantSocket extends Duplex {
@@ -27073,11 +27073,11 @@ var require_agent2 = __commonJS({
           }
           if (this.buffer.length < 4)
             return cb();
-          const len = readUInt32BE(this.buffer, 0);
-          if (this.buffer.length - 4 < len)
+          const len2 = readUInt32BE(this.buffer, 0);
+          if (this.buffer.length - 4 < len2)
             return cb();
-          data = this.buffer.slice(0, 4 + len);
-          if (this.buffer.length > 4 + len)
+          data = this.buffer.slice(0, 4 + len2);
+          if (this.buffer.length > 4 + len2)
             return cb(new Error("Unexpected multiple agent requests"));
           this.buffer = null;
           let error2;
@@ -27799,7 +27799,7 @@ var require_zlib = __commonJS({
         const state = this._writeState;
         let buffer = this._outBuffer;
         let offset = this._outOffset;
-        const chunkSize = this._chunkSize;
+        const chunkSize2 = this._chunkSize;
         while (true) {
           handle.writeSync(
             Z_PARTIAL_FLUSH,
@@ -27840,10 +27840,10 @@ var require_zlib = __commonJS({
           } else if (have !== 0) {
             throw new Error("have should not go down");
           }
-          if (availOutAfter === 0 || offset >= chunkSize) {
-            availOutBefore = chunkSize;
+          if (availOutAfter === 0 || offset >= chunkSize2) {
+            availOutBefore = chunkSize2;
             offset = 0;
-            buffer = Buffer.allocUnsafe(chunkSize);
+            buffer = Buffer.allocUnsafe(chunkSize2);
           }
           if (availOutAfter === 0) {
             inOff += inDelta;
@@ -28885,7 +28885,7 @@ var require_kex = __commonJS({
       createHash: createHash5,
       createPublicKey: createPublicKey2,
       diffieHellman,
-      generateKeyPairSync,
+      generateKeyPairSync: generateKeyPairSync2,
       randomFillSync
     } = require("crypto");
     var { Ber } = require_lib();
@@ -28902,7 +28902,7 @@ var require_kex = __commonJS({
     } = require_constants6();
     var {
       CIPHER_INFO,
-      createCipher,
+      createCipher: createCipher2,
       createDecipher,
       MAC_INFO
     } = require_crypto();
@@ -28925,7 +28925,7 @@ var require_kex = __commonJS({
     var MESSAGE_HANDLERS;
     var GEX_MIN_BITS = 2048;
     var GEX_MAX_BITS = 8192;
-    var EMPTY_BUFFER = Buffer.alloc(0);
+    var EMPTY_BUFFER3 = Buffer.alloc(0);
     function kexinit(self2) {
       let payload;
       if (self2._compatFlags & COMPAT.BAD_DHGEX) {
@@ -28942,16 +28942,16 @@ var require_kex = __commonJS({
           }
         }
         if (found) {
-          let len = 1 + 16 + self2._offer.totalSize + 1 + 4;
+          let len2 = 1 + 16 + self2._offer.totalSize + 1 + 4;
           const newKexBuf = Buffer.from(kex.join(","));
-          len -= entry.buffer.length - newKexBuf.length;
+          len2 -= entry.buffer.length - newKexBuf.length;
           const all = self2._offer.lists.all;
           const rest = new Uint8Array(
             all.buffer,
             all.byteOffset + 4 + entry.buffer.length,
             all.length - (4 + entry.buffer.length)
           );
-          payload = Buffer.allocUnsafe(len);
+          payload = Buffer.allocUnsafe(len2);
           writeUInt32BE(payload, newKexBuf.length, 17);
           payload.set(newKexBuf, 17 + 4);
           payload.set(rest, 17 + 4 + newKexBuf.length);
@@ -29494,7 +29494,7 @@ var require_kex = __commonJS({
               trySendNEWKEYS(this);
               hsCipherConfig.outbound.seqno = this._protocol._cipher.outSeqno;
               this._protocol._cipher.free();
-              this._protocol._cipher = createCipher(hsCipherConfig);
+              this._protocol._cipher = createCipher2(hsCipherConfig);
               this._protocol._packetRW.write = hsWrite;
               hsCipherConfig = void 0;
               hsWrite = void 0;
@@ -29698,19 +29698,19 @@ var require_kex = __commonJS({
         convertPublicKey(key) {
           let newKey;
           let idx = 0;
-          let len = key.length;
+          let len2 = key.length;
           while (key[idx] === 0) {
             ++idx;
-            --len;
+            --len2;
           }
           if (key[idx] & 128) {
-            newKey = Buffer.allocUnsafe(1 + len);
+            newKey = Buffer.allocUnsafe(1 + len2);
             newKey[0] = 0;
             key.copy(newKey, 1, idx);
             return newKey;
           }
-          if (len !== key.length) {
-            newKey = Buffer.allocUnsafe(len);
+          if (len2 !== key.length) {
+            newKey = Buffer.allocUnsafe(len2);
             key.copy(newKey, 0, idx);
             key = newKey;
           }
@@ -29906,7 +29906,7 @@ var require_kex = __commonJS({
         }
         generateKeys() {
           if (!this._keys)
-            this._keys = generateKeyPairSync("x25519");
+            this._keys = generateKeyPairSync2("x25519");
         }
         getPublicKey() {
           this.generateKeys();
@@ -29916,15 +29916,15 @@ var require_kex = __commonJS({
         convertPublicKey(key) {
           let newKey;
           let idx = 0;
-          let len = key.length;
+          let len2 = key.length;
           while (key[idx] === 0) {
             ++idx;
-            --len;
+            --len2;
           }
           if (key.length === 32)
             return key;
-          if (len !== key.length) {
-            newKey = Buffer.allocUnsafe(len);
+          if (len2 !== key.length) {
+            newKey = Buffer.allocUnsafe(len2);
             key.copy(newKey, 0, idx);
             key = newKey;
           }
@@ -30313,23 +30313,23 @@ var require_kex = __commonJS({
         hash.update(buf);
       };
     })();
-    function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
+    function generateKEXVal(len2, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
-      if (len) {
+      if (len2) {
         let digest = createHash5(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
-        while (digest.length < len) {
+        while (digest.length < len2) {
           const chunk = createHash5(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended = Buffer.allocUnsafe(digest.length + chunk.length);
           extended.set(digest, 0);
           extended.set(chunk, digest.length);
           digest = extended;
         }
-        if (digest.length === len)
+        if (digest.length === len2)
           ret = digest;
         else
-          ret = new FastBuffer(digest.buffer, digest.byteOffset, len);
+          ret = new FastBuffer(digest.buffer, digest.byteOffset, len2);
       } else {
-        ret = EMPTY_BUFFER;
+        ret = EMPTY_BUFFER3;
       }
       return ret;
     }
@@ -30707,7 +30707,7 @@ var require_Protocol = __commonJS({
           write: new PacketWriter(this)
         };
         this._hostVerifier = !this._server && typeof config.hostVerifier === "function" ? config.hostVerifier : void 0;
-        this._parse = parseHeader;
+        this._parse = parseHeader2;
         this._buffer = void 0;
         this._authsQueue = [];
         this._authenticated = false;
@@ -30767,9 +30767,9 @@ var require_Protocol = __commonJS({
       cleanup() {
         this._destruct && this._destruct();
       }
-      parse(chunk, i, len) {
-        while (i < len)
-          i = this._parse(chunk, i, len);
+      parse(chunk, i, len2) {
+        while (i < len2)
+          i = this._parse(chunk, i, len2);
       }
       // Protocol message API
       // ===========================================================================
@@ -31196,9 +31196,9 @@ var require_Protocol = __commonJS({
         if (responses) {
           responseLens = new Array(responses.length);
           for (let i = 0; i < responses.length; ++i) {
-            const len = Buffer.byteLength(responses[i]);
-            responseLens[i] = len;
-            responsesTotalLen += 4 + len;
+            const len2 = Buffer.byteLength(responses[i]);
+            responseLens[i] = len2;
+            responsesTotalLen += 4 + len2;
           }
         }
         let p = this._packetRW.write.allocStart;
@@ -31208,12 +31208,12 @@ var require_Protocol = __commonJS({
           writeUInt32BE(packet, responses.length, ++p);
           p += 4;
           for (let i = 0; i < responses.length; ++i) {
-            const len = responseLens[i];
-            writeUInt32BE(packet, len, p);
+            const len2 = responseLens[i];
+            writeUInt32BE(packet, len2, p);
             p += 4;
-            if (len) {
-              packet.utf8Write(responses[i], p, len);
-              p += len;
+            if (len2) {
+              packet.utf8Write(responses[i], p, len2);
+              p += len2;
             }
           }
         } else {
@@ -31915,11 +31915,11 @@ var require_Protocol = __commonJS({
       }
     };
     var RE_IDENT = /^SSH-(2\.0|1\.99)-([^ ]+)(?: (.*))?$/;
-    function parseHeader(chunk, p, len) {
+    function parseHeader2(chunk, p, len2) {
       let data;
       let chunkOffset;
       if (this._buffer) {
-        data = Buffer.allocUnsafe(this._buffer.length + (len - p));
+        data = Buffer.allocUnsafe(this._buffer.length + (len2 - p));
         data.set(this._buffer, 0);
         if (p === 0) {
           data.set(chunk, this._buffer.length);
@@ -31928,7 +31928,7 @@ var require_Protocol = __commonJS({
             new Uint8Array(
               chunk.buffer,
               chunk.byteOffset + p,
-              len - p
+              len2 - p
             ),
             this._buffer.length
           );
@@ -31975,7 +31975,7 @@ var require_Protocol = __commonJS({
             this._parse = parsePacket;
             this._onHeader(header);
             if (!this._destruct) {
-              return len;
+              return len2;
             }
             kexinit(this);
             return p + 1 - chunkOffset;
@@ -31998,8 +31998,8 @@ var require_Protocol = __commonJS({
         this._buffer = bufferSlice(data, op);
       return p - chunkOffset;
     }
-    function parsePacket(chunk, p, len) {
-      return this._decipher.decrypt(chunk, p, len);
+    function parsePacket(chunk, p, len2) {
+      return this._decipher.decrypt(chunk, p, len2);
     }
     function onPayload(payload) {
       this._onPacket();
@@ -32098,12 +32098,12 @@ var require_node_fs_compat = __commonJS({
     function oneOf(expected, thing) {
       assert(typeof thing === "string", "`thing` has to be of type string");
       if (Array.isArray(expected)) {
-        const len = expected.length;
-        assert(len > 0, "At least one expected value needs to be specified");
+        const len2 = expected.length;
+        assert(len2 > 0, "At least one expected value needs to be specified");
         expected = expected.map((i) => String(i));
-        if (len > 2) {
-          return `one of ${thing} ${expected.slice(0, len - 1).join(", ")}, or ` + expected[len - 1];
-        } else if (len === 2) {
+        if (len2 > 2) {
+          return `one of ${thing} ${expected.slice(0, len2 - 1).join(", ")}, or ` + expected[len2 - 1];
+        } else if (len2 === 2) {
           return `one of ${thing} ${expected[0]} or ${expected[1]}`;
         }
         return `of ${thing} ${expected[0]}`;
@@ -32526,7 +32526,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} CLOSE`
         );
       }
-      read(handle, buf, off, len, position, cb) {
+      read(handle, buf, off, len2, position, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (!Buffer.isBuffer(handle))
@@ -32535,16 +32535,16 @@ var require_SFTP = __commonJS({
           throw new Error("buffer is not a Buffer");
         if (off >= buf.length)
           throw new Error("offset is out of bounds");
-        if (off + len > buf.length)
+        if (off + len2 > buf.length)
           throw new Error("length extends beyond buffer");
         if (position === null)
           throw new Error("null position currently unsupported");
-        read_(this, handle, buf, off, len, position, cb);
+        read_(this, handle, buf, off, len2, position, cb);
       }
-      readData(handle, buf, off, len, position, cb) {
-        this.read(handle, buf, off, len, position, cb);
+      readData(handle, buf, off, len2, position, cb) {
+        this.read(handle, buf, off, len2, position, cb);
       }
-      write(handle, buf, off, len, position, cb) {
+      write(handle, buf, off, len2, position, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (!Buffer.isBuffer(handle))
@@ -32553,22 +32553,22 @@ var require_SFTP = __commonJS({
           throw new Error("buffer is not a Buffer");
         if (off > buf.length)
           throw new Error("offset is out of bounds");
-        if (off + len > buf.length)
+        if (off + len2 > buf.length)
           throw new Error("length extends beyond buffer");
         if (position === null)
           throw new Error("null position currently unsupported");
-        if (!len) {
+        if (!len2) {
           cb && process.nextTick(cb, void 0, 0);
           return;
         }
         const maxDataLen = this._maxWriteLen;
-        const overflow = Math.max(len - maxDataLen, 0);
+        const overflow = Math.max(len2 - maxDataLen, 0);
         const origPosition = position;
         if (overflow)
-          len = maxDataLen;
+          len2 = maxDataLen;
         const handleLen = handle.length;
         let p = 9;
-        const out = Buffer.allocUnsafe(4 + 1 + 4 + 4 + handleLen + 8 + 4 + len);
+        const out = Buffer.allocUnsafe(4 + 1 + 4 + 4 + handleLen + 8 + 4 + len2);
         writeUInt32BE(out, out.length - 4, 0);
         out[4] = REQUEST.WRITE;
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
@@ -32580,8 +32580,8 @@ var require_SFTP = __commonJS({
           out[p + i] = position & 255;
           position /= 256;
         }
-        writeUInt32BE(out, len, p += 8);
-        bufferCopy(buf, out, off, off + len, p += 4);
+        writeUInt32BE(out, len2, p += 8);
+        bufferCopy(buf, out, off, off + len2, p += 4);
         this._requests[reqid] = {
           cb: (err) => {
             if (err) {
@@ -32591,13 +32591,13 @@ var require_SFTP = __commonJS({
               this.write(
                 handle,
                 buf,
-                off + len,
+                off + len2,
                 overflow,
-                origPosition + len,
+                origPosition + len2,
                 cb
               );
             } else if (typeof cb === "function") {
-              cb(void 0, off + len);
+              cb(void 0, off + len2);
             }
           }
         };
@@ -32607,18 +32607,18 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${how} WRITE (id:${reqid})`);
         }
       }
-      writeData(handle, buf, off, len, position, cb) {
-        this.write(handle, buf, off, len, position, cb);
+      writeData(handle, buf, off, len2, position, cb) {
+        this.write(handle, buf, off, len2, position, cb);
       }
-      fastGet(remotePath, localPath, opts, cb) {
+      fastGet(remotePath, localPath, opts2, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        fastXfer(this, fs3, remotePath, localPath, opts, cb);
+        fastXfer(this, fs3, remotePath, localPath, opts2, cb);
       }
-      fastPut(localPath, remotePath, opts, cb) {
+      fastPut(localPath, remotePath, opts2, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        fastXfer(fs3, this, localPath, remotePath, opts, cb);
+        fastXfer(fs3, this, localPath, remotePath, opts2, cb);
       }
       readFile(path, options, callback_) {
         if (this.server)
@@ -32646,7 +32646,7 @@ var require_SFTP = __commonJS({
         let handle;
         let bytesRead = 0;
         const flag = options.flag || "r";
-        const read = () => {
+        const read2 = () => {
           if (size === 0) {
             buffer = Buffer.allocUnsafe(8192);
             this.read(handle, buffer, 0, 8192, bytesRead, afterRead);
@@ -32674,10 +32674,10 @@ var require_SFTP = __commonJS({
             if (pos === size)
               close();
             else
-              read();
+              read2();
           } else {
             buffers.push(bufferSlice(buffer, 0, nbytes));
-            read();
+            read2();
           }
         };
         afterRead._wantEOFError = true;
@@ -32712,10 +32712,10 @@ var require_SFTP = __commonJS({
             size = st.size || 0;
             if (size === 0) {
               buffers = [];
-              return read();
+              return read2();
             }
             buffer = Buffer.allocUnsafe(size);
-            read();
+            read2();
           };
           this.fstat(handle, tryStat);
         });
@@ -32889,16 +32889,16 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RMDIR`
         );
       }
-      readdir(where, opts, cb) {
+      readdir(where, opts2, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        if (typeof opts === "function") {
-          cb = opts;
-          opts = {};
+        if (typeof opts2 === "function") {
+          cb = opts2;
+          opts2 = {};
         }
-        if (typeof opts !== "object" || opts === null)
-          opts = {};
-        const doFilter = opts && opts.full ? false : true;
+        if (typeof opts2 !== "object" || opts2 === null)
+          opts2 = {};
+        const doFilter = opts2 && opts2.full ? false : true;
         if (!Buffer.isBuffer(where) && typeof where !== "string")
           throw new Error("missing directory handle or path");
         if (typeof where === "string") {
@@ -32907,7 +32907,7 @@ var require_SFTP = __commonJS({
           const reread = (err, handle) => {
             if (err)
               return cb(err);
-            this.readdir(handle, opts, (err2, list) => {
+            this.readdir(handle, opts2, (err2, list) => {
               const eof = err2 && err2.code === STATUS_CODE.EOF;
               if (err2 && !eof)
                 return this.close(handle, () => cb(err2));
@@ -33424,7 +33424,7 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status} expand-path@openssh.com`);
         }
       }
-      ext_copy_data(srcHandle, srcOffset, len, dstHandle, dstOffset, cb) {
+      ext_copy_data(srcHandle, srcOffset, len2, dstHandle, dstOffset, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["copy-data"];
@@ -33459,8 +33459,8 @@ var require_SFTP = __commonJS({
         }
         p += 8;
         for (let i = 7; i >= 0; --i) {
-          buf[p + i] = len & 255;
-          len /= 256;
+          buf[p + i] = len2 & 255;
+          len2 /= 256;
         }
         p += 8;
         writeUInt32BE(buf, dstHandle.length, p);
@@ -33703,22 +33703,22 @@ var require_SFTP = __commonJS({
           const name = names[i];
           {
             const filename = !name || !name.filename || typeof name.filename !== "string" ? "" : name.filename;
-            const len = Buffer.byteLength(filename);
-            writeUInt32BE(buf, len, p);
+            const len2 = Buffer.byteLength(filename);
+            writeUInt32BE(buf, len2, p);
             p += 4;
-            if (len) {
-              buf.utf8Write(filename, p, len);
-              p += len;
+            if (len2) {
+              buf.utf8Write(filename, p, len2);
+              p += len2;
             }
           }
           {
             const longname = !name || !name.longname || typeof name.longname !== "string" ? "" : name.longname;
-            const len = Buffer.byteLength(longname);
-            writeUInt32BE(buf, len, p);
+            const len2 = Buffer.byteLength(longname);
+            writeUInt32BE(buf, len2, p);
             p += 4;
-            if (len) {
-              buf.utf8Write(longname, p, len);
-              p += len;
+            if (len2) {
+              buf.utf8Write(longname, p, len2);
+              p += len2;
             }
           }
           const attr = attrs[i];
@@ -33774,11 +33774,11 @@ var require_SFTP = __commonJS({
         return ex;
       }
     }
-    function read_(self2, handle, buf, off, len, position, cb, req_) {
+    function read_(self2, handle, buf, off, len2, position, cb, req_) {
       const maxDataLen = self2._maxReadLen;
-      const overflow = Math.max(len - maxDataLen, 0);
+      const overflow = Math.max(len2 - maxDataLen, 0);
       if (overflow)
-        len = maxDataLen;
+        len2 = maxDataLen;
       const handleLen = handle.length;
       let p = 9;
       let pos = position;
@@ -33794,7 +33794,7 @@ var require_SFTP = __commonJS({
         out[p + i] = pos & 255;
         pos /= 256;
       }
-      writeUInt32BE(out, len, p += 8);
+      writeUInt32BE(out, len2, p += 8);
       if (typeof cb !== "function")
         cb = noop;
       const req = req_ || {
@@ -33805,14 +33805,14 @@ var require_SFTP = __commonJS({
         len: void 0,
         overflow: void 0,
         cb: (err, data, nb) => {
-          const len2 = req.len;
+          const len3 = req.len;
           const overflow2 = req.overflow;
           if (err) {
             if (cb._wantEOFError || err.code !== STATUS_CODE.EOF)
               return cb(err);
-          } else if (nb > len2) {
+          } else if (nb > len3) {
             return cb(new Error("Received more data than requested"));
-          } else if (nb === len2 && overflow2) {
+          } else if (nb === len3 && overflow2) {
             req.nb += nb;
             req.position += nb;
             req.off += nb;
@@ -33828,37 +33828,37 @@ var require_SFTP = __commonJS({
         },
         buffer: void 0
       };
-      req.len = len;
+      req.len = len2;
       req.overflow = overflow;
-      req.buffer = bufferSlice(buf, off, off + len);
+      req.buffer = bufferSlice(buf, off, off + len2);
       self2._requests[reqid] = req;
       const isBuffered = sendOrBuffer(self2, out);
       self2._debug && self2._debug(
         `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} READ`
       );
     }
-    function fastXfer(src, dst, srcPath, dstPath, opts, cb) {
+    function fastXfer(src, dst, srcPath, dstPath, opts2, cb) {
       let concurrency = 64;
-      let chunkSize = 32768;
+      let chunkSize2 = 32768;
       let onstep;
       let mode;
       let fileSize;
-      if (typeof opts === "function") {
-        cb = opts;
-      } else if (typeof opts === "object" && opts !== null) {
-        if (typeof opts.concurrency === "number" && opts.concurrency > 0 && !isNaN(opts.concurrency)) {
-          concurrency = opts.concurrency;
+      if (typeof opts2 === "function") {
+        cb = opts2;
+      } else if (typeof opts2 === "object" && opts2 !== null) {
+        if (typeof opts2.concurrency === "number" && opts2.concurrency > 0 && !isNaN(opts2.concurrency)) {
+          concurrency = opts2.concurrency;
         }
-        if (typeof opts.chunkSize === "number" && opts.chunkSize > 0 && !isNaN(opts.chunkSize)) {
-          chunkSize = opts.chunkSize;
+        if (typeof opts2.chunkSize === "number" && opts2.chunkSize > 0 && !isNaN(opts2.chunkSize)) {
+          chunkSize2 = opts2.chunkSize;
         }
-        if (typeof opts.fileSize === "number" && opts.fileSize > 0 && !isNaN(opts.fileSize)) {
-          fileSize = opts.fileSize;
+        if (typeof opts2.fileSize === "number" && opts2.fileSize > 0 && !isNaN(opts2.fileSize)) {
+          fileSize = opts2.fileSize;
         }
-        if (typeof opts.step === "function")
-          onstep = opts.step;
-        if (typeof opts.mode === "string" || typeof opts.mode === "number")
-          mode = modeNum(opts.mode);
+        if (typeof opts2.step === "function")
+          onstep = opts2.step;
+        if (typeof opts2.mode === "string" || typeof opts2.mode === "number")
+          mode = modeNum(opts2.mode);
       }
       let fsize;
       let pdst = 0;
@@ -33867,7 +33867,7 @@ var require_SFTP = __commonJS({
       let srcHandle;
       let dstHandle;
       let readbuf;
-      let bufsize = chunkSize * concurrency;
+      let bufsize = chunkSize2 * concurrency;
       function onerror(err) {
         if (hadError)
           return;
@@ -33923,7 +33923,7 @@ var require_SFTP = __commonJS({
                 bufsize = fsize;
                 break;
               }
-              bufsize -= chunkSize;
+              bufsize -= chunkSize2;
               --concurrency;
             }
             readbuf = tryCreateBuffer(bufsize);
@@ -33968,7 +33968,7 @@ var require_SFTP = __commonJS({
                 }
                 if (pdst >= fsize)
                   return;
-                const chunk = pdst + chunkSize > fsize ? fsize - pdst : chunkSize;
+                const chunk = pdst + chunkSize2 > fsize ? fsize - pdst : chunkSize2;
                 singleRead(datapos, pdst, chunk);
                 pdst += chunk;
               }
@@ -33992,7 +33992,7 @@ var require_SFTP = __commonJS({
               let reads = 0;
               let psrc = 0;
               while (pdst < fsize && reads < concurrency) {
-                const chunk = pdst + chunkSize > fsize ? fsize - pdst : chunkSize;
+                const chunk = pdst + chunkSize2 > fsize ? fsize - pdst : chunkSize2;
                 singleRead(psrc, pdst, chunk);
                 psrc += chunk;
                 pdst += chunk;
@@ -34225,16 +34225,16 @@ var require_SFTP = __commonJS({
         return payload;
       }
       let ret;
-      const len = payload.length;
+      const len2 = payload.length;
       let p = 0;
-      while (len - p > 0 && outgoing.window > 0) {
-        const actualLen = Math.min(len - p, outgoing.window, outgoing.packetSize);
+      while (len2 - p > 0 && outgoing.window > 0) {
+        const actualLen = Math.min(len2 - p, outgoing.window, outgoing.packetSize);
         outgoing.window -= actualLen;
         if (outgoing.window === 0) {
           sftp._waitWindow = true;
           sftp._chunkcb = drainBuffer;
         }
-        if (p === 0 && actualLen === len) {
+        if (p === 0 && actualLen === len2) {
           sftp._protocol.channelData(sftp.outgoing.id, payload);
         } else {
           sftp._protocol.channelData(
@@ -34244,9 +34244,9 @@ var require_SFTP = __commonJS({
         }
         p += actualLen;
       }
-      if (len - p > 0) {
+      if (len2 - p > 0) {
         if (p > 0)
-          ret = bufferSlice(payload, p, len);
+          ret = bufferSlice(payload, p, len2);
         else
           ret = payload;
       }
@@ -34658,12 +34658,12 @@ var require_SFTP = __commonJS({
         const reqID = bufferParser.readUInt32BE();
         const handle = bufferParser.readString();
         const offset = bufferParser.readUInt64BE(sftp._biOpt);
-        const len = bufferParser.readUInt32BE();
+        const len2 = bufferParser.readUInt32BE();
         bufferParser.clear();
-        if (len === void 0 || handle.length > 256)
+        if (len2 === void 0 || handle.length > 256)
           return doFatalSFTPError(sftp, "Malformed READ packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received READ (id:${reqID})`);
-        if (!sftp.emit("READ", reqID, handle, offset, len)) {
+        if (!sftp.emit("READ", reqID, handle, offset, len2)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -35038,16 +35038,16 @@ var require_SFTP = __commonJS({
       this.handle = null;
       this._opening = false;
     };
-    function closeStream(stream, cb, err) {
-      if (!stream.handle)
+    function closeStream(stream2, cb, err) {
+      if (!stream2.handle)
         return onclose();
-      stream.sftp.close(stream.handle, onclose);
+      stream2.sftp.close(stream2.handle, onclose);
       function onclose(er) {
         er = er || err;
         cb(er);
-        stream.isClosed = true;
+        stream2.isClosed = true;
         if (!er)
-          stream.emit("close");
+          stream2.emit("close");
       }
     }
     ReadStream.prototype.close = function(cb) {
@@ -35273,17 +35273,17 @@ var require_Channel = __commonJS({
         const packetSize = outgoing.packetSize;
         const id = outgoing.id;
         let window2 = outgoing.window;
-        const len = data.length;
+        const len2 = data.length;
         let p = 0;
         if (outgoing.state !== "open")
           return;
-        while (len - p > 0 && window2 > 0) {
-          let sliceLen = len - p;
+        while (len2 - p > 0 && window2 > 0) {
+          let sliceLen = len2 - p;
           if (sliceLen > window2)
             sliceLen = window2;
           if (sliceLen > packetSize)
             sliceLen = packetSize;
-          if (p === 0 && sliceLen === len)
+          if (p === 0 && sliceLen === len2)
             protocol.channelExtData(id, data, STDERR);
           else
             protocol.channelExtData(id, bufferSlice(data, p, p + sliceLen), STDERR);
@@ -35291,11 +35291,11 @@ var require_Channel = __commonJS({
           window2 -= sliceLen;
         }
         outgoing.window = window2;
-        if (len - p > 0) {
+        if (len2 - p > 0) {
           if (window2 === 0)
             channel._waitWindow = true;
           if (p > 0)
-            channel._chunkErr = bufferSlice(data, p, len);
+            channel._chunkErr = bufferSlice(data, p, len2);
           else
             channel._chunkErr = data;
           channel._chunkcbErr = cb;
@@ -35305,15 +35305,15 @@ var require_Channel = __commonJS({
       }
     };
     var Channel = class extends DuplexStream {
-      constructor(client, info2, opts) {
+      constructor(client, info2, opts2) {
         const streamOpts = {
           highWaterMark: MAX_WINDOW,
-          allowHalfOpen: !opts || opts && opts.allowHalfOpen !== false,
+          allowHalfOpen: !opts2 || opts2 && opts2.allowHalfOpen !== false,
           emitClose: false
         };
         super(streamOpts);
         this.allowHalfOpen = streamOpts.allowHalfOpen;
-        const server = !!(opts && opts.server);
+        const server = !!(opts2 && opts2.server);
         this.server = server;
         this.type = info2.type;
         this.subtype = void 0;
@@ -35355,17 +35355,17 @@ var require_Channel = __commonJS({
         const packetSize = outgoing.packetSize;
         const id = outgoing.id;
         let window2 = outgoing.window;
-        const len = data.length;
+        const len2 = data.length;
         let p = 0;
         if (outgoing.state !== "open")
           return;
-        while (len - p > 0 && window2 > 0) {
-          let sliceLen = len - p;
+        while (len2 - p > 0 && window2 > 0) {
+          let sliceLen = len2 - p;
           if (sliceLen > window2)
             sliceLen = window2;
           if (sliceLen > packetSize)
             sliceLen = packetSize;
-          if (p === 0 && sliceLen === len)
+          if (p === 0 && sliceLen === len2)
             protocol.channelData(id, data);
           else
             protocol.channelData(id, bufferSlice(data, p, p + sliceLen));
@@ -35373,11 +35373,11 @@ var require_Channel = __commonJS({
           window2 -= sliceLen;
         }
         outgoing.window = window2;
-        if (len - p > 0) {
+        if (len2 - p > 0) {
           if (window2 === 0)
             this._waitWindow = true;
           if (p > 0)
-            this._chunk = bufferSlice(data, p, len);
+            this._chunk = bufferSlice(data, p, len2);
           else
             this._chunk = data;
           this._chunkcb = cb;
@@ -35678,19 +35678,19 @@ var require_utils3 = __commonJS({
                 val = [val];
               if (Array.isArray(val)) {
                 for (let j = val.length; j >= 0; --j) {
-                  const prepend = val[j];
-                  if (typeof prepend === "string") {
-                    if (!prepend || list.indexOf(prepend) !== -1)
+                  const prepend2 = val[j];
+                  if (typeof prepend2 === "string") {
+                    if (!prepend2 || list.indexOf(prepend2) !== -1)
                       continue;
-                    if (supportedList.indexOf(prepend) === -1)
-                      throw new Error(`Unsupported algorithm: ${prepend}`);
+                    if (supportedList.indexOf(prepend2) === -1)
+                      throw new Error(`Unsupported algorithm: ${prepend2}`);
                     if (list === defaultList)
                       list = list.slice();
-                    list.unshift(prepend);
-                  } else if (isRegExp(prepend)) {
+                    list.unshift(prepend2);
+                  } else if (isRegExp(prepend2)) {
                     for (let k = supportedList.length; k >= 0; --k) {
                       const algo = supportedList[k];
-                      if (prepend.test(algo)) {
+                      if (prepend2.test(algo)) {
                         if (list.indexOf(algo) !== -1)
                           continue;
                         if (list === defaultList)
@@ -35741,8 +35741,8 @@ var require_utils3 = __commonJS({
       generateAlgorithmList,
       onChannelOpenFailure,
       onCHANNEL_CLOSE,
-      isWritable: (stream) => {
-        return stream && stream.writable && stream._readableState && stream._readableState.ended === false;
+      isWritable: (stream2) => {
+        return stream2 && stream2.writable && stream2._readableState && stream2._readableState.ended === false;
       }
     };
   }
@@ -36133,8 +36133,8 @@ var require_client2 = __commonJS({
               if (curAuth.type === "agent") {
                 const key = curAuth.agentCtx.currentKey();
                 proto.authPK(curAuth.username, key, keyAlgo, (buf, cb) => {
-                  const opts = { hash: hashAlgo };
-                  curAuth.agentCtx.sign(key, buf, opts, (err, signed) => {
+                  const opts2 = { hash: hashAlgo };
+                  curAuth.agentCtx.sign(key, buf, opts2, (err, signed) => {
                     if (err) {
                       err.level = "agent";
                       this.emit("error", err);
@@ -36781,14 +36781,14 @@ var require_client2 = __commonJS({
         this._sock && isWritable(this._sock) && this._sock.destroy();
         return this;
       }
-      exec(cmd, opts, cb) {
+      exec(cmd, opts2, cb) {
         if (!this._sock || !isWritable(this._sock))
           throw new Error("Not connected");
-        if (typeof opts === "function") {
-          cb = opts;
-          opts = {};
+        if (typeof opts2 === "function") {
+          cb = opts2;
+          opts2 = {};
         }
-        const extraOpts = { allowHalfOpen: opts.allowHalfOpen !== false };
+        const extraOpts = { allowHalfOpen: opts2.allowHalfOpen !== false };
         openChannel(this, "session", extraOpts, (err, chan) => {
           if (err) {
             cb(err);
@@ -36804,36 +36804,36 @@ var require_client2 = __commonJS({
             if (todo.length)
               todo.shift()();
           }
-          if (this.config.allowAgentFwd === true || opts && opts.agentForward === true && this._agent !== void 0) {
+          if (this.config.allowAgentFwd === true || opts2 && opts2.agentForward === true && this._agent !== void 0) {
             todo.push(() => reqAgentFwd(chan, reqCb));
           }
-          if (typeof opts === "object" && opts !== null) {
-            if (typeof opts.env === "object" && opts.env !== null)
-              reqEnv(chan, opts.env);
-            if (typeof opts.pty === "object" && opts.pty !== null || opts.pty === true) {
-              todo.push(() => reqPty(chan, opts.pty, reqCb));
+          if (typeof opts2 === "object" && opts2 !== null) {
+            if (typeof opts2.env === "object" && opts2.env !== null)
+              reqEnv(chan, opts2.env);
+            if (typeof opts2.pty === "object" && opts2.pty !== null || opts2.pty === true) {
+              todo.push(() => reqPty(chan, opts2.pty, reqCb));
             }
-            if (typeof opts.x11 === "object" && opts.x11 !== null || opts.x11 === "number" || opts.x11 === true) {
-              todo.push(() => reqX11(chan, opts.x11, reqCb));
+            if (typeof opts2.x11 === "object" && opts2.x11 !== null || opts2.x11 === "number" || opts2.x11 === true) {
+              todo.push(() => reqX11(chan, opts2.x11, reqCb));
             }
           }
-          todo.push(() => reqExec(chan, cmd, opts, cb));
+          todo.push(() => reqExec(chan, cmd, opts2, cb));
           todo.shift()();
         });
         return this;
       }
-      shell(wndopts, opts, cb) {
+      shell(wndopts, opts2, cb) {
         if (!this._sock || !isWritable(this._sock))
           throw new Error("Not connected");
         if (typeof wndopts === "function") {
           cb = wndopts;
-          wndopts = opts = void 0;
-        } else if (typeof opts === "function") {
-          cb = opts;
-          opts = void 0;
+          wndopts = opts2 = void 0;
+        } else if (typeof opts2 === "function") {
+          cb = opts2;
+          opts2 = void 0;
         }
         if (wndopts && (wndopts.x11 !== void 0 || wndopts.env !== void 0)) {
-          opts = wndopts;
+          opts2 = wndopts;
           wndopts = void 0;
         }
         openChannel(this, "session", (err, chan) => {
@@ -36851,16 +36851,16 @@ var require_client2 = __commonJS({
             if (todo.length)
               todo.shift()();
           }
-          if (this.config.allowAgentFwd === true || opts && opts.agentForward === true && this._agent !== void 0) {
+          if (this.config.allowAgentFwd === true || opts2 && opts2.agentForward === true && this._agent !== void 0) {
             todo.push(() => reqAgentFwd(chan, reqCb));
           }
           if (wndopts !== false)
             todo.push(() => reqPty(chan, wndopts, reqCb));
-          if (typeof opts === "object" && opts !== null) {
-            if (typeof opts.env === "object" && opts.env !== null)
-              reqEnv(chan, opts.env);
-            if (typeof opts.x11 === "object" && opts.x11 !== null || opts.x11 === "number" || opts.x11 === true) {
-              todo.push(() => reqX11(chan, opts.x11, reqCb));
+          if (typeof opts2 === "object" && opts2 !== null) {
+            if (typeof opts2.env === "object" && opts2.env !== null)
+              reqEnv(chan, opts2.env);
+            if (typeof opts2.x11 === "object" && opts2.x11 !== null || opts2.x11 === "number" || opts2.x11 === true) {
+              todo.push(() => reqX11(chan, opts2.x11, reqCb));
             }
           }
           todo.push(() => reqShell(chan, cb));
@@ -36876,12 +36876,12 @@ var require_client2 = __commonJS({
             cb(err);
             return;
           }
-          reqSubsystem(chan, name, (err2, stream) => {
+          reqSubsystem(chan, name, (err2, stream2) => {
             if (err2) {
               cb(err2);
               return;
             }
-            cb(void 0, stream);
+            cb(void 0, stream2);
           });
         });
         return this;
@@ -37108,15 +37108,15 @@ var require_client2 = __commonJS({
         return this;
       }
     };
-    function openChannel(self2, type, opts, cb) {
+    function openChannel(self2, type, opts2, cb) {
       const initWindow = MAX_WINDOW;
       const maxPacket = PACKET_SIZE;
-      if (typeof opts === "function") {
-        cb = opts;
-        opts = {};
+      if (typeof opts2 === "function") {
+        cb = opts2;
+        opts2 = {};
       }
-      const wrapper = (err, stream) => {
-        cb(err, stream);
+      const wrapper = (err, stream2) => {
+        cb(err, stream2);
       };
       wrapper.type = type;
       const localChan = self2._chanMgr.add(wrapper);
@@ -37130,14 +37130,14 @@ var require_client2 = __commonJS({
           self2._protocol.session(localChan, initWindow, maxPacket);
           break;
         case "direct-tcpip":
-          self2._protocol.directTcpip(localChan, initWindow, maxPacket, opts);
+          self2._protocol.directTcpip(localChan, initWindow, maxPacket, opts2);
           break;
         case "direct-streamlocal@openssh.com":
           self2._protocol.openssh_directStreamLocal(
             localChan,
             initWindow,
             maxPacket,
-            opts
+            opts2
           );
           break;
         default:
@@ -37190,28 +37190,28 @@ var require_client2 = __commonJS({
       }
       chan._client._protocol.x11Forward(chan.outgoing.id, cfg, wantReply);
     }
-    function reqPty(chan, opts, cb) {
+    function reqPty(chan, opts2, cb) {
       let rows = 24;
       let cols = 80;
       let width = 640;
       let height = 480;
       let term = "vt100";
       let modes = null;
-      if (typeof opts === "function") {
-        cb = opts;
-      } else if (typeof opts === "object" && opts !== null) {
-        if (typeof opts.rows === "number")
-          rows = opts.rows;
-        if (typeof opts.cols === "number")
-          cols = opts.cols;
-        if (typeof opts.width === "number")
-          width = opts.width;
-        if (typeof opts.height === "number")
-          height = opts.height;
-        if (typeof opts.term === "string")
-          term = opts.term;
-        if (typeof opts.modes === "object")
-          modes = opts.modes;
+      if (typeof opts2 === "function") {
+        cb = opts2;
+      } else if (typeof opts2 === "object" && opts2 !== null) {
+        if (typeof opts2.rows === "number")
+          rows = opts2.rows;
+        if (typeof opts2.cols === "number")
+          cols = opts2.cols;
+        if (typeof opts2.width === "number")
+          width = opts2.width;
+        if (typeof opts2.height === "number")
+          height = opts2.height;
+        if (typeof opts2.term === "string")
+          term = opts2.term;
+        if (typeof opts2.modes === "object")
+          modes = opts2.modes;
       }
       const wantReply = typeof cb === "function";
       if (chan.outgoing.state !== "open") {
@@ -37278,7 +37278,7 @@ var require_client2 = __commonJS({
       });
       chan._client._protocol.shell(chan.outgoing.id, true);
     }
-    function reqExec(chan, cmd, opts, cb) {
+    function reqExec(chan, cmd, opts2, cb) {
       if (chan.outgoing.state !== "open") {
         cb(new Error("Channel is not open"));
         return;
@@ -37289,7 +37289,7 @@ var require_client2 = __commonJS({
           return;
         }
         chan.subtype = "exec";
-        chan.allowHalfOpen = opts.allowHalfOpen !== false;
+        chan.allowHalfOpen = opts2.allowHalfOpen !== false;
         cb(void 0, chan);
       });
       chan._client._protocol.exec(chan.outgoing.id, cmd, true);
@@ -37351,15 +37351,15 @@ var require_client2 = __commonJS({
             state: "open"
           }
         };
-        const stream = new Channel(self2, chanInfo);
-        self2._chanMgr.update(localChan, stream);
+        const stream2 = new Channel(self2, chanInfo);
+        self2._chanMgr.update(localChan, stream2);
         self2._protocol.channelOpenConfirm(
           info2.sender,
           localChan,
           MAX_WINDOW,
           PACKET_SIZE
         );
-        return stream;
+        return stream2;
       };
       const reject = () => {
         if (reason === void 0) {
@@ -37404,11 +37404,11 @@ var require_client2 = __commonJS({
           break;
         case "auth-agent@openssh.com":
           if (self2._agentFwdEnabled && typeof self2._agent.getStream === "function" && reserveChannel()) {
-            self2._agent.getStream((err, stream) => {
+            self2._agent.getStream((err, stream2) => {
               if (err)
                 return reject();
               const upstream = accept();
-              upstream.pipe(stream).pipe(upstream);
+              upstream.pipe(stream2).pipe(upstream);
             });
             return;
           }
@@ -37582,14 +37582,14 @@ var require_http_agents = __commonJS({
           const client = new Client2();
           let triedForward = false;
           client.on("ready", () => {
-            client.forwardOut(srcIP, srcPort, dstIP, dstPort, (err, stream) => {
+            client.forwardOut(srcIP, srcPort, dstIP, dstPort, (err, stream2) => {
               triedForward = true;
               if (err) {
                 client.end();
                 return cb(err);
               }
-              stream.once("close", () => client.end());
-              cb(null, decorateStream(stream, ctor, options));
+              stream2.once("close", () => client.end());
+              cb(null, decorateStream(stream2, ctor, options));
             });
           }).on("error", cb).on("close", () => {
             if (!triedForward)
@@ -37601,17 +37601,17 @@ var require_http_agents = __commonJS({
     }
     function noop() {
     }
-    function decorateStream(stream, ctor, options) {
+    function decorateStream(stream2, ctor, options) {
       if (ctor === HttpAgent) {
-        stream.setKeepAlive = noop;
-        stream.setNoDelay = noop;
-        stream.setTimeout = noop;
-        stream.ref = noop;
-        stream.unref = noop;
-        stream.destroySoon = stream.destroy;
-        return stream;
+        stream2.setKeepAlive = noop;
+        stream2.setNoDelay = noop;
+        stream2.setTimeout = noop;
+        stream2.ref = noop;
+        stream2.unref = noop;
+        stream2.destroySoon = stream2.destroy;
+        return stream2;
       }
-      options.socket = stream;
+      options.socket = stream2;
       const wrapped = tlsConnect(options);
       const onClose = /* @__PURE__ */ (() => {
         let called = false;
@@ -37619,8 +37619,8 @@ var require_http_agents = __commonJS({
           if (called)
             return;
           called = true;
-          if (stream.isPaused())
-            stream.resume();
+          if (stream2.isPaused())
+            stream2.resume();
         };
       })();
       wrapped.on("end", onClose).on("close", onClose);
@@ -38141,15 +38141,15 @@ var require_server = __commonJS({
                           state: "open"
                         }
                       };
-                      const stream = new Channel(this, chanInfo, { server: true });
-                      this._chanMgr.update(localChan, stream);
+                      const stream2 = new Channel(this, chanInfo, { server: true });
+                      this._chanMgr.update(localChan, stream2);
                       proto.channelOpenConfirm(
                         info2.sender,
                         localChan,
                         MAX_WINDOW,
                         PACKET_SIZE
                       );
-                      return stream;
+                      return stream2;
                     };
                     this.emit("tcpip", accept, reject, data);
                     return;
@@ -38176,15 +38176,15 @@ var require_server = __commonJS({
                           state: "open"
                         }
                       };
-                      const stream = new Channel(this, chanInfo, { server: true });
-                      this._chanMgr.update(localChan, stream);
+                      const stream2 = new Channel(this, chanInfo, { server: true });
+                      this._chanMgr.update(localChan, stream2);
                       proto.channelOpenConfirm(
                         info2.sender,
                         localChan,
                         MAX_WINDOW,
                         PACKET_SIZE
                       );
-                      return stream;
+                      return stream2;
                     };
                     this.emit("openssh.streamlocal", accept, reject, data);
                     return;
@@ -38728,18 +38728,18 @@ var require_server = __commonJS({
         return this;
       }
       x11(originAddr, originPort, cb) {
-        const opts = { originAddr, originPort };
-        openChannel(this, "x11", opts, cb);
+        const opts2 = { originAddr, originPort };
+        openChannel(this, "x11", opts2, cb);
         return this;
       }
       forwardOut(boundAddr, boundPort, remoteAddr, remotePort, cb) {
-        const opts = { boundAddr, boundPort, remoteAddr, remotePort };
-        openChannel(this, "forwarded-tcpip", opts, cb);
+        const opts2 = { boundAddr, boundPort, remoteAddr, remotePort };
+        openChannel(this, "forwarded-tcpip", opts2, cb);
         return this;
       }
       openssh_forwardOutStreamLocal(socketPath, cb) {
-        const opts = { socketPath };
-        openChannel(this, "forwarded-streamlocal@openssh.com", opts, cb);
+        const opts2 = { socketPath };
+        openChannel(this, "forwarded-streamlocal@openssh.com", opts2, cb);
         return this;
       }
       rekey(cb) {
@@ -38762,15 +38762,15 @@ var require_server = __commonJS({
         return this;
       }
     };
-    function openChannel(self2, type, opts, cb) {
+    function openChannel(self2, type, opts2, cb) {
       const initWindow = MAX_WINDOW;
       const maxPacket = PACKET_SIZE;
-      if (typeof opts === "function") {
-        cb = opts;
-        opts = {};
+      if (typeof opts2 === "function") {
+        cb = opts2;
+        opts2 = {};
       }
-      const wrapper = (err, stream) => {
-        cb(err, stream);
+      const wrapper = (err, stream2) => {
+        cb(err, stream2);
       };
       wrapper.type = type;
       const localChan = self2._chanMgr.add(wrapper);
@@ -38780,17 +38780,17 @@ var require_server = __commonJS({
       }
       switch (type) {
         case "forwarded-tcpip":
-          self2._protocol.forwardedTcpip(localChan, initWindow, maxPacket, opts);
+          self2._protocol.forwardedTcpip(localChan, initWindow, maxPacket, opts2);
           break;
         case "x11":
-          self2._protocol.x11(localChan, initWindow, maxPacket, opts);
+          self2._protocol.x11(localChan, initWindow, maxPacket, opts2);
           break;
         case "forwarded-streamlocal@openssh.com":
           self2._protocol.openssh_forwardedStreamLocal(
             localChan,
             initWindow,
             maxPacket,
-            opts
+            opts2
           );
           break;
         default:
@@ -38814,7 +38814,7 @@ var require_keygen = __commonJS({
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
-      randomBytes: randomBytes5
+      randomBytes: randomBytes8
     } = require("crypto");
     var { Ber } = require_lib();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
@@ -38823,16 +38823,16 @@ var require_keygen = __commonJS({
     var DEFAULT_ROUNDS = 16;
     var curves = getCurves();
     var ciphers = new Map(Object.entries(CIPHER_INFO));
-    function makeArgs(type, opts) {
+    function makeArgs(type, opts2) {
       if (typeof type !== "string")
         throw new TypeError("Key type must be a string");
       const publicKeyEncoding = { type: "spki", format: "der" };
       const privateKeyEncoding = { type: "pkcs8", format: "der" };
       switch (type.toLowerCase()) {
         case "rsa": {
-          if (typeof opts !== "object" || opts === null)
+          if (typeof opts2 !== "object" || opts2 === null)
             throw new TypeError("Missing options object for RSA key");
-          const modulusLength = opts.bits;
+          const modulusLength = opts2.bits;
           if (!Number.isInteger(modulusLength))
             throw new TypeError("RSA bits must be an integer");
           if (modulusLength <= 0 || modulusLength > 16384)
@@ -38840,12 +38840,12 @@ var require_keygen = __commonJS({
           return ["rsa", { modulusLength, publicKeyEncoding, privateKeyEncoding }];
         }
         case "ecdsa": {
-          if (typeof opts !== "object" || opts === null)
+          if (typeof opts2 !== "object" || opts2 === null)
             throw new TypeError("Missing options object for ECDSA key");
-          if (!Number.isInteger(opts.bits))
+          if (!Number.isInteger(opts2.bits))
             throw new TypeError("ECDSA bits must be an integer");
           let namedCurve;
-          switch (opts.bits) {
+          switch (opts2.bits) {
             case 256:
               namedCurve = "prime256v1";
               break;
@@ -39047,38 +39047,38 @@ var require_keygen = __commonJS({
         }
       }
     }
-    function convertKeys(keyType, pub, priv, opts) {
+    function convertKeys(keyType, pub, priv, opts2) {
       let format = "new";
       let encrypted;
       let comment = "";
-      if (typeof opts === "object" && opts !== null) {
-        if (typeof opts.comment === "string" && opts.comment)
-          comment = opts.comment;
-        if (typeof opts.format === "string" && opts.format)
-          format = opts.format;
-        if (opts.passphrase) {
+      if (typeof opts2 === "object" && opts2 !== null) {
+        if (typeof opts2.comment === "string" && opts2.comment)
+          comment = opts2.comment;
+        if (typeof opts2.format === "string" && opts2.format)
+          format = opts2.format;
+        if (opts2.passphrase) {
           let passphrase;
-          if (typeof opts.passphrase === "string")
-            passphrase = Buffer.from(opts.passphrase);
-          else if (Buffer.isBuffer(opts.passphrase))
-            passphrase = opts.passphrase;
+          if (typeof opts2.passphrase === "string")
+            passphrase = Buffer.from(opts2.passphrase);
+          else if (Buffer.isBuffer(opts2.passphrase))
+            passphrase = opts2.passphrase;
           else
             throw new Error("Invalid passphrase");
-          if (opts.cipher === void 0)
+          if (opts2.cipher === void 0)
             throw new Error("Missing cipher name");
-          const cipher = ciphers.get(opts.cipher);
+          const cipher = ciphers.get(opts2.cipher);
           if (cipher === void 0)
             throw new Error("Invalid cipher name");
           if (format === "new") {
             let rounds = DEFAULT_ROUNDS;
-            if (opts.rounds !== void 0) {
-              if (!Number.isInteger(opts.rounds))
+            if (opts2.rounds !== void 0) {
+              if (!Number.isInteger(opts2.rounds))
                 throw new TypeError("rounds must be an integer");
-              if (opts.rounds > 0)
-                rounds = opts.rounds;
+              if (opts2.rounds > 0)
+                rounds = opts2.rounds;
             }
             const gen = Buffer.allocUnsafe(cipher.keyLen + cipher.ivLen);
-            const salt = randomBytes5(SALT_LEN);
+            const salt = randomBytes8(SALT_LEN);
             const r = bcrypt_pbkdf(
               passphrase,
               passphrase.length,
@@ -39099,7 +39099,7 @@ var require_keygen = __commonJS({
             }
             encrypted = {
               cipher,
-              cipherName: opts.cipher,
+              cipherName: opts2.cipher,
               kdfName: "bcrypt",
               kdfOptions,
               key: gen.slice(0, cipher.keyLen),
@@ -39117,7 +39117,7 @@ var require_keygen = __commonJS({
           const kdfOptions = encrypted ? encrypted.kdfOptions : Buffer.alloc(0);
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
-          const checkInt = randomBytes5(4);
+          const checkInt = randomBytes8(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
@@ -39198,30 +39198,30 @@ var require_keygen = __commonJS({
     function noop() {
     }
     module2.exports = {
-      generateKeyPair: (keyType, opts, cb) => {
-        if (typeof opts === "function") {
-          cb = opts;
-          opts = void 0;
+      generateKeyPair: (keyType, opts2, cb) => {
+        if (typeof opts2 === "function") {
+          cb = opts2;
+          opts2 = void 0;
         }
         if (typeof cb !== "function")
           cb = noop;
-        const args = makeArgs(keyType, opts);
+        const args = makeArgs(keyType, opts2);
         generateKeyPair_(...args, (err, pub, priv) => {
           if (err)
             return cb(err);
           let ret;
           try {
-            ret = convertKeys(args[0], pub, priv, opts);
+            ret = convertKeys(args[0], pub, priv, opts2);
           } catch (ex) {
             return cb(ex);
           }
           cb(null, ret);
         });
       },
-      generateKeyPairSync: (keyType, opts) => {
-        const args = makeArgs(keyType, opts);
+      generateKeyPairSync: (keyType, opts2) => {
+        const args = makeArgs(keyType, opts2);
         const { publicKey: pub, privateKey: priv } = generateKeyPairSync_(...args);
-        return convertKeys(args[0], pub, priv, opts);
+        return convertKeys(args[0], pub, priv, opts2);
       }
     };
   }
@@ -39276,11 +39276,11 @@ var require_lib2 = __commonJS({
 });
 
 // node_modules/@noble/hashes/_u64.js
-function setU64FromNum(view, byteOffset, n, isLE) {
+function setU64FromNum(view, byteOffset, n, isLE4) {
   const h = fromNumH(n);
   const l = fromNumL(n);
-  view.setUint32(byteOffset, isLE ? l : h, isLE);
-  view.setUint32(byteOffset + 4, isLE ? h : l, isLE);
+  view.setUint32(byteOffset, isLE4 ? l : h, isLE4);
+  view.setUint32(byteOffset + 4, isLE4 ? h : l, isLE4);
 }
 var fromNumH, fromNumL;
 var init_u64 = __esm({
@@ -39314,6 +39314,14 @@ function abytes(value, length, title = "") {
     throw new TypeError(message);
   throw new RangeError(message);
 }
+function ahash(h) {
+  if (typeof h !== "function" || typeof h.create !== "function")
+    throw new TypeError("expected hash wrapped by utils.createHasher");
+  anumber(h.outputLen);
+  anumber(h.blockLen);
+  if (h.outputLen < 1 || h.blockLen < 1)
+    throw new Error("hash blockLen / outputLen must be >= 1");
+}
 function aexists(instance, checkFinished = true) {
   if (instance.destroyed)
     throw new Error("hash was destroyed");
@@ -39327,6 +39335,9 @@ function aoutput(out, instance) {
     throw new RangeError('"output" expected length >= ' + min);
   }
 }
+function u32(arr) {
+  return new Uint32Array(arr.buffer, arr.byteOffset, Math.floor(arr.byteLength / 4));
+}
 function clean(...arrays) {
   for (let i = 0; i < arrays.length; i++) {
     arrays[i].fill(0);
@@ -39337,6 +39348,18 @@ function createView(arr) {
 }
 function rotr(word, shift) {
   return word << 32 - shift | word >>> shift;
+}
+function rotl(word, shift) {
+  return word << shift | word >>> 32 - shift >>> 0;
+}
+function byteSwap(word) {
+  return word << 24 & 4278190080 | word << 8 & 16711680 | word >>> 8 & 65280 | word >>> 24 & 255;
+}
+function byteSwap32(arr) {
+  for (let i = 0; i < arr.length; i++) {
+    arr[i] = byteSwap(arr[i]);
+  }
+  return arr;
 }
 function bytesToHex(bytes) {
   abytes(bytes);
@@ -39379,6 +39402,21 @@ function hexToBytes(hex) {
   }
   return array;
 }
+function utf8ToBytes(str) {
+  if (typeof str !== "string")
+    throw new TypeError("string expected");
+  const encoded = new TextEncoder().encode(str);
+  try {
+    return new Uint8Array(encoded);
+  } finally {
+    clean(encoded);
+  }
+}
+function kdfInputToBytes(data, errorTitle = "") {
+  if (typeof data === "string")
+    return utf8ToBytes(data);
+  return abytes(data, void 0, errorTitle);
+}
 function concatBytes(...arrays) {
   let sum = 0;
   for (let i = 0; i < arrays.length; i++) {
@@ -39394,23 +39432,23 @@ function concatBytes(...arrays) {
   }
   return res;
 }
-function checkOpts(defaults, opts, title = "opts") {
+function checkOpts(defaults, opts2, title = "opts") {
   aopts(defaults, "defaults");
-  if (opts !== void 0)
-    aopts(opts, title);
-  const merged = Object.assign(/* @__PURE__ */ Object.create(null), defaults, opts);
+  if (opts2 !== void 0)
+    aopts(opts2, title);
+  const merged = Object.assign(/* @__PURE__ */ Object.create(null), defaults, opts2);
   return merged;
 }
 function createHasher(hashCons, info2 = {}) {
   if (typeof hashCons !== "function")
     throw new TypeError('"hashCons" expected function, got type=' + typeof hashCons);
   info2 = checkOpts({}, info2, "info");
-  const hashC = (msg, opts) => hashCons(opts).update(msg).digest();
+  const hashC = (msg, opts2) => hashCons(opts2).update(msg).digest();
   const tmp = hashCons(void 0);
   hashC.outputLen = tmp.outputLen;
   hashC.blockLen = tmp.blockLen;
   hashC.canXOF = tmp.canXOF;
-  hashC.create = (opts) => hashCons(opts);
+  hashC.create = (opts2) => hashCons(opts2);
   Object.assign(hashC, info2);
   return Object.freeze(hashC);
 }
@@ -39423,7 +39461,7 @@ function randomBytes3(bytesLength = 32) {
     throw new RangeError(`"bytesLength" expected <= 65536, got ${bytesLength}`);
   return cr.getRandomValues(new Uint8Array(bytesLength));
 }
-var atitle, aobject, aopts, hasHexBuiltin, hexes, oidNist;
+var atitle, aobject, aopts, isLE, swap32IfBE, hasHexBuiltin, hexes, oidNist;
 var init_utils = __esm({
   "node_modules/@noble/hashes/utils.js"() {
     atitle = (title) => title ? `"${title}" ` : "";
@@ -39439,6 +39477,8 @@ var init_utils = __esm({
       if (Object.hasOwn(value, "__proto__"))
         throw new TypeError(`"${label}.__proto__" is not allowed`);
     };
+    isLE = /* @__PURE__ */ (() => new Uint8Array(new Uint32Array([287454020]).buffer)[0] === 68)();
+    swap32IfBE = isLE ? (u) => u : byteSwap32;
     hasHexBuiltin = /* @__PURE__ */ (() => (
       // @ts-ignore
       typeof Uint8Array.from([]).toHex === "function" && typeof Uint8Array.fromHex === "function"
@@ -39477,11 +39517,11 @@ var init_md = __esm({
       length = 0;
       pos = 0;
       destroyed = false;
-      constructor(blockLen, outputLen, padOffset, isLE) {
+      constructor(blockLen, outputLen, padOffset, isLE4) {
         this.blockLen = blockLen;
         this.outputLen = outputLen;
         this.padOffset = padOffset;
-        this.isLE = isLE;
+        this.isLE = isLE4;
         this.buffer = new Uint8Array(blockLen);
         this.view = createView(this.buffer);
       }
@@ -39489,18 +39529,18 @@ var init_md = __esm({
         aexists(this);
         abytes(data);
         const { view, buffer, blockLen } = this;
-        const len = data.length;
+        const len2 = data.length;
         let processed = false;
-        for (let pos = 0; pos < len; ) {
-          const take = Math.min(blockLen - this.pos, len - pos);
+        for (let pos = 0; pos < len2; ) {
+          const take = Math.min(blockLen - this.pos, len2 - pos);
           if (take === blockLen) {
             const dataView = createView(data);
-            for (; blockLen <= len - pos; pos += blockLen)
+            for (; blockLen <= len2 - pos; pos += blockLen)
               this.process(dataView, pos);
             processed = true;
             continue;
           }
-          buffer.set(pos === 0 && take === len ? data : data.subarray(pos, pos + take), this.pos);
+          buffer.set(pos === 0 && take === len2 ? data : data.subarray(pos, pos + take), this.pos);
           this.pos += take;
           pos += take;
           if (this.pos === blockLen) {
@@ -39518,7 +39558,7 @@ var init_md = __esm({
         aexists(this);
         aoutput(out, this);
         this.finished = true;
-        const { buffer, view, blockLen, isLE } = this;
+        const { buffer, view, blockLen, isLE: isLE4 } = this;
         let { pos } = this;
         buffer[pos++] = 128;
         buffer.fill(0, pos);
@@ -39526,17 +39566,17 @@ var init_md = __esm({
           this.process(view, 0);
           buffer.fill(0);
         }
-        setU64FromNum(view, blockLen - 8, this.length * 8, isLE);
+        setU64FromNum(view, blockLen - 8, this.length * 8, isLE4);
         this.process(view, 0);
         this.roundClean();
         const oview = out === buffer ? view : createView(out);
-        const len = this.outputLen;
-        const outLen = len / 4;
+        const len2 = this.outputLen;
+        const outLen = len2 / 4;
         const state = this.get();
-        if (len % 4 || outLen > state.length)
+        if (len2 % 4 || outLen > state.length)
           throw new Error("invalid outputLen");
         for (let i = 0; i < outLen; i++)
-          oview.setUint32(4 * i, state[i], isLE);
+          oview.setUint32(4 * i, state[i], isLE4);
       }
       digest() {
         const { buffer, outputLen } = this;
@@ -39670,17 +39710,17 @@ var init_sha2 = __esm({
         this.H = IV[7] | 0;
       }
       get() {
-        const { A, B, C, D, E, F, G, H } = this;
-        return [A, B, C, D, E, F, G, H];
+        const { A, B, C, D, E, F: F2, G, H } = this;
+        return [A, B, C, D, E, F2, G, H];
       }
       // prettier-ignore
-      set(A, B, C, D, E, F, G, H) {
+      set(A, B, C, D, E, F2, G, H) {
         this.A = A | 0;
         this.B = B | 0;
         this.C = C | 0;
         this.D = D | 0;
         this.E = E | 0;
-        this.F = F | 0;
+        this.F = F2 | 0;
         this.G = G | 0;
         this.H = H | 0;
       }
@@ -39698,15 +39738,15 @@ var init_sha2 = __esm({
           const s1 = rotr(W2, 17) ^ rotr(W2, 19) ^ W2 >>> 10;
           SHA256_W[i] = s1 + SHA256_W[i - 7] + s0 + SHA256_W[i - 16] | 0;
         }
-        let { A, B, C, D, E, F, G, H } = this;
+        let { A, B, C, D, E, F: F2, G, H } = this;
         for (let i = 0; i < 64; i++) {
           const sigma1 = rotr(E, 6) ^ rotr(E, 11) ^ rotr(E, 25);
-          const T1 = H + sigma1 + Chi(E, F, G) + SHA256_K[i] + SHA256_W[i] | 0;
+          const T1 = H + sigma1 + Chi(E, F2, G) + SHA256_K[i] + SHA256_W[i] | 0;
           const sigma0 = rotr(A, 2) ^ rotr(A, 13) ^ rotr(A, 22);
           const T2 = sigma0 + Maj(A, B, C) | 0;
           H = G;
-          G = F;
-          F = E;
+          G = F2;
+          F2 = E;
           E = D + T1 | 0;
           D = C;
           C = B;
@@ -39718,10 +39758,10 @@ var init_sha2 = __esm({
         C = C + this.C | 0;
         D = D + this.D | 0;
         E = E + this.E | 0;
-        F = F + this.F | 0;
+        F2 = F2 + this.F | 0;
         G = G + this.G | 0;
         H = H + this.H | 0;
-        this.set(A, B, C, D, E, F, G, H);
+        this.set(A, B, C, D, E, F2, G, H);
       }
       roundClean() {
         clean(SHA256_W);
@@ -39752,6 +39792,13 @@ function aarray(item, title, inner = () => {
   for (let i = 0; i < item.length; i++)
     inner(item[i], `${title}[${i}]`);
   return item;
+}
+function astring(value, title = "") {
+  if (typeof value !== "string") {
+    const prefix = title && `"${title}" `;
+    throw new TypeError(prefix + "expected string, got type=" + typeof value);
+  }
+  return value;
 }
 function aobject2(value, title = "object") {
   if (value === null || typeof value !== "object" || Array.isArray(value))
@@ -39786,6 +39833,10 @@ function asafenumber(value, title = "") {
     throw new RangeError(prefix + "expected safe integer, got " + value);
   }
 }
+function numberToHexUnpadded(num) {
+  const hex = abignumber(num).toString(16);
+  return hex.length & 1 ? "0" + hex : hex;
+}
 function hexToNumber(hex) {
   if (typeof hex !== "string")
     throw new TypeError("hex string expected, got " + typeof hex);
@@ -39797,19 +39848,19 @@ function bytesToNumberBE(bytes) {
 function bytesToNumberLE(bytes) {
   return hexToNumber(bytesToHex(copyBytes(abytes(bytes)).reverse()));
 }
-function numberToBytesBE(n, len) {
-  anumber(len);
-  if (len === 0)
+function numberToBytesBE(n, len2) {
+  anumber(len2);
+  if (len2 === 0)
     throw new Error("zero output length is invalid");
   n = abignumber(n);
-  const expectedLen = len * 2;
+  const expectedLen = len2 * 2;
   const hex = n.toString(16);
   if (hex.length > expectedLen)
     throw new RangeError("number is too large");
   return hexToBytes(hex.padStart(expectedLen, "0"));
 }
-function numberToBytesLE(n, len) {
-  return numberToBytesBE(n, len).reverse();
+function numberToBytesLE(n, len2) {
+  return numberToBytesBE(n, len2).reverse();
 }
 function copyBytes(bytes) {
   return Uint8Array.from(abytes2(bytes));
@@ -39845,6 +39896,57 @@ function bitGet(n, pos) {
     throw new TypeError('"n" expected bigint, got type=' + typeof n);
   asafenumber(pos, "pos");
   return n >> BigInt(pos) & _1n;
+}
+function createHmacDrbg(hashLen, qByteLen, hmacFn) {
+  anumber(hashLen, "hashLen");
+  anumber(qByteLen, "qByteLen");
+  if (typeof hmacFn !== "function")
+    throw new TypeError("hmacFn must be a function");
+  const u8n = (len2) => new Uint8Array(len2);
+  const NULL = Uint8Array.of();
+  const byte0 = Uint8Array.of(0);
+  const byte1 = Uint8Array.of(1);
+  const _maxDrbgIters = 1e3;
+  let v = u8n(hashLen);
+  let k = u8n(hashLen);
+  let i = 0;
+  const reset = () => {
+    v.fill(1);
+    k.fill(0);
+    i = 0;
+  };
+  const h = (...msgs) => hmacFn(k, concatBytes2(v, ...msgs));
+  const reseed = (seed = NULL) => {
+    k = h(byte0, seed);
+    v = h();
+    if (seed.length === 0)
+      return;
+    k = h(byte1, seed);
+    v = h();
+  };
+  const gen = () => {
+    if (i++ >= _maxDrbgIters)
+      throw new Error("drbg: tried max amount of iterations");
+    let len2 = 0;
+    const out = [];
+    while (len2 < qByteLen) {
+      v = h();
+      const sl = v.slice();
+      out.push(sl);
+      len2 += v.length;
+    }
+    return concatBytes2(...out);
+  };
+  const genUntil = (seed, pred) => {
+    reset();
+    reseed(seed);
+    let res = void 0;
+    while ((res = pred(gen())) === void 0)
+      reseed();
+    reset();
+    return res;
+  };
+  return genUntil;
 }
 function validateObject(object, fields2 = {}, optFields = {}, title = "object") {
   aobject2(object, title);
@@ -39943,6 +40045,18 @@ function pow(num, power, modulo) {
   }
   return p;
 }
+function pow2(x, power, modulo) {
+  if (modulo <= _1n2)
+    throw new Error("pow2: expected modulus > 1, got " + modulo);
+  if (power < _0n2)
+    throw new Error("pow2: expected non-negative exponent, got " + power);
+  let res = x;
+  while (power-- > _0n2) {
+    res *= res;
+    res %= modulo;
+  }
+  return res;
+}
 function invert(number, modulo) {
   if (number === _0n2)
     throw new Error("invert: expected non-zero number");
@@ -39962,9 +40076,20 @@ function invert(number, modulo) {
     throw new Error("invert: does not exist");
   return mod2(x, modulo);
 }
+function invertCt(a, prime) {
+  if (prime <= _1n2)
+    throw new Error("invertCt: expected prime modulus > 1, got " + prime);
+  const an = mod2(a, prime);
+  if (an === _0n2)
+    throw new Error("invertCt: expected non-zero number");
+  const inverse = pow(an, prime - _2n, prime);
+  if (mod2(an * inverse, prime) !== _1n2)
+    throw new Error("invertCt: does not exist");
+  return inverse;
+}
 function assertIsSquare(Fp3, root, n) {
-  const F = Fp3;
-  if (!F.eql(F.sqr(root), n))
+  const F2 = Fp3;
+  if (!F2.eql(F2.sqr(root), n))
     throw new Error("Cannot find square root");
 }
 function aoddModulus(order, fnName) {
@@ -39972,21 +40097,21 @@ function aoddModulus(order, fnName) {
     throw new Error(fnName + ": expected odd modulus, got " + order);
 }
 function sqrt3mod4(Fp3, n) {
-  const F = Fp3;
-  const p1div4 = (F.ORDER + _1n2) / _4n;
-  const root = F.pow(n, p1div4);
-  assertIsSquare(F, root, n);
+  const F2 = Fp3;
+  const p1div4 = (F2.ORDER + _1n2) / _4n;
+  const root = F2.pow(n, p1div4);
+  assertIsSquare(F2, root, n);
   return root;
 }
 function sqrt5mod8(Fp3, n) {
-  const F = Fp3;
-  const p5div8 = (F.ORDER - _5n) / _8n;
-  const n2 = F.mul(n, _2n);
-  const v = F.pow(n2, p5div8);
-  const nv = F.mul(n, v);
-  const i = F.mul(F.mul(nv, _2n), v);
-  const root = F.mul(nv, F.sub(i, F.ONE));
-  assertIsSquare(F, root, n);
+  const F2 = Fp3;
+  const p5div8 = (F2.ORDER - _5n) / _8n;
+  const n2 = F2.mul(n, _2n);
+  const v = F2.pow(n2, p5div8);
+  const nv = F2.mul(n, v);
+  const i = F2.mul(F2.mul(nv, _2n), v);
+  const root = F2.mul(nv, F2.sub(i, F2.ONE));
+  assertIsSquare(F2, root, n);
   return root;
 }
 function sqrt9mod16(P2) {
@@ -39997,18 +40122,18 @@ function sqrt9mod16(P2) {
   const c3 = tn(Fp_, Fp_.neg(c1));
   const c4 = (P2 + _7n) / _16n;
   return ((Fp3, n) => {
-    const F = Fp3;
-    let tv1 = F.pow(n, c4);
-    let tv2 = F.mul(tv1, c1);
-    const tv3 = F.mul(tv1, c2);
-    const tv4 = F.mul(tv1, c3);
-    const e1 = F.eql(F.sqr(tv2), n);
-    const e2 = F.eql(F.sqr(tv3), n);
-    tv1 = F.cmov(tv1, tv2, e1);
-    tv2 = F.cmov(tv4, tv3, e2);
-    const e3 = F.eql(F.sqr(tv2), n);
-    const root = F.cmov(tv1, tv2, e3);
-    assertIsSquare(F, root, n);
+    const F2 = Fp3;
+    let tv1 = F2.pow(n, c4);
+    let tv2 = F2.mul(tv1, c1);
+    const tv3 = F2.mul(tv1, c2);
+    const tv4 = F2.mul(tv1, c3);
+    const e1 = F2.eql(F2.sqr(tv2), n);
+    const e2 = F2.eql(F2.sqr(tv3), n);
+    tv1 = F2.cmov(tv1, tv2, e1);
+    tv2 = F2.cmov(tv4, tv3, e2);
+    const e3 = F2.eql(F2.sqr(tv2), n);
+    const root = F2.cmov(tv1, tv2, e3);
+    assertIsSquare(F2, root, n);
     return root;
   });
 }
@@ -40016,10 +40141,10 @@ function tonelliShanks(P2) {
   if (P2 < _3n)
     throw new Error("sqrt is not defined for small field");
   aoddModulus(P2, "tonelliShanks");
-  let Q = P2 - _1n2;
+  let Q2 = P2 - _1n2;
   let S = 0;
-  while (Q % _2n === _0n2) {
-    Q /= _2n;
+  while (Q2 % _2n === _0n2) {
+    Q2 /= _2n;
     S++;
   }
   let Z = _2n;
@@ -40030,35 +40155,35 @@ function tonelliShanks(P2) {
   }
   if (S === 1)
     return sqrt3mod4;
-  let cc = _Fp.pow(Z, Q);
-  const Q1div2 = (Q + _1n2) / _2n;
+  let cc = _Fp.pow(Z, Q2);
+  const Q1div2 = (Q2 + _1n2) / _2n;
   return function tonelliSlow(Fp3, n) {
-    const F = Fp3;
-    if (F.is0(n))
+    const F2 = Fp3;
+    if (F2.is0(n))
       return n;
-    if (FpLegendre(F, n) !== 1)
+    if (FpLegendre(F2, n) !== 1)
       throw new Error("Cannot find square root");
     let M = S;
-    let c = F.mul(F.ONE, cc);
-    let t = F.pow(n, Q);
-    let R2 = F.pow(n, Q1div2);
-    while (!F.eql(t, F.ONE)) {
-      if (F.is0(t))
+    let c = F2.mul(F2.ONE, cc);
+    let t = F2.pow(n, Q2);
+    let R2 = F2.pow(n, Q1div2);
+    while (!F2.eql(t, F2.ONE)) {
+      if (F2.is0(t))
         throw new Error("Cannot find square root: probably non-prime P");
       let i = 1;
-      let t_tmp = F.sqr(t);
-      while (!F.eql(t_tmp, F.ONE)) {
+      let t_tmp = F2.sqr(t);
+      while (!F2.eql(t_tmp, F2.ONE)) {
         i++;
-        t_tmp = F.sqr(t_tmp);
+        t_tmp = F2.sqr(t_tmp);
         if (i === M)
           throw new Error("Cannot find square root");
       }
       const exponent = _1n2 << BigInt(M - i - 1);
-      const b = F.pow(c, exponent);
+      const b = F2.pow(c, exponent);
       M = i;
-      c = F.sqr(b);
-      t = F.mul(t, c);
-      R2 = F.mul(R2, b);
+      c = F2.sqr(b);
+      t = F2.mul(t, c);
+      R2 = F2.mul(R2, b);
     }
     return R2;
   };
@@ -40089,22 +40214,22 @@ function validateField(field) {
 }
 function FpPow(Fp3, num, power) {
   validateField(Fp3);
-  const F = Fp3;
+  const F2 = Fp3;
   if (typeof power !== "bigint")
     throw new TypeError("invalid exponent: expected bigint, got " + typeof power);
   if (power < _0n2)
     throw new Error("invalid exponent, negatives unsupported");
   if (power === _0n2)
-    return F.ONE;
+    return F2.ONE;
   if (power === _1n2)
     return num;
   if (power < POW_WINDOWED_MIN) {
-    let p2 = F.ONE;
+    let p2 = F2.ONE;
     let d = num;
     while (power > _0n2) {
       if (power & _1n2)
-        p2 = F.mul(p2, d);
-      d = F.sqr(d);
+        p2 = F2.mul(p2, d);
+      d = F2.sqr(d);
       power >>= _1n2;
     }
     return p2;
@@ -40115,16 +40240,16 @@ function FpPow(Fp3, num, power) {
     power >>= _4n;
   }
   const table = new Array(16);
-  table[0] = F.ONE;
+  table[0] = F2.ONE;
   table[1] = num;
   for (let i = 2; i < 16; i++)
-    table[i] = F.mul(table[i - 1], num);
+    table[i] = F2.mul(table[i - 1], num);
   let p = table[digits[digits.length - 1]];
   for (let w = digits.length - 2; w >= 0; w--) {
-    p = F.sqr(F.sqr(F.sqr(F.sqr(p))));
+    p = F2.sqr(F2.sqr(F2.sqr(F2.sqr(p))));
     const digit = digits[w];
     if (digit !== 0)
-      p = F.mul(p, table[digit]);
+      p = F2.mul(p, table[digit]);
   }
   return p;
 }
@@ -40132,32 +40257,32 @@ function FpInvertBatch(Fp3, nums, passZero = false) {
   validateField(Fp3);
   aarray(nums, "nums");
   abool(passZero, "passZero");
-  const F = Fp3;
-  const inverted = new Array(nums.length).fill(passZero ? F.ZERO : void 0);
+  const F2 = Fp3;
+  const inverted = new Array(nums.length).fill(passZero ? F2.ZERO : void 0);
   const multipliedAcc = nums.reduce((acc, num, i) => {
-    if (F.is0(num))
+    if (F2.is0(num))
       return acc;
     inverted[i] = acc;
-    return F.mul(acc, num);
-  }, F.ONE);
-  const invertedAcc = F.inv(multipliedAcc);
+    return F2.mul(acc, num);
+  }, F2.ONE);
+  const invertedAcc = F2.inv(multipliedAcc);
   nums.reduceRight((acc, num, i) => {
-    if (F.is0(num))
+    if (F2.is0(num))
       return acc;
-    inverted[i] = F.mul(acc, inverted[i]);
-    return F.mul(acc, num);
+    inverted[i] = F2.mul(acc, inverted[i]);
+    return F2.mul(acc, num);
   }, invertedAcc);
   return inverted;
 }
 function FpLegendre(Fp3, n) {
   validateField(Fp3);
-  const F = Fp3;
-  aoddModulus(F.ORDER, "FpLegendre");
-  const p1mod2 = (F.ORDER - _1n2) / _2n;
-  const powered = F.pow(n, p1mod2);
-  const yes = F.eql(powered, F.ONE);
-  const zero = F.eql(powered, F.ZERO);
-  const no = F.eql(powered, F.neg(F.ONE));
+  const F2 = Fp3;
+  aoddModulus(F2.ORDER, "FpLegendre");
+  const p1mod2 = (F2.ORDER - _1n2) / _2n;
+  const powered = F2.pow(n, p1mod2);
+  const yes = F2.eql(powered, F2.ONE);
+  const zero = F2.eql(powered, F2.ZERO);
+  const no = F2.eql(powered, F2.neg(F2.ONE));
   if (!yes && !zero && !no)
     throw new Error("invalid Legendre symbol result");
   return yes ? 1 : zero ? 0 : -1;
@@ -40180,9 +40305,9 @@ function nLength(n, nBitLength) {
   const nByteLength = Math.ceil(_nBitLength / 8);
   return { nBitLength: _nBitLength, nByteLength };
 }
-function Field(ORDER, opts = {}) {
+function Field(ORDER, opts2 = {}) {
   Object.freeze(_Field.prototype);
-  return new _Field(ORDER, opts);
+  return new _Field(ORDER, opts2);
 }
 function getFieldBytesLength(fieldOrder) {
   if (typeof fieldOrder !== "bigint")
@@ -40196,18 +40321,18 @@ function getMinHashLength(fieldOrder) {
   const length = getFieldBytesLength(fieldOrder);
   return length + Math.ceil(length / 2);
 }
-function mapHashToField(key, fieldOrder, isLE = false) {
+function mapHashToField(key, fieldOrder, isLE4 = false) {
   abytes2(key);
-  const len = key.length;
+  const len2 = key.length;
   const fieldLen = getFieldBytesLength(fieldOrder);
   const minLen = Math.max(getMinHashLength(fieldOrder), 16);
-  if (len < minLen || len > 1024)
-    throw new Error("expected " + minLen + "-1024 bytes of input, got " + len);
-  const num = isLE ? bytesToNumberLE(key) : bytesToNumberBE(key);
+  if (len2 < minLen || len2 > 1024)
+    throw new Error("expected " + minLen + "-1024 bytes of input, got " + len2);
+  const num = isLE4 ? bytesToNumberLE(key) : bytesToNumberBE(key);
   const reduced = mod2(num, fieldOrder - _1n2) + _1n2;
-  return isLE ? numberToBytesLE(reduced, fieldLen) : numberToBytesBE(reduced, fieldLen);
+  return isLE4 ? numberToBytesLE(reduced, fieldLen) : numberToBytesBE(reduced, fieldLen);
 }
-var _0n2, _1n2, _2n, _3n, _4n, _5n, _7n, _8n, _9n, _15n, _16n, POW_WINDOWED_MIN, FIELD_FIELDS, FIELD_SQRT, _Field;
+var _0n2, _1n2, _2n, _3n, _4n, _5n, _7n, _8n, _9n, _15n, _16n, POW_WINDOWED_MIN, isNegativeLE, FIELD_FIELDS, FIELD_SQRT, _Field;
 var init_modular = __esm({
   "node_modules/@noble/curves/abstract/modular.js"() {
     init_utils2();
@@ -40223,6 +40348,7 @@ var init_modular = __esm({
     _15n = /* @__PURE__ */ BigInt(15);
     _16n = /* @__PURE__ */ BigInt(16);
     POW_WINDOWED_MIN = /* @__PURE__ */ BigInt("0x10000000000000000");
+    isNegativeLE = (num, modulo) => (mod2(num, modulo) & _1n2) === _1n2;
     FIELD_FIELDS = [
       "create",
       "isValid",
@@ -40252,22 +40378,22 @@ var init_modular = __esm({
       ONE = _1n2;
       _lengths;
       _mod;
-      constructor(ORDER, opts = {}) {
+      constructor(ORDER, opts2 = {}) {
         if (ORDER <= _1n2)
           throw new Error("invalid field: expected ORDER > 1, got " + ORDER);
         let _nbitLength = void 0;
         this.isLE = false;
-        if (opts != null && typeof opts === "object") {
-          if (typeof opts.BITS === "number")
-            _nbitLength = opts.BITS;
-          if (typeof opts.sqrt === "function")
-            Object.defineProperty(this, "sqrt", { value: opts.sqrt, enumerable: true });
-          if (typeof opts.isLE === "boolean")
-            this.isLE = opts.isLE;
-          if (opts.allowedLengths)
-            this._lengths = Object.freeze(opts.allowedLengths.slice());
-          if (typeof opts.modFromBytes === "boolean")
-            this._mod = opts.modFromBytes;
+        if (opts2 != null && typeof opts2 === "object") {
+          if (typeof opts2.BITS === "number")
+            _nbitLength = opts2.BITS;
+          if (typeof opts2.sqrt === "function")
+            Object.defineProperty(this, "sqrt", { value: opts2.sqrt, enumerable: true });
+          if (typeof opts2.isLE === "boolean")
+            this.isLE = opts2.isLE;
+          if (opts2.allowedLengths)
+            this._lengths = Object.freeze(opts2.allowedLengths.slice());
+          if (typeof opts2.modFromBytes === "boolean")
+            this._mod = opts2.modFromBytes;
         }
         const { nBitLength, nByteLength } = nLength(ORDER, _nbitLength);
         if (nByteLength > 2048)
@@ -40346,18 +40472,18 @@ var init_modular = __esm({
       }
       fromBytes(bytes, skipValidation = false) {
         abytes2(bytes);
-        const { _lengths: allowedLengths, BYTES, isLE, ORDER, _mod: modFromBytes } = this;
+        const { _lengths: allowedLengths, BYTES, isLE: isLE4, ORDER, _mod: modFromBytes } = this;
         if (allowedLengths) {
           if (bytes.length < 1 || !allowedLengths.includes(bytes.length) || bytes.length > BYTES) {
             throw new Error("Field.fromBytes: expected " + allowedLengths + " bytes, got " + bytes.length);
           }
           const padded = new Uint8Array(BYTES);
-          padded.set(bytes, isLE ? 0 : padded.length - bytes.length);
+          padded.set(bytes, isLE4 ? 0 : padded.length - bytes.length);
           bytes = padded;
         }
         if (bytes.length !== BYTES)
           throw new Error("Field.fromBytes: expected " + BYTES + " bytes, got " + bytes.length);
-        let scalar = isLE ? bytesToNumberLE(bytes) : bytesToNumberBE(bytes);
+        let scalar = isLE4 ? bytesToNumberLE(bytes) : bytesToNumberBE(bytes);
         if (modFromBytes)
           scalar = mod2(scalar, ORDER);
         if (!skipValidation) {
@@ -40408,18 +40534,18 @@ function validateTableBytes(numPoints, fpBytes) {
   if (bytes > TABLE_BYTES_MAX)
     throw new Error("invalid window size: table would need ~" + Math.ceil(bytes / 2 ** 20) + " MiB, max " + TABLE_BYTES_MAX / 2 ** 20 + " MiB");
 }
-function probeRandomBytes(randomBytes5, length) {
-  if (randomBytes5 === void 0)
+function probeRandomBytes(randomBytes8, length) {
+  if (randomBytes8 === void 0)
     return void 0;
-  afunction(randomBytes5, "randomBytes");
+  afunction(randomBytes8, "randomBytes");
   try {
-    const probe = randomBytes5(length);
-    if (!isBytes2(probe) || probe.length !== length)
+    const probe2 = randomBytes8(length);
+    if (!isBytes2(probe2) || probe2.length !== length)
       return void 0;
   } catch {
     return void 0;
   }
-  return randomBytes5;
+  return randomBytes8;
 }
 function validateMSMPoints(points, c) {
   aarray(points, "points");
@@ -40513,14 +40639,14 @@ function mulAddUnsafe(c, points, scalars, allowOversized = false) {
   const digits = scalars.map((n) => wnafDigits(n, 4));
   return wnafWalk(c.ZERO, tables, digits);
 }
-function createField(order, field, isLE) {
+function createField(order, field, isLE4) {
   if (field) {
     if (field.ORDER !== order)
       throw new Error("Field.ORDER must match order: Fp == p, Fn == n");
     validateField(field);
     return field;
   } else {
-    return Field(order, { isLE });
+    return Field(order, { isLE: isLE4 });
   }
 }
 function createCurveFields(type, CURVE, curveOpts = {}, FpFnLE) {
@@ -40547,6 +40673,12 @@ function createCurveFields(type, CURVE, curveOpts = {}, FpFnLE) {
   CURVE = Object.freeze(Object.assign({}, CURVE));
   return { CURVE, Fp: Fp3, Fn };
 }
+function createKeygen(randomSecretKey, getPublicKey) {
+  return function keygen(seed) {
+    const secretKey = randomSecretKey(seed);
+    return { secretKey, publicKey: getPublicKey(secretKey) };
+  };
+}
 var _0n3, _1n3, _4n2, BLIND_BYTES, BLIND_BITS, FW_WINDOW, TABLE_BYTES_MAX, pointWindowSizes, ScalarMultiplier;
 var init_curve = __esm({
   "node_modules/@noble/curves/abstract/curve.js"() {
@@ -40569,9 +40701,9 @@ var init_curve = __esm({
       baseCanBeBlinded;
       bits;
       // Parametrized with a given Point class (not individual point)
-      constructor(Point, randomBytes5) {
+      constructor(Point, randomBytes8) {
         validatePointCons(Point);
-        this.randomBytes = probeRandomBytes(randomBytes5, BLIND_BYTES);
+        this.randomBytes = probeRandomBytes(randomBytes8, BLIND_BYTES);
         this.Point = Point;
         this.BASE = Point.BASE;
         this.ZERO = Point.ZERO;
@@ -40853,7 +40985,7 @@ function hash_to_field(msg, count, options) {
     k: "number",
     hash: "function"
   });
-  const { p, k, m, hash, expand, DST } = options;
+  const { p, k, m, hash, expand: expand3, DST } = options;
   asafenumber(hash.outputLen, "valid hash");
   abytes2(msg);
   asafenumber(count);
@@ -40871,11 +41003,11 @@ function hash_to_field(msg, count, options) {
   const L = Math.ceil((log2p + k) / 8);
   const len_in_bytes = count * m * L;
   let prb;
-  if (expand === "xmd") {
+  if (expand3 === "xmd") {
     prb = expand_message_xmd(msg, DST, len_in_bytes, hash);
-  } else if (expand === "xof") {
+  } else if (expand3 === "xof") {
     prb = expand_message_xof(msg, DST, len_in_bytes, k, hash);
-  } else if (expand === "_internal_pass") {
+  } else if (expand3 === "_internal_pass") {
     prb = msg;
   } else {
     throw new Error('expand must be "xmd" or "xof"');
@@ -40937,16 +41069,16 @@ function createHasher2(Point, mapToCurve, defaults) {
     },
     Point,
     hashToCurve(msg, options) {
-      const opts = Object.assign({}, safeDefaults, dstOverride(options));
-      const u = hash_to_field(msg, 2, opts);
+      const opts2 = Object.assign({}, safeDefaults, dstOverride(options));
+      const u = hash_to_field(msg, 2, opts2);
       const u0 = map(u[0]);
       const u1 = map(u[1]);
       return clear(u0.add(u1));
     },
     encodeToCurve(msg, options) {
       const optsDst = safeDefaults.encodeDST === void 0 ? {} : { DST: safeDefaults.encodeDST };
-      const opts = Object.assign({}, safeDefaults, optsDst, dstOverride(options));
-      const u = hash_to_field(msg, 1, opts);
+      const opts2 = Object.assign({}, safeDefaults, optsDst, dstOverride(options));
+      const u = hash_to_field(msg, 1, opts2);
       const u0 = map(u[0]);
       return clear(u0);
     },
@@ -40970,18 +41102,18 @@ function createHasher2(Point, mapToCurve, defaults) {
     // RFC 9380, draft-irtf-cfrg-bbs-signatures-08. Default scalar DST is the shared generic
     // `HashToScalar-` prefix above unless the caller overrides it per invocation.
     hashToScalar(msg, options) {
-      const N = Point.Fn.ORDER;
-      const opts = Object.assign({}, safeDefaults, { DST: _DST_scalar }, dstOverride(options), {
-        p: N,
+      const N2 = Point.Fn.ORDER;
+      const opts2 = Object.assign({}, safeDefaults, { DST: _DST_scalar }, dstOverride(options), {
+        p: N2,
         m: 1
       });
-      return hash_to_field(msg, 1, opts)[0][0];
+      return hash_to_field(msg, 1, opts2)[0][0];
     }
   });
 }
 function SWUFpSqrtRatio(Fp3, Z) {
-  const F = validateField(Fp3);
-  const q = F.ORDER;
+  const F2 = validateField(Fp3);
+  const q = F2.ORDER;
   let l = _0n4;
   for (let o = q - _1n4; o % _2n2 === _0n4; o /= _2n2)
     l += _1n4;
@@ -40992,99 +41124,99 @@ function SWUFpSqrtRatio(Fp3, Z) {
   const c3 = (c2 - _1n4) / _2n2;
   const c4 = _2n_pow_c1 - _1n4;
   const c5 = _2n_pow_c1_1;
-  const c6 = F.pow(Z, c2);
-  const c7 = F.pow(Z, (c2 + _1n4) / _2n2);
+  const c6 = F2.pow(Z, c2);
+  const c7 = F2.pow(Z, (c2 + _1n4) / _2n2);
   let sqrtRatio = (u, v) => {
     let tv1 = c6;
-    let tv2 = F.pow(v, c4);
-    let tv3 = F.sqr(tv2);
-    tv3 = F.mul(tv3, v);
-    let tv5 = F.mul(u, tv3);
-    tv5 = F.pow(tv5, c3);
-    tv5 = F.mul(tv5, tv2);
-    tv2 = F.mul(tv5, v);
-    tv3 = F.mul(tv5, u);
-    let tv4 = F.mul(tv3, tv2);
-    tv5 = F.pow(tv4, c5);
-    let isQR = F.eql(tv5, F.ONE);
-    tv2 = F.mul(tv3, c7);
-    tv5 = F.mul(tv4, tv1);
-    tv3 = F.cmov(tv2, tv3, isQR);
-    tv4 = F.cmov(tv5, tv4, isQR);
+    let tv2 = F2.pow(v, c4);
+    let tv3 = F2.sqr(tv2);
+    tv3 = F2.mul(tv3, v);
+    let tv5 = F2.mul(u, tv3);
+    tv5 = F2.pow(tv5, c3);
+    tv5 = F2.mul(tv5, tv2);
+    tv2 = F2.mul(tv5, v);
+    tv3 = F2.mul(tv5, u);
+    let tv4 = F2.mul(tv3, tv2);
+    tv5 = F2.pow(tv4, c5);
+    let isQR = F2.eql(tv5, F2.ONE);
+    tv2 = F2.mul(tv3, c7);
+    tv5 = F2.mul(tv4, tv1);
+    tv3 = F2.cmov(tv2, tv3, isQR);
+    tv4 = F2.cmov(tv5, tv4, isQR);
     for (let i = c1; i > _1n4; i--) {
       let tv52 = i - _2n2;
       tv52 = _2n2 << tv52 - _1n4;
-      let tvv5 = F.pow(tv4, tv52);
-      const e1 = F.eql(tvv5, F.ONE);
-      tv2 = F.mul(tv3, tv1);
-      tv1 = F.mul(tv1, tv1);
-      tvv5 = F.mul(tv4, tv1);
-      tv3 = F.cmov(tv2, tv3, e1);
-      tv4 = F.cmov(tvv5, tv4, e1);
+      let tvv5 = F2.pow(tv4, tv52);
+      const e1 = F2.eql(tvv5, F2.ONE);
+      tv2 = F2.mul(tv3, tv1);
+      tv1 = F2.mul(tv1, tv1);
+      tvv5 = F2.mul(tv4, tv1);
+      tv3 = F2.cmov(tv2, tv3, e1);
+      tv4 = F2.cmov(tvv5, tv4, e1);
     }
-    return { isValid: !F.is0(v) && (isQR || F.is0(u)), value: tv3 };
+    return { isValid: !F2.is0(v) && (isQR || F2.is0(u)), value: tv3 };
   };
-  if (F.ORDER % _4n3 === _3n2) {
-    const c12 = (F.ORDER - _3n2) / _4n3;
-    const c22 = F.sqrt(F.neg(Z));
+  if (F2.ORDER % _4n3 === _3n2) {
+    const c12 = (F2.ORDER - _3n2) / _4n3;
+    const c22 = F2.sqrt(F2.neg(Z));
     sqrtRatio = (u, v) => {
-      let tv1 = F.sqr(v);
-      const tv2 = F.mul(u, v);
-      tv1 = F.mul(tv1, tv2);
-      let y1 = F.pow(tv1, c12);
-      y1 = F.mul(y1, tv2);
-      const y2 = F.mul(y1, c22);
-      const tv3 = F.mul(F.sqr(y1), v);
-      const isQR = F.eql(tv3, u);
-      let y = F.cmov(y2, y1, isQR);
-      return { isValid: !F.is0(v) && isQR, value: y };
+      let tv1 = F2.sqr(v);
+      const tv2 = F2.mul(u, v);
+      tv1 = F2.mul(tv1, tv2);
+      let y1 = F2.pow(tv1, c12);
+      y1 = F2.mul(y1, tv2);
+      const y2 = F2.mul(y1, c22);
+      const tv3 = F2.mul(F2.sqr(y1), v);
+      const isQR = F2.eql(tv3, u);
+      let y = F2.cmov(y2, y1, isQR);
+      return { isValid: !F2.is0(v) && isQR, value: y };
     };
   }
   return sqrtRatio;
 }
-function mapToCurveSimpleSWU(Fp3, opts) {
-  const F = validateField(Fp3);
-  validateObject(opts, {}, {}, "opts");
-  const { A, B, Z } = opts;
-  if (!F.isValidNot0(A) || !F.isValidNot0(B) || !F.isValid(Z))
+function mapToCurveSimpleSWU(Fp3, opts2) {
+  const F2 = validateField(Fp3);
+  validateObject(opts2, {}, {}, "opts");
+  const { A, B, Z } = opts2;
+  if (!F2.isValidNot0(A) || !F2.isValidNot0(B) || !F2.isValid(Z))
     throw new Error("mapToCurveSimpleSWU: invalid opts");
-  if (F.eql(Z, F.neg(F.ONE)) || FpIsSquare(F, Z))
+  if (F2.eql(Z, F2.neg(F2.ONE)) || FpIsSquare(F2, Z))
     throw new Error("mapToCurveSimpleSWU: invalid opts");
-  const x = F.mul(B, F.inv(F.mul(Z, A)));
-  const gx = F.add(F.add(F.mul(F.sqr(x), x), F.mul(A, x)), B);
-  if (!FpIsSquare(F, gx))
+  const x = F2.mul(B, F2.inv(F2.mul(Z, A)));
+  const gx = F2.add(F2.add(F2.mul(F2.sqr(x), x), F2.mul(A, x)), B);
+  if (!FpIsSquare(F2, gx))
     throw new Error("mapToCurveSimpleSWU: invalid opts");
-  const sqrtRatio = SWUFpSqrtRatio(F, Z);
-  if (!F.isOdd)
+  const sqrtRatio = SWUFpSqrtRatio(F2, Z);
+  if (!F2.isOdd)
     throw new Error("Field does not have .isOdd()");
   return (u) => {
     let tv1, tv2, tv3, tv4, tv5, tv6, x2, y;
-    tv1 = F.sqr(u);
-    tv1 = F.mul(tv1, Z);
-    tv2 = F.sqr(tv1);
-    tv2 = F.add(tv2, tv1);
-    tv3 = F.add(tv2, F.ONE);
-    tv3 = F.mul(tv3, B);
-    tv4 = F.cmov(Z, F.neg(tv2), !F.eql(tv2, F.ZERO));
-    tv4 = F.mul(tv4, A);
-    tv2 = F.sqr(tv3);
-    tv6 = F.sqr(tv4);
-    tv5 = F.mul(tv6, A);
-    tv2 = F.add(tv2, tv5);
-    tv2 = F.mul(tv2, tv3);
-    tv6 = F.mul(tv6, tv4);
-    tv5 = F.mul(tv6, B);
-    tv2 = F.add(tv2, tv5);
-    x2 = F.mul(tv1, tv3);
+    tv1 = F2.sqr(u);
+    tv1 = F2.mul(tv1, Z);
+    tv2 = F2.sqr(tv1);
+    tv2 = F2.add(tv2, tv1);
+    tv3 = F2.add(tv2, F2.ONE);
+    tv3 = F2.mul(tv3, B);
+    tv4 = F2.cmov(Z, F2.neg(tv2), !F2.eql(tv2, F2.ZERO));
+    tv4 = F2.mul(tv4, A);
+    tv2 = F2.sqr(tv3);
+    tv6 = F2.sqr(tv4);
+    tv5 = F2.mul(tv6, A);
+    tv2 = F2.add(tv2, tv5);
+    tv2 = F2.mul(tv2, tv3);
+    tv6 = F2.mul(tv6, tv4);
+    tv5 = F2.mul(tv6, B);
+    tv2 = F2.add(tv2, tv5);
+    x2 = F2.mul(tv1, tv3);
     const { isValid, value } = sqrtRatio(tv2, tv6);
-    y = F.mul(tv1, u);
-    y = F.mul(y, value);
-    x2 = F.cmov(x2, tv3, isValid);
-    y = F.cmov(y, value, isValid);
-    const e1 = F.isOdd(u) === F.isOdd(y);
-    y = F.cmov(F.neg(y), y, e1);
-    const tv4_inv = FpInvertBatch(F, [tv4], true)[0];
-    x2 = F.mul(x2, tv4_inv);
+    y = F2.mul(tv1, u);
+    y = F2.mul(y, value);
+    x2 = F2.cmov(x2, tv3, isValid);
+    y = F2.cmov(y, value, isValid);
+    const e1 = F2.isOdd(u) === F2.isOdd(y);
+    y = F2.cmov(F2.neg(y), y, e1);
+    const tv4_inv = FpInvertBatch(F2, [tv4], true)[0];
+    x2 = F2.mul(x2, tv4_inv);
     return { x: x2, y };
   };
 }
@@ -41103,25 +41235,258 @@ var init_hash_to_curve = __esm({
   }
 });
 
+// node_modules/@noble/hashes/hmac.js
+var _HMAC, hmac;
+var init_hmac = __esm({
+  "node_modules/@noble/hashes/hmac.js"() {
+    init_utils();
+    _HMAC = class {
+      oHash;
+      iHash;
+      blockLen;
+      outputLen;
+      canXOF = false;
+      finished = false;
+      destroyed = false;
+      constructor(hash, key) {
+        ahash(hash);
+        abytes(key, void 0, "key");
+        this.iHash = hash.create();
+        if (typeof this.iHash.update !== "function")
+          throw new Error("expected Hash instance");
+        this.blockLen = this.iHash.blockLen;
+        this.outputLen = this.iHash.outputLen;
+        const blockLen = this.blockLen;
+        const pad = new Uint8Array(blockLen);
+        pad.set(key.length > blockLen ? hash.create().update(key).digest() : key);
+        for (let i = 0; i < pad.length; i++)
+          pad[i] ^= 54;
+        this.iHash.update(pad);
+        this.oHash = hash.create();
+        for (let i = 0; i < pad.length; i++)
+          pad[i] ^= 54 ^ 92;
+        this.oHash.update(pad);
+        clean(pad);
+      }
+      update(buf) {
+        aexists(this);
+        this.iHash.update(buf);
+        return this;
+      }
+      digestInto(out) {
+        aexists(this);
+        aoutput(out, this);
+        this.finished = true;
+        const buf = out.subarray(0, this.outputLen);
+        this.iHash.digestInto(buf);
+        this.oHash.update(buf);
+        this.oHash.digestInto(buf);
+        this.destroy();
+      }
+      digest() {
+        const out = new Uint8Array(this.oHash.outputLen);
+        this.digestInto(out);
+        return out;
+      }
+      _cloneInto(to) {
+        to ||= Object.create(Object.getPrototypeOf(this), {});
+        const { oHash, iHash, finished, destroyed, blockLen, outputLen, canXOF } = this;
+        to = to;
+        to.finished = finished;
+        to.destroyed = destroyed;
+        to.blockLen = blockLen;
+        to.outputLen = outputLen;
+        to.canXOF = canXOF;
+        to.oHash = oHash._cloneInto(to.oHash);
+        to.iHash = iHash._cloneInto(to.iHash);
+        return to;
+      }
+      clone() {
+        return this._cloneInto();
+      }
+      destroy() {
+        this.destroyed = true;
+        this.oHash.destroy();
+        this.iHash.destroy();
+      }
+    };
+    hmac = /* @__PURE__ */ (() => {
+      const hmac_ = ((hash, key, message) => new _HMAC(hash, key).update(message).digest());
+      hmac_.create = (hash, key) => new _HMAC(hash, key);
+      return hmac_;
+    })();
+  }
+});
+
+// node_modules/@noble/curves/abstract/der.js
+var _0n5, DERErr, _DER, DER;
+var init_der = __esm({
+  "node_modules/@noble/curves/abstract/der.js"() {
+    init_utils2();
+    _0n5 = /* @__PURE__ */ BigInt(0);
+    DERErr = class extends Error {
+      constructor(m = "") {
+        super(m);
+      }
+    };
+    _DER = {
+      // asn.1 DER encoding utils
+      Err: DERErr,
+      // Basic building block is TLV (Tag-Length-Value)
+      _tlv: {
+        encode: (tag, data) => {
+          const { Err: E } = _DER;
+          asafenumber(tag, "tag");
+          if (tag < 0 || tag > 255)
+            throw new E("tlv.encode: wrong tag");
+          astring(data, "data");
+          if (data.length & 1)
+            throw new E("tlv.encode: unpadded data");
+          const dataLen = data.length / 2;
+          const len2 = numberToHexUnpadded(dataLen);
+          if (len2.length / 2 & 128)
+            throw new E("tlv.encode: long form length too big");
+          const lenLen = dataLen > 127 ? numberToHexUnpadded(len2.length / 2 | 128) : "";
+          const t = numberToHexUnpadded(tag);
+          return t + lenLen + len2 + data;
+        },
+        // v - value, l - left bytes (unparsed)
+        decode(tag, data) {
+          const { Err: E } = _DER;
+          data = abytes2(data, void 0, "DER data");
+          let pos = 0;
+          if (tag < 0 || tag > 255)
+            throw new E("tlv.decode: wrong tag");
+          if (data.length < 2 || data[pos++] !== tag)
+            throw new E("tlv.decode: wrong tlv");
+          const first = data[pos++];
+          const isLong = !!(first & 128);
+          let length = 0;
+          if (!isLong)
+            length = first;
+          else {
+            const lenLen = first & 127;
+            if (!lenLen)
+              throw new E("tlv.decode(long): indefinite length not supported");
+            if (lenLen > 4)
+              throw new E("tlv.decode(long): byte length is too big");
+            const lengthBytes = data.subarray(pos, pos + lenLen);
+            if (lengthBytes.length !== lenLen)
+              throw new E("tlv.decode: length bytes not complete");
+            if (lengthBytes[0] === 0)
+              throw new E("tlv.decode(long): zero leftmost byte");
+            for (const b of lengthBytes)
+              length = length << 8 | b;
+            pos += lenLen;
+            if (length < 128)
+              throw new E("tlv.decode(long): not minimal encoding");
+          }
+          const v = data.subarray(pos, pos + length);
+          if (v.length !== length)
+            throw new E("tlv.decode: wrong value length");
+          return { v, l: data.subarray(pos + length) };
+        }
+      },
+      // https://crypto.stackexchange.com/a/57734 Leftmost bit of first byte is 'negative' flag,
+      // since we always use positive integers here. It must always be empty:
+      // - add zero byte if exists
+      // - if next byte doesn't have a flag, leading zero is not allowed (minimal encoding)
+      _int: {
+        encode(num) {
+          const { Err: E } = _DER;
+          abignumber(num);
+          if (num < _0n5)
+            throw new E("integer: negative integers are not allowed");
+          let hex = numberToHexUnpadded(num);
+          if (Number.parseInt(hex[0], 16) & 8)
+            hex = "00" + hex;
+          if (hex.length & 1)
+            throw new E("unexpected DER parsing assertion: unpadded hex");
+          return hex;
+        },
+        decode(data) {
+          const { Err: E } = _DER;
+          if (data.length < 1)
+            throw new E("invalid signature integer: empty");
+          if (data[0] & 128)
+            throw new E("invalid signature integer: negative");
+          if (data.length > 1 && data[0] === 0 && !(data[1] & 128))
+            throw new E("invalid signature integer: unnecessary leading zero");
+          return bytesToNumberBE(data);
+        }
+      },
+      toSig(bytes, maxScalarBytes) {
+        const { Err: E, _int: int, _tlv: tlv2 } = _DER;
+        if (maxScalarBytes !== void 0) {
+          asafenumber(maxScalarBytes, "maxScalarBytes");
+          if (maxScalarBytes < 1)
+            throw new E("invalid signature: maxScalarBytes must be positive");
+        }
+        const data = abytes2(bytes, void 0, "signature");
+        const { v: seqBytes, l: seqLeftBytes } = tlv2.decode(48, data);
+        if (seqLeftBytes.length)
+          throw new E("invalid signature: left bytes after parsing");
+        const { v: rBytes, l: rLeftBytes } = tlv2.decode(2, seqBytes);
+        const { v: sBytes, l: sLeftBytes } = tlv2.decode(2, rLeftBytes);
+        if (sLeftBytes.length)
+          throw new E("invalid signature: left bytes after parsing");
+        if (maxScalarBytes !== void 0 && (rBytes.length > maxScalarBytes || sBytes.length > maxScalarBytes))
+          throw new E("invalid signature: integer too large");
+        return { r: int.decode(rBytes), s: int.decode(sBytes) };
+      },
+      hexFromSig(sig) {
+        const { _tlv: tlv2, _int: int } = _DER;
+        validateObject(sig, { r: "bigint", s: "bigint" }, {}, "sig");
+        const rs = tlv2.encode(2, int.encode(sig.r));
+        const ss = tlv2.encode(2, int.encode(sig.s));
+        const seq = rs + ss;
+        return tlv2.encode(48, seq);
+      }
+    };
+    DER = /* @__PURE__ */ (() => {
+      Object.freeze(_DER._tlv);
+      Object.freeze(_DER._int);
+      return Object.freeze(_DER);
+    })();
+  }
+});
+
 // node_modules/@noble/curves/abstract/weierstrass.js
 function _splitEndoScalar(k, basis, n) {
-  aInRange("scalar", k, _0n5, n);
+  aInRange("scalar", k, _0n6, n);
   const [[a1, b1], [a2, b2]] = basis;
   const c1 = divNearest(b2 * k, n);
   const c2 = divNearest(-b1 * k, n);
   let k1 = k - c1 * a1 - c2 * a2;
   let k2 = -c1 * b1 - c2 * b2;
-  const k1neg = k1 < _0n5;
-  const k2neg = k2 < _0n5;
+  const k1neg = k1 < _0n6;
+  const k2neg = k2 < _0n6;
   if (k1neg)
     k1 = -k1;
   if (k2neg)
     k2 = -k2;
   const MAX_NUM = bitMask(Math.ceil(bitLen(n) / 2)) + _1n5;
-  if (k1 < _0n5 || k1 >= MAX_NUM || k2 < _0n5 || k2 >= MAX_NUM) {
+  if (k1 < _0n6 || k1 >= MAX_NUM || k2 < _0n6 || k2 >= MAX_NUM) {
     throw new Error("splitScalar (endomorphism): failed for k");
   }
   return { k1neg, k1, k2neg, k2 };
+}
+function validateSigFormat(format) {
+  if (!["compact", "recovered", "der"].includes(format))
+    throw new Error('Signature format must be "compact", "recovered", or "der"');
+  return format;
+}
+function validateSigOpts(opts2, def) {
+  validateObject(opts2);
+  const optsn = {};
+  for (let optName of Object.keys(def)) {
+    optsn[optName] = opts2[optName] === void 0 ? def[optName] : opts2[optName];
+  }
+  abool(optsn.lowS, "lowS");
+  abool(optsn.prehash, "prehash");
+  if (optsn.format !== void 0)
+    validateSigFormat(optsn.format);
+  return optsn;
 }
 function weierstrass(params, extraOpts = {}) {
   const validated = createCurveFields("weierstrass", params, extraOpts);
@@ -41139,7 +41504,7 @@ function weierstrass(params, extraOpts = {}) {
     randomBytes: "function"
   });
   const { endo: endoOpts, allowInfinityPoint, clearCofactor, isTorsionFree, fromBytes, toBytes } = extraOpts;
-  const randomBytes5 = extraOpts.randomBytes === void 0 ? randomBytes4 : extraOpts.randomBytes;
+  const randomBytes8 = extraOpts.randomBytes === void 0 ? randomBytes4 : extraOpts.randomBytes;
   if (endoOpts) {
     if (!Fp3.is0(CURVE.a) || typeof endoOpts.beta !== "bigint" || !Array.isArray(endoOpts.basises)) {
       throw new Error('invalid endo: expected "beta": bigint and "basises": array');
@@ -41469,7 +41834,7 @@ function weierstrass(params, extraOpts = {}) {
       const sc = scalar;
       if (!Fn.isValid(sc))
         throw new RangeError("invalid scalar: out of range");
-      if (sc === _0n5 || p.is0())
+      if (sc === _0n6 || p.is0())
         return Point.ZERO;
       if (sc === _1n5)
         return p;
@@ -41556,7 +41921,7 @@ function weierstrass(params, extraOpts = {}) {
     }
   }
   const normalize = (points) => normalizeZ(Point, points);
-  const wnaf = new ScalarMultiplier(Point, randomBytes5);
+  const wnaf = new ScalarMultiplier(Point, randomBytes8);
   if (wnaf.bits >= 6)
     Point.BASE.precompute(6);
   Object.freeze(Point.prototype);
@@ -41577,13 +41942,351 @@ function getWLengths(Fp3, Fn) {
     signature: 2 * Fn.BYTES
   };
 }
-var divNearest, _0n5, _1n5, _2n3, _3n3, _4n4;
+function ecdh(Point, ecdhOpts = {}) {
+  validatePointCons(Point);
+  const { Fn } = Point;
+  const randomBytes_ = ecdhOpts.randomBytes === void 0 ? randomBytes4 : ecdhOpts.randomBytes;
+  const lengths = Object.assign(getWLengths(Point.Fp, Fn), {
+    seed: Math.max(getMinHashLength(Fn.ORDER), 16)
+  });
+  function isValidSecretKey(secretKey) {
+    try {
+      const num = Fn.fromBytes(secretKey);
+      return Fn.isValidNot0(num);
+    } catch (error2) {
+      return false;
+    }
+  }
+  function isValidPublicKey(publicKey, isCompressed) {
+    const { publicKey: comp, publicKeyUncompressed } = lengths;
+    try {
+      const l = publicKey.length;
+      if (isCompressed === true && l !== comp)
+        return false;
+      if (isCompressed === false && l !== publicKeyUncompressed)
+        return false;
+      return !Point.fromBytes(publicKey).is0();
+    } catch (error2) {
+      return false;
+    }
+  }
+  function randomSecretKey(seed) {
+    seed = seed === void 0 ? randomBytes_(lengths.seed) : seed;
+    return mapHashToField(abytes2(seed, lengths.seed, "seed"), Fn.ORDER);
+  }
+  function getPublicKey(secretKey, isCompressed = true) {
+    return Point.BASE.multiply(Fn.fromBytes(secretKey)).toBytes(isCompressed);
+  }
+  function isProbPub(item) {
+    const { secretKey, publicKey, publicKeyUncompressed } = lengths;
+    const allowedLengths = Fn._lengths;
+    if (!isBytes2(item))
+      return void 0;
+    const l = abytes2(item, void 0, "key").length;
+    const isPub = l === publicKey || l === publicKeyUncompressed;
+    const isSec = l === secretKey || !!allowedLengths?.includes(l);
+    if (isPub && isSec)
+      return void 0;
+    return isPub;
+  }
+  function getSharedSecret(secretKeyA, publicKeyB, isCompressed = true) {
+    if (isProbPub(secretKeyA) === true)
+      throw new Error("first arg must be private key");
+    if (isProbPub(publicKeyB) === false)
+      throw new Error("second arg must be public key");
+    const s = Fn.fromBytes(secretKeyA);
+    const b = Point.fromBytes(publicKeyB);
+    if (b.is0())
+      throw new Error("invalid public key: point at infinity");
+    return b.multiply(s).toBytes(isCompressed);
+  }
+  const utils2 = {
+    isValidSecretKey,
+    isValidPublicKey,
+    randomSecretKey
+  };
+  const keygen = createKeygen(randomSecretKey, getPublicKey);
+  Object.freeze(utils2);
+  Object.freeze(lengths);
+  return Object.freeze({ getPublicKey, getSharedSecret, keygen, Point, utils: utils2, lengths });
+}
+function ecdsa(Point, hash, ecdsaOpts = {}) {
+  validatePointCons(Point);
+  const hash_ = hash;
+  ahash(hash_);
+  validateObject(ecdsaOpts, {}, {
+    hmac: "function",
+    lowS: "boolean",
+    randomBytes: "function",
+    bits2int: "function",
+    bits2int_modN: "function"
+  });
+  const opts2 = Object.assign({}, ecdsaOpts);
+  const randomBytes8 = opts2.randomBytes === void 0 ? randomBytes4 : opts2.randomBytes;
+  const hmac3 = opts2.hmac === void 0 ? (key, msg) => hmac(hash_, key, msg) : opts2.hmac;
+  const { Fp: Fp3, Fn } = Point;
+  const { ORDER: CURVE_ORDER, BITS: fnBits } = Fn;
+  const blindLength = getMinHashLength(CURVE_ORDER);
+  const csprng = probeRandomBytes(randomBytes8, blindLength);
+  const { keygen, getPublicKey, getSharedSecret, utils: utils2, lengths } = ecdh(Point, opts2);
+  const defaultSigOpts = {
+    prehash: true,
+    lowS: typeof opts2.lowS === "boolean" ? opts2.lowS : true,
+    format: "compact",
+    extraEntropy: false
+  };
+  const hasLargeRecoveryLifts = CURVE_ORDER * _2n3 + _1n5 < Fp3.ORDER;
+  function isBiggerThanHalfOrder(number) {
+    const HALF = CURVE_ORDER >> _1n5;
+    return number > HALF;
+  }
+  function validateRS(title, num) {
+    if (!Fn.isValidNot0(num))
+      throw new Error(`invalid signature ${title}: out of range 1..Point.Fn.ORDER`);
+    return num;
+  }
+  function assertFieldSignIsSupported() {
+    if (!Fp3.isOdd)
+      throw new Error("Field doesn't support isOdd");
+  }
+  function getRecoveryBit(x, y, r) {
+    assertFieldSignIsSupported();
+    return (x === r ? 0 : 2) | Number(Fp3.isOdd(y));
+  }
+  function assertRecoverableCurve() {
+    if (hasLargeRecoveryLifts)
+      throw new Error('"recovered" sig type is not supported for cofactor >2 curves');
+  }
+  function validateSigLength(bytes, format) {
+    validateSigFormat(format);
+    const size = lengths.signature;
+    const sizer = format === "compact" ? size : format === "recovered" ? size + 1 : void 0;
+    return abytes2(bytes, sizer);
+  }
+  class Signature {
+    r;
+    s;
+    recovery;
+    constructor(r, s, recovery) {
+      this.r = validateRS("r", r);
+      this.s = validateRS("s", s);
+      if (recovery != null) {
+        assertRecoverableCurve();
+        if (![0, 1, 2, 3].includes(recovery))
+          throw new Error("invalid recovery id");
+        this.recovery = recovery;
+      }
+      Object.freeze(this);
+    }
+    static fromBytes(bytes, format = defaultSigOpts.format) {
+      validateSigLength(bytes, format);
+      let recid;
+      if (format === "der") {
+        if (bytes.length > 2 * Fn.BYTES + 16)
+          throw new DER.Err("invalid signature: DER signature too long");
+        const { r: r2, s: s2 } = DER.toSig(abytes2(bytes), Fn.BYTES + 1);
+        return new Signature(r2, s2);
+      }
+      if (format === "recovered") {
+        recid = bytes[0];
+        format = "compact";
+        bytes = bytes.subarray(1);
+      }
+      const L = lengths.signature / 2;
+      const r = bytes.subarray(0, L);
+      const s = bytes.subarray(L, L * 2);
+      return new Signature(Fn.fromBytes(r), Fn.fromBytes(s), recid);
+    }
+    static fromHex(hex, format) {
+      return this.fromBytes(hexToBytes2(hex), format);
+    }
+    assertRecovery() {
+      const { recovery } = this;
+      if (recovery == null)
+        throw new Error("invalid recovery id: must be present");
+      return recovery;
+    }
+    addRecoveryBit(recovery) {
+      return new Signature(this.r, this.s, recovery);
+    }
+    // Unlike the top-level helper below, this method expects a digest that has
+    // already been hashed to the curve's message representative.
+    recoverPublicKey(messageHash) {
+      const { r, s } = this;
+      const recovery = this.assertRecovery();
+      const radj = recovery === 2 || recovery === 3 ? r + CURVE_ORDER : r;
+      if (!Fp3.isValid(radj))
+        throw new Error("invalid recovery id: sig.r+curve.n != R.x");
+      const x = Fp3.toBytes(radj);
+      const R2 = Point.fromBytes(concatBytes2(pprefix((recovery & 1) === 0), x));
+      const ir = Fn.inv(radj);
+      const h = bits2int_modN(abytes2(messageHash, void 0, "msgHash"));
+      const u1 = Fn.create(-h * ir);
+      const u2 = Fn.create(s * ir);
+      const Q2 = Point.BASE.mulAddUnsafe(u1, R2, u2);
+      if (Q2.is0())
+        throw new Error("invalid recovery: point at infinify");
+      Q2.assertValidity();
+      return Q2;
+    }
+    // Signatures should be low-s, to prevent malleability.
+    hasHighS() {
+      return isBiggerThanHalfOrder(this.s);
+    }
+    toBytes(format = defaultSigOpts.format) {
+      validateSigFormat(format);
+      if (format === "der")
+        return hexToBytes2(DER.hexFromSig(this));
+      const { r, s } = this;
+      const rb = Fn.toBytes(r);
+      const sb = Fn.toBytes(s);
+      if (format === "recovered") {
+        assertRecoverableCurve();
+        return concatBytes2(Uint8Array.of(this.assertRecovery()), rb, sb);
+      }
+      return concatBytes2(rb, sb);
+    }
+    toHex(format) {
+      return bytesToHex2(this.toBytes(format));
+    }
+  }
+  Object.freeze(Signature.prototype);
+  Object.freeze(Signature);
+  const bits2int = opts2.bits2int === void 0 ? function bits2int_def(bytes) {
+    if (bytes.length > 8192)
+      throw new Error("input is too large");
+    const num = bytesToNumberBE(bytes);
+    const delta = bytes.length * 8 - fnBits;
+    return delta > 0 ? num >> BigInt(delta) : num;
+  } : opts2.bits2int;
+  const bits2int_modN = opts2.bits2int_modN === void 0 ? function bits2int_modN_def(bytes) {
+    return Fn.create(bits2int(bytes));
+  } : opts2.bits2int_modN;
+  const ORDER_MASK = bitMask(fnBits);
+  function int2octets(num) {
+    aInRange("num < 2^" + fnBits, num, _0n6, ORDER_MASK);
+    return Fn.toBytes(num);
+  }
+  function validateMsgAndHash(message, prehash) {
+    abytes2(message, void 0, "message");
+    return prehash ? abytes2(hash_(message), void 0, "prehashed message") : message;
+  }
+  function prepSig(message, secretKey, opts3) {
+    const { lowS, prehash, extraEntropy } = validateSigOpts(opts3, defaultSigOpts);
+    message = validateMsgAndHash(message, prehash);
+    const h1int = bits2int_modN(message);
+    const d = Fn.fromBytes(secretKey);
+    if (!Fn.isValidNot0(d))
+      throw new Error("invalid private key");
+    const seedArgs = [int2octets(d), int2octets(h1int)];
+    if (extraEntropy != null && extraEntropy !== false) {
+      const e = extraEntropy === true ? randomBytes8(lengths.secretKey) : extraEntropy;
+      seedArgs.push(abytes2(e, void 0, "extraEntropy"));
+    }
+    const seed = concatBytes2(...seedArgs);
+    const m = h1int;
+    function k2sig(kBytes) {
+      const k = bits2int(kBytes);
+      if (!Fn.isValidNot0(k))
+        return;
+      const q = Point.BASE.multiply(k).toAffine();
+      const r = Fn.create(q.x);
+      if (r === _0n6)
+        return;
+      let s;
+      if (csprng !== void 0) {
+        const b = bytesToNumberBE(mapHashToField(csprng(blindLength), CURVE_ORDER));
+        const ibk = Fn.inv(Fn.mul(b, k));
+        const bm = Fn.mul(b, m);
+        const bd = Fn.mul(b, d);
+        s = Fn.create(ibk * Fn.create(bm + bd * r));
+      } else {
+        const ik = invertCt(k, CURVE_ORDER);
+        s = Fn.create(ik * Fn.create(m + r * d));
+      }
+      if (s === _0n6)
+        return;
+      let recovery = getRecoveryBit(q.x, q.y, r);
+      let normS = s;
+      if (lowS && isBiggerThanHalfOrder(s)) {
+        normS = Fn.neg(s);
+        recovery ^= 1;
+      }
+      return new Signature(r, normS, hasLargeRecoveryLifts ? void 0 : recovery);
+    }
+    return { seed, k2sig };
+  }
+  function sign3(message, secretKey, opts3 = {}) {
+    const { seed, k2sig } = prepSig(message, secretKey, opts3);
+    const drbg = createHmacDrbg(hash_.outputLen, Fn.BYTES, hmac3);
+    const sig = drbg(seed, k2sig);
+    return sig.toBytes(opts3.format);
+  }
+  function verify3(signature, message, publicKey, opts3 = {}) {
+    const { lowS, prehash, format } = validateSigOpts(opts3, defaultSigOpts);
+    publicKey = abytes2(publicKey, void 0, "publicKey");
+    message = validateMsgAndHash(message, prehash);
+    if (!isBytes2(signature)) {
+      const end = signature instanceof Signature ? ", use sig.toBytes()" : "";
+      throw new Error("verify expects Uint8Array signature" + end);
+    }
+    validateSigLength(signature, format);
+    try {
+      const sig = Signature.fromBytes(signature, format);
+      const P2 = Point.fromBytes(publicKey);
+      if (P2.is0())
+        return false;
+      if (lowS && sig.hasHighS())
+        return false;
+      const { r, s } = sig;
+      const h = bits2int_modN(message);
+      const is = Fn.inv(s);
+      const u1 = Fn.create(h * is);
+      const u2 = Fn.create(r * is);
+      const R2 = Point.BASE.mulAddUnsafe(u1, P2, u2);
+      if (R2.is0())
+        return false;
+      const q = R2.toAffine();
+      const v = Fn.create(q.x);
+      if (v !== r)
+        return false;
+      if (format === "recovered" && sig.recovery !== getRecoveryBit(q.x, q.y, r))
+        return false;
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+  function recoverPublicKey(signature, message, opts3 = {}) {
+    const { prehash } = validateSigOpts(opts3, defaultSigOpts);
+    message = validateMsgAndHash(message, prehash);
+    return Signature.fromBytes(signature, "recovered").recoverPublicKey(message).toBytes();
+  }
+  return Object.freeze({
+    keygen,
+    getPublicKey,
+    getSharedSecret,
+    utils: utils2,
+    lengths,
+    Point,
+    sign: sign3,
+    verify: verify3,
+    recoverPublicKey,
+    Signature,
+    hash: hash_
+  });
+}
+var divNearest, _0n6, _1n5, _2n3, _3n3, _4n4;
 var init_weierstrass = __esm({
   "node_modules/@noble/curves/abstract/weierstrass.js"() {
+    init_hmac();
+    init_utils();
     init_utils2();
     init_curve();
+    init_der();
+    init_modular();
     divNearest = (num, den) => (num + (num >= 0 ? den : -den) / _2n3) / den;
-    _0n5 = /* @__PURE__ */ BigInt(0);
+    _0n6 = /* @__PURE__ */ BigInt(0);
     _1n5 = /* @__PURE__ */ BigInt(1);
     _2n3 = /* @__PURE__ */ BigInt(2);
     _3n3 = /* @__PURE__ */ BigInt(3);
@@ -41595,7 +42298,7 @@ var init_weierstrass = __esm({
 function NAfDecomposition(a) {
   const res = [];
   for (; a > _1n6; a >>= _1n6) {
-    if ((a & _1n6) === _0n6)
+    if ((a & _1n6) === _0n7)
       res.unshift(0);
     else if ((a & _3n4) === _3n4) {
       res.unshift(-1);
@@ -41803,12 +42506,12 @@ function createBlsPairing(fields2, G1, G2, params) {
     }
     return millerLoopBatch(res, withFinalExponent);
   }
-  function pairing(Q, P2, withFinalExponent = true) {
-    if (!(Q instanceof G1))
-      throw new TypeError('"Q" expected G1 point, got type=' + typeof Q);
+  function pairing(Q2, P2, withFinalExponent = true) {
+    if (!(Q2 instanceof G1))
+      throw new TypeError('"Q" expected G1 point, got type=' + typeof Q2);
     if (!(P2 instanceof G2))
       throw new TypeError('"P" expected G2 point, got type=' + typeof P2);
-    return pairingBatch([{ g1: Q, g2: P2 }], withFinalExponent);
+    return pairingBatch([{ g1: Q2, g2: P2 }], withFinalExponent);
   }
   const lengths = {
     seed: getMinHashLength(Fr.ORDER)
@@ -41951,8 +42654,8 @@ function createBlsSig(blsPairing, PubPoint, SigPoint, isSigG1, hashToSigCurve, S
     },
     hash(messageBytes, DST) {
       abytes2(messageBytes);
-      const opts = DST === void 0 ? void 0 : { DST };
-      return hashToSigCurve(messageBytes, opts);
+      const opts2 = DST === void 0 ? void 0 : { DST };
+      return hashToSigCurve(messageBytes, opts2);
     },
     Signature: Object.freeze({ ...sigCoder })
   });
@@ -42012,13 +42715,13 @@ function bls(fields2, G1_Point2, G2_Point2, params, hasherParams, signatureCoder
   const shortSignatures = createBlsSig(pairingRes, G2_Point2, G1_Point2, true, base.G1.hashToCurve, signatureCoders2?.ShortSignature);
   return Object.freeze({ ...base, longSignatures, shortSignatures });
 }
-var _0n6, _1n6, _2n4, _3n4;
+var _0n7, _1n6, _2n4, _3n4;
 var init_bls = __esm({
   "node_modules/@noble/curves/abstract/bls.js"() {
     init_utils2();
     init_hash_to_curve();
     init_modular();
-    _0n6 = BigInt(0);
+    _0n7 = BigInt(0);
     _1n6 = BigInt(1);
     _2n4 = BigInt(2);
     _3n4 = BigInt(3);
@@ -42031,7 +42734,7 @@ function calcFrobeniusCoefficients(Fp3, nonResidue, modulus, degree, num = 1, di
   asafenumber(degree, "degree");
   const divisorN = divisor === void 0 ? degree : divisor;
   asafenumber(divisorN, "divisor");
-  const F = Fp3;
+  const F2 = Fp3;
   if (typeof modulus !== "bigint" || modulus <= _1n7)
     throw new Error("calcFrobeniusCoefficients: expected valid modulus, got " + modulus);
   if (degree <= 0)
@@ -42045,16 +42748,16 @@ function calcFrobeniusCoefficients(Fp3, nonResidue, modulus, degree, num = 1, di
   const res = [];
   for (let i = 0; i < num; i++) {
     const a = BigInt(i + 1);
-    const powers = [];
+    const powers2 = [];
     for (let j = 0, qPower = _1n7; j < degree; j++) {
       const numer = a * qPower - a;
       if (numer % _divisor)
         throw new Error("calcFrobeniusCoefficients: inexact tower exponent");
       const power = numer / _divisor % towerModulus;
-      powers.push(F.pow(nonResidue, power));
+      powers2.push(F2.pow(nonResidue, power));
       qPower *= modulus;
     }
-    res.push(powers);
+    res.push(powers2);
   }
   return res;
 }
@@ -42103,35 +42806,35 @@ function psiFrobenius(Fp3, Fp22, base) {
   const G2psi22 = mapAffine(psi2);
   return { psi, psi2, G2psi: G2psi3, G2psi2: G2psi22, PSI_X, PSI_Y, PSI2_X, PSI2_Y };
 }
-function tower12(opts) {
-  validateObject(opts, {
+function tower12(opts2) {
+  validateObject(opts2, {
     ORDER: "bigint",
     X_LEN: "number",
     FP2_NONRESIDUE: "object",
     Fp2mulByB: "function",
     Fp12finalExponentiate: "function"
   }, { NONRESIDUE: "bigint" });
-  asafenumber(opts.X_LEN, "X_LEN");
-  if (opts.X_LEN < 1)
+  asafenumber(opts2.X_LEN, "X_LEN");
+  if (opts2.X_LEN < 1)
     throw new Error("invalid X_LEN");
-  const nonresidue = opts.FP2_NONRESIDUE;
+  const nonresidue = opts2.FP2_NONRESIDUE;
   if (!Array.isArray(nonresidue) || nonresidue.length !== 2)
     throw new Error("invalid FP2_NONRESIDUE");
   if (typeof nonresidue[0] !== "bigint" || typeof nonresidue[1] !== "bigint")
     throw new Error("invalid FP2_NONRESIDUE");
-  const Fp3 = Field(opts.ORDER);
-  const Fp22 = new _Field2(Fp3, opts);
+  const Fp3 = Field(opts2.ORDER);
+  const Fp22 = new _Field2(Fp3, opts2);
   const Fp62 = new _Field6(Fp22);
-  const Fp122 = new _Field12(Fp62, opts);
+  const Fp122 = new _Field12(Fp62, opts2);
   return { Fp: Fp3, Fp2: Fp22, Fp6: Fp62, Fp12: Fp122 };
 }
-var _0n7, _1n7, _2n5, _3n5, _6n, _12n, isObj, _Field2, _Field6, _FROBENIUS_COEFFICIENTS_6, _Field12, _FROBENIUS_COEFFICIENTS_12;
+var _0n8, _1n7, _2n5, _3n5, _6n, _12n, isObj, _Field2, _Field6, _FROBENIUS_COEFFICIENTS_6, _Field12, _FROBENIUS_COEFFICIENTS_12;
 var init_tower = __esm({
   "node_modules/@noble/curves/abstract/tower.js"() {
     init_utils2();
     init_curve();
     init_modular();
-    _0n7 = /* @__PURE__ */ BigInt(0);
+    _0n8 = /* @__PURE__ */ BigInt(0);
     _1n7 = /* @__PURE__ */ BigInt(1);
     _2n5 = /* @__PURE__ */ BigInt(2);
     _3n5 = /* @__PURE__ */ BigInt(3);
@@ -42150,8 +42853,8 @@ var init_tower = __esm({
       mulByB;
       Fp_NONRESIDUE;
       Fp_div2;
-      constructor(Fp3, opts = {}) {
-        const { NONRESIDUE = BigInt(-1), FP2_NONRESIDUE, Fp2mulByB } = opts;
+      constructor(Fp3, opts2 = {}) {
+        const { NONRESIDUE = BigInt(-1), FP2_NONRESIDUE, Fp2mulByB } = opts2;
         const ORDER = Fp3.ORDER;
         const FP2_ORDER = ORDER * ORDER;
         this.Fp = Fp3;
@@ -42304,7 +43007,7 @@ var init_tower = __esm({
       isOdd(x) {
         const { re: x0, im: x1 } = this.reim(x);
         const sign_0 = x0 % _2n5;
-        const zero_0 = x0 === _0n7;
+        const zero_0 = x0 === _0n8;
         const sign_1 = x1 % _2n5;
         return BigInt(sign_0 || zero_0 && sign_1) == _1n7;
       }
@@ -42618,8 +43321,8 @@ var init_tower = __esm({
       Fp6;
       X_LEN;
       finalExponentiate;
-      constructor(Fp62, opts) {
-        const { X_LEN, Fp12finalExponentiate } = opts;
+      constructor(Fp62, opts2) {
+        const { X_LEN, Fp12finalExponentiate } = opts2;
         const { Fp2: Fp22 } = Fp62;
         const { Fp: Fp3 } = Fp22;
         this.Fp6 = Fp62;
@@ -42858,8 +43561,8 @@ var init_tower = __esm({
       }
       // https://eprint.iacr.org/2009/565.pdf
       _cyclotomicExp(num, n) {
-        aInRange("cyclotomic exponent", n, _0n7, _1n7 << BigInt(this.X_LEN));
-        if (n === _0n7)
+        aInRange("cyclotomic exponent", n, _0n8, _1n7 << BigInt(this.X_LEN));
+        if (n === _0n8)
           return this.ONE;
         let z = num;
         for (let i = bitLen(n) - 2; i >= 0; i--) {
@@ -42991,7 +43694,7 @@ function mapToG2(scalars) {
   const { x, y } = getG2_SWU()(Fp2.fromBigTuple(scalars));
   return isogenyMapG2(x, y);
 }
-var _0n8, _1n8, _2n6, _3n6, _4n5, BLS_X, BLS_X_LEN, bls12_381_CURVE_G1, bls12_381_Fr, Fp, Fp2, Fp6, Fp12, frob, getFrob, G2psi, G2psi2, hasher_opts, bls12_381_CURVE_G2, sortBit, fp2, BaseFp, coder, g1coder, g1, signatureG1ToBytes, g2coder, g2, signatureG2ToBytes, signatureCoders, fields, G1_Point, G2_Point, bls12_hasher_opts, bls12_params, bls12_381, isogenyMapG2, isogenyMapG1, G1_SWU, G2_SWU, getG1_SWU, getG2_SWU;
+var _0n9, _1n8, _2n6, _3n6, _4n5, BLS_X, BLS_X_LEN, bls12_381_CURVE_G1, bls12_381_Fr, Fp, Fp2, Fp6, Fp12, frob, getFrob, G2psi, G2psi2, hasher_opts, bls12_381_CURVE_G2, sortBit, fp2, BaseFp, coder, g1coder, g1, signatureG1ToBytes, g2coder, g2, signatureG2ToBytes, signatureCoders, fields, G1_Point, G2_Point, bls12_hasher_opts, bls12_params, bls12_381, isogenyMapG2, isogenyMapG1, G1_SWU, G2_SWU, getG1_SWU, getG2_SWU;
 var init_bls12_381 = __esm({
   "node_modules/@noble/curves/bls12-381.js"() {
     init_sha2();
@@ -43001,7 +43704,7 @@ var init_bls12_381 = __esm({
     init_hash_to_curve();
     init_tower();
     init_weierstrass();
-    _0n8 = BigInt(0);
+    _0n9 = BigInt(0);
     _1n8 = BigInt(1);
     _2n6 = BigInt(2);
     _3n6 = BigInt(3);
@@ -43012,7 +43715,7 @@ var init_bls12_381 = __esm({
       p: BigInt("0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab"),
       n: BigInt("0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001"),
       h: BigInt("0x396c8c005555e1568c00aaab0000aaab"),
-      a: _0n8,
+      a: _0n9,
       b: _4n5,
       Gx: BigInt("0x17f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb"),
       Gy: BigInt("0x08b3f481e3aaa0f1a09e30ed741d8ae4fcf5e095d5d00af600db18cb2c04b3edd03cc744a2888ae40caa232946c5e7e1")
@@ -43087,7 +43790,7 @@ var init_bls12_381 = __esm({
     };
     sortBit = (parts, p) => {
       for (const part of parts) {
-        if (part !== _0n8)
+        if (part !== _0n9)
           return Boolean(part * _2n6 / p);
       }
       return false;
@@ -43109,10 +43812,10 @@ var init_bls12_381 = __esm({
     };
     BaseFp = Fp;
     coder = (name, Fp3, b, encode, decode, yparts) => {
-      const F = Fp3;
+      const F2 = Fp3;
       const enc = encode;
       const dec = decode;
-      const W = F.BYTES;
+      const W = F2.BYTES;
       return (allowUncompressed) => ({
         encode(point, compressed = true) {
           if (!compressed && !allowUncompressed)
@@ -43130,28 +43833,28 @@ var init_bls12_381 = __esm({
           const { compressed, infinity, sort, value } = parseMask(raw);
           if (!allowUncompressed && !compressed)
             throw new Error("invalid signature: expected compressed encoding");
-          const len = compressed ? W : 2 * W;
-          if (value.length !== len)
-            throw new Error(`invalid ${name} point: expected ${len} bytes`);
+          const len2 = compressed ? W : 2 * W;
+          if (value.length !== len2)
+            throw new Error(`invalid ${name} point: expected ${len2} bytes`);
           if (infinity) {
             for (const b2 of value) {
               if (b2)
                 throw new Error(`invalid ${name} point: non-canonical zero`);
             }
-            return { x: F.ZERO, y: F.ZERO };
+            return { x: F2.ZERO, y: F2.ZERO };
           }
           const x = dec(compressed ? value : value.subarray(0, W));
           let y;
           if (compressed) {
-            y = F.sqrt(F.add(F.pow(x, _3n6), b));
+            y = F2.sqrt(F2.add(F2.pow(x, _3n6), b));
             if (!y)
               throw new Error(`invalid ${name} point: compressed`);
             if (sortBit(yparts(y), BaseFp.ORDER) !== sort)
-              y = F.neg(y);
+              y = F2.neg(y);
           } else {
             y = dec(value.subarray(W));
           }
-          if (!compressed && F.is0(x) && F.is0(y))
+          if (!compressed && F2.is0(x) && F2.is0(y))
             throw new Error(`invalid ${name} point: uncompressed`);
           return { x, y };
         }
@@ -43268,8 +43971,8 @@ var init_bls12_381 = __esm({
         t2 = t2.multiplyUnsafe(x).negate();
         t3 = t3.add(t2);
         t3 = t3.subtract(t1);
-        const Q = t3.subtract(P2);
-        return Q;
+        const Q2 = t3.subtract(P2);
+        return Q2;
       }
     });
     bls12_hasher_opts = {
@@ -43444,7 +44147,7 @@ var init_bls12_381 = __esm({
     getG2_SWU = () => G2_SWU || (G2_SWU = mapToCurveSimpleSWU(Fp2, {
       // SWU map for the RFC 9380 §8.8.2 pre-isogeny G2 curve E':
       // y² = x³ + 240i * x + 1012 + 1012i
-      A: Fp2.create({ c0: Fp.create(_0n8), c1: Fp.create(BigInt(240)) }),
+      A: Fp2.create({ c0: Fp.create(_0n9), c1: Fp.create(BigInt(240)) }),
       // A' = 240 * I
       B: Fp2.create({ c0: Fp.create(BigInt(1012)), c1: Fp.create(BigInt(1012)) }),
       // B' = 1012 * (1 + I)
@@ -43547,7 +44250,7 @@ function escapeProperty(s) {
 }
 
 // node_modules/@actions/core/lib/file-command.js
-var crypto = __toESM(require("crypto"), 1);
+var crypto2 = __toESM(require("crypto"), 1);
 var fs = __toESM(require("fs"), 1);
 var os2 = __toESM(require("os"), 1);
 function issueFileCommand(command, message) {
@@ -43563,7 +44266,7 @@ function issueFileCommand(command, message) {
   });
 }
 function prepareKeyValueMessage(key, value) {
-  const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
+  const delimiter = `ghadelimiter_${crypto2.randomUUID()}`;
   const convertedValue = toCommandValue(value);
   if (key.includes(delimiter)) {
     throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
@@ -44060,8 +44763,8 @@ function fingerprint(keyBlob) {
 function keyBlobType(keyBlob) {
   const b = Buffer.from(keyBlob);
   if (b.length < 4) return "unknown";
-  const len = b.readUInt32BE(0);
-  return b.subarray(4, 4 + len).toString("latin1");
+  const len2 = b.readUInt32BE(0);
+  return b.subarray(4, 4 + len2).toString("latin1");
 }
 function parseHostKeys(input) {
   const fingerprints = /* @__PURE__ */ new Set();
@@ -44248,7 +44951,7 @@ var SshTransport = class {
   exec(command, stdin) {
     return new Promise((resolve, reject) => {
       if (this.lost) return reject(this.lost);
-      this.client.exec(command, (err, stream) => {
+      this.client.exec(command, (err, stream2) => {
         if (err)
           return reject(
             this.lost ?? new ConnectionLost(`cannot run a command on ${this.label}: ${err.message}`)
@@ -44256,22 +44959,22 @@ var SshTransport = class {
         const out = [];
         let stderr = "";
         let code = null;
-        stream.on("data", (d) => out.push(d));
-        stream.stderr.on("data", (d) => stderr += d.toString());
-        stream.on("exit", (c) => code = c);
-        stream.on("close", () => {
+        stream2.on("data", (d) => out.push(d));
+        stream2.stderr.on("data", (d) => stderr += d.toString());
+        stream2.on("exit", (c) => code = c);
+        stream2.on("close", () => {
           if (code === null && this.lost) reject(this.lost);
           else resolve({ code, stdout: Buffer.concat(out), stderr });
         });
-        stream.end(stdin);
+        stream2.end(stdin);
       });
     });
   }
   openTcp(host, port) {
     return new Promise((resolve, reject) => {
       if (this.lost) return reject(this.lost);
-      this.client.forwardOut("127.0.0.1", 0, host, port, (err, stream) => {
-        if (!err) return resolve(stream);
+      this.client.forwardOut("127.0.0.1", 0, host, port, (err, stream2) => {
+        if (!err) return resolve(stream2);
         const reason = err.reason;
         if (reason === 1 || /prohibited/i.test(err.message)) {
           reject(new ForwardingRefused(`${this.label} does not allow TCP forwarding`));
@@ -44286,15 +44989,15 @@ var SshTransport = class {
   hold(command) {
     return new Promise((resolve, reject) => {
       if (this.lost) return reject(this.lost);
-      this.client.exec(command, (err, stream) => {
+      this.client.exec(command, (err, stream2) => {
         if (err)
           return reject(
             this.lost ?? new ConnectionLost(`cannot run a command on ${this.label}: ${err.message}`)
           );
         let code = null;
-        stream.on("exit", (c) => code = c);
-        const ended = new Promise((r) => stream.on("close", () => r(code)));
-        holdStreams(stream, stream, stream.stderr, ended).then(resolve, reject);
+        stream2.on("exit", (c) => code = c);
+        const ended = new Promise((r) => stream2.on("close", () => r(code)));
+        holdStreams(stream2, stream2, stream2.stderr, ended).then(resolve, reject);
       });
     });
   }
@@ -44478,18 +45181,18 @@ function readTlv(buf, offset, expectTag) {
     throw new DerError(`expected tag 0x${expectTag.toString(16)}, found 0x${tag.toString(16)}`);
   }
   let pos = offset + 2;
-  let len = lenByte;
+  let len2 = lenByte;
   if (lenByte & 128) {
     const n = lenByte & 127;
     if (n === 0 || n > 4) throw new DerError("unsupported length encoding");
-    len = 0;
+    len2 = 0;
     for (let i = 0; i < n; i++) {
       lenByte = buf[pos++];
       if (lenByte === void 0) throw new DerError("truncated");
-      len = len * 256 + lenByte;
+      len2 = len2 * 256 + lenByte;
     }
   }
-  const end = pos + len;
+  const end = pos + len2;
   if (end > buf.length) throw new DerError("truncated");
   return { tag, start: offset, body: buf.subarray(pos, end), end };
 }
@@ -44660,7 +45363,7 @@ var KNOWN_OIDS = {
 function parseStakingCertificate(bytes) {
   let der;
   let encoding;
-  let chain = 0;
+  let chain2 = 0;
   if (looksLikePem(bytes)) {
     const blocks = pemBlocks(Buffer.from(bytes).toString("utf8"));
     const certs = blocks.filter((b) => b.type === "CERTIFICATE");
@@ -44675,7 +45378,7 @@ function parseStakingCertificate(bytes) {
     }
     der = first.der;
     encoding = "pem";
-    chain = certs.length - 1;
+    chain2 = certs.length - 1;
   } else {
     der = Buffer.from(bytes);
     encoding = "der";
@@ -44699,7 +45402,7 @@ function parseStakingCertificate(bytes) {
     der,
     pem,
     encoding,
-    ignoredChainCertificates: chain,
+    ignoredChainCertificates: chain2,
     keyType,
     publicKey,
     nodeId: nodeIdFromCertificate(der)
@@ -45005,9 +45708,9 @@ var NodeApi = class {
   }
   async call(method, path, body) {
     if (!this.viaCurl) {
-      let stream;
+      let stream2;
       try {
-        stream = await this.transport.openTcp(this.url.hostname, Number(this.url.port || 80));
+        stream2 = await this.transport.openTcp(this.url.hostname, Number(this.url.port || 80));
       } catch (e) {
         if (e instanceof ConnectionLost) throw e;
         if (!(e instanceof ForwardingRefused)) return void 0;
@@ -45017,7 +45720,7 @@ var NodeApi = class {
         );
         return this.call(method, path, body);
       }
-      return httpOver(stream, this.url, method, path, body);
+      return httpOver(stream2, this.url, method, path, body);
     }
     const cmd = `curl -s -m ${REQUEST_TIMEOUT_MS / 1e3} -w '\\n%{http_code}' -X ${method} ` + (body ? `-H 'content-type: application/json' --data-binary @- ` : "") + sh(new URL(path, this.url).toString());
     const r = await this.transport.exec(cmd, body ? Buffer.from(body) : void 0);
@@ -45027,10 +45730,10 @@ var NodeApi = class {
     return { status: Number(text.slice(cut + 1)), body: text.slice(0, cut) };
   }
 };
-function httpOver(stream, url, method, path, body) {
+function httpOver(stream2, url, method, path, body) {
   return new Promise((resolve) => {
     const req = (0, import_node_http.request)({
-      createConnection: () => stream,
+      createConnection: () => stream2,
       host: url.hostname,
       port: url.port || 80,
       method,
@@ -45089,6 +45792,22 @@ var NodeHost = class {
   get usesSystemd() {
     return !(this.settings.stopCommand && this.settings.startCommand);
   }
+  /** `sudo -n` works for the login user (or it is root). */
+  get canSudo() {
+    return this.loginUid === 0 || this.sudoOk;
+  }
+  /** Reads one staking file (for a backup): as root or the node's user when needed. */
+  async readStakingFile(file) {
+    const path = `${this.stakingDir}/${file}`;
+    const prefix = this.loginUid !== 0 && this.sudoOk ? "sudo -n " : "";
+    const r = await this.run(`${prefix}cat ${sh(path)}`);
+    if (r.code !== 0) {
+      throw new HostError(
+        `cannot read ${path} on ${this.transport.label} as ${this.loginUser}${prefix ? " with sudo" : ""}: ${r.stderr.trim()}. Log in as the node's user or allow sudo -n.`
+      );
+    }
+    return r.stdout;
+  }
   /** Root is needed for systemctl, and to act as another user than the login user. */
   get needsRoot() {
     return this.loginUid !== 0 && (this.usesSystemd || this.nodeUser !== this.loginUser);
@@ -45101,19 +45820,22 @@ var NodeHost = class {
     return this.loginUid === 0 ? `runuser -u ${sh(this.nodeUser)} -- ` : `sudo -n -u ${sh(this.nodeUser)} -- `;
   }
   /** Reads the staking directory (hashes, owners, modes) and the service's user. Changes nothing. */
-  async inspect() {
+  async inspect(privileged = true) {
     const script = [
       "dir=$1; svc=$2",
-      'if [ -d "$dir" ]; then echo "dir $(stat -c "%U %a" "$dir")"; else echo "dir -"; fi',
+      'if [ -d "$dir" ]; then echo "dir $(stat -c "%U %a" "$dir") $([ -x "$dir" ] && echo open || echo closed)"; else echo "dir -"; fi',
       "for f in staker.crt staker.key signer.key; do",
-      '  if [ -f "$dir/$f" ]; then echo "$f $(stat -c "%U %a" "$dir/$f") $(sha256sum < "$dir/$f" | cut -d" " -f1)"; else echo "$f -"; fi',
+      '  p="$dir/$f"',
+      '  if [ ! -f "$p" ]; then echo "$f -"',
+      '  elif [ -r "$p" ]; then echo "$f $(stat -c "%U %a" "$p") $(sha256sum < "$p" | cut -d" " -f1)"',
+      '  else echo "$f $(stat -c "%U %a" "$p") unreadable"; fi',
       "done",
       "if command -v systemctl >/dev/null 2>&1; then",
       '  echo "unit $(systemctl show -p LoadState --value "$svc" 2>/dev/null)"',
       '  echo "service $(systemctl show -p User --value "$svc" 2>/dev/null)"',
       "fi"
     ].join("\n");
-    const prefix = this.loginUid !== 0 && this.sudoOk ? "sudo -n " : "";
+    const prefix = privileged && this.loginUid !== 0 && this.sudoOk ? "sudo -n " : "";
     const r = await this.run(
       `${prefix}sh -s -- ${sh(this.stakingDir)} ${sh(this.settings.serviceName)}`,
       Buffer.from(script)
@@ -45123,10 +45845,15 @@ var NodeHost = class {
     );
     const files = {};
     for (const f of STAKING_FILES) {
-      const [owner, mode, sha2562] = lines.get(f) ?? ["-"];
-      files[f] = owner === "-" || owner === void 0 ? { exists: false } : { exists: true, owner, mode, sha256: sha2562 };
+      const [owner, mode, sha2563] = lines.get(f) ?? ["-"];
+      files[f] = owner === "-" || owner === void 0 ? { exists: false } : {
+        exists: true,
+        owner,
+        mode,
+        ...sha2563 !== "unreadable" ? { sha256: sha2563 } : {}
+      };
     }
-    const [dirOwner, dirMode] = lines.get("dir") ?? ["-"];
+    const [dirOwner, dirMode, dirAccess] = lines.get("dir") ?? ["-"];
     const dirExists = dirOwner !== "-" && dirOwner !== void 0;
     const serviceUser = this.usesSystemd ? (lines.get("service")?.[0] ?? "") || void 0 : void 0;
     this.unitLoaded = lines.get("unit")?.[0] === "loaded";
@@ -45135,6 +45862,7 @@ var NodeHost = class {
       loginUser: this.loginUser,
       stakingDir: this.stakingDir,
       dirExists,
+      dirAccessible: dirAccess === "open",
       ...dirExists ? { dirOwner, dirMode } : {},
       files,
       ...serviceUser ? { serviceUser } : {},
@@ -45508,8 +46236,8 @@ function describeHost(facts, current) {
   return `node ${current ? `reports ${current.nodeID}` : "does not answer"}; ${facts.stakingDir}: ${facts.dirExists ? files : "missing"}; node user ${facts.nodeUser}`;
 }
 function alreadyRestored(facts, bytes, current, want) {
-  const same = STAKING_FILES.every((f) => facts.files[f].sha256 === sha256Hex(bytes[f]));
-  return same && current?.nodeID === want.nodeId && (!current.nodePOP || current.nodePOP.publicKey === want.bls);
+  const same2 = STAKING_FILES.every((f) => facts.files[f].sha256 === sha256Hex(bytes[f]));
+  return same2 && current?.nodeID === want.nodeId && (!current.nodePOP || current.nodePOP.publicKey === want.bls);
 }
 async function waitForNode(api, timeoutMs, expected) {
   const started = performance.now();
@@ -45552,7 +46280,7 @@ async function verify2(request2, log) {
   return log.group("Check the backup offline", async () => {
     const { report, parsed } = inspectIdentity(request2.files, request2.expected);
     for (const c of report.checks) {
-      const mark = c.status === "pass" ? "ok  " : c.status === "fail" ? "FAIL" : "skip";
+      const mark = { pass: "ok  ", fail: "FAIL", skip: "skip", warn: "warn" }[c.status];
       const tail = c.status === "pass" ? c.found ? `: ${c.found}` : "" : c.detail ? `: ${c.detail}` : "";
       log.info(`${mark}  ${c.title}${tail}`);
     }
@@ -45564,6 +46292,150 @@ async function verify2(request2, log) {
     return report;
   });
 }
+function filesAsOnNode(files) {
+  const { parsed } = inspectIdentity(files, {});
+  return {
+    "staker.crt": parsed.certificate?.pem,
+    "staker.key": parsed.key?.pem,
+    "signer.key": files.signer instanceof Uint8Array ? files.signer : void 0
+  };
+}
+
+// src/modes/verify-host.ts
+async function verifyOnHost(report, files, target, log) {
+  const add2 = (c) => {
+    report.checks.push(c);
+    const mark = { pass: "ok  ", fail: "FAIL", skip: "skip", warn: "warn" }[c.status];
+    log.info(
+      `${mark}  ${c.title}${c.found ? `: ${c.found}` : ""}${c.detail && c.status !== "pass" ? ` (${c.detail})` : ""}`
+    );
+  };
+  let transport;
+  try {
+    transport = await log.group("Connect", () => target.connect());
+  } catch (e) {
+    add2({
+      id: "host",
+      title: "The node host can be reached",
+      status: "fail",
+      detail: errorMessage(e)
+    });
+    report.ok = false;
+    return;
+  }
+  try {
+    const host = new NodeHost(transport, target.node);
+    await log.group(`Compare the files on ${transport.label}`, async () => {
+      await host.probe();
+      let facts = await host.inspect(false);
+      const blocked = !facts.dirAccessible || STAKING_FILES.some((f) => facts.files[f].exists && !facts.files[f].sha256);
+      if (blocked && host.canSudo) facts = await host.inspect(true);
+      for (const f of STAKING_FILES) add2(compareFile(f, facts, files[f], host.canSudo));
+    });
+    await log.group("Ask the node", async () => {
+      const api = new NodeApi(transport, target.apiUrl, log);
+      const answer = await api.getNodeId();
+      if (!answer) {
+        add2({
+          id: "node-node-id",
+          title: "The node reports the expected NodeID",
+          status: "fail",
+          ...report.nodeId ? { expected: report.nodeId } : {},
+          detail: `the node's API (${target.apiUrl.href} on the host) does not answer info.getNodeID`
+        });
+        return;
+      }
+      add2(
+        same("node-node-id", "The node reports the expected NodeID", report.nodeId, answer.nodeID)
+      );
+      if (answer.nodePOP) {
+        add2(
+          same(
+            "node-bls-public-key",
+            "The node reports the expected BLS key",
+            report.blsPublicKey,
+            answer.nodePOP.publicKey
+          )
+        );
+      } else {
+        add2({
+          id: "node-bls-public-key",
+          title: "The node reports the expected BLS key",
+          status: "warn",
+          detail: "the node does not report nodePOP (avalanchego before v1.8.6): only the NodeID was compared"
+        });
+      }
+      const health = await api.health();
+      add2({
+        id: "node-health",
+        title: "The node is healthy",
+        status: health?.healthy ? "pass" : "warn",
+        found: health ? health.healthy ? "healthy" : `healthy-pending (HTTP ${health.status}: bootstrapping or not yet healthy)` : "no answer from /ext/health",
+        ...health?.healthy ? {} : {
+          detail: "reported, not failed on: a bootstrapping node runs the right identity all the same"
+        }
+      });
+    });
+  } finally {
+    await transport.close();
+  }
+  report.ok = report.checks.every((c) => c.status !== "fail");
+}
+function compareFile(file, facts, backup2, triedSudo) {
+  const id = `host-${file}`;
+  const title = `${file} on the host is the backup's`;
+  const where = `${facts.stakingDir}/${file}`;
+  if (!facts.dirExists)
+    return { id, title, status: "fail", detail: `${facts.stakingDir} does not exist on the host` };
+  if (!facts.dirAccessible) {
+    return {
+      id,
+      title,
+      status: "fail",
+      detail: `${facts.loginUser} cannot look inside ${facts.stakingDir} (${facts.dirOwner} ${facts.dirMode})${triedSudo ? "" : "; log in as the node's user, or allow sudo -n"}`
+    };
+  }
+  const f = facts.files[file];
+  if (!f.exists)
+    return { id, title, status: "fail", found: "missing", detail: `${where} is missing` };
+  const perms = `${f.owner} ${f.mode}`;
+  if (!f.sha256)
+    return {
+      id,
+      title,
+      status: "fail",
+      found: perms,
+      detail: `${facts.loginUser} cannot read ${where}: log in as ${f.owner}, or allow sudo -n`
+    };
+  if (!backup2)
+    return { id, title, status: "skip", found: perms, detail: "the backup file could not be read" };
+  if (f.sha256 !== sha256Hex(backup2))
+    return {
+      id,
+      title,
+      status: "fail",
+      found: `different (${perms})`,
+      detail: `${where} differs from the backup`
+    };
+  const exposed = file !== "staker.crt" && (parseInt(f.mode, 8) & 36) !== 0;
+  return exposed ? {
+    id,
+    title,
+    status: "warn",
+    found: `same (${perms})`,
+    detail: `${where} is readable by other users (mode ${f.mode}); the node needs 0400`
+  } : { id, title, status: "pass", found: `same (${perms})` };
+}
+function same(id, title, expected, found) {
+  return expected === found ? { id, title, status: "pass", expected, found } : {
+    id,
+    title,
+    status: "fail",
+    ...expected ? { expected } : {},
+    found,
+    detail: `the node reports ${found}, the backup gives ${expected ?? "(unreadable)"}`
+  };
+}
 
 // src/report-object.ts
 function resultObject(mode, report) {
@@ -45573,12 +46445,28 @@ function restoreResult(outcome) {
   const { identity, ...rest } = outcome;
   return { mode: "restore", ...rest, checks: identity.checks };
 }
+function probeResult(report) {
+  return { mode: "probe", ...report };
+}
+function backupResult(outcome, archive) {
+  const { files: _files, report, ...rest } = outcome;
+  return {
+    mode: "backup",
+    ...rest,
+    ...archive ? { archive } : {},
+    nodeId: report?.nodeId,
+    blsPublicKey: report?.blsPublicKey,
+    keyType: report?.keyType,
+    checks: report?.checks ?? []
+  };
+}
 
 // src/report.ts
 var ICON = {
   pass: "\u2705 pass",
   fail: "\u274C fail",
-  skip: "\u2796 skipped"
+  skip: "\u2796 skipped",
+  warn: "\u26A0\uFE0F warning"
 };
 function setIdentityOutputs(mode, report) {
   setOutput("node-id", report.nodeId ?? "");
@@ -45655,10 +46543,50 @@ async function reportRestore(outcome) {
     ["expected", outcome.identity.nodeId ?? "\u2014"]
   ]).write();
 }
+async function reportProbe(report) {
+  setOutput("node-id", report.nodes.length === 1 ? report.nodes[0].nodeId ?? "" : "");
+  setOutput("result", JSON.stringify(probeResult(report)));
+  const matched = report.nodes.filter((n) => n.match).length;
+  await summary.addHeading("Staking port probe", 2).addRaw(
+    `${matched} of ${report.nodes.length} node${report.nodes.length > 1 ? "s" : ""} proved the expected NodeID.`,
+    true
+  ).addTable([
+    ["Node", "Reachable", "NodeID", "Match", "TLS"].map((data) => ({ data, header: true })),
+    ...report.nodes.map((n) => [
+      escapeHtml(`${n.host}:${n.port}`),
+      n.nodeId ? "\u2705 yes" : `\u274C ${escapeHtml(n.error ?? "no")}`,
+      n.nodeId ?? "\u2014",
+      n.match === void 0 ? "\u2014" : n.match ? "\u2705 expected" : `\u274C expected ${n.expected}`,
+      n.tlsMs === void 0 ? "\u2014" : `${n.tlsMs} ms`
+    ])
+  ]).write();
+}
+async function reportBackup(outcome, archive) {
+  const r = outcome.report;
+  setOutput("node-id", outcome.ok ? r?.nodeId ?? "" : "");
+  setOutput("bls-public-key", outcome.ok ? r?.blsPublicKey ?? "" : "");
+  setOutput("key-type", r?.keyType ?? "");
+  setOutput("archive", archive ?? "");
+  setOutput("result", JSON.stringify(backupResult(outcome, archive)));
+  const icon = { done: "\u2705", failed: "\u274C", skipped: "\u2796" };
+  await summary.addHeading(`Backup of ${escapeHtml(outcome.host ?? "the node host")}`, 2).addRaw(
+    outcome.ok && archive ? `Took <code>${r?.nodeId}</code> and stored it encrypted: <code>${escapeHtml(archive)}</code>.` : `Backup failed: ${escapeHtml(outcome.error ?? "")}`.replace(/\n/g, "<br>"),
+    true
+  ).addTable([
+    ["Step", "Result", "Duration", "Detail"].map((data) => ({ data, header: true })),
+    ...outcome.steps.map((s) => [
+      s.name,
+      `${icon[s.status]} ${s.status}`,
+      `${(s.ms / 1e3).toFixed(2)} s`,
+      escapeHtml(s.detail ?? "\u2014")
+    ])
+  ]).write();
+}
 
 // src/settings.ts
 var import_node_fs = require("node:fs");
 var import_node_os = require("node:os");
+var import_node_path2 = require("node:path");
 
 // src/identity/material.ts
 var INPUT_FOR = {
@@ -45745,6 +46673,6498 @@ function unique(values) {
   return [...new Set(values.filter((v) => v.length > 0))];
 }
 
+// node_modules/age-encryption/dist/index.js
+init_hmac();
+
+// node_modules/@noble/hashes/hkdf.js
+init_hmac();
+init_utils();
+function extract(hash, ikm, salt) {
+  ahash(hash);
+  if (salt === void 0)
+    salt = new Uint8Array(hash.outputLen);
+  return hmac(hash, salt, ikm);
+}
+var HKDF_COUNTER = /* @__PURE__ */ Uint8Array.of(0);
+var EMPTY_BUFFER = /* @__PURE__ */ Uint8Array.of();
+function expand(hash, prk, info2, length = 32, _recycled) {
+  ahash(hash);
+  anumber(length, "length");
+  abytes(prk, void 0, "prk");
+  const olen = hash.outputLen;
+  if (prk.length < olen)
+    throw new Error('"prk" must be at least HashLen octets');
+  if (length > 255 * olen)
+    throw new Error("Length must be <= 255*HashLen");
+  const blocks = Math.ceil(length / olen);
+  if (info2 === void 0)
+    info2 = EMPTY_BUFFER;
+  else
+    abytes(info2, void 0, "info");
+  if (!blocks) {
+    if (_recycled)
+      clean(prk);
+    return new Uint8Array();
+  }
+  const okm = _recycled && blocks === 1 ? prk : new Uint8Array(blocks * olen);
+  const { iHash, oHash } = hmac.create(hash, prk);
+  const T = _recycled ? prk : new Uint8Array(olen);
+  const worker = blocks > 1 ? _recycled?.iHash || hash.create() : void 0;
+  for (let counter = 0; counter < blocks - 1; counter++) {
+    HKDF_COUNTER[0] = counter + 1;
+    const iWork = iHash._cloneInto(worker);
+    if (counter)
+      iWork.update(T);
+    iWork.update(info2).update(HKDF_COUNTER).digestInto(T);
+    oHash._cloneInto(worker).update(T).digestInto(T);
+    okm.set(T, olen * counter);
+  }
+  HKDF_COUNTER[0] = blocks;
+  if (blocks > 1)
+    iHash.update(T);
+  iHash.update(info2).update(HKDF_COUNTER).digestInto(T);
+  oHash.update(T).digestInto(T);
+  okm.set(T, olen * (blocks - 1));
+  iHash.destroy();
+  oHash.destroy();
+  worker?.destroy();
+  if (T !== okm)
+    clean(T);
+  clean(HKDF_COUNTER);
+  if (length === okm.length)
+    return okm;
+  const res = okm.slice(0, length);
+  clean(okm);
+  return res;
+}
+var hkdf = (hash, ikm, salt, info2, length) => {
+  ahash(hash);
+  if (salt === void 0)
+    salt = new Uint8Array(hash.outputLen);
+  const HMAC = hmac.create(hash, salt).update(ikm);
+  return expand(hash, HMAC.digest(), info2, length, HMAC);
+};
+
+// node_modules/age-encryption/dist/index.js
+init_sha2();
+init_utils();
+
+// node_modules/@scure/base/index.js
+var freeze = (fn) => Object.freeze(fn());
+function isBytes3(a) {
+  return a instanceof Uint8Array || ArrayBuffer.isView(a) && a.constructor.name === "Uint8Array" && "BYTES_PER_ELEMENT" in a && a.BYTES_PER_ELEMENT === 1;
+}
+function abytes3(b) {
+  if (!isBytes3(b))
+    throw new TypeError("Uint8Array expected");
+}
+function isArrayOf(isString, arr) {
+  if (!Array.isArray(arr))
+    return false;
+  if (arr.length === 0)
+    return true;
+  if (isString) {
+    return arr.every((item) => typeof item === "string");
+  } else {
+    return arr.every((item) => Number.isSafeInteger(item));
+  }
+}
+function afn(input) {
+  if (typeof input !== "function")
+    throw new TypeError("function expected");
+  return true;
+}
+function astr(label, input) {
+  if (typeof input !== "string")
+    throw new TypeError(`${label}: string expected`);
+  return true;
+}
+function anumber3(n, title = "number") {
+  if (typeof n !== "number")
+    throw new TypeError(`${title}: expected number, got ${typeof n}`);
+  if (!Number.isSafeInteger(n))
+    throw new RangeError(`${title}: expected safe integer, got ${n}`);
+}
+function anumArr(label, input) {
+  if (!isArrayOf(false, input))
+    throw new TypeError(`${label}: array of numbers expected`);
+}
+function chain(...args) {
+  const id = (a) => a;
+  const wrap = (a, b) => (c) => a(b(c));
+  const encode = args.map((x) => x.encode).reduceRight(wrap, id);
+  const decode = args.map((x) => x.decode).reduce(wrap, id);
+  return { encode, decode };
+}
+var powers = /* @__PURE__ */ (() => {
+  let res = [];
+  for (let i = 0; i < 40; i++)
+    res.push(2 ** i);
+  return res;
+})();
+function u8ToNumArr(u8, len2 = u8.length) {
+  const res = new Array(len2);
+  for (let i = 0; i < len2; i++)
+    res[i] = u8[i];
+  return res;
+}
+var asciiDecoder = /* @__PURE__ */ (() => {
+  try {
+    const decoder = new TextDecoder();
+    return decoder.decode(Uint8Array.of(65, 48, 43, 127)) === "A0+\x7F" ? decoder : void 0;
+  } catch (e) {
+    return void 0;
+  }
+})();
+var B2S_CHUNK = 8192;
+function charcodesToString(codes) {
+  const len2 = codes.length;
+  if (asciiDecoder !== void 0 && len2 >= 12)
+    return asciiDecoder.decode(codes);
+  if (len2 <= B2S_CHUNK)
+    return String.fromCharCode.apply(null, codes);
+  let res = "";
+  for (let i = 0; i < len2; i += B2S_CHUNK)
+    res += String.fromCharCode.apply(null, codes.subarray(i, i + B2S_CHUNK));
+  return res;
+}
+function radix2(bits) {
+  anumber3(bits);
+  if (bits <= 0 || bits > 8)
+    throw new RangeError("radix2: bits should be in (0..8]");
+  const mask = powers[bits] - 1;
+  return {
+    encode: (bytes) => {
+      abytes3(bytes);
+      const len2 = bytes.length;
+      const res = new Uint8Array(Math.ceil(len2 * 8 / bits));
+      let carry = 0;
+      let pos = 0;
+      let j = 0;
+      for (let i = 0; i < len2; ) {
+        if (i + 2 < len2) {
+          carry = carry << 24 | bytes[i] << 16 | bytes[i + 1] << 8 | bytes[i + 2];
+          pos += 24;
+          i += 3;
+        } else {
+          carry = (carry << 8 | bytes[i]) & 65535;
+          pos += 8;
+          i++;
+        }
+        for (; ; ) {
+          pos -= bits;
+          res[j++] = carry >> pos & mask;
+          if (pos < bits)
+            break;
+        }
+      }
+      if (pos > 0)
+        res[j] = carry << bits - pos & mask;
+      return res;
+    },
+    decode: (digits) => {
+      const len2 = digits.length;
+      const res = new Uint8Array(Math.floor(len2 * bits / 8));
+      let carry = 0;
+      let pos = 0;
+      let j = 0;
+      for (let i = 0; i < len2; i++) {
+        carry = (carry << bits | digits[i]) & 65535;
+        pos += bits;
+        for (; pos >= 8; pos -= 8)
+          res[j++] = carry >> pos - 8 & 255;
+      }
+      carry = carry << 8 - pos & 255;
+      if (pos >= bits)
+        throw new Error("Excess padding");
+      if (carry > 0)
+        throw new Error(`Non-zero padding: ${carry}`);
+      return res;
+    }
+  };
+}
+function alphabet(letters, aliases) {
+  const len2 = letters.length;
+  if (len2 > 128)
+    throw new Error("alphabet: max 128 letters");
+  const encTable = new Uint8Array(len2);
+  const decTable = new Int8Array(128).fill(-1);
+  for (let i = 0; i < len2; i++) {
+    const code = letters.charCodeAt(i);
+    if (letters.codePointAt(i) !== code || code > 127)
+      throw new Error("alphabet: single-char ASCII letters only");
+    encTable[i] = code;
+    decTable[code] = i;
+  }
+  if (aliases !== void 0) {
+    for (const alias of Object.keys(aliases)) {
+      const code = alias.charCodeAt(0);
+      const target = decTable[aliases[alias].charCodeAt(0)];
+      if (alias.length !== 1 || code > 127 || target === void 0 || target === -1)
+        throw new Error(`alphabet: invalid alias ${alias}`);
+      decTable[code] = target;
+    }
+  }
+  return {
+    encode: (digits) => {
+      const codes = new Uint8Array(digits.length);
+      for (let i = 0; i < digits.length; i++) {
+        const d = digits[i];
+        const code = encTable[d];
+        if (code === void 0)
+          throw new Error(`alphabet.encode: invalid digit ${d}`);
+        codes[i] = code;
+      }
+      return charcodesToString(codes);
+    },
+    decode: (input) => {
+      astr("decode", input);
+      const slen = input.length;
+      const digits = new Uint8Array(slen);
+      for (let i = 0; i < slen; i++) {
+        const code = input.charCodeAt(i);
+        const digit = code < 128 ? decTable[code] : -1;
+        if (digit === -1)
+          throw new Error(`Unknown letter "${input[i]}". Allowed: ${letters}`);
+        digits[i] = digit;
+      }
+      return digits;
+    }
+  };
+}
+function unsafeWrapper(fn) {
+  afn(fn);
+  return function(...args) {
+    try {
+      return fn.apply(null, args);
+    } catch (e) {
+    }
+  };
+}
+var base64nopad = /* @__PURE__ */ freeze(() => chain(radix2(6), alphabet("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")));
+var BECH_ALPHABET = /* @__PURE__ */ alphabet("qpzry9x8gf2tvdw0s3jn54khce6mua7l");
+var BECH_UPPERCASE_PRINTABLE = /^[\x21-\x60\x7b-\x7e]+$/;
+function assertBech32Printable(label, value) {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 33 || c > 126)
+      throw new Error(`${label}: printable ASCII expected`);
+  }
+}
+function wordsToU8(words) {
+  const len2 = words.length;
+  const res = new Uint8Array(len2);
+  for (let i = 0; i < len2; i++) {
+    const w = words[i];
+    if (w < 0 || w >= 32)
+      throw new Error(`alphabet.encode: invalid digit ${w}`);
+    res[i] = w;
+  }
+  return res;
+}
+var POLYMOD_GENERATORS = [996825010, 642813549, 513874426, 1027748829, 705979059];
+function bech32Polymod(pre) {
+  const b = pre >> 25;
+  let chk = (pre & 33554431) << 5;
+  for (let i = 0; i < POLYMOD_GENERATORS.length; i++) {
+    if ((b >> i & 1) === 1)
+      chk ^= POLYMOD_GENERATORS[i];
+  }
+  return chk;
+}
+function bechChecksum(prefix, words, encodingConst = 1) {
+  const len2 = prefix.length;
+  let chk = 1;
+  for (let i = 0; i < len2; i++) {
+    const c = prefix.charCodeAt(i);
+    if (c < 33 || c > 126)
+      throw new Error(`Invalid prefix (${prefix})`);
+    chk = bech32Polymod(chk) ^ c >> 5;
+  }
+  chk = bech32Polymod(chk);
+  for (let i = 0; i < len2; i++)
+    chk = bech32Polymod(chk) ^ prefix.charCodeAt(i) & 31;
+  for (let v of words)
+    chk = bech32Polymod(chk) ^ v;
+  for (let i = 0; i < 6; i++)
+    chk = bech32Polymod(chk);
+  chk ^= encodingConst;
+  const sum = new Uint8Array(6);
+  for (let i = 0; i < 6; i++)
+    sum[i] = chk >>> 5 * (5 - i) & 31;
+  return BECH_ALPHABET.encode(sum);
+}
+function genBech32(encoding) {
+  const ENCODING_CONST = encoding === "bech32" ? 1 : 734539939;
+  const _words = radix2(5);
+  const toWords = (from) => {
+    abytes3(from);
+    const len2 = from.length;
+    const res = new Array(Math.ceil(len2 * 8 / 5));
+    let carry = 0;
+    let pos = 0;
+    let j = 0;
+    for (let i = 0; i < len2; i++) {
+      carry = carry << 8 | from[i];
+      pos += 8;
+      for (; pos >= 5; pos -= 5)
+        res[j++] = carry >> pos - 5 & 31;
+    }
+    if (pos > 0)
+      res[j] = carry << 5 - pos & 31;
+    return res;
+  };
+  const fromWords = (to) => {
+    anumArr("radix2.decode", to);
+    const len2 = to.length;
+    const digits = new Uint8Array(len2);
+    for (let i = 0; i < len2; i++) {
+      const w = to[i];
+      if (w < 0 || w >= 32)
+        throw new Error(`convertRadix2: invalid word=${w}`);
+      digits[i] = w;
+    }
+    return _words.decode(digits);
+  };
+  const fromWordsUnsafe = unsafeWrapper(fromWords);
+  function encode(prefix, words, limit = 90) {
+    astr("bech32.encode prefix", prefix);
+    if (limit !== false)
+      anumber3(limit, "limit");
+    if (isBytes3(words))
+      words = u8ToNumArr(words);
+    anumArr("bech32.encode", words);
+    const plen = prefix.length;
+    if (plen === 0)
+      throw new TypeError(`Invalid prefix length ${plen}`);
+    const actualLength = plen + 7 + words.length;
+    if (limit !== false && actualLength > limit)
+      throw new TypeError(`Length ${actualLength} exceeds limit ${limit}`);
+    assertBech32Printable("bech32.encode prefix", prefix);
+    const lowered = prefix.toLowerCase();
+    const sum = bechChecksum(lowered, words, ENCODING_CONST);
+    return `${lowered}1${BECH_ALPHABET.encode(wordsToU8(words))}${sum}`;
+  }
+  function decode(str, limit = 90) {
+    astr("bech32.decode input", str);
+    if (limit !== false)
+      anumber3(limit, "limit");
+    const slen = str.length;
+    if (slen < 8 || limit !== false && slen > limit)
+      throw new TypeError(`invalid string length ${slen}, expected (8..${limit})`);
+    const lowered = str.toLowerCase();
+    if (str !== lowered) {
+      if (!BECH_UPPERCASE_PRINTABLE.test(str)) {
+        assertBech32Printable("bech32.decode input", str);
+        throw new Error(`mixed-case string not allowed`);
+      }
+    }
+    const sepIndex = lowered.lastIndexOf("1");
+    if (sepIndex === 0 || sepIndex === -1)
+      throw new Error(`invalid separator "1"`);
+    const prefix = lowered.slice(0, sepIndex);
+    const data = lowered.slice(sepIndex + 1);
+    if (data.length < 6)
+      throw new Error("invalid data length");
+    const digits = BECH_ALPHABET.decode(data);
+    const words = u8ToNumArr(digits, digits.length - 6);
+    const sum = bechChecksum(prefix, words, ENCODING_CONST);
+    if (!data.endsWith(sum))
+      throw new Error(`Invalid checksum in ${str}`);
+    return { prefix, words };
+  }
+  const decodeUnsafe = unsafeWrapper(decode);
+  function decodeToBytes(str, limit = 90) {
+    const { prefix, words } = decode(str, limit);
+    return {
+      prefix,
+      words,
+      bytes: fromWords(words)
+    };
+  }
+  function encodeFromBytes(prefix, bytes) {
+    return encode(prefix, toWords(bytes));
+  }
+  return {
+    encode,
+    decode,
+    encodeFromBytes,
+    decodeToBytes,
+    decodeUnsafe,
+    fromWords,
+    fromWordsUnsafe,
+    toWords
+  };
+}
+var bech32 = /* @__PURE__ */ freeze(() => genBech32("bech32"));
+
+// node_modules/age-encryption/dist/recipients.js
+init_sha2();
+
+// node_modules/@noble/hashes/pbkdf2.js
+init_hmac();
+init_utils();
+function pbkdf2Init(hash, _password, _salt, _opts) {
+  ahash(hash);
+  const opts2 = checkOpts({ dkLen: 32, asyncTick: 10 }, _opts);
+  const { c, dkLen, asyncTick } = opts2;
+  anumber(c, "c");
+  anumber(dkLen, "dkLen");
+  anumber(asyncTick, "asyncTick");
+  if (c < 1)
+    throw new Error('"c" (iterations) must be >= 1');
+  if (dkLen < 1)
+    throw new Error('"dkLen" must be >= 1');
+  if (dkLen > (2 ** 32 - 1) * hash.outputLen)
+    throw new Error("derived key too long");
+  const p = kdfInputToBytes(_password, "password");
+  try {
+    const s = kdfInputToBytes(_salt, "salt");
+    try {
+      const DK = new Uint8Array(dkLen);
+      const { iHash, oHash, outputLen } = hmac.create(hash, p);
+      const u = new Uint8Array(outputLen);
+      const eng = pbkdf2Engine(iHash, oHash, s, u);
+      return { c, dkLen, asyncTick, DK, outputLen, eng };
+    } finally {
+      if (typeof _salt === "string")
+        clean(s);
+    }
+  } finally {
+    if (typeof _password === "string")
+      clean(p);
+  }
+}
+function pbkdf2Engine(iHash, oHash, salt, u) {
+  const counter = new Uint8Array(4);
+  const view = createView(counter);
+  const salted = iHash._cloneInto().update(salt);
+  const work = oHash._cloneInto();
+  const iClone = iHash._cloneInto;
+  const oClone = oHash._cloneInto;
+  return {
+    u1: (ti, Ti) => {
+      view.setInt32(0, ti, false);
+      salted._cloneInto(work).update(counter).digestInto(u);
+      oHash._cloneInto(work).update(u).digestInto(u);
+      Ti.set(u.subarray(0, Ti.length));
+    },
+    // Whole `F` inner loop for the sync variant: one optimized function owns the hot loop.
+    rounds: (c, Ti) => {
+      for (let ui = 1; ui < c; ui++) {
+        iClone.call(iHash, work).update(u).digestInto(u);
+        oClone.call(oHash, work).update(u).digestInto(u);
+        for (let i = 0; i < Ti.length; i++)
+          Ti[i] ^= u[i];
+      }
+    },
+    output: (DK) => {
+      iHash.destroy();
+      oHash.destroy();
+      salted.destroy();
+      work.destroy();
+      clean(u);
+      return DK;
+    }
+  };
+}
+function pbkdf2(hash, password, salt, opts2) {
+  const { c, dkLen, DK, outputLen, eng } = pbkdf2Init(hash, password, salt, opts2);
+  for (let ti = 1, pos = 0; pos < dkLen; ti++, pos += outputLen) {
+    const Ti = DK.subarray(pos, pos + outputLen);
+    eng.u1(ti, Ti);
+    eng.rounds(c, Ti);
+  }
+  return eng.output(DK);
+}
+
+// node_modules/@noble/hashes/scrypt.js
+init_sha2();
+init_utils();
+function XorAndSalsa(prev, pi, input, ii, out, oi) {
+  let y00 = prev[pi++] ^ input[ii++], y01 = prev[pi++] ^ input[ii++];
+  let y02 = prev[pi++] ^ input[ii++], y03 = prev[pi++] ^ input[ii++];
+  let y04 = prev[pi++] ^ input[ii++], y05 = prev[pi++] ^ input[ii++];
+  let y06 = prev[pi++] ^ input[ii++], y07 = prev[pi++] ^ input[ii++];
+  let y08 = prev[pi++] ^ input[ii++], y09 = prev[pi++] ^ input[ii++];
+  let y10 = prev[pi++] ^ input[ii++], y11 = prev[pi++] ^ input[ii++];
+  let y12 = prev[pi++] ^ input[ii++], y13 = prev[pi++] ^ input[ii++];
+  let y14 = prev[pi++] ^ input[ii++], y15 = prev[pi++] ^ input[ii++];
+  let x00 = y00, x01 = y01, x02 = y02, x03 = y03, x04 = y04, x05 = y05, x06 = y06, x07 = y07, x08 = y08, x09 = y09, x10 = y10, x11 = y11, x12 = y12, x13 = y13, x14 = y14, x15 = y15;
+  for (let i = 0; i < 8; i += 2) {
+    x04 ^= rotl(x00 + x12 | 0, 7);
+    x08 ^= rotl(x04 + x00 | 0, 9);
+    x12 ^= rotl(x08 + x04 | 0, 13);
+    x00 ^= rotl(x12 + x08 | 0, 18);
+    x09 ^= rotl(x05 + x01 | 0, 7);
+    x13 ^= rotl(x09 + x05 | 0, 9);
+    x01 ^= rotl(x13 + x09 | 0, 13);
+    x05 ^= rotl(x01 + x13 | 0, 18);
+    x14 ^= rotl(x10 + x06 | 0, 7);
+    x02 ^= rotl(x14 + x10 | 0, 9);
+    x06 ^= rotl(x02 + x14 | 0, 13);
+    x10 ^= rotl(x06 + x02 | 0, 18);
+    x03 ^= rotl(x15 + x11 | 0, 7);
+    x07 ^= rotl(x03 + x15 | 0, 9);
+    x11 ^= rotl(x07 + x03 | 0, 13);
+    x15 ^= rotl(x11 + x07 | 0, 18);
+    x01 ^= rotl(x00 + x03 | 0, 7);
+    x02 ^= rotl(x01 + x00 | 0, 9);
+    x03 ^= rotl(x02 + x01 | 0, 13);
+    x00 ^= rotl(x03 + x02 | 0, 18);
+    x06 ^= rotl(x05 + x04 | 0, 7);
+    x07 ^= rotl(x06 + x05 | 0, 9);
+    x04 ^= rotl(x07 + x06 | 0, 13);
+    x05 ^= rotl(x04 + x07 | 0, 18);
+    x11 ^= rotl(x10 + x09 | 0, 7);
+    x08 ^= rotl(x11 + x10 | 0, 9);
+    x09 ^= rotl(x08 + x11 | 0, 13);
+    x10 ^= rotl(x09 + x08 | 0, 18);
+    x12 ^= rotl(x15 + x14 | 0, 7);
+    x13 ^= rotl(x12 + x15 | 0, 9);
+    x14 ^= rotl(x13 + x12 | 0, 13);
+    x15 ^= rotl(x14 + x13 | 0, 18);
+  }
+  out[oi++] = y00 + x00 | 0;
+  out[oi++] = y01 + x01 | 0;
+  out[oi++] = y02 + x02 | 0;
+  out[oi++] = y03 + x03 | 0;
+  out[oi++] = y04 + x04 | 0;
+  out[oi++] = y05 + x05 | 0;
+  out[oi++] = y06 + x06 | 0;
+  out[oi++] = y07 + x07 | 0;
+  out[oi++] = y08 + x08 | 0;
+  out[oi++] = y09 + x09 | 0;
+  out[oi++] = y10 + x10 | 0;
+  out[oi++] = y11 + x11 | 0;
+  out[oi++] = y12 + x12 | 0;
+  out[oi++] = y13 + x13 | 0;
+  out[oi++] = y14 + x14 | 0;
+  out[oi++] = y15 + x15 | 0;
+}
+function BlockMix(input, ii, out, oi, r) {
+  let head = oi + 0;
+  let tail = oi + 16 * r;
+  for (let i = 0; i < 16; i++)
+    out[tail + i] = input[ii + (2 * r - 1) * 16 + i];
+  for (let i = 0; i < r; i++, head += 16, ii += 16) {
+    XorAndSalsa(out, tail, input, ii, out, head);
+    if (i > 0)
+      tail += 16;
+    XorAndSalsa(out, head, input, ii += 16, out, tail);
+  }
+}
+var SCRYPT_DEFAULT_MAXMEM = 128 * 8 * (2 ** 20 + 1 + 1);
+function scryptInit(password, salt, _opts) {
+  const opts2 = checkOpts({
+    dkLen: 32,
+    asyncTick: 10,
+    maxmem: SCRYPT_DEFAULT_MAXMEM
+  }, _opts);
+  const { N: N2, r, p, dkLen, asyncTick, maxmem, onProgress } = opts2;
+  anumber(N2, "N");
+  anumber(r, "r");
+  anumber(p, "p");
+  anumber(dkLen, "dkLen");
+  anumber(asyncTick, "asyncTick");
+  anumber(maxmem, "maxmem");
+  if (onProgress !== void 0 && typeof onProgress !== "function")
+    throw new Error('"onProgress" must be a function');
+  if (r < 1)
+    throw new Error('"r" expected integer >= 1');
+  const blockSize = 128 * r;
+  const blockSize32 = blockSize / 4;
+  const pow32 = Math.pow(2, 32);
+  if (N2 <= 1 || (N2 & N2 - 1) !== 0 || N2 > pow32)
+    throw new Error('"N" expected a power of 2, and 2^1 <= N <= 2^32');
+  if (p < 1 || p > (pow32 - 1) * 32 / blockSize)
+    throw new Error('"p" expected integer 1..((2^32 - 1) * 32) / (128 * r)');
+  if (dkLen < 1 || dkLen > (pow32 - 1) * 32)
+    throw new Error('"dkLen" expected integer 1..(2^32 - 1) * 32');
+  const memUsed = blockSize * (N2 + p + 1);
+  if (memUsed > maxmem)
+    throw new Error('"maxmem" limit was hit: memUsed(128*r*(N+p+1))=' + memUsed + ", maxmem=" + maxmem);
+  const B = pbkdf2(sha256, password, salt, { c: 1, dkLen: blockSize * p });
+  const B32 = u32(B);
+  const V = u32(new Uint8Array(blockSize * N2));
+  const tmp = u32(new Uint8Array(blockSize));
+  let blockMixCb = () => {
+  };
+  if (onProgress) {
+    const totalBlockMix = 2 * N2 * p;
+    const callbackPer = Math.max(Math.floor(totalBlockMix / 1e4), 1);
+    let blockMixCnt = 0;
+    blockMixCb = () => {
+      blockMixCnt++;
+      if (onProgress && (!(blockMixCnt % callbackPer) || blockMixCnt === totalBlockMix)) {
+        try {
+          onProgress(blockMixCnt / totalBlockMix);
+        } catch (e) {
+          clean(B, V, tmp);
+          throw e;
+        }
+      }
+    };
+  }
+  return { N: N2, r, p, dkLen, blockSize32, V, B32, B, tmp, blockMixCb, asyncTick };
+}
+function scryptOutput(password, dkLen, B, V, tmp) {
+  const res = pbkdf2(sha256, password, B, { c: 1, dkLen });
+  clean(B, V, tmp);
+  return res;
+}
+function scrypt(password, salt, opts2) {
+  const { N: N2, r, p, dkLen, blockSize32, V, B32, B, tmp, blockMixCb } = scryptInit(password, salt, opts2);
+  swap32IfBE(B32);
+  for (let pi = 0; pi < p; pi++) {
+    const Pi = blockSize32 * pi;
+    for (let i = 0; i < blockSize32; i++)
+      V[i] = B32[Pi + i];
+    for (let i = 0, pos = 0; i < N2 - 1; i++) {
+      BlockMix(V, pos, V, pos += blockSize32, r);
+      blockMixCb();
+    }
+    BlockMix(V, (N2 - 1) * blockSize32, B32, Pi, r);
+    blockMixCb();
+    for (let i = 0; i < N2; i++) {
+      const j = (B32[Pi + blockSize32 - 16] & N2 - 1) >>> 0;
+      for (let k = 0; k < blockSize32; k++)
+        tmp[k] = B32[Pi + k] ^ V[j * blockSize32 + k];
+      BlockMix(tmp, 0, B32, Pi, r);
+      blockMixCb();
+    }
+  }
+  swap32IfBE(B32);
+  return scryptOutput(password, dkLen, B, V, tmp);
+}
+
+// node_modules/@noble/ciphers/utils.js
+function isBytes4(a) {
+  return a instanceof Uint8Array || ArrayBuffer.isView(a) && a.constructor.name === "Uint8Array" && "BYTES_PER_ELEMENT" in a && a.BYTES_PER_ELEMENT === 1;
+}
+var atitle3 = (title) => title ? `"${title}" ` : "";
+function abool2(value, title = "") {
+  if (typeof value !== "boolean")
+    throw new TypeError(atitle3(title) + "expected boolean, got type=" + typeof value);
+  return value;
+}
+function anumber4(n, title = "") {
+  if (typeof n !== "number")
+    throw new TypeError(atitle3(title) + "expected number, got " + typeof n);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new RangeError(atitle3(title) + "expected integer >= 0, got " + n);
+  return n;
+}
+function abytes4(value, length, title = "") {
+  if (isBytes4(value) && (length === void 0 || value.length === length))
+    return value;
+  if (length !== void 0)
+    anumber4(length, "length");
+  const bytes = isBytes4(value);
+  const ofLen = length !== void 0 ? ` of length ${length}` : "";
+  const got = bytes ? `length=${value.length}` : `type=${typeof value}`;
+  const message = atitle3(title) + "expected Uint8Array" + ofLen + ", got " + got;
+  if (!bytes)
+    throw new TypeError(message);
+  throw new RangeError(message);
+}
+var aobject3 = (value, label) => {
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new TypeError(label === "object" ? "expected valid options object" : `"${label}" expected object, got type=${typeof value}`);
+};
+function aexists2(instance, checkFinished = true) {
+  if (instance.destroyed)
+    throw new Error("hash was destroyed");
+  if (checkFinished && instance.finished)
+    throw new Error("digest() was already called");
+}
+function aoutput2(out, instance) {
+  abytes4(out, void 0, "output");
+  const min = instance.outputLen;
+  if (!(out.length >= min)) {
+    throw new RangeError('"output" expected length >= ' + min);
+  }
+}
+function u322(arr) {
+  return new Uint32Array(arr.buffer, arr.byteOffset, Math.floor(arr.byteLength / 4));
+}
+function clean2(...arrays) {
+  for (let i = 0; i < arrays.length; i++) {
+    arrays[i].fill(0);
+  }
+}
+function createView2(arr) {
+  return new DataView(arr.buffer, arr.byteOffset, arr.byteLength);
+}
+var isLE2 = /* @__PURE__ */ (() => new Uint8Array(new Uint32Array([287454020]).buffer)[0] === 68)();
+function byteSwap2(word) {
+  return word << 24 & 4278190080 | word << 8 & 16711680 | word >>> 8 & 65280 | word >>> 24 & 255;
+}
+function byteSwap322(arr) {
+  for (let i = 0; i < arr.length; i++) {
+    arr[i] = byteSwap2(arr[i]);
+  }
+  return arr;
+}
+var swap32IfBE2 = isLE2 ? (u) => u : byteSwap322;
+function overlapBytes(a, b) {
+  if (!a.byteLength || !b.byteLength)
+    return false;
+  return a.buffer === b.buffer && // best we can do, may fail with an obscure Proxy
+  a.byteOffset < b.byteOffset + b.byteLength && // a starts before b end
+  b.byteOffset < a.byteOffset + a.byteLength;
+}
+function complexOverlapBytes(input, output) {
+  if (overlapBytes(input, output) && input.byteOffset < output.byteOffset)
+    throw new Error("complex overlap of input and output is not supported");
+}
+function checkOpts2(defaults, opts2) {
+  aobject3(defaults, "defaults");
+  aobject3(opts2, "opts");
+  const merged = Object.assign(defaults, opts2);
+  return merged;
+}
+function equalBytes(a, b) {
+  a = abytes4(a);
+  b = abytes4(b);
+  if (a.length !== b.length)
+    return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++)
+    diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+function wrapMacConstructor(keyLen, macCons, fromMsg) {
+  const mac = macCons;
+  const getArgs = fromMsg || (() => []);
+  const macC = (msg, key) => mac(key, ...getArgs(msg)).update(msg).digest();
+  const tmp = mac(new Uint8Array(keyLen), ...getArgs(new Uint8Array(0)));
+  macC.outputLen = tmp.outputLen;
+  macC.blockLen = tmp.blockLen;
+  macC.create = (key, ...args) => mac(key, ...args);
+  return macC;
+}
+var wrapCipher = /* @__NO_SIDE_EFFECTS__ */ (params, constructor) => {
+  function wrappedCipher(key, ...args) {
+    abytes4(key, void 0, "key");
+    if (params.nonceLength !== void 0) {
+      const nonce = args[0];
+      abytes4(nonce, params.varSizeNonce ? void 0 : params.nonceLength, "nonce");
+    }
+    const tagl = params.tagLength;
+    const aadStart = params.nonceLength !== void 0 ? 1 : 0;
+    if (!params.withAAD) {
+      for (let i = aadStart; i < args.length; i++)
+        if (isBytes4(args[i]))
+          throw new Error("AAD not supported");
+    }
+    if (params.withAAD && args[aadStart] !== void 0)
+      abytes4(args[aadStart], void 0, "AAD");
+    const cipher = constructor(key, ...args);
+    const checkOutput = (fnLength, output) => {
+      if (output !== void 0) {
+        if (fnLength !== 2)
+          throw new Error("cipher output not supported");
+        abytes4(output, void 0, "output");
+      }
+    };
+    let called = false;
+    const wrCipher = {
+      encrypt(data, output) {
+        if (called)
+          throw new Error("cannot encrypt() twice with same key + nonce");
+        called = true;
+        abytes4(data, void 0, "data");
+        checkOutput(cipher.encrypt.length, output);
+        return cipher.encrypt(data, output);
+      },
+      decrypt(data, output) {
+        abytes4(data, void 0, "data");
+        if (tagl && data.length < tagl)
+          throw new Error('"ciphertext" expected length >= tagLength=' + tagl);
+        checkOutput(cipher.decrypt.length, output);
+        return cipher.decrypt(data, output);
+      }
+    };
+    return wrCipher;
+  }
+  Object.assign(wrappedCipher, params);
+  return wrappedCipher;
+};
+function getOutput(expectedLength, out, onlyAligned = true) {
+  if (out === void 0)
+    return new Uint8Array(expectedLength);
+  abytes4(out, expectedLength, "output");
+  if (onlyAligned && !isAligned32(out))
+    throw new Error("invalid output, must be aligned");
+  return out;
+}
+function u64Lengths(dataLength, aadLength, isLE4) {
+  anumber4(dataLength);
+  anumber4(aadLength);
+  abool2(isLE4);
+  const num = new Uint8Array(16);
+  const view = createView2(num);
+  view.setBigUint64(0, BigInt(aadLength), isLE4);
+  view.setBigUint64(8, BigInt(dataLength), isLE4);
+  return num;
+}
+function isAligned32(bytes) {
+  return bytes.byteOffset % 4 === 0;
+}
+function copyBytes2(bytes) {
+  return Uint8Array.from(abytes4(bytes));
+}
+
+// node_modules/@noble/ciphers/_arx.js
+var encodeStr = (str) => Uint8Array.from(str.split(""), (c) => c.charCodeAt(0));
+var sigma16_32 = /* @__PURE__ */ (() => swap32IfBE2(u322(encodeStr("expand 16-byte k"))))();
+var sigma32_32 = /* @__PURE__ */ (() => swap32IfBE2(u322(encodeStr("expand 32-byte k"))))();
+function rotl2(a, b) {
+  return a << b | a >>> 32 - b;
+}
+var BLOCK_LEN = 64;
+var BLOCK_LEN32 = 16;
+var MAX_COUNTER = /* @__PURE__ */ (() => 2 ** 32 - 1)();
+var U32_EMPTY = /* @__PURE__ */ Uint32Array.of();
+function runCipher(core, sigma, key, nonce, data, output, counter, rounds) {
+  const len2 = data.length;
+  const block = new Uint8Array(BLOCK_LEN);
+  const b32 = u322(block);
+  const isAligned = isLE2 && isAligned32(data) && isAligned32(output);
+  const d32 = isAligned ? u322(data) : U32_EMPTY;
+  const o32 = isAligned ? u322(output) : U32_EMPTY;
+  if (!isLE2) {
+    for (let pos = 0; pos < len2; counter++) {
+      core(sigma, key, nonce, b32, counter, rounds);
+      swap32IfBE2(b32);
+      if (counter >= MAX_COUNTER)
+        throw new Error("arx: counter overflow");
+      const take = Math.min(BLOCK_LEN, len2 - pos);
+      for (let j = 0, posj; j < take; j++) {
+        posj = pos + j;
+        output[posj] = data[posj] ^ block[j];
+      }
+      pos += take;
+    }
+    return;
+  }
+  for (let pos = 0; pos < len2; counter++) {
+    core(sigma, key, nonce, b32, counter, rounds);
+    if (counter >= MAX_COUNTER)
+      throw new Error("arx: counter overflow");
+    const take = Math.min(BLOCK_LEN, len2 - pos);
+    if (isAligned && take === BLOCK_LEN) {
+      const pos32 = pos / 4;
+      if (pos % 4 !== 0)
+        throw new Error("arx: invalid block position");
+      for (let j = 0, posj; j < BLOCK_LEN32; j++) {
+        posj = pos32 + j;
+        o32[posj] = d32[posj] ^ b32[j];
+      }
+      pos += BLOCK_LEN;
+      continue;
+    }
+    for (let j = 0, posj; j < take; j++) {
+      posj = pos + j;
+      output[posj] = data[posj] ^ block[j];
+    }
+    pos += take;
+  }
+}
+function createCipher(core, opts2) {
+  const { allowShortKeys, extendNonceFn, counterLength, counterRight, rounds } = checkOpts2({ allowShortKeys: false, counterLength: 8, counterRight: false, rounds: 20 }, opts2);
+  if (typeof core !== "function")
+    throw new Error("core must be a function");
+  anumber4(counterLength);
+  anumber4(rounds);
+  abool2(counterRight);
+  abool2(allowShortKeys);
+  return (key, nonce, data, output, counter = 0) => {
+    abytes4(key, void 0, "key");
+    abytes4(nonce, void 0, "nonce");
+    abytes4(data, void 0, "data");
+    const len2 = data.length;
+    const hasOutput = output !== void 0;
+    output = getOutput(len2, output, false);
+    if (hasOutput)
+      complexOverlapBytes(data, output);
+    anumber4(counter);
+    if (counter < 0 || counter >= MAX_COUNTER)
+      throw new Error("arx: counter overflow");
+    const toClean = [];
+    let l = key.length;
+    let k;
+    let sigma;
+    if (l === 32) {
+      toClean.push(k = copyBytes2(key));
+      sigma = sigma32_32;
+    } else if (l === 16 && allowShortKeys) {
+      k = new Uint8Array(32);
+      k.set(key);
+      k.set(key, 16);
+      sigma = sigma16_32;
+      toClean.push(k);
+    } else {
+      abytes4(key, 32, "arx key");
+      throw new Error("invalid key size");
+    }
+    if (!isLE2 || !isAligned32(nonce))
+      toClean.push(nonce = copyBytes2(nonce));
+    let k32 = u322(k);
+    if (extendNonceFn) {
+      if (nonce.length !== 24)
+        throw new Error("arx: extended nonce must be 24 bytes");
+      const n16 = nonce.subarray(0, 16);
+      if (isLE2)
+        extendNonceFn(sigma, k32, u322(n16), k32);
+      else {
+        const sigmaRaw = swap32IfBE2(Uint32Array.from(sigma));
+        extendNonceFn(sigmaRaw, k32, u322(n16), k32);
+        clean2(sigmaRaw);
+        swap32IfBE2(k32);
+      }
+      nonce = nonce.subarray(16);
+    } else if (!isLE2)
+      swap32IfBE2(k32);
+    const nonceNcLen = 16 - counterLength;
+    if (nonceNcLen !== nonce.length)
+      throw new Error(`arx: nonce must be ${nonceNcLen} or 16 bytes`);
+    if (nonceNcLen !== 12) {
+      const nc = new Uint8Array(12);
+      nc.set(nonce, counterRight ? 0 : 12 - nonce.length);
+      nonce = nc;
+      toClean.push(nonce);
+    }
+    const n32 = swap32IfBE2(u322(nonce));
+    try {
+      runCipher(core, sigma, k32, n32, data, output, counter, rounds);
+      return output;
+    } finally {
+      clean2(...toClean);
+    }
+  };
+}
+
+// node_modules/@noble/ciphers/_poly1305.js
+function u8to16(a, i) {
+  return a[i++] & 255 | (a[i++] & 255) << 8;
+}
+var Poly1305 = class {
+  blockLen = 16;
+  outputLen = 16;
+  buffer = new Uint8Array(16);
+  r = new Uint16Array(10);
+  // Allocating 1 array with .subarray() here is slower than 3
+  h = new Uint16Array(10);
+  pad = new Uint16Array(8);
+  pos = 0;
+  finished = false;
+  destroyed = false;
+  // Can be speed-up using BigUint64Array, at the cost of complexity
+  constructor(key) {
+    key = copyBytes2(abytes4(key, 32, "key"));
+    const t0 = u8to16(key, 0);
+    const t1 = u8to16(key, 2);
+    const t2 = u8to16(key, 4);
+    const t3 = u8to16(key, 6);
+    const t4 = u8to16(key, 8);
+    const t5 = u8to16(key, 10);
+    const t6 = u8to16(key, 12);
+    const t7 = u8to16(key, 14);
+    this.r[0] = t0 & 8191;
+    this.r[1] = (t0 >>> 13 | t1 << 3) & 8191;
+    this.r[2] = (t1 >>> 10 | t2 << 6) & 7939;
+    this.r[3] = (t2 >>> 7 | t3 << 9) & 8191;
+    this.r[4] = (t3 >>> 4 | t4 << 12) & 255;
+    this.r[5] = t4 >>> 1 & 8190;
+    this.r[6] = (t4 >>> 14 | t5 << 2) & 8191;
+    this.r[7] = (t5 >>> 11 | t6 << 5) & 8065;
+    this.r[8] = (t6 >>> 8 | t7 << 8) & 8191;
+    this.r[9] = t7 >>> 5 & 127;
+    for (let i = 0; i < 8; i++)
+      this.pad[i] = u8to16(key, 16 + 2 * i);
+  }
+  process(data, offset, isLast = false) {
+    const hibit = isLast ? 0 : 1 << 11;
+    const { h, r } = this;
+    const r0 = r[0];
+    const r1 = r[1];
+    const r2 = r[2];
+    const r3 = r[3];
+    const r4 = r[4];
+    const r5 = r[5];
+    const r6 = r[6];
+    const r7 = r[7];
+    const r8 = r[8];
+    const r9 = r[9];
+    const t0 = u8to16(data, offset + 0);
+    const t1 = u8to16(data, offset + 2);
+    const t2 = u8to16(data, offset + 4);
+    const t3 = u8to16(data, offset + 6);
+    const t4 = u8to16(data, offset + 8);
+    const t5 = u8to16(data, offset + 10);
+    const t6 = u8to16(data, offset + 12);
+    const t7 = u8to16(data, offset + 14);
+    let h0 = h[0] + (t0 & 8191);
+    let h1 = h[1] + ((t0 >>> 13 | t1 << 3) & 8191);
+    let h2 = h[2] + ((t1 >>> 10 | t2 << 6) & 8191);
+    let h3 = h[3] + ((t2 >>> 7 | t3 << 9) & 8191);
+    let h4 = h[4] + ((t3 >>> 4 | t4 << 12) & 8191);
+    let h5 = h[5] + (t4 >>> 1 & 8191);
+    let h6 = h[6] + ((t4 >>> 14 | t5 << 2) & 8191);
+    let h7 = h[7] + ((t5 >>> 11 | t6 << 5) & 8191);
+    let h8 = h[8] + ((t6 >>> 8 | t7 << 8) & 8191);
+    let h9 = h[9] + (t7 >>> 5 | hibit);
+    let c = 0;
+    let d0 = c + h0 * r0 + h1 * (5 * r9) + h2 * (5 * r8) + h3 * (5 * r7) + h4 * (5 * r6);
+    c = d0 >>> 13;
+    d0 &= 8191;
+    d0 += h5 * (5 * r5) + h6 * (5 * r4) + h7 * (5 * r3) + h8 * (5 * r2) + h9 * (5 * r1);
+    c += d0 >>> 13;
+    d0 &= 8191;
+    let d1 = c + h0 * r1 + h1 * r0 + h2 * (5 * r9) + h3 * (5 * r8) + h4 * (5 * r7);
+    c = d1 >>> 13;
+    d1 &= 8191;
+    d1 += h5 * (5 * r6) + h6 * (5 * r5) + h7 * (5 * r4) + h8 * (5 * r3) + h9 * (5 * r2);
+    c += d1 >>> 13;
+    d1 &= 8191;
+    let d2 = c + h0 * r2 + h1 * r1 + h2 * r0 + h3 * (5 * r9) + h4 * (5 * r8);
+    c = d2 >>> 13;
+    d2 &= 8191;
+    d2 += h5 * (5 * r7) + h6 * (5 * r6) + h7 * (5 * r5) + h8 * (5 * r4) + h9 * (5 * r3);
+    c += d2 >>> 13;
+    d2 &= 8191;
+    let d3 = c + h0 * r3 + h1 * r2 + h2 * r1 + h3 * r0 + h4 * (5 * r9);
+    c = d3 >>> 13;
+    d3 &= 8191;
+    d3 += h5 * (5 * r8) + h6 * (5 * r7) + h7 * (5 * r6) + h8 * (5 * r5) + h9 * (5 * r4);
+    c += d3 >>> 13;
+    d3 &= 8191;
+    let d4 = c + h0 * r4 + h1 * r3 + h2 * r2 + h3 * r1 + h4 * r0;
+    c = d4 >>> 13;
+    d4 &= 8191;
+    d4 += h5 * (5 * r9) + h6 * (5 * r8) + h7 * (5 * r7) + h8 * (5 * r6) + h9 * (5 * r5);
+    c += d4 >>> 13;
+    d4 &= 8191;
+    let d5 = c + h0 * r5 + h1 * r4 + h2 * r3 + h3 * r2 + h4 * r1;
+    c = d5 >>> 13;
+    d5 &= 8191;
+    d5 += h5 * r0 + h6 * (5 * r9) + h7 * (5 * r8) + h8 * (5 * r7) + h9 * (5 * r6);
+    c += d5 >>> 13;
+    d5 &= 8191;
+    let d6 = c + h0 * r6 + h1 * r5 + h2 * r4 + h3 * r3 + h4 * r2;
+    c = d6 >>> 13;
+    d6 &= 8191;
+    d6 += h5 * r1 + h6 * r0 + h7 * (5 * r9) + h8 * (5 * r8) + h9 * (5 * r7);
+    c += d6 >>> 13;
+    d6 &= 8191;
+    let d7 = c + h0 * r7 + h1 * r6 + h2 * r5 + h3 * r4 + h4 * r3;
+    c = d7 >>> 13;
+    d7 &= 8191;
+    d7 += h5 * r2 + h6 * r1 + h7 * r0 + h8 * (5 * r9) + h9 * (5 * r8);
+    c += d7 >>> 13;
+    d7 &= 8191;
+    let d8 = c + h0 * r8 + h1 * r7 + h2 * r6 + h3 * r5 + h4 * r4;
+    c = d8 >>> 13;
+    d8 &= 8191;
+    d8 += h5 * r3 + h6 * r2 + h7 * r1 + h8 * r0 + h9 * (5 * r9);
+    c += d8 >>> 13;
+    d8 &= 8191;
+    let d9 = c + h0 * r9 + h1 * r8 + h2 * r7 + h3 * r6 + h4 * r5;
+    c = d9 >>> 13;
+    d9 &= 8191;
+    d9 += h5 * r4 + h6 * r3 + h7 * r2 + h8 * r1 + h9 * r0;
+    c += d9 >>> 13;
+    d9 &= 8191;
+    c = (c << 2) + c | 0;
+    c = c + d0 | 0;
+    d0 = c & 8191;
+    c = c >>> 13;
+    d1 += c;
+    h[0] = d0;
+    h[1] = d1;
+    h[2] = d2;
+    h[3] = d3;
+    h[4] = d4;
+    h[5] = d5;
+    h[6] = d6;
+    h[7] = d7;
+    h[8] = d8;
+    h[9] = d9;
+  }
+  finalize() {
+    const { h, pad } = this;
+    const g = new Uint16Array(10);
+    let c = h[1] >>> 13;
+    h[1] &= 8191;
+    for (let i = 2; i < 10; i++) {
+      h[i] += c;
+      c = h[i] >>> 13;
+      h[i] &= 8191;
+    }
+    h[0] += c * 5;
+    c = h[0] >>> 13;
+    h[0] &= 8191;
+    h[1] += c;
+    c = h[1] >>> 13;
+    h[1] &= 8191;
+    h[2] += c;
+    g[0] = h[0] + 5;
+    c = g[0] >>> 13;
+    g[0] &= 8191;
+    for (let i = 1; i < 10; i++) {
+      g[i] = h[i] + c;
+      c = g[i] >>> 13;
+      g[i] &= 8191;
+    }
+    g[9] -= 1 << 13;
+    let mask = (c ^ 1) - 1;
+    for (let i = 0; i < 10; i++)
+      g[i] &= mask;
+    mask = ~mask;
+    for (let i = 0; i < 10; i++)
+      h[i] = h[i] & mask | g[i];
+    h[0] = (h[0] | h[1] << 13) & 65535;
+    h[1] = (h[1] >>> 3 | h[2] << 10) & 65535;
+    h[2] = (h[2] >>> 6 | h[3] << 7) & 65535;
+    h[3] = (h[3] >>> 9 | h[4] << 4) & 65535;
+    h[4] = (h[4] >>> 12 | h[5] << 1 | h[6] << 14) & 65535;
+    h[5] = (h[6] >>> 2 | h[7] << 11) & 65535;
+    h[6] = (h[7] >>> 5 | h[8] << 8) & 65535;
+    h[7] = (h[8] >>> 8 | h[9] << 5) & 65535;
+    let f = h[0] + pad[0];
+    h[0] = f & 65535;
+    for (let i = 1; i < 8; i++) {
+      f = (h[i] + pad[i] | 0) + (f >>> 16) | 0;
+      h[i] = f & 65535;
+    }
+    clean2(g);
+  }
+  update(data) {
+    aexists2(this);
+    abytes4(data);
+    data = copyBytes2(data);
+    const { buffer, blockLen } = this;
+    const len2 = data.length;
+    for (let pos = 0; pos < len2; ) {
+      const take = Math.min(blockLen - this.pos, len2 - pos);
+      if (take === blockLen) {
+        for (; blockLen <= len2 - pos; pos += blockLen)
+          this.process(data, pos);
+        continue;
+      }
+      buffer.set(data.subarray(pos, pos + take), this.pos);
+      this.pos += take;
+      pos += take;
+      if (this.pos === blockLen) {
+        this.process(buffer, 0, false);
+        this.pos = 0;
+      }
+    }
+    return this;
+  }
+  destroy() {
+    this.destroyed = true;
+    clean2(this.h, this.r, this.buffer, this.pad);
+  }
+  digestInto(out) {
+    aexists2(this);
+    aoutput2(out, this);
+    this.finished = true;
+    const { buffer, h } = this;
+    let { pos } = this;
+    if (pos) {
+      buffer[pos++] = 1;
+      for (; pos < 16; pos++)
+        buffer[pos] = 0;
+      this.process(buffer, 0, true);
+    }
+    this.finalize();
+    let opos = 0;
+    for (let i = 0; i < 8; i++) {
+      out[opos++] = h[i] >>> 0;
+      out[opos++] = h[i] >>> 8;
+    }
+  }
+  digest() {
+    const { buffer, outputLen } = this;
+    this.digestInto(buffer);
+    const res = buffer.slice(0, outputLen);
+    this.destroy();
+    return res;
+  }
+};
+var poly1305 = /* @__PURE__ */ wrapMacConstructor(32, (key) => new Poly1305(key));
+
+// node_modules/@noble/ciphers/chacha.js
+function chachaCore(s, k, n, out, cnt, rounds = 20) {
+  let y00 = s[0], y01 = s[1], y02 = s[2], y03 = s[3], y04 = k[0], y05 = k[1], y06 = k[2], y07 = k[3], y08 = k[4], y09 = k[5], y10 = k[6], y11 = k[7], y12 = cnt, y13 = n[0], y14 = n[1], y15 = n[2];
+  let x00 = y00, x01 = y01, x02 = y02, x03 = y03, x04 = y04, x05 = y05, x06 = y06, x07 = y07, x08 = y08, x09 = y09, x10 = y10, x11 = y11, x12 = y12, x13 = y13, x14 = y14, x15 = y15;
+  for (let r = 0; r < rounds; r += 2) {
+    x00 = x00 + x04 | 0;
+    x12 = rotl2(x12 ^ x00, 16);
+    x08 = x08 + x12 | 0;
+    x04 = rotl2(x04 ^ x08, 12);
+    x00 = x00 + x04 | 0;
+    x12 = rotl2(x12 ^ x00, 8);
+    x08 = x08 + x12 | 0;
+    x04 = rotl2(x04 ^ x08, 7);
+    x01 = x01 + x05 | 0;
+    x13 = rotl2(x13 ^ x01, 16);
+    x09 = x09 + x13 | 0;
+    x05 = rotl2(x05 ^ x09, 12);
+    x01 = x01 + x05 | 0;
+    x13 = rotl2(x13 ^ x01, 8);
+    x09 = x09 + x13 | 0;
+    x05 = rotl2(x05 ^ x09, 7);
+    x02 = x02 + x06 | 0;
+    x14 = rotl2(x14 ^ x02, 16);
+    x10 = x10 + x14 | 0;
+    x06 = rotl2(x06 ^ x10, 12);
+    x02 = x02 + x06 | 0;
+    x14 = rotl2(x14 ^ x02, 8);
+    x10 = x10 + x14 | 0;
+    x06 = rotl2(x06 ^ x10, 7);
+    x03 = x03 + x07 | 0;
+    x15 = rotl2(x15 ^ x03, 16);
+    x11 = x11 + x15 | 0;
+    x07 = rotl2(x07 ^ x11, 12);
+    x03 = x03 + x07 | 0;
+    x15 = rotl2(x15 ^ x03, 8);
+    x11 = x11 + x15 | 0;
+    x07 = rotl2(x07 ^ x11, 7);
+    x00 = x00 + x05 | 0;
+    x15 = rotl2(x15 ^ x00, 16);
+    x10 = x10 + x15 | 0;
+    x05 = rotl2(x05 ^ x10, 12);
+    x00 = x00 + x05 | 0;
+    x15 = rotl2(x15 ^ x00, 8);
+    x10 = x10 + x15 | 0;
+    x05 = rotl2(x05 ^ x10, 7);
+    x01 = x01 + x06 | 0;
+    x12 = rotl2(x12 ^ x01, 16);
+    x11 = x11 + x12 | 0;
+    x06 = rotl2(x06 ^ x11, 12);
+    x01 = x01 + x06 | 0;
+    x12 = rotl2(x12 ^ x01, 8);
+    x11 = x11 + x12 | 0;
+    x06 = rotl2(x06 ^ x11, 7);
+    x02 = x02 + x07 | 0;
+    x13 = rotl2(x13 ^ x02, 16);
+    x08 = x08 + x13 | 0;
+    x07 = rotl2(x07 ^ x08, 12);
+    x02 = x02 + x07 | 0;
+    x13 = rotl2(x13 ^ x02, 8);
+    x08 = x08 + x13 | 0;
+    x07 = rotl2(x07 ^ x08, 7);
+    x03 = x03 + x04 | 0;
+    x14 = rotl2(x14 ^ x03, 16);
+    x09 = x09 + x14 | 0;
+    x04 = rotl2(x04 ^ x09, 12);
+    x03 = x03 + x04 | 0;
+    x14 = rotl2(x14 ^ x03, 8);
+    x09 = x09 + x14 | 0;
+    x04 = rotl2(x04 ^ x09, 7);
+  }
+  let oi = 0;
+  out[oi++] = y00 + x00 | 0;
+  out[oi++] = y01 + x01 | 0;
+  out[oi++] = y02 + x02 | 0;
+  out[oi++] = y03 + x03 | 0;
+  out[oi++] = y04 + x04 | 0;
+  out[oi++] = y05 + x05 | 0;
+  out[oi++] = y06 + x06 | 0;
+  out[oi++] = y07 + x07 | 0;
+  out[oi++] = y08 + x08 | 0;
+  out[oi++] = y09 + x09 | 0;
+  out[oi++] = y10 + x10 | 0;
+  out[oi++] = y11 + x11 | 0;
+  out[oi++] = y12 + x12 | 0;
+  out[oi++] = y13 + x13 | 0;
+  out[oi++] = y14 + x14 | 0;
+  out[oi++] = y15 + x15 | 0;
+}
+var chacha20 = /* @__PURE__ */ createCipher(chachaCore, {
+  counterRight: false,
+  counterLength: 4,
+  allowShortKeys: false
+});
+var ZEROS16 = /* @__PURE__ */ new Uint8Array(16);
+var updatePadded = (h, msg) => {
+  h.update(msg);
+  const leftover = msg.length % 16;
+  if (leftover)
+    h.update(ZEROS16.subarray(leftover));
+};
+var ZEROS32 = /* @__PURE__ */ new Uint8Array(32);
+function computeTag(fn, key, nonce, ciphertext, AAD) {
+  if (AAD !== void 0)
+    abytes4(AAD, void 0, "AAD");
+  const authKey = fn(key, nonce, ZEROS32);
+  const lengths = u64Lengths(ciphertext.length, AAD ? AAD.length : 0, true);
+  const h = poly1305.create(authKey);
+  if (AAD)
+    updatePadded(h, AAD);
+  updatePadded(h, ciphertext);
+  h.update(lengths);
+  const res = h.digest();
+  clean2(authKey, lengths);
+  return res;
+}
+var _poly1305_aead = (xorStream) => (key, nonce, AAD) => {
+  const tagLength = 16;
+  return {
+    encrypt(plaintext, output) {
+      const plength = plaintext.length;
+      output = getOutput(plength + tagLength, output, false);
+      output.set(plaintext);
+      const oPlain = output.subarray(0, -tagLength);
+      xorStream(key, nonce, oPlain, oPlain, 1);
+      const tag = computeTag(xorStream, key, nonce, oPlain, AAD);
+      output.set(tag, plength);
+      clean2(tag);
+      return output;
+    },
+    decrypt(ciphertext, output) {
+      output = getOutput(ciphertext.length - tagLength, output, false);
+      const data = ciphertext.subarray(0, -tagLength);
+      const passedTag = ciphertext.subarray(-tagLength);
+      const tag = computeTag(xorStream, key, nonce, data, AAD);
+      if (!equalBytes(passedTag, tag)) {
+        clean2(tag);
+        throw new Error("invalid tag");
+      }
+      output.set(ciphertext.subarray(0, -tagLength));
+      xorStream(key, nonce, output, output, 1);
+      clean2(tag);
+      return output;
+    }
+  };
+};
+var chacha20poly1305 = /* @__PURE__ */ wrapCipher(
+  { blockSize: 64, nonceLength: 12, tagLength: 16, withAAD: true },
+  /* @__PURE__ */ _poly1305_aead(chacha20)
+);
+
+// node_modules/@noble/post-quantum/node_modules/@noble/hashes/utils.js
+function isBytes5(a) {
+  return a instanceof Uint8Array || ArrayBuffer.isView(a) && a.constructor.name === "Uint8Array";
+}
+function anumber5(n, title = "") {
+  if (!Number.isSafeInteger(n) || n < 0) {
+    const prefix = title && `"${title}" `;
+    throw new Error(`${prefix}expected integer >= 0, got ${n}`);
+  }
+}
+function abytes5(value, length, title = "") {
+  const bytes = isBytes5(value);
+  const len2 = value?.length;
+  const needsLen = length !== void 0;
+  if (!bytes || needsLen && len2 !== length) {
+    const prefix = title && `"${title}" `;
+    const ofLen = needsLen ? ` of length ${length}` : "";
+    const got = bytes ? `length=${len2}` : `type=${typeof value}`;
+    throw new Error(prefix + "expected Uint8Array" + ofLen + ", got " + got);
+  }
+  return value;
+}
+function ahash2(h) {
+  if (typeof h !== "function" || typeof h.create !== "function")
+    throw new Error("Hash must wrapped by utils.createHasher");
+  anumber5(h.outputLen);
+  anumber5(h.blockLen);
+}
+function aexists3(instance, checkFinished = true) {
+  if (instance.destroyed)
+    throw new Error("Hash instance has been destroyed");
+  if (checkFinished && instance.finished)
+    throw new Error("Hash#digest() has already been called");
+}
+function aoutput3(out, instance) {
+  abytes5(out, void 0, "digestInto() output");
+  const min = instance.outputLen;
+  if (out.length < min) {
+    throw new Error('"digestInto() output" expected to be of length >=' + min);
+  }
+}
+function u323(arr) {
+  return new Uint32Array(arr.buffer, arr.byteOffset, Math.floor(arr.byteLength / 4));
+}
+function clean3(...arrays) {
+  for (let i = 0; i < arrays.length; i++) {
+    arrays[i].fill(0);
+  }
+}
+function createView3(arr) {
+  return new DataView(arr.buffer, arr.byteOffset, arr.byteLength);
+}
+function rotr2(word, shift) {
+  return word << 32 - shift | word >>> shift;
+}
+var isLE3 = /* @__PURE__ */ (() => new Uint8Array(new Uint32Array([287454020]).buffer)[0] === 68)();
+function byteSwap3(word) {
+  return word << 24 & 4278190080 | word << 8 & 16711680 | word >>> 8 & 65280 | word >>> 24 & 255;
+}
+function byteSwap323(arr) {
+  for (let i = 0; i < arr.length; i++) {
+    arr[i] = byteSwap3(arr[i]);
+  }
+  return arr;
+}
+var swap32IfBE3 = isLE3 ? (u) => u : byteSwap323;
+var hasHexBuiltin2 = /* @__PURE__ */ (() => (
+  // @ts-ignore
+  typeof Uint8Array.from([]).toHex === "function" && typeof Uint8Array.fromHex === "function"
+))();
+var hexes2 = /* @__PURE__ */ Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+function bytesToHex3(bytes) {
+  abytes5(bytes);
+  if (hasHexBuiltin2)
+    return bytes.toHex();
+  let hex = "";
+  for (let i = 0; i < bytes.length; i++) {
+    hex += hexes2[bytes[i]];
+  }
+  return hex;
+}
+var asciis = { _0: 48, _9: 57, A: 65, F: 70, a: 97, f: 102 };
+function asciiToBase162(ch) {
+  if (ch >= asciis._0 && ch <= asciis._9)
+    return ch - asciis._0;
+  if (ch >= asciis.A && ch <= asciis.F)
+    return ch - (asciis.A - 10);
+  if (ch >= asciis.a && ch <= asciis.f)
+    return ch - (asciis.a - 10);
+  return;
+}
+function hexToBytes3(hex) {
+  if (typeof hex !== "string")
+    throw new Error("hex string expected, got " + typeof hex);
+  if (hasHexBuiltin2)
+    return Uint8Array.fromHex(hex);
+  const hl = hex.length;
+  const al = hl / 2;
+  if (hl % 2)
+    throw new Error("hex string expected, got unpadded hex of length " + hl);
+  const array = new Uint8Array(al);
+  for (let ai = 0, hi = 0; ai < al; ai++, hi += 2) {
+    const n1 = asciiToBase162(hex.charCodeAt(hi));
+    const n2 = asciiToBase162(hex.charCodeAt(hi + 1));
+    if (n1 === void 0 || n2 === void 0) {
+      const char = hex[hi] + hex[hi + 1];
+      throw new Error('hex string expected, got non-hex character "' + char + '" at index ' + hi);
+    }
+    array[ai] = n1 * 16 + n2;
+  }
+  return array;
+}
+function concatBytes3(...arrays) {
+  let sum = 0;
+  for (let i = 0; i < arrays.length; i++) {
+    const a = arrays[i];
+    abytes5(a);
+    sum += a.length;
+  }
+  const res = new Uint8Array(sum);
+  for (let i = 0, pad = 0; i < arrays.length; i++) {
+    const a = arrays[i];
+    res.set(a, pad);
+    pad += a.length;
+  }
+  return res;
+}
+function createHasher3(hashCons, info2 = {}) {
+  const hashC = (msg, opts2) => hashCons(opts2).update(msg).digest();
+  const tmp = hashCons(void 0);
+  hashC.outputLen = tmp.outputLen;
+  hashC.blockLen = tmp.blockLen;
+  hashC.create = (opts2) => hashCons(opts2);
+  Object.assign(hashC, info2);
+  return Object.freeze(hashC);
+}
+function randomBytes6(bytesLength = 32) {
+  const cr = typeof globalThis === "object" ? globalThis.crypto : null;
+  if (typeof cr?.getRandomValues !== "function")
+    throw new Error("crypto.getRandomValues must be defined");
+  return cr.getRandomValues(new Uint8Array(bytesLength));
+}
+var oidNist2 = (suffix) => ({
+  oid: Uint8Array.from([6, 9, 96, 134, 72, 1, 101, 3, 4, 2, suffix])
+});
+
+// node_modules/@noble/post-quantum/node_modules/@noble/curves/utils.js
+var _0n10 = /* @__PURE__ */ BigInt(0);
+var _1n9 = /* @__PURE__ */ BigInt(1);
+function abool3(value, title = "") {
+  if (typeof value !== "boolean") {
+    const prefix = title && `"${title}" `;
+    throw new Error(prefix + "expected boolean, got type=" + typeof value);
+  }
+  return value;
+}
+function abignumber2(n) {
+  if (typeof n === "bigint") {
+    if (!isPosBig2(n))
+      throw new Error("positive bigint expected, got " + n);
+  } else
+    anumber5(n);
+  return n;
+}
+function numberToHexUnpadded2(num) {
+  const hex = abignumber2(num).toString(16);
+  return hex.length & 1 ? "0" + hex : hex;
+}
+function hexToNumber2(hex) {
+  if (typeof hex !== "string")
+    throw new Error("hex string expected, got " + typeof hex);
+  return hex === "" ? _0n10 : BigInt("0x" + hex);
+}
+function bytesToNumberBE2(bytes) {
+  return hexToNumber2(bytesToHex3(bytes));
+}
+function bytesToNumberLE2(bytes) {
+  return hexToNumber2(bytesToHex3(copyBytes3(abytes5(bytes)).reverse()));
+}
+function numberToBytesBE2(n, len2) {
+  anumber5(len2);
+  n = abignumber2(n);
+  const res = hexToBytes3(n.toString(16).padStart(len2 * 2, "0"));
+  if (res.length !== len2)
+    throw new Error("number too large");
+  return res;
+}
+function numberToBytesLE2(n, len2) {
+  return numberToBytesBE2(n, len2).reverse();
+}
+function copyBytes3(bytes) {
+  return Uint8Array.from(bytes);
+}
+function asciiToBytes2(ascii) {
+  return Uint8Array.from(ascii, (c, i) => {
+    const charCode = c.charCodeAt(0);
+    if (c.length !== 1 || charCode > 127) {
+      throw new Error(`string contains non-ASCII character "${ascii[i]}" with code ${charCode} at position ${i}`);
+    }
+    return charCode;
+  });
+}
+var isPosBig2 = (n) => typeof n === "bigint" && _0n10 <= n;
+function inRange2(n, min, max) {
+  return isPosBig2(n) && isPosBig2(min) && isPosBig2(max) && min <= n && n < max;
+}
+function aInRange2(title, n, min, max) {
+  if (!inRange2(n, min, max))
+    throw new Error("expected valid " + title + ": " + min + " <= n < " + max + ", got " + n);
+}
+function bitLen2(n) {
+  let len2;
+  for (len2 = 0; n > _0n10; n >>= _1n9, len2 += 1)
+    ;
+  return len2;
+}
+var bitMask2 = (n) => (_1n9 << BigInt(n)) - _1n9;
+function createHmacDrbg2(hashLen, qByteLen, hmacFn) {
+  anumber5(hashLen, "hashLen");
+  anumber5(qByteLen, "qByteLen");
+  if (typeof hmacFn !== "function")
+    throw new Error("hmacFn must be a function");
+  const u8n = (len2) => new Uint8Array(len2);
+  const NULL = Uint8Array.of();
+  const byte0 = Uint8Array.of(0);
+  const byte1 = Uint8Array.of(1);
+  const _maxDrbgIters = 1e3;
+  let v = u8n(hashLen);
+  let k = u8n(hashLen);
+  let i = 0;
+  const reset = () => {
+    v.fill(1);
+    k.fill(0);
+    i = 0;
+  };
+  const h = (...msgs) => hmacFn(k, concatBytes3(v, ...msgs));
+  const reseed = (seed = NULL) => {
+    k = h(byte0, seed);
+    v = h();
+    if (seed.length === 0)
+      return;
+    k = h(byte1, seed);
+    v = h();
+  };
+  const gen = () => {
+    if (i++ >= _maxDrbgIters)
+      throw new Error("drbg: tried max amount of iterations");
+    let len2 = 0;
+    const out = [];
+    while (len2 < qByteLen) {
+      v = h();
+      const sl = v.slice();
+      out.push(sl);
+      len2 += v.length;
+    }
+    return concatBytes3(...out);
+  };
+  const genUntil = (seed, pred) => {
+    reset();
+    reseed(seed);
+    let res = void 0;
+    while (!(res = pred(gen())))
+      reseed();
+    reset();
+    return res;
+  };
+  return genUntil;
+}
+function validateObject2(object, fields2 = {}, optFields = {}) {
+  if (!object || typeof object !== "object")
+    throw new Error("expected valid options object");
+  function checkField(fieldName, expectedType, isOpt) {
+    const val = object[fieldName];
+    if (isOpt && val === void 0)
+      return;
+    const current = typeof val;
+    if (current !== expectedType || val === null)
+      throw new Error(`param "${fieldName}" is invalid: expected ${expectedType}, got ${current}`);
+  }
+  const iter = (f, isOpt) => Object.entries(f).forEach(([k, v]) => checkField(k, v, isOpt));
+  iter(fields2, false);
+  iter(optFields, true);
+}
+function memoized(fn) {
+  const map = /* @__PURE__ */ new WeakMap();
+  return (arg, ...args) => {
+    const val = map.get(arg);
+    if (val !== void 0)
+      return val;
+    const computed = fn(arg, ...args);
+    map.set(arg, computed);
+    return computed;
+  };
+}
+
+// node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/modular.js
+var _0n11 = /* @__PURE__ */ BigInt(0);
+var _1n10 = /* @__PURE__ */ BigInt(1);
+var _2n7 = /* @__PURE__ */ BigInt(2);
+var _3n7 = /* @__PURE__ */ BigInt(3);
+var _4n6 = /* @__PURE__ */ BigInt(4);
+var _5n2 = /* @__PURE__ */ BigInt(5);
+var _7n2 = /* @__PURE__ */ BigInt(7);
+var _8n2 = /* @__PURE__ */ BigInt(8);
+var _9n2 = /* @__PURE__ */ BigInt(9);
+var _16n2 = /* @__PURE__ */ BigInt(16);
+function mod3(a, b) {
+  const result = a % b;
+  return result >= _0n11 ? result : b + result;
+}
+function pow22(x, power, modulo) {
+  let res = x;
+  while (power-- > _0n11) {
+    res *= res;
+    res %= modulo;
+  }
+  return res;
+}
+function invert2(number, modulo) {
+  if (number === _0n11)
+    throw new Error("invert: expected non-zero number");
+  if (modulo <= _0n11)
+    throw new Error("invert: expected positive modulus, got " + modulo);
+  let a = mod3(number, modulo);
+  let b = modulo;
+  let x = _0n11, y = _1n10, u = _1n10, v = _0n11;
+  while (a !== _0n11) {
+    const q = b / a;
+    const r = b % a;
+    const m = x - u * q;
+    const n = y - v * q;
+    b = a, a = r, x = u, y = v, u = m, v = n;
+  }
+  const gcd = b;
+  if (gcd !== _1n10)
+    throw new Error("invert: does not exist");
+  return mod3(x, modulo);
+}
+function assertIsSquare2(Fp3, root, n) {
+  if (!Fp3.eql(Fp3.sqr(root), n))
+    throw new Error("Cannot find square root");
+}
+function sqrt3mod42(Fp3, n) {
+  const p1div4 = (Fp3.ORDER + _1n10) / _4n6;
+  const root = Fp3.pow(n, p1div4);
+  assertIsSquare2(Fp3, root, n);
+  return root;
+}
+function sqrt5mod82(Fp3, n) {
+  const p5div8 = (Fp3.ORDER - _5n2) / _8n2;
+  const n2 = Fp3.mul(n, _2n7);
+  const v = Fp3.pow(n2, p5div8);
+  const nv = Fp3.mul(n, v);
+  const i = Fp3.mul(Fp3.mul(nv, _2n7), v);
+  const root = Fp3.mul(nv, Fp3.sub(i, Fp3.ONE));
+  assertIsSquare2(Fp3, root, n);
+  return root;
+}
+function sqrt9mod162(P2) {
+  const Fp_ = Field2(P2);
+  const tn = tonelliShanks2(P2);
+  const c1 = tn(Fp_, Fp_.neg(Fp_.ONE));
+  const c2 = tn(Fp_, c1);
+  const c3 = tn(Fp_, Fp_.neg(c1));
+  const c4 = (P2 + _7n2) / _16n2;
+  return (Fp3, n) => {
+    let tv1 = Fp3.pow(n, c4);
+    let tv2 = Fp3.mul(tv1, c1);
+    const tv3 = Fp3.mul(tv1, c2);
+    const tv4 = Fp3.mul(tv1, c3);
+    const e1 = Fp3.eql(Fp3.sqr(tv2), n);
+    const e2 = Fp3.eql(Fp3.sqr(tv3), n);
+    tv1 = Fp3.cmov(tv1, tv2, e1);
+    tv2 = Fp3.cmov(tv4, tv3, e2);
+    const e3 = Fp3.eql(Fp3.sqr(tv2), n);
+    const root = Fp3.cmov(tv1, tv2, e3);
+    assertIsSquare2(Fp3, root, n);
+    return root;
+  };
+}
+function tonelliShanks2(P2) {
+  if (P2 < _3n7)
+    throw new Error("sqrt is not defined for small field");
+  let Q2 = P2 - _1n10;
+  let S = 0;
+  while (Q2 % _2n7 === _0n11) {
+    Q2 /= _2n7;
+    S++;
+  }
+  let Z = _2n7;
+  const _Fp = Field2(P2);
+  while (FpLegendre2(_Fp, Z) === 1) {
+    if (Z++ > 1e3)
+      throw new Error("Cannot find square root: probably non-prime P");
+  }
+  if (S === 1)
+    return sqrt3mod42;
+  let cc = _Fp.pow(Z, Q2);
+  const Q1div2 = (Q2 + _1n10) / _2n7;
+  return function tonelliSlow(Fp3, n) {
+    if (Fp3.is0(n))
+      return n;
+    if (FpLegendre2(Fp3, n) !== 1)
+      throw new Error("Cannot find square root");
+    let M = S;
+    let c = Fp3.mul(Fp3.ONE, cc);
+    let t = Fp3.pow(n, Q2);
+    let R2 = Fp3.pow(n, Q1div2);
+    while (!Fp3.eql(t, Fp3.ONE)) {
+      if (Fp3.is0(t))
+        return Fp3.ZERO;
+      let i = 1;
+      let t_tmp = Fp3.sqr(t);
+      while (!Fp3.eql(t_tmp, Fp3.ONE)) {
+        i++;
+        t_tmp = Fp3.sqr(t_tmp);
+        if (i === M)
+          throw new Error("Cannot find square root");
+      }
+      const exponent = _1n10 << BigInt(M - i - 1);
+      const b = Fp3.pow(c, exponent);
+      M = i;
+      c = Fp3.sqr(b);
+      t = Fp3.mul(t, c);
+      R2 = Fp3.mul(R2, b);
+    }
+    return R2;
+  };
+}
+function FpSqrt2(P2) {
+  if (P2 % _4n6 === _3n7)
+    return sqrt3mod42;
+  if (P2 % _8n2 === _5n2)
+    return sqrt5mod82;
+  if (P2 % _16n2 === _9n2)
+    return sqrt9mod162(P2);
+  return tonelliShanks2(P2);
+}
+var FIELD_FIELDS2 = [
+  "create",
+  "isValid",
+  "is0",
+  "neg",
+  "inv",
+  "sqrt",
+  "sqr",
+  "eql",
+  "add",
+  "sub",
+  "mul",
+  "pow",
+  "div",
+  "addN",
+  "subN",
+  "mulN",
+  "sqrN"
+];
+function validateField2(field) {
+  const initial = {
+    ORDER: "bigint",
+    BYTES: "number",
+    BITS: "number"
+  };
+  const opts2 = FIELD_FIELDS2.reduce((map, val) => {
+    map[val] = "function";
+    return map;
+  }, initial);
+  validateObject2(field, opts2);
+  return field;
+}
+function FpPow2(Fp3, num, power) {
+  if (power < _0n11)
+    throw new Error("invalid exponent, negatives unsupported");
+  if (power === _0n11)
+    return Fp3.ONE;
+  if (power === _1n10)
+    return num;
+  let p = Fp3.ONE;
+  let d = num;
+  while (power > _0n11) {
+    if (power & _1n10)
+      p = Fp3.mul(p, d);
+    d = Fp3.sqr(d);
+    power >>= _1n10;
+  }
+  return p;
+}
+function FpInvertBatch2(Fp3, nums, passZero = false) {
+  const inverted = new Array(nums.length).fill(passZero ? Fp3.ZERO : void 0);
+  const multipliedAcc = nums.reduce((acc, num, i) => {
+    if (Fp3.is0(num))
+      return acc;
+    inverted[i] = acc;
+    return Fp3.mul(acc, num);
+  }, Fp3.ONE);
+  const invertedAcc = Fp3.inv(multipliedAcc);
+  nums.reduceRight((acc, num, i) => {
+    if (Fp3.is0(num))
+      return acc;
+    inverted[i] = Fp3.mul(acc, inverted[i]);
+    return Fp3.mul(acc, num);
+  }, invertedAcc);
+  return inverted;
+}
+function FpLegendre2(Fp3, n) {
+  const p1mod2 = (Fp3.ORDER - _1n10) / _2n7;
+  const powered = Fp3.pow(n, p1mod2);
+  const yes = Fp3.eql(powered, Fp3.ONE);
+  const zero = Fp3.eql(powered, Fp3.ZERO);
+  const no = Fp3.eql(powered, Fp3.neg(Fp3.ONE));
+  if (!yes && !zero && !no)
+    throw new Error("invalid Legendre symbol result");
+  return yes ? 1 : zero ? 0 : -1;
+}
+function nLength2(n, nBitLength) {
+  if (nBitLength !== void 0)
+    anumber5(nBitLength);
+  const _nBitLength = nBitLength !== void 0 ? nBitLength : n.toString(2).length;
+  const nByteLength = Math.ceil(_nBitLength / 8);
+  return { nBitLength: _nBitLength, nByteLength };
+}
+var _Field3 = class {
+  ORDER;
+  BITS;
+  BYTES;
+  isLE;
+  ZERO = _0n11;
+  ONE = _1n10;
+  _lengths;
+  _sqrt;
+  // cached sqrt
+  _mod;
+  constructor(ORDER, opts2 = {}) {
+    if (ORDER <= _0n11)
+      throw new Error("invalid field: expected ORDER > 0, got " + ORDER);
+    let _nbitLength = void 0;
+    this.isLE = false;
+    if (opts2 != null && typeof opts2 === "object") {
+      if (typeof opts2.BITS === "number")
+        _nbitLength = opts2.BITS;
+      if (typeof opts2.sqrt === "function")
+        this.sqrt = opts2.sqrt;
+      if (typeof opts2.isLE === "boolean")
+        this.isLE = opts2.isLE;
+      if (opts2.allowedLengths)
+        this._lengths = opts2.allowedLengths?.slice();
+      if (typeof opts2.modFromBytes === "boolean")
+        this._mod = opts2.modFromBytes;
+    }
+    const { nBitLength, nByteLength } = nLength2(ORDER, _nbitLength);
+    if (nByteLength > 2048)
+      throw new Error("invalid field: expected ORDER of <= 2048 bytes");
+    this.ORDER = ORDER;
+    this.BITS = nBitLength;
+    this.BYTES = nByteLength;
+    this._sqrt = void 0;
+    Object.preventExtensions(this);
+  }
+  create(num) {
+    return mod3(num, this.ORDER);
+  }
+  isValid(num) {
+    if (typeof num !== "bigint")
+      throw new Error("invalid field element: expected bigint, got " + typeof num);
+    return _0n11 <= num && num < this.ORDER;
+  }
+  is0(num) {
+    return num === _0n11;
+  }
+  // is valid and invertible
+  isValidNot0(num) {
+    return !this.is0(num) && this.isValid(num);
+  }
+  isOdd(num) {
+    return (num & _1n10) === _1n10;
+  }
+  neg(num) {
+    return mod3(-num, this.ORDER);
+  }
+  eql(lhs, rhs) {
+    return lhs === rhs;
+  }
+  sqr(num) {
+    return mod3(num * num, this.ORDER);
+  }
+  add(lhs, rhs) {
+    return mod3(lhs + rhs, this.ORDER);
+  }
+  sub(lhs, rhs) {
+    return mod3(lhs - rhs, this.ORDER);
+  }
+  mul(lhs, rhs) {
+    return mod3(lhs * rhs, this.ORDER);
+  }
+  pow(num, power) {
+    return FpPow2(this, num, power);
+  }
+  div(lhs, rhs) {
+    return mod3(lhs * invert2(rhs, this.ORDER), this.ORDER);
+  }
+  // Same as above, but doesn't normalize
+  sqrN(num) {
+    return num * num;
+  }
+  addN(lhs, rhs) {
+    return lhs + rhs;
+  }
+  subN(lhs, rhs) {
+    return lhs - rhs;
+  }
+  mulN(lhs, rhs) {
+    return lhs * rhs;
+  }
+  inv(num) {
+    return invert2(num, this.ORDER);
+  }
+  sqrt(num) {
+    if (!this._sqrt)
+      this._sqrt = FpSqrt2(this.ORDER);
+    return this._sqrt(this, num);
+  }
+  toBytes(num) {
+    return this.isLE ? numberToBytesLE2(num, this.BYTES) : numberToBytesBE2(num, this.BYTES);
+  }
+  fromBytes(bytes, skipValidation = false) {
+    abytes5(bytes);
+    const { _lengths: allowedLengths, BYTES, isLE: isLE4, ORDER, _mod: modFromBytes } = this;
+    if (allowedLengths) {
+      if (!allowedLengths.includes(bytes.length) || bytes.length > BYTES) {
+        throw new Error("Field.fromBytes: expected " + allowedLengths + " bytes, got " + bytes.length);
+      }
+      const padded = new Uint8Array(BYTES);
+      padded.set(bytes, isLE4 ? 0 : padded.length - bytes.length);
+      bytes = padded;
+    }
+    if (bytes.length !== BYTES)
+      throw new Error("Field.fromBytes: expected " + BYTES + " bytes, got " + bytes.length);
+    let scalar = isLE4 ? bytesToNumberLE2(bytes) : bytesToNumberBE2(bytes);
+    if (modFromBytes)
+      scalar = mod3(scalar, ORDER);
+    if (!skipValidation) {
+      if (!this.isValid(scalar))
+        throw new Error("invalid field element: outside of range 0..ORDER");
+    }
+    return scalar;
+  }
+  // TODO: we don't need it here, move out to separate fn
+  invertBatch(lst) {
+    return FpInvertBatch2(this, lst);
+  }
+  // We can't move this out because Fp6, Fp12 implement it
+  // and it's unclear what to return in there.
+  cmov(a, b, condition) {
+    return condition ? b : a;
+  }
+};
+function Field2(ORDER, opts2 = {}) {
+  return new _Field3(ORDER, opts2);
+}
+function getFieldBytesLength2(fieldOrder) {
+  if (typeof fieldOrder !== "bigint")
+    throw new Error("field order must be bigint");
+  const bitLength = fieldOrder.toString(2).length;
+  return Math.ceil(bitLength / 8);
+}
+function getMinHashLength2(fieldOrder) {
+  const length = getFieldBytesLength2(fieldOrder);
+  return length + Math.ceil(length / 2);
+}
+function mapHashToField2(key, fieldOrder, isLE4 = false) {
+  abytes5(key);
+  const len2 = key.length;
+  const fieldLen = getFieldBytesLength2(fieldOrder);
+  const minLen = getMinHashLength2(fieldOrder);
+  if (len2 < 16 || len2 < minLen || len2 > 1024)
+    throw new Error("expected " + minLen + "-1024 bytes of input, got " + len2);
+  const num = isLE4 ? bytesToNumberLE2(key) : bytesToNumberBE2(key);
+  const reduced = mod3(num, fieldOrder - _1n10) + _1n10;
+  return isLE4 ? numberToBytesLE2(reduced, fieldLen) : numberToBytesBE2(reduced, fieldLen);
+}
+
+// node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/curve.js
+var _0n12 = /* @__PURE__ */ BigInt(0);
+var _1n11 = /* @__PURE__ */ BigInt(1);
+function negateCt(condition, item) {
+  const neg = item.negate();
+  return condition ? neg : item;
+}
+function normalizeZ2(c, points) {
+  const invertedZs = FpInvertBatch2(c.Fp, points.map((p) => p.Z));
+  return points.map((p, i) => c.fromAffine(p.toAffine(invertedZs[i])));
+}
+function validateW2(W, bits) {
+  if (!Number.isSafeInteger(W) || W <= 0 || W > bits)
+    throw new Error("invalid window size, expected [1.." + bits + "], got W=" + W);
+}
+function calcWOpts(W, scalarBits) {
+  validateW2(W, scalarBits);
+  const windows = Math.ceil(scalarBits / W) + 1;
+  const windowSize = 2 ** (W - 1);
+  const maxNumber = 2 ** W;
+  const mask = bitMask2(W);
+  const shiftBy = BigInt(W);
+  return { windows, windowSize, mask, maxNumber, shiftBy };
+}
+function calcOffsets(n, window2, wOpts) {
+  const { windowSize, mask, maxNumber, shiftBy } = wOpts;
+  let wbits = Number(n & mask);
+  let nextN = n >> shiftBy;
+  if (wbits > windowSize) {
+    wbits -= maxNumber;
+    nextN += _1n11;
+  }
+  const offsetStart = window2 * windowSize;
+  const offset = offsetStart + Math.abs(wbits) - 1;
+  const isZero = wbits === 0;
+  const isNeg = wbits < 0;
+  const isNegF = window2 % 2 !== 0;
+  const offsetF = offsetStart;
+  return { nextN, offset, isZero, isNeg, isNegF, offsetF };
+}
+var pointPrecomputes = /* @__PURE__ */ new WeakMap();
+var pointWindowSizes2 = /* @__PURE__ */ new WeakMap();
+function getW(P2) {
+  return pointWindowSizes2.get(P2) || 1;
+}
+function assert0(n) {
+  if (n !== _0n12)
+    throw new Error("invalid wNAF");
+}
+var wNAF = class {
+  BASE;
+  ZERO;
+  Fn;
+  bits;
+  // Parametrized with a given Point class (not individual point)
+  constructor(Point, bits) {
+    this.BASE = Point.BASE;
+    this.ZERO = Point.ZERO;
+    this.Fn = Point.Fn;
+    this.bits = bits;
+  }
+  // non-const time multiplication ladder
+  _unsafeLadder(elm, n, p = this.ZERO) {
+    let d = elm;
+    while (n > _0n12) {
+      if (n & _1n11)
+        p = p.add(d);
+      d = d.double();
+      n >>= _1n11;
+    }
+    return p;
+  }
+  /**
+   * Creates a wNAF precomputation window. Used for caching.
+   * Default window size is set by `utils.precompute()` and is equal to 8.
+   * Number of precomputed points depends on the curve size:
+   * 2^(𝑊−1) * (Math.ceil(𝑛 / 𝑊) + 1), where:
+   * - 𝑊 is the window size
+   * - 𝑛 is the bitlength of the curve order.
+   * For a 256-bit curve and window size 8, the number of precomputed points is 128 * 33 = 4224.
+   * @param point Point instance
+   * @param W window size
+   * @returns precomputed point tables flattened to a single array
+   */
+  precomputeWindow(point, W) {
+    const { windows, windowSize } = calcWOpts(W, this.bits);
+    const points = [];
+    let p = point;
+    let base = p;
+    for (let window2 = 0; window2 < windows; window2++) {
+      base = p;
+      points.push(base);
+      for (let i = 1; i < windowSize; i++) {
+        base = base.add(p);
+        points.push(base);
+      }
+      p = base.double();
+    }
+    return points;
+  }
+  /**
+   * Implements ec multiplication using precomputed tables and w-ary non-adjacent form.
+   * More compact implementation:
+   * https://github.com/paulmillr/noble-secp256k1/blob/47cb1669b6e506ad66b35fe7d76132ae97465da2/index.ts#L502-L541
+   * @returns real and fake (for const-time) points
+   */
+  wNAF(W, precomputes, n) {
+    if (!this.Fn.isValid(n))
+      throw new Error("invalid scalar");
+    let p = this.ZERO;
+    let f = this.BASE;
+    const wo = calcWOpts(W, this.bits);
+    for (let window2 = 0; window2 < wo.windows; window2++) {
+      const { nextN, offset, isZero, isNeg, isNegF, offsetF } = calcOffsets(n, window2, wo);
+      n = nextN;
+      if (isZero) {
+        f = f.add(negateCt(isNegF, precomputes[offsetF]));
+      } else {
+        p = p.add(negateCt(isNeg, precomputes[offset]));
+      }
+    }
+    assert0(n);
+    return { p, f };
+  }
+  /**
+   * Implements ec unsafe (non const-time) multiplication using precomputed tables and w-ary non-adjacent form.
+   * @param acc accumulator point to add result of multiplication
+   * @returns point
+   */
+  wNAFUnsafe(W, precomputes, n, acc = this.ZERO) {
+    const wo = calcWOpts(W, this.bits);
+    for (let window2 = 0; window2 < wo.windows; window2++) {
+      if (n === _0n12)
+        break;
+      const { nextN, offset, isZero, isNeg } = calcOffsets(n, window2, wo);
+      n = nextN;
+      if (isZero) {
+        continue;
+      } else {
+        const item = precomputes[offset];
+        acc = acc.add(isNeg ? item.negate() : item);
+      }
+    }
+    assert0(n);
+    return acc;
+  }
+  getPrecomputes(W, point, transform) {
+    let comp = pointPrecomputes.get(point);
+    if (!comp) {
+      comp = this.precomputeWindow(point, W);
+      if (W !== 1) {
+        if (typeof transform === "function")
+          comp = transform(comp);
+        pointPrecomputes.set(point, comp);
+      }
+    }
+    return comp;
+  }
+  cached(point, scalar, transform) {
+    const W = getW(point);
+    return this.wNAF(W, this.getPrecomputes(W, point, transform), scalar);
+  }
+  unsafe(point, scalar, transform, prev) {
+    const W = getW(point);
+    if (W === 1)
+      return this._unsafeLadder(point, scalar, prev);
+    return this.wNAFUnsafe(W, this.getPrecomputes(W, point, transform), scalar, prev);
+  }
+  // We calculate precomputes for elliptic curve point multiplication
+  // using windowed method. This specifies window size and
+  // stores precomputed values. Usually only base point would be precomputed.
+  createCache(P2, W) {
+    validateW2(W, this.bits);
+    pointWindowSizes2.set(P2, W);
+    pointPrecomputes.delete(P2);
+  }
+  hasCache(elm) {
+    return getW(elm) !== 1;
+  }
+};
+function mulEndoUnsafe(Point, point, k1, k2) {
+  let acc = point;
+  let p1 = Point.ZERO;
+  let p2 = Point.ZERO;
+  while (k1 > _0n12 || k2 > _0n12) {
+    if (k1 & _1n11)
+      p1 = p1.add(acc);
+    if (k2 & _1n11)
+      p2 = p2.add(acc);
+    acc = acc.double();
+    k1 >>= _1n11;
+    k2 >>= _1n11;
+  }
+  return { p1, p2 };
+}
+function createField2(order, field, isLE4) {
+  if (field) {
+    if (field.ORDER !== order)
+      throw new Error("Field.ORDER must match order: Fp == p, Fn == n");
+    validateField2(field);
+    return field;
+  } else {
+    return Field2(order, { isLE: isLE4 });
+  }
+}
+function createCurveFields2(type, CURVE, curveOpts = {}, FpFnLE) {
+  if (FpFnLE === void 0)
+    FpFnLE = type === "edwards";
+  if (!CURVE || typeof CURVE !== "object")
+    throw new Error(`expected valid ${type} CURVE object`);
+  for (const p of ["p", "n", "h"]) {
+    const val = CURVE[p];
+    if (!(typeof val === "bigint" && val > _0n12))
+      throw new Error(`CURVE.${p} must be positive bigint`);
+  }
+  const Fp3 = createField2(CURVE.p, curveOpts.Fp, FpFnLE);
+  const Fn = createField2(CURVE.n, curveOpts.Fn, FpFnLE);
+  const _b = type === "weierstrass" ? "b" : "d";
+  const params = ["Gx", "Gy", "a", _b];
+  for (const p of params) {
+    if (!Fp3.isValid(CURVE[p]))
+      throw new Error(`CURVE.${p} must be valid field element of CURVE.Fp`);
+  }
+  CURVE = Object.freeze(Object.assign({}, CURVE));
+  return { CURVE, Fp: Fp3, Fn };
+}
+function createKeygen2(randomSecretKey, getPublicKey) {
+  return function keygen(seed) {
+    const secretKey = randomSecretKey(seed);
+    return { secretKey, publicKey: getPublicKey(secretKey) };
+  };
+}
+
+// node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/montgomery.js
+var _0n13 = BigInt(0);
+var _1n12 = BigInt(1);
+var _2n8 = BigInt(2);
+function validateOpts(curve) {
+  validateObject2(curve, {
+    adjustScalarBytes: "function",
+    powPminus2: "function"
+  });
+  return Object.freeze({ ...curve });
+}
+function montgomery(curveDef) {
+  const CURVE = validateOpts(curveDef);
+  const { P: P2, type, adjustScalarBytes: adjustScalarBytes3, powPminus2, randomBytes: rand } = CURVE;
+  const is25519 = type === "x25519";
+  if (!is25519 && type !== "x448")
+    throw new Error("invalid type");
+  const randomBytes_ = rand || randomBytes6;
+  const montgomeryBits = is25519 ? 255 : 448;
+  const fieldLen = is25519 ? 32 : 56;
+  const Gu = is25519 ? BigInt(9) : BigInt(5);
+  const a24 = is25519 ? BigInt(121665) : BigInt(39081);
+  const minScalar = is25519 ? _2n8 ** BigInt(254) : _2n8 ** BigInt(447);
+  const maxAdded = is25519 ? BigInt(8) * _2n8 ** BigInt(251) - _1n12 : BigInt(4) * _2n8 ** BigInt(445) - _1n12;
+  const maxScalar = minScalar + maxAdded + _1n12;
+  const modP = (n) => mod3(n, P2);
+  const GuBytes = encodeU(Gu);
+  function encodeU(u) {
+    return numberToBytesLE2(modP(u), fieldLen);
+  }
+  function decodeU(u) {
+    const _u = copyBytes3(abytes5(u, fieldLen, "uCoordinate"));
+    if (is25519)
+      _u[31] &= 127;
+    return modP(bytesToNumberLE2(_u));
+  }
+  function decodeScalar(scalar) {
+    return bytesToNumberLE2(adjustScalarBytes3(copyBytes3(abytes5(scalar, fieldLen, "scalar"))));
+  }
+  function scalarMult2(scalar, u) {
+    const pu = montgomeryLadder(decodeU(u), decodeScalar(scalar));
+    if (pu === _0n13)
+      throw new Error("invalid private or public key received");
+    return encodeU(pu);
+  }
+  function scalarMultBase2(scalar) {
+    return scalarMult2(scalar, GuBytes);
+  }
+  const getPublicKey = scalarMultBase2;
+  const getSharedSecret = scalarMult2;
+  function cswap2(swap, x_2, x_3) {
+    const dummy = modP(swap * (x_2 - x_3));
+    x_2 = modP(x_2 - dummy);
+    x_3 = modP(x_3 + dummy);
+    return { x_2, x_3 };
+  }
+  function montgomeryLadder(u, scalar) {
+    aInRange2("u", u, _0n13, P2);
+    aInRange2("scalar", scalar, minScalar, maxScalar);
+    const k = scalar;
+    const x_1 = u;
+    let x_2 = _1n12;
+    let z_2 = _0n13;
+    let x_3 = u;
+    let z_3 = _1n12;
+    let swap = _0n13;
+    for (let t = BigInt(montgomeryBits - 1); t >= _0n13; t--) {
+      const k_t = k >> t & _1n12;
+      swap ^= k_t;
+      ({ x_2, x_3 } = cswap2(swap, x_2, x_3));
+      ({ x_2: z_2, x_3: z_3 } = cswap2(swap, z_2, z_3));
+      swap = k_t;
+      const A = x_2 + z_2;
+      const AA = modP(A * A);
+      const B = x_2 - z_2;
+      const BB = modP(B * B);
+      const E = AA - BB;
+      const C = x_3 + z_3;
+      const D = x_3 - z_3;
+      const DA = modP(D * A);
+      const CB = modP(C * B);
+      const dacb = DA + CB;
+      const da_cb = DA - CB;
+      x_3 = modP(dacb * dacb);
+      z_3 = modP(x_1 * modP(da_cb * da_cb));
+      x_2 = modP(AA * BB);
+      z_2 = modP(E * (AA + modP(a24 * E)));
+    }
+    ({ x_2, x_3 } = cswap2(swap, x_2, x_3));
+    ({ x_2: z_2, x_3: z_3 } = cswap2(swap, z_2, z_3));
+    const z2 = powPminus2(z_2);
+    return modP(x_2 * z2);
+  }
+  const lengths = {
+    secretKey: fieldLen,
+    publicKey: fieldLen,
+    seed: fieldLen
+  };
+  const randomSecretKey = (seed = randomBytes_(fieldLen)) => {
+    abytes5(seed, lengths.seed, "seed");
+    return seed;
+  };
+  const utils2 = { randomSecretKey };
+  return Object.freeze({
+    keygen: createKeygen2(randomSecretKey, getPublicKey),
+    getSharedSecret,
+    getPublicKey,
+    scalarMult: scalarMult2,
+    scalarMultBase: scalarMultBase2,
+    utils: utils2,
+    GuBytes: GuBytes.slice(),
+    lengths
+  });
+}
+
+// node_modules/@noble/post-quantum/node_modules/@noble/hashes/hmac.js
+var _HMAC2 = class {
+  oHash;
+  iHash;
+  blockLen;
+  outputLen;
+  finished = false;
+  destroyed = false;
+  constructor(hash, key) {
+    ahash2(hash);
+    abytes5(key, void 0, "key");
+    this.iHash = hash.create();
+    if (typeof this.iHash.update !== "function")
+      throw new Error("Expected instance of class which extends utils.Hash");
+    this.blockLen = this.iHash.blockLen;
+    this.outputLen = this.iHash.outputLen;
+    const blockLen = this.blockLen;
+    const pad = new Uint8Array(blockLen);
+    pad.set(key.length > blockLen ? hash.create().update(key).digest() : key);
+    for (let i = 0; i < pad.length; i++)
+      pad[i] ^= 54;
+    this.iHash.update(pad);
+    this.oHash = hash.create();
+    for (let i = 0; i < pad.length; i++)
+      pad[i] ^= 54 ^ 92;
+    this.oHash.update(pad);
+    clean3(pad);
+  }
+  update(buf) {
+    aexists3(this);
+    this.iHash.update(buf);
+    return this;
+  }
+  digestInto(out) {
+    aexists3(this);
+    abytes5(out, this.outputLen, "output");
+    this.finished = true;
+    this.iHash.digestInto(out);
+    this.oHash.update(out);
+    this.oHash.digestInto(out);
+    this.destroy();
+  }
+  digest() {
+    const out = new Uint8Array(this.oHash.outputLen);
+    this.digestInto(out);
+    return out;
+  }
+  _cloneInto(to) {
+    to ||= Object.create(Object.getPrototypeOf(this), {});
+    const { oHash, iHash, finished, destroyed, blockLen, outputLen } = this;
+    to = to;
+    to.finished = finished;
+    to.destroyed = destroyed;
+    to.blockLen = blockLen;
+    to.outputLen = outputLen;
+    to.oHash = oHash._cloneInto(to.oHash);
+    to.iHash = iHash._cloneInto(to.iHash);
+    return to;
+  }
+  clone() {
+    return this._cloneInto();
+  }
+  destroy() {
+    this.destroyed = true;
+    this.oHash.destroy();
+    this.iHash.destroy();
+  }
+};
+var hmac2 = (hash, key, message) => new _HMAC2(hash, key).update(message).digest();
+hmac2.create = (hash, key) => new _HMAC2(hash, key);
+
+// node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/weierstrass.js
+var divNearest2 = (num, den) => (num + (num >= 0 ? den : -den) / _2n9) / den;
+function _splitEndoScalar2(k, basis, n) {
+  const [[a1, b1], [a2, b2]] = basis;
+  const c1 = divNearest2(b2 * k, n);
+  const c2 = divNearest2(-b1 * k, n);
+  let k1 = k - c1 * a1 - c2 * a2;
+  let k2 = -c1 * b1 - c2 * b2;
+  const k1neg = k1 < _0n14;
+  const k2neg = k2 < _0n14;
+  if (k1neg)
+    k1 = -k1;
+  if (k2neg)
+    k2 = -k2;
+  const MAX_NUM = bitMask2(Math.ceil(bitLen2(n) / 2)) + _1n13;
+  if (k1 < _0n14 || k1 >= MAX_NUM || k2 < _0n14 || k2 >= MAX_NUM) {
+    throw new Error("splitScalar (endomorphism): failed, k=" + k);
+  }
+  return { k1neg, k1, k2neg, k2 };
+}
+function validateSigFormat2(format) {
+  if (!["compact", "recovered", "der"].includes(format))
+    throw new Error('Signature format must be "compact", "recovered", or "der"');
+  return format;
+}
+function validateSigOpts2(opts2, def) {
+  const optsn = {};
+  for (let optName of Object.keys(def)) {
+    optsn[optName] = opts2[optName] === void 0 ? def[optName] : opts2[optName];
+  }
+  abool3(optsn.lowS, "lowS");
+  abool3(optsn.prehash, "prehash");
+  if (optsn.format !== void 0)
+    validateSigFormat2(optsn.format);
+  return optsn;
+}
+var DERErr2 = class extends Error {
+  constructor(m = "") {
+    super(m);
+  }
+};
+var DER2 = {
+  // asn.1 DER encoding utils
+  Err: DERErr2,
+  // Basic building block is TLV (Tag-Length-Value)
+  _tlv: {
+    encode: (tag, data) => {
+      const { Err: E } = DER2;
+      if (tag < 0 || tag > 256)
+        throw new E("tlv.encode: wrong tag");
+      if (data.length & 1)
+        throw new E("tlv.encode: unpadded data");
+      const dataLen = data.length / 2;
+      const len2 = numberToHexUnpadded2(dataLen);
+      if (len2.length / 2 & 128)
+        throw new E("tlv.encode: long form length too big");
+      const lenLen = dataLen > 127 ? numberToHexUnpadded2(len2.length / 2 | 128) : "";
+      const t = numberToHexUnpadded2(tag);
+      return t + lenLen + len2 + data;
+    },
+    // v - value, l - left bytes (unparsed)
+    decode(tag, data) {
+      const { Err: E } = DER2;
+      let pos = 0;
+      if (tag < 0 || tag > 256)
+        throw new E("tlv.encode: wrong tag");
+      if (data.length < 2 || data[pos++] !== tag)
+        throw new E("tlv.decode: wrong tlv");
+      const first = data[pos++];
+      const isLong = !!(first & 128);
+      let length = 0;
+      if (!isLong)
+        length = first;
+      else {
+        const lenLen = first & 127;
+        if (!lenLen)
+          throw new E("tlv.decode(long): indefinite length not supported");
+        if (lenLen > 4)
+          throw new E("tlv.decode(long): byte length is too big");
+        const lengthBytes = data.subarray(pos, pos + lenLen);
+        if (lengthBytes.length !== lenLen)
+          throw new E("tlv.decode: length bytes not complete");
+        if (lengthBytes[0] === 0)
+          throw new E("tlv.decode(long): zero leftmost byte");
+        for (const b of lengthBytes)
+          length = length << 8 | b;
+        pos += lenLen;
+        if (length < 128)
+          throw new E("tlv.decode(long): not minimal encoding");
+      }
+      const v = data.subarray(pos, pos + length);
+      if (v.length !== length)
+        throw new E("tlv.decode: wrong value length");
+      return { v, l: data.subarray(pos + length) };
+    }
+  },
+  // https://crypto.stackexchange.com/a/57734 Leftmost bit of first byte is 'negative' flag,
+  // since we always use positive integers here. It must always be empty:
+  // - add zero byte if exists
+  // - if next byte doesn't have a flag, leading zero is not allowed (minimal encoding)
+  _int: {
+    encode(num) {
+      const { Err: E } = DER2;
+      if (num < _0n14)
+        throw new E("integer: negative integers are not allowed");
+      let hex = numberToHexUnpadded2(num);
+      if (Number.parseInt(hex[0], 16) & 8)
+        hex = "00" + hex;
+      if (hex.length & 1)
+        throw new E("unexpected DER parsing assertion: unpadded hex");
+      return hex;
+    },
+    decode(data) {
+      const { Err: E } = DER2;
+      if (data[0] & 128)
+        throw new E("invalid signature integer: negative");
+      if (data[0] === 0 && !(data[1] & 128))
+        throw new E("invalid signature integer: unnecessary leading zero");
+      return bytesToNumberBE2(data);
+    }
+  },
+  toSig(bytes) {
+    const { Err: E, _int: int, _tlv: tlv2 } = DER2;
+    const data = abytes5(bytes, void 0, "signature");
+    const { v: seqBytes, l: seqLeftBytes } = tlv2.decode(48, data);
+    if (seqLeftBytes.length)
+      throw new E("invalid signature: left bytes after parsing");
+    const { v: rBytes, l: rLeftBytes } = tlv2.decode(2, seqBytes);
+    const { v: sBytes, l: sLeftBytes } = tlv2.decode(2, rLeftBytes);
+    if (sLeftBytes.length)
+      throw new E("invalid signature: left bytes after parsing");
+    return { r: int.decode(rBytes), s: int.decode(sBytes) };
+  },
+  hexFromSig(sig) {
+    const { _tlv: tlv2, _int: int } = DER2;
+    const rs = tlv2.encode(2, int.encode(sig.r));
+    const ss = tlv2.encode(2, int.encode(sig.s));
+    const seq = rs + ss;
+    return tlv2.encode(48, seq);
+  }
+};
+var _0n14 = BigInt(0);
+var _1n13 = BigInt(1);
+var _2n9 = BigInt(2);
+var _3n8 = BigInt(3);
+var _4n7 = BigInt(4);
+function weierstrass2(params, extraOpts = {}) {
+  const validated = createCurveFields2("weierstrass", params, extraOpts);
+  const { Fp: Fp3, Fn } = validated;
+  let CURVE = validated.CURVE;
+  const { h: cofactor, n: CURVE_ORDER } = CURVE;
+  validateObject2(extraOpts, {}, {
+    allowInfinityPoint: "boolean",
+    clearCofactor: "function",
+    isTorsionFree: "function",
+    fromBytes: "function",
+    toBytes: "function",
+    endo: "object"
+  });
+  const { endo } = extraOpts;
+  if (endo) {
+    if (!Fp3.is0(CURVE.a) || typeof endo.beta !== "bigint" || !Array.isArray(endo.basises)) {
+      throw new Error('invalid endo: expected "beta": bigint and "basises": array');
+    }
+  }
+  const lengths = getWLengths2(Fp3, Fn);
+  function assertCompressionIsSupported() {
+    if (!Fp3.isOdd)
+      throw new Error("compression is not supported: Field does not have .isOdd()");
+  }
+  function pointToBytes(_c, point, isCompressed) {
+    const { x, y } = point.toAffine();
+    const bx = Fp3.toBytes(x);
+    abool3(isCompressed, "isCompressed");
+    if (isCompressed) {
+      assertCompressionIsSupported();
+      const hasEvenY = !Fp3.isOdd(y);
+      return concatBytes3(pprefix2(hasEvenY), bx);
+    } else {
+      return concatBytes3(Uint8Array.of(4), bx, Fp3.toBytes(y));
+    }
+  }
+  function pointFromBytes(bytes) {
+    abytes5(bytes, void 0, "Point");
+    const { publicKey: comp, publicKeyUncompressed: uncomp } = lengths;
+    const length = bytes.length;
+    const head = bytes[0];
+    const tail = bytes.subarray(1);
+    if (length === comp && (head === 2 || head === 3)) {
+      const x = Fp3.fromBytes(tail);
+      if (!Fp3.isValid(x))
+        throw new Error("bad point: is not on curve, wrong x");
+      const y2 = weierstrassEquation(x);
+      let y;
+      try {
+        y = Fp3.sqrt(y2);
+      } catch (sqrtError) {
+        const err = sqrtError instanceof Error ? ": " + sqrtError.message : "";
+        throw new Error("bad point: is not on curve, sqrt error" + err);
+      }
+      assertCompressionIsSupported();
+      const evenY = Fp3.isOdd(y);
+      const evenH = (head & 1) === 1;
+      if (evenH !== evenY)
+        y = Fp3.neg(y);
+      return { x, y };
+    } else if (length === uncomp && head === 4) {
+      const L = Fp3.BYTES;
+      const x = Fp3.fromBytes(tail.subarray(0, L));
+      const y = Fp3.fromBytes(tail.subarray(L, L * 2));
+      if (!isValidXY(x, y))
+        throw new Error("bad point: is not on curve");
+      return { x, y };
+    } else {
+      throw new Error(`bad point: got length ${length}, expected compressed=${comp} or uncompressed=${uncomp}`);
+    }
+  }
+  const encodePoint = extraOpts.toBytes || pointToBytes;
+  const decodePoint = extraOpts.fromBytes || pointFromBytes;
+  function weierstrassEquation(x) {
+    const x2 = Fp3.sqr(x);
+    const x3 = Fp3.mul(x2, x);
+    return Fp3.add(Fp3.add(x3, Fp3.mul(x, CURVE.a)), CURVE.b);
+  }
+  function isValidXY(x, y) {
+    const left = Fp3.sqr(y);
+    const right = weierstrassEquation(x);
+    return Fp3.eql(left, right);
+  }
+  if (!isValidXY(CURVE.Gx, CURVE.Gy))
+    throw new Error("bad curve params: generator point");
+  const _4a3 = Fp3.mul(Fp3.pow(CURVE.a, _3n8), _4n7);
+  const _27b2 = Fp3.mul(Fp3.sqr(CURVE.b), BigInt(27));
+  if (Fp3.is0(Fp3.add(_4a3, _27b2)))
+    throw new Error("bad curve params: a or b");
+  function acoord(title, n, banZero = false) {
+    if (!Fp3.isValid(n) || banZero && Fp3.is0(n))
+      throw new Error(`bad point coordinate ${title}`);
+    return n;
+  }
+  function aprjpoint(other) {
+    if (!(other instanceof Point))
+      throw new Error("Weierstrass Point expected");
+  }
+  function splitEndoScalarN(k) {
+    if (!endo || !endo.basises)
+      throw new Error("no endo");
+    return _splitEndoScalar2(k, endo.basises, Fn.ORDER);
+  }
+  const toAffineMemo = memoized((p, iz) => {
+    const { X, Y, Z } = p;
+    if (Fp3.eql(Z, Fp3.ONE))
+      return { x: X, y: Y };
+    const is0 = p.is0();
+    if (iz == null)
+      iz = is0 ? Fp3.ONE : Fp3.inv(Z);
+    const x = Fp3.mul(X, iz);
+    const y = Fp3.mul(Y, iz);
+    const zz = Fp3.mul(Z, iz);
+    if (is0)
+      return { x: Fp3.ZERO, y: Fp3.ZERO };
+    if (!Fp3.eql(zz, Fp3.ONE))
+      throw new Error("invZ was invalid");
+    return { x, y };
+  });
+  const assertValidMemo = memoized((p) => {
+    if (p.is0()) {
+      if (extraOpts.allowInfinityPoint && !Fp3.is0(p.Y))
+        return;
+      throw new Error("bad point: ZERO");
+    }
+    const { x, y } = p.toAffine();
+    if (!Fp3.isValid(x) || !Fp3.isValid(y))
+      throw new Error("bad point: x or y not field elements");
+    if (!isValidXY(x, y))
+      throw new Error("bad point: equation left != right");
+    if (!p.isTorsionFree())
+      throw new Error("bad point: not in prime-order subgroup");
+    return true;
+  });
+  function finishEndo(endoBeta, k1p, k2p, k1neg, k2neg) {
+    k2p = new Point(Fp3.mul(k2p.X, endoBeta), k2p.Y, k2p.Z);
+    k1p = negateCt(k1neg, k1p);
+    k2p = negateCt(k2neg, k2p);
+    return k1p.add(k2p);
+  }
+  class Point {
+    // base / generator point
+    static BASE = new Point(CURVE.Gx, CURVE.Gy, Fp3.ONE);
+    // zero / infinity / identity point
+    static ZERO = new Point(Fp3.ZERO, Fp3.ONE, Fp3.ZERO);
+    // 0, 1, 0
+    // math field
+    static Fp = Fp3;
+    // scalar field
+    static Fn = Fn;
+    X;
+    Y;
+    Z;
+    /** Does NOT validate if the point is valid. Use `.assertValidity()`. */
+    constructor(X, Y, Z) {
+      this.X = acoord("x", X);
+      this.Y = acoord("y", Y, true);
+      this.Z = acoord("z", Z);
+      Object.freeze(this);
+    }
+    static CURVE() {
+      return CURVE;
+    }
+    /** Does NOT validate if the point is valid. Use `.assertValidity()`. */
+    static fromAffine(p) {
+      const { x, y } = p || {};
+      if (!p || !Fp3.isValid(x) || !Fp3.isValid(y))
+        throw new Error("invalid affine point");
+      if (p instanceof Point)
+        throw new Error("projective point not allowed");
+      if (Fp3.is0(x) && Fp3.is0(y))
+        return Point.ZERO;
+      return new Point(x, y, Fp3.ONE);
+    }
+    static fromBytes(bytes) {
+      const P2 = Point.fromAffine(decodePoint(abytes5(bytes, void 0, "point")));
+      P2.assertValidity();
+      return P2;
+    }
+    static fromHex(hex) {
+      return Point.fromBytes(hexToBytes3(hex));
+    }
+    get x() {
+      return this.toAffine().x;
+    }
+    get y() {
+      return this.toAffine().y;
+    }
+    /**
+     *
+     * @param windowSize
+     * @param isLazy true will defer table computation until the first multiplication
+     * @returns
+     */
+    precompute(windowSize = 8, isLazy = true) {
+      wnaf.createCache(this, windowSize);
+      if (!isLazy)
+        this.multiply(_3n8);
+      return this;
+    }
+    // TODO: return `this`
+    /** A point on curve is valid if it conforms to equation. */
+    assertValidity() {
+      assertValidMemo(this);
+    }
+    hasEvenY() {
+      const { y } = this.toAffine();
+      if (!Fp3.isOdd)
+        throw new Error("Field doesn't support isOdd");
+      return !Fp3.isOdd(y);
+    }
+    /** Compare one point to another. */
+    equals(other) {
+      aprjpoint(other);
+      const { X: X1, Y: Y1, Z: Z1 } = this;
+      const { X: X2, Y: Y2, Z: Z2 } = other;
+      const U1 = Fp3.eql(Fp3.mul(X1, Z2), Fp3.mul(X2, Z1));
+      const U2 = Fp3.eql(Fp3.mul(Y1, Z2), Fp3.mul(Y2, Z1));
+      return U1 && U2;
+    }
+    /** Flips point to one corresponding to (x, -y) in Affine coordinates. */
+    negate() {
+      return new Point(this.X, Fp3.neg(this.Y), this.Z);
+    }
+    // Renes-Costello-Batina exception-free doubling formula.
+    // There is 30% faster Jacobian formula, but it is not complete.
+    // https://eprint.iacr.org/2015/1060, algorithm 3
+    // Cost: 8M + 3S + 3*a + 2*b3 + 15add.
+    double() {
+      const { a, b } = CURVE;
+      const b3 = Fp3.mul(b, _3n8);
+      const { X: X1, Y: Y1, Z: Z1 } = this;
+      let X3 = Fp3.ZERO, Y3 = Fp3.ZERO, Z3 = Fp3.ZERO;
+      let t0 = Fp3.mul(X1, X1);
+      let t1 = Fp3.mul(Y1, Y1);
+      let t2 = Fp3.mul(Z1, Z1);
+      let t3 = Fp3.mul(X1, Y1);
+      t3 = Fp3.add(t3, t3);
+      Z3 = Fp3.mul(X1, Z1);
+      Z3 = Fp3.add(Z3, Z3);
+      X3 = Fp3.mul(a, Z3);
+      Y3 = Fp3.mul(b3, t2);
+      Y3 = Fp3.add(X3, Y3);
+      X3 = Fp3.sub(t1, Y3);
+      Y3 = Fp3.add(t1, Y3);
+      Y3 = Fp3.mul(X3, Y3);
+      X3 = Fp3.mul(t3, X3);
+      Z3 = Fp3.mul(b3, Z3);
+      t2 = Fp3.mul(a, t2);
+      t3 = Fp3.sub(t0, t2);
+      t3 = Fp3.mul(a, t3);
+      t3 = Fp3.add(t3, Z3);
+      Z3 = Fp3.add(t0, t0);
+      t0 = Fp3.add(Z3, t0);
+      t0 = Fp3.add(t0, t2);
+      t0 = Fp3.mul(t0, t3);
+      Y3 = Fp3.add(Y3, t0);
+      t2 = Fp3.mul(Y1, Z1);
+      t2 = Fp3.add(t2, t2);
+      t0 = Fp3.mul(t2, t3);
+      X3 = Fp3.sub(X3, t0);
+      Z3 = Fp3.mul(t2, t1);
+      Z3 = Fp3.add(Z3, Z3);
+      Z3 = Fp3.add(Z3, Z3);
+      return new Point(X3, Y3, Z3);
+    }
+    // Renes-Costello-Batina exception-free addition formula.
+    // There is 30% faster Jacobian formula, but it is not complete.
+    // https://eprint.iacr.org/2015/1060, algorithm 1
+    // Cost: 12M + 0S + 3*a + 3*b3 + 23add.
+    add(other) {
+      aprjpoint(other);
+      const { X: X1, Y: Y1, Z: Z1 } = this;
+      const { X: X2, Y: Y2, Z: Z2 } = other;
+      let X3 = Fp3.ZERO, Y3 = Fp3.ZERO, Z3 = Fp3.ZERO;
+      const a = CURVE.a;
+      const b3 = Fp3.mul(CURVE.b, _3n8);
+      let t0 = Fp3.mul(X1, X2);
+      let t1 = Fp3.mul(Y1, Y2);
+      let t2 = Fp3.mul(Z1, Z2);
+      let t3 = Fp3.add(X1, Y1);
+      let t4 = Fp3.add(X2, Y2);
+      t3 = Fp3.mul(t3, t4);
+      t4 = Fp3.add(t0, t1);
+      t3 = Fp3.sub(t3, t4);
+      t4 = Fp3.add(X1, Z1);
+      let t5 = Fp3.add(X2, Z2);
+      t4 = Fp3.mul(t4, t5);
+      t5 = Fp3.add(t0, t2);
+      t4 = Fp3.sub(t4, t5);
+      t5 = Fp3.add(Y1, Z1);
+      X3 = Fp3.add(Y2, Z2);
+      t5 = Fp3.mul(t5, X3);
+      X3 = Fp3.add(t1, t2);
+      t5 = Fp3.sub(t5, X3);
+      Z3 = Fp3.mul(a, t4);
+      X3 = Fp3.mul(b3, t2);
+      Z3 = Fp3.add(X3, Z3);
+      X3 = Fp3.sub(t1, Z3);
+      Z3 = Fp3.add(t1, Z3);
+      Y3 = Fp3.mul(X3, Z3);
+      t1 = Fp3.add(t0, t0);
+      t1 = Fp3.add(t1, t0);
+      t2 = Fp3.mul(a, t2);
+      t4 = Fp3.mul(b3, t4);
+      t1 = Fp3.add(t1, t2);
+      t2 = Fp3.sub(t0, t2);
+      t2 = Fp3.mul(a, t2);
+      t4 = Fp3.add(t4, t2);
+      t0 = Fp3.mul(t1, t4);
+      Y3 = Fp3.add(Y3, t0);
+      t0 = Fp3.mul(t5, t4);
+      X3 = Fp3.mul(t3, X3);
+      X3 = Fp3.sub(X3, t0);
+      t0 = Fp3.mul(t3, t1);
+      Z3 = Fp3.mul(t5, Z3);
+      Z3 = Fp3.add(Z3, t0);
+      return new Point(X3, Y3, Z3);
+    }
+    subtract(other) {
+      return this.add(other.negate());
+    }
+    is0() {
+      return this.equals(Point.ZERO);
+    }
+    /**
+     * Constant time multiplication.
+     * Uses wNAF method. Windowed method may be 10% faster,
+     * but takes 2x longer to generate and consumes 2x memory.
+     * Uses precomputes when available.
+     * Uses endomorphism for Koblitz curves.
+     * @param scalar by which the point would be multiplied
+     * @returns New point
+     */
+    multiply(scalar) {
+      const { endo: endo2 } = extraOpts;
+      if (!Fn.isValidNot0(scalar))
+        throw new Error("invalid scalar: out of range");
+      let point, fake;
+      const mul = (n) => wnaf.cached(this, n, (p) => normalizeZ2(Point, p));
+      if (endo2) {
+        const { k1neg, k1, k2neg, k2 } = splitEndoScalarN(scalar);
+        const { p: k1p, f: k1f } = mul(k1);
+        const { p: k2p, f: k2f } = mul(k2);
+        fake = k1f.add(k2f);
+        point = finishEndo(endo2.beta, k1p, k2p, k1neg, k2neg);
+      } else {
+        const { p, f } = mul(scalar);
+        point = p;
+        fake = f;
+      }
+      return normalizeZ2(Point, [point, fake])[0];
+    }
+    /**
+     * Non-constant-time multiplication. Uses double-and-add algorithm.
+     * It's faster, but should only be used when you don't care about
+     * an exposed secret key e.g. sig verification, which works over *public* keys.
+     */
+    multiplyUnsafe(sc) {
+      const { endo: endo2 } = extraOpts;
+      const p = this;
+      if (!Fn.isValid(sc))
+        throw new Error("invalid scalar: out of range");
+      if (sc === _0n14 || p.is0())
+        return Point.ZERO;
+      if (sc === _1n13)
+        return p;
+      if (wnaf.hasCache(this))
+        return this.multiply(sc);
+      if (endo2) {
+        const { k1neg, k1, k2neg, k2 } = splitEndoScalarN(sc);
+        const { p1, p2 } = mulEndoUnsafe(Point, p, k1, k2);
+        return finishEndo(endo2.beta, p1, p2, k1neg, k2neg);
+      } else {
+        return wnaf.unsafe(p, sc);
+      }
+    }
+    /**
+     * Converts Projective point to affine (x, y) coordinates.
+     * @param invertedZ Z^-1 (inverted zero) - optional, precomputation is useful for invertBatch
+     */
+    toAffine(invertedZ) {
+      return toAffineMemo(this, invertedZ);
+    }
+    /**
+     * Checks whether Point is free of torsion elements (is in prime subgroup).
+     * Always torsion-free for cofactor=1 curves.
+     */
+    isTorsionFree() {
+      const { isTorsionFree } = extraOpts;
+      if (cofactor === _1n13)
+        return true;
+      if (isTorsionFree)
+        return isTorsionFree(Point, this);
+      return wnaf.unsafe(this, CURVE_ORDER).is0();
+    }
+    clearCofactor() {
+      const { clearCofactor } = extraOpts;
+      if (cofactor === _1n13)
+        return this;
+      if (clearCofactor)
+        return clearCofactor(Point, this);
+      return this.multiplyUnsafe(cofactor);
+    }
+    isSmallOrder() {
+      return this.multiplyUnsafe(cofactor).is0();
+    }
+    toBytes(isCompressed = true) {
+      abool3(isCompressed, "isCompressed");
+      this.assertValidity();
+      return encodePoint(Point, this, isCompressed);
+    }
+    toHex(isCompressed = true) {
+      return bytesToHex3(this.toBytes(isCompressed));
+    }
+    toString() {
+      return `<Point ${this.is0() ? "ZERO" : this.toHex()}>`;
+    }
+  }
+  const bits = Fn.BITS;
+  const wnaf = new wNAF(Point, extraOpts.endo ? Math.ceil(bits / 2) : bits);
+  Point.BASE.precompute(8);
+  return Point;
+}
+function pprefix2(hasEvenY) {
+  return Uint8Array.of(hasEvenY ? 2 : 3);
+}
+function getWLengths2(Fp3, Fn) {
+  return {
+    secretKey: Fn.BYTES,
+    publicKey: 1 + Fp3.BYTES,
+    publicKeyUncompressed: 1 + 2 * Fp3.BYTES,
+    publicKeyHasPrefix: true,
+    signature: 2 * Fn.BYTES
+  };
+}
+function ecdh2(Point, ecdhOpts = {}) {
+  const { Fn } = Point;
+  const randomBytes_ = ecdhOpts.randomBytes || randomBytes6;
+  const lengths = Object.assign(getWLengths2(Point.Fp, Fn), { seed: getMinHashLength2(Fn.ORDER) });
+  function isValidSecretKey(secretKey) {
+    try {
+      const num = Fn.fromBytes(secretKey);
+      return Fn.isValidNot0(num);
+    } catch (error2) {
+      return false;
+    }
+  }
+  function isValidPublicKey(publicKey, isCompressed) {
+    const { publicKey: comp, publicKeyUncompressed } = lengths;
+    try {
+      const l = publicKey.length;
+      if (isCompressed === true && l !== comp)
+        return false;
+      if (isCompressed === false && l !== publicKeyUncompressed)
+        return false;
+      return !!Point.fromBytes(publicKey);
+    } catch (error2) {
+      return false;
+    }
+  }
+  function randomSecretKey(seed = randomBytes_(lengths.seed)) {
+    return mapHashToField2(abytes5(seed, lengths.seed, "seed"), Fn.ORDER);
+  }
+  function getPublicKey(secretKey, isCompressed = true) {
+    return Point.BASE.multiply(Fn.fromBytes(secretKey)).toBytes(isCompressed);
+  }
+  function isProbPub(item) {
+    const { secretKey, publicKey, publicKeyUncompressed } = lengths;
+    if (!isBytes5(item))
+      return void 0;
+    if ("_lengths" in Fn && Fn._lengths || secretKey === publicKey)
+      return void 0;
+    const l = abytes5(item, void 0, "key").length;
+    return l === publicKey || l === publicKeyUncompressed;
+  }
+  function getSharedSecret(secretKeyA, publicKeyB, isCompressed = true) {
+    if (isProbPub(secretKeyA) === true)
+      throw new Error("first arg must be private key");
+    if (isProbPub(publicKeyB) === false)
+      throw new Error("second arg must be public key");
+    const s = Fn.fromBytes(secretKeyA);
+    const b = Point.fromBytes(publicKeyB);
+    return b.multiply(s).toBytes(isCompressed);
+  }
+  const utils2 = {
+    isValidSecretKey,
+    isValidPublicKey,
+    randomSecretKey
+  };
+  const keygen = createKeygen2(randomSecretKey, getPublicKey);
+  return Object.freeze({ getPublicKey, getSharedSecret, keygen, Point, utils: utils2, lengths });
+}
+function ecdsa2(Point, hash, ecdsaOpts = {}) {
+  ahash2(hash);
+  validateObject2(ecdsaOpts, {}, {
+    hmac: "function",
+    lowS: "boolean",
+    randomBytes: "function",
+    bits2int: "function",
+    bits2int_modN: "function"
+  });
+  ecdsaOpts = Object.assign({}, ecdsaOpts);
+  const randomBytes8 = ecdsaOpts.randomBytes || randomBytes6;
+  const hmac3 = ecdsaOpts.hmac || ((key, msg) => hmac2(hash, key, msg));
+  const { Fp: Fp3, Fn } = Point;
+  const { ORDER: CURVE_ORDER, BITS: fnBits } = Fn;
+  const { keygen, getPublicKey, getSharedSecret, utils: utils2, lengths } = ecdh2(Point, ecdsaOpts);
+  const defaultSigOpts = {
+    prehash: true,
+    lowS: typeof ecdsaOpts.lowS === "boolean" ? ecdsaOpts.lowS : true,
+    format: "compact",
+    extraEntropy: false
+  };
+  const hasLargeCofactor = CURVE_ORDER * _2n9 < Fp3.ORDER;
+  function isBiggerThanHalfOrder(number) {
+    const HALF = CURVE_ORDER >> _1n13;
+    return number > HALF;
+  }
+  function validateRS(title, num) {
+    if (!Fn.isValidNot0(num))
+      throw new Error(`invalid signature ${title}: out of range 1..Point.Fn.ORDER`);
+    return num;
+  }
+  function assertSmallCofactor() {
+    if (hasLargeCofactor)
+      throw new Error('"recovered" sig type is not supported for cofactor >2 curves');
+  }
+  function validateSigLength(bytes, format) {
+    validateSigFormat2(format);
+    const size = lengths.signature;
+    const sizer = format === "compact" ? size : format === "recovered" ? size + 1 : void 0;
+    return abytes5(bytes, sizer);
+  }
+  class Signature {
+    r;
+    s;
+    recovery;
+    constructor(r, s, recovery) {
+      this.r = validateRS("r", r);
+      this.s = validateRS("s", s);
+      if (recovery != null) {
+        assertSmallCofactor();
+        if (![0, 1, 2, 3].includes(recovery))
+          throw new Error("invalid recovery id");
+        this.recovery = recovery;
+      }
+      Object.freeze(this);
+    }
+    static fromBytes(bytes, format = defaultSigOpts.format) {
+      validateSigLength(bytes, format);
+      let recid;
+      if (format === "der") {
+        const { r: r2, s: s2 } = DER2.toSig(abytes5(bytes));
+        return new Signature(r2, s2);
+      }
+      if (format === "recovered") {
+        recid = bytes[0];
+        format = "compact";
+        bytes = bytes.subarray(1);
+      }
+      const L = lengths.signature / 2;
+      const r = bytes.subarray(0, L);
+      const s = bytes.subarray(L, L * 2);
+      return new Signature(Fn.fromBytes(r), Fn.fromBytes(s), recid);
+    }
+    static fromHex(hex, format) {
+      return this.fromBytes(hexToBytes3(hex), format);
+    }
+    assertRecovery() {
+      const { recovery } = this;
+      if (recovery == null)
+        throw new Error("invalid recovery id: must be present");
+      return recovery;
+    }
+    addRecoveryBit(recovery) {
+      return new Signature(this.r, this.s, recovery);
+    }
+    recoverPublicKey(messageHash) {
+      const { r, s } = this;
+      const recovery = this.assertRecovery();
+      const radj = recovery === 2 || recovery === 3 ? r + CURVE_ORDER : r;
+      if (!Fp3.isValid(radj))
+        throw new Error("invalid recovery id: sig.r+curve.n != R.x");
+      const x = Fp3.toBytes(radj);
+      const R2 = Point.fromBytes(concatBytes3(pprefix2((recovery & 1) === 0), x));
+      const ir = Fn.inv(radj);
+      const h = bits2int_modN(abytes5(messageHash, void 0, "msgHash"));
+      const u1 = Fn.create(-h * ir);
+      const u2 = Fn.create(s * ir);
+      const Q2 = Point.BASE.multiplyUnsafe(u1).add(R2.multiplyUnsafe(u2));
+      if (Q2.is0())
+        throw new Error("invalid recovery: point at infinify");
+      Q2.assertValidity();
+      return Q2;
+    }
+    // Signatures should be low-s, to prevent malleability.
+    hasHighS() {
+      return isBiggerThanHalfOrder(this.s);
+    }
+    toBytes(format = defaultSigOpts.format) {
+      validateSigFormat2(format);
+      if (format === "der")
+        return hexToBytes3(DER2.hexFromSig(this));
+      const { r, s } = this;
+      const rb = Fn.toBytes(r);
+      const sb = Fn.toBytes(s);
+      if (format === "recovered") {
+        assertSmallCofactor();
+        return concatBytes3(Uint8Array.of(this.assertRecovery()), rb, sb);
+      }
+      return concatBytes3(rb, sb);
+    }
+    toHex(format) {
+      return bytesToHex3(this.toBytes(format));
+    }
+  }
+  const bits2int = ecdsaOpts.bits2int || function bits2int_def(bytes) {
+    if (bytes.length > 8192)
+      throw new Error("input is too large");
+    const num = bytesToNumberBE2(bytes);
+    const delta = bytes.length * 8 - fnBits;
+    return delta > 0 ? num >> BigInt(delta) : num;
+  };
+  const bits2int_modN = ecdsaOpts.bits2int_modN || function bits2int_modN_def(bytes) {
+    return Fn.create(bits2int(bytes));
+  };
+  const ORDER_MASK = bitMask2(fnBits);
+  function int2octets(num) {
+    aInRange2("num < 2^" + fnBits, num, _0n14, ORDER_MASK);
+    return Fn.toBytes(num);
+  }
+  function validateMsgAndHash(message, prehash) {
+    abytes5(message, void 0, "message");
+    return prehash ? abytes5(hash(message), void 0, "prehashed message") : message;
+  }
+  function prepSig(message, secretKey, opts2) {
+    const { lowS, prehash, extraEntropy } = validateSigOpts2(opts2, defaultSigOpts);
+    message = validateMsgAndHash(message, prehash);
+    const h1int = bits2int_modN(message);
+    const d = Fn.fromBytes(secretKey);
+    if (!Fn.isValidNot0(d))
+      throw new Error("invalid private key");
+    const seedArgs = [int2octets(d), int2octets(h1int)];
+    if (extraEntropy != null && extraEntropy !== false) {
+      const e = extraEntropy === true ? randomBytes8(lengths.secretKey) : extraEntropy;
+      seedArgs.push(abytes5(e, void 0, "extraEntropy"));
+    }
+    const seed = concatBytes3(...seedArgs);
+    const m = h1int;
+    function k2sig(kBytes) {
+      const k = bits2int(kBytes);
+      if (!Fn.isValidNot0(k))
+        return;
+      const ik = Fn.inv(k);
+      const q = Point.BASE.multiply(k).toAffine();
+      const r = Fn.create(q.x);
+      if (r === _0n14)
+        return;
+      const s = Fn.create(ik * Fn.create(m + r * d));
+      if (s === _0n14)
+        return;
+      let recovery = (q.x === r ? 0 : 2) | Number(q.y & _1n13);
+      let normS = s;
+      if (lowS && isBiggerThanHalfOrder(s)) {
+        normS = Fn.neg(s);
+        recovery ^= 1;
+      }
+      return new Signature(r, normS, hasLargeCofactor ? void 0 : recovery);
+    }
+    return { seed, k2sig };
+  }
+  function sign3(message, secretKey, opts2 = {}) {
+    const { seed, k2sig } = prepSig(message, secretKey, opts2);
+    const drbg = createHmacDrbg2(hash.outputLen, Fn.BYTES, hmac3);
+    const sig = drbg(seed, k2sig);
+    return sig.toBytes(opts2.format);
+  }
+  function verify3(signature, message, publicKey, opts2 = {}) {
+    const { lowS, prehash, format } = validateSigOpts2(opts2, defaultSigOpts);
+    publicKey = abytes5(publicKey, void 0, "publicKey");
+    message = validateMsgAndHash(message, prehash);
+    if (!isBytes5(signature)) {
+      const end = signature instanceof Signature ? ", use sig.toBytes()" : "";
+      throw new Error("verify expects Uint8Array signature" + end);
+    }
+    validateSigLength(signature, format);
+    try {
+      const sig = Signature.fromBytes(signature, format);
+      const P2 = Point.fromBytes(publicKey);
+      if (lowS && sig.hasHighS())
+        return false;
+      const { r, s } = sig;
+      const h = bits2int_modN(message);
+      const is = Fn.inv(s);
+      const u1 = Fn.create(h * is);
+      const u2 = Fn.create(r * is);
+      const R2 = Point.BASE.multiplyUnsafe(u1).add(P2.multiplyUnsafe(u2));
+      if (R2.is0())
+        return false;
+      const v = Fn.create(R2.x);
+      return v === r;
+    } catch (e) {
+      return false;
+    }
+  }
+  function recoverPublicKey(signature, message, opts2 = {}) {
+    const { prehash } = validateSigOpts2(opts2, defaultSigOpts);
+    message = validateMsgAndHash(message, prehash);
+    return Signature.fromBytes(signature, "recovered").recoverPublicKey(message).toBytes();
+  }
+  return Object.freeze({
+    keygen,
+    getPublicKey,
+    getSharedSecret,
+    utils: utils2,
+    lengths,
+    Point,
+    sign: sign3,
+    verify: verify3,
+    recoverPublicKey,
+    Signature,
+    hash
+  });
+}
+
+// node_modules/@noble/post-quantum/node_modules/@noble/hashes/_md.js
+function Chi2(a, b, c) {
+  return a & b ^ ~a & c;
+}
+function Maj2(a, b, c) {
+  return a & b ^ a & c ^ b & c;
+}
+var HashMD2 = class {
+  blockLen;
+  outputLen;
+  padOffset;
+  isLE;
+  // For partial updates less than block size
+  buffer;
+  view;
+  finished = false;
+  length = 0;
+  pos = 0;
+  destroyed = false;
+  constructor(blockLen, outputLen, padOffset, isLE4) {
+    this.blockLen = blockLen;
+    this.outputLen = outputLen;
+    this.padOffset = padOffset;
+    this.isLE = isLE4;
+    this.buffer = new Uint8Array(blockLen);
+    this.view = createView3(this.buffer);
+  }
+  update(data) {
+    aexists3(this);
+    abytes5(data);
+    const { view, buffer, blockLen } = this;
+    const len2 = data.length;
+    for (let pos = 0; pos < len2; ) {
+      const take = Math.min(blockLen - this.pos, len2 - pos);
+      if (take === blockLen) {
+        const dataView = createView3(data);
+        for (; blockLen <= len2 - pos; pos += blockLen)
+          this.process(dataView, pos);
+        continue;
+      }
+      buffer.set(data.subarray(pos, pos + take), this.pos);
+      this.pos += take;
+      pos += take;
+      if (this.pos === blockLen) {
+        this.process(view, 0);
+        this.pos = 0;
+      }
+    }
+    this.length += data.length;
+    this.roundClean();
+    return this;
+  }
+  digestInto(out) {
+    aexists3(this);
+    aoutput3(out, this);
+    this.finished = true;
+    const { buffer, view, blockLen, isLE: isLE4 } = this;
+    let { pos } = this;
+    buffer[pos++] = 128;
+    clean3(this.buffer.subarray(pos));
+    if (this.padOffset > blockLen - pos) {
+      this.process(view, 0);
+      pos = 0;
+    }
+    for (let i = pos; i < blockLen; i++)
+      buffer[i] = 0;
+    view.setBigUint64(blockLen - 8, BigInt(this.length * 8), isLE4);
+    this.process(view, 0);
+    const oview = createView3(out);
+    const len2 = this.outputLen;
+    if (len2 % 4)
+      throw new Error("_sha2: outputLen must be aligned to 32bit");
+    const outLen = len2 / 4;
+    const state = this.get();
+    if (outLen > state.length)
+      throw new Error("_sha2: outputLen bigger than state");
+    for (let i = 0; i < outLen; i++)
+      oview.setUint32(4 * i, state[i], isLE4);
+  }
+  digest() {
+    const { buffer, outputLen } = this;
+    this.digestInto(buffer);
+    const res = buffer.slice(0, outputLen);
+    this.destroy();
+    return res;
+  }
+  _cloneInto(to) {
+    to ||= new this.constructor();
+    to.set(...this.get());
+    const { blockLen, buffer, length, finished, destroyed, pos } = this;
+    to.destroyed = destroyed;
+    to.finished = finished;
+    to.length = length;
+    to.pos = pos;
+    if (length % blockLen)
+      to.buffer.set(buffer);
+    return to;
+  }
+  clone() {
+    return this._cloneInto();
+  }
+};
+var SHA256_IV2 = /* @__PURE__ */ Uint32Array.from([
+  1779033703,
+  3144134277,
+  1013904242,
+  2773480762,
+  1359893119,
+  2600822924,
+  528734635,
+  1541459225
+]);
+var SHA384_IV2 = /* @__PURE__ */ Uint32Array.from([
+  3418070365,
+  3238371032,
+  1654270250,
+  914150663,
+  2438529370,
+  812702999,
+  355462360,
+  4144912697,
+  1731405415,
+  4290775857,
+  2394180231,
+  1750603025,
+  3675008525,
+  1694076839,
+  1203062813,
+  3204075428
+]);
+
+// node_modules/@noble/post-quantum/node_modules/@noble/hashes/_u64.js
+var U32_MASK64 = /* @__PURE__ */ BigInt(2 ** 32 - 1);
+var _32n = /* @__PURE__ */ BigInt(32);
+function fromBig(n, le = false) {
+  if (le)
+    return { h: Number(n & U32_MASK64), l: Number(n >> _32n & U32_MASK64) };
+  return { h: Number(n >> _32n & U32_MASK64) | 0, l: Number(n & U32_MASK64) | 0 };
+}
+function split(lst, le = false) {
+  const len2 = lst.length;
+  let Ah = new Uint32Array(len2);
+  let Al = new Uint32Array(len2);
+  for (let i = 0; i < len2; i++) {
+    const { h, l } = fromBig(lst[i], le);
+    [Ah[i], Al[i]] = [h, l];
+  }
+  return [Ah, Al];
+}
+var shrSH = (h, _l, s) => h >>> s;
+var shrSL = (h, l, s) => h << 32 - s | l >>> s;
+var rotrSH = (h, l, s) => h >>> s | l << 32 - s;
+var rotrSL = (h, l, s) => h << 32 - s | l >>> s;
+var rotrBH = (h, l, s) => h << 64 - s | l >>> s - 32;
+var rotrBL = (h, l, s) => h >>> s - 32 | l << 64 - s;
+var rotlSH = (h, l, s) => h << s | l >>> 32 - s;
+var rotlSL = (h, l, s) => l << s | h >>> 32 - s;
+var rotlBH = (h, l, s) => l << s - 32 | h >>> 64 - s;
+var rotlBL = (h, l, s) => h << s - 32 | l >>> 64 - s;
+function add(Ah, Al, Bh, Bl) {
+  const l = (Al >>> 0) + (Bl >>> 0);
+  return { h: Ah + Bh + (l / 2 ** 32 | 0) | 0, l: l | 0 };
+}
+var add3L = (Al, Bl, Cl) => (Al >>> 0) + (Bl >>> 0) + (Cl >>> 0);
+var add3H = (low, Ah, Bh, Ch) => Ah + Bh + Ch + (low / 2 ** 32 | 0) | 0;
+var add4L = (Al, Bl, Cl, Dl) => (Al >>> 0) + (Bl >>> 0) + (Cl >>> 0) + (Dl >>> 0);
+var add4H = (low, Ah, Bh, Ch, Dh) => Ah + Bh + Ch + Dh + (low / 2 ** 32 | 0) | 0;
+var add5L = (Al, Bl, Cl, Dl, El) => (Al >>> 0) + (Bl >>> 0) + (Cl >>> 0) + (Dl >>> 0) + (El >>> 0);
+var add5H = (low, Ah, Bh, Ch, Dh, Eh) => Ah + Bh + Ch + Dh + Eh + (low / 2 ** 32 | 0) | 0;
+
+// node_modules/@noble/post-quantum/node_modules/@noble/hashes/sha2.js
+var SHA256_K2 = /* @__PURE__ */ Uint32Array.from([
+  1116352408,
+  1899447441,
+  3049323471,
+  3921009573,
+  961987163,
+  1508970993,
+  2453635748,
+  2870763221,
+  3624381080,
+  310598401,
+  607225278,
+  1426881987,
+  1925078388,
+  2162078206,
+  2614888103,
+  3248222580,
+  3835390401,
+  4022224774,
+  264347078,
+  604807628,
+  770255983,
+  1249150122,
+  1555081692,
+  1996064986,
+  2554220882,
+  2821834349,
+  2952996808,
+  3210313671,
+  3336571891,
+  3584528711,
+  113926993,
+  338241895,
+  666307205,
+  773529912,
+  1294757372,
+  1396182291,
+  1695183700,
+  1986661051,
+  2177026350,
+  2456956037,
+  2730485921,
+  2820302411,
+  3259730800,
+  3345764771,
+  3516065817,
+  3600352804,
+  4094571909,
+  275423344,
+  430227734,
+  506948616,
+  659060556,
+  883997877,
+  958139571,
+  1322822218,
+  1537002063,
+  1747873779,
+  1955562222,
+  2024104815,
+  2227730452,
+  2361852424,
+  2428436474,
+  2756734187,
+  3204031479,
+  3329325298
+]);
+var SHA256_W2 = /* @__PURE__ */ new Uint32Array(64);
+var SHA2_32B2 = class extends HashMD2 {
+  constructor(outputLen) {
+    super(64, outputLen, 8, false);
+  }
+  get() {
+    const { A, B, C, D, E, F: F2, G, H } = this;
+    return [A, B, C, D, E, F2, G, H];
+  }
+  // prettier-ignore
+  set(A, B, C, D, E, F2, G, H) {
+    this.A = A | 0;
+    this.B = B | 0;
+    this.C = C | 0;
+    this.D = D | 0;
+    this.E = E | 0;
+    this.F = F2 | 0;
+    this.G = G | 0;
+    this.H = H | 0;
+  }
+  process(view, offset) {
+    for (let i = 0; i < 16; i++, offset += 4)
+      SHA256_W2[i] = view.getUint32(offset, false);
+    for (let i = 16; i < 64; i++) {
+      const W15 = SHA256_W2[i - 15];
+      const W2 = SHA256_W2[i - 2];
+      const s0 = rotr2(W15, 7) ^ rotr2(W15, 18) ^ W15 >>> 3;
+      const s1 = rotr2(W2, 17) ^ rotr2(W2, 19) ^ W2 >>> 10;
+      SHA256_W2[i] = s1 + SHA256_W2[i - 7] + s0 + SHA256_W2[i - 16] | 0;
+    }
+    let { A, B, C, D, E, F: F2, G, H } = this;
+    for (let i = 0; i < 64; i++) {
+      const sigma1 = rotr2(E, 6) ^ rotr2(E, 11) ^ rotr2(E, 25);
+      const T1 = H + sigma1 + Chi2(E, F2, G) + SHA256_K2[i] + SHA256_W2[i] | 0;
+      const sigma0 = rotr2(A, 2) ^ rotr2(A, 13) ^ rotr2(A, 22);
+      const T2 = sigma0 + Maj2(A, B, C) | 0;
+      H = G;
+      G = F2;
+      F2 = E;
+      E = D + T1 | 0;
+      D = C;
+      C = B;
+      B = A;
+      A = T1 + T2 | 0;
+    }
+    A = A + this.A | 0;
+    B = B + this.B | 0;
+    C = C + this.C | 0;
+    D = D + this.D | 0;
+    E = E + this.E | 0;
+    F2 = F2 + this.F | 0;
+    G = G + this.G | 0;
+    H = H + this.H | 0;
+    this.set(A, B, C, D, E, F2, G, H);
+  }
+  roundClean() {
+    clean3(SHA256_W2);
+  }
+  destroy() {
+    this.set(0, 0, 0, 0, 0, 0, 0, 0);
+    clean3(this.buffer);
+  }
+};
+var _SHA2562 = class extends SHA2_32B2 {
+  // We cannot use array here since array allows indexing by variable
+  // which means optimizer/compiler cannot use registers.
+  A = SHA256_IV2[0] | 0;
+  B = SHA256_IV2[1] | 0;
+  C = SHA256_IV2[2] | 0;
+  D = SHA256_IV2[3] | 0;
+  E = SHA256_IV2[4] | 0;
+  F = SHA256_IV2[5] | 0;
+  G = SHA256_IV2[6] | 0;
+  H = SHA256_IV2[7] | 0;
+  constructor() {
+    super(32);
+  }
+};
+var K512 = /* @__PURE__ */ (() => split([
+  "0x428a2f98d728ae22",
+  "0x7137449123ef65cd",
+  "0xb5c0fbcfec4d3b2f",
+  "0xe9b5dba58189dbbc",
+  "0x3956c25bf348b538",
+  "0x59f111f1b605d019",
+  "0x923f82a4af194f9b",
+  "0xab1c5ed5da6d8118",
+  "0xd807aa98a3030242",
+  "0x12835b0145706fbe",
+  "0x243185be4ee4b28c",
+  "0x550c7dc3d5ffb4e2",
+  "0x72be5d74f27b896f",
+  "0x80deb1fe3b1696b1",
+  "0x9bdc06a725c71235",
+  "0xc19bf174cf692694",
+  "0xe49b69c19ef14ad2",
+  "0xefbe4786384f25e3",
+  "0x0fc19dc68b8cd5b5",
+  "0x240ca1cc77ac9c65",
+  "0x2de92c6f592b0275",
+  "0x4a7484aa6ea6e483",
+  "0x5cb0a9dcbd41fbd4",
+  "0x76f988da831153b5",
+  "0x983e5152ee66dfab",
+  "0xa831c66d2db43210",
+  "0xb00327c898fb213f",
+  "0xbf597fc7beef0ee4",
+  "0xc6e00bf33da88fc2",
+  "0xd5a79147930aa725",
+  "0x06ca6351e003826f",
+  "0x142929670a0e6e70",
+  "0x27b70a8546d22ffc",
+  "0x2e1b21385c26c926",
+  "0x4d2c6dfc5ac42aed",
+  "0x53380d139d95b3df",
+  "0x650a73548baf63de",
+  "0x766a0abb3c77b2a8",
+  "0x81c2c92e47edaee6",
+  "0x92722c851482353b",
+  "0xa2bfe8a14cf10364",
+  "0xa81a664bbc423001",
+  "0xc24b8b70d0f89791",
+  "0xc76c51a30654be30",
+  "0xd192e819d6ef5218",
+  "0xd69906245565a910",
+  "0xf40e35855771202a",
+  "0x106aa07032bbd1b8",
+  "0x19a4c116b8d2d0c8",
+  "0x1e376c085141ab53",
+  "0x2748774cdf8eeb99",
+  "0x34b0bcb5e19b48a8",
+  "0x391c0cb3c5c95a63",
+  "0x4ed8aa4ae3418acb",
+  "0x5b9cca4f7763e373",
+  "0x682e6ff3d6b2b8a3",
+  "0x748f82ee5defb2fc",
+  "0x78a5636f43172f60",
+  "0x84c87814a1f0ab72",
+  "0x8cc702081a6439ec",
+  "0x90befffa23631e28",
+  "0xa4506cebde82bde9",
+  "0xbef9a3f7b2c67915",
+  "0xc67178f2e372532b",
+  "0xca273eceea26619c",
+  "0xd186b8c721c0c207",
+  "0xeada7dd6cde0eb1e",
+  "0xf57d4f7fee6ed178",
+  "0x06f067aa72176fba",
+  "0x0a637dc5a2c898a6",
+  "0x113f9804bef90dae",
+  "0x1b710b35131c471b",
+  "0x28db77f523047d84",
+  "0x32caab7b40c72493",
+  "0x3c9ebe0a15c9bebc",
+  "0x431d67c49c100d4c",
+  "0x4cc5d4becb3e42b6",
+  "0x597f299cfc657e2a",
+  "0x5fcb6fab3ad6faec",
+  "0x6c44198c4a475817"
+].map((n) => BigInt(n))))();
+var SHA512_Kh = /* @__PURE__ */ (() => K512[0])();
+var SHA512_Kl = /* @__PURE__ */ (() => K512[1])();
+var SHA512_W_H = /* @__PURE__ */ new Uint32Array(80);
+var SHA512_W_L = /* @__PURE__ */ new Uint32Array(80);
+var SHA2_64B = class extends HashMD2 {
+  constructor(outputLen) {
+    super(128, outputLen, 16, false);
+  }
+  // prettier-ignore
+  get() {
+    const { Ah, Al, Bh, Bl, Ch, Cl, Dh, Dl, Eh, El, Fh, Fl, Gh, Gl, Hh, Hl } = this;
+    return [Ah, Al, Bh, Bl, Ch, Cl, Dh, Dl, Eh, El, Fh, Fl, Gh, Gl, Hh, Hl];
+  }
+  // prettier-ignore
+  set(Ah, Al, Bh, Bl, Ch, Cl, Dh, Dl, Eh, El, Fh, Fl, Gh, Gl, Hh, Hl) {
+    this.Ah = Ah | 0;
+    this.Al = Al | 0;
+    this.Bh = Bh | 0;
+    this.Bl = Bl | 0;
+    this.Ch = Ch | 0;
+    this.Cl = Cl | 0;
+    this.Dh = Dh | 0;
+    this.Dl = Dl | 0;
+    this.Eh = Eh | 0;
+    this.El = El | 0;
+    this.Fh = Fh | 0;
+    this.Fl = Fl | 0;
+    this.Gh = Gh | 0;
+    this.Gl = Gl | 0;
+    this.Hh = Hh | 0;
+    this.Hl = Hl | 0;
+  }
+  process(view, offset) {
+    for (let i = 0; i < 16; i++, offset += 4) {
+      SHA512_W_H[i] = view.getUint32(offset);
+      SHA512_W_L[i] = view.getUint32(offset += 4);
+    }
+    for (let i = 16; i < 80; i++) {
+      const W15h = SHA512_W_H[i - 15] | 0;
+      const W15l = SHA512_W_L[i - 15] | 0;
+      const s0h = rotrSH(W15h, W15l, 1) ^ rotrSH(W15h, W15l, 8) ^ shrSH(W15h, W15l, 7);
+      const s0l = rotrSL(W15h, W15l, 1) ^ rotrSL(W15h, W15l, 8) ^ shrSL(W15h, W15l, 7);
+      const W2h = SHA512_W_H[i - 2] | 0;
+      const W2l = SHA512_W_L[i - 2] | 0;
+      const s1h = rotrSH(W2h, W2l, 19) ^ rotrBH(W2h, W2l, 61) ^ shrSH(W2h, W2l, 6);
+      const s1l = rotrSL(W2h, W2l, 19) ^ rotrBL(W2h, W2l, 61) ^ shrSL(W2h, W2l, 6);
+      const SUMl = add4L(s0l, s1l, SHA512_W_L[i - 7], SHA512_W_L[i - 16]);
+      const SUMh = add4H(SUMl, s0h, s1h, SHA512_W_H[i - 7], SHA512_W_H[i - 16]);
+      SHA512_W_H[i] = SUMh | 0;
+      SHA512_W_L[i] = SUMl | 0;
+    }
+    let { Ah, Al, Bh, Bl, Ch, Cl, Dh, Dl, Eh, El, Fh, Fl, Gh, Gl, Hh, Hl } = this;
+    for (let i = 0; i < 80; i++) {
+      const sigma1h = rotrSH(Eh, El, 14) ^ rotrSH(Eh, El, 18) ^ rotrBH(Eh, El, 41);
+      const sigma1l = rotrSL(Eh, El, 14) ^ rotrSL(Eh, El, 18) ^ rotrBL(Eh, El, 41);
+      const CHIh = Eh & Fh ^ ~Eh & Gh;
+      const CHIl = El & Fl ^ ~El & Gl;
+      const T1ll = add5L(Hl, sigma1l, CHIl, SHA512_Kl[i], SHA512_W_L[i]);
+      const T1h = add5H(T1ll, Hh, sigma1h, CHIh, SHA512_Kh[i], SHA512_W_H[i]);
+      const T1l = T1ll | 0;
+      const sigma0h = rotrSH(Ah, Al, 28) ^ rotrBH(Ah, Al, 34) ^ rotrBH(Ah, Al, 39);
+      const sigma0l = rotrSL(Ah, Al, 28) ^ rotrBL(Ah, Al, 34) ^ rotrBL(Ah, Al, 39);
+      const MAJh = Ah & Bh ^ Ah & Ch ^ Bh & Ch;
+      const MAJl = Al & Bl ^ Al & Cl ^ Bl & Cl;
+      Hh = Gh | 0;
+      Hl = Gl | 0;
+      Gh = Fh | 0;
+      Gl = Fl | 0;
+      Fh = Eh | 0;
+      Fl = El | 0;
+      ({ h: Eh, l: El } = add(Dh | 0, Dl | 0, T1h | 0, T1l | 0));
+      Dh = Ch | 0;
+      Dl = Cl | 0;
+      Ch = Bh | 0;
+      Cl = Bl | 0;
+      Bh = Ah | 0;
+      Bl = Al | 0;
+      const All = add3L(T1l, sigma0l, MAJl);
+      Ah = add3H(All, T1h, sigma0h, MAJh);
+      Al = All | 0;
+    }
+    ({ h: Ah, l: Al } = add(this.Ah | 0, this.Al | 0, Ah | 0, Al | 0));
+    ({ h: Bh, l: Bl } = add(this.Bh | 0, this.Bl | 0, Bh | 0, Bl | 0));
+    ({ h: Ch, l: Cl } = add(this.Ch | 0, this.Cl | 0, Ch | 0, Cl | 0));
+    ({ h: Dh, l: Dl } = add(this.Dh | 0, this.Dl | 0, Dh | 0, Dl | 0));
+    ({ h: Eh, l: El } = add(this.Eh | 0, this.El | 0, Eh | 0, El | 0));
+    ({ h: Fh, l: Fl } = add(this.Fh | 0, this.Fl | 0, Fh | 0, Fl | 0));
+    ({ h: Gh, l: Gl } = add(this.Gh | 0, this.Gl | 0, Gh | 0, Gl | 0));
+    ({ h: Hh, l: Hl } = add(this.Hh | 0, this.Hl | 0, Hh | 0, Hl | 0));
+    this.set(Ah, Al, Bh, Bl, Ch, Cl, Dh, Dl, Eh, El, Fh, Fl, Gh, Gl, Hh, Hl);
+  }
+  roundClean() {
+    clean3(SHA512_W_H, SHA512_W_L);
+  }
+  destroy() {
+    clean3(this.buffer);
+    this.set(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  }
+};
+var _SHA384 = class extends SHA2_64B {
+  Ah = SHA384_IV2[0] | 0;
+  Al = SHA384_IV2[1] | 0;
+  Bh = SHA384_IV2[2] | 0;
+  Bl = SHA384_IV2[3] | 0;
+  Ch = SHA384_IV2[4] | 0;
+  Cl = SHA384_IV2[5] | 0;
+  Dh = SHA384_IV2[6] | 0;
+  Dl = SHA384_IV2[7] | 0;
+  Eh = SHA384_IV2[8] | 0;
+  El = SHA384_IV2[9] | 0;
+  Fh = SHA384_IV2[10] | 0;
+  Fl = SHA384_IV2[11] | 0;
+  Gh = SHA384_IV2[12] | 0;
+  Gl = SHA384_IV2[13] | 0;
+  Hh = SHA384_IV2[14] | 0;
+  Hl = SHA384_IV2[15] | 0;
+  constructor() {
+    super(48);
+  }
+};
+var sha2562 = /* @__PURE__ */ createHasher3(
+  () => new _SHA2562(),
+  /* @__PURE__ */ oidNist2(1)
+);
+var sha384 = /* @__PURE__ */ createHasher3(
+  () => new _SHA384(),
+  /* @__PURE__ */ oidNist2(2)
+);
+
+// node_modules/@noble/post-quantum/node_modules/@noble/curves/ed25519.js
+var _1n14 = BigInt(1);
+var _2n10 = BigInt(2);
+var _3n9 = /* @__PURE__ */ BigInt(3);
+var _5n3 = BigInt(5);
+var _8n3 = BigInt(8);
+var ed25519_CURVE_p = BigInt("0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed");
+function ed25519_pow_2_252_3(x) {
+  const _10n = BigInt(10), _20n = BigInt(20), _40n = BigInt(40), _80n = BigInt(80);
+  const P2 = ed25519_CURVE_p;
+  const x2 = x * x % P2;
+  const b2 = x2 * x % P2;
+  const b4 = pow22(b2, _2n10, P2) * b2 % P2;
+  const b5 = pow22(b4, _1n14, P2) * x % P2;
+  const b10 = pow22(b5, _5n3, P2) * b5 % P2;
+  const b20 = pow22(b10, _10n, P2) * b10 % P2;
+  const b40 = pow22(b20, _20n, P2) * b20 % P2;
+  const b80 = pow22(b40, _40n, P2) * b40 % P2;
+  const b160 = pow22(b80, _80n, P2) * b80 % P2;
+  const b240 = pow22(b160, _80n, P2) * b80 % P2;
+  const b250 = pow22(b240, _10n, P2) * b10 % P2;
+  const pow_p_5_8 = pow22(b250, _2n10, P2) * x % P2;
+  return { pow_p_5_8, b2 };
+}
+function adjustScalarBytes(bytes) {
+  bytes[0] &= 248;
+  bytes[31] &= 127;
+  bytes[31] |= 64;
+  return bytes;
+}
+var x25519 = /* @__PURE__ */ (() => {
+  const P2 = ed25519_CURVE_p;
+  return montgomery({
+    P: P2,
+    type: "x25519",
+    powPminus2: (x) => {
+      const { pow_p_5_8, b2 } = ed25519_pow_2_252_3(x);
+      return mod3(pow22(pow_p_5_8, _3n9, P2) * b2, P2);
+    },
+    adjustScalarBytes
+  });
+})();
+
+// node_modules/@noble/post-quantum/node_modules/@noble/curves/nist.js
+var p256_CURVE = /* @__PURE__ */ (() => ({
+  p: BigInt("0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff"),
+  n: BigInt("0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551"),
+  h: BigInt(1),
+  a: BigInt("0xffffffff00000001000000000000000000000000fffffffffffffffffffffffc"),
+  b: BigInt("0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b"),
+  Gx: BigInt("0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"),
+  Gy: BigInt("0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
+}))();
+var p384_CURVE = /* @__PURE__ */ (() => ({
+  p: BigInt("0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff"),
+  n: BigInt("0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973"),
+  h: BigInt(1),
+  a: BigInt("0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000fffffffc"),
+  b: BigInt("0xb3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aef"),
+  Gx: BigInt("0xaa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e3872760ab7"),
+  Gy: BigInt("0x3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5f")
+}))();
+var p256_Point = /* @__PURE__ */ weierstrass2(p256_CURVE);
+var p256 = /* @__PURE__ */ ecdsa2(p256_Point, sha2562);
+var p384_Point = /* @__PURE__ */ weierstrass2(p384_CURVE);
+var p384 = /* @__PURE__ */ ecdsa2(p384_Point, sha384);
+
+// node_modules/@noble/post-quantum/node_modules/@noble/hashes/hkdf.js
+function extract2(hash, ikm, salt) {
+  ahash2(hash);
+  if (salt === void 0)
+    salt = new Uint8Array(hash.outputLen);
+  return hmac2(hash, salt, ikm);
+}
+var HKDF_COUNTER2 = /* @__PURE__ */ Uint8Array.of(0);
+var EMPTY_BUFFER2 = /* @__PURE__ */ Uint8Array.of();
+function expand2(hash, prk, info2, length = 32) {
+  ahash2(hash);
+  anumber5(length, "length");
+  const olen = hash.outputLen;
+  if (length > 255 * olen)
+    throw new Error("Length must be <= 255*HashLen");
+  const blocks = Math.ceil(length / olen);
+  if (info2 === void 0)
+    info2 = EMPTY_BUFFER2;
+  else
+    abytes5(info2, void 0, "info");
+  const okm = new Uint8Array(blocks * olen);
+  const HMAC = hmac2.create(hash, prk);
+  const HMACTmp = HMAC._cloneInto();
+  const T = new Uint8Array(HMAC.outputLen);
+  for (let counter = 0; counter < blocks; counter++) {
+    HKDF_COUNTER2[0] = counter + 1;
+    HMACTmp.update(counter === 0 ? EMPTY_BUFFER2 : T).update(info2).update(HKDF_COUNTER2).digestInto(T);
+    okm.set(T, olen * counter);
+    HMAC._cloneInto(HMACTmp);
+  }
+  HMAC.destroy();
+  HMACTmp.destroy();
+  clean3(T, HKDF_COUNTER2);
+  return okm.slice(0, length);
+}
+
+// node_modules/@noble/post-quantum/node_modules/@noble/hashes/sha3.js
+var _0n15 = BigInt(0);
+var _1n15 = BigInt(1);
+var _2n11 = BigInt(2);
+var _7n3 = BigInt(7);
+var _256n = BigInt(256);
+var _0x71n = BigInt(113);
+var SHA3_PI = [];
+var SHA3_ROTL = [];
+var _SHA3_IOTA = [];
+for (let round = 0, R2 = _1n15, x = 1, y = 0; round < 24; round++) {
+  [x, y] = [y, (2 * x + 3 * y) % 5];
+  SHA3_PI.push(2 * (5 * y + x));
+  SHA3_ROTL.push((round + 1) * (round + 2) / 2 % 64);
+  let t = _0n15;
+  for (let j = 0; j < 7; j++) {
+    R2 = (R2 << _1n15 ^ (R2 >> _7n3) * _0x71n) % _256n;
+    if (R2 & _2n11)
+      t ^= _1n15 << (_1n15 << BigInt(j)) - _1n15;
+  }
+  _SHA3_IOTA.push(t);
+}
+var IOTAS = split(_SHA3_IOTA, true);
+var SHA3_IOTA_H = IOTAS[0];
+var SHA3_IOTA_L = IOTAS[1];
+var rotlH = (h, l, s) => s > 32 ? rotlBH(h, l, s) : rotlSH(h, l, s);
+var rotlL = (h, l, s) => s > 32 ? rotlBL(h, l, s) : rotlSL(h, l, s);
+function keccakP(s, rounds = 24) {
+  const B = new Uint32Array(5 * 2);
+  for (let round = 24 - rounds; round < 24; round++) {
+    for (let x = 0; x < 10; x++)
+      B[x] = s[x] ^ s[x + 10] ^ s[x + 20] ^ s[x + 30] ^ s[x + 40];
+    for (let x = 0; x < 10; x += 2) {
+      const idx1 = (x + 8) % 10;
+      const idx0 = (x + 2) % 10;
+      const B0 = B[idx0];
+      const B1 = B[idx0 + 1];
+      const Th = rotlH(B0, B1, 1) ^ B[idx1];
+      const Tl = rotlL(B0, B1, 1) ^ B[idx1 + 1];
+      for (let y = 0; y < 50; y += 10) {
+        s[x + y] ^= Th;
+        s[x + y + 1] ^= Tl;
+      }
+    }
+    let curH = s[2];
+    let curL = s[3];
+    for (let t = 0; t < 24; t++) {
+      const shift = SHA3_ROTL[t];
+      const Th = rotlH(curH, curL, shift);
+      const Tl = rotlL(curH, curL, shift);
+      const PI = SHA3_PI[t];
+      curH = s[PI];
+      curL = s[PI + 1];
+      s[PI] = Th;
+      s[PI + 1] = Tl;
+    }
+    for (let y = 0; y < 50; y += 10) {
+      for (let x = 0; x < 10; x++)
+        B[x] = s[y + x];
+      for (let x = 0; x < 10; x++)
+        s[y + x] ^= ~B[(x + 2) % 10] & B[(x + 4) % 10];
+    }
+    s[0] ^= SHA3_IOTA_H[round];
+    s[1] ^= SHA3_IOTA_L[round];
+  }
+  clean3(B);
+}
+var Keccak = class _Keccak {
+  state;
+  pos = 0;
+  posOut = 0;
+  finished = false;
+  state32;
+  destroyed = false;
+  blockLen;
+  suffix;
+  outputLen;
+  enableXOF = false;
+  rounds;
+  // NOTE: we accept arguments in bytes instead of bits here.
+  constructor(blockLen, suffix, outputLen, enableXOF = false, rounds = 24) {
+    this.blockLen = blockLen;
+    this.suffix = suffix;
+    this.outputLen = outputLen;
+    this.enableXOF = enableXOF;
+    this.rounds = rounds;
+    anumber5(outputLen, "outputLen");
+    if (!(0 < blockLen && blockLen < 200))
+      throw new Error("only keccak-f1600 function is supported");
+    this.state = new Uint8Array(200);
+    this.state32 = u323(this.state);
+  }
+  clone() {
+    return this._cloneInto();
+  }
+  keccak() {
+    swap32IfBE3(this.state32);
+    keccakP(this.state32, this.rounds);
+    swap32IfBE3(this.state32);
+    this.posOut = 0;
+    this.pos = 0;
+  }
+  update(data) {
+    aexists3(this);
+    abytes5(data);
+    const { blockLen, state } = this;
+    const len2 = data.length;
+    for (let pos = 0; pos < len2; ) {
+      const take = Math.min(blockLen - this.pos, len2 - pos);
+      for (let i = 0; i < take; i++)
+        state[this.pos++] ^= data[pos++];
+      if (this.pos === blockLen)
+        this.keccak();
+    }
+    return this;
+  }
+  finish() {
+    if (this.finished)
+      return;
+    this.finished = true;
+    const { state, suffix, pos, blockLen } = this;
+    state[pos] ^= suffix;
+    if ((suffix & 128) !== 0 && pos === blockLen - 1)
+      this.keccak();
+    state[blockLen - 1] ^= 128;
+    this.keccak();
+  }
+  writeInto(out) {
+    aexists3(this, false);
+    abytes5(out);
+    this.finish();
+    const bufferOut = this.state;
+    const { blockLen } = this;
+    for (let pos = 0, len2 = out.length; pos < len2; ) {
+      if (this.posOut >= blockLen)
+        this.keccak();
+      const take = Math.min(blockLen - this.posOut, len2 - pos);
+      out.set(bufferOut.subarray(this.posOut, this.posOut + take), pos);
+      this.posOut += take;
+      pos += take;
+    }
+    return out;
+  }
+  xofInto(out) {
+    if (!this.enableXOF)
+      throw new Error("XOF is not possible for this instance");
+    return this.writeInto(out);
+  }
+  xof(bytes) {
+    anumber5(bytes);
+    return this.xofInto(new Uint8Array(bytes));
+  }
+  digestInto(out) {
+    aoutput3(out, this);
+    if (this.finished)
+      throw new Error("digest() was already called");
+    this.writeInto(out);
+    this.destroy();
+    return out;
+  }
+  digest() {
+    return this.digestInto(new Uint8Array(this.outputLen));
+  }
+  destroy() {
+    this.destroyed = true;
+    clean3(this.state);
+  }
+  _cloneInto(to) {
+    const { blockLen, suffix, outputLen, rounds, enableXOF } = this;
+    to ||= new _Keccak(blockLen, suffix, outputLen, enableXOF, rounds);
+    to.state32.set(this.state32);
+    to.pos = this.pos;
+    to.posOut = this.posOut;
+    to.finished = this.finished;
+    to.rounds = rounds;
+    to.suffix = suffix;
+    to.outputLen = outputLen;
+    to.enableXOF = enableXOF;
+    to.destroyed = this.destroyed;
+    return to;
+  }
+};
+var genKeccak = (suffix, blockLen, outputLen, info2 = {}) => createHasher3(() => new Keccak(blockLen, suffix, outputLen), info2);
+var sha3_256 = /* @__PURE__ */ genKeccak(
+  6,
+  136,
+  32,
+  /* @__PURE__ */ oidNist2(8)
+);
+var sha3_512 = /* @__PURE__ */ genKeccak(
+  6,
+  72,
+  64,
+  /* @__PURE__ */ oidNist2(10)
+);
+var genShake = (suffix, blockLen, outputLen, info2 = {}) => createHasher3((opts2 = {}) => new Keccak(blockLen, suffix, opts2.dkLen === void 0 ? outputLen : opts2.dkLen, true), info2);
+var shake128 = /* @__PURE__ */ genShake(31, 168, 16, /* @__PURE__ */ oidNist2(11));
+var shake256 = /* @__PURE__ */ genShake(31, 136, 32, /* @__PURE__ */ oidNist2(12));
+
+// node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/fft.js
+function checkU32(n) {
+  if (!Number.isSafeInteger(n) || n < 0 || n > 4294967295)
+    throw new Error("wrong u32 integer:" + n);
+  return n;
+}
+function isPowerOfTwo(x) {
+  checkU32(x);
+  return (x & x - 1) === 0 && x !== 0;
+}
+function reverseBits(n, bits) {
+  checkU32(n);
+  let reversed = 0;
+  for (let i = 0; i < bits; i++, n >>>= 1)
+    reversed = reversed << 1 | n & 1;
+  return reversed;
+}
+function log2(n) {
+  checkU32(n);
+  return 31 - Math.clz32(n);
+}
+function bitReversalInplace(values) {
+  const n = values.length;
+  if (n < 2 || !isPowerOfTwo(n))
+    throw new Error("n must be a power of 2 and greater than 1. Got " + n);
+  const bits = log2(n);
+  for (let i = 0; i < n; i++) {
+    const j = reverseBits(i, bits);
+    if (i < j) {
+      const tmp = values[i];
+      values[i] = values[j];
+      values[j] = tmp;
+    }
+  }
+  return values;
+}
+var FFTCore = (F2, coreOpts) => {
+  const { N: N2, roots, dit, invertButterflies = false, skipStages = 0, brp = true } = coreOpts;
+  const bits = log2(N2);
+  if (!isPowerOfTwo(N2))
+    throw new Error("FFT: Polynomial size should be power of two");
+  const isDit = dit !== invertButterflies;
+  isDit;
+  return (values) => {
+    if (values.length !== N2)
+      throw new Error("FFT: wrong Polynomial length");
+    if (dit && brp)
+      bitReversalInplace(values);
+    for (let i = 0, g = 1; i < bits - skipStages; i++) {
+      const s = dit ? i + 1 + skipStages : bits - i;
+      const m = 1 << s;
+      const m2 = m >> 1;
+      const stride = N2 >> s;
+      for (let k = 0; k < N2; k += m) {
+        for (let j = 0, grp = g++; j < m2; j++) {
+          const rootPos = invertButterflies ? dit ? N2 - grp : grp : j * stride;
+          const i0 = k + j;
+          const i1 = k + j + m2;
+          const omega = roots[rootPos];
+          const b = values[i1];
+          const a = values[i0];
+          if (isDit) {
+            const t = F2.mul(b, omega);
+            values[i0] = F2.add(a, t);
+            values[i1] = F2.sub(a, t);
+          } else if (invertButterflies) {
+            values[i0] = F2.add(b, a);
+            values[i1] = F2.mul(F2.sub(b, a), omega);
+          } else {
+            values[i0] = F2.add(a, b);
+            values[i1] = F2.mul(F2.sub(a, b), omega);
+          }
+        }
+      }
+    }
+    if (!dit && brp)
+      bitReversalInplace(values);
+    return values;
+  };
+};
+
+// node_modules/@noble/post-quantum/utils.js
+var randomBytes7 = randomBytes6;
+function equalBytes2(a, b) {
+  if (a.length !== b.length)
+    return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++)
+    diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+function copyBytes4(bytes) {
+  return Uint8Array.from(bytes);
+}
+function splitCoder(label, ...lengths) {
+  const getLength = (c) => typeof c === "number" ? c : c.bytesLen;
+  const bytesLen = lengths.reduce((sum, a) => sum + getLength(a), 0);
+  return {
+    bytesLen,
+    encode: (bufs) => {
+      const res = new Uint8Array(bytesLen);
+      for (let i = 0, pos = 0; i < lengths.length; i++) {
+        const c = lengths[i];
+        const l = getLength(c);
+        const b = typeof c === "number" ? bufs[i] : c.encode(bufs[i]);
+        abytes5(b, l, label);
+        res.set(b, pos);
+        if (typeof c !== "number")
+          b.fill(0);
+        pos += l;
+      }
+      return res;
+    },
+    decode: (buf) => {
+      abytes5(buf, bytesLen, label);
+      const res = [];
+      for (const c of lengths) {
+        const l = getLength(c);
+        const b = buf.subarray(0, l);
+        res.push(typeof c === "number" ? b : c.decode(b));
+        buf = buf.subarray(l);
+      }
+      return res;
+    }
+  };
+}
+function vecCoder(c, vecLen) {
+  const bytesLen = vecLen * c.bytesLen;
+  return {
+    bytesLen,
+    encode: (u) => {
+      if (u.length !== vecLen)
+        throw new Error(`vecCoder.encode: wrong length=${u.length}. Expected: ${vecLen}`);
+      const res = new Uint8Array(bytesLen);
+      for (let i = 0, pos = 0; i < u.length; i++) {
+        const b = c.encode(u[i]);
+        res.set(b, pos);
+        b.fill(0);
+        pos += b.length;
+      }
+      return res;
+    },
+    decode: (a) => {
+      abytes5(a, bytesLen);
+      const r = [];
+      for (let i = 0; i < a.length; i += c.bytesLen)
+        r.push(c.decode(a.subarray(i, i + c.bytesLen)));
+      return r;
+    }
+  };
+}
+function cleanBytes(...list) {
+  for (const t of list) {
+    if (Array.isArray(t))
+      for (const b of t)
+        b.fill(0);
+    else
+      t.fill(0);
+  }
+}
+function getMask(bits) {
+  return (1 << bits) - 1;
+}
+var EMPTY = Uint8Array.of();
+
+// node_modules/@noble/post-quantum/_crystals.js
+var genCrystals = (opts2) => {
+  const { newPoly, N: N2, Q: Q2, F: F2, ROOT_OF_UNITY: ROOT_OF_UNITY2, brvBits, isKyber } = opts2;
+  const mod5 = (a, modulo = Q2) => {
+    const result = a % modulo | 0;
+    return (result >= 0 ? result | 0 : modulo + result | 0) | 0;
+  };
+  const smod = (a, modulo = Q2) => {
+    const r = mod5(a, modulo) | 0;
+    return (r > modulo >> 1 ? r - modulo | 0 : r) | 0;
+  };
+  function getZettas() {
+    const out = newPoly(N2);
+    for (let i = 0; i < N2; i++) {
+      const b = reverseBits(i, brvBits);
+      const p = BigInt(ROOT_OF_UNITY2) ** BigInt(b) % BigInt(Q2);
+      out[i] = Number(p) | 0;
+    }
+    return out;
+  }
+  const nttZetas2 = getZettas();
+  const field = {
+    add: (a, b) => mod5((a | 0) + (b | 0)) | 0,
+    sub: (a, b) => mod5((a | 0) - (b | 0)) | 0,
+    mul: (a, b) => mod5((a | 0) * (b | 0)) | 0,
+    inv: (_a) => {
+      throw new Error("not implemented");
+    }
+  };
+  const nttOpts = {
+    N: N2,
+    roots: nttZetas2,
+    invertButterflies: true,
+    skipStages: isKyber ? 1 : 0,
+    brp: false
+  };
+  const dif = FFTCore(field, { dit: false, ...nttOpts });
+  const dit = FFTCore(field, { dit: true, ...nttOpts });
+  const NTT2 = {
+    encode: (r) => {
+      return dif(r);
+    },
+    decode: (r) => {
+      dit(r);
+      for (let i = 0; i < r.length; i++)
+        r[i] = mod5(F2 * r[i]);
+      return r;
+    }
+  };
+  const bitsCoder2 = (d, c) => {
+    const mask = getMask(d);
+    const bytesLen = d * (N2 / 8);
+    return {
+      bytesLen,
+      encode: (poly) => {
+        const r = new Uint8Array(bytesLen);
+        for (let i = 0, buf = 0, bufLen = 0, pos = 0; i < poly.length; i++) {
+          buf |= (c.encode(poly[i]) & mask) << bufLen;
+          bufLen += d;
+          for (; bufLen >= 8; bufLen -= 8, buf >>= 8)
+            r[pos++] = buf & getMask(bufLen);
+        }
+        return r;
+      },
+      decode: (bytes) => {
+        const r = newPoly(N2);
+        for (let i = 0, buf = 0, bufLen = 0, pos = 0; i < bytes.length; i++) {
+          buf |= bytes[i] << bufLen;
+          bufLen += 8;
+          for (; bufLen >= d; bufLen -= d, buf >>= d)
+            r[pos++] = c.decode(buf & mask);
+        }
+        return r;
+      }
+    };
+  };
+  return { mod: mod5, smod, nttZetas: nttZetas2, NTT: NTT2, bitsCoder: bitsCoder2 };
+};
+var createXofShake = (shake) => (seed, blockLen) => {
+  if (!blockLen)
+    blockLen = shake.blockLen;
+  const _seed = new Uint8Array(seed.length + 2);
+  _seed.set(seed);
+  const seedLen = seed.length;
+  const buf = new Uint8Array(blockLen);
+  let h = shake.create({});
+  let calls = 0;
+  let xofs = 0;
+  return {
+    stats: () => ({ calls, xofs }),
+    get: (x, y) => {
+      _seed[seedLen + 0] = x;
+      _seed[seedLen + 1] = y;
+      h.destroy();
+      h = shake.create({}).update(_seed);
+      calls++;
+      return () => {
+        xofs++;
+        return h.xofInto(buf);
+      };
+    },
+    clean: () => {
+      h.destroy();
+      cleanBytes(buf, _seed);
+    }
+  };
+};
+var XOF128 = /* @__PURE__ */ createXofShake(shake128);
+
+// node_modules/@noble/post-quantum/ml-kem.js
+var N = 256;
+var Q = 3329;
+var F = 3303;
+var ROOT_OF_UNITY = 17;
+var { mod: mod4, nttZetas, NTT, bitsCoder } = genCrystals({
+  N,
+  Q,
+  F,
+  ROOT_OF_UNITY,
+  newPoly: (n) => new Uint16Array(n),
+  brvBits: 7,
+  isKyber: true
+});
+var PARAMS = {
+  512: { N, Q, K: 2, ETA1: 3, ETA2: 2, du: 10, dv: 4, RBGstrength: 128 },
+  768: { N, Q, K: 3, ETA1: 2, ETA2: 2, du: 10, dv: 4, RBGstrength: 192 },
+  1024: { N, Q, K: 4, ETA1: 2, ETA2: 2, du: 11, dv: 5, RBGstrength: 256 }
+};
+var compress = (d) => {
+  if (d >= 12)
+    return { encode: (i) => i, decode: (i) => i };
+  const a = 2 ** (d - 1);
+  return {
+    // const compress = (i: number) => round((2 ** d / Q) * i) % 2 ** d;
+    encode: (i) => ((i << d) + Q / 2) / Q,
+    // const decompress = (i: number) => round((Q / 2 ** d) * i);
+    decode: (i) => i * Q + a >>> d
+  };
+};
+var polyCoder = (d) => bitsCoder(d, compress(d));
+function polyAdd(a, b) {
+  for (let i = 0; i < N; i++)
+    a[i] = mod4(a[i] + b[i]);
+}
+function polySub(a, b) {
+  for (let i = 0; i < N; i++)
+    a[i] = mod4(a[i] - b[i]);
+}
+function BaseCaseMultiply(a0, a1, b0, b1, zeta) {
+  const c0 = mod4(a1 * b1 * zeta + a0 * b0);
+  const c1 = mod4(a0 * b1 + a1 * b0);
+  return { c0, c1 };
+}
+function MultiplyNTTs(f, g) {
+  for (let i = 0; i < N / 2; i++) {
+    let z = nttZetas[64 + (i >> 1)];
+    if (i & 1)
+      z = -z;
+    const { c0, c1 } = BaseCaseMultiply(f[2 * i + 0], f[2 * i + 1], g[2 * i + 0], g[2 * i + 1], z);
+    f[2 * i + 0] = c0;
+    f[2 * i + 1] = c1;
+  }
+  return f;
+}
+function SampleNTT(xof) {
+  const r = new Uint16Array(N);
+  for (let j = 0; j < N; ) {
+    const b = xof();
+    if (b.length % 3)
+      throw new Error("SampleNTT: unaligned block");
+    for (let i = 0; j < N && i + 3 <= b.length; i += 3) {
+      const d1 = (b[i + 0] >> 0 | b[i + 1] << 8) & 4095;
+      const d2 = (b[i + 1] >> 4 | b[i + 2] << 4) & 4095;
+      if (d1 < Q)
+        r[j++] = d1;
+      if (j < N && d2 < Q)
+        r[j++] = d2;
+    }
+  }
+  return r;
+}
+function sampleCBD(PRF, seed, nonce, eta) {
+  const buf = PRF(eta * N / 4, seed, nonce);
+  const r = new Uint16Array(N);
+  const b32 = u323(buf);
+  let len2 = 0;
+  for (let i = 0, p = 0, bb = 0, t0 = 0; i < b32.length; i++) {
+    let b = b32[i];
+    for (let j = 0; j < 32; j++) {
+      bb += b & 1;
+      b >>= 1;
+      len2 += 1;
+      if (len2 === eta) {
+        t0 = bb;
+        bb = 0;
+      } else if (len2 === 2 * eta) {
+        r[p++] = mod4(t0 - bb);
+        bb = 0;
+        len2 = 0;
+      }
+    }
+  }
+  if (len2)
+    throw new Error(`sampleCBD: leftover bits: ${len2}`);
+  return r;
+}
+var genKPKE = (opts2) => {
+  const { K, PRF, XOF, HASH512, ETA1, ETA2, du, dv } = opts2;
+  const poly1 = polyCoder(1);
+  const polyV = polyCoder(dv);
+  const polyU = polyCoder(du);
+  const publicCoder = splitCoder("publicKey", vecCoder(polyCoder(12), K), 32);
+  const secretCoder = vecCoder(polyCoder(12), K);
+  const cipherCoder = splitCoder("ciphertext", vecCoder(polyU, K), polyV);
+  const seedCoder = splitCoder("seed", 32, 32);
+  return {
+    secretCoder,
+    lengths: {
+      secretKey: secretCoder.bytesLen,
+      publicKey: publicCoder.bytesLen,
+      cipherText: cipherCoder.bytesLen
+    },
+    keygen: (seed) => {
+      abytes5(seed, 32, "seed");
+      const seedDst = new Uint8Array(33);
+      seedDst.set(seed);
+      seedDst[32] = K;
+      const seedHash = HASH512(seedDst);
+      const [rho, sigma] = seedCoder.decode(seedHash);
+      const sHat = [];
+      const tHat = [];
+      for (let i = 0; i < K; i++)
+        sHat.push(NTT.encode(sampleCBD(PRF, sigma, i, ETA1)));
+      const x = XOF(rho);
+      for (let i = 0; i < K; i++) {
+        const e = NTT.encode(sampleCBD(PRF, sigma, K + i, ETA1));
+        for (let j = 0; j < K; j++) {
+          const aji = SampleNTT(x.get(j, i));
+          polyAdd(e, MultiplyNTTs(aji, sHat[j]));
+        }
+        tHat.push(e);
+      }
+      x.clean();
+      const res = {
+        publicKey: publicCoder.encode([tHat, rho]),
+        secretKey: secretCoder.encode(sHat)
+      };
+      cleanBytes(rho, sigma, sHat, tHat, seedDst, seedHash);
+      return res;
+    },
+    encrypt: (publicKey, msg, seed) => {
+      const [tHat, rho] = publicCoder.decode(publicKey);
+      const rHat = [];
+      for (let i = 0; i < K; i++)
+        rHat.push(NTT.encode(sampleCBD(PRF, seed, i, ETA1)));
+      const x = XOF(rho);
+      const tmp2 = new Uint16Array(N);
+      const u = [];
+      for (let i = 0; i < K; i++) {
+        const e1 = sampleCBD(PRF, seed, K + i, ETA2);
+        const tmp = new Uint16Array(N);
+        for (let j = 0; j < K; j++) {
+          const aij = SampleNTT(x.get(i, j));
+          polyAdd(tmp, MultiplyNTTs(aij, rHat[j]));
+        }
+        polyAdd(e1, NTT.decode(tmp));
+        u.push(e1);
+        polyAdd(tmp2, MultiplyNTTs(tHat[i], rHat[i]));
+        cleanBytes(tmp);
+      }
+      x.clean();
+      const e2 = sampleCBD(PRF, seed, 2 * K, ETA2);
+      polyAdd(e2, NTT.decode(tmp2));
+      const v = poly1.decode(msg);
+      polyAdd(v, e2);
+      cleanBytes(tHat, rHat, tmp2, e2);
+      return cipherCoder.encode([u, v]);
+    },
+    decrypt: (cipherText, privateKey) => {
+      const [u, v] = cipherCoder.decode(cipherText);
+      const sk = secretCoder.decode(privateKey);
+      const tmp = new Uint16Array(N);
+      for (let i = 0; i < K; i++)
+        polyAdd(tmp, MultiplyNTTs(sk[i], NTT.encode(u[i])));
+      polySub(v, NTT.decode(tmp));
+      cleanBytes(tmp, sk, u);
+      return poly1.encode(v);
+    }
+  };
+};
+function createKyber(opts2) {
+  const KPKE = genKPKE(opts2);
+  const { HASH256, HASH512, KDF } = opts2;
+  const { secretCoder: KPKESecretCoder, lengths } = KPKE;
+  const secretCoder = splitCoder("secretKey", lengths.secretKey, lengths.publicKey, 32, 32);
+  const msgLen = 32;
+  const seedLen = 64;
+  return {
+    info: { type: "ml-kem" },
+    lengths: {
+      ...lengths,
+      seed: 64,
+      msg: msgLen,
+      msgRand: msgLen,
+      secretKey: secretCoder.bytesLen
+    },
+    keygen: (seed = randomBytes7(seedLen)) => {
+      abytes5(seed, seedLen, "seed");
+      const { publicKey, secretKey: sk } = KPKE.keygen(seed.subarray(0, 32));
+      const publicKeyHash = HASH256(publicKey);
+      const secretKey = secretCoder.encode([sk, publicKey, publicKeyHash, seed.subarray(32)]);
+      cleanBytes(sk, publicKeyHash);
+      return { publicKey, secretKey };
+    },
+    getPublicKey: (secretKey) => {
+      const [_sk, publicKey, _publicKeyHash, _z] = secretCoder.decode(secretKey);
+      return Uint8Array.from(publicKey);
+    },
+    encapsulate: (publicKey, msg = randomBytes7(msgLen)) => {
+      abytes5(publicKey, lengths.publicKey, "publicKey");
+      abytes5(msg, msgLen, "message");
+      const eke = publicKey.subarray(0, 384 * opts2.K);
+      const ek = KPKESecretCoder.encode(KPKESecretCoder.decode(copyBytes4(eke)));
+      if (!equalBytes2(ek, eke)) {
+        cleanBytes(ek);
+        throw new Error("ML-KEM.encapsulate: wrong publicKey modulus");
+      }
+      cleanBytes(ek);
+      const kr = HASH512.create().update(msg).update(HASH256(publicKey)).digest();
+      const cipherText = KPKE.encrypt(publicKey, msg, kr.subarray(32, 64));
+      cleanBytes(kr.subarray(32));
+      return { cipherText, sharedSecret: kr.subarray(0, 32) };
+    },
+    decapsulate: (cipherText, secretKey) => {
+      abytes5(secretKey, secretCoder.bytesLen, "secretKey");
+      abytes5(cipherText, lengths.cipherText, "cipherText");
+      const k768 = secretCoder.bytesLen - 96;
+      const start = k768 + 32;
+      const test = HASH256(secretKey.subarray(k768 / 2, start));
+      if (!equalBytes2(test, secretKey.subarray(start, start + 32)))
+        throw new Error("invalid secretKey: hash check failed");
+      const [sk, publicKey, publicKeyHash, z] = secretCoder.decode(secretKey);
+      const msg = KPKE.decrypt(cipherText, sk);
+      const kr = HASH512.create().update(msg).update(publicKeyHash).digest();
+      const Khat = kr.subarray(0, 32);
+      const cipherText2 = KPKE.encrypt(publicKey, msg, kr.subarray(32, 64));
+      const isValid = equalBytes2(cipherText, cipherText2);
+      const Kbar = KDF.create({ dkLen: 32 }).update(z).update(cipherText).digest();
+      cleanBytes(msg, cipherText2, !isValid ? Khat : Kbar);
+      return isValid ? Khat : Kbar;
+    }
+  };
+}
+function shakePRF(dkLen, key, nonce) {
+  return shake256.create({ dkLen }).update(key).update(new Uint8Array([nonce])).digest();
+}
+var opts = {
+  HASH256: sha3_256,
+  HASH512: sha3_512,
+  KDF: shake256,
+  XOF: XOF128,
+  PRF: shakePRF
+};
+var ml_kem512 = /* @__PURE__ */ createKyber({
+  ...opts,
+  ...PARAMS[512]
+});
+var ml_kem768 = /* @__PURE__ */ createKyber({
+  ...opts,
+  ...PARAMS[768]
+});
+var ml_kem1024 = /* @__PURE__ */ createKyber({
+  ...opts,
+  ...PARAMS[1024]
+});
+
+// node_modules/@noble/post-quantum/hybrid.js
+function ecKeygen(curve, allowZeroKey = false) {
+  const lengths = curve.lengths;
+  let keygen = curve.keygen;
+  if (allowZeroKey) {
+    const wCurve = curve;
+    const Fn = wCurve.Point.Fn;
+    if (!Fn)
+      throw new Error("No Point.Fn");
+    keygen = (seed = randomBytes7(lengths.seed)) => {
+      abytes5(seed, lengths.seed, "seed");
+      const seedScalar = Fn.isLE ? bytesToNumberLE2(seed) : bytesToNumberBE2(seed);
+      const secretKey = Fn.toBytes(Fn.create(seedScalar));
+      return { secretKey, publicKey: curve.getPublicKey(secretKey) };
+    };
+  }
+  return {
+    lengths: { secretKey: lengths.secretKey, publicKey: lengths.publicKey, seed: lengths.seed },
+    keygen,
+    getPublicKey: (secretKey) => curve.getPublicKey(secretKey)
+  };
+}
+function ecdhKem(curve, allowZeroKey = false) {
+  const kg = ecKeygen(curve, allowZeroKey);
+  if (!curve.getSharedSecret)
+    throw new Error("wrong curve");
+  return {
+    lengths: { ...kg.lengths, msg: kg.lengths.seed, cipherText: kg.lengths.publicKey },
+    keygen: kg.keygen,
+    getPublicKey: kg.getPublicKey,
+    encapsulate(publicKey, rand = randomBytes7(curve.lengths.seed)) {
+      const ek = this.keygen(rand).secretKey;
+      const sharedSecret = this.decapsulate(publicKey, ek);
+      const cipherText = curve.getPublicKey(ek);
+      cleanBytes(ek);
+      return { sharedSecret, cipherText };
+    },
+    decapsulate(cipherText, secretKey) {
+      const res = curve.getSharedSecret(secretKey, cipherText);
+      return curve.lengths.publicKeyHasPrefix ? res.subarray(1) : res;
+    }
+  };
+}
+function splitLengths(lst, name) {
+  return splitCoder(name, ...lst.map((i) => {
+    if (typeof i.lengths[name] !== "number")
+      throw new Error("wrong length: " + name);
+    return i.lengths[name];
+  }));
+}
+function expandSeedXof(xof) {
+  return (seed, seedLen) => xof(seed, { dkLen: seedLen });
+}
+function combineKeys(realSeedLen, expandSeed, ...ck) {
+  const seedCoder = splitLengths(ck, "seed");
+  const pkCoder = splitLengths(ck, "publicKey");
+  if (realSeedLen === void 0)
+    realSeedLen = seedCoder.bytesLen;
+  anumber5(realSeedLen);
+  function expandDecapsulationKey(seed) {
+    abytes5(seed, realSeedLen);
+    const expanded = seedCoder.decode(expandSeed(seed, seedCoder.bytesLen));
+    const keys = ck.map((i, j) => i.keygen(expanded[j]));
+    const secretKey = keys.map((i) => i.secretKey);
+    const publicKey = keys.map((i) => i.publicKey);
+    return { secretKey, publicKey };
+  }
+  return {
+    info: { lengths: { seed: realSeedLen, publicKey: pkCoder.bytesLen, secretKey: realSeedLen } },
+    getPublicKey(secretKey) {
+      return this.keygen(secretKey).publicKey;
+    },
+    keygen(seed = randomBytes7(realSeedLen)) {
+      const { publicKey: pk, secretKey } = expandDecapsulationKey(seed);
+      const publicKey = pkCoder.encode(pk);
+      cleanBytes(pk);
+      cleanBytes(secretKey);
+      return { secretKey: seed, publicKey };
+    },
+    expandDecapsulationKey,
+    realSeedLen
+  };
+}
+function combineKEMS(realSeedLen, realMsgLen, expandSeed, combiner, ...kems) {
+  const keys = combineKeys(realSeedLen, expandSeed, ...kems);
+  const ctCoder = splitLengths(kems, "cipherText");
+  const pkCoder = splitLengths(kems, "publicKey");
+  const msgCoder = splitLengths(kems, "msg");
+  if (realMsgLen === void 0)
+    realMsgLen = msgCoder.bytesLen;
+  anumber5(realMsgLen);
+  return {
+    lengths: {
+      ...keys.info.lengths,
+      msg: realMsgLen,
+      msgRand: msgCoder.bytesLen,
+      cipherText: ctCoder.bytesLen
+    },
+    getPublicKey: keys.getPublicKey,
+    keygen: keys.keygen,
+    encapsulate(pk, randomness = randomBytes7(msgCoder.bytesLen)) {
+      const pks = pkCoder.decode(pk);
+      const rand = msgCoder.decode(randomness);
+      const enc = kems.map((i, j) => i.encapsulate(pks[j], rand[j]));
+      const sharedSecret = enc.map((i) => i.sharedSecret);
+      const cipherText = enc.map((i) => i.cipherText);
+      const res = {
+        sharedSecret: combiner(pks, cipherText, sharedSecret),
+        cipherText: ctCoder.encode(cipherText)
+      };
+      cleanBytes(sharedSecret, cipherText);
+      return res;
+    },
+    decapsulate(ct, seed) {
+      const cts = ctCoder.decode(ct);
+      const { publicKey, secretKey } = keys.expandDecapsulationKey(seed);
+      const sharedSecret = kems.map((i, j) => i.decapsulate(cts[j], secretKey[j]));
+      return combiner(publicKey, cts, sharedSecret);
+    }
+  };
+}
+function QSF(label, pqc, curveKEM, xof, kdf) {
+  ahash2(xof);
+  ahash2(kdf);
+  return combineKEMS(32, 32, expandSeedXof(xof), (pk, ct, ss) => kdf(concatBytes3(ss[0], ss[1], ct[1], pk[1], asciiToBytes2(label))), pqc, curveKEM);
+}
+var QSF_ml_kem768_p256 = QSF("QSF-KEM(ML-KEM-768,P-256)-XOF(SHAKE256)-KDF(SHA3-256)", ml_kem768, ecdhKem(p256, true), shake256, sha3_256);
+var QSF_ml_kem1024_p384 = QSF("QSF-KEM(ML-KEM-1024,P-384)-XOF(SHAKE256)-KDF(SHA3-256)", ml_kem1024, ecdhKem(p384, true), shake256, sha3_256);
+function createKitchenSink(label, pqc, curveKEM, xof, hash) {
+  ahash2(xof);
+  ahash2(hash);
+  return combineKEMS(32, 32, expandSeedXof(xof), (pk, ct, ss) => {
+    const preimage = concatBytes3(ss[0], ss[1], ct[0], pk[0], ct[1], pk[1], asciiToBytes2(label));
+    const len2 = 32;
+    const ikm = concatBytes3(asciiToBytes2("hybrid_prk"), preimage);
+    const prk = extract2(hash, ikm);
+    const info2 = concatBytes3(numberToBytesBE2(len2, 2), asciiToBytes2("shared_secret"), asciiToBytes2(""));
+    const res = expand2(hash, prk, info2, len2);
+    cleanBytes(prk, info2, ikm, preimage);
+    return res;
+  }, pqc, curveKEM);
+}
+var x25519kem = ecdhKem(x25519);
+var KitchenSink_ml_kem768_x25519 = createKitchenSink("KitchenSink-KEM(ML-KEM-768,X25519)-XOF(SHAKE256)-KDF(HKDF-SHA-256)", ml_kem768, x25519kem, shake256, sha2562);
+var ml_kem768_x25519 = /* @__PURE__ */ (() => combineKEMS(
+  32,
+  32,
+  expandSeedXof(shake256),
+  // Awesome label, so much escaping hell in a single line.
+  (pk, ct, ss) => sha3_256(concatBytes3(ss[0], ss[1], ct[1], pk[1], asciiToBytes2("\\.//^\\"))),
+  ml_kem768,
+  x25519kem
+))();
+function nistCurveKem(curve, scalarLen, elemLen, nseed) {
+  const Fn = curve.Point.Fn;
+  if (!Fn)
+    throw new Error("no Point.Fn");
+  function rejectionSampling(seed) {
+    let sk;
+    for (let start = 0, end = scalarLen; ; start = end, end += scalarLen) {
+      if (end > seed.length)
+        throw new Error("rejection sampling failed");
+      sk = Fn.fromBytes(seed.subarray(start, end), true);
+      if (Fn.isValidNot0(sk))
+        break;
+    }
+    const secretKey = Fn.toBytes(Fn.create(sk));
+    const publicKey = curve.getPublicKey(secretKey, false);
+    return { secretKey, publicKey };
+  }
+  return {
+    lengths: {
+      secretKey: scalarLen,
+      publicKey: elemLen,
+      seed: nseed,
+      msg: nseed,
+      cipherText: elemLen
+    },
+    keygen(seed = randomBytes7(nseed)) {
+      abytes5(seed, nseed, "seed");
+      return rejectionSampling(seed);
+    },
+    getPublicKey(secretKey) {
+      return curve.getPublicKey(secretKey, false);
+    },
+    encapsulate(publicKey, rand = randomBytes7(nseed)) {
+      abytes5(rand, nseed, "rand");
+      const { secretKey: ek } = rejectionSampling(rand);
+      const sharedSecret = this.decapsulate(publicKey, ek);
+      const cipherText = curve.getPublicKey(ek, false);
+      cleanBytes(ek);
+      return { sharedSecret, cipherText };
+    },
+    decapsulate(cipherText, secretKey) {
+      const full = curve.getSharedSecret(secretKey, cipherText);
+      return full.subarray(1);
+    }
+  };
+}
+function concreteHybridKem(label, mlkem, curve, nseed) {
+  const { secretKey: scalarLen, publicKeyUncompressed: elemLen } = curve.lengths;
+  if (!scalarLen || !elemLen)
+    throw new Error("wrong curve");
+  const curveKem = nistCurveKem(curve, scalarLen, elemLen, nseed);
+  const mlkemSeedLen = 64;
+  const totalSeedLen = mlkemSeedLen + nseed;
+  return combineKEMS(32, 32, (seed) => {
+    abytes5(seed, 32);
+    const expanded = shake256(seed, { dkLen: totalSeedLen });
+    const mlkemSeed = expanded.subarray(0, mlkemSeedLen);
+    const curveSeed = expanded.subarray(mlkemSeedLen, totalSeedLen);
+    return concatBytes3(mlkemSeed, curveSeed);
+  }, (pk, ct, ss) => sha3_256(concatBytes3(ss[0], ss[1], ct[1], pk[1], asciiToBytes2(label))), mlkem, curveKem);
+}
+var ml_kem768_p256 = /* @__PURE__ */ (() => concreteHybridKem("MLKEM768-P256", ml_kem768, p256, 128))();
+var MLKEM768X25519 = ml_kem768_x25519;
+var MLKEM768P256 = ml_kem768_p256;
+
+// node_modules/@noble/curves/nist.js
+init_sha2();
+init_weierstrass();
+var p256_CURVE2 = /* @__PURE__ */ (() => ({
+  p: BigInt("0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff"),
+  n: BigInt("0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551"),
+  h: BigInt(1),
+  a: BigInt("0xffffffff00000001000000000000000000000000fffffffffffffffffffffffc"),
+  b: BigInt("0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b"),
+  Gx: BigInt("0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"),
+  Gy: BigInt("0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
+}))();
+var p256_Point2 = /* @__PURE__ */ weierstrass(p256_CURVE2);
+var p2562 = /* @__PURE__ */ ecdsa(p256_Point2, sha256);
+
+// node_modules/age-encryption/dist/recipients.js
+init_utils();
+
+// node_modules/@noble/curves/abstract/edwards.js
+init_utils2();
+init_curve();
+init_modular();
+var _0n16 = /* @__PURE__ */ BigInt(0);
+var _1n16 = /* @__PURE__ */ BigInt(1);
+var _2n12 = /* @__PURE__ */ BigInt(2);
+var _4n8 = /* @__PURE__ */ BigInt(4);
+var _8n4 = /* @__PURE__ */ BigInt(8);
+function isEdValidXY(Fp3, CURVE, x, y) {
+  const x2 = Fp3.sqr(x);
+  const y2 = Fp3.sqr(y);
+  const left = Fp3.add(Fp3.mul(CURVE.a, x2), y2);
+  const right = Fp3.add(Fp3.ONE, Fp3.mul(CURVE.d, Fp3.mul(x2, y2)));
+  return Fp3.eql(left, right);
+}
+function edwards(params, extraOpts = {}) {
+  validateObject(extraOpts, {}, {}, "extraOpts");
+  const opts2 = extraOpts;
+  const validated = createCurveFields("edwards", params, opts2, opts2.FpFnLE);
+  const { Fp: Fp3, Fn } = validated;
+  let CURVE = validated.CURVE;
+  const { h: cofactor } = CURVE;
+  if (FpLegendre(Fp3, CURVE.a) !== 1)
+    throw new Error("edwards: CURVE.a must be a square in Fp for complete addition formulas");
+  if (FpLegendre(Fp3, CURVE.d) !== -1)
+    throw new Error("edwards: CURVE.d must be a non-square in Fp for complete addition formulas");
+  validateObject(opts2, {}, { uvRatio: "function", randomBytes: "function" });
+  const randomBytes8 = opts2.randomBytes === void 0 ? randomBytes4 : opts2.randomBytes;
+  const MASK = _2n12 << BigInt(Fp3.BYTES * 8) - _1n16;
+  function isOdd(n) {
+    if (!Fp3.isOdd)
+      throw new Error("Field does not have .isOdd()");
+    return Fp3.isOdd(n);
+  }
+  const uvRatio2 = opts2.uvRatio === void 0 ? (u, v) => {
+    try {
+      return { isValid: true, value: Fp3.sqrt(Fp3.div(u, v)) };
+    } catch (e) {
+      return { isValid: false, value: _0n16 };
+    }
+  } : opts2.uvRatio;
+  if (!isEdValidXY(Fp3, CURVE, CURVE.Gx, CURVE.Gy))
+    throw new Error("bad curve params: generator point");
+  const mulA = Fp3.eql(CURVE.a, Fp3.neg(Fp3.ONE)) ? (x) => Fp3.neg(x) : Fp3.eql(CURVE.a, Fp3.ONE) ? (x) => x : (x) => Fp3.mul(CURVE.a, x);
+  function acoord(title, n, banZero = false) {
+    const min = banZero ? _1n16 : _0n16;
+    aInRange("coordinate " + title, n, min, MASK);
+    return n;
+  }
+  function aedpoint(other) {
+    if (!(other instanceof Point))
+      throw new Error("EdwardsPoint expected");
+  }
+  class Point {
+    static BASE = new Point(CURVE.Gx, CURVE.Gy, Fp3.ONE, Fp3.mul(CURVE.Gx, CURVE.Gy));
+    static ZERO = new Point(Fp3.ZERO, Fp3.ONE, Fp3.ONE, Fp3.ZERO);
+    static Fp = Fp3;
+    static Fn = Fn;
+    X;
+    Y;
+    Z;
+    T;
+    constructor(X, Y, Z, T) {
+      this.X = acoord("x", X);
+      this.Y = acoord("y", Y);
+      this.Z = acoord("z", Z, true);
+      this.T = acoord("t", T);
+      Object.freeze(this);
+    }
+    static CURVE() {
+      return CURVE;
+    }
+    /**
+     * Create one extended Edwards point from affine coordinates.
+     * Does NOT validate that the point is on-curve or torsion-free.
+     * Use `.assertValidity()` on adversarial inputs.
+     */
+    static fromAffine(p) {
+      if (p instanceof Point)
+        throw new Error("extended point not allowed");
+      const { x, y } = p || {};
+      acoord("x", x);
+      acoord("y", y);
+      return new Point(x, y, Fp3.ONE, Fp3.mul(x, y));
+    }
+    // Uses algo from RFC8032 5.1.3.
+    static fromBytes(bytes, zip215 = false) {
+      const len2 = Fp3.BYTES;
+      const { a, d } = CURVE;
+      bytes = copyBytes(abytes2(bytes, len2, "point"));
+      abool(zip215, "zip215");
+      const normed = copyBytes(bytes);
+      const lastByte = bytes[len2 - 1];
+      normed[len2 - 1] = lastByte & ~128;
+      const y = bytesToNumberLE(normed);
+      const max = zip215 ? MASK : Fp3.ORDER;
+      aInRange("point.y", y, _0n16, max);
+      const y2 = Fp3.sqr(y);
+      const u = Fp3.sub(y2, Fp3.ONE);
+      const v = Fp3.sub(Fp3.mulN(d, y2), a);
+      let { isValid, value: x } = uvRatio2(u, v);
+      if (!isValid)
+        throw new Error("bad point: invalid y coordinate");
+      const isXOdd = isOdd(x);
+      const isLastByteOdd = (lastByte & 128) !== 0;
+      if (!zip215 && Fp3.is0(x) && isLastByteOdd)
+        throw new Error("bad point: x=0 and x_0=1");
+      if (isLastByteOdd !== isXOdd)
+        x = Fp3.neg(x);
+      return Point.fromAffine({ x, y });
+    }
+    static fromHex(hex, zip215 = false) {
+      return Point.fromBytes(hexToBytes2(hex), zip215);
+    }
+    get x() {
+      return this.toAffine().x;
+    }
+    get y() {
+      return this.toAffine().y;
+    }
+    precompute(windowSize = 6, isLazy = true) {
+      wnaf.setWindowSize(this, windowSize);
+      if (!isLazy)
+        this.multiply(_2n12);
+      return this;
+    }
+    // Useful in fromAffine() - not for fromBytes(), which always created valid points.
+    assertValidity() {
+      const p = this;
+      const { a, d } = CURVE;
+      if (p.is0())
+        throw new Error("bad point: ZERO");
+      const { X, Y, Z, T } = p;
+      const X2 = Fp3.sqr(X);
+      const Y2 = Fp3.sqr(Y);
+      const Z2 = Fp3.sqr(Z);
+      const Z4 = Fp3.sqr(Z2);
+      const aX2 = Fp3.mul(X2, a);
+      const left = Fp3.mul(Fp3.add(aX2, Y2), Z2);
+      const right = Fp3.add(Z4, Fp3.mul(d, Fp3.mul(X2, Y2)));
+      if (!Fp3.eql(left, right))
+        throw new Error("bad point: equation left != right (1)");
+      const XY = Fp3.mul(X, Y);
+      const ZT = Fp3.mul(Z, T);
+      if (!Fp3.eql(XY, ZT))
+        throw new Error("bad point: equation left != right (2)");
+    }
+    // Compare one point to another.
+    equals(other) {
+      aedpoint(other);
+      const { X: X1, Y: Y1, Z: Z1 } = this;
+      const { X: X2, Y: Y2, Z: Z2 } = other;
+      const X1Z2 = Fp3.mul(X1, Z2);
+      const X2Z1 = Fp3.mul(X2, Z1);
+      const Y1Z2 = Fp3.mul(Y1, Z2);
+      const Y2Z1 = Fp3.mul(Y2, Z1);
+      return Fp3.eql(X1Z2, X2Z1) && Fp3.eql(Y1Z2, Y2Z1);
+    }
+    is0() {
+      return this.equals(Point.ZERO);
+    }
+    negate() {
+      return new Point(Fp3.neg(this.X), this.Y, this.Z, Fp3.neg(this.T));
+    }
+    // Fast algo for doubling Extended Point.
+    // https://hyperelliptic.org/EFD/g1p/auto-twisted-extended.html#doubling-dbl-2008-hwcd
+    // Cost: 4M + 4S + 1*a + 6add + 1*2.
+    double() {
+      const { X: X1, Y: Y1, Z: Z1 } = this;
+      const A = Fp3.sqr(X1);
+      const B = Fp3.sqr(Y1);
+      const C = Fp3.mul(Fp3.sqr(Z1), _2n12);
+      const D = mulA(A);
+      const x1y1 = Fp3.addN(X1, Y1);
+      const E = Fp3.sub(Fp3.subN(Fp3.sqr(x1y1), A), B);
+      const G = Fp3.addN(D, B);
+      const F2 = Fp3.subN(G, C);
+      const H = Fp3.subN(D, B);
+      const X3 = Fp3.mul(E, F2);
+      const Y3 = Fp3.mul(G, H);
+      const T3 = Fp3.mul(E, H);
+      const Z3 = Fp3.mul(F2, G);
+      return new Point(X3, Y3, Z3, T3);
+    }
+    // Fast algo for adding 2 Extended Points.
+    // https://hyperelliptic.org/EFD/g1p/auto-twisted-extended.html#addition-add-2008-hwcd
+    // Cost: 9M + 1*a + 1*d + 7add.
+    add(other) {
+      aedpoint(other);
+      const { d } = CURVE;
+      const { X: X1, Y: Y1, Z: Z1, T: T1 } = this;
+      const { X: X2, Y: Y2, Z: Z2, T: T2 } = other;
+      const A = Fp3.mul(X1, X2);
+      const B = Fp3.mul(Y1, Y2);
+      const C = Fp3.mul(Fp3.mulN(T1, d), T2);
+      const D = Fp3.mul(Z1, Z2);
+      const E = Fp3.sub(Fp3.subN(Fp3.mulN(Fp3.addN(X1, Y1), Fp3.addN(X2, Y2)), A), B);
+      const F2 = Fp3.subN(D, C);
+      const G = Fp3.addN(D, C);
+      const H = Fp3.sub(B, mulA(A));
+      const X3 = Fp3.mul(E, F2);
+      const Y3 = Fp3.mul(G, H);
+      const T3 = Fp3.mul(E, H);
+      const Z3 = Fp3.mul(F2, G);
+      return new Point(X3, Y3, Z3, T3);
+    }
+    subtract(other) {
+      aedpoint(other);
+      return this.add(other.negate());
+    }
+    // Constant-time multiplication.
+    multiply(scalar) {
+      if (!Fn.isValidNot0(scalar))
+        throw new RangeError("invalid scalar: expected 1 <= sc < curve.n");
+      const { p, f } = wnaf.mulSecret(this, scalar, cofactor, normalize);
+      return normalize([p, f])[0];
+    }
+    // Non-constant-time multiplication. Uses double-and-add algorithm.
+    // It's faster, but should only be used when you don't care about
+    // an exposed private key e.g. sig verification.
+    // Keeps the same subgroup-scalar contract: 0 is allowed for public-scalar callers, but
+    // n and larger values are rejected instead of being reduced mod n to the identity point.
+    multiplyUnsafe(scalar) {
+      if (!Fn.isValid(scalar))
+        throw new RangeError("invalid scalar: expected 0 <= sc < curve.n");
+      if (scalar === _0n16)
+        return Point.ZERO;
+      if (this.is0() || scalar === _1n16)
+        return this;
+      return wnaf.mulUnsafe(this, scalar, normalize);
+    }
+    // Checks if point is of small order.
+    // If you add something to small order point, you will have "dirty"
+    // point with torsion component.
+    // Clears cofactor and checks if the result is 0.
+    isSmallOrder() {
+      return this.clearCofactor().is0();
+    }
+    // Multiplies point by curve order and checks if the result is 0.
+    // Returns `false` is the point is dirty.
+    isTorsionFree() {
+      return wnaf.mulUnsafe(this, CURVE.n).is0();
+    }
+    // Converts Extended point to default (x, y) coordinates.
+    // Can accept precomputed Z^-1 - for example, from invertBatch.
+    toAffine(invertedZ) {
+      const p = this;
+      let iz = invertedZ;
+      if (iz != null && typeof iz !== "bigint")
+        throw new TypeError('"invertedZ" expected bigint, got type=' + typeof iz);
+      const { X, Y, Z } = p;
+      const is0 = p.is0();
+      if (iz == null)
+        iz = is0 ? Fp3.create(_8n4) : Fp3.inv(Z);
+      const x = Fp3.mul(X, iz);
+      const y = Fp3.mul(Y, iz);
+      const zz = Fp3.mul(Z, iz);
+      if (is0)
+        return { x: Fp3.ZERO, y: Fp3.ONE };
+      if (!Fp3.eql(zz, Fp3.ONE))
+        throw new Error("invZ was invalid");
+      return { x, y };
+    }
+    clearCofactor() {
+      if (cofactor === _1n16)
+        return this;
+      if (cofactor === _2n12)
+        return this.double();
+      if (cofactor === _4n8)
+        return this.double().double();
+      if (cofactor === _8n4)
+        return this.double().double().double();
+      return this.multiplyUnsafe(cofactor);
+    }
+    toBytes() {
+      const { x, y } = this.toAffine();
+      const bytes = Fp3.toBytes(y);
+      bytes[bytes.length - 1] |= isOdd(x) ? 128 : 0;
+      return bytes;
+    }
+    toHex() {
+      return bytesToHex2(this.toBytes());
+    }
+    toString() {
+      return `<Point ${this.is0() ? "ZERO" : this.toHex()}>`;
+    }
+  }
+  const normalize = (points) => normalizeZ(Point, points);
+  const wnaf = new ScalarMultiplier(Point, randomBytes8);
+  if (wnaf.bits >= 6)
+    Point.BASE.precompute(6);
+  Object.freeze(Point.prototype);
+  Object.freeze(Point);
+  return Point;
+}
+
+// node_modules/@noble/curves/ed25519.js
+init_modular();
+
+// node_modules/@noble/curves/abstract/montgomery.js
+init_utils2();
+init_curve();
+init_modular();
+var _0n17 = /* @__PURE__ */ BigInt(0);
+var _1n17 = /* @__PURE__ */ BigInt(1);
+var _2n13 = /* @__PURE__ */ BigInt(2);
+function cmask(P2, swap) {
+  return P2 + swap - (swap >> _1n17 << _1n17);
+}
+function cswap(P2) {
+  const offset = BigInt(6) * P2;
+  return (mask, x_2, x_3) => {
+    const sum = x_2 + x_3;
+    const d = offset + x_3 - x_2;
+    const a = (d * mask + x_2) % P2;
+    return { x_2: a, x_3: sum - a };
+  };
+}
+function validateOpts2(curve) {
+  validateObject(curve, {
+    P: "bigint",
+    type: "string",
+    adjustScalarBytes: "function",
+    powPminus2: "function"
+  }, {
+    randomBytes: "function",
+    scalarMultBase: "function"
+  });
+  return Object.freeze({ ...curve });
+}
+function montgomery2(curveDef) {
+  const CURVE = validateOpts2(curveDef);
+  const { P: P2, type, adjustScalarBytes: adjustScalarBytes3, powPminus2, randomBytes: rand } = CURVE;
+  const mulBaseHook = CURVE.scalarMultBase;
+  const is25519 = type === "x25519";
+  if (!is25519 && type !== "x448")
+    throw new Error("invalid type");
+  const randomBytes_ = rand === void 0 ? randomBytes4 : rand;
+  const montgomeryBits = is25519 ? 255 : 448;
+  const swap = cswap(P2);
+  const fieldLen = is25519 ? 32 : 56;
+  const Gu = is25519 ? BigInt(9) : BigInt(5);
+  const a24 = is25519 ? BigInt(121665) : BigInt(39081);
+  const minScalar = is25519 ? _2n13 ** BigInt(254) : _2n13 ** BigInt(447);
+  const maxAdded = is25519 ? BigInt(8) * (_2n13 ** BigInt(251) - _1n17) : BigInt(4) * (_2n13 ** BigInt(445) - _1n17);
+  const maxScalar = minScalar + maxAdded + _1n17;
+  const modP = (n) => mod2(n, P2);
+  const GuBytes = encodeU(Gu);
+  function encodeU(u) {
+    return numberToBytesLE(modP(u), fieldLen);
+  }
+  function decodeU(u) {
+    const _u = copyBytes(abytes2(u, fieldLen, "uCoordinate"));
+    if (is25519)
+      _u[31] &= 127;
+    return modP(bytesToNumberLE(_u));
+  }
+  function decodeScalar(scalar) {
+    return bytesToNumberLE(adjustScalarBytes3(copyBytes(abytes2(scalar, fieldLen, "scalar"))));
+  }
+  const lowOrderU = new Set(is25519 ? [
+    _0n17,
+    _1n17,
+    P2 - _1n17,
+    BigInt("325606250916557431795983626356110631294008115727848805560023387167927233504"),
+    BigInt("39382357235489614581723060781553021112529911719440698176882885853963445705823")
+  ] : [_0n17, _1n17, P2 - _1n17]);
+  function scalarMult2(scalar, u) {
+    const pointU = decodeU(u);
+    if (lowOrderU.has(pointU))
+      throw new Error("invalid private or public key received");
+    const pu = montgomeryLadder(pointU, decodeScalar(scalar));
+    if (pu === _0n17)
+      throw new Error("invalid private or public key received");
+    return encodeU(pu);
+  }
+  function scalarMultBase2(scalar) {
+    if (mulBaseHook === void 0)
+      return scalarMult2(scalar, GuBytes);
+    const k = decodeScalar(scalar);
+    aInRange("scalar", k, minScalar, maxScalar);
+    const pu = modP(mulBaseHook(k));
+    if (pu === _0n17)
+      throw new Error("invalid private or public key received");
+    return encodeU(pu);
+  }
+  const getPublicKey = scalarMultBase2;
+  const getSharedSecret = scalarMult2;
+  function montgomeryLadder(u, scalar) {
+    aInRange("u", u, _0n17, P2);
+    aInRange("scalar", scalar, minScalar, maxScalar);
+    const k = scalar;
+    const x_1 = u;
+    let x_2 = _1n17;
+    let z_2 = _0n17;
+    let x_3 = u;
+    let z_3 = _1n17;
+    const kx = k ^ k >> _1n17;
+    for (let t = BigInt(montgomeryBits - 1); t >= _0n17; t--) {
+      const mask2 = cmask(P2, kx >> t);
+      ({ x_2, x_3 } = swap(mask2, x_2, x_3));
+      ({ x_2: z_2, x_3: z_3 } = swap(mask2, z_2, z_3));
+      const A = x_2 + z_2;
+      const AA = modP(A * A);
+      const B = x_2 - z_2;
+      const BB = modP(B * B);
+      const E = AA - BB;
+      const C = x_3 + z_3;
+      const D = x_3 - z_3;
+      const DA = modP(D * A);
+      const CB = modP(C * B);
+      const dacb = DA + CB;
+      const da_cb = DA - CB;
+      x_3 = modP(dacb * dacb);
+      z_3 = modP(x_1 * modP(da_cb * da_cb));
+      x_2 = modP(AA * BB);
+      z_2 = modP(E * (AA + modP(a24 * E)));
+    }
+    const mask = cmask(P2, k);
+    ({ x_2, x_3 } = swap(mask, x_2, x_3));
+    ({ x_2: z_2, x_3: z_3 } = swap(mask, z_2, z_3));
+    const z2 = powPminus2(z_2);
+    return modP(x_2 * z2);
+  }
+  const lengths = {
+    secretKey: fieldLen,
+    publicKey: fieldLen,
+    seed: fieldLen
+  };
+  const randomSecretKey = (seed) => {
+    seed = seed === void 0 ? randomBytes_(fieldLen) : seed;
+    abytes2(seed, lengths.seed, "seed");
+    return seed;
+  };
+  const utils2 = { randomSecretKey };
+  Object.freeze(lengths);
+  Object.freeze(utils2);
+  return Object.freeze({
+    keygen: createKeygen(randomSecretKey, getPublicKey),
+    getSharedSecret,
+    getPublicKey,
+    scalarMult: scalarMult2,
+    scalarMultBase: scalarMultBase2,
+    utils: utils2,
+    GuBytes: GuBytes.slice(),
+    lengths
+  });
+}
+
+// node_modules/@noble/curves/ed25519.js
+var _0n18 = /* @__PURE__ */ BigInt(0);
+var _1n18 = /* @__PURE__ */ BigInt(1);
+var _2n14 = /* @__PURE__ */ BigInt(2);
+var _3n10 = /* @__PURE__ */ BigInt(3);
+var _5n4 = /* @__PURE__ */ BigInt(5);
+var _8n5 = /* @__PURE__ */ BigInt(8);
+var ed25519_CURVE_p2 = /* @__PURE__ */ BigInt("0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed");
+var ed25519_CURVE = /* @__PURE__ */ (() => ({
+  p: ed25519_CURVE_p2,
+  n: BigInt("0x1000000000000000000000000000000014def9dea2f79cd65812631a5cf5d3ed"),
+  h: _8n5,
+  a: BigInt("0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffec"),
+  d: BigInt("0x52036cee2b6ffe738cc740797779e89800700a4d4141d8ab75eb4dca135978a3"),
+  Gx: BigInt("0x216936d3cd6e53fec0a4e231fdd6dc5c692cc7609525a7b2c9562d608f25d51a"),
+  Gy: BigInt("0x6666666666666666666666666666666666666666666666666666666666666658")
+}))();
+function ed25519_pow_2_252_32(x) {
+  const _10n = BigInt(10), _20n = BigInt(20), _40n = BigInt(40), _80n = BigInt(80);
+  const P2 = ed25519_CURVE_p2;
+  const x2 = x * x % P2;
+  const b2 = x2 * x % P2;
+  const b4 = pow2(b2, _2n14, P2) * b2 % P2;
+  const b5 = pow2(b4, _1n18, P2) * x % P2;
+  const b10 = pow2(b5, _5n4, P2) * b5 % P2;
+  const b20 = pow2(b10, _10n, P2) * b10 % P2;
+  const b40 = pow2(b20, _20n, P2) * b20 % P2;
+  const b80 = pow2(b40, _40n, P2) * b40 % P2;
+  const b160 = pow2(b80, _80n, P2) * b80 % P2;
+  const b240 = pow2(b160, _80n, P2) * b80 % P2;
+  const b250 = pow2(b240, _10n, P2) * b10 % P2;
+  const pow_p_5_8 = pow2(b250, _2n14, P2) * x % P2;
+  return { pow_p_5_8, b2 };
+}
+function adjustScalarBytes2(bytes) {
+  bytes[0] &= 248;
+  bytes[31] &= 127;
+  bytes[31] |= 64;
+  return bytes;
+}
+var ED25519_SQRT_M1 = /* @__PURE__ */ BigInt("19681161376707505956807079304988542015446066515923890162744021073123829784752");
+function uvRatio(u, v) {
+  const P2 = ed25519_CURVE_p2;
+  const v3 = mod2(v * v * v, P2);
+  const v7 = mod2(v3 * v3 * v, P2);
+  const pow3 = ed25519_pow_2_252_32(u * v7).pow_p_5_8;
+  let x = mod2(u * v3 * pow3, P2);
+  const vx2 = mod2(v * x * x, P2);
+  const root1 = x;
+  const root2 = mod2(x * ED25519_SQRT_M1, P2);
+  const useRoot1 = vx2 === u;
+  const useRoot2 = vx2 === mod2(-u, P2);
+  const noRoot = vx2 === mod2(-u * ED25519_SQRT_M1, P2);
+  if (useRoot1)
+    x = root1;
+  if (useRoot2 || noRoot)
+    x = root2;
+  if (isNegativeLE(x, P2))
+    x = mod2(-x, P2);
+  return { isValid: useRoot1 || useRoot2, value: x };
+}
+var ed25519_Point = /* @__PURE__ */ edwards(ed25519_CURVE, { uvRatio });
+var x255192 = /* @__PURE__ */ (() => {
+  const P2 = ed25519_CURVE_p2;
+  const powPminus2 = (x) => {
+    const { pow_p_5_8, b2 } = ed25519_pow_2_252_32(x);
+    return mod2(pow2(pow_p_5_8, _3n10, P2) * b2, P2);
+  };
+  return montgomery2({
+    P: P2,
+    type: "x25519",
+    powPminus2,
+    adjustScalarBytes: adjustScalarBytes2,
+    // ~3x faster fixed-base: [k]B on the birationally-equivalent Edwards curve using cached
+    // base tables, mapped back via u = (1+y)/(1-y) = (Z+Y)/(Z-Y) with one Fermat inversion.
+    // Same construction as libsodium's crypto_scalarmult_curve25519_base.
+    scalarMultBase: (k) => {
+      const kn = mod2(k, ed25519_Point.Fn.ORDER);
+      if (kn === _0n18)
+        return _0n18;
+      const p = ed25519_Point.BASE.multiply(kn);
+      return mod2((p.Z + p.Y) * powPminus2(mod2(p.Z - p.Y, P2)), P2);
+    }
+  });
+})();
+
+// node_modules/age-encryption/dist/x25519.js
+var exportable = false;
+var webCryptoOff = false;
+async function webCryptoFallback(func, fallback) {
+  if (webCryptoOff) {
+    return await fallback();
+  }
+  try {
+    return await func();
+  } catch (error2) {
+    if (error2 instanceof ReferenceError || error2 instanceof DOMException && error2.name === "NotSupportedError") {
+      return await fallback();
+    } else {
+      throw error2;
+    }
+  }
+}
+async function scalarMult(scalar, u) {
+  return await webCryptoFallback(async () => {
+    const key = isCryptoKey(scalar) ? scalar : await importX25519Key(scalar);
+    const peer = await crypto.subtle.importKey("raw", domBuffer(u), { name: "X25519" }, exportable, []);
+    return new Uint8Array(await crypto.subtle.deriveBits({ name: "X25519", public: peer }, key, 256));
+  }, () => {
+    if (isCryptoKey(scalar)) {
+      throw new Error("CryptoKey provided but X25519 WebCrypto is not supported");
+    }
+    return x255192.scalarMult(scalar, u);
+  });
+}
+async function scalarMultBase(scalar) {
+  return await webCryptoFallback(async () => {
+    return scalarMult(scalar, x255192.GuBytes);
+  }, () => {
+    if (isCryptoKey(scalar)) {
+      throw new Error("CryptoKey provided but X25519 WebCrypto is not supported");
+    }
+    return x255192.scalarMultBase(scalar);
+  });
+}
+var pkcs8Prefix = /* @__PURE__ */ new Uint8Array([
+  48,
+  46,
+  2,
+  1,
+  0,
+  48,
+  5,
+  6,
+  3,
+  43,
+  101,
+  110,
+  4,
+  34,
+  4,
+  32
+]);
+async function importX25519Key(key) {
+  if (key.length !== 32) {
+    throw new Error("X25519 private key must be 32 bytes");
+  }
+  const pkcs8 = new Uint8Array([...pkcs8Prefix, ...key]);
+  return crypto.subtle.importKey("pkcs8", pkcs8, { name: "X25519" }, exportable, ["deriveBits"]);
+}
+function isCryptoKey(key) {
+  return typeof CryptoKey !== "undefined" && key instanceof CryptoKey;
+}
+function domBuffer(arr) {
+  return arr;
+}
+
+// node_modules/age-encryption/dist/io.js
+var LineReader = class {
+  s;
+  transcript = [];
+  buf = new Uint8Array(0);
+  constructor(stream2) {
+    this.s = stream2.getReader();
+  }
+  async readLine() {
+    const line = [];
+    while (true) {
+      const i = this.buf.indexOf("\n".charCodeAt(0));
+      if (i >= 0) {
+        line.push(this.buf.subarray(0, i));
+        this.transcript.push(this.buf.subarray(0, i + 1));
+        this.buf = this.buf.subarray(i + 1);
+        return asciiString(flatten(line));
+      }
+      if (this.buf.length > 0) {
+        line.push(this.buf);
+        this.transcript.push(this.buf);
+      }
+      const next = await this.s.read();
+      if (next.done) {
+        this.buf = flatten(line);
+        return null;
+      }
+      this.buf = next.value;
+    }
+  }
+  close() {
+    this.s.releaseLock();
+    return { rest: this.buf, transcript: flatten(this.transcript) };
+  }
+};
+function asciiString(bytes) {
+  bytes.forEach((b) => {
+    if (b < 32 || b > 126) {
+      throw Error("invalid non-ASCII byte in header");
+    }
+  });
+  return new TextDecoder().decode(bytes);
+}
+function flatten(arr) {
+  const len2 = arr.reduce(((sum, line) => sum + line.length), 0);
+  const out = new Uint8Array(len2);
+  let n = 0;
+  for (const a of arr) {
+    out.set(a, n);
+    n += a.length;
+  }
+  return out;
+}
+function prepend(s, ...prefixes) {
+  return s.pipeThrough(new TransformStream({
+    start(controller) {
+      for (const p of prefixes) {
+        controller.enqueue(p);
+      }
+    }
+  }));
+}
+function stream(a) {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(a);
+      controller.close();
+    }
+  });
+}
+async function readAll(stream2) {
+  if (!(stream2 instanceof ReadableStream)) {
+    throw new Error("readAll expects a ReadableStream<Uint8Array>");
+  }
+  return new Uint8Array(await new Response(stream2).arrayBuffer());
+}
+async function readAllString(stream2) {
+  if (!(stream2 instanceof ReadableStream)) {
+    throw new Error("readAllString expects a ReadableStream<Uint8Array>");
+  }
+  return await new Response(stream2).text();
+}
+async function read(stream2, n) {
+  const reader = stream2.getReader();
+  const chunks = [];
+  let readBytes = 0;
+  while (readBytes < n) {
+    const { done, value } = await reader.read();
+    if (done) {
+      throw Error("stream ended before reading " + n.toString() + " bytes");
+    }
+    chunks.push(value);
+    readBytes += value.length;
+  }
+  reader.releaseLock();
+  const buf = flatten(chunks);
+  const data = buf.subarray(0, n);
+  const rest = prepend(stream2, buf.subarray(n));
+  return { data, rest };
+}
+
+// node_modules/age-encryption/dist/format.js
+var Stanza = class {
+  /**
+   * All space-separated arguments on the first line of the stanza.
+   * Each argument is a string that does not contain spaces.
+   * The first argument is often a recipient type, which should look like
+   * `example.com/...` to avoid collisions.
+   */
+  args;
+  /**
+   * The raw body of the stanza. This is automatically base64-encoded and
+   * split into lines of 48 characters each.
+   */
+  body;
+  constructor(args, body) {
+    this.args = args;
+    this.body = body;
+  }
+};
+async function parseNextStanza(hdr) {
+  const argsLine = await hdr.readLine();
+  if (argsLine === null) {
+    throw Error("invalid stanza");
+  }
+  const args = argsLine.split(" ");
+  if (args.length < 2 || args.shift() !== "->") {
+    return { next: argsLine };
+  }
+  for (const arg of args) {
+    if (arg.length === 0) {
+      throw Error("invalid stanza");
+    }
+  }
+  const bodyLines = [];
+  for (; ; ) {
+    const nextLine = await hdr.readLine();
+    if (nextLine === null) {
+      throw Error("invalid stanza");
+    }
+    const line = base64nopad.decode(nextLine);
+    if (line.length > 48) {
+      throw Error("invalid stanza");
+    }
+    bodyLines.push(line);
+    if (line.length < 48) {
+      break;
+    }
+  }
+  const body = flatten(bodyLines);
+  return { s: new Stanza(args, body) };
+}
+async function parseHeader(header) {
+  const hdr = new LineReader(header);
+  const versionLine = await hdr.readLine();
+  if (versionLine !== "age-encryption.org/v1") {
+    throw Error("invalid version " + (versionLine ?? "line"));
+  }
+  const stanzas = [];
+  for (; ; ) {
+    const { s, next: macLine } = await parseNextStanza(hdr);
+    if (s !== void 0) {
+      stanzas.push(s);
+      continue;
+    }
+    if (!macLine.startsWith("--- ")) {
+      throw Error("invalid header");
+    }
+    const MAC = base64nopad.decode(macLine.slice(4));
+    const { rest, transcript } = hdr.close();
+    const headerNoMAC = transcript.slice(0, transcript.length - 1 - macLine.length + 3);
+    return { stanzas, headerNoMAC, MAC, headerSize: transcript.length, rest: prepend(header, rest) };
+  }
+}
+function encodeHeaderNoMAC(recipients) {
+  const lines = [];
+  lines.push("age-encryption.org/v1\n");
+  for (const s of recipients) {
+    lines.push("-> " + s.args.join(" ") + "\n");
+    for (let i = 0; i < s.body.length; i += 48) {
+      let end = i + 48;
+      if (end > s.body.length)
+        end = s.body.length;
+      lines.push(base64nopad.encode(s.body.subarray(i, end)) + "\n");
+    }
+    if (s.body.length % 48 === 0)
+      lines.push("\n");
+  }
+  lines.push("---");
+  return new TextEncoder().encode(lines.join(""));
+}
+function encodeHeader(recipients, MAC) {
+  return flatten([
+    encodeHeaderNoMAC(recipients),
+    new TextEncoder().encode(" " + base64nopad.encode(MAC) + "\n")
+  ]);
+}
+
+// node_modules/age-encryption/dist/recipients.js
+var HybridRecipient = class {
+  recipient;
+  constructor(s) {
+    const { prefix, words } = bech32.decode(s, false);
+    const bytes = bech32.fromWords(words);
+    if (!s.startsWith("age1pq1") || prefix.toLowerCase() !== "age1pq" || bytes.length !== 1216) {
+      throw Error("invalid recipient");
+    }
+    this.recipient = bytes;
+  }
+  wrapFileKey(fileKey) {
+    const { cipherText: encapsulatedKey, sharedSecret } = MLKEM768X25519.encapsulate(this.recipient);
+    const label = new TextEncoder().encode("age-encryption.org/mlkem768x25519");
+    const { key, nonce } = hpkeContext(hpkeMLKEM768X25519, sharedSecret, label);
+    const ciphertext = chacha20poly1305(key, nonce).encrypt(fileKey);
+    return [new Stanza(["mlkem768x25519", base64nopad.encode(encapsulatedKey)], ciphertext)];
+  }
+};
+var HybridIdentity = class {
+  identity;
+  constructor(s) {
+    const res = bech32.decodeToBytes(s);
+    if (!s.startsWith("AGE-SECRET-KEY-PQ-1") || res.prefix.toUpperCase() !== "AGE-SECRET-KEY-PQ-" || res.bytes.length !== 32) {
+      throw Error("invalid identity");
+    }
+    this.identity = res.bytes;
+  }
+  unwrapFileKey(stanzas) {
+    for (const s of stanzas) {
+      if (s.args.length < 1 || s.args[0] !== "mlkem768x25519") {
+        continue;
+      }
+      if (s.args.length !== 2) {
+        throw Error("invalid mlkem768x25519 stanza");
+      }
+      const share = base64nopad.decode(s.args[1]);
+      if (share.length !== 1120) {
+        throw Error("invalid mlkem768x25519 stanza");
+      }
+      if (s.body.length !== 32) {
+        throw Error("invalid mlkem768x25519 stanza");
+      }
+      const sharedSecret = MLKEM768X25519.decapsulate(share, this.identity);
+      const label = new TextEncoder().encode("age-encryption.org/mlkem768x25519");
+      const { key, nonce } = hpkeContext(hpkeMLKEM768X25519, sharedSecret, label);
+      try {
+        return chacha20poly1305(key, nonce).decrypt(s.body);
+      } catch {
+        continue;
+      }
+    }
+    return null;
+  }
+};
+var hpkeMLKEM768X25519 = 25722;
+var hpkeMLKEM768P256 = 80;
+var hpkeDHKEMP256 = 16;
+function hpkeContext(kemID, sharedSecret, info2) {
+  const suiteID = hpkeSuiteID(kemID);
+  const pskIDHash = hpkeLabeledExtract(suiteID, void 0, "psk_id_hash", new Uint8Array(0));
+  const infoHash = hpkeLabeledExtract(suiteID, void 0, "info_hash", info2);
+  const ksContext = new Uint8Array(1 + pskIDHash.length + infoHash.length);
+  ksContext[0] = 0;
+  ksContext.set(pskIDHash, 1);
+  ksContext.set(infoHash, 1 + pskIDHash.length);
+  const secret = hpkeLabeledExtract(suiteID, sharedSecret, "secret", new Uint8Array(0));
+  const key = hpkeLabeledExpand(suiteID, secret, "key", ksContext, 32);
+  const nonce = hpkeLabeledExpand(suiteID, secret, "base_nonce", ksContext, 12);
+  return { key, nonce };
+}
+function hpkeSuiteID(kemID) {
+  const suiteID = new Uint8Array(10);
+  suiteID.set(new TextEncoder().encode("HPKE"), 0);
+  suiteID[4] = kemID >> 8 & 255;
+  suiteID[5] = kemID & 255;
+  suiteID[6] = 0;
+  suiteID[7] = 1;
+  suiteID[8] = 0;
+  suiteID[9] = 3;
+  return suiteID;
+}
+function hpkeLabeledExtract(suiteID, salt, label, ikm) {
+  const labeledIKM = new Uint8Array(7 + suiteID.length + label.length + ikm.length);
+  let offset = 0;
+  labeledIKM.set(new TextEncoder().encode("HPKE-v1"), offset);
+  offset += "HPKE-v1".length;
+  labeledIKM.set(suiteID, offset);
+  offset += suiteID.length;
+  labeledIKM.set(new TextEncoder().encode(label), offset);
+  offset += label.length;
+  labeledIKM.set(ikm, offset);
+  return extract(sha256, labeledIKM, salt);
+}
+function hpkeLabeledExpand(suiteID, prk, label, info2, length) {
+  const labeledInfo = new Uint8Array(2 + 7 + suiteID.length + label.length + info2.length);
+  let offset = 0;
+  labeledInfo[offset] = length >> 8 & 255;
+  labeledInfo[offset + 1] = length & 255;
+  offset += 2;
+  labeledInfo.set(new TextEncoder().encode("HPKE-v1"), offset);
+  offset += "HPKE-v1".length;
+  labeledInfo.set(suiteID, offset);
+  offset += suiteID.length;
+  labeledInfo.set(new TextEncoder().encode(label), offset);
+  offset += label.length;
+  labeledInfo.set(info2, offset);
+  return expand(sha256, prk, labeledInfo, length);
+}
+function hpkeDHKEMP256Encapsulate(recipient) {
+  if (recipient.length !== p2562.lengths.publicKeyUncompressed) {
+    recipient = p2562.Point.fromBytes(recipient).toBytes(false);
+  }
+  const ephemeral = p2562.utils.randomSecretKey();
+  const encapsulatedKey = p2562.getPublicKey(ephemeral, false);
+  const ss = p2562.getSharedSecret(ephemeral, recipient, true).subarray(1);
+  const kemContext = new Uint8Array(encapsulatedKey.length + recipient.length);
+  kemContext.set(encapsulatedKey, 0);
+  kemContext.set(recipient, encapsulatedKey.length);
+  const suiteID = new Uint8Array(5);
+  suiteID.set(new TextEncoder().encode("KEM"), 0);
+  suiteID[3] = hpkeDHKEMP256 >> 8;
+  suiteID[4] = hpkeDHKEMP256 & 255;
+  const eaePRK = hpkeLabeledExtract(suiteID, void 0, "eae_prk", ss);
+  const sharedSecret = hpkeLabeledExpand(suiteID, eaePRK, "shared_secret", kemContext, 32);
+  return { encapsulatedKey, sharedSecret };
+}
+var TagRecipient = class {
+  recipient;
+  constructor(s) {
+    const res = bech32.decodeToBytes(s);
+    if (!s.startsWith("age1tag1") || res.prefix.toLowerCase() !== "age1tag" || res.bytes.length !== 33) {
+      throw Error("invalid recipient");
+    }
+    this.recipient = res.bytes;
+  }
+  wrapFileKey(fileKey) {
+    const { encapsulatedKey, sharedSecret } = hpkeDHKEMP256Encapsulate(this.recipient);
+    const label = new TextEncoder().encode("age-encryption.org/p256tag");
+    const tag = (() => {
+      const recipientHash = sha256(this.recipient).subarray(0, 4);
+      const ikm = new Uint8Array(encapsulatedKey.length + recipientHash.length);
+      ikm.set(encapsulatedKey, 0);
+      ikm.set(recipientHash, encapsulatedKey.length);
+      return extract(sha256, ikm, label).subarray(0, 4);
+    })();
+    const { key, nonce } = hpkeContext(hpkeDHKEMP256, sharedSecret, label);
+    const ciphertext = chacha20poly1305(key, nonce).encrypt(fileKey);
+    return [new Stanza(["p256tag", base64nopad.encode(tag), base64nopad.encode(encapsulatedKey)], ciphertext)];
+  }
+};
+var HybridTagRecipient = class {
+  recipient;
+  constructor(s) {
+    const { prefix, words } = bech32.decode(s, false);
+    const bytes = bech32.fromWords(words);
+    if (!s.startsWith("age1tagpq1") || prefix.toLowerCase() !== "age1tagpq" || bytes.length !== 1249) {
+      throw Error("invalid recipient");
+    }
+    this.recipient = bytes;
+  }
+  wrapFileKey(fileKey) {
+    const { cipherText: encapsulatedKey, sharedSecret } = MLKEM768P256.encapsulate(this.recipient);
+    const label = new TextEncoder().encode("age-encryption.org/mlkem768p256tag");
+    const tag = (() => {
+      const recipientHash = sha256(this.recipient.subarray(1184)).subarray(0, 4);
+      const ikm = new Uint8Array(encapsulatedKey.length + recipientHash.length);
+      ikm.set(encapsulatedKey, 0);
+      ikm.set(recipientHash, encapsulatedKey.length);
+      return extract(sha256, ikm, label).subarray(0, 4);
+    })();
+    const { key, nonce } = hpkeContext(hpkeMLKEM768P256, sharedSecret, label);
+    const ciphertext = chacha20poly1305(key, nonce).encrypt(fileKey);
+    return [new Stanza(["mlkem768p256tag", base64nopad.encode(tag), base64nopad.encode(encapsulatedKey)], ciphertext)];
+  }
+};
+var X25519Recipient = class {
+  recipient;
+  constructor(s) {
+    const res = bech32.decodeToBytes(s);
+    if (!s.startsWith("age1") || res.prefix.toLowerCase() !== "age" || res.bytes.length !== 32) {
+      throw Error("invalid recipient");
+    }
+    this.recipient = res.bytes;
+  }
+  async wrapFileKey(fileKey) {
+    const ephemeral = randomBytes3(32);
+    const share = await scalarMultBase(ephemeral);
+    const secret = await scalarMult(ephemeral, this.recipient);
+    const salt = new Uint8Array(share.length + this.recipient.length);
+    salt.set(share);
+    salt.set(this.recipient, share.length);
+    const label = new TextEncoder().encode("age-encryption.org/v1/X25519");
+    const key = hkdf(sha256, secret, salt, label, 32);
+    return [new Stanza(["X25519", base64nopad.encode(share)], encryptFileKey(fileKey, key))];
+  }
+};
+var X25519Identity = class {
+  identity;
+  recipient;
+  constructor(s) {
+    if (isCryptoKey2(s)) {
+      this.identity = s;
+      this.recipient = scalarMultBase(s);
+      return;
+    }
+    const res = bech32.decodeToBytes(s);
+    if (!s.startsWith("AGE-SECRET-KEY-1") || res.prefix.toUpperCase() !== "AGE-SECRET-KEY-" || res.bytes.length !== 32) {
+      throw Error("invalid identity");
+    }
+    this.identity = res.bytes;
+    this.recipient = scalarMultBase(res.bytes);
+  }
+  async unwrapFileKey(stanzas) {
+    for (const s of stanzas) {
+      if (s.args.length < 1 || s.args[0] !== "X25519") {
+        continue;
+      }
+      if (s.args.length !== 2) {
+        throw Error("invalid X25519 stanza");
+      }
+      const share = base64nopad.decode(s.args[1]);
+      if (share.length !== 32) {
+        throw Error("invalid X25519 stanza");
+      }
+      const secret = await scalarMult(this.identity, share);
+      const recipient = await this.recipient;
+      const salt = new Uint8Array(share.length + recipient.length);
+      salt.set(share);
+      salt.set(recipient, share.length);
+      const label = new TextEncoder().encode("age-encryption.org/v1/X25519");
+      const key = hkdf(sha256, secret, salt, label, 32);
+      const fileKey = decryptFileKey(s.body, key);
+      if (fileKey !== null)
+        return fileKey;
+    }
+    return null;
+  }
+};
+var ScryptRecipient = class {
+  passphrase;
+  logN;
+  constructor(passphrase, logN) {
+    this.passphrase = passphrase;
+    this.logN = logN;
+  }
+  wrapFileKey(fileKey) {
+    const salt = randomBytes3(16);
+    const label = "age-encryption.org/v1/scrypt";
+    const labelAndSalt = new Uint8Array(label.length + 16);
+    labelAndSalt.set(new TextEncoder().encode(label));
+    labelAndSalt.set(salt, label.length);
+    const key = scrypt(this.passphrase, labelAndSalt, { N: 2 ** this.logN, r: 8, p: 1, dkLen: 32 });
+    return [new Stanza(["scrypt", base64nopad.encode(salt), this.logN.toString()], encryptFileKey(fileKey, key))];
+  }
+};
+var ScryptIdentity = class {
+  passphrase;
+  constructor(passphrase) {
+    this.passphrase = passphrase;
+  }
+  unwrapFileKey(stanzas) {
+    for (const s of stanzas) {
+      if (s.args.length < 1 || s.args[0] !== "scrypt") {
+        continue;
+      }
+      if (stanzas.length !== 1) {
+        throw Error("scrypt recipient is not the only one in the header");
+      }
+      if (s.args.length !== 3) {
+        throw Error("invalid scrypt stanza");
+      }
+      if (!/^[1-9][0-9]*$/.test(s.args[2])) {
+        throw Error("invalid scrypt stanza");
+      }
+      const salt = base64nopad.decode(s.args[1]);
+      if (salt.length !== 16) {
+        throw Error("invalid scrypt stanza");
+      }
+      const logN = Number(s.args[2]);
+      if (logN > 20) {
+        throw Error("scrypt work factor is too high");
+      }
+      const label = "age-encryption.org/v1/scrypt";
+      const labelAndSalt = new Uint8Array(label.length + 16);
+      labelAndSalt.set(new TextEncoder().encode(label));
+      labelAndSalt.set(salt, label.length);
+      const key = scrypt(this.passphrase, labelAndSalt, { N: 2 ** logN, r: 8, p: 1, dkLen: 32 });
+      const fileKey = decryptFileKey(s.body, key);
+      if (fileKey !== null)
+        return fileKey;
+    }
+    return null;
+  }
+};
+function encryptFileKey(fileKey, key) {
+  const nonce = new Uint8Array(12);
+  return chacha20poly1305(key, nonce).encrypt(fileKey);
+}
+function decryptFileKey(body, key) {
+  if (body.length !== 32) {
+    throw Error("invalid stanza");
+  }
+  const nonce = new Uint8Array(12);
+  try {
+    return chacha20poly1305(key, nonce).decrypt(body);
+  } catch {
+    return null;
+  }
+}
+function isCryptoKey2(key) {
+  return typeof CryptoKey !== "undefined" && key instanceof CryptoKey;
+}
+
+// node_modules/age-encryption/dist/stream.js
+var chacha20poly1305Overhead = 16;
+var chunkSize = /* @__PURE__ */ (() => 64 * 1024)();
+var chunkSizeWithOverhead = /* @__PURE__ */ (() => chunkSize + chacha20poly1305Overhead)();
+function decryptSTREAM(key) {
+  const streamNonce = new Uint8Array(12);
+  const incNonce = () => {
+    for (let i = streamNonce.length - 2; i >= 0; i--) {
+      streamNonce[i]++;
+      if (streamNonce[i] !== 0)
+        break;
+    }
+  };
+  let firstChunk = true;
+  const ciphertextBuffer = new Uint8Array(chunkSizeWithOverhead);
+  let ciphertextBufferUsed = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      while (chunk.length > 0) {
+        if (ciphertextBufferUsed === ciphertextBuffer.length) {
+          const decryptedChunk = chacha20poly1305(key, streamNonce).decrypt(ciphertextBuffer);
+          controller.enqueue(decryptedChunk);
+          incNonce();
+          ciphertextBufferUsed = 0;
+          firstChunk = false;
+        }
+        const n = Math.min(ciphertextBuffer.length - ciphertextBufferUsed, chunk.length);
+        ciphertextBuffer.set(chunk.subarray(0, n), ciphertextBufferUsed);
+        ciphertextBufferUsed += n;
+        chunk = chunk.subarray(n);
+      }
+    },
+    flush(controller) {
+      streamNonce[11] = 1;
+      const decryptedChunk = chacha20poly1305(key, streamNonce).decrypt(ciphertextBuffer.subarray(0, ciphertextBufferUsed));
+      if (!firstChunk && decryptedChunk.length === 0) {
+        throw new Error("final chunk is empty");
+      }
+      controller.enqueue(decryptedChunk);
+    }
+  });
+}
+function plaintextSize(ciphertextSize2) {
+  if (ciphertextSize2 < chacha20poly1305Overhead) {
+    throw Error("ciphertext is too small");
+  }
+  if (ciphertextSize2 === chacha20poly1305Overhead) {
+    return 0;
+  }
+  const fullChunks = Math.floor(ciphertextSize2 / chunkSizeWithOverhead);
+  const lastChunk = ciphertextSize2 % chunkSizeWithOverhead;
+  if (0 < lastChunk && lastChunk <= chacha20poly1305Overhead) {
+    throw Error("ciphertext size is invalid");
+  }
+  let size = ciphertextSize2;
+  size -= fullChunks * chacha20poly1305Overhead;
+  size -= lastChunk > 0 ? chacha20poly1305Overhead : 0;
+  return size;
+}
+function encryptSTREAM(key) {
+  const streamNonce = new Uint8Array(12);
+  const incNonce = () => {
+    for (let i = streamNonce.length - 2; i >= 0; i--) {
+      streamNonce[i]++;
+      if (streamNonce[i] !== 0)
+        break;
+    }
+  };
+  const plaintextBuffer = new Uint8Array(chunkSize);
+  let plaintextBufferUsed = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      while (chunk.length > 0) {
+        if (plaintextBufferUsed === plaintextBuffer.length) {
+          const encryptedChunk = chacha20poly1305(key, streamNonce).encrypt(plaintextBuffer);
+          controller.enqueue(encryptedChunk);
+          incNonce();
+          plaintextBufferUsed = 0;
+        }
+        const n = Math.min(plaintextBuffer.length - plaintextBufferUsed, chunk.length);
+        plaintextBuffer.set(chunk.subarray(0, n), plaintextBufferUsed);
+        plaintextBufferUsed += n;
+        chunk = chunk.subarray(n);
+      }
+    },
+    flush(controller) {
+      streamNonce[11] = 1;
+      const encryptedChunk = chacha20poly1305(key, streamNonce).encrypt(plaintextBuffer.subarray(0, plaintextBufferUsed));
+      controller.enqueue(encryptedChunk);
+    }
+  });
+}
+function ciphertextSize(plaintextSize2) {
+  const chunks = Math.max(1, Math.ceil(plaintextSize2 / chunkSize));
+  return plaintextSize2 + chacha20poly1305Overhead * chunks;
+}
+
+// node_modules/age-encryption/dist/index.js
+var Encrypter = class {
+  passphrase = null;
+  scryptWorkFactor = 18;
+  recipients = [];
+  /**
+   * Set the passphrase to encrypt the file(s) with. This method can only be
+   * called once, and can't be called if {@link Encrypter.addRecipient} has
+   * been called.
+   *
+   * The passphrase is passed through the scrypt key derivation function, but
+   * it needs to have enough entropy to resist offline brute-force attacks.
+   * You should use at least 8-10 random alphanumeric characters, or 4-5
+   * random words from a list of at least 2000 words.
+   *
+   * @param s - The passphrase to encrypt the file with.
+   */
+  setPassphrase(s) {
+    if (this.passphrase !== null) {
+      throw new Error("can encrypt to at most one passphrase");
+    }
+    if (this.recipients.length !== 0) {
+      throw new Error("can't encrypt to both recipients and passphrases");
+    }
+    this.passphrase = s;
+  }
+  /**
+   * Set the scrypt work factor to use when encrypting the file(s) with a
+   * passphrase. The default is 18. Using a lower value will require stronger
+   * passphrases to resist offline brute-force attacks.
+   *
+   * @param logN - The base-2 logarithm of the scrypt work factor.
+   */
+  setScryptWorkFactor(logN) {
+    this.scryptWorkFactor = logN;
+  }
+  /**
+   * Add a recipient to encrypt the file(s) for. This method can be called
+   * multiple times to encrypt the file(s) for multiple recipients.
+   *
+   * This version supports native X25519 recipients (`age1...`), hybrid
+   * post-quantum recipients (`age1pq1...`), tag recipients (`age1tag1...`),
+   * and hybrid tag recipients (`age1tagpq1...`).
+   *
+   * @param s - The recipient to encrypt the file for. Either a string
+   * beginning with `age1...` or an object implementing the {@link Recipient}
+   * interface.
+   */
+  addRecipient(s) {
+    if (this.passphrase !== null) {
+      throw new Error("can't encrypt to both recipients and passphrases");
+    }
+    if (typeof s === "string") {
+      if (s.startsWith("age1pq1")) {
+        this.recipients.push(new HybridRecipient(s));
+      } else if (s.startsWith("age1tag1")) {
+        this.recipients.push(new TagRecipient(s));
+      } else if (s.startsWith("age1tagpq1")) {
+        this.recipients.push(new HybridTagRecipient(s));
+      } else if (s.startsWith("age1")) {
+        this.recipients.push(new X25519Recipient(s));
+      } else {
+        throw new Error("unrecognized recipient type");
+      }
+    } else {
+      this.recipients.push(s);
+    }
+  }
+  async encrypt(file) {
+    const fileKey = randomBytes3(16);
+    const stanzas = [];
+    let recipients = this.recipients;
+    if (this.passphrase !== null) {
+      recipients = [new ScryptRecipient(this.passphrase, this.scryptWorkFactor)];
+    }
+    for (const recipient of recipients) {
+      stanzas.push(...await recipient.wrapFileKey(fileKey));
+    }
+    const labelHeader = new TextEncoder().encode("header");
+    const hmacKey = hkdf(sha256, fileKey, void 0, labelHeader, 32);
+    const mac = hmac(sha256, hmacKey, encodeHeaderNoMAC(stanzas));
+    const header = encodeHeader(stanzas, mac);
+    const nonce = randomBytes3(16);
+    const labelPayload = new TextEncoder().encode("payload");
+    const streamKey = hkdf(sha256, fileKey, nonce, labelPayload, 32);
+    const encrypter = encryptSTREAM(streamKey);
+    if (!(file instanceof ReadableStream)) {
+      if (typeof file === "string")
+        file = new TextEncoder().encode(file);
+      return await readAll(prepend(stream(file).pipeThrough(encrypter), header, nonce));
+    }
+    return Object.assign(prepend(file.pipeThrough(encrypter), header, nonce), {
+      size: (size) => ciphertextSize(size) + header.length + nonce.length
+    });
+  }
+};
+var Decrypter = class {
+  identities = [];
+  /**
+   * Add a passphrase to decrypt password-encrypted file(s) with. This method
+   * can be called multiple times to try multiple passphrases.
+   *
+   * @param s - The passphrase to decrypt the file with.
+   */
+  addPassphrase(s) {
+    this.identities.push(new ScryptIdentity(s));
+  }
+  /**
+   * Add an identity to decrypt file(s) with. This method can be called
+   * multiple times to try multiple identities.
+   *
+   * @param s - The identity to decrypt the file with. Either a string
+   * beginning with `AGE-SECRET-KEY-PQ-1...` or `AGE-SECRET-KEY-1...`, an
+   * X25519 private
+   * {@link https://developer.mozilla.org/en-US/docs/Web/API/CryptoKey | CryptoKey}
+   * object, or an object implementing the {@link Identity} interface.
+   *
+   * A CryptoKey object must have
+   * {@link https://developer.mozilla.org/en-US/docs/Web/API/CryptoKey/type | type}
+   * `private`,
+   * {@link https://developer.mozilla.org/en-US/docs/Web/API/CryptoKey/algorithm | algorithm}
+   * `{name: 'X25519'}`, and
+   * {@link https://developer.mozilla.org/en-US/docs/Web/API/CryptoKey/usages | usages}
+   * `["deriveBits"]`. For example:
+   * ```js
+   * const keyPair = await crypto.subtle.generateKey({ name: "X25519" }, false, ["deriveBits"])
+   * decrypter.addIdentity(key.privateKey)
+   * ```
+   */
+  addIdentity(s) {
+    if (isCryptoKey3(s)) {
+      this.identities.push(new X25519Identity(s));
+    } else if (typeof s === "string") {
+      if (s.startsWith("AGE-SECRET-KEY-1")) {
+        this.identities.push(new X25519Identity(s));
+      } else if (s.startsWith("AGE-SECRET-KEY-PQ-1")) {
+        this.identities.push(new HybridIdentity(s));
+      } else {
+        throw new Error("unrecognized identity type");
+      }
+    } else {
+      this.identities.push(s);
+    }
+  }
+  async decrypt(file, outputFormat) {
+    const s = file instanceof ReadableStream ? file : stream(file);
+    const { fileKey, headerSize, rest } = await this.decryptHeaderInternal(s);
+    const { data: nonce, rest: payload } = await read(rest, 16);
+    const label = new TextEncoder().encode("payload");
+    const streamKey = hkdf(sha256, fileKey, nonce, label, 32);
+    const decrypter = decryptSTREAM(streamKey);
+    const out = payload.pipeThrough(decrypter);
+    const outWithSize = Object.assign(out, {
+      size: (size) => plaintextSize(size - headerSize - nonce.length)
+    });
+    if (file instanceof ReadableStream)
+      return outWithSize;
+    if (outputFormat === "text")
+      return await readAllString(out);
+    return await readAll(out);
+  }
+  /**
+   * Decrypt the file key from a detached header. This is a low-level
+   * function that can be used to implement delegated decryption logic.
+   * Most users won't need this.
+   *
+   * It is the caller's responsibility to keep track of what file the
+   * returned file key decrypts, and to ensure the file key is not used
+   * for any other purpose.
+   *
+   * @param header - The file's textual header, including the MAC.
+   *
+   * @returns The file key used to encrypt the file.
+   */
+  async decryptHeader(header) {
+    return (await this.decryptHeaderInternal(stream(header))).fileKey;
+  }
+  async decryptHeaderInternal(file) {
+    const h = await parseHeader(file);
+    const fileKey = await this.unwrapFileKey(h.stanzas);
+    if (fileKey === null)
+      throw Error("no identity matched any of the file's recipients");
+    const label = new TextEncoder().encode("header");
+    const hmacKey = hkdf(sha256, fileKey, void 0, label, 32);
+    const mac = hmac(sha256, hmacKey, h.headerNoMAC);
+    if (!compareBytes(h.MAC, mac))
+      throw Error("invalid header HMAC");
+    return { fileKey, headerSize: h.headerSize, rest: h.rest };
+  }
+  async unwrapFileKey(stanzas) {
+    for (const identity of this.identities) {
+      const fileKey = await identity.unwrapFileKey(stanzas);
+      if (fileKey !== null)
+        return fileKey;
+    }
+    return null;
+  }
+};
+function compareBytes(a, b) {
+  if (a.length !== b.length) {
+    return false;
+  }
+  let acc = 0;
+  for (let i = 0; i < a.length; i++) {
+    acc |= a[i] ^ b[i];
+  }
+  return acc === 0;
+}
+function isCryptoKey3(key) {
+  return typeof CryptoKey !== "undefined" && key instanceof CryptoKey;
+}
+
+// src/archive/tar.ts
+var BLOCK2 = 512;
+function octal(n, width) {
+  return n.toString(8).padStart(width - 1, "0") + "\0";
+}
+function writeTar(entries, mtime) {
+  const parts = [];
+  for (const e of entries) {
+    if (Buffer.byteLength(e.name) > 100) throw new Error(`tar: name too long: ${e.name}`);
+    const h = Buffer.alloc(BLOCK2);
+    h.write(e.name, 0, "utf8");
+    h.write(octal(384, 8), 100);
+    h.write(octal(0, 8), 108);
+    h.write(octal(0, 8), 116);
+    h.write(octal(e.data.length, 12), 124);
+    h.write(octal(Math.floor(mtime.getTime() / 1e3), 12), 136);
+    h.write("        ", 148);
+    h.write("0", 156);
+    h.write("ustar\0", 257);
+    h.write("00", 263);
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(octal(sum, 7) + " ", 148);
+    parts.push(h, Buffer.from(e.data), Buffer.alloc((BLOCK2 - e.data.length % BLOCK2) % BLOCK2));
+  }
+  parts.push(Buffer.alloc(BLOCK2 * 2));
+  return Buffer.concat(parts);
+}
+function readTar(buf) {
+  const b = Buffer.from(buf);
+  const out = [];
+  for (let pos = 0; pos + BLOCK2 <= b.length; ) {
+    const h = b.subarray(pos, pos + BLOCK2);
+    if (h.every((x) => x === 0)) break;
+    const name = h.subarray(0, 100).toString("utf8").replace(/\0.*$/s, "");
+    const size = parseInt(
+      h.subarray(124, 136).toString("latin1").replace(/\0.*$/s, "").trim() || "0",
+      8
+    );
+    const type = String.fromCharCode(h[156] ?? 48);
+    pos += BLOCK2;
+    if (type === "0" || type === "\0") out.push({ name, data: b.subarray(pos, pos + size) });
+    pos += Math.ceil(size / BLOCK2) * BLOCK2;
+  }
+  return out;
+}
+
+// src/archive/archive.ts
+var ArchiveError = class extends Error {
+  name = "ArchiveError";
+};
+async function sealArchive(files, manifest, recipients) {
+  const full = {
+    format: "avalanche-node-backup/1",
+    ...manifest,
+    sha256: Object.fromEntries(STAKING_FILES.map((f) => [f, sha256Hex(files[f])]))
+  };
+  const tar = writeTar(
+    [
+      { name: "manifest.json", data: Buffer.from(JSON.stringify(full, null, 2) + "\n") },
+      ...STAKING_FILES.map((f) => ({ name: `staking/${f}`, data: files[f] }))
+    ],
+    new Date(manifest.takenAt)
+  );
+  const e = new Encrypter();
+  for (const r of recipients) {
+    try {
+      e.addRecipient(r);
+    } catch {
+      throw new ArchiveError(
+        `age-recipients: '${r.length > 20 ? r.slice(0, 20) + "\u2026" : r}' is not an age recipient (age1\u2026); make one with age-keygen.`
+      );
+    }
+  }
+  return e.encrypt(tar);
+}
+async function openArchive(sealed, identity) {
+  const d = new Decrypter();
+  const keys = identity.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith("AGE-SECRET-KEY-"));
+  if (keys.length === 0)
+    throw new ArchiveError(
+      "age-identity holds no AGE-SECRET-KEY-1\u2026 line: give the contents of the key file age-keygen wrote."
+    );
+  keys.forEach((k) => d.addIdentity(k));
+  let tar;
+  try {
+    tar = await d.decrypt(sealed);
+  } catch (e) {
+    const msg = e.message;
+    throw new ArchiveError(
+      /no identity matched|no matching|incorrect/i.test(msg) ? "age-identity does not open the archive: it was encrypted to other recipients." : `the archive cannot be decrypted: ${msg}. Is it an avalanche-node-backup archive?`
+    );
+  }
+  const entries = new Map(readTar(tar).map((e) => [e.name, e.data]));
+  const manifestBytes = entries.get("manifest.json");
+  if (!manifestBytes)
+    throw new ArchiveError(
+      "the archive has no manifest.json: it was not made by avalanche-node-backup."
+    );
+  const manifest = JSON.parse(Buffer.from(manifestBytes).toString("utf8"));
+  const files = {};
+  for (const f of STAKING_FILES) {
+    const data = entries.get(`staking/${f}`);
+    if (!data) throw new ArchiveError(`the archive has no staking/${f}.`);
+    if (sha256Hex(data) !== manifest.sha256?.[f])
+      throw new ArchiveError(
+        `staking/${f} in the archive does not match its manifest: the archive is damaged.`
+      );
+    files[f] = data;
+  }
+  return { files, manifest };
+}
+
 // src/host-settings.ts
 var DEFAULTS = {
   port: "22",
@@ -45825,8 +53245,163 @@ function integer(get, name, min, max) {
   return n;
 }
 
+// src/node/staking-port.ts
+var import_node_crypto8 = require("node:crypto");
+var import_node_tls = require("node:tls");
+var len = (n) => n < 128 ? [n] : n < 256 ? [129, n] : [130, n >> 8, n & 255];
+var tlv = (tag, ...parts) => {
+  const body = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([tag, ...len(body.length)]), body]);
+};
+var ECDSA_SHA256 = tlv(48, Buffer.from("06082a8648ce3d040302", "hex"));
+function throwawayClientCertificate() {
+  const { privateKey, publicKey } = (0, import_node_crypto8.generateKeyPairSync)("ec", { namedCurve: "P-256" });
+  const time = (s) => tlv(23, Buffer.from(s));
+  const tbs = tlv(
+    48,
+    tlv(160, tlv(2, Buffer.from([2]))),
+    tlv(2, Buffer.from([1])),
+    ECDSA_SHA256,
+    tlv(48),
+    tlv(48, time("000101000000Z"), time("491231000000Z")),
+    tlv(48),
+    publicKey.export({ type: "spki", format: "der" })
+  );
+  const signature = (0, import_node_crypto8.sign)("sha256", tbs, privateKey);
+  const der = tlv(48, tbs, ECDSA_SHA256, tlv(3, Buffer.from([0]), signature));
+  return {
+    cert: toPem("CERTIFICATE", der),
+    key: privateKey.export({ type: "pkcs8", format: "pem" }).toString()
+  };
+}
+function probeStakingPort(host, port, client, timeoutMs) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const done = (a) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ host, port, ...a });
+    };
+    const socket = (0, import_node_tls.connect)({
+      host,
+      port,
+      ...client,
+      minVersion: "TLSv1.3",
+      maxVersion: "TLSv1.3",
+      rejectUnauthorized: false,
+      // the NodeID is the identity, not a CA chain
+      .../^[\d.]+$|:/.test(host) ? {} : { servername: host }
+    });
+    const timer = setTimeout(
+      () => done({ error: `no TLS handshake within ${timeoutMs / 1e3} s` }),
+      timeoutMs
+    );
+    socket.once("secureConnect", () => {
+      const raw = socket.getPeerCertificate(true)?.raw;
+      if (!raw) return done({ error: "the node presented no certificate" });
+      done({ nodeId: nodeIdFromCertificate(raw), tlsMs: Math.round(performance.now() - started) });
+    });
+    socket.once("error", (e) => done({ error: describe(e, port) }));
+  });
+}
+function describe(e, port) {
+  switch (e.code) {
+    case "ECONNREFUSED":
+      return `connection refused: nothing listens on port ${port}`;
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "host unreachable";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host name not found";
+    case "ECONNRESET":
+      return "the connection was reset during the TLS handshake";
+    default:
+      if (/wrong version number|packet length too long|unexpected eof|tlsv1 alert protocol version|unsupported protocol/i.test(
+        e.message
+      )) {
+        return `port ${port} does not speak TLS 1.3 (is it the staking port?)`;
+      }
+      return e.message;
+  }
+}
+function parseHostPort(text, defaultPort = 9651) {
+  const t = text.trim();
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  if (v6) return { host: v6[1], port: v6[2] ? Number(v6[2]) : defaultPort };
+  const m = /^([^:\s]+)(?::(\d+))?$/.exec(t);
+  if (m) return { host: m[1], port: m[2] ? Number(m[2]) : defaultPort };
+  if ((t.match(/:/g) ?? []).length > 1) return { host: t, port: defaultPort };
+  throw new Error(`'${text}' is not host[:port]`);
+}
+
+// src/modes/probe.ts
+async function probe(targets, timeoutMs, log) {
+  return log.group(
+    `Probe ${targets.length} staking port${targets.length > 1 ? "s" : ""}`,
+    async () => {
+      const client = throwawayClientCertificate();
+      const nodes = await Promise.all(
+        targets.map(async (t) => {
+          const a = await probeStakingPort(t.host, t.port, client, timeoutMs);
+          const row = {
+            ...a,
+            ...t.expected ? { expected: t.expected } : {},
+            ...a.nodeId && t.expected ? { match: a.nodeId === t.expected } : {}
+          };
+          log.info(
+            `${t.host}:${t.port}  ${a.nodeId ?? `unreachable: ${a.error}`}${row.match === false ? `  (expected ${t.expected})` : ""}${a.tlsMs !== void 0 ? `  ${a.tlsMs} ms` : ""}`
+          );
+          return row;
+        })
+      );
+      return { ok: nodes.every((n) => n.nodeId && n.match !== false), nodes };
+    }
+  );
+}
+function parseProbeTargets(hostsInput, expectedInput, parseNodeId2, fail, allowNoExpectation = false) {
+  const split2 = (s) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
+  const hosts = split2(hostsInput).map((h) => {
+    try {
+      return parseHostPort(h);
+    } catch (e) {
+      throw fail(
+        `hosts: ${e.message}. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
+      );
+    }
+  });
+  if (hosts.length === 0)
+    throw fail("hosts is required for mode probe: the nodes to probe, host[:port] each.");
+  const lines = expectedInput.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const mapped = lines.length > 0 && lines.every((l) => /^\S+?\s*[:=\s]\s*NodeID-\S+$/.test(l) && !l.startsWith("NodeID-"));
+  if (mapped) {
+    const map = /* @__PURE__ */ new Map();
+    for (const l of lines) {
+      const m = /^(\S+?)\s*[:=\s]\s*(NodeID-\S+)$/.exec(l);
+      const hp = parseHostPort(m[1].replace(/:$/, ""));
+      map.set(`${hp.host}:${hp.port}`, parseNodeId2(m[2], `expected-node-id for ${m[1]}`));
+    }
+    return hosts.map((h) => {
+      const expected = map.get(`${h.host}:${h.port}`);
+      if (!expected) throw fail(`expected-node-id has no NodeID for ${h.host}:${h.port}.`);
+      return { ...h, expected };
+    });
+  }
+  const ids = split2(expectedInput);
+  if (ids.length === 0 && allowNoExpectation) return hosts;
+  if (ids.length !== hosts.length) {
+    throw fail(
+      `expected-node-id has ${ids.length} NodeID${ids.length === 1 ? "" : "s"} for ${hosts.length} host${hosts.length === 1 ? "" : "s"}: give one per host in the same order, or 'host NodeID' lines.`
+    );
+  }
+  return hosts.map((h, i) => ({
+    ...h,
+    expected: parseNodeId2(ids[i], `expected-node-id for ${h.host}`)
+  }));
+}
+
 // src/settings.ts
-var MODES = ["verify", "restore"];
+var MODES = ["verify", "restore", "backup", "probe"];
 function readPathInput(path) {
   const full = path.startsWith("~/") ? (process.env.HOME || (0, import_node_os.homedir)()) + path.slice(1) : path;
   try {
@@ -45836,11 +53411,92 @@ function readPathInput(path) {
     return void 0;
   }
 }
-function readSettings() {
+function readMode() {
   const mode = getInput("mode") || "verify";
   if (!MODES.includes(mode)) {
     throw new InputError(`Unknown mode '${mode}'. Expected one of: ${MODES.join(", ")}.`);
   }
+  return mode;
+}
+function readProbeSettings() {
+  const fail = (m) => new InputError(m);
+  const targets = parseProbeTargets(
+    getInput("hosts"),
+    getInput("expected-node-id"),
+    (s, what) => asInputError(() => parseNodeId(s, what)),
+    fail
+  );
+  const raw = getInput("probe-timeout") || "5";
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 300)
+    throw fail(`probe-timeout must be a whole number of seconds from 1 to 300 (got '${raw}').`);
+  return { targets, timeoutMs: Number(raw) * 1e3 };
+}
+function readBackupSettings() {
+  const recipients = getInput("age-recipients").split(/[\s,]+/).filter((r) => r && !r.startsWith("#"));
+  if (recipients.length === 0) {
+    throw new InputError(
+      "age-recipients is required for backup: the action never writes plain key material to the runner. Make a key with age-keygen and give its public key (age1\u2026)."
+    );
+  }
+  const expected = {};
+  const id = getInput("expected-node-id");
+  if (id) expected.nodeId = asInputError(() => parseNodeId(id, "expected-node-id"));
+  const bls2 = getInput("expected-bls-public-key");
+  if (bls2) expected.blsPublicKey = asInputError(() => parseBlsPublicKey(bls2));
+  const stamp = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const archivePath = getInput("archive-path") || (0, import_node_path2.join)(process.env.RUNNER_TEMP || (0, import_node_os.tmpdir)(), `avalanche-node-backup-${stamp}.tar.age`);
+  return { host: readHost(), expected, recipients, archivePath };
+}
+function readHost() {
+  const secret = (name) => {
+    const v = getInput(name, { trimWhitespace: false });
+    maskAll(v.split(/\r?\n/));
+    if (v.trim()) setSecret(v.trim());
+    return v;
+  };
+  const host = parseHostSettings({
+    get: (n) => getInput(n),
+    secret,
+    bool: (n) => getBooleanInput(n)
+  });
+  const t = host.target;
+  debug(
+    t.kind === "ssh" ? `target: ${t.ssh.username}@${t.ssh.host}:${t.ssh.port}, ${t.ssh.hostKeys?.fingerprints.size ?? 0} pinned host key(s)` : "target: this machine (no host given)"
+  );
+  return host;
+}
+async function filesFromArchive() {
+  const path = getInput("archive");
+  const identity = getInput("age-identity", { trimWhitespace: false });
+  maskAll(identity.split(/\r?\n/));
+  if (!identity.trim())
+    throw new InputError(
+      "age-identity is required with archive: the age key (AGE-SECRET-KEY-1\u2026) the archive was encrypted to. Pass it from a secret."
+    );
+  const sealed = readPathInput(path);
+  if (!sealed) throw new InputError(`archive: no readable file at ${path}.`);
+  let opened;
+  try {
+    opened = await openArchive(sealed, identity);
+  } catch (e) {
+    throw new InputError(`archive ${path}: ${errorMessage(e)}`);
+  }
+  maskFiles(opened.files);
+  debug(
+    `archive: ${path}, taken ${opened.manifest.takenAt} from ${opened.manifest.host}, ${opened.manifest.nodeId}`
+  );
+  return {
+    crt: opened.files["staker.crt"],
+    key: opened.files["staker.key"],
+    signer: opened.files["signer.key"]
+  };
+}
+function maskFiles(files) {
+  maskAll(renderingsOf(Buffer.from(files["staker.key"])));
+  maskAll(renderingsOf(Buffer.from(files["signer.key"])));
+}
+async function readSettings() {
+  const mode = readMode();
   const forms = {};
   const material = (file, input) => {
     const raw = getInput(input, { trimWhitespace: false });
@@ -45856,7 +53512,7 @@ function readSettings() {
       throw e;
     }
   };
-  const files = {
+  const files = getInput("archive") ? await filesFromArchive() : {
     crt: material("staker.crt", "staker-crt"),
     key: material("staker.key", "staker-key"),
     signer: material("signer.key", "signer-key")
@@ -45876,23 +53532,7 @@ function readSettings() {
   debug(`expected-node-id: ${expected.nodeId}`);
   debug(`expected-bls-public-key: ${expected.blsPublicKey ?? "(not given)"}`);
   const settings = { mode, files, forms, expected };
-  if (mode === "restore") {
-    const secret = (name) => {
-      const v = getInput(name, { trimWhitespace: false });
-      maskAll(v.split(/\r?\n/));
-      if (v.trim()) setSecret(v.trim());
-      return v;
-    };
-    settings.host = parseHostSettings({
-      get: (n) => getInput(n),
-      secret,
-      bool: (n) => getBooleanInput(n)
-    });
-    const t = settings.host.target;
-    debug(
-      t.kind === "ssh" ? `target: ${t.ssh.username}@${t.ssh.host}:${t.ssh.port}, ${t.ssh.hostKeys?.fingerprints.size ?? 0} pinned host key(s)` : "target: this machine (no host given)"
-    );
-  }
+  if (mode === "restore" || mode === "verify" && getInput("host")) settings.host = readHost();
   return settings;
 }
 var MIN_MASK = 8;
@@ -45911,7 +53551,76 @@ function asInputError(fn) {
   }
 }
 
+// src/modes/backup.ts
+async function backup(req, log) {
+  const timeline = new Timeline(log);
+  const outcome = { ok: false, steps: timeline.steps };
+  let transport;
+  try {
+    transport = await timeline.step("Connect", async (note) => {
+      const t = await req.connect();
+      note(`connected to ${t.label}`);
+      return t;
+    });
+    outcome.host = transport.label;
+    const host = new NodeHost(transport, req.node);
+    const files = await timeline.step("Read the files", async (note) => {
+      await host.probe();
+      const read2 = {};
+      for (const f of STAKING_FILES) read2[f] = await host.readStakingFile(f);
+      note(`${STAKING_FILES.join(", ")} read from ${host.stakingDir}`);
+      return read2;
+    });
+    const report = await timeline.step("Check the files", async (note) => {
+      const { report: report2 } = inspectIdentity(
+        { crt: files["staker.crt"], key: files["staker.key"], signer: files["signer.key"] },
+        req.expected
+      );
+      outcome.report = report2;
+      const failed = failedChecks(report2);
+      if (failed.length)
+        throw new Error(
+          `the files on the host do not pass their checks:
+${failed.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`
+        );
+      note(`${report2.nodeId}, ${report2.keyType}, BLS ${report2.blsPublicKey}`);
+      return report2;
+    });
+    await timeline.step("Compare with the live node", async (note) => {
+      const live = await new NodeApi(transport, req.apiUrl, log).getNodeId();
+      if (!live) {
+        const msg = `the node's API (${req.apiUrl.href} on the host) does not answer, so these files cannot be shown to be the ones it runs`;
+        if (!req.force) throw new Error(`${msg}. Start the node, or set force to take them anyway.`);
+        log.warning(`${msg}; taken anyway (force).`);
+        return;
+      }
+      outcome.live = live;
+      const disagreements = [
+        live.nodeID !== report.nodeId ? `the node reports NodeID ${live.nodeID}, the files give ${report.nodeId}` : "",
+        live.nodePOP && live.nodePOP.publicKey !== report.blsPublicKey ? `the node reports BLS key ${live.nodePOP.publicKey}, signer.key gives ${report.blsPublicKey}` : ""
+      ].filter(Boolean);
+      if (disagreements.length) {
+        throw new Error(
+          `not a good backup: ${disagreements.join("; ")}. The node may have regenerated its keys, or run from another staking directory. Nothing was stored.`
+        );
+      }
+      if (!live.nodePOP)
+        log.warning(
+          "the node does not report nodePOP (before v1.8.6): only the NodeID was compared."
+        );
+      note(`the node runs these files: ${live.nodeID}`);
+    });
+    Object.assign(outcome, { ok: true, files });
+  } catch (e) {
+    outcome.error = errorMessage(e);
+  } finally {
+    await transport?.close();
+  }
+  return outcome;
+}
+
 // src/main.ts
+var import_node_fs2 = require("node:fs");
 var actionLog = {
   info: (m) => info(m),
   debug: (m) => debug(m),
@@ -45920,29 +53629,43 @@ var actionLog = {
 };
 async function run() {
   try {
-    const settings = readSettings();
-    const failure = settings.host ? await runRestore(settings, settings.host) : await runVerify(settings);
+    const mode = readMode();
+    if (mode === "probe" || mode === "backup") {
+      const failure2 = mode === "probe" ? await runProbe(readProbeSettings()) : await runBackup(readBackupSettings());
+      if (failure2) setFailed(failure2);
+      return;
+    }
+    const settings = await readSettings();
+    const failure = settings.mode === "restore" && settings.host ? await runRestore(settings, settings.host) : await runVerify(settings);
     if (failure) setFailed(failure);
   } catch (e) {
     setFailed(errorMessage(e));
   }
 }
 async function runVerify(settings) {
+  const host = settings.host;
   const report = await verify2(
     { files: settings.files, expected: settings.expected, proofOfPossession: true },
     actionLog
   );
+  if (host) {
+    const live = { connect: connector(host), node: host.node, apiUrl: host.apiUrl };
+    await verifyOnHost(report, filesAsOnNode(settings.files), live, actionLog);
+  }
+  for (const c of report.checks.filter((c2) => c2.status === "warn")) {
+    warning(`${c.title}: ${c.detail ?? c.found ?? ""}`);
+  }
   setIdentityOutputs(settings.mode, report);
-  await writeChecksSummary("Backup verification", report);
+  const title = host ? "Backup verification against the live node" : "Backup verification";
+  await writeChecksSummary(title, report);
   return report.ok ? void 0 : failureMessage(report);
 }
 async function runRestore(settings, host) {
-  const target = host.target;
   const outcome = await restore(
     {
       files: settings.files,
       expected: settings.expected,
-      connect: () => target.kind === "ssh" ? connectSsh(target.ssh, actionLog) : Promise.resolve(localTransport()),
+      connect: connector(host),
       host: host.node,
       apiUrl: host.apiUrl,
       waitTimeoutMs: host.waitTimeoutMs,
@@ -45953,6 +53676,63 @@ async function runRestore(settings, host) {
   );
   await reportRestore(outcome);
   return outcome.ok ? void 0 : outcome.error;
+}
+function connector(host) {
+  const target = host.target;
+  return () => target.kind === "ssh" ? connectSsh(target.ssh, actionLog) : Promise.resolve(localTransport());
+}
+async function runProbe(settings) {
+  const report = await probe(settings.targets, settings.timeoutMs, actionLog);
+  await reportProbe(report);
+  const bad = report.nodes.filter((n) => !n.nodeId || n.match === false);
+  return bad.length === 0 ? void 0 : [
+    `${bad.length} of ${report.nodes.length} node${report.nodes.length > 1 ? "s" : ""} did not prove the expected NodeID:`,
+    ...bad.map(
+      (n) => `- ${n.host}:${n.port}: ${n.nodeId ? `reports ${n.nodeId}, expected ${n.expected}` : n.error}`
+    )
+  ].join("\n");
+}
+async function runBackup(settings) {
+  const outcome = await backup(
+    {
+      connect: connector(settings.host),
+      node: settings.host.node,
+      apiUrl: settings.host.apiUrl,
+      expected: settings.expected,
+      force: settings.host.force
+    },
+    actionLog
+  );
+  let archive;
+  if (outcome.ok && outcome.files && outcome.report) {
+    maskFiles(outcome.files);
+    const r = outcome.report;
+    const sealed = await group("Store the archive", async () => {
+      const bytes = await sealArchive(
+        outcome.files,
+        {
+          nodeId: r.nodeId,
+          blsPublicKey: r.blsPublicKey,
+          keyType: r.keyType,
+          takenAt: (/* @__PURE__ */ new Date()).toISOString(),
+          host: outcome.host ?? "this machine"
+        },
+        settings.recipients
+      );
+      (0, import_node_fs2.writeFileSync)(settings.archivePath, bytes, { mode: 384, flag: "wx" });
+      info(
+        `${settings.archivePath}: ${bytes.length} bytes, encrypted to ${settings.recipients.length} age recipient(s)`
+      );
+      return settings.archivePath;
+    }).catch((e) => {
+      outcome.ok = false;
+      outcome.error = `storing the archive failed: ${errorMessage(e)}`;
+      return void 0;
+    });
+    archive = sealed;
+  }
+  await reportBackup(outcome, archive);
+  return outcome.ok ? void 0 : `Backup failed: ${outcome.error}`;
 }
 
 // src/index.ts
@@ -45968,9 +53748,36 @@ undici/lib/web/websocket/frame.js:
 @noble/curves/utils.js:
 @noble/curves/abstract/modular.js:
 @noble/curves/abstract/curve.js:
+@noble/curves/abstract/der.js:
 @noble/curves/abstract/weierstrass.js:
 @noble/curves/abstract/bls.js:
 @noble/curves/abstract/tower.js:
 @noble/curves/bls12-381.js:
+@noble/curves/utils.js:
+@noble/curves/abstract/modular.js:
+@noble/curves/abstract/curve.js:
+@noble/curves/abstract/montgomery.js:
+@noble/curves/abstract/weierstrass.js:
+@noble/curves/ed25519.js:
+@noble/curves/nist.js:
+@noble/curves/nist.js:
+@noble/curves/abstract/edwards.js:
+@noble/curves/abstract/montgomery.js:
+@noble/curves/ed25519.js:
   (*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) *)
+
+@scure/base/index.js:
+  (*! scure-base - MIT License (c) 2022 Paul Miller (paulmillr.com) *)
+
+@noble/ciphers/utils.js:
+  (*! noble-ciphers - MIT License (c) 2023 Paul Miller (paulmillr.com) *)
+
+@noble/hashes/utils.js:
+  (*! noble-hashes - MIT License (c) 2022 Paul Miller (paulmillr.com) *)
+
+@noble/post-quantum/utils.js:
+@noble/post-quantum/_crystals.js:
+@noble/post-quantum/ml-kem.js:
+@noble/post-quantum/hybrid.js:
+  (*! noble-post-quantum - MIT License (c) 2024 Paul Miller (paulmillr.com) *)
 */

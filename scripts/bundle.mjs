@@ -33,8 +33,8 @@ await Promise.all([
     ...common,
     entryPoints: ['src/cli-entry.ts'],
     outfile: `${outdir}/cli.js`,
-    external: [...common.external, './cli/restore.js']
+    external: [...common.external, './cli/remote.js']
   }),
-  build({ ...common, entryPoints: ['src/cli/restore.ts'], outfile: `${outdir}/cli/restore.js` })
+  build({ ...common, entryPoints: ['src/cli/remote.ts'], outfile: `${outdir}/cli/remote.js` })
 ])
 chmodSync(`${outdir}/cli.js`, 0o755)

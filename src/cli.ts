@@ -7,9 +7,10 @@ import type { Expectations, IdentityFiles } from './identity/inspect.js'
 import { parseNodeId } from './identity/node-id.js'
 import { errorMessage, type Log } from './log.js'
 import { verify } from './modes/verify.js'
-import { resultObject } from './report-object.js'
+import { probeResult, resultObject } from './report-object.js'
+import { parseProbeTargets, probe } from './modes/probe.js'
 
-import { NAME, parse, readInput } from './cli/common.js'
+import { HOST_FLAGS, NAME, parse, readInput } from './cli/common.js'
 declare const PACKAGE_VERSION: string
 
 const HELP: Record<string, string> = {
@@ -20,6 +21,8 @@ Keep an AvalancheGo node's identity (staker.crt, staker.key, signer.key) safe.
 Commands:
   node-id FILE...   print the NodeID of each certificate (PEM or DER), one per line ('-': stdin)
   verify            check a backup offline: whole, a pair, accepted by avalanchego, the expected identity
+  probe HOST...      print each node's NodeID as its staking port proves it (TLS, no SSH or secret)
+  backup            take the files off a node (over SSH or here), check them against it, store them
   restore           put a backup on a node host over SSH (or this machine), restart it, prove the NodeID
 
 Run '${NAME} <command> --help' for a command's options.
@@ -30,6 +33,12 @@ Prints the NodeID of each certificate, one per line, in the order given: "NodeID
 cb58(ripemd160(sha256(DER))). Files may be PEM (the first certificate of a chain counts) or DER;
 '-' reads standard input (ssh HOST cat .avalanchego/staking/staker.crt | ${NAME} node-id -).
 A certificate avalanchego would refuse is reported on stderr and makes the exit code 1.`,
+  probe: `Usage: ${NAME} probe [--expected-node-id ID]... [--timeout SECONDS] [--json] HOST[:PORT]...
+
+Connects to each node's staking port (default 9651) with TLS 1.3 and a throwaway client
+certificate, and prints the NodeID of the certificate the node presents, one line per host in the
+order given. All hosts are probed at once, one connection each. With --expected-node-id (once per
+host, in order), a node that proves another NodeID makes the exit code 1, as does an unreachable one.`,
   verify: `Usage: ${NAME} verify (--staking-dir DIR | --staker-crt F --staker-key F --signer-key F)
                  [--expected-node-id ID] [--expected-bls-public-key HEX]
                  [--proof-of-possession] [--json]
@@ -45,7 +54,10 @@ public key. Prints each check and the identity; --json prints the same object as
   --expected-bls-public-key HEX  the BLS public key (0x + 96 hex digits) it must give
   --proof-of-possession         also derive the BLS proof of possession (for registering a
                                  validator; slower: it hashes to the curve)
-  --json                         print the result as JSON`
+  --json                         print the result as JSON
+  --host HOST ...                also compare with the live node on that host (the files there, by
+                                 hash, and the NodeID and BLS key it reports); the host flags are
+                                 restore's (see restore --help). Changes nothing on the host.`
 }
 
 /** The CLI: exit code 0 when every check passes, 1 when a check fails, 2 on bad usage or input. */
@@ -57,9 +69,13 @@ export async function main(argv: string[]): Promise<number> {
         return nodeIdCommand(rest)
       case 'verify':
         return await verifyCommand(rest)
+      case 'probe':
+        return await probeCommand(rest)
       case 'restore':
         // The SSH stack loads only for the commands that need it.
-        return await (await import('./cli/restore.js')).restoreCommand(rest)
+        return await (await import('./cli/remote.js')).restoreCommand(rest)
+      case 'backup':
+        return await (await import('./cli/remote.js')).backupCommand(rest)
       case '--version':
       case '-V':
         console.log(PACKAGE_VERSION)
@@ -118,7 +134,9 @@ async function verifyCommand(args: string[]): Promise<number> {
     'expected-node-id': { type: 'string' },
     'expected-bls-public-key': { type: 'string' },
     'proof-of-possession': { type: 'boolean' },
-    json: { type: 'boolean' }
+    json: { type: 'boolean' },
+    ...Object.fromEntries(HOST_FLAGS.map(f => [f, { type: 'string' as const }])),
+    'insecure-skip-host-key-check': { type: 'boolean' }
   })
   if (positionals.length)
     throw new InputError(`unexpected argument '${positionals[0]}'. Run '${NAME} verify --help'.`)
@@ -146,6 +164,16 @@ async function verifyCommand(args: string[]): Promise<number> {
     signer: readInput(signer!)
   }
 
+  if ((values as { host?: string }).host) {
+    // Against the live node too: the SSH commands' bundle.
+    const remote = await import('./cli/remote.js')
+    return remote.verifyLiveCommand(
+      values as Record<string, string | boolean | undefined>,
+      files,
+      expected,
+      !!values.json
+    )
+  }
   const report = await verify(
     { files, expected, proofOfPossession: !!values['proof-of-possession'] },
     values.json ? silentLog : stdoutLog
@@ -174,3 +202,30 @@ const stdoutLog: Log = {
 }
 
 const silentLog: Log = { ...stdoutLog, info: () => {} }
+
+async function probeCommand(args: string[]): Promise<number> {
+  if (wantsHelp(args, 'probe')) return 0
+  const { values, positionals } = parse(args, {
+    'expected-node-id': { type: 'string', multiple: true },
+    timeout: { type: 'string' },
+    json: { type: 'boolean' }
+  })
+  const targets = parseProbeTargets(
+    positionals.join(' '),
+    (values['expected-node-id'] ?? []).join(' '),
+    (s, what) => parseNodeId(s, what),
+    m => new InputError(m),
+    true
+  )
+  const timeout = Number(values.timeout ?? 5)
+  if (!(timeout > 0)) throw new InputError('--timeout must be a number of seconds')
+  const report = await probe(targets, timeout * 1000, silentLog)
+  if (values.json) console.log(JSON.stringify(probeResult(report), null, 2))
+  for (const n of report.nodes) {
+    if (!values.json && n.nodeId) console.log(n.nodeId)
+    if (!n.nodeId) console.error(`${n.host}:${n.port}: ${n.error}`)
+    else if (n.match === false)
+      console.error(`${n.host}:${n.port}: reports ${n.nodeId}, expected ${n.expected}`)
+  }
+  return report.nodes.every(n => n.nodeId && n.match !== false) ? 0 : 1
+}

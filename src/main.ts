@@ -3,9 +3,31 @@ import { connectSsh } from './host/ssh.js'
 import { localTransport } from './host/local.js'
 import { errorMessage, type Log } from './log.js'
 import { restore } from './modes/restore.js'
-import { verify } from './modes/verify.js'
-import { failureMessage, reportRestore, setIdentityOutputs, writeChecksSummary } from './report.js'
-import { readSettings, type HostSettings, type Settings } from './settings.js'
+import { filesAsOnNode, verify } from './modes/verify.js'
+import { verifyOnHost } from './modes/verify-host.js'
+import {
+  failureMessage,
+  reportBackup,
+  reportProbe,
+  reportRestore,
+  setIdentityOutputs,
+  writeChecksSummary
+} from './report.js'
+import {
+  maskFiles,
+  readBackupSettings,
+  readMode,
+  readProbeSettings,
+  readSettings,
+  type BackupSettings,
+  type HostSettings,
+  type ProbeSettings,
+  type Settings
+} from './settings.js'
+import { backup } from './modes/backup.js'
+import { sealArchive } from './archive/archive.js'
+import { writeFileSync } from 'node:fs'
+import { probe } from './modes/probe.js'
 
 const actionLog: Log = {
   info: m => core.info(m),
@@ -17,10 +39,20 @@ const actionLog: Log = {
 /** The action: read the settings, run the mode, report. The only place that fails the step. */
 export async function run(): Promise<void> {
   try {
-    const settings = readSettings()
-    const failure = settings.host
-      ? await runRestore(settings, settings.host)
-      : await runVerify(settings)
+    const mode = readMode()
+    if (mode === 'probe' || mode === 'backup') {
+      const failure =
+        mode === 'probe'
+          ? await runProbe(readProbeSettings())
+          : await runBackup(readBackupSettings())
+      if (failure) core.setFailed(failure)
+      return
+    }
+    const settings = await readSettings()
+    const failure =
+      settings.mode === 'restore' && settings.host
+        ? await runRestore(settings, settings.host)
+        : await runVerify(settings)
     if (failure) core.setFailed(failure)
   } catch (e) {
     core.setFailed(errorMessage(e))
@@ -28,25 +60,30 @@ export async function run(): Promise<void> {
 }
 
 async function runVerify(settings: Settings): Promise<string | undefined> {
+  const host = settings.host
   const report = await verify(
     { files: settings.files, expected: settings.expected, proofOfPossession: true },
     actionLog
   )
+  if (host) {
+    const live = { connect: connector(host), node: host.node, apiUrl: host.apiUrl }
+    await verifyOnHost(report, filesAsOnNode(settings.files), live, actionLog)
+  }
+  for (const c of report.checks.filter(c => c.status === 'warn')) {
+    core.warning(`${c.title}: ${c.detail ?? c.found ?? ''}`)
+  }
   setIdentityOutputs(settings.mode, report)
-  await writeChecksSummary('Backup verification', report)
+  const title = host ? 'Backup verification against the live node' : 'Backup verification'
+  await writeChecksSummary(title, report)
   return report.ok ? undefined : failureMessage(report)
 }
 
 async function runRestore(settings: Settings, host: HostSettings): Promise<string | undefined> {
-  const target = host.target
   const outcome = await restore(
     {
       files: settings.files,
       expected: settings.expected,
-      connect: () =>
-        target.kind === 'ssh'
-          ? connectSsh(target.ssh, actionLog)
-          : Promise.resolve(localTransport()),
+      connect: connector(host),
       host: host.node,
       apiUrl: host.apiUrl,
       waitTimeoutMs: host.waitTimeoutMs,
@@ -57,4 +94,74 @@ async function runRestore(settings: Settings, host: HostSettings): Promise<strin
   )
   await reportRestore(outcome)
   return outcome.ok ? undefined : outcome.error
+}
+
+function connector(host: HostSettings) {
+  const target = host.target
+  return () =>
+    target.kind === 'ssh' ? connectSsh(target.ssh, actionLog) : Promise.resolve(localTransport())
+}
+
+async function runProbe(settings: ProbeSettings): Promise<string | undefined> {
+  const report = await probe(settings.targets, settings.timeoutMs, actionLog)
+  await reportProbe(report)
+  const bad = report.nodes.filter(n => !n.nodeId || n.match === false)
+  return bad.length === 0
+    ? undefined
+    : [
+        `${bad.length} of ${report.nodes.length} node${report.nodes.length > 1 ? 's' : ''} did not prove the expected NodeID:`,
+        ...bad.map(
+          n =>
+            `- ${n.host}:${n.port}: ${n.nodeId ? `reports ${n.nodeId}, expected ${n.expected}` : n.error}`
+        )
+      ].join('\n')
+}
+
+/**
+ * Take a backup and store it encrypted: the plain files exist only in memory; what reaches the
+ * runner's disk is the age archive, written 0600, never over an existing file.
+ */
+async function runBackup(settings: BackupSettings): Promise<string | undefined> {
+  const outcome = await backup(
+    {
+      connect: connector(settings.host),
+      node: settings.host.node,
+      apiUrl: settings.host.apiUrl,
+      expected: settings.expected,
+      force: settings.host.force
+    },
+    actionLog
+  )
+  let archive: string | undefined
+  if (outcome.ok && outcome.files && outcome.report) {
+    maskFiles(outcome.files)
+    const r = outcome.report
+    const sealed = await core
+      .group('Store the archive', async () => {
+        const bytes = await sealArchive(
+          outcome.files!,
+          {
+            nodeId: r.nodeId!,
+            blsPublicKey: r.blsPublicKey!,
+            keyType: r.keyType!,
+            takenAt: new Date().toISOString(),
+            host: outcome.host ?? 'this machine'
+          },
+          settings.recipients
+        )
+        writeFileSync(settings.archivePath, bytes, { mode: 0o600, flag: 'wx' })
+        core.info(
+          `${settings.archivePath}: ${bytes.length} bytes, encrypted to ${settings.recipients.length} age recipient(s)`
+        )
+        return settings.archivePath
+      })
+      .catch((e: unknown) => {
+        outcome.ok = false
+        outcome.error = `storing the archive failed: ${errorMessage(e)}`
+        return undefined
+      })
+    archive = sealed
+  }
+  await reportBackup(outcome, archive)
+  return outcome.ok ? undefined : `Backup failed: ${outcome.error}`
 }

@@ -1,12 +1,15 @@
 import * as core from '@actions/core'
 import type { Check, IdentityReport } from './identity/inspect.js'
-import { restoreResult, resultObject } from './report-object.js'
+import { backupResult, probeResult, restoreResult, resultObject } from './report-object.js'
+import type { BackupOutcome } from './modes/backup.js'
+import type { ProbeReport } from './modes/probe.js'
 import type { RestoreOutcome } from './modes/restore.js'
 
 const ICON: Record<Check['status'], string> = {
   pass: '✅ pass',
   fail: '❌ fail',
-  skip: '➖ skipped'
+  skip: '➖ skipped',
+  warn: '⚠️ warning'
 }
 
 export function setIdentityOutputs(mode: string, report: IdentityReport): void {
@@ -105,6 +108,62 @@ export async function reportRestore(outcome: RestoreOutcome): Promise<void> {
       ['before', outcome.previousNodeId ?? '(no answer)'],
       ['after', outcome.nodeId ?? '(not proven)'],
       ['expected', outcome.identity.nodeId ?? '—']
+    ])
+    .write()
+}
+
+/** Outputs and the job summary of a probe: one row per node. */
+export async function reportProbe(report: ProbeReport): Promise<void> {
+  core.setOutput('node-id', report.nodes.length === 1 ? (report.nodes[0]!.nodeId ?? '') : '')
+  core.setOutput('result', JSON.stringify(probeResult(report)))
+  const matched = report.nodes.filter(n => n.match).length
+  await core.summary
+    .addHeading('Staking port probe', 2)
+    .addRaw(
+      `${matched} of ${report.nodes.length} node${report.nodes.length > 1 ? 's' : ''} proved the expected NodeID.`,
+      true
+    )
+    .addTable([
+      ['Node', 'Reachable', 'NodeID', 'Match', 'TLS'].map(data => ({ data, header: true })),
+      ...report.nodes.map(n => [
+        escapeHtml(`${n.host}:${n.port}`),
+        n.nodeId ? '✅ yes' : `❌ ${escapeHtml(n.error ?? 'no')}`,
+        n.nodeId ?? '—',
+        n.match === undefined ? '—' : n.match ? '✅ expected' : `❌ expected ${n.expected}`,
+        n.tlsMs === undefined ? '—' : `${n.tlsMs} ms`
+      ])
+    ])
+    .write()
+}
+
+/** Outputs and the job summary of a backup. The archive path is the only thing it points to. */
+export async function reportBackup(
+  outcome: BackupOutcome,
+  archive: string | undefined
+): Promise<void> {
+  const r = outcome.report
+  core.setOutput('node-id', outcome.ok ? (r?.nodeId ?? '') : '')
+  core.setOutput('bls-public-key', outcome.ok ? (r?.blsPublicKey ?? '') : '')
+  core.setOutput('key-type', r?.keyType ?? '')
+  core.setOutput('archive', archive ?? '')
+  core.setOutput('result', JSON.stringify(backupResult(outcome, archive)))
+  const icon = { done: '✅', failed: '❌', skipped: '➖' } as const
+  await core.summary
+    .addHeading(`Backup of ${escapeHtml(outcome.host ?? 'the node host')}`, 2)
+    .addRaw(
+      outcome.ok && archive
+        ? `Took <code>${r?.nodeId}</code> and stored it encrypted: <code>${escapeHtml(archive)}</code>.`
+        : `Backup failed: ${escapeHtml(outcome.error ?? '')}`.replace(/\n/g, '<br>'),
+      true
+    )
+    .addTable([
+      ['Step', 'Result', 'Duration', 'Detail'].map(data => ({ data, header: true })),
+      ...outcome.steps.map(s => [
+        s.name,
+        `${icon[s.status]} ${s.status}`,
+        `${(s.ms / 1000).toFixed(2)} s`,
+        escapeHtml(s.detail ?? '—')
+      ])
     ])
     .write()
 }

@@ -1,15 +1,19 @@
 import * as core from '@actions/core'
 import { readFileSync, statSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { homedir, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { InputError } from './errors.js'
 import { parseBlsPublicKey } from './identity/bls.js'
 import { IdentityError, type StakingFile } from './identity/errors.js'
 import type { Expectations, IdentityFiles } from './identity/inspect.js'
-import { decodeMaterial, type Material } from './identity/material.js'
+import { decodeMaterial, renderingsOf, type Material } from './identity/material.js'
+import { openArchive } from './archive/archive.js'
+import { errorMessage } from './log.js'
 import { parseNodeId } from './identity/node-id.js'
 import { parseHostSettings, type HostSettings } from './host-settings.js'
+import { parseProbeTargets, type ProbeTarget } from './modes/probe.js'
 
-export const MODES = ['verify', 'restore'] as const
+export const MODES = ['verify', 'restore', 'backup', 'probe'] as const
 export type Mode = (typeof MODES)[number]
 
 /** Everything the action was asked to do, read and validated in one place. */
@@ -37,11 +41,124 @@ export function readPathInput(path: string): Buffer | undefined {
 
 export type { HostSettings }
 
-export function readSettings(): Settings {
+export function readMode(): Mode {
   const mode = core.getInput('mode') || 'verify'
   if (!(MODES as readonly string[]).includes(mode)) {
     throw new InputError(`Unknown mode '${mode}'. Expected one of: ${MODES.join(', ')}.`)
   }
+  return mode as Mode
+}
+
+export interface ProbeSettings {
+  targets: ProbeTarget[]
+  timeoutMs: number
+}
+
+/** mode: probe needs no secret: the hosts, what each must answer, and how long to wait. */
+export function readProbeSettings(): ProbeSettings {
+  const fail = (m: string) => new InputError(m)
+  const targets = parseProbeTargets(
+    core.getInput('hosts'),
+    core.getInput('expected-node-id'),
+    (s, what) => asInputError(() => parseNodeId(s, what)),
+    fail
+  )
+  const raw = core.getInput('probe-timeout') || '5'
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 300)
+    throw fail(`probe-timeout must be a whole number of seconds from 1 to 300 (got '${raw}').`)
+  return { targets, timeoutMs: Number(raw) * 1000 }
+}
+
+export interface BackupSettings {
+  host: HostSettings
+  expected: Expectations
+  recipients: string[]
+  archivePath: string
+}
+
+/** mode: backup: where the node is, who may open the archive, where it goes. */
+export function readBackupSettings(): BackupSettings {
+  const recipients = core
+    .getInput('age-recipients')
+    .split(/[\s,]+/)
+    .filter(r => r && !r.startsWith('#'))
+  if (recipients.length === 0) {
+    throw new InputError(
+      'age-recipients is required for backup: the action never writes plain key material to the runner. Make a key with age-keygen and give its public key (age1…).'
+    )
+  }
+  const expected: Expectations = {}
+  const id = core.getInput('expected-node-id')
+  if (id) expected.nodeId = asInputError(() => parseNodeId(id, 'expected-node-id'))
+  const bls = core.getInput('expected-bls-public-key')
+  if (bls) expected.blsPublicKey = asInputError(() => parseBlsPublicKey(bls))
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+  const archivePath =
+    core.getInput('archive-path') ||
+    join(process.env.RUNNER_TEMP || tmpdir(), `avalanche-node-backup-${stamp}.tar.age`)
+  return { host: readHost(), expected, recipients, archivePath }
+}
+
+function readHost(): HostSettings {
+  const secret = (name: string) => {
+    const v = core.getInput(name, { trimWhitespace: false })
+    maskAll(v.split(/\r?\n/))
+    if (v.trim()) core.setSecret(v.trim())
+    return v
+  }
+  const host = parseHostSettings({
+    get: n => core.getInput(n),
+    secret,
+    bool: n => core.getBooleanInput(n)
+  })
+  const t = host.target
+  core.debug(
+    t.kind === 'ssh'
+      ? `target: ${t.ssh.username}@${t.ssh.host}:${t.ssh.port}, ${t.ssh.hostKeys?.fingerprints.size ?? 0} pinned host key(s)`
+      : 'target: this machine (no host given)'
+  )
+  return host
+}
+
+/** The three files from an archive made by mode backup, opened with the age identity. */
+async function filesFromArchive(): Promise<IdentityFiles> {
+  const path = core.getInput('archive')
+  const identity = core.getInput('age-identity', { trimWhitespace: false })
+  maskAll(identity.split(/\r?\n/))
+  if (!identity.trim())
+    throw new InputError(
+      'age-identity is required with archive: the age key (AGE-SECRET-KEY-1…) the archive was encrypted to. Pass it from a secret.'
+    )
+  const sealed = readPathInput(path)
+  if (!sealed) throw new InputError(`archive: no readable file at ${path}.`)
+  let opened: Awaited<ReturnType<typeof openArchive>>
+  try {
+    opened = await openArchive(sealed, identity)
+  } catch (e) {
+    throw new InputError(`archive ${path}: ${errorMessage(e)}`)
+  }
+  maskFiles(opened.files)
+  core.debug(
+    `archive: ${path}, taken ${opened.manifest.takenAt} from ${opened.manifest.host}, ${opened.manifest.nodeId}`
+  )
+  return {
+    crt: opened.files['staker.crt'],
+    key: opened.files['staker.key'],
+    signer: opened.files['signer.key']
+  }
+}
+
+/** Masks every rendering of key material read at run time (from a host or an archive). */
+export function maskFiles(files: Record<StakingFile, Uint8Array>): void {
+  maskAll(renderingsOf(Buffer.from(files['staker.key'])))
+  maskAll(renderingsOf(Buffer.from(files['signer.key'])))
+}
+
+export async function readSettings(): Promise<Settings> {
+  const mode = readMode()
   const forms: Settings['forms'] = {}
   const material = (file: StakingFile, input: string): Uint8Array | IdentityError => {
     const raw = core.getInput(input, { trimWhitespace: false })
@@ -58,11 +175,13 @@ export function readSettings(): Settings {
       throw e
     }
   }
-  const files: IdentityFiles = {
-    crt: material('staker.crt', 'staker-crt'),
-    key: material('staker.key', 'staker-key'),
-    signer: material('signer.key', 'signer-key')
-  }
+  const files: IdentityFiles = core.getInput('archive')
+    ? await filesFromArchive()
+    : {
+        crt: material('staker.crt', 'staker-crt'),
+        key: material('staker.key', 'staker-key'),
+        signer: material('signer.key', 'signer-key')
+      }
 
   const nodeIdInput = core.getInput('expected-node-id')
   if (!nodeIdInput) {
@@ -80,25 +199,7 @@ export function readSettings(): Settings {
   core.debug(`expected-node-id: ${expected.nodeId}`)
   core.debug(`expected-bls-public-key: ${expected.blsPublicKey ?? '(not given)'}`)
   const settings: Settings = { mode: mode as Mode, files, forms, expected }
-  if (mode === 'restore') {
-    const secret = (name: string) => {
-      const v = core.getInput(name, { trimWhitespace: false })
-      maskAll(v.split(/\r?\n/))
-      if (v.trim()) core.setSecret(v.trim())
-      return v
-    }
-    settings.host = parseHostSettings({
-      get: n => core.getInput(n),
-      secret,
-      bool: n => core.getBooleanInput(n)
-    })
-    const t = settings.host.target
-    core.debug(
-      t.kind === 'ssh'
-        ? `target: ${t.ssh.username}@${t.ssh.host}:${t.ssh.port}, ${t.ssh.hostKeys?.fingerprints.size ?? 0} pinned host key(s)`
-        : 'target: this machine (no host given)'
-    )
-  }
+  if (mode === 'restore' || (mode === 'verify' && core.getInput('host'))) settings.host = readHost()
   return settings
 }
 

@@ -5,8 +5,11 @@
 // and a stand-in `systemctl`, none of which changes the machine running the tests. It runs a real
 // OpenSSH server on port 22 and, as avalanchego.service, the simulated avalanchego.
 //
-// Addresses are link-local (169.254.0.0/16, never routed off a link, and never 169.254.169.x): the
-// machine side of host N is 169.254.N.1, the host 169.254.N.2.
+// Addresses are link-local, in 169.254.0.0/17 (never 169.254.169.x): the machine side of host N is
+// 169.254.N.1, the host 169.254.N.2. While any host is up, the rest of 169.254.0.0/17 is routed
+// `unreachable` on this machine, so a test that aims at an address without a host (or at a host
+// already torn down) fails here at once instead of sending traffic off the machine.
+// 169.254.127.2 is never given to a host: tests use it as the unreachable address.
 
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -133,12 +136,15 @@ function run(cmd: string, args: string[], input?: Buffer | string): string {
   return execFileSync(cmd, args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] })
 }
 
-/** A free slot N (1…254, never 169), claimed by an atomic mkdir; stale slots are swept first. */
+export const UNREACHABLE_ADDRESS = '169.254.127.2'
+const GUARD_ROUTE = ['unreachable', '169.254.0.0/17']
+
+/** A free slot N (1…126), claimed by an atomic mkdir; stale slots are swept first. */
 function claimSlot(): number {
   sweepStaleHosts()
   mkdirSync(SLOTS, { recursive: true })
-  for (let n = 1; n < 255; n++) {
-    if (n === 169) continue
+  spawnSync('ip', ['route', 'replace', ...GUARD_ROUTE])
+  for (let n = 1; n < 127; n++) {
     try {
       mkdirSync(join(SLOTS, String(n)))
     } catch (e) {
@@ -148,7 +154,7 @@ function claimSlot(): number {
     writeFileSync(join(SLOTS, String(n), 'owner'), String(process.pid))
     return n
   }
-  throw new Error('no free test host slot (254 hosts up?)')
+  throw new Error('no free test host slot (126 hosts up?)')
 }
 
 function pidAlive(pid: number): boolean {
@@ -172,7 +178,7 @@ export function sweepStaleHosts(all = false): void {
     if (pidAlive(owner) && !(all && owner === process.pid)) continue
     teardownSlot(Number(slot))
   }
-  if (readdirSync(SLOTS).length === 0) rmSync(SLOTS, { recursive: true, force: true })
+  dropGuardWhenIdle()
 }
 
 /** Every process of host n: its PID namespace's init and all in its network namespace. */
@@ -226,6 +232,14 @@ function teardownSlot(n: number): void {
   const rootFile = join(slotDir, 'root')
   if (existsSync(rootFile)) rmSync(readFileSync(rootFile, 'utf8'), { recursive: true, force: true })
   rmSync(slotDir, { recursive: true, force: true })
+  dropGuardWhenIdle()
+}
+
+/** The last host gone: the guard route and the slot directory go too. */
+function dropGuardWhenIdle(): void {
+  if (existsSync(SLOTS) && readdirSync(SLOTS).length > 0) return
+  rmSync(SLOTS, { recursive: true, force: true })
+  spawnSync('ip', ['route', 'del', ...GUARD_ROUTE])
 }
 
 function readLauncher(slotDir: string): string {

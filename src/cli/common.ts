@@ -38,3 +38,19 @@ export const stdoutLog: Log = {
     return fn()
   }
 }
+
+/** The flags that say where a node host is and how to run it (the action's input names). */
+export const HOST_FLAGS = [
+  'host',
+  'port',
+  'username',
+  'ssh-key',
+  'host-key',
+  'staking-dir',
+  'service-name',
+  'sudo',
+  'stop-command',
+  'start-command',
+  'api-url',
+  'wait-timeout'
+] as const

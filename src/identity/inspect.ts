@@ -3,7 +3,8 @@ import { parseStakingCertificate, type StakingCertificate } from './certificate.
 import { IdentityError } from './errors.js'
 import { assertKeyPair, parseStakingKey, type StakingKey } from './private-key.js'
 
-export type CheckStatus = 'pass' | 'fail' | 'skip'
+/** warn: reported and annotated, but does not fail the run. */
+export type CheckStatus = 'pass' | 'fail' | 'skip' | 'warn'
 
 export interface Check {
   id: string

@@ -98,7 +98,7 @@ function decodeBase64(text: string): Buffer | undefined {
 }
 
 /** The bytes as base64, hex and printable text; for PEM, also each line and each block's DER as one base64 run. */
-function renderingsOf(bytes: Buffer): string[] {
+export function renderingsOf(bytes: Buffer): string[] {
   const out = [bytes.toString('base64'), bytes.toString('hex')]
   // Raw bytes that happen to be printable (avalanchego's local test keys are ASCII) are masked as text too.
   if (/^[\x20-\x7e]+$/.test(bytes.toString('latin1'))) out.push(bytes.toString('latin1'))

@@ -2,6 +2,7 @@ import { toHex0x } from '../identity/bls.js'
 import type { Expectations, IdentityFiles, IdentityReport } from '../identity/inspect.js'
 import { inspectIdentity } from '../identity/inspect.js'
 import type { Log } from '../log.js'
+import type { StakingFile } from '../identity/errors.js'
 
 export interface VerifyRequest {
   files: IdentityFiles
@@ -15,7 +16,7 @@ export async function verify(request: VerifyRequest, log: Log): Promise<Identity
   return log.group('Check the backup offline', async () => {
     const { report, parsed } = inspectIdentity(request.files, request.expected)
     for (const c of report.checks) {
-      const mark = c.status === 'pass' ? 'ok  ' : c.status === 'fail' ? 'FAIL' : 'skip'
+      const mark = { pass: 'ok  ', fail: 'FAIL', skip: 'skip', warn: 'warn' }[c.status]
       const tail =
         c.status === 'pass' ? (c.found ? `: ${c.found}` : '') : c.detail ? `: ${c.detail}` : ''
       log.info(`${mark}  ${c.title}${tail}`)
@@ -28,4 +29,14 @@ export async function verify(request: VerifyRequest, log: Log): Promise<Identity
     }
     return report
   })
+}
+
+/** The files as the node holds them: normalised PEM, and signer.key's raw bytes. */
+export function filesAsOnNode(files: IdentityFiles): Record<StakingFile, Uint8Array | undefined> {
+  const { parsed } = inspectIdentity(files, {})
+  return {
+    'staker.crt': parsed.certificate?.pem,
+    'staker.key': parsed.key?.pem,
+    'signer.key': files.signer instanceof Uint8Array ? files.signer : undefined
+  }
 }

@@ -19,6 +19,7 @@ export interface FileFacts {
   exists: boolean
   owner?: string
   mode?: string
+  /** Absent when the file exists but could not be read. */
   sha256?: string
 }
 
@@ -27,6 +28,8 @@ export interface HostFacts {
   loginUser: string
   stakingDir: string
   dirExists: boolean
+  /** We could look inside the directory (search permission); otherwise its files show as missing. */
+  dirAccessible: boolean
   dirOwner?: string
   dirMode?: string
   files: Record<StakingFile, FileFacts>
@@ -82,6 +85,24 @@ export class NodeHost {
     return !(this.settings.stopCommand && this.settings.startCommand)
   }
 
+  /** `sudo -n` works for the login user (or it is root). */
+  get canSudo(): boolean {
+    return this.loginUid === 0 || this.sudoOk
+  }
+
+  /** Reads one staking file (for a backup): as root or the node's user when needed. */
+  async readStakingFile(file: StakingFile): Promise<Buffer> {
+    const path = `${this.stakingDir}/${file}`
+    const prefix = this.loginUid !== 0 && this.sudoOk ? 'sudo -n ' : ''
+    const r = await this.run(`${prefix}cat ${sh(path)}`)
+    if (r.code !== 0) {
+      throw new HostError(
+        `cannot read ${path} on ${this.transport.label} as ${this.loginUser}${prefix ? ' with sudo' : ''}: ${r.stderr.trim()}. Log in as the node's user or allow sudo -n.`
+      )
+    }
+    return r.stdout
+  }
+
   /** Root is needed for systemctl, and to act as another user than the login user. */
   private get needsRoot(): boolean {
     return this.loginUid !== 0 && (this.usesSystemd || this.nodeUser !== this.loginUser)
@@ -99,20 +120,23 @@ export class NodeHost {
   }
 
   /** Reads the staking directory (hashes, owners, modes) and the service's user. Changes nothing. */
-  async inspect(): Promise<HostFacts> {
+  async inspect(privileged = true): Promise<HostFacts> {
     const script = [
       'dir=$1; svc=$2',
-      'if [ -d "$dir" ]; then echo "dir $(stat -c "%U %a" "$dir")"; else echo "dir -"; fi',
+      'if [ -d "$dir" ]; then echo "dir $(stat -c "%U %a" "$dir") $([ -x "$dir" ] && echo open || echo closed)"; else echo "dir -"; fi',
       'for f in staker.crt staker.key signer.key; do',
-      '  if [ -f "$dir/$f" ]; then echo "$f $(stat -c "%U %a" "$dir/$f") $(sha256sum < "$dir/$f" | cut -d" " -f1)"; else echo "$f -"; fi',
+      '  p="$dir/$f"',
+      '  if [ ! -f "$p" ]; then echo "$f -"',
+      '  elif [ -r "$p" ]; then echo "$f $(stat -c "%U %a" "$p") $(sha256sum < "$p" | cut -d" " -f1)"',
+      '  else echo "$f $(stat -c "%U %a" "$p") unreadable"; fi',
       'done',
       'if command -v systemctl >/dev/null 2>&1; then',
       '  echo "unit $(systemctl show -p LoadState --value "$svc" 2>/dev/null)"',
       '  echo "service $(systemctl show -p User --value "$svc" 2>/dev/null)"',
       'fi'
     ].join('\n')
-    // Reading the 0400 files needs their owner or root: use sudo when it works, else try as we are.
-    const prefix = this.loginUid !== 0 && this.sudoOk ? 'sudo -n ' : ''
+    // Reading the 0400 files needs their owner or root: with privileged, sudo when it works.
+    const prefix = privileged && this.loginUid !== 0 && this.sudoOk ? 'sudo -n ' : ''
     const r = await this.run(
       `${prefix}sh -s -- ${sh(this.stakingDir)} ${sh(this.settings.serviceName)}`,
       Buffer.from(script)
@@ -130,9 +154,14 @@ export class NodeHost {
       files[f] =
         owner === '-' || owner === undefined
           ? { exists: false }
-          : { exists: true, owner, mode: mode!, sha256: sha256! }
+          : {
+              exists: true,
+              owner,
+              mode: mode!,
+              ...(sha256 !== 'unreadable' ? { sha256: sha256! } : {})
+            }
     }
-    const [dirOwner, dirMode] = lines.get('dir') ?? ['-']
+    const [dirOwner, dirMode, dirAccess] = lines.get('dir') ?? ['-']
     const dirExists = dirOwner !== '-' && dirOwner !== undefined
     const serviceUser = this.usesSystemd
       ? (lines.get('service')?.[0] ?? '') || undefined
@@ -143,6 +172,7 @@ export class NodeHost {
       loginUser: this.loginUser,
       stakingDir: this.stakingDir,
       dirExists,
+      dirAccessible: dirAccess === 'open',
       ...(dirExists ? { dirOwner: dirOwner!, dirMode: dirMode! } : {}),
       files,
       ...(serviceUser ? { serviceUser } : {}),

@@ -1,0 +1,294 @@
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { InputError } from '../errors.js'
+import { parseHostSettings } from '../host-settings.js'
+import { localTransport } from '../host/local.js'
+import { connectSsh } from '../host/ssh.js'
+import { parseBlsPublicKey } from '../identity/bls.js'
+import type { Expectations, IdentityFiles } from '../identity/inspect.js'
+import { parseNodeId } from '../identity/node-id.js'
+import { restore } from '../modes/restore.js'
+import { restoreResult, resultObject } from '../report-object.js'
+import { backup } from '../modes/backup.js'
+import { filesAsOnNode, verify } from '../modes/verify.js'
+import { verifyOnHost } from '../modes/verify-host.js'
+import { sealArchive } from '../archive/archive.js'
+import { STAKING_FILES } from '../identity/errors.js'
+import { HOST_FLAGS, NAME, parse, readInput, stdoutLog } from './common.js'
+
+export const RESTORE_HELP = `Usage: ${NAME} restore (--backup-dir DIR | --staker-crt F --staker-key F --signer-key F)
+                 --expected-node-id ID [--expected-bls-public-key HEX]
+                 [--host HOST --username USER --ssh-key FILE --host-key KEY|FILE [--port 22]]
+                 [--staking-dir DIR] [--service-name NAME] [--sudo auto|true|false]
+                 [--stop-command CMD --start-command CMD] [--api-url URL]
+                 [--wait-timeout SECONDS] [--force] [--json]
+
+Puts the backup on the node host and proves it: checks the files offline, connects once (the host
+key must match --host-key), uploads them under temporary names, stops the node, keeps the current
+files in a directory beside the staking directory, moves the new ones in, starts the node and
+waits until it reports the expected NodeID and BLS key. Any failure after the stop puts the
+previous files back and starts the node again. Without --host, restores on this machine.
+
+  --backup-dir DIR            the backup: a directory with staker.crt, staker.key, signer.key
+  --host, --port, --username  the node host over SSH
+  --ssh-key FILE              the private key to log in with; its passphrase, if any, from the
+                              environment variable AVALANCHE_SSH_PASSPHRASE
+  --host-key KEY|FILE         known_hosts lines or SHA256 fingerprints, or a file of them
+  --insecure-skip-host-key-check   do not verify the host key (throwaway tests only)
+  --staking-dir DIR           on the host (default ~/.avalanchego/staking of the login user)
+  --service-name NAME         the systemd unit (default avalanchego)
+  --sudo auto|true|false      sudo -n for service control (default auto: when not root)
+  --stop-command, --start-command CMD   instead of systemctl (e.g. docker stop/start)
+  --api-url URL               the node's API as seen on the host (default http://127.0.0.1:9650)
+  --wait-timeout SECONDS      how long the node may take to answer after start (default 120)
+  --force                     restart even if the host already runs these files
+  --json                      print the result as JSON (the action's result output)
+
+Exit codes: 0 restored (or already in place), 1 the restore failed, 2 bad usage or input.`
+
+export async function restoreCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(RESTORE_HELP)
+    return 0
+  }
+  const { values, positionals } = parse(args, {
+    'backup-dir': { type: 'string' },
+    'staker-crt': { type: 'string' },
+    'staker-key': { type: 'string' },
+    'signer-key': { type: 'string' },
+    'expected-node-id': { type: 'string' },
+    'expected-bls-public-key': { type: 'string' },
+    ...Object.fromEntries(HOST_FLAGS.map(f => [f, { type: 'string' as const }])),
+    'insecure-skip-host-key-check': { type: 'boolean' },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' }
+  })
+  if (positionals.length)
+    throw new InputError(`unexpected argument '${positionals[0]}'. Run '${NAME} restore --help'.`)
+  const v = values as Record<string, string | boolean | undefined>
+  const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : '')
+  if (!str('expected-node-id'))
+    throw new InputError(
+      `restore needs --expected-node-id: the NodeID the node must report afterwards.`
+    )
+  const expected: Expectations = {
+    nodeId: parseNodeId(str('expected-node-id'), '--expected-node-id')
+  }
+  if (str('expected-bls-public-key'))
+    expected.blsPublicKey = parseBlsPublicKey(str('expected-bls-public-key'))
+
+  const settings = hostFrom(v)
+  const dir = str('backup-dir')
+  const single = [str('staker-crt'), str('staker-key'), str('signer-key')]
+  if (dir && single.some(Boolean))
+    throw new InputError('give either --backup-dir or the three files, not both')
+  if (!dir && !single.every(Boolean))
+    throw new InputError(
+      `give --backup-dir DIR, or all of --staker-crt, --staker-key and --signer-key. Run '${NAME} restore --help'.`
+    )
+  const [crt, key, signer] = dir
+    ? ['staker.crt', 'staker.key', 'signer.key'].map(f => join(dir, f))
+    : single
+  const files: IdentityFiles = {
+    crt: readInput(crt!),
+    key: readInput(key!),
+    signer: readInput(signer!)
+  }
+
+  const log = v.json
+    ? { ...stdoutLog, info: () => {}, group: <T>(_: string, fn: () => Promise<T>) => fn() }
+    : stdoutLog
+  const outcome = await restore(
+    {
+      files,
+      expected,
+      connect: connectorFor(settings, log),
+      host: settings.node,
+      apiUrl: settings.apiUrl,
+      waitTimeoutMs: settings.waitTimeoutMs,
+      force: settings.force,
+      lockWaitSeconds: 60
+    },
+    log
+  )
+  if (v.json) {
+    console.log(JSON.stringify(restoreResult(outcome), null, 2))
+  } else {
+    console.log('')
+    console.log(`NodeID before       ${outcome.previousNodeId ?? '(no answer)'}`)
+    console.log(`NodeID after        ${outcome.nodeId ?? '(not proven)'}`)
+    if (outcome.previousFiles) console.log(`Previous files      ${outcome.previousFiles}`)
+    if (outcome.downtimeMs !== undefined)
+      console.log(`Downtime            ${(outcome.downtimeMs / 1000).toFixed(2)} s`)
+    console.log(
+      outcome.ok
+        ? outcome.changed
+          ? '\nRestored.'
+          : '\nNothing to do: the host already runs this backup.'
+        : ''
+    )
+  }
+  if (!outcome.ok) console.error(`${NAME}: ${outcome.error}`)
+  return outcome.ok ? 0 : 1
+}
+
+/** Host settings from CLI flags, validated as the action validates its inputs. */
+function hostFrom(v: Record<string, string | boolean | string[] | undefined>) {
+  const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : '')
+  const hostKey =
+    str('host-key') && existsSync(str('host-key'))
+      ? readFileSync(str('host-key'), 'utf8')
+      : str('host-key')
+  return parseHostSettings({
+    get: name => (name === 'host-key' ? hostKey : str(name)),
+    secret: name =>
+      name === 'ssh-key'
+        ? str('ssh-key')
+          ? readInput(str('ssh-key')).toString()
+          : ''
+        : name === 'ssh-passphrase'
+          ? (process.env.AVALANCHE_SSH_PASSPHRASE ?? '')
+          : '',
+    bool: name => v[name] === true
+  })
+}
+
+const connectorFor = (settings: ReturnType<typeof hostFrom>, log: typeof stdoutLog) => () =>
+  settings.target.kind === 'ssh'
+    ? connectSsh(settings.target.ssh, log)
+    : Promise.resolve(localTransport())
+
+export const BACKUP_HELP = `Usage: ${NAME} backup [--host HOST --username USER --ssh-key FILE --host-key KEY|FILE]
+                 [--staking-dir DIR] [--expected-node-id ID]
+                 (--out DIR | --archive FILE --age-recipient AGE1... [--age-recipient ...])
+
+Takes staker.crt, staker.key and signer.key off the node (over SSH, or this machine without
+--host), checks them offline and against the NodeID and BLS key the running node reports, and
+refuses to call them a backup when they disagree. Then stores them:
+
+  --out DIR                a new directory (0700) with the three files (0600), as the backup guide's
+                           scp -r does; prints the gh secret set commands to put them into secrets
+  --archive FILE           an age-encrypted archive instead (opens with: age -d -i KEY FILE | tar x),
+  --age-recipient AGE1...  encrypted to these recipients
+  --force                  take the files even when the node's API does not answer
+
+The host flags are restore's (see restore --help). Exit codes: 0 stored, 1 refused or failed, 2 bad usage.`
+
+export async function backupCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(BACKUP_HELP)
+    return 0
+  }
+  const { values, positionals } = parse(args, {
+    ...Object.fromEntries(HOST_FLAGS.map(f => [f, { type: 'string' as const }])),
+    'expected-node-id': { type: 'string' },
+    'expected-bls-public-key': { type: 'string' },
+    out: { type: 'string' },
+    archive: { type: 'string' },
+    'age-recipient': { type: 'string', multiple: true },
+    'insecure-skip-host-key-check': { type: 'boolean' },
+    force: { type: 'boolean' }
+  })
+  if (positionals.length)
+    throw new InputError(`unexpected argument '${positionals[0]}'. Run '${NAME} backup --help'.`)
+  const v = values as Record<string, string | boolean | string[] | undefined>
+  const out = values.out
+  const archive = values.archive
+  const recipients = values['age-recipient'] ?? []
+  if (!!out === !!archive)
+    throw new InputError(
+      `give --out DIR or --archive FILE (with --age-recipient). Run '${NAME} backup --help'.`
+    )
+  if (archive && recipients.length === 0)
+    throw new InputError(
+      '--archive needs at least one --age-recipient (age1…): make a key with age-keygen.'
+    )
+  if (out && existsSync(out) && readdirSync(out).length > 0)
+    throw new InputError(
+      `${out} exists and is not empty: give a new directory (nothing is written over).`
+    )
+  if (archive && existsSync(archive))
+    throw new InputError(`${archive} exists: give a new file (nothing is written over).`)
+  const expected: Expectations = {}
+  if (values['expected-node-id'])
+    expected.nodeId = parseNodeId(values['expected-node-id'], '--expected-node-id')
+  if (values['expected-bls-public-key'])
+    expected.blsPublicKey = parseBlsPublicKey(values['expected-bls-public-key'])
+  const settings = hostFrom(v)
+  const outcome = await backup(
+    {
+      connect: connectorFor(settings, stdoutLog),
+      node: settings.node,
+      apiUrl: settings.apiUrl,
+      expected,
+      force: settings.force
+    },
+    stdoutLog
+  )
+  if (!outcome.ok || !outcome.files || !outcome.report) {
+    console.error(`${NAME}: backup refused: ${outcome.error}`)
+    return 1
+  }
+  const r = outcome.report
+  if (archive) {
+    const sealed = await sealArchive(
+      outcome.files,
+      {
+        nodeId: r.nodeId!,
+        blsPublicKey: r.blsPublicKey!,
+        keyType: r.keyType!,
+        takenAt: new Date().toISOString(),
+        host: outcome.host ?? 'this machine'
+      },
+      recipients
+    )
+    writeFileSync(archive, sealed, { mode: 0o600, flag: 'wx' })
+    console.log(
+      `\n${r.nodeId} stored in ${archive}, encrypted to ${recipients.length} age recipient(s).`
+    )
+    console.log(`Open it with: age -d -i KEY ${archive} | tar x`)
+    return 0
+  }
+  mkdirSync(out!, { recursive: true, mode: 0o700 })
+  chmodSync(out!, 0o700)
+  for (const f of STAKING_FILES)
+    writeFileSync(join(out!, f), outcome.files[f], { mode: 0o600, flag: 'wx' })
+  console.log(`\n${r.nodeId} (${r.keyType}) stored in ${out}/ (directory 0700, files 0600).`)
+  console.log('Put it into repository secrets (add --env NAME for an environment):\n')
+  console.log(`  gh secret set STAKER_CRT < ${join(out!, 'staker.crt')}`)
+  console.log(`  gh secret set STAKER_KEY < ${join(out!, 'staker.key')}`)
+  console.log(`  base64 -w0 ${join(out!, 'signer.key')} | gh secret set SIGNER_KEY`)
+  console.log(`\nand use expected-node-id: ${r.nodeId}, expected-bls-public-key: ${r.blsPublicKey}`)
+  return 0
+}
+
+/** verify --host: the offline checks, then the comparison with the live node. */
+export async function verifyLiveCommand(
+  v: Record<string, string | boolean | string[] | undefined>,
+  files: IdentityFiles,
+  expected: Expectations,
+  json: boolean
+): Promise<number> {
+  const settings = hostFrom(v)
+  const log = json
+    ? { ...stdoutLog, info: () => {}, group: <T>(_: string, fn: () => Promise<T>) => fn() }
+    : stdoutLog
+  const report = await verify(
+    { files, expected, proofOfPossession: v['proof-of-possession'] === true },
+    log
+  )
+  await verifyOnHost(
+    report,
+    filesAsOnNode(files),
+    { connect: connectorFor(settings, log), node: settings.node, apiUrl: settings.apiUrl },
+    log
+  )
+  if (json) console.log(JSON.stringify(resultObject('verify', report), null, 2))
+  else {
+    const failed = report.checks.filter(c => c.status === 'fail').length
+    console.log(
+      failed ? `\n${failed} check${failed > 1 ? 's' : ''} failed.` : '\nAll checks passed.'
+    )
+  }
+  return report.ok ? 0 : 1
+}

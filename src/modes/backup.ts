@@ -1,0 +1,109 @@
+import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
+import {
+  failedChecks,
+  inspectIdentity,
+  type Expectations,
+  type IdentityReport
+} from '../identity/inspect.js'
+import type { HostTransport } from '../host/transport.js'
+import { errorMessage, type Log } from '../log.js'
+import { NodeApi, type NodeIdAnswer } from '../node/api.js'
+import { NodeHost, type NodeHostSettings } from '../node/node-host.js'
+import { Timeline, type StepRecord } from './timeline.js'
+
+export interface BackupRequest {
+  connect: () => Promise<HostTransport>
+  node: NodeHostSettings
+  apiUrl: URL
+  /** What the files must give, when known (a first backup may not know it yet). */
+  expected: Expectations
+  /** Take the files even when the node does not answer (never when it answers with another identity). */
+  force: boolean
+}
+
+export interface BackupOutcome {
+  ok: boolean
+  /** The offline checks of the files taken, then the comparison with the live node. */
+  report?: IdentityReport
+  /** The files as read from the host; only when ok. */
+  files?: Record<StakingFile, Uint8Array>
+  live?: NodeIdAnswer
+  host?: string
+  steps: StepRecord[]
+  error?: string
+}
+
+/**
+ * Take the three files off a node, check them offline and against what the node reports, and
+ * refuse to call them a backup when the two disagree (a node that regenerated its keys, a staking
+ * directory the node does not use). Storing them is the caller's: encrypted, or for a person.
+ */
+export async function backup(req: BackupRequest, log: Log): Promise<BackupOutcome> {
+  const timeline = new Timeline(log)
+  const outcome: BackupOutcome = { ok: false, steps: timeline.steps }
+  let transport: HostTransport | undefined
+  try {
+    transport = await timeline.step('Connect', async note => {
+      const t = await req.connect()
+      note(`connected to ${t.label}`)
+      return t
+    })
+    outcome.host = transport.label
+    const host = new NodeHost(transport, req.node)
+    const files = await timeline.step('Read the files', async note => {
+      await host.probe()
+      const read = {} as Record<StakingFile, Uint8Array>
+      for (const f of STAKING_FILES) read[f] = await host.readStakingFile(f)
+      note(`${STAKING_FILES.join(', ')} read from ${host.stakingDir}`)
+      return read
+    })
+    const report = await timeline.step('Check the files', async note => {
+      const { report } = inspectIdentity(
+        { crt: files['staker.crt'], key: files['staker.key'], signer: files['signer.key'] },
+        req.expected
+      )
+      outcome.report = report
+      const failed = failedChecks(report)
+      if (failed.length)
+        throw new Error(
+          `the files on the host do not pass their checks:\n${failed.map(c => `- ${c.title}: ${c.detail}`).join('\n')}`
+        )
+      note(`${report.nodeId}, ${report.keyType}, BLS ${report.blsPublicKey}`)
+      return report
+    })
+    await timeline.step('Compare with the live node', async note => {
+      const live = await new NodeApi(transport!, req.apiUrl, log).getNodeId()
+      if (!live) {
+        const msg = `the node's API (${req.apiUrl.href} on the host) does not answer, so these files cannot be shown to be the ones it runs`
+        if (!req.force) throw new Error(`${msg}. Start the node, or set force to take them anyway.`)
+        log.warning(`${msg}; taken anyway (force).`)
+        return
+      }
+      outcome.live = live
+      const disagreements = [
+        live.nodeID !== report.nodeId
+          ? `the node reports NodeID ${live.nodeID}, the files give ${report.nodeId}`
+          : '',
+        live.nodePOP && live.nodePOP.publicKey !== report.blsPublicKey
+          ? `the node reports BLS key ${live.nodePOP.publicKey}, signer.key gives ${report.blsPublicKey}`
+          : ''
+      ].filter(Boolean)
+      if (disagreements.length) {
+        throw new Error(
+          `not a good backup: ${disagreements.join('; ')}. The node may have regenerated its keys, or run from another staking directory. Nothing was stored.`
+        )
+      }
+      if (!live.nodePOP)
+        log.warning(
+          'the node does not report nodePOP (before v1.8.6): only the NodeID was compared.'
+        )
+      note(`the node runs these files: ${live.nodeID}`)
+    })
+    Object.assign(outcome, { ok: true, files })
+  } catch (e) {
+    outcome.error = errorMessage(e)
+  } finally {
+    await transport?.close()
+  }
+  return outcome
+}
