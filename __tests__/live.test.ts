@@ -372,6 +372,74 @@ describeWith(
         expect(run.stdout).toContain('age-recipients is required for backup')
       })
 
+      it('carries keystore users from an old node to another, and says there is nothing to carry on a new one', async () => {
+        const id = staker(2)
+        const legacy = { keystore: true, version: 'avalanchego/1.11.13' }
+        const [from, to, current] = await Promise.all([
+          up({ identity: id, simulation: legacy }),
+          up({ simulation: legacy }),
+          up()
+        ])
+        const rpc = (h: NodeHost, method: string, params: object) =>
+          JSON.parse(
+            h.exec(
+              `curl -s -X POST -H 'content-type: application/json' --data-binary @- http://127.0.0.1:9650/ext/keystore`,
+              'root',
+              JSON.stringify({ jsonrpc: '2.0', id: 1, method, params })
+            ).stdout
+          ) as { result?: { users?: string[] }; error?: unknown }
+        expect(
+          rpc(from, 'keystore.createUser', {
+            username: 'alice',
+            password: 'Correct-Horse-9',
+            data: 'alice wallet'
+          }).error
+        ).toBeUndefined()
+        const users = JSON.stringify([{ username: 'alice', password: 'Correct-Horse-9' }])
+        const key = ageKey()
+        const dir = tempDir('keystore')
+        const path = join(dir, 'legacy.tar.age')
+        const b = await runAction({
+          mode: 'backup',
+          ...ssh(from),
+          'age-recipients': key.recipient,
+          'archive-path': path,
+          'keystore-users': users
+        })
+        expect(b.code).toBe(0)
+        expect(b.stdout).toContain('exported alice')
+        expect(b.visibleLog).not.toContain('Correct-Horse-9')
+        const listing = execFileSync('sh', ['-c', `age -d -i ${key.file} ${path} | tar -t`], {
+          encoding: 'utf8'
+        })
+        expect(listing.split('\n')).toContain('keystore/alice.json')
+
+        const r = await runAction({
+          mode: 'restore',
+          archive: path,
+          'age-identity': key.identity,
+          'expected-node-id': id.nodeId,
+          ...ssh(to),
+          'keystore-users': users
+        })
+        expect(r.code).toBe(0)
+        expect(r.stdout).toContain('imported alice')
+        expect(rpc(to, 'keystore.listUsers', {}).result?.users).toEqual(['alice'])
+        expect(to.nodeInfo()?.nodeID).toBe(id.nodeId)
+
+        const c = await runAction({
+          mode: 'backup',
+          ...ssh(current),
+          'age-recipients': key.recipient,
+          'archive-path': join(dir, 'current.tar.age'),
+          'keystore-users': users
+        })
+        expect(c.code).toBe(0)
+        expect(c.stdout).toContain(
+          'avalanchego/1.14.0 has no Keystore API (removed in v1.12.2): there are no keystore users to carry'
+        )
+      })
+
       it("the CLI writes the guide's backup directory (0700, files 0600) and prints the gh secret commands", async () => {
         const id = staker(3)
         const from = await up({ identity: id })

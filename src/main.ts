@@ -88,7 +88,8 @@ async function runRestore(settings: Settings, host: HostSettings): Promise<strin
       apiUrl: host.apiUrl,
       waitTimeoutMs: host.waitTimeoutMs,
       force: host.force,
-      lockWaitSeconds: 60
+      lockWaitSeconds: 60,
+      ...(settings.keystore ? { keystore: settings.keystore } : {})
     },
     actionLog
   )
@@ -128,7 +129,8 @@ async function runBackup(settings: BackupSettings): Promise<string | undefined> 
       node: settings.host.node,
       apiUrl: settings.host.apiUrl,
       expected: settings.expected,
-      force: settings.host.force
+      force: settings.host.force,
+      ...(settings.keystoreUsers ? { keystoreUsers: settings.keystoreUsers } : {})
     },
     actionLog
   )
@@ -147,7 +149,8 @@ async function runBackup(settings: BackupSettings): Promise<string | undefined> 
             takenAt: new Date().toISOString(),
             host: outcome.host ?? 'this machine'
           },
-          settings.recipients
+          settings.recipients,
+          outcome.keystore
         )
         writeFileSync(settings.archivePath, bytes, { mode: 0o600, flag: 'wx' })
         core.info(

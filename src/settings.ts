@@ -8,6 +8,11 @@ import { IdentityError, type StakingFile } from './identity/errors.js'
 import type { Expectations, IdentityFiles } from './identity/inspect.js'
 import { decodeMaterial, renderingsOf, type Material } from './identity/material.js'
 import { openArchive } from './archive/archive.js'
+import {
+  parseKeystoreUsers,
+  type KeystoreCredential,
+  type KeystoreExport
+} from './node/keystore.js'
 import { errorMessage } from './log.js'
 import { parseNodeId } from './identity/node-id.js'
 import { parseHostSettings, type HostSettings } from './host-settings.js'
@@ -26,6 +31,8 @@ export interface Settings {
   expected: Expectations
   /** For restore. */
   host?: HostSettings
+  /** restore: keystore users from an archive, with their passwords from keystore-users. */
+  keystore?: { exports: KeystoreExport[]; users: KeystoreCredential[] }
 }
 
 /** Reads a path-form secret input; `~/` is the runner user's home. */
@@ -74,6 +81,7 @@ export interface BackupSettings {
   expected: Expectations
   recipients: string[]
   archivePath: string
+  keystoreUsers?: KeystoreCredential[]
 }
 
 /** mode: backup: where the node is, who may open the archive, where it goes. */
@@ -99,7 +107,24 @@ export function readBackupSettings(): BackupSettings {
   const archivePath =
     core.getInput('archive-path') ||
     join(process.env.RUNNER_TEMP || tmpdir(), `avalanche-node-backup-${stamp}.tar.age`)
-  return { host: readHost(), expected, recipients, archivePath }
+  const keystoreUsers = readKeystoreUsers()
+  return {
+    host: readHost(),
+    expected,
+    recipients,
+    archivePath,
+    ...(keystoreUsers ? { keystoreUsers } : {})
+  }
+}
+
+/** keystore-users: a secret JSON list of {username, password}; every password is masked. */
+function readKeystoreUsers(): KeystoreCredential[] | undefined {
+  const text = core.getInput('keystore-users')
+  if (!text) return undefined
+  maskAll(text.split(/\r?\n/))
+  const users = parseKeystoreUsers(text, m => new InputError(m))
+  for (const u of users) if (u.password) core.setSecret(u.password)
+  return users
 }
 
 function readHost(): HostSettings {
@@ -124,7 +149,7 @@ function readHost(): HostSettings {
 }
 
 /** The three files from an archive made by mode backup, opened with the age identity. */
-async function filesFromArchive(): Promise<IdentityFiles> {
+async function filesFromArchive(): Promise<{ files: IdentityFiles; keystore: KeystoreExport[] }> {
   const path = core.getInput('archive')
   const identity = core.getInput('age-identity', { trimWhitespace: false })
   maskAll(identity.split(/\r?\n/))
@@ -145,9 +170,12 @@ async function filesFromArchive(): Promise<IdentityFiles> {
     `archive: ${path}, taken ${opened.manifest.takenAt} from ${opened.manifest.host}, ${opened.manifest.nodeId}`
   )
   return {
-    crt: opened.files['staker.crt'],
-    key: opened.files['staker.key'],
-    signer: opened.files['signer.key']
+    files: {
+      crt: opened.files['staker.crt'],
+      key: opened.files['staker.key'],
+      signer: opened.files['signer.key']
+    },
+    keystore: opened.keystore
   }
 }
 
@@ -175,8 +203,9 @@ export async function readSettings(): Promise<Settings> {
       throw e
     }
   }
-  const files: IdentityFiles = core.getInput('archive')
-    ? await filesFromArchive()
+  const archive = core.getInput('archive') ? await filesFromArchive() : undefined
+  const files: IdentityFiles = archive
+    ? archive.files
     : {
         crt: material('staker.crt', 'staker-crt'),
         key: material('staker.key', 'staker-key'),
@@ -200,6 +229,14 @@ export async function readSettings(): Promise<Settings> {
   core.debug(`expected-bls-public-key: ${expected.blsPublicKey ?? '(not given)'}`)
   const settings: Settings = { mode: mode as Mode, files, forms, expected }
   if (mode === 'restore' || (mode === 'verify' && core.getInput('host'))) settings.host = readHost()
+  const users = mode === 'restore' ? readKeystoreUsers() : undefined
+  const exported = archive?.keystore ?? []
+  if (exported.length && !users) {
+    core.warning(
+      `the archive holds keystore users (${exported.map(x => x.username).join(', ')}); give keystore-users with their passwords to import them.`
+    )
+  }
+  if (exported.length && users) settings.keystore = { exports: exported, users }
   return settings
 }
 

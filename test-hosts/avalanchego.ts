@@ -36,6 +36,12 @@ export interface Simulation {
   reportNodeId?: string
   /** The version info.getNodeVersion reports (default avalanchego/1.14.0). */
   version?: string
+  /**
+   * A node before v1.12.2 with --api-keystore-enabled: POST /ext/keystore serves createUser,
+   * listUsers, exportUser and importUser; users persist in the data directory. Set `version` to
+   * an old one (e.g. avalanchego/1.11.13) with it.
+   */
+  keystore?: boolean
   /** Faults that apply only when the node's files give this NodeID (e.g. only after a restore). */
   faultsFor?: Record<string, Omit<Simulation, 'faultsFor'>>
 }
@@ -249,6 +255,55 @@ function main(): void {
   const startedAt = Date.now()
   const bootstrapped = () => Date.now() - startedAt >= (simulation.bootstrapDelayMs ?? 0)
 
+  // The keystore (removed in v1.12.2): users and their data, exported as hex of a blob that only
+  // the user's password opens again (here: the data with a password digest, which is enough to
+  // tell a right import from a wrong one).
+  const keystoreFile = join(dataDir, 'keystore.json')
+  type KeystoreUser = { password: string; data: string }
+  const users: Record<string, KeystoreUser> = existsSync(keystoreFile)
+    ? JSON.parse(readFileSync(keystoreFile, 'utf8'))
+    : {}
+  const digest = (p: string) => createHash('sha256').update(p).digest('hex')
+  const keystoreCall = (method: string, params: Record<string, unknown>): unknown => {
+    const username = String(params.username ?? '')
+    const password = String(params.password ?? '')
+    const save = () => writeFileSync(keystoreFile, JSON.stringify(users), { mode: 0o600 })
+    switch (method) {
+      case 'keystore.listUsers':
+        return { users: Object.keys(users) }
+      case 'keystore.createUser':
+        if (users[username]) throw new Error(`user already exists: ${username}`)
+        users[username] = {
+          password: digest(password),
+          data: String(params.data ?? `wallet of ${username}`)
+        }
+        save()
+        return {}
+      case 'keystore.exportUser': {
+        const u = users[username]
+        if (!u || u.password !== digest(password)) throw new Error('incorrect password')
+        return {
+          user: '0x' + Buffer.from(JSON.stringify({ username, ...u })).toString('hex'),
+          encoding: 'hex'
+        }
+      }
+      case 'keystore.importUser': {
+        if (users[username]) throw new Error(`user already exists: ${username}`)
+        const blob = JSON.parse(
+          Buffer.from(String(params.user).replace(/^0x/, ''), 'hex').toString()
+        ) as KeystoreUser
+        if (blob.password !== digest(password)) throw new Error('incorrect password')
+        users[username] = { password: blob.password, data: blob.data }
+        save()
+        return {}
+      }
+      default:
+        throw Object.assign(new Error(`the method ${method} does not exist/is not available`), {
+          code: -32601
+        })
+    }
+  }
+
   const rpc = (method: string, params: Record<string, unknown>): unknown => {
     switch (method) {
       case 'info.getNodeID':
@@ -268,6 +323,8 @@ function main(): void {
           vmVersions: {}
         }
       default:
+        if (method.startsWith('keystore.') && simulation.keystore)
+          return keystoreCall(method, params)
         throw Object.assign(new Error(`the method ${method} does not exist/is not available`), {
           code: -32601
         })
@@ -290,7 +347,8 @@ function main(): void {
       }
       return send(healthy ? 200 : 503, { checks, healthy })
     }
-    if (req.method !== 'POST' || req.url !== '/ext/info') return send(404, { error: 'not found' })
+    const endpoint = req.url === '/ext/info' || (req.url === '/ext/keystore' && simulation.keystore)
+    if (req.method !== 'POST' || !endpoint) return send(404, { error: 'not found' })
     let body = ''
     req.on('data', c => (body += c))
     req.on('end', () => {

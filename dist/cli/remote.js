@@ -26113,6 +26113,32 @@ var NodeApi = class {
       return void 0;
     }
   }
+  /**
+   * A JSON-RPC call on an API endpoint (e.g. /ext/keystore). Resolves to the result; rejects with
+   * the node's error message, or 'not available' when the endpoint does not exist.
+   */
+  async rpc(path, method, params = {}) {
+    const res = await this.call(
+      "POST",
+      path,
+      JSON.stringify({ jsonrpc: "2.0", id: 1, method, params })
+    );
+    if (!res) throw new Error(`the node's API does not answer ${path}`);
+    if (res.status === 404)
+      throw new RpcUnavailable(`${path} is not served (the API is not enabled)`);
+    let body;
+    try {
+      body = JSON.parse(res.body);
+    } catch {
+      throw new Error(`${path} answered HTTP ${res.status} without JSON`);
+    }
+    if (body.error) {
+      if (body.error.code === -32601)
+        throw new RpcUnavailable(`${method} is not available on this node`);
+      throw new Error(body.error.message ?? `${method} failed`);
+    }
+    return body.result;
+  }
   async health() {
     const res = await this.call("GET", "/ext/health");
     if (!res) return void 0;
@@ -26170,6 +26196,80 @@ function httpOver(stream2, url, method, path, body) {
     req.on("error", () => resolve(void 0));
     req.end(body);
   });
+}
+var RpcUnavailable = class extends Error {
+  name = "RpcUnavailable";
+};
+
+// src/node/keystore.ts
+var REMOVED_IN = [1, 12, 2];
+async function keystoreAvailability(api) {
+  let version = "";
+  try {
+    version = (await api.rpc("/ext/info", "info.getNodeVersion")).version ?? "";
+  } catch {
+  }
+  const v = /(\d+)\.(\d+)\.(\d+)/.exec(version)?.slice(1).map(Number);
+  if (v && compare2(v, REMOVED_IN) >= 0) {
+    return {
+      available: false,
+      why: `${version} has no Keystore API (removed in v1.12.2): there are no keystore users to carry`
+    };
+  }
+  try {
+    await api.rpc("/ext/keystore", "keystore.listUsers");
+    return { available: true };
+  } catch (e) {
+    if (e instanceof RpcUnavailable) {
+      return {
+        available: false,
+        why: `${version || "the node"} does not serve the Keystore API (not started with --api-keystore-enabled): there are no keystore users to carry`
+      };
+    }
+    throw e;
+  }
+}
+async function exportUsers(api, users) {
+  const out = [];
+  for (const u of users) {
+    try {
+      const r = await api.rpc("/ext/keystore", "keystore.exportUser", {
+        username: u.username,
+        password: u.password,
+        encoding: "hex"
+      });
+      out.push({ username: u.username, user: r.user, encoding: r.encoding ?? "hex" });
+    } catch (e) {
+      throw new Error(`keystore.exportUser for '${u.username}' failed: ${e.message}`);
+    }
+  }
+  return out;
+}
+async function importUsers(api, exports2, users) {
+  const done = [];
+  for (const x of exports2) {
+    const cred = users.find((u) => u.username === x.username);
+    if (!cred)
+      throw new Error(`keystore-users has no password for '${x.username}', which the archive holds`);
+    try {
+      await api.rpc("/ext/keystore", "keystore.importUser", {
+        username: x.username,
+        password: cred.password,
+        user: x.user,
+        encoding: x.encoding
+      });
+      done.push(x.username);
+    } catch (e) {
+      const msg = e.message;
+      if (/already exists/i.test(msg)) done.push(`${x.username} (already there)`);
+      else throw new Error(`keystore.importUser for '${x.username}' failed: ${msg}`);
+    }
+  }
+  return done;
+}
+function compare2(a, b) {
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+  return 0;
 }
 
 // src/node/node-host.ts
@@ -26552,6 +26652,7 @@ Nothing on the host was changed.`;
         nodeId: current.nodeID,
         blsPublicKey: current.nodePOP?.publicKey ?? want.bls
       });
+      await importKeystore();
       return outcome;
     }
     await timeline.step("Upload", async (note) => {
@@ -26589,18 +26690,31 @@ Nothing on the host was changed.`;
         nodeId: answer.nodeID,
         blsPublicKey: answer.nodePOP?.publicKey ?? want.bls
       });
-      return outcome;
     } catch (e) {
       outcome.changed = outcome.previousFiles !== void 0;
       await rollBack(e, previous, runId);
       return outcome;
     }
+    await importKeystore();
+    return outcome;
   } catch (e) {
     outcome.error ??= errorMessage(e);
     return outcome;
   } finally {
     await lock?.release().catch(() => void 0);
     await host.transport.close();
+  }
+  async function importKeystore() {
+    const ks = req.keystore;
+    if (!ks?.exports.length) return;
+    await timeline.step("Import keystore users", async (note) => {
+      const availability = await keystoreAvailability(api());
+      if (!availability.available) return note(availability.why);
+      note(`imported ${(await importUsers(api(), ks.exports, ks.users)).join(", ")}`);
+    }).catch((e) => {
+      outcome.ok = false;
+      outcome.error = `The node runs the restored identity, but importing the keystore users failed: ${errorMessage(e)}`;
+    });
   }
   async function reconnectIfLost(e) {
     if (!(e instanceof ConnectionLost)) return;
@@ -26762,6 +26876,15 @@ ${failed.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`
         );
       note(`the node runs these files: ${live.nodeID}`);
     });
+    if (req.keystoreUsers?.length) {
+      await timeline.step("Export keystore users", async (note) => {
+        const api = new NodeApi(transport, req.apiUrl, log);
+        const availability = await keystoreAvailability(api);
+        if (!availability.available) return note(availability.why);
+        outcome.keystore = await exportUsers(api, req.keystoreUsers);
+        note(`exported ${outcome.keystore.map((k) => k.username).join(", ")}`);
+      });
+    }
     Object.assign(outcome, { ok: true, files });
   } catch (e) {
     outcome.error = errorMessage(e);
@@ -32923,16 +33046,21 @@ function writeTar(entries, mtime) {
 var ArchiveError = class extends Error {
   name = "ArchiveError";
 };
-async function sealArchive(files, manifest, recipients) {
+async function sealArchive(files, manifest, recipients, keystore = []) {
   const full = {
     format: "avalanche-node-backup/1",
     ...manifest,
+    ...keystore.length ? { keystoreUsers: keystore.map((k) => k.username) } : {},
     sha256: Object.fromEntries(STAKING_FILES.map((f) => [f, sha256Hex(files[f])]))
   };
   const tar = writeTar(
     [
       { name: "manifest.json", data: Buffer.from(JSON.stringify(full, null, 2) + "\n") },
-      ...STAKING_FILES.map((f) => ({ name: `staking/${f}`, data: files[f] }))
+      ...STAKING_FILES.map((f) => ({ name: `staking/${f}`, data: files[f] })),
+      ...keystore.map((k) => ({
+        name: `keystore/${k.username.replace(/[^\w.-]/g, "_")}.json`,
+        data: Buffer.from(JSON.stringify(k) + "\n")
+      }))
     ],
     new Date(manifest.takenAt)
   );

@@ -2,6 +2,7 @@ import { Decrypter, Encrypter } from 'age-encryption'
 import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
 import { sha256Hex } from '../node/node-host.js'
 import { readTar, writeTar } from './tar.js'
+import type { KeystoreExport } from '../node/keystore.js'
 
 /** What the archive says about itself, next to the three files. */
 export interface Manifest {
@@ -13,6 +14,8 @@ export interface Manifest {
   sha256: Record<StakingFile, string>
   takenAt: string
   host: string
+  /** Keystore users exported with the files (old nodes only), each in keystore/NAME.json. */
+  keystoreUsers?: string[]
 }
 
 export class ArchiveError extends Error {
@@ -25,12 +28,14 @@ export class ArchiveError extends Error {
  */
 export async function sealArchive(
   files: Record<StakingFile, Uint8Array>,
-  manifest: Omit<Manifest, 'format' | 'sha256'>,
-  recipients: string[]
+  manifest: Omit<Manifest, 'format' | 'sha256' | 'keystoreUsers'>,
+  recipients: string[],
+  keystore: KeystoreExport[] = []
 ): Promise<Uint8Array> {
   const full: Manifest = {
     format: 'avalanche-node-backup/1',
     ...manifest,
+    ...(keystore.length ? { keystoreUsers: keystore.map(k => k.username) } : {}),
     sha256: Object.fromEntries(STAKING_FILES.map(f => [f, sha256Hex(files[f])])) as Record<
       StakingFile,
       string
@@ -39,7 +44,11 @@ export async function sealArchive(
   const tar = writeTar(
     [
       { name: 'manifest.json', data: Buffer.from(JSON.stringify(full, null, 2) + '\n') },
-      ...STAKING_FILES.map(f => ({ name: `staking/${f}`, data: files[f] }))
+      ...STAKING_FILES.map(f => ({ name: `staking/${f}`, data: files[f] })),
+      ...keystore.map(k => ({
+        name: `keystore/${k.username.replace(/[^\w.-]/g, '_')}.json`,
+        data: Buffer.from(JSON.stringify(k) + '\n')
+      }))
     ],
     new Date(manifest.takenAt)
   )
@@ -60,7 +69,11 @@ export async function sealArchive(
 export async function openArchive(
   sealed: Uint8Array,
   identity: string
-): Promise<{ files: Record<StakingFile, Uint8Array>; manifest: Manifest }> {
+): Promise<{
+  files: Record<StakingFile, Uint8Array>
+  manifest: Manifest
+  keystore: KeystoreExport[]
+}> {
   const d = new Decrypter()
   const keys = identity
     .split(/\r?\n/)
@@ -99,5 +112,8 @@ export async function openArchive(
       )
     files[f] = data
   }
-  return { files, manifest }
+  const keystore = [...entries]
+    .filter(([name]) => name.startsWith('keystore/'))
+    .map(([, data]) => JSON.parse(Buffer.from(data).toString('utf8')) as KeystoreExport)
+  return { files, manifest, keystore }
 }

@@ -8,6 +8,12 @@ import {
 import type { HostTransport } from '../host/transport.js'
 import { errorMessage, type Log } from '../log.js'
 import { NodeApi, type NodeIdAnswer } from '../node/api.js'
+import {
+  exportUsers,
+  keystoreAvailability,
+  type KeystoreCredential,
+  type KeystoreExport
+} from '../node/keystore.js'
 import { NodeHost, type NodeHostSettings } from '../node/node-host.js'
 import { Timeline, type StepRecord } from './timeline.js'
 
@@ -19,6 +25,8 @@ export interface BackupRequest {
   expected: Expectations
   /** Take the files even when the node does not answer (never when it answers with another identity). */
   force: boolean
+  /** Keystore users to export with the files (nodes before v1.12.2 with the Keystore API on). */
+  keystoreUsers?: KeystoreCredential[]
 }
 
 export interface BackupOutcome {
@@ -28,6 +36,8 @@ export interface BackupOutcome {
   /** The files as read from the host; only when ok. */
   files?: Record<StakingFile, Uint8Array>
   live?: NodeIdAnswer
+  /** The keystore users exported, to go into the archive. */
+  keystore?: KeystoreExport[]
   host?: string
   steps: StepRecord[]
   error?: string
@@ -99,6 +109,15 @@ export async function backup(req: BackupRequest, log: Log): Promise<BackupOutcom
         )
       note(`the node runs these files: ${live.nodeID}`)
     })
+    if (req.keystoreUsers?.length) {
+      await timeline.step('Export keystore users', async note => {
+        const api = new NodeApi(transport!, req.apiUrl, log)
+        const availability = await keystoreAvailability(api)
+        if (!availability.available) return note(availability.why)
+        outcome.keystore = await exportUsers(api, req.keystoreUsers!)
+        note(`exported ${outcome.keystore.map(k => k.username).join(', ')}`)
+      })
+    }
     Object.assign(outcome, { ok: true, files })
   } catch (e) {
     outcome.error = errorMessage(e)

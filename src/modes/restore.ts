@@ -10,6 +10,12 @@ import {
 import { ConnectionLost, type Held, type HostTransport } from '../host/transport.js'
 import { errorMessage, type Log } from '../log.js'
 import { NodeApi, type NodeIdAnswer } from '../node/api.js'
+import {
+  importUsers,
+  keystoreAvailability,
+  type KeystoreCredential,
+  type KeystoreExport
+} from '../node/keystore.js'
 import { NodeHost, sha256Hex, type HostFacts, type NodeHostSettings } from '../node/node-host.js'
 import { Timeline, type StepRecord } from './timeline.js'
 
@@ -24,6 +30,8 @@ export interface RestoreRequest {
   waitTimeoutMs: number
   force: boolean
   lockWaitSeconds: number
+  /** Keystore users from a backup archive, imported once the NodeID is proven (old nodes only). */
+  keystore?: { exports: KeystoreExport[]; users: KeystoreCredential[] }
 }
 
 export interface RestoreOutcome {
@@ -140,6 +148,7 @@ export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOut
         nodeId: current!.nodeID,
         blsPublicKey: current!.nodePOP?.publicKey ?? want.bls
       })
+      await importKeystore()
       return outcome
     }
 
@@ -181,18 +190,35 @@ export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOut
         nodeId: answer.nodeID,
         blsPublicKey: answer.nodePOP?.publicKey ?? want.bls
       })
-      return outcome
     } catch (e) {
       outcome.changed = outcome.previousFiles !== undefined
       await rollBack(e, previous, runId)
       return outcome
     }
+    await importKeystore()
+    return outcome
   } catch (e) {
     outcome.error ??= errorMessage(e)
     return outcome
   } finally {
     await lock?.release().catch(() => undefined)
     await host.transport.close()
+  }
+
+  /** After the identity is proven: the keystore users of the archive, if any (never rolled back for). */
+  async function importKeystore(): Promise<void> {
+    const ks = req.keystore
+    if (!ks?.exports.length) return
+    await timeline
+      .step('Import keystore users', async note => {
+        const availability = await keystoreAvailability(api())
+        if (!availability.available) return note(availability.why)
+        note(`imported ${(await importUsers(api(), ks.exports, ks.users)).join(', ')}`)
+      })
+      .catch((e: unknown) => {
+        outcome.ok = false
+        outcome.error = `The node runs the restored identity, but importing the keystore users failed: ${errorMessage(e)}`
+      })
   }
 
   async function reconnectIfLost(e: unknown): Promise<void> {

@@ -44,6 +44,33 @@ export class NodeApi {
     }
   }
 
+  /**
+   * A JSON-RPC call on an API endpoint (e.g. /ext/keystore). Resolves to the result; rejects with
+   * the node's error message, or 'not available' when the endpoint does not exist.
+   */
+  async rpc(path: string, method: string, params: object = {}): Promise<unknown> {
+    const res = await this.call(
+      'POST',
+      path,
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method, params })
+    )
+    if (!res) throw new Error(`the node's API does not answer ${path}`)
+    if (res.status === 404)
+      throw new RpcUnavailable(`${path} is not served (the API is not enabled)`)
+    let body: { result?: unknown; error?: { code?: number; message?: string } }
+    try {
+      body = JSON.parse(res.body)
+    } catch {
+      throw new Error(`${path} answered HTTP ${res.status} without JSON`)
+    }
+    if (body.error) {
+      if (body.error.code === -32601)
+        throw new RpcUnavailable(`${method} is not available on this node`)
+      throw new Error(body.error.message ?? `${method} failed`)
+    }
+    return body.result
+  }
+
   async health(): Promise<Health | undefined> {
     const res = await this.call('GET', '/ext/health')
     if (!res) return undefined
@@ -116,4 +143,9 @@ function httpOver(
     req.on('error', () => resolve(undefined))
     req.end(body)
   })
+}
+
+/** The endpoint or method does not exist on this node (an API that is disabled or removed). */
+export class RpcUnavailable extends Error {
+  override readonly name = 'RpcUnavailable'
 }
