@@ -6,17 +6,10 @@ import { hostPrerequisites, startNodeHost, type NodeHost } from '../test-hosts/h
 import { describeWith, HAVE_VECTORS, NODE24, ROOT } from './support/prerequisites.js'
 import { rpc, ssh, stakingPort, tunnel } from './support/ssh.js'
 import { vectorFile, vectors } from './support/vectors.js'
+import { down, up as upHost } from './support/hosts.js'
 
 const missing = hostPrerequisites()
-const hosts: NodeHost[] = []
-const up = async (...args: Parameters<typeof startNodeHost>) => {
-  const h = await startNodeHost(...args)
-  hosts.push(h)
-  return h
-}
-afterAll(async () => {
-  for (const h of hosts.splice(0)) await h.destroy()
-})
+const up = (options: Parameters<typeof startNodeHost>[0] = {}) => upHost(options, false)
 
 const refused = (address: string, port: number) =>
   new Promise<string>(resolve => {
@@ -296,8 +289,7 @@ describeWith(missing ? `${missing}` : 'root, sshd', !missing, 'test node hosts',
       )
       expect(existsSync('/usr/local/sbin/systemctl')).toBe(false)
       expect(existsSync('/etc/systemd/system/avalanchego.service')).toBe(false)
-      await host.destroy()
-      hosts.splice(hosts.indexOf(host), 1)
+      await down(host)
       const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout
       expect(ns).not.toContain(`anb-h${host.address.split('.')[2]} `)
       const state = (pid: string) =>

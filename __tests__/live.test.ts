@@ -1,32 +1,18 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import {
-  hostPrerequisites,
-  startNodeHost,
-  UNREACHABLE_ADDRESS,
-  type NodeHost
-} from '../test-hosts/host.js'
+import { hostPrerequisites, UNREACHABLE_ADDRESS, type NodeHost } from '../test-hosts/host.js'
 import { describeWith, HAVE_VECTORS, NODE24, ROOT } from './support/prerequisites.js'
 import { leaks, runAction, secretForms, type ActionRun } from './support/runner.js'
 import { tempDir } from './support/tmp.js'
 import { vectorFile, vectors } from './support/vectors.js'
+import { up } from './support/hosts.js'
 
 const HAVE_AGE = spawnSync('sh', ['-c', 'command -v age && command -v age-keygen']).status === 0
 const missing =
   hostPrerequisites() ??
   (HAVE_VECTORS ? undefined : '../shared/vectors') ??
   (HAVE_AGE ? undefined : 'age (Debian package age)')
-const hosts: NodeHost[] = []
-const up = async (...args: Parameters<typeof startNodeHost>) => {
-  const h = await startNodeHost(...args)
-  hosts.push(h)
-  await h.waitForNode()
-  return h
-}
-afterAll(async () => {
-  for (const h of hosts.splice(0)) await h.destroy()
-})
 
 const staker = (i: number) => {
   const s = vectors.stakers[i]!

@@ -2,29 +2,15 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { formatNodeId } from '../src/identity/node-id.js'
-import {
-  hostPrerequisites,
-  startNodeHost,
-  type IdentityFiles,
-  type NodeHost
-} from '../test-hosts/host.js'
+import { hostPrerequisites, type IdentityFiles, type NodeHost } from '../test-hosts/host.js'
 import { generateIdentity, opensslShortId } from './support/identities.js'
 import { describeWith, HAVE_VECTORS, NODE24, ROOT } from './support/prerequisites.js'
 import { leaks, runAction, secretForms, type ActionRun } from './support/runner.js'
 import { tempDir } from './support/tmp.js'
 import { vectorFile, vectors } from './support/vectors.js'
+import { up } from './support/hosts.js'
 
 const missing = hostPrerequisites() ?? (HAVE_VECTORS ? undefined : '../shared/vectors')
-const hosts: NodeHost[] = []
-const up = async (...args: Parameters<typeof startNodeHost>) => {
-  const h = await startNodeHost(...args)
-  hosts.push(h)
-  await h.waitForNode()
-  return h
-}
-afterAll(async () => {
-  for (const h of hosts.splice(0)) await h.destroy()
-})
 
 interface Identity extends IdentityFiles {
   nodeId: string
@@ -205,8 +191,7 @@ describeWith(
       })
 
       it('a host key mismatch ends the run before authentication: no key material sent', async () => {
-        const other = await startNodeHost({ startNode: false })
-        hosts.push(other)
+        const other = await up({ startNode: false })
         const accepted = () => (host.sshdLog().match(/Accepted publickey/g) ?? []).length
         const [connections, logins] = [host.sshConnections(), accepted()]
         const run = await runAction(inputs(host, id, { 'host-key': other.knownHosts }))

@@ -44948,26 +44948,32 @@ var SshTransport = class {
   client;
   label;
   lost;
-  exec(command, stdin) {
+  /** Opens an exec channel; rejects with ConnectionLost when the connection is gone. */
+  channel(command) {
     return new Promise((resolve, reject) => {
       if (this.lost) return reject(this.lost);
       this.client.exec(command, (err, stream2) => {
-        if (err)
-          return reject(
-            this.lost ?? new ConnectionLost(`cannot run a command on ${this.label}: ${err.message}`)
-          );
-        const out = [];
-        let stderr = "";
-        let code = null;
-        stream2.on("data", (d) => out.push(d));
-        stream2.stderr.on("data", (d) => stderr += d.toString());
-        stream2.on("exit", (c) => code = c);
-        stream2.on("close", () => {
-          if (code === null && this.lost) reject(this.lost);
-          else resolve({ code, stdout: Buffer.concat(out), stderr });
-        });
-        stream2.end(stdin);
+        if (!err) return resolve(stream2);
+        reject(
+          this.lost ?? new ConnectionLost(`cannot run a command on ${this.label}: ${err.message}`)
+        );
       });
+    });
+  }
+  async exec(command, stdin) {
+    const stream2 = await this.channel(command);
+    return new Promise((resolve, reject) => {
+      const out = [];
+      let stderr = "";
+      let code = null;
+      stream2.on("data", (d) => out.push(d));
+      stream2.stderr.on("data", (d) => stderr += d.toString());
+      stream2.on("exit", (c) => code = c);
+      stream2.on("close", () => {
+        if (code === null && this.lost) reject(this.lost);
+        else resolve({ code, stdout: Buffer.concat(out), stderr });
+      });
+      stream2.end(stdin);
     });
   }
   openTcp(host, port) {
@@ -44986,20 +44992,12 @@ var SshTransport = class {
       });
     });
   }
-  hold(command) {
-    return new Promise((resolve, reject) => {
-      if (this.lost) return reject(this.lost);
-      this.client.exec(command, (err, stream2) => {
-        if (err)
-          return reject(
-            this.lost ?? new ConnectionLost(`cannot run a command on ${this.label}: ${err.message}`)
-          );
-        let code = null;
-        stream2.on("exit", (c) => code = c);
-        const ended = new Promise((r) => stream2.on("close", () => r(code)));
-        holdStreams(stream2, stream2, stream2.stderr, ended).then(resolve, reject);
-      });
-    });
+  async hold(command) {
+    const stream2 = await this.channel(command);
+    let code = null;
+    stream2.on("exit", (c) => code = c);
+    const ended = new Promise((r) => stream2.on("close", () => r(code)));
+    return holdStreams(stream2, stream2, stream2.stderr, ended);
   }
   async close() {
     this.client.end();

@@ -362,27 +362,7 @@ export async function startNodeHost(options: NodeHostOptions = {}): Promise<Node
 
     // SSH: fresh host keys, and the login user's key pairs.
     const hostKeys = {} as NodeHost['hostKeys']
-    for (const [t, type] of [
-      ['ed25519', 'ssh-ed25519'],
-      ['rsa', 'ssh-rsa']
-    ] as const) {
-      const path = join(etc, 'ssh', `ssh_host_${t}_key`)
-      run('ssh-keygen', [
-        '-q',
-        '-t',
-        t,
-        ...(t === 'rsa' ? ['-b', '2048'] : []),
-        '-N',
-        '',
-        '-f',
-        path
-      ])
-      const pub = readFileSync(`${path}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')
-      hostKeys[t] = { type, fingerprint: fingerprintOf(pub), knownHostsLine: `${address} ${pub}` }
-    }
-    const userKeys = {} as NodeHost['userKeys']
-    for (const t of ['ed25519', 'rsa'] as const) {
-      const path = join(root, 'client', `id_${t}`)
+    const keygen = (t: 'ed25519' | 'rsa', path: string, comment: string) => {
       run('ssh-keygen', [
         '-q',
         '-t',
@@ -391,15 +371,31 @@ export async function startNodeHost(options: NodeHostOptions = {}): Promise<Node
         '-N',
         '',
         '-C',
-        `test@anb-${n}`,
+        comment,
         '-f',
         path
       ])
+      return readFileSync(`${path}.pub`, 'utf8').trim()
+    }
+    for (const [t, type] of [
+      ['ed25519', 'ssh-ed25519'],
+      ['rsa', 'ssh-rsa']
+    ] as const) {
+      const pub = keygen(t, join(etc, 'ssh', `ssh_host_${t}_key`), `node-${n}`)
+        .split(/\s+/)
+        .slice(0, 2)
+        .join(' ')
+      hostKeys[t] = { type, fingerprint: fingerprintOf(pub), knownHostsLine: `${address} ${pub}` }
+    }
+    const userKeys = {} as NodeHost['userKeys']
+    for (const t of ['ed25519', 'rsa'] as const) {
+      const path = join(root, 'client', `id_${t}`)
+      const publicKey = keygen(t, path, `test@anb-${n}`)
       userKeys[t] = {
         type: t,
         privateKey: readFileSync(path, 'utf8'),
         privateKeyPath: path,
-        publicKey: readFileSync(`${path}.pub`, 'utf8').trim()
+        publicKey
       }
     }
     const knownHosts = `${hostKeys.ed25519.knownHostsLine}\n${hostKeys.rsa.knownHostsLine}\n`

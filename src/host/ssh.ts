@@ -146,26 +146,33 @@ class SshTransport implements HostTransport {
     client.on('close', () => mark())
   }
 
-  exec(command: string, stdin?: Buffer): Promise<ExecResult> {
+  /** Opens an exec channel; rejects with ConnectionLost when the connection is gone. */
+  private channel(command: string): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       if (this.lost) return reject(this.lost)
       this.client.exec(command, (err, stream: ClientChannel) => {
-        if (err)
-          return reject(
-            this.lost ?? new ConnectionLost(`cannot run a command on ${this.label}: ${err.message}`)
-          )
-        const out: Buffer[] = []
-        let stderr = ''
-        let code: number | null = null
-        stream.on('data', (d: Buffer) => out.push(d))
-        stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-        stream.on('exit', (c: number | null) => (code = c))
-        stream.on('close', () => {
-          if (code === null && this.lost) reject(this.lost)
-          else resolve({ code, stdout: Buffer.concat(out), stderr })
-        })
-        stream.end(stdin)
+        if (!err) return resolve(stream)
+        reject(
+          this.lost ?? new ConnectionLost(`cannot run a command on ${this.label}: ${err.message}`)
+        )
       })
+    })
+  }
+
+  async exec(command: string, stdin?: Buffer): Promise<ExecResult> {
+    const stream = await this.channel(command)
+    return new Promise((resolve, reject) => {
+      const out: Buffer[] = []
+      let stderr = ''
+      let code: number | null = null
+      stream.on('data', (d: Buffer) => out.push(d))
+      stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+      stream.on('exit', (c: number | null) => (code = c))
+      stream.on('close', () => {
+        if (code === null && this.lost) reject(this.lost)
+        else resolve({ code, stdout: Buffer.concat(out), stderr })
+      })
+      stream.end(stdin)
     })
   }
 
@@ -187,20 +194,12 @@ class SshTransport implements HostTransport {
     })
   }
 
-  hold(command: string): Promise<Held> {
-    return new Promise((resolve, reject) => {
-      if (this.lost) return reject(this.lost)
-      this.client.exec(command, (err, stream: ClientChannel) => {
-        if (err)
-          return reject(
-            this.lost ?? new ConnectionLost(`cannot run a command on ${this.label}: ${err.message}`)
-          )
-        let code: number | null = null
-        stream.on('exit', (c: number | null) => (code = c))
-        const ended = new Promise<number | null>(r => stream.on('close', () => r(code)))
-        holdStreams(stream, stream, stream.stderr, ended).then(resolve, reject)
-      })
-    })
+  async hold(command: string): Promise<Held> {
+    const stream = await this.channel(command)
+    let code: number | null = null
+    stream.on('exit', (c: number | null) => (code = c))
+    const ended = new Promise<number | null>(r => stream.on('close', () => r(code)))
+    return holdStreams(stream, stream, stream.stderr, ended)
   }
 
   async close(): Promise<void> {
