@@ -5,7 +5,7 @@ import { hostPrerequisites, UNREACHABLE_ADDRESS, type NodeHost } from '../test-h
 import { describeWith, HAVE_VECTORS, NODE24, ROOT } from './support/prerequisites.js'
 import { leaks, runAction, secretForms, type ActionRun } from './support/runner.js'
 import { tempDir } from './support/tmp.js'
-import { vectorFile, vectors } from './support/vectors.js'
+import { staker, vectorFile, vectors } from './support/vectors.js'
 import { up } from './support/hosts.js'
 
 const HAVE_AGE = spawnSync('sh', ['-c', 'command -v age && command -v age-keygen']).status === 0
@@ -14,16 +14,6 @@ const missing =
   (HAVE_VECTORS ? undefined : '../shared/vectors') ??
   (HAVE_AGE ? undefined : 'age (Debian package age)')
 
-const staker = (i: number) => {
-  const s = vectors.stakers[i]!
-  return {
-    crt: vectorFile(s.cert),
-    key: vectorFile(s.key),
-    signer: vectorFile(s.signer),
-    nodeId: s.nodeID,
-    bls: s.blsPublicKey
-  }
-}
 type Staker = ReturnType<typeof staker>
 
 const ssh = (host: NodeHost) => ({
@@ -170,6 +160,46 @@ describeWith(
           /ubuntu cannot look inside .*staking \(root 700\); log in as the node's user, or allow sudo -n/
         )
       })
+    })
+
+    it('the CLI verifies a backup directory against the live node', async () => {
+      const id = staker(4)
+      const host = await up({ identity: id })
+      const dir = tempDir('cli-verify')
+      for (const [f, b] of [
+        ['staker.crt', id.crt],
+        ['staker.key', id.key],
+        ['signer.key', id.signer]
+      ] as const)
+        writeFileSync(join(dir, f), b)
+      writeFileSync(join(dir, 'id'), host.userKeys.rsa.privateKey, { mode: 0o600 })
+      writeFileSync(join(dir, 'known_hosts'), host.knownHosts)
+      const args = [
+        'verify',
+        '--staking-dir',
+        dir,
+        '--expected-node-id',
+        id.nodeId,
+        '--host',
+        host.address,
+        '--username',
+        'ubuntu',
+        '--ssh-key',
+        join(dir, 'id'),
+        '--host-key',
+        join(dir, 'known_hosts')
+      ]
+      const r = spawnSync(NODE24, [join(ROOT, 'dist/cli.js'), ...args], { encoding: 'utf8' })
+      expect(r.stderr).toBe('')
+      expect(r.status).toBe(0)
+      expect(r.stdout).toContain("ok    staker.key on the host is the backup's: same (ubuntu 400)")
+      expect(r.stdout).toContain(`ok    The node reports the expected NodeID: ${id.nodeId}`)
+      host.exec(`chmod 600 ${host.stakingDir}/staker.crt && echo >> ${host.stakingDir}/staker.crt`)
+      const changed = spawnSync(NODE24, [join(ROOT, 'dist/cli.js'), ...args], { encoding: 'utf8' })
+      expect(changed.status).toBe(1)
+      expect(changed.stdout).toContain(
+        `FAIL  staker.crt on the host is the backup's: different (ubuntu 600)`
+      )
     })
 
     describe('probe', () => {

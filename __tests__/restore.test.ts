@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { formatNodeId } from '../src/identity/node-id.js'
 import { hostPrerequisites, type IdentityFiles, type NodeHost } from '../test-hosts/host.js'
@@ -7,7 +7,7 @@ import { generateIdentity, opensslShortId } from './support/identities.js'
 import { describeWith, HAVE_VECTORS, NODE24, ROOT } from './support/prerequisites.js'
 import { leaks, runAction, secretForms, type ActionRun } from './support/runner.js'
 import { tempDir } from './support/tmp.js'
-import { vectorFile, vectors } from './support/vectors.js'
+import { staker, vectorFile, vectors } from './support/vectors.js'
 import { up } from './support/hosts.js'
 
 const missing = hostPrerequisites() ?? (HAVE_VECTORS ? undefined : '../shared/vectors')
@@ -15,17 +15,6 @@ const missing = hostPrerequisites() ?? (HAVE_VECTORS ? undefined : '../shared/ve
 interface Identity extends IdentityFiles {
   nodeId: string
   bls?: string
-}
-
-const staker = (i: number): Identity => {
-  const s = vectors.stakers[i]!
-  return {
-    crt: vectorFile(s.cert),
-    key: vectorFile(s.key),
-    signer: vectorFile(s.signer),
-    nodeId: s.nodeID,
-    bls: s.blsPublicKey
-  }
 }
 
 function ecdsaIdentity(): Identity {
@@ -371,6 +360,64 @@ describeWith(
         expect(run.stdout).not.toContain('::group::Stop the node')
         expect(snapshot(host)).toEqual(before) // the temporary files were removed after reconnecting
       })
+    })
+
+    it('on the node machine itself (a self-hosted runner, no host): the local transport', async () => {
+      const id = staker(2)
+      const host = await up()
+      // The runner's files, readable by the runner user (ubuntu on the host).
+      const dir = tempDir('self-hosted')
+      chmodSync(dir, 0o755)
+      for (const [f, b] of [
+        ['staker.crt', id.crt],
+        ['staker.key', id.key],
+        ['signer.key', id.signer]
+      ] as const) {
+        writeFileSync(join(dir, f), b, { mode: 0o644 })
+      }
+      for (const f of ['output', 'summary']) {
+        writeFileSync(join(dir, f), '')
+        chmodSync(join(dir, f), 0o666)
+      }
+      const env = {
+        GITHUB_OUTPUT: join(dir, 'output'),
+        GITHUB_STEP_SUMMARY: join(dir, 'summary'),
+        INPUT_MODE: 'restore',
+        'INPUT_STAKER-CRT': join(dir, 'staker.crt'),
+        'INPUT_STAKER-KEY': join(dir, 'staker.key'),
+        'INPUT_SIGNER-KEY': join(dir, 'signer.key'),
+        'INPUT_EXPECTED-NODE-ID': id.nodeId,
+        'INPUT_INSECURE-SKIP-HOST-KEY-CHECK': 'false',
+        INPUT_FORCE: 'false'
+      }
+      const args = Object.entries(env)
+        .map(([k, v]) => `'${k}=${v}'`)
+        .join(' ')
+      const r = host.exec(
+        `cd /home/ubuntu && env ${args} ${NODE24} ${join(ROOT, 'dist/index.js')}`,
+        'ubuntu'
+      )
+      expect(r.stdout.split('\n').filter(l => l.startsWith('::error'))).toEqual([])
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain('connected to this machine')
+      expect(host.nodeInfo()?.nodeID).toBe(id.nodeId)
+      expect(readFileSync(join(dir, 'output'), 'utf8')).toMatch(
+        /previous-files<<\S+\n\/home\/ubuntu\/\.avalanchego\/staking\.previous-/
+      )
+    })
+
+    it('insecure-skip-host-key-check connects without host-key, with a loud warning', async () => {
+      const id = staker(3)
+      const host = await up({ identity: id })
+      const run = await runAction(
+        inputs(host, id, { 'host-key': '', 'insecure-skip-host-key-check': 'true' })
+      )
+      expect(run.code).toBe(0)
+      expect(run.stdout).toMatch(
+        new RegExp(
+          `::warning::insecure-skip-host-key-check is on: the host key of ${host.address.replace(/\./g, '\\.')} was NOT verified \\(it presented ${host.hostKeys.ed25519.fingerprint.replace(/[+/]/g, '\\$&')}`
+        )
+      )
     })
 
     it('forwarding disabled on the host: the API is asked with curl on the host, with a warning', async () => {

@@ -57,7 +57,9 @@ public key. Prints each check and the identity; --json prints the same object as
   --json                         print the result as JSON
   --host HOST ...                also compare with the live node on that host (the files there, by
                                  hash, and the NodeID and BLS key it reports); the host flags are
-                                 restore's (see restore --help). Changes nothing on the host.`
+                                 restore's (see restore --help), but the staking directory on the
+                                 host is --host-staking-dir (default ~/.avalanchego/staking).
+                                 Changes nothing on the host.`
 }
 
 /** The CLI: exit code 0 when every check passes, 1 when a check fails, 2 on bad usage or input. */
@@ -135,7 +137,10 @@ async function verifyCommand(args: string[]): Promise<number> {
     'expected-bls-public-key': { type: 'string' },
     'proof-of-possession': { type: 'boolean' },
     json: { type: 'boolean' },
-    ...Object.fromEntries(HOST_FLAGS.map(f => [f, { type: 'string' as const }])),
+    ...Object.fromEntries(
+      HOST_FLAGS.filter(f => f !== 'staking-dir').map(f => [f, { type: 'string' as const }])
+    ),
+    'host-staking-dir': { type: 'string' },
     'insecure-skip-host-key-check': { type: 'boolean' }
   })
   if (positionals.length)

@@ -31,3 +31,15 @@ export function vectorFile(name: string): Buffer {
 export function vectorPath(name: string): string {
   return join(VECTORS, name)
 }
+
+/** Staker i as the files a node holds, with the NodeID and BLS key it must report. */
+export function staker(i: number) {
+  const s = vectors.stakers[i]!
+  return {
+    crt: vectorFile(s.cert),
+    key: vectorFile(s.key),
+    signer: vectorFile(s.signer),
+    nodeId: s.nodeID,
+    bls: s.blsPublicKey
+  }
+}

@@ -33226,11 +33226,11 @@ async function restoreCommand(args) {
   if (!outcome.ok) console.error(`${NAME}: ${outcome.error}`);
   return outcome.ok ? 0 : 1;
 }
-function hostFrom(v) {
+function hostFrom(v, stakingDirFlag = "staking-dir") {
   const str = (k) => typeof v[k] === "string" ? v[k] : "";
   const hostKey = str("host-key") && (0, import_node_fs2.existsSync)(str("host-key")) ? (0, import_node_fs2.readFileSync)(str("host-key"), "utf8") : str("host-key");
   return parseHostSettings({
-    get: (name) => name === "host-key" ? hostKey : str(name),
+    get: (name) => name === "host-key" ? hostKey : name === "staking-dir" ? str(stakingDirFlag) : str(name),
     secret: (name) => name === "ssh-key" ? str("ssh-key") ? readInput(str("ssh-key")).toString() : "" : name === "ssh-passphrase" ? process.env.AVALANCHE_SSH_PASSPHRASE ?? "" : "",
     bool: (name) => v[name] === true
   });
@@ -33342,7 +33342,7 @@ and use expected-node-id: ${r.nodeId}, expected-bls-public-key: ${r.blsPublicKey
   return 0;
 }
 async function verifyLiveCommand(v, files, expected, json) {
-  const settings = hostFrom(v);
+  const settings = hostFrom(v, "host-staking-dir");
   const log = json ? { ...stdoutLog, info: () => {
   }, group: (_, fn) => fn() } : stdoutLog;
   const report = await verify2(

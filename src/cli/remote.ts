@@ -133,14 +133,19 @@ export async function restoreCommand(args: string[]): Promise<number> {
 }
 
 /** Host settings from CLI flags, validated as the action validates its inputs. */
-function hostFrom(v: Record<string, string | boolean | string[] | undefined>) {
+function hostFrom(
+  v: Record<string, string | boolean | string[] | undefined>,
+  /** verify's --staking-dir is the local backup: the host's is --host-staking-dir there. */
+  stakingDirFlag = 'staking-dir'
+) {
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : '')
   const hostKey =
     str('host-key') && existsSync(str('host-key'))
       ? readFileSync(str('host-key'), 'utf8')
       : str('host-key')
   return parseHostSettings({
-    get: name => (name === 'host-key' ? hostKey : str(name)),
+    get: name =>
+      name === 'host-key' ? hostKey : name === 'staking-dir' ? str(stakingDirFlag) : str(name),
     secret: name =>
       name === 'ssh-key'
         ? str('ssh-key')
@@ -269,7 +274,7 @@ export async function verifyLiveCommand(
   expected: Expectations,
   json: boolean
 ): Promise<number> {
-  const settings = hostFrom(v)
+  const settings = hostFrom(v, 'host-staking-dir')
   const log = json
     ? { ...stdoutLog, info: () => {}, group: <T>(_: string, fn: () => Promise<T>) => fn() }
     : stdoutLog
