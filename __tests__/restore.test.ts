@@ -7,7 +7,7 @@ import { generateIdentity, opensslShortId } from './support/identities.js'
 import { describeWith, HAVE_VECTORS, NODE24, ROOT } from './support/prerequisites.js'
 import { leaks, runAction, secretForms, type ActionRun } from './support/runner.js'
 import { tempDir } from './support/tmp.js'
-import { staker, vectorFile, vectors } from './support/vectors.js'
+import { staker, vectors } from './support/vectors.js'
 import { up } from './support/hosts.js'
 
 const missing = hostPrerequisites() ?? (HAVE_VECTORS ? undefined : '../shared/vectors')
