@@ -12,5 +12,9 @@ export default {
   globalSetup: '<rootDir>/__tests__/support/sweep-hosts.js',
   globalTeardown: '<rootDir>/__tests__/support/sweep-hosts.js',
   // Tests that run the bundle or bring up hosts are slow by nature; none asserts wall-clock time.
-  testTimeout: 60_000
+  testTimeout: 60_000,
+  // Most of the suite waits on test hosts (SSH, node start-up), not on the CPU: three files at a
+  // time halve its duration on two cores. Each host is its own namespace and slot, so files do not
+  // share state.
+  maxWorkers: 3
 }

@@ -143,7 +143,7 @@ describeWith(
       it('a second identical run restarts nothing; force restarts', async () => {
         const id = staker(1)
         const host = await up()
-        expect((await runAction(inputs(host, id))).code).toBe(0)
+        expect(outcome(await runAction(inputs(host, id)))).toEqual({ code: 0, errors: [] })
         const pid = mainPid(host)
         const again = await runAction(inputs(host, id))
         expect(again.code).toBe(0)
@@ -151,7 +151,7 @@ describeWith(
         expect(mainPid(host)).toBe(pid)
         expect(again.outputs['previous-files']).toBe('')
         const forced = await runAction(inputs(host, id, { force: 'true' }))
-        expect(forced.code).toBe(0)
+        expect(outcome(forced)).toEqual({ code: 0, errors: [] })
         expect(mainPid(host)).not.toBe(pid)
         expect(host.nodeInfo()?.nodeID).toBe(id.nodeId)
       })
@@ -216,7 +216,7 @@ describeWith(
           const run = await runAction(inputs(pinned, id, { 'host-key': hostKey }), {
             RUNNER_DEBUG: '1'
           })
-          expect({ hostKey, code: run.code }).toEqual({ hostKey, code: 0 })
+          expect({ hostKey, ...outcome(run) }).toEqual({ hostKey, code: 0, errors: [] })
           expect(run.stdout).toMatch(
             new RegExp(`::debug::connected to ubuntu@\\S+, host key SHA256:\\S+ \\(${type}\\)`)
           )
@@ -486,6 +486,11 @@ describeWith(
     })
   }
 )
+
+/** The exit code with the error annotations: a failing assertion shows why the run failed. */
+function outcome(run: ActionRun) {
+  return { code: run.code, errors: run.stdout.split('\n').filter(l => l.startsWith('::error')) }
+}
 
 /** runAction, for runs that must overlap with something else. */
 function runActionAsync(i: Record<string, string>): Promise<ActionRun> {

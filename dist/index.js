@@ -44948,27 +44948,34 @@ var SshTransport = class {
   client;
   label;
   lost;
-  /** Opens an exec channel; rejects with ConnectionLost when the connection is gone. */
-  channel(command) {
+  /**
+   * Runs a command on a new channel and hands the stream to `attach` inside ssh2's callback:
+   * listeners must be on before control returns to ssh2, which may already hold the command's
+   * output, exit status and close in the same packet (an 'exit' emitted to no listener is lost).
+   */
+  channel(command, attach) {
     return new Promise((resolve, reject) => {
       if (this.lost) return reject(this.lost);
       this.client.exec(command, (err, stream2) => {
-        if (!err) return resolve(stream2);
-        reject(
-          this.lost ?? new ConnectionLost(`cannot run a command on ${this.label}: ${err.message}`)
-        );
+        if (err)
+          return reject(
+            this.lost ?? new ConnectionLost(`cannot run a command on ${this.label}: ${err.message}`)
+          );
+        attach(stream2, resolve, reject);
       });
     });
   }
-  async exec(command, stdin) {
-    const stream2 = await this.channel(command);
-    return new Promise((resolve, reject) => {
+  exec(command, stdin) {
+    return this.channel(command, (stream2, resolve, reject) => {
       const out = [];
       let stderr = "";
       let code = null;
       stream2.on("data", (d) => out.push(d));
       stream2.stderr.on("data", (d) => stderr += d.toString());
-      stream2.on("exit", (c) => code = c);
+      stream2.on("exit", (c, signal) => {
+        code = c;
+        if (signal) stderr += `(killed by SIG${signal})`;
+      });
       stream2.on("close", () => {
         if (code === null && this.lost) reject(this.lost);
         else resolve({ code, stdout: Buffer.concat(out), stderr });
@@ -44992,12 +44999,13 @@ var SshTransport = class {
       });
     });
   }
-  async hold(command) {
-    const stream2 = await this.channel(command);
-    let code = null;
-    stream2.on("exit", (c) => code = c);
-    const ended = new Promise((r) => stream2.on("close", () => r(code)));
-    return holdStreams(stream2, stream2, stream2.stderr, ended);
+  hold(command) {
+    return this.channel(command, (stream2, resolve, reject) => {
+      let code = null;
+      stream2.on("exit", (c) => code = c);
+      const ended = new Promise((r) => stream2.on("close", () => r(code)));
+      holdStreams(stream2, stream2, stream2.stderr, ended).then(resolve, reject);
+    });
   }
   async close() {
     this.client.end();
@@ -46002,10 +46010,10 @@ var NodeHost = class {
       );
     }
     const target = await this.firstExisting(this.stakingDir);
-    const w = await this.run(`${this.asNode}test -w ${sh(target)} && test -x ${sh(target)}`);
+    const w = await this.run(`${this.asNode}sh -c 'test -w "$1" && test -x "$1"' sh ${sh(target)}`);
     if (w.code !== 0) {
       throw new HostError(
-        `the staking directory is not writable: ${this.nodeUser} cannot write ${target} on ${this.transport.label}. Fix its owner or mode, or set staking-dir.`
+        `the staking directory is not writable: ${this.nodeUser} cannot write ${target} on ${this.transport.label} (exit ${w.code}${w.stderr.trim() ? `: ${w.stderr.trim()}` : ""}). Fix its owner or mode, or set staking-dir.`
       );
     }
   }

@@ -21,6 +21,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmdirSync,
   rmSync,
   writeFileSync
 } from 'node:fs'
@@ -142,16 +143,22 @@ const GUARD_ROUTE = ['unreachable', '169.254.0.0/17']
 /** A free slot N (1…126), claimed by an atomic mkdir; stale slots are swept first. */
 function claimSlot(): number {
   sweepStaleHosts()
-  mkdirSync(SLOTS, { recursive: true })
-  spawnSync('ip', ['route', 'replace', ...GUARD_ROUTE])
   for (let n = 1; n < 127; n++) {
     try {
+      mkdirSync(SLOTS, { recursive: true })
       mkdirSync(join(SLOTS, String(n)))
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === 'EEXIST') continue
+      // Another run removed the (then empty) slot directory in between: try this slot again.
+      if (code === 'ENOENT') {
+        n--
+        continue
+      }
       throw e
     }
     writeFileSync(join(SLOTS, String(n), 'owner'), String(process.pid))
+    spawnSync('ip', ['route', 'replace', ...GUARD_ROUTE])
     return n
   }
   throw new Error('no free test host slot (126 hosts up?)')
@@ -181,17 +188,6 @@ export function sweepStaleHosts(all = false): void {
   dropGuardWhenIdle()
 }
 
-/** Every process of host n: its PID namespace's init and all in its network namespace. */
-function processesOf(n: number): number[] {
-  const pids = spawnSync('ip', ['netns', 'pids', nsName(n)], { encoding: 'utf8' })
-    .stdout.split('\n')
-    .filter(Boolean)
-    .map(Number)
-  const initFile = join(SLOTS, String(n), 'init-pid')
-  if (existsSync(initFile)) pids.push(Number(readFileSync(initFile, 'utf8')))
-  return pids
-}
-
 /** A process that exists and is not a zombie waiting for its parent (this process) to reap it. */
 function running(pid: number): boolean {
   try {
@@ -209,17 +205,26 @@ function teardownSlot(n: number): void {
   const ns = nsName(n)
   const slotDir = join(SLOTS, String(n))
   const initFile = join(slotDir, 'init-pid')
-  const hostInit = existsSync(initFile) ? Number(readFileSync(initFile, 'utf8')) : 0
-  const before = processesOf(n)
-  // Killing the PID namespace's init kills every process in the host; unshare, its parent, then
-  // reaps it and exits by itself.
-  if (hostInit && running(hostInit)) process.kill(hostInit, 'SIGKILL')
+  const recorded = existsSync(initFile) ? Number(readFileSync(initFile, 'utf8')) : 0
+  // Only processes that are in this host's network namespace now: a recorded pid may have ended
+  // and been reused by anything (pids wrap quickly here), which must never be killed.
+  const inHost = () =>
+    spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean)
+      .map(Number)
+  const before = inHost()
   const settle = (pids: number[]) => {
     const until = Date.now() + 5000
     while (pids.some(running) && Date.now() < until) spawnSync('sleep', ['0.02'])
   }
-  settle(before.filter(p => p !== Number(readLauncher(slotDir))))
-  for (const pid of processesOf(n)) {
+  // Killing the PID namespace's init kills every process in the host; unshare, its parent, then
+  // reaps it and exits by itself.
+  if (before.includes(recorded)) {
+    process.kill(recorded, 'SIGKILL')
+    settle(before.filter(p => p !== Number(readLauncher(slotDir))))
+  }
+  for (const pid of inHost()) {
     try {
       process.kill(pid, 'SIGKILL')
     } catch {
@@ -237,8 +242,11 @@ function teardownSlot(n: number): void {
 
 /** The last host gone: the guard route and the slot directory go too. */
 function dropGuardWhenIdle(): void {
-  if (existsSync(SLOTS) && readdirSync(SLOTS).length > 0) return
-  rmSync(SLOTS, { recursive: true, force: true })
+  try {
+    rmdirSync(SLOTS) // fails while any slot is claimed, by this run or another
+  } catch {
+    return
+  }
   spawnSync('ip', ['route', 'del', ...GUARD_ROUTE])
 }
 

@@ -146,28 +146,38 @@ class SshTransport implements HostTransport {
     client.on('close', () => mark())
   }
 
-  /** Opens an exec channel; rejects with ConnectionLost when the connection is gone. */
-  private channel(command: string): Promise<ClientChannel> {
+  /**
+   * Runs a command on a new channel and hands the stream to `attach` inside ssh2's callback:
+   * listeners must be on before control returns to ssh2, which may already hold the command's
+   * output, exit status and close in the same packet (an 'exit' emitted to no listener is lost).
+   */
+  private channel<T>(
+    command: string,
+    attach: (stream: ClientChannel, resolve: (v: T) => void, reject: (e: Error) => void) => void
+  ): Promise<T> {
     return new Promise((resolve, reject) => {
       if (this.lost) return reject(this.lost)
       this.client.exec(command, (err, stream: ClientChannel) => {
-        if (!err) return resolve(stream)
-        reject(
-          this.lost ?? new ConnectionLost(`cannot run a command on ${this.label}: ${err.message}`)
-        )
+        if (err)
+          return reject(
+            this.lost ?? new ConnectionLost(`cannot run a command on ${this.label}: ${err.message}`)
+          )
+        attach(stream, resolve, reject)
       })
     })
   }
 
-  async exec(command: string, stdin?: Buffer): Promise<ExecResult> {
-    const stream = await this.channel(command)
-    return new Promise((resolve, reject) => {
+  exec(command: string, stdin?: Buffer): Promise<ExecResult> {
+    return this.channel<ExecResult>(command, (stream, resolve, reject) => {
       const out: Buffer[] = []
       let stderr = ''
       let code: number | null = null
       stream.on('data', (d: Buffer) => out.push(d))
       stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-      stream.on('exit', (c: number | null) => (code = c))
+      stream.on('exit', (c: number | null, signal?: string) => {
+        code = c
+        if (signal) stderr += `(killed by SIG${signal})`
+      })
       stream.on('close', () => {
         if (code === null && this.lost) reject(this.lost)
         else resolve({ code, stdout: Buffer.concat(out), stderr })
@@ -194,12 +204,13 @@ class SshTransport implements HostTransport {
     })
   }
 
-  async hold(command: string): Promise<Held> {
-    const stream = await this.channel(command)
-    let code: number | null = null
-    stream.on('exit', (c: number | null) => (code = c))
-    const ended = new Promise<number | null>(r => stream.on('close', () => r(code)))
-    return holdStreams(stream, stream, stream.stderr, ended)
+  hold(command: string): Promise<Held> {
+    return this.channel<Held>(command, (stream, resolve, reject) => {
+      let code: number | null = null
+      stream.on('exit', (c: number | null) => (code = c))
+      const ended = new Promise<number | null>(r => stream.on('close', () => r(code)))
+      holdStreams(stream, stream, stream.stderr, ended).then(resolve, reject)
+    })
   }
 
   async close(): Promise<void> {

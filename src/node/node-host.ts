@@ -204,10 +204,10 @@ export class NodeHost {
       )
     }
     const target = await this.firstExisting(this.stakingDir)
-    const w = await this.run(`${this.asNode}test -w ${sh(target)} && test -x ${sh(target)}`)
+    const w = await this.run(`${this.asNode}sh -c 'test -w "$1" && test -x "$1"' sh ${sh(target)}`)
     if (w.code !== 0) {
       throw new HostError(
-        `the staking directory is not writable: ${this.nodeUser} cannot write ${target} on ${this.transport.label}. Fix its owner or mode, or set staking-dir.`
+        `the staking directory is not writable: ${this.nodeUser} cannot write ${target} on ${this.transport.label} (exit ${w.code}${w.stderr.trim() ? `: ${w.stderr.trim()}` : ''}). Fix its owner or mode, or set staking-dir.`
       )
     }
   }
