@@ -129,6 +129,37 @@ describeWith(
       expect(JSON.parse(r.stdout)).toEqual(JSON.parse(action.outputs.result!))
     })
 
+    it('verify starts without the TLS or SSH stack (they load only for the commands that need them)', () => {
+      const dir = tempDir('loaded')
+      const probe = join(dir, 'probe.cjs')
+      const out = join(dir, 'loaded.json')
+      writeFileSync(
+        probe,
+        `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify({ builtins: process.moduleLoadList, files: Object.keys(require.cache) })))`
+      )
+      const r = spawnSync(
+        NODE24,
+        [
+          '--require',
+          probe,
+          BIN,
+          'verify',
+          '--staking-dir',
+          stakingDir(),
+          '--expected-node-id',
+          s1.nodeID
+        ],
+        { encoding: 'utf8' }
+      )
+      expect(r.status).toBe(0)
+      const loaded = JSON.parse(readFileSync(out, 'utf8')) as {
+        builtins: string[]
+        files: string[]
+      }
+      expect(loaded.builtins.filter(m => /\b(tls|_tls_wrap|http)$/.test(m))).toEqual([])
+      expect(loaded.files.filter(f => f.includes('remote.js'))).toEqual([])
+    })
+
     it.each([
       [['verify'], /give --staking-dir DIR, or all of --staker-crt, --staker-key and --signer-key/],
       [

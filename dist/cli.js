@@ -35,6 +35,159 @@ var __toESM = (mod3, isNodeMode, target) => (target = mod3 != null ? __create(__
   mod3
 ));
 
+// src/identity/errors.ts
+var IdentityError;
+var init_errors = __esm({
+  "src/identity/errors.ts"() {
+    "use strict";
+    IdentityError = class extends Error {
+      constructor(file, reason) {
+        super(`${file}: ${reason}`);
+        this.file = file;
+        this.reason = reason;
+      }
+      file;
+      reason;
+      name = "IdentityError";
+    };
+  }
+});
+
+// src/identity/cb58.ts
+function base58Encode(bytes) {
+  let zeros = 0;
+  while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
+  let n = 0n;
+  for (const b of bytes) n = n << 8n | BigInt(b);
+  let out = "";
+  while (n > 0n) {
+    out = ALPHABET[Number(n % 58n)] + out;
+    n /= 58n;
+  }
+  return "1".repeat(zeros) + out;
+}
+function base58Decode(text) {
+  let zeros = 0;
+  while (zeros < text.length && text[zeros] === "1") zeros++;
+  let n = 0n;
+  for (const c of text) {
+    const v = INDEX.get(c);
+    if (v === void 0) return { badChar: c };
+    n = n * 58n + BigInt(v);
+  }
+  const body = [];
+  while (n > 0n) {
+    body.unshift(Number(n & 0xffn));
+    n >>= 8n;
+  }
+  return Uint8Array.from([...new Array(zeros).fill(0), ...body]);
+}
+function checksum(payload) {
+  return (0, import_node_crypto.createHash)("sha256").update(payload).digest().subarray(-CHECKSUM_LEN);
+}
+function cb58Encode(payload) {
+  return base58Encode(Buffer.concat([payload, checksum(payload)]));
+}
+function cb58Decode(text) {
+  const raw = base58Decode(text);
+  if (!(raw instanceof Uint8Array)) return { ok: false, reason: "alphabet", badChar: raw.badChar };
+  if (raw.length < CHECKSUM_LEN) return { ok: false, reason: "short" };
+  const payload = raw.subarray(0, raw.length - CHECKSUM_LEN);
+  if (!checksum(payload).equals(raw.subarray(raw.length - CHECKSUM_LEN))) {
+    return { ok: false, reason: "checksum" };
+  }
+  return { ok: true, payload };
+}
+var import_node_crypto, ALPHABET, INDEX, CHECKSUM_LEN;
+var init_cb58 = __esm({
+  "src/identity/cb58.ts"() {
+    "use strict";
+    import_node_crypto = require("node:crypto");
+    ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    INDEX = new Map([...ALPHABET].map((c, i) => [c, i]));
+    CHECKSUM_LEN = 4;
+  }
+});
+
+// src/identity/node-id.ts
+function formatNodeId(shortId) {
+  return PREFIX + cb58Encode(shortId);
+}
+function nodeIdFromCertificate(der) {
+  const sha = (0, import_node_crypto2.createHash)("sha256").update(der).digest();
+  return formatNodeId((0, import_node_crypto2.createHash)("ripemd160").update(sha).digest());
+}
+function parseNodeId(input, what = "NodeID") {
+  const text = input.trim();
+  const hint = `Copy it from info.getNodeID or from \`avalanche-node-backup node-id staker.crt\`.`;
+  if (!text.startsWith(PREFIX)) {
+    throw new IdentityError(
+      "NodeID",
+      `${what} '${text}' does not start with '${PREFIX}'. A NodeID looks like NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg. ${hint}`
+    );
+  }
+  const decoded = cb58Decode(text.slice(PREFIX.length));
+  if (!decoded.ok) {
+    const why = decoded.reason === "alphabet" ? `contains '${decoded.badChar}', which is not in the base58 alphabet (no 0, O, I or l)` : decoded.reason === "short" ? "is too short to be a NodeID" : "has a wrong checksum: a character was mistyped, dropped or swapped";
+    throw new IdentityError("NodeID", `${what} '${text}' ${why}. ${hint}`);
+  }
+  if (decoded.payload.length !== NODE_ID_LEN) {
+    throw new IdentityError(
+      "NodeID",
+      `${what} '${text}' holds ${decoded.payload.length} bytes; a NodeID holds ${NODE_ID_LEN}. ${hint}`
+    );
+  }
+  return text;
+}
+var import_node_crypto2, PREFIX, NODE_ID_LEN;
+var init_node_id = __esm({
+  "src/identity/node-id.ts"() {
+    "use strict";
+    import_node_crypto2 = require("node:crypto");
+    init_cb58();
+    init_errors();
+    PREFIX = "NodeID-";
+    NODE_ID_LEN = 20;
+  }
+});
+
+// src/identity/pem.ts
+function looksLikePem(bytes) {
+  return Buffer.from(bytes.subarray(0, 4096)).toString("latin1").includes("-----BEGIN ");
+}
+function pemBlocks(text) {
+  const normal = text.replace(/\r\n?/g, "\n");
+  const blocks = [];
+  for (const m of normal.matchAll(BLOCK)) {
+    const type = m[1] ?? "";
+    const lines = (m[2] ?? "").split("\n");
+    const headers = {};
+    while (lines.length > 0 && /^[A-Za-z-]+:/.test(lines[0] ?? "")) {
+      const line = lines.shift() ?? "";
+      const i = line.indexOf(":");
+      headers[line.slice(0, i)] = line.slice(i + 1).trim();
+    }
+    const der = Buffer.from(lines.join("").replace(/\s+/g, ""), "base64");
+    blocks.push({ type, headers, der });
+  }
+  return blocks;
+}
+function toPem(type, der) {
+  const b64 = Buffer.from(der).toString("base64");
+  const lines = b64.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${type}-----
+${lines.join("\n")}
+-----END ${type}-----
+`;
+}
+var BLOCK;
+var init_pem = __esm({
+  "src/identity/pem.ts"() {
+    "use strict";
+    BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\n([\s\S]*?)\n?-----END \1-----/g;
+  }
+});
+
 // node_modules/@noble/hashes/_u64.js
 function setU64FromNum(view, byteOffset, n, isLE) {
   const h = fromNumH(n);
@@ -4232,6 +4385,180 @@ var init_pop = __esm({
   }
 });
 
+// src/node/staking-port.ts
+function throwawayClientCertificate() {
+  const { privateKey, publicKey } = (0, import_node_crypto5.generateKeyPairSync)("ec", { namedCurve: "P-256" });
+  const time = (s) => tlv(23, Buffer.from(s));
+  const tbs = tlv(
+    48,
+    tlv(160, tlv(2, Buffer.from([2]))),
+    tlv(2, Buffer.from([1])),
+    ECDSA_SHA256,
+    tlv(48),
+    tlv(48, time("000101000000Z"), time("491231000000Z")),
+    tlv(48),
+    publicKey.export({ type: "spki", format: "der" })
+  );
+  const signature = (0, import_node_crypto5.sign)("sha256", tbs, privateKey);
+  const der = tlv(48, tbs, ECDSA_SHA256, tlv(3, Buffer.from([0]), signature));
+  return {
+    cert: toPem("CERTIFICATE", der),
+    key: privateKey.export({ type: "pkcs8", format: "pem" }).toString()
+  };
+}
+function probeStakingPort(host, port, client, timeoutMs) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const done = (a) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ host, port, ...a });
+    };
+    const socket = (0, import_node_tls.connect)({
+      host,
+      port,
+      ...client,
+      minVersion: "TLSv1.3",
+      maxVersion: "TLSv1.3",
+      rejectUnauthorized: false,
+      // the NodeID is the identity, not a CA chain
+      .../^[\d.]+$|:/.test(host) ? {} : { servername: host }
+    });
+    const timer = setTimeout(
+      () => done({ error: `no TLS handshake within ${timeoutMs / 1e3} s` }),
+      timeoutMs
+    );
+    socket.once("secureConnect", () => {
+      const raw = socket.getPeerCertificate(true)?.raw;
+      if (!raw) return done({ error: "the node presented no certificate" });
+      done({ nodeId: nodeIdFromCertificate(raw), tlsMs: Math.round(performance.now() - started) });
+    });
+    socket.once("error", (e) => done({ error: describe(e, port) }));
+  });
+}
+function describe(e, port) {
+  switch (e.code) {
+    case "ECONNREFUSED":
+      return `connection refused: nothing listens on port ${port}`;
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "host unreachable";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host name not found";
+    case "ECONNRESET":
+      return "the connection was reset during the TLS handshake";
+    default:
+      if (/wrong version number|packet length too long|unexpected eof|tlsv1 alert protocol version|unsupported protocol/i.test(
+        e.message
+      )) {
+        return `port ${port} does not speak TLS 1.3 (is it the staking port?)`;
+      }
+      return e.message;
+  }
+}
+function parseHostPort(text, defaultPort = 9651) {
+  const t = text.trim();
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  if (v6) return { host: v6[1], port: v6[2] ? Number(v6[2]) : defaultPort };
+  const m = /^([^:\s]+)(?::(\d+))?$/.exec(t);
+  if (m) return { host: m[1], port: m[2] ? Number(m[2]) : defaultPort };
+  if ((t.match(/:/g) ?? []).length > 1) return { host: t, port: defaultPort };
+  throw new Error(`'${text}' is not host[:port]`);
+}
+var import_node_crypto5, import_node_tls, len, tlv, ECDSA_SHA256;
+var init_staking_port = __esm({
+  "src/node/staking-port.ts"() {
+    "use strict";
+    import_node_crypto5 = require("node:crypto");
+    import_node_tls = require("node:tls");
+    init_node_id();
+    init_pem();
+    len = (n) => n < 128 ? [n] : n < 256 ? [129, n] : [130, n >> 8, n & 255];
+    tlv = (tag, ...parts) => {
+      const body = Buffer.concat(parts);
+      return Buffer.concat([Buffer.from([tag, ...len(body.length)]), body]);
+    };
+    ECDSA_SHA256 = tlv(48, Buffer.from("06082a8648ce3d040302", "hex"));
+  }
+});
+
+// src/modes/probe.ts
+var probe_exports = {};
+__export(probe_exports, {
+  parseProbeTargets: () => parseProbeTargets,
+  probe: () => probe
+});
+async function probe(targets, timeoutMs, log) {
+  return log.group(
+    `Probe ${targets.length} staking port${targets.length > 1 ? "s" : ""}`,
+    async () => {
+      const client = throwawayClientCertificate();
+      const nodes = await Promise.all(
+        targets.map(async (t) => {
+          const a = await probeStakingPort(t.host, t.port, client, timeoutMs);
+          const row = {
+            ...a,
+            ...t.expected ? { expected: t.expected } : {},
+            ...a.nodeId && t.expected ? { match: a.nodeId === t.expected } : {}
+          };
+          log.info(
+            `${t.host}:${t.port}  ${a.nodeId ?? `unreachable: ${a.error}`}${row.match === false ? `  (expected ${t.expected})` : ""}${a.tlsMs !== void 0 ? `  ${a.tlsMs} ms` : ""}`
+          );
+          return row;
+        })
+      );
+      return { ok: nodes.every((n) => n.nodeId && n.match !== false), nodes };
+    }
+  );
+}
+function parseProbeTargets(hostsInput, expectedInput, parseNodeId2, fail, allowNoExpectation = false) {
+  const split = (s) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
+  const hosts = split(hostsInput).map((h) => {
+    try {
+      return parseHostPort(h);
+    } catch (e) {
+      throw fail(
+        `hosts: ${e.message}. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
+      );
+    }
+  });
+  if (hosts.length === 0)
+    throw fail("hosts is required for mode probe: the nodes to probe, host[:port] each.");
+  const lines = expectedInput.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const mapped = lines.length > 0 && lines.every((l) => /^\S+?\s*[:=\s]\s*NodeID-\S+$/.test(l) && !l.startsWith("NodeID-"));
+  if (mapped) {
+    const map = /* @__PURE__ */ new Map();
+    for (const l of lines) {
+      const m = /^(\S+?)\s*[:=\s]\s*(NodeID-\S+)$/.exec(l);
+      const hp = parseHostPort(m[1].replace(/:$/, ""));
+      map.set(`${hp.host}:${hp.port}`, parseNodeId2(m[2], `expected-node-id for ${m[1]}`));
+    }
+    return hosts.map((h) => {
+      const expected = map.get(`${h.host}:${h.port}`);
+      if (!expected) throw fail(`expected-node-id has no NodeID for ${h.host}:${h.port}.`);
+      return { ...h, expected };
+    });
+  }
+  const ids = split(expectedInput);
+  if (ids.length === 0 && allowNoExpectation) return hosts;
+  if (ids.length !== hosts.length) {
+    throw fail(
+      `expected-node-id has ${ids.length} NodeID${ids.length === 1 ? "" : "s"} for ${hosts.length} host${hosts.length === 1 ? "" : "s"}: give one per host in the same order, or 'host NodeID' lines.`
+    );
+  }
+  return hosts.map((h, i) => ({
+    ...h,
+    expected: parseNodeId2(ids[i], `expected-node-id for ${h.host}`)
+  }));
+}
+var init_probe = __esm({
+  "src/modes/probe.ts"() {
+    "use strict";
+    init_staking_port();
+  }
+});
+
 // src/cli.ts
 var import_node_path = require("node:path");
 
@@ -4240,17 +4567,8 @@ var InputError = class extends Error {
   name = "InputError";
 };
 
-// src/identity/errors.ts
-var IdentityError = class extends Error {
-  constructor(file, reason) {
-    super(`${file}: ${reason}`);
-    this.file = file;
-    this.reason = reason;
-  }
-  file;
-  reason;
-  name = "IdentityError";
-};
+// src/identity/bls.ts
+init_errors();
 
 // src/identity/g1.ts
 var P = 0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaabn;
@@ -4416,124 +4734,10 @@ function unsignedInteger(body) {
   return n;
 }
 
-// src/identity/node-id.ts
-var import_node_crypto2 = require("node:crypto");
-
-// src/identity/cb58.ts
-var import_node_crypto = require("node:crypto");
-var ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-var INDEX = new Map([...ALPHABET].map((c, i) => [c, i]));
-var CHECKSUM_LEN = 4;
-function base58Encode(bytes) {
-  let zeros = 0;
-  while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
-  let n = 0n;
-  for (const b of bytes) n = n << 8n | BigInt(b);
-  let out = "";
-  while (n > 0n) {
-    out = ALPHABET[Number(n % 58n)] + out;
-    n /= 58n;
-  }
-  return "1".repeat(zeros) + out;
-}
-function base58Decode(text) {
-  let zeros = 0;
-  while (zeros < text.length && text[zeros] === "1") zeros++;
-  let n = 0n;
-  for (const c of text) {
-    const v = INDEX.get(c);
-    if (v === void 0) return { badChar: c };
-    n = n * 58n + BigInt(v);
-  }
-  const body = [];
-  while (n > 0n) {
-    body.unshift(Number(n & 0xffn));
-    n >>= 8n;
-  }
-  return Uint8Array.from([...new Array(zeros).fill(0), ...body]);
-}
-function checksum(payload) {
-  return (0, import_node_crypto.createHash)("sha256").update(payload).digest().subarray(-CHECKSUM_LEN);
-}
-function cb58Encode(payload) {
-  return base58Encode(Buffer.concat([payload, checksum(payload)]));
-}
-function cb58Decode(text) {
-  const raw = base58Decode(text);
-  if (!(raw instanceof Uint8Array)) return { ok: false, reason: "alphabet", badChar: raw.badChar };
-  if (raw.length < CHECKSUM_LEN) return { ok: false, reason: "short" };
-  const payload = raw.subarray(0, raw.length - CHECKSUM_LEN);
-  if (!checksum(payload).equals(raw.subarray(raw.length - CHECKSUM_LEN))) {
-    return { ok: false, reason: "checksum" };
-  }
-  return { ok: true, payload };
-}
-
-// src/identity/node-id.ts
-var PREFIX = "NodeID-";
-var NODE_ID_LEN = 20;
-function formatNodeId(shortId) {
-  return PREFIX + cb58Encode(shortId);
-}
-function nodeIdFromCertificate(der) {
-  const sha = (0, import_node_crypto2.createHash)("sha256").update(der).digest();
-  return formatNodeId((0, import_node_crypto2.createHash)("ripemd160").update(sha).digest());
-}
-function parseNodeId(input, what = "NodeID") {
-  const text = input.trim();
-  const hint = `Copy it from info.getNodeID or from \`avalanche-node-backup node-id staker.crt\`.`;
-  if (!text.startsWith(PREFIX)) {
-    throw new IdentityError(
-      "NodeID",
-      `${what} '${text}' does not start with '${PREFIX}'. A NodeID looks like NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg. ${hint}`
-    );
-  }
-  const decoded = cb58Decode(text.slice(PREFIX.length));
-  if (!decoded.ok) {
-    const why = decoded.reason === "alphabet" ? `contains '${decoded.badChar}', which is not in the base58 alphabet (no 0, O, I or l)` : decoded.reason === "short" ? "is too short to be a NodeID" : "has a wrong checksum: a character was mistyped, dropped or swapped";
-    throw new IdentityError("NodeID", `${what} '${text}' ${why}. ${hint}`);
-  }
-  if (decoded.payload.length !== NODE_ID_LEN) {
-    throw new IdentityError(
-      "NodeID",
-      `${what} '${text}' holds ${decoded.payload.length} bytes; a NodeID holds ${NODE_ID_LEN}. ${hint}`
-    );
-  }
-  return text;
-}
-
-// src/identity/pem.ts
-var BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\n([\s\S]*?)\n?-----END \1-----/g;
-function looksLikePem(bytes) {
-  return Buffer.from(bytes.subarray(0, 4096)).toString("latin1").includes("-----BEGIN ");
-}
-function pemBlocks(text) {
-  const normal = text.replace(/\r\n?/g, "\n");
-  const blocks = [];
-  for (const m of normal.matchAll(BLOCK)) {
-    const type = m[1] ?? "";
-    const lines = (m[2] ?? "").split("\n");
-    const headers = {};
-    while (lines.length > 0 && /^[A-Za-z-]+:/.test(lines[0] ?? "")) {
-      const line = lines.shift() ?? "";
-      const i = line.indexOf(":");
-      headers[line.slice(0, i)] = line.slice(i + 1).trim();
-    }
-    const der = Buffer.from(lines.join("").replace(/\s+/g, ""), "base64");
-    blocks.push({ type, headers, der });
-  }
-  return blocks;
-}
-function toPem(type, der) {
-  const b64 = Buffer.from(der).toString("base64");
-  const lines = b64.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${type}-----
-${lines.join("\n")}
------END ${type}-----
-`;
-}
-
 // src/identity/certificate.ts
+init_errors();
+init_node_id();
+init_pem();
 var MAX_CERTIFICATE_DER = 2048;
 var NEEDS = "avalanchego accepts RSA-2048, RSA-4096 or ECDSA P-256";
 var OID = {
@@ -4669,13 +4873,22 @@ function acceptedKeyType(spkiDer) {
   );
 }
 
+// src/cli.ts
+init_errors();
+init_node_id();
+
 // src/log.ts
 function errorMessage(e) {
   return e instanceof Error ? e.message : String(e);
 }
 
+// src/identity/inspect.ts
+init_errors();
+
 // src/identity/private-key.ts
 var import_node_crypto4 = require("node:crypto");
+init_errors();
+init_pem();
 var CONTAINERS = {
   "PRIVATE KEY": "PKCS#8",
   "RSA PRIVATE KEY": "PKCS#1",
@@ -4882,161 +5095,6 @@ function resultObject(mode, report) {
 }
 function probeResult(report) {
   return { mode: "probe", ...report };
-}
-
-// src/node/staking-port.ts
-var import_node_crypto5 = require("node:crypto");
-var import_node_tls = require("node:tls");
-var len = (n) => n < 128 ? [n] : n < 256 ? [129, n] : [130, n >> 8, n & 255];
-var tlv = (tag, ...parts) => {
-  const body = Buffer.concat(parts);
-  return Buffer.concat([Buffer.from([tag, ...len(body.length)]), body]);
-};
-var ECDSA_SHA256 = tlv(48, Buffer.from("06082a8648ce3d040302", "hex"));
-function throwawayClientCertificate() {
-  const { privateKey, publicKey } = (0, import_node_crypto5.generateKeyPairSync)("ec", { namedCurve: "P-256" });
-  const time = (s) => tlv(23, Buffer.from(s));
-  const tbs = tlv(
-    48,
-    tlv(160, tlv(2, Buffer.from([2]))),
-    tlv(2, Buffer.from([1])),
-    ECDSA_SHA256,
-    tlv(48),
-    tlv(48, time("000101000000Z"), time("491231000000Z")),
-    tlv(48),
-    publicKey.export({ type: "spki", format: "der" })
-  );
-  const signature = (0, import_node_crypto5.sign)("sha256", tbs, privateKey);
-  const der = tlv(48, tbs, ECDSA_SHA256, tlv(3, Buffer.from([0]), signature));
-  return {
-    cert: toPem("CERTIFICATE", der),
-    key: privateKey.export({ type: "pkcs8", format: "pem" }).toString()
-  };
-}
-function probeStakingPort(host, port, client, timeoutMs) {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const done = (a) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ host, port, ...a });
-    };
-    const socket = (0, import_node_tls.connect)({
-      host,
-      port,
-      ...client,
-      minVersion: "TLSv1.3",
-      maxVersion: "TLSv1.3",
-      rejectUnauthorized: false,
-      // the NodeID is the identity, not a CA chain
-      .../^[\d.]+$|:/.test(host) ? {} : { servername: host }
-    });
-    const timer = setTimeout(
-      () => done({ error: `no TLS handshake within ${timeoutMs / 1e3} s` }),
-      timeoutMs
-    );
-    socket.once("secureConnect", () => {
-      const raw = socket.getPeerCertificate(true)?.raw;
-      if (!raw) return done({ error: "the node presented no certificate" });
-      done({ nodeId: nodeIdFromCertificate(raw), tlsMs: Math.round(performance.now() - started) });
-    });
-    socket.once("error", (e) => done({ error: describe(e, port) }));
-  });
-}
-function describe(e, port) {
-  switch (e.code) {
-    case "ECONNREFUSED":
-      return `connection refused: nothing listens on port ${port}`;
-    case "EHOSTUNREACH":
-    case "ENETUNREACH":
-      return "host unreachable";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return "host name not found";
-    case "ECONNRESET":
-      return "the connection was reset during the TLS handshake";
-    default:
-      if (/wrong version number|packet length too long|unexpected eof|tlsv1 alert protocol version|unsupported protocol/i.test(
-        e.message
-      )) {
-        return `port ${port} does not speak TLS 1.3 (is it the staking port?)`;
-      }
-      return e.message;
-  }
-}
-function parseHostPort(text, defaultPort = 9651) {
-  const t = text.trim();
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
-  if (v6) return { host: v6[1], port: v6[2] ? Number(v6[2]) : defaultPort };
-  const m = /^([^:\s]+)(?::(\d+))?$/.exec(t);
-  if (m) return { host: m[1], port: m[2] ? Number(m[2]) : defaultPort };
-  if ((t.match(/:/g) ?? []).length > 1) return { host: t, port: defaultPort };
-  throw new Error(`'${text}' is not host[:port]`);
-}
-
-// src/modes/probe.ts
-async function probe(targets, timeoutMs, log) {
-  return log.group(
-    `Probe ${targets.length} staking port${targets.length > 1 ? "s" : ""}`,
-    async () => {
-      const client = throwawayClientCertificate();
-      const nodes = await Promise.all(
-        targets.map(async (t) => {
-          const a = await probeStakingPort(t.host, t.port, client, timeoutMs);
-          const row = {
-            ...a,
-            ...t.expected ? { expected: t.expected } : {},
-            ...a.nodeId && t.expected ? { match: a.nodeId === t.expected } : {}
-          };
-          log.info(
-            `${t.host}:${t.port}  ${a.nodeId ?? `unreachable: ${a.error}`}${row.match === false ? `  (expected ${t.expected})` : ""}${a.tlsMs !== void 0 ? `  ${a.tlsMs} ms` : ""}`
-          );
-          return row;
-        })
-      );
-      return { ok: nodes.every((n) => n.nodeId && n.match !== false), nodes };
-    }
-  );
-}
-function parseProbeTargets(hostsInput, expectedInput, parseNodeId2, fail, allowNoExpectation = false) {
-  const split = (s) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
-  const hosts = split(hostsInput).map((h) => {
-    try {
-      return parseHostPort(h);
-    } catch (e) {
-      throw fail(
-        `hosts: ${e.message}. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
-      );
-    }
-  });
-  if (hosts.length === 0)
-    throw fail("hosts is required for mode probe: the nodes to probe, host[:port] each.");
-  const lines = expectedInput.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  const mapped = lines.length > 0 && lines.every((l) => /^\S+?\s*[:=\s]\s*NodeID-\S+$/.test(l) && !l.startsWith("NodeID-"));
-  if (mapped) {
-    const map = /* @__PURE__ */ new Map();
-    for (const l of lines) {
-      const m = /^(\S+?)\s*[:=\s]\s*(NodeID-\S+)$/.exec(l);
-      const hp = parseHostPort(m[1].replace(/:$/, ""));
-      map.set(`${hp.host}:${hp.port}`, parseNodeId2(m[2], `expected-node-id for ${m[1]}`));
-    }
-    return hosts.map((h) => {
-      const expected = map.get(`${h.host}:${h.port}`);
-      if (!expected) throw fail(`expected-node-id has no NodeID for ${h.host}:${h.port}.`);
-      return { ...h, expected };
-    });
-  }
-  const ids = split(expectedInput);
-  if (ids.length === 0 && allowNoExpectation) return hosts;
-  if (ids.length !== hosts.length) {
-    throw fail(
-      `expected-node-id has ${ids.length} NodeID${ids.length === 1 ? "" : "s"} for ${hosts.length} host${hosts.length === 1 ? "" : "s"}: give one per host in the same order, or 'host NodeID' lines.`
-    );
-  }
-  return hosts.map((h, i) => ({
-    ...h,
-    expected: parseNodeId2(ids[i], `expected-node-id for ${h.host}`)
-  }));
 }
 
 // src/cli/common.ts
@@ -5266,7 +5324,8 @@ async function probeCommand(args) {
     timeout: { type: "string" },
     json: { type: "boolean" }
   });
-  const targets = parseProbeTargets(
+  const { parseProbeTargets: parseProbeTargets2, probe: probe2 } = await Promise.resolve().then(() => (init_probe(), probe_exports));
+  const targets = parseProbeTargets2(
     positionals.join(" "),
     (values["expected-node-id"] ?? []).join(" "),
     (s, what) => parseNodeId(s, what),
@@ -5275,7 +5334,7 @@ async function probeCommand(args) {
   );
   const timeout = Number(values.timeout ?? 5);
   if (!(timeout > 0)) throw new InputError("--timeout must be a number of seconds");
-  const report = await probe(targets, timeout * 1e3, silentLog);
+  const report = await probe2(targets, timeout * 1e3, silentLog);
   if (values.json) console.log(JSON.stringify(probeResult(report), null, 2));
   for (const n of report.nodes) {
     if (!values.json && n.nodeId) console.log(n.nodeId);

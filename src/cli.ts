@@ -8,7 +8,6 @@ import { parseNodeId } from './identity/node-id.js'
 import { errorMessage, type Log } from './log.js'
 import { verify } from './modes/verify.js'
 import { probeResult, resultObject } from './report-object.js'
-import { parseProbeTargets, probe } from './modes/probe.js'
 
 import { HOST_FLAGS, NAME, parse, readInput } from './cli/common.js'
 declare const PACKAGE_VERSION: string
@@ -215,6 +214,8 @@ async function probeCommand(args: string[]): Promise<number> {
     timeout: { type: 'string' },
     json: { type: 'boolean' }
   })
+  // Loaded only for probe: the TLS stack is not needed to start verify or node-id.
+  const { parseProbeTargets, probe } = await import('./modes/probe.js')
   const targets = parseProbeTargets(
     positionals.join(' '),
     (values['expected-node-id'] ?? []).join(' '),
