@@ -6,7 +6,7 @@ import { describeWith, HAVE_VECTORS, NODE24, ROOT } from './support/prerequisite
 import { leaks, runAction, secretForms, type ActionRun } from './support/runner.js'
 import { tempDir } from './support/tmp.js'
 import { staker, vectorFile, vectors } from './support/vectors.js'
-import { up } from './support/hosts.js'
+import { cliHostFlags, up } from './support/hosts.js'
 
 const HAVE_AGE = spawnSync('sh', ['-c', 'command -v age && command -v age-keygen']).status === 0
 const missing =
@@ -172,22 +172,13 @@ describeWith(
         ['signer.key', id.signer]
       ] as const)
         writeFileSync(join(dir, f), b)
-      writeFileSync(join(dir, 'id'), host.userKeys.rsa.privateKey, { mode: 0o600 })
-      writeFileSync(join(dir, 'known_hosts'), host.knownHosts)
       const args = [
         'verify',
         '--staking-dir',
         dir,
         '--expected-node-id',
         id.nodeId,
-        '--host',
-        host.address,
-        '--username',
-        'ubuntu',
-        '--ssh-key',
-        join(dir, 'id'),
-        '--host-key',
-        join(dir, 'known_hosts')
+        ...cliHostFlags(host, dir, 'rsa')
       ]
       const r = spawnSync(NODE24, [join(ROOT, 'dist/cli.js'), ...args], { encoding: 'utf8' })
       expect(r.stderr).toBe('')
@@ -460,25 +451,10 @@ describeWith(
         const id = staker(3)
         const from = await up({ identity: id })
         const work = tempDir('cli-backup')
-        writeFileSync(join(work, 'id'), from.userKeys.ed25519.privateKey, { mode: 0o600 })
-        writeFileSync(join(work, 'known_hosts'), from.knownHosts)
         const out = join(work, 'avalanche_backup')
         const r = spawnSync(
           NODE24,
-          [
-            join(ROOT, 'dist/cli.js'),
-            'backup',
-            '--host',
-            from.address,
-            '--username',
-            'ubuntu',
-            '--ssh-key',
-            join(work, 'id'),
-            '--host-key',
-            join(work, 'known_hosts'),
-            '--out',
-            out
-          ],
+          [join(ROOT, 'dist/cli.js'), 'backup', ...cliHostFlags(from, work), '--out', out],
           { encoding: 'utf8' }
         )
         expect(r.stderr).toBe('')

@@ -8,7 +8,7 @@ import { describeWith, HAVE_VECTORS, NODE24, ROOT } from './support/prerequisite
 import { leaks, runAction, secretForms, type ActionRun } from './support/runner.js'
 import { tempDir } from './support/tmp.js'
 import { staker, vectors } from './support/vectors.js'
-import { up } from './support/hosts.js'
+import { cliHostFlags, up } from './support/hosts.js'
 
 const missing = hostPrerequisites() ?? (HAVE_VECTORS ? undefined : '../shared/vectors')
 
@@ -455,8 +455,6 @@ describeWith(
       writeFileSync(join(dir, 'staker.crt'), id.crt)
       writeFileSync(join(dir, 'staker.key'), id.key)
       writeFileSync(join(dir, 'signer.key'), id.signer)
-      writeFileSync(join(dir, 'id'), host.userKeys.rsa.privateKey, { mode: 0o600 })
-      writeFileSync(join(dir, 'known_hosts'), host.knownHosts)
       const r = spawnSync(
         NODE24,
         [
@@ -466,14 +464,7 @@ describeWith(
           dir,
           '--expected-node-id',
           id.nodeId,
-          '--host',
-          host.address,
-          '--username',
-          'ubuntu',
-          '--ssh-key',
-          join(dir, 'id'),
-          '--host-key',
-          join(dir, 'known_hosts')
+          ...cliHostFlags(host, dir, 'rsa')
         ],
         { encoding: 'utf8' }
       )
