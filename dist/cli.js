@@ -4559,121 +4559,10 @@ var init_probe = __esm({
   }
 });
 
-// src/cli.ts
-var import_node_path = require("node:path");
-
 // src/errors.ts
 var InputError = class extends Error {
   name = "InputError";
 };
-
-// src/identity/bls.ts
-init_errors();
-
-// src/identity/g1.ts
-var P = 0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaabn;
-var GX = 0x17f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bbn;
-var GY = 0x08b3f481e3aaa0f1a09e30ed741d8ae4fcf5e095d5d00af600db18cb2c04b3edd03cc744a2888ae40caa232946c5e7e1n;
-var INFINITY = [1n, 1n, 0n];
-var mod = (a) => {
-  const r = a % P;
-  return r < 0n ? r + P : r;
-};
-function powMod(base, exp) {
-  let r = 1n;
-  let b = mod(base);
-  for (let e = exp; e > 0n; e >>= 1n) {
-    if (e & 1n) r = mod(r * b);
-    b = mod(b * b);
-  }
-  return r;
-}
-function double([X, Y, Z]) {
-  if (Z === 0n) return INFINITY;
-  const A = mod(X * X);
-  const B = mod(Y * Y);
-  const C = mod(B * B);
-  const D = mod(2n * (mod((X + B) * (X + B)) - A - C));
-  const E = mod(3n * A);
-  const X3 = mod(E * E - 2n * D);
-  return [X3, mod(E * (D - X3) - 8n * C), mod(2n * Y * Z)];
-}
-function addAffine(p, x2, y2) {
-  const [X1, Y1, Z1] = p;
-  if (Z1 === 0n) return [x2, y2, 1n];
-  const Z1Z1 = mod(Z1 * Z1);
-  const H = mod(x2 * Z1Z1 - X1);
-  const r = mod(2n * (mod(y2 * Z1 * Z1Z1) - Y1));
-  if (H === 0n) return r === 0n ? double(p) : INFINITY;
-  const HH = mod(H * H);
-  const I = 4n * HH;
-  const J = mod(H * I);
-  const V = mod(X1 * I);
-  const X3 = mod(r * r - J - 2n * V);
-  return [X3, mod(r * (V - X3) - 2n * Y1 * J), mod((Z1 + H) * (Z1 + H) - Z1Z1 - HH)];
-}
-function g1PublicKey(sk) {
-  let acc = INFINITY;
-  for (let i = 255; i >= 0; i--) {
-    acc = double(acc);
-    const sum = addAffine(acc, GX, GY);
-    acc = sk >> BigInt(i) & 1n ? sum : acc;
-  }
-  const [X, Y, Z] = acc;
-  const zInv = powMod(Z, P - 2n);
-  const zInv2 = mod(zInv * zInv);
-  const x = mod(X * zInv2);
-  const y = mod(Y * zInv2 * zInv);
-  const out = Buffer.from(x.toString(16).padStart(96, "0"), "hex");
-  out[0] |= 128 | (y > (P - 1n) / 2n ? 32 : 0);
-  return new Uint8Array(out);
-}
-
-// src/identity/bls.ts
-var SIGNER_KEY_LEN = 32;
-var R = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001n;
-function parseSignerKey(bytes) {
-  if (bytes.length !== SIGNER_KEY_LEN) {
-    const text = Buffer.from(bytes).toString("latin1").trim();
-    const hint = /^[A-Za-z0-9+/]{43}=?$/.test(text) ? " It looks like base64 text: decode it (base64 -d) to the 32 raw bytes." : /^(0x)?[0-9a-fA-F]{64}$/.test(text) ? " It looks like hex text: decode it (xxd -r -p) to the 32 raw bytes." : "";
-    throw new IdentityError(
-      "signer.key",
-      `${bytes.length} bytes; avalanchego reads exactly ${SIGNER_KEY_LEN} raw bytes (a BLS12-381 secret key).${hint}`
-    );
-  }
-  let sk = 0n;
-  for (const b of bytes) sk = sk << 8n | BigInt(b);
-  if (sk === 0n || sk >= R) {
-    throw new IdentityError(
-      "signer.key",
-      `the 32 bytes are ${sk === 0n ? "zero" : "not below the BLS12-381 group order"}; avalanchego requires 0 < key < r`
-    );
-  }
-  return sk;
-}
-function blsPublicKey(sk) {
-  return g1PublicKey(sk);
-}
-function toHex0x(bytes) {
-  return "0x" + Buffer.from(bytes).toString("hex");
-}
-function parseBlsPublicKey(input) {
-  const text = input.trim().toLowerCase();
-  const hex = text.startsWith("0x") ? text.slice(2) : text;
-  if (!/^[0-9a-f]*$/.test(hex)) {
-    throw new IdentityError(
-      "BLS public key",
-      `expected BLS public key is not hex. It looks like 0x followed by 96 hex digits, as info.getNodeID's nodePOP.publicKey shows it`
-    );
-  }
-  if (hex.length !== 96) {
-    throw new IdentityError(
-      "BLS public key",
-      `expected BLS public key has ${hex.length} hex digits; a BLS public key has 96 (48 bytes), as info.getNodeID's nodePOP.publicKey shows it`
-    );
-  }
-  return "0x" + hex;
-}
 
 // src/identity/certificate.ts
 var import_node_crypto3 = require("node:crypto");
@@ -4880,6 +4769,114 @@ init_node_id();
 // src/log.ts
 function errorMessage(e) {
   return e instanceof Error ? e.message : String(e);
+}
+
+// src/identity/bls.ts
+init_errors();
+
+// src/identity/g1.ts
+var P = 0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaabn;
+var GX = 0x17f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bbn;
+var GY = 0x08b3f481e3aaa0f1a09e30ed741d8ae4fcf5e095d5d00af600db18cb2c04b3edd03cc744a2888ae40caa232946c5e7e1n;
+var INFINITY = [1n, 1n, 0n];
+var mod = (a) => {
+  const r = a % P;
+  return r < 0n ? r + P : r;
+};
+function powMod(base, exp) {
+  let r = 1n;
+  let b = mod(base);
+  for (let e = exp; e > 0n; e >>= 1n) {
+    if (e & 1n) r = mod(r * b);
+    b = mod(b * b);
+  }
+  return r;
+}
+function double([X, Y, Z]) {
+  if (Z === 0n) return INFINITY;
+  const A = mod(X * X);
+  const B = mod(Y * Y);
+  const C = mod(B * B);
+  const D = mod(2n * (mod((X + B) * (X + B)) - A - C));
+  const E = mod(3n * A);
+  const X3 = mod(E * E - 2n * D);
+  return [X3, mod(E * (D - X3) - 8n * C), mod(2n * Y * Z)];
+}
+function addAffine(p, x2, y2) {
+  const [X1, Y1, Z1] = p;
+  if (Z1 === 0n) return [x2, y2, 1n];
+  const Z1Z1 = mod(Z1 * Z1);
+  const H = mod(x2 * Z1Z1 - X1);
+  const r = mod(2n * (mod(y2 * Z1 * Z1Z1) - Y1));
+  if (H === 0n) return r === 0n ? double(p) : INFINITY;
+  const HH = mod(H * H);
+  const I = 4n * HH;
+  const J = mod(H * I);
+  const V = mod(X1 * I);
+  const X3 = mod(r * r - J - 2n * V);
+  return [X3, mod(r * (V - X3) - 2n * Y1 * J), mod((Z1 + H) * (Z1 + H) - Z1Z1 - HH)];
+}
+function g1PublicKey(sk) {
+  let acc = INFINITY;
+  for (let i = 255; i >= 0; i--) {
+    acc = double(acc);
+    const sum = addAffine(acc, GX, GY);
+    acc = sk >> BigInt(i) & 1n ? sum : acc;
+  }
+  const [X, Y, Z] = acc;
+  const zInv = powMod(Z, P - 2n);
+  const zInv2 = mod(zInv * zInv);
+  const x = mod(X * zInv2);
+  const y = mod(Y * zInv2 * zInv);
+  const out = Buffer.from(x.toString(16).padStart(96, "0"), "hex");
+  out[0] |= 128 | (y > (P - 1n) / 2n ? 32 : 0);
+  return new Uint8Array(out);
+}
+
+// src/identity/bls.ts
+var SIGNER_KEY_LEN = 32;
+var R = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001n;
+function parseSignerKey(bytes) {
+  if (bytes.length !== SIGNER_KEY_LEN) {
+    const text = Buffer.from(bytes).toString("latin1").trim();
+    const hint = /^[A-Za-z0-9+/]{43}=?$/.test(text) ? " It looks like base64 text: decode it (base64 -d) to the 32 raw bytes." : /^(0x)?[0-9a-fA-F]{64}$/.test(text) ? " It looks like hex text: decode it (xxd -r -p) to the 32 raw bytes." : "";
+    throw new IdentityError(
+      "signer.key",
+      `${bytes.length} bytes; avalanchego reads exactly ${SIGNER_KEY_LEN} raw bytes (a BLS12-381 secret key).${hint}`
+    );
+  }
+  let sk = 0n;
+  for (const b of bytes) sk = sk << 8n | BigInt(b);
+  if (sk === 0n || sk >= R) {
+    throw new IdentityError(
+      "signer.key",
+      `the 32 bytes are ${sk === 0n ? "zero" : "not below the BLS12-381 group order"}; avalanchego requires 0 < key < r`
+    );
+  }
+  return sk;
+}
+function blsPublicKey(sk) {
+  return g1PublicKey(sk);
+}
+function toHex0x(bytes) {
+  return "0x" + Buffer.from(bytes).toString("hex");
+}
+function parseBlsPublicKey(input) {
+  const text = input.trim().toLowerCase();
+  const hex = text.startsWith("0x") ? text.slice(2) : text;
+  if (!/^[0-9a-f]*$/.test(hex)) {
+    throw new IdentityError(
+      "BLS public key",
+      `expected BLS public key is not hex. It looks like 0x followed by 96 hex digits, as info.getNodeID's nodePOP.publicKey shows it`
+    );
+  }
+  if (hex.length !== 96) {
+    throw new IdentityError(
+      "BLS public key",
+      `expected BLS public key has ${hex.length} hex digits; a BLS public key has 96 (48 bytes), as info.getNodeID's nodePOP.publicKey shows it`
+    );
+  }
+  return "0x" + hex;
 }
 
 // src/identity/inspect.ts
@@ -5099,7 +5096,9 @@ function probeResult(report) {
 
 // src/cli/common.ts
 var import_node_fs = require("node:fs");
+var import_node_path = require("node:path");
 var import_node_util = require("node:util");
+init_node_id();
 var NAME = "avalanche-node-backup";
 function parse(args, options) {
   try {
@@ -5116,6 +5115,27 @@ function readInput(path) {
     const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied (try sudo)" : errorMessage(e);
     throw new InputError(`cannot read ${path}: ${why}`);
   }
+}
+function readBackupFiles(dirFlag, dir, single, command) {
+  if (dir && single.some(Boolean))
+    throw new InputError(`give either --${dirFlag} or the three files, not both`);
+  if (!dir && !single.every(Boolean)) {
+    throw new InputError(
+      `give --${dirFlag} DIR, or all of --staker-crt, --staker-key and --signer-key. Run '${NAME} ${command} --help'.`
+    );
+  }
+  const [crt, key, signer] = dir ? ["staker.crt", "staker.key", "signer.key"].map((f) => (0, import_node_path.join)(dir, f)) : single;
+  return { crt: readInput(crt), key: readInput(key), signer: readInput(signer) };
+}
+function expectationsFrom(nodeId, bls2) {
+  const expected = {};
+  if (nodeId) expected.nodeId = parseNodeId(nodeId, "--expected-node-id");
+  if (bls2) expected.blsPublicKey = parseBlsPublicKey(bls2);
+  return expected;
+}
+function quiet(log) {
+  return { ...log, info: () => {
+  }, group: (_name, fn) => fn() };
 }
 var HOST_FLAGS = [
   "host",
@@ -5258,27 +5278,13 @@ async function verifyCommand(args) {
   });
   if (positionals.length)
     throw new InputError(`unexpected argument '${positionals[0]}'. Run '${NAME} verify --help'.`);
-  const dir = values["staking-dir"];
-  const single = [values["staker-crt"], values["staker-key"], values["signer-key"]];
-  if (dir && single.some(Boolean)) {
-    throw new InputError("give either --staking-dir or the three files, not both");
-  }
-  if (!dir && !single.every(Boolean)) {
-    throw new InputError(
-      `give --staking-dir DIR, or all of --staker-crt, --staker-key and --signer-key. Run '${NAME} verify --help'.`
-    );
-  }
-  const [crt, key, signer] = dir ? [(0, import_node_path.join)(dir, "staker.crt"), (0, import_node_path.join)(dir, "staker.key"), (0, import_node_path.join)(dir, "signer.key")] : single;
-  const expected = {};
-  if (values["expected-node-id"])
-    expected.nodeId = parseNodeId(values["expected-node-id"], "--expected-node-id");
-  if (values["expected-bls-public-key"])
-    expected.blsPublicKey = parseBlsPublicKey(values["expected-bls-public-key"]);
-  const files = {
-    crt: readInput(crt),
-    key: readInput(key),
-    signer: readInput(signer)
-  };
+  const expected = expectationsFrom(values["expected-node-id"], values["expected-bls-public-key"]);
+  const files = readBackupFiles(
+    "staking-dir",
+    values["staking-dir"],
+    [values["staker-crt"], values["staker-key"], values["signer-key"]],
+    "verify"
+  );
   if (values.host) {
     const remote = await import("./cli/remote.js");
     return remote.verifyLiveCommand(
@@ -5315,8 +5321,7 @@ var stdoutLog = {
   warning: (m) => console.error(`warning: ${m}`),
   group: (_name, fn) => fn()
 };
-var silentLog = { ...stdoutLog, info: () => {
-} };
+var silentLog = quiet(stdoutLog);
 async function probeCommand(args) {
   if (wantsHelp(args, "probe")) return 0;
   const { values, positionals } = parse(args, {

@@ -45687,16 +45687,11 @@ var NodeApi = class {
   viaCurl = false;
   /** info.getNodeID; undefined when nothing answers (the node is down or still starting). */
   async getNodeId() {
-    const res = await this.call(
-      "POST",
-      "/ext/info",
-      JSON.stringify({ jsonrpc: "2.0", id: 1, method: "info.getNodeID" })
-    );
-    if (!res || res.status !== 200) return void 0;
     try {
-      const result = JSON.parse(res.body).result;
+      const result = await this.rpc("/ext/info", "info.getNodeID");
       return result?.nodeID ? result : void 0;
-    } catch {
+    } catch (e) {
+      if (e instanceof ConnectionLost) throw e;
       return void 0;
     }
   }
@@ -46009,19 +46004,15 @@ var NodeHost = class {
         `sudo on ${this.transport.label} asks ${this.loginUser} for a password, and a restore cannot type one. Allow it without a password for this user (a sudoers line like '${this.loginUser} ALL=(ALL) NOPASSWD: ALL', or narrower), or log in as a user that has it.`
       );
     }
-    const target = await this.firstExisting(this.stakingDir);
-    const w = await this.run(`${this.asNode}sh -c 'test -w "$1" && test -x "$1"' sh ${sh(target)}`);
+    const w = await this.run(
+      `${this.asNode}sh -c 'p=$1; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; echo "$p"; test -w "$p" && test -x "$p"' sh ${sh(this.stakingDir)}`
+    );
+    const target = w.stdout.toString().trim() || this.stakingDir;
     if (w.code !== 0) {
       throw new HostError(
         `the staking directory is not writable: ${this.nodeUser} cannot write ${target} on ${this.transport.label} (exit ${w.code}${w.stderr.trim() ? `: ${w.stderr.trim()}` : ""}). Fix its owner or mode, or set staking-dir.`
       );
     }
-  }
-  async firstExisting(path) {
-    const r = await this.run(
-      `p=${sh(path)}; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; echo "$p"`
-    );
-    return r.stdout.toString().trim();
   }
   /**
    * One restore at a time: an flock held by a command that lives as long as this run's session,

@@ -1,15 +1,20 @@
-import { join } from 'node:path'
 import { InputError } from './errors.js'
-import { parseBlsPublicKey } from './identity/bls.js'
 import { parseStakingCertificate } from './identity/certificate.js'
 import { IdentityError } from './identity/errors.js'
-import type { Expectations, IdentityFiles } from './identity/inspect.js'
 import { parseNodeId } from './identity/node-id.js'
 import { errorMessage, type Log } from './log.js'
 import { verify } from './modes/verify.js'
 import { probeResult, resultObject } from './report-object.js'
 
-import { HOST_FLAGS, NAME, parse, readInput } from './cli/common.js'
+import {
+  expectationsFrom,
+  HOST_FLAGS,
+  NAME,
+  parse,
+  quiet,
+  readBackupFiles,
+  readInput
+} from './cli/common.js'
 declare const PACKAGE_VERSION: string
 
 const HELP: Record<string, string> = {
@@ -144,29 +149,14 @@ async function verifyCommand(args: string[]): Promise<number> {
   })
   if (positionals.length)
     throw new InputError(`unexpected argument '${positionals[0]}'. Run '${NAME} verify --help'.`)
-  const dir = values['staking-dir']
-  const single = [values['staker-crt'], values['staker-key'], values['signer-key']]
-  if (dir && single.some(Boolean)) {
-    throw new InputError('give either --staking-dir or the three files, not both')
-  }
-  if (!dir && !single.every(Boolean)) {
-    throw new InputError(
-      `give --staking-dir DIR, or all of --staker-crt, --staker-key and --signer-key. Run '${NAME} verify --help'.`
-    )
-  }
-  const [crt, key, signer] = dir
-    ? [join(dir, 'staker.crt'), join(dir, 'staker.key'), join(dir, 'signer.key')]
-    : (single as string[])
-  const expected: Expectations = {}
-  if (values['expected-node-id'])
-    expected.nodeId = parseNodeId(values['expected-node-id'], '--expected-node-id')
-  if (values['expected-bls-public-key'])
-    expected.blsPublicKey = parseBlsPublicKey(values['expected-bls-public-key'])
-  const files: IdentityFiles = {
-    crt: readInput(crt!),
-    key: readInput(key!),
-    signer: readInput(signer!)
-  }
+  // Checked before any file is read: a mistyped NodeID is bad input, whatever the files say.
+  const expected = expectationsFrom(values['expected-node-id'], values['expected-bls-public-key'])
+  const files = readBackupFiles(
+    'staking-dir',
+    values['staking-dir'],
+    [values['staker-crt'], values['staker-key'], values['signer-key']],
+    'verify'
+  )
 
   if ((values as { host?: string }).host) {
     // Against the live node too: the SSH commands' bundle.
@@ -205,7 +195,7 @@ const stdoutLog: Log = {
   group: (_name, fn) => fn()
 }
 
-const silentLog: Log = { ...stdoutLog, info: () => {} }
+const silentLog: Log = quiet(stdoutLog)
 
 async function probeCommand(args: string[]): Promise<number> {
   if (wantsHelp(args, 'probe')) return 0

@@ -25073,7 +25073,7 @@ __export(remote_exports, {
 });
 module.exports = __toCommonJS(remote_exports);
 var import_node_fs2 = require("node:fs");
-var import_node_path2 = require("node:path");
+var import_node_path3 = require("node:path");
 
 // src/errors.ts
 var InputError = class extends Error {
@@ -25466,6 +25466,9 @@ function localTransport() {
   };
 }
 
+// src/modes/restore.ts
+var import_node_crypto7 = require("node:crypto");
+
 // src/identity/errors.ts
 var IdentityError = class extends Error {
   constructor(file, reason) {
@@ -25584,6 +25587,65 @@ function parseBlsPublicKey(input) {
   return "0x" + hex;
 }
 
+// src/identity/certificate.ts
+var import_node_crypto4 = require("node:crypto");
+
+// src/identity/der.ts
+var DerError = class extends Error {
+};
+function readTlv(buf, offset, expectTag) {
+  const tag = buf[offset];
+  let lenByte = buf[offset + 1];
+  if (tag === void 0 || lenByte === void 0) throw new DerError("truncated");
+  if (expectTag !== void 0 && tag !== expectTag) {
+    throw new DerError(`expected tag 0x${expectTag.toString(16)}, found 0x${tag.toString(16)}`);
+  }
+  let pos = offset + 2;
+  let len = lenByte;
+  if (lenByte & 128) {
+    const n = lenByte & 127;
+    if (n === 0 || n > 4) throw new DerError("unsupported length encoding");
+    len = 0;
+    for (let i = 0; i < n; i++) {
+      lenByte = buf[pos++];
+      if (lenByte === void 0) throw new DerError("truncated");
+      len = len * 256 + lenByte;
+    }
+  }
+  const end = pos + len;
+  if (end > buf.length) throw new DerError("truncated");
+  return { tag, start: offset, body: buf.subarray(pos, end), end };
+}
+function children(body) {
+  const out = [];
+  for (let pos = 0; pos < body.length; ) {
+    const t = readTlv(body, pos);
+    out.push(t);
+    pos = t.end;
+  }
+  return out;
+}
+var TAG = { INTEGER: 2, BIT_STRING: 3, OID: 6, SEQUENCE: 48, CONTEXT_0: 160 };
+function oidToString(body) {
+  const parts = [];
+  let v = 0;
+  for (const b of body) {
+    v = v * 128 + (b & 127);
+    if (!(b & 128)) {
+      parts.push(v);
+      v = 0;
+    }
+  }
+  const first = parts.shift() ?? 0;
+  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
+  return [...head, ...parts].join(".");
+}
+function unsignedInteger(body) {
+  let n = 0n;
+  for (const b of body) n = n << 8n | BigInt(b);
+  return n;
+}
+
 // src/identity/node-id.ts
 var import_node_crypto3 = require("node:crypto");
 
@@ -25668,68 +25730,6 @@ function parseNodeId(input, what = "NodeID") {
     );
   }
   return text;
-}
-
-// src/modes/restore.ts
-var import_node_crypto7 = require("node:crypto");
-
-// src/identity/certificate.ts
-var import_node_crypto4 = require("node:crypto");
-
-// src/identity/der.ts
-var DerError = class extends Error {
-};
-function readTlv(buf, offset, expectTag) {
-  const tag = buf[offset];
-  let lenByte = buf[offset + 1];
-  if (tag === void 0 || lenByte === void 0) throw new DerError("truncated");
-  if (expectTag !== void 0 && tag !== expectTag) {
-    throw new DerError(`expected tag 0x${expectTag.toString(16)}, found 0x${tag.toString(16)}`);
-  }
-  let pos = offset + 2;
-  let len = lenByte;
-  if (lenByte & 128) {
-    const n = lenByte & 127;
-    if (n === 0 || n > 4) throw new DerError("unsupported length encoding");
-    len = 0;
-    for (let i = 0; i < n; i++) {
-      lenByte = buf[pos++];
-      if (lenByte === void 0) throw new DerError("truncated");
-      len = len * 256 + lenByte;
-    }
-  }
-  const end = pos + len;
-  if (end > buf.length) throw new DerError("truncated");
-  return { tag, start: offset, body: buf.subarray(pos, end), end };
-}
-function children(body) {
-  const out = [];
-  for (let pos = 0; pos < body.length; ) {
-    const t = readTlv(body, pos);
-    out.push(t);
-    pos = t.end;
-  }
-  return out;
-}
-var TAG = { INTEGER: 2, BIT_STRING: 3, OID: 6, SEQUENCE: 48, CONTEXT_0: 160 };
-function oidToString(body) {
-  const parts = [];
-  let v = 0;
-  for (const b of body) {
-    v = v * 128 + (b & 127);
-    if (!(b & 128)) {
-      parts.push(v);
-      v = 0;
-    }
-  }
-  const first = parts.shift() ?? 0;
-  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
-  return [...head, ...parts].join(".");
-}
-function unsignedInteger(body) {
-  let n = 0n;
-  for (const b of body) n = n << 8n | BigInt(b);
-  return n;
 }
 
 // src/identity/pem.ts
@@ -26106,16 +26106,11 @@ var NodeApi = class {
   viaCurl = false;
   /** info.getNodeID; undefined when nothing answers (the node is down or still starting). */
   async getNodeId() {
-    const res = await this.call(
-      "POST",
-      "/ext/info",
-      JSON.stringify({ jsonrpc: "2.0", id: 1, method: "info.getNodeID" })
-    );
-    if (!res || res.status !== 200) return void 0;
     try {
-      const result = JSON.parse(res.body).result;
+      const result = await this.rpc("/ext/info", "info.getNodeID");
       return result?.nodeID ? result : void 0;
-    } catch {
+    } catch (e) {
+      if (e instanceof ConnectionLost) throw e;
       return void 0;
     }
   }
@@ -26414,19 +26409,15 @@ var NodeHost = class {
         `sudo on ${this.transport.label} asks ${this.loginUser} for a password, and a restore cannot type one. Allow it without a password for this user (a sudoers line like '${this.loginUser} ALL=(ALL) NOPASSWD: ALL', or narrower), or log in as a user that has it.`
       );
     }
-    const target = await this.firstExisting(this.stakingDir);
-    const w = await this.run(`${this.asNode}sh -c 'test -w "$1" && test -x "$1"' sh ${sh(target)}`);
+    const w = await this.run(
+      `${this.asNode}sh -c 'p=$1; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; echo "$p"; test -w "$p" && test -x "$p"' sh ${sh(this.stakingDir)}`
+    );
+    const target = w.stdout.toString().trim() || this.stakingDir;
     if (w.code !== 0) {
       throw new HostError(
         `the staking directory is not writable: ${this.nodeUser} cannot write ${target} on ${this.transport.label} (exit ${w.code}${w.stderr.trim() ? `: ${w.stderr.trim()}` : ""}). Fix its owner or mode, or set staking-dir.`
       );
     }
-  }
-  async firstExisting(path) {
-    const r = await this.run(
-      `p=${sh(path)}; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; echo "$p"`
-    );
-    return r.stdout.toString().trim();
   }
   /**
    * One restore at a time: an flock held by a command that lives as long as this run's session,
@@ -33085,6 +33076,7 @@ async function sealArchive(files, manifest, recipients, keystore = []) {
 
 // src/cli/common.ts
 var import_node_fs = require("node:fs");
+var import_node_path2 = require("node:path");
 var import_node_util = require("node:util");
 var NAME = "avalanche-node-backup";
 function parse(args, options) {
@@ -33102,6 +33094,27 @@ function readInput(path) {
     const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied (try sudo)" : errorMessage(e);
     throw new InputError(`cannot read ${path}: ${why}`);
   }
+}
+function readBackupFiles(dirFlag, dir, single, command) {
+  if (dir && single.some(Boolean))
+    throw new InputError(`give either --${dirFlag} or the three files, not both`);
+  if (!dir && !single.every(Boolean)) {
+    throw new InputError(
+      `give --${dirFlag} DIR, or all of --staker-crt, --staker-key and --signer-key. Run '${NAME} ${command} --help'.`
+    );
+  }
+  const [crt, key, signer] = dir ? ["staker.crt", "staker.key", "signer.key"].map((f) => (0, import_node_path2.join)(dir, f)) : single;
+  return { crt: readInput(crt), key: readInput(key), signer: readInput(signer) };
+}
+function expectationsFrom(nodeId, bls2) {
+  const expected = {};
+  if (nodeId) expected.nodeId = parseNodeId(nodeId, "--expected-node-id");
+  if (bls2) expected.blsPublicKey = parseBlsPublicKey(bls2);
+  return expected;
+}
+function quiet(log) {
+  return { ...log, info: () => {
+  }, group: (_name, fn) => fn() };
 }
 var stdoutLog = {
   info: (m) => console.log(`   ${m}`),
@@ -33183,28 +33196,15 @@ async function restoreCommand(args) {
     throw new InputError(
       `restore needs --expected-node-id: the NodeID the node must report afterwards.`
     );
-  const expected = {
-    nodeId: parseNodeId(str("expected-node-id"), "--expected-node-id")
-  };
-  if (str("expected-bls-public-key"))
-    expected.blsPublicKey = parseBlsPublicKey(str("expected-bls-public-key"));
+  const expected = expectationsFrom(str("expected-node-id"), str("expected-bls-public-key"));
   const settings = hostFrom(v);
-  const dir = str("backup-dir");
-  const single = [str("staker-crt"), str("staker-key"), str("signer-key")];
-  if (dir && single.some(Boolean))
-    throw new InputError("give either --backup-dir or the three files, not both");
-  if (!dir && !single.every(Boolean))
-    throw new InputError(
-      `give --backup-dir DIR, or all of --staker-crt, --staker-key and --signer-key. Run '${NAME} restore --help'.`
-    );
-  const [crt, key, signer] = dir ? ["staker.crt", "staker.key", "signer.key"].map((f) => (0, import_node_path2.join)(dir, f)) : single;
-  const files = {
-    crt: readInput(crt),
-    key: readInput(key),
-    signer: readInput(signer)
-  };
-  const log = v.json ? { ...stdoutLog, info: () => {
-  }, group: (_, fn) => fn() } : stdoutLog;
+  const files = readBackupFiles(
+    "backup-dir",
+    str("backup-dir"),
+    [str("staker-crt"), str("staker-key"), str("signer-key")],
+    "restore"
+  );
+  const log = v.json ? quiet(stdoutLog) : stdoutLog;
   const outcome = await restore(
     {
       files,
@@ -33294,11 +33294,7 @@ async function backupCommand(args) {
     );
   if (archive && (0, import_node_fs2.existsSync)(archive))
     throw new InputError(`${archive} exists: give a new file (nothing is written over).`);
-  const expected = {};
-  if (values["expected-node-id"])
-    expected.nodeId = parseNodeId(values["expected-node-id"], "--expected-node-id");
-  if (values["expected-bls-public-key"])
-    expected.blsPublicKey = parseBlsPublicKey(values["expected-bls-public-key"]);
+  const expected = expectationsFrom(values["expected-node-id"], values["expected-bls-public-key"]);
   const settings = hostFrom(v);
   const outcome = await backup(
     {
@@ -33338,21 +33334,20 @@ ${r.nodeId} stored in ${archive}, encrypted to ${recipients.length} age recipien
   (0, import_node_fs2.mkdirSync)(out, { recursive: true, mode: 448 });
   (0, import_node_fs2.chmodSync)(out, 448);
   for (const f of STAKING_FILES)
-    (0, import_node_fs2.writeFileSync)((0, import_node_path2.join)(out, f), outcome.files[f], { mode: 384, flag: "wx" });
+    (0, import_node_fs2.writeFileSync)((0, import_node_path3.join)(out, f), outcome.files[f], { mode: 384, flag: "wx" });
   console.log(`
 ${r.nodeId} (${r.keyType}) stored in ${out}/ (directory 0700, files 0600).`);
   console.log("Put it into repository secrets (add --env NAME for an environment):\n");
-  console.log(`  gh secret set STAKER_CRT < ${(0, import_node_path2.join)(out, "staker.crt")}`);
-  console.log(`  gh secret set STAKER_KEY < ${(0, import_node_path2.join)(out, "staker.key")}`);
-  console.log(`  base64 -w0 ${(0, import_node_path2.join)(out, "signer.key")} | gh secret set SIGNER_KEY`);
+  console.log(`  gh secret set STAKER_CRT < ${(0, import_node_path3.join)(out, "staker.crt")}`);
+  console.log(`  gh secret set STAKER_KEY < ${(0, import_node_path3.join)(out, "staker.key")}`);
+  console.log(`  base64 -w0 ${(0, import_node_path3.join)(out, "signer.key")} | gh secret set SIGNER_KEY`);
   console.log(`
 and use expected-node-id: ${r.nodeId}, expected-bls-public-key: ${r.blsPublicKey}`);
   return 0;
 }
 async function verifyLiveCommand(v, files, expected, json) {
   const settings = hostFrom(v, "host-staking-dir");
-  const log = json ? { ...stdoutLog, info: () => {
-  }, group: (_, fn) => fn() } : stdoutLog;
+  const log = json ? quiet(stdoutLog) : stdoutLog;
   const report = await verify2(
     { files, expected, proofOfPossession: v["proof-of-possession"] === true },
     log

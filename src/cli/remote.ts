@@ -4,9 +4,7 @@ import { InputError } from '../errors.js'
 import { parseHostSettings } from '../host-settings.js'
 import { localTransport } from '../host/local.js'
 import { connectSsh } from '../host/ssh.js'
-import { parseBlsPublicKey } from '../identity/bls.js'
 import type { Expectations, IdentityFiles } from '../identity/inspect.js'
-import { parseNodeId } from '../identity/node-id.js'
 import { restore } from '../modes/restore.js'
 import { restoreResult, resultObject } from '../report-object.js'
 import { backup } from '../modes/backup.js'
@@ -14,7 +12,16 @@ import { filesAsOnNode, verify } from '../modes/verify.js'
 import { verifyOnHost } from '../modes/verify-host.js'
 import { sealArchive } from '../archive/archive.js'
 import { STAKING_FILES } from '../identity/errors.js'
-import { HOST_FLAGS, NAME, parse, readInput, stdoutLog } from './common.js'
+import {
+  expectationsFrom,
+  HOST_FLAGS,
+  NAME,
+  parse,
+  quiet,
+  readBackupFiles,
+  readInput,
+  stdoutLog
+} from './common.js'
 
 export const RESTORE_HELP = `Usage: ${NAME} restore (--backup-dir DIR | --staker-crt F --staker-key F --signer-key F)
                  --expected-node-id ID [--expected-bls-public-key HEX]
@@ -71,33 +78,15 @@ export async function restoreCommand(args: string[]): Promise<number> {
     throw new InputError(
       `restore needs --expected-node-id: the NodeID the node must report afterwards.`
     )
-  const expected: Expectations = {
-    nodeId: parseNodeId(str('expected-node-id'), '--expected-node-id')
-  }
-  if (str('expected-bls-public-key'))
-    expected.blsPublicKey = parseBlsPublicKey(str('expected-bls-public-key'))
-
+  const expected = expectationsFrom(str('expected-node-id'), str('expected-bls-public-key'))
   const settings = hostFrom(v)
-  const dir = str('backup-dir')
-  const single = [str('staker-crt'), str('staker-key'), str('signer-key')]
-  if (dir && single.some(Boolean))
-    throw new InputError('give either --backup-dir or the three files, not both')
-  if (!dir && !single.every(Boolean))
-    throw new InputError(
-      `give --backup-dir DIR, or all of --staker-crt, --staker-key and --signer-key. Run '${NAME} restore --help'.`
-    )
-  const [crt, key, signer] = dir
-    ? ['staker.crt', 'staker.key', 'signer.key'].map(f => join(dir, f))
-    : single
-  const files: IdentityFiles = {
-    crt: readInput(crt!),
-    key: readInput(key!),
-    signer: readInput(signer!)
-  }
-
-  const log = v.json
-    ? { ...stdoutLog, info: () => {}, group: <T>(_: string, fn: () => Promise<T>) => fn() }
-    : stdoutLog
+  const files = readBackupFiles(
+    'backup-dir',
+    str('backup-dir'),
+    [str('staker-crt'), str('staker-key'), str('signer-key')],
+    'restore'
+  )
+  const log = v.json ? quiet(stdoutLog) : stdoutLog
   const outcome = await restore(
     {
       files,
@@ -214,11 +203,7 @@ export async function backupCommand(args: string[]): Promise<number> {
     )
   if (archive && existsSync(archive))
     throw new InputError(`${archive} exists: give a new file (nothing is written over).`)
-  const expected: Expectations = {}
-  if (values['expected-node-id'])
-    expected.nodeId = parseNodeId(values['expected-node-id'], '--expected-node-id')
-  if (values['expected-bls-public-key'])
-    expected.blsPublicKey = parseBlsPublicKey(values['expected-bls-public-key'])
+  const expected = expectationsFrom(values['expected-node-id'], values['expected-bls-public-key'])
   const settings = hostFrom(v)
   const outcome = await backup(
     {
@@ -275,9 +260,7 @@ export async function verifyLiveCommand(
   json: boolean
 ): Promise<number> {
   const settings = hostFrom(v, 'host-staking-dir')
-  const log = json
-    ? { ...stdoutLog, info: () => {}, group: <T>(_: string, fn: () => Promise<T>) => fn() }
-    : stdoutLog
+  const log = json ? quiet(stdoutLog) : stdoutLog
   const report = await verify(
     { files, expected, proofOfPossession: v['proof-of-possession'] === true },
     log

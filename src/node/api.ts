@@ -30,16 +30,12 @@ export class NodeApi {
 
   /** info.getNodeID; undefined when nothing answers (the node is down or still starting). */
   async getNodeId(): Promise<NodeIdAnswer | undefined> {
-    const res = await this.call(
-      'POST',
-      '/ext/info',
-      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'info.getNodeID' })
-    )
-    if (!res || res.status !== 200) return undefined
     try {
-      const result = (JSON.parse(res.body) as { result?: NodeIdAnswer }).result
+      const result = (await this.rpc('/ext/info', 'info.getNodeID')) as NodeIdAnswer | undefined
       return result?.nodeID ? result : undefined
-    } catch {
+    } catch (e) {
+      // A lost connection is the caller's to handle; anything else means "not answering yet".
+      if (e instanceof ConnectionLost) throw e
       return undefined
     }
   }

@@ -203,20 +203,17 @@ export class NodeHost {
           `Allow it without a password for this user (a sudoers line like '${this.loginUser} ALL=(ALL) NOPASSWD: ALL', or narrower), or log in as a user that has it.`
       )
     }
-    const target = await this.firstExisting(this.stakingDir)
-    const w = await this.run(`${this.asNode}sh -c 'test -w "$1" && test -x "$1"' sh ${sh(target)}`)
+    // One round trip: the staking directory, or the nearest existing parent it would be made in,
+    // must be writable by the node's user.
+    const w = await this.run(
+      `${this.asNode}sh -c 'p=$1; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; echo "$p"; test -w "$p" && test -x "$p"' sh ${sh(this.stakingDir)}`
+    )
+    const target = w.stdout.toString().trim() || this.stakingDir
     if (w.code !== 0) {
       throw new HostError(
         `the staking directory is not writable: ${this.nodeUser} cannot write ${target} on ${this.transport.label} (exit ${w.code}${w.stderr.trim() ? `: ${w.stderr.trim()}` : ''}). Fix its owner or mode, or set staking-dir.`
       )
     }
-  }
-
-  private async firstExisting(path: string): Promise<string> {
-    const r = await this.run(
-      `p=${sh(path)}; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; echo "$p"`
-    )
-    return r.stdout.toString().trim()
   }
 
   /**
