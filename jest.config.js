@@ -5,8 +5,10 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }]
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+    '^.+\\.sh$': '<rootDir>/__tests__/support/text-transform.cjs'
   },
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json', 'sh'],
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
   // Test node hosts (test-hosts/): stale ones are swept before the run, all of them after it.
   globalSetup: '<rootDir>/__tests__/support/sweep-hosts.js',

@@ -271,6 +271,7 @@ describeWith(
         expect(run.code).toBe(1)
         expect(run.stdout).toContain('::group::Roll back')
         expect(run.stdout).toContain('The previous files were put back and the node started again')
+        expect(run.outputs['host-state']).toBe('unchanged')
         expect((await host.waitForNode()).nodeID).toBe(previous)
         expect(run.outputs['previous-files']).toMatch(/staking\.previous-/)
       }
@@ -281,8 +282,9 @@ describeWith(
           simulation: { faultsFor: { [id.nodeId]: { crashOnStart: true } } }
         })
         const previous = host.nodeInfo()?.nodeID
-        const run = await runAction(inputs(host, id, { 'wait-timeout': '3' }))
-        expect(run.stdout).toContain('the node did not answer info.getNodeID within 3 s')
+        const run = await runAction(inputs(host, id, { 'wait-timeout': '30' }))
+        // Restart=always restarts it every second: the first exit is seen, no need to wait 30 s.
+        expect(run.stdout).toContain('the node exited after starting (activating)')
         await rolledBack(host, run, previous)
       })
 
@@ -320,23 +322,26 @@ describeWith(
         await rolledBack(host, run, previous)
       })
 
-      it('the SSH connection drops while waiting for the node', async () => {
+      it('the SSH connection drops while waiting for the node: the host finishes, the runner reconnects', async () => {
         const id = staker(1)
         const host = await up({
           simulation: { faultsFor: { [id.nodeId]: { startDelayMs: 4000 } } }
         })
-        const previous = host.nodeInfo()?.nodeID
         const running = runActionAsync(inputs(host, id))
-        // Once the files are swapped, cut every SSH session of ubuntu on the host.
+        // Once the new files are in place (the journal says so), cut every SSH session of ubuntu.
         await until(
-          () => host.exec(`ls -d ${host.stakingDir}.previous-* 2>/dev/null`).stdout.trim() !== '',
+          () =>
+            / file staker\.crt new$/m.test(
+              host.exec(`cat ${host.stakingDir}.previous-*/restore.journal 2>/dev/null`).stdout
+            ),
           15_000
         )
-        await new Promise(r => setTimeout(r, 300))
         host.exec(`pkill -KILL -f 'sshd: ubuntu'`)
         const run = await running
         expect(run.stdout).toMatch(/the SSH connection to ubuntu@\S+ was lost.*reconnected/)
-        await rolledBack(host, run, previous)
+        expect(outcome(run)).toEqual({ code: 0, errors: [] })
+        expect(run.outputs['host-state']).toBe('restored')
+        expect(host.nodeInfo()?.nodeID).toBe(id.nodeId)
       })
 
       it('the SSH connection drops during the upload: the node is untouched', async () => {
@@ -349,7 +354,7 @@ describeWith(
         )
         const running = runActionAsync(inputs(host, id))
         await until(
-          () => host.exec(`ls ${host.stakingDir}/.*.restore-* 2>/dev/null`).stdout.trim() !== '',
+          () => host.exec(`ls ${host.stakingDir}/.*.new-* 2>/dev/null`).stdout.trim() !== '',
           15_000
         )
         host.exec(`pkill -KILL -f 'sshd: ubuntu'`)

@@ -23301,8 +23301,8 @@ var require_constants6 = __commonJS({
       "arcfour"
     ].filter(canUseCipher));
     var canUseMAC = (() => {
-      const hashes = crypto3.getHashes();
-      return (name) => hashes.includes(MAC_INFO[name].sslName);
+      const hashes2 = crypto3.getHashes();
+      return (name) => hashes2.includes(MAC_INFO[name].sslName);
     })();
     var DEFAULT_MAC = [
       "hmac-sha2-256-etm@openssh.com",
@@ -44347,22 +44347,22 @@ var __awaiter = function(thisArg, _arguments, P2, generator) {
   return new (P2 || (P2 = Promise))(function(resolve, reject) {
     function fulfilled(value) {
       try {
-        step(generator.next(value));
+        step2(generator.next(value));
       } catch (e) {
         reject(e);
       }
     }
     function rejected(value) {
       try {
-        step(generator["throw"](value));
+        step2(generator["throw"](value));
       } catch (e) {
         reject(e);
       }
     }
-    function step(result) {
+    function step2(result) {
       result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
+    step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
 };
 var { access, appendFile, writeFile } = import_fs.promises;
@@ -44646,22 +44646,22 @@ var __awaiter2 = function(thisArg, _arguments, P2, generator) {
   return new (P2 || (P2 = Promise))(function(resolve, reject) {
     function fulfilled(value) {
       try {
-        step(generator.next(value));
+        step2(generator.next(value));
       } catch (e) {
         reject(e);
       }
     }
     function rejected(value) {
       try {
-        step(generator["throw"](value));
+        step2(generator["throw"](value));
       } catch (e) {
         reject(e);
       }
     }
-    function step(result) {
+    function step2(result) {
       result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
-    step((generator = generator.apply(thisArg, _arguments || [])).next());
+    step2((generator = generator.apply(thisArg, _arguments || [])).next());
   });
 };
 var ExitCode;
@@ -45783,6 +45783,101 @@ var RpcUnavailable = class extends Error {
   name = "RpcUnavailable";
 };
 
+// src/node/journal.ts
+var RESULTS = ["restored", "rolled-back", "refused", "stuck", "recovered"];
+var isFile = (s) => STAKING_FILES.includes(s ?? "");
+function parseJournal(text) {
+  const j = {
+    lockHeld: false,
+    old: {},
+    new: {},
+    files: {},
+    steps: [],
+    answers: [],
+    failures: [],
+    lines: 0
+  };
+  const lines = text.split("\n");
+  lines.pop();
+  for (const line of lines) {
+    j.lines++;
+    const e = eventOf(line);
+    if (e) apply(j, e.at, e.event, e.rest);
+  }
+  return j;
+}
+function eventOf(line) {
+  const m = /^(\d+) (\S+) ?(.*)$/.exec(line);
+  return m ? { at: Number(m[1]), event: m[2], rest: m[3] } : void 0;
+}
+function apply(j, at, event, rest) {
+  const [a, b] = rest.split(" ");
+  switch (event) {
+    case "run":
+      j.run = a;
+      break;
+    case "pid":
+      j.pid = Number(a);
+      break;
+    case "lock":
+      j.lockHeld = a === "held";
+      break;
+    case "active-before":
+      j.activeBefore = a === "yes";
+      break;
+    case "old":
+    case "new":
+      if (isFile(a) && b) {
+        if (event === "old") j.old[a] = b === "-" ? null : b;
+        else j.new[a] = b;
+      }
+      break;
+    case "file":
+      if (isFile(a) && (b === "new" || b === "old" || b === "removed")) j.files[a] = b;
+      break;
+    case "step":
+      step(j, at, a ?? "", b ?? "");
+      break;
+    case "answer":
+      if (a) {
+        const step2 = j.steps.at(-1)?.name;
+        j.answers.push({
+          nodeId: a,
+          ...b && b !== "-" ? { bls: b } : {},
+          ...step2 ? { step: step2 } : {}
+        });
+      }
+      break;
+    case "fail":
+      j.failures.push(rest);
+      break;
+    case "end":
+      if (a && RESULTS.includes(a))
+        j.end = { result: a, detail: rest.slice(a.length + 1), at };
+      break;
+  }
+}
+function step(j, at, name, what) {
+  if (what === "begin") {
+    j.steps.push({ name, status: "running", beganAt: at });
+    return;
+  }
+  const s = [...j.steps].reverse().find((x) => x.name === name && x.status === "running");
+  if (s && (what === "done" || what === "failed")) {
+    s.status = what;
+    s.endedAt = at;
+  }
+}
+var STEP_TITLES = {
+  stop: "Stop the node",
+  swap: "Swap the files",
+  start: "Start the node",
+  check: "Check the NodeID",
+  rollback: "Roll back",
+  restart: "Start the node again",
+  recheck: "Check the previous NodeID"
+};
+
 // src/node/keystore.ts
 var REMOVED_IN = [1, 12, 2];
 async function keystoreAvailability(api) {
@@ -45871,6 +45966,72 @@ function parseKeystoreUsers(text, fail) {
 // src/node/node-host.ts
 var import_node_crypto6 = require("node:crypto");
 var import_node_path = require("node:path");
+
+// src/node/inspect-host.sh
+var inspect_host_default = `#!/bin/sh
+# avalanche-node-backup: looks at a node host before a restore, verify or backup. Changes nothing.
+#
+# Usage: sh inspect-host.sh STAKING_DIR SERVICE
+# Output, one fact a line (the runner parses these):
+#   dir OWNER MODE open|closed      or  dir -            the staking directory
+#   FILE OWNER MODE SHA256|unreadable  or  FILE -       for staker.crt, staker.key, signer.key
+#   unit LOADSTATE | user USER | state ACTIVESTATE      systemd's view of SERVICE (when systemctl exists)
+#   missing TOOL...                                     commands a restore needs that are not there
+#   lockdir DIR                                         where a lock file can be made
+#   journal running|unfinished PATH                     a restore journal without an end
+
+dir=$1 svc=$2
+
+if [ -d "$dir" ]; then
+  echo "dir $(stat -c '%U %a' "$dir") $([ -x "$dir" ] && echo open || echo closed)"
+else
+  echo "dir -"
+fi
+
+for f in staker.crt staker.key signer.key; do
+  p=$dir/$f
+  if [ ! -f "$p" ]; then
+    echo "$f -"
+  elif [ -r "$p" ]; then
+    echo "$f $(stat -c '%U %a' "$p") $(sha256sum <"$p" | cut -d' ' -f1)"
+  else
+    echo "$f $(stat -c '%U %a' "$p") unreadable"
+  fi
+done
+
+if command -v systemctl >/dev/null 2>&1; then
+  echo "unit $(systemctl show -p LoadState --value "$svc" 2>/dev/null)"
+  echo "user $(systemctl show -p User --value "$svc" 2>/dev/null)"
+  echo "state $(systemctl is-active "$svc" 2>/dev/null)"
+fi
+
+missing=
+for c in setsid flock sha256sum runuser; do
+  command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
+done
+command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1 || missing="$missing curl"
+echo "missing$missing"
+
+for d in /run/lock /var/lock /tmp; do
+  if [ -d "$d" ] && [ -w "$d" ]; then
+    echo "lockdir $d"
+    break
+  fi
+done
+
+for j in "$dir".previous-*/restore.journal; do
+  [ -f "$j" ] || continue
+  grep -q '^[0-9]* end ' "$j" && continue
+  pid=$(sed -n 's/^[0-9]* pid //p' "$j" | head -n1)
+  if [ -n "$pid" ] && grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then
+    echo "journal running $j"
+  else
+    echo "journal unfinished $j"
+  fi
+done
+`;
+
+// src/node/node-host.ts
 var HostError = class extends Error {
   name = "HostError";
 };
@@ -45927,52 +46088,43 @@ var NodeHost = class {
   get needsRoot() {
     return this.loginUid !== 0 && (this.usesSystemd || this.nodeUser !== this.loginUser);
   }
-  get root() {
-    return this.loginUid === 0 ? "" : "sudo -n ";
+  /** How the restore's host-side program is started: as root when needed, else as the login user. */
+  get rootPrefix() {
+    return this.needsRoot ? "sudo -n " : "";
+  }
+  /** The user the host-side program must switch to for the node's files ('' for none). */
+  get switchToNodeUser() {
+    const runsAs = this.needsRoot || this.loginUid === 0 ? "root" : this.loginUser;
+    return runsAs === this.nodeUser ? "" : this.nodeUser;
+  }
+  /** The user the host-side program runs stop-command and start-command as ('' for itself). */
+  get switchToLoginUser() {
+    return this.needsRoot ? this.loginUser : "";
   }
   get asNode() {
     if (this.nodeUser === this.loginUser) return "";
     return this.loginUid === 0 ? `runuser -u ${sh(this.nodeUser)} -- ` : `sudo -n -u ${sh(this.nodeUser)} -- `;
   }
-  /** Reads the staking directory (hashes, owners, modes) and the service's user. Changes nothing. */
+  /**
+   * Reads the staking directory (hashes, owners, modes), the unit's user and state, the tools a
+   * restore needs and any restore journal left open. Changes nothing.
+   */
   async inspect(privileged = true) {
-    const script = [
-      "dir=$1; svc=$2",
-      'if [ -d "$dir" ]; then echo "dir $(stat -c "%U %a" "$dir") $([ -x "$dir" ] && echo open || echo closed)"; else echo "dir -"; fi',
-      "for f in staker.crt staker.key signer.key; do",
-      '  p="$dir/$f"',
-      '  if [ ! -f "$p" ]; then echo "$f -"',
-      '  elif [ -r "$p" ]; then echo "$f $(stat -c "%U %a" "$p") $(sha256sum < "$p" | cut -d" " -f1)"',
-      '  else echo "$f $(stat -c "%U %a" "$p") unreadable"; fi',
-      "done",
-      "if command -v systemctl >/dev/null 2>&1; then",
-      '  echo "unit $(systemctl show -p LoadState --value "$svc" 2>/dev/null)"',
-      '  echo "service $(systemctl show -p User --value "$svc" 2>/dev/null)"',
-      "fi"
-    ].join("\n");
     const prefix = privileged && this.loginUid !== 0 && this.sudoOk ? "sudo -n " : "";
     const r = await this.run(
       `${prefix}sh -s -- ${sh(this.stakingDir)} ${sh(this.settings.serviceName)}`,
-      Buffer.from(script)
+      Buffer.from(inspect_host_default)
     );
-    const lines = new Map(
-      r.stdout.toString().split("\n").filter(Boolean).map((l) => [l.split(" ")[0], l.split(" ").slice(1)])
-    );
+    const out = r.stdout.toString().split("\n").filter(Boolean);
+    const lines = new Map(out.map((l) => [l.split(" ")[0], l.split(" ").slice(1)]));
     const files = {};
-    for (const f of STAKING_FILES) {
-      const [owner, mode, sha2563] = lines.get(f) ?? ["-"];
-      files[f] = owner === "-" || owner === void 0 ? { exists: false } : {
-        exists: true,
-        owner,
-        mode,
-        ...sha2563 !== "unreadable" ? { sha256: sha2563 } : {}
-      };
-    }
+    for (const f of STAKING_FILES) files[f] = fileFacts(lines.get(f));
     const [dirOwner, dirMode, dirAccess] = lines.get("dir") ?? ["-"];
     const dirExists = dirOwner !== "-" && dirOwner !== void 0;
-    const serviceUser = this.usesSystemd ? (lines.get("service")?.[0] ?? "") || void 0 : void 0;
     this.unitLoaded = lines.get("unit")?.[0] === "loaded";
-    this.nodeUser = dirExists ? dirOwner : serviceUser ?? this.loginUser;
+    const serviceUser = this.usesSystemd && this.unitLoaded ? lines.get("user")?.[0] || "root" : void 0;
+    this.nodeUser = serviceUser ?? (dirExists ? dirOwner : this.loginUser);
+    const unitState = this.usesSystemd ? lines.get("state")?.[0] : void 0;
     return {
       loginUser: this.loginUser,
       stakingDir: this.stakingDir,
@@ -45981,8 +46133,18 @@ var NodeHost = class {
       ...dirExists ? { dirOwner, dirMode } : {},
       files,
       ...serviceUser ? { serviceUser } : {},
-      nodeUser: this.nodeUser
+      nodeUser: this.nodeUser,
+      ...unitState ? { unitState } : {},
+      missingTools: (lines.get("missing") ?? []).filter((t) => t !== "runuser" || this.needsRunuser),
+      ...lines.get("lockdir")?.[0] ? { lockDir: lines.get("lockdir")[0] } : {},
+      openJournals: out.filter((l) => /^journal (running|unfinished) \//.test(l)).map((l) => ({
+        state: l.split(" ")[1],
+        path: l.split(" ").slice(2).join(" ")
+      }))
     };
+  }
+  get needsRunuser() {
+    return this.switchToNodeUser !== "" || this.switchToLoginUser !== "";
   }
   /**
    * Refuses, before anything changes, what would fail half-way: sudo that needs a password or is
@@ -46010,42 +46172,17 @@ var NodeHost = class {
     const target = w.stdout.toString().trim() || this.stakingDir;
     if (w.code !== 0) {
       throw new HostError(
-        `the staking directory is not writable: ${this.nodeUser} cannot write ${target} on ${this.transport.label} (exit ${w.code}${w.stderr.trim() ? `: ${w.stderr.trim()}` : ""}). Fix its owner or mode, or set staking-dir.`
+        `the staking directory is not writable: ${this.nodeUser} (the node's user) cannot write ${target} on ${this.transport.label} (exit ${w.code}${w.stderr.trim() ? `: ${w.stderr.trim()}` : ""}). Fix its owner or mode, or set staking-dir.`
       );
     }
   }
-  /**
-   * One restore at a time: an flock held by a command that lives as long as this run's session,
-   * so a lost connection releases it too. Waits up to waitSeconds for another run to finish. The
-   * lock file lives in /run/lock (a tmpfs), so the host's own directories are left as they were.
-   */
-  async lock(waitSeconds) {
-    const id = sha256Hex(Buffer.from(this.stakingDir)).slice(0, 12);
-    const where = await this.run(
-      `command -v flock >/dev/null || exit 3; test -d /run/lock && test -w /run/lock && echo /run/lock || echo ${sh(import_node_path.posix.dirname(this.stakingDir))}`
-    );
-    if (where.code === 3) return void 0;
-    const lockFile = `${where.stdout.toString().trim()}/avalanche-node-backup-${id}.lock`;
-    try {
-      return await this.transport.hold(
-        `flock -w ${waitSeconds} -E 75 ${sh(lockFile)} sh -c 'echo locked; exec cat >/dev/null'`
-      );
-    } catch (e) {
-      const code = e.result?.code;
-      if (code === 75) {
-        throw new HostError(
-          `another restore is running on ${this.transport.label} (it holds ${lockFile}); waited ${waitSeconds} s. Let it finish, then run again.`
-        );
-      }
-      throw e;
-    }
+  /** The name an uploaded file has until the host-side program moves it into place. */
+  stagedName(file, runId) {
+    return `${this.stakingDir}/.${file}.new-${runId}`;
   }
-  tempName(file, runId) {
-    return `${this.stakingDir}/.${file}.restore-${runId}`;
-  }
-  /** Writes a file under a temporary name, mode 0400 from creation, as the node's user; returns its sha256 on the host. */
+  /** Writes a file under its staged name, mode 0400 from creation, as the node's user; checks its sha256 on the host. */
   async upload(file, bytes, runId) {
-    const path = this.tempName(file, runId);
+    const path = this.stagedName(file, runId);
     const r = await this.run(
       `${this.asNode}sh -c 'umask 377 && cat > "$1" && sha256sum "$1"' sh ${sh(path)}`,
       Buffer.from(bytes)
@@ -46057,74 +46194,460 @@ var NodeHost = class {
       );
     }
   }
+  /** The staking directory and any missing parent, as the node's user, 0750 like avalanchego. */
   async makeStakingDir() {
-    const r = await this.run(`${this.asNode}mkdir -p -m 750 ${sh(this.stakingDir)}`);
+    const r = await this.run(
+      `${this.asNode}sh -c 'p=$1; todo=; while [ ! -e "$p" ]; do todo="$p
+$todo"; p=$(dirname "$p"); done; printf "%s" "$todo" | while IFS= read -r d; do [ -n "$d" ] && mkdir -m 750 "$d" || exit 1; done' sh ${sh(this.stakingDir)}`
+    );
     if (r.code !== 0) throw new HostError(`cannot create ${this.stakingDir}: ${r.stderr.trim()}`);
   }
-  async removeTemp(runId) {
+  async removeStaged(runId) {
     await this.run(
-      `${this.asNode}rm -f ${STAKING_FILES.map((f) => sh(this.tempName(f, runId))).join(" ")}`
+      `${this.asNode}rm -f ${STAKING_FILES.map((f) => sh(this.stagedName(f, runId))).join(" ")}`
     );
-  }
-  /**
-   * Keeps the current files in `previous` (hard links: the originals, untouched) and moves the
-   * uploaded ones into place, each rename atomic; the directory ends 0750.
-   */
-  async swap(previous, runId) {
-    const script = [
-      "set -e",
-      "dir=$1; prev=$2; run=$3",
-      'mkdir -m 700 "$prev"',
-      "for f in staker.crt staker.key signer.key; do",
-      '  if [ -e "$dir/$f" ]; then ln "$dir/$f" "$prev/$f" 2>/dev/null || cp -p "$dir/$f" "$prev/$f"; fi',
-      "done",
-      'for f in staker.crt staker.key signer.key; do mv -f "$dir/.$f.restore-$run" "$dir/$f"; done',
-      'chmod 750 "$dir"'
-    ].join("\n");
-    const r = await this.run(
-      `${this.asNode}sh -s -- ${sh(this.stakingDir)} ${sh(previous)} ${sh(runId)}`,
-      Buffer.from(script)
-    );
-    if (r.code !== 0) throw new HostError(`putting the files in place failed: ${r.stderr.trim()}`);
-  }
-  /**
-   * Puts the kept files back (copies: `previous` stays as it is). A file that did not exist before
-   * is moved aside into `previous`/restored-…, never deleted.
-   */
-  async rollback(previous) {
-    const script = [
-      "set -e",
-      "dir=$1; prev=$2",
-      "for f in staker.crt staker.key signer.key; do",
-      '  if [ -e "$prev/$f" ]; then cp -p "$prev/$f" "$dir/.$f.rollback" && mv -f "$dir/.$f.rollback" "$dir/$f";',
-      '  elif [ -e "$dir/$f" ]; then mkdir -p "$prev/not-restored" && mv -f "$dir/$f" "$prev/not-restored/$f"; fi',
-      "done"
-    ].join("\n");
-    const r = await this.run(
-      `${this.asNode}sh -s -- ${sh(this.stakingDir)} ${sh(previous)}`,
-      Buffer.from(script)
-    );
-    if (r.code !== 0)
-      throw new HostError(`putting the previous files back failed: ${r.stderr.trim()}`);
-  }
-  async stopNode() {
-    await this.control("stop", this.settings.stopCommand);
-  }
-  async startNode() {
-    await this.control("start", this.settings.startCommand);
-  }
-  async control(verb, custom) {
-    const cmd = custom ?? `${this.root}systemctl ${verb} ${sh(this.settings.serviceName)}`;
-    const r = await this.run(cmd);
-    if (r.code !== 0)
-      throw new HostError(
-        `${verb} the node failed (${custom ? `${verb}-command` : cmd} exited ${r.code}): ${r.stderr.trim()}`
-      );
   }
   run(command, stdin) {
     return this.transport.exec(command, stdin);
   }
 };
+function fileFacts(fields2) {
+  const [owner, mode, sha2563] = fields2 ?? ["-"];
+  if (owner === "-" || owner === void 0) return { exists: false };
+  return {
+    exists: true,
+    owner,
+    mode,
+    ...sha2563 !== "unreadable" ? { sha256: sha2563 } : {}
+  };
+}
+
+// src/node/transaction.ts
+var import_node_path2 = require("node:path");
+
+// src/node/restore-transaction.sh
+var restore_transaction_default = `#!/bin/sh
+# avalanche-node-backup: the host side of a restore, run on the node host itself.
+#
+# The runner uploads the new files as .<file>.new-<run> in the staking directory, then starts this
+# program detached from its SSH session (setsid), so that whatever happens to the connection or to
+# the runner, the host finishes what it started:
+#
+#   keep the current files -> stop the node -> put the new files in place -> start the node ->
+#   wait for the local API to report the expected NodeID and BLS key -> on anything else, put
+#   every previous file back and start the node again.
+#
+# Usage:  sh restore-transaction.sh run      (detached; everything in the ANB_* environment below)
+#         sh restore-transaction.sh recover  (synchronous: rolls back unfinished journals)
+#
+# Environment (set by the runner):
+#   ANB_DIR        the staking directory            ANB_RUN       this run's id
+#   ANB_PREV       <staking dir>.previous-<run>: previous files and this journal
+#   ANB_NODE_USER  user to write files as (empty: this program's user)
+#   ANB_LOGIN_USER user to run stop/start commands as (empty: this program's user)
+#   ANB_SERVICE    systemd unit;  ANB_STOP / ANB_START  commands that replace systemctl
+#   ANB_WAIT       seconds to wait for the node, forward and again in a rollback
+#   ANB_NODE_ID    NodeID the new files give;   ANB_BLS  BLS public key (0x\u2026)
+#   ANB_OLD_NODE_ID  NodeID the node reported before (may be empty)
+#   ANB_API        the node's API as seen here (http://127.0.0.1:9650)
+#   ANB_OLD / ANB_NEW  sha256 of staker.crt staker.key signer.key, '-' for a missing file:
+#                  what the runner saw before, and what it uploaded
+#   ANB_LOCK       lock file (one restore at a time);  ANB_LOCK_WAIT  seconds to wait for it
+#
+# Journal ($ANB_PREV/restore.journal): one event a line, appended and synced before the step it
+# announces and after it ends, so that after a crash it says exactly which files are new:
+# Each line starts with the time in milliseconds since the epoch, then the event:
+#   journal 1 | run ID | pid N | deadline EPOCH | lock held | old FILE SHA|- | new FILE SHA
+#   active-before yes|no | step NAME begin|done | file FILE new|old|removed | answer NODEID BLS|-
+#   fail REASON | end RESULT [DETAIL]
+# RESULT: restored, rolled-back, refused (nothing was changed), stuck (files could not all be
+# put back: see the file lines), recovered (a later run rolled this one back).
+
+set -u
+trap '' HUP PIPE INT
+
+FILES='staker.key signer.key staker.crt' # install order: see install_file
+TEST_DIR=/run/avalanche-node-backup-test # exists only on the project's test hosts
+
+dir=\${ANB_DIR:?} run=\${ANB_RUN:-} prev=\${ANB_PREV:-}
+journal=$prev/restore.journal
+
+# Milliseconds since the epoch (GNU date; whole seconds elsewhere).
+now_ms() {
+  t=$(date +%s%3N 2>/dev/null)
+  case $t in '' | *[!0-9]*) t=$(($(date +%s) * 1000)) ;; esac
+  echo "$t"
+}
+
+note() {
+  printf '%s %s\\n' "$(now_ms)" "$*" >>"$journal" && sync "$journal" 2>/dev/null
+}
+
+# The journal has this event (without its time).
+noted() {
+  grep -q "^[0-9]* $1\\$" "$journal"
+}
+
+# One line, no control characters: error text from commands goes into the journal.
+oneline() {
+  tr -c '[:print:]' ' ' | cut -c1-300
+}
+
+as_node() {
+  if [ -n "\${ANB_NODE_USER:-}" ]; then runuser -u "$ANB_NODE_USER" -- "$@"; else "$@"; fi
+}
+
+# Tests pause the program at a named point (fault injection); never active on a real host.
+pause() {
+  [ -f "$TEST_DIR/pause" ] && grep -qx "$1" "$TEST_DIR/pause" || return 0
+  : >"$TEST_DIR/reached-$1"
+  n=0
+  while [ ! -e "$TEST_DIR/continue-$1" ] && [ "$n" -lt 12000 ]; do
+    sleep 0.05
+    n=$((n + 1))
+  done
+}
+
+control() {
+  if [ -n "\${ANB_STOP:-}" ]; then
+    cmd=$ANB_STOP
+    [ "$1" = start ] && cmd=$ANB_START
+    if [ -n "\${ANB_LOGIN_USER:-}" ]; then
+      runuser -u "$ANB_LOGIN_USER" -- sh -c "$cmd" 2>&1
+    else
+      sh -c "$cmd" 2>&1
+    fi
+  else
+    systemctl "$1" "$ANB_SERVICE" 2>&1
+  fi 9>&- # the lock's descriptor stays here, not in the node's processes
+}
+
+# systemd's view: active, activating (crash-looping between restarts), failed, inactive.
+unit_state() {
+  if [ -n "\${ANB_STOP:-}" ]; then echo unknown; else systemctl is-active "$ANB_SERVICE" 2>/dev/null; fi
+}
+
+# info.getNodeID on the local API: prints "NODEID BLS" (BLS '-' before v1.8.6), or nothing.
+ask() {
+  body='{"jsonrpc":"2.0","id":1,"method":"info.getNodeID"}'
+  if command -v curl >/dev/null 2>&1; then
+    out=$(curl -s -m 2 -H 'content-type: application/json' --data "$body" "$ANB_API/ext/info" 2>/dev/null)
+  else
+    out=$(wget -q -T 2 -t 1 -O - --header='content-type: application/json' --post-data="$body" "$ANB_API/ext/info" 2>/dev/null)
+  fi
+  out=$(printf '%s' "$out" | tr -d '\\n\\r')
+  id=$(printf '%s' "$out" | sed -n 's/.*"nodeID"[[:space:]]*:[[:space:]]*"\\(NodeID-[1-9A-HJ-NP-Za-km-z]\\{1,64\\}\\)".*/\\1/p')
+  bls=$(printf '%s' "$out" | sed -n 's/.*"publicKey"[[:space:]]*:[[:space:]]*"\\(0x[0-9a-f]\\{96\\}\\)".*/\\1/p')
+  [ -n "$id" ] && printf '%s %s\\n' "$id" "\${bls:--}"
+}
+
+# Waits for the node to answer. $1: NodeID wanted (empty: any), $2: BLS key wanted (empty: any).
+# Returns 0 when it answers as wanted, 1 with another identity, 2 on time-out, 3 when it exits.
+wait_for() {
+  deadline=$(($(date +%s) + ANB_WAIT))
+  seen_active=no
+  while :; do
+    answer=$(ask)
+    if [ -n "$answer" ]; then
+      note "answer $answer"
+      set -- "\${1:-\${answer% *}}" "\${2:-\${answer#* }}"
+      [ "\${answer% *}" = "$1" ] || return 1
+      [ "\${answer#* }" = - ] || [ "\${answer#* }" = "$2" ] || return 1
+      return 0
+    fi
+    # Restart=always restarts a node that exits: 'activating' in between is a crash loop.
+    case $(unit_state) in
+    active) seen_active=yes ;;
+    failed | inactive) return 3 ;;
+    activating) [ "$seen_active" = yes ] && return 3 ;;
+    esac
+    [ "$(date +%s)" -ge "$deadline" ] && return 2
+    sleep 0.05
+  done
+}
+
+sha_of() {
+  if [ -e "$1" ]; then sha256sum <"$1" | cut -d' ' -f1; else echo -; fi
+}
+
+field() { # field N of a space-separated list
+  echo "$2" | cut -d' ' -f"$1"
+}
+
+index_of() {
+  case $1 in staker.crt) echo 1 ;; staker.key) echo 2 ;; signer.key) echo 3 ;; esac
+}
+
+# Puts one file of the new set in place (rename: atomic). Order staker.key, signer.key, staker.crt:
+# until staker.crt is new, the old certificate does not match the new key and the node refuses to
+# start, so no start in between (a reboot, say) can run a mix of the two identities.
+install_file() {
+  err=$(as_node mv -f "$dir/.$1.new-$run" "$dir/$1" 2>&1) || {
+    note "fail cannot put $1 in place: $(printf '%s' "$err" | oneline)"
+    return 1
+  }
+  note "file $1 new"
+}
+
+# Puts the previous files back, in the reverse order: staker.crt first, so that while signer.key
+# changes the certificate and the key again do not match. Each new file goes back to its kept copy
+# (a rename), or is removed when there was none. The first file that cannot be put back stops it
+# there, in a state the node refuses to start on: never a mix it could run.
+restore_previous() {
+  for f in staker.crt signer.key staker.key; do
+    noted "file $f new" || continue
+    if [ -e "$dir/.$f.old-$run" ]; then
+      err=$(as_node mv -f "$dir/.$f.old-$run" "$dir/$f" 2>&1) || {
+        note "fail cannot put the previous $f back: $(printf '%s' "$err" | oneline)"
+        return 1
+      }
+      note "file $f old"
+    else
+      err=$(as_node rm -f "$dir/$f" 2>&1) || {
+        note "fail cannot remove the new $f: $(printf '%s' "$err" | oneline)"
+        return 1
+      }
+      note "file $f removed"
+    fi
+  done
+}
+
+cleanup() {
+  for f in $FILES; do as_node rm -f "$dir/.$f.new-$run" "$dir/.$f.old-$run"; done
+}
+
+finish() {
+  note "end $*"
+  exit 0
+}
+
+rollback() {
+  note "step rollback begin"
+  out=$(control stop) || note "fail stopping the node for the rollback: $(printf '%s' "$out" | oneline)"
+  pause during-rollback
+  if ! restore_previous; then
+    note "step rollback failed"
+    finish stuck "a previous file could not be put back; the node was not started (see the file lines)"
+  fi
+  cleanup
+  note "step rollback done"
+  if [ "$active_before" = yes ]; then
+    note "step restart begin"
+    out=$(control start) || {
+      note "fail starting the node again: $(printf '%s' "$out" | oneline)"
+      finish rolled-back "previous files back; the node did not start"
+    }
+    note "step restart done"
+    note "step recheck begin"
+    if wait_for "\${ANB_OLD_NODE_ID:-}" ""; then
+      note "step recheck done"
+      finish rolled-back "previous files back; the node answers again"
+    fi
+    note "step recheck failed"
+    finish rolled-back "previous files back; the node did not answer again within $ANB_WAIT s"
+  fi
+  finish rolled-back "previous files back; the node was not running before and was left stopped"
+}
+
+refuse() {
+  note "fail $*"
+  cleanup
+  finish refused "$*"
+}
+
+# Keeps the current files twice, before anything stops: as hard links (or copies) beside them,
+# .<file>.old-<run>, which a rollback renames back without needing any disk space, and in the
+# previous-files directory, which stays for the operator.
+keep_current() {
+  for f in $FILES; do
+    [ -e "$dir/$f" ] || continue
+    as_node ln "$dir/$f" "$dir/.$f.old-$run" 2>/dev/null ||
+      as_node cp -p "$dir/$f" "$dir/.$f.old-$run" 2>/dev/null ||
+      refuse "cannot keep a copy of $f beside it (disk full?)"
+    ln "$dir/$f" "$prev/$f" 2>/dev/null || cp -p "$dir/$f" "$prev/$f" 2>/dev/null ||
+      refuse "cannot keep a copy of $f in $prev (disk full?)"
+  done
+}
+
+check_hashes() {
+  for f in $FILES; do
+    i=$(index_of "$f")
+    want=$(field "$i" "$ANB_OLD")
+    [ "$(sha_of "$dir/$f")" = "$want" ] ||
+      refuse "host-changed: $f is not what the runner saw (another restore ran meanwhile?)"
+    want=$(field "$i" "$ANB_NEW")
+    [ "$(sha_of "$dir/.$f.new-$run")" = "$want" ] || refuse "the uploaded $f is damaged or missing"
+  done
+}
+
+transaction() {
+  note "journal 1"
+  note "run $run"
+  note "pid $$"
+  note "deadline $(($(date +%s) + 2 * ANB_WAIT + \${ANB_LOCK_WAIT:-60} + 120))"
+  true 2>/dev/null >>"$ANB_LOCK" || refuse "cannot open the lock file $ANB_LOCK"
+  exec 9>>"$ANB_LOCK"
+  flock -w "\${ANB_LOCK_WAIT:-60}" 9 || refuse "busy: another restore held $ANB_LOCK for \${ANB_LOCK_WAIT:-60} s"
+  note "lock held"
+  check_hashes
+  for f in $FILES; do note "old $f $(field "$(index_of "$f")" "$ANB_OLD")"; done
+  for f in $FILES; do note "new $f $(field "$(index_of "$f")" "$ANB_NEW")"; done
+  keep_current
+  active_before=yes
+  case $(unit_state) in inactive | failed) active_before=no ;; esac
+  note "active-before $active_before"
+
+  note "step stop begin"
+  out=$(control stop) || {
+    note "fail stopping the node: $(printf '%s' "$out" | oneline)"
+    if [ "$active_before" = yes ]; then control start >/dev/null; fi
+    cleanup
+    finish refused "the node could not be stopped; nothing was changed"
+  }
+  note "step stop done"
+  pause after-stop
+
+  note "step swap begin"
+  first=yes
+  for f in $FILES; do
+    install_file "$f" || rollback
+    [ "$first" = yes ] && pause between-renames
+    first=no
+  done
+  as_node chmod 750 "$dir" 2>/dev/null
+  note "step swap done"
+  pause before-start
+
+  note "step start begin"
+  out=$(control start) || {
+    note "fail starting the node: $(printf '%s' "$out" | oneline)"
+    rollback
+  }
+  note "step start done"
+  pause during-wait
+
+  note "step check begin"
+  wait_for "$ANB_NODE_ID" "$ANB_BLS"
+  case $? in
+  0)
+    note "step check done"
+    cleanup
+    finish restored
+    ;;
+  1) note "fail the node answers \${answer% *} / \${answer#* }, not $ANB_NODE_ID / $ANB_BLS" ;;
+  2) note "fail the node did not answer info.getNodeID within $ANB_WAIT s" ;;
+  3) note "fail the node exited after starting ($(unit_state)): it does not accept these files" ;;
+  esac
+  note "step check failed"
+  rollback
+}
+
+# A journal without an end whose program is gone (a host that lost power mid-restore): put its
+# previous files back, as its own rollback would have.
+recover() {
+  # (A failed redirection of \`exec\` would end the shell: try it with \`true\` first.)
+  if ! true 2>/dev/null >>"$ANB_LOCK" || ! exec 9>>"$ANB_LOCK" || ! flock -w "\${ANB_LOCK_WAIT:-60}" 9; then
+    echo "busy"
+    exit 75
+  fi
+  for journal in "$dir".previous-*/restore.journal; do
+    [ -f "$journal" ] || continue
+    grep -q '^[0-9]* end ' "$journal" && continue
+    run=$(sed -n 's/^[0-9]* run //p' "$journal" | head -n1)
+    [ -n "$run" ] || continue
+    if ! restore_previous; then
+      echo "stuck $run"
+      continue
+    fi
+    cleanup
+    if noted "active-before yes"; then
+      control stop >/dev/null
+      control start >/dev/null
+    fi
+    note "end recovered previous files put back by a later run"
+    echo "recovered $run"
+  done
+}
+
+case \${1:-} in
+run)
+  exec </dev/null >/dev/null 2>&1
+  transaction
+  ;;
+recover) recover ;;
+*)
+  echo "usage: restore-transaction.sh run|recover" >&2
+  exit 2
+  ;;
+esac
+`;
+
+// src/node/transaction.ts
+var previousDirOf = (stakingDir, runId) => `${stakingDir}.previous-${runId}`;
+function lockFile(host, facts) {
+  const id = sha256Hex(Buffer.from(host.stakingDir)).slice(0, 12);
+  return `${facts.lockDir ?? "/tmp"}/avalanche-node-backup-${id}.lock`;
+}
+function environment(host, facts, values) {
+  const all = {
+    ANB_DIR: host.stakingDir,
+    ANB_NODE_USER: host.switchToNodeUser,
+    ANB_LOGIN_USER: host.switchToLoginUser,
+    ANB_SERVICE: host.settings.serviceName,
+    ANB_STOP: host.settings.stopCommand ?? "",
+    ANB_START: host.settings.startCommand ?? "",
+    ANB_LOCK: lockFile(host, facts),
+    ...values
+  };
+  return `env ${Object.entries(all).map(([k, v]) => sh(`${k}=${v}`)).join(" ")}`;
+}
+var hashes = (f) => (
+  // The program's order: staker.crt staker.key signer.key.
+  ["staker.crt", "staker.key", "signer.key"].map((x) => f(x) ?? "-").join(" ")
+);
+async function launchTransaction(host, plan) {
+  const previousDir = previousDirOf(host.stakingDir, plan.runId);
+  const env = environment(host, plan.facts, {
+    ANB_RUN: plan.runId,
+    ANB_PREV: previousDir,
+    ANB_WAIT: String(plan.waitSeconds),
+    ANB_LOCK_WAIT: String(plan.lockWaitSeconds),
+    ANB_NODE_ID: plan.nodeId,
+    ANB_BLS: plan.blsPublicKey,
+    ANB_OLD_NODE_ID: plan.previousNodeId ?? "",
+    ANB_API: plan.apiUrl.origin,
+    ANB_OLD: hashes((f) => plan.facts.files[f].sha256),
+    ANB_NEW: hashes((f) => sha256Hex(plan.files[f]))
+  });
+  const start = `umask 022 && mkdir -m 755 "$ANB_PREV" && cat > "$ANB_PREV/restore.sh" && { setsid -f sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 || { setsid sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 & }; }`;
+  const r = await host.run(
+    `${host.rootPrefix}${env} sh -c ${sh(start)}`,
+    Buffer.from(restore_transaction_default)
+  );
+  if (r.code !== 0)
+    throw new HostError(
+      `starting the restore on ${host.transport.label} failed (nothing was changed): ${r.stderr.trim()}`
+    );
+  return { previousDir, journalPath: import_node_path2.posix.join(previousDir, "restore.journal") };
+}
+async function recoverUnfinished(host, facts) {
+  const env = environment(host, facts, { ANB_WAIT: "60", ANB_LOCK_WAIT: "60" });
+  const r = await host.run(`${host.rootPrefix}${env} sh -s recover`, Buffer.from(restore_transaction_default));
+  const lines = r.stdout.toString().split("\n").filter(Boolean);
+  if (r.code !== 0 || lines.some((l) => l.startsWith("stuck") || l === "busy"))
+    throw new HostError(
+      `an earlier restore on ${host.transport.label} did not finish, and putting its previous files back failed (${lines.join("; ") || r.stderr.trim()}). Look at its journal (${facts.openJournals.map((j) => j.path).join(", ")}) and put the files named there back by hand before restoring again.`
+    );
+  return lines;
+}
+function compareFiles(facts, old, fresh) {
+  const now = (f) => facts.files[f].sha256 ?? (facts.files[f].exists ? "unreadable" : null);
+  const isNew = (f) => now(f) === fresh[f];
+  const isOld = (f) => now(f) === old[f];
+  const set = STAKING_FILES.every(isNew) ? "new" : STAKING_FILES.every(isOld) ? "old" : "mixed";
+  const word = (f) => isNew(f) && isOld(f) ? "same in both" : isNew(f) ? "new" : isOld(f) ? "previous" : now(f) === null ? "missing" : "neither";
+  return { set, detail: STAKING_FILES.map((f) => `${f} ${word(f)}`).join(", ") };
+}
 
 // src/modes/timeline.ts
 var Timeline = class {
@@ -46164,20 +46687,141 @@ var Timeline = class {
   }
 };
 
+// src/modes/restore-watch.ts
+var Cancelled = class extends Error {
+  name = "Cancelled";
+};
+var POLL_MS = 50;
+var START_MS = 2e4;
+var JournalFeed = class {
+  constructor(w) {
+    this.w = w;
+    this.until = this.started + w.lockWaitMs + w.workMs;
+  }
+  w;
+  pending = [];
+  seen = 0;
+  text = "";
+  started = Date.now();
+  /** Until when we keep watching (and reconnecting): later once the host holds the lock. */
+  until;
+  unread(e) {
+    this.pending.unshift(e);
+  }
+  async next() {
+    for (; ; ) {
+      const e = this.pending.shift();
+      if (e) return e;
+      if (this.w.signal?.aborted) throw new Cancelled("cancelled");
+      if (Date.now() > this.until)
+        throw new Error(
+          `the host did not report the restore's end in time (${Math.round((Date.now() - this.started) / 1e3)} s)`
+        );
+      if (this.seen === 0 && Date.now() - this.started > START_MS)
+        throw new Error(
+          `the host-side restore wrote nothing to ${this.w.journalPath} in ${START_MS / 1e3} s`
+        );
+      await this.poll();
+    }
+  }
+  async poll() {
+    let text;
+    try {
+      text = (await this.w.host.run(`cat ${sh(this.w.journalPath)} 2>/dev/null; true`)).stdout.toString();
+    } catch (e) {
+      return this.w.reconnect(e, this.until);
+    }
+    const lines = text.split("\n");
+    lines.pop();
+    for (const line of lines.slice(this.seen)) {
+      const e = eventOf(line);
+      if (e) this.pending.push(e);
+      if (e?.event === "lock") this.until = Date.now() + this.w.workMs;
+    }
+    this.seen = Math.max(this.seen, lines.length);
+    this.text = lines.join("\n") + "\n";
+    if (!this.pending.length) await sleep(POLL_MS, this.w.signal);
+  }
+};
+async function watchTransaction(w) {
+  const feed = new JournalFeed(w);
+  for (; ; ) {
+    const e = await feed.next();
+    if (e.event === "end") break;
+    if (e.event === "step" && e.rest.endsWith(" begin")) {
+      await stepGroup(w.log, feed, e.rest.split(" ")[0]);
+      continue;
+    }
+    logEvent(w.log, e);
+  }
+  const journal = parseJournal(feed.text);
+  recordSteps(w.timeline, journal);
+  return journal;
+}
+async function stepGroup(log, feed, name) {
+  await log.group(STEP_TITLES[name] ?? name, async () => {
+    for (; ; ) {
+      const e = await feed.next();
+      const [step2, what] = e.rest.split(" ");
+      if (e.event === "end" || e.event === "step" && what === "begin") return feed.unread(e);
+      if (e.event === "step" && step2 === name) return log.info(what === "done" ? "done" : "failed");
+      logEvent(log, e);
+    }
+  });
+}
+function logEvent(log, e) {
+  const [a, b] = e.rest.split(" ");
+  switch (e.event) {
+    case "file":
+      return log.info(
+        `${a}: ${b === "new" ? "the new file is in place" : b === "old" ? "the previous file is back" : "removed (there was none before)"}`
+      );
+    case "answer":
+      return log.info(`the node answers ${a}${b && b !== "-" ? `, BLS ${b}` : ""}`);
+    case "fail":
+      return log.info(e.rest);
+    case "lock":
+      return log.debug("holding the host restore lock");
+    default:
+      return log.debug(`journal: ${e.event} ${e.rest}`);
+  }
+}
+function recordSteps(timeline, journal) {
+  journal.steps.forEach((s, i) => {
+    const end = s.endedAt ?? journal.steps[i + 1]?.beganAt ?? journal.end?.at ?? s.beganAt;
+    timeline.steps.push({
+      name: STEP_TITLES[s.name] ?? s.name,
+      status: s.status === "done" ? "done" : "failed",
+      ms: Math.max(0, end - s.beganAt)
+    });
+  });
+}
+function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
 // src/modes/restore.ts
 var RECONNECT_FOR_MS = 3e4;
 async function restore(req, log) {
   const timeline = new Timeline(log);
-  const runId = `${(/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${(0, import_node_crypto7.randomBytes)(3).toString("hex")}`;
   const { report, parsed } = inspectIdentity(req.files, req.expected);
   const outcome = {
     ok: false,
     identity: report,
     changed: false,
+    hostState: "unchanged",
     steps: timeline.steps
   };
   const failed = failedChecks(report);
-  if (failed.length || !parsed.certificate || !parsed.key || !req.files.signer || req.files.signer instanceof Error) {
+  if (failed.length || !parsed.certificate || !parsed.key || !(req.files.signer instanceof Uint8Array)) {
     timeline.skipped("Check the backup", failed.map((c) => c.detail).join("; "));
     timeline.steps[0].status = "failed";
     outcome.error = `The backup does not pass its checks; nothing on the host was touched:
@@ -46190,11 +46834,14 @@ ${failed.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`;
     ms: 0,
     detail: `${report.nodeId}, ${report.keyType}`
   });
-  const want = { nodeId: report.nodeId, bls: report.blsPublicKey };
-  const bytes = {
-    "staker.crt": parsed.certificate.pem,
-    "staker.key": parsed.key.pem,
-    "signer.key": req.files.signer
+  const want = {
+    nodeId: report.nodeId,
+    bls: report.blsPublicKey,
+    bytes: {
+      "staker.crt": parsed.certificate.pem,
+      "staker.key": parsed.key.pem,
+      "signer.key": req.files.signer
+    }
   };
   let transport;
   try {
@@ -46209,150 +46856,218 @@ Nothing on the host was changed.`;
     return outcome;
   }
   outcome.host = transport.label;
-  const host = new NodeHost(transport, req.host);
-  let nodeApi = new NodeApi(host.transport, req.apiUrl, log);
-  const api = () => nodeApi.transport === host.transport ? nodeApi : nodeApi = new NodeApi(host.transport, req.apiUrl, log);
-  let lock;
-  let stoppedAt;
+  const run2 = new RestoreRun(req, log, timeline, outcome, new NodeHost(transport, req.host), want);
   try {
-    const { facts, current } = await timeline.step("Look at the host", async (note) => {
-      await host.probe();
-      let facts2 = await host.inspect();
-      await host.checkPermissions();
-      const waitStarted = performance.now();
-      lock = await host.lock(req.lockWaitSeconds);
-      if (!lock)
-        log.warning(
-          `flock is not installed on ${transport.label}: two restores at once would not be stopped.`
-        );
-      if (performance.now() - waitStarted > 250) facts2 = await host.inspect();
-      const current2 = await api().getNodeId();
-      note(describeHost(facts2, current2));
-      return { facts: facts2, current: current2 };
-    });
-    outcome.previousNodeId = current?.nodeID;
-    if (alreadyRestored(facts, bytes, current, want) && !req.force) {
-      timeline.skipped(
-        "Restore",
-        "the host already has these files and the node reports the expected identity; nothing to do (force: true restarts anyway)"
-      );
-      log.info(
-        `${transport.label} already runs ${want.nodeId} from byte-identical files: no restart.`
-      );
-      Object.assign(outcome, {
-        ok: true,
-        nodeId: current.nodeID,
-        blsPublicKey: current.nodePOP?.publicKey ?? want.bls
-      });
-      await importKeystore();
-      return outcome;
-    }
-    await timeline.step("Upload", async (note) => {
-      if (!facts.dirExists) await host.makeStakingDir();
-      try {
-        await Promise.all(STAKING_FILES.map((f) => host.upload(f, bytes[f], runId)));
-      } catch (e) {
-        await reconnectIfLost(e).then(() => host.removeTemp(runId)).catch(() => void 0);
-        throw e;
-      }
-      note(
-        `3 files written to ${host.stakingDir}/.*.restore-${runId} (0400, owner ${facts.nodeUser}), sha256 verified on the host`
-      );
-    });
-    const previous = `${host.stakingDir}.previous-${runId}`;
-    stoppedAt = performance.now();
-    try {
-      await timeline.step("Stop the node", async () => host.stopNode());
-      await timeline.step("Swap the files", async (note) => {
-        await host.swap(previous, runId);
-        outcome.previousFiles = previous;
-        note(`previous files kept in ${previous}`);
-      });
-      await timeline.step("Start the node", async () => host.startNode());
-      const answer = await timeline.step("Check the NodeID", async (note) => {
-        const a = await waitForNode(api, req.waitTimeoutMs, want.nodeId);
-        prove(a, want, log);
-        note(`${a.nodeID}${a.nodePOP ? `, BLS ${a.nodePOP.publicKey}` : ""}`);
-        return a;
-      });
-      outcome.downtimeMs = Math.round(performance.now() - stoppedAt);
-      Object.assign(outcome, {
-        ok: true,
-        changed: true,
-        nodeId: answer.nodeID,
-        blsPublicKey: answer.nodePOP?.publicKey ?? want.bls
-      });
-    } catch (e) {
-      outcome.changed = outcome.previousFiles !== void 0;
-      await rollBack(e, previous, runId);
-      return outcome;
-    }
-    await importKeystore();
-    return outcome;
+    await run2.perform();
   } catch (e) {
     outcome.error ??= errorMessage(e);
-    return outcome;
   } finally {
-    await lock?.release().catch(() => void 0);
-    await host.transport.close();
+    await run2.host.transport.close();
   }
-  async function importKeystore() {
-    const ks = req.keystore;
+  return outcome;
+}
+var RestoreRun = class {
+  constructor(req, log, timeline, outcome, host, want) {
+    this.req = req;
+    this.log = log;
+    this.timeline = timeline;
+    this.outcome = outcome;
+    this.host = host;
+    this.want = want;
+    this.nodeApi = new NodeApi(host.transport, req.apiUrl, log);
+  }
+  req;
+  log;
+  timeline;
+  outcome;
+  host;
+  want;
+  nodeApi;
+  runId = `${(/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${(0, import_node_crypto7.randomBytes)(3).toString("hex")}`;
+  /** One API client per connection (it remembers whether forwarding works there). */
+  api() {
+    if (this.nodeApi.transport !== this.host.transport)
+      this.nodeApi = new NodeApi(this.host.transport, this.req.apiUrl, this.log);
+    return this.nodeApi;
+  }
+  async perform() {
+    const { facts, current } = await this.timeline.step("Look at the host", (note) => this.look(note));
+    this.outcome.previousNodeId = current?.nodeID;
+    if (alreadyRestored(facts, this.want, current) && !this.req.force)
+      return this.nothingToDo(current);
+    await this.timeline.step("Upload", (note) => this.upload(facts, note));
+    let launched;
+    try {
+      launched = await launchTransaction(this.host, {
+        runId: this.runId,
+        files: this.want.bytes,
+        facts,
+        nodeId: this.want.nodeId,
+        blsPublicKey: this.want.bls,
+        ...current ? { previousNodeId: current.nodeID } : {},
+        apiUrl: this.req.apiUrl,
+        waitSeconds: Math.ceil(this.req.waitTimeoutMs / 1e3),
+        lockWaitSeconds: this.req.lockWaitSeconds
+      });
+    } catch (e) {
+      await this.host.removeStaged(this.runId).catch(() => void 0);
+      throw e;
+    }
+    this.outcome.previousFiles = launched.previousDir;
+    this.outcome.journal = launched.journalPath;
+    await this.follow(facts, launched);
+  }
+  async look(note) {
+    await this.host.probe();
+    let facts = await this.host.inspect();
+    await this.host.checkPermissions();
+    if (facts.missingTools.length)
+      throw new HostError(
+        `${this.host.transport.label} lacks ${facts.missingTools.join(", ")}, which a restore runs there (util-linux, coreutils, curl or wget). Install them and run again; nothing was changed.`
+      );
+    const running = facts.openJournals.find((j) => j.state === "running");
+    if (running)
+      throw new HostError(
+        `another restore is running on ${this.host.transport.label} (journal ${running.path}). Let it finish, then run again; nothing was changed.`
+      );
+    if (facts.openJournals.length) {
+      this.log.warning(
+        `${this.host.transport.label} has a restore that did not finish (${facts.openJournals.map((j) => j.path).join(", ")}): the host probably lost power during it. Putting its previous files back first.`
+      );
+      note((await recoverUnfinished(this.host, facts)).join("; "));
+      facts = await this.host.inspect();
+    }
+    const current = await this.api().getNodeId();
+    note(describeHost(facts, current));
+    return { facts, current };
+  }
+  async nothingToDo(current) {
+    this.timeline.skipped(
+      "Restore",
+      "the host already has these files and the node reports the expected identity; nothing to do (force: true restarts anyway)"
+    );
+    this.log.info(
+      `${this.host.transport.label} already runs ${this.want.nodeId} from byte-identical files: no restart.`
+    );
+    Object.assign(this.outcome, {
+      ok: true,
+      hostState: "restored",
+      nodeId: current.nodeID,
+      blsPublicKey: current.nodePOP?.publicKey ?? this.want.bls
+    });
+    await this.importKeystore();
+  }
+  async upload(facts, note) {
+    if (!facts.dirExists) await this.host.makeStakingDir();
+    try {
+      await Promise.all(STAKING_FILES.map((f) => this.host.upload(f, this.want.bytes[f], this.runId)));
+    } catch (e) {
+      await (e instanceof ConnectionLost ? this.reconnectIfLost(e) : Promise.resolve()).then(() => this.host.removeStaged(this.runId)).catch(() => void 0);
+      throw e;
+    }
+    note(
+      `3 files written to ${this.host.stakingDir}/.*.new-${this.runId} (0400, owner ${facts.nodeUser}), sha256 verified on the host`
+    );
+  }
+  /** Watches the host-side journal to its end, then measures the host and says what it found. */
+  async follow(before, launched) {
+    let journal;
+    try {
+      journal = await watchTransaction({
+        host: this.host,
+        journalPath: launched.journalPath,
+        log: this.log,
+        timeline: this.timeline,
+        lockWaitMs: this.req.lockWaitSeconds * 1e3,
+        // The node's wait, twice (forward, then the rollback's), and stopping and starting it.
+        workMs: 2 * this.req.waitTimeoutMs + 6e4,
+        reconnect: (e, until) => this.reconnectIfLost(e, until),
+        ...this.req.signal ? { signal: this.req.signal } : {}
+      });
+    } catch (e) {
+      return this.lostSight(e, launched);
+    }
+    if (!journal.steps.some((s) => s.name === "stop")) {
+      await this.host.run(`${this.host.rootPrefix}rm -rf ${sh(launched.previousDir)}`);
+      delete this.outcome.previousFiles;
+    }
+    if (journal.end?.result === "refused" && /host-changed/.test(journal.failures.join(" "))) {
+      const facts = await this.host.inspect();
+      const current = await this.api().getNodeId();
+      if (alreadyRestored(facts, this.want, current)) return this.nothingToDo(current);
+    }
+    await this.measure(before, journal);
+    if (this.outcome.hostState === "restored") await this.importKeystore();
+  }
+  /** The end as measured: files compared by hash with both sets, the node's own answer. */
+  async measure(before, journal) {
+    const facts = await this.host.inspect();
+    const answer = await this.api().getNodeId();
+    const old = Object.fromEntries(
+      STAKING_FILES.map((f) => [f, before.files[f].sha256 ?? null])
+    );
+    const fresh = Object.fromEntries(
+      STAKING_FILES.map((f) => [f, sha256Hex(this.want.bytes[f])])
+    );
+    const files = compareFiles(facts, old, fresh);
+    const o = this.outcome;
+    o.changed = journal.steps.some((s) => s.name === "stop");
+    const proven = answer?.nodeID === this.want.nodeId && (!answer.nodePOP || answer.nodePOP.publicKey === this.want.bls);
+    const stop = journal.steps.find((s) => s.name === "stop");
+    const check = journal.steps.find((s) => s.name === "check" && s.status === "done");
+    if (files.set === "new" && proven) {
+      if (!answer.nodePOP)
+        this.log.warning(
+          `the node does not report nodePOP (avalanchego before v1.8.6): only the NodeID was checked, not the BLS key.`
+        );
+      Object.assign(o, {
+        ok: true,
+        hostState: "restored",
+        nodeId: answer.nodeID,
+        blsPublicKey: answer.nodePOP?.publicKey ?? this.want.bls
+      });
+      if (stop && check?.endedAt) o.downtimeMs = check.endedAt - stop.beganAt;
+      return;
+    }
+    const asBefore = files.set === "old" && (!o.previousNodeId || answer?.nodeID === o.previousNodeId);
+    o.hostState = asBefore ? "unchanged" : "needs-attention";
+    o.error = failureText(journal, files, answer, this.want.nodeId, o, this.host);
+  }
+  lostSight(e, launched) {
+    const o = this.outcome;
+    o.hostState = "unknown";
+    o.changed = true;
+    const why = e instanceof Cancelled ? "The job was cancelled while the restore ran on the host." : `Lost sight of the restore running on the host: ${errorMessage(e)}.`;
+    o.error = `${why} The host finishes it on its own: the new identity proven, or every previous file put back and the node started again.
+` + howToCheck(this.host, launched.journalPath);
+  }
+  async importKeystore() {
+    const ks = this.req.keystore;
     if (!ks?.exports.length) return;
-    await timeline.step("Import keystore users", async (note) => {
-      const availability = await keystoreAvailability(api());
+    await this.timeline.step("Import keystore users", async (note) => {
+      const availability = await keystoreAvailability(this.api());
       if (!availability.available) return note(availability.why);
-      note(`imported ${(await importUsers(api(), ks.exports, ks.users)).join(", ")}`);
+      note(`imported ${(await importUsers(this.api(), ks.exports, ks.users)).join(", ")}`);
     }).catch((e) => {
-      outcome.ok = false;
-      outcome.error = `The node runs the restored identity, but importing the keystore users failed: ${errorMessage(e)}`;
+      this.outcome.ok = false;
+      this.outcome.error = `The node runs the restored identity, but importing the keystore users failed: ${errorMessage(e)}`;
     });
   }
-  async function reconnectIfLost(e) {
-    if (!(e instanceof ConnectionLost)) return;
-    const until = Date.now() + RECONNECT_FOR_MS;
+  async reconnectIfLost(e, until = Date.now() + RECONNECT_FOR_MS) {
+    if (!(e instanceof ConnectionLost)) throw e;
     for (; ; ) {
       try {
-        host.transport = await req.connect();
-        log.warning(`${errorMessage(e)}; reconnected.`);
+        this.host.transport = await this.req.connect();
+        this.log.warning(`${errorMessage(e)}; reconnected.`);
         return;
       } catch (again) {
-        if (Date.now() > until)
+        if (Date.now() > until || this.req.signal?.aborted)
           throw new Error(`${errorMessage(e)}, and reconnecting failed: ${errorMessage(again)}`);
-        await sleep(1e3);
+        await new Promise((r) => setTimeout(r, 1e3));
       }
     }
   }
-  async function rollBack(cause, previous, runId2) {
-    const what = errorMessage(cause);
-    const kept = outcome.previousFiles;
-    try {
-      await timeline.step("Roll back", async (note) => {
-        await reconnectIfLost(cause);
-        if (kept) {
-          await host.stopNode();
-          await host.rollback(previous);
-        } else {
-          await host.removeTemp(runId2);
-        }
-        await host.startNode();
-        const back = await waitForNode(api, req.waitTimeoutMs, outcome.previousNodeId).catch(
-          () => void 0
-        );
-        note(
-          `previous files back in place${back ? `; the node reports ${back.nodeID}` : "; the node did not answer yet"}`
-        );
-      });
-      outcome.error = kept ? `Restore failed: ${what}
-The previous files were put back and the node started again (a copy stays in ${kept}).` : `Restore failed: ${what}
-The node's files were not changed; it was started again.`;
-    } catch (e) {
-      outcome.error = `Restore failed: ${what}
-Rolling back failed too: ${errorMessage(e)}
-` + (kept ? `The previous files are in ${kept} on ${outcome.host}. To put them back by hand: stop the node, copy them into ${host.stakingDir} (cp -p ${kept}/* ${host.stakingDir}/), start the node.` : `The node was stopped before its files were changed; start it again (sudo systemctl start ${req.host.serviceName}).`);
-    }
-  }
-}
+};
 function describeHost(facts, current) {
   const files = STAKING_FILES.map((f) => {
     const x = facts.files[f];
@@ -46360,45 +47075,33 @@ function describeHost(facts, current) {
   }).join(", ");
   return `node ${current ? `reports ${current.nodeID}` : "does not answer"}; ${facts.stakingDir}: ${facts.dirExists ? files : "missing"}; node user ${facts.nodeUser}`;
 }
-function alreadyRestored(facts, bytes, current, want) {
-  const same2 = STAKING_FILES.every((f) => facts.files[f].sha256 === sha256Hex(bytes[f]));
+function alreadyRestored(facts, want, current) {
+  const same2 = STAKING_FILES.every((f) => facts.files[f].sha256 === sha256Hex(want.bytes[f]));
   return same2 && current?.nodeID === want.nodeId && (!current.nodePOP || current.nodePOP.publicKey === want.bls);
 }
-async function waitForNode(api, timeoutMs, expected) {
-  const started = performance.now();
-  const deadline = started + timeoutMs;
-  let interval = 25;
-  for (; ; ) {
-    const answer = await api().getNodeId();
-    if (answer) return answer;
-    if (performance.now() + interval > deadline) {
-      throw new Error(
-        `the node did not answer info.getNodeID within ${timeoutMs / 1e3} s${expected ? ` (expected ${expected})` : ""}`
-      );
-    }
-    await sleep(interval);
-    interval = Math.min(interval * 1.5, performance.now() - started < 3e4 ? 100 : 1e3);
-  }
+function failureText(journal, files, answer, wanted, o, host) {
+  const other = journal.answers.find((a) => a.step === "check" && a.nodeId !== wanted);
+  const why = other ? `the node started with NodeID ${other.nodeId}, not ${wanted}: it did not take the restored files` : journal.failures[0] ?? journal.end?.detail ?? "the host-side restore gave no reason";
+  const then = journal.failures.slice(other ? 0 : 1).filter((f) => !/^the node answers/.test(f));
+  const node = answer ? `the node answers ${answer.nodeID}` : "the node does not answer";
+  const state = o.hostState === "unchanged" ? o.changed ? `The previous files were put back and the node started again: ${node}${answer?.nodeID === o.previousNodeId ? " (the previous identity)" : ""}.` : `Nothing on the host was changed: ${node}.` : `Measured afterwards: ${files.detail}; ${node}. ${files.set === "mixed" ? "The files are a MIX of the two sets: do not start the node on them." : ""}`;
+  const kept = o.changed && o.previousFiles ? `
+A copy of the previous files stays in ${o.previousFiles}.` : "";
+  const steps = o.hostState === "needs-attention" ? `
+${howToCheck(host, o.journal ?? "")}` : "";
+  return `Restore failed: ${why}
+${then.length ? `Then: ${then.join("; ")}.
+` : ""}${state}${kept}${steps}`;
 }
-function prove(answer, want, log) {
-  if (answer.nodeID !== want.nodeId) {
-    throw new Error(
-      `the node started with NodeID ${answer.nodeID}, not ${want.nodeId}: it did not take the restored files`
-    );
-  }
-  if (!answer.nodePOP) {
-    log.warning(
-      `the node does not report nodePOP (avalanchego before v1.8.6): only the NodeID was checked, not the BLS key.`
-    );
-    return;
-  }
-  if (answer.nodePOP.publicKey !== want.bls) {
-    throw new Error(
-      `the node reports BLS key ${answer.nodePOP.publicKey}, not ${want.bls}: it did not take the restored signer.key`
-    );
-  }
+function howToCheck(host, journalPath) {
+  const api = `curl -s -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"info.getNodeID"}' http://127.0.0.1:9650/ext/info`;
+  return [
+    `To see how it ended, on ${host.transport.label}:`,
+    `  tail -n 3 ${journalPath}     (the last line: end restored | end rolled-back | end stuck \u2026)`,
+    `  ${api}`,
+    `If the journal has no 'end' line and no restore.sh process runs, run this restore again: it puts the previous files back first.`
+  ].join("\n");
 }
-var sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // src/modes/verify.ts
 async function verify2(request2, log) {
@@ -46639,6 +47342,7 @@ async function reportRestore(outcome) {
   setOutput("previous-node-id", outcome.previousNodeId ?? "");
   setOutput("previous-files", outcome.previousFiles ?? "");
   setOutput("downtime-ms", outcome.downtimeMs === void 0 ? "" : String(outcome.downtimeMs));
+  setOutput("host-state", outcome.hostState);
   setOutput("result", JSON.stringify(restoreResult(outcome)));
   const icon = { done: "\u2705", failed: "\u274C", skipped: "\u2796" };
   const verdict = outcome.ok ? outcome.changed ? `Restored: the node reports <code>${outcome.nodeId}</code>${outcome.downtimeMs !== void 0 ? ` after ${(outcome.downtimeMs / 1e3).toFixed(1)} s of downtime` : ""}.` : `Nothing to do: the host already runs <code>${outcome.nodeId}</code> from these files.` : `Restore failed: ${escapeHtml(outcome.error?.replace(/^Restore failed: /, "") ?? "see the steps below")}`.replace(
@@ -46711,7 +47415,7 @@ async function reportBackup(outcome, archive) {
 // src/settings.ts
 var import_node_fs = require("node:fs");
 var import_node_os = require("node:os");
-var import_node_path2 = require("node:path");
+var import_node_path3 = require("node:path");
 
 // src/identity/material.ts
 var INPUT_FOR = {
@@ -53575,7 +54279,7 @@ function readBackupSettings() {
   const bls2 = getInput("expected-bls-public-key");
   if (bls2) expected.blsPublicKey = asInputError(() => parseBlsPublicKey(bls2));
   const stamp = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  const archivePath = getInput("archive-path") || (0, import_node_path2.join)(process.env.RUNNER_TEMP || (0, import_node_os.tmpdir)(), `avalanche-node-backup-${stamp}.tar.age`);
+  const archivePath = getInput("archive-path") || (0, import_node_path3.join)(process.env.RUNNER_TEMP || (0, import_node_os.tmpdir)(), `avalanche-node-backup-${stamp}.tar.age`);
   const keystoreUsers = readKeystoreUsers();
   return {
     host: readHost(),
@@ -53828,6 +54532,10 @@ async function runVerify(settings) {
   return report.ok ? void 0 : failureMessage(report);
 }
 async function runRestore(settings, host) {
+  const cancel = new AbortController();
+  const onSignal = () => cancel.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   const outcome = await restore(
     {
       files: settings.files,
@@ -53838,10 +54546,14 @@ async function runRestore(settings, host) {
       waitTimeoutMs: host.waitTimeoutMs,
       force: host.force,
       lockWaitSeconds: 60,
-      ...settings.keystore ? { keystore: settings.keystore } : {}
+      ...settings.keystore ? { keystore: settings.keystore } : {},
+      signal: cancel.signal
     },
     actionLog
-  );
+  ).finally(() => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  });
   await reportRestore(outcome);
   return outcome.ok ? void 0 : outcome.error;
 }

@@ -19,7 +19,9 @@ const common = {
   // ssh2's optional native speed-ups are built (or not) per machine: left out of the bundle, they
   // fail to load at run time and ssh2 uses its pure JavaScript code, the same everywhere.
   external: ['*.node', 'cpu-features'],
-  logLevel: 'warning'
+  logLevel: 'warning',
+  // Host-side programs (src/node/*.sh) are shell scripts, bundled as text.
+  loader: { '.sh': 'text' }
 }
 
 rmSync(outdir, { recursive: true, force: true })

@@ -79,6 +79,12 @@ async function runVerify(settings: Settings): Promise<string | undefined> {
 }
 
 async function runRestore(settings: Settings, host: HostSettings): Promise<string | undefined> {
+  // A cancelled job (the runner sends SIGINT, then SIGTERM): stop watching, say where the host
+  // stands, exit. The restore on the host goes on by itself.
+  const cancel = new AbortController()
+  const onSignal = () => cancel.abort()
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
   const outcome = await restore(
     {
       files: settings.files,
@@ -89,10 +95,14 @@ async function runRestore(settings: Settings, host: HostSettings): Promise<strin
       waitTimeoutMs: host.waitTimeoutMs,
       force: host.force,
       lockWaitSeconds: 60,
-      ...(settings.keystore ? { keystore: settings.keystore } : {})
+      ...(settings.keystore ? { keystore: settings.keystore } : {}),
+      signal: cancel.signal
     },
     actionLog
-  )
+  ).finally(() => {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  })
   await reportRestore(outcome)
   return outcome.ok ? undefined : outcome.error
 }

@@ -73,6 +73,7 @@ export async function reportRestore(outcome: RestoreOutcome): Promise<void> {
   core.setOutput('previous-node-id', outcome.previousNodeId ?? '')
   core.setOutput('previous-files', outcome.previousFiles ?? '')
   core.setOutput('downtime-ms', outcome.downtimeMs === undefined ? '' : String(outcome.downtimeMs))
+  core.setOutput('host-state', outcome.hostState)
   core.setOutput('result', JSON.stringify(restoreResult(outcome)))
   const icon = { done: '✅', failed: '❌', skipped: '➖' } as const
   const verdict = outcome.ok

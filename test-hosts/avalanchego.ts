@@ -24,7 +24,7 @@ import { createServer as createTlsServer } from 'node:tls'
 import { selfSignedCertificate } from './der.ts'
 
 export interface Simulation {
-  /** Milliseconds between start and the API answering (the node's start-up). */
+  /** Milliseconds between start and the API answering (the node's start-up; its port is bound at once and requests hang until then). */
   startDelayMs?: number
   /** Milliseconds after the API is up before info.isBootstrapped and health say true. */
   bootstrapDelayMs?: number
@@ -331,7 +331,15 @@ function main(): void {
     }
   }
 
+  // The HTTP port is bound at once but served only once start-up is done: until then requests
+  // hang (they are not refused), as on a real node (docs/avalanchego.md, "The API").
+  let served = false
+  const waiting: (() => void)[] = []
   const api = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (!served) return void waiting.push(() => handle(req, res))
+    handle(req, res)
+  })
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' })
       res.end(JSON.stringify(body))
@@ -369,7 +377,7 @@ function main(): void {
         })
       }
     })
-  })
+  }
 
   // The staking port: TLS 1.3 only, the node's certificate, and a client certificate required
   // without CA checks (network/peer/tls_config.go).
@@ -402,9 +410,11 @@ function main(): void {
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
 
+  api.listen(httpPort, httpHost)
   setTimeout(() => {
     p2p.listen(stakingPort, '0.0.0.0')
-    api.listen(httpPort, httpHost, () => {
+    // process.json is written before the API serves (node/node.go).
+    {
       writeFileSync(
         join(dataDir, 'process.json'),
         JSON.stringify({
@@ -420,7 +430,9 @@ function main(): void {
       process.stderr.write(
         `[node] INFO initializing node {"nodeID": "${nodeId}"}\n[node] INFO API listening on ${httpHost}:${httpPort}\n`
       )
-    })
+    }
+    served = true
+    for (const serve of waiting.splice(0)) serve()
   }, simulation.startDelayMs ?? 0)
 }
 

@@ -205,7 +205,15 @@ function teardownSlot(n: number): void {
   const ns = nsName(n)
   const slotDir = join(SLOTS, String(n))
   const initFile = join(slotDir, 'init-pid')
-  const recorded = existsSync(initFile) ? Number(readFileSync(initFile, 'utf8')) : 0
+  // Another run may sweep the same stale slot at the same time: every read tolerates a file gone.
+  const read = (f: string) => {
+    try {
+      return readFileSync(f, 'utf8')
+    } catch {
+      return ''
+    }
+  }
+  const recorded = Number(read(initFile)) || 0
   // Only processes that are in this host's network namespace now: a recorded pid may have ended
   // and been reused by anything (pids wrap quickly here), which must never be killed.
   const inHost = () =>
@@ -235,7 +243,8 @@ function teardownSlot(n: number): void {
   spawnSync('ip', ['netns', 'del', ns])
   spawnSync('ip', ['link', 'del', `anbh${n}a`])
   const rootFile = join(slotDir, 'root')
-  if (existsSync(rootFile)) rmSync(readFileSync(rootFile, 'utf8'), { recursive: true, force: true })
+  const rootDir = read(rootFile)
+  if (rootDir) rmSync(rootDir, { recursive: true, force: true })
   rmSync(slotDir, { recursive: true, force: true })
   dropGuardWhenIdle()
 }

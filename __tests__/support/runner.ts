@@ -30,10 +30,18 @@ export interface ActionRun {
  * (node24), `runs.main`, inputs as INPUT_* variables with action.yml's defaults applied, and
  * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files read back afterwards.
  */
-export async function runAction(
+export function runAction(
   inputs: Record<string, string>,
   env: Record<string, string> = {}
 ): Promise<ActionRun> {
+  return startAction(inputs, env).done
+}
+
+/** runAction, with the runner's process at hand (to cancel it as the runner would). */
+export function startAction(
+  inputs: Record<string, string>,
+  env: Record<string, string> = {}
+): { child: ReturnType<typeof spawn>; done: Promise<ActionRun> } {
   if (actionYml.runs.using !== 'node24')
     throw new Error(`action.yml runs.using is ${actionYml.runs.using}`)
   const work = tempDir('runner')
@@ -69,7 +77,19 @@ export async function runAction(
   let stderr = ''
   child.stdout.on('data', d => (stdout += d))
   child.stderr.on('data', d => (stderr += d))
-  const code = await new Promise<number | null>(resolve => child.on('close', resolve))
+  const done = new Promise<number | null>(resolve => child.on('close', resolve)).then(code =>
+    collect(code, stdout, stderr, outputFile, summaryFile)
+  )
+  return { child, done }
+}
+
+function collect(
+  code: number | null,
+  stdout: string,
+  stderr: string,
+  outputFile: string,
+  summaryFile: string
+): ActionRun {
   const lines = stdout.split('\n')
   return {
     code,

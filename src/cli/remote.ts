@@ -87,6 +87,11 @@ export async function restoreCommand(args: string[]): Promise<number> {
     'restore'
   )
   const log = v.json ? quiet(stdoutLog) : stdoutLog
+  // Ctrl-C stops watching; the restore on the host goes on by itself (the message says how to check).
+  const cancel = new AbortController()
+  const onSignal = () => cancel.abort()
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
   const outcome = await restore(
     {
       files,
@@ -96,16 +101,21 @@ export async function restoreCommand(args: string[]): Promise<number> {
       apiUrl: settings.apiUrl,
       waitTimeoutMs: settings.waitTimeoutMs,
       force: settings.force,
-      lockWaitSeconds: 60
+      lockWaitSeconds: 60,
+      signal: cancel.signal
     },
     log
-  )
+  ).finally(() => {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  })
   if (v.json) {
     console.log(JSON.stringify(restoreResult(outcome), null, 2))
   } else {
     console.log('')
     console.log(`NodeID before       ${outcome.previousNodeId ?? '(no answer)'}`)
     console.log(`NodeID after        ${outcome.nodeId ?? '(not proven)'}`)
+    console.log(`Host state          ${outcome.hostState}`)
     if (outcome.previousFiles) console.log(`Previous files      ${outcome.previousFiles}`)
     if (outcome.downtimeMs !== undefined)
       console.log(`Downtime            ${(outcome.downtimeMs / 1000).toFixed(2)} s`)

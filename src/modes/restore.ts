@@ -7,17 +7,31 @@ import {
   type IdentityFiles,
   type IdentityReport
 } from '../identity/inspect.js'
-import { ConnectionLost, type Held, type HostTransport } from '../host/transport.js'
+import { ConnectionLost, sh, type HostTransport } from '../host/transport.js'
 import { errorMessage, type Log } from '../log.js'
 import { NodeApi, type NodeIdAnswer } from '../node/api.js'
+import { type Journal } from '../node/journal.js'
 import {
   importUsers,
   keystoreAvailability,
   type KeystoreCredential,
   type KeystoreExport
 } from '../node/keystore.js'
-import { NodeHost, sha256Hex, type HostFacts, type NodeHostSettings } from '../node/node-host.js'
+import {
+  HostError,
+  NodeHost,
+  sha256Hex,
+  type HostFacts,
+  type NodeHostSettings
+} from '../node/node-host.js'
+import {
+  compareFiles,
+  launchTransaction,
+  recoverUnfinished,
+  type Launched
+} from '../node/transaction.js'
 import { Timeline, type StepRecord } from './timeline.js'
+import { Cancelled, watchTransaction } from './restore-watch.js'
 
 export interface RestoreRequest {
   files: IdentityFiles
@@ -32,17 +46,29 @@ export interface RestoreRequest {
   lockWaitSeconds: number
   /** Keystore users from a backup archive, imported once the NodeID is proven (old nodes only). */
   keystore?: { exports: KeystoreExport[]; users: KeystoreCredential[] }
+  /** Aborted when the job is cancelled: we stop watching; the host finishes on its own. */
+  signal?: AbortSignal
 }
+
+/**
+ * The host as measured at the end: `restored` (the backup's identity proven), `unchanged` (nothing
+ * touched, or the previous identity back from the previous files), `unknown` (not measured: the
+ * connection is gone or the run was cancelled), `needs-attention` (measured, and neither).
+ */
+export type HostState = 'restored' | 'unchanged' | 'unknown' | 'needs-attention'
 
 export interface RestoreOutcome {
   ok: boolean
   identity: IdentityReport
   /** Files were swapped and the node restarted (false when the host already ran the backup). */
   changed: boolean
+  hostState: HostState
   nodeId?: string
   blsPublicKey?: string
   previousNodeId?: string
   previousFiles?: string
+  /** The host-side journal of this restore. */
+  journal?: string
   downtimeMs?: number
   host?: string
   steps: StepRecord[]
@@ -51,22 +77,25 @@ export interface RestoreOutcome {
 
 const RECONNECT_FOR_MS = 30_000
 
+interface Want {
+  nodeId: string
+  bls: string
+  bytes: Record<StakingFile, Uint8Array>
+}
+
 /**
- * Restore to a host: check the backup, look at the host, upload under temporary names, stop the
- * node, keep the current files and swap the new ones in, start the node and prove it reports the
- * expected NodeID and BLS key. Any failure after the stop puts the previous files back.
+ * Restore to a host: check the backup, look at the host, upload the files under staged names,
+ * then start the transaction on the host (restore-transaction.sh: stop, keep, swap, start, prove,
+ * or put everything back) and watch its journal. The outcome is the host as measured at the end.
  */
 export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOutcome> {
   const timeline = new Timeline(log)
-  const runId = `${new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`
   const { report, parsed } = inspectIdentity(req.files, req.expected)
   const outcome: RestoreOutcome = {
     ok: false,
     identity: report,
     changed: false,
+    hostState: 'unchanged',
     steps: timeline.steps
   }
   const failed = failedChecks(report)
@@ -74,8 +103,7 @@ export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOut
     failed.length ||
     !parsed.certificate ||
     !parsed.key ||
-    !req.files.signer ||
-    req.files.signer instanceof Error
+    !(req.files.signer instanceof Uint8Array)
   ) {
     timeline.skipped('Check the backup', failed.map(c => c.detail).join('; '))
     timeline.steps[0]!.status = 'failed'
@@ -88,13 +116,15 @@ export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOut
     ms: 0,
     detail: `${report.nodeId}, ${report.keyType}`
   })
-  const want = { nodeId: report.nodeId!, bls: report.blsPublicKey! }
-  const bytes: Record<StakingFile, Uint8Array> = {
-    'staker.crt': parsed.certificate.pem,
-    'staker.key': parsed.key.pem,
-    'signer.key': req.files.signer
+  const want: Want = {
+    nodeId: report.nodeId!,
+    bls: report.blsPublicKey!,
+    bytes: {
+      'staker.crt': parsed.certificate.pem,
+      'staker.key': parsed.key.pem,
+      'signer.key': req.files.signer
+    }
   }
-
   let transport: HostTransport
   try {
     transport = await timeline.step('Connect', async note => {
@@ -107,167 +137,243 @@ export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOut
     return outcome
   }
   outcome.host = transport.label
-  const host = new NodeHost(transport, req.host)
-  let nodeApi = new NodeApi(host.transport, req.apiUrl, log)
-  // One API client per connection (it remembers whether forwarding works there).
-  const api = () =>
-    nodeApi.transport === host.transport
-      ? nodeApi
-      : (nodeApi = new NodeApi(host.transport, req.apiUrl, log))
-  let lock: Held | undefined
-  let stoppedAt: number | undefined
+  const run = new RestoreRun(req, log, timeline, outcome, new NodeHost(transport, req.host), want)
   try {
-    const { facts, current } = await timeline.step('Look at the host', async note => {
-      await host.probe()
-      let facts = await host.inspect()
-      await host.checkPermissions()
-      const waitStarted = performance.now()
-      lock = await host.lock(req.lockWaitSeconds)
-      if (!lock)
-        log.warning(
-          `flock is not installed on ${transport.label}: two restores at once would not be stopped.`
-        )
-      // Another restore held the lock: what it did is what we must look at.
-      if (performance.now() - waitStarted > 250) facts = await host.inspect()
-      const current = await api().getNodeId()
-      note(describeHost(facts, current))
-      return { facts, current }
-    })
-    outcome.previousNodeId = current?.nodeID
-
-    if (alreadyRestored(facts, bytes, current, want) && !req.force) {
-      timeline.skipped(
-        'Restore',
-        'the host already has these files and the node reports the expected identity; nothing to do (force: true restarts anyway)'
-      )
-      log.info(
-        `${transport.label} already runs ${want.nodeId} from byte-identical files: no restart.`
-      )
-      Object.assign(outcome, {
-        ok: true,
-        nodeId: current!.nodeID,
-        blsPublicKey: current!.nodePOP?.publicKey ?? want.bls
-      })
-      await importKeystore()
-      return outcome
-    }
-
-    await timeline.step('Upload', async note => {
-      if (!facts.dirExists) await host.makeStakingDir()
-      try {
-        await Promise.all(STAKING_FILES.map(f => host.upload(f, bytes[f], runId)))
-      } catch (e) {
-        await reconnectIfLost(e)
-          .then(() => host.removeTemp(runId))
-          .catch(() => undefined)
-        throw e
-      }
-      note(
-        `3 files written to ${host.stakingDir}/.*.restore-${runId} (0400, owner ${facts.nodeUser}), sha256 verified on the host`
-      )
-    })
-
-    const previous = `${host.stakingDir}.previous-${runId}`
-    stoppedAt = performance.now()
-    try {
-      await timeline.step('Stop the node', async () => host.stopNode())
-      await timeline.step('Swap the files', async note => {
-        await host.swap(previous, runId)
-        outcome.previousFiles = previous
-        note(`previous files kept in ${previous}`)
-      })
-      await timeline.step('Start the node', async () => host.startNode())
-      const answer = await timeline.step('Check the NodeID', async note => {
-        const a = await waitForNode(api, req.waitTimeoutMs, want.nodeId)
-        prove(a, want, log)
-        note(`${a.nodeID}${a.nodePOP ? `, BLS ${a.nodePOP.publicKey}` : ''}`)
-        return a
-      })
-      outcome.downtimeMs = Math.round(performance.now() - stoppedAt)
-      Object.assign(outcome, {
-        ok: true,
-        changed: true,
-        nodeId: answer.nodeID,
-        blsPublicKey: answer.nodePOP?.publicKey ?? want.bls
-      })
-    } catch (e) {
-      outcome.changed = outcome.previousFiles !== undefined
-      await rollBack(e, previous, runId)
-      return outcome
-    }
-    await importKeystore()
-    return outcome
+    await run.perform()
   } catch (e) {
     outcome.error ??= errorMessage(e)
-    return outcome
   } finally {
-    await lock?.release().catch(() => undefined)
-    await host.transport.close()
+    await run.host.transport.close()
+  }
+  return outcome
+}
+
+class RestoreRun {
+  private nodeApi: NodeApi
+  private readonly runId = `${new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`
+
+  constructor(
+    private readonly req: RestoreRequest,
+    private readonly log: Log,
+    private readonly timeline: Timeline,
+    private readonly outcome: RestoreOutcome,
+    readonly host: NodeHost,
+    private readonly want: Want
+  ) {
+    this.nodeApi = new NodeApi(host.transport, req.apiUrl, log)
   }
 
-  /** After the identity is proven: the keystore users of the archive, if any (never rolled back for). */
-  async function importKeystore(): Promise<void> {
-    const ks = req.keystore
+  /** One API client per connection (it remembers whether forwarding works there). */
+  private api(): NodeApi {
+    if (this.nodeApi.transport !== this.host.transport)
+      this.nodeApi = new NodeApi(this.host.transport, this.req.apiUrl, this.log)
+    return this.nodeApi
+  }
+
+  async perform(): Promise<void> {
+    const { facts, current } = await this.timeline.step('Look at the host', note => this.look(note))
+    this.outcome.previousNodeId = current?.nodeID
+    if (alreadyRestored(facts, this.want, current) && !this.req.force)
+      return this.nothingToDo(current!)
+    await this.timeline.step('Upload', note => this.upload(facts, note))
+    let launched: Launched
+    try {
+      launched = await launchTransaction(this.host, {
+        runId: this.runId,
+        files: this.want.bytes,
+        facts,
+        nodeId: this.want.nodeId,
+        blsPublicKey: this.want.bls,
+        ...(current ? { previousNodeId: current.nodeID } : {}),
+        apiUrl: this.req.apiUrl,
+        waitSeconds: Math.ceil(this.req.waitTimeoutMs / 1000),
+        lockWaitSeconds: this.req.lockWaitSeconds
+      })
+    } catch (e) {
+      await this.host.removeStaged(this.runId).catch(() => undefined)
+      throw e
+    }
+    this.outcome.previousFiles = launched.previousDir
+    this.outcome.journal = launched.journalPath
+    await this.follow(facts, launched)
+  }
+
+  private async look(
+    note: (d: string) => void
+  ): Promise<{ facts: HostFacts; current: NodeIdAnswer | undefined }> {
+    await this.host.probe()
+    let facts = await this.host.inspect()
+    await this.host.checkPermissions()
+    if (facts.missingTools.length)
+      throw new HostError(
+        `${this.host.transport.label} lacks ${facts.missingTools.join(', ')}, which a restore runs there (util-linux, coreutils, curl or wget). Install them and run again; nothing was changed.`
+      )
+    const running = facts.openJournals.find(j => j.state === 'running')
+    if (running)
+      throw new HostError(
+        `another restore is running on ${this.host.transport.label} (journal ${running.path}). Let it finish, then run again; nothing was changed.`
+      )
+    if (facts.openJournals.length) {
+      this.log.warning(
+        `${this.host.transport.label} has a restore that did not finish (${facts.openJournals.map(j => j.path).join(', ')}): the host probably lost power during it. Putting its previous files back first.`
+      )
+      note((await recoverUnfinished(this.host, facts)).join('; '))
+      facts = await this.host.inspect()
+    }
+    const current = await this.api().getNodeId()
+    note(describeHost(facts, current))
+    return { facts, current }
+  }
+
+  private async nothingToDo(current: NodeIdAnswer): Promise<void> {
+    this.timeline.skipped(
+      'Restore',
+      'the host already has these files and the node reports the expected identity; nothing to do (force: true restarts anyway)'
+    )
+    this.log.info(
+      `${this.host.transport.label} already runs ${this.want.nodeId} from byte-identical files: no restart.`
+    )
+    Object.assign(this.outcome, {
+      ok: true,
+      hostState: 'restored',
+      nodeId: current.nodeID,
+      blsPublicKey: current.nodePOP?.publicKey ?? this.want.bls
+    })
+    await this.importKeystore()
+  }
+
+  private async upload(facts: HostFacts, note: (d: string) => void): Promise<void> {
+    if (!facts.dirExists) await this.host.makeStakingDir()
+    try {
+      await Promise.all(STAKING_FILES.map(f => this.host.upload(f, this.want.bytes[f], this.runId)))
+    } catch (e) {
+      // The node was not touched: only the staged files to remove (on a new connection if needed).
+      await (e instanceof ConnectionLost ? this.reconnectIfLost(e) : Promise.resolve())
+        .then(() => this.host.removeStaged(this.runId))
+        .catch(() => undefined)
+      throw e
+    }
+    note(
+      `3 files written to ${this.host.stakingDir}/.*.new-${this.runId} (0400, owner ${facts.nodeUser}), sha256 verified on the host`
+    )
+  }
+
+  /** Watches the host-side journal to its end, then measures the host and says what it found. */
+  private async follow(before: HostFacts, launched: Launched): Promise<void> {
+    let journal: Journal | undefined
+    try {
+      journal = await watchTransaction({
+        host: this.host,
+        journalPath: launched.journalPath,
+        log: this.log,
+        timeline: this.timeline,
+        lockWaitMs: this.req.lockWaitSeconds * 1000,
+        // The node's wait, twice (forward, then the rollback's), and stopping and starting it.
+        workMs: 2 * this.req.waitTimeoutMs + 60_000,
+        reconnect: (e, until) => this.reconnectIfLost(e, until),
+        ...(this.req.signal ? { signal: this.req.signal } : {})
+      })
+    } catch (e) {
+      return this.lostSight(e, launched)
+    }
+    if (!journal.steps.some(s => s.name === 'stop')) {
+      // Refused before the stop: nothing was kept, and the run's directory (only the journal and
+      // the program) goes.
+      await this.host.run(`${this.host.rootPrefix}rm -rf ${sh(launched.previousDir)}`)
+      delete this.outcome.previousFiles
+    }
+    if (journal.end?.result === 'refused' && /host-changed/.test(journal.failures.join(' '))) {
+      // Another restore ran in between: what it left is what we must look at.
+      const facts = await this.host.inspect()
+      const current = await this.api().getNodeId()
+      if (alreadyRestored(facts, this.want, current)) return this.nothingToDo(current!)
+    }
+    await this.measure(before, journal)
+    if (this.outcome.hostState === 'restored') await this.importKeystore()
+  }
+
+  /** The end as measured: files compared by hash with both sets, the node's own answer. */
+  private async measure(before: HostFacts, journal: Journal): Promise<void> {
+    const facts = await this.host.inspect()
+    const answer = await this.api().getNodeId()
+    const old = Object.fromEntries(
+      STAKING_FILES.map(f => [f, before.files[f].sha256 ?? null])
+    ) as Record<StakingFile, string | null>
+    const fresh = Object.fromEntries(
+      STAKING_FILES.map(f => [f, sha256Hex(this.want.bytes[f])])
+    ) as Record<StakingFile, string>
+    const files = compareFiles(facts, old, fresh)
+    const o = this.outcome
+    o.changed = journal.steps.some(s => s.name === 'stop')
+    const proven =
+      answer?.nodeID === this.want.nodeId &&
+      (!answer.nodePOP || answer.nodePOP.publicKey === this.want.bls)
+    const stop = journal.steps.find(s => s.name === 'stop')
+    const check = journal.steps.find(s => s.name === 'check' && s.status === 'done')
+    if (files.set === 'new' && proven) {
+      if (!answer.nodePOP)
+        this.log.warning(
+          `the node does not report nodePOP (avalanchego before v1.8.6): only the NodeID was checked, not the BLS key.`
+        )
+      Object.assign(o, {
+        ok: true,
+        hostState: 'restored',
+        nodeId: answer.nodeID,
+        blsPublicKey: answer.nodePOP?.publicKey ?? this.want.bls
+      })
+      if (stop && check?.endedAt) o.downtimeMs = check.endedAt - stop.beganAt
+      return
+    }
+    // As before: the previous files, and the node answering as it did (or not answering before).
+    const asBefore =
+      files.set === 'old' && (!o.previousNodeId || answer?.nodeID === o.previousNodeId)
+    o.hostState = asBefore ? 'unchanged' : 'needs-attention'
+    o.error = failureText(journal, files, answer, this.want.nodeId, o, this.host)
+  }
+
+  private lostSight(e: unknown, launched: Launched): void {
+    const o = this.outcome
+    o.hostState = 'unknown'
+    o.changed = true
+    const why =
+      e instanceof Cancelled
+        ? 'The job was cancelled while the restore ran on the host.'
+        : `Lost sight of the restore running on the host: ${errorMessage(e)}.`
+    o.error =
+      `${why} The host finishes it on its own: the new identity proven, or every previous file put back and the node started again.\n` +
+      howToCheck(this.host, launched.journalPath)
+  }
+
+  async importKeystore(): Promise<void> {
+    const ks = this.req.keystore
     if (!ks?.exports.length) return
-    await timeline
+    await this.timeline
       .step('Import keystore users', async note => {
-        const availability = await keystoreAvailability(api())
+        const availability = await keystoreAvailability(this.api())
         if (!availability.available) return note(availability.why)
-        note(`imported ${(await importUsers(api(), ks.exports, ks.users)).join(', ')}`)
+        note(`imported ${(await importUsers(this.api(), ks.exports, ks.users)).join(', ')}`)
       })
       .catch((e: unknown) => {
-        outcome.ok = false
-        outcome.error = `The node runs the restored identity, but importing the keystore users failed: ${errorMessage(e)}`
+        this.outcome.ok = false
+        this.outcome.error = `The node runs the restored identity, but importing the keystore users failed: ${errorMessage(e)}`
       })
   }
 
-  async function reconnectIfLost(e: unknown): Promise<void> {
-    if (!(e instanceof ConnectionLost)) return
-    const until = Date.now() + RECONNECT_FOR_MS
+  private async reconnectIfLost(e: unknown, until = Date.now() + RECONNECT_FOR_MS): Promise<void> {
+    if (!(e instanceof ConnectionLost)) throw e
     for (;;) {
       try {
-        host.transport = await req.connect()
-        log.warning(`${errorMessage(e)}; reconnected.`)
+        this.host.transport = await this.req.connect()
+        this.log.warning(`${errorMessage(e)}; reconnected.`)
         return
       } catch (again) {
-        if (Date.now() > until)
+        if (Date.now() > until || this.req.signal?.aborted)
           throw new Error(`${errorMessage(e)}, and reconnecting failed: ${errorMessage(again)}`)
-        await sleep(1000)
+        await new Promise(r => setTimeout(r, 1000))
       }
-    }
-  }
-
-  /** After a failure past the stop: the previous files back, the node started again. */
-  async function rollBack(cause: unknown, previous: string, runId: string): Promise<void> {
-    const what = errorMessage(cause)
-    const kept = outcome.previousFiles
-    try {
-      await timeline.step('Roll back', async note => {
-        await reconnectIfLost(cause)
-        if (kept) {
-          await host.stopNode()
-          await host.rollback(previous)
-        } else {
-          // The files were not swapped: only the uploads to remove, and the node to start again.
-          await host.removeTemp(runId)
-        }
-        await host.startNode()
-        const back = await waitForNode(api, req.waitTimeoutMs, outcome.previousNodeId).catch(
-          () => undefined
-        )
-        note(
-          `previous files back in place${back ? `; the node reports ${back.nodeID}` : '; the node did not answer yet'}`
-        )
-      })
-      outcome.error = kept
-        ? `Restore failed: ${what}\nThe previous files were put back and the node started again (a copy stays in ${kept}).`
-        : `Restore failed: ${what}\nThe node's files were not changed; it was started again.`
-    } catch (e) {
-      outcome.error =
-        `Restore failed: ${what}\nRolling back failed too: ${errorMessage(e)}\n` +
-        (kept
-          ? `The previous files are in ${kept} on ${outcome.host}. To put them back by hand: stop the node, copy them into ${host.stakingDir} (cp -p ${kept}/* ${host.stakingDir}/), start the node.`
-          : `The node was stopped before its files were changed; start it again (sudo systemctl start ${req.host.serviceName}).`)
     }
   }
 }
@@ -280,13 +386,8 @@ function describeHost(facts: HostFacts, current: NodeIdAnswer | undefined): stri
   return `node ${current ? `reports ${current.nodeID}` : 'does not answer'}; ${facts.stakingDir}: ${facts.dirExists ? files : 'missing'}; node user ${facts.nodeUser}`
 }
 
-function alreadyRestored(
-  facts: HostFacts,
-  bytes: Record<StakingFile, Uint8Array>,
-  current: NodeIdAnswer | undefined,
-  want: { nodeId: string; bls: string }
-): boolean {
-  const same = STAKING_FILES.every(f => facts.files[f].sha256 === sha256Hex(bytes[f]))
+function alreadyRestored(facts: HostFacts, want: Want, current: NodeIdAnswer | undefined): boolean {
+  const same = STAKING_FILES.every(f => facts.files[f].sha256 === sha256Hex(want.bytes[f]))
   return (
     same &&
     current?.nodeID === want.nodeId &&
@@ -294,49 +395,42 @@ function alreadyRestored(
   )
 }
 
-/**
- * Polls info.getNodeID: a short first interval, backing off to 100 ms while a node normally
- * starts (each poll is one forwarded request on the open connection), then to 1 s.
- */
-async function waitForNode(
-  api: () => NodeApi,
-  timeoutMs: number,
-  expected?: string
-): Promise<NodeIdAnswer> {
-  const started = performance.now()
-  const deadline = started + timeoutMs
-  let interval = 25
-  for (;;) {
-    const answer = await api().getNodeId()
-    // A node that answers with another identity will not change its mind: no point waiting.
-    if (answer) return answer
-    if (performance.now() + interval > deadline) {
-      throw new Error(
-        `the node did not answer info.getNodeID within ${timeoutMs / 1000} s${expected ? ` (expected ${expected})` : ''}`
-      )
-    }
-    await sleep(interval)
-    interval = Math.min(interval * 1.5, performance.now() - started < 30_000 ? 100 : 1000)
-  }
+/** Why the restore did not end restored, and the host as measured afterwards. */
+function failureText(
+  journal: Journal,
+  files: { set: string; detail: string },
+  answer: NodeIdAnswer | undefined,
+  wanted: string,
+  o: RestoreOutcome,
+  host: NodeHost
+): string {
+  const other = journal.answers.find(a => a.step === 'check' && a.nodeId !== wanted)
+  const why = other
+    ? `the node started with NodeID ${other.nodeId}, not ${wanted}: it did not take the restored files`
+    : (journal.failures[0] ?? journal.end?.detail ?? 'the host-side restore gave no reason')
+  const then = journal.failures.slice(other ? 0 : 1).filter(f => !/^the node answers/.test(f))
+  const node = answer ? `the node answers ${answer.nodeID}` : 'the node does not answer'
+  const state =
+    o.hostState === 'unchanged'
+      ? o.changed
+        ? `The previous files were put back and the node started again: ${node}${answer?.nodeID === o.previousNodeId ? ' (the previous identity)' : ''}.`
+        : `Nothing on the host was changed: ${node}.`
+      : `Measured afterwards: ${files.detail}; ${node}. ${files.set === 'mixed' ? 'The files are a MIX of the two sets: do not start the node on them.' : ''}`
+  const kept =
+    o.changed && o.previousFiles
+      ? `\nA copy of the previous files stays in ${o.previousFiles}.`
+      : ''
+  const steps = o.hostState === 'needs-attention' ? `\n${howToCheck(host, o.journal ?? '')}` : ''
+  return `Restore failed: ${why}\n${then.length ? `Then: ${then.join('; ')}.\n` : ''}${state}${kept}${steps}`
 }
 
-function prove(answer: NodeIdAnswer, want: { nodeId: string; bls: string }, log: Log): void {
-  if (answer.nodeID !== want.nodeId) {
-    throw new Error(
-      `the node started with NodeID ${answer.nodeID}, not ${want.nodeId}: it did not take the restored files`
-    )
-  }
-  if (!answer.nodePOP) {
-    log.warning(
-      `the node does not report nodePOP (avalanchego before v1.8.6): only the NodeID was checked, not the BLS key.`
-    )
-    return
-  }
-  if (answer.nodePOP.publicKey !== want.bls) {
-    throw new Error(
-      `the node reports BLS key ${answer.nodePOP.publicKey}, not ${want.bls}: it did not take the restored signer.key`
-    )
-  }
+/** The commands an operator runs to see how the host-side restore ended, and to finish by hand. */
+export function howToCheck(host: NodeHost, journalPath: string): string {
+  const api = `curl -s -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"info.getNodeID"}' http://127.0.0.1:9650/ext/info`
+  return [
+    `To see how it ended, on ${host.transport.label}:`,
+    `  tail -n 3 ${journalPath}     (the last line: end restored | end rolled-back | end stuck …)`,
+    `  ${api}`,
+    `If the journal has no 'end' line and no restore.sh process runs, run this restore again: it puts the previous files back first.`
+  ].join('\n')
 }
-
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { posix } from 'node:path'
 import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
-import { sh, type ExecResult, type Held, type HostTransport } from '../host/transport.js'
+import { sh, type ExecResult, type HostTransport } from '../host/transport.js'
+import inspectScript from './inspect-host.sh'
 
 export type SudoMode = 'auto' | 'true' | 'false'
 
@@ -23,6 +24,12 @@ export interface FileFacts {
   sha256?: string
 }
 
+/** A restore journal on the host that has no end: still running, or cut short (power loss). */
+export interface OpenJournal {
+  path: string
+  state: 'running' | 'unfinished'
+}
+
 /** What is on the host before anything changes. */
 export interface HostFacts {
   loginUser: string
@@ -33,10 +40,17 @@ export interface HostFacts {
   dirOwner?: string
   dirMode?: string
   files: Record<StakingFile, FileFacts>
-  /** User= of the service unit, when systemd runs the node. */
+  /** User= of the service unit, when systemd runs the node (root when the unit names none). */
   serviceUser?: string
-  /** The user that owns (or will own) the node's files. */
+  /** The user the node runs as, who owns (or will own) its files. */
   nodeUser: string
+  /** systemd's ActiveState of the unit (active, activating, failed, inactive), when systemd runs it. */
+  unitState?: string
+  /** Commands a restore needs on the host that are missing there. */
+  missingTools: string[]
+  /** Where a lock file can be made (by the user the restore runs as on the host). */
+  lockDir?: string
+  openJournals: OpenJournal[]
 }
 
 /** A step on the host failed in a way the operator must act on; the message says how. */
@@ -61,7 +75,7 @@ export class NodeHost {
 
   constructor(
     public transport: HostTransport,
-    private readonly settings: NodeHostSettings
+    readonly settings: NodeHostSettings
   ) {}
 
   /** Who we are, where the staking directory is, and whether sudo works without a password. */
@@ -81,7 +95,7 @@ export class NodeHost {
     this.stakingDir = posix.normalize(dir).replace(/\/$/, '')
   }
 
-  private get usesSystemd(): boolean {
+  get usesSystemd(): boolean {
     return !(this.settings.stopCommand && this.settings.startCommand)
   }
 
@@ -104,12 +118,24 @@ export class NodeHost {
   }
 
   /** Root is needed for systemctl, and to act as another user than the login user. */
-  private get needsRoot(): boolean {
+  get needsRoot(): boolean {
     return this.loginUid !== 0 && (this.usesSystemd || this.nodeUser !== this.loginUser)
   }
 
-  private get root(): string {
-    return this.loginUid === 0 ? '' : 'sudo -n '
+  /** How the restore's host-side program is started: as root when needed, else as the login user. */
+  get rootPrefix(): string {
+    return this.needsRoot ? 'sudo -n ' : ''
+  }
+
+  /** The user the host-side program must switch to for the node's files ('' for none). */
+  get switchToNodeUser(): string {
+    const runsAs = this.needsRoot || this.loginUid === 0 ? 'root' : this.loginUser
+    return runsAs === this.nodeUser ? '' : this.nodeUser
+  }
+
+  /** The user the host-side program runs stop-command and start-command as ('' for itself). */
+  get switchToLoginUser(): string {
+    return this.needsRoot ? this.loginUser : ''
   }
 
   private get asNode(): string {
@@ -119,55 +145,29 @@ export class NodeHost {
       : `sudo -n -u ${sh(this.nodeUser)} -- `
   }
 
-  /** Reads the staking directory (hashes, owners, modes) and the service's user. Changes nothing. */
+  /**
+   * Reads the staking directory (hashes, owners, modes), the unit's user and state, the tools a
+   * restore needs and any restore journal left open. Changes nothing.
+   */
   async inspect(privileged = true): Promise<HostFacts> {
-    const script = [
-      'dir=$1; svc=$2',
-      'if [ -d "$dir" ]; then echo "dir $(stat -c "%U %a" "$dir") $([ -x "$dir" ] && echo open || echo closed)"; else echo "dir -"; fi',
-      'for f in staker.crt staker.key signer.key; do',
-      '  p="$dir/$f"',
-      '  if [ ! -f "$p" ]; then echo "$f -"',
-      '  elif [ -r "$p" ]; then echo "$f $(stat -c "%U %a" "$p") $(sha256sum < "$p" | cut -d" " -f1)"',
-      '  else echo "$f $(stat -c "%U %a" "$p") unreadable"; fi',
-      'done',
-      'if command -v systemctl >/dev/null 2>&1; then',
-      '  echo "unit $(systemctl show -p LoadState --value "$svc" 2>/dev/null)"',
-      '  echo "service $(systemctl show -p User --value "$svc" 2>/dev/null)"',
-      'fi'
-    ].join('\n')
     // Reading the 0400 files needs their owner or root: with privileged, sudo when it works.
     const prefix = privileged && this.loginUid !== 0 && this.sudoOk ? 'sudo -n ' : ''
     const r = await this.run(
       `${prefix}sh -s -- ${sh(this.stakingDir)} ${sh(this.settings.serviceName)}`,
-      Buffer.from(script)
+      Buffer.from(inspectScript)
     )
-    const lines = new Map(
-      r.stdout
-        .toString()
-        .split('\n')
-        .filter(Boolean)
-        .map(l => [l.split(' ')[0]!, l.split(' ').slice(1)])
-    )
+    const out = r.stdout.toString().split('\n').filter(Boolean)
+    const lines = new Map(out.map(l => [l.split(' ')[0]!, l.split(' ').slice(1)]))
     const files = {} as Record<StakingFile, FileFacts>
-    for (const f of STAKING_FILES) {
-      const [owner, mode, sha256] = lines.get(f) ?? ['-']
-      files[f] =
-        owner === '-' || owner === undefined
-          ? { exists: false }
-          : {
-              exists: true,
-              owner,
-              mode: mode!,
-              ...(sha256 !== 'unreadable' ? { sha256: sha256! } : {})
-            }
-    }
+    for (const f of STAKING_FILES) files[f] = fileFacts(lines.get(f))
     const [dirOwner, dirMode, dirAccess] = lines.get('dir') ?? ['-']
     const dirExists = dirOwner !== '-' && dirOwner !== undefined
-    const serviceUser = this.usesSystemd
-      ? (lines.get('service')?.[0] ?? '') || undefined
-      : undefined
     this.unitLoaded = lines.get('unit')?.[0] === 'loaded'
-    this.nodeUser = dirExists ? dirOwner! : (serviceUser ?? this.loginUser)
+    // systemd runs the service as User=, root when the unit names none.
+    const serviceUser =
+      this.usesSystemd && this.unitLoaded ? lines.get('user')?.[0] || 'root' : undefined
+    this.nodeUser = serviceUser ?? (dirExists ? dirOwner! : this.loginUser)
+    const unitState = this.usesSystemd ? lines.get('state')?.[0] : undefined
     return {
       loginUser: this.loginUser,
       stakingDir: this.stakingDir,
@@ -176,8 +176,21 @@ export class NodeHost {
       ...(dirExists ? { dirOwner: dirOwner!, dirMode: dirMode! } : {}),
       files,
       ...(serviceUser ? { serviceUser } : {}),
-      nodeUser: this.nodeUser
+      nodeUser: this.nodeUser,
+      ...(unitState ? { unitState } : {}),
+      missingTools: (lines.get('missing') ?? []).filter(t => t !== 'runuser' || this.needsRunuser),
+      ...(lines.get('lockdir')?.[0] ? { lockDir: lines.get('lockdir')![0]! } : {}),
+      openJournals: out
+        .filter(l => /^journal (running|unfinished) \//.test(l))
+        .map(l => ({
+          state: l.split(' ')[1] as OpenJournal['state'],
+          path: l.split(' ').slice(2).join(' ')
+        }))
     }
+  }
+
+  private get needsRunuser(): boolean {
+    return this.switchToNodeUser !== '' || this.switchToLoginUser !== ''
   }
 
   /**
@@ -211,45 +224,19 @@ export class NodeHost {
     const target = w.stdout.toString().trim() || this.stakingDir
     if (w.code !== 0) {
       throw new HostError(
-        `the staking directory is not writable: ${this.nodeUser} cannot write ${target} on ${this.transport.label} (exit ${w.code}${w.stderr.trim() ? `: ${w.stderr.trim()}` : ''}). Fix its owner or mode, or set staking-dir.`
+        `the staking directory is not writable: ${this.nodeUser} (the node's user) cannot write ${target} on ${this.transport.label} (exit ${w.code}${w.stderr.trim() ? `: ${w.stderr.trim()}` : ''}). Fix its owner or mode, or set staking-dir.`
       )
     }
   }
 
-  /**
-   * One restore at a time: an flock held by a command that lives as long as this run's session,
-   * so a lost connection releases it too. Waits up to waitSeconds for another run to finish. The
-   * lock file lives in /run/lock (a tmpfs), so the host's own directories are left as they were.
-   */
-  async lock(waitSeconds: number): Promise<Held | undefined> {
-    const id = sha256Hex(Buffer.from(this.stakingDir)).slice(0, 12)
-    const where = await this.run(
-      `command -v flock >/dev/null || exit 3; test -d /run/lock && test -w /run/lock && echo /run/lock || echo ${sh(posix.dirname(this.stakingDir))}`
-    )
-    if (where.code === 3) return undefined
-    const lockFile = `${where.stdout.toString().trim()}/avalanche-node-backup-${id}.lock`
-    try {
-      return await this.transport.hold(
-        `flock -w ${waitSeconds} -E 75 ${sh(lockFile)} sh -c 'echo locked; exec cat >/dev/null'`
-      )
-    } catch (e) {
-      const code = (e as { result?: ExecResult }).result?.code
-      if (code === 75) {
-        throw new HostError(
-          `another restore is running on ${this.transport.label} (it holds ${lockFile}); waited ${waitSeconds} s. Let it finish, then run again.`
-        )
-      }
-      throw e
-    }
+  /** The name an uploaded file has until the host-side program moves it into place. */
+  stagedName(file: StakingFile, runId: string): string {
+    return `${this.stakingDir}/.${file}.new-${runId}`
   }
 
-  tempName(file: StakingFile, runId: string): string {
-    return `${this.stakingDir}/.${file}.restore-${runId}`
-  }
-
-  /** Writes a file under a temporary name, mode 0400 from creation, as the node's user; returns its sha256 on the host. */
+  /** Writes a file under its staged name, mode 0400 from creation, as the node's user; checks its sha256 on the host. */
   async upload(file: StakingFile, bytes: Uint8Array, runId: string): Promise<void> {
-    const path = this.tempName(file, runId)
+    const path = this.stagedName(file, runId)
     const r = await this.run(
       `${this.asNode}sh -c 'umask 377 && cat > "$1" && sha256sum "$1"' sh ${sh(path)}`,
       Buffer.from(bytes)
@@ -262,78 +249,33 @@ export class NodeHost {
     }
   }
 
+  /** The staking directory and any missing parent, as the node's user, 0750 like avalanchego. */
   async makeStakingDir(): Promise<void> {
-    const r = await this.run(`${this.asNode}mkdir -p -m 750 ${sh(this.stakingDir)}`)
+    const r = await this.run(
+      `${this.asNode}sh -c 'p=$1; todo=; while [ ! -e "$p" ]; do todo="$p
+$todo"; p=$(dirname "$p"); done; printf "%s" "$todo" | while IFS= read -r d; do [ -n "$d" ] && mkdir -m 750 "$d" || exit 1; done' sh ${sh(this.stakingDir)}`
+    )
     if (r.code !== 0) throw new HostError(`cannot create ${this.stakingDir}: ${r.stderr.trim()}`)
   }
 
-  async removeTemp(runId: string): Promise<void> {
+  async removeStaged(runId: string): Promise<void> {
     await this.run(
-      `${this.asNode}rm -f ${STAKING_FILES.map(f => sh(this.tempName(f, runId))).join(' ')}`
+      `${this.asNode}rm -f ${STAKING_FILES.map(f => sh(this.stagedName(f, runId))).join(' ')}`
     )
   }
 
-  /**
-   * Keeps the current files in `previous` (hard links: the originals, untouched) and moves the
-   * uploaded ones into place, each rename atomic; the directory ends 0750.
-   */
-  async swap(previous: string, runId: string): Promise<void> {
-    const script = [
-      'set -e',
-      'dir=$1; prev=$2; run=$3',
-      'mkdir -m 700 "$prev"',
-      'for f in staker.crt staker.key signer.key; do',
-      '  if [ -e "$dir/$f" ]; then ln "$dir/$f" "$prev/$f" 2>/dev/null || cp -p "$dir/$f" "$prev/$f"; fi',
-      'done',
-      'for f in staker.crt staker.key signer.key; do mv -f "$dir/.$f.restore-$run" "$dir/$f"; done',
-      'chmod 750 "$dir"'
-    ].join('\n')
-    const r = await this.run(
-      `${this.asNode}sh -s -- ${sh(this.stakingDir)} ${sh(previous)} ${sh(runId)}`,
-      Buffer.from(script)
-    )
-    if (r.code !== 0) throw new HostError(`putting the files in place failed: ${r.stderr.trim()}`)
-  }
-
-  /**
-   * Puts the kept files back (copies: `previous` stays as it is). A file that did not exist before
-   * is moved aside into `previous`/restored-…, never deleted.
-   */
-  async rollback(previous: string): Promise<void> {
-    const script = [
-      'set -e',
-      'dir=$1; prev=$2',
-      'for f in staker.crt staker.key signer.key; do',
-      '  if [ -e "$prev/$f" ]; then cp -p "$prev/$f" "$dir/.$f.rollback" && mv -f "$dir/.$f.rollback" "$dir/$f";',
-      '  elif [ -e "$dir/$f" ]; then mkdir -p "$prev/not-restored" && mv -f "$dir/$f" "$prev/not-restored/$f"; fi',
-      'done'
-    ].join('\n')
-    const r = await this.run(
-      `${this.asNode}sh -s -- ${sh(this.stakingDir)} ${sh(previous)}`,
-      Buffer.from(script)
-    )
-    if (r.code !== 0)
-      throw new HostError(`putting the previous files back failed: ${r.stderr.trim()}`)
-  }
-
-  async stopNode(): Promise<void> {
-    await this.control('stop', this.settings.stopCommand)
-  }
-
-  async startNode(): Promise<void> {
-    await this.control('start', this.settings.startCommand)
-  }
-
-  private async control(verb: 'stop' | 'start', custom?: string): Promise<void> {
-    const cmd = custom ?? `${this.root}systemctl ${verb} ${sh(this.settings.serviceName)}`
-    const r = await this.run(cmd)
-    if (r.code !== 0)
-      throw new HostError(
-        `${verb} the node failed (${custom ? `${verb}-command` : cmd} exited ${r.code}): ${r.stderr.trim()}`
-      )
-  }
-
-  private run(command: string, stdin?: Buffer): Promise<ExecResult> {
+  run(command: string, stdin?: Buffer): Promise<ExecResult> {
     return this.transport.exec(command, stdin)
+  }
+}
+
+function fileFacts(fields: string[] | undefined): FileFacts {
+  const [owner, mode, sha256] = fields ?? ['-']
+  if (owner === '-' || owner === undefined) return { exists: false }
+  return {
+    exists: true,
+    owner,
+    mode: mode!,
+    ...(sha256 !== 'unreadable' ? { sha256: sha256! } : {})
   }
 }

@@ -1,0 +1,164 @@
+import { sh } from '../host/transport.js'
+import type { Log } from '../log.js'
+import {
+  eventOf,
+  parseJournal,
+  STEP_TITLES,
+  type Journal,
+  type JournalEvent
+} from '../node/journal.js'
+import type { NodeHost } from '../node/node-host.js'
+import type { Timeline } from './timeline.js'
+
+/** The job was cancelled while we watched (SIGINT/SIGTERM from the runner). */
+export class Cancelled extends Error {
+  override readonly name = 'Cancelled'
+}
+
+export interface Watch {
+  host: NodeHost
+  journalPath: string
+  log: Log
+  timeline: Timeline
+  /** How long the host may wait for another restore's lock. */
+  lockWaitMs: number
+  /** How long the host may take once it holds the lock, rollback included. */
+  workMs: number
+  /** Reconnects after a lost connection (or rethrows), trying until the given time. */
+  reconnect: (e: unknown, until: number) => Promise<void>
+  signal?: AbortSignal
+}
+
+const POLL_MS = 50
+const START_MS = 20_000
+
+/** Reads the journal's new lines as they come, over whatever connection is current. */
+class JournalFeed {
+  private pending: JournalEvent[] = []
+  private seen = 0
+  text = ''
+  private readonly started = Date.now()
+  /** Until when we keep watching (and reconnecting): later once the host holds the lock. */
+  until: number
+
+  constructor(private readonly w: Watch) {
+    this.until = this.started + w.lockWaitMs + w.workMs
+  }
+
+  unread(e: JournalEvent): void {
+    this.pending.unshift(e)
+  }
+
+  async next(): Promise<JournalEvent> {
+    for (;;) {
+      const e = this.pending.shift()
+      if (e) return e
+      if (this.w.signal?.aborted) throw new Cancelled('cancelled')
+      if (Date.now() > this.until)
+        throw new Error(
+          `the host did not report the restore's end in time (${Math.round((Date.now() - this.started) / 1000)} s)`
+        )
+      if (this.seen === 0 && Date.now() - this.started > START_MS)
+        throw new Error(
+          `the host-side restore wrote nothing to ${this.w.journalPath} in ${START_MS / 1000} s`
+        )
+      await this.poll()
+    }
+  }
+
+  private async poll(): Promise<void> {
+    let text: string
+    try {
+      text = (
+        await this.w.host.run(`cat ${sh(this.w.journalPath)} 2>/dev/null; true`)
+      ).stdout.toString()
+    } catch (e) {
+      return this.w.reconnect(e, this.until)
+    }
+    const lines = text.split('\n')
+    lines.pop() // a line still being written
+    for (const line of lines.slice(this.seen)) {
+      const e = eventOf(line)
+      if (e) this.pending.push(e)
+      if (e?.event === 'lock') this.until = Date.now() + this.w.workMs
+    }
+    this.seen = Math.max(this.seen, lines.length)
+    this.text = lines.join('\n') + '\n'
+    if (!this.pending.length) await sleep(POLL_MS, this.w.signal)
+  }
+}
+
+/**
+ * Follows the host-side restore to its end: each step of the journal a log group as it happens,
+ * reconnecting as often as needed. Returns the whole journal; throws Cancelled, or an error when
+ * the host cannot be reached again in time (the host goes on either way).
+ */
+export async function watchTransaction(w: Watch): Promise<Journal> {
+  const feed = new JournalFeed(w)
+  for (;;) {
+    const e = await feed.next()
+    if (e.event === 'end') break
+    if (e.event === 'step' && e.rest.endsWith(' begin')) {
+      await stepGroup(w.log, feed, e.rest.split(' ')[0]!)
+      continue
+    }
+    logEvent(w.log, e)
+  }
+  const journal = parseJournal(feed.text)
+  recordSteps(w.timeline, journal)
+  return journal
+}
+
+async function stepGroup(log: Log, feed: JournalFeed, name: string): Promise<void> {
+  await log.group(STEP_TITLES[name] ?? name, async () => {
+    for (;;) {
+      const e = await feed.next()
+      const [step, what] = e.rest.split(' ')
+      if (e.event === 'end' || (e.event === 'step' && what === 'begin')) return feed.unread(e)
+      if (e.event === 'step' && step === name) return log.info(what === 'done' ? 'done' : 'failed')
+      logEvent(log, e)
+    }
+  })
+}
+
+function logEvent(log: Log, e: JournalEvent): void {
+  const [a, b] = e.rest.split(' ')
+  switch (e.event) {
+    case 'file':
+      return log.info(
+        `${a}: ${b === 'new' ? 'the new file is in place' : b === 'old' ? 'the previous file is back' : 'removed (there was none before)'}`
+      )
+    case 'answer':
+      return log.info(`the node answers ${a}${b && b !== '-' ? `, BLS ${b}` : ''}`)
+    case 'fail':
+      return log.info(e.rest)
+    case 'lock':
+      return log.debug('holding the host restore lock')
+    default:
+      return log.debug(`journal: ${e.event} ${e.rest}`)
+  }
+}
+
+/** The journal's steps as the summary shows them, timed by the host's clock. */
+function recordSteps(timeline: Timeline, journal: Journal): void {
+  journal.steps.forEach((s, i) => {
+    const end = s.endedAt ?? journal.steps[i + 1]?.beganAt ?? journal.end?.at ?? s.beganAt
+    timeline.steps.push({
+      name: STEP_TITLES[s.name] ?? s.name,
+      status: s.status === 'done' ? 'done' : 'failed',
+      ms: Math.max(0, end - s.beganAt)
+    })
+  })
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise(resolve => {
+    const done = () => {
+      clearTimeout(t)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const t = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
+}

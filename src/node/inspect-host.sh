@@ -1,0 +1,61 @@
+#!/bin/sh
+# avalanche-node-backup: looks at a node host before a restore, verify or backup. Changes nothing.
+#
+# Usage: sh inspect-host.sh STAKING_DIR SERVICE
+# Output, one fact a line (the runner parses these):
+#   dir OWNER MODE open|closed      or  dir -            the staking directory
+#   FILE OWNER MODE SHA256|unreadable  or  FILE -       for staker.crt, staker.key, signer.key
+#   unit LOADSTATE | user USER | state ACTIVESTATE      systemd's view of SERVICE (when systemctl exists)
+#   missing TOOL...                                     commands a restore needs that are not there
+#   lockdir DIR                                         where a lock file can be made
+#   journal running|unfinished PATH                     a restore journal without an end
+
+dir=$1 svc=$2
+
+if [ -d "$dir" ]; then
+  echo "dir $(stat -c '%U %a' "$dir") $([ -x "$dir" ] && echo open || echo closed)"
+else
+  echo "dir -"
+fi
+
+for f in staker.crt staker.key signer.key; do
+  p=$dir/$f
+  if [ ! -f "$p" ]; then
+    echo "$f -"
+  elif [ -r "$p" ]; then
+    echo "$f $(stat -c '%U %a' "$p") $(sha256sum <"$p" | cut -d' ' -f1)"
+  else
+    echo "$f $(stat -c '%U %a' "$p") unreadable"
+  fi
+done
+
+if command -v systemctl >/dev/null 2>&1; then
+  echo "unit $(systemctl show -p LoadState --value "$svc" 2>/dev/null)"
+  echo "user $(systemctl show -p User --value "$svc" 2>/dev/null)"
+  echo "state $(systemctl is-active "$svc" 2>/dev/null)"
+fi
+
+missing=
+for c in setsid flock sha256sum runuser; do
+  command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
+done
+command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1 || missing="$missing curl"
+echo "missing$missing"
+
+for d in /run/lock /var/lock /tmp; do
+  if [ -d "$d" ] && [ -w "$d" ]; then
+    echo "lockdir $d"
+    break
+  fi
+done
+
+for j in "$dir".previous-*/restore.journal; do
+  [ -f "$j" ] || continue
+  grep -q '^[0-9]* end ' "$j" && continue
+  pid=$(sed -n 's/^[0-9]* pid //p' "$j" | head -n1)
+  if [ -n "$pid" ] && grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then
+    echo "journal running $j"
+  else
+    echo "journal unfinished $j"
+  fi
+done

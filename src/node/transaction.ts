@@ -1,0 +1,139 @@
+import { posix } from 'node:path'
+import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
+import { sh } from '../host/transport.js'
+import { parseJournal, type Journal } from './journal.js'
+import { HostError, sha256Hex, type HostFacts, type NodeHost } from './node-host.js'
+import transactionScript from './restore-transaction.sh'
+
+/** What the host-side program is told to do (restore-transaction.sh, its ANB_* environment). */
+export interface TransactionPlan {
+  runId: string
+  /** The new files' bytes (their hashes are checked on the host). */
+  files: Record<StakingFile, Uint8Array>
+  /** What the runner saw on the host: the files it expects to replace. */
+  facts: HostFacts
+  nodeId: string
+  blsPublicKey: string
+  /** The NodeID the node reported before, to prove it again after a rollback. */
+  previousNodeId?: string
+  apiUrl: URL
+  waitSeconds: number
+  lockWaitSeconds: number
+}
+
+/** The restore as it runs on the host: where its journal and previous files are. */
+export interface Launched {
+  previousDir: string
+  journalPath: string
+}
+
+/** The kept previous files and the journal of a run: a directory beside the staking directory. */
+export const previousDirOf = (stakingDir: string, runId: string) =>
+  `${stakingDir}.previous-${runId}`
+
+function lockFile(host: NodeHost, facts: HostFacts): string {
+  const id = sha256Hex(Buffer.from(host.stakingDir)).slice(0, 12)
+  return `${facts.lockDir ?? '/tmp'}/avalanche-node-backup-${id}.lock`
+}
+
+/** The program's environment, as `env NAME=VALUE …` words for a shell command line. */
+function environment(host: NodeHost, facts: HostFacts, values: Record<string, string>): string {
+  const all: Record<string, string> = {
+    ANB_DIR: host.stakingDir,
+    ANB_NODE_USER: host.switchToNodeUser,
+    ANB_LOGIN_USER: host.switchToLoginUser,
+    ANB_SERVICE: host.settings.serviceName,
+    ANB_STOP: host.settings.stopCommand ?? '',
+    ANB_START: host.settings.startCommand ?? '',
+    ANB_LOCK: lockFile(host, facts),
+    ...values
+  }
+  return `env ${Object.entries(all)
+    .map(([k, v]) => sh(`${k}=${v}`))
+    .join(' ')}`
+}
+
+const hashes = (f: (file: StakingFile) => string | null | undefined) =>
+  // The program's order: staker.crt staker.key signer.key.
+  (['staker.crt', 'staker.key', 'signer.key'] as const).map(x => f(x) ?? '-').join(' ')
+
+/**
+ * Starts the transaction on the host, detached from this connection (a new session that ignores
+ * SIGHUP): the host finishes it, rollback included, whatever happens to us. Resolves once the
+ * program runs; its journal says the rest.
+ */
+export async function launchTransaction(host: NodeHost, plan: TransactionPlan): Promise<Launched> {
+  const previousDir = previousDirOf(host.stakingDir, plan.runId)
+  const env = environment(host, plan.facts, {
+    ANB_RUN: plan.runId,
+    ANB_PREV: previousDir,
+    ANB_WAIT: String(plan.waitSeconds),
+    ANB_LOCK_WAIT: String(plan.lockWaitSeconds),
+    ANB_NODE_ID: plan.nodeId,
+    ANB_BLS: plan.blsPublicKey,
+    ANB_OLD_NODE_ID: plan.previousNodeId ?? '',
+    ANB_API: plan.apiUrl.origin,
+    ANB_OLD: hashes(f => plan.facts.files[f].sha256),
+    ANB_NEW: hashes(f => sha256Hex(plan.files[f]))
+  })
+  // The program is kept beside its journal (the operator can read what ran); stdin brings it.
+  const start =
+    `umask 022 && mkdir -m 755 "$ANB_PREV" && cat > "$ANB_PREV/restore.sh" && ` +
+    `{ setsid -f sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 || ` +
+    `{ setsid sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 & }; }`
+  const r = await host.run(
+    `${host.rootPrefix}${env} sh -c ${sh(start)}`,
+    Buffer.from(transactionScript)
+  )
+  if (r.code !== 0)
+    throw new HostError(
+      `starting the restore on ${host.transport.label} failed (nothing was changed): ${r.stderr.trim()}`
+    )
+  return { previousDir, journalPath: posix.join(previousDir, 'restore.journal') }
+}
+
+/** Reads a journal (readable by anyone: it holds hashes and steps, no key material). */
+export async function readJournal(host: NodeHost, path: string): Promise<Journal> {
+  const r = await host.run(`cat ${sh(path)} 2>/dev/null || true`)
+  return parseJournal(r.stdout.toString())
+}
+
+/**
+ * Rolls back every restore whose journal has no end and whose program is gone (a host that lost
+ * power mid-restore), as its own rollback would have. Returns one line per journal.
+ */
+export async function recoverUnfinished(host: NodeHost, facts: HostFacts): Promise<string[]> {
+  const env = environment(host, facts, { ANB_WAIT: '60', ANB_LOCK_WAIT: '60' })
+  const r = await host.run(`${host.rootPrefix}${env} sh -s recover`, Buffer.from(transactionScript))
+  const lines = r.stdout.toString().split('\n').filter(Boolean)
+  if (r.code !== 0 || lines.some(l => l.startsWith('stuck') || l === 'busy'))
+    throw new HostError(
+      `an earlier restore on ${host.transport.label} did not finish, and putting its previous files back failed (${lines.join('; ') || r.stderr.trim()}). ` +
+        `Look at its journal (${facts.openJournals.map(j => j.path).join(', ')}) and put the files named there back by hand before restoring again.`
+    )
+  return lines
+}
+
+/** The staking files as the host has them now, compared with the previous and the new set. */
+export function compareFiles(
+  facts: HostFacts,
+  old: Record<StakingFile, string | null>,
+  fresh: Record<StakingFile, string>
+): { set: 'new' | 'old' | 'mixed'; detail: string } {
+  const now = (f: StakingFile) =>
+    facts.files[f].sha256 ?? (facts.files[f].exists ? 'unreadable' : null)
+  const isNew = (f: StakingFile) => now(f) === fresh[f]
+  const isOld = (f: StakingFile) => now(f) === old[f]
+  const set = STAKING_FILES.every(isNew) ? 'new' : STAKING_FILES.every(isOld) ? 'old' : 'mixed'
+  const word = (f: StakingFile) =>
+    isNew(f) && isOld(f)
+      ? 'same in both'
+      : isNew(f)
+        ? 'new'
+        : isOld(f)
+          ? 'previous'
+          : now(f) === null
+            ? 'missing'
+            : 'neither'
+  return { set, detail: STAKING_FILES.map(f => `${f} ${word(f)}`).join(', ') }
+}
