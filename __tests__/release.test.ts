@@ -61,10 +61,14 @@ function addUnreleased(work: string, entry = ENTRY): void {
 const release = (work: string, ...args: string[]) =>
   node(work, join(work, 'scripts', 'release.mjs'), ...args)
 
-/** What release.yml does on a pushed tag, in a fresh clone of the remote at that tag. */
+/**
+ * What release.yml does on a pushed tag, in a fresh clone of the remote at that tag, shallow as
+ * actions/checkout makes it (one commit).
+ */
 function workflow(remote: string, tag: string) {
   const ci = join(tempDir('checkout'), 'ci')
-  git(dirname(ci), 'clone', '--quiet', '--branch', tag, remote, ci)
+  git(dirname(ci), 'clone', '--quiet', '--depth=1', '--branch', tag, `file://${remote}`, ci)
+  expect(git(ci, 'rev-parse', '--is-shallow-repository')).toBe('true')
   const script = join(ci, 'scripts', 'release-tag.mjs')
   return {
     check: node(ci, script, 'check', tag),

@@ -46,12 +46,20 @@ function moveMajor(tag, remote) {
   const version = versionOf(tag)
   if (!remote) fail('move-major needs the remote to push to')
   const major = `v${version.split('.')[0]}`
-  const commit = git('rev-parse', `${tag}^{commit}`)
-  const released = git('ls-remote', '--tags', remote)
-    .split('\n')
-    .map(line => /refs\/tags\/v(\d+\.\d+\.\d+)$/.exec(line)?.[1])
-    .filter(v => v && v.split('.')[0] === major.slice(1))
-  const higher = released.filter(v => compareVersions(v, version) > 0).sort(compareVersions)
+  // The remote's tags as it has them (the checkout may hold only the one it was made for); an
+  // annotated tag's commit is its peeled line, `refs/tags/vX.Y.Z^{}`.
+  const refs = new Map(
+    git('ls-remote', '--tags', remote)
+      .split('\n')
+      .filter(Boolean)
+      .map(line => line.split('\t').reverse())
+  )
+  const commit = refs.get(`refs/tags/${tag}^{}`) ?? refs.get(`refs/tags/${tag}`)
+  if (!commit) fail(`${remote} has no tag ${tag}`)
+  const higher = [...refs.keys()]
+    .map(ref => /^refs\/tags\/v(\d+\.\d+\.\d+)$/.exec(ref)?.[1])
+    .filter(v => v && v.split('.')[0] === major.slice(1) && compareVersions(v, version) > 0)
+    .sort(compareVersions)
   if (higher.length) {
     console.log(`${major} stays: ${remote} has v${higher.at(-1)}, above ${tag}`)
     return
