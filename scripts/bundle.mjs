@@ -3,6 +3,7 @@
 import { build } from 'esbuild'
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { licenseNotices } from './licenses.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'))
@@ -16,6 +17,7 @@ const common = {
   target: 'node20',
   define: { PACKAGE_VERSION: JSON.stringify(pkg.version) },
   legalComments: 'eof',
+  metafile: true,
   // ssh2's optional native speed-ups are built (or not) per machine: left out of the bundle, they
   // fail to load at run time and ssh2 uses its pure JavaScript code, the same everywhere.
   external: ['*.node', 'cpu-features'],
@@ -27,7 +29,7 @@ const common = {
 rmSync(outdir, { recursive: true, force: true })
 mkdirSync(outdir, { recursive: true })
 writeFileSync(`${outdir}/package.json`, JSON.stringify({ type: 'commonjs' }, null, 2) + '\n')
-await Promise.all([
+const results = await Promise.all([
   build({ ...common, entryPoints: ['src/index.ts'], outfile: `${outdir}/index.js` }),
   // The CLI's SSH commands are a bundle of their own, loaded only when run, so that `verify` and
   // `node-id` do not parse the SSH stack at every start (see npm run bench).
@@ -40,3 +42,5 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/cli/remote.ts'], outfile: `${outdir}/cli/remote.js` })
 ])
 chmodSync(`${outdir}/cli.js`, 0o755)
+const metafiles = results.map(r => r.metafile)
+writeFileSync(`${outdir}/licenses.txt`, licenseNotices(root, metafiles))

