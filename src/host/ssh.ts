@@ -74,8 +74,14 @@ export async function connectSsh(settings: SshSettings, log: Log): Promise<HostT
     }
   }
   await new Promise<void>((resolve, reject) => {
+    let settled = false
     const fail = (e: Error & { level?: string; code?: string }) => {
+      if (settled) return
+      settled = true
       client.removeAllListeners('ready')
+      // ssh2 may report more than one error for one failed handshake (a key-exchange failure, then
+      // the server's reset as `read ECONNRESET`): the listener below stays for the client's life.
+      client.destroy()
       if (hostKeyRejected && offered) {
         reject(
           new SshRefused(
@@ -109,13 +115,16 @@ export async function connectSsh(settings: SshSettings, log: Log): Promise<HostT
       }
     }
     client.once('ready', () => {
-      client.removeListener('error', fail)
+      settled = true
       // Small request/response packets: without this, Nagle's algorithm and delayed ACKs add
       // about 40 ms to every command (measured: 90 ms → 3 ms per exec on a local host).
       client.setNoDelay(true)
       resolve()
     })
-    client.once('error', fail)
+    client.on('error', fail)
+    client.once('close', () =>
+      fail(new Error('the connection was closed during the SSH handshake'))
+    )
     client.connect(config)
   })
   if (settings.insecureSkipHostKeyCheck && offered) {
