@@ -64,6 +64,11 @@ describe('SSH inputs: the key mistakes operators make, explained before connecti
       /^ssh-key has its line breaks turned into spaces/
     ],
     [
+      'a private key with its newlines written as \\n',
+      { 'ssh-key': KEY.trim().replace(/\n/g, '\\n') },
+      /^ssh-key has its line breaks written as \\n \(two characters\)/
+    ],
+    [
       'the same for proxy-ssh-key',
       { 'proxy-host': 'jump.example.com', 'proxy-host-key': HOST_KEY, 'proxy-ssh-key': flattened },
       /^proxy-ssh-key has its line breaks turned into spaces/

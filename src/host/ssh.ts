@@ -63,6 +63,10 @@ export function checkPrivateKey(privateKey: string, passphrase?: string, input =
     throw new InputError(
       `${input} has its line breaks turned into spaces (as a one-line text field does). Store the key file as it is, e.g. \`gh secret set SSH_KEY < ~/.ssh/id_ed25519\`.`
     )
+  if (/^-----BEGIN [A-Z ]*PRIVATE KEY-----\\n/.test(text))
+    throw new InputError(
+      `${input} has its line breaks written as \\n (two characters). Store the key file as it is, e.g. \`gh secret set SSH_KEY < ~/.ssh/id_ed25519\`.`
+    )
   const parsed = utils.parseKey(privateKey, passphrase)
   if (parsed instanceof Error) {
     const encrypted = /encrypted|passphrase/i.test(parsed.message)
