@@ -482,5 +482,40 @@ describeWith(
       expect(r.stdout).toContain('All checks passed.')
       expect(r.status).toBe(0)
     })
+
+    // Last in this group: it changes the node's files (and puts them back).
+    it('a restore through the jump host reconnects through it after the connection is cut', async () => {
+      const other = staker(1)
+      node.simulate({ faultsFor: { [other.nodeId]: { startDelayMs: 4000 } } })
+      const jumpLogins = logins(jump)
+      const running = runAction({
+        mode: 'restore',
+        'staker-crt': other.crt.toString(),
+        'staker-key': other.key.toString(),
+        'signer-key': other.signer.toString('base64'),
+        'expected-node-id': other.nodeId,
+        host: node.address,
+        username: 'ubuntu',
+        'ssh-key': node.userKeys.ed25519.privateKey,
+        'host-key': node.knownHosts,
+        'proxy-host': jump.address,
+        'proxy-ssh-key': jump.userKeys.ed25519.privateKey,
+        'proxy-host-key': jump.knownHosts,
+        'wait-timeout': '20'
+      })
+      // Once the files are swapped, cut the path: every SSH session of ubuntu on the jump host.
+      await until(
+        () => node.exec(`ls -d ${node.stakingDir}.previous-* 2>/dev/null`).stdout.trim() !== '',
+        'the files were swapped'
+      )
+      jump.exec("pkill -KILL -f '^sshd: ubuntu'")
+      const run = await running
+      expect(run.stdout).toMatch(/the SSH connection to ubuntu@\S+ was lost.*reconnected/)
+      expect(run.stdout).toContain('The previous files were put back and the node started again')
+      expect(run.code).toBe(1)
+      expect((await node.waitForNode()).nodeID).toBe(id.nodeId)
+      // The reconnect was a new login on the jump host: the node is unreachable any other way.
+      expect(logins(jump)).toBeGreaterThanOrEqual(jumpLogins + 2)
+    }, 120_000)
   }
 )
