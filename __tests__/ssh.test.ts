@@ -302,6 +302,14 @@ describeWith(
         )
         expect(elapsed).toBeGreaterThanOrEqual(900)
         expect(elapsed).toBeLessThan(10_000)
+        const viaJump = await refusal({
+          ...settings(node),
+          connectTimeoutMs: 1000,
+          proxy: { ...login(jump), host: '127.0.0.1', port }
+        })
+        expect(viaJump.message).toMatch(
+          /^cannot reach the jump host 127\.0\.0\.1:\d+: no SSH handshake in time\. Waited 1 s \(connect-timeout\)\. Firewalls often admit SSH only from known addresses, which GitHub-hosted runners do not have: let the jump host admit the runner, or run this job on a self-hosted runner that can reach it\.$/
+        )
       } finally {
         held.forEach(s => s.destroy())
         server.close()

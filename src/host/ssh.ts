@@ -128,7 +128,7 @@ export async function connectSsh(settings: SshSettings, log: Log): Promise<HostT
     through = ` through the jump host ${p.host}:${p.port}`
   }
   try {
-    const via = jump ? forwardThrough(jump, settings, through, timeoutMs) : undefined
+    const via = jump ? forwardThrough(jump, settings, through) : undefined
     const node: Hop = { ...settings, role: '', prefix: '', insecure, timeoutMs, through }
     const { client } = await login(via ? { ...node, via } : node, log)
     return new SshTransport(client, `${settings.username}@${settings.host}:${settings.port}`, jump)
@@ -237,7 +237,7 @@ function handshake(hop: Hop, algorithms: string[] | undefined, deadline: number)
 }
 
 /** A direct-tcpip channel from the jump host to the node, as the node's socket. */
-function forwardThrough(jump: Client, node: SshLogin, through: string, timeoutMs: number) {
+function forwardThrough(jump: Client, node: SshLogin, through: string) {
   return () =>
     new Promise<Duplex>((resolve, reject) => {
       jump.forwardOut('127.0.0.1', 0, node.host, node.port, (err, stream) => {
@@ -248,21 +248,27 @@ function forwardThrough(jump: Client, node: SshLogin, through: string, timeoutMs
             reason === 1 || /prohibited/i.test(err.message)
               ? `cannot reach ${node.host}:${node.port}${through}: the jump host does not allow TCP forwarding (sshd's AllowTcpForwarding).`
               : `cannot reach ${node.host}:${node.port}${through}: the jump host could not open a connection to it (${plain(err.message.replace(/^\(SSH\) Channel open failure: /, ''))}). ` +
-                  'Check the address and port as the jump host sees them, and that the node is up.' +
-                  (/timed out/i.test(err.message) ? ' ' + FIREWALL_HINT(timeoutMs) : '')
+                  'Check the address and port as the jump host sees them, and that the node is up.'
           )
         )
       })
     })
 }
 
-const FIREWALL_HINT = (timeoutMs: number) =>
-  `Waited ${timeoutMs / 1000} s (connect-timeout). Node firewalls often admit SSH only from known addresses, which GitHub-hosted runners do not have: ` +
-  `run this job on a self-hosted runner that can reach the node, or go through a jump host the node admits (proxy-host).`
+/** What to do when a connection waited its whole connect-timeout: usually a firewall. */
+function firewallHint(hop: Pick<Hop, 'timeoutMs' | 'role' | 'through'>): string {
+  const waited = `Waited ${hop.timeoutMs / 1000} s (connect-timeout).`
+  if (hop.through) return `${waited} Check that the node admits SSH from the jump host.`
+  const runners =
+    'often admit SSH only from known addresses, which GitHub-hosted runners do not have'
+  return hop.role
+    ? `${waited} Firewalls ${runners}: let the jump host admit the runner, or run this job on a self-hosted runner that can reach it.`
+    : `${waited} Node firewalls ${runners}: run this job on a self-hosted runner that can reach the node, or go through a jump host the node admits (proxy-host).`
+}
 
 function timedOut(hop: Hop): SshRefused {
   return new SshRefused(
-    `cannot reach ${hop.role}${hop.host}:${hop.port}${hop.through}: no SSH handshake in time. ${FIREWALL_HINT(hop.timeoutMs)}`
+    `cannot reach ${hop.role}${hop.host}:${hop.port}${hop.through}: no SSH handshake in time. ${firewallHint(hop)}`
   )
 }
 
