@@ -24338,7 +24338,7 @@ var require_crypto = __commonJS({
     var {
       createCipheriv,
       createDecipheriv,
-      createHmac,
+      createHmac: createHmac2,
       randomFillSync,
       timingSafeEqual
     } = require("crypto");
@@ -24703,7 +24703,7 @@ var require_crypto = __commonJS({
           );
           this._onWrite(lenBytes);
           this._onWrite(encrypted);
-          mac = createHmac(this._macSSLName, this._macKey);
+          mac = createHmac2(this._macSSLName, this._macKey);
           writeUInt32BE(BUF_INT, this.outSeqno, 0);
           mac.update(BUF_INT);
           mac.update(lenBytes);
@@ -24711,7 +24711,7 @@ var require_crypto = __commonJS({
         } else {
           const encrypted = this._cipherInstance.update(packet);
           this._onWrite(encrypted);
-          mac = createHmac(this._macSSLName, this._macKey);
+          mac = createHmac2(this._macSSLName, this._macKey);
           writeUInt32BE(BUF_INT, this.outSeqno, 0);
           mac.update(BUF_INT);
           mac.update(packet);
@@ -25302,7 +25302,7 @@ var require_crypto = __commonJS({
             if (this._len > MAX_PACKET_SIZE || this._len < 5 || (need & this._blockSize - 1) !== 0) {
               throw new Error("Bad packet length");
             }
-            this._macInstance = createHmac(this._macSSLName, this._macKey);
+            this._macInstance = createHmac2(this._macSSLName, this._macKey);
             writeUInt32BE(BUF_INT, this.inSeqno, 0);
             this._macInstance.update(BUF_INT);
             if (this._macETM) {
@@ -25663,7 +25663,7 @@ var require_keyParser = __commonJS({
       createDecipheriv,
       createECDH,
       createHash: createHash5,
-      createHmac,
+      createHmac: createHmac2,
       createSign,
       createVerify,
       getCiphers,
@@ -26558,7 +26558,7 @@ ${formatted}-----END ${type} KEY-----`;
         macData.set(privBlob, p + 4);
         if (!passphrase)
           passphrase = EMPTY_PASSPHRASE;
-        const calcMAC = createHmac(
+        const calcMAC = createHmac2(
           "sha1",
           createHash5("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
@@ -44746,17 +44746,28 @@ var InputError = class extends Error {
 
 // src/host/host-keys.ts
 var import_node_crypto = require("node:crypto");
-var ALGORITHMS_FOR = {
+var KEY_TYPES = [
+  "ssh-ed25519",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "ssh-rsa"
+];
+var ALGORITHMS = {
   "ssh-ed25519": ["ssh-ed25519"],
-  ED25519: ["ssh-ed25519"],
-  "ssh-rsa": ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"],
-  RSA: ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"],
   "ecdsa-sha2-nistp256": ["ecdsa-sha2-nistp256"],
   "ecdsa-sha2-nistp384": ["ecdsa-sha2-nistp384"],
   "ecdsa-sha2-nistp521": ["ecdsa-sha2-nistp521"],
-  ECDSA: ["ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"]
+  "ssh-rsa": ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]
 };
-var HOW_TO_GET_HOST_KEY = "Get it from a trusted place: on the node, `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`, or `ssh-keyscan -p PORT HOST | ssh-keygen -lf -` from a network you trust, and put the line(s) in the host-key input (a variable or secret).";
+var FINGERPRINT_TYPES = {
+  ED25519: ["ssh-ed25519"],
+  ECDSA: ["ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"],
+  RSA: ["ssh-rsa"]
+};
+function howToGetHostKey(input = "host-key") {
+  return `Get it from a trusted place: on the host itself, \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\`, or \`ssh-keyscan -p PORT HOST | ssh-keygen -lf -\` from a network you trust, and put the line(s) in the ${input} input (a variable or secret).`;
+}
 function fingerprint(keyBlob) {
   return "SHA256:" + (0, import_node_crypto.createHash)("sha256").update(keyBlob).digest("base64").replace(/=+$/, "");
 }
@@ -44766,49 +44777,139 @@ function keyBlobType(keyBlob) {
   const len2 = b.readUInt32BE(0);
   return b.subarray(4, 4 + len2).toString("latin1");
 }
-function parseHostKeys(input) {
-  const fingerprints = /* @__PURE__ */ new Set();
-  const algorithms = /* @__PURE__ */ new Set();
-  let untyped = false;
-  const lines = input.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
-  for (const line of lines) {
-    if (line.startsWith("@revoked") || line.startsWith("@cert-authority")) {
+var isKeyType = (t) => KEY_TYPES.includes(t);
+function knownHostsName(host, port) {
+  const h = host.toLowerCase();
+  return port === 22 ? h : `[${h}]:${port}`;
+}
+function hostFieldMatches(field, name) {
+  if (field.startsWith("|")) {
+    const m = /^\|1\|([A-Za-z0-9+/]+={0,2})\|([A-Za-z0-9+/]+={0,2})$/.exec(field);
+    const salt = m ? Buffer.from(m[1], "base64") : void 0;
+    if (!m || salt?.length !== 20)
       throw new InputError(
-        `host-key: '${line.split(" ")[0]}' lines are not supported; give the host's own key or its SHA256 fingerprint.`
+        "host-key: a hashed host name is not in the form |1|SALT|HASH that `ssh-keygen -H` writes."
       );
+    return (0, import_node_crypto.createHmac)("sha1", salt).update(name).digest("base64") === m[2];
+  }
+  let positive = false;
+  for (const raw of field.split(",")) {
+    const negated = raw.startsWith("!");
+    const pattern = (negated ? raw.slice(1) : raw).toLowerCase();
+    if (!globMatches(pattern, name)) continue;
+    if (negated) return false;
+    positive = true;
+  }
+  return positive;
+}
+function globMatches(pattern, s) {
+  let states = closure(/* @__PURE__ */ new Set([0]), pattern);
+  for (const c of s) {
+    const next = /* @__PURE__ */ new Set();
+    for (const i of states) {
+      if (pattern[i] === "*") next.add(i);
+      else if (pattern[i] === "?" || pattern[i] === c) next.add(i + 1);
     }
-    const fp = /\bSHA256:([A-Za-z0-9+/]{43})=?(?:\s|$)/.exec(line);
-    if (fp) {
-      fingerprints.add(`SHA256:${fp[1]}`);
-      const type = /\((ED25519|RSA|ECDSA)\)\s*$/.exec(line)?.[1];
-      if (type) ALGORITHMS_FOR[type].forEach((a) => algorithms.add(a));
-      else untyped = true;
+    states = closure(next, pattern);
+    if (states.size === 0) return false;
+  }
+  return states.has(pattern.length);
+}
+function closure(states, pattern) {
+  for (let i = 0; i < pattern.length; i++)
+    if (states.has(i) && pattern[i] === "*") states.add(i + 1);
+  return states;
+}
+function parseHostKeys(input, host, port, inputName = "host-key") {
+  const lines = input.split(/\r?\n/).map((l, i) => [i + 1, l.trim()]).filter(([, l]) => l && !l.startsWith("#"));
+  if (lines.length === 0)
+    throw new InputError(`${inputName} is empty. ${howToGetHostKey(inputName)}`);
+  const name = knownHostsName(host, port);
+  const pins = { fingerprints: /* @__PURE__ */ new Map(), revoked: /* @__PURE__ */ new Set(), otherHosts: 0 };
+  for (const [n, text] of lines) {
+    const line = parseLine(text, `${inputName} line ${n}`);
+    if (line.hosts !== void 0 && !hostFieldMatches(line.hosts, name)) {
+      pins.otherHosts++;
       continue;
     }
-    if (/\bMD5:/.test(line) || /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/i.test(line)) {
+    if (line.unsupported)
       throw new InputError(
-        "host-key: MD5 fingerprints are not accepted; use the SHA256 form (`ssh-keygen -lf FILE` prints it)."
+        `${inputName}: ${line.unsupported.slice(0, 40)} host keys cannot be checked here; give the host's ed25519, ECDSA or RSA key.`
       );
-    }
-    const fields2 = line.split(/\s+/);
-    const at = fields2.findIndex((f) => f in ALGORITHMS_FOR && f === f.toLowerCase());
-    const blob = at >= 0 ? fields2[at + 1] : void 0;
-    if (at < 0 || !blob || !/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) {
-      throw new InputError(
-        `host-key: cannot read '${line.length > 60 ? line.slice(0, 57) + "\u2026" : line}'. Give known_hosts lines (HOST TYPE KEY) or SHA256 fingerprints. ${HOW_TO_GET_HOST_KEY}`
-      );
-    }
-    const bytes = Buffer.from(blob, "base64");
-    if (keyBlobType(bytes) !== fields2[at]) {
-      throw new InputError(
-        `host-key: the ${fields2[at]} key in '${fields2.slice(0, at + 1).join(" ")} \u2026' is damaged (its content says ${keyBlobType(bytes)}).`
-      );
-    }
-    fingerprints.add(fingerprint(bytes));
-    ALGORITHMS_FOR[fields2[at]].forEach((a) => algorithms.add(a));
+    if (line.marker === "revoked") pins.revoked.add(line.fingerprint);
+    else pins.fingerprints.set(line.fingerprint, line.types);
   }
-  if (fingerprints.size === 0) throw new InputError(`host-key is empty. ${HOW_TO_GET_HOST_KEY}`);
-  return { fingerprints, ...untyped ? {} : { algorithms: [...algorithms] } };
+  for (const fp of pins.revoked) pins.fingerprints.delete(fp);
+  return pins;
+}
+function parseLine(text, where) {
+  let rest = text;
+  let marker;
+  if (rest.startsWith("@")) {
+    const word = rest.split(/\s+/, 1)[0];
+    if (word === "@cert-authority")
+      throw new InputError(
+        `${where}: @cert-authority lines (host certificates) are not supported: give the host's own key, as a known_hosts line or its SHA256 fingerprint. ${howToGetHostKey(where.split(" ")[0])}`
+      );
+    if (word !== "@revoked")
+      throw new InputError(
+        `${where}: unknown marker; known_hosts knows @revoked and @cert-authority.`
+      );
+    marker = "revoked";
+    rest = rest.slice(word.length).trim();
+  }
+  const fp = /^(?:\d+\s+)?SHA256:([A-Za-z0-9+/]{43})=?(?:\s|$)/.exec(rest);
+  if (fp) {
+    const types = FINGERPRINT_TYPES[/\(([A-Z0-9]+)\)\s*$/.exec(rest)?.[1] ?? ""];
+    return {
+      ...marker ? { marker } : {},
+      fingerprint: `SHA256:${fp[1]}`,
+      ...types ? { types } : {}
+    };
+  }
+  if (/\bMD5:/.test(rest) || /^([0-9a-f]{2}:){15}[0-9a-f]{2}\b/i.test(rest))
+    throw new InputError(
+      `${where}: MD5 fingerprints are not accepted; use the SHA256 form (\`ssh-keygen -lf FILE\` prints it).`
+    );
+  return { ...marker ? { marker } : {}, ...keyLine(rest, where) };
+}
+function keyLine(text, where) {
+  const fields2 = text.split(/\s+/);
+  const looksLikeType = (f = "") => /^(ssh-|ecdsa-|sk-)[a-z0-9@.-]+$/.test(f);
+  const bare = looksLikeType(fields2[0]) && /^AAAA/.test(fields2[1] ?? "");
+  const [hosts, type, blob] = bare ? [void 0, ...fields2] : fields2;
+  if (!type || !looksLikeType(type) || !blob || !/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) {
+    throw new InputError(
+      `${where} cannot be read: give known_hosts lines (HOST TYPE KEY) or SHA256 fingerprints. ${howToGetHostKey(where.split(" ")[0])}`
+    );
+  }
+  const bytes = Buffer.from(blob, "base64");
+  if (keyBlobType(bytes) !== type) {
+    throw new InputError(
+      `${where}: its ${type.slice(0, 40)} key is damaged (its content does not say ${type}).`
+    );
+  }
+  return {
+    ...hosts !== void 0 ? { hosts } : {},
+    fingerprint: fingerprint(bytes),
+    ...isKeyType(type) ? { types: [type] } : { unsupported: type }
+  };
+}
+function nextOffer(pins, presented) {
+  const named = /* @__PURE__ */ new Set();
+  let untyped = false;
+  for (const types2 of pins?.fingerprints.values() ?? []) {
+    if (types2) types2.forEach((t) => named.add(t));
+    else untyped = true;
+  }
+  if ([...presented].some((t) => named.has(t))) return void 0;
+  const anyType = untyped || named.size === 0;
+  if (presented.size > 0 && !untyped) return void 0;
+  const types = KEY_TYPES.filter((t) => (anyType || named.has(t)) && !presented.has(t)).sort(
+    (a, b) => Number(named.has(b)) - Number(named.has(a))
+  );
+  if (types.length === 0) return void 0;
+  return { types, algorithms: types.flatMap((t) => ALGORITHMS[t]) };
 }
 
 // src/host/hold.ts
@@ -44853,100 +44954,230 @@ function sh(value) {
 var SshRefused = class extends Error {
   name = "SshRefused";
 };
-function checkPrivateKey(privateKey, passphrase) {
+function checkPrivateKey(privateKey, passphrase, input = "ssh-key") {
+  const text = privateKey.trim();
+  if (/^(ssh-|ecdsa-|sk-)\S+ AAAA/.test(text) || /^-----BEGIN (SSH2 |RSA )?PUBLIC KEY-----/.test(text))
+    throw new InputError(
+      `${input} is a public key (the .pub file). Give the private key: the file without .pub (e.g. ~/.ssh/id_ed25519), whose public half is in the host's authorized_keys.`
+    );
+  if (/^-----BEGIN [A-Z ]*PRIVATE KEY-----[^\n]* [^\n]*-----END [A-Z ]*PRIVATE KEY-----$/.test(text))
+    throw new InputError(
+      `${input} has its line breaks turned into spaces (as a one-line text field does). Store the key file as it is, e.g. \`gh secret set SSH_KEY < ~/.ssh/id_ed25519\`.`
+    );
+  if (/^-----BEGIN [A-Z ]*PRIVATE KEY-----\\n/.test(text))
+    throw new InputError(
+      `${input} has its line breaks written as \\n (two characters). Store the key file as it is, e.g. \`gh secret set SSH_KEY < ~/.ssh/id_ed25519\`.`
+    );
   const parsed = import_ssh2.utils.parseKey(privateKey, passphrase);
   if (parsed instanceof Error) {
     const encrypted = /encrypted|passphrase/i.test(parsed.message);
+    const pass = input.replace(/key$/, "passphrase");
     throw new InputError(
-      encrypted ? `ssh-key is encrypted and ${passphrase ? "ssh-passphrase does not open it" : "no ssh-passphrase was given"}.` : `ssh-key cannot be read (${parsed.message.replace(/^Cannot parse privateKey: /, "")}). Give the private key text, OpenSSH or PEM, ed25519, ECDSA or RSA.`
+      encrypted ? `${input} is encrypted and ${passphrase ? `${pass} does not open it` : `no ${pass} was given`}.` : `${input} cannot be read (${parsed.message.replace(/^Cannot parse privateKey: /, "")}). Give the private key text, OpenSSH or PEM, ed25519, ECDSA or RSA.`
     );
   }
 }
 async function connectSsh(settings, log) {
-  const client = new import_ssh2.Client();
-  const label = `${settings.username}@${settings.host}:${settings.port}`;
-  let offered;
-  let hostKeyRejected = false;
-  const config = {
-    host: settings.host,
-    port: settings.port,
-    username: settings.username,
-    privateKey: settings.privateKey,
-    ...settings.passphrase ? { passphrase: settings.passphrase } : {},
-    readyTimeout: settings.connectTimeoutMs ?? 2e4,
-    keepaliveInterval: 5e3,
-    keepaliveCountMax: 3,
-    // Offer only the pinned key types, so a server with several keys presents one we know.
-    ...settings.hostKeys?.algorithms ? { algorithms: { serverHostKey: settings.hostKeys.algorithms } } : {},
-    hostVerifier: (key) => {
-      offered = { fingerprint: fingerprint(key), type: keyBlobType(key) };
-      if (settings.insecureSkipHostKeyCheck) return true;
-      const ok = settings.hostKeys?.fingerprints.has(offered.fingerprint) ?? false;
-      hostKeyRejected = !ok;
-      return ok;
+  const timeoutMs = settings.connectTimeoutMs ?? 2e4;
+  const insecure = settings.insecureSkipHostKeyCheck;
+  let jump;
+  let through = "";
+  if (settings.proxy) {
+    const p = settings.proxy;
+    const hop = {
+      ...p,
+      role: "the jump host ",
+      prefix: "proxy-",
+      insecure,
+      timeoutMs,
+      through
+    };
+    jump = (await login(hop, log)).client;
+    through = ` through the jump host ${p.host}:${p.port}`;
+  }
+  try {
+    const via = jump ? forwardThrough(jump, settings, through) : void 0;
+    const node = { ...settings, role: "", prefix: "", insecure, timeoutMs, through };
+    const { client } = await login(via ? { ...node, via } : node, log);
+    return new SshTransport(client, `${settings.username}@${settings.host}:${settings.port}`, jump);
+  } catch (e) {
+    jump?.end();
+    throw e;
+  }
+}
+async function login(hop, log) {
+  const deadline = Date.now() + hop.timeoutMs;
+  const presented = [];
+  for (; ; ) {
+    const offer = nextOffer(hop.hostKeys, new Set(presented.map((p) => p.type)));
+    if (!hop.insecure && !offer) throw mismatch(hop, presented);
+    const a = await handshake(hop, hop.insecure ? void 0 : offer?.algorithms, deadline);
+    if (a.kind === "ready") {
+      if (hop.insecure)
+        log.warning(
+          `insecure-skip-host-key-check is on: the host key of ${hop.role}${hop.host} was NOT verified (it presented ${a.key.fingerprint}, ${a.key.type}). Anyone on the path could have received the node's identity. Pin it with ${hop.prefix}host-key.`
+        );
+      log.debug(
+        `connected to ${hop.role}${hop.username}@${hop.host}:${hop.port}${hop.through}, host key ${a.key.fingerprint} (${a.key.type})`
+      );
+      return a;
     }
-  };
-  await new Promise((resolve, reject) => {
+    if (a.kind === "revoked")
+      throw new SshRefused(
+        `${hop.role}${hop.host} presented the host key ${a.key.fingerprint} (${a.key.type}), which ${hop.prefix}host-key marks @revoked: refused. Nothing was sent to the host.`
+      );
+    if (a.kind === "untrusted") {
+      presented.push(a.key);
+      continue;
+    }
+    if (presented.length) throw mismatch(hop, presented);
+    throw noCommonType(hop, a.hostOffers, offer?.algorithms ?? []);
+  }
+}
+function handshake(hop, algorithms, deadline) {
+  return new Promise((resolve, reject) => {
+    const client = new import_ssh2.Client();
+    let key;
+    let verdict;
+    let hostOffers = [];
+    let settled = false;
     const fail = (e) => {
+      if (settled) return;
+      settled = true;
       client.removeAllListeners("ready");
-      if (hostKeyRejected && offered) {
-        reject(
-          new SshRefused(
-            settings.hostKeys ? `host key mismatch: ${settings.host} presented ${offered.fingerprint} (${offered.type}), which is not in host-key. If the host was reinstalled, get its new key from a trusted place; otherwise someone may be intercepting the connection. Nothing was sent to the host.` : `host-key is required to trust ${settings.host}. It presented ${offered.fingerprint} (${offered.type}): compare that with the host's own key before trusting it. ${HOW_TO_GET_HOST_KEY}`
-          )
-        );
-      } else if (e.level === "client-authentication") {
-        reject(
-          new SshRefused(
-            `SSH login as ${settings.username} on ${settings.host} was refused: the server did not accept ssh-key. Check the user name and that the key's public half is in ~${settings.username}/.ssh/authorized_keys.`
-          )
-        );
-      } else if (e.level === "client-timeout") {
-        reject(
-          new SshRefused(
-            `cannot reach ${settings.host}:${settings.port}: no SSH handshake within ${(config.readyTimeout ?? 0) / 1e3} s`
-          )
-        );
-      } else {
-        reject(
-          new SshRefused(
-            `cannot reach ${settings.host}:${settings.port}: ${e.code ?? ""} ${e.message}`.replace(/\s+/g, " ").trim()
-          )
-        );
+      client.destroy();
+      if (verdict && key) resolve({ kind: verdict, key });
+      else if (/no matching host key format/i.test(e.message))
+        resolve({ kind: "no-common-type", hostOffers });
+      else reject(refusal(hop, e));
+    };
+    client.on("error", fail);
+    client.once(
+      "close",
+      () => fail(new Error("the connection was closed during the SSH handshake"))
+    );
+    client.once("ready", () => {
+      settled = true;
+      client.setNoDelay(true);
+      resolve({ kind: "ready", client, key });
+    });
+    const config = {
+      host: hop.host,
+      port: hop.port,
+      username: hop.username,
+      privateKey: hop.privateKey,
+      ...hop.passphrase ? { passphrase: hop.passphrase } : {},
+      readyTimeout: Math.max(1, deadline - Date.now()),
+      keepaliveInterval: 5e3,
+      keepaliveCountMax: 3,
+      ...algorithms ? { algorithms: { serverHostKey: algorithms } } : {},
+      // The only debug line used: the host key types the server offers, for the error message.
+      debug: (line) => {
+        const m = /^Handshake: \(remote\) Host key format: (.*)$/.exec(line);
+        if (m) hostOffers = m[1].split(",").filter((a) => /^[a-z0-9@.-]{1,64}$/.test(a));
+      },
+      hostVerifier: (blob) => {
+        key = { fingerprint: fingerprint(blob), type: keyBlobType(blob) };
+        if (hop.hostKeys?.revoked.has(key.fingerprint)) verdict = "revoked";
+        else if (!hop.insecure && !hop.hostKeys?.fingerprints.has(key.fingerprint))
+          verdict = "untrusted";
+        return !verdict;
       }
     };
-    client.once("ready", () => {
-      client.removeListener("error", fail);
-      client.setNoDelay(true);
-      resolve();
-    });
-    client.once("error", fail);
-    client.connect(config);
-  });
-  if (settings.insecureSkipHostKeyCheck && offered) {
-    log.warning(
-      `insecure-skip-host-key-check is on: the host key of ${settings.host} was NOT verified (it presented ${offered.fingerprint}, ${offered.type}). Anyone on the path could have received the node's identity. Pin it with host-key.`
+    if (!hop.via) return client.connect(config);
+    withDeadline(hop.via(), deadline, () => timedOut(hop)).then(
+      (sock) => client.connect({ ...config, sock }),
+      (e) => {
+        settled = true;
+        reject(e);
+      }
     );
-  }
-  log.debug(
-    `connected to ${label}, host key ${offered?.fingerprint ?? "?"} (${offered?.type ?? "?"})`
+  });
+}
+function forwardThrough(jump, node, through) {
+  return () => new Promise((resolve, reject) => {
+    jump.forwardOut("127.0.0.1", 0, node.host, node.port, (err, stream2) => {
+      if (!err) return resolve(stream2);
+      const reason = err.reason;
+      reject(
+        new SshRefused(
+          reason === 1 || /prohibited/i.test(err.message) ? `cannot reach ${node.host}:${node.port}${through}: the jump host does not allow TCP forwarding (sshd's AllowTcpForwarding).` : `cannot reach ${node.host}:${node.port}${through}: the jump host could not open a connection to it (${plain(err.message.replace(/^\(SSH\) Channel open failure: /, ""))}). Check the address and port as the jump host sees them, and that the node is up.`
+        )
+      );
+    });
+  });
+}
+function firewallHint(hop) {
+  const waited = `Waited ${hop.timeoutMs / 1e3} s (connect-timeout).`;
+  if (hop.through) return `${waited} Check that the node admits SSH from the jump host.`;
+  const runners = "often admit SSH only from known addresses, which GitHub-hosted runners do not have";
+  return hop.role ? `${waited} Firewalls ${runners}: let the jump host admit the runner, or run this job on a self-hosted runner that can reach it.` : `${waited} Node firewalls ${runners}: run this job on a self-hosted runner that can reach the node, or go through a jump host the node admits (proxy-host).`;
+}
+function timedOut(hop) {
+  return new SshRefused(
+    `cannot reach ${hop.role}${hop.host}:${hop.port}${hop.through}: no SSH handshake in time. ${firewallHint(hop)}`
   );
-  return new SshTransport(client, label);
+}
+function withDeadline(p, deadline, onTimeout) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), Math.max(1, deadline - Date.now()));
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+function plain(s) {
+  return s.replace(/[^\x20-\x7e]+/g, " ").replace(/\s+/g, " ").trim().slice(0, 200);
+}
+function refusal(hop, e) {
+  const where = `${hop.role}${hop.host}:${hop.port}${hop.through}`;
+  if (e.level === "client-authentication")
+    return new SshRefused(
+      `SSH login as ${hop.username} on ${hop.role}${hop.host} was refused: the server did not accept ${hop.prefix}ssh-key. Check the user name (${hop.prefix}username) and that the key's public half is in ~${hop.username}/.ssh/authorized_keys.`
+    );
+  if (e.level === "client-timeout" || e.code === "ETIMEDOUT") return timedOut(hop);
+  return new SshRefused(`cannot reach ${where}: ${plain(`${e.code ?? ""} ${e.message}`)}`);
+}
+function mismatch(hop, presented) {
+  const keys = presented.map((p) => `${p.fingerprint} (${p.type})`);
+  const input = `${hop.prefix}host-key`;
+  const named = `${hop.role}${hop.host}`;
+  if (!hop.hostKeys)
+    return new SshRefused(
+      `${input} is required to trust ${named}. It presented ${keys.join(" and ")}: compare that with the host's own key before trusting it. ${howToGetHostKey(input)}`
+    );
+  const which2 = keys.length === 1 ? `${keys[0]}, which is not in ${input}` : `${keys.join(" and ")}, none of which is in ${input}`;
+  const others = hop.hostKeys.fingerprints.size === 0 && hop.hostKeys.otherHosts > 0 ? ` None of ${input}'s known_hosts lines is for ${knownHostsName(hop.host, hop.port)}: like OpenSSH, a line counts only for the host names it lists (\`[host]:port\` for ports other than 22).` : "";
+  return new SshRefused(
+    `host key mismatch: ${named} presented ${which2}.${others} If the host was reinstalled, get its new key from a trusted place; otherwise someone may be intercepting the connection. Nothing was sent to the host.`
+  );
+}
+function noCommonType(hop, hostOffers, offered) {
+  const offers = hostOffers.length ? hostOffers.join(", ") : "other types";
+  return new SshRefused(
+    `${hop.role}${hop.host} offers host keys ${offers}; ${hop.prefix}host-key names only ${offered.join(", ")}. Pin one of the host's own keys. ${howToGetHostKey(`${hop.prefix}host-key`)}`
+  );
 }
 var SshTransport = class {
-  constructor(client, label) {
+  constructor(client, label, jump) {
     this.client = client;
     this.label = label;
+    this.jump = jump;
     const mark = (e) => {
       this.lost ??= new ConnectionLost(
         `the SSH connection to ${label} was lost${e ? `: ${e.message}` : ""}`
       );
     };
     client.on("error", mark);
-    client.on("close", () => mark());
+    client.on("close", () => {
+      mark();
+      jump?.end();
+    });
+    jump?.on("error", (e) => mark(new Error(`the jump host's connection failed: ${e.message}`)));
+    jump?.on("close", () => mark(new Error("the jump host's connection closed")));
   }
   client;
   label;
+  jump;
   lost;
   /**
    * Runs a command on a new channel and hands the stream to `attach` inside ssh2's callback:
@@ -45009,6 +45240,7 @@ var SshTransport = class {
   }
   async close() {
     this.client.end();
+    this.jump?.end();
   }
 };
 
@@ -54007,37 +54239,16 @@ var DEFAULTS = {
   "service-name": "avalanchego",
   sudo: "auto",
   "api-url": "http://127.0.0.1:9650",
-  "wait-timeout": "120"
+  "wait-timeout": "120",
+  "connect-timeout": "20",
+  "proxy-port": "22"
 };
+var PROXY_INPUTS = ["proxy-username", "proxy-ssh-key", "proxy-ssh-passphrase", "proxy-host-key"];
 function parseHostSettings(input) {
   const get = (name) => input.get(name) || DEFAULTS[name] || "";
-  const host = get("host");
-  let target = { kind: "local" };
-  if (host) {
-    const privateKey = input.secret("ssh-key").replace(/\r\n?/g, "\n").trim();
-    const passphrase = input.secret("ssh-passphrase").trim();
-    if (privateKey === "")
-      throw new InputError(
-        "ssh-key is required with host: the private key text of a key the node host accepts for username."
-      );
-    checkPrivateKey(privateKey + "\n", passphrase || void 0);
-    const username = get("username");
-    if (!username)
-      throw new InputError("username is required with host: the user to log in as (e.g. ubuntu).");
-    const hostKey = get("host-key");
-    target = {
-      kind: "ssh",
-      ssh: {
-        host,
-        port: integer(get, "port", 1, 65535),
-        username,
-        privateKey: privateKey + "\n",
-        ...passphrase ? { passphrase } : {},
-        ...hostKey ? { hostKeys: parseHostKeys(hostKey) } : {},
-        insecureSkipHostKeyCheck: input.bool("insecure-skip-host-key-check")
-      }
-    };
-  }
+  const target = get("host") ? { kind: "ssh", ssh: sshSettings(input, get) } : { kind: "local" };
+  if (!get("host") && get("proxy-host"))
+    throw new InputError("proxy-host goes with host: it is the jump host to reach host through.");
   const stopCommand = get("stop-command");
   const startCommand = get("start-command");
   if (!!stopCommand !== !!startCommand)
@@ -54067,6 +54278,52 @@ function parseHostSettings(input) {
     apiUrl,
     waitTimeoutMs: integer(get, "wait-timeout", 1, 86400) * 1e3,
     force: input.bool("force")
+  };
+}
+function sshSettings(input, get) {
+  const host = get("host");
+  const port = integer(get, "port", 1, 65535);
+  const login2 = sshLogin(input, get, "", host, port);
+  const proxyHost = get("proxy-host");
+  let proxy;
+  if (proxyHost) {
+    proxy = sshLogin(input, get, "proxy-", proxyHost, integer(get, "proxy-port", 1, 65535), login2);
+  } else {
+    const stray = PROXY_INPUTS.find((n) => input.get(n) || n.includes("ssh") && input.secret(n));
+    if (stray) throw new InputError(`${stray} needs proxy-host: the jump host to connect through.`);
+  }
+  return {
+    ...login2,
+    insecureSkipHostKeyCheck: input.bool("insecure-skip-host-key-check"),
+    connectTimeoutMs: integer(get, "connect-timeout", 1, 3600) * 1e3,
+    ...proxy ? { proxy } : {}
+  };
+}
+function sshLogin(input, get, prefix, host, port, node) {
+  const own = input.secret(`${prefix}ssh-key`).replace(/\r\n?/g, "\n").trim();
+  const ownPassphrase = input.secret(`${prefix}ssh-passphrase`).trim();
+  const privateKey = own ? own + "\n" : node?.privateKey ?? "";
+  const passphrase = own ? ownPassphrase : ownPassphrase || node?.passphrase || "";
+  if (privateKey === "")
+    throw new InputError(
+      "ssh-key is required with host: the private key text of a key the node host accepts for username."
+    );
+  checkPrivateKey(
+    privateKey,
+    passphrase || void 0,
+    own || !node ? `${prefix}ssh-key` : "ssh-key"
+  );
+  const username = get(`${prefix}username`) || node?.username || "";
+  if (!username)
+    throw new InputError("username is required with host: the user to log in as (e.g. ubuntu).");
+  const hostKey = get(`${prefix}host-key`);
+  return {
+    host,
+    port,
+    username,
+    privateKey,
+    ...passphrase ? { passphrase } : {},
+    ...hostKey ? { hostKeys: parseHostKeys(hostKey, host, port, `${prefix}host-key`) } : {}
   };
 }
 function integer(get, name, min, max) {

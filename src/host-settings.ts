@@ -1,6 +1,6 @@
 import { InputError } from './errors.js'
 import { parseHostKeys } from './host/host-keys.js'
-import { checkPrivateKey, type SshSettings } from './host/ssh.js'
+import { checkPrivateKey, type SshLogin, type SshSettings } from './host/ssh.js'
 import type { NodeHostSettings, SudoMode } from './node/node-host.js'
 
 /** Where the node is: over SSH, or this machine (a self-hosted runner on the node). */
@@ -30,39 +30,22 @@ const DEFAULTS: Record<string, string> = {
   'service-name': 'avalanchego',
   sudo: 'auto',
   'api-url': 'http://127.0.0.1:9650',
-  'wait-timeout': '120'
+  'wait-timeout': '120',
+  'connect-timeout': '20',
+  'proxy-port': '22'
 }
+
+/** The jump host's inputs that mean nothing without proxy-host (its port has a default). */
+const PROXY_INPUTS = ['proxy-username', 'proxy-ssh-key', 'proxy-ssh-passphrase', 'proxy-host-key']
 
 /** Validates every host input before anything connects; errors name the input and the fix. */
 export function parseHostSettings(input: InputReader): HostSettings {
   const get = (name: string) => input.get(name) || DEFAULTS[name] || ''
-  const host = get('host')
-  let target: Target = { kind: 'local' }
-  if (host) {
-    const privateKey = input.secret('ssh-key').replace(/\r\n?/g, '\n').trim()
-    const passphrase = input.secret('ssh-passphrase').trim()
-    if (privateKey === '')
-      throw new InputError(
-        'ssh-key is required with host: the private key text of a key the node host accepts for username.'
-      )
-    checkPrivateKey(privateKey + '\n', passphrase || undefined)
-    const username = get('username')
-    if (!username)
-      throw new InputError('username is required with host: the user to log in as (e.g. ubuntu).')
-    const hostKey = get('host-key')
-    target = {
-      kind: 'ssh',
-      ssh: {
-        host,
-        port: integer(get, 'port', 1, 65535),
-        username,
-        privateKey: privateKey + '\n',
-        ...(passphrase ? { passphrase } : {}),
-        ...(hostKey ? { hostKeys: parseHostKeys(hostKey) } : {}),
-        insecureSkipHostKeyCheck: input.bool('insecure-skip-host-key-check')
-      }
-    }
-  }
+  const target: Target = get('host')
+    ? { kind: 'ssh', ssh: sshSettings(input, get) }
+    : { kind: 'local' }
+  if (!get('host') && get('proxy-host'))
+    throw new InputError('proxy-host goes with host: it is the jump host to reach host through.')
   const stopCommand = get('stop-command')
   const startCommand = get('start-command')
   if (!!stopCommand !== !!startCommand)
@@ -92,6 +75,66 @@ export function parseHostSettings(input: InputReader): HostSettings {
     apiUrl,
     waitTimeoutMs: integer(get, 'wait-timeout', 1, 86_400) * 1000,
     force: input.bool('force')
+  }
+}
+
+/** The SSH inputs: the node host's, and the jump host's when proxy-host is given. */
+function sshSettings(input: InputReader, get: (n: string) => string): SshSettings {
+  const host = get('host')
+  const port = integer(get, 'port', 1, 65535)
+  const login = sshLogin(input, get, '', host, port)
+  const proxyHost = get('proxy-host')
+  let proxy: SshLogin | undefined
+  if (proxyHost) {
+    proxy = sshLogin(input, get, 'proxy-', proxyHost, integer(get, 'proxy-port', 1, 65535), login)
+  } else {
+    const stray = PROXY_INPUTS.find(n => input.get(n) || (n.includes('ssh') && input.secret(n)))
+    if (stray) throw new InputError(`${stray} needs proxy-host: the jump host to connect through.`)
+  }
+  return {
+    ...login,
+    insecureSkipHostKeyCheck: input.bool('insecure-skip-host-key-check'),
+    connectTimeoutMs: integer(get, 'connect-timeout', 1, 3600) * 1000,
+    ...(proxy ? { proxy } : {})
+  }
+}
+
+/**
+ * One host's login from its inputs (`prefix` '' for the node, 'proxy-' for the jump host). The
+ * jump host's user and key default to the node's (`node`), as one operator often uses one key.
+ */
+function sshLogin(
+  input: InputReader,
+  get: (n: string) => string,
+  prefix: '' | 'proxy-',
+  host: string,
+  port: number,
+  node?: SshLogin
+): SshLogin {
+  const own = input.secret(`${prefix}ssh-key`).replace(/\r\n?/g, '\n').trim()
+  const ownPassphrase = input.secret(`${prefix}ssh-passphrase`).trim()
+  const privateKey = own ? own + '\n' : (node?.privateKey ?? '')
+  const passphrase = own ? ownPassphrase : ownPassphrase || node?.passphrase || ''
+  if (privateKey === '')
+    throw new InputError(
+      'ssh-key is required with host: the private key text of a key the node host accepts for username.'
+    )
+  checkPrivateKey(
+    privateKey,
+    passphrase || undefined,
+    own || !node ? `${prefix}ssh-key` : 'ssh-key'
+  )
+  const username = get(`${prefix}username`) || node?.username || ''
+  if (!username)
+    throw new InputError('username is required with host: the user to log in as (e.g. ubuntu).')
+  const hostKey = get(`${prefix}host-key`)
+  return {
+    host,
+    port,
+    username,
+    privateKey,
+    ...(passphrase ? { passphrase } : {}),
+    ...(hostKey ? { hostKeys: parseHostKeys(hostKey, host, port, `${prefix}host-key`) } : {})
   }
 }
 

@@ -59,6 +59,13 @@ export interface NodeHostOptions {
   sudoPassword?: boolean
   /** Fault switches and delays for the simulated node. */
   simulation?: Simulation
+  /** More ports sshd listens on, besides 22 (for `[host]:port` known_hosts entries). */
+  extraSshPorts?: number[]
+  /**
+   * A jump host: this host's link runs into that host's namespace instead of to this machine, so
+   * only the jump host reaches it (this machine gets "unreachable" at once).
+   */
+  behind?: NodeHost
 }
 
 export interface HostKey {
@@ -326,6 +333,18 @@ function findHostInit(launcher: number): number {
   throw new Error("cannot find the host's init process")
 }
 
+/**
+ * Moves the machine's end of host n's link into the jump host's namespace, with the same address:
+ * the jump host reaches host n, this machine no longer has a route to it. When either host is
+ * torn down, its namespace goes and the veth pair with it.
+ */
+function moveLinkBehind(n: number, jump: NodeHost): void {
+  const jumpNs = nsName(Number(jump.address.split('.')[2]))
+  run('ip', ['link', 'set', `anbh${n}a`, 'netns', jumpNs])
+  run('ip', ['-n', jumpNs, 'addr', 'add', `169.254.${n}.1/30`, 'dev', `anbh${n}a`])
+  run('ip', ['-n', jumpNs, 'link', 'set', `anbh${n}a`, 'up'])
+}
+
 /** Brings up one node host. Always pair with destroy() (tests: in afterAll). */
 export async function startNodeHost(options: NodeHostOptions = {}): Promise<NodeHost> {
   const n = claimSlot()
@@ -423,6 +442,7 @@ export async function startNodeHost(options: NodeHostOptions = {}): Promise<Node
       join(etc, 'ssh', 'sshd_config'),
       [
         `ListenAddress ${address}:22`,
+        ...(options.extraSshPorts ?? []).map(p => `ListenAddress ${address}:${p}`),
         `HostKey ${join(etc, 'ssh', 'ssh_host_ed25519_key')}`,
         `HostKey ${join(etc, 'ssh', 'ssh_host_rsa_key')}`,
         'PidFile /run/sshd.pid',
@@ -574,7 +594,9 @@ export async function startNodeHost(options: NodeHostOptions = {}): Promise<Node
     writeFileSync(join(SLOTS, String(n), 'init-pid'), String(hostInit))
     writeFileSync(join(SLOTS, String(n), 'launcher-pid'), String(init.pid))
     await waitForPort(address, 22, 10_000)
+    for (const p of options.extraSshPorts ?? []) await waitForPort(address, p, 10_000)
     init.stderr?.destroy()
+    if (options.behind) moveLinkBehind(n, options.behind)
 
     const enter = (as: 'root' | 'ubuntu') => [
       '--target',

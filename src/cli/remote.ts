@@ -26,6 +26,7 @@ import {
 export const RESTORE_HELP = `Usage: ${NAME} restore (--backup-dir DIR | --staker-crt F --staker-key F --signer-key F)
                  --expected-node-id ID [--expected-bls-public-key HEX]
                  [--host HOST --username USER --ssh-key FILE --host-key KEY|FILE [--port 22]]
+                 [--connect-timeout SECONDS] [--proxy-host HOST --proxy-host-key KEY|FILE ...]
                  [--staking-dir DIR] [--service-name NAME] [--sudo auto|true|false]
                  [--stop-command CMD --start-command CMD] [--api-url URL]
                  [--wait-timeout SECONDS] [--force] [--json]
@@ -40,8 +41,15 @@ previous files back and starts the node again. Without --host, restores on this 
   --host, --port, --username  the node host over SSH
   --ssh-key FILE              the private key to log in with; its passphrase, if any, from the
                               environment variable AVALANCHE_SSH_PASSPHRASE
-  --host-key KEY|FILE         known_hosts lines or SHA256 fingerprints, or a file of them
-  --insecure-skip-host-key-check   do not verify the host key (throwaway tests only)
+  --host-key KEY|FILE         known_hosts lines or SHA256 fingerprints, or a file of them; a
+                              known_hosts line counts for the host names it lists, as in OpenSSH
+  --connect-timeout SECONDS   how long each SSH connection may take to be ready (default 20)
+  --proxy-host HOST           a jump host: the connection to --host runs through it
+  --proxy-port, --proxy-username   its port (default 22) and user (default --username)
+  --proxy-ssh-key FILE        its login key (default --ssh-key); passphrase from the environment
+                              variable AVALANCHE_PROXY_SSH_PASSPHRASE
+  --proxy-host-key KEY|FILE   its host key(s), as --host-key (required with --proxy-host)
+  --insecure-skip-host-key-check   do not verify the host keys (throwaway tests only)
   --staking-dir DIR           on the host (default ~/.avalanchego/staking of the login user)
   --service-name NAME         the systemd unit (default avalanchego)
   --sudo auto|true|false      sudo -n for service control (default auto: when not root)
@@ -138,21 +146,26 @@ function hostFrom(
   stakingDirFlag = 'staking-dir'
 ) {
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : '')
-  const hostKey =
-    str('host-key') && existsSync(str('host-key'))
-      ? readFileSync(str('host-key'), 'utf8')
-      : str('host-key')
+  // A host key is given as text or as a file of it; a private key as a file only.
+  const textOrFile = (k: string) =>
+    str(k) && existsSync(str(k)) ? readFileSync(str(k), 'utf8') : str(k)
+  const passphrases: Record<string, string | undefined> = {
+    'ssh-passphrase': process.env.AVALANCHE_SSH_PASSPHRASE,
+    'proxy-ssh-passphrase': process.env.AVALANCHE_PROXY_SSH_PASSPHRASE
+  }
   return parseHostSettings({
     get: name =>
-      name === 'host-key' ? hostKey : name === 'staking-dir' ? str(stakingDirFlag) : str(name),
+      name.endsWith('host-key')
+        ? textOrFile(name)
+        : name === 'staking-dir'
+          ? str(stakingDirFlag)
+          : str(name),
     secret: name =>
-      name === 'ssh-key'
-        ? str('ssh-key')
-          ? readInput(str('ssh-key')).toString()
+      name.endsWith('ssh-key')
+        ? str(name)
+          ? readInput(str(name)).toString()
           : ''
-        : name === 'ssh-passphrase'
-          ? (process.env.AVALANCHE_SSH_PASSPHRASE ?? '')
-          : '',
+        : (passphrases[name] ?? ''),
     bool: name => v[name] === true
   })
 }
