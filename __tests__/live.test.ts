@@ -336,7 +336,7 @@ describeWith(
         })
         expect(run.code).toBe(1)
         expect(run.stdout).toContain(
-          `::error::archive ${path}: age-identity does not open the archive: it was encrypted to other recipients.`
+          '::error::archive: age-identity does not open the archive: it was encrypted to other recipients.'
         )
         const again = await runAction({
           mode: 'backup',

@@ -154,6 +154,15 @@ describe('terminal: text for a person', () => {
   it('keeps our own line breaks and tabs, escapes ANSI, lone CR and other controls', () => {
     expect(terminal('a\n\tb\r\nc\rd\x1b[31me\x07')).toBe('a\n\tb\nc%0Dd%1B[31me%07')
   })
+  it('no line a runner would execute, should the CLI run in a workflow step', () => {
+    expect(terminal('a\n::warning::x\n  ::error::y ##[add-mask]z')).toBe(
+      'a\n%3A:warning::x\n  %3A:error::y ##%5Badd-mask]z'
+    )
+    for (const s of HOSTILE) {
+      expect(workflowCommands(terminal(s))).toEqual([])
+      expect(workflowCommands(terminalValue(s))).toEqual([])
+    }
+  })
   it('a value from outside stays on its line', () => {
     expect(terminalValue('NodeID-x\n\x1b]0;title\x07')).toBe('NodeID-x%0A%1B]0;title%07')
   })

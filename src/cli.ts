@@ -124,14 +124,15 @@ function nodeIdCommand(args: string[]): number {
       `node-id needs at least one certificate file. Run '${NAME} node-id --help'.`
     )
   let code = 0
-  // Each file is named by its place among the arguments, never by its value.
+  // A file that cannot be read is named by its place among the arguments, never by its value
+  // (it may be a key pasted where a path belongs); one that was read is a path, and named.
   for (const [i, path] of positionals.entries()) {
-    const what = positionals.length > 1 ? `file ${i + 1} of ${positionals.length}` : 'the file'
+    const bytes = readInput(path, `argument ${i + 1}`)
     try {
-      out(parseStakingCertificate(readInput(path, what)).nodeId)
+      out(parseStakingCertificate(bytes).nodeId)
     } catch (e) {
       if (!(e instanceof IdentityError)) throw e
-      err(`${what}: ${e.reason}`)
+      err(`${terminalValue(path)}: ${e.reason}`)
       code = 1
     }
   }

@@ -66,13 +66,21 @@ export function html(s: string): string {
 
 /**
  * Text for a terminal: our own line breaks and tabs stay; every other control character (an ANSI
- * escape from a node's answer, a CR that would overwrite the line) is shown escaped.
+ * escape from a node's answer, a CR that would overwrite the line) is shown escaped. The CLI may
+ * run in a workflow step, whose output the runner reads for commands: those are broken up as in
+ * `logLine`.
  */
 export function terminal(s: string): string {
-  return s.replace(/\r\n/g, '\n').replace(/\r/g, '%0D').replace(UNSAFE_BUT_LINES, percent)
+  return noCommands(
+    s.replace(/\r\n/g, '\n').replace(/\r/g, '%0D').replace(UNSAFE_BUT_LINES, percent)
+  )
 }
 
 /** A value from outside on one terminal line: as `terminal`, with its own line breaks escaped. */
 export function terminalValue(s: string): string {
-  return s.replace(UNSAFE, percent)
+  return noCommands(s.replace(UNSAFE, percent))
+}
+
+function noCommands(s: string): string {
+  return s.replace(/##\[/g, '##%5B').replace(/^([^\S\n]*):(?=:)/gm, '$1%3A')
 }

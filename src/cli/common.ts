@@ -20,7 +20,7 @@ export function parse<T extends ParseArgsOptionsConfig>(args: string[], options:
     if (unknown === undefined) throw new InputError(errorMessage(e))
     throw new InputError(
       /^--?[A-Za-z][\w-]{0,39}$/.test(unknown)
-        ? `unknown option '${unknown}'. Run '${NAME} <command> --help'.`
+        ? `Unknown option '${unknown}'. Run '${NAME} <command> --help'.`
         : `an argument starts with '-' but is not an option (a value without its flag?). Run '${NAME} <command> --help'.`
     )
   }
