@@ -47,6 +47,12 @@ function expectClean(run: ActionRun, what: string): void {
     raw: false
   })
   expect({ what, lone: /\r(?!\n)/.test(run.stdout) }).toEqual({ what, lone: false })
+  // Outputs of their own go into workflow scripts: nothing from outside but shaped values.
+  const own = Object.entries(run.outputs).filter(([k]) => k !== 'result')
+  expect({ what, outputs: own.filter(([, v]) => /INJECTED|[\r\n\x1b]/.test(v)) }).toEqual({
+    what,
+    outputs: []
+  })
   const everything = run.visibleLog + run.summary + JSON.stringify(run.outputs)
   expect({ what, leaks: leaks(everything, forms()) }).toEqual({ what, leaks: [] })
   expect({ what, stack: STACK.exec(run.stdout + run.stderr)?.[0] }).toEqual({

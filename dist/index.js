@@ -46674,15 +46674,21 @@ function failureMessage(report) {
     ...failed.map((c) => `- ${c.title}: ${c.detail ?? "failed"}`)
   ].join("\n");
 }
+function asNodeId(v) {
+  return v && /^NodeID-[1-9A-HJ-NP-Za-km-z]{1,60}$/.test(v) ? v : "";
+}
+function asBlsKey(v) {
+  return v && /^0x[0-9a-f]{96}$/.test(v) ? v : "";
+}
 function paragraph(inner) {
   return `<p>${inner}</p>`;
 }
 async function reportRestore(outcome) {
-  setOutput("node-id", outcome.nodeId ?? "");
-  setOutput("bls-public-key", outcome.blsPublicKey ?? "");
+  setOutput("node-id", asNodeId(outcome.nodeId));
+  setOutput("bls-public-key", asBlsKey(outcome.blsPublicKey));
   setOutput("proof-of-possession", "");
   setOutput("key-type", outcome.identity.keyType ?? "");
-  setOutput("previous-node-id", outcome.previousNodeId ?? "");
+  setOutput("previous-node-id", asNodeId(outcome.previousNodeId));
   setOutput("previous-files", outcome.previousFiles ?? "");
   setOutput("downtime-ms", outcome.downtimeMs === void 0 ? "" : String(outcome.downtimeMs));
   setOutput("result", JSON.stringify(restoreResult(outcome)));
@@ -53635,7 +53641,8 @@ function readPathInput(path) {
 function readMode() {
   const mode = getInput("mode") || "verify";
   if (!MODES.includes(mode)) {
-    throw new InputError(`Unknown mode '${mode}'. Expected one of: ${MODES.join(", ")}.`);
+    const quoted = /^[a-z][a-z-]{0,19}$/.test(mode) ? ` '${mode}'` : "";
+    throw new InputError(`Unknown mode${quoted}. Expected one of: ${MODES.join(", ")}.`);
   }
   return mode;
 }

@@ -62,6 +62,19 @@ export function failureMessage(report: IdentityReport): string {
 }
 
 /**
+ * A NodeID or BLS key the node reported, for an output of its own: workflows put outputs into
+ * scripts (`run: echo ${{ steps.x.outputs.previous-node-id }}`), so a value that is not shaped
+ * like one is left out (it stays, JSON-encoded, in the result output and in the summary).
+ */
+function asNodeId(v: string | undefined): string {
+  return v && /^NodeID-[1-9A-HJ-NP-Za-km-z]{1,60}$/.test(v) ? v : ''
+}
+
+function asBlsKey(v: string | undefined): string {
+  return v && /^0x[0-9a-f]{96}$/.test(v) ? v : ''
+}
+
+/**
  * A paragraph of the summary as an HTML block: Markdown inside it is not interpreted, so a value
  * shaped like a link or an image stays text.
  */
@@ -71,11 +84,11 @@ function paragraph(inner: string): string {
 
 /** Outputs and the job summary of a restore: the story as a table of steps, NodeIDs before and after. */
 export async function reportRestore(outcome: RestoreOutcome): Promise<void> {
-  core.setOutput('node-id', outcome.nodeId ?? '')
-  core.setOutput('bls-public-key', outcome.blsPublicKey ?? '')
+  core.setOutput('node-id', asNodeId(outcome.nodeId))
+  core.setOutput('bls-public-key', asBlsKey(outcome.blsPublicKey))
   core.setOutput('proof-of-possession', '')
   core.setOutput('key-type', outcome.identity.keyType ?? '')
-  core.setOutput('previous-node-id', outcome.previousNodeId ?? '')
+  core.setOutput('previous-node-id', asNodeId(outcome.previousNodeId))
   core.setOutput('previous-files', outcome.previousFiles ?? '')
   core.setOutput('downtime-ms', outcome.downtimeMs === undefined ? '' : String(outcome.downtimeMs))
   core.setOutput('result', JSON.stringify(restoreResult(outcome)))

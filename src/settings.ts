@@ -51,7 +51,9 @@ export type { HostSettings }
 export function readMode(): Mode {
   const mode = core.getInput('mode') || 'verify'
   if (!(MODES as readonly string[]).includes(mode)) {
-    throw new InputError(`Unknown mode '${mode}'. Expected one of: ${MODES.join(', ')}.`)
+    // Quoted only when it is a word: a value pasted into the wrong input is not echoed.
+    const quoted = /^[a-z][a-z-]{0,19}$/.test(mode) ? ` '${mode}'` : ''
+    throw new InputError(`Unknown mode${quoted}. Expected one of: ${MODES.join(', ')}.`)
   }
   return mode as Mode
 }

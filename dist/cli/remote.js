@@ -33369,30 +33369,33 @@ async function backupCommand(args) {
     err(`${NAME}: backup refused: ${outcome.error}`);
     return 1;
   }
+  return archive ? storeArchive(archive, outcome, recipients) : storeDirectory(outDir, outcome);
+}
+async function storeArchive(archive, outcome, recipients) {
   const r = outcome.report;
-  if (archive) {
-    const sealed = await sealArchive(
-      outcome.files,
-      {
-        nodeId: r.nodeId,
-        blsPublicKey: r.blsPublicKey,
-        keyType: r.keyType,
-        takenAt: (/* @__PURE__ */ new Date()).toISOString(),
-        host: outcome.host ?? "this machine"
-      },
-      recipients
-    );
-    try {
-      (0, import_node_fs2.writeFileSync)(archive, sealed, { mode: 384, flag: "wx" });
-    } catch (e) {
-      throw new Error(fileErrorMessage(e, "cannot write --archive"));
-    }
-    out(`
-${r.nodeId} stored in ${archive}, encrypted to ${recipients.length} age recipient(s).`);
-    out(`Open it with: age -d -i KEY ${archive} | tar x`);
-    return 0;
+  const sealed = await sealArchive(
+    outcome.files,
+    {
+      nodeId: r.nodeId,
+      blsPublicKey: r.blsPublicKey,
+      keyType: r.keyType,
+      takenAt: (/* @__PURE__ */ new Date()).toISOString(),
+      host: outcome.host ?? "this machine"
+    },
+    recipients
+  );
+  try {
+    (0, import_node_fs2.writeFileSync)(archive, sealed, { mode: 384, flag: "wx" });
+  } catch (e) {
+    throw new Error(fileErrorMessage(e, "cannot write --archive"));
   }
-  const dir = outDir;
+  out(`
+${r.nodeId} stored in ${archive}, encrypted to ${recipients.length} age recipient(s).`);
+  out(`Open it with: age -d -i KEY ${archive} | tar x`);
+  return 0;
+}
+function storeDirectory(dir, outcome) {
+  const r = outcome.report;
   try {
     (0, import_node_fs2.mkdirSync)(dir, { recursive: true, mode: 448 });
     (0, import_node_fs2.chmodSync)(dir, 448);

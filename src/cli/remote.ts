@@ -8,7 +8,7 @@ import { connectSsh } from '../host/ssh.js'
 import type { Expectations, IdentityFiles } from '../identity/inspect.js'
 import { restore } from '../modes/restore.js'
 import { restoreResult, resultObject } from '../report-object.js'
-import { backup } from '../modes/backup.js'
+import { backup, type BackupOutcome } from '../modes/backup.js'
 import { filesAsOnNode, verify } from '../modes/verify.js'
 import { verifyOnHost } from '../modes/verify-host.js'
 import { sealArchive } from '../archive/archive.js'
@@ -229,29 +229,38 @@ export async function backupCommand(args: string[]): Promise<number> {
     err(`${NAME}: backup refused: ${outcome.error}`)
     return 1
   }
+  return archive
+    ? storeArchive(archive, outcome as Stored, recipients)
+    : storeDirectory(outDir!, outcome as Stored)
+}
+
+type Stored = BackupOutcome & Required<Pick<BackupOutcome, 'files' | 'report'>>
+
+async function storeArchive(archive: string, outcome: Stored, recipients: string[]) {
   const r = outcome.report
-  if (archive) {
-    const sealed = await sealArchive(
-      outcome.files,
-      {
-        nodeId: r.nodeId!,
-        blsPublicKey: r.blsPublicKey!,
-        keyType: r.keyType!,
-        takenAt: new Date().toISOString(),
-        host: outcome.host ?? 'this machine'
-      },
-      recipients
-    )
-    try {
-      writeFileSync(archive, sealed, { mode: 0o600, flag: 'wx' })
-    } catch (e) {
-      throw new Error(fileErrorMessage(e, 'cannot write --archive'))
-    }
-    out(`\n${r.nodeId} stored in ${archive}, encrypted to ${recipients.length} age recipient(s).`)
-    out(`Open it with: age -d -i KEY ${archive} | tar x`)
-    return 0
+  const sealed = await sealArchive(
+    outcome.files,
+    {
+      nodeId: r.nodeId!,
+      blsPublicKey: r.blsPublicKey!,
+      keyType: r.keyType!,
+      takenAt: new Date().toISOString(),
+      host: outcome.host ?? 'this machine'
+    },
+    recipients
+  )
+  try {
+    writeFileSync(archive, sealed, { mode: 0o600, flag: 'wx' })
+  } catch (e) {
+    throw new Error(fileErrorMessage(e, 'cannot write --archive'))
   }
-  const dir = outDir!
+  out(`\n${r.nodeId} stored in ${archive}, encrypted to ${recipients.length} age recipient(s).`)
+  out(`Open it with: age -d -i KEY ${archive} | tar x`)
+  return 0
+}
+
+function storeDirectory(dir: string, outcome: Stored): number {
+  const r = outcome.report
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     chmodSync(dir, 0o700)
