@@ -1,8 +1,11 @@
 import { jest } from '@jest/globals'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import * as core from '@actions/core'
 import { actionLog, failStep } from '../src/action-log.js'
 import { commandValue, html, logLine, terminal, terminalValue } from '../src/render.js'
 import { workflowCommands } from './support/workflow-commands.js'
+import { tempDir } from './support/tmp.js'
 
 /** Strings a node, a host, a file or an input could hand us. */
 const HOSTILE = [
@@ -171,5 +174,28 @@ describe('terminal: text for a person', () => {
     expect(terminal(s)).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/)
     expect(terminalValue(s)).not.toMatch(/[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]/)
     /* eslint-enable no-control-regex */
+  })
+})
+
+describe('outputs: GITHUB_OUTPUT is safe for any value (checked, not assumed)', () => {
+  it('a value with line breaks and a forged heredoc stays one value', () => {
+    const file = join(tempDir('output'), 'output')
+    writeFileSync(file, '')
+    const before = process.env.GITHUB_OUTPUT
+    process.env.GITHUB_OUTPUT = file
+    const forged = 'NodeID-x\nnode-id<<EOF\nforged\nEOF\nresult=forged\r\nghadelimiter_\n'
+    try {
+      core.setOutput('previous-node-id', forged)
+    } finally {
+      if (before === undefined) delete process.env.GITHUB_OUTPUT
+      else process.env.GITHUB_OUTPUT = before
+    }
+    // The runner's reading (SetOutputFileCommand): NAME<<DELIMITER, lines up to DELIMITER alone.
+    const lines = readFileSync(file, 'utf8').split('\n')
+    const head = /^([^<]+)<<(ghadelimiter_[0-9a-f-]{36})$/.exec(lines[0]!)
+    expect(head?.[1]).toBe('previous-node-id')
+    const end = lines.indexOf(head![2]!, 1)
+    expect(lines.slice(1, end).join('\n')).toBe(forged)
+    expect(lines.slice(end + 1)).toEqual([''])
   })
 })
