@@ -235,7 +235,28 @@ describeWith(
           }
         ],
         // A token of hosts holds no blank space, but can hold the old ##[ form and escapes.
-        ['hosts', { mode: 'probe', hosts: '##[add-mask]INJECTED-HOSTS\x1b[31m:port' }]
+        ['hosts', { mode: 'probe', hosts: '##[add-mask]INJECTED-HOSTS\x1b[31m:port' }],
+        // Key material in the wrong input is refused without being echoed (checked by leaks).
+        [
+          'api-url',
+          {
+            mode: 'restore',
+            ...backupInputs,
+            'expected-node-id': id.nodeId,
+            ...ssh(node),
+            'api-url': id.key.toString('base64')
+          }
+        ],
+        [
+          'sudo',
+          {
+            mode: 'restore',
+            ...backupInputs,
+            'expected-node-id': id.nodeId,
+            ...ssh(node),
+            sudo: id.signer.toString('base64')
+          }
+        ]
       ]
       for (const [what, inputs] of runs) {
         const run = await runAction(inputs, { RUNNER_DEBUG: '1' })
@@ -345,6 +366,23 @@ describeWith(
         ['escapes in a path', ['node-id', `${dir}/x\x1b[31m\n::warning::INJECTED`]],
         ['escapes in a command', [`\x1b[2J${PAYLOAD}`]],
         ['hostile --out', ['backup', ...flags, '--out', dir]],
+        // Refused by validation before anything runs (restore without --host is this machine).
+        [
+          'a key given to --sudo',
+          ['restore', '--backup-dir', dir, '--expected-node-id', id.nodeId, '--sudo', b64(id.key)]
+        ],
+        [
+          'a key given to --wait-timeout',
+          [
+            'restore',
+            '--backup-dir',
+            dir,
+            '--expected-node-id',
+            id.nodeId,
+            '--wait-timeout',
+            b64(id.signer)
+          ]
+        ],
         [
           'hostile host',
           [

@@ -4515,12 +4515,12 @@ async function probe(targets, timeoutMs, log) {
 }
 function parseProbeTargets(hostsInput, expectedInput, parseNodeId2, fail, allowNoExpectation = false) {
   const split = (s) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
-  const hosts = split(hostsInput).map((h) => {
+  const hosts = split(hostsInput).map((h, i) => {
     try {
       return parseHostPort(h);
-    } catch (e) {
+    } catch {
       throw fail(
-        `hosts: ${e.message}. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
+        `hosts: entry ${i + 1} is not host[:port]. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
       );
     }
   });

@@ -53438,14 +53438,14 @@ function parseHostSettings(input) {
     );
   const sudo = get("sudo");
   if (!["auto", "true", "false"].includes(sudo))
-    throw new InputError(`sudo must be auto, true or false (got '${sudo}').`);
+    throw new InputError("sudo must be auto, true or false.");
   let apiUrl;
   try {
     apiUrl = new URL(get("api-url"));
     if (apiUrl.protocol !== "http:") throw new Error("not http");
   } catch {
     throw new InputError(
-      `api-url must be an http:// URL as seen on the host, like http://127.0.0.1:9650 (got '${get("api-url")}').`
+      "api-url must be an http:// URL as seen on the host, like http://127.0.0.1:9650."
     );
   }
   return {
@@ -53466,7 +53466,7 @@ function integer(get, name, min, max) {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < min || n > max) {
     throw new InputError(
-      `${name} must be a whole number from ${min} to ${max}${name.endsWith("timeout") ? " (seconds)" : ""} (got '${raw}').`
+      `${name} must be a whole number from ${min} to ${max}${name.endsWith("timeout") ? " (seconds)" : ""}.`
     );
   }
   return n;
@@ -53588,12 +53588,12 @@ async function probe(targets, timeoutMs, log) {
 }
 function parseProbeTargets(hostsInput, expectedInput, parseNodeId2, fail, allowNoExpectation = false) {
   const split2 = (s) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
-  const hosts = split2(hostsInput).map((h) => {
+  const hosts = split2(hostsInput).map((h, i) => {
     try {
       return parseHostPort(h);
-    } catch (e) {
+    } catch {
       throw fail(
-        `hosts: ${e.message}. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
+        `hosts: entry ${i + 1} is not host[:port]. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
       );
     }
   });

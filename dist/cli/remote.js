@@ -25419,14 +25419,14 @@ function parseHostSettings(input) {
     );
   const sudo = get("sudo");
   if (!["auto", "true", "false"].includes(sudo))
-    throw new InputError(`sudo must be auto, true or false (got '${sudo}').`);
+    throw new InputError("sudo must be auto, true or false.");
   let apiUrl;
   try {
     apiUrl = new URL(get("api-url"));
     if (apiUrl.protocol !== "http:") throw new Error("not http");
   } catch {
     throw new InputError(
-      `api-url must be an http:// URL as seen on the host, like http://127.0.0.1:9650 (got '${get("api-url")}').`
+      "api-url must be an http:// URL as seen on the host, like http://127.0.0.1:9650."
     );
   }
   return {
@@ -25447,7 +25447,7 @@ function integer(get, name, min, max) {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < min || n > max) {
     throw new InputError(
-      `${name} must be a whole number from ${min} to ${max}${name.endsWith("timeout") ? " (seconds)" : ""} (got '${raw}').`
+      `${name} must be a whole number from ${min} to ${max}${name.endsWith("timeout") ? " (seconds)" : ""}.`
     );
   }
   return n;
