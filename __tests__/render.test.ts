@@ -2,7 +2,7 @@ import { jest } from '@jest/globals'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as core from '@actions/core'
-import { actionLog, failStep } from '../src/action-log.js'
+import { actionLog, failOnCrash, failStep } from '../src/action-log.js'
 import { commandValue, html, logLine, terminal, terminalValue } from '../src/render.js'
 import { workflowCommands } from './support/workflow-commands.js'
 import { tempDir } from './support/tmp.js'
@@ -116,6 +116,24 @@ describe('the action Log: every message rendered at the seam', () => {
     expect(cmds.map(c => [c.name, c.value])).toEqual([
       ['error', commandValue(`Restore failed: ${s}`)]
     ])
+  })
+
+  it('a crash fails the step with one rendered error and no stack', () => {
+    const exit = jest.spyOn(process, 'exit').mockImplementation(() => undefined as never)
+    const code = process.exitCode
+    const remove = failOnCrash()
+    try {
+      const out = captured(() => {
+        process.emit('uncaughtException', new Error(`lost${HOSTILE[0]}`))
+      })
+      expect(workflowCommands(out).map(c => c.name)).toEqual(['error'])
+      expect(out).not.toMatch(/\n\s+at /)
+      expect(exit).toHaveBeenCalledWith(1)
+    } finally {
+      process.exitCode = code
+      remove()
+      exit.mockRestore()
+    }
   })
 
   it('@actions/core itself escapes %, CR and LF in warning, error, debug and group names (checked, not assumed)', () => {

@@ -5254,6 +5254,12 @@ public key. Prints each check and the identity; --json prints the same object as
 };
 async function main(argv) {
   const [command, ...rest] = argv;
+  const crash = (e) => {
+    err(`${NAME}: unexpected failure: ${errorMessage(e)} (a bug; please report it)`);
+    process.exit(1);
+  };
+  process.once("uncaughtException", crash);
+  process.once("unhandledRejection", crash);
   try {
     switch (command) {
       case "node-id":

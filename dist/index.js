@@ -45096,6 +45096,18 @@ var actionLog = {
 function failStep(message) {
   setFailed(commandValue(message));
 }
+function failOnCrash() {
+  const crash = (e) => {
+    failStep(`unexpected failure: ${errorMessage(e)} (a bug in the action; please report it)`);
+    process.exit(1);
+  };
+  process.once("uncaughtException", crash);
+  process.once("unhandledRejection", crash);
+  return () => {
+    process.off("uncaughtException", crash);
+    process.off("unhandledRejection", crash);
+  };
+}
 
 // src/modes/restore.ts
 var import_node_crypto7 = require("node:crypto");
@@ -53891,6 +53903,7 @@ ${failed.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`
 // src/main.ts
 var import_node_fs2 = require("node:fs");
 async function run() {
+  failOnCrash();
   try {
     const mode = readMode();
     if (mode === "probe" || mode === "backup") {

@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import type { Log } from './log.js'
+import { errorMessage, type Log } from './log.js'
 import { commandValue, logLine } from './render.js'
 
 /**
@@ -18,4 +18,22 @@ export const actionLog: Log = {
 /** Fails the step, the message rendered like every other. */
 export function failStep(message: string): void {
   core.setFailed(commandValue(message))
+}
+
+/**
+ * A crash (an 'error' event nobody listens for, a rejection nobody awaits) would end the step with
+ * Node's stack trace and the error's message raw. Fail the step in the usual way instead. Installed
+ * by run(), not on import; returns its removal.
+ */
+export function failOnCrash(): () => void {
+  const crash = (e: unknown) => {
+    failStep(`unexpected failure: ${errorMessage(e)} (a bug in the action; please report it)`)
+    process.exit(1)
+  }
+  process.once('uncaughtException', crash)
+  process.once('unhandledRejection', crash)
+  return () => {
+    process.off('uncaughtException', crash)
+    process.off('unhandledRejection', crash)
+  }
 }

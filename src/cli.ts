@@ -72,6 +72,13 @@ public key. Prints each check and the identity; --json prints the same object as
 /** The CLI: exit code 0 when every check passes, 1 when a check fails, 2 on bad usage or input. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
+  // A crash would print Node's stack trace with its message raw: say it in one line instead.
+  const crash = (e: unknown) => {
+    err(`${NAME}: unexpected failure: ${errorMessage(e)} (a bug; please report it)`)
+    process.exit(1)
+  }
+  process.once('uncaughtException', crash)
+  process.once('unhandledRejection', crash)
   try {
     switch (command) {
       case 'node-id':

@@ -1,7 +1,7 @@
 import { connectSsh } from './host/ssh.js'
 import { localTransport } from './host/local.js'
 import { errorMessage, fileErrorMessage } from './log.js'
-import { actionLog, failStep } from './action-log.js'
+import { actionLog, failOnCrash, failStep } from './action-log.js'
 import { restore } from './modes/restore.js'
 import { filesAsOnNode, verify } from './modes/verify.js'
 import { verifyOnHost } from './modes/verify-host.js'
@@ -31,6 +31,7 @@ import { probe } from './modes/probe.js'
 
 /** The action: read the settings, run the mode, report. The only place that fails the step. */
 export async function run(): Promise<void> {
+  failOnCrash()
   try {
     const mode = readMode()
     if (mode === 'probe' || mode === 'backup') {
