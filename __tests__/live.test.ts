@@ -345,7 +345,7 @@ describeWith(
           'archive-path': path
         })
         expect(again.code).toBe(1)
-        expect(again.stdout).toContain('EEXIST') // never written over
+        expect(again.stdout).toContain('archive-path: a file already exists there') // never written over
       })
 
       it('refuses a backup from a node whose live identity disagrees with its files', async () => {
