@@ -61,7 +61,7 @@ describeWith(
       )
       const missing = cli('node-id', '/nonexistent/staker.crt')
       expect(missing.code).toBe(2)
-      expect(missing.stderr).toContain('cannot read /nonexistent/staker.crt: no such file')
+      expect(missing.stderr).toContain('cannot read argument 1: no such file')
     })
 
     it('verify --staking-dir passes on a good backup, prints each check and the identity', () => {
@@ -170,7 +170,7 @@ describeWith(
       [['verify', '--bogus'], /Unknown option '--bogus'/],
       [
         ['verify', '--staking-dir', '/nonexistent'],
-        /cannot read \/nonexistent\/staker\.crt: no such file/
+        /cannot read staker\.crt in --staking-dir: no such file/
       ],
       [
         [

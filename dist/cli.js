@@ -6,12 +6,12 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
-var __esm = (fn, res, err) => function __init() {
-  if (err) throw err[0];
+var __esm = (fn, res, err2) => function __init() {
+  if (err2) throw err2[0];
   try {
     return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
   } catch (e) {
-    throw err = [e], e;
+    throw err2 = [e], e;
   }
 };
 var __export = (target, all) => {
@@ -59,12 +59,12 @@ function base58Encode(bytes) {
   while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
   let n = 0n;
   for (const b of bytes) n = n << 8n | BigInt(b);
-  let out = "";
+  let out2 = "";
   while (n > 0n) {
-    out = ALPHABET[Number(n % 58n)] + out;
+    out2 = ALPHABET[Number(n % 58n)] + out2;
     n /= 58n;
   }
-  return "1".repeat(zeros) + out;
+  return "1".repeat(zeros) + out2;
 }
 function base58Decode(text) {
   let zeros = 0;
@@ -123,18 +123,19 @@ function parseNodeId(input, what = "NodeID") {
   if (!text.startsWith(PREFIX)) {
     throw new IdentityError(
       "NodeID",
-      `${what} '${text}' does not start with '${PREFIX}'. A NodeID looks like NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg. ${hint}`
+      `${what} does not start with '${PREFIX}'. A NodeID looks like NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg. ${hint}`
     );
   }
+  const quoted = /^NodeID-[1-9A-HJ-NP-Za-km-z]{1,50}$/.test(text) ? ` '${text}'` : "";
   const decoded = cb58Decode(text.slice(PREFIX.length));
   if (!decoded.ok) {
     const why = decoded.reason === "alphabet" ? `contains '${decoded.badChar}', which is not in the base58 alphabet (no 0, O, I or l)` : decoded.reason === "short" ? "is too short to be a NodeID" : "has a wrong checksum: a character was mistyped, dropped or swapped";
-    throw new IdentityError("NodeID", `${what} '${text}' ${why}. ${hint}`);
+    throw new IdentityError("NodeID", `${what}${quoted} ${why}. ${hint}`);
   }
   if (decoded.payload.length !== NODE_ID_LEN) {
     throw new IdentityError(
       "NodeID",
-      `${what} '${text}' holds ${decoded.payload.length} bytes; a NodeID holds ${NODE_ID_LEN}. ${hint}`
+      `${what}${quoted} holds ${decoded.payload.length} bytes; a NodeID holds ${NODE_ID_LEN}. ${hint}`
     );
   }
   return text;
@@ -233,10 +234,10 @@ function aexists(instance, checkFinished = true) {
   if (checkFinished && instance.finished)
     throw new Error("digest() was already called");
 }
-function aoutput(out, instance) {
-  abytes(out, void 0, "output");
+function aoutput(out2, instance) {
+  abytes(out2, void 0, "output");
   const min = instance.outputLen;
-  if (!(out.length >= min)) {
+  if (!(out2.length >= min)) {
     throw new RangeError('"output" expected length >= ' + min);
   }
 }
@@ -427,9 +428,9 @@ var init_md = __esm({
           this.roundClean();
         return this;
       }
-      digestInto(out) {
+      digestInto(out2) {
         aexists(this);
-        aoutput(out, this);
+        aoutput(out2, this);
         this.finished = true;
         const { buffer, view, blockLen, isLE } = this;
         let { pos } = this;
@@ -442,7 +443,7 @@ var init_md = __esm({
         setU64FromNum(view, blockLen - 8, this.length * 8, isLE);
         this.process(view, 0);
         this.roundClean();
-        const oview = out === buffer ? view : createView(out);
+        const oview = out2 === buffer ? view : createView(out2);
         const len2 = this.outputLen;
         const outLen = len2 / 4;
         const state = this.get();
@@ -2101,8 +2102,8 @@ function weierstrass(params, extraOpts = {}) {
       try {
         y = Fp3.sqrt(y2);
       } catch (sqrtError) {
-        const err = sqrtError instanceof Error ? ": " + sqrtError.message : "";
-        throw new Error("bad point: is not on curve, sqrt error" + err);
+        const err2 = sqrtError instanceof Error ? ": " + sqrtError.message : "";
+        throw new Error("bad point: is not on curve, sqrt error" + err2);
       }
       assertCompressionIsSupported();
       const evenY = Fp3.isOdd(y);
@@ -4514,12 +4515,12 @@ async function probe(targets, timeoutMs, log) {
 }
 function parseProbeTargets(hostsInput, expectedInput, parseNodeId2, fail, allowNoExpectation = false) {
   const split = (s) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
-  const hosts = split(hostsInput).map((h) => {
+  const hosts = split(hostsInput).map((h, i) => {
     try {
       return parseHostPort(h);
-    } catch (e) {
+    } catch {
       throw fail(
-        `hosts: ${e.message}. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
+        `hosts: entry ${i + 1} is not host[:port]. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
       );
     }
   });
@@ -4594,13 +4595,13 @@ function readTlv(buf, offset, expectTag) {
   return { tag, start: offset, body: buf.subarray(pos, end), end };
 }
 function children(body) {
-  const out = [];
+  const out2 = [];
   for (let pos = 0; pos < body.length; ) {
     const t = readTlv(body, pos);
-    out.push(t);
+    out2.push(t);
     pos = t.end;
   }
-  return out;
+  return out2;
 }
 var TAG = { INTEGER: 2, BIT_STRING: 3, OID: 6, SEQUENCE: 48, CONTEXT_0: 160 };
 function oidToString(body) {
@@ -4770,6 +4771,21 @@ init_node_id();
 function errorMessage(e) {
   return e instanceof Error ? e.message : String(e);
 }
+function fileErrorMessage(e, what) {
+  const code = e?.code;
+  if (typeof code !== "string" || !(e instanceof Error) || !("syscall" in e)) return errorMessage(e);
+  const why = {
+    ENOENT: "no such file or directory",
+    EACCES: "permission denied",
+    EPERM: "operation not permitted",
+    EEXIST: "a file already exists there (nothing is written over)",
+    EISDIR: "it is a directory",
+    ENOTDIR: "a part of the path is not a directory",
+    ENOSPC: "no space left on the device",
+    EROFS: "the file system is read-only"
+  };
+  return `${what}: ${why[code] ?? `the file operation failed (${code})`}`;
+}
 
 // src/identity/bls.ts
 init_errors();
@@ -4828,9 +4844,9 @@ function g1PublicKey(sk) {
   const zInv2 = mod(zInv * zInv);
   const x = mod(X * zInv2);
   const y = mod(Y * zInv2 * zInv);
-  const out = Buffer.from(x.toString(16).padStart(96, "0"), "hex");
-  out[0] |= 128 | (y > (P - 1n) / 2n ? 32 : 0);
-  return new Uint8Array(out);
+  const out2 = Buffer.from(x.toString(16).padStart(96, "0"), "hex");
+  out2[0] |= 128 | (y > (P - 1n) / 2n ? 32 : 0);
+  return new Uint8Array(out2);
 }
 
 // src/identity/bls.ts
@@ -5099,23 +5115,52 @@ var import_node_fs = require("node:fs");
 var import_node_path = require("node:path");
 var import_node_util = require("node:util");
 init_node_id();
+
+// src/render.ts
+var UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+var UNSAFE_BUT_LINES = (
+  // eslint-disable-next-line no-control-regex -- as above
+  /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+);
+function percent(c) {
+  return [...Buffer.from(c, "utf8")].map((b) => "%" + b.toString(16).toUpperCase().padStart(2, "0")).join("");
+}
+function terminal(s) {
+  return noCommands(
+    s.replace(/\r\n/g, "\n").replace(/\r/g, "%0D").replace(UNSAFE_BUT_LINES, percent)
+  );
+}
+function terminalValue(s) {
+  return noCommands(s.replace(UNSAFE, percent));
+}
+function noCommands(s) {
+  return s.replace(/##\[/g, "##%5B").replace(/^([^\S\n]*):(?=:)/gm, "$1%3A");
+}
+
+// src/cli/common.ts
 var NAME = "avalanche-node-backup";
 function parse(args, options) {
   try {
     return (0, import_node_util.parseArgs)({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new InputError(errorMessage(e));
+    const unknown = /^Unknown option '([^']*)'/.exec(errorMessage(e))?.[1];
+    if (unknown === void 0) throw new InputError(errorMessage(e));
+    throw new InputError(
+      /^--?[A-Za-z][\w-]{0,39}$/.test(unknown) ? `Unknown option '${unknown}'. Run '${NAME} <command> --help'.` : `an argument starts with '-' but is not an option (a value without its flag?). Run '${NAME} <command> --help'.`
+    );
   }
 }
-function readInput(path) {
+function readInput(path, what) {
   try {
     return (0, import_node_fs.readFileSync)(path === "-" ? 0 : path);
   } catch (e) {
     const code = e.code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied (try sudo)" : errorMessage(e);
-    throw new InputError(`cannot read ${path}: ${why}`);
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied (try sudo)" : code === "ENAMETOOLONG" ? "not a file name (too long): give the path of the file" : fileErrorMessage(e, "error").replace(/^error: /, "");
+    throw new InputError(`cannot read ${what}: ${why}`);
   }
 }
+var out = (text) => console.log(terminal(text));
+var err = (text) => console.error(terminal(text));
 function readBackupFiles(dirFlag, dir, single, command) {
   if (dir && single.some(Boolean))
     throw new InputError(`give either --${dirFlag} or the three files, not both`);
@@ -5124,8 +5169,14 @@ function readBackupFiles(dirFlag, dir, single, command) {
       `give --${dirFlag} DIR, or all of --staker-crt, --staker-key and --signer-key. Run '${NAME} ${command} --help'.`
     );
   }
-  const [crt, key, signer] = dir ? ["staker.crt", "staker.key", "signer.key"].map((f) => (0, import_node_path.join)(dir, f)) : single;
-  return { crt: readInput(crt), key: readInput(key), signer: readInput(signer) };
+  const files = ["staker.crt", "staker.key", "signer.key"];
+  const [crt, key, signer] = dir ? files.map((f) => (0, import_node_path.join)(dir, f)) : single;
+  const what = (i) => dir ? `${files[i]} in --${dirFlag}` : `--${["staker-crt", "staker-key", "signer-key"][i]}`;
+  return {
+    crt: readInput(crt, what(0)),
+    key: readInput(key, what(1)),
+    signer: readInput(signer, what(2))
+  };
 }
 function expectationsFrom(nodeId, bls2) {
   const expected = {};
@@ -5209,6 +5260,12 @@ public key. Prints each check and the identity; --json prints the same object as
 };
 async function main(argv) {
   const [command, ...rest] = argv;
+  const crash = (e) => {
+    err(`${NAME}: unexpected failure: ${errorMessage(e)} (a bug; please report it)`);
+    process.exit(1);
+  };
+  process.once("uncaughtException", crash);
+  process.once("unhandledRejection", crash);
   try {
     switch (command) {
       case "node-id":
@@ -5232,10 +5289,12 @@ async function main(argv) {
         console.log(HELP.main);
         return command === void 0 ? 2 : 0;
       default:
-        throw new InputError(`unknown command '${command}'. Run '${NAME} --help'.`);
+        throw new InputError(
+          `unknown command${/^[a-z][a-z-]{0,19}$/.test(command) ? ` '${command}'` : ""}. Run '${NAME} --help'.`
+        );
     }
   } catch (e) {
-    console.error(`${NAME}: ${errorMessage(e)}`);
+    err(`${NAME}: ${errorMessage(e)}`);
     return e instanceof Error && ["InputError", "IdentityError"].includes(e.name) ? 2 : 1;
   }
 }
@@ -5254,12 +5313,13 @@ function nodeIdCommand(args) {
       `node-id needs at least one certificate file. Run '${NAME} node-id --help'.`
     );
   let code = 0;
-  for (const path of positionals) {
+  for (const [i, path] of positionals.entries()) {
+    const bytes = readInput(path, `argument ${i + 1}`);
     try {
-      console.log(parseStakingCertificate(readInput(path)).nodeId);
+      out(parseStakingCertificate(bytes).nodeId);
     } catch (e) {
       if (!(e instanceof IdentityError)) throw e;
-      console.error(`${path}: ${e.reason}`);
+      err(`${terminalValue(path)}: ${e.reason}`);
       code = 1;
     }
   }
@@ -5283,7 +5343,9 @@ async function verifyCommand(args) {
     "insecure-skip-host-key-check": { type: "boolean" }
   });
   if (positionals.length)
-    throw new InputError(`unexpected argument '${positionals[0]}'. Run '${NAME} verify --help'.`);
+    throw new InputError(
+      `unexpected argument (not after a flag that takes it). Run '${NAME} verify --help'.`
+    );
   const expected = expectationsFrom(values["expected-node-id"], values["expected-bls-public-key"]);
   const files = readBackupFiles(
     "staking-dir",
@@ -5305,26 +5367,24 @@ async function verifyCommand(args) {
     values.json ? silentLog : stdoutLog
   );
   if (values.json) {
-    console.log(JSON.stringify(resultObject("verify", report), null, 2));
+    out(JSON.stringify(resultObject("verify", report), null, 2));
   } else {
-    console.log("");
-    if (report.nodeId) console.log(`NodeID               ${report.nodeId}`);
-    if (report.keyType) console.log(`Key type             ${report.keyType}`);
-    if (report.blsPublicKey) console.log(`BLS public key       ${report.blsPublicKey}`);
-    if (report.proofOfPossession) console.log(`Proof of possession  ${report.proofOfPossession}`);
+    out("");
+    if (report.nodeId) out(`NodeID               ${report.nodeId}`);
+    if (report.keyType) out(`Key type             ${report.keyType}`);
+    if (report.blsPublicKey) out(`BLS public key       ${report.blsPublicKey}`);
+    if (report.proofOfPossession) out(`Proof of possession  ${report.proofOfPossession}`);
     const failed = report.checks.filter((c) => c.status === "fail").length;
-    console.log(
-      failed ? `
-${failed} check${failed > 1 ? "s" : ""} failed.` : "\nAll checks passed."
-    );
+    out(failed ? `
+${failed} check${failed > 1 ? "s" : ""} failed.` : "\nAll checks passed.");
   }
   return report.ok ? 0 : 1;
 }
 var stdoutLog = {
-  info: (m) => console.log(m),
+  info: (m) => console.log(terminalValue(m)),
   debug: () => {
   },
-  warning: (m) => console.error(`warning: ${m}`),
+  warning: (m) => console.error(`warning: ${terminalValue(m)}`),
   group: (_name, fn) => fn()
 };
 var silentLog = quiet(stdoutLog);
@@ -5346,12 +5406,13 @@ async function probeCommand(args) {
   const timeout = Number(values.timeout ?? 5);
   if (!(timeout > 0)) throw new InputError("--timeout must be a number of seconds");
   const report = await probe2(targets, timeout * 1e3, silentLog);
-  if (values.json) console.log(JSON.stringify(probeResult(report), null, 2));
+  if (values.json) out(JSON.stringify(probeResult(report), null, 2));
   for (const n of report.nodes) {
-    if (!values.json && n.nodeId) console.log(n.nodeId);
-    if (!n.nodeId) console.error(`${n.host}:${n.port}: ${n.error}`);
+    const where = terminalValue(`${n.host}:${n.port}`);
+    if (!values.json && n.nodeId) out(terminalValue(n.nodeId));
+    if (!n.nodeId) err(`${where}: ${terminalValue(n.error ?? "no answer")}`);
     else if (n.match === false)
-      console.error(`${n.host}:${n.port}: reports ${n.nodeId}, expected ${n.expected}`);
+      err(`${where}: reports ${terminalValue(n.nodeId)}, expected ${n.expected}`);
   }
   return report.nodes.every((n) => n.nodeId && n.match !== false) ? 0 : 1;
 }

@@ -7,14 +7,17 @@ import { verify } from './modes/verify.js'
 import { probeResult, resultObject } from './report-object.js'
 
 import {
+  err,
   expectationsFrom,
   HOST_FLAGS,
   NAME,
+  out,
   parse,
   quiet,
   readBackupFiles,
   readInput
 } from './cli/common.js'
+import { terminalValue } from './render.js'
 declare const PACKAGE_VERSION: string
 
 const HELP: Record<string, string> = {
@@ -69,6 +72,13 @@ public key. Prints each check and the identity; --json prints the same object as
 /** The CLI: exit code 0 when every check passes, 1 when a check fails, 2 on bad usage or input. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
+  // A crash would print Node's stack trace with its message raw: say it in one line instead.
+  const crash = (e: unknown) => {
+    err(`${NAME}: unexpected failure: ${errorMessage(e)} (a bug; please report it)`)
+    process.exit(1)
+  }
+  process.once('uncaughtException', crash)
+  process.once('unhandledRejection', crash)
   try {
     switch (command) {
       case 'node-id':
@@ -93,10 +103,13 @@ export async function main(argv: string[]): Promise<number> {
         console.log(HELP.main)
         return command === undefined ? 2 : 0
       default:
-        throw new InputError(`unknown command '${command}'. Run '${NAME} --help'.`)
+        // Quoted only when it is a word: a value typed first by mistake is not echoed.
+        throw new InputError(
+          `unknown command${/^[a-z][a-z-]{0,19}$/.test(command) ? ` '${command}'` : ''}. Run '${NAME} --help'.`
+        )
     }
   } catch (e) {
-    console.error(`${NAME}: ${errorMessage(e)}`)
+    err(`${NAME}: ${errorMessage(e)}`)
     // By name: the SSH commands' bundle has its own copies of these classes.
     return e instanceof Error && ['InputError', 'IdentityError'].includes(e.name) ? 2 : 1
   }
@@ -118,12 +131,15 @@ function nodeIdCommand(args: string[]): number {
       `node-id needs at least one certificate file. Run '${NAME} node-id --help'.`
     )
   let code = 0
-  for (const path of positionals) {
+  // A file that cannot be read is named by its place among the arguments, never by its value
+  // (it may be a key pasted where a path belongs); one that was read is a path, and named.
+  for (const [i, path] of positionals.entries()) {
+    const bytes = readInput(path, `argument ${i + 1}`)
     try {
-      console.log(parseStakingCertificate(readInput(path)).nodeId)
+      out(parseStakingCertificate(bytes).nodeId)
     } catch (e) {
       if (!(e instanceof IdentityError)) throw e
-      console.error(`${path}: ${e.reason}`)
+      err(`${terminalValue(path)}: ${e.reason}`)
       code = 1
     }
   }
@@ -148,7 +164,9 @@ async function verifyCommand(args: string[]): Promise<number> {
     'insecure-skip-host-key-check': { type: 'boolean' }
   })
   if (positionals.length)
-    throw new InputError(`unexpected argument '${positionals[0]}'. Run '${NAME} verify --help'.`)
+    throw new InputError(
+      `unexpected argument (not after a flag that takes it). Run '${NAME} verify --help'.`
+    )
   // Checked before any file is read: a mistyped NodeID is bad input, whatever the files say.
   const expected = expectationsFrom(values['expected-node-id'], values['expected-bls-public-key'])
   const files = readBackupFiles(
@@ -173,25 +191,23 @@ async function verifyCommand(args: string[]): Promise<number> {
     values.json ? silentLog : stdoutLog
   )
   if (values.json) {
-    console.log(JSON.stringify(resultObject('verify', report), null, 2))
+    out(JSON.stringify(resultObject('verify', report), null, 2))
   } else {
-    console.log('')
-    if (report.nodeId) console.log(`NodeID               ${report.nodeId}`)
-    if (report.keyType) console.log(`Key type             ${report.keyType}`)
-    if (report.blsPublicKey) console.log(`BLS public key       ${report.blsPublicKey}`)
-    if (report.proofOfPossession) console.log(`Proof of possession  ${report.proofOfPossession}`)
+    out('')
+    if (report.nodeId) out(`NodeID               ${report.nodeId}`)
+    if (report.keyType) out(`Key type             ${report.keyType}`)
+    if (report.blsPublicKey) out(`BLS public key       ${report.blsPublicKey}`)
+    if (report.proofOfPossession) out(`Proof of possession  ${report.proofOfPossession}`)
     const failed = report.checks.filter(c => c.status === 'fail').length
-    console.log(
-      failed ? `\n${failed} check${failed > 1 ? 's' : ''} failed.` : '\nAll checks passed.'
-    )
+    out(failed ? `\n${failed} check${failed > 1 ? 's' : ''} failed.` : '\nAll checks passed.')
   }
   return report.ok ? 0 : 1
 }
 
 const stdoutLog: Log = {
-  info: m => console.log(m),
+  info: m => console.log(terminalValue(m)),
   debug: () => {},
-  warning: m => console.error(`warning: ${m}`),
+  warning: m => console.error(`warning: ${terminalValue(m)}`),
   group: (_name, fn) => fn()
 }
 
@@ -216,12 +232,14 @@ async function probeCommand(args: string[]): Promise<number> {
   const timeout = Number(values.timeout ?? 5)
   if (!(timeout > 0)) throw new InputError('--timeout must be a number of seconds')
   const report = await probe(targets, timeout * 1000, silentLog)
-  if (values.json) console.log(JSON.stringify(probeResult(report), null, 2))
+  if (values.json) out(JSON.stringify(probeResult(report), null, 2))
+  // One line per host: what a node answered is shown on its line, never as lines of its own.
   for (const n of report.nodes) {
-    if (!values.json && n.nodeId) console.log(n.nodeId)
-    if (!n.nodeId) console.error(`${n.host}:${n.port}: ${n.error}`)
+    const where = terminalValue(`${n.host}:${n.port}`)
+    if (!values.json && n.nodeId) out(terminalValue(n.nodeId))
+    if (!n.nodeId) err(`${where}: ${terminalValue(n.error ?? 'no answer')}`)
     else if (n.match === false)
-      console.error(`${n.host}:${n.port}: reports ${n.nodeId}, expected ${n.expected}`)
+      err(`${where}: reports ${terminalValue(n.nodeId)}, expected ${n.expected}`)
   }
   return report.nodes.every(n => n.nodeId && n.match !== false) ? 0 : 1
 }

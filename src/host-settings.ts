@@ -54,14 +54,14 @@ export function parseHostSettings(input: InputReader): HostSettings {
     )
   const sudo = get('sudo')
   if (!['auto', 'true', 'false'].includes(sudo))
-    throw new InputError(`sudo must be auto, true or false (got '${sudo}').`)
+    throw new InputError('sudo must be auto, true or false.')
   let apiUrl: URL
   try {
     apiUrl = new URL(get('api-url'))
     if (apiUrl.protocol !== 'http:') throw new Error('not http')
   } catch {
     throw new InputError(
-      `api-url must be an http:// URL as seen on the host, like http://127.0.0.1:9650 (got '${get('api-url')}').`
+      'api-url must be an http:// URL as seen on the host, like http://127.0.0.1:9650.'
     )
   }
   return {
@@ -143,7 +143,7 @@ function integer(get: (n: string) => string, name: string, min: number, max: num
   const n = Number(raw)
   if (!/^\d+$/.test(raw) || n < min || n > max) {
     throw new InputError(
-      `${name} must be a whole number from ${min} to ${max}${name.endsWith('timeout') ? ' (seconds)' : ''} (got '${raw}').`
+      `${name} must be a whole number from ${min} to ${max}${name.endsWith('timeout') ? ' (seconds)' : ''}.`
     )
   }
   return n

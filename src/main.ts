@@ -1,7 +1,7 @@
-import * as core from '@actions/core'
 import { connectSsh } from './host/ssh.js'
 import { localTransport } from './host/local.js'
-import { errorMessage, type Log } from './log.js'
+import { errorMessage, fileErrorMessage } from './log.js'
+import { actionLog, failOnCrash, failStep } from './action-log.js'
 import { restore } from './modes/restore.js'
 import { filesAsOnNode, verify } from './modes/verify.js'
 import { verifyOnHost } from './modes/verify-host.js'
@@ -29,15 +29,9 @@ import { sealArchive } from './archive/archive.js'
 import { writeFileSync } from 'node:fs'
 import { probe } from './modes/probe.js'
 
-const actionLog: Log = {
-  info: m => core.info(m),
-  debug: m => core.debug(m),
-  warning: m => core.warning(m),
-  group: (name, fn) => core.group(name, fn)
-}
-
 /** The action: read the settings, run the mode, report. The only place that fails the step. */
 export async function run(): Promise<void> {
+  failOnCrash()
   try {
     const mode = readMode()
     if (mode === 'probe' || mode === 'backup') {
@@ -45,7 +39,7 @@ export async function run(): Promise<void> {
         mode === 'probe'
           ? await runProbe(readProbeSettings())
           : await runBackup(readBackupSettings())
-      if (failure) core.setFailed(failure)
+      if (failure) failStep(failure)
       return
     }
     const settings = await readSettings()
@@ -53,9 +47,9 @@ export async function run(): Promise<void> {
       settings.mode === 'restore' && settings.host
         ? await runRestore(settings, settings.host)
         : await runVerify(settings)
-    if (failure) core.setFailed(failure)
+    if (failure) failStep(failure)
   } catch (e) {
-    core.setFailed(errorMessage(e))
+    failStep(errorMessage(e))
   }
 }
 
@@ -70,7 +64,7 @@ async function runVerify(settings: Settings): Promise<string | undefined> {
     await verifyOnHost(report, filesAsOnNode(settings.files), live, actionLog)
   }
   for (const c of report.checks.filter(c => c.status === 'warn')) {
-    core.warning(`${c.title}: ${c.detail ?? c.found ?? ''}`)
+    actionLog.warning(`${c.title}: ${c.detail ?? c.found ?? ''}`)
   }
   setIdentityOutputs(settings.mode, report)
   const title = host ? 'Backup verification against the live node' : 'Backup verification'
@@ -148,7 +142,7 @@ async function runBackup(settings: BackupSettings): Promise<string | undefined> 
   if (outcome.ok && outcome.files && outcome.report) {
     maskFiles(outcome.files)
     const r = outcome.report
-    const sealed = await core
+    const sealed = await actionLog
       .group('Store the archive', async () => {
         const bytes = await sealArchive(
           outcome.files!,
@@ -163,14 +157,14 @@ async function runBackup(settings: BackupSettings): Promise<string | undefined> 
           outcome.keystore
         )
         writeFileSync(settings.archivePath, bytes, { mode: 0o600, flag: 'wx' })
-        core.info(
+        actionLog.info(
           `${settings.archivePath}: ${bytes.length} bytes, encrypted to ${settings.recipients.length} age recipient(s)`
         )
         return settings.archivePath
       })
       .catch((e: unknown) => {
         outcome.ok = false
-        outcome.error = `storing the archive failed: ${errorMessage(e)}`
+        outcome.error = `storing the archive failed: ${fileErrorMessage(e, 'archive-path')}`
         return undefined
       })
     archive = sealed

@@ -4,6 +4,7 @@ import { backupResult, probeResult, restoreResult, resultObject } from './report
 import type { BackupOutcome } from './modes/backup.js'
 import type { ProbeReport } from './modes/probe.js'
 import type { RestoreOutcome } from './modes/restore.js'
+import { html } from './render.js'
 
 const ICON: Record<Check['status'], string> = {
   pass: '✅ pass',
@@ -32,11 +33,11 @@ export async function writeChecksSummary(title: string, report: IdentityReport):
       .join(' ') || '—'
   ])
   await core.summary
-    .addHeading(title, 2)
+    .addHeading(html(title), 2)
     .addRaw(
       failed === 0
-        ? `All checks passed for <code>${report.nodeId ?? '?'}</code>.`
-        : `${failed} check${failed > 1 ? 's' : ''} failed.`,
+        ? paragraph(`All checks passed for <code>${html(report.nodeId ?? '?')}</code>.`)
+        : paragraph(`${failed} check${failed > 1 ? 's' : ''} failed.`),
       true
     )
     .addTable([
@@ -46,7 +47,7 @@ export async function writeChecksSummary(title: string, report: IdentityReport):
         { data: 'Expected', header: true },
         { data: 'Found', header: true }
       ],
-      ...rows.map(r => r.map(escapeHtml))
+      ...rows.map(r => r.map(html))
     ])
     .write()
 }
@@ -60,33 +61,48 @@ export function failureMessage(report: IdentityReport): string {
   ].join('\n')
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+/**
+ * A NodeID or BLS key the node reported, for an output of its own: workflows put outputs into
+ * scripts (`run: echo ${{ steps.x.outputs.previous-node-id }}`), so a value that is not shaped
+ * like one is left out (it stays, JSON-encoded, in the result output and in the summary).
+ */
+function asNodeId(v: string | undefined): string {
+  return v && /^NodeID-[1-9A-HJ-NP-Za-km-z]{1,60}$/.test(v) ? v : ''
+}
+
+function asBlsKey(v: string | undefined): string {
+  return v && /^0x[0-9a-f]{96}$/.test(v) ? v : ''
+}
+
+/**
+ * A paragraph of the summary as an HTML block: Markdown inside it is not interpreted, so a value
+ * shaped like a link or an image stays text.
+ */
+function paragraph(inner: string): string {
+  return `<p>${inner}</p>`
 }
 
 /** Outputs and the job summary of a restore: the story as a table of steps, NodeIDs before and after. */
 export async function reportRestore(outcome: RestoreOutcome): Promise<void> {
-  core.setOutput('node-id', outcome.nodeId ?? '')
-  core.setOutput('bls-public-key', outcome.blsPublicKey ?? '')
+  core.setOutput('node-id', asNodeId(outcome.nodeId))
+  core.setOutput('bls-public-key', asBlsKey(outcome.blsPublicKey))
   core.setOutput('proof-of-possession', '')
   core.setOutput('key-type', outcome.identity.keyType ?? '')
-  core.setOutput('previous-node-id', outcome.previousNodeId ?? '')
+  core.setOutput('previous-node-id', asNodeId(outcome.previousNodeId))
   core.setOutput('previous-files', outcome.previousFiles ?? '')
   core.setOutput('downtime-ms', outcome.downtimeMs === undefined ? '' : String(outcome.downtimeMs))
   core.setOutput('host-state', outcome.hostState)
   core.setOutput('result', JSON.stringify(restoreResult(outcome)))
   const icon = { done: '✅', failed: '❌', skipped: '➖' } as const
+  const nodeId = html(outcome.nodeId ?? '')
   const verdict = outcome.ok
     ? outcome.changed
-      ? `Restored: the node reports <code>${outcome.nodeId}</code>${outcome.downtimeMs !== undefined ? ` after ${(outcome.downtimeMs / 1000).toFixed(1)} s of downtime` : ''}.`
-      : `Nothing to do: the host already runs <code>${outcome.nodeId}</code> from these files.`
-    : `Restore failed: ${escapeHtml(outcome.error?.replace(/^Restore failed: /, '') ?? 'see the steps below')}`.replace(
-        /\n/g,
-        '<br>'
-      )
+      ? `Restored: the node reports <code>${nodeId}</code>${outcome.downtimeMs !== undefined ? ` after ${(outcome.downtimeMs / 1000).toFixed(1)} s of downtime` : ''}.`
+      : `Nothing to do: the host already runs <code>${nodeId}</code> from these files.`
+    : `Restore failed: ${html(outcome.error?.replace(/^Restore failed: /, '') ?? 'see the steps below')}`
   await core.summary
-    .addHeading(`Restore to ${escapeHtml(outcome.host ?? 'the node host')}`, 2)
-    .addRaw(verdict, true)
+    .addHeading(`Restore to ${html(outcome.host ?? 'the node host')}`, 2)
+    .addRaw(paragraph(verdict), true)
     .addTable([
       [
         { data: 'Step', header: true },
@@ -95,10 +111,10 @@ export async function reportRestore(outcome: RestoreOutcome): Promise<void> {
         { data: 'Detail', header: true }
       ],
       ...outcome.steps.map(s => [
-        s.name,
+        html(s.name),
         `${icon[s.status]} ${s.status}`,
         `${(s.ms / 1000).toFixed(2)} s`,
-        escapeHtml(s.detail ?? '—')
+        html(s.detail ?? '—')
       ])
     ])
     .addTable([
@@ -106,9 +122,9 @@ export async function reportRestore(outcome: RestoreOutcome): Promise<void> {
         { data: '', header: true },
         { data: 'NodeID', header: true }
       ],
-      ['before', outcome.previousNodeId ?? '(no answer)'],
-      ['after', outcome.nodeId ?? '(not proven)'],
-      ['expected', outcome.identity.nodeId ?? '—']
+      ['before', html(outcome.previousNodeId ?? '(no answer)')],
+      ['after', html(outcome.nodeId ?? '(not proven)')],
+      ['expected', html(outcome.identity.nodeId ?? '—')]
     ])
     .write()
 }
@@ -121,16 +137,22 @@ export async function reportProbe(report: ProbeReport): Promise<void> {
   await core.summary
     .addHeading('Staking port probe', 2)
     .addRaw(
-      `${matched} of ${report.nodes.length} node${report.nodes.length > 1 ? 's' : ''} proved the expected NodeID.`,
+      paragraph(
+        `${matched} of ${report.nodes.length} node${report.nodes.length > 1 ? 's' : ''} proved the expected NodeID.`
+      ),
       true
     )
     .addTable([
       ['Node', 'Reachable', 'NodeID', 'Match', 'TLS'].map(data => ({ data, header: true })),
       ...report.nodes.map(n => [
-        escapeHtml(`${n.host}:${n.port}`),
-        n.nodeId ? '✅ yes' : `❌ ${escapeHtml(n.error ?? 'no')}`,
-        n.nodeId ?? '—',
-        n.match === undefined ? '—' : n.match ? '✅ expected' : `❌ expected ${n.expected}`,
+        html(`${n.host}:${n.port}`),
+        n.nodeId ? '✅ yes' : `❌ ${html(n.error ?? 'no')}`,
+        html(n.nodeId ?? '—'),
+        n.match === undefined
+          ? '—'
+          : n.match
+            ? '✅ expected'
+            : `❌ expected ${html(n.expected ?? '')}`,
         n.tlsMs === undefined ? '—' : `${n.tlsMs} ms`
       ])
     ])
@@ -150,20 +172,22 @@ export async function reportBackup(
   core.setOutput('result', JSON.stringify(backupResult(outcome, archive)))
   const icon = { done: '✅', failed: '❌', skipped: '➖' } as const
   await core.summary
-    .addHeading(`Backup of ${escapeHtml(outcome.host ?? 'the node host')}`, 2)
+    .addHeading(`Backup of ${html(outcome.host ?? 'the node host')}`, 2)
     .addRaw(
-      outcome.ok && archive
-        ? `Took <code>${r?.nodeId}</code> and stored it encrypted: <code>${escapeHtml(archive)}</code>.`
-        : `Backup failed: ${escapeHtml(outcome.error ?? '')}`.replace(/\n/g, '<br>'),
+      paragraph(
+        outcome.ok && archive
+          ? `Took <code>${html(r?.nodeId ?? '')}</code> and stored it encrypted: <code>${html(archive)}</code>.`
+          : `Backup failed: ${html(outcome.error ?? '')}`
+      ),
       true
     )
     .addTable([
       ['Step', 'Result', 'Duration', 'Detail'].map(data => ({ data, header: true })),
       ...outcome.steps.map(s => [
-        s.name,
+        html(s.name),
         `${icon[s.status]} ${s.status}`,
         `${(s.ms / 1000).toFixed(2)} s`,
-        escapeHtml(s.detail ?? '—')
+        html(s.detail ?? '—')
       ])
     ])
     .write()

@@ -7,13 +7,13 @@ import { parseBlsPublicKey } from './identity/bls.js'
 import { IdentityError, type StakingFile } from './identity/errors.js'
 import type { Expectations, IdentityFiles } from './identity/inspect.js'
 import { decodeMaterial, renderingsOf, type Material } from './identity/material.js'
-import { openArchive } from './archive/archive.js'
+import { ArchiveError, openArchive } from './archive/archive.js'
 import {
   parseKeystoreUsers,
   type KeystoreCredential,
   type KeystoreExport
 } from './node/keystore.js'
-import { errorMessage } from './log.js'
+import { actionLog } from './action-log.js'
 import { parseNodeId } from './identity/node-id.js'
 import { parseHostSettings, type HostSettings } from './host-settings.js'
 import { parseProbeTargets, type ProbeTarget } from './modes/probe.js'
@@ -51,7 +51,9 @@ export type { HostSettings }
 export function readMode(): Mode {
   const mode = core.getInput('mode') || 'verify'
   if (!(MODES as readonly string[]).includes(mode)) {
-    throw new InputError(`Unknown mode '${mode}'. Expected one of: ${MODES.join(', ')}.`)
+    // Quoted only when it is a word: a value pasted into the wrong input is not echoed.
+    const quoted = /^[a-z][a-z-]{0,19}$/.test(mode) ? ` '${mode}'` : ''
+    throw new InputError(`Unknown mode${quoted}. Expected one of: ${MODES.join(', ')}.`)
   }
   return mode as Mode
 }
@@ -72,7 +74,7 @@ export function readProbeSettings(): ProbeSettings {
   )
   const raw = core.getInput('probe-timeout') || '5'
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 300)
-    throw fail(`probe-timeout must be a whole number of seconds from 1 to 300 (got '${raw}').`)
+    throw fail('probe-timeout must be a whole number of seconds from 1 to 300.')
   return { targets, timeoutMs: Number(raw) * 1000 }
 }
 
@@ -140,7 +142,7 @@ function readHost(): HostSettings {
     bool: n => core.getBooleanInput(n)
   })
   const t = host.target
-  core.debug(
+  actionLog.debug(
     t.kind === 'ssh'
       ? `target: ${t.ssh.username}@${t.ssh.host}:${t.ssh.port}, ${t.ssh.hostKeys?.fingerprints.size ?? 0} pinned host key(s)`
       : 'target: this machine (no host given)'
@@ -157,17 +159,24 @@ async function filesFromArchive(): Promise<{ files: IdentityFiles; keystore: Key
     throw new InputError(
       'age-identity is required with archive: the age key (AGE-SECRET-KEY-1…) the archive was encrypted to. Pass it from a secret.'
     )
+  // The path is never quoted back: a secret pasted into the wrong input would be printed.
   const sealed = readPathInput(path)
-  if (!sealed) throw new InputError(`archive: no readable file at ${path}.`)
+  if (!sealed)
+    throw new InputError(
+      'archive: there is no readable file at the path given. Give the path of the .tar.age file mode backup wrote (its archive output).'
+    )
   let opened: Awaited<ReturnType<typeof openArchive>>
   try {
     opened = await openArchive(sealed, identity)
   } catch (e) {
-    throw new InputError(`archive ${path}: ${errorMessage(e)}`)
+    // ArchiveError messages are our own words; anything else may quote the file.
+    throw new InputError(
+      `archive: ${e instanceof ArchiveError ? e.message : 'the file cannot be opened as an avalanche-node-backup archive.'}`
+    )
   }
   maskFiles(opened.files)
-  core.debug(
-    `archive: ${path}, taken ${opened.manifest.takenAt} from ${opened.manifest.host}, ${opened.manifest.nodeId}`
+  actionLog.debug(
+    `archive: taken ${opened.manifest.takenAt} from ${opened.manifest.host}, ${opened.manifest.nodeId}`
   )
   return {
     files: {
@@ -196,7 +205,7 @@ export async function readSettings(): Promise<Settings> {
       const m: Material = decodeMaterial(file, raw, readPathInput)
       maskAll(m.renderings)
       forms[file] = m.form
-      core.debug(`${input}: read as ${m.form} (${m.bytes.length} bytes)`)
+      actionLog.debug(`${input}: read as ${m.form} (${m.bytes.length} bytes)`)
       return m.bytes
     } catch (e) {
       if (e instanceof IdentityError) return e
@@ -224,15 +233,15 @@ export async function readSettings(): Promise<Settings> {
   const blsInput = core.getInput('expected-bls-public-key')
   if (blsInput) expected.blsPublicKey = asInputError(() => parseBlsPublicKey(blsInput))
 
-  core.debug(`mode: ${mode}`)
-  core.debug(`expected-node-id: ${expected.nodeId}`)
-  core.debug(`expected-bls-public-key: ${expected.blsPublicKey ?? '(not given)'}`)
+  actionLog.debug(`mode: ${mode}`)
+  actionLog.debug(`expected-node-id: ${expected.nodeId}`)
+  actionLog.debug(`expected-bls-public-key: ${expected.blsPublicKey ?? '(not given)'}`)
   const settings: Settings = { mode: mode as Mode, files, forms, expected }
   if (mode === 'restore' || (mode === 'verify' && core.getInput('host'))) settings.host = readHost()
   const users = mode === 'restore' ? readKeystoreUsers() : undefined
   const exported = archive?.keystore ?? []
   if (exported.length && !users) {
-    core.warning(
+    actionLog.warning(
       `the archive holds keystore users (${exported.map(x => x.username).join(', ')}); give keystore-users with their passwords to import them.`
     )
   }

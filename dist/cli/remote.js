@@ -5,12 +5,12 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
-var __esm = (fn, res, err) => function __init() {
-  if (err) throw err[0];
+var __esm = (fn, res, err2) => function __init() {
+  if (err2) throw err2[0];
   try {
     return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
   } catch (e) {
-    throw err = [e], e;
+    throw err2 = [e], e;
   }
 };
 var __commonJS = (cb, mod5) => function __require() {
@@ -898,11 +898,11 @@ var require_nacl_fast = __commonJS({
         o[30] = x9 >>> 16 & 255;
         o[31] = x9 >>> 24 & 255;
       }
-      function crypto_core_salsa20(out, inp, k, c) {
-        core_salsa20(out, inp, k, c);
+      function crypto_core_salsa20(out2, inp, k, c) {
+        core_salsa20(out2, inp, k, c);
       }
-      function crypto_core_hsalsa20(out, inp, k, c) {
-        core_hsalsa20(out, inp, k, c);
+      function crypto_core_hsalsa20(out2, inp, k, c) {
+        core_hsalsa20(out2, inp, k, c);
       }
       var sigma = new Uint8Array([101, 120, 112, 97, 110, 100, 32, 51, 50, 45, 98, 121, 116, 101, 32, 107]);
       function crypto_stream_salsa20_xor(c, cpos, m, mpos, b, n, k) {
@@ -1302,10 +1302,10 @@ var require_nacl_fast = __commonJS({
           this.leftover += bytes;
         }
       };
-      function crypto_onetimeauth(out, outpos, m, mpos, n, k) {
+      function crypto_onetimeauth(out2, outpos, m, mpos, n, k) {
         var s = new poly13052(k);
         s.update(m, mpos, n);
-        s.finish(out, outpos);
+        s.finish(out2, outpos);
         return 0;
       }
       function crypto_onetimeauth_verify(h, hpos, m, mpos, n, k) {
@@ -2360,7 +2360,7 @@ var require_nacl_fast = __commonJS({
         }
         return n;
       }
-      function crypto_hash(out, m, n) {
+      function crypto_hash(out2, m, n) {
         var hh = new Int32Array(8), hl = new Int32Array(8), x = new Uint8Array(256), i, b = n;
         hh[0] = 1779033703;
         hh[1] = 3144134277;
@@ -2386,7 +2386,7 @@ var require_nacl_fast = __commonJS({
         x[n - 9] = 0;
         ts64(x, n - 8, b / 536870912 | 0, b << 3);
         crypto_hashblocks_hl(hh, hl, x, n);
-        for (i = 0; i < 8; i++) ts64(out, 8 * i, hh[i], hl[i]);
+        for (i = 0; i < 8; i++) ts64(out2, 8 * i, hh[i], hl[i]);
         return 0;
       }
       function add2(p, q) {
@@ -3984,7 +3984,7 @@ var require_bcrypt_pbkdf = __commonJS({
     };
     var BCRYPT_BLOCKS = 8;
     var BCRYPT_HASHSIZE = 32;
-    function bcrypt_hash(sha2pass, sha2salt, out) {
+    function bcrypt_hash(sha2pass, sha2salt, out2) {
       var state = new Blowfish(), cdata = new Uint32Array(BCRYPT_BLOCKS), i, ciphertext = new Uint8Array([
         79,
         120,
@@ -4029,19 +4029,19 @@ var require_bcrypt_pbkdf = __commonJS({
       for (i = 0; i < 64; i++)
         state.enc(cdata, cdata.byteLength / 8);
       for (i = 0; i < BCRYPT_BLOCKS; i++) {
-        out[4 * i + 3] = cdata[i] >>> 24;
-        out[4 * i + 2] = cdata[i] >>> 16;
-        out[4 * i + 1] = cdata[i] >>> 8;
-        out[4 * i + 0] = cdata[i];
+        out2[4 * i + 3] = cdata[i] >>> 24;
+        out2[4 * i + 2] = cdata[i] >>> 16;
+        out2[4 * i + 1] = cdata[i] >>> 8;
+        out2[4 * i + 0] = cdata[i];
       }
     }
     function bcrypt_pbkdf(pass, passlen, salt, saltlen, key, keylen, rounds) {
-      var sha2pass = new Uint8Array(64), sha2salt = new Uint8Array(64), out = new Uint8Array(BCRYPT_HASHSIZE), tmpout = new Uint8Array(BCRYPT_HASHSIZE), countsalt = new Uint8Array(saltlen + 4), i, j, amt, stride, dest, count, origkeylen = keylen;
+      var sha2pass = new Uint8Array(64), sha2salt = new Uint8Array(64), out2 = new Uint8Array(BCRYPT_HASHSIZE), tmpout = new Uint8Array(BCRYPT_HASHSIZE), countsalt = new Uint8Array(saltlen + 4), i, j, amt, stride, dest, count, origkeylen = keylen;
       if (rounds < 1)
         return -1;
-      if (passlen === 0 || saltlen === 0 || keylen === 0 || keylen > out.byteLength * out.byteLength || saltlen > 1 << 20)
+      if (passlen === 0 || saltlen === 0 || keylen === 0 || keylen > out2.byteLength * out2.byteLength || saltlen > 1 << 20)
         return -1;
-      stride = Math.floor((keylen + out.byteLength - 1) / out.byteLength);
+      stride = Math.floor((keylen + out2.byteLength - 1) / out2.byteLength);
       amt = Math.floor((keylen + stride - 1) / stride);
       for (i = 0; i < saltlen; i++)
         countsalt[i] = salt[i];
@@ -4053,20 +4053,20 @@ var require_bcrypt_pbkdf = __commonJS({
         countsalt[saltlen + 3] = count;
         crypto_hash_sha512(sha2salt, countsalt, saltlen + 4);
         bcrypt_hash(sha2pass, sha2salt, tmpout);
-        for (i = out.byteLength; i--; )
-          out[i] = tmpout[i];
+        for (i = out2.byteLength; i--; )
+          out2[i] = tmpout[i];
         for (i = 1; i < rounds; i++) {
           crypto_hash_sha512(sha2salt, tmpout, tmpout.byteLength);
           bcrypt_hash(sha2pass, sha2salt, tmpout);
-          for (j = 0; j < out.byteLength; j++)
-            out[j] ^= tmpout[j];
+          for (j = 0; j < out2.byteLength; j++)
+            out2[j] ^= tmpout[j];
         }
         amt = Math.min(amt, keylen);
         for (i = 0; i < amt; i++) {
           dest = i * stride + (count - 1);
           if (dest >= origkeylen)
             break;
-          key[dest] = out[i];
+          key[dest] = out2[i];
         }
         keylen -= i;
       }
@@ -4592,15 +4592,15 @@ var require_utils = __commonJS({
       return self2;
     }
     function makeError(msg, level, fatal) {
-      const err = new Error(msg);
+      const err2 = new Error(msg);
       if (typeof level === "boolean") {
         fatal = level;
-        err.level = "protocol";
+        err2.level = "protocol";
       } else {
-        err.level = level || "protocol";
+        err2.level = level || "protocol";
       }
-      err.fatal = !!fatal;
-      return err;
+      err2.fatal = !!fatal;
+      return err2;
     }
     function writeUInt32BE(buf, value, offset) {
       buf[offset++] = value >>> 24;
@@ -4619,23 +4619,23 @@ var require_utils = __commonJS({
       },
       makeError,
       doFatalError: (protocol, msg, level, reason) => {
-        let err;
+        let err2;
         if (DISCONNECT_REASON === void 0)
           ({ DISCONNECT_REASON } = require_constants());
         if (msg instanceof Error) {
-          err = msg;
+          err2 = msg;
           if (typeof level !== "number")
             reason = DISCONNECT_REASON.PROTOCOL_ERROR;
           else
             reason = level;
         } else {
-          err = makeError(msg, level, true);
+          err2 = makeError(msg, level, true);
         }
         if (typeof reason !== "number")
           reason = DISCONNECT_REASON.PROTOCOL_ERROR;
         protocol.disconnect(reason);
         protocol._destruct();
-        protocol._onError(err);
+        protocol._onError(err2);
         return Infinity;
       },
       readUInt32BE,
@@ -7851,27 +7851,27 @@ var require_agent = __commonJS({
       }
       getIdentities(cb) {
         cb = once(cb);
-        this.getStream((err, stream2) => {
-          function onFail(err2) {
+        this.getStream((err2, stream2) => {
+          function onFail(err3) {
             if (stream2) {
               try {
                 stream2.destroy();
               } catch {
               }
             }
-            if (!err2)
-              err2 = new Error("Failed to retrieve identities from agent");
-            cb(err2);
+            if (!err3)
+              err3 = new Error("Failed to retrieve identities from agent");
+            cb(err3);
           }
-          if (err)
-            return onFail(err);
+          if (err2)
+            return onFail(err2);
           const protocol = new AgentProtocol(true);
           protocol.on("error", onFail);
           protocol.pipe(stream2).pipe(protocol);
           stream2.on("close", onFail).on("end", onFail).on("error", onFail);
-          protocol.getIdentities((err2, keys) => {
-            if (err2)
-              return onFail(err2);
+          protocol.getIdentities((err3, keys) => {
+            if (err3)
+              return onFail(err3);
             try {
               stream2.destroy();
             } catch {
@@ -7888,27 +7888,27 @@ var require_agent = __commonJS({
           options = void 0;
         }
         cb = once(cb);
-        this.getStream((err, stream2) => {
-          function onFail(err2) {
+        this.getStream((err2, stream2) => {
+          function onFail(err3) {
             if (stream2) {
               try {
                 stream2.destroy();
               } catch {
               }
             }
-            if (!err2)
-              err2 = new Error("Failed to sign data with agent");
-            cb(err2);
+            if (!err3)
+              err3 = new Error("Failed to sign data with agent");
+            cb(err3);
           }
-          if (err)
-            return onFail(err);
+          if (err2)
+            return onFail(err2);
           const protocol = new AgentProtocol(true);
           protocol.on("error", onFail);
           protocol.pipe(stream2).pipe(protocol);
           stream2.on("close", onFail).on("end", onFail).on("error", onFail);
-          protocol.sign(pubKey, data, options, (err2, sig) => {
-            if (err2)
-              return onFail(err2);
+          protocol.sign(pubKey, data, options, (err3, sig) => {
+            if (err3)
+              return onFail(err3);
             try {
               stream2.destroy();
             } catch {
@@ -7972,8 +7972,8 @@ var require_agent = __commonJS({
           proc.stdout.on("data", (data2) => {
             this.push(data2);
           });
-          proc.on("error", (err) => {
-            error = err;
+          proc.on("error", (err2) => {
+            error = err2;
             cb(error);
           });
           proc.on("close", (code) => {
@@ -7990,7 +7990,7 @@ var require_agent = __commonJS({
           destroy(this);
           cb();
         }
-        _destroy(err, cb) {
+        _destroy(err2, cb) {
           destroy(this);
           cb();
         }
@@ -8008,12 +8008,12 @@ var require_agent = __commonJS({
           cb = once(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile(socketPath, function readCygsocket(err, data) {
-            if (err) {
+          readFile(socketPath, function readCygsocket(err2, data) {
+            if (err2) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
-              execFile("cygpath", ["-w", socketPath], (err2, stdout, stderr) => {
-                if (err2 || stdout.length === 0)
+              execFile("cygpath", ["-w", socketPath], (err3, stdout, stderr) => {
+                if (err3 || stdout.length === 0)
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
@@ -8347,7 +8347,7 @@ var require_agent = __commonJS({
           }
           cb();
         }
-        _destroy(err, cb) {
+        _destroy(err2, cb) {
           cleanup(this);
           cb();
         }
@@ -8543,9 +8543,9 @@ var require_agent = __commonJS({
                   cb2(...args);
               });
             };
-            this[SYM_AGENT].getIdentities(once((err, keys) => {
-              if (err)
-                return doCbs(err);
+            this[SYM_AGENT].getIdentities(once((err2, keys) => {
+              if (err2)
+                return doCbs(err2);
               if (!Array.isArray(keys)) {
                 return doCbs(new Error(
                   "Agent implementation failed to provide keys"
@@ -8709,15 +8709,15 @@ var require_zlib = __commonJS({
           const inDelta = availInBefore - availInAfter;
           const have = availOutBefore - availOutAfter;
           if (have > 0) {
-            const out = offset === 0 && have === buffer.length ? buffer : buffer.slice(offset, offset + have);
+            const out2 = offset === 0 && have === buffer.length ? buffer : buffer.slice(offset, offset + have);
             offset += have;
             if (!buffers)
-              buffers = out;
+              buffers = out2;
             else if (buffers.push === void 0)
-              buffers = [buffers, out];
+              buffers = [buffers, out2];
             else
-              buffers.push(out);
-            nread += out.byteLength;
+              buffers.push(out2);
+            nread += out2.byteLength;
             if (nread > this._maxOutputLength) {
               _close(this);
               throw new Error(
@@ -11496,8 +11496,8 @@ var require_Protocol = __commonJS({
         const onError = config.onError;
         if (typeof onError !== "function")
           throw new Error("Missing onError function");
-        this._onError = (err) => {
-          onError(err);
+        this._onError = (err2) => {
+          onError(err2);
         };
         const debug = config.debug;
         this._debug = typeof debug === "function" ? (msg) => {
@@ -13455,25 +13455,25 @@ var require_SFTP = __commonJS({
           len = maxDataLen;
         const handleLen = handle.length;
         let p = 9;
-        const out = Buffer.allocUnsafe(4 + 1 + 4 + 4 + handleLen + 8 + 4 + len);
-        writeUInt32BE(out, out.length - 4, 0);
-        out[4] = REQUEST.WRITE;
+        const out2 = Buffer.allocUnsafe(4 + 1 + 4 + 4 + handleLen + 8 + 4 + len);
+        writeUInt32BE(out2, out2.length - 4, 0);
+        out2[4] = REQUEST.WRITE;
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
-        writeUInt32BE(out, reqid, 5);
-        writeUInt32BE(out, handleLen, p);
-        out.set(handle, p += 4);
+        writeUInt32BE(out2, reqid, 5);
+        writeUInt32BE(out2, handleLen, p);
+        out2.set(handle, p += 4);
         p += handleLen;
         for (let i = 7; i >= 0; --i) {
-          out[p + i] = position & 255;
+          out2[p + i] = position & 255;
           position /= 256;
         }
-        writeUInt32BE(out, len, p += 8);
-        bufferCopy(buf, out, off, off + len, p += 4);
+        writeUInt32BE(out2, len, p += 8);
+        bufferCopy(buf, out2, off, off + len, p += 4);
         this._requests[reqid] = {
-          cb: (err) => {
-            if (err) {
+          cb: (err2) => {
+            if (err2) {
               if (typeof cb === "function")
-                cb(err);
+                cb(err2);
             } else if (overflow) {
               this.write(
                 handle,
@@ -13488,7 +13488,7 @@ var require_SFTP = __commonJS({
             }
           }
         };
-        const isSent = sendOrBuffer(this, out);
+        const isSent = sendOrBuffer(this, out2);
         if (this._debug) {
           const how = isSent ? "Sent" : "Buffered";
           this._debug(`SFTP: Outbound: ${how} WRITE (id:${reqid})`);
@@ -13677,8 +13677,8 @@ var require_SFTP = __commonJS({
       exists(path, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        this.stat(path, (err) => {
-          cb && cb(err ? false : true);
+        this.stat(path, (err2) => {
+          cb && cb(err2 ? false : true);
         });
       }
       unlink(filename, cb) {
@@ -13791,17 +13791,17 @@ var require_SFTP = __commonJS({
         if (typeof where === "string") {
           const entries = [];
           let e = 0;
-          const reread = (err, handle) => {
-            if (err)
-              return cb(err);
-            this.readdir(handle, opts2, (err2, list) => {
-              const eof = err2 && err2.code === STATUS_CODE.EOF;
-              if (err2 && !eof)
-                return this.close(handle, () => cb(err2));
+          const reread = (err2, handle) => {
+            if (err2)
+              return cb(err2);
+            this.readdir(handle, opts2, (err3, list) => {
+              const eof = err3 && err3.code === STATUS_CODE.EOF;
+              if (err3 && !eof)
+                return this.close(handle, () => cb(err3));
               if (eof) {
-                return this.close(handle, (err3) => {
-                  if (err3)
-                    return cb(err3);
+                return this.close(handle, (err4) => {
+                  if (err4)
+                    return cb(err4);
                   cb(void 0, entries);
                 });
               }
@@ -13822,11 +13822,11 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, handleLen, p);
         buf.set(where, p += 4);
         this._requests[reqid] = {
-          cb: doFilter ? (err, list) => {
+          cb: doFilter ? (err2, list) => {
             if (typeof cb !== "function")
               return;
-            if (err)
-              return cb(err);
+            if (err2)
+              return cb(err2);
             for (let i = list.length - 1; i >= 0; --i) {
               if (list[i].filename === "." || list[i].filename === "..")
                 list.splice(i, 1);
@@ -14034,11 +14034,11 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, pathLen, p);
         buf.utf8Write(path, p += 4, pathLen);
         this._requests[reqid] = {
-          cb: (err, names) => {
+          cb: (err2, names) => {
             if (typeof cb !== "function")
               return;
-            if (err)
-              return cb(err);
+            if (err2)
+              return cb(err2);
             if (!names || !names.length)
               return cb(new Error("Response missing link info"));
             cb(void 0, names[0].filename);
@@ -14090,11 +14090,11 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, pathLen, p);
         buf.utf8Write(path, p += 4, pathLen);
         this._requests[reqid] = {
-          cb: (err, names) => {
+          cb: (err2, names) => {
             if (typeof cb !== "function")
               return;
-            if (err)
-              return cb(err);
+            if (err2)
+              return cb(err2);
             if (!names || !names.length)
               return cb(new Error("Response missing path info"));
             cb(void 0, names[0].filename);
@@ -14295,11 +14295,11 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, pathLen, p += 20);
         buf.utf8Write(path, p += 4, pathLen);
         this._requests[reqid] = {
-          cb: (err, names) => {
+          cb: (err2, names) => {
             if (typeof cb !== "function")
               return;
-            if (err)
-              return cb(err);
+            if (err2)
+              return cb(err2);
             if (!names || !names.length)
               return cb(new Error("Response missing expanded path"));
             cb(void 0, names[0].filename);
@@ -14394,11 +14394,11 @@ var require_SFTP = __commonJS({
         buf.utf8Write(username, p, usernameLen);
         p += usernameLen;
         this._requests[reqid] = {
-          cb: (err, names) => {
+          cb: (err2, names) => {
             if (typeof cb !== "function")
               return;
-            if (err)
-              return cb(err);
+            if (err2)
+              return cb(err2);
             if (!names || !names.length)
               return cb(new Error("Response missing home directory"));
             cb(void 0, names[0].filename);
@@ -14669,19 +14669,19 @@ var require_SFTP = __commonJS({
       const handleLen = handle.length;
       let p = 9;
       let pos = position;
-      const out = Buffer.allocUnsafe(4 + 1 + 4 + 4 + handleLen + 8 + 4);
-      writeUInt32BE(out, out.length - 4, 0);
-      out[4] = REQUEST.READ;
+      const out2 = Buffer.allocUnsafe(4 + 1 + 4 + 4 + handleLen + 8 + 4);
+      writeUInt32BE(out2, out2.length - 4, 0);
+      out2[4] = REQUEST.READ;
       const reqid = self2._writeReqid = self2._writeReqid + 1 & MAX_REQID;
-      writeUInt32BE(out, reqid, 5);
-      writeUInt32BE(out, handleLen, p);
-      out.set(handle, p += 4);
+      writeUInt32BE(out2, reqid, 5);
+      writeUInt32BE(out2, handleLen, p);
+      out2.set(handle, p += 4);
       p += handleLen;
       for (let i = 7; i >= 0; --i) {
-        out[p + i] = pos & 255;
+        out2[p + i] = pos & 255;
         pos /= 256;
       }
-      writeUInt32BE(out, len, p += 8);
+      writeUInt32BE(out2, len, p += 8);
       if (typeof cb !== "function")
         cb = noop;
       const req = req_ || {
@@ -14691,12 +14691,12 @@ var require_SFTP = __commonJS({
         origOff: off,
         len: void 0,
         overflow: void 0,
-        cb: (err, data, nb) => {
+        cb: (err2, data, nb) => {
           const len2 = req.len;
           const overflow2 = req.overflow;
-          if (err) {
-            if (cb._wantEOFError || err.code !== STATUS_CODE.EOF)
-              return cb(err);
+          if (err2) {
+            if (cb._wantEOFError || err2.code !== STATUS_CODE.EOF)
+              return cb(err2);
           } else if (nb > len2) {
             return cb(new Error("Received more data than requested"));
           } else if (nb === len2 && overflow2) {
@@ -14719,7 +14719,7 @@ var require_SFTP = __commonJS({
       req.overflow = overflow;
       req.buffer = bufferSlice(buf, off, off + len);
       self2._requests[reqid] = req;
-      const isBuffered = sendOrBuffer(self2, out);
+      const isBuffered = sendOrBuffer(self2, out2);
       self2._debug && self2._debug(
         `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} READ`
       );
@@ -14755,7 +14755,7 @@ var require_SFTP = __commonJS({
       let dstHandle;
       let readbuf;
       let bufsize = chunkSize2 * concurrency;
-      function onerror(err) {
+      function onerror(err2) {
         if (hadError)
           return;
         hadError = true;
@@ -14764,7 +14764,7 @@ var require_SFTP = __commonJS({
         if (srcHandle || dstHandle) {
           cbfinal = () => {
             if (--left === 0)
-              cb(err);
+              cb(err2);
           };
           if (srcHandle && (src === fs || src.outgoing.state === "open"))
             ++left;
@@ -14775,33 +14775,33 @@ var require_SFTP = __commonJS({
           if (dstHandle && (dst === fs || dst.outgoing.state === "open"))
             dst.close(dstHandle, cbfinal);
         } else {
-          cb(err);
+          cb(err2);
         }
       }
-      src.open(srcPath, "r", (err, sourceHandle) => {
-        if (err)
-          return onerror(err);
+      src.open(srcPath, "r", (err2, sourceHandle) => {
+        if (err2)
+          return onerror(err2);
         srcHandle = sourceHandle;
         if (fileSize === void 0)
           src.fstat(srcHandle, tryStat);
         else
           tryStat(null, { size: fileSize });
-        function tryStat(err2, attrs) {
-          if (err2) {
+        function tryStat(err3, attrs) {
+          if (err3) {
             if (src !== fs) {
               src.stat(srcPath, (err_, attrs_) => {
                 if (err_)
-                  return onerror(err2);
+                  return onerror(err3);
                 tryStat(null, attrs_);
               });
               return;
             }
-            return onerror(err2);
+            return onerror(err3);
           }
           fsize = attrs.size;
-          dst.open(dstPath, "w", (err3, destHandle) => {
-            if (err3)
-              return onerror(err3);
+          dst.open(dstPath, "w", (err4, destHandle) => {
+            if (err4)
+              return onerror(err4);
             dstHandle = destHandle;
             if (fsize <= 0)
               return onerror();
@@ -14817,8 +14817,8 @@ var require_SFTP = __commonJS({
             if (readbuf instanceof Error)
               return onerror(readbuf);
             if (mode !== void 0) {
-              dst.fchmod(dstHandle, mode, function tryAgain(err4) {
-                if (err4) {
+              dst.fchmod(dstHandle, mode, function tryAgain(err5) {
+                if (err5) {
                   dst.chmod(dstPath, mode, (err_) => tryAgain());
                   return;
                 }
@@ -14827,27 +14827,27 @@ var require_SFTP = __commonJS({
             } else {
               startReads();
             }
-            function onread(err4, nb, data, dstpos, datapos, origChunkLen) {
-              if (err4)
-                return onerror(err4);
+            function onread(err5, nb, data, dstpos, datapos, origChunkLen) {
+              if (err5)
+                return onerror(err5);
               datapos = datapos || 0;
               dst.write(dstHandle, readbuf, datapos, nb, dstpos, writeCb);
-              function writeCb(err5) {
-                if (err5)
-                  return onerror(err5);
+              function writeCb(err6) {
+                if (err6)
+                  return onerror(err6);
                 total += nb;
                 onstep && onstep(total, nb, fsize);
                 if (nb < origChunkLen)
                   return singleRead(datapos, dstpos + nb, origChunkLen - nb);
                 if (total === fsize) {
-                  dst.close(dstHandle, (err6) => {
+                  dst.close(dstHandle, (err7) => {
                     dstHandle = void 0;
-                    if (err6)
-                      return onerror(err6);
-                    src.close(srcHandle, (err7) => {
+                    if (err7)
+                      return onerror(err7);
+                    src.close(srcHandle, (err8) => {
                       srcHandle = void 0;
-                      if (err7)
-                        return onerror(err7);
+                      if (err8)
+                        return onerror(err8);
                       cb();
                     });
                   });
@@ -14861,8 +14861,8 @@ var require_SFTP = __commonJS({
               }
             }
             function makeCb(psrc, pdst2, chunk) {
-              return (err4, nb, data) => {
-                onread(err4, nb, data, pdst2, psrc, chunk);
+              return (err5, nb, data) => {
+                onread(err5, nb, data, pdst2, psrc, chunk);
               };
             }
             function singleRead(psrc, pdst2, chunk) {
@@ -15159,11 +15159,11 @@ var require_SFTP = __commonJS({
         this._buffer = [];
     }
     function doFatalSFTPError(sftp, msg, noDebug) {
-      const err = new Error(msg);
-      err.level = "sftp-protocol";
+      const err2 = new Error(msg);
+      err2.level = "sftp-protocol";
       if (!noDebug && sftp._debug)
         sftp._debug(`SFTP: Inbound: ${msg}`);
-      sftp.emit("error", err);
+      sftp.emit("error", err2);
       sftp.destroy();
       cleanupRequests(sftp);
       return false;
@@ -15174,11 +15174,11 @@ var require_SFTP = __commonJS({
         return;
       const reqs = sftp._requests;
       sftp._requests = {};
-      const err = new Error("No response from server");
+      const err2 = new Error("No response from server");
       for (let i = 0; i < keys.length; ++i) {
         const req = reqs[keys[i]];
         if (typeof req.cb === "function")
-          req.cb(err);
+          req.cb(err2);
       }
     }
     function requestLimits(sftp, cb) {
@@ -15229,8 +15229,8 @@ var require_SFTP = __commonJS({
         sftp._version = version;
         sftp._extensions = extensions;
         if (extensions["limits@openssh.com"] === "1") {
-          return requestLimits(sftp, (err, limits) => {
-            if (!err) {
+          return requestLimits(sftp, (err2, limits) => {
+            if (!err2) {
               if (limits.maxPktLen > 0)
                 sftp._maxOutPktLen = limits.maxPktLen;
               if (limits.maxReadLen > 0)
@@ -15263,9 +15263,9 @@ var require_SFTP = __commonJS({
             req.cb();
             return;
           }
-          const err = new Error(errorMsg || STATUS_CODE_STR[errorCode] || "Unknown status");
-          err.code = errorCode;
-          req.cb(err);
+          const err2 = new Error(errorMsg || STATUS_CODE_STR[errorCode] || "Unknown status");
+          err2.code = errorCode;
+          req.cb(err2);
         }
       },
       [RESPONSE.HANDLE]: (sftp, payload) => {
@@ -15916,21 +15916,21 @@ var require_SFTP = __commonJS({
       );
       pool.used = roundUpToMultipleOf8(pool.used + toRead);
     };
-    ReadStream.prototype._destroy = function(err, cb) {
+    ReadStream.prototype._destroy = function(err2, cb) {
       if (this._opening && !Buffer.isBuffer(this.handle)) {
-        this.once("open", closeStream.bind(null, this, cb, err));
+        this.once("open", closeStream.bind(null, this, cb, err2));
         return;
       }
-      closeStream(this, cb, err);
+      closeStream(this, cb, err2);
       this.handle = null;
       this._opening = false;
     };
-    function closeStream(stream2, cb, err) {
+    function closeStream(stream2, cb, err2) {
       if (!stream2.handle)
         return onclose();
       stream2.sftp.close(stream2.handle, onclose);
       function onclose(er) {
-        er = er || err;
+        er = er || err2;
         cb(er);
         stream2.isClosed = true;
         if (!er)
@@ -16003,18 +16003,18 @@ var require_SFTP = __commonJS({
           return;
         }
         this.handle = handle;
-        const tryAgain = (err) => {
-          if (err) {
+        const tryAgain = (err2) => {
+          if (err2) {
             this.sftp.chmod(this.path, this.mode, (err_) => tryAgain());
             return;
           }
           if (this.flags[0] === "a") {
-            const tryStat = (err2, st) => {
-              if (err2) {
+            const tryStat = (err3, st) => {
+              if (err3) {
                 this.sftp.stat(this.path, (err_, st_) => {
                   if (err_) {
                     this.destroy();
-                    this.emit("error", err2);
+                    this.emit("error", err3);
                     return;
                   }
                   tryStat(null, st_);
@@ -16036,8 +16036,8 @@ var require_SFTP = __commonJS({
     };
     WriteStream.prototype._write = function(data, encoding, cb) {
       if (!Buffer.isBuffer(data)) {
-        const err = new ERR_INVALID_ARG_TYPE("data", "Buffer", data);
-        return this.emit("error", err);
+        const err2 = new ERR_INVALID_ARG_TYPE("data", "Buffer", data);
+        return this.emit("error", err2);
       }
       if (!Buffer.isBuffer(this.handle)) {
         return this.once("open", function() {
@@ -16365,23 +16365,23 @@ var require_utils2 = __commonJS({
       self2._chanMgr.remove(recipient);
       if (typeof cb !== "function")
         return;
-      let err;
+      let err2;
       if (info instanceof Error) {
-        err = info;
+        err2 = info;
       } else if (typeof info === "object" && info !== null) {
-        err = new Error(`(SSH) Channel open failure: ${info.description}`);
-        err.reason = info.reason;
+        err2 = new Error(`(SSH) Channel open failure: ${info.description}`);
+        err2.reason = info.reason;
       } else {
-        err = new Error(
+        err2 = new Error(
           "(SSH) Channel open failure: server closed channel unexpectedly"
         );
-        err.reason = "";
+        err2.reason = "";
       }
-      cb(err);
+      cb(err2);
     }
-    function onCHANNEL_CLOSE(self2, recipient, channel, err, dead) {
+    function onCHANNEL_CLOSE(self2, recipient, channel, err2, dead) {
       if (typeof channel === "function") {
-        onChannelOpenFailure(self2, recipient, err, channel);
+        onChannelOpenFailure(self2, recipient, err2, channel);
         return;
       }
       if (typeof channel !== "object" || channel === null)
@@ -16498,7 +16498,7 @@ var require_utils2 = __commonJS({
             --this._count;
         }
       }
-      cleanup(err) {
+      cleanup(err2) {
         const channels = this._channels;
         this._channels = {};
         this._cur = -1;
@@ -16508,7 +16508,7 @@ var require_utils2 = __commonJS({
         for (let i = 0; i < chanIDs.length; ++i) {
           const id = +chanIDs[i];
           const channel = channels[id];
-          onCHANNEL_CLOSE(client, id, channel._channel || channel, err, true);
+          onCHANNEL_CLOSE(client, id, channel._channel || channel, err2, true);
         }
       }
     };
@@ -16695,7 +16695,7 @@ var require_client = __commonJS({
     var bufferParser = makeBufferParser();
     var sigParser = makeBufferParser();
     var RE_OPENSSH = /^OpenSSH_(?:(?![0-4])\d)|(?:\d{2,})/;
-    var noop = (err) => {
+    var noop = (err2) => {
     };
     var Client2 = class extends EventEmitter {
       constructor() {
@@ -16884,12 +16884,12 @@ var require_client = __commonJS({
             if (isWritable(sock))
               sock.write(data);
           },
-          onError: (err) => {
-            if (err.level === "handshake")
+          onError: (err2) => {
+            if (err2.level === "handshake")
               clearTimeout(this._readyTimeout);
             if (!proto._destruct)
               sock.removeAllListeners("data");
-            this.emit("error", err);
+            this.emit("error", err2);
             try {
               sock.end();
             } catch {
@@ -16919,9 +16919,9 @@ var require_client = __commonJS({
                   if (desc === void 0)
                     desc = `Unexpected disconnection reason: ${reason}`;
                 }
-                const err = new Error(desc);
-                err.code = reason;
-                this.emit("error", err);
+                const err2 = new Error(desc);
+                err2.code = reason;
+                this.emit("error", err2);
               }
               sock.end();
             },
@@ -17021,10 +17021,10 @@ var require_client = __commonJS({
                 const key = curAuth.agentCtx.currentKey();
                 proto.authPK(curAuth.username, key, keyAlgo, (buf, cb) => {
                   const opts2 = { hash: hashAlgo };
-                  curAuth.agentCtx.sign(key, buf, opts2, (err, signed) => {
-                    if (err) {
-                      err.level = "agent";
-                      this.emit("error", err);
+                  curAuth.agentCtx.sign(key, buf, opts2, (err2, signed) => {
+                    if (err2) {
+                      err2.level = "agent";
+                      this.emit("error", err2);
                     } else {
                       return cb(signed);
                     }
@@ -17076,8 +17076,8 @@ var require_client = __commonJS({
             GLOBAL_REQUEST: (p, name, wantReply, data) => {
               switch (name) {
                 case "hostkeys-00@openssh.com":
-                  hostKeysProve(this, data, (err, keys) => {
-                    if (err)
+                  hostKeysProve(this, data, (err2, keys) => {
+                    if (err2)
                       return;
                     this.emit("hostkeys", keys);
                   });
@@ -17242,9 +17242,9 @@ var require_client = __commonJS({
           if (++kacount > kacountmax) {
             clearInterval(katimer);
             if (sock.readable) {
-              const err = new Error("Keepalive timeout");
-              err.level = "client-timeout";
-              this.emit("error", err);
+              const err2 = new Error("Keepalive timeout");
+              err2.level = "client-timeout";
+              this.emit("error", err2);
               sock.destroy();
             }
             return;
@@ -17272,8 +17272,8 @@ var require_client = __commonJS({
               return;
             called = true;
             if (wasConnected && !sawHeader) {
-              const err = makeError("Connection lost before handshake", "protocol", true);
-              this.emit("error", err);
+              const err2 = makeError("Connection lost before handshake", "protocol", true);
+              this.emit("error", err2);
             }
           };
         })();
@@ -17303,8 +17303,8 @@ var require_client = __commonJS({
               if (sock.stderr && typeof sock.stderr.resume === "function")
                 sock.stderr.resume();
               sock.resume();
-            }).catch((err) => {
-              this.emit("error", err);
+            }).catch((err2) => {
+              this.emit("error", err2);
               try {
                 if (isWritable(sock))
                   sock.end();
@@ -17316,11 +17316,11 @@ var require_client = __commonJS({
         let wasConnected = false;
         sock.on("connect", onConnect).on("timeout", () => {
           this.emit("timeout");
-        }).on("error", (err) => {
-          debug && debug(`Socket error: ${err.message}`);
+        }).on("error", (err2) => {
+          debug && debug(`Socket error: ${err2.message}`);
           clearTimeout(this._readyTimeout);
-          err.level = "client-socket";
-          this.emit("error", err);
+          err2.level = "client-socket";
+          this.emit("error", err2);
         }).on("end", () => {
           debug && debug("Socket ended");
           onDone();
@@ -17337,10 +17337,10 @@ var require_client = __commonJS({
           this.emit("close");
           const callbacks_ = callbacks;
           callbacks = this._callbacks = [];
-          const err = new Error("No response from server");
+          const err2 = new Error("No response from server");
           for (let i = 0; i < callbacks_.length; ++i)
-            callbacks_[i](err);
-          this._chanMgr.cleanup(err);
+            callbacks_[i](err2);
+          this._chanMgr.cleanup(err2);
         });
         let curAuth;
         let curPartial = null;
@@ -17367,9 +17367,9 @@ var require_client = __commonJS({
             return;
           hasSentAuth = true;
           if (nextAuth === false) {
-            const err = new Error("All configured authentication methods failed");
-            err.level = "client-authentication";
-            this.emit("error", err);
+            const err2 = new Error("All configured authentication methods failed");
+            err2.level = "client-authentication";
+            this.emit("error", err2);
             this.end();
             return;
           }
@@ -17542,10 +17542,10 @@ var require_client = __commonJS({
                 break;
               }
               case "agent":
-                curAuth.agentCtx.init((err) => {
-                  if (err) {
-                    err.level = "agent";
-                    this.emit("error", err);
+                curAuth.agentCtx.init((err2) => {
+                  if (err2) {
+                    err2.level = "agent";
+                    this.emit("error", err2);
                     return tryNextAuth();
                   }
                   tryNextAgentKey();
@@ -17603,9 +17603,9 @@ var require_client = __commonJS({
         const startTimeout = () => {
           if (this.config.readyTimeout > 0) {
             this._readyTimeout = setTimeout(() => {
-              const err = new Error("Timed out while waiting for handshake");
-              err.level = "client-timeout";
-              this.emit("error", err);
+              const err2 = new Error("Timed out while waiting for handshake");
+              err2.level = "client-timeout";
+              this.emit("error", err2);
               sock.destroy();
             }, this.config.readyTimeout);
           }
@@ -17629,11 +17629,11 @@ var require_client = __commonJS({
           if (!forceIPv4 && !forceIPv6 || forceIPv4 && forceIPv6) {
             doConnect();
           } else {
-            dnsLookup(host, forceIPv4 ? 4 : 6, (err, address, family) => {
-              if (err) {
+            dnsLookup(host, forceIPv4 ? 4 : 6, (err2, address, family) => {
+              if (err2) {
                 const type = forceIPv4 ? "IPv4" : "IPv6";
                 const error = new Error(
-                  `Error while looking up ${type} address for '${host}': ${err}`
+                  `Error while looking up ${type} address for '${host}': ${err2}`
                 );
                 clearTimeout(this._readyTimeout);
                 error.level = "client-dns";
@@ -17676,16 +17676,16 @@ var require_client = __commonJS({
           opts2 = {};
         }
         const extraOpts = { allowHalfOpen: opts2.allowHalfOpen !== false };
-        openChannel(this, "session", extraOpts, (err, chan) => {
-          if (err) {
-            cb(err);
+        openChannel(this, "session", extraOpts, (err2, chan) => {
+          if (err2) {
+            cb(err2);
             return;
           }
           const todo = [];
-          function reqCb(err2) {
-            if (err2) {
+          function reqCb(err3) {
+            if (err3) {
               chan.close();
-              cb(err2);
+              cb(err3);
               return;
             }
             if (todo.length)
@@ -17723,16 +17723,16 @@ var require_client = __commonJS({
           opts2 = wndopts;
           wndopts = void 0;
         }
-        openChannel(this, "session", (err, chan) => {
-          if (err) {
-            cb(err);
+        openChannel(this, "session", (err2, chan) => {
+          if (err2) {
+            cb(err2);
             return;
           }
           const todo = [];
-          function reqCb(err2) {
-            if (err2) {
+          function reqCb(err3) {
+            if (err3) {
               chan.close();
-              cb(err2);
+              cb(err3);
               return;
             }
             if (todo.length)
@@ -17758,14 +17758,14 @@ var require_client = __commonJS({
       subsys(name, cb) {
         if (!this._sock || !isWritable(this._sock))
           throw new Error("Not connected");
-        openChannel(this, "session", (err, chan) => {
-          if (err) {
-            cb(err);
+        openChannel(this, "session", (err2, chan) => {
+          if (err2) {
+            cb(err2);
             return;
           }
-          reqSubsystem(chan, name, (err2, stream2) => {
-            if (err2) {
-              cb(err2);
+          reqSubsystem(chan, name, (err3, stream2) => {
+            if (err3) {
+              cb(err3);
               return;
             }
             cb(void 0, stream2);
@@ -17934,14 +17934,14 @@ var require_client = __commonJS({
           cb = env;
           env = void 0;
         }
-        openChannel(this, "sftp", (err, sftp) => {
-          if (err) {
-            cb(err);
+        openChannel(this, "sftp", (err2, sftp) => {
+          if (err2) {
+            cb(err2);
             return;
           }
-          const reqSubsystemCb = (err2, sftp_) => {
-            if (err2) {
-              cb(err2);
+          const reqSubsystemCb = (err3, sftp_) => {
+            if (err3) {
+              cb(err3);
               return;
             }
             function removeListeners() {
@@ -17954,9 +17954,9 @@ var require_client = __commonJS({
               removeListeners();
               cb(void 0, sftp);
             }
-            function onError(err3) {
+            function onError(err4) {
               removeListeners();
-              cb(err3);
+              cb(err4);
             }
             function onExit(code, signal) {
               removeListeners();
@@ -17967,18 +17967,18 @@ var require_client = __commonJS({
                 msg = `Received signal ${signal} while establishing SFTP session`;
               else
                 msg = "Received unexpected SFTP session termination";
-              const err3 = new Error(msg);
-              err3.code = code;
-              err3.signal = signal;
-              cb(err3);
+              const err4 = new Error(msg);
+              err4.code = code;
+              err4.signal = signal;
+              cb(err4);
             }
             sftp.on("ready", onReady).on("error", onError).on("exit", onExit).on("close", onExit);
             sftp._init();
           };
           if (typeof env === "object" && env !== null) {
-            reqEnv(sftp, env, (err2) => {
-              if (err2) {
-                cb(err2);
+            reqEnv(sftp, env, (err3) => {
+              if (err3) {
+                cb(err3);
                 return;
               }
               reqSubsystem(sftp, "sftp", reqSubsystemCb);
@@ -18002,8 +18002,8 @@ var require_client = __commonJS({
         cb = opts2;
         opts2 = {};
       }
-      const wrapper = (err, stream2) => {
-        cb(err, stream2);
+      const wrapper = (err2, stream2) => {
+        cb(err2, stream2);
       };
       wrapper.type = type;
       const localChan = self2._chanMgr.add(wrapper);
@@ -18291,8 +18291,8 @@ var require_client = __commonJS({
           break;
         case "auth-agent@openssh.com":
           if (self2._agentFwdEnabled && typeof self2._agent.getStream === "function" && reserveChannel()) {
-            self2._agent.getStream((err, stream2) => {
-              if (err)
+            self2._agent.getStream((err2, stream2) => {
+              if (err2)
                 return reject();
               const upstream = accept();
               upstream.pipe(stream2).pipe(upstream);
@@ -18469,11 +18469,11 @@ var require_http_agents = __commonJS({
           const client = new Client2();
           let triedForward = false;
           client.on("ready", () => {
-            client.forwardOut(srcIP, srcPort, dstIP, dstPort, (err, stream2) => {
+            client.forwardOut(srcIP, srcPort, dstIP, dstPort, (err2, stream2) => {
               triedForward = true;
-              if (err) {
+              if (err2) {
                 client.end();
-                return cb(err);
+                return cb(err2);
               }
               stream2.once("close", () => client.end());
               cb(null, decorateStream(stream2, ctor, options));
@@ -18808,8 +18808,8 @@ var require_server = __commonJS({
             };
           }
           new Client2(socket, hostKeys, ident, offer, debug, this, cfg);
-        }).on("error", (err) => {
-          this.emit("error", err);
+        }).on("error", (err2) => {
+          this.emit("error", err2);
         }).on("listening", () => {
           this.emit("listening");
         }).on("close", () => {
@@ -18862,7 +18862,7 @@ var require_server = __commonJS({
         this._debug = debug;
         this.noMoreSessions = false;
         this.authenticated = false;
-        function onClientPreHeaderError(err) {
+        function onClientPreHeaderError(err2) {
         }
         this.on("error", onClientPreHeaderError);
         const DEBUG_HANDLER = !debug ? void 0 : (p, display, msg) => {
@@ -18880,9 +18880,9 @@ var require_server = __commonJS({
             kaTimer = setInterval(() => {
               if (++kaCurCount > kaCountMax) {
                 clearInterval(kaTimer);
-                const err = new Error("Keepalive timeout");
-                err.level = "client-timeout";
-                this.emit("error", err);
+                const err2 = new Error("Keepalive timeout");
+                err2.level = "client-timeout";
+                this.emit("error", err2);
                 this.end();
               } else {
                 proto.ping();
@@ -18906,10 +18906,10 @@ var require_server = __commonJS({
             if (isWritable(socket))
               socket.write(data);
           },
-          onError: (err) => {
+          onError: (err2) => {
             if (!proto._destruct)
               socket.removeAllListeners("data");
-            this.emit("error", err);
+            this.emit("error", err2);
             try {
               socket.end();
             } catch {
@@ -18946,9 +18946,9 @@ var require_server = __commonJS({
                   if (desc === void 0)
                     desc = `Unexpected disconnection reason: ${reason}`;
                 }
-                const err = new Error(desc);
-                err.code = reason;
-                this.emit("error", err);
+                const err2 = new Error(desc);
+                err2.code = reason;
+                this.emit("error", err2);
               }
               socket.end();
             },
@@ -19555,17 +19555,17 @@ var require_server = __commonJS({
             }
           });
           socket.resume();
-        }).catch((err) => {
-          this.emit("error", err);
+        }).catch((err2) => {
+          this.emit("error", err2);
           try {
             if (isWritable(socket))
               socket.end();
           } catch {
           }
         });
-        socket.on("error", (err) => {
-          err.level = "socket";
-          this.emit("error", err);
+        socket.on("error", (err2) => {
+          err2.level = "socket";
+          this.emit("error", err2);
         }).once("end", () => {
           debug && debug("Socket ended");
           proto.cleanup();
@@ -19574,8 +19574,8 @@ var require_server = __commonJS({
           debug && debug("Socket closed");
           proto.cleanup();
           this.emit("close");
-          const err = new Error("No response from server");
-          this._chanMgr.cleanup(err);
+          const err2 = new Error("No response from server");
+          this._chanMgr.cleanup(err2);
         });
         const onAuthDecide = (ctx, allowed, methodsLeft, isPartial) => {
           if (authCtx === ctx && !this.authenticated) {
@@ -19656,8 +19656,8 @@ var require_server = __commonJS({
         cb = opts2;
         opts2 = {};
       }
-      const wrapper = (err, stream2) => {
-        cb(err, stream2);
+      const wrapper = (err2, stream2) => {
+        cb(err2, stream2);
       };
       wrapper.type = type;
       const localChan = self2._chanMgr.add(wrapper);
@@ -20093,9 +20093,9 @@ var require_keygen = __commonJS({
         if (typeof cb !== "function")
           cb = noop;
         const args = makeArgs(keyType, opts2);
-        generateKeyPair_(...args, (err, pub, priv) => {
-          if (err)
-            return cb(err);
+        generateKeyPair_(...args, (err2, pub, priv) => {
+          if (err2)
+            return cb(err2);
           let ret;
           try {
             ret = convertKeys(args[0], pub, priv, opts2);
@@ -20215,10 +20215,10 @@ function aexists(instance, checkFinished = true) {
   if (checkFinished && instance.finished)
     throw new Error("digest() was already called");
 }
-function aoutput(out, instance) {
-  abytes(out, void 0, "output");
+function aoutput(out2, instance) {
+  abytes(out2, void 0, "output");
   const min = instance.outputLen;
-  if (!(out.length >= min)) {
+  if (!(out2.length >= min)) {
     throw new RangeError('"output" expected length >= ' + min);
   }
 }
@@ -20441,9 +20441,9 @@ var init_md = __esm({
           this.roundClean();
         return this;
       }
-      digestInto(out) {
+      digestInto(out2) {
         aexists(this);
-        aoutput(out, this);
+        aoutput(out2, this);
         this.finished = true;
         const { buffer, view, blockLen, isLE: isLE4 } = this;
         let { pos } = this;
@@ -20456,7 +20456,7 @@ var init_md = __esm({
         setU64FromNum(view, blockLen - 8, this.length * 8, isLE4);
         this.process(view, 0);
         this.roundClean();
-        const oview = out === buffer ? view : createView(out);
+        const oview = out2 === buffer ? view : createView(out2);
         const len = this.outputLen;
         const outLen = len / 4;
         const state = this.get();
@@ -20815,14 +20815,14 @@ function createHmacDrbg(hashLen, qByteLen, hmacFn) {
     if (i++ >= _maxDrbgIters)
       throw new Error("drbg: tried max amount of iterations");
     let len = 0;
-    const out = [];
+    const out2 = [];
     while (len < qByteLen) {
       v = h();
       const sl = v.slice();
-      out.push(sl);
+      out2.push(sl);
       len += v.length;
     }
-    return concatBytes2(...out);
+    return concatBytes2(...out2);
   };
   const genUntil = (seed, pred) => {
     reset();
@@ -22160,20 +22160,20 @@ var init_hmac = __esm({
         this.iHash.update(buf);
         return this;
       }
-      digestInto(out) {
+      digestInto(out2) {
         aexists(this);
-        aoutput(out, this);
+        aoutput(out2, this);
         this.finished = true;
-        const buf = out.subarray(0, this.outputLen);
+        const buf = out2.subarray(0, this.outputLen);
         this.iHash.digestInto(buf);
         this.oHash.update(buf);
         this.oHash.digestInto(buf);
         this.destroy();
       }
       digest() {
-        const out = new Uint8Array(this.oHash.outputLen);
-        this.digestInto(out);
-        return out;
+        const out2 = new Uint8Array(this.oHash.outputLen);
+        this.digestInto(out2);
+        return out2;
       }
       _cloneInto(to) {
         to ||= Object.create(Object.getPrototypeOf(this), {});
@@ -22440,8 +22440,8 @@ function weierstrass(params, extraOpts = {}) {
       try {
         y = Fp3.sqrt(y2);
       } catch (sqrtError) {
-        const err = sqrtError instanceof Error ? ": " + sqrtError.message : "";
-        throw new Error("bad point: is not on curve, sqrt error" + err);
+        const err2 = sqrtError instanceof Error ? ": " + sqrtError.message : "";
+        throw new Error("bad point: is not on curve, sqrt error" + err2);
       }
       assertCompressionIsSupported();
       const evenY = Fp3.isOdd(y);
@@ -25073,6 +25073,28 @@ __export(remote_exports, {
 });
 module.exports = __toCommonJS(remote_exports);
 var import_node_fs2 = require("node:fs");
+
+// src/log.ts
+function errorMessage(e) {
+  return e instanceof Error ? e.message : String(e);
+}
+function fileErrorMessage(e, what) {
+  const code = e?.code;
+  if (typeof code !== "string" || !(e instanceof Error) || !("syscall" in e)) return errorMessage(e);
+  const why = {
+    ENOENT: "no such file or directory",
+    EACCES: "permission denied",
+    EPERM: "operation not permitted",
+    EEXIST: "a file already exists there (nothing is written over)",
+    EISDIR: "it is a directory",
+    ENOTDIR: "a part of the path is not a directory",
+    ENOSPC: "no space left on the device",
+    EROFS: "the file system is read-only"
+  };
+  return `${what}: ${why[code] ?? `the file operation failed (${code})`}`;
+}
+
+// src/cli/remote.ts
 var import_node_path4 = require("node:path");
 
 // src/errors.ts
@@ -25253,17 +25275,17 @@ var import_ssh2 = __toESM(require_lib2(), 1);
 
 // src/host/hold.ts
 function holdStreams(stdin, stdout, stderr, ended) {
-  let out = "";
-  let err = "";
-  stderr.on("data", (d) => err += d.toString());
-  const result = ended.then((code) => ({ code, stdout: Buffer.from(out), stderr: err }));
+  let out2 = "";
+  let err2 = "";
+  stderr.on("data", (d) => err2 += d.toString());
+  const result = ended.then((code) => ({ code, stdout: Buffer.from(out2), stderr: err2 }));
   return new Promise((resolve, reject) => {
     stdout.on("data", (d) => {
-      const before = out;
-      out += d.toString();
-      if (!before.includes("\n") && out.includes("\n")) {
+      const before = out2;
+      out2 += d.toString();
+      if (!before.includes("\n") && out2.includes("\n")) {
         resolve({
-          firstLine: out.slice(0, out.indexOf("\n")),
+          firstLine: out2.slice(0, out2.indexOf("\n")),
           release: () => {
             stdin.end();
             return result;
@@ -25272,7 +25294,7 @@ function holdStreams(stdin, stdout, stderr, ended) {
       }
     });
     void result.then((r) => {
-      if (!out.includes("\n"))
+      if (!out2.includes("\n"))
         reject(Object.assign(new Error(r.stderr.trim() || `exited with ${r.code}`), { result: r }));
     }, reject);
   });
@@ -25435,12 +25457,12 @@ function handshake(hop, algorithms, deadline) {
 }
 function forwardThrough(jump, node, through) {
   return () => new Promise((resolve, reject) => {
-    jump.forwardOut("127.0.0.1", 0, node.host, node.port, (err, stream2) => {
-      if (!err) return resolve(stream2);
-      const reason = err.reason;
+    jump.forwardOut("127.0.0.1", 0, node.host, node.port, (err2, stream2) => {
+      if (!err2) return resolve(stream2);
+      const reason = err2.reason;
       reject(
         new SshRefused(
-          reason === 1 || /prohibited/i.test(err.message) ? `cannot reach ${node.host}:${node.port}${through}: the jump host does not allow TCP forwarding (sshd's AllowTcpForwarding).` : `cannot reach ${node.host}:${node.port}${through}: the jump host could not open a connection to it (${plain(err.message.replace(/^\(SSH\) Channel open failure: /, ""))}). Check the address and port as the jump host sees them, and that the node is up.`
+          reason === 1 || /prohibited/i.test(err2.message) ? `cannot reach ${node.host}:${node.port}${through}: the jump host does not allow TCP forwarding (sshd's AllowTcpForwarding).` : `cannot reach ${node.host}:${node.port}${through}: the jump host could not open a connection to it (${plain(err2.message.replace(/^\(SSH\) Channel open failure: /, ""))}). Check the address and port as the jump host sees them, and that the node is up.`
         )
       );
     });
@@ -25526,10 +25548,10 @@ var SshTransport = class {
   channel(command, attach) {
     return new Promise((resolve, reject) => {
       if (this.lost) return reject(this.lost);
-      this.client.exec(command, (err, stream2) => {
-        if (err)
+      this.client.exec(command, (err2, stream2) => {
+        if (err2)
           return reject(
-            this.lost ?? new ConnectionLost(`cannot run a command on ${this.label}: ${err.message}`)
+            this.lost ?? new ConnectionLost(`cannot run a command on ${this.label}: ${err2.message}`)
           );
         attach(stream2, resolve, reject);
       });
@@ -25537,10 +25559,10 @@ var SshTransport = class {
   }
   exec(command, stdin) {
     return this.channel(command, (stream2, resolve, reject) => {
-      const out = [];
+      const out2 = [];
       let stderr = "";
       let code = null;
-      stream2.on("data", (d) => out.push(d));
+      stream2.on("data", (d) => out2.push(d));
       stream2.stderr.on("data", (d) => stderr += d.toString());
       stream2.on("exit", (c, signal) => {
         code = c;
@@ -25548,7 +25570,7 @@ var SshTransport = class {
       });
       stream2.on("close", () => {
         if (code === null && this.lost) reject(this.lost);
-        else resolve({ code, stdout: Buffer.concat(out), stderr });
+        else resolve({ code, stdout: Buffer.concat(out2), stderr });
       });
       stream2.end(stdin);
     });
@@ -25556,14 +25578,14 @@ var SshTransport = class {
   openTcp(host, port) {
     return new Promise((resolve, reject) => {
       if (this.lost) return reject(this.lost);
-      this.client.forwardOut("127.0.0.1", 0, host, port, (err, stream2) => {
-        if (!err) return resolve(stream2);
-        const reason = err.reason;
-        if (reason === 1 || /prohibited/i.test(err.message)) {
+      this.client.forwardOut("127.0.0.1", 0, host, port, (err2, stream2) => {
+        if (!err2) return resolve(stream2);
+        const reason = err2.reason;
+        if (reason === 1 || /prohibited/i.test(err2.message)) {
           reject(new ForwardingRefused(`${this.label} does not allow TCP forwarding`));
         } else {
           reject(
-            this.lost ?? new Error(`cannot connect to ${host}:${port} on ${this.label}: ${err.message}`)
+            this.lost ?? new Error(`cannot connect to ${host}:${port} on ${this.label}: ${err2.message}`)
           );
         }
       });
@@ -25608,14 +25630,14 @@ function parseHostSettings(input) {
     );
   const sudo = get("sudo");
   if (!["auto", "true", "false"].includes(sudo))
-    throw new InputError(`sudo must be auto, true or false (got '${sudo}').`);
+    throw new InputError("sudo must be auto, true or false.");
   let apiUrl;
   try {
     apiUrl = new URL(get("api-url"));
     if (apiUrl.protocol !== "http:") throw new Error("not http");
   } catch {
     throw new InputError(
-      `api-url must be an http:// URL as seen on the host, like http://127.0.0.1:9650 (got '${get("api-url")}').`
+      "api-url must be an http:// URL as seen on the host, like http://127.0.0.1:9650."
     );
   }
   return {
@@ -25682,7 +25704,7 @@ function integer(get, name, min, max) {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < min || n > max) {
     throw new InputError(
-      `${name} must be a whole number from ${min} to ${max}${name.endsWith("timeout") ? " (seconds)" : ""} (got '${raw}').`
+      `${name} must be a whole number from ${min} to ${max}${name.endsWith("timeout") ? " (seconds)" : ""}.`
     );
   }
   return n;
@@ -25697,12 +25719,12 @@ function localTransport() {
     exec(command, stdin) {
       return new Promise((resolve, reject) => {
         const child = (0, import_node_child_process.spawn)("sh", ["-c", command], { stdio: ["pipe", "pipe", "pipe"] });
-        const out = [];
+        const out2 = [];
         let stderr = "";
-        child.stdout.on("data", (d) => out.push(d));
+        child.stdout.on("data", (d) => out2.push(d));
         child.stderr.on("data", (d) => stderr += d.toString());
         child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout: Buffer.concat(out), stderr }));
+        child.on("close", (code) => resolve({ code, stdout: Buffer.concat(out2), stderr }));
         child.stdin.end(stdin);
       });
     },
@@ -25793,9 +25815,9 @@ function g1PublicKey(sk) {
   const zInv2 = mod(zInv * zInv);
   const x = mod(X * zInv2);
   const y = mod(Y * zInv2 * zInv);
-  const out = Buffer.from(x.toString(16).padStart(96, "0"), "hex");
-  out[0] |= 128 | (y > (P - 1n) / 2n ? 32 : 0);
-  return new Uint8Array(out);
+  const out2 = Buffer.from(x.toString(16).padStart(96, "0"), "hex");
+  out2[0] |= 128 | (y > (P - 1n) / 2n ? 32 : 0);
+  return new Uint8Array(out2);
 }
 
 // src/identity/bls.ts
@@ -25874,13 +25896,13 @@ function readTlv(buf, offset, expectTag) {
   return { tag, start: offset, body: buf.subarray(pos, end), end };
 }
 function children(body) {
-  const out = [];
+  const out2 = [];
   for (let pos = 0; pos < body.length; ) {
     const t = readTlv(body, pos);
-    out.push(t);
+    out2.push(t);
     pos = t.end;
   }
-  return out;
+  return out2;
 }
 var TAG = { INTEGER: 2, BIT_STRING: 3, OID: 6, SEQUENCE: 48, CONTEXT_0: 160 };
 function oidToString(body) {
@@ -25916,12 +25938,12 @@ function base58Encode(bytes) {
   while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
   let n = 0n;
   for (const b of bytes) n = n << 8n | BigInt(b);
-  let out = "";
+  let out2 = "";
   while (n > 0n) {
-    out = ALPHABET[Number(n % 58n)] + out;
+    out2 = ALPHABET[Number(n % 58n)] + out2;
     n /= 58n;
   }
-  return "1".repeat(zeros) + out;
+  return "1".repeat(zeros) + out2;
 }
 function base58Decode(text) {
   let zeros = 0;
@@ -25972,18 +25994,19 @@ function parseNodeId(input, what = "NodeID") {
   if (!text.startsWith(PREFIX)) {
     throw new IdentityError(
       "NodeID",
-      `${what} '${text}' does not start with '${PREFIX}'. A NodeID looks like NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg. ${hint}`
+      `${what} does not start with '${PREFIX}'. A NodeID looks like NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg. ${hint}`
     );
   }
+  const quoted = /^NodeID-[1-9A-HJ-NP-Za-km-z]{1,50}$/.test(text) ? ` '${text}'` : "";
   const decoded = cb58Decode(text.slice(PREFIX.length));
   if (!decoded.ok) {
     const why = decoded.reason === "alphabet" ? `contains '${decoded.badChar}', which is not in the base58 alphabet (no 0, O, I or l)` : decoded.reason === "short" ? "is too short to be a NodeID" : "has a wrong checksum: a character was mistyped, dropped or swapped";
-    throw new IdentityError("NodeID", `${what} '${text}' ${why}. ${hint}`);
+    throw new IdentityError("NodeID", `${what}${quoted} ${why}. ${hint}`);
   }
   if (decoded.payload.length !== NODE_ID_LEN) {
     throw new IdentityError(
       "NodeID",
-      `${what} '${text}' holds ${decoded.payload.length} bytes; a NodeID holds ${NODE_ID_LEN}. ${hint}`
+      `${what}${quoted} holds ${decoded.payload.length} bytes; a NodeID holds ${NODE_ID_LEN}. ${hint}`
     );
   }
   return text;
@@ -26343,11 +26366,6 @@ function failedChecks(report) {
   return report.checks.filter((c) => c.status === "fail");
 }
 
-// src/log.ts
-function errorMessage(e) {
-  return e instanceof Error ? e.message : String(e);
-}
-
 // src/node/api.ts
 var import_node_http = require("node:http");
 var REQUEST_TIMEOUT_MS = 3e3;
@@ -26583,7 +26601,7 @@ async function keystoreAvailability(api) {
   }
 }
 async function exportUsers(api, users) {
-  const out = [];
+  const out2 = [];
   for (const u of users) {
     try {
       const r = await api.rpc("/ext/keystore", "keystore.exportUser", {
@@ -26591,12 +26609,12 @@ async function exportUsers(api, users) {
         password: u.password,
         encoding: "hex"
       });
-      out.push({ username: u.username, user: r.user, encoding: r.encoding ?? "hex" });
+      out2.push({ username: u.username, user: r.user, encoding: r.encoding ?? "hex" });
     } catch (e) {
       throw new Error(`keystore.exportUser for '${u.username}' failed: ${e.message}`);
     }
   }
-  return out;
+  return out2;
 }
 async function importUsers(api, exports2, users) {
   const done = [];
@@ -26777,8 +26795,8 @@ var NodeHost = class {
       `${prefix}sh -s -- ${sh(this.stakingDir)} ${sh(this.settings.serviceName)}`,
       Buffer.from(inspect_host_default)
     );
-    const out = r.stdout.toString().split("\n").filter(Boolean);
-    const lines = new Map(out.map((l) => [l.split(" ")[0], l.split(" ").slice(1)]));
+    const out2 = r.stdout.toString().split("\n").filter(Boolean);
+    const lines = new Map(out2.map((l) => [l.split(" ")[0], l.split(" ").slice(1)]));
     const files = {};
     for (const f of STAKING_FILES) files[f] = fileFacts(lines.get(f));
     const [dirOwner, dirMode, dirAccess] = lines.get("dir") ?? ["-"];
@@ -26799,7 +26817,7 @@ var NodeHost = class {
       ...unitState ? { unitState } : {},
       missingTools: (lines.get("missing") ?? []).filter((t) => t !== "runuser" || this.needsRunuser),
       ...lines.get("lockdir")?.[0] ? { lockDir: lines.get("lockdir")[0] } : {},
-      openJournals: out.filter((l) => /^journal (running|unfinished) \//.test(l)).map((l) => ({
+      openJournals: out2.filter((l) => /^journal (running|unfinished) \//.test(l)).map((l) => ({
         state: l.split(" ")[1],
         path: l.split(" ").slice(2).join(" ")
       }))
@@ -28521,7 +28539,7 @@ function pbkdf2(hash, password, salt, opts2) {
 // node_modules/@noble/hashes/scrypt.js
 init_sha2();
 init_utils();
-function XorAndSalsa(prev, pi, input, ii, out, oi) {
+function XorAndSalsa(prev, pi, input, ii, out2, oi) {
   let y00 = prev[pi++] ^ input[ii++], y01 = prev[pi++] ^ input[ii++];
   let y02 = prev[pi++] ^ input[ii++], y03 = prev[pi++] ^ input[ii++];
   let y04 = prev[pi++] ^ input[ii++], y05 = prev[pi++] ^ input[ii++];
@@ -28565,33 +28583,33 @@ function XorAndSalsa(prev, pi, input, ii, out, oi) {
     x14 ^= rotl(x13 + x12 | 0, 13);
     x15 ^= rotl(x14 + x13 | 0, 18);
   }
-  out[oi++] = y00 + x00 | 0;
-  out[oi++] = y01 + x01 | 0;
-  out[oi++] = y02 + x02 | 0;
-  out[oi++] = y03 + x03 | 0;
-  out[oi++] = y04 + x04 | 0;
-  out[oi++] = y05 + x05 | 0;
-  out[oi++] = y06 + x06 | 0;
-  out[oi++] = y07 + x07 | 0;
-  out[oi++] = y08 + x08 | 0;
-  out[oi++] = y09 + x09 | 0;
-  out[oi++] = y10 + x10 | 0;
-  out[oi++] = y11 + x11 | 0;
-  out[oi++] = y12 + x12 | 0;
-  out[oi++] = y13 + x13 | 0;
-  out[oi++] = y14 + x14 | 0;
-  out[oi++] = y15 + x15 | 0;
+  out2[oi++] = y00 + x00 | 0;
+  out2[oi++] = y01 + x01 | 0;
+  out2[oi++] = y02 + x02 | 0;
+  out2[oi++] = y03 + x03 | 0;
+  out2[oi++] = y04 + x04 | 0;
+  out2[oi++] = y05 + x05 | 0;
+  out2[oi++] = y06 + x06 | 0;
+  out2[oi++] = y07 + x07 | 0;
+  out2[oi++] = y08 + x08 | 0;
+  out2[oi++] = y09 + x09 | 0;
+  out2[oi++] = y10 + x10 | 0;
+  out2[oi++] = y11 + x11 | 0;
+  out2[oi++] = y12 + x12 | 0;
+  out2[oi++] = y13 + x13 | 0;
+  out2[oi++] = y14 + x14 | 0;
+  out2[oi++] = y15 + x15 | 0;
 }
-function BlockMix(input, ii, out, oi, r) {
+function BlockMix(input, ii, out2, oi, r) {
   let head = oi + 0;
   let tail = oi + 16 * r;
   for (let i = 0; i < 16; i++)
-    out[tail + i] = input[ii + (2 * r - 1) * 16 + i];
+    out2[tail + i] = input[ii + (2 * r - 1) * 16 + i];
   for (let i = 0; i < r; i++, head += 16, ii += 16) {
-    XorAndSalsa(out, tail, input, ii, out, head);
+    XorAndSalsa(out2, tail, input, ii, out2, head);
     if (i > 0)
       tail += 16;
-    XorAndSalsa(out, head, input, ii += 16, out, tail);
+    XorAndSalsa(out2, head, input, ii += 16, out2, tail);
   }
 }
 var SCRYPT_DEFAULT_MAXMEM = 128 * 8 * (2 ** 20 + 1 + 1);
@@ -28718,10 +28736,10 @@ function aexists2(instance, checkFinished = true) {
   if (checkFinished && instance.finished)
     throw new Error("digest() was already called");
 }
-function aoutput2(out, instance) {
-  abytes4(out, void 0, "output");
+function aoutput2(out2, instance) {
+  abytes4(out2, void 0, "output");
   const min = instance.outputLen;
-  if (!(out.length >= min)) {
+  if (!(out2.length >= min)) {
     throw new RangeError('"output" expected length >= ' + min);
   }
 }
@@ -28831,13 +28849,13 @@ var wrapCipher = /* @__NO_SIDE_EFFECTS__ */ (params, constructor) => {
   Object.assign(wrappedCipher, params);
   return wrappedCipher;
 };
-function getOutput(expectedLength, out, onlyAligned = true) {
-  if (out === void 0)
+function getOutput(expectedLength, out2, onlyAligned = true) {
+  if (out2 === void 0)
     return new Uint8Array(expectedLength);
-  abytes4(out, expectedLength, "output");
-  if (onlyAligned && !isAligned32(out))
+  abytes4(out2, expectedLength, "output");
+  if (onlyAligned && !isAligned32(out2))
     throw new Error("invalid output, must be aligned");
-  return out;
+  return out2;
 }
 function u64Lengths(dataLength, aadLength, isLE4) {
   anumber4(dataLength);
@@ -29208,9 +29226,9 @@ var Poly1305 = class {
     this.destroyed = true;
     clean2(this.h, this.r, this.buffer, this.pad);
   }
-  digestInto(out) {
+  digestInto(out2) {
     aexists2(this);
-    aoutput2(out, this);
+    aoutput2(out2, this);
     this.finished = true;
     const { buffer, h } = this;
     let { pos } = this;
@@ -29223,8 +29241,8 @@ var Poly1305 = class {
     this.finalize();
     let opos = 0;
     for (let i = 0; i < 8; i++) {
-      out[opos++] = h[i] >>> 0;
-      out[opos++] = h[i] >>> 8;
+      out2[opos++] = h[i] >>> 0;
+      out2[opos++] = h[i] >>> 8;
     }
   }
   digest() {
@@ -29238,7 +29256,7 @@ var Poly1305 = class {
 var poly1305 = /* @__PURE__ */ wrapMacConstructor(32, (key) => new Poly1305(key));
 
 // node_modules/@noble/ciphers/chacha.js
-function chachaCore(s, k, n, out, cnt, rounds = 20) {
+function chachaCore(s, k, n, out2, cnt, rounds = 20) {
   let y00 = s[0], y01 = s[1], y02 = s[2], y03 = s[3], y04 = k[0], y05 = k[1], y06 = k[2], y07 = k[3], y08 = k[4], y09 = k[5], y10 = k[6], y11 = k[7], y12 = cnt, y13 = n[0], y14 = n[1], y15 = n[2];
   let x00 = y00, x01 = y01, x02 = y02, x03 = y03, x04 = y04, x05 = y05, x06 = y06, x07 = y07, x08 = y08, x09 = y09, x10 = y10, x11 = y11, x12 = y12, x13 = y13, x14 = y14, x15 = y15;
   for (let r = 0; r < rounds; r += 2) {
@@ -29308,22 +29326,22 @@ function chachaCore(s, k, n, out, cnt, rounds = 20) {
     x04 = rotl2(x04 ^ x09, 7);
   }
   let oi = 0;
-  out[oi++] = y00 + x00 | 0;
-  out[oi++] = y01 + x01 | 0;
-  out[oi++] = y02 + x02 | 0;
-  out[oi++] = y03 + x03 | 0;
-  out[oi++] = y04 + x04 | 0;
-  out[oi++] = y05 + x05 | 0;
-  out[oi++] = y06 + x06 | 0;
-  out[oi++] = y07 + x07 | 0;
-  out[oi++] = y08 + x08 | 0;
-  out[oi++] = y09 + x09 | 0;
-  out[oi++] = y10 + x10 | 0;
-  out[oi++] = y11 + x11 | 0;
-  out[oi++] = y12 + x12 | 0;
-  out[oi++] = y13 + x13 | 0;
-  out[oi++] = y14 + x14 | 0;
-  out[oi++] = y15 + x15 | 0;
+  out2[oi++] = y00 + x00 | 0;
+  out2[oi++] = y01 + x01 | 0;
+  out2[oi++] = y02 + x02 | 0;
+  out2[oi++] = y03 + x03 | 0;
+  out2[oi++] = y04 + x04 | 0;
+  out2[oi++] = y05 + x05 | 0;
+  out2[oi++] = y06 + x06 | 0;
+  out2[oi++] = y07 + x07 | 0;
+  out2[oi++] = y08 + x08 | 0;
+  out2[oi++] = y09 + x09 | 0;
+  out2[oi++] = y10 + x10 | 0;
+  out2[oi++] = y11 + x11 | 0;
+  out2[oi++] = y12 + x12 | 0;
+  out2[oi++] = y13 + x13 | 0;
+  out2[oi++] = y14 + x14 | 0;
+  out2[oi++] = y15 + x15 | 0;
 }
 var chacha20 = /* @__PURE__ */ createCipher(chachaCore, {
   counterRight: false,
@@ -29421,10 +29439,10 @@ function aexists3(instance, checkFinished = true) {
   if (checkFinished && instance.finished)
     throw new Error("Hash#digest() has already been called");
 }
-function aoutput3(out, instance) {
-  abytes5(out, void 0, "digestInto() output");
+function aoutput3(out2, instance) {
+  abytes5(out2, void 0, "digestInto() output");
   const min = instance.outputLen;
-  if (out.length < min) {
+  if (out2.length < min) {
     throw new Error('"digestInto() output" expected to be of length >=' + min);
   }
 }
@@ -29635,14 +29653,14 @@ function createHmacDrbg2(hashLen, qByteLen, hmacFn) {
     if (i++ >= _maxDrbgIters)
       throw new Error("drbg: tried max amount of iterations");
     let len = 0;
-    const out = [];
+    const out2 = [];
     while (len < qByteLen) {
       v = h();
       const sl = v.slice();
-      out.push(sl);
+      out2.push(sl);
       len += v.length;
     }
-    return concatBytes3(...out);
+    return concatBytes3(...out2);
   };
   const genUntil = (seed, pred) => {
     reset();
@@ -30449,19 +30467,19 @@ var _HMAC2 = class {
     this.iHash.update(buf);
     return this;
   }
-  digestInto(out) {
+  digestInto(out2) {
     aexists3(this);
-    abytes5(out, this.outputLen, "output");
+    abytes5(out2, this.outputLen, "output");
     this.finished = true;
-    this.iHash.digestInto(out);
-    this.oHash.update(out);
-    this.oHash.digestInto(out);
+    this.iHash.digestInto(out2);
+    this.oHash.update(out2);
+    this.oHash.digestInto(out2);
     this.destroy();
   }
   digest() {
-    const out = new Uint8Array(this.oHash.outputLen);
-    this.digestInto(out);
-    return out;
+    const out2 = new Uint8Array(this.oHash.outputLen);
+    this.digestInto(out2);
+    return out2;
   }
   _cloneInto(to) {
     to ||= Object.create(Object.getPrototypeOf(this), {});
@@ -30684,8 +30702,8 @@ function weierstrass2(params, extraOpts = {}) {
       try {
         y = Fp3.sqrt(y2);
       } catch (sqrtError) {
-        const err = sqrtError instanceof Error ? ": " + sqrtError.message : "";
-        throw new Error("bad point: is not on curve, sqrt error" + err);
+        const err2 = sqrtError instanceof Error ? ": " + sqrtError.message : "";
+        throw new Error("bad point: is not on curve, sqrt error" + err2);
       }
       assertCompressionIsSupported();
       const evenY = Fp3.isOdd(y);
@@ -31411,9 +31429,9 @@ var HashMD2 = class {
     this.roundClean();
     return this;
   }
-  digestInto(out) {
+  digestInto(out2) {
     aexists3(this);
-    aoutput3(out, this);
+    aoutput3(out2, this);
     this.finished = true;
     const { buffer, view, blockLen, isLE: isLE4 } = this;
     let { pos } = this;
@@ -31427,7 +31445,7 @@ var HashMD2 = class {
       buffer[i] = 0;
     view.setBigUint64(blockLen - 8, BigInt(this.length * 8), isLE4);
     this.process(view, 0);
-    const oview = createView3(out);
+    const oview = createView3(out2);
     const len = this.outputLen;
     if (len % 4)
       throw new Error("_sha2: outputLen must be aligned to 32bit");
@@ -32115,38 +32133,38 @@ var Keccak = class _Keccak {
     state[blockLen - 1] ^= 128;
     this.keccak();
   }
-  writeInto(out) {
+  writeInto(out2) {
     aexists3(this, false);
-    abytes5(out);
+    abytes5(out2);
     this.finish();
     const bufferOut = this.state;
     const { blockLen } = this;
-    for (let pos = 0, len = out.length; pos < len; ) {
+    for (let pos = 0, len = out2.length; pos < len; ) {
       if (this.posOut >= blockLen)
         this.keccak();
       const take = Math.min(blockLen - this.posOut, len - pos);
-      out.set(bufferOut.subarray(this.posOut, this.posOut + take), pos);
+      out2.set(bufferOut.subarray(this.posOut, this.posOut + take), pos);
       this.posOut += take;
       pos += take;
     }
-    return out;
+    return out2;
   }
-  xofInto(out) {
+  xofInto(out2) {
     if (!this.enableXOF)
       throw new Error("XOF is not possible for this instance");
-    return this.writeInto(out);
+    return this.writeInto(out2);
   }
   xof(bytes) {
     anumber5(bytes);
     return this.xofInto(new Uint8Array(bytes));
   }
-  digestInto(out) {
-    aoutput3(out, this);
+  digestInto(out2) {
+    aoutput3(out2, this);
     if (this.finished)
       throw new Error("digest() was already called");
-    this.writeInto(out);
+    this.writeInto(out2);
     this.destroy();
-    return out;
+    return out2;
   }
   digest() {
     return this.digestInto(new Uint8Array(this.outputLen));
@@ -32364,13 +32382,13 @@ var genCrystals = (opts2) => {
     return (r > modulo >> 1 ? r - modulo | 0 : r) | 0;
   };
   function getZettas() {
-    const out = newPoly(N2);
+    const out2 = newPoly(N2);
     for (let i = 0; i < N2; i++) {
       const b = reverseBits(i, brvBits);
       const p = BigInt(ROOT_OF_UNITY2) ** BigInt(b) % BigInt(Q2);
-      out[i] = Number(p) | 0;
+      out2[i] = Number(p) | 0;
     }
-    return out;
+    return out2;
   }
   const nttZetas2 = getZettas();
   const field = {
@@ -33574,13 +33592,13 @@ function domBuffer(arr) {
 // node_modules/age-encryption/dist/io.js
 function flatten(arr) {
   const len = arr.reduce(((sum, line) => sum + line.length), 0);
-  const out = new Uint8Array(len);
+  const out2 = new Uint8Array(len);
   let n = 0;
   for (const a of arr) {
-    out.set(a, n);
+    out2.set(a, n);
     n += a.length;
   }
-  return out;
+  return out2;
 }
 function prepend(s, ...prefixes) {
   return s.pipeThrough(new TransformStream({
@@ -34022,15 +34040,15 @@ async function sealArchive(files, manifest, recipients, keystore = []) {
     new Date(manifest.takenAt)
   );
   const e = new Encrypter();
-  for (const r of recipients) {
+  recipients.forEach((r, i) => {
     try {
       e.addRecipient(r);
     } catch {
       throw new ArchiveError(
-        `age-recipients: '${r.length > 20 ? r.slice(0, 20) + "\u2026" : r}' is not an age recipient (age1\u2026); make one with age-keygen.`
+        `age-recipients: recipient ${i + 1} of ${recipients.length} is not an age recipient (age1\u2026)${r.startsWith("AGE-SECRET-KEY-") ? ": it is an age secret key; give its public key (age-keygen -y KEYFILE)" : ""}; make one with age-keygen.`
       );
     }
-  }
+  });
   return e.encrypt(tar);
 }
 
@@ -34038,23 +34056,52 @@ async function sealArchive(files, manifest, recipients, keystore = []) {
 var import_node_fs = require("node:fs");
 var import_node_path3 = require("node:path");
 var import_node_util = require("node:util");
+
+// src/render.ts
+var UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+var UNSAFE_BUT_LINES = (
+  // eslint-disable-next-line no-control-regex -- as above
+  /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+);
+function percent(c) {
+  return [...Buffer.from(c, "utf8")].map((b) => "%" + b.toString(16).toUpperCase().padStart(2, "0")).join("");
+}
+function terminal(s) {
+  return noCommands(
+    s.replace(/\r\n/g, "\n").replace(/\r/g, "%0D").replace(UNSAFE_BUT_LINES, percent)
+  );
+}
+function terminalValue(s) {
+  return noCommands(s.replace(UNSAFE, percent));
+}
+function noCommands(s) {
+  return s.replace(/##\[/g, "##%5B").replace(/^([^\S\n]*):(?=:)/gm, "$1%3A");
+}
+
+// src/cli/common.ts
 var NAME = "avalanche-node-backup";
 function parse(args, options) {
   try {
     return (0, import_node_util.parseArgs)({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new InputError(errorMessage(e));
+    const unknown = /^Unknown option '([^']*)'/.exec(errorMessage(e))?.[1];
+    if (unknown === void 0) throw new InputError(errorMessage(e));
+    throw new InputError(
+      /^--?[A-Za-z][\w-]{0,39}$/.test(unknown) ? `Unknown option '${unknown}'. Run '${NAME} <command> --help'.` : `an argument starts with '-' but is not an option (a value without its flag?). Run '${NAME} <command> --help'.`
+    );
   }
 }
-function readInput(path) {
+function readInput(path, what) {
   try {
     return (0, import_node_fs.readFileSync)(path === "-" ? 0 : path);
   } catch (e) {
     const code = e.code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied (try sudo)" : errorMessage(e);
-    throw new InputError(`cannot read ${path}: ${why}`);
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied (try sudo)" : code === "ENAMETOOLONG" ? "not a file name (too long): give the path of the file" : fileErrorMessage(e, "error").replace(/^error: /, "");
+    throw new InputError(`cannot read ${what}: ${why}`);
   }
 }
+var out = (text) => console.log(terminal(text));
+var err = (text) => console.error(terminal(text));
 function readBackupFiles(dirFlag, dir, single, command) {
   if (dir && single.some(Boolean))
     throw new InputError(`give either --${dirFlag} or the three files, not both`);
@@ -34063,8 +34110,14 @@ function readBackupFiles(dirFlag, dir, single, command) {
       `give --${dirFlag} DIR, or all of --staker-crt, --staker-key and --signer-key. Run '${NAME} ${command} --help'.`
     );
   }
-  const [crt, key, signer] = dir ? ["staker.crt", "staker.key", "signer.key"].map((f) => (0, import_node_path3.join)(dir, f)) : single;
-  return { crt: readInput(crt), key: readInput(key), signer: readInput(signer) };
+  const files = ["staker.crt", "staker.key", "signer.key"];
+  const [crt, key, signer] = dir ? files.map((f) => (0, import_node_path3.join)(dir, f)) : single;
+  const what = (i) => dir ? `${files[i]} in --${dirFlag}` : `--${["staker-crt", "staker-key", "signer-key"][i]}`;
+  return {
+    crt: readInput(crt, what(0)),
+    key: readInput(key, what(1)),
+    signer: readInput(signer, what(2))
+  };
 }
 function expectationsFrom(nodeId, bls2) {
   const expected = {};
@@ -34077,12 +34130,12 @@ function quiet(log) {
   }, group: (_name, fn) => fn() };
 }
 var stdoutLog = {
-  info: (m) => console.log(`   ${m}`),
+  info: (m) => console.log(`   ${terminalValue(m)}`),
   debug: () => {
   },
-  warning: (m) => console.error(`warning: ${m}`),
+  warning: (m) => console.error(`warning: ${terminalValue(m)}`),
   group: async (name, fn) => {
-    console.log(`== ${name}`);
+    console.log(`== ${terminalValue(name)}`);
     return fn();
   }
 };
@@ -34147,7 +34200,7 @@ previous files back and starts the node again. Without --host, restores on this 
 Exit codes: 0 restored (or already in place), 1 the restore failed, 2 bad usage or input.`;
 async function restoreCommand(args) {
   if (args.includes("--help") || args.includes("-h")) {
-    console.log(RESTORE_HELP);
+    out(RESTORE_HELP);
     return 0;
   }
   const { values, positionals } = parse(args, {
@@ -34163,7 +34216,9 @@ async function restoreCommand(args) {
     json: { type: "boolean" }
   });
   if (positionals.length)
-    throw new InputError(`unexpected argument '${positionals[0]}'. Run '${NAME} restore --help'.`);
+    throw new InputError(
+      `unexpected argument (not after a flag that takes it). Run '${NAME} restore --help'.`
+    );
   const v = values;
   const str = (k) => typeof v[k] === "string" ? v[k] : "";
   if (!str("expected-node-id"))
@@ -34201,32 +34256,32 @@ async function restoreCommand(args) {
     process.off("SIGTERM", onSignal);
   });
   if (v.json) {
-    console.log(JSON.stringify(restoreResult(outcome), null, 2));
+    out(JSON.stringify(restoreResult(outcome), null, 2));
   } else {
-    console.log("");
-    console.log(`NodeID before       ${outcome.previousNodeId ?? "(no answer)"}`);
-    console.log(`NodeID after        ${outcome.nodeId ?? "(not proven)"}`);
-    console.log(`Host state          ${outcome.hostState}`);
-    if (outcome.previousFiles) console.log(`Previous files      ${outcome.previousFiles}`);
+    out("");
+    out(`NodeID before       ${terminalValue(outcome.previousNodeId ?? "(no answer)")}`);
+    out(`NodeID after        ${terminalValue(outcome.nodeId ?? "(not proven)")}`);
+    out(`Host state          ${outcome.hostState}`);
+    if (outcome.previousFiles) out(`Previous files      ${terminalValue(outcome.previousFiles)}`);
     if (outcome.downtimeMs !== void 0)
-      console.log(`Downtime            ${(outcome.downtimeMs / 1e3).toFixed(2)} s`);
-    console.log(
+      out(`Downtime            ${(outcome.downtimeMs / 1e3).toFixed(2)} s`);
+    out(
       outcome.ok ? outcome.changed ? "\nRestored." : "\nNothing to do: the host already runs this backup." : ""
     );
   }
-  if (!outcome.ok) console.error(`${NAME}: ${outcome.error}`);
+  if (!outcome.ok) err(`${NAME}: ${outcome.error}`);
   return outcome.ok ? 0 : 1;
 }
 function hostFrom(v, stakingDirFlag = "staking-dir") {
   const str = (k) => typeof v[k] === "string" ? v[k] : "";
-  const textOrFile = (k) => str(k) && (0, import_node_fs2.existsSync)(str(k)) ? (0, import_node_fs2.readFileSync)(str(k), "utf8") : str(k);
+  const textOrFile = (k) => str(k) && (0, import_node_fs2.existsSync)(str(k)) ? readInput(str(k), `--${k}`).toString("utf8") : str(k);
   const passphrases = {
     "ssh-passphrase": process.env.AVALANCHE_SSH_PASSPHRASE,
     "proxy-ssh-passphrase": process.env.AVALANCHE_PROXY_SSH_PASSPHRASE
   };
   return parseHostSettings({
     get: (name) => name.endsWith("host-key") ? textOrFile(name) : name === "staking-dir" ? str(stakingDirFlag) : str(name),
-    secret: (name) => name.endsWith("ssh-key") ? str(name) ? readInput(str(name)).toString() : "" : passphrases[name] ?? "",
+    secret: (name) => name.endsWith("ssh-key") ? str(name) ? readInput(str(name), `--${name}`).toString() : "" : passphrases[name] ?? "",
     bool: (name) => v[name] === true
   });
 }
@@ -34248,7 +34303,7 @@ refuses to call them a backup when they disagree. Then stores them:
 The host flags are restore's (see restore --help). Exit codes: 0 stored, 1 refused or failed, 2 bad usage.`;
 async function backupCommand(args) {
   if (args.includes("--help") || args.includes("-h")) {
-    console.log(BACKUP_HELP);
+    out(BACKUP_HELP);
     return 0;
   }
   const { values, positionals } = parse(args, {
@@ -34262,12 +34317,14 @@ async function backupCommand(args) {
     force: { type: "boolean" }
   });
   if (positionals.length)
-    throw new InputError(`unexpected argument '${positionals[0]}'. Run '${NAME} backup --help'.`);
+    throw new InputError(
+      `unexpected argument (not after a flag that takes it). Run '${NAME} backup --help'.`
+    );
   const v = values;
-  const out = values.out;
+  const outDir = values.out;
   const archive = values.archive;
   const recipients = values["age-recipient"] ?? [];
-  if (!!out === !!archive)
+  if (!!outDir === !!archive)
     throw new InputError(
       `give --out DIR or --archive FILE (with --age-recipient). Run '${NAME} backup --help'.`
     );
@@ -34275,12 +34332,14 @@ async function backupCommand(args) {
     throw new InputError(
       "--archive needs at least one --age-recipient (age1\u2026): make a key with age-keygen."
     );
-  if (out && (0, import_node_fs2.existsSync)(out) && (0, import_node_fs2.readdirSync)(out).length > 0)
+  if (outDir && (0, import_node_fs2.existsSync)(outDir) && (0, import_node_fs2.readdirSync)(outDir).length > 0)
     throw new InputError(
-      `${out} exists and is not empty: give a new directory (nothing is written over).`
+      "--out: the directory exists and is not empty: give a new directory (nothing is written over)."
     );
   if (archive && (0, import_node_fs2.existsSync)(archive))
-    throw new InputError(`${archive} exists: give a new file (nothing is written over).`);
+    throw new InputError(
+      "--archive: a file exists there: give a new file (nothing is written over)."
+    );
   const expected = expectationsFrom(values["expected-node-id"], values["expected-bls-public-key"]);
   const settings = hostFrom(v);
   const outcome = await backup(
@@ -34294,41 +34353,51 @@ async function backupCommand(args) {
     stdoutLog
   );
   if (!outcome.ok || !outcome.files || !outcome.report) {
-    console.error(`${NAME}: backup refused: ${outcome.error}`);
+    err(`${NAME}: backup refused: ${outcome.error}`);
     return 1;
   }
+  return archive ? storeArchive(archive, outcome, recipients) : storeDirectory(outDir, outcome);
+}
+async function storeArchive(archive, outcome, recipients) {
   const r = outcome.report;
-  if (archive) {
-    const sealed = await sealArchive(
-      outcome.files,
-      {
-        nodeId: r.nodeId,
-        blsPublicKey: r.blsPublicKey,
-        keyType: r.keyType,
-        takenAt: (/* @__PURE__ */ new Date()).toISOString(),
-        host: outcome.host ?? "this machine"
-      },
-      recipients
-    );
+  const sealed = await sealArchive(
+    outcome.files,
+    {
+      nodeId: r.nodeId,
+      blsPublicKey: r.blsPublicKey,
+      keyType: r.keyType,
+      takenAt: (/* @__PURE__ */ new Date()).toISOString(),
+      host: outcome.host ?? "this machine"
+    },
+    recipients
+  );
+  try {
     (0, import_node_fs2.writeFileSync)(archive, sealed, { mode: 384, flag: "wx" });
-    console.log(
-      `
-${r.nodeId} stored in ${archive}, encrypted to ${recipients.length} age recipient(s).`
-    );
-    console.log(`Open it with: age -d -i KEY ${archive} | tar x`);
-    return 0;
+  } catch (e) {
+    throw new Error(fileErrorMessage(e, "cannot write --archive"));
   }
-  (0, import_node_fs2.mkdirSync)(out, { recursive: true, mode: 448 });
-  (0, import_node_fs2.chmodSync)(out, 448);
-  for (const f of STAKING_FILES)
-    (0, import_node_fs2.writeFileSync)((0, import_node_path4.join)(out, f), outcome.files[f], { mode: 384, flag: "wx" });
-  console.log(`
-${r.nodeId} (${r.keyType}) stored in ${out}/ (directory 0700, files 0600).`);
-  console.log("Put it into repository secrets (add --env NAME for an environment):\n");
-  console.log(`  gh secret set STAKER_CRT < ${(0, import_node_path4.join)(out, "staker.crt")}`);
-  console.log(`  gh secret set STAKER_KEY < ${(0, import_node_path4.join)(out, "staker.key")}`);
-  console.log(`  base64 -w0 ${(0, import_node_path4.join)(out, "signer.key")} | gh secret set SIGNER_KEY`);
-  console.log(`
+  out(`
+${r.nodeId} stored in ${archive}, encrypted to ${recipients.length} age recipient(s).`);
+  out(`Open it with: age -d -i KEY ${archive} | tar x`);
+  return 0;
+}
+function storeDirectory(dir, outcome) {
+  const r = outcome.report;
+  try {
+    (0, import_node_fs2.mkdirSync)(dir, { recursive: true, mode: 448 });
+    (0, import_node_fs2.chmodSync)(dir, 448);
+    for (const f of STAKING_FILES)
+      (0, import_node_fs2.writeFileSync)((0, import_node_path4.join)(dir, f), outcome.files[f], { mode: 384, flag: "wx" });
+  } catch (e) {
+    throw new Error(fileErrorMessage(e, "cannot write into --out"));
+  }
+  out(`
+${r.nodeId} (${r.keyType}) stored in ${dir}/ (directory 0700, files 0600).`);
+  out("Put it into repository secrets (add --env NAME for an environment):\n");
+  out(`  gh secret set STAKER_CRT < ${(0, import_node_path4.join)(dir, "staker.crt")}`);
+  out(`  gh secret set STAKER_KEY < ${(0, import_node_path4.join)(dir, "staker.key")}`);
+  out(`  base64 -w0 ${(0, import_node_path4.join)(dir, "signer.key")} | gh secret set SIGNER_KEY`);
+  out(`
 and use expected-node-id: ${r.nodeId}, expected-bls-public-key: ${r.blsPublicKey}`);
   return 0;
 }
@@ -34345,13 +34414,11 @@ async function verifyLiveCommand(v, files, expected, json) {
     { connect: connectorFor(settings, log), node: settings.node, apiUrl: settings.apiUrl },
     log
   );
-  if (json) console.log(JSON.stringify(resultObject("verify", report), null, 2));
+  if (json) out(JSON.stringify(resultObject("verify", report), null, 2));
   else {
     const failed = report.checks.filter((c) => c.status === "fail").length;
-    console.log(
-      failed ? `
-${failed} check${failed > 1 ? "s" : ""} failed.` : "\nAll checks passed."
-    );
+    out(failed ? `
+${failed} check${failed > 1 ? "s" : ""} failed.` : "\nAll checks passed.");
   }
   return report.ok ? 0 : 1;
 }

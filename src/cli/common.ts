@@ -5,7 +5,8 @@ import { InputError } from '../errors.js'
 import { parseBlsPublicKey } from '../identity/bls.js'
 import type { Expectations, IdentityFiles } from '../identity/inspect.js'
 import { parseNodeId } from '../identity/node-id.js'
-import { errorMessage, type Log } from '../log.js'
+import { errorMessage, fileErrorMessage, type Log } from '../log.js'
+import { terminal, terminalValue } from '../render.js'
 
 export const NAME = 'avalanche-node-backup'
 
@@ -13,11 +14,23 @@ export function parse<T extends ParseArgsOptionsConfig>(args: string[], options:
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true })
   } catch (e) {
-    throw new InputError(errorMessage(e))
+    // Node quotes an unknown option whole: a value given without its flag ("-----BEGIN …") would
+    // be printed. Its other messages name only our own flags.
+    const unknown = /^Unknown option '([^']*)'/.exec(errorMessage(e))?.[1]
+    if (unknown === undefined) throw new InputError(errorMessage(e))
+    throw new InputError(
+      /^--?[A-Za-z][\w-]{0,39}$/.test(unknown)
+        ? `Unknown option '${unknown}'. Run '${NAME} <command> --help'.`
+        : `an argument starts with '-' but is not an option (a value without its flag?). Run '${NAME} <command> --help'.`
+    )
   }
 }
 
-export function readInput(path: string): Buffer {
+/**
+ * Reads a file named by a flag (or '-' for stdin). The error names the flag, never its value: a
+ * key pasted where a path belongs would be printed, and Node's own message quotes it (twice).
+ */
+export function readInput(path: string, what: string): Buffer {
   try {
     return readFileSync(path === '-' ? 0 : path)
   } catch (e) {
@@ -27,10 +40,16 @@ export function readInput(path: string): Buffer {
         ? 'no such file'
         : code === 'EACCES'
           ? 'permission denied (try sudo)'
-          : errorMessage(e)
-    throw new InputError(`cannot read ${path}: ${why}`)
+          : code === 'ENAMETOOLONG'
+            ? 'not a file name (too long): give the path of the file'
+            : fileErrorMessage(e, 'error').replace(/^error: /, '')
+    throw new InputError(`cannot read ${what}: ${why}`)
   }
 }
+
+/** Standard output and error for a person: outside strings never carry control characters raw. */
+export const out = (text: string): void => console.log(terminal(text))
+export const err = (text: string): void => console.error(terminal(text))
 
 /**
  * The backup's three files: a directory holding them (`dirFlag`), or each one by its flag. Read
@@ -49,10 +68,15 @@ export function readBackupFiles(
       `give --${dirFlag} DIR, or all of --staker-crt, --staker-key and --signer-key. Run '${NAME} ${command} --help'.`
     )
   }
-  const [crt, key, signer] = dir
-    ? ['staker.crt', 'staker.key', 'signer.key'].map(f => join(dir, f))
-    : single
-  return { crt: readInput(crt!), key: readInput(key!), signer: readInput(signer!) }
+  const files = ['staker.crt', 'staker.key', 'signer.key']
+  const [crt, key, signer] = dir ? files.map(f => join(dir, f)) : single
+  const what = (i: number) =>
+    dir ? `${files[i]} in --${dirFlag}` : `--${['staker-crt', 'staker-key', 'signer-key'][i]}`
+  return {
+    crt: readInput(crt!, what(0)),
+    key: readInput(key!, what(1)),
+    signer: readInput(signer!, what(2))
+  }
 }
 
 /** --expected-node-id and --expected-bls-public-key, validated (a typo is bad input, exit 2). */
@@ -73,11 +97,11 @@ export function quiet(log: Log): Log {
 
 /** Progress for a person: each step as a heading, warnings on stderr. */
 export const stdoutLog: Log = {
-  info: m => console.log(`   ${m}`),
+  info: m => console.log(`   ${terminalValue(m)}`),
   debug: () => {},
-  warning: m => console.error(`warning: ${m}`),
+  warning: m => console.error(`warning: ${terminalValue(m)}`),
   group: async (name, fn) => {
-    console.log(`== ${name}`)
+    console.log(`== ${terminalValue(name)}`)
     return fn()
   }
 }

@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { fileErrorMessage } from '../log.js'
 import { join } from 'node:path'
 import { InputError } from '../errors.js'
 import { parseHostSettings } from '../host-settings.js'
@@ -7,7 +8,7 @@ import { connectSsh } from '../host/ssh.js'
 import type { Expectations, IdentityFiles } from '../identity/inspect.js'
 import { restore } from '../modes/restore.js'
 import { restoreResult, resultObject } from '../report-object.js'
-import { backup } from '../modes/backup.js'
+import { backup, type BackupOutcome } from '../modes/backup.js'
 import { filesAsOnNode, verify } from '../modes/verify.js'
 import { verifyOnHost } from '../modes/verify-host.js'
 import { sealArchive } from '../archive/archive.js'
@@ -20,8 +21,11 @@ import {
   quiet,
   readBackupFiles,
   readInput,
-  stdoutLog
+  stdoutLog,
+  out,
+  err
 } from './common.js'
+import { terminalValue } from '../render.js'
 
 export const RESTORE_HELP = `Usage: ${NAME} restore (--backup-dir DIR | --staker-crt F --staker-key F --signer-key F)
                  --expected-node-id ID [--expected-bls-public-key HEX]
@@ -63,7 +67,7 @@ Exit codes: 0 restored (or already in place), 1 the restore failed, 2 bad usage 
 
 export async function restoreCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
-    console.log(RESTORE_HELP)
+    out(RESTORE_HELP)
     return 0
   }
   const { values, positionals } = parse(args, {
@@ -79,7 +83,9 @@ export async function restoreCommand(args: string[]): Promise<number> {
     json: { type: 'boolean' }
   })
   if (positionals.length)
-    throw new InputError(`unexpected argument '${positionals[0]}'. Run '${NAME} restore --help'.`)
+    throw new InputError(
+      `unexpected argument (not after a flag that takes it). Run '${NAME} restore --help'.`
+    )
   const v = values as Record<string, string | boolean | undefined>
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : '')
   if (!str('expected-node-id'))
@@ -118,16 +124,16 @@ export async function restoreCommand(args: string[]): Promise<number> {
     process.off('SIGTERM', onSignal)
   })
   if (v.json) {
-    console.log(JSON.stringify(restoreResult(outcome), null, 2))
+    out(JSON.stringify(restoreResult(outcome), null, 2))
   } else {
-    console.log('')
-    console.log(`NodeID before       ${outcome.previousNodeId ?? '(no answer)'}`)
-    console.log(`NodeID after        ${outcome.nodeId ?? '(not proven)'}`)
-    console.log(`Host state          ${outcome.hostState}`)
-    if (outcome.previousFiles) console.log(`Previous files      ${outcome.previousFiles}`)
+    out('')
+    out(`NodeID before       ${terminalValue(outcome.previousNodeId ?? '(no answer)')}`)
+    out(`NodeID after        ${terminalValue(outcome.nodeId ?? '(not proven)')}`)
+    out(`Host state          ${outcome.hostState}`)
+    if (outcome.previousFiles) out(`Previous files      ${terminalValue(outcome.previousFiles)}`)
     if (outcome.downtimeMs !== undefined)
-      console.log(`Downtime            ${(outcome.downtimeMs / 1000).toFixed(2)} s`)
-    console.log(
+      out(`Downtime            ${(outcome.downtimeMs / 1000).toFixed(2)} s`)
+    out(
       outcome.ok
         ? outcome.changed
           ? '\nRestored.'
@@ -135,7 +141,7 @@ export async function restoreCommand(args: string[]): Promise<number> {
         : ''
     )
   }
-  if (!outcome.ok) console.error(`${NAME}: ${outcome.error}`)
+  if (!outcome.ok) err(`${NAME}: ${outcome.error}`)
   return outcome.ok ? 0 : 1
 }
 
@@ -148,7 +154,7 @@ function hostFrom(
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : '')
   // A host key is given as text or as a file of it; a private key as a file only.
   const textOrFile = (k: string) =>
-    str(k) && existsSync(str(k)) ? readFileSync(str(k), 'utf8') : str(k)
+    str(k) && existsSync(str(k)) ? readInput(str(k), `--${k}`).toString('utf8') : str(k)
   const passphrases: Record<string, string | undefined> = {
     'ssh-passphrase': process.env.AVALANCHE_SSH_PASSPHRASE,
     'proxy-ssh-passphrase': process.env.AVALANCHE_PROXY_SSH_PASSPHRASE
@@ -163,7 +169,7 @@ function hostFrom(
     secret: name =>
       name.endsWith('ssh-key')
         ? str(name)
-          ? readInput(str(name)).toString()
+          ? readInput(str(name), `--${name}`).toString()
           : ''
         : (passphrases[name] ?? ''),
     bool: name => v[name] === true
@@ -193,7 +199,7 @@ The host flags are restore's (see restore --help). Exit codes: 0 stored, 1 refus
 
 export async function backupCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
-    console.log(BACKUP_HELP)
+    out(BACKUP_HELP)
     return 0
   }
   const { values, positionals } = parse(args, {
@@ -207,12 +213,14 @@ export async function backupCommand(args: string[]): Promise<number> {
     force: { type: 'boolean' }
   })
   if (positionals.length)
-    throw new InputError(`unexpected argument '${positionals[0]}'. Run '${NAME} backup --help'.`)
+    throw new InputError(
+      `unexpected argument (not after a flag that takes it). Run '${NAME} backup --help'.`
+    )
   const v = values as Record<string, string | boolean | string[] | undefined>
-  const out = values.out
+  const outDir = values.out
   const archive = values.archive
   const recipients = values['age-recipient'] ?? []
-  if (!!out === !!archive)
+  if (!!outDir === !!archive)
     throw new InputError(
       `give --out DIR or --archive FILE (with --age-recipient). Run '${NAME} backup --help'.`
     )
@@ -220,12 +228,14 @@ export async function backupCommand(args: string[]): Promise<number> {
     throw new InputError(
       '--archive needs at least one --age-recipient (age1…): make a key with age-keygen.'
     )
-  if (out && existsSync(out) && readdirSync(out).length > 0)
+  if (outDir && existsSync(outDir) && readdirSync(outDir).length > 0)
     throw new InputError(
-      `${out} exists and is not empty: give a new directory (nothing is written over).`
+      '--out: the directory exists and is not empty: give a new directory (nothing is written over).'
     )
   if (archive && existsSync(archive))
-    throw new InputError(`${archive} exists: give a new file (nothing is written over).`)
+    throw new InputError(
+      '--archive: a file exists there: give a new file (nothing is written over).'
+    )
   const expected = expectationsFrom(values['expected-node-id'], values['expected-bls-public-key'])
   const settings = hostFrom(v)
   const outcome = await backup(
@@ -239,39 +249,55 @@ export async function backupCommand(args: string[]): Promise<number> {
     stdoutLog
   )
   if (!outcome.ok || !outcome.files || !outcome.report) {
-    console.error(`${NAME}: backup refused: ${outcome.error}`)
+    err(`${NAME}: backup refused: ${outcome.error}`)
     return 1
   }
+  return archive
+    ? storeArchive(archive, outcome as Stored, recipients)
+    : storeDirectory(outDir!, outcome as Stored)
+}
+
+type Stored = BackupOutcome & Required<Pick<BackupOutcome, 'files' | 'report'>>
+
+async function storeArchive(archive: string, outcome: Stored, recipients: string[]) {
   const r = outcome.report
-  if (archive) {
-    const sealed = await sealArchive(
-      outcome.files,
-      {
-        nodeId: r.nodeId!,
-        blsPublicKey: r.blsPublicKey!,
-        keyType: r.keyType!,
-        takenAt: new Date().toISOString(),
-        host: outcome.host ?? 'this machine'
-      },
-      recipients
-    )
+  const sealed = await sealArchive(
+    outcome.files,
+    {
+      nodeId: r.nodeId!,
+      blsPublicKey: r.blsPublicKey!,
+      keyType: r.keyType!,
+      takenAt: new Date().toISOString(),
+      host: outcome.host ?? 'this machine'
+    },
+    recipients
+  )
+  try {
     writeFileSync(archive, sealed, { mode: 0o600, flag: 'wx' })
-    console.log(
-      `\n${r.nodeId} stored in ${archive}, encrypted to ${recipients.length} age recipient(s).`
-    )
-    console.log(`Open it with: age -d -i KEY ${archive} | tar x`)
-    return 0
+  } catch (e) {
+    throw new Error(fileErrorMessage(e, 'cannot write --archive'))
   }
-  mkdirSync(out!, { recursive: true, mode: 0o700 })
-  chmodSync(out!, 0o700)
-  for (const f of STAKING_FILES)
-    writeFileSync(join(out!, f), outcome.files[f], { mode: 0o600, flag: 'wx' })
-  console.log(`\n${r.nodeId} (${r.keyType}) stored in ${out}/ (directory 0700, files 0600).`)
-  console.log('Put it into repository secrets (add --env NAME for an environment):\n')
-  console.log(`  gh secret set STAKER_CRT < ${join(out!, 'staker.crt')}`)
-  console.log(`  gh secret set STAKER_KEY < ${join(out!, 'staker.key')}`)
-  console.log(`  base64 -w0 ${join(out!, 'signer.key')} | gh secret set SIGNER_KEY`)
-  console.log(`\nand use expected-node-id: ${r.nodeId}, expected-bls-public-key: ${r.blsPublicKey}`)
+  out(`\n${r.nodeId} stored in ${archive}, encrypted to ${recipients.length} age recipient(s).`)
+  out(`Open it with: age -d -i KEY ${archive} | tar x`)
+  return 0
+}
+
+function storeDirectory(dir: string, outcome: Stored): number {
+  const r = outcome.report
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    chmodSync(dir, 0o700)
+    for (const f of STAKING_FILES)
+      writeFileSync(join(dir, f), outcome.files[f], { mode: 0o600, flag: 'wx' })
+  } catch (e) {
+    throw new Error(fileErrorMessage(e, 'cannot write into --out'))
+  }
+  out(`\n${r.nodeId} (${r.keyType}) stored in ${dir}/ (directory 0700, files 0600).`)
+  out('Put it into repository secrets (add --env NAME for an environment):\n')
+  out(`  gh secret set STAKER_CRT < ${join(dir, 'staker.crt')}`)
+  out(`  gh secret set STAKER_KEY < ${join(dir, 'staker.key')}`)
+  out(`  base64 -w0 ${join(dir, 'signer.key')} | gh secret set SIGNER_KEY`)
+  out(`\nand use expected-node-id: ${r.nodeId}, expected-bls-public-key: ${r.blsPublicKey}`)
   return 0
 }
 
@@ -294,12 +320,10 @@ export async function verifyLiveCommand(
     { connect: connectorFor(settings, log), node: settings.node, apiUrl: settings.apiUrl },
     log
   )
-  if (json) console.log(JSON.stringify(resultObject('verify', report), null, 2))
+  if (json) out(JSON.stringify(resultObject('verify', report), null, 2))
   else {
     const failed = report.checks.filter(c => c.status === 'fail').length
-    console.log(
-      failed ? `\n${failed} check${failed > 1 ? 's' : ''} failed.` : '\nAll checks passed.'
-    )
+    out(failed ? `\n${failed} check${failed > 1 ? 's' : ''} failed.` : '\nAll checks passed.')
   }
   return report.ok ? 0 : 1
 }

@@ -23,12 +23,14 @@ export function nodeIdFromCertificate(der: Uint8Array): string {
 export function parseNodeId(input: string, what = 'NodeID'): string {
   const text = input.trim()
   const hint = `Copy it from info.getNodeID or from \`avalanche-node-backup node-id staker.crt\`.`
+  // The value is quoted only when it is NodeID-shaped: a key pasted into the wrong input is not.
   if (!text.startsWith(PREFIX)) {
     throw new IdentityError(
       'NodeID',
-      `${what} '${text}' does not start with '${PREFIX}'. A NodeID looks like NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg. ${hint}`
+      `${what} does not start with '${PREFIX}'. A NodeID looks like NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg. ${hint}`
     )
   }
+  const quoted = /^NodeID-[1-9A-HJ-NP-Za-km-z]{1,50}$/.test(text) ? ` '${text}'` : ''
   const decoded = cb58Decode(text.slice(PREFIX.length))
   if (!decoded.ok) {
     const why =
@@ -37,12 +39,12 @@ export function parseNodeId(input: string, what = 'NodeID'): string {
         : decoded.reason === 'short'
           ? 'is too short to be a NodeID'
           : 'has a wrong checksum: a character was mistyped, dropped or swapped'
-    throw new IdentityError('NodeID', `${what} '${text}' ${why}. ${hint}`)
+    throw new IdentityError('NodeID', `${what}${quoted} ${why}. ${hint}`)
   }
   if (decoded.payload.length !== NODE_ID_LEN) {
     throw new IdentityError(
       'NodeID',
-      `${what} '${text}' holds ${decoded.payload.length} bytes; a NodeID holds ${NODE_ID_LEN}. ${hint}`
+      `${what}${quoted} holds ${decoded.payload.length} bytes; a NodeID holds ${NODE_ID_LEN}. ${hint}`
     )
   }
   return text

@@ -72,12 +72,13 @@ export function parseProbeTargets(
       .split(/[\s,]+/)
       .map(x => x.trim())
       .filter(Boolean)
-  const hosts = split(hostsInput).map(h => {
+  // An entry is named by its place, never quoted: inputs are not echoed back.
+  const hosts = split(hostsInput).map((h, i) => {
     try {
       return parseHostPort(h)
-    } catch (e) {
+    } catch {
       throw fail(
-        `hosts: ${(e as Error).message}. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
+        `hosts: entry ${i + 1} is not host[:port]. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
       )
     }
   })
