@@ -97,7 +97,7 @@ describe('connect-timeout', () => {
 
   it.each(['0', '-1', '1.5', 'ten', '3601'])('refuses %s', value => {
     expect(refusal({ 'connect-timeout': value })).toBe(
-      `connect-timeout must be a whole number from 1 to 3600 (seconds) (got '${value}').`
+      'connect-timeout must be a whole number from 1 to 3600 (seconds).'
     )
   })
 })

@@ -248,7 +248,7 @@ describeWith(
           const run = await runAction(inputs(host, id))
           expect(run.code).toBe(1)
           expect(run.stdout).toContain(
-            `the staking directory is not writable: ubuntu cannot write ${host.stakingDir}`
+            `the staking directory is not writable: ubuntu (the node's user) cannot write ${host.stakingDir}`
           )
         } finally {
           host.exec(`chmod 750 ${host.stakingDir}`)

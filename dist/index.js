@@ -46322,6 +46322,15 @@ done
 `;
 
 // src/node/node-host.ts
+function openRestoreNotice(facts) {
+  const running = facts.openJournals.find((j) => j.state === "running");
+  if (running)
+    return `a restore is running on this host right now (journal ${running.path}): the files are changing; run again when it has ended.`;
+  const cut = facts.openJournals[0];
+  if (cut)
+    return `a restore on this host did not finish (journal ${cut.path}; the host probably lost power during it): the files may be a mix of two identities. Run the restore again (it puts the previous files back first), or put back the files the journal names by hand.`;
+  return void 0;
+}
 var HostError = class extends Error {
   name = "HostError";
 };
@@ -47448,6 +47457,14 @@ async function verifyOnHost(report, files, target, log) {
       let facts = await host.inspect(false);
       const blocked = !facts.dirAccessible || STAKING_FILES.some((f) => facts.files[f].exists && !facts.files[f].sha256);
       if (blocked && host.canSudo) facts = await host.inspect(true);
+      const open2 = openRestoreNotice(facts);
+      if (open2)
+        add2({
+          id: "host-restore",
+          title: "No restore left open on the host",
+          status: "fail",
+          detail: open2
+        });
       for (const f of STAKING_FILES) add2(compareFile(f, facts, files[f], host.canSudo));
     });
     await log.group("Ask the node", async () => {
@@ -54799,6 +54816,8 @@ async function backup(req, log) {
     const host = new NodeHost(transport, req.node);
     const files = await timeline.step("Read the files", async (note) => {
       await host.probe();
+      const open2 = openRestoreNotice(await host.inspect());
+      if (open2) throw new HostError(`not taken: ${open2}`);
       const read2 = {};
       for (const f of STAKING_FILES) read2[f] = await host.readStakingFile(f);
       note(`${STAKING_FILES.join(", ")} read from ${host.stakingDir}`);

@@ -14,7 +14,7 @@ import {
   type KeystoreCredential,
   type KeystoreExport
 } from '../node/keystore.js'
-import { NodeHost, type NodeHostSettings } from '../node/node-host.js'
+import { HostError, NodeHost, openRestoreNotice, type NodeHostSettings } from '../node/node-host.js'
 import { Timeline, type StepRecord } from './timeline.js'
 
 export interface BackupRequest {
@@ -62,6 +62,9 @@ export async function backup(req: BackupRequest, log: Log): Promise<BackupOutcom
     const host = new NodeHost(transport, req.node)
     const files = await timeline.step('Read the files', async note => {
       await host.probe()
+      // Said first: a copy taken in the middle of a restore could be a mix of two identities.
+      const open = openRestoreNotice(await host.inspect())
+      if (open) throw new HostError(`not taken: ${open}`)
       const read = {} as Record<StakingFile, Uint8Array>
       for (const f of STAKING_FILES) read[f] = await host.readStakingFile(f)
       note(`${STAKING_FILES.join(', ')} read from ${host.stakingDir}`)

@@ -3,7 +3,13 @@ import type { Check, IdentityReport } from '../identity/inspect.js'
 import type { HostTransport } from '../host/transport.js'
 import { errorMessage, type Log } from '../log.js'
 import { NodeApi } from '../node/api.js'
-import { NodeHost, sha256Hex, type HostFacts, type NodeHostSettings } from '../node/node-host.js'
+import {
+  NodeHost,
+  openRestoreNotice,
+  sha256Hex,
+  type HostFacts,
+  type NodeHostSettings
+} from '../node/node-host.js'
 
 export interface LiveTarget {
   connect: () => Promise<HostTransport>
@@ -52,6 +58,15 @@ export async function verifyOnHost(
         !facts.dirAccessible ||
         STAKING_FILES.some(f => facts.files[f].exists && !facts.files[f].sha256)
       if (blocked && host.canSudo) facts = await host.inspect(true)
+      const open = openRestoreNotice(facts)
+      // Said first: the comparisons below may be of a half-restored host.
+      if (open)
+        add({
+          id: 'host-restore',
+          title: 'No restore left open on the host',
+          status: 'fail',
+          detail: open
+        })
       for (const f of STAKING_FILES) add(compareFile(f, facts, files[f], host.canSudo))
     })
     await log.group('Ask the node', async () => {

@@ -53,6 +53,17 @@ export interface HostFacts {
   openJournals: OpenJournal[]
 }
 
+/** What an open restore journal means for a backup or a verify, in a sentence; undefined when none. */
+export function openRestoreNotice(facts: HostFacts): string | undefined {
+  const running = facts.openJournals.find(j => j.state === 'running')
+  if (running)
+    return `a restore is running on this host right now (journal ${running.path}): the files are changing; run again when it has ended.`
+  const cut = facts.openJournals[0]
+  if (cut)
+    return `a restore on this host did not finish (journal ${cut.path}; the host probably lost power during it): the files may be a mix of two identities. Run the restore again (it puts the previous files back first), or put back the files the journal names by hand.`
+  return undefined
+}
+
 /** A step on the host failed in a way the operator must act on; the message says how. */
 export class HostError extends Error {
   override readonly name = 'HostError'
