@@ -80,6 +80,33 @@ export class Der {
     return { tag, body: buf.subarray(start + head, end), full: buf.subarray(start, end) }
   }
 
+  /**
+   * Steps into the next element (it must have this tag) without reading past its header, so
+   * that what follows is read as if the header were not there: how encoding/asn1 reads an
+   * EXPLICIT tag, whose stated length it never holds the inner element to. Returns that length.
+   */
+  enter(tag: number): number {
+    if (this.peek() !== tag) throw new DerError(`expected tag 0x${tag.toString(16)}`)
+    const start = this.pos
+    const saved = this.buf
+    const probe = new Der(saved.subarray(start))
+    const first = saved[start + 1]
+    const head = first === undefined || first < 0x80 ? 2 : 2 + (first & 0x7f)
+    // Validate the header (minimal length); the inner element may run past the stated end.
+    const declared = (() => {
+      try {
+        return probe.any().body.length
+      } catch (e) {
+        if (e instanceof DerError && e.message === 'truncated' && saved.length >= start + head) {
+          return -1
+        }
+        throw e
+      }
+    })()
+    this.pos = start + head
+    return declared
+  }
+
   /** The next element, which must have this tag. */
   read(tag: number): Element {
     if (this.peek() !== tag) throw new DerError(`expected tag 0x${tag.toString(16)}`)

@@ -66,6 +66,23 @@ function optional(d: Der, rest: () => Uint8Array, tag: number): Uint8Array | und
   return undefined
 }
 
+/** encoding/asn1's optional EXPLICIT field: the inner element is read after the tag's header. */
+function explicit<T>(
+  d: Der,
+  rest: () => Uint8Array,
+  tag: number,
+  read: (inner: Der) => T
+): T | undefined {
+  if (d.empty) return undefined
+  if (d.peek() !== tag) {
+    checkHeader(rest())
+    return undefined
+  }
+  if (d.enter(tag) === 0) throw new DerError('empty explicit tag')
+  if (d.empty) throw new DerError('explicit tag has no child')
+  return read(d)
+}
+
 /** A Der over a buffer, with access to what is left (for header checks). */
 function reader(buf: Uint8Array): { d: Der; rest: () => Uint8Array } {
   const d = new Der(buf)
@@ -184,11 +201,9 @@ export function parseSec1(der: Uint8Array, wrapperCurve: string | undefined): Pr
   const { d, rest } = reader(new Der(der).read(TAG.SEQUENCE).body)
   const version = smallInteger(d.read(TAG.INTEGER).body)
   let scalar = d.read(TAG.OCTET_STRING).body
-  const named = optional(d, rest, 0xa0)
-  const innerCurve = named === undefined ? undefined : oid(new Der(named).read(TAG.OID).body)
-  const pub = optional(d, rest, 0xa1)
+  const innerCurve = explicit(d, rest, 0xa0, inner => oid(inner.read(TAG.OID).body))
   // The stored public key is parsed as a BIT STRING and then ignored (Go derives it from d).
-  if (pub !== undefined) bitString(new Der(pub).read(TAG.BIT_STRING).body)
+  explicit(d, rest, 0xa1, inner => bitString(inner.read(TAG.BIT_STRING).body))
   if (version !== 1n) throw new DerError('unknown EC key version')
   const curve = CURVES[wrapperCurve ?? innerCurve ?? '']
   if (!curve) throw new DerError('unknown elliptic curve')
