@@ -50,61 +50,49 @@ export class Der {
     return this.buf[this.pos]
   }
 
-  /** The next element, whatever its tag. */
-  any(): Element {
+  /** Tag and length at `start`, by DER's rules; the contents are not looked at. */
+  private header(start: number): { head: number; len: number } {
     const buf = this.buf
-    const start = this.pos
     const tag = buf[start]
     const first = buf[start + 1]
     if (tag === undefined || first === undefined) throw new DerError('truncated')
     if ((tag & 0x1f) === 0x1f) throw new DerError('multi-byte tag')
-    let len = first
-    let head = 2
-    if (first & 0x80) {
-      const n = first & 0x7f
-      if (n === 0) throw new DerError('indefinite length')
-      if (n > 4) throw new DerError('length too large')
-      len = 0
-      for (let i = 0; i < n; i++) {
-        const b = buf[start + 2 + i]
-        if (b === undefined) throw new DerError('truncated')
-        if (i === 0 && b === 0) throw new DerError('non-minimal length')
-        len = len * 256 + b
-      }
-      if (len < 0x80) throw new DerError('non-minimal length')
-      head += n
+    if (!(first & 0x80)) return { head: 2, len: first }
+    const n = first & 0x7f
+    if (n === 0) throw new DerError('indefinite length')
+    if (n > 4) throw new DerError('length too large')
+    let len = 0
+    for (let i = 0; i < n; i++) {
+      const b = buf[start + 2 + i]
+      if (b === undefined) throw new DerError('truncated')
+      if (i === 0 && b === 0) throw new DerError('non-minimal length')
+      len = len * 256 + b
     }
+    if (len < 0x80) throw new DerError('non-minimal length')
+    return { head: 2 + n, len }
+  }
+
+  /** The next element, whatever its tag. */
+  any(): Element {
+    const start = this.pos
+    const { head, len } = this.header(start)
     const end = start + head + len
-    if (end > buf.length) throw new DerError('truncated')
+    if (end > this.buf.length) throw new DerError('truncated')
     this.pos = end
-    return { tag, body: buf.subarray(start + head, end), full: buf.subarray(start, end) }
+    const tag = this.buf[start]!
+    return { tag, body: this.buf.subarray(start + head, end), full: this.buf.subarray(start, end) }
   }
 
   /**
-   * Steps into the next element (it must have this tag) without reading past its header, so
-   * that what follows is read as if the header were not there: how encoding/asn1 reads an
-   * EXPLICIT tag, whose stated length it never holds the inner element to. Returns that length.
+   * Steps past the header of the next element (it must have this tag), so that what follows is
+   * read as if the header were not there: how encoding/asn1 reads an EXPLICIT tag, whose stated
+   * length it never holds the inner element to. Returns that stated length.
    */
   enter(tag: number): number {
     if (this.peek() !== tag) throw new DerError(`expected tag 0x${tag.toString(16)}`)
-    const start = this.pos
-    const saved = this.buf
-    const probe = new Der(saved.subarray(start))
-    const first = saved[start + 1]
-    const head = first === undefined || first < 0x80 ? 2 : 2 + (first & 0x7f)
-    // Validate the header (minimal length); the inner element may run past the stated end.
-    const declared = (() => {
-      try {
-        return probe.any().body.length
-      } catch (e) {
-        if (e instanceof DerError && e.message === 'truncated' && saved.length >= start + head) {
-          return -1
-        }
-        throw e
-      }
-    })()
-    this.pos = start + head
-    return declared
+    const { head, len } = this.header(this.pos)
+    this.pos += head
+    return len
   }
 
   /** The next element, which must have this tag. */

@@ -93,7 +93,7 @@ export function inspectIdentity(
       'key-pair',
       'staker.key belongs to staker.crt',
       () => assertKeyPair(key, cert),
-      () => 'challenge signed and verified'
+      () => 'the public key of staker.key is the one in staker.crt'
     )
   } else {
     checks.push(

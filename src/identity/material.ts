@@ -3,8 +3,8 @@ import { IdentityError } from './errors.js'
 import { MAX_FILE_BYTES } from './certificate.js'
 import { looksLikePem, pemBlocks } from './pem.js'
 
-/** The longest secret input read: a staking file's PEM or base64 is a few KB. */
-export const MAX_INPUT_CHARS = 128 * 1024
+/** The longest secret input read: a staking file is a few KB; the base64 of a 64 KiB file fits. */
+export const MAX_INPUT_CHARS = 96 * 1024
 
 /** How a secret input was given. Logged (never the value) so an operator can see what was read. */
 export type MaterialForm = 'PEM text' | 'base64' | 'hex' | 'file path'
