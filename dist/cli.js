@@ -229,6 +229,10 @@ function pemBlocks(bytes) {
     pos = found.next;
   }
 }
+function shownType(type) {
+  const printable = type.replace(/[^\x20-\x7e]/g, "?");
+  return printable.length > 40 ? printable.slice(0, 40) + "\u2026" : printable;
+}
 function toPem(type, der) {
   const b64 = Buffer.from(der).toString("base64");
   const lines = b64.match(/.{1,64}/g) ?? [];
@@ -5058,7 +5062,7 @@ function noCertificate(bytes, blocks) {
     const armour = Buffer.from(bytes).includes("-----BEGIN CERTIFICATE-----");
     return armour ? "its CERTIFICATE block cannot be decoded the way avalanchego (Go encoding/pem) decodes it: a character outside base64 (A-Z a-z 0-9 + /), wrong = padding, or a BEGIN/END line that is damaged or missing. Store the file exactly as the node wrote it." : "no PEM block avalanchego can decode; avalanchego reads a PEM CERTIFICATE";
   }
-  const found = blocks.map((b) => b.type).join(", ");
+  const found = blocks.map((b) => shownType(b.type)).join(", ");
   const swapped = blocks.some((b) => b.type.endsWith("PRIVATE KEY")) ? " It holds a private key: were staker.crt and staker.key swapped?" : "";
   return `no PEM CERTIFICATE block (found: ${found}); avalanchego reads a PEM CERTIFICATE.${swapped}`;
 }
@@ -5454,7 +5458,7 @@ function parseStakingKey(bytes) {
     const hint = block.type === "OPENSSH PRIVATE KEY" ? " This looks like an SSH key, not a staking key." : "";
     throw new IdentityError(
       "staker.key",
-      `PEM block '${block.type}' (${block.der.length} bytes) is not a PKCS#1, PKCS#8 or SEC1 key avalanchego can read; the file is damaged or truncated.${hint}`
+      `PEM block '${shownType(block.type)}' (${block.der.length} bytes) is not a PKCS#1, PKCS#8 or SEC1 key avalanchego can read; the file is damaged or truncated.${hint}`
     );
   }
   return {
@@ -5468,7 +5472,7 @@ function noKeyBlock(bytes, types) {
     return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(Buffer.from(bytes).toString("latin1")) ? "its PRIVATE KEY block cannot be decoded the way avalanchego (Go encoding/pem) decodes it: a character outside base64 (A-Z a-z 0-9 + /), wrong = padding, or a BEGIN/END line that is damaged or missing. Store the file exactly as the node wrote it." : "no PEM block avalanchego can decode; avalanchego reads a PEM PRIVATE KEY";
   }
   const swapped = types.includes("CERTIFICATE") ? " It holds a certificate: were staker.crt and staker.key swapped?" : "";
-  return `no PEM private key (found: ${types.join(", ")}); avalanchego reads a PEM PRIVATE KEY.${swapped}`;
+  return `no PEM private key (found: ${types.map(shownType).join(", ")}); avalanchego reads a PEM PRIVATE KEY.${swapped}`;
 }
 function readKey(der) {
   const attempts = [

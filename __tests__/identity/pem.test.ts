@@ -1,4 +1,11 @@
-import { decodeBase64Std, looksLikePem, pemBlocks, toPem } from '../../src/identity/pem.js'
+import { parseStakingKey } from '../../src/identity/private-key.js'
+import {
+  decodeBase64Std,
+  looksLikePem,
+  pemBlocks,
+  shownType,
+  toPem
+} from '../../src/identity/pem.js'
 
 // Each row: the text, and the blocks Go's pem.Decode loop finds in it (type:hex of the bytes:count
 // of headers). The expectations were checked against Go's encoding/pem; the one row where Go 1.19
@@ -92,5 +99,13 @@ describe("PEM decoded as Go's encoding/pem decodes it", () => {
   it('PEM is text holding a BEGIN line anywhere; DER is not', () => {
     expect(looksLikePem(Buffer.from('junk\n' + B))).toBe(true)
     expect(looksLikePem(Buffer.from([0x30, 0x82, 0x01, 0x00]))).toBe(false)
+  })
+
+  it('a block type is shown in messages as printable ASCII only, and cut when long', () => {
+    expect(shownType('RSA PRIVATE KEY')).toBe('RSA PRIVATE KEY')
+    expect(shownType('A\rB\x1b\xe9')).toBe('A?B??')
+    expect(shownType('X'.repeat(60))).toBe('X'.repeat(40) + '…')
+    const odd = '-----BEGIN A\rB-----\nAAAA\n-----END A\rB-----\n'
+    expect(() => parseStakingKey(Buffer.from(odd, 'latin1'))).toThrow(/\(found: A\?B\)/)
   })
 })

@@ -2,7 +2,7 @@ import { bitLength, Der, DerError, integer, oid, smallInteger, TAG, unsigned } f
 import { IdentityError } from './errors.js'
 import { nodeIdFromCertificate } from './node-id.js'
 import { onP256 } from './p256.js'
-import { looksLikePem, pemBlocks, toPem, type PemBlock } from './pem.js'
+import { looksLikePem, pemBlocks, shownType, toPem, type PemBlock } from './pem.js'
 import { parseX509, type X509Certificate } from './x509.js'
 
 /** The key types avalanchego accepts for its staking certificate (staking/parse.go). */
@@ -104,7 +104,7 @@ function noCertificate(bytes: Uint8Array, blocks: PemBlock[]): string {
       ? 'its CERTIFICATE block cannot be decoded the way avalanchego (Go encoding/pem) decodes it: a character outside base64 (A-Z a-z 0-9 + /), wrong = padding, or a BEGIN/END line that is damaged or missing. Store the file exactly as the node wrote it.'
       : 'no PEM block avalanchego can decode; avalanchego reads a PEM CERTIFICATE'
   }
-  const found = blocks.map(b => b.type).join(', ')
+  const found = blocks.map(b => shownType(b.type)).join(', ')
   const swapped = blocks.some(b => b.type.endsWith('PRIVATE KEY'))
     ? ' It holds a private key: were staker.crt and staker.key swapped?'
     : ''

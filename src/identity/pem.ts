@@ -125,6 +125,15 @@ export function pemBlocks(bytes: Uint8Array | string): PemBlock[] {
   }
 }
 
+/**
+ * A block type as error messages show it: the BEGIN line is the file's own text, so anything but
+ * printable ASCII is shown as "?" and a long label is cut (it could carry a log command or a secret).
+ */
+export function shownType(type: string): string {
+  const printable = type.replace(/[^\x20-\x7e]/g, '?')
+  return printable.length > 40 ? printable.slice(0, 40) + '…' : printable
+}
+
 /** Go's pem.Encode of a block without headers: base64 in lines of 64. */
 export function toPem(type: string, der: Uint8Array): string {
   const b64 = Buffer.from(der).toString('base64')

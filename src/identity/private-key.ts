@@ -3,7 +3,7 @@ import { assertSize } from './certificate.js'
 import { DerError } from './der.js'
 import { IdentityError } from './errors.js'
 import { p256PublicPoint } from './p256.js'
-import { looksLikePem, pemBlocks } from './pem.js'
+import { looksLikePem, pemBlocks, shownType } from './pem.js'
 import { parsePkcs1, parsePkcs8, parseSec1, type PrivateKeyFacts } from './private-key-der.js'
 
 export interface StakingKey {
@@ -51,7 +51,7 @@ export function parseStakingKey(bytes: Uint8Array): StakingKey {
       block.type === 'OPENSSH PRIVATE KEY' ? ' This looks like an SSH key, not a staking key.' : ''
     throw new IdentityError(
       'staker.key',
-      `PEM block '${block.type}' (${block.der.length} bytes) is not a PKCS#1, PKCS#8 or SEC1 key avalanchego can read; the file is damaged or truncated.${hint}`
+      `PEM block '${shownType(block.type)}' (${block.der.length} bytes) is not a PKCS#1, PKCS#8 or SEC1 key avalanchego can read; the file is damaged or truncated.${hint}`
     )
   }
   return {
@@ -70,7 +70,7 @@ function noKeyBlock(bytes: Uint8Array, types: string[]): string {
   const swapped = types.includes('CERTIFICATE')
     ? ' It holds a certificate: were staker.crt and staker.key swapped?'
     : ''
-  return `no PEM private key (found: ${types.join(', ')}); avalanchego reads a PEM PRIVATE KEY.${swapped}`
+  return `no PEM private key (found: ${types.map(shownType).join(', ')}); avalanchego reads a PEM PRIVATE KEY.${swapped}`
 }
 
 /** Go's tls parsePrivateKey: PKCS#1, then PKCS#8 (RSA, ECDSA, Ed25519), then SEC1. */
