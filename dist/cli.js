@@ -4657,9 +4657,13 @@ var Der = class _Der {
   get empty() {
     return this.pos >= this.buf.length;
   }
-  /** Bytes not read yet. */
-  get remaining() {
-    return this.buf.length - this.pos;
+  /** The bytes not read yet. */
+  rest() {
+    return this.buf.subarray(this.pos);
+  }
+  /** Moves on by n bytes (after reading them through another cursor over rest()). */
+  skip(n) {
+    this.pos += n;
   }
   peek() {
     return this.buf[this.pos];
@@ -5309,40 +5313,41 @@ function checkHeader(buf) {
   }
   if (len2 < 128) throw new DerError("non-minimal length");
 }
-function optional(d, rest, tag) {
+function optional(d, tag) {
   if (d.empty) return void 0;
   if (d.peek() === tag) return d.any().body;
-  checkHeader(rest());
+  checkHeader(d.rest());
   return void 0;
 }
-function explicit(d, rest, tag, read) {
+function explicit(d, tag, innerTag, read) {
   if (d.empty) return void 0;
   if (d.peek() !== tag) {
-    checkHeader(rest());
+    checkHeader(d.rest());
     return void 0;
   }
-  if (d.enter(tag) === 0) throw new DerError("empty explicit tag");
-  if (d.empty) throw new DerError("explicit tag has no child");
-  return read(d);
-}
-function reader(buf) {
-  const d = new Der(buf);
-  return { d, rest: () => buf.subarray(buf.length - d.remaining) };
+  const probe2 = new Der(d.rest());
+  if (probe2.enter(tag) === 0) throw new DerError("empty explicit tag");
+  if (probe2.empty) throw new DerError("explicit tag has no child");
+  checkHeader(probe2.rest());
+  if (probe2.peek() !== innerTag) return void 0;
+  const value = read(probe2);
+  d.skip(d.rest().length - probe2.rest().length);
+  return value;
 }
 function parsePkcs1(der) {
   const top = new Der(der);
   const seq = top.read(TAG.SEQUENCE);
   if (!top.empty) throw new DerError("trailing data");
-  const { d, rest } = reader(seq.body);
+  const d = new Der(seq.body);
   const version = smallInteger(d.read(TAG.INTEGER).body);
   const n = integer(d.read(TAG.INTEGER).body);
   const e = smallInteger(d.read(TAG.INTEGER).body);
   const [priv, p, q] = [0, 1, 2].map(() => integer(d.read(TAG.INTEGER).body));
   const crt = [0, 1, 2].map(() => {
-    const body = optional(d, rest, TAG.INTEGER);
+    const body = optional(d, TAG.INTEGER);
     return body === void 0 ? void 0 : integer(body);
   });
-  const more = optional(d, rest, TAG.SEQUENCE);
+  const more = optional(d, TAG.SEQUENCE);
   if (version > 1n) throw new DerError("unsupported version");
   if (n <= 0n || priv <= 0n || p <= 0n || q <= 0n || crt.some((v) => v !== void 0 && v <= 0n)) {
     throw new DerError("zero or negative value");
@@ -5412,11 +5417,11 @@ function parsePkcs8(der) {
   throw new DerError(`PKCS#8 key of algorithm ${algorithm}`);
 }
 function parseSec1(der, wrapperCurve) {
-  const { d, rest } = reader(new Der(der).read(TAG.SEQUENCE).body);
+  const d = new Der(new Der(der).read(TAG.SEQUENCE).body);
   const version = smallInteger(d.read(TAG.INTEGER).body);
   let scalar = d.read(TAG.OCTET_STRING).body;
-  const innerCurve = explicit(d, rest, 160, (inner) => oid(inner.read(TAG.OID).body));
-  explicit(d, rest, 161, (inner) => bitString(inner.read(TAG.BIT_STRING).body));
+  const innerCurve = explicit(d, 160, TAG.OID, (inner) => oid(inner.read(TAG.OID).body));
+  explicit(d, 161, TAG.BIT_STRING, (inner) => bitString(inner.read(TAG.BIT_STRING).body));
   if (version !== 1n) throw new DerError("unknown EC key version");
   const curve = CURVES[wrapperCurve ?? innerCurve ?? ""];
   if (!curve) throw new DerError("unknown elliptic curve");

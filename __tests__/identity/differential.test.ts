@@ -13,7 +13,9 @@
 //   differ in one class only: a header line holding "-----BEGIN " inside the block
 //   (kind `*:header-with-begin`). Go 1.19 decodes that block, Go 1.25 skips it. The test asserts
 //   exactly that: the reference (1.19) accepts it, and we refuse it as 1.25 does.
-// - The zero EC scalar (refused by Go 1.25's ecdsa.ParseRawPrivateKey) is not in the corpus.
+// - EC private keys: Go 1.25 reads the scalar with ecdsa.ParseRawPrivateKey, which refuses zero;
+//   Go 1.19 accepted it. The reference refuses it itself (kind `key-zero-scalar`, and bit flips
+//   that empty the scalar).
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { IdentityError } from '../../src/identity/errors.js'

@@ -265,6 +265,13 @@ export function structuralCases(ids: KeyForms[], rand: () => number): CorpusCase
       ])
         add(id.name, `label:${f.label}-as-${label}`, id.crt, bytes(pemOf(label, der)))
       add(id.name, 'key-as-der', id.crt, der)
+      if (f.label === 'EC PRIVATE KEY') {
+        // SEC1: version, private key, [0] curve, [1] public key.
+        const zero = replaceAt(der, [1], old =>
+          Buffer.concat([old.subarray(0, 2), Buffer.alloc(old[1]!)])
+        )
+        add(id.name, 'key-zero-scalar', id.crt, bytes(pemOf(f.label, zero)))
+      }
       add(id.name, 'key-base64-only', id.crt, Buffer.from(der.toString('base64')))
       add(id.name, 'key-truncated', id.crt, bytes(pemOf(f.label, der.subarray(0, der.length - 7))))
       add(

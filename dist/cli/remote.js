@@ -7265,7 +7265,7 @@ ${formatted}-----END ${type} KEY-----`;
         let pubPEM;
         let pubSSH;
         let algo;
-        let reader2;
+        let reader;
         let errMsg = "Malformed OpenSSH private key";
         if (decrypted)
           errMsg += ". Bad passphrase?";
@@ -7274,13 +7274,13 @@ ${formatted}-----END ${type} KEY-----`;
             type = "ssh-rsa";
             privPEM = makePEM("RSA PRIVATE", privBlob);
             try {
-              reader2 = new Ber.Reader(privBlob);
-              reader2.readSequence();
-              reader2.readInt();
-              const n = reader2.readString(Ber.Integer, true);
+              reader = new Ber.Reader(privBlob);
+              reader.readSequence();
+              reader.readInt();
+              const n = reader.readString(Ber.Integer, true);
               if (n === null)
                 return new Error(errMsg);
-              const e = reader2.readString(Ber.Integer, true);
+              const e = reader.readString(Ber.Integer, true);
               if (e === null)
                 return new Error(errMsg);
               pubPEM = genOpenSSLRSAPub(n, e);
@@ -7294,19 +7294,19 @@ ${formatted}-----END ${type} KEY-----`;
             type = "ssh-dss";
             privPEM = makePEM("DSA PRIVATE", privBlob);
             try {
-              reader2 = new Ber.Reader(privBlob);
-              reader2.readSequence();
-              reader2.readInt();
-              const p = reader2.readString(Ber.Integer, true);
+              reader = new Ber.Reader(privBlob);
+              reader.readSequence();
+              reader.readInt();
+              const p = reader.readString(Ber.Integer, true);
               if (p === null)
                 return new Error(errMsg);
-              const q = reader2.readString(Ber.Integer, true);
+              const q = reader.readString(Ber.Integer, true);
               if (q === null)
                 return new Error(errMsg);
-              const g = reader2.readString(Ber.Integer, true);
+              const g = reader.readString(Ber.Integer, true);
               if (g === null)
                 return new Error(errMsg);
-              const y = reader2.readString(Ber.Integer, true);
+              const y = reader.readString(Ber.Integer, true);
               if (y === null)
                 return new Error(errMsg);
               pubPEM = genOpenSSLDSAPub(p, q, g, y);
@@ -7321,15 +7321,15 @@ ${formatted}-----END ${type} KEY-----`;
             let ecPriv;
             let ecOID;
             try {
-              reader2 = new Ber.Reader(privBlob);
-              reader2.readSequence();
-              reader2.readInt();
-              ecPriv = reader2.readString(Ber.OctetString, true);
-              reader2.readByte();
-              const offset = reader2.readLength();
+              reader = new Ber.Reader(privBlob);
+              reader.readSequence();
+              reader.readInt();
+              ecPriv = reader.readString(Ber.OctetString, true);
+              reader.readByte();
+              const offset = reader.readLength();
               if (offset !== null) {
-                reader2._offset = offset;
-                ecOID = reader2.readOID();
+                reader._offset = offset;
+                ecOID = reader.readOID();
                 if (ecOID === null)
                   return new Error(errMsg);
                 switch (ecOID) {
@@ -19758,32 +19758,32 @@ var require_keygen = __commonJS({
     function parseDERs(keyType, pub, priv) {
       switch (keyType) {
         case "rsa": {
-          let reader2 = new Ber.Reader(priv);
-          reader2.readSequence();
-          if (reader2.readInt() !== 0)
+          let reader = new Ber.Reader(priv);
+          reader.readSequence();
+          if (reader.readInt() !== 0)
             throw new Error("Unsupported version in RSA private key");
-          reader2.readSequence();
-          if (reader2.readOID() !== "1.2.840.113549.1.1.1")
+          reader.readSequence();
+          if (reader.readOID() !== "1.2.840.113549.1.1.1")
             throw new Error("Bad RSA private OID");
-          if (reader2.readByte() !== Ber.Null)
+          if (reader.readByte() !== Ber.Null)
             throw new Error("Malformed RSA private key (expected null)");
-          if (reader2.readByte() !== 0) {
+          if (reader.readByte() !== 0) {
             throw new Error(
               "Malformed RSA private key (expected zero-length null)"
             );
           }
-          reader2 = new Ber.Reader(reader2.readString(Ber.OctetString, true));
-          reader2.readSequence();
-          if (reader2.readInt() !== 0)
+          reader = new Ber.Reader(reader.readString(Ber.OctetString, true));
+          reader.readSequence();
+          if (reader.readInt() !== 0)
             throw new Error("Unsupported version in RSA private key");
-          const n = reader2.readString(Ber.Integer, true);
-          const e = reader2.readString(Ber.Integer, true);
-          const d = reader2.readString(Ber.Integer, true);
-          const p = reader2.readString(Ber.Integer, true);
-          const q = reader2.readString(Ber.Integer, true);
-          reader2.readString(Ber.Integer, true);
-          reader2.readString(Ber.Integer, true);
-          const iqmp = reader2.readString(Ber.Integer, true);
+          const n = reader.readString(Ber.Integer, true);
+          const e = reader.readString(Ber.Integer, true);
+          const d = reader.readString(Ber.Integer, true);
+          const p = reader.readString(Ber.Integer, true);
+          const q = reader.readString(Ber.Integer, true);
+          reader.readString(Ber.Integer, true);
+          reader.readString(Ber.Integer, true);
+          const iqmp = reader.readString(Ber.Integer, true);
           const keyName = Buffer.from("ssh-rsa");
           const privBuf = Buffer.allocUnsafe(
             4 + keyName.length + 4 + n.length + 4 + e.length + 4 + d.length + 4 + iqmp.length + 4 + p.length + 4 + q.length
@@ -19816,27 +19816,27 @@ var require_keygen = __commonJS({
           return { sshName: keyName.toString(), priv: privBuf, pub: pubBuf };
         }
         case "ec": {
-          let reader2 = new Ber.Reader(pub);
-          reader2.readSequence();
-          reader2.readSequence();
-          if (reader2.readOID() !== "1.2.840.10045.2.1")
+          let reader = new Ber.Reader(pub);
+          reader.readSequence();
+          reader.readSequence();
+          if (reader.readOID() !== "1.2.840.10045.2.1")
             throw new Error("Bad ECDSA public OID");
-          reader2.readOID();
-          let pubBin = reader2.readString(Ber.BitString, true);
+          reader.readOID();
+          let pubBin = reader.readString(Ber.BitString, true);
           {
             let i = 0;
             for (; i < pubBin.length && pubBin[i] === 0; ++i) ;
             if (i > 0)
               pubBin = pubBin.slice(i);
           }
-          reader2 = new Ber.Reader(priv);
-          reader2.readSequence();
-          if (reader2.readInt() !== 0)
+          reader = new Ber.Reader(priv);
+          reader.readSequence();
+          if (reader.readInt() !== 0)
             throw new Error("Unsupported version in ECDSA private key");
-          reader2.readSequence();
-          if (reader2.readOID() !== "1.2.840.10045.2.1")
+          reader.readSequence();
+          if (reader.readOID() !== "1.2.840.10045.2.1")
             throw new Error("Bad ECDSA private OID");
-          const curveOID = reader2.readOID();
+          const curveOID = reader.readOID();
           let sshCurveName;
           switch (curveOID) {
             case "1.2.840.10045.3.1.7":
@@ -19851,13 +19851,13 @@ var require_keygen = __commonJS({
             default:
               throw new Error("Unsupported curve in ECDSA private key");
           }
-          reader2 = new Ber.Reader(reader2.readString(Ber.OctetString, true));
-          reader2.readSequence();
-          if (reader2.readInt() !== 1)
+          reader = new Ber.Reader(reader.readString(Ber.OctetString, true));
+          reader.readSequence();
+          if (reader.readInt() !== 1)
             throw new Error("Unsupported version in ECDSA private key");
           const privBin = Buffer.concat([
             Buffer.from([0]),
-            reader2.readString(Ber.OctetString, true)
+            reader.readString(Ber.OctetString, true)
           ]);
           const keyName = Buffer.from(`ecdsa-sha2-${sshCurveName}`);
           sshCurveName = Buffer.from(sshCurveName);
@@ -19886,27 +19886,27 @@ var require_keygen = __commonJS({
           return { sshName: keyName.toString(), priv: privBuf, pub: pubBuf };
         }
         case "ed25519": {
-          let reader2 = new Ber.Reader(pub);
-          reader2.readSequence();
-          reader2.readSequence();
-          if (reader2.readOID() !== "1.3.101.112")
+          let reader = new Ber.Reader(pub);
+          reader.readSequence();
+          reader.readSequence();
+          if (reader.readOID() !== "1.3.101.112")
             throw new Error("Bad ED25519 public OID");
-          let pubBin = reader2.readString(Ber.BitString, true);
+          let pubBin = reader.readString(Ber.BitString, true);
           {
             let i = 0;
             for (; i < pubBin.length && pubBin[i] === 0; ++i) ;
             if (i > 0)
               pubBin = pubBin.slice(i);
           }
-          reader2 = new Ber.Reader(priv);
-          reader2.readSequence();
-          if (reader2.readInt() !== 0)
+          reader = new Ber.Reader(priv);
+          reader.readSequence();
+          if (reader.readInt() !== 0)
             throw new Error("Unsupported version in ED25519 private key");
-          reader2.readSequence();
-          if (reader2.readOID() !== "1.3.101.112")
+          reader.readSequence();
+          if (reader.readOID() !== "1.3.101.112")
             throw new Error("Bad ED25519 private OID");
-          reader2 = new Ber.Reader(reader2.readString(Ber.OctetString, true));
-          const privBin = reader2.readString(Ber.OctetString, true);
+          reader = new Ber.Reader(reader.readString(Ber.OctetString, true));
+          const privBin = reader.readString(Ber.OctetString, true);
           const keyName = Buffer.from("ssh-ed25519");
           const privBuf = Buffer.allocUnsafe(
             4 + keyName.length + 4 + pubBin.length + 4 + (privBin.length + pubBin.length)
@@ -25617,9 +25617,13 @@ var Der = class _Der {
   get empty() {
     return this.pos >= this.buf.length;
   }
-  /** Bytes not read yet. */
-  get remaining() {
-    return this.buf.length - this.pos;
+  /** The bytes not read yet. */
+  rest() {
+    return this.buf.subarray(this.pos);
+  }
+  /** Moves on by n bytes (after reading them through another cursor over rest()). */
+  skip(n) {
+    this.pos += n;
   }
   peek() {
     return this.buf[this.pos];
@@ -26318,40 +26322,41 @@ function checkHeader(buf) {
   }
   if (len < 128) throw new DerError("non-minimal length");
 }
-function optional(d, rest, tag) {
+function optional(d, tag) {
   if (d.empty) return void 0;
   if (d.peek() === tag) return d.any().body;
-  checkHeader(rest());
+  checkHeader(d.rest());
   return void 0;
 }
-function explicit(d, rest, tag, read2) {
+function explicit(d, tag, innerTag, read2) {
   if (d.empty) return void 0;
   if (d.peek() !== tag) {
-    checkHeader(rest());
+    checkHeader(d.rest());
     return void 0;
   }
-  if (d.enter(tag) === 0) throw new DerError("empty explicit tag");
-  if (d.empty) throw new DerError("explicit tag has no child");
-  return read2(d);
-}
-function reader(buf) {
-  const d = new Der(buf);
-  return { d, rest: () => buf.subarray(buf.length - d.remaining) };
+  const probe = new Der(d.rest());
+  if (probe.enter(tag) === 0) throw new DerError("empty explicit tag");
+  if (probe.empty) throw new DerError("explicit tag has no child");
+  checkHeader(probe.rest());
+  if (probe.peek() !== innerTag) return void 0;
+  const value = read2(probe);
+  d.skip(d.rest().length - probe.rest().length);
+  return value;
 }
 function parsePkcs1(der) {
   const top = new Der(der);
   const seq = top.read(TAG.SEQUENCE);
   if (!top.empty) throw new DerError("trailing data");
-  const { d, rest } = reader(seq.body);
+  const d = new Der(seq.body);
   const version = smallInteger(d.read(TAG.INTEGER).body);
   const n = integer2(d.read(TAG.INTEGER).body);
   const e = smallInteger(d.read(TAG.INTEGER).body);
   const [priv, p, q] = [0, 1, 2].map(() => integer2(d.read(TAG.INTEGER).body));
   const crt = [0, 1, 2].map(() => {
-    const body = optional(d, rest, TAG.INTEGER);
+    const body = optional(d, TAG.INTEGER);
     return body === void 0 ? void 0 : integer2(body);
   });
-  const more = optional(d, rest, TAG.SEQUENCE);
+  const more = optional(d, TAG.SEQUENCE);
   if (version > 1n) throw new DerError("unsupported version");
   if (n <= 0n || priv <= 0n || p <= 0n || q <= 0n || crt.some((v) => v !== void 0 && v <= 0n)) {
     throw new DerError("zero or negative value");
@@ -26421,11 +26426,11 @@ function parsePkcs8(der) {
   throw new DerError(`PKCS#8 key of algorithm ${algorithm}`);
 }
 function parseSec1(der, wrapperCurve) {
-  const { d, rest } = reader(new Der(der).read(TAG.SEQUENCE).body);
+  const d = new Der(new Der(der).read(TAG.SEQUENCE).body);
   const version = smallInteger(d.read(TAG.INTEGER).body);
   let scalar = d.read(TAG.OCTET_STRING).body;
-  const innerCurve = explicit(d, rest, 160, (inner) => oid(inner.read(TAG.OID).body));
-  explicit(d, rest, 161, (inner) => bitString(inner.read(TAG.BIT_STRING).body));
+  const innerCurve = explicit(d, 160, TAG.OID, (inner) => oid(inner.read(TAG.OID).body));
+  explicit(d, 161, TAG.BIT_STRING, (inner) => bitString(inner.read(TAG.BIT_STRING).body));
   if (version !== 1n) throw new DerError("unknown EC key version");
   const curve = CURVES[wrapperCurve ?? innerCurve ?? ""];
   if (!curve) throw new DerError("unknown elliptic curve");

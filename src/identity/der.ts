@@ -41,9 +41,14 @@ export class Der {
     return this.pos >= this.buf.length
   }
 
-  /** Bytes not read yet. */
-  get remaining(): number {
-    return this.buf.length - this.pos
+  /** The bytes not read yet. */
+  rest(): Uint8Array {
+    return this.buf.subarray(this.pos)
+  }
+
+  /** Moves on by n bytes (after reading them through another cursor over rest()). */
+  skip(n: number): void {
+    this.pos += n
   }
 
   peek(): number | undefined {

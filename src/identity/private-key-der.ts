@@ -59,34 +59,36 @@ function checkHeader(buf: Uint8Array): void {
 }
 
 /** encoding/asn1's optional field: present only if the next element has that tag. */
-function optional(d: Der, rest: () => Uint8Array, tag: number): Uint8Array | undefined {
+function optional(d: Der, tag: number): Uint8Array | undefined {
   if (d.empty) return undefined
   if (d.peek() === tag) return d.any().body
-  checkHeader(rest())
+  checkHeader(d.rest())
   return undefined
 }
 
-/** encoding/asn1's optional EXPLICIT field: the inner element is read after the tag's header. */
+/**
+ * encoding/asn1's optional EXPLICIT field: the inner element is read right after the tag's header
+ * (not held to the tag's length), and an inner element of another type makes the field absent.
+ */
 function explicit<T>(
   d: Der,
-  rest: () => Uint8Array,
   tag: number,
+  innerTag: number,
   read: (inner: Der) => T
 ): T | undefined {
   if (d.empty) return undefined
   if (d.peek() !== tag) {
-    checkHeader(rest())
+    checkHeader(d.rest())
     return undefined
   }
-  if (d.enter(tag) === 0) throw new DerError('empty explicit tag')
-  if (d.empty) throw new DerError('explicit tag has no child')
-  return read(d)
-}
-
-/** A Der over a buffer, with access to what is left (for header checks). */
-function reader(buf: Uint8Array): { d: Der; rest: () => Uint8Array } {
-  const d = new Der(buf)
-  return { d, rest: () => buf.subarray(buf.length - d.remaining) }
+  const probe = new Der(d.rest())
+  if (probe.enter(tag) === 0) throw new DerError('empty explicit tag')
+  if (probe.empty) throw new DerError('explicit tag has no child')
+  checkHeader(probe.rest())
+  if (probe.peek() !== innerTag) return undefined
+  const value = read(probe)
+  d.skip(d.rest().length - probe.rest().length)
+  return value
 }
 
 /** x509.ParsePKCS1PrivateKey, then crypto/rsa's checks (Go 1.24 and later). */
@@ -94,7 +96,7 @@ export function parsePkcs1(der: Uint8Array): PrivateKeyFacts {
   const top = new Der(der)
   const seq = top.read(TAG.SEQUENCE)
   if (!top.empty) throw new DerError('trailing data')
-  const { d, rest } = reader(seq.body)
+  const d = new Der(seq.body)
   const version = smallInteger(d.read(TAG.INTEGER).body)
   const n = integer(d.read(TAG.INTEGER).body)
   const e = smallInteger(d.read(TAG.INTEGER).body)
@@ -104,10 +106,10 @@ export function parsePkcs1(der: Uint8Array): PrivateKeyFacts {
     bigint
   ]
   const crt = [0, 1, 2].map(() => {
-    const body = optional(d, rest, TAG.INTEGER)
+    const body = optional(d, TAG.INTEGER)
     return body === undefined ? undefined : integer(body)
   })
-  const more = optional(d, rest, TAG.SEQUENCE)
+  const more = optional(d, TAG.SEQUENCE)
   if (version > 1n) throw new DerError('unsupported version')
   if (n <= 0n || priv <= 0n || p <= 0n || q <= 0n || crt.some(v => v !== undefined && v <= 0n)) {
     throw new DerError('zero or negative value')
@@ -198,12 +200,12 @@ export function parsePkcs8(der: Uint8Array): PrivateKeyFacts {
 
 /** x509's parseECPrivateKey: the curve from the PKCS#8 wrapper if given, else from the key. */
 export function parseSec1(der: Uint8Array, wrapperCurve: string | undefined): PrivateKeyFacts {
-  const { d, rest } = reader(new Der(der).read(TAG.SEQUENCE).body)
+  const d = new Der(new Der(der).read(TAG.SEQUENCE).body)
   const version = smallInteger(d.read(TAG.INTEGER).body)
   let scalar = d.read(TAG.OCTET_STRING).body
-  const innerCurve = explicit(d, rest, 0xa0, inner => oid(inner.read(TAG.OID).body))
+  const innerCurve = explicit(d, 0xa0, TAG.OID, inner => oid(inner.read(TAG.OID).body))
   // The stored public key is parsed as a BIT STRING and then ignored (Go derives it from d).
-  explicit(d, rest, 0xa1, inner => bitString(inner.read(TAG.BIT_STRING).body))
+  explicit(d, 0xa1, TAG.BIT_STRING, inner => bitString(inner.read(TAG.BIT_STRING).body))
   if (version !== 1n) throw new DerError('unknown EC key version')
   const curve = CURVES[wrapperCurve ?? innerCurve ?? '']
   if (!curve) throw new DerError('unknown elliptic curve')

@@ -170,6 +170,16 @@ func privateKey(data []byte) (any, error) {
 }
 
 func parsePrivateKey(der []byte) (any, error) {
+	key, err := parsePrivateKey119(der)
+	// Go 1.25: x509 reads an EC scalar with ecdsa.ParseRawPrivateKey, which refuses zero;
+	// Go 1.19 took it and derived the point at infinity.
+	if ec, ok := key.(*ecdsa.PrivateKey); ok && ec.D.Sign() == 0 {
+		return nil, errors.New("zero EC private key")
+	}
+	return key, err
+}
+
+func parsePrivateKey119(der []byte) (any, error) {
 	if key, err := parsePKCS1(der); err == nil {
 		return key, nil
 	}
