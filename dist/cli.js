@@ -5577,9 +5577,7 @@ function inspectIdentity(files, expected) {
     () => parseSignerKey(bytesOf(files.signer)),
     () => "32 bytes, 0 < key < r"
   );
-  parsed.certificate = cert;
-  parsed.key = key;
-  parsed.signer = sk;
+  Object.assign(parsed, { certificate: cert, key, signer: sk });
   const nodeId = cert?.nodeId;
   checks.push(
     compare("node-id", "NodeID is the expected one", expected.nodeId, nodeId, "staker.crt")

@@ -106,9 +106,7 @@ export function inspectIdentity(
     () => parseSignerKey(bytesOf(files.signer)),
     () => '32 bytes, 0 < key < r'
   )
-  parsed.certificate = cert
-  parsed.key = key
-  parsed.signer = sk
+  Object.assign(parsed, { certificate: cert, key, signer: sk })
 
   const nodeId = cert?.nodeId
   checks.push(
