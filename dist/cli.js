@@ -15,8 +15,8 @@ var __esm = (fn, res, err2) => function __init() {
   }
 };
 var __export = (target, all) => {
-  for (var name in all)
-    __defProp(target, name, { get: all[name], enumerable: true });
+  for (var name2 in all)
+    __defProp(target, name2, { get: all[name2], enumerable: true });
 };
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
@@ -26,13 +26,13 @@ var __copyProps = (to, from, except, desc) => {
   }
   return to;
 };
-var __toESM = (mod3, isNodeMode, target) => (target = mod3 != null ? __create(__getProtoOf(mod3)) : {}, __copyProps(
+var __toESM = (mod4, isNodeMode, target) => (target = mod4 != null ? __create(__getProtoOf(mod4)) : {}, __copyProps(
   // If the importer is in node compatibility mode or this is not an ESM
   // file that has been converted to a CommonJS file using a Babel-
   // compatible transform (i.e. "__esModule" has not been set), then set
   // "default" to the CommonJS "module.exports" for node compatibility.
-  isNodeMode || !mod3 || !mod3.__esModule ? __defProp(target, "default", { value: mod3, enumerable: true }) : target,
-  mod3
+  isNodeMode || !mod4 || !mod4.__esModule ? __defProp(target, "default", { value: mod4, enumerable: true }) : target,
+  mod4
 ));
 
 // src/identity/errors.ts
@@ -154,38 +154,101 @@ var init_node_id = __esm({
 
 // src/identity/pem.ts
 function looksLikePem(bytes) {
-  return Buffer.from(bytes.subarray(0, 4096)).toString("latin1").includes("-----BEGIN ");
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(BEGIN);
 }
-function pemBlocks(text) {
-  const normal = text.replace(/\r\n?/g, "\n");
-  const blocks = [];
-  for (const m of normal.matchAll(BLOCK)) {
-    const type = m[1] ?? "";
-    const lines = (m[2] ?? "").split("\n");
-    const headers = {};
-    while (lines.length > 0 && /^[A-Za-z-]+:/.test(lines[0] ?? "")) {
-      const line = lines.shift() ?? "";
-      const i = line.indexOf(":");
-      headers[line.slice(0, i)] = line.slice(i + 1).trim();
-    }
-    const der = Buffer.from(lines.join("").replace(/\s+/g, ""), "base64");
-    blocks.push({ type, headers, der });
+function getLine(s, from) {
+  const nl = s.indexOf("\n", from);
+  let end = nl < 0 ? s.length : nl;
+  const next = nl < 0 ? s.length : nl + 1;
+  if (nl > from && s[nl - 1] === "\r") end--;
+  let e = end;
+  while (e > from && (s[e - 1] === " " || s[e - 1] === "	")) e--;
+  return { line: s.slice(from, e), next };
+}
+function decodeOne(s, from) {
+  let pos = from;
+  for (; ; ) {
+    const endAt = s.indexOf(END, pos);
+    if (endAt < 0) return void 0;
+    const trailer = endAt + END.length;
+    const attempt = blockBefore(s, pos, endAt, trailer);
+    if (attempt) return attempt;
+    pos = trailer;
   }
-  return blocks;
+}
+function blockBefore(s, pos, endAt, trailer) {
+  const found = s.slice(pos, endAt).lastIndexOf(BEGIN);
+  const begin = pos + found;
+  if (found < 0 || found > 0 && s[begin - 1] !== "\n") return void 0;
+  const typeLine = getLine(s, begin + BEGIN.length);
+  if (!typeLine.line.endsWith(DASHES)) return void 0;
+  const type = typeLine.line.slice(0, -DASHES.length);
+  const headers = {};
+  let body = typeLine.next;
+  for (; ; ) {
+    const { line, next } = getLine(s, body);
+    const colon = line.indexOf(":");
+    if (colon < 0) break;
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+    body = next;
+    if (body > endAt + 1) return void 0;
+  }
+  const hasHeaders = Object.keys(headers).length > 0;
+  if (hasHeaders && body > endAt) return void 0;
+  const endType = s.slice(trailer, trailer + type.length + DASHES.length);
+  if (endType !== type + DASHES) return void 0;
+  if (getLine(s, trailer + type.length + DASHES.length).line !== "") return void 0;
+  const der = body <= endAt ? decodeBase64Std(removeSpacesAndTabs(s.slice(body, endAt))) : Buffer.alloc(0);
+  if (!der) return void 0;
+  return { block: { type, headers, der }, next: getLine(s, trailer).next };
+}
+function removeSpacesAndTabs(s) {
+  return s.includes(" ") || s.includes("	") ? s.replace(/[ \t]/g, "") : s;
+}
+function decodeBase64Std(text) {
+  const s = text.includes("\r") || text.includes("\n") ? text.replace(/[\r\n]/g, "") : text;
+  const pad = s.indexOf("=");
+  const data = pad < 0 ? s : s.slice(0, pad);
+  if (!ALPHABET2.test(data)) return void 0;
+  if (pad >= 0) {
+    const padding = s.slice(pad);
+    const rem = data.length % 4;
+    if (!(rem === 2 && padding === "==" || rem === 3 && padding === "=")) return void 0;
+  } else if (data.length % 4 !== 0) {
+    return void 0;
+  }
+  return Buffer.from(data, "base64");
+}
+function pemBlocks(bytes) {
+  const s = typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("latin1");
+  const blocks = [];
+  let pos = 0;
+  for (; ; ) {
+    const found = decodeOne(s, pos);
+    if (!found) return blocks;
+    blocks.push(found.block);
+    pos = found.next;
+  }
+}
+function shownType(type) {
+  const printable = type.replace(/[^\x20-\x7e]/g, "?");
+  return printable.length > 40 ? printable.slice(0, 40) + "\u2026" : printable;
 }
 function toPem(type, der) {
   const b64 = Buffer.from(der).toString("base64");
   const lines = b64.match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${type}-----
-${lines.join("\n")}
------END ${type}-----
+${lines.map((l) => l + "\n").join("")}-----END ${type}-----
 `;
 }
-var BLOCK;
+var BEGIN, END, DASHES, ALPHABET2;
 var init_pem = __esm({
   "src/identity/pem.ts"() {
     "use strict";
-    BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\n([\s\S]*?)\n?-----END \1-----/g;
+    BEGIN = "-----BEGIN ";
+    END = "\n-----END ";
+    DASHES = "-----";
+    ALPHABET2 = /^[A-Za-z0-9+/]*$/;
   }
 });
 
@@ -328,7 +391,7 @@ function createHasher(hashCons, info = {}) {
   Object.assign(hashC, info);
   return Object.freeze(hashC);
 }
-function randomBytes2(bytesLength = 32) {
+function randomBytes(bytesLength = 32) {
   anumber(bytesLength, "bytesLength");
   const cr = typeof globalThis === "object" ? globalThis.crypto : null;
   if (typeof cr?.getRandomValues !== "function")
@@ -584,13 +647,13 @@ var init_sha2 = __esm({
         this.H = IV[7] | 0;
       }
       get() {
-        const { A, B, C, D, E, F, G, H } = this;
-        return [A, B, C, D, E, F, G, H];
+        const { A, B: B2, C, D, E, F, G, H } = this;
+        return [A, B2, C, D, E, F, G, H];
       }
       // prettier-ignore
-      set(A, B, C, D, E, F, G, H) {
+      set(A, B2, C, D, E, F, G, H) {
         this.A = A | 0;
-        this.B = B | 0;
+        this.B = B2 | 0;
         this.C = C | 0;
         this.D = D | 0;
         this.E = E | 0;
@@ -612,30 +675,30 @@ var init_sha2 = __esm({
           const s1 = rotr(W2, 17) ^ rotr(W2, 19) ^ W2 >>> 10;
           SHA256_W[i] = s1 + SHA256_W[i - 7] + s0 + SHA256_W[i - 16] | 0;
         }
-        let { A, B, C, D, E, F, G, H } = this;
+        let { A, B: B2, C, D, E, F, G, H } = this;
         for (let i = 0; i < 64; i++) {
           const sigma1 = rotr(E, 6) ^ rotr(E, 11) ^ rotr(E, 25);
           const T1 = H + sigma1 + Chi(E, F, G) + SHA256_K[i] + SHA256_W[i] | 0;
           const sigma0 = rotr(A, 2) ^ rotr(A, 13) ^ rotr(A, 22);
-          const T2 = sigma0 + Maj(A, B, C) | 0;
+          const T2 = sigma0 + Maj(A, B2, C) | 0;
           H = G;
           G = F;
           F = E;
           E = D + T1 | 0;
           D = C;
-          C = B;
-          B = A;
+          C = B2;
+          B2 = A;
           A = T1 + T2 | 0;
         }
         A = A + this.A | 0;
-        B = B + this.B | 0;
+        B2 = B2 + this.B | 0;
         C = C + this.C | 0;
         D = D + this.D | 0;
         E = E + this.E | 0;
         F = F + this.F | 0;
         G = G + this.G | 0;
         H = H + this.H | 0;
-        this.set(A, B, C, D, E, F, G, H);
+        this.set(A, B2, C, D, E, F, G, H);
       }
       roundClean() {
         clean(SHA256_W);
@@ -780,7 +843,7 @@ function validateObject(object, fields2 = {}, optFields = {}, title = "object") 
   iter(fields2, false);
   iter(optFields, true);
 }
-var abytes2, anumber2, bytesToHex2, concatBytes2, hexToBytes2, isBytes2, randomBytes3, _0n, _1n, atitle2, bitMask, notImplemented;
+var abytes2, anumber2, bytesToHex2, concatBytes2, hexToBytes2, isBytes2, randomBytes2, _0n, _1n, atitle2, bitMask, notImplemented;
 var init_utils2 = __esm({
   "node_modules/@noble/curves/utils.js"() {
     init_utils();
@@ -790,7 +853,7 @@ var init_utils2 = __esm({
     concatBytes2 = (...arrays) => concatBytes(...arrays);
     hexToBytes2 = (hex) => hexToBytes(hex);
     isBytes2 = isBytes;
-    randomBytes3 = (bytesLength) => randomBytes2(bytesLength);
+    randomBytes2 = (bytesLength) => randomBytes(bytesLength);
     _0n = /* @__PURE__ */ BigInt(0);
     _1n = /* @__PURE__ */ BigInt(1);
     atitle2 = (title) => title ? `"${title}" ` : "";
@@ -805,7 +868,7 @@ var init_utils2 = __esm({
 });
 
 // node_modules/@noble/curves/abstract/modular.js
-function mod2(a, b) {
+function mod3(a, b) {
   if (b <= _0n2)
     throw new Error("mod: expected positive modulus, got " + b);
   const result = a % b;
@@ -862,7 +925,7 @@ function invert(number, modulo) {
     throw new Error("invert: expected non-zero number");
   if (modulo <= _1n2)
     throw new Error("invert: expected modulus > 1, got " + modulo);
-  let a = mod2(number, modulo);
+  let a = mod3(number, modulo);
   let b = modulo;
   let x = _0n2, u = _1n2;
   while (a !== _0n2) {
@@ -874,7 +937,7 @@ function invert(number, modulo) {
   const gcd = b;
   if (gcd !== _1n2)
     throw new Error("invert: does not exist");
-  return mod2(x, modulo);
+  return mod3(x, modulo);
 }
 function assertIsSquare(Fp3, root, n) {
   const F = Fp3;
@@ -903,13 +966,13 @@ function sqrt5mod8(Fp3, n) {
   assertIsSquare(F, root, n);
   return root;
 }
-function sqrt9mod16(P2) {
-  const Fp_ = Field(P2);
-  const tn = tonelliShanks(P2);
+function sqrt9mod16(P3) {
+  const Fp_ = Field(P3);
+  const tn = tonelliShanks(P3);
   const c1 = tn(Fp_, Fp_.neg(Fp_.ONE));
   const c2 = tn(Fp_, c1);
   const c3 = tn(Fp_, Fp_.neg(c1));
-  const c4 = (P2 + _7n) / _16n;
+  const c4 = (P3 + _7n) / _16n;
   return ((Fp3, n) => {
     const F = Fp3;
     let tv1 = F.pow(n, c4);
@@ -926,18 +989,18 @@ function sqrt9mod16(P2) {
     return root;
   });
 }
-function tonelliShanks(P2) {
-  if (P2 < _3n)
+function tonelliShanks(P3) {
+  if (P3 < _3n)
     throw new Error("sqrt is not defined for small field");
-  aoddModulus(P2, "tonelliShanks");
-  let Q = P2 - _1n2;
+  aoddModulus(P3, "tonelliShanks");
+  let Q = P3 - _1n2;
   let S = 0;
   while (Q % _2n === _0n2) {
     Q /= _2n;
     S++;
   }
   let Z = _2n;
-  const _Fp = Field(P2);
+  const _Fp = Field(P3);
   while (FpLegendre(_Fp, Z) === 1) {
     if (Z++ > 1e3)
       throw new Error("Cannot find square root: probably non-prime P");
@@ -977,15 +1040,15 @@ function tonelliShanks(P2) {
     return R2;
   };
 }
-function FpSqrt(P2) {
-  aoddModulus(P2, "Fp.sqrt");
-  if (P2 % _4n === _3n)
+function FpSqrt(P3) {
+  aoddModulus(P3, "Fp.sqrt");
+  if (P3 % _4n === _3n)
     return sqrt3mod4;
-  if (P2 % _8n === _5n)
+  if (P3 % _8n === _5n)
     return sqrt5mod8;
-  if (P2 % _16n === _9n)
-    return sqrt9mod16(P2);
-  return tonelliShanks(P2);
+  if (P3 % _16n === _9n)
+    return sqrt9mod16(P3);
+  return tonelliShanks(P3);
 }
 function validateField(field) {
   aobject2(field, "field");
@@ -993,8 +1056,8 @@ function validateField(field) {
     throw new TypeError('param "ORDER" is invalid: expected bigint, got ' + typeof field.ORDER);
   asafenumber(field.BYTES, "BYTES");
   asafenumber(field.BITS, "BITS");
-  for (const name of FIELD_FIELDS)
-    afunction(field[name], "field." + name);
+  for (const name2 of FIELD_FIELDS)
+    afunction(field[name2], "field." + name2);
   if (field.BYTES < 1 || field.BITS < 1)
     throw new Error("invalid field: expected BYTES/BITS > 0");
   if (field.ORDER <= _1n2)
@@ -1103,8 +1166,8 @@ function getFieldBytesLength(fieldOrder) {
     throw new Error("field order must be bigint");
   if (fieldOrder <= _1n2)
     throw new Error("field order must be greater than 1");
-  const bitLength = bitLen(fieldOrder - _1n2);
-  return Math.ceil(bitLength / 8);
+  const bitLength2 = bitLen(fieldOrder - _1n2);
+  return Math.ceil(bitLength2 / 8);
 }
 function getMinHashLength(fieldOrder) {
   const length = getFieldBytesLength(fieldOrder);
@@ -1118,7 +1181,7 @@ function mapHashToField(key, fieldOrder, isLE = false) {
   if (len2 < minLen || len2 > 1024)
     throw new Error("expected " + minLen + "-1024 bytes of input, got " + len2);
   const num = isLE ? bytesToNumberLE(key) : bytesToNumberBE(key);
-  const reduced = mod2(num, fieldOrder - _1n2) + _1n2;
+  const reduced = mod3(num, fieldOrder - _1n2) + _1n2;
   return isLE ? numberToBytesLE(reduced, fieldLen) : numberToBytesBE(reduced, fieldLen);
 }
 var _0n2, _1n2, _2n, _3n, _4n, _5n, _7n, _8n, _9n, _15n, _16n, POW_WINDOWED_MIN, FIELD_FIELDS, FIELD_SQRT, _Field;
@@ -1192,7 +1255,7 @@ var init_modular = __esm({
         Object.freeze(this);
       }
       create(num) {
-        return mod2(num, this.ORDER);
+        return mod3(num, this.ORDER);
       }
       isValid(num) {
         if (typeof num !== "bigint")
@@ -1210,28 +1273,28 @@ var init_modular = __esm({
         return (num & _1n2) === _1n2;
       }
       neg(num) {
-        return mod2(-num, this.ORDER);
+        return mod3(-num, this.ORDER);
       }
       eql(lhs, rhs) {
         return lhs === rhs;
       }
       sqr(num) {
-        return mod2(num * num, this.ORDER);
+        return mod3(num * num, this.ORDER);
       }
       add(lhs, rhs) {
-        return mod2(lhs + rhs, this.ORDER);
+        return mod3(lhs + rhs, this.ORDER);
       }
       sub(lhs, rhs) {
-        return mod2(lhs - rhs, this.ORDER);
+        return mod3(lhs - rhs, this.ORDER);
       }
       mul(lhs, rhs) {
-        return mod2(lhs * rhs, this.ORDER);
+        return mod3(lhs * rhs, this.ORDER);
       }
       pow(num, power) {
         return pow(num, power, this.ORDER);
       }
       div(lhs, rhs) {
-        return mod2(lhs * invert(rhs, this.ORDER), this.ORDER);
+        return mod3(lhs * invert(rhs, this.ORDER), this.ORDER);
       }
       // Same as above, but doesn't normalize
       sqrN(num) {
@@ -1273,7 +1336,7 @@ var init_modular = __esm({
           throw new Error("Field.fromBytes: expected " + BYTES + " bytes, got " + bytes.length);
         let scalar = isLE ? bytesToNumberLE(bytes) : bytesToNumberBE(bytes);
         if (modFromBytes)
-          scalar = mod2(scalar, ORDER);
+          scalar = mod3(scalar, ORDER);
         if (!skipValidation) {
           if (!this.isValid(scalar))
             throw new Error("invalid field element: outside of range 0..ORDER");
@@ -1322,18 +1385,18 @@ function validateTableBytes(numPoints, fpBytes) {
   if (bytes > TABLE_BYTES_MAX)
     throw new Error("invalid window size: table would need ~" + Math.ceil(bytes / 2 ** 20) + " MiB, max " + TABLE_BYTES_MAX / 2 ** 20 + " MiB");
 }
-function probeRandomBytes(randomBytes4, length) {
-  if (randomBytes4 === void 0)
+function probeRandomBytes(randomBytes3, length) {
+  if (randomBytes3 === void 0)
     return void 0;
-  afunction(randomBytes4, "randomBytes");
+  afunction(randomBytes3, "randomBytes");
   try {
-    const probe2 = randomBytes4(length);
+    const probe2 = randomBytes3(length);
     if (!isBytes2(probe2) || probe2.length !== length)
       return void 0;
   } catch {
     return void 0;
   }
-  return randomBytes4;
+  return randomBytes3;
 }
 function validateMSMPoints(points, c) {
   aarray(points, "points");
@@ -1351,8 +1414,8 @@ function validateMSMScalars(scalars, field, maxScalar) {
       throw new Error("invalid scalar at index " + i);
   });
 }
-function getWindowSize(P2) {
-  return pointWindowSizes.get(P2) || 1;
+function getWindowSize(P3) {
+  return pointWindowSizes.get(P3) || 1;
 }
 function oddMultiples(p, size) {
   const dbl = p.double();
@@ -1483,9 +1546,9 @@ var init_curve = __esm({
       baseCanBeBlinded;
       bits;
       // Parametrized with a given Point class (not individual point)
-      constructor(Point, randomBytes4) {
+      constructor(Point, randomBytes3) {
         validatePointCons(Point);
-        this.randomBytes = probeRandomBytes(randomBytes4, BLIND_BYTES);
+        this.randomBytes = probeRandomBytes(randomBytes3, BLIND_BYTES);
         this.Point = Point;
         this.BASE = Point.BASE;
         this.ZERO = Point.ZERO;
@@ -1800,7 +1863,7 @@ function hash_to_field(msg, count, options) {
     for (let j = 0; j < m; j++) {
       const elm_offset = L * (j + i * m);
       const tv = prb.subarray(elm_offset, elm_offset + L);
-      e[j] = mod2(os2ip(tv), p);
+      e[j] = mod3(os2ip(tv), p);
     }
     u[i] = e;
   }
@@ -1839,11 +1902,11 @@ function createHasher2(Point, mapToCurve, defaults) {
     return Point.fromAffine(mapToCurve(num));
   }
   function clear(initial) {
-    const P2 = initial.clearCofactor();
-    if (P2.equals(Point.ZERO))
+    const P3 = initial.clearCofactor();
+    if (P3.equals(Point.ZERO))
       return Point.ZERO;
-    P2.assertValidity();
-    return P2;
+    P3.assertValidity();
+    return P3;
   }
   return Object.freeze({
     get defaults() {
@@ -1959,13 +2022,13 @@ function SWUFpSqrtRatio(Fp3, Z) {
 function mapToCurveSimpleSWU(Fp3, opts) {
   const F = validateField(Fp3);
   validateObject(opts, {}, {}, "opts");
-  const { A, B, Z } = opts;
-  if (!F.isValidNot0(A) || !F.isValidNot0(B) || !F.isValid(Z))
+  const { A, B: B2, Z } = opts;
+  if (!F.isValidNot0(A) || !F.isValidNot0(B2) || !F.isValid(Z))
     throw new Error("mapToCurveSimpleSWU: invalid opts");
   if (F.eql(Z, F.neg(F.ONE)) || FpIsSquare(F, Z))
     throw new Error("mapToCurveSimpleSWU: invalid opts");
-  const x = F.mul(B, F.inv(F.mul(Z, A)));
-  const gx = F.add(F.add(F.mul(F.sqr(x), x), F.mul(A, x)), B);
+  const x = F.mul(B2, F.inv(F.mul(Z, A)));
+  const gx = F.add(F.add(F.mul(F.sqr(x), x), F.mul(A, x)), B2);
   if (!FpIsSquare(F, gx))
     throw new Error("mapToCurveSimpleSWU: invalid opts");
   const sqrtRatio = SWUFpSqrtRatio(F, Z);
@@ -1978,7 +2041,7 @@ function mapToCurveSimpleSWU(Fp3, opts) {
     tv2 = F.sqr(tv1);
     tv2 = F.add(tv2, tv1);
     tv3 = F.add(tv2, F.ONE);
-    tv3 = F.mul(tv3, B);
+    tv3 = F.mul(tv3, B2);
     tv4 = F.cmov(Z, F.neg(tv2), !F.eql(tv2, F.ZERO));
     tv4 = F.mul(tv4, A);
     tv2 = F.sqr(tv3);
@@ -1987,7 +2050,7 @@ function mapToCurveSimpleSWU(Fp3, opts) {
     tv2 = F.add(tv2, tv5);
     tv2 = F.mul(tv2, tv3);
     tv6 = F.mul(tv6, tv4);
-    tv5 = F.mul(tv6, B);
+    tv5 = F.mul(tv6, B2);
     tv2 = F.add(tv2, tv5);
     x2 = F.mul(tv1, tv3);
     const { isValid, value } = sqrtRatio(tv2, tv6);
@@ -2053,7 +2116,7 @@ function weierstrass(params, extraOpts = {}) {
     randomBytes: "function"
   });
   const { endo: endoOpts, allowInfinityPoint, clearCofactor, isTorsionFree, fromBytes, toBytes } = extraOpts;
-  const randomBytes4 = extraOpts.randomBytes === void 0 ? randomBytes3 : extraOpts.randomBytes;
+  const randomBytes3 = extraOpts.randomBytes === void 0 ? randomBytes2 : extraOpts.randomBytes;
   if (endoOpts) {
     if (!Fp3.is0(CURVE.a) || typeof endoOpts.beta !== "bigint" || !Array.isArray(endoOpts.basises)) {
       throw new Error('invalid endo: expected "beta": bigint and "basises": array');
@@ -2200,9 +2263,9 @@ function weierstrass(params, extraOpts = {}) {
       return new Point(x, y, Fp3.ONE);
     }
     static fromBytes(bytes) {
-      const P2 = Point.fromAffine(decodePoint(abytes2(bytes, void 0, "point")));
-      P2.assertValidity();
-      return P2;
+      const P3 = Point.fromAffine(decodePoint(abytes2(bytes, void 0, "point")));
+      P3.assertValidity();
+      return P3;
     }
     static fromHex(hex) {
       return Point.fromBytes(hexToBytes2(hex));
@@ -2470,7 +2533,7 @@ function weierstrass(params, extraOpts = {}) {
     }
   }
   const normalize = (points) => normalizeZ(Point, points);
-  const wnaf = new ScalarMultiplier(Point, randomBytes4);
+  const wnaf = new ScalarMultiplier(Point, randomBytes3);
   if (wnaf.bits >= 6)
     Point.BASE.precompute(6);
   Object.freeze(Point.prototype);
@@ -2717,17 +2780,17 @@ function createBlsPairing(fields2, G1, G2, params) {
     }
     return millerLoopBatch(res, withFinalExponent);
   }
-  function pairing(Q, P2, withFinalExponent = true) {
+  function pairing(Q, P3, withFinalExponent = true) {
     if (!(Q instanceof G1))
       throw new TypeError('"Q" expected G1 point, got type=' + typeof Q);
-    if (!(P2 instanceof G2))
-      throw new TypeError('"P" expected G2 point, got type=' + typeof P2);
-    return pairingBatch([{ g1: Q, g2: P2 }], withFinalExponent);
+    if (!(P3 instanceof G2))
+      throw new TypeError('"P" expected G2 point, got type=' + typeof P3);
+    return pairingBatch([{ g1: Q, g2: P3 }], withFinalExponent);
   }
   const lengths = {
     seed: getMinHashLength(Fr.ORDER)
   };
-  const rand = params.randomBytes === void 0 ? randomBytes3 : params.randomBytes;
+  const rand = params.randomBytes === void 0 ? randomBytes2 : params.randomBytes;
   const randomSecretKey = (seed) => {
     seed = seed === void 0 ? rand(lengths.seed) : seed;
     abytes2(seed, lengths.seed, "seed");
@@ -2802,12 +2865,12 @@ function createBlsSig(blsPairing, PubPoint, SigPoint, isSigG1, hashToSigCurve, S
         throw new Error("verify() expects 3 arguments");
       signature = normSig(signature);
       publicKey = normPub(publicKey);
-      const P2 = publicKey.negate();
+      const P3 = publicKey.negate();
       const G = PubPoint.BASE;
       const Hm = amsg(message);
       const S = signature;
       try {
-        const exp = pairingBatch([pair(P2, Hm), pair(G, S)]);
+        const exp = pairingBatch([pair(P3, Hm), pair(G, S)]);
         return Fp122.eql(exp, Fp122.ONE);
       } catch {
         return false;
@@ -3003,13 +3066,13 @@ function psiFrobenius(Fp3, Fp22, base) {
   function psi2(x, y) {
     return [Fp22.mul(x, PSI2_X), Fp22.neg(y)];
   }
-  const mapAffine = (fn) => (c, P2) => {
+  const mapAffine = (fn) => (c, P3) => {
     if (typeof c !== "function")
       throw new TypeError('"c" expected point constructor, got type=' + typeof c);
     validatePointCons(c);
-    if (!(P2 instanceof c))
-      throw new TypeError('"P" expected Point instance, got type=' + typeof P2);
-    const affine = P2.toAffine();
+    if (!(P3 instanceof c))
+      throw new TypeError('"P" expected Point instance, got type=' + typeof P3);
+    const affine = P3.toAffine();
     const p = fn(affine.x, affine.y);
     return c.fromAffine({ x: p[0], y: p[1] });
   };
@@ -3965,15 +4028,15 @@ var init_bls12_381 = __esm({
       }
     }));
     getFrob = () => frob || (frob = psiFrobenius(Fp, Fp2, Fp2.div(Fp2.ONE, Fp2.NONRESIDUE)));
-    G2psi = (c, P2) => {
+    G2psi = (c, P3) => {
       const fn = getFrob().G2psi;
       G2psi = fn;
-      return fn(c, P2);
+      return fn(c, P3);
     };
-    G2psi2 = (c, P2) => {
+    G2psi2 = (c, P3) => {
       const fn = getFrob().G2psi2;
       G2psi2 = fn;
-      return fn(c, P2);
+      return fn(c, P3);
     };
     hasher_opts = Object.freeze({
       DST: "BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_",
@@ -4022,7 +4085,7 @@ var init_bls12_381 = __esm({
       }
     };
     BaseFp = Fp;
-    coder = (name, Fp3, b, encode, decode, yparts) => {
+    coder = (name2, Fp3, b, encode, decode, yparts) => {
       const F = Fp3;
       const enc = encode;
       const dec = decode;
@@ -4046,11 +4109,11 @@ var init_bls12_381 = __esm({
             throw new Error("invalid signature: expected compressed encoding");
           const len2 = compressed ? W : 2 * W;
           if (value.length !== len2)
-            throw new Error(`invalid ${name} point: expected ${len2} bytes`);
+            throw new Error(`invalid ${name2} point: expected ${len2} bytes`);
           if (infinity) {
             for (const b2 of value) {
               if (b2)
-                throw new Error(`invalid ${name} point: non-canonical zero`);
+                throw new Error(`invalid ${name2} point: non-canonical zero`);
             }
             return { x: F.ZERO, y: F.ZERO };
           }
@@ -4059,14 +4122,14 @@ var init_bls12_381 = __esm({
           if (compressed) {
             y = F.sqrt(F.add(F.pow(x, _3n6), b));
             if (!y)
-              throw new Error(`invalid ${name} point: compressed`);
+              throw new Error(`invalid ${name2} point: compressed`);
             if (sortBit(yparts(y), BaseFp.ORDER) !== sort)
               y = F.neg(y);
           } else {
             y = dec(value.subarray(W));
           }
           if (!compressed && F.is0(x) && F.is0(y))
-            throw new Error(`invalid ${name} point: uncompressed`);
+            throw new Error(`invalid ${name2} point: uncompressed`);
           return { x, y };
         }
       });
@@ -4165,24 +4228,24 @@ var init_bls12_381 = __esm({
       toBytes: (_c, point, isComp) => g2.point.encode(point, isComp),
       // https://eprint.iacr.org/2021/1130.pdf
       // Older version: https://eprint.iacr.org/2019/814.pdf
-      isTorsionFree: (c, P2) => {
-        return P2.multiplyUnsafe(BLS_X).negate().equals(G2psi(c, P2));
+      isTorsionFree: (c, P3) => {
+        return P3.multiplyUnsafe(BLS_X).negate().equals(G2psi(c, P3));
       },
       // clear_cofactor_bls12381_g2 from RFC 9380.
       // https://eprint.iacr.org/2017/419.pdf
       // prettier-ignore
-      clearCofactor: (c, P2) => {
+      clearCofactor: (c, P3) => {
         const x = BLS_X;
-        let t1 = P2.multiplyUnsafe(x).negate();
-        let t2 = G2psi(c, P2);
-        let t3 = P2.double();
+        let t1 = P3.multiplyUnsafe(x).negate();
+        let t2 = G2psi(c, P3);
+        let t3 = P3.double();
         t3 = G2psi2(c, t3);
         t3 = t3.subtract(t2);
         t2 = t1.add(t2);
         t2 = t2.multiplyUnsafe(x).negate();
         t3 = t3.add(t2);
         t3 = t3.subtract(t1);
-        const Q = t3.subtract(P2);
+        const Q = t3.subtract(P3);
         return Q;
       }
     });
@@ -4206,7 +4269,7 @@ var init_bls12_381 = __esm({
       // The BLS parameter x for BLS12-381
       xNegative: true,
       twistType: "multiplicative",
-      randomBytes: randomBytes3
+      randomBytes: randomBytes2
     };
     bls12_381 = bls(fields, G1_Point, G2_Point, bls12_params, bls12_hasher_opts, signatureCoders);
     isogenyMapG2 = isogenyMap(Fp2, [
@@ -4388,7 +4451,7 @@ var init_pop = __esm({
 
 // src/node/staking-port.ts
 function throwawayClientCertificate() {
-  const { privateKey, publicKey } = (0, import_node_crypto5.generateKeyPairSync)("ec", { namedCurve: "P-256" });
+  const { privateKey, publicKey } = (0, import_node_crypto4.generateKeyPairSync)("ec", { namedCurve: "P-256" });
   const time = (s) => tlv(23, Buffer.from(s));
   const tbs = tlv(
     48,
@@ -4400,7 +4463,7 @@ function throwawayClientCertificate() {
     tlv(48),
     publicKey.export({ type: "spki", format: "der" })
   );
-  const signature = (0, import_node_crypto5.sign)("sha256", tbs, privateKey);
+  const signature = (0, import_node_crypto4.sign)("sha256", tbs, privateKey);
   const der = tlv(48, tbs, ECDSA_SHA256, tlv(3, Buffer.from([0]), signature));
   return {
     cert: toPem("CERTIFICATE", der),
@@ -4467,11 +4530,11 @@ function parseHostPort(text, defaultPort = 9651) {
   if ((t.match(/:/g) ?? []).length > 1) return { host: t, port: defaultPort };
   throw new Error(`'${text}' is not host[:port]`);
 }
-var import_node_crypto5, import_node_tls, len, tlv, ECDSA_SHA256;
+var import_node_crypto4, import_node_tls, len, tlv, ECDSA_SHA256;
 var init_staking_port = __esm({
   "src/node/staking-port.ts"() {
     "use strict";
-    import_node_crypto5 = require("node:crypto");
+    import_node_crypto4 = require("node:crypto");
     import_node_tls = require("node:tls");
     init_node_id();
     init_pem();
@@ -4565,69 +4628,379 @@ var InputError = class extends Error {
   name = "InputError";
 };
 
-// src/identity/certificate.ts
-var import_node_crypto3 = require("node:crypto");
-
 // src/identity/der.ts
 var DerError = class extends Error {
 };
-function readTlv(buf, offset, expectTag) {
-  const tag = buf[offset];
-  let lenByte = buf[offset + 1];
-  if (tag === void 0 || lenByte === void 0) throw new DerError("truncated");
-  if (expectTag !== void 0 && tag !== expectTag) {
-    throw new DerError(`expected tag 0x${expectTag.toString(16)}, found 0x${tag.toString(16)}`);
+var TAG = {
+  BOOLEAN: 1,
+  INTEGER: 2,
+  BIT_STRING: 3,
+  OCTET_STRING: 4,
+  NULL: 5,
+  OID: 6,
+  UTF8_STRING: 12,
+  NUMERIC_STRING: 18,
+  PRINTABLE_STRING: 19,
+  T61_STRING: 20,
+  IA5_STRING: 22,
+  UTC_TIME: 23,
+  GENERALIZED_TIME: 24,
+  BMP_STRING: 30,
+  SEQUENCE: 48,
+  SET: 49
+};
+var Der = class _Der {
+  constructor(buf) {
+    this.buf = buf;
   }
-  let pos = offset + 2;
-  let len2 = lenByte;
-  if (lenByte & 128) {
-    const n = lenByte & 127;
-    if (n === 0 || n > 4) throw new DerError("unsupported length encoding");
-    len2 = 0;
+  buf;
+  pos = 0;
+  get empty() {
+    return this.pos >= this.buf.length;
+  }
+  /** The bytes not read yet. */
+  rest() {
+    return this.buf.subarray(this.pos);
+  }
+  /** Moves on by n bytes (after reading them through another cursor over rest()). */
+  skip(n) {
+    this.pos += n;
+  }
+  peek() {
+    return this.buf[this.pos];
+  }
+  /** Tag and length at `start`, by DER's rules; the contents are not looked at. */
+  header(start) {
+    const buf = this.buf;
+    const tag = buf[start];
+    const first = buf[start + 1];
+    if (tag === void 0 || first === void 0) throw new DerError("truncated");
+    if ((tag & 31) === 31) throw new DerError("multi-byte tag");
+    if (!(first & 128)) return { head: 2, len: first };
+    const n = first & 127;
+    if (n === 0) throw new DerError("indefinite length");
+    if (n > 4) throw new DerError("length too large");
+    let len2 = 0;
     for (let i = 0; i < n; i++) {
-      lenByte = buf[pos++];
-      if (lenByte === void 0) throw new DerError("truncated");
-      len2 = len2 * 256 + lenByte;
+      const b = buf[start + 2 + i];
+      if (b === void 0) throw new DerError("truncated");
+      if (i === 0 && b === 0) throw new DerError("non-minimal length");
+      len2 = len2 * 256 + b;
     }
+    if (len2 < 128) throw new DerError("non-minimal length");
+    return { head: 2 + n, len: len2 };
   }
-  const end = pos + len2;
-  if (end > buf.length) throw new DerError("truncated");
-  return { tag, start: offset, body: buf.subarray(pos, end), end };
-}
-function children(body) {
-  const out2 = [];
-  for (let pos = 0; pos < body.length; ) {
-    const t = readTlv(body, pos);
-    out2.push(t);
-    pos = t.end;
+  /** The next element, whatever its tag. */
+  any() {
+    const start = this.pos;
+    const { head, len: len2 } = this.header(start);
+    const end = start + head + len2;
+    if (end > this.buf.length) throw new DerError("truncated");
+    this.pos = end;
+    const tag = this.buf[start];
+    return { tag, body: this.buf.subarray(start + head, end), full: this.buf.subarray(start, end) };
   }
-  return out2;
+  /**
+   * Steps past the header of the next element (it must have this tag), so that what follows is
+   * read as if the header were not there: how encoding/asn1 reads an EXPLICIT tag, whose stated
+   * length it never holds the inner element to. Returns that stated length.
+   */
+  enter(tag) {
+    if (this.peek() !== tag) throw new DerError(`expected tag 0x${tag.toString(16)}`);
+    const { head, len: len2 } = this.header(this.pos);
+    this.pos += head;
+    return len2;
+  }
+  /** The next element, which must have this tag. */
+  read(tag) {
+    if (this.peek() !== tag) throw new DerError(`expected tag 0x${tag.toString(16)}`);
+    return this.any();
+  }
+  /** The next element if it has this tag (cryptobyte's ReadOptionalASN1). */
+  optional(tag) {
+    return this.peek() === tag ? this.any() : void 0;
+  }
+  /** The elements of a constructed value, in order. */
+  static children(body) {
+    const d = new _Der(body);
+    const out2 = [];
+    while (!d.empty) out2.push(d.any());
+    return out2;
+  }
+};
+function integer(body) {
+  const [b0, b1] = body;
+  if (b0 === void 0) throw new DerError("empty integer");
+  if (b1 !== void 0 && (b0 === 0 && b1 < 128 || b0 === 255 && b1 >= 128)) {
+    throw new DerError("non-minimal integer");
+  }
+  let n = 0n;
+  for (const b of body) n = n << 8n | BigInt(b);
+  return b0 & 128 ? n - (1n << BigInt(body.length * 8)) : n;
 }
-var TAG = { INTEGER: 2, BIT_STRING: 3, OID: 6, SEQUENCE: 48, CONTEXT_0: 160 };
-function oidToString(body) {
+function smallInteger(body) {
+  if (body.length > 8) throw new DerError("integer too large");
+  return integer(body);
+}
+function oid(body) {
+  if (body.length === 0) throw new DerError("empty OID");
   const parts = [];
   let v = 0;
+  let digits = 0;
   for (const b of body) {
+    if (digits === 0 && b === 128) throw new DerError("non-minimal OID");
+    if (++digits > 5 || v >= 1 << 24) throw new DerError("OID part too large");
     v = v * 128 + (b & 127);
     if (!(b & 128)) {
       parts.push(v);
       v = 0;
+      digits = 0;
     }
   }
-  const first = parts.shift() ?? 0;
+  if (digits !== 0) throw new DerError("truncated OID");
+  const first = parts.shift();
   const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
   return [...head, ...parts].join(".");
 }
-function unsignedInteger(body) {
+function bitString(body) {
+  const unused = body[0];
+  if (unused === void 0 || unused > 7) throw new DerError("bad BIT STRING");
+  const last = body[body.length - 1];
+  if (body.length === 1 && unused > 0 || (last & (1 << unused) - 1) !== 0) {
+    throw new DerError("bad BIT STRING padding");
+  }
+  if (unused === 0) return body.subarray(1);
+  const out2 = new Uint8Array(body.length - 1);
+  let carry = 0;
+  for (let i = 1; i < body.length; i++) {
+    out2[i - 1] = carry << 8 - unused | body[i] >> unused;
+    carry = body[i] & (1 << unused) - 1;
+  }
+  return out2;
+}
+function boolean(body) {
+  if (body.length !== 1 || body[0] !== 0 && body[0] !== 255) throw new DerError("bad BOOLEAN");
+  return body[0] === 255;
+}
+function unsigned(body) {
   let n = 0n;
   for (const b of body) n = n << 8n | BigInt(b);
   return n;
+}
+function bitLength(n) {
+  return n <= 0n ? 0 : n.toString(2).length;
 }
 
 // src/identity/certificate.ts
 init_errors();
 init_node_id();
+
+// src/identity/p256.ts
+var import_node_crypto3 = require("node:crypto");
+var P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
+var B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
+var P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+function onP256(x, y) {
+  if (x >= P || y >= P) return false;
+  const r = (y * y - (x * x * x - 3n * x + B)) % P;
+  return r === 0n;
+}
+function p256PublicPoint(d) {
+  const ecdh = (0, import_node_crypto3.createECDH)("prime256v1");
+  ecdh.setPrivateKey(Buffer.from(d.toString(16).padStart(64, "0"), "hex"));
+  const hex = ecdh.getPublicKey("hex", "uncompressed");
+  return { x: BigInt("0x" + hex.slice(2, 66)), y: BigInt("0x" + hex.slice(66)) };
+}
+
+// src/identity/certificate.ts
 init_pem();
+
+// src/identity/x509.ts
+var ctx = (n, constructed) => 128 | (constructed ? 32 : 0) | n;
+function parseX509(der) {
+  const top = new Der(der);
+  const cert = top.read(TAG.SEQUENCE);
+  if (!top.empty) throw new DerError("trailing data after the certificate");
+  const outer = new Der(cert.body);
+  const tbs = new Der(outer.read(TAG.SEQUENCE).body);
+  const version = readVersion(tbs);
+  const serial = integer(tbs.read(TAG.INTEGER).body);
+  if (serial < 0n) throw new DerError("negative serial number");
+  const sigAlg = tbs.read(TAG.SEQUENCE);
+  algorithmIdentifier(sigAlg.body);
+  name(tbs.read(TAG.SEQUENCE).body);
+  validity(tbs.read(TAG.SEQUENCE).body);
+  name(tbs.read(TAG.SEQUENCE).body);
+  const spki = new Der(tbs.read(TAG.SEQUENCE).body);
+  const ai = algorithmIdentifier(spki.read(TAG.SEQUENCE).body);
+  const publicKey = bitString(spki.read(TAG.BIT_STRING).body);
+  if (version > 1) {
+    tbs.optional(ctx(1, false));
+    tbs.optional(ctx(2, false));
+    if (version === 3) {
+      const exts = tbs.optional(ctx(3, true));
+      if (exts) extensions(exts.body);
+    }
+  }
+  const outerAlg = outer.read(TAG.SEQUENCE);
+  if (Buffer.compare(outerAlg.full, sigAlg.full) !== 0) {
+    throw new DerError("inner and outer signature algorithms differ");
+  }
+  bitString(outer.read(TAG.BIT_STRING).body);
+  return {
+    keyAlgorithm: ai.algorithm,
+    ...ai.parameters && { keyParameters: ai.parameters },
+    publicKey
+  };
+}
+function readVersion(tbs) {
+  const v = tbs.optional(ctx(0, true));
+  if (!v) return 1;
+  const inner = new Der(v.body);
+  const n = smallInteger(inner.read(TAG.INTEGER).body);
+  if (!inner.empty) throw new DerError("malformed version");
+  if (n < 0n || n > 2n) throw new DerError("invalid version");
+  return Number(n) + 1;
+}
+function algorithmIdentifier(body) {
+  const d = new Der(body);
+  const algorithm = oid(d.read(TAG.OID).body);
+  if (d.empty) return { algorithm };
+  return { algorithm, parameters: d.any().full };
+}
+function name(body) {
+  for (const set of Der.children(body)) {
+    if (set.tag !== TAG.SET) throw new DerError("invalid RDNSequence");
+    const atvs = new Der(set.body);
+    while (!atvs.empty) {
+      const atv = new Der(atvs.read(TAG.SEQUENCE).body);
+      oid(atv.read(TAG.OID).body);
+      const value = atv.any();
+      asn1String(value.tag, value.body);
+    }
+  }
+}
+var PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?*&]*$/;
+function asn1String(tag, body) {
+  const latin1 = Buffer.from(body).toString("latin1");
+  const ok = (() => {
+    switch (tag) {
+      case TAG.T61_STRING:
+        return true;
+      case TAG.PRINTABLE_STRING:
+        return PRINTABLE.test(latin1);
+      case TAG.UTF8_STRING:
+        return isUtf8(body);
+      case TAG.BMP_STRING:
+        return body.length % 2 === 0;
+      case TAG.IA5_STRING:
+        return isAscii(body);
+      case TAG.NUMERIC_STRING:
+        return /^[0-9 ]*$/.test(latin1);
+      default:
+        return false;
+    }
+  })();
+  if (!ok) throw new DerError(`invalid string (tag 0x${tag.toString(16)})`);
+}
+var isAscii = (body) => body.every((b) => b < 128);
+function isUtf8(body) {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function validity(body) {
+  const d = new Der(body);
+  for (let i = 0; i < 2; i++) {
+    const t = d.any();
+    const s = Buffer.from(t.body).toString("latin1");
+    const ok = t.tag === TAG.UTC_TIME ? utcTime(s) : t.tag === TAG.GENERALIZED_TIME ? generalizedTime(s) : false;
+    if (!ok) throw new DerError("malformed time");
+  }
+}
+function utcTime(s) {
+  const m = /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)?Z$/.exec(s);
+  if (!m) return false;
+  const yy = Number(m[1]);
+  return validDate(yy >= 69 ? 1900 + yy : 2e3 + yy, m.slice(2, 7));
+}
+function generalizedTime(s) {
+  const m = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\.\d*[1-9])?Z$/.exec(s);
+  if (!m) return false;
+  return validDate(Number(m[1]), m.slice(2, 7));
+}
+function validDate(year, parts) {
+  const [mo, d, h, mi, se] = parts.map((p) => p === void 0 ? 0 : Number(p));
+  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || se > 59) return false;
+  const leap = year % 4 === 0 && year % 100 !== 0 || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1];
+  return d >= 1 && d <= days;
+}
+function extensions(body) {
+  const list = new Der(new Der(body).read(TAG.SEQUENCE).body);
+  const seen = /* @__PURE__ */ new Set();
+  while (!list.empty) {
+    const ext = new Der(list.read(TAG.SEQUENCE).body);
+    const id = oid(ext.read(TAG.OID).body);
+    const critical = ext.peek() === TAG.BOOLEAN ? boolean(ext.any().body) : false;
+    const value = ext.read(TAG.OCTET_STRING).body;
+    if (seen.has(id)) throw new DerError(`duplicate extension ${id}`);
+    seen.add(id);
+    knownExtension(id, critical, value);
+  }
+}
+function knownExtension(id, critical, value) {
+  const d = new Der(value);
+  switch (id) {
+    case "2.5.29.15":
+      bitString(d.read(TAG.BIT_STRING).body);
+      return;
+    case "2.5.29.19": {
+      const bc = new Der(d.read(TAG.SEQUENCE).body);
+      if (bc.peek() === TAG.BOOLEAN) boolean(bc.any().body);
+      if (bc.peek() === TAG.INTEGER) smallInteger(bc.any().body);
+      return;
+    }
+    case "2.5.29.14":
+      d.read(TAG.OCTET_STRING);
+      return;
+    case "2.5.29.35": {
+      if (critical) throw new DerError("authority key identifier marked critical");
+      const akid = new Der(d.read(TAG.SEQUENCE).body);
+      if (akid.peek() === 128) akid.any();
+      return;
+    }
+    case "2.5.29.17":
+      subjectAltName(d.read(TAG.SEQUENCE).body);
+      return;
+    case "2.5.29.37": {
+      const eku = new Der(d.read(TAG.SEQUENCE).body);
+      while (!eku.empty) oid(eku.read(TAG.OID).body);
+      return;
+    }
+    case "2.5.29.30":
+    case "2.5.29.31":
+    case "2.5.29.32":
+    case "1.3.6.1.5.5.7.1.1":
+      d.read(TAG.SEQUENCE);
+      return;
+  }
+}
+function subjectAltName(body) {
+  for (const gn of Der.children(body)) {
+    if ((gn.tag === 129 || gn.tag === 130 || gn.tag === 134) && !isAscii(gn.body)) {
+      throw new DerError("SAN name is not IA5");
+    }
+    if (gn.tag === 135 && gn.body.length !== 4 && gn.body.length !== 16) {
+      throw new DerError("SAN IP address of a wrong length");
+    }
+  }
+}
+
+// src/identity/certificate.ts
 var MAX_CERTIFICATE_DER = 2048;
 var NEEDS = "avalanchego accepts RSA-2048, RSA-4096 or ECDSA P-256";
 var OID = {
@@ -4640,26 +5013,21 @@ var KNOWN_OIDS = {
   "1.3.101.113": "Ed448",
   "1.2.840.113549.1.1.10": "RSA-PSS",
   "1.2.840.10040.4.1": "DSA",
+  "1.3.132.0.33": "P-224",
   "1.3.132.0.34": "P-384",
   "1.3.132.0.35": "P-521",
   "1.3.132.0.10": "secp256k1"
 };
 function parseStakingCertificate(bytes) {
+  assertSize("staker.crt", bytes);
   let der;
   let encoding;
   let chain = 0;
   if (looksLikePem(bytes)) {
-    const blocks = pemBlocks(Buffer.from(bytes).toString("utf8"));
+    const blocks = pemBlocks(bytes);
     const certs = blocks.filter((b) => b.type === "CERTIFICATE");
     const first = certs[0];
-    if (!first) {
-      const found = blocks.map((b) => b.type).join(", ") || "no complete PEM block";
-      const swapped = blocks.some((b) => b.type.endsWith("PRIVATE KEY")) ? " It holds a private key: were staker.crt and staker.key swapped?" : "";
-      throw new IdentityError(
-        "staker.crt",
-        `no PEM CERTIFICATE block (found: ${found}); avalanchego reads a PEM CERTIFICATE.${swapped}`
-      );
-    }
+    if (!first) throw new IdentityError("staker.crt", noCertificate(bytes, blocks));
     der = first.der;
     encoding = "pem";
     chain = certs.length - 1;
@@ -4673,18 +5041,11 @@ function parseStakingCertificate(bytes) {
       `certificate of ${der.length} bytes (DER); avalanchego refuses certificates over ${MAX_CERTIFICATE_DER} bytes`
     );
   }
-  const spki = findSubjectPublicKeyInfo(der);
-  const keyType = acceptedKeyType(spki);
-  let publicKey;
-  try {
-    publicKey = (0, import_node_crypto3.createPublicKey)({ key: Buffer.from(spki), format: "der", type: "spki" });
-  } catch {
-    throw new IdentityError("staker.crt", "the public key in the certificate cannot be read");
-  }
-  const pem = encoding === "pem" ? Buffer.from(normalisePemText(Buffer.from(bytes).toString("utf8"))) : Buffer.from(toPem("CERTIFICATE", der));
+  const x509 = readX509(der);
+  const { keyType, publicKey } = acceptedKey(x509);
   return {
     der,
-    pem,
+    pem: encoding === "pem" ? Buffer.from(bytes) : Buffer.from(toPem("CERTIFICATE", der)),
     encoding,
     ignoredChainCertificates: chain,
     keyType,
@@ -4692,75 +5053,95 @@ function parseStakingCertificate(bytes) {
     nodeId: nodeIdFromCertificate(der)
   };
 }
-function normalisePemText(text) {
-  return text.replace(/\r\n?/g, "\n").trim() + "\n";
-}
-function findSubjectPublicKeyInfo(der) {
-  try {
-    const cert = readTlv(der, 0, TAG.SEQUENCE);
-    const tbs = readTlv(cert.body, 0, TAG.SEQUENCE);
-    const fields2 = children(tbs.body);
-    const rest = fields2[0]?.tag === TAG.CONTEXT_0 ? fields2.slice(1) : fields2;
-    const spki = rest[5];
-    if (!spki || spki.tag !== TAG.SEQUENCE) throw new DerError("no subjectPublicKeyInfo");
-    return tbs.body.subarray(spki.start, spki.end);
-  } catch (e) {
-    const why = e instanceof DerError ? ` (${e.message})` : "";
+var MAX_FILE_BYTES = 64 * 1024;
+function assertSize(file, bytes) {
+  if (bytes.length > MAX_FILE_BYTES) {
     throw new IdentityError(
-      "staker.crt",
-      `not a well-formed X.509 certificate${why}; avalanchego reads a PEM CERTIFICATE`
+      file,
+      `${bytes.length} bytes; a ${file} is a few KB (avalanchego's are under 4 KB), so anything over ${MAX_FILE_BYTES} bytes is refused unread`
     );
   }
 }
-function acceptedKeyType(spkiDer) {
-  const spki = readTlv(spkiDer, 0, TAG.SEQUENCE);
-  const [algorithm, bits] = children(spki.body);
-  if (!algorithm || !bits || bits.tag !== TAG.BIT_STRING) {
-    throw new IdentityError("staker.crt", "malformed public key info");
+function noCertificate(bytes, blocks) {
+  if (blocks.length === 0) {
+    const armour = Buffer.from(bytes).includes("-----BEGIN CERTIFICATE-----");
+    return armour ? "its CERTIFICATE block cannot be decoded the way avalanchego (Go encoding/pem) decodes it: a character outside base64 (A-Z a-z 0-9 + /), wrong = padding, or a BEGIN/END line that is damaged or missing. Store the file exactly as the node wrote it." : "no PEM block avalanchego can decode; avalanchego reads a PEM CERTIFICATE";
   }
-  const [oid, params] = children(algorithm.body);
-  const algo = oid ? oidToString(oid.body) : "";
-  const key = bits.body.subarray(1);
-  if (algo === OID.rsaEncryption) {
-    const [n, e] = children(readTlv(key, 0, TAG.SEQUENCE).body);
-    if (!n || !e) throw new IdentityError("staker.crt", "malformed RSA public key");
-    const modulus = unsignedInteger(n.body);
-    const size = modulus.toString(2).length;
-    if (size !== 2048 && size !== 4096) {
-      throw new IdentityError("staker.crt", `RSA key of ${size} bits; ${NEEDS}`);
-    }
-    if ((modulus & 1n) === 0n) {
-      throw new IdentityError("staker.crt", `RSA modulus is even; ${NEEDS} with an odd modulus`);
-    }
-    const exponent = unsignedInteger(e.body);
-    if (exponent !== 65537n) {
-      throw new IdentityError(
-        "staker.crt",
-        `RSA public exponent ${exponent}; avalanchego accepts only 65537`
-      );
-    }
-    return size === 2048 ? "RSA-2048" : "RSA-4096";
+  const found = blocks.map((b) => shownType(b.type)).join(", ");
+  const swapped = blocks.some((b) => b.type.endsWith("PRIVATE KEY")) ? " It holds a private key: were staker.crt and staker.key swapped?" : "";
+  return `no PEM CERTIFICATE block (found: ${found}); avalanchego reads a PEM CERTIFICATE.${swapped}`;
+}
+function readX509(der) {
+  try {
+    return parseX509(der);
+  } catch (e) {
+    if (!(e instanceof DerError)) throw e;
+    throw new IdentityError(
+      "staker.crt",
+      `not a well-formed X.509 certificate (${e.message}); avalanchego reads a PEM CERTIFICATE`
+    );
   }
-  if (algo === OID.ecPublicKey) {
-    const curve = params?.tag === TAG.OID ? oidToString(params.body) : "unnamed";
-    if (curve !== OID.p256) {
-      throw new IdentityError(
-        "staker.crt",
-        `ECDSA key on curve ${KNOWN_OIDS[curve] ?? curve}; ${NEEDS}`
-      );
-    }
-    if (key.length !== 65 || key[0] !== 4) {
-      throw new IdentityError(
-        "staker.crt",
-        "ECDSA P-256 point is not in uncompressed form; avalanchego reads only uncompressed points"
-      );
-    }
-    return "ECDSA-P256";
+}
+function acceptedKey(cert) {
+  try {
+    if (cert.keyAlgorithm === OID.rsaEncryption) return rsaKey(cert);
+    if (cert.keyAlgorithm === OID.ecPublicKey) return ecKey(cert);
+  } catch (e) {
+    if (!(e instanceof DerError)) throw e;
+    throw new IdentityError("staker.crt", `malformed public key (${e.message}); ${NEEDS}`);
   }
+  const algo = cert.keyAlgorithm;
   throw new IdentityError(
     "staker.crt",
     `${KNOWN_OIDS[algo] ?? `key algorithm ${algo}`} key; ${NEEDS}`
   );
+}
+var NULL = Buffer.from([5, 0]);
+function rsaKey(cert) {
+  if (!cert.keyParameters || Buffer.compare(Buffer.from(cert.keyParameters), NULL) !== 0) {
+    throw new DerError("RSA key without NULL parameters");
+  }
+  const key = new Der(new Der(cert.publicKey).read(TAG.SEQUENCE).body);
+  const n = integer(key.read(TAG.INTEGER).body);
+  const e = smallInteger(key.read(TAG.INTEGER).body);
+  if (n <= 0n) throw new IdentityError("staker.crt", `RSA modulus is not positive; ${NEEDS}`);
+  const size = bitLength(n);
+  if (size !== 2048 && size !== 4096) {
+    throw new IdentityError("staker.crt", `RSA key of ${size} bits; ${NEEDS}`);
+  }
+  if ((n & 1n) === 0n) {
+    throw new IdentityError("staker.crt", `RSA modulus is even; ${NEEDS} with an odd modulus`);
+  }
+  if (e !== 65537n) {
+    throw new IdentityError(
+      "staker.crt",
+      `RSA public exponent ${e}; avalanchego accepts only 65537`
+    );
+  }
+  return { keyType: size === 2048 ? "RSA-2048" : "RSA-4096", publicKey: { kind: "rsa", n } };
+}
+function ecKey(cert) {
+  const params = cert.keyParameters;
+  const curve = params ? oid(new Der(params).read(TAG.OID).body) : "unnamed";
+  const point = cert.publicKey;
+  if (curve !== OID.p256) {
+    throw new IdentityError(
+      "staker.crt",
+      `ECDSA key on curve ${KNOWN_OIDS[curve] ?? curve}; ${NEEDS}`
+    );
+  }
+  if (point.length !== 65 || point[0] !== 4) {
+    throw new IdentityError(
+      "staker.crt",
+      "ECDSA P-256 point is not in uncompressed form; avalanchego reads only uncompressed points"
+    );
+  }
+  const x = unsigned(point.subarray(1, 33));
+  const y = unsigned(point.subarray(33));
+  if (!onP256(x, y)) {
+    throw new IdentityError("staker.crt", "the ECDSA P-256 public key is not a point of the curve");
+  }
+  return { keyType: "ECDSA-P256", publicKey: { kind: "ec", x, y } };
 }
 
 // src/cli.ts
@@ -4791,13 +5172,13 @@ function fileErrorMessage(e, what) {
 init_errors();
 
 // src/identity/g1.ts
-var P = 0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaabn;
+var P2 = 0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaabn;
 var GX = 0x17f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bbn;
 var GY = 0x08b3f481e3aaa0f1a09e30ed741d8ae4fcf5e095d5d00af600db18cb2c04b3edd03cc744a2888ae40caa232946c5e7e1n;
 var INFINITY = [1n, 1n, 0n];
 var mod = (a) => {
-  const r = a % P;
-  return r < 0n ? r + P : r;
+  const r = a % P2;
+  return r < 0n ? r + P2 : r;
 };
 function powMod(base, exp) {
   let r = 1n;
@@ -4811,9 +5192,9 @@ function powMod(base, exp) {
 function double([X, Y, Z]) {
   if (Z === 0n) return INFINITY;
   const A = mod(X * X);
-  const B = mod(Y * Y);
-  const C = mod(B * B);
-  const D = mod(2n * (mod((X + B) * (X + B)) - A - C));
+  const B2 = mod(Y * Y);
+  const C = mod(B2 * B2);
+  const D = mod(2n * (mod((X + B2) * (X + B2)) - A - C));
   const E = mod(3n * A);
   const X3 = mod(E * E - 2n * D);
   return [X3, mod(E * (D - X3) - 8n * C), mod(2n * Y * Z)];
@@ -4840,12 +5221,12 @@ function g1PublicKey(sk) {
     acc = sk >> BigInt(i) & 1n ? sum : acc;
   }
   const [X, Y, Z] = acc;
-  const zInv = powMod(Z, P - 2n);
+  const zInv = powMod(Z, P2 - 2n);
   const zInv2 = mod(zInv * zInv);
   const x = mod(X * zInv2);
   const y = mod(Y * zInv2 * zInv);
   const out2 = Buffer.from(x.toString(16).padStart(96, "0"), "hex");
-  out2[0] |= 128 | (y > (P - 1n) / 2n ? 32 : 0);
+  out2[0] |= 128 | (y > (P2 - 1n) / 2n ? 32 : 0);
   return new Uint8Array(out2);
 }
 
@@ -4899,94 +5280,266 @@ function parseBlsPublicKey(input) {
 init_errors();
 
 // src/identity/private-key.ts
-var import_node_crypto4 = require("node:crypto");
 init_errors();
 init_pem();
-var CONTAINERS = {
-  "PRIVATE KEY": "PKCS#8",
-  "RSA PRIVATE KEY": "PKCS#1",
-  "EC PRIVATE KEY": "SEC1"
+
+// src/identity/private-key-der.ts
+var CURVES = {
+  "1.3.132.0.33": {
+    name: "P-224",
+    n: 0xffffffffffffffffffffffffffff16a2e0b8f03e13dd29455c5c2a3dn
+  },
+  "1.2.840.10045.3.1.7": { name: "P-256", n: P256_N },
+  "1.3.132.0.34": {
+    name: "P-384",
+    n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n
+  },
+  "1.3.132.0.35": {
+    name: "P-521",
+    n: 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n
+  }
 };
+function checkHeader(buf) {
+  let i = 1;
+  if (buf[0] === void 0) return;
+  if ((buf[0] & 31) === 31) {
+    let tag = 0;
+    for (; ; ) {
+      const b = buf[i++];
+      if (b === void 0) throw new DerError("truncated tag");
+      if (tag === 0 && b === 128) throw new DerError("non-minimal tag");
+      tag = tag * 128 + (b & 127);
+      if (tag > 2147483647) throw new DerError("tag too large");
+      if (!(b & 128)) break;
+    }
+    if (tag < 31) throw new DerError("non-minimal tag");
+  }
+  const first = buf[i++];
+  if (first === void 0) throw new DerError("truncated length");
+  if (!(first & 128)) return;
+  const n = first & 127;
+  if (n === 0) throw new DerError("indefinite length");
+  let len2 = 0;
+  for (let k = 0; k < n; k++) {
+    const b = buf[i++];
+    if (b === void 0) throw new DerError("truncated length");
+    if (len2 >= 1 << 23) throw new DerError("length too large");
+    len2 = len2 * 256 + b;
+    if (len2 === 0) throw new DerError("non-minimal length");
+  }
+  if (len2 < 128) throw new DerError("non-minimal length");
+}
+function optional(d, tag) {
+  if (d.empty) return void 0;
+  if (d.peek() === tag) return d.any().body;
+  checkHeader(d.rest());
+  return void 0;
+}
+function explicit(d, tag, innerTag, read) {
+  if (d.empty) return void 0;
+  if (d.peek() !== tag) {
+    checkHeader(d.rest());
+    return void 0;
+  }
+  const probe2 = new Der(d.rest());
+  if (probe2.enter(tag) === 0) throw new DerError("empty explicit tag");
+  if (probe2.empty) throw new DerError("explicit tag has no child");
+  checkHeader(probe2.rest());
+  if (probe2.peek() !== innerTag) return void 0;
+  const value = read(probe2);
+  d.skip(d.rest().length - probe2.rest().length);
+  return value;
+}
+function parsePkcs1(der) {
+  const top = new Der(der);
+  const seq = top.read(TAG.SEQUENCE);
+  if (!top.empty) throw new DerError("trailing data");
+  const d = new Der(seq.body);
+  const version = smallInteger(d.read(TAG.INTEGER).body);
+  const n = integer(d.read(TAG.INTEGER).body);
+  const e = smallInteger(d.read(TAG.INTEGER).body);
+  const [priv, p, q] = [0, 1, 2].map(() => integer(d.read(TAG.INTEGER).body));
+  const crt = [0, 1, 2].map(() => {
+    const body = optional(d, TAG.INTEGER);
+    return body === void 0 ? void 0 : integer(body);
+  });
+  const more = optional(d, TAG.SEQUENCE);
+  if (version > 1n) throw new DerError("unsupported version");
+  if (n <= 0n || priv <= 0n || p <= 0n || q <= 0n || crt.some((v) => v !== void 0 && v <= 0n)) {
+    throw new DerError("zero or negative value");
+  }
+  if (more !== void 0 && more.length > 0) throw new DerError("multi-prime key");
+  validateRsa({ n, e, d: priv, p, q, dp: crt[0], dq: crt[1], qinv: crt[2] });
+  return { kind: "rsa", n, bits: bitLength(n) };
+}
+var mod2 = (a, m) => (a % m + m) % m;
+function modInverse(a, m) {
+  let [r0, r1, s0, s1] = [mod2(a, m), m, 1n, 0n];
+  while (r1 !== 0n) {
+    const k = r0 / r1;
+    [r0, r1, s0, s1] = [r1, r0 - k * r1, s1, s0 - k * s1];
+  }
+  return r0 === 1n ? mod2(s0, m) : 0n;
+}
+function validateRsa(k) {
+  const { n, e, d, p, q } = k;
+  const fail = (why) => {
+    throw new DerError(why);
+  };
+  if ((n & 1n) === 0n) fail("even modulus");
+  if (e < 2n || (e & 1n) === 0n || e > 0x7fffffffn) fail("bad public exponent");
+  if (p < 2n || q < 2n || p >= n || q >= n || d >= n) fail("invalid prime");
+  const dp = k.dp ?? d % (p - 1n);
+  const dq = k.dq ?? d % (q - 1n);
+  const qinv = k.qinv ?? modInverse(q, p);
+  if (p * q % n !== 0n) fail("p * q != n");
+  if (dp >= p - 1n || dp * e % (p - 1n) !== 1n % (p - 1n)) fail("invalid CRT exponent");
+  if (dq >= q - 1n || dq * e % (q - 1n) !== 1n % (q - 1n)) fail("invalid CRT exponent");
+  if (qinv >= p || qinv * q % p !== 1n) fail("invalid CRT coefficient");
+  const diff = p > q ? p - q : q - p;
+  if (diff === 0n || bitLength(diff) <= Math.floor(bitLength(n) / 2) - 100)
+    fail("|p - q| too small");
+  if (bitLength(d) <= Math.floor(bitLength(n) / 2)) fail("d too small");
+}
+var OIDS = {
+  rsa: "1.2.840.113549.1.1.1",
+  ec: "1.2.840.10045.2.1",
+  ed25519: "1.3.101.112"
+};
+function parsePkcs8(der) {
+  const d = new Der(new Der(der).read(TAG.SEQUENCE).body);
+  smallInteger(d.read(TAG.INTEGER).body);
+  const algo = new Der(d.read(TAG.SEQUENCE).body);
+  const algorithm = oid(algo.read(TAG.OID).body);
+  const params = algo.empty ? void 0 : algo.any().full;
+  const inner = d.read(TAG.OCTET_STRING).body;
+  if (algorithm === OIDS.rsa) return parsePkcs1(inner);
+  if (algorithm === OIDS.ec) {
+    let curve;
+    try {
+      curve = params ? oid(new Der(params).read(TAG.OID).body) : void 0;
+    } catch {
+      curve = void 0;
+    }
+    return parseSec1(inner, curve);
+  }
+  if (algorithm === OIDS.ed25519) {
+    if (params !== void 0) throw new DerError("Ed25519 key with parameters");
+    if (new Der(inner).read(TAG.OCTET_STRING).body.length !== 32) {
+      throw new DerError("Ed25519 seed of a wrong length");
+    }
+    return { kind: "ed25519" };
+  }
+  throw new DerError(`PKCS#8 key of algorithm ${algorithm}`);
+}
+function parseSec1(der, wrapperCurve) {
+  const d = new Der(new Der(der).read(TAG.SEQUENCE).body);
+  const version = smallInteger(d.read(TAG.INTEGER).body);
+  let scalar = d.read(TAG.OCTET_STRING).body;
+  const innerCurve = explicit(d, 160, TAG.OID, (inner) => oid(inner.read(TAG.OID).body));
+  explicit(d, 161, TAG.BIT_STRING, (inner) => bitString(inner.read(TAG.BIT_STRING).body));
+  if (version !== 1n) throw new DerError("unknown EC key version");
+  const curve = CURVES[wrapperCurve ?? innerCurve ?? ""];
+  if (!curve) throw new DerError("unknown elliptic curve");
+  const value = BigInt("0x0" + Buffer.from(scalar).toString("hex"));
+  if (value >= curve.n) throw new DerError("private key value out of range");
+  const size = Math.ceil(bitLength(curve.n) / 8);
+  while (scalar.length > size) {
+    if (scalar[0] !== 0) throw new DerError("invalid private key length");
+    scalar = scalar.subarray(1);
+  }
+  if (value === 0n) throw new DerError("zero private key");
+  return { kind: "ec", curve: curve.name, d: value };
+}
+
+// src/identity/private-key.ts
 var ENCRYPTED = "is encrypted with a passphrase; avalanchego cannot read encrypted keys either. Store the decrypted key (openssl pkey -in staker.key -out staker.key.plain).";
 function parseStakingKey(bytes) {
+  assertSize("staker.key", bytes);
   if (!looksLikePem(bytes)) {
     throw new IdentityError(
       "staker.key",
       `no PEM data (${bytes.length} bytes); avalanchego reads a PEM PRIVATE KEY (PKCS#8), RSA PRIVATE KEY or EC PRIVATE KEY`
     );
   }
-  const text = Buffer.from(bytes).toString("utf8");
-  const blocks = pemBlocks(text);
-  const block = blocks.find((b) => b.type.endsWith("PRIVATE KEY"));
-  if (!block) {
-    const found = blocks.map((b) => b.type).join(", ") || "no complete PEM block";
-    const swapped = blocks.some((b) => b.type === "CERTIFICATE") ? " It holds a certificate: were staker.crt and staker.key swapped?" : "";
+  const blocks = pemBlocks(bytes);
+  const block = blocks.find((b) => b.type === "PRIVATE KEY" || b.type.endsWith(" PRIVATE KEY"));
+  if (!block)
     throw new IdentityError(
       "staker.key",
-      `no PEM private key (found: ${found}); avalanchego reads a PEM PRIVATE KEY.${swapped}`
+      noKeyBlock(
+        bytes,
+        blocks.map((b) => b.type)
+      )
     );
-  }
-  if (block.type === "ENCRYPTED PRIVATE KEY" || /ENCRYPTED/.test(block.headers["Proc-Type"] ?? "")) {
-    throw new IdentityError("staker.key", ENCRYPTED);
-  }
-  const container = CONTAINERS[block.type];
-  if (!container) {
+  const parsed = readKey(block.der);
+  if (!parsed) {
+    const encrypted = block.type === "ENCRYPTED PRIVATE KEY" || /ENCRYPTED/.test(block.headers["Proc-Type"] ?? "");
+    if (encrypted) throw new IdentityError("staker.key", ENCRYPTED);
     const hint = block.type === "OPENSSH PRIVATE KEY" ? " This looks like an SSH key, not a staking key." : "";
     throw new IdentityError(
       "staker.key",
-      `PEM block '${block.type}'; avalanchego reads PRIVATE KEY (PKCS#8), RSA PRIVATE KEY (PKCS#1) or EC PRIVATE KEY (SEC1).${hint}`
-    );
-  }
-  let key;
-  try {
-    key = (0, import_node_crypto4.createPrivateKey)({
-      key: block.der,
-      format: "der",
-      type: container === "PKCS#8" ? "pkcs8" : container === "PKCS#1" ? "pkcs1" : "sec1"
-    });
-  } catch {
-    throw new IdentityError(
-      "staker.key",
-      `the ${block.type} block (${block.der.length} bytes) is not a valid ${container} key; the file is damaged or truncated`
+      `PEM block '${shownType(block.type)}' (${block.der.length} bytes) is not a PKCS#1, PKCS#8 or SEC1 key avalanchego can read; the file is damaged or truncated.${hint}`
     );
   }
   return {
-    key,
-    container,
-    pem: Buffer.from(normalisePemText(text)),
-    description: `${describeKey(key)} (${container})`
+    ...parsed,
+    pem: Buffer.from(bytes),
+    description: `${describeKey(parsed.key)} (${parsed.container})`
   };
 }
+function noKeyBlock(bytes, types) {
+  if (types.length === 0) {
+    return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(Buffer.from(bytes).toString("latin1")) ? "its PRIVATE KEY block cannot be decoded the way avalanchego (Go encoding/pem) decodes it: a character outside base64 (A-Z a-z 0-9 + /), wrong = padding, or a BEGIN/END line that is damaged or missing. Store the file exactly as the node wrote it." : "no PEM block avalanchego can decode; avalanchego reads a PEM PRIVATE KEY";
+  }
+  const swapped = types.includes("CERTIFICATE") ? " It holds a certificate: were staker.crt and staker.key swapped?" : "";
+  return `no PEM private key (found: ${types.map(shownType).join(", ")}); avalanchego reads a PEM PRIVATE KEY.${swapped}`;
+}
+function readKey(der) {
+  const attempts = [
+    ["PKCS#1", parsePkcs1],
+    ["PKCS#8", parsePkcs8],
+    ["SEC1", (d) => parseSec1(d, void 0)]
+  ];
+  for (const [container, parse2] of attempts) {
+    try {
+      return { key: parse2(der), container };
+    } catch (e) {
+      if (!(e instanceof DerError)) throw e;
+    }
+  }
+  return void 0;
+}
 function describeKey(key) {
-  const d = key.asymmetricKeyDetails ?? {};
-  switch (key.asymmetricKeyType) {
+  switch (key.kind) {
     case "rsa":
-      return `RSA-${d.modulusLength ?? "?"}`;
+      return `RSA-${key.bits}`;
     case "ec":
-      return d.namedCurve === "prime256v1" ? "ECDSA P-256" : `ECDSA ${d.namedCurve ?? "?"}`;
-    default:
-      return key.asymmetricKeyType ?? "unknown";
+      return `ECDSA ${key.curve}`;
+    case "ed25519":
+      return "Ed25519";
   }
 }
 function assertKeyPair(key, cert) {
-  const certType = cert.publicKey.asymmetricKeyType;
-  if (key.key.asymmetricKeyType !== certType) {
+  const pub = cert.publicKey;
+  const k = key.key;
+  const sameType = pub.kind === "rsa" && k.kind === "rsa" || pub.kind === "ec" && k.kind === "ec";
+  if (!sameType || k.kind === "ec" && k.curve !== "P-256") {
     throw new IdentityError(
       "staker.key",
-      `${describeKey(key.key)} key, but the key in staker.crt is ${cert.keyType}: they are not a pair`
+      `${describeKey(k)} key, but the key in staker.crt is ${cert.keyType}: they are not a pair`
     );
   }
-  const challenge = (0, import_node_crypto4.randomBytes)(32);
-  let ok = false;
-  try {
-    ok = (0, import_node_crypto4.verify)("sha256", challenge, cert.publicKey, (0, import_node_crypto4.sign)("sha256", challenge, key.key));
-  } catch {
-    ok = false;
-  }
-  if (!ok) {
+  let match;
+  if (pub.kind === "rsa" && k.kind === "rsa") match = pub.n === k.n;
+  else if (pub.kind === "ec" && k.kind === "ec") {
+    const point = p256PublicPoint(k.d);
+    match = point.x === pub.x && point.y === pub.y;
+  } else match = false;
+  if (!match) {
     throw new IdentityError(
       "staker.key",
-      `does not belong to staker.crt (a challenge signed with it does not verify with the certificate's key); avalanchego refuses to start with them`
+      `does not belong to staker.crt (its public key is not the certificate's); avalanchego refuses to start with them`
     );
   }
 }
@@ -5027,7 +5580,7 @@ function inspectIdentity(files, expected) {
       "key-pair",
       "staker.key belongs to staker.crt",
       () => assertKeyPair(key, cert),
-      () => "challenge signed and verified"
+      () => "the public key of staker.key is the one in staker.crt"
     );
   } else {
     checks.push(
@@ -5040,9 +5593,7 @@ function inspectIdentity(files, expected) {
     () => parseSignerKey(bytesOf(files.signer)),
     () => "32 bytes, 0 < key < r"
   );
-  parsed.certificate = cert;
-  parsed.key = key;
-  parsed.signer = sk;
+  Object.assign(parsed, { certificate: cert, key, signer: sk });
   const nodeId = cert?.nodeId;
   checks.push(
     compare("node-id", "NodeID is the expected one", expected.nodeId, nodeId, "staker.crt")
@@ -5085,7 +5636,7 @@ function compare(id, title, expected, found, source) {
 }
 
 // src/modes/verify.ts
-async function verify2(request, log) {
+async function verify(request, log) {
   return log.group("Check the backup offline", async () => {
     const { report, parsed } = inspectIdentity(request.files, request.expected);
     for (const c of report.checks) {
@@ -5362,7 +5913,7 @@ async function verifyCommand(args) {
       !!values.json
     );
   }
-  const report = await verify2(
+  const report = await verify(
     { files, expected, proofOfPossession: !!values["proof-of-possession"] },
     values.json ? silentLog : stdoutLog
   );

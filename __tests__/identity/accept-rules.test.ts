@@ -157,7 +157,7 @@ describe('refusals name the file, what was found and what the node needs', () =>
     expect(() => parseStakingKey(der)).toThrow(/staker\.key: no PEM data/)
     const damaged = Buffer.from(toPem('PRIVATE KEY', der.subarray(0, der.length - 20)))
     expect(() => parseStakingKey(damaged)).toThrow(
-      /not a valid PKCS#8 key; the file is damaged or truncated/
+      /PEM block 'PRIVATE KEY' \(\d+ bytes\) is not a PKCS#1, PKCS#8 or SEC1 key avalanchego can read; the file is damaged or truncated/
     )
   })
 

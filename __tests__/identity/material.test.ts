@@ -113,6 +113,47 @@ describe('secret inputs in the forms users have them', () => {
     expect(() => decodeMaterial(file, input, readPathInput)).toThrow(message)
   })
 
+  it.each([
+    ['a stray "." in a base64 line', (t: string) => t.replace(/\n([A-Za-z0-9+/]{10})/, '\n$1.')],
+    ['a stray "*" in a base64 line', (t: string) => t.replace(/\n([A-Za-z0-9+/]{30})/, '\n$1*')],
+    ['its END line missing', (t: string) => t.replace(/-----END CERTIFICATE-----\n?$/, '')],
+    ['lone CRs for line breaks', (t: string) => t.replace(/\n/g, '\r')]
+  ])('PEM text with %s is read as given, and refused as avalanchego refuses it', (_n, damage) => {
+    for (const input of [damage(crtText), Buffer.from(damage(crtText)).toString('base64')]) {
+      const m = decodeMaterial('staker.crt', input, noFile)
+      const { report } = inspectIdentity({ crt: m.bytes, key: id.key, signer: id.signer }, {})
+      expect(report.checks[0]).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(
+          /^staker\.crt: its CERTIFICATE block cannot be decoded the way avalanchego \(Go encoding\/pem\) decodes it/
+        )
+      })
+    }
+  })
+
+  it('base64 input with a character outside base64 is not read as base64', () => {
+    const b64 = id.crt.toString('base64')
+    const damaged = b64.slice(0, 40) + '.' + b64.slice(40)
+    expect(() => decodeMaterial('staker.crt', damaged, noFile)).toThrow(
+      /the staker-crt input is neither PEM text, base64, nor a path to a file/
+    )
+  })
+
+  it('PEM text is given to the checks byte for byte, but for CRLF pairs, blank space around it and a final newline', () => {
+    const m = decodeMaterial(
+      'staker.crt',
+      `\r\n ${crtText.replace(/\n/g, '\r\n').trimEnd()} \r\n`,
+      noFile
+    )
+    expect(m.bytes.toString()).toBe(crtText)
+  })
+
+  it('an input longer than any staking file is refused by its size before anything else', () => {
+    expect(() => decodeMaterial('staker.crt', crtText + 'A'.repeat(10_000_000), noFile)).toThrow(
+      /^staker\.crt: the staker-crt input is 10\d{6} characters; the staker\.crt it should hold is a few KB, so inputs over 98304 characters are refused unread/
+    )
+  })
+
   it('a signer.key secret set from the raw file (not base64) is caught', () => {
     // `gh secret set SIGNER_KEY < signer.key` stores the raw bytes as text: mostly not base64.
     const raw = Buffer.from([0x8f, 0x00, 0x41, 0xfe, ...Buffer.alloc(28, 0x2a)]).toString('latin1')

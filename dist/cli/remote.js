@@ -13,16 +13,16 @@ var __esm = (fn, res, err2) => function __init() {
     throw err2 = [e], e;
   }
 };
-var __commonJS = (cb, mod5) => function __require() {
+var __commonJS = (cb, mod6) => function __require() {
   try {
-    return mod5 || (0, cb[__getOwnPropNames(cb)[0]])((mod5 = { exports: {} }).exports, mod5), mod5.exports;
+    return mod6 || (0, cb[__getOwnPropNames(cb)[0]])((mod6 = { exports: {} }).exports, mod6), mod6.exports;
   } catch (e) {
-    throw mod5 = 0, e;
+    throw mod6 = 0, e;
   }
 };
 var __export = (target, all) => {
-  for (var name in all)
-    __defProp(target, name, { get: all[name], enumerable: true });
+  for (var name2 in all)
+    __defProp(target, name2, { get: all[name2], enumerable: true });
 };
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
@@ -32,15 +32,15 @@ var __copyProps = (to, from, except, desc) => {
   }
   return to;
 };
-var __toESM = (mod5, isNodeMode, target) => (target = mod5 != null ? __create(__getProtoOf(mod5)) : {}, __copyProps(
+var __toESM = (mod6, isNodeMode, target) => (target = mod6 != null ? __create(__getProtoOf(mod6)) : {}, __copyProps(
   // If the importer is in node compatibility mode or this is not an ESM
   // file that has been converted to a CommonJS file using a Babel-
   // compatible transform (i.e. "__esModule" has not been set), then set
   // "default" to the CommonJS "module.exports" for node compatibility.
-  isNodeMode || !mod5 || !mod5.__esModule ? __defProp(target, "default", { value: mod5, enumerable: true }) : target,
-  mod5
+  isNodeMode || !mod6 || !mod6.__esModule ? __defProp(target, "default", { value: mod6, enumerable: true }) : target,
+  mod6
 ));
-var __toCommonJS = (mod5) => __copyProps(__defProp({}, "__esModule", { value: true }), mod5);
+var __toCommonJS = (mod6) => __copyProps(__defProp({}, "__esModule", { value: true }), mod6);
 
 // node_modules/asn1/lib/ber/errors.js
 var require_errors = __commonJS({
@@ -4151,7 +4151,7 @@ var require_constants = __commonJS({
     ]);
     var canUseCipher = (() => {
       const ciphers = crypto2.getCiphers();
-      return (name) => ciphers.includes(CIPHER_INFO[name].sslName);
+      return (name2) => ciphers.includes(CIPHER_INFO[name2].sslName);
     })();
     var DEFAULT_CIPHER = [
       // http://tools.ietf.org/html/rfc5647
@@ -4189,7 +4189,7 @@ var require_constants = __commonJS({
     ].filter(canUseCipher));
     var canUseMAC = (() => {
       const hashes2 = crypto2.getHashes();
-      return (name) => hashes2.includes(MAC_INFO[name].sslName);
+      return (name2) => hashes2.includes(MAC_INFO[name2].sslName);
     })();
     var DEFAULT_MAC = [
       "hmac-sha2-256-etm@openssh.com",
@@ -4807,8 +4807,8 @@ var require_poly1305 = __commonJS({
         });
         var u = {}, w;
         for (w in b) b.hasOwnProperty(w) && (u[w] = b[w]);
-        var x = "object" === typeof window, y = "function" === typeof importScripts, z = "object" === typeof process && "object" === typeof process.versions && "string" === typeof process.versions.node, B = "", C, D, E, F2, G;
-        if (z) B = y ? require("path").dirname(B) + "/" : __dirname + "/", C = function(a, c) {
+        var x = "object" === typeof window, y = "function" === typeof importScripts, z = "object" === typeof process && "object" === typeof process.versions && "string" === typeof process.versions.node, B2 = "", C, D, E, F2, G;
+        if (z) B2 = y ? require("path").dirname(B2) + "/" : __dirname + "/", C = function(a, c) {
           var d = H(a);
           if (d) return c ? d : d.toString();
           F2 || (F2 = require("fs"));
@@ -4832,7 +4832,7 @@ var require_poly1305 = __commonJS({
         }, 1 < process.argv.length && process.argv[1].replace(/\\/g, "/"), process.argv.slice(2), b.inspect = function() {
           return "[Emscripten Module object]";
         };
-        else if (x || y) y ? B = self.location.href : "undefined" !== typeof document && document.currentScript && (B = document.currentScript.src), _scriptDir && (B = _scriptDir), 0 !== B.indexOf("blob:") ? B = B.substr(0, B.lastIndexOf("/") + 1) : B = "", C = function(a) {
+        else if (x || y) y ? B2 = self.location.href : "undefined" !== typeof document && document.currentScript && (B2 = document.currentScript.src), _scriptDir && (B2 = _scriptDir), 0 !== B2.indexOf("blob:") ? B2 = B2.substr(0, B2.lastIndexOf("/") + 1) : B2 = "", C = function(a) {
           try {
             var c = new XMLHttpRequest();
             c.open("GET", a, false);
@@ -4898,7 +4898,7 @@ var require_poly1305 = __commonJS({
             if (null !== g && void 0 !== g && 0 !== g) {
               var n = (g.length << 2) + 1;
               p = O(n);
-              var k = p, h = P2;
+              var k = p, h = P3;
               if (0 < n) {
                 n = k + n - 1;
                 for (var v = 0; v < g.length; ++v) {
@@ -4945,7 +4945,7 @@ var require_poly1305 = __commonJS({
           d = l.apply(null, A);
           d = (function(g) {
             if ("string" === c) if (g) {
-              for (var p = P2, n = g + NaN, k = g; p[k] && !(k >= n); ) ++k;
+              for (var p = P3, n = g + NaN, k = g; p[k] && !(k >= n); ) ++k;
               if (16 < k - g && p.subarray && ea) g = ea.decode(p.subarray(g, k));
               else {
                 for (n = ""; g < k; ) {
@@ -4969,14 +4969,14 @@ var require_poly1305 = __commonJS({
           0 !== a && fa(a);
           return d;
         }
-        var ea = "undefined" !== typeof TextDecoder ? new TextDecoder("utf8") : void 0, ha, Q2, P2;
+        var ea = "undefined" !== typeof TextDecoder ? new TextDecoder("utf8") : void 0, ha, Q2, P3;
         function ia() {
           var a = L.buffer;
           ha = a;
           b.HEAP8 = Q2 = new Int8Array(a);
           b.HEAP16 = new Int16Array(a);
           b.HEAP32 = new Int32Array(a);
-          b.HEAPU8 = P2 = new Uint8Array(a);
+          b.HEAPU8 = P3 = new Uint8Array(a);
           b.HEAPU16 = new Uint16Array(a);
           b.HEAPU32 = new Uint32Array(a);
           b.HEAPF32 = new Float32Array(a);
@@ -5002,7 +5002,7 @@ var require_poly1305 = __commonJS({
         W = "data:application/octet-stream;base64,AGFzbQEAAAABIAZgAX8Bf2ADf39/AGABfwBgAABgAAF/YAZ/f39/f38AAgcBAWEBYQAAAwsKAAEDAQAAAgQFAgQFAXABAQEFBwEBgAKAgAIGCQF/AUGAjMACCwclCQFiAgABYwADAWQACQFlAAgBZgAHAWcABgFoAAUBaQAKAWoBAAqGTQpPAQJ/QYAIKAIAIgEgAEEDakF8cSICaiEAAkAgAkEAIAAgAU0bDQAgAD8AQRB0SwRAIAAQAEUNAQtBgAggADYCACABDwtBhAhBMDYCAEF/C4wFAg5+Cn8gACgCJCEUIAAoAiAhFSAAKAIcIREgACgCGCESIAAoAhQhEyACQRBPBEAgAC0ATEVBGHQhFyAAKAIEIhZBBWytIQ8gACgCCCIYQQVsrSENIAAoAgwiGUEFbK0hCyAAKAIQIhpBBWytIQkgADUCACEIIBqtIRAgGa0hDiAYrSEMIBatIQoDQCASIAEtAAMiEiABLQAEQQh0ciABLQAFQRB0ciABLQAGIhZBGHRyQQJ2Qf///x9xaq0iAyAOfiABLwAAIAEtAAJBEHRyIBNqIBJBGHRBgICAGHFqrSIEIBB+fCARIAEtAAdBCHQgFnIgAS0ACEEQdHIgAS0ACSIRQRh0ckEEdkH///8fcWqtIgUgDH58IAEtAApBCHQgEXIgAS0AC0EQdHIgAS0ADEEYdHJBBnYgFWqtIgYgCn58IBQgF2ogAS8ADSABLQAPQRB0cmqtIgcgCH58IAMgDH4gBCAOfnwgBSAKfnwgBiAIfnwgByAJfnwgAyAKfiAEIAx+fCAFIAh+fCAGIAl+fCAHIAt+fCADIAh+IAQgCn58IAUgCX58IAYgC358IAcgDX58IAMgCX4gBCAIfnwgBSALfnwgBiANfnwgByAPfnwiA0IaiEL/////D4N8IgRCGohC/////w+DfCIFQhqIQv////8Pg3wiBkIaiEL/////D4N8IgdCGoinQQVsIAOnQf///x9xaiITQRp2IASnQf///x9xaiESIAWnQf///x9xIREgBqdB////H3EhFSAHp0H///8fcSEUIBNB////H3EhEyABQRBqIQEgAkEQayICQQ9LDQALCyAAIBQ2AiQgACAVNgIgIAAgETYCHCAAIBI2AhggACATNgIUCwMAAQu2BAEGfwJAIAAoAjgiBARAIABBPGohBQJAIAJBECAEayIDIAIgA0kbIgZFDQAgBkEDcSEHAkAgBkEBa0EDSQRAQQAhAwwBCyAGQXxxIQhBACEDA0AgBSADIARqaiABIANqLQAAOgAAIAUgA0EBciIEIAAoAjhqaiABIARqLQAAOgAAIAUgA0ECciIEIAAoAjhqaiABIARqLQAAOgAAIAUgA0EDciIEIAAoAjhqaiABIARqLQAAOgAAIANBBGohAyAAKAI4IQQgCEEEayIIDQALCyAHRQ0AA0AgBSADIARqaiABIANqLQAAOgAAIANBAWohAyAAKAI4IQQgB0EBayIHDQALCyAAIAQgBmoiAzYCOCADQRBJDQEgACAFQRAQAiAAQQA2AjggAiAGayECIAEgBmohAQsgAkEQTwRAIAAgASACQXBxIgMQAiACQQ9xIQIgASADaiEBCyACRQ0AIAJBA3EhBCAAQTxqIQVBACEDIAJBAWtBA08EQCACQXxxIQcDQCAFIAAoAjggA2pqIAEgA2otAAA6AAAgBSADQQFyIgYgACgCOGpqIAEgBmotAAA6AAAgBSADQQJyIgYgACgCOGpqIAEgBmotAAA6AAAgBSADQQNyIgYgACgCOGpqIAEgBmotAAA6AAAgA0EEaiEDIAdBBGsiBw0ACwsgBARAA0AgBSAAKAI4IANqaiABIANqLQAAOgAAIANBAWohAyAEQQFrIgQNAAsLIAAgACgCOCACajYCOAsLoS0BDH8jAEEQayIMJAACQAJAAkACQAJAAkACQAJAAkACQAJAAkAgAEH0AU0EQEGICCgCACIFQRAgAEELakF4cSAAQQtJGyIIQQN2IgJ2IgFBA3EEQCABQX9zQQFxIAJqIgNBA3QiAUG4CGooAgAiBEEIaiEAAkAgBCgCCCICIAFBsAhqIgFGBEBBiAggBUF+IAN3cTYCAAwBCyACIAE2AgwgASACNgIICyAEIANBA3QiAUEDcjYCBCABIARqIgEgASgCBEEBcjYCBAwNCyAIQZAIKAIAIgpNDQEgAQRAAkBBAiACdCIAQQAgAGtyIAEgAnRxIgBBACAAa3FBAWsiACAAQQx2QRBxIgJ2IgFBBXZBCHEiACACciABIAB2IgFBAnZBBHEiAHIgASAAdiIBQQF2QQJxIgByIAEgAHYiAUEBdkEBcSIAciABIAB2aiIDQQN0IgBBuAhqKAIAIgQoAggiASAAQbAIaiIARgRAQYgIIAVBfiADd3EiBTYCAAwBCyABIAA2AgwgACABNgIICyAEQQhqIQAgBCAIQQNyNgIEIAQgCGoiAiADQQN0IgEgCGsiA0EBcjYCBCABIARqIAM2AgAgCgRAIApBA3YiAUEDdEGwCGohB0GcCCgCACEEAn8gBUEBIAF0IgFxRQRAQYgIIAEgBXI2AgAgBwwBCyAHKAIICyEBIAcgBDYCCCABIAQ2AgwgBCAHNgIMIAQgATYCCAtBnAggAjYCAEGQCCADNgIADA0LQYwIKAIAIgZFDQEgBkEAIAZrcUEBayIAIABBDHZBEHEiAnYiAUEFdkEIcSIAIAJyIAEgAHYiAUECdkEEcSIAciABIAB2IgFBAXZBAnEiAHIgASAAdiIBQQF2QQFxIgByIAEgAHZqQQJ0QbgKaigCACIBKAIEQXhxIAhrIQMgASECA0ACQCACKAIQIgBFBEAgAigCFCIARQ0BCyAAKAIEQXhxIAhrIgIgAyACIANJIgIbIQMgACABIAIbIQEgACECDAELCyABIAhqIgkgAU0NAiABKAIYIQsgASABKAIMIgRHBEAgASgCCCIAQZgIKAIASRogACAENgIMIAQgADYCCAwMCyABQRRqIgIoAgAiAEUEQCABKAIQIgBFDQQgAUEQaiECCwNAIAIhByAAIgRBFGoiAigCACIADQAgBEEQaiECIAQoAhAiAA0ACyAHQQA2AgAMCwtBfyEIIABBv39LDQAgAEELaiIAQXhxIQhBjAgoAgAiCUUNAEEAIAhrIQMCQAJAAkACf0EAIAhBgAJJDQAaQR8gCEH///8HSw0AGiAAQQh2IgAgAEGA/j9qQRB2QQhxIgJ0IgAgAEGA4B9qQRB2QQRxIgF0IgAgAEGAgA9qQRB2QQJxIgB0QQ92IAEgAnIgAHJrIgBBAXQgCCAAQRVqdkEBcXJBHGoLIgVBAnRBuApqKAIAIgJFBEBBACEADAELQQAhACAIQQBBGSAFQQF2ayAFQR9GG3QhAQNAAkAgAigCBEF4cSAIayIHIANPDQAgAiEEIAciAw0AQQAhAyACIQAMAwsgACACKAIUIgcgByACIAFBHXZBBHFqKAIQIgJGGyAAIAcbIQAgAUEBdCEBIAINAAsLIAAgBHJFBEBBACEEQQIgBXQiAEEAIABrciAJcSIARQ0DIABBACAAa3FBAWsiACAAQQx2QRBxIgJ2IgFBBXZBCHEiACACciABIAB2IgFBAnZBBHEiAHIgASAAdiIBQQF2QQJxIgByIAEgAHYiAUEBdkEBcSIAciABIAB2akECdEG4CmooAgAhAAsgAEUNAQsDQCAAKAIEQXhxIAhrIgEgA0khAiABIAMgAhshAyAAIAQgAhshBCAAKAIQIgEEfyABBSAAKAIUCyIADQALCyAERQ0AIANBkAgoAgAgCGtPDQAgBCAIaiIGIARNDQEgBCgCGCEFIAQgBCgCDCIBRwRAIAQoAggiAEGYCCgCAEkaIAAgATYCDCABIAA2AggMCgsgBEEUaiICKAIAIgBFBEAgBCgCECIARQ0EIARBEGohAgsDQCACIQcgACIBQRRqIgIoAgAiAA0AIAFBEGohAiABKAIQIgANAAsgB0EANgIADAkLIAhBkAgoAgAiAk0EQEGcCCgCACEDAkAgAiAIayIBQRBPBEBBkAggATYCAEGcCCADIAhqIgA2AgAgACABQQFyNgIEIAIgA2ogATYCACADIAhBA3I2AgQMAQtBnAhBADYCAEGQCEEANgIAIAMgAkEDcjYCBCACIANqIgAgACgCBEEBcjYCBAsgA0EIaiEADAsLIAhBlAgoAgAiBkkEQEGUCCAGIAhrIgE2AgBBoAhBoAgoAgAiAiAIaiIANgIAIAAgAUEBcjYCBCACIAhBA3I2AgQgAkEIaiEADAsLQQAhACAIQS9qIgkCf0HgCygCAARAQegLKAIADAELQewLQn83AgBB5AtCgKCAgICABDcCAEHgCyAMQQxqQXBxQdiq1aoFczYCAEH0C0EANgIAQcQLQQA2AgBBgCALIgFqIgVBACABayIHcSICIAhNDQpBwAsoAgAiBARAQbgLKAIAIgMgAmoiASADTQ0LIAEgBEsNCwtBxAstAABBBHENBQJAAkBBoAgoAgAiAwRAQcgLIQADQCADIAAoAgAiAU8EQCABIAAoAgRqIANLDQMLIAAoAggiAA0ACwtBABABIgFBf0YNBiACIQVB5AsoAgAiA0EBayIAIAFxBEAgAiABayAAIAFqQQAgA2txaiEFCyAFIAhNDQYgBUH+////B0sNBkHACygCACIEBEBBuAsoAgAiAyAFaiIAIANNDQcgACAESw0HCyAFEAEiACABRw0BDAgLIAUgBmsgB3EiBUH+////B0sNBSAFEAEiASAAKAIAIAAoAgRqRg0EIAEhAAsCQCAAQX9GDQAgCEEwaiAFTQ0AQegLKAIAIgEgCSAFa2pBACABa3EiAUH+////B0sEQCAAIQEMCAsgARABQX9HBEAgASAFaiEFIAAhAQwIC0EAIAVrEAEaDAULIAAiAUF/Rw0GDAQLAAtBACEEDAcLQQAhAQwFCyABQX9HDQILQcQLQcQLKAIAQQRyNgIACyACQf7///8HSw0BIAIQASEBQQAQASEAIAFBf0YNASAAQX9GDQEgACABTQ0BIAAgAWsiBSAIQShqTQ0BC0G4C0G4CygCACAFaiIANgIAQbwLKAIAIABJBEBBvAsgADYCAAsCQAJAAkBBoAgoAgAiBwRAQcgLIQADQCABIAAoAgAiAyAAKAIEIgJqRg0CIAAoAggiAA0ACwwCC0GYCCgCACIAQQAgACABTRtFBEBBmAggATYCAAtBACEAQcwLIAU2AgBByAsgATYCAEGoCEF/NgIAQawIQeALKAIANgIAQdQLQQA2AgADQCAAQQN0IgNBuAhqIANBsAhqIgI2AgAgA0G8CGogAjYCACAAQQFqIgBBIEcNAAtBlAggBUEoayIDQXggAWtBB3FBACABQQhqQQdxGyIAayICNgIAQaAIIAAgAWoiADYCACAAIAJBAXI2AgQgASADakEoNgIEQaQIQfALKAIANgIADAILIAAtAAxBCHENACADIAdLDQAgASAHTQ0AIAAgAiAFajYCBEGgCCAHQXggB2tBB3FBACAHQQhqQQdxGyIAaiICNgIAQZQIQZQIKAIAIAVqIgEgAGsiADYCACACIABBAXI2AgQgASAHakEoNgIEQaQIQfALKAIANgIADAELQZgIKAIAIAFLBEBBmAggATYCAAsgASAFaiECQcgLIQACQAJAAkACQAJAAkADQCACIAAoAgBHBEAgACgCCCIADQEMAgsLIAAtAAxBCHFFDQELQcgLIQADQCAHIAAoAgAiAk8EQCACIAAoAgRqIgQgB0sNAwsgACgCCCEADAALAAsgACABNgIAIAAgACgCBCAFajYCBCABQXggAWtBB3FBACABQQhqQQdxG2oiCSAIQQNyNgIEIAJBeCACa0EHcUEAIAJBCGpBB3EbaiIFIAggCWoiBmshAiAFIAdGBEBBoAggBjYCAEGUCEGUCCgCACACaiIANgIAIAYgAEEBcjYCBAwDCyAFQZwIKAIARgRAQZwIIAY2AgBBkAhBkAgoAgAgAmoiADYCACAGIABBAXI2AgQgACAGaiAANgIADAMLIAUoAgQiAEEDcUEBRgRAIABBeHEhBwJAIABB/wFNBEAgBSgCCCIDIABBA3YiAEEDdEGwCGpGGiADIAUoAgwiAUYEQEGICEGICCgCAEF+IAB3cTYCAAwCCyADIAE2AgwgASADNgIIDAELIAUoAhghCAJAIAUgBSgCDCIBRwRAIAUoAggiACABNgIMIAEgADYCCAwBCwJAIAVBFGoiACgCACIDDQAgBUEQaiIAKAIAIgMNAEEAIQEMAQsDQCAAIQQgAyIBQRRqIgAoAgAiAw0AIAFBEGohACABKAIQIgMNAAsgBEEANgIACyAIRQ0AAkAgBSAFKAIcIgNBAnRBuApqIgAoAgBGBEAgACABNgIAIAENAUGMCEGMCCgCAEF+IAN3cTYCAAwCCyAIQRBBFCAIKAIQIAVGG2ogATYCACABRQ0BCyABIAg2AhggBSgCECIABEAgASAANgIQIAAgATYCGAsgBSgCFCIARQ0AIAEgADYCFCAAIAE2AhgLIAUgB2ohBSACIAdqIQILIAUgBSgCBEF+cTYCBCAGIAJBAXI2AgQgAiAGaiACNgIAIAJB/wFNBEAgAkEDdiIAQQN0QbAIaiECAn9BiAgoAgAiAUEBIAB0IgBxRQRAQYgIIAAgAXI2AgAgAgwBCyACKAIICyEAIAIgBjYCCCAAIAY2AgwgBiACNgIMIAYgADYCCAwDC0EfIQAgAkH///8HTQRAIAJBCHYiACAAQYD+P2pBEHZBCHEiA3QiACAAQYDgH2pBEHZBBHEiAXQiACAAQYCAD2pBEHZBAnEiAHRBD3YgASADciAAcmsiAEEBdCACIABBFWp2QQFxckEcaiEACyAGIAA2AhwgBkIANwIQIABBAnRBuApqIQQCQEGMCCgCACIDQQEgAHQiAXFFBEBBjAggASADcjYCACAEIAY2AgAgBiAENgIYDAELIAJBAEEZIABBAXZrIABBH0YbdCEAIAQoAgAhAQNAIAEiAygCBEF4cSACRg0DIABBHXYhASAAQQF0IQAgAyABQQRxaiIEKAIQIgENAAsgBCAGNgIQIAYgAzYCGAsgBiAGNgIMIAYgBjYCCAwCC0GUCCAFQShrIgNBeCABa0EHcUEAIAFBCGpBB3EbIgBrIgI2AgBBoAggACABaiIANgIAIAAgAkEBcjYCBCABIANqQSg2AgRBpAhB8AsoAgA2AgAgByAEQScgBGtBB3FBACAEQSdrQQdxG2pBL2siACAAIAdBEGpJGyICQRs2AgQgAkHQCykCADcCECACQcgLKQIANwIIQdALIAJBCGo2AgBBzAsgBTYCAEHICyABNgIAQdQLQQA2AgAgAkEYaiEAA0AgAEEHNgIEIABBCGohASAAQQRqIQAgASAESQ0ACyACIAdGDQMgAiACKAIEQX5xNgIEIAcgAiAHayIEQQFyNgIEIAIgBDYCACAEQf8BTQRAIARBA3YiAEEDdEGwCGohAgJ/QYgIKAIAIgFBASAAdCIAcUUEQEGICCAAIAFyNgIAIAIMAQsgAigCCAshACACIAc2AgggACAHNgIMIAcgAjYCDCAHIAA2AggMBAtBHyEAIAdCADcCECAEQf///wdNBEAgBEEIdiIAIABBgP4/akEQdkEIcSICdCIAIABBgOAfakEQdkEEcSIBdCIAIABBgIAPakEQdkECcSIAdEEPdiABIAJyIAByayIAQQF0IAQgAEEVanZBAXFyQRxqIQALIAcgADYCHCAAQQJ0QbgKaiEDAkBBjAgoAgAiAkEBIAB0IgFxRQRAQYwIIAEgAnI2AgAgAyAHNgIAIAcgAzYCGAwBCyAEQQBBGSAAQQF2ayAAQR9GG3QhACADKAIAIQEDQCABIgIoAgRBeHEgBEYNBCAAQR12IQEgAEEBdCEAIAIgAUEEcWoiAygCECIBDQALIAMgBzYCECAHIAI2AhgLIAcgBzYCDCAHIAc2AggMAwsgAygCCCIAIAY2AgwgAyAGNgIIIAZBADYCGCAGIAM2AgwgBiAANgIICyAJQQhqIQAMBQsgAigCCCIAIAc2AgwgAiAHNgIIIAdBADYCGCAHIAI2AgwgByAANgIIC0GUCCgCACIAIAhNDQBBlAggACAIayIBNgIAQaAIQaAIKAIAIgIgCGoiADYCACAAIAFBAXI2AgQgAiAIQQNyNgIEIAJBCGohAAwDC0GECEEwNgIAQQAhAAwCCwJAIAVFDQACQCAEKAIcIgJBAnRBuApqIgAoAgAgBEYEQCAAIAE2AgAgAQ0BQYwIIAlBfiACd3EiCTYCAAwCCyAFQRBBFCAFKAIQIARGG2ogATYCACABRQ0BCyABIAU2AhggBCgCECIABEAgASAANgIQIAAgATYCGAsgBCgCFCIARQ0AIAEgADYCFCAAIAE2AhgLAkAgA0EPTQRAIAQgAyAIaiIAQQNyNgIEIAAgBGoiACAAKAIEQQFyNgIEDAELIAQgCEEDcjYCBCAGIANBAXI2AgQgAyAGaiADNgIAIANB/wFNBEAgA0EDdiIAQQN0QbAIaiECAn9BiAgoAgAiAUEBIAB0IgBxRQRAQYgIIAAgAXI2AgAgAgwBCyACKAIICyEAIAIgBjYCCCAAIAY2AgwgBiACNgIMIAYgADYCCAwBC0EfIQAgA0H///8HTQRAIANBCHYiACAAQYD+P2pBEHZBCHEiAnQiACAAQYDgH2pBEHZBBHEiAXQiACAAQYCAD2pBEHZBAnEiAHRBD3YgASACciAAcmsiAEEBdCADIABBFWp2QQFxckEcaiEACyAGIAA2AhwgBkIANwIQIABBAnRBuApqIQICQAJAIAlBASAAdCIBcUUEQEGMCCABIAlyNgIAIAIgBjYCACAGIAI2AhgMAQsgA0EAQRkgAEEBdmsgAEEfRht0IQAgAigCACEIA0AgCCIBKAIEQXhxIANGDQIgAEEddiECIABBAXQhACABIAJBBHFqIgIoAhAiCA0ACyACIAY2AhAgBiABNgIYCyAGIAY2AgwgBiAGNgIIDAELIAEoAggiACAGNgIMIAEgBjYCCCAGQQA2AhggBiABNgIMIAYgADYCCAsgBEEIaiEADAELAkAgC0UNAAJAIAEoAhwiAkECdEG4CmoiACgCACABRgRAIAAgBDYCACAEDQFBjAggBkF+IAJ3cTYCAAwCCyALQRBBFCALKAIQIAFGG2ogBDYCACAERQ0BCyAEIAs2AhggASgCECIABEAgBCAANgIQIAAgBDYCGAsgASgCFCIARQ0AIAQgADYCFCAAIAQ2AhgLAkAgA0EPTQRAIAEgAyAIaiIAQQNyNgIEIAAgAWoiACAAKAIEQQFyNgIEDAELIAEgCEEDcjYCBCAJIANBAXI2AgQgAyAJaiADNgIAIAoEQCAKQQN2IgBBA3RBsAhqIQRBnAgoAgAhAgJ/QQEgAHQiACAFcUUEQEGICCAAIAVyNgIAIAQMAQsgBCgCCAshACAEIAI2AgggACACNgIMIAIgBDYCDCACIAA2AggLQZwIIAk2AgBBkAggAzYCAAsgAUEIaiEACyAMQRBqJAAgAAsQACMAIABrQXBxIgAkACAACwYAIAAkAAsEACMAC4AJAgh/BH4jAEGQAWsiBiQAIAYgBS0AA0EYdEGAgIAYcSAFLwAAIAUtAAJBEHRycjYCACAGIAUoAANBAnZBg/7/H3E2AgQgBiAFKAAGQQR2Qf+B/x9xNgIIIAYgBSgACUEGdkH//8AfcTYCDCAFLwANIQggBS0ADyEJIAZCADcCFCAGQgA3AhwgBkEANgIkIAYgCCAJQRB0QYCAPHFyNgIQIAYgBSgAEDYCKCAGIAUoABQ2AiwgBiAFKAAYNgIwIAUoABwhBSAGQQA6AEwgBkEANgI4IAYgBTYCNCAGIAEgAhAEIAQEQCAGIAMgBBAECyAGKAI4IgEEQCAGQTxqIgIgAWpBAToAACABQQFqQQ9NBEAgASAGakE9aiEEAkBBDyABayIDRQ0AIAMgBGoiAUEBa0EAOgAAIARBADoAACADQQNJDQAgAUECa0EAOgAAIARBADoAASABQQNrQQA6AAAgBEEAOgACIANBB0kNACABQQRrQQA6AAAgBEEAOgADIANBCUkNACAEQQAgBGtBA3EiAWoiBEEANgIAIAQgAyABa0F8cSIBaiIDQQRrQQA2AgAgAUEJSQ0AIARBADYCCCAEQQA2AgQgA0EIa0EANgIAIANBDGtBADYCACABQRlJDQAgBEEANgIYIARBADYCFCAEQQA2AhAgBEEANgIMIANBEGtBADYCACADQRRrQQA2AgAgA0EYa0EANgIAIANBHGtBADYCACABIARBBHFBGHIiAWsiA0EgSQ0AIAEgBGohAQNAIAFCADcDGCABQgA3AxAgAUIANwMIIAFCADcDACABQSBqIQEgA0EgayIDQR9LDQALCwsgBkEBOgBMIAYgAkEQEAILIAY1AjQhECAGNQIwIREgBjUCLCEOIAAgBjUCKCAGKAIkIAYoAiAgBigCHCAGKAIYIgNBGnZqIgJBGnZqIgFBGnZqIgtBgICAYHIgAUH///8fcSINIAJB////H3EiCCAGKAIUIAtBGnZBBWxqIgFB////H3EiCUEFaiIFQRp2IANB////H3EgAUEadmoiA2oiAUEadmoiAkEadmoiBEEadmoiDEEfdSIHIANxIAEgDEEfdkEBayIDQf///x9xIgpxciIBQRp0IAUgCnEgByAJcXJyrXwiDzwAACAAIA9CGIg8AAMgACAPQhCIPAACIAAgD0IIiDwAASAAIA4gByAIcSACIApxciICQRR0IAFBBnZyrXwgD0IgiHwiDjwABCAAIA5CGIg8AAcgACAOQhCIPAAGIAAgDkIIiDwABSAAIBEgByANcSAEIApxciIBQQ50IAJBDHZyrXwgDkIgiHwiDjwACCAAIA5CGIg8AAsgACAOQhCIPAAKIAAgDkIIiDwACSAAIBAgAyAMcSAHIAtxckEIdCABQRJ2cq18IA5CIIh8Ig48AAwgACAOQhiIPAAPIAAgDkIQiDwADiAAIA5CCIg8AA0gBkIANwIwIAZCADcCKCAGQgA3AiAgBkIANwIYIAZCADcCECAGQgA3AgggBkIANwIAIAZBkAFqJAALpwwBB38CQCAARQ0AIABBCGsiAyAAQQRrKAIAIgFBeHEiAGohBQJAIAFBAXENACABQQNxRQ0BIAMgAygCACIBayIDQZgIKAIASQ0BIAAgAWohACADQZwIKAIARwRAIAFB/wFNBEAgAygCCCICIAFBA3YiBEEDdEGwCGpGGiACIAMoAgwiAUYEQEGICEGICCgCAEF+IAR3cTYCAAwDCyACIAE2AgwgASACNgIIDAILIAMoAhghBgJAIAMgAygCDCIBRwRAIAMoAggiAiABNgIMIAEgAjYCCAwBCwJAIANBFGoiAigCACIEDQAgA0EQaiICKAIAIgQNAEEAIQEMAQsDQCACIQcgBCIBQRRqIgIoAgAiBA0AIAFBEGohAiABKAIQIgQNAAsgB0EANgIACyAGRQ0BAkAgAyADKAIcIgJBAnRBuApqIgQoAgBGBEAgBCABNgIAIAENAUGMCEGMCCgCAEF+IAJ3cTYCAAwDCyAGQRBBFCAGKAIQIANGG2ogATYCACABRQ0CCyABIAY2AhggAygCECICBEAgASACNgIQIAIgATYCGAsgAygCFCICRQ0BIAEgAjYCFCACIAE2AhgMAQsgBSgCBCIBQQNxQQNHDQBBkAggADYCACAFIAFBfnE2AgQgAyAAQQFyNgIEIAAgA2ogADYCAA8LIAMgBU8NACAFKAIEIgFBAXFFDQACQCABQQJxRQRAIAVBoAgoAgBGBEBBoAggAzYCAEGUCEGUCCgCACAAaiIANgIAIAMgAEEBcjYCBCADQZwIKAIARw0DQZAIQQA2AgBBnAhBADYCAA8LIAVBnAgoAgBGBEBBnAggAzYCAEGQCEGQCCgCACAAaiIANgIAIAMgAEEBcjYCBCAAIANqIAA2AgAPCyABQXhxIABqIQACQCABQf8BTQRAIAUoAggiAiABQQN2IgRBA3RBsAhqRhogAiAFKAIMIgFGBEBBiAhBiAgoAgBBfiAEd3E2AgAMAgsgAiABNgIMIAEgAjYCCAwBCyAFKAIYIQYCQCAFIAUoAgwiAUcEQCAFKAIIIgJBmAgoAgBJGiACIAE2AgwgASACNgIIDAELAkAgBUEUaiICKAIAIgQNACAFQRBqIgIoAgAiBA0AQQAhAQwBCwNAIAIhByAEIgFBFGoiAigCACIEDQAgAUEQaiECIAEoAhAiBA0ACyAHQQA2AgALIAZFDQACQCAFIAUoAhwiAkECdEG4CmoiBCgCAEYEQCAEIAE2AgAgAQ0BQYwIQYwIKAIAQX4gAndxNgIADAILIAZBEEEUIAYoAhAgBUYbaiABNgIAIAFFDQELIAEgBjYCGCAFKAIQIgIEQCABIAI2AhAgAiABNgIYCyAFKAIUIgJFDQAgASACNgIUIAIgATYCGAsgAyAAQQFyNgIEIAAgA2ogADYCACADQZwIKAIARw0BQZAIIAA2AgAPCyAFIAFBfnE2AgQgAyAAQQFyNgIEIAAgA2ogADYCAAsgAEH/AU0EQCAAQQN2IgFBA3RBsAhqIQACf0GICCgCACICQQEgAXQiAXFFBEBBiAggASACcjYCACAADAELIAAoAggLIQIgACADNgIIIAIgAzYCDCADIAA2AgwgAyACNgIIDwtBHyECIANCADcCECAAQf///wdNBEAgAEEIdiIBIAFBgP4/akEQdkEIcSIBdCICIAJBgOAfakEQdkEEcSICdCIEIARBgIAPakEQdkECcSIEdEEPdiABIAJyIARyayIBQQF0IAAgAUEVanZBAXFyQRxqIQILIAMgAjYCHCACQQJ0QbgKaiEBAkACQAJAQYwIKAIAIgRBASACdCIHcUUEQEGMCCAEIAdyNgIAIAEgAzYCACADIAE2AhgMAQsgAEEAQRkgAkEBdmsgAkEfRht0IQIgASgCACEBA0AgASIEKAIEQXhxIABGDQIgAkEddiEBIAJBAXQhAiAEIAFBBHFqIgdBEGooAgAiAQ0ACyAHIAM2AhAgAyAENgIYCyADIAM2AgwgAyADNgIIDAELIAQoAggiACADNgIMIAQgAzYCCCADQQA2AhggAyAENgIMIAMgADYCCAtBqAhBqAgoAgBBAWsiAEF/IAAbNgIACwsLCQEAQYEICwIGUA==";
         if (!W.startsWith(V)) {
           var na = W;
-          W = b.locateFile ? b.locateFile(na, B) : B + na;
+          W = b.locateFile ? b.locateFile(na, B2) : B2 + na;
         }
         function pa() {
           var a = W;
@@ -5078,7 +5078,7 @@ var require_poly1305 = __commonJS({
           }
         }
         var sa = { a: function(a) {
-          var c = P2.length;
+          var c = P3.length;
           a >>>= 0;
           if (2147483648 < a) return false;
           for (var d = 1; 4 >= d; d *= 2) {
@@ -6548,7 +6548,7 @@ var require_keyParser = __commonJS({
     "use strict";
     var {
       createDecipheriv,
-      createECDH,
+      createECDH: createECDH2,
       createHash: createHash5,
       createHmac: createHmac2,
       createSign,
@@ -6766,12 +6766,12 @@ ${formatted}-----END ${type} KEY-----`;
       asnWriter.endSequence();
       return makePEM("PRIVATE", asnWriter.buffer);
     }
-    function genOpenSSLECDSAPub(oid, Q2) {
+    function genOpenSSLECDSAPub(oid2, Q2) {
       const asnWriter = new Ber.Writer();
       asnWriter.startSequence();
       asnWriter.startSequence();
       asnWriter.writeOID("1.2.840.10045.2.1");
-      asnWriter.writeOID(oid);
+      asnWriter.writeOID(oid2);
       asnWriter.endSequence();
       asnWriter.startSequence(Ber.BitString);
       asnWriter.writeByte(0);
@@ -6782,9 +6782,9 @@ ${formatted}-----END ${type} KEY-----`;
       asnWriter.endSequence();
       return makePEM("PUBLIC", asnWriter.buffer);
     }
-    function genOpenSSHECDSAPub(oid, Q2) {
+    function genOpenSSHECDSAPub(oid2, Q2) {
       let curveName;
-      switch (oid) {
+      switch (oid2) {
         case "1.2.840.10045.3.1.7":
           curveName = "nistp256";
           break;
@@ -6806,13 +6806,13 @@ ${formatted}-----END ${type} KEY-----`;
       publicKey.set(Q2, 39);
       return publicKey;
     }
-    function genOpenSSLECDSAPriv(oid, pub, priv) {
+    function genOpenSSLECDSAPriv(oid2, pub, priv) {
       const asnWriter = new Ber.Writer();
       asnWriter.startSequence();
       asnWriter.writeInt(1, Ber.Integer);
       asnWriter.writeBuffer(priv, Ber.OctetString);
       asnWriter.startSequence(160);
-      asnWriter.writeOID(oid);
+      asnWriter.writeOID(oid2);
       asnWriter.endSequence();
       asnWriter.startSequence(161);
       asnWriter.startSequence(Ber.BitString);
@@ -6826,14 +6826,14 @@ ${formatted}-----END ${type} KEY-----`;
       return makePEM("EC PRIVATE", asnWriter.buffer);
     }
     function genOpenSSLECDSAPubFromPriv(curveName, priv) {
-      const tempECDH = createECDH(curveName);
+      const tempECDH = createECDH2(curveName);
       tempECDH.setPrivateKey(priv);
       return tempECDH.getPublicKey();
     }
     var BaseKey = {
       sign: (() => {
         if (typeof sign_ === "function") {
-          return function sign2(data, algo) {
+          return function sign(data, algo) {
             const pem = this[SYM_PRIV_PEM];
             if (pem === null)
               return new Error("No private key available");
@@ -6846,7 +6846,7 @@ ${formatted}-----END ${type} KEY-----`;
             }
           };
         }
-        return function sign2(data, algo) {
+        return function sign(data, algo) {
           const pem = this[SYM_PRIV_PEM];
           if (pem === null)
             return new Error("No private key available");
@@ -6863,7 +6863,7 @@ ${formatted}-----END ${type} KEY-----`;
       })(),
       verify: (() => {
         if (typeof verify_ === "function") {
-          return function verify3(data, signature, algo) {
+          return function verify2(data, signature, algo) {
             const pem = this[SYM_PUB_PEM];
             if (pem === null)
               return new Error("No public key available");
@@ -6876,7 +6876,7 @@ ${formatted}-----END ${type} KEY-----`;
             }
           };
         }
-        return function verify3(data, signature, algo) {
+        return function verify2(data, signature, algo) {
           const pem = this[SYM_PUB_PEM];
           if (pem === null)
             return new Error("No public key available");
@@ -6937,7 +6937,7 @@ ${formatted}-----END ${type} KEY-----`;
         }
         data._pos = 8;
         let i;
-        let oid;
+        let oid2;
         for (i = 0; i < nkeys; ++i) {
           let algo;
           let privPEM;
@@ -7011,18 +7011,18 @@ ${formatted}-----END ${type} KEY-----`;
             }
             case "ecdsa-sha2-nistp256":
               algo = "sha256";
-              oid = "1.2.840.10045.3.1.7";
+              oid2 = "1.2.840.10045.3.1.7";
             // FALLTHROUGH
             case "ecdsa-sha2-nistp384":
               if (algo === void 0) {
                 algo = "sha384";
-                oid = "1.3.132.0.34";
+                oid2 = "1.3.132.0.34";
               }
             // FALLTHROUGH
             case "ecdsa-sha2-nistp521": {
               if (algo === void 0) {
                 algo = "sha512";
-                oid = "1.3.132.0.35";
+                oid2 = "1.3.132.0.35";
               }
               if (!skipFields(data, 1))
                 return new Error("Malformed OpenSSH private key");
@@ -7032,9 +7032,9 @@ ${formatted}-----END ${type} KEY-----`;
               const ecpriv = readString(data, data._pos);
               if (ecpriv === void 0)
                 return new Error("Malformed OpenSSH private key");
-              pubPEM = genOpenSSLECDSAPub(oid, ecpub);
-              pubSSH = genOpenSSHECDSAPub(oid, ecpub);
-              privPEM = genOpenSSLECDSAPriv(oid, ecpub, ecpriv);
+              pubPEM = genOpenSSLECDSAPub(oid2, ecpub);
+              pubSSH = genOpenSSHECDSAPub(oid2, ecpub);
+              privPEM = genOpenSSLECDSAPriv(oid2, ecpub, ecpriv);
               break;
             }
             default:
@@ -7635,7 +7635,7 @@ ${formatted}-----END ${type} KEY-----`;
       if (!isSupportedKeyType(baseType))
         return new Error(`Unsupported OpenSSH public key type: ${baseType}`);
       let algo;
-      let oid;
+      let oid2;
       let pubPEM = null;
       let pubSSH = null;
       switch (baseType) {
@@ -7680,26 +7680,26 @@ ${formatted}-----END ${type} KEY-----`;
         }
         case "ecdsa-sha2-nistp256":
           algo = "sha256";
-          oid = "1.2.840.10045.3.1.7";
+          oid2 = "1.2.840.10045.3.1.7";
         // FALLTHROUGH
         case "ecdsa-sha2-nistp384":
           if (algo === void 0) {
             algo = "sha384";
-            oid = "1.3.132.0.34";
+            oid2 = "1.3.132.0.34";
           }
         // FALLTHROUGH
         case "ecdsa-sha2-nistp521": {
           if (algo === void 0) {
             algo = "sha512";
-            oid = "1.3.132.0.35";
+            oid2 = "1.3.132.0.35";
           }
           if (!skipFields(data, 1))
             return new Error("Malformed OpenSSH public key");
           const ecpub = readString(data, data._pos || 0);
           if (ecpub === void 0)
             return new Error("Malformed OpenSSH public key");
-          pubPEM = genOpenSSLECDSAPub(oid, ecpub);
-          pubSSH = genOpenSSHECDSAPub(oid, ecpub);
+          pubPEM = genOpenSSLECDSAPub(oid2, ecpub);
+          pubSSH = genOpenSSHECDSAPub(oid2, ecpub);
           break;
         }
         default:
@@ -8122,10 +8122,10 @@ var require_agent = __commonJS({
       const SYM_RESP = /* @__PURE__ */ Symbol("Inbound Request Response");
       const SYM_CTX = /* @__PURE__ */ Symbol("Inbound Request Context");
       class AgentInboundRequest {
-        constructor(type, ctx) {
+        constructor(type, ctx2) {
           this[SYM_TYPE] = type;
           this[SYM_RESP] = void 0;
-          this[SYM_CTX] = ctx;
+          this[SYM_CTX] = ctx2;
         }
         hasResponded() {
           return this[SYM_RESP] !== void 0;
@@ -8311,19 +8311,19 @@ var require_agent = __commonJS({
                   const flags = {
                     hash: void 0
                   };
-                  let ctx;
+                  let ctx2;
                   if (pubKey.type === "ssh-rsa") {
                     if (flagsVal & SSH_AGENT_RSA_SHA2_256) {
-                      ctx = "rsa-sha2-256";
+                      ctx2 = "rsa-sha2-256";
                       flags.hash = "sha256";
                     } else if (flagsVal & SSH_AGENT_RSA_SHA2_512) {
-                      ctx = "rsa-sha2-512";
+                      ctx2 = "rsa-sha2-512";
                       flags.hash = "sha512";
                     }
                   }
-                  if (ctx === void 0)
-                    ctx = pubKey.type;
-                  const req = new AgentInboundRequest(msgType, ctx);
+                  if (ctx2 === void 0)
+                    ctx2 = pubKey.type;
+                  const req = new AgentInboundRequest(msgType, ctx2);
                   this[SYM_REQS].push(req);
                   this.emit("sign", req, pubKey, data2, flags);
                   break;
@@ -8909,31 +8909,31 @@ var require_handlers_misc = __commonJS({
       },
       [MESSAGE.SERVICE_REQUEST]: (self2, payload) => {
         bufferParser.init(payload, 1);
-        const name = bufferParser.readString(true);
+        const name2 = bufferParser.readString(true);
         bufferParser.clear();
-        if (name === void 0) {
+        if (name2 === void 0) {
           return doFatalError(
             self2,
             "Inbound: Malformed SERVICE_REQUEST packet"
           );
         }
-        self2._debug && self2._debug(`Inbound: Received SERVICE_REQUEST (${name})`);
+        self2._debug && self2._debug(`Inbound: Received SERVICE_REQUEST (${name2})`);
         const handler = self2._handlers.SERVICE_REQUEST;
-        handler && handler(self2, name);
+        handler && handler(self2, name2);
       },
       [MESSAGE.SERVICE_ACCEPT]: (self2, payload) => {
         bufferParser.init(payload, 1);
-        const name = bufferParser.readString(true);
+        const name2 = bufferParser.readString(true);
         bufferParser.clear();
-        if (name === void 0) {
+        if (name2 === void 0) {
           return doFatalError(
             self2,
             "Inbound: Malformed SERVICE_ACCEPT packet"
           );
         }
-        self2._debug && self2._debug(`Inbound: Received SERVICE_ACCEPT (${name})`);
+        self2._debug && self2._debug(`Inbound: Received SERVICE_ACCEPT (${name2})`);
         const handler = self2._handlers.SERVICE_ACCEPT;
-        handler && handler(self2, name);
+        handler && handler(self2, name2);
       },
       [MESSAGE.EXT_INFO]: (self2, payload) => {
         bufferParser.init(payload, 1);
@@ -8942,13 +8942,13 @@ var require_handlers_misc = __commonJS({
         if (numExts !== void 0) {
           exts = [];
           for (let i = 0; i < numExts; ++i) {
-            const name = bufferParser.readString(true);
+            const name2 = bufferParser.readString(true);
             const data = bufferParser.readString();
             if (data !== void 0) {
-              switch (name) {
+              switch (name2) {
                 case "server-sig-algs": {
                   const algs = data.latin1Slice(0, data.length).split(",");
-                  exts.push({ name, algs });
+                  exts.push({ name: name2, algs });
                   continue;
                 }
                 default:
@@ -9189,7 +9189,7 @@ var require_handlers_misc = __commonJS({
           }
           case "keyboard-interactive": {
             bufferParser.init(payload, 1);
-            const name = bufferParser.readString(true);
+            const name2 = bufferParser.readString(true);
             const instructions = bufferParser.readString(true);
             bufferParser.readString();
             const numPrompts = bufferParser.readUInt32BE();
@@ -9216,7 +9216,7 @@ var require_handlers_misc = __commonJS({
             }
             self2._debug && self2._debug("Inbound: Received USERAUTH_INFO_REQUEST");
             const handler = self2._handlers.USERAUTH_INFO_REQUEST;
-            handler && handler(self2, name, instructions, prompts);
+            handler && handler(self2, name2, instructions, prompts);
             break;
           }
           default:
@@ -9263,11 +9263,11 @@ var require_handlers_misc = __commonJS({
       // Connection protocol -- generic ============================================
       [MESSAGE.GLOBAL_REQUEST]: (self2, payload) => {
         bufferParser.init(payload, 1);
-        const name = bufferParser.readString(true);
+        const name2 = bufferParser.readString(true);
         const wantReply = bufferParser.readBool();
         let data;
         if (wantReply !== void 0) {
-          switch (name) {
+          switch (name2) {
             case "tcpip-forward":
             case "cancel-tcpip-forward": {
               const bindAddr = bufferParser.readString(true);
@@ -9311,10 +9311,10 @@ var require_handlers_misc = __commonJS({
             "Inbound: Malformed GLOBAL_REQUEST packet"
           );
         }
-        self2._debug && self2._debug(`Inbound: GLOBAL_REQUEST (${name})`);
+        self2._debug && self2._debug(`Inbound: GLOBAL_REQUEST (${name2})`);
         const handler = self2._handlers.GLOBAL_REQUEST;
         if (handler)
-          handler(self2, name, wantReply, data);
+          handler(self2, name2, wantReply, data);
         else
           self2.requestFailure();
       },
@@ -9605,13 +9605,13 @@ var require_handlers_misc = __commonJS({
                   const opcode = bufferParser.readByte();
                   if (opcode === TERMINAL_MODE.TTY_OP_END)
                     break;
-                  const name = TERMINAL_MODE_BY_VALUE[opcode];
+                  const name2 = TERMINAL_MODE_BY_VALUE[opcode];
                   const value = bufferParser.readUInt32BE();
-                  if (opcode === void 0 || name === void 0 || value === void 0) {
+                  if (opcode === void 0 || name2 === void 0 || value === void 0) {
                     modes = void 0;
                     break;
                   }
-                  modes[name] = value;
+                  modes[name2] = value;
                 }
                 if (modes !== void 0)
                   data = { term, cols, rows, width, height, modes };
@@ -9646,13 +9646,13 @@ var require_handlers_misc = __commonJS({
               break;
             }
             case "env": {
-              const name = bufferParser.readString(true);
+              const name2 = bufferParser.readString(true);
               const value = bufferParser.readString(true);
               if (value !== void 0)
-                data = { name, value };
+                data = { name: name2, value };
               if (self2._debug) {
                 self2._debug(
-                  `Inbound: CHANNEL_REQUEST (r:${recipient}, ${type}: ${name}=${value})`
+                  `Inbound: CHANNEL_REQUEST (r:${recipient}, ${type}: ${name2}=${value})`
                 );
               }
               break;
@@ -9768,9 +9768,9 @@ var require_kex = __commonJS({
     var {
       createDiffieHellman,
       createDiffieHellmanGroup,
-      createECDH,
+      createECDH: createECDH2,
       createHash: createHash5,
-      createPublicKey: createPublicKey2,
+      createPublicKey,
       diffieHellman,
       generateKeyPairSync,
       randomFillSync
@@ -10259,10 +10259,10 @@ var require_kex = __commonJS({
             let parsedHostKey;
             {
               bufferParser.init(this._hostKey, 0);
-              const name = bufferParser.readString(true);
+              const name2 = bufferParser.readString(true);
               const hostKey = this._hostKey.slice(bufferParser.pos());
               bufferParser.clear();
-              parsedHostKey = parseDERKey(hostKey, name);
+              parsedHostKey = parseDERKey(hostKey, name2);
               if (parsedHostKey instanceof Error) {
                 parsedHostKey.level = "handshake";
                 return doFatalError(
@@ -10839,7 +10839,7 @@ var require_kex = __commonJS({
             asnWriter.endSequence();
             return convertToMpint(diffieHellman({
               privateKey: this._keys.privateKey,
-              publicKey: createPublicKey2({
+              publicKey: createPublicKey({
                 key: asnWriter.buffer,
                 type: "spki",
                 format: "der"
@@ -10859,7 +10859,7 @@ var require_kex = __commonJS({
         }
         generateKeys() {
           if (!this._dh) {
-            this._dh = createECDH(this.curveName);
+            this._dh = createECDH2(this.curveName);
             this._public = this._dh.generateKeys();
           }
         }
@@ -11831,16 +11831,16 @@ var require_Protocol = __commonJS({
       // ===========================================================================
       // Global
       // ------
-      service(name) {
+      service(name2) {
         if (this._server)
           throw new Error("Client-only method called in server mode");
-        const nameLen = Buffer.byteLength(name);
+        const nameLen = Buffer.byteLength(name2);
         let p = this._packetRW.write.allocStart;
         const packet = this._packetRW.write.alloc(1 + 4 + nameLen);
         packet[p] = MESSAGE.SERVICE_REQUEST;
         writeUInt32BE(packet, nameLen, ++p);
-        packet.utf8Write(name, p += 4, nameLen);
-        this._debug && this._debug(`Outbound: Sending SERVICE_REQUEST (${name})`);
+        packet.utf8Write(name2, p += 4, nameLen);
+        this._debug && this._debug(`Outbound: Sending SERVICE_REQUEST (${name2})`);
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
       // 'ssh-userauth' service-specific
@@ -12441,10 +12441,10 @@ var require_Protocol = __commonJS({
         this._debug && this._debug(`Outbound: Sending CHANNEL_REQUEST (r:${chan}, x11-req)`);
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
-      subsystem(chan, name, wantReply) {
+      subsystem(chan, name2, wantReply) {
         if (this._server)
           throw new Error("Client-only method called in server mode");
-        const nameLen = Buffer.byteLength(name);
+        const nameLen = Buffer.byteLength(name2);
         let p = this._packetRW.write.allocStart;
         const packet = this._packetRW.write.alloc(1 + 4 + 4 + 9 + 1 + 4 + nameLen);
         packet[p] = MESSAGE.CHANNEL_REQUEST;
@@ -12453,9 +12453,9 @@ var require_Protocol = __commonJS({
         packet.utf8Write("subsystem", p += 4, 9);
         packet[p += 9] = wantReply === void 0 || wantReply === true ? 1 : 0;
         writeUInt32BE(packet, nameLen, ++p);
-        packet.utf8Write(name, p += 4, nameLen);
+        packet.utf8Write(name2, p += 4, nameLen);
         this._debug && this._debug(
-          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, subsystem: ${name})`
+          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, subsystem: ${name2})`
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
@@ -12640,13 +12640,13 @@ var require_Protocol = __commonJS({
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
-      exitSignal(chan, name, coreDumped, msg) {
+      exitSignal(chan, name2, coreDumped, msg) {
         if (!this._server)
           throw new Error("Server-only method called in client mode");
-        const origSignal = name;
+        const origSignal = name2;
         if (typeof origSignal !== "string" || !origSignal)
           throw new Error(`Invalid signal: ${origSignal}`);
-        let signal = name.toUpperCase();
+        let signal = name2.toUpperCase();
         if (signal.slice(0, 3) === "SIG")
           signal = signal.slice(3);
         if (SIGNALS[signal] !== 1)
@@ -12673,7 +12673,7 @@ var require_Protocol = __commonJS({
         }
         writeUInt32BE(packet, 0, p);
         this._debug && this._debug(
-          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, exit-signal: ${name})`
+          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, exit-signal: ${name2})`
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
@@ -12758,11 +12758,11 @@ var require_Protocol = __commonJS({
         this._debug && this._debug("Outbound: Sending USERAUTH_PASSWD_CHANGEREQ");
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
-      authInfoReq(name, instructions, prompts) {
+      authInfoReq(name2, instructions, prompts) {
         if (!this._server)
           throw new Error("Server-only method called in client mode");
         let promptsLen = 0;
-        const nameLen = name ? Buffer.byteLength(name) : 0;
+        const nameLen = name2 ? Buffer.byteLength(name2) : 0;
         const instrLen = instructions ? Buffer.byteLength(instructions) : 0;
         for (let i = 0; i < prompts.length; ++i)
           promptsLen += 4 + Buffer.byteLength(prompts[i].prompt) + 1;
@@ -12773,8 +12773,8 @@ var require_Protocol = __commonJS({
         packet[p] = MESSAGE.USERAUTH_INFO_REQUEST;
         writeUInt32BE(packet, nameLen, ++p);
         p += 4;
-        if (name) {
-          packet.utf8Write(name, p, nameLen);
+        if (name2) {
+          packet.utf8Write(name2, p, nameLen);
           p += nameLen;
         }
         writeUInt32BE(packet, instrLen, p);
@@ -13035,10 +13035,10 @@ ${suffix}`;
       }
     };
     var ERR_INVALID_ARG_TYPE = class _ERR_INVALID_ARG_TYPE extends TypeError {
-      constructor(name, expected, actual) {
+      constructor(name2, expected, actual) {
         super();
         Error.captureStackTrace(this, _ERR_INVALID_ARG_TYPE);
-        assert(typeof name === "string", `'name' must be a string`);
+        assert(typeof name2 === "string", `'name' must be a string`);
         let determiner;
         if (typeof expected === "string" && expected.startsWith("not ")) {
           determiner = "must not be";
@@ -13047,20 +13047,20 @@ ${suffix}`;
           determiner = "must be";
         }
         let msg;
-        if (name.endsWith(" argument")) {
-          msg = `The ${name} ${determiner} ${oneOf(expected, "type")}`;
+        if (name2.endsWith(" argument")) {
+          msg = `The ${name2} ${determiner} ${oneOf(expected, "type")}`;
         } else {
-          const type = name.includes(".") ? "property" : "argument";
-          msg = `The "${name}" ${type} ${determiner} ${oneOf(expected, "type")}`;
+          const type = name2.includes(".") ? "property" : "argument";
+          msg = `The "${name2}" ${type} ${determiner} ${oneOf(expected, "type")}`;
         }
         msg += `. Received type ${typeof actual}`;
         this.message = msg;
       }
     };
     exports2.ERR_INVALID_ARG_TYPE = ERR_INVALID_ARG_TYPE;
-    exports2.validateNumber = function validateNumber(value, name) {
+    exports2.validateNumber = function validateNumber(value, name2) {
       if (typeof value !== "number")
-        throw new ERR_INVALID_ARG_TYPE(name, "number", value);
+        throw new ERR_INVALID_ARG_TYPE(name2, "number", value);
     };
   }
 });
@@ -14555,13 +14555,13 @@ var require_SFTP = __commonJS({
         let nameAttrs;
         const attrs = [];
         for (let i = 0; i < count; ++i) {
-          const name = names[i];
-          const filename = !name || !name.filename || typeof name.filename !== "string" ? "" : name.filename;
+          const name2 = names[i];
+          const filename = !name2 || !name2.filename || typeof name2.filename !== "string" ? "" : name2.filename;
           namesLen += 4 + Buffer.byteLength(filename);
-          const longname = !name || !name.longname || typeof name.longname !== "string" ? "" : name.longname;
+          const longname = !name2 || !name2.longname || typeof name2.longname !== "string" ? "" : name2.longname;
           namesLen += 4 + Buffer.byteLength(longname);
-          if (typeof name.attrs === "object" && name.attrs !== null) {
-            nameAttrs = attrsToBytes(name.attrs);
+          if (typeof name2.attrs === "object" && name2.attrs !== null) {
+            nameAttrs = attrsToBytes(name2.attrs);
             namesLen += 4 + nameAttrs.nb;
             if (nameAttrs.nb) {
               let bytes;
@@ -14587,9 +14587,9 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, count, p);
         p += 4;
         for (let i = 0; i < count; ++i) {
-          const name = names[i];
+          const name2 = names[i];
           {
-            const filename = !name || !name.filename || typeof name.filename !== "string" ? "" : name.filename;
+            const filename = !name2 || !name2.filename || typeof name2.filename !== "string" ? "" : name2.filename;
             const len = Buffer.byteLength(filename);
             writeUInt32BE(buf, len, p);
             p += 4;
@@ -14599,7 +14599,7 @@ var require_SFTP = __commonJS({
             }
           }
           {
-            const longname = !name || !name.longname || typeof name.longname !== "string" ? "" : name.longname;
+            const longname = !name2 || !name2.longname || typeof name2.longname !== "string" ? "" : name2.longname;
             const len = Buffer.byteLength(longname);
             writeUInt32BE(buf, len, p);
             p += 4;
@@ -15201,7 +15201,7 @@ var require_SFTP = __commonJS({
       [RESPONSE.VERSION]: (sftp, payload) => {
         if (sftp._version !== -1)
           return doFatalSFTPError(sftp, "Duplicate VERSION packet");
-        const extensions = {};
+        const extensions2 = {};
         bufferParser.init(payload, 1);
         let version = bufferParser.readUInt32BE();
         while (bufferParser.avail()) {
@@ -15211,13 +15211,13 @@ var require_SFTP = __commonJS({
             version = void 0;
             break;
           }
-          extensions[extName] = extData;
+          extensions2[extName] = extData;
         }
         bufferParser.clear();
         if (version === void 0)
           return doFatalSFTPError(sftp, "Malformed VERSION packet");
         if (sftp._debug) {
-          const names = Object.keys(extensions);
+          const names = Object.keys(extensions2);
           if (names.length) {
             sftp._debug(
               `SFTP: Inbound: Received VERSION (v${version}, exts:${names})`
@@ -15227,8 +15227,8 @@ var require_SFTP = __commonJS({
           }
         }
         sftp._version = version;
-        sftp._extensions = extensions;
-        if (extensions["limits@openssh.com"] === "1") {
+        sftp._extensions = extensions2;
+        if (extensions2["limits@openssh.com"] === "1") {
           return requestLimits(sftp, (err2, limits) => {
             if (!err2) {
               if (limits.maxPktLen > 0)
@@ -15484,7 +15484,7 @@ var require_SFTP = __commonJS({
       [REQUEST.INIT]: (sftp, payload) => {
         if (sftp._version !== -1)
           return doFatalSFTPError(sftp, "Duplicate INIT packet");
-        const extensions = {};
+        const extensions2 = {};
         bufferParser.init(payload, 1);
         let version = bufferParser.readUInt32BE();
         while (bufferParser.avail()) {
@@ -15494,13 +15494,13 @@ var require_SFTP = __commonJS({
             version = void 0;
             break;
           }
-          extensions[extName] = extData;
+          extensions2[extName] = extData;
         }
         bufferParser.clear();
         if (version === void 0)
           return doFatalSFTPError(sftp, "Malformed INIT packet");
         if (sftp._debug) {
-          const names = Object.keys(extensions);
+          const names = Object.keys(extensions2);
           if (names.length) {
             sftp._debug(
               `SFTP: Inbound: Received INIT (v${version}, exts:${names})`
@@ -15511,7 +15511,7 @@ var require_SFTP = __commonJS({
         }
         sendOrBuffer(sftp, SERVER_VERSION_BUFFER);
         sftp._version = version;
-        sftp._extensions = extensions;
+        sftp._extensions = extensions2;
         sftp.emit("ready");
       },
       [REQUEST.OPEN]: (sftp, payload) => {
@@ -15788,15 +15788,15 @@ var require_SFTP = __commonJS({
         pool = Buffer.allocUnsafe(poolSize);
       pool.used = 0;
     }
-    function checkPosition(pos, name) {
+    function checkPosition(pos, name2) {
       if (!Number.isSafeInteger(pos)) {
-        validateNumber(pos, name);
+        validateNumber(pos, name2);
         if (!Number.isInteger(pos))
-          throw new ERR_OUT_OF_RANGE(name, "an integer", pos);
-        throw new ERR_OUT_OF_RANGE(name, ">= 0 and <= 2 ** 53 - 1", pos);
+          throw new ERR_OUT_OF_RANGE(name2, "an integer", pos);
+        throw new ERR_OUT_OF_RANGE(name2, ">= 0 and <= 2 ** 53 - 1", pos);
       }
       if (pos < 0)
-        throw new ERR_OUT_OF_RANGE(name, ">= 0 and <= 2 ** 53 - 1", pos);
+        throw new ERR_OUT_OF_RANGE(name2, ">= 0 and <= 2 ** 53 - 1", pos);
     }
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
@@ -16860,12 +16860,12 @@ var require_client = __commonJS({
           if (HASHES.indexOf(cfg.hostHash) !== -1) {
             hashAlgo = cfg.hostHash;
           }
-          hostVerifier = (key, verify3) => {
+          hostVerifier = (key, verify2) => {
             if (hashAlgo)
               key = createHash5(hashAlgo).update(key).digest("hex");
-            const ret = hashCb(key, verify3);
+            const ret = hashCb(key, verify2);
             if (ret !== void 0)
-              verify3(ret);
+              verify2(ret);
           };
         }
         const sock = this._sock = cfg.sock || new Socket();
@@ -16925,8 +16925,8 @@ var require_client = __commonJS({
               }
               sock.end();
             },
-            SERVICE_ACCEPT: (p, name) => {
-              if (name === "ssh-userauth")
+            SERVICE_ACCEPT: (p, name2) => {
+              if (name2 === "ssh-userauth")
                 tryNextAuth();
             },
             EXT_INFO: (p, exts) => {
@@ -17044,7 +17044,7 @@ var require_client = __commonJS({
                 });
               }
             },
-            USERAUTH_INFO_REQUEST: (p, name, instructions, prompts) => {
+            USERAUTH_INFO_REQUEST: (p, name2, instructions, prompts) => {
               if (curAuth.type === "keyboard-interactive") {
                 const nprompts = Array.isArray(prompts) ? prompts.length : 0;
                 if (nprompts === 0) {
@@ -17055,7 +17055,7 @@ var require_client = __commonJS({
                   return;
                 }
                 curAuth.prompt(
-                  name,
+                  name2,
                   instructions,
                   "",
                   prompts,
@@ -17073,8 +17073,8 @@ var require_client = __commonJS({
               if (callbacks.length)
                 callbacks.shift()(true);
             },
-            GLOBAL_REQUEST: (p, name, wantReply, data) => {
-              switch (name) {
+            GLOBAL_REQUEST: (p, name2, wantReply, data) => {
+              switch (name2) {
                 case "hostkeys-00@openssh.com":
                   hostKeysProve(this, data, (err2, keys) => {
                     if (err2)
@@ -17755,7 +17755,7 @@ var require_client = __commonJS({
         });
         return this;
       }
-      subsys(name, cb) {
+      subsys(name2, cb) {
         if (!this._sock || !isWritable(this._sock))
           throw new Error("Not connected");
         openChannel(this, "session", (err2, chan) => {
@@ -17763,7 +17763,7 @@ var require_client = __commonJS({
             cb(err2);
             return;
           }
-          reqSubsystem(chan, name, (err3, stream2) => {
+          reqSubsystem(chan, name2, (err3, stream2) => {
             if (err3) {
               cb(err3);
               return;
@@ -18204,20 +18204,20 @@ var require_client = __commonJS({
         chan._client._protocol.env(chan.outgoing.id, key, val, wantReply);
       }
     }
-    function reqSubsystem(chan, name, cb) {
+    function reqSubsystem(chan, name2, cb) {
       if (chan.outgoing.state !== "open") {
         cb(new Error("Channel is not open"));
         return;
       }
       chan._callbacks.push((had_err) => {
         if (had_err) {
-          cb(had_err !== true ? had_err : new Error(`Unable to start subsystem: ${name}`));
+          cb(had_err !== true ? had_err : new Error(`Unable to start subsystem: ${name2}`));
           return;
         }
         chan.subtype = "subsystem";
         cb(void 0, chan);
       });
-      chan._client._protocol.subsystem(chan.outgoing.id, name, true);
+      chan._client._protocol.subsystem(chan.outgoing.id, name2, true);
     }
     function onCHANNEL_OPEN(self2, info) {
       let localChan = -1;
@@ -19415,10 +19415,10 @@ var require_server = __commonJS({
                 socket.end();
                 return;
               }
-              let ctx;
+              let ctx2;
               switch (method) {
                 case "keyboard-interactive":
-                  ctx = new KeyboardAuthContext(
+                  ctx2 = new KeyboardAuthContext(
                     proto,
                     username,
                     service,
@@ -19428,7 +19428,7 @@ var require_server = __commonJS({
                   );
                   break;
                 case "publickey":
-                  ctx = new PKAuthContext(
+                  ctx2 = new PKAuthContext(
                     proto,
                     username,
                     service,
@@ -19438,7 +19438,7 @@ var require_server = __commonJS({
                   );
                   break;
                 case "hostbased":
-                  ctx = new HostbasedAuthContext(
+                  ctx2 = new HostbasedAuthContext(
                     proto,
                     username,
                     service,
@@ -19454,7 +19454,7 @@ var require_server = __commonJS({
                     cb(methodData.newPassword);
                     return;
                   }
-                  ctx = new PwdAuthContext(
+                  ctx2 = new PwdAuthContext(
                     proto,
                     username,
                     service,
@@ -19464,7 +19464,7 @@ var require_server = __commonJS({
                   );
                   break;
                 case "none":
-                  ctx = new AuthContext(
+                  ctx2 = new AuthContext(
                     proto,
                     username,
                     service,
@@ -19475,13 +19475,13 @@ var require_server = __commonJS({
               }
               if (authCtx) {
                 if (!authCtx._initialResponse) {
-                  return pendingAuths.push(ctx);
+                  return pendingAuths.push(ctx2);
                 } else if (authCtx._multistep && !authCtx._finalResponse) {
                   authCtx._cleanup && authCtx._cleanup();
                   authCtx.emit("abort");
                 }
               }
-              authCtx = ctx;
+              authCtx = ctx2;
               if (listenerCount(this, "authentication"))
                 this.emit("authentication", authCtx);
               else
@@ -19492,7 +19492,7 @@ var require_server = __commonJS({
                 authCtx._onInfoResponse(responses);
             },
             // End service/auth-related ============================================
-            GLOBAL_REQUEST: (p, name, wantReply, data) => {
+            GLOBAL_REQUEST: (p, name2, wantReply, data) => {
               const reply = {
                 type: null,
                 buf: null
@@ -19504,7 +19504,7 @@ var require_server = __commonJS({
               }
               if (wantReply)
                 unsentGlobalRequestsReplies.push(reply);
-              if ((name === "tcpip-forward" || name === "cancel-tcpip-forward" || name === "no-more-sessions@openssh.com" || name === "streamlocal-forward@openssh.com" || name === "cancel-streamlocal-forward@openssh.com") && listenerCount(this, "request") && this.authenticated) {
+              if ((name2 === "tcpip-forward" || name2 === "cancel-tcpip-forward" || name2 === "no-more-sessions@openssh.com" || name2 === "streamlocal-forward@openssh.com" || name2 === "cancel-streamlocal-forward@openssh.com") && listenerCount(this, "request") && this.authenticated) {
                 let accept;
                 let reject;
                 if (wantReply) {
@@ -19514,7 +19514,7 @@ var require_server = __commonJS({
                       return;
                     replied = true;
                     let bufPort;
-                    if (name === "tcpip-forward" && data.bindPort === 0 && typeof chosenPort === "number") {
+                    if (name2 === "tcpip-forward" && data.bindPort === 0 && typeof chosenPort === "number") {
                       bufPort = Buffer.allocUnsafe(4);
                       writeUInt32BE(bufPort, chosenPort, 0);
                     }
@@ -19527,12 +19527,12 @@ var require_server = __commonJS({
                     setReply("FAILURE");
                   };
                 }
-                if (name === "no-more-sessions@openssh.com") {
+                if (name2 === "no-more-sessions@openssh.com") {
                   this.noMoreSessions = true;
                   accept && accept();
                   return;
                 }
-                this.emit("request", accept, reject, name, data);
+                this.emit("request", accept, reject, name2, data);
               } else if (wantReply) {
                 setReply("FAILURE");
               }
@@ -19577,8 +19577,8 @@ var require_server = __commonJS({
           const err2 = new Error("No response from server");
           this._chanMgr.cleanup(err2);
         });
-        const onAuthDecide = (ctx, allowed, methodsLeft, isPartial) => {
-          if (authCtx === ctx && !this.authenticated) {
+        const onAuthDecide = (ctx2, allowed, methodsLeft, isPartial) => {
+          if (authCtx === ctx2 && !this.authenticated) {
             if (allowed) {
               authCtx = void 0;
               this.authenticated = true;
@@ -19701,7 +19701,7 @@ var require_keygen = __commonJS({
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
-      randomBytes: randomBytes8
+      randomBytes: randomBytes7
     } = require("crypto");
     var { Ber } = require_lib();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
@@ -19965,7 +19965,7 @@ var require_keygen = __commonJS({
                 rounds = opts2.rounds;
             }
             const gen = Buffer.allocUnsafe(cipher.keyLen + cipher.ivLen);
-            const salt = randomBytes8(SALT_LEN);
+            const salt = randomBytes7(SALT_LEN);
             const r = bcrypt_pbkdf(
               passphrase,
               passphrase.length,
@@ -20004,7 +20004,7 @@ var require_keygen = __commonJS({
           const kdfOptions = encrypted ? encrypted.kdfOptions : Buffer.alloc(0);
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
-          const checkInt = randomBytes8(4);
+          const checkInt = randomBytes7(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
@@ -20339,7 +20339,7 @@ function createHasher(hashCons, info = {}) {
   Object.assign(hashC, info);
   return Object.freeze(hashC);
 }
-function randomBytes3(bytesLength = 32) {
+function randomBytes2(bytesLength = 32) {
   anumber(bytesLength, "bytesLength");
   const cr = typeof globalThis === "object" ? globalThis.crypto : null;
   if (typeof cr?.getRandomValues !== "function")
@@ -20597,13 +20597,13 @@ var init_sha2 = __esm({
         this.H = IV[7] | 0;
       }
       get() {
-        const { A, B, C, D, E, F: F2, G, H } = this;
-        return [A, B, C, D, E, F2, G, H];
+        const { A, B: B2, C, D, E, F: F2, G, H } = this;
+        return [A, B2, C, D, E, F2, G, H];
       }
       // prettier-ignore
-      set(A, B, C, D, E, F2, G, H) {
+      set(A, B2, C, D, E, F2, G, H) {
         this.A = A | 0;
-        this.B = B | 0;
+        this.B = B2 | 0;
         this.C = C | 0;
         this.D = D | 0;
         this.E = E | 0;
@@ -20625,30 +20625,30 @@ var init_sha2 = __esm({
           const s1 = rotr(W2, 17) ^ rotr(W2, 19) ^ W2 >>> 10;
           SHA256_W[i] = s1 + SHA256_W[i - 7] + s0 + SHA256_W[i - 16] | 0;
         }
-        let { A, B, C, D, E, F: F2, G, H } = this;
+        let { A, B: B2, C, D, E, F: F2, G, H } = this;
         for (let i = 0; i < 64; i++) {
           const sigma1 = rotr(E, 6) ^ rotr(E, 11) ^ rotr(E, 25);
           const T1 = H + sigma1 + Chi(E, F2, G) + SHA256_K[i] + SHA256_W[i] | 0;
           const sigma0 = rotr(A, 2) ^ rotr(A, 13) ^ rotr(A, 22);
-          const T2 = sigma0 + Maj(A, B, C) | 0;
+          const T2 = sigma0 + Maj(A, B2, C) | 0;
           H = G;
           G = F2;
           F2 = E;
           E = D + T1 | 0;
           D = C;
-          C = B;
-          B = A;
+          C = B2;
+          B2 = A;
           A = T1 + T2 | 0;
         }
         A = A + this.A | 0;
-        B = B + this.B | 0;
+        B2 = B2 + this.B | 0;
         C = C + this.C | 0;
         D = D + this.D | 0;
         E = E + this.E | 0;
         F2 = F2 + this.F | 0;
         G = G + this.G | 0;
         H = H + this.H | 0;
-        this.set(A, B, C, D, E, F2, G, H);
+        this.set(A, B2, C, D, E, F2, G, H);
       }
       roundClean() {
         clean(SHA256_W);
@@ -20790,7 +20790,7 @@ function createHmacDrbg(hashLen, qByteLen, hmacFn) {
   if (typeof hmacFn !== "function")
     throw new TypeError("hmacFn must be a function");
   const u8n = (len) => new Uint8Array(len);
-  const NULL = Uint8Array.of();
+  const NULL2 = Uint8Array.of();
   const byte0 = Uint8Array.of(0);
   const byte1 = Uint8Array.of(1);
   const _maxDrbgIters = 1e3;
@@ -20803,7 +20803,7 @@ function createHmacDrbg(hashLen, qByteLen, hmacFn) {
     i = 0;
   };
   const h = (...msgs) => hmacFn(k, concatBytes2(v, ...msgs));
-  const reseed = (seed = NULL) => {
+  const reseed = (seed = NULL2) => {
     k = h(byte0, seed);
     v = h();
     if (seed.length === 0)
@@ -20855,7 +20855,7 @@ function validateObject(object, fields2 = {}, optFields = {}, title = "object") 
   iter(fields2, false);
   iter(optFields, true);
 }
-var abytes2, anumber2, bytesToHex2, concatBytes2, hexToBytes2, isBytes2, randomBytes4, _0n, _1n, atitle2, bitMask, notImplemented;
+var abytes2, anumber2, bytesToHex2, concatBytes2, hexToBytes2, isBytes2, randomBytes3, _0n, _1n, atitle2, bitMask, notImplemented;
 var init_utils2 = __esm({
   "node_modules/@noble/curves/utils.js"() {
     init_utils();
@@ -20865,7 +20865,7 @@ var init_utils2 = __esm({
     concatBytes2 = (...arrays) => concatBytes(...arrays);
     hexToBytes2 = (hex) => hexToBytes(hex);
     isBytes2 = isBytes;
-    randomBytes4 = (bytesLength) => randomBytes3(bytesLength);
+    randomBytes3 = (bytesLength) => randomBytes2(bytesLength);
     _0n = /* @__PURE__ */ BigInt(0);
     _1n = /* @__PURE__ */ BigInt(1);
     atitle2 = (title) => title ? `"${title}" ` : "";
@@ -20880,7 +20880,7 @@ var init_utils2 = __esm({
 });
 
 // node_modules/@noble/curves/abstract/modular.js
-function mod2(a, b) {
+function mod3(a, b) {
   if (b <= _0n2)
     throw new Error("mod: expected positive modulus, got " + b);
   const result = a % b;
@@ -20949,7 +20949,7 @@ function invert(number, modulo) {
     throw new Error("invert: expected non-zero number");
   if (modulo <= _1n2)
     throw new Error("invert: expected modulus > 1, got " + modulo);
-  let a = mod2(number, modulo);
+  let a = mod3(number, modulo);
   let b = modulo;
   let x = _0n2, u = _1n2;
   while (a !== _0n2) {
@@ -20961,16 +20961,16 @@ function invert(number, modulo) {
   const gcd = b;
   if (gcd !== _1n2)
     throw new Error("invert: does not exist");
-  return mod2(x, modulo);
+  return mod3(x, modulo);
 }
 function invertCt(a, prime) {
   if (prime <= _1n2)
     throw new Error("invertCt: expected prime modulus > 1, got " + prime);
-  const an = mod2(a, prime);
+  const an = mod3(a, prime);
   if (an === _0n2)
     throw new Error("invertCt: expected non-zero number");
   const inverse = pow(an, prime - _2n, prime);
-  if (mod2(an * inverse, prime) !== _1n2)
+  if (mod3(an * inverse, prime) !== _1n2)
     throw new Error("invertCt: does not exist");
   return inverse;
 }
@@ -21001,13 +21001,13 @@ function sqrt5mod8(Fp3, n) {
   assertIsSquare(F2, root, n);
   return root;
 }
-function sqrt9mod16(P2) {
-  const Fp_ = Field(P2);
-  const tn = tonelliShanks(P2);
+function sqrt9mod16(P3) {
+  const Fp_ = Field(P3);
+  const tn = tonelliShanks(P3);
   const c1 = tn(Fp_, Fp_.neg(Fp_.ONE));
   const c2 = tn(Fp_, c1);
   const c3 = tn(Fp_, Fp_.neg(c1));
-  const c4 = (P2 + _7n) / _16n;
+  const c4 = (P3 + _7n) / _16n;
   return ((Fp3, n) => {
     const F2 = Fp3;
     let tv1 = F2.pow(n, c4);
@@ -21024,18 +21024,18 @@ function sqrt9mod16(P2) {
     return root;
   });
 }
-function tonelliShanks(P2) {
-  if (P2 < _3n)
+function tonelliShanks(P3) {
+  if (P3 < _3n)
     throw new Error("sqrt is not defined for small field");
-  aoddModulus(P2, "tonelliShanks");
-  let Q2 = P2 - _1n2;
+  aoddModulus(P3, "tonelliShanks");
+  let Q2 = P3 - _1n2;
   let S = 0;
   while (Q2 % _2n === _0n2) {
     Q2 /= _2n;
     S++;
   }
   let Z = _2n;
-  const _Fp = Field(P2);
+  const _Fp = Field(P3);
   while (FpLegendre(_Fp, Z) === 1) {
     if (Z++ > 1e3)
       throw new Error("Cannot find square root: probably non-prime P");
@@ -21075,15 +21075,15 @@ function tonelliShanks(P2) {
     return R2;
   };
 }
-function FpSqrt(P2) {
-  aoddModulus(P2, "Fp.sqrt");
-  if (P2 % _4n === _3n)
+function FpSqrt(P3) {
+  aoddModulus(P3, "Fp.sqrt");
+  if (P3 % _4n === _3n)
     return sqrt3mod4;
-  if (P2 % _8n === _5n)
+  if (P3 % _8n === _5n)
     return sqrt5mod8;
-  if (P2 % _16n === _9n)
-    return sqrt9mod16(P2);
-  return tonelliShanks(P2);
+  if (P3 % _16n === _9n)
+    return sqrt9mod16(P3);
+  return tonelliShanks(P3);
 }
 function validateField(field) {
   aobject2(field, "field");
@@ -21091,8 +21091,8 @@ function validateField(field) {
     throw new TypeError('param "ORDER" is invalid: expected bigint, got ' + typeof field.ORDER);
   asafenumber(field.BYTES, "BYTES");
   asafenumber(field.BITS, "BITS");
-  for (const name of FIELD_FIELDS)
-    afunction(field[name], "field." + name);
+  for (const name2 of FIELD_FIELDS)
+    afunction(field[name2], "field." + name2);
   if (field.BYTES < 1 || field.BITS < 1)
     throw new Error("invalid field: expected BYTES/BITS > 0");
   if (field.ORDER <= _1n2)
@@ -21201,8 +21201,8 @@ function getFieldBytesLength(fieldOrder) {
     throw new Error("field order must be bigint");
   if (fieldOrder <= _1n2)
     throw new Error("field order must be greater than 1");
-  const bitLength = bitLen(fieldOrder - _1n2);
-  return Math.ceil(bitLength / 8);
+  const bitLength2 = bitLen(fieldOrder - _1n2);
+  return Math.ceil(bitLength2 / 8);
 }
 function getMinHashLength(fieldOrder) {
   const length = getFieldBytesLength(fieldOrder);
@@ -21216,7 +21216,7 @@ function mapHashToField(key, fieldOrder, isLE4 = false) {
   if (len < minLen || len > 1024)
     throw new Error("expected " + minLen + "-1024 bytes of input, got " + len);
   const num = isLE4 ? bytesToNumberLE(key) : bytesToNumberBE(key);
-  const reduced = mod2(num, fieldOrder - _1n2) + _1n2;
+  const reduced = mod3(num, fieldOrder - _1n2) + _1n2;
   return isLE4 ? numberToBytesLE(reduced, fieldLen) : numberToBytesBE(reduced, fieldLen);
 }
 var _0n2, _1n2, _2n, _3n, _4n, _5n, _7n, _8n, _9n, _15n, _16n, POW_WINDOWED_MIN, isNegativeLE, FIELD_FIELDS, FIELD_SQRT, _Field;
@@ -21235,7 +21235,7 @@ var init_modular = __esm({
     _15n = /* @__PURE__ */ BigInt(15);
     _16n = /* @__PURE__ */ BigInt(16);
     POW_WINDOWED_MIN = /* @__PURE__ */ BigInt("0x10000000000000000");
-    isNegativeLE = (num, modulo) => (mod2(num, modulo) & _1n2) === _1n2;
+    isNegativeLE = (num, modulo) => (mod3(num, modulo) & _1n2) === _1n2;
     FIELD_FIELDS = [
       "create",
       "isValid",
@@ -21291,7 +21291,7 @@ var init_modular = __esm({
         Object.freeze(this);
       }
       create(num) {
-        return mod2(num, this.ORDER);
+        return mod3(num, this.ORDER);
       }
       isValid(num) {
         if (typeof num !== "bigint")
@@ -21309,28 +21309,28 @@ var init_modular = __esm({
         return (num & _1n2) === _1n2;
       }
       neg(num) {
-        return mod2(-num, this.ORDER);
+        return mod3(-num, this.ORDER);
       }
       eql(lhs, rhs) {
         return lhs === rhs;
       }
       sqr(num) {
-        return mod2(num * num, this.ORDER);
+        return mod3(num * num, this.ORDER);
       }
       add(lhs, rhs) {
-        return mod2(lhs + rhs, this.ORDER);
+        return mod3(lhs + rhs, this.ORDER);
       }
       sub(lhs, rhs) {
-        return mod2(lhs - rhs, this.ORDER);
+        return mod3(lhs - rhs, this.ORDER);
       }
       mul(lhs, rhs) {
-        return mod2(lhs * rhs, this.ORDER);
+        return mod3(lhs * rhs, this.ORDER);
       }
       pow(num, power) {
         return pow(num, power, this.ORDER);
       }
       div(lhs, rhs) {
-        return mod2(lhs * invert(rhs, this.ORDER), this.ORDER);
+        return mod3(lhs * invert(rhs, this.ORDER), this.ORDER);
       }
       // Same as above, but doesn't normalize
       sqrN(num) {
@@ -21372,7 +21372,7 @@ var init_modular = __esm({
           throw new Error("Field.fromBytes: expected " + BYTES + " bytes, got " + bytes.length);
         let scalar = isLE4 ? bytesToNumberLE(bytes) : bytesToNumberBE(bytes);
         if (modFromBytes)
-          scalar = mod2(scalar, ORDER);
+          scalar = mod3(scalar, ORDER);
         if (!skipValidation) {
           if (!this.isValid(scalar))
             throw new Error("invalid field element: outside of range 0..ORDER");
@@ -21421,18 +21421,18 @@ function validateTableBytes(numPoints, fpBytes) {
   if (bytes > TABLE_BYTES_MAX)
     throw new Error("invalid window size: table would need ~" + Math.ceil(bytes / 2 ** 20) + " MiB, max " + TABLE_BYTES_MAX / 2 ** 20 + " MiB");
 }
-function probeRandomBytes(randomBytes8, length) {
-  if (randomBytes8 === void 0)
+function probeRandomBytes(randomBytes7, length) {
+  if (randomBytes7 === void 0)
     return void 0;
-  afunction(randomBytes8, "randomBytes");
+  afunction(randomBytes7, "randomBytes");
   try {
-    const probe = randomBytes8(length);
+    const probe = randomBytes7(length);
     if (!isBytes2(probe) || probe.length !== length)
       return void 0;
   } catch {
     return void 0;
   }
-  return randomBytes8;
+  return randomBytes7;
 }
 function validateMSMPoints(points, c) {
   aarray(points, "points");
@@ -21450,8 +21450,8 @@ function validateMSMScalars(scalars, field, maxScalar) {
       throw new Error("invalid scalar at index " + i);
   });
 }
-function getWindowSize(P2) {
-  return pointWindowSizes.get(P2) || 1;
+function getWindowSize(P3) {
+  return pointWindowSizes.get(P3) || 1;
 }
 function oddMultiples(p, size) {
   const dbl = p.double();
@@ -21588,9 +21588,9 @@ var init_curve = __esm({
       baseCanBeBlinded;
       bits;
       // Parametrized with a given Point class (not individual point)
-      constructor(Point, randomBytes8) {
+      constructor(Point, randomBytes7) {
         validatePointCons(Point);
-        this.randomBytes = probeRandomBytes(randomBytes8, BLIND_BYTES);
+        this.randomBytes = probeRandomBytes(randomBytes7, BLIND_BYTES);
         this.Point = Point;
         this.BASE = Point.BASE;
         this.ZERO = Point.ZERO;
@@ -21905,7 +21905,7 @@ function hash_to_field(msg, count, options) {
     for (let j = 0; j < m; j++) {
       const elm_offset = L * (j + i * m);
       const tv = prb.subarray(elm_offset, elm_offset + L);
-      e[j] = mod2(os2ip(tv), p);
+      e[j] = mod3(os2ip(tv), p);
     }
     u[i] = e;
   }
@@ -21944,11 +21944,11 @@ function createHasher2(Point, mapToCurve, defaults) {
     return Point.fromAffine(mapToCurve(num));
   }
   function clear(initial) {
-    const P2 = initial.clearCofactor();
-    if (P2.equals(Point.ZERO))
+    const P3 = initial.clearCofactor();
+    if (P3.equals(Point.ZERO))
       return Point.ZERO;
-    P2.assertValidity();
-    return P2;
+    P3.assertValidity();
+    return P3;
   }
   return Object.freeze({
     get defaults() {
@@ -22064,13 +22064,13 @@ function SWUFpSqrtRatio(Fp3, Z) {
 function mapToCurveSimpleSWU(Fp3, opts2) {
   const F2 = validateField(Fp3);
   validateObject(opts2, {}, {}, "opts");
-  const { A, B, Z } = opts2;
-  if (!F2.isValidNot0(A) || !F2.isValidNot0(B) || !F2.isValid(Z))
+  const { A, B: B2, Z } = opts2;
+  if (!F2.isValidNot0(A) || !F2.isValidNot0(B2) || !F2.isValid(Z))
     throw new Error("mapToCurveSimpleSWU: invalid opts");
   if (F2.eql(Z, F2.neg(F2.ONE)) || FpIsSquare(F2, Z))
     throw new Error("mapToCurveSimpleSWU: invalid opts");
-  const x = F2.mul(B, F2.inv(F2.mul(Z, A)));
-  const gx = F2.add(F2.add(F2.mul(F2.sqr(x), x), F2.mul(A, x)), B);
+  const x = F2.mul(B2, F2.inv(F2.mul(Z, A)));
+  const gx = F2.add(F2.add(F2.mul(F2.sqr(x), x), F2.mul(A, x)), B2);
   if (!FpIsSquare(F2, gx))
     throw new Error("mapToCurveSimpleSWU: invalid opts");
   const sqrtRatio = SWUFpSqrtRatio(F2, Z);
@@ -22083,7 +22083,7 @@ function mapToCurveSimpleSWU(Fp3, opts2) {
     tv2 = F2.sqr(tv1);
     tv2 = F2.add(tv2, tv1);
     tv3 = F2.add(tv2, F2.ONE);
-    tv3 = F2.mul(tv3, B);
+    tv3 = F2.mul(tv3, B2);
     tv4 = F2.cmov(Z, F2.neg(tv2), !F2.eql(tv2, F2.ZERO));
     tv4 = F2.mul(tv4, A);
     tv2 = F2.sqr(tv3);
@@ -22092,7 +22092,7 @@ function mapToCurveSimpleSWU(Fp3, opts2) {
     tv2 = F2.add(tv2, tv5);
     tv2 = F2.mul(tv2, tv3);
     tv6 = F2.mul(tv6, tv4);
-    tv5 = F2.mul(tv6, B);
+    tv5 = F2.mul(tv6, B2);
     tv2 = F2.add(tv2, tv5);
     x2 = F2.mul(tv1, tv3);
     const { isValid, value } = sqrtRatio(tv2, tv6);
@@ -22391,7 +22391,7 @@ function weierstrass(params, extraOpts = {}) {
     randomBytes: "function"
   });
   const { endo: endoOpts, allowInfinityPoint, clearCofactor, isTorsionFree, fromBytes, toBytes } = extraOpts;
-  const randomBytes8 = extraOpts.randomBytes === void 0 ? randomBytes4 : extraOpts.randomBytes;
+  const randomBytes7 = extraOpts.randomBytes === void 0 ? randomBytes3 : extraOpts.randomBytes;
   if (endoOpts) {
     if (!Fp3.is0(CURVE.a) || typeof endoOpts.beta !== "bigint" || !Array.isArray(endoOpts.basises)) {
       throw new Error('invalid endo: expected "beta": bigint and "basises": array');
@@ -22538,9 +22538,9 @@ function weierstrass(params, extraOpts = {}) {
       return new Point(x, y, Fp3.ONE);
     }
     static fromBytes(bytes) {
-      const P2 = Point.fromAffine(decodePoint(abytes2(bytes, void 0, "point")));
-      P2.assertValidity();
-      return P2;
+      const P3 = Point.fromAffine(decodePoint(abytes2(bytes, void 0, "point")));
+      P3.assertValidity();
+      return P3;
     }
     static fromHex(hex) {
       return Point.fromBytes(hexToBytes2(hex));
@@ -22808,7 +22808,7 @@ function weierstrass(params, extraOpts = {}) {
     }
   }
   const normalize = (points) => normalizeZ(Point, points);
-  const wnaf = new ScalarMultiplier(Point, randomBytes8);
+  const wnaf = new ScalarMultiplier(Point, randomBytes7);
   if (wnaf.bits >= 6)
     Point.BASE.precompute(6);
   Object.freeze(Point.prototype);
@@ -22832,7 +22832,7 @@ function getWLengths(Fp3, Fn) {
 function ecdh(Point, ecdhOpts = {}) {
   validatePointCons(Point);
   const { Fn } = Point;
-  const randomBytes_ = ecdhOpts.randomBytes === void 0 ? randomBytes4 : ecdhOpts.randomBytes;
+  const randomBytes_ = ecdhOpts.randomBytes === void 0 ? randomBytes3 : ecdhOpts.randomBytes;
   const lengths = Object.assign(getWLengths(Point.Fp, Fn), {
     seed: Math.max(getMinHashLength(Fn.ORDER), 16)
   });
@@ -22909,12 +22909,12 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
     bits2int_modN: "function"
   });
   const opts2 = Object.assign({}, ecdsaOpts);
-  const randomBytes8 = opts2.randomBytes === void 0 ? randomBytes4 : opts2.randomBytes;
+  const randomBytes7 = opts2.randomBytes === void 0 ? randomBytes3 : opts2.randomBytes;
   const hmac3 = opts2.hmac === void 0 ? (key, msg) => hmac(hash_, key, msg) : opts2.hmac;
   const { Fp: Fp3, Fn } = Point;
   const { ORDER: CURVE_ORDER, BITS: fnBits } = Fn;
   const blindLength = getMinHashLength(CURVE_ORDER);
-  const csprng = probeRandomBytes(randomBytes8, blindLength);
+  const csprng = probeRandomBytes(randomBytes7, blindLength);
   const { keygen, getPublicKey, getSharedSecret, utils: utils2, lengths } = ecdh(Point, opts2);
   const defaultSigOpts = {
     prehash: true,
@@ -23067,7 +23067,7 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
       throw new Error("invalid private key");
     const seedArgs = [int2octets(d), int2octets(h1int)];
     if (extraEntropy != null && extraEntropy !== false) {
-      const e = extraEntropy === true ? randomBytes8(lengths.secretKey) : extraEntropy;
+      const e = extraEntropy === true ? randomBytes7(lengths.secretKey) : extraEntropy;
       seedArgs.push(abytes2(e, void 0, "extraEntropy"));
     }
     const seed = concatBytes2(...seedArgs);
@@ -23103,13 +23103,13 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
     }
     return { seed, k2sig };
   }
-  function sign2(message, secretKey, opts3 = {}) {
+  function sign(message, secretKey, opts3 = {}) {
     const { seed, k2sig } = prepSig(message, secretKey, opts3);
     const drbg = createHmacDrbg(hash_.outputLen, Fn.BYTES, hmac3);
     const sig = drbg(seed, k2sig);
     return sig.toBytes(opts3.format);
   }
-  function verify3(signature, message, publicKey, opts3 = {}) {
+  function verify2(signature, message, publicKey, opts3 = {}) {
     const { lowS, prehash, format } = validateSigOpts(opts3, defaultSigOpts);
     publicKey = abytes2(publicKey, void 0, "publicKey");
     message = validateMsgAndHash(message, prehash);
@@ -23120,8 +23120,8 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
     validateSigLength(signature, format);
     try {
       const sig = Signature.fromBytes(signature, format);
-      const P2 = Point.fromBytes(publicKey);
-      if (P2.is0())
+      const P3 = Point.fromBytes(publicKey);
+      if (P3.is0())
         return false;
       if (lowS && sig.hasHighS())
         return false;
@@ -23130,7 +23130,7 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
       const is = Fn.inv(s);
       const u1 = Fn.create(h * is);
       const u2 = Fn.create(r * is);
-      const R2 = Point.BASE.mulAddUnsafe(u1, P2, u2);
+      const R2 = Point.BASE.mulAddUnsafe(u1, P3, u2);
       if (R2.is0())
         return false;
       const q = R2.toAffine();
@@ -23156,8 +23156,8 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
     utils: utils2,
     lengths,
     Point,
-    sign: sign2,
-    verify: verify3,
+    sign,
+    verify: verify2,
     recoverPublicKey,
     Signature,
     hash: hash_
@@ -23393,17 +23393,17 @@ function createBlsPairing(fields2, G1, G2, params) {
     }
     return millerLoopBatch(res, withFinalExponent);
   }
-  function pairing(Q2, P2, withFinalExponent = true) {
+  function pairing(Q2, P3, withFinalExponent = true) {
     if (!(Q2 instanceof G1))
       throw new TypeError('"Q" expected G1 point, got type=' + typeof Q2);
-    if (!(P2 instanceof G2))
-      throw new TypeError('"P" expected G2 point, got type=' + typeof P2);
-    return pairingBatch([{ g1: Q2, g2: P2 }], withFinalExponent);
+    if (!(P3 instanceof G2))
+      throw new TypeError('"P" expected G2 point, got type=' + typeof P3);
+    return pairingBatch([{ g1: Q2, g2: P3 }], withFinalExponent);
   }
   const lengths = {
     seed: getMinHashLength(Fr.ORDER)
   };
-  const rand = params.randomBytes === void 0 ? randomBytes4 : params.randomBytes;
+  const rand = params.randomBytes === void 0 ? randomBytes3 : params.randomBytes;
   const randomSecretKey = (seed) => {
     seed = seed === void 0 ? rand(lengths.seed) : seed;
     abytes2(seed, lengths.seed, "seed");
@@ -23478,12 +23478,12 @@ function createBlsSig(blsPairing, PubPoint, SigPoint, isSigG1, hashToSigCurve, S
         throw new Error("verify() expects 3 arguments");
       signature = normSig(signature);
       publicKey = normPub(publicKey);
-      const P2 = publicKey.negate();
+      const P3 = publicKey.negate();
       const G = PubPoint.BASE;
       const Hm = amsg(message);
       const S = signature;
       try {
-        const exp = pairingBatch([pair(P2, Hm), pair(G, S)]);
+        const exp = pairingBatch([pair(P3, Hm), pair(G, S)]);
         return Fp122.eql(exp, Fp122.ONE);
       } catch {
         return false;
@@ -23679,13 +23679,13 @@ function psiFrobenius(Fp3, Fp22, base) {
   function psi2(x, y) {
     return [Fp22.mul(x, PSI2_X), Fp22.neg(y)];
   }
-  const mapAffine = (fn) => (c, P2) => {
+  const mapAffine = (fn) => (c, P3) => {
     if (typeof c !== "function")
       throw new TypeError('"c" expected point constructor, got type=' + typeof c);
     validatePointCons(c);
-    if (!(P2 instanceof c))
-      throw new TypeError('"P" expected Point instance, got type=' + typeof P2);
-    const affine = P2.toAffine();
+    if (!(P3 instanceof c))
+      throw new TypeError('"P" expected Point instance, got type=' + typeof P3);
+    const affine = P3.toAffine();
     const p = fn(affine.x, affine.y);
     return c.fromAffine({ x: p[0], y: p[1] });
   };
@@ -24641,15 +24641,15 @@ var init_bls12_381 = __esm({
       }
     }));
     getFrob = () => frob || (frob = psiFrobenius(Fp, Fp2, Fp2.div(Fp2.ONE, Fp2.NONRESIDUE)));
-    G2psi = (c, P2) => {
+    G2psi = (c, P3) => {
       const fn = getFrob().G2psi;
       G2psi = fn;
-      return fn(c, P2);
+      return fn(c, P3);
     };
-    G2psi2 = (c, P2) => {
+    G2psi2 = (c, P3) => {
       const fn = getFrob().G2psi2;
       G2psi2 = fn;
-      return fn(c, P2);
+      return fn(c, P3);
     };
     hasher_opts = Object.freeze({
       DST: "BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_NUL_",
@@ -24698,7 +24698,7 @@ var init_bls12_381 = __esm({
       }
     };
     BaseFp = Fp;
-    coder = (name, Fp3, b, encode, decode, yparts) => {
+    coder = (name2, Fp3, b, encode, decode, yparts) => {
       const F2 = Fp3;
       const enc = encode;
       const dec = decode;
@@ -24722,11 +24722,11 @@ var init_bls12_381 = __esm({
             throw new Error("invalid signature: expected compressed encoding");
           const len = compressed ? W : 2 * W;
           if (value.length !== len)
-            throw new Error(`invalid ${name} point: expected ${len} bytes`);
+            throw new Error(`invalid ${name2} point: expected ${len} bytes`);
           if (infinity) {
             for (const b2 of value) {
               if (b2)
-                throw new Error(`invalid ${name} point: non-canonical zero`);
+                throw new Error(`invalid ${name2} point: non-canonical zero`);
             }
             return { x: F2.ZERO, y: F2.ZERO };
           }
@@ -24735,14 +24735,14 @@ var init_bls12_381 = __esm({
           if (compressed) {
             y = F2.sqrt(F2.add(F2.pow(x, _3n6), b));
             if (!y)
-              throw new Error(`invalid ${name} point: compressed`);
+              throw new Error(`invalid ${name2} point: compressed`);
             if (sortBit(yparts(y), BaseFp.ORDER) !== sort)
               y = F2.neg(y);
           } else {
             y = dec(value.subarray(W));
           }
           if (!compressed && F2.is0(x) && F2.is0(y))
-            throw new Error(`invalid ${name} point: uncompressed`);
+            throw new Error(`invalid ${name2} point: uncompressed`);
           return { x, y };
         }
       });
@@ -24841,24 +24841,24 @@ var init_bls12_381 = __esm({
       toBytes: (_c, point, isComp) => g2.point.encode(point, isComp),
       // https://eprint.iacr.org/2021/1130.pdf
       // Older version: https://eprint.iacr.org/2019/814.pdf
-      isTorsionFree: (c, P2) => {
-        return P2.multiplyUnsafe(BLS_X).negate().equals(G2psi(c, P2));
+      isTorsionFree: (c, P3) => {
+        return P3.multiplyUnsafe(BLS_X).negate().equals(G2psi(c, P3));
       },
       // clear_cofactor_bls12381_g2 from RFC 9380.
       // https://eprint.iacr.org/2017/419.pdf
       // prettier-ignore
-      clearCofactor: (c, P2) => {
+      clearCofactor: (c, P3) => {
         const x = BLS_X;
-        let t1 = P2.multiplyUnsafe(x).negate();
-        let t2 = G2psi(c, P2);
-        let t3 = P2.double();
+        let t1 = P3.multiplyUnsafe(x).negate();
+        let t2 = G2psi(c, P3);
+        let t3 = P3.double();
         t3 = G2psi2(c, t3);
         t3 = t3.subtract(t2);
         t2 = t1.add(t2);
         t2 = t2.multiplyUnsafe(x).negate();
         t3 = t3.add(t2);
         t3 = t3.subtract(t1);
-        const Q2 = t3.subtract(P2);
+        const Q2 = t3.subtract(P3);
         return Q2;
       }
     });
@@ -24882,7 +24882,7 @@ var init_bls12_381 = __esm({
       // The BLS parameter x for BLS12-381
       xNegative: true,
       twistType: "multiplicative",
-      randomBytes: randomBytes4
+      randomBytes: randomBytes3
     };
     bls12_381 = bls(fields, G1_Point, G2_Point, bls12_params, bls12_hasher_opts, signatureCoders);
     isogenyMapG2 = isogenyMap(Fp2, [
@@ -25140,7 +25140,7 @@ function knownHostsName(host, port) {
   const h = host.toLowerCase();
   return port === 22 ? h : `[${h}]:${port}`;
 }
-function hostFieldMatches(field, name) {
+function hostFieldMatches(field, name2) {
   if (field.startsWith("|")) {
     const m = /^\|1\|([A-Za-z0-9+/]+={0,2})\|([A-Za-z0-9+/]+={0,2})$/.exec(field);
     const salt = m ? Buffer.from(m[1], "base64") : void 0;
@@ -25148,13 +25148,13 @@ function hostFieldMatches(field, name) {
       throw new InputError(
         "host-key: a hashed host name is not in the form |1|SALT|HASH that `ssh-keygen -H` writes."
       );
-    return (0, import_node_crypto.createHmac)("sha1", salt).update(name).digest("base64") === m[2];
+    return (0, import_node_crypto.createHmac)("sha1", salt).update(name2).digest("base64") === m[2];
   }
   let positive = false;
   for (const raw of field.split(",")) {
     const negated = raw.startsWith("!");
     const pattern = (negated ? raw.slice(1) : raw).toLowerCase();
-    if (!globMatches(pattern, name)) continue;
+    if (!globMatches(pattern, name2)) continue;
     if (negated) return false;
     positive = true;
   }
@@ -25182,11 +25182,11 @@ function parseHostKeys(input, host, port, inputName = "host-key") {
   const lines = input.split(/\r?\n/).map((l, i) => [i + 1, l.trim()]).filter(([, l]) => l && !l.startsWith("#"));
   if (lines.length === 0)
     throw new InputError(`${inputName} is empty. ${howToGetHostKey(inputName)}`);
-  const name = knownHostsName(host, port);
+  const name2 = knownHostsName(host, port);
   const pins = { fingerprints: /* @__PURE__ */ new Map(), revoked: /* @__PURE__ */ new Set(), otherHosts: 0 };
   for (const [n, text] of lines) {
     const line = parseLine(text, `${inputName} line ${n}`);
-    if (line.hosts !== void 0 && !hostFieldMatches(line.hosts, name)) {
+    if (line.hosts !== void 0 && !hostFieldMatches(line.hosts, name2)) {
       pins.otherHosts++;
       continue;
     }
@@ -25618,7 +25618,7 @@ var DEFAULTS = {
 };
 var PROXY_INPUTS = ["proxy-username", "proxy-ssh-key", "proxy-ssh-passphrase", "proxy-host-key"];
 function parseHostSettings(input) {
-  const get = (name) => input.get(name) || DEFAULTS[name] || "";
+  const get = (name2) => input.get(name2) || DEFAULTS[name2] || "";
   const target = get("host") ? { kind: "ssh", ssh: sshSettings(input, get) } : { kind: "local" };
   if (!get("host") && get("proxy-host"))
     throw new InputError("proxy-host goes with host: it is the jump host to reach host through.");
@@ -25699,12 +25699,12 @@ function sshLogin(input, get, prefix, host, port, node) {
     ...hostKey ? { hostKeys: parseHostKeys(hostKey, host, port, `${prefix}host-key`) } : {}
   };
 }
-function integer(get, name, min, max) {
-  const raw = get(name);
+function integer(get, name2, min, max) {
+  const raw = get(name2);
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < min || n > max) {
     throw new InputError(
-      `${name} must be a whole number from ${min} to ${max}${name.endsWith("timeout") ? " (seconds)" : ""}.`
+      `${name2} must be a whole number from ${min} to ${max}${name2.endsWith("timeout") ? " (seconds)" : ""}.`
     );
   }
   return n;
@@ -25746,7 +25746,7 @@ function localTransport() {
 }
 
 // src/modes/restore.ts
-var import_node_crypto7 = require("node:crypto");
+var import_node_crypto6 = require("node:crypto");
 
 // src/identity/errors.ts
 var IdentityError = class extends Error {
@@ -25782,9 +25782,9 @@ function powMod(base, exp) {
 function double([X, Y, Z]) {
   if (Z === 0n) return INFINITY;
   const A = mod(X * X);
-  const B = mod(Y * Y);
-  const C = mod(B * B);
-  const D = mod(2n * (mod((X + B) * (X + B)) - A - C));
+  const B2 = mod(Y * Y);
+  const C = mod(B2 * B2);
+  const D = mod(2n * (mod((X + B2) * (X + B2)) - A - C));
   const E = mod(3n * A);
   const X3 = mod(E * E - 2n * D);
   return [X3, mod(E * (D - X3) - 8n * C), mod(2n * Y * Z)];
@@ -25866,63 +25866,167 @@ function parseBlsPublicKey(input) {
   return "0x" + hex;
 }
 
-// src/identity/certificate.ts
-var import_node_crypto4 = require("node:crypto");
-
 // src/identity/der.ts
 var DerError = class extends Error {
 };
-function readTlv(buf, offset, expectTag) {
-  const tag = buf[offset];
-  let lenByte = buf[offset + 1];
-  if (tag === void 0 || lenByte === void 0) throw new DerError("truncated");
-  if (expectTag !== void 0 && tag !== expectTag) {
-    throw new DerError(`expected tag 0x${expectTag.toString(16)}, found 0x${tag.toString(16)}`);
+var TAG = {
+  BOOLEAN: 1,
+  INTEGER: 2,
+  BIT_STRING: 3,
+  OCTET_STRING: 4,
+  NULL: 5,
+  OID: 6,
+  UTF8_STRING: 12,
+  NUMERIC_STRING: 18,
+  PRINTABLE_STRING: 19,
+  T61_STRING: 20,
+  IA5_STRING: 22,
+  UTC_TIME: 23,
+  GENERALIZED_TIME: 24,
+  BMP_STRING: 30,
+  SEQUENCE: 48,
+  SET: 49
+};
+var Der = class _Der {
+  constructor(buf) {
+    this.buf = buf;
   }
-  let pos = offset + 2;
-  let len = lenByte;
-  if (lenByte & 128) {
-    const n = lenByte & 127;
-    if (n === 0 || n > 4) throw new DerError("unsupported length encoding");
-    len = 0;
+  buf;
+  pos = 0;
+  get empty() {
+    return this.pos >= this.buf.length;
+  }
+  /** The bytes not read yet. */
+  rest() {
+    return this.buf.subarray(this.pos);
+  }
+  /** Moves on by n bytes (after reading them through another cursor over rest()). */
+  skip(n) {
+    this.pos += n;
+  }
+  peek() {
+    return this.buf[this.pos];
+  }
+  /** Tag and length at `start`, by DER's rules; the contents are not looked at. */
+  header(start) {
+    const buf = this.buf;
+    const tag = buf[start];
+    const first = buf[start + 1];
+    if (tag === void 0 || first === void 0) throw new DerError("truncated");
+    if ((tag & 31) === 31) throw new DerError("multi-byte tag");
+    if (!(first & 128)) return { head: 2, len: first };
+    const n = first & 127;
+    if (n === 0) throw new DerError("indefinite length");
+    if (n > 4) throw new DerError("length too large");
+    let len = 0;
     for (let i = 0; i < n; i++) {
-      lenByte = buf[pos++];
-      if (lenByte === void 0) throw new DerError("truncated");
-      len = len * 256 + lenByte;
+      const b = buf[start + 2 + i];
+      if (b === void 0) throw new DerError("truncated");
+      if (i === 0 && b === 0) throw new DerError("non-minimal length");
+      len = len * 256 + b;
     }
+    if (len < 128) throw new DerError("non-minimal length");
+    return { head: 2 + n, len };
   }
-  const end = pos + len;
-  if (end > buf.length) throw new DerError("truncated");
-  return { tag, start: offset, body: buf.subarray(pos, end), end };
-}
-function children(body) {
-  const out2 = [];
-  for (let pos = 0; pos < body.length; ) {
-    const t = readTlv(body, pos);
-    out2.push(t);
-    pos = t.end;
+  /** The next element, whatever its tag. */
+  any() {
+    const start = this.pos;
+    const { head, len } = this.header(start);
+    const end = start + head + len;
+    if (end > this.buf.length) throw new DerError("truncated");
+    this.pos = end;
+    const tag = this.buf[start];
+    return { tag, body: this.buf.subarray(start + head, end), full: this.buf.subarray(start, end) };
   }
-  return out2;
+  /**
+   * Steps past the header of the next element (it must have this tag), so that what follows is
+   * read as if the header were not there: how encoding/asn1 reads an EXPLICIT tag, whose stated
+   * length it never holds the inner element to. Returns that stated length.
+   */
+  enter(tag) {
+    if (this.peek() !== tag) throw new DerError(`expected tag 0x${tag.toString(16)}`);
+    const { head, len } = this.header(this.pos);
+    this.pos += head;
+    return len;
+  }
+  /** The next element, which must have this tag. */
+  read(tag) {
+    if (this.peek() !== tag) throw new DerError(`expected tag 0x${tag.toString(16)}`);
+    return this.any();
+  }
+  /** The next element if it has this tag (cryptobyte's ReadOptionalASN1). */
+  optional(tag) {
+    return this.peek() === tag ? this.any() : void 0;
+  }
+  /** The elements of a constructed value, in order. */
+  static children(body) {
+    const d = new _Der(body);
+    const out2 = [];
+    while (!d.empty) out2.push(d.any());
+    return out2;
+  }
+};
+function integer2(body) {
+  const [b0, b1] = body;
+  if (b0 === void 0) throw new DerError("empty integer");
+  if (b1 !== void 0 && (b0 === 0 && b1 < 128 || b0 === 255 && b1 >= 128)) {
+    throw new DerError("non-minimal integer");
+  }
+  let n = 0n;
+  for (const b of body) n = n << 8n | BigInt(b);
+  return b0 & 128 ? n - (1n << BigInt(body.length * 8)) : n;
 }
-var TAG = { INTEGER: 2, BIT_STRING: 3, OID: 6, SEQUENCE: 48, CONTEXT_0: 160 };
-function oidToString(body) {
+function smallInteger(body) {
+  if (body.length > 8) throw new DerError("integer too large");
+  return integer2(body);
+}
+function oid(body) {
+  if (body.length === 0) throw new DerError("empty OID");
   const parts = [];
   let v = 0;
+  let digits = 0;
   for (const b of body) {
+    if (digits === 0 && b === 128) throw new DerError("non-minimal OID");
+    if (++digits > 5 || v >= 1 << 24) throw new DerError("OID part too large");
     v = v * 128 + (b & 127);
     if (!(b & 128)) {
       parts.push(v);
       v = 0;
+      digits = 0;
     }
   }
-  const first = parts.shift() ?? 0;
+  if (digits !== 0) throw new DerError("truncated OID");
+  const first = parts.shift();
   const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
   return [...head, ...parts].join(".");
 }
-function unsignedInteger(body) {
+function bitString(body) {
+  const unused = body[0];
+  if (unused === void 0 || unused > 7) throw new DerError("bad BIT STRING");
+  const last = body[body.length - 1];
+  if (body.length === 1 && unused > 0 || (last & (1 << unused) - 1) !== 0) {
+    throw new DerError("bad BIT STRING padding");
+  }
+  if (unused === 0) return body.subarray(1);
+  const out2 = new Uint8Array(body.length - 1);
+  let carry = 0;
+  for (let i = 1; i < body.length; i++) {
+    out2[i - 1] = carry << 8 - unused | body[i] >> unused;
+    carry = body[i] & (1 << unused) - 1;
+  }
+  return out2;
+}
+function boolean(body) {
+  if (body.length !== 1 || body[0] !== 0 && body[0] !== 255) throw new DerError("bad BOOLEAN");
+  return body[0] === 255;
+}
+function unsigned(body) {
   let n = 0n;
   for (const b of body) n = n << 8n | BigInt(b);
   return n;
+}
+function bitLength(n) {
+  return n <= 0n ? 0 : n.toString(2).length;
 }
 
 // src/identity/node-id.ts
@@ -26012,35 +26116,300 @@ function parseNodeId(input, what = "NodeID") {
   return text;
 }
 
-// src/identity/pem.ts
-var BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\n([\s\S]*?)\n?-----END \1-----/g;
-function looksLikePem(bytes) {
-  return Buffer.from(bytes.subarray(0, 4096)).toString("latin1").includes("-----BEGIN ");
+// src/identity/p256.ts
+var import_node_crypto4 = require("node:crypto");
+var P2 = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
+var B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
+var P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+function onP256(x, y) {
+  if (x >= P2 || y >= P2) return false;
+  const r = (y * y - (x * x * x - 3n * x + B)) % P2;
+  return r === 0n;
 }
-function pemBlocks(text) {
-  const normal = text.replace(/\r\n?/g, "\n");
-  const blocks = [];
-  for (const m of normal.matchAll(BLOCK)) {
-    const type = m[1] ?? "";
-    const lines = (m[2] ?? "").split("\n");
-    const headers = {};
-    while (lines.length > 0 && /^[A-Za-z-]+:/.test(lines[0] ?? "")) {
-      const line = lines.shift() ?? "";
-      const i = line.indexOf(":");
-      headers[line.slice(0, i)] = line.slice(i + 1).trim();
-    }
-    const der = Buffer.from(lines.join("").replace(/\s+/g, ""), "base64");
-    blocks.push({ type, headers, der });
+function p256PublicPoint(d) {
+  const ecdh3 = (0, import_node_crypto4.createECDH)("prime256v1");
+  ecdh3.setPrivateKey(Buffer.from(d.toString(16).padStart(64, "0"), "hex"));
+  const hex = ecdh3.getPublicKey("hex", "uncompressed");
+  return { x: BigInt("0x" + hex.slice(2, 66)), y: BigInt("0x" + hex.slice(66)) };
+}
+
+// src/identity/pem.ts
+var BEGIN = "-----BEGIN ";
+var END = "\n-----END ";
+var DASHES = "-----";
+function looksLikePem(bytes) {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(BEGIN);
+}
+function getLine(s, from) {
+  const nl = s.indexOf("\n", from);
+  let end = nl < 0 ? s.length : nl;
+  const next = nl < 0 ? s.length : nl + 1;
+  if (nl > from && s[nl - 1] === "\r") end--;
+  let e = end;
+  while (e > from && (s[e - 1] === " " || s[e - 1] === "	")) e--;
+  return { line: s.slice(from, e), next };
+}
+function decodeOne(s, from) {
+  let pos = from;
+  for (; ; ) {
+    const endAt = s.indexOf(END, pos);
+    if (endAt < 0) return void 0;
+    const trailer = endAt + END.length;
+    const attempt = blockBefore(s, pos, endAt, trailer);
+    if (attempt) return attempt;
+    pos = trailer;
   }
-  return blocks;
+}
+function blockBefore(s, pos, endAt, trailer) {
+  const found = s.slice(pos, endAt).lastIndexOf(BEGIN);
+  const begin = pos + found;
+  if (found < 0 || found > 0 && s[begin - 1] !== "\n") return void 0;
+  const typeLine = getLine(s, begin + BEGIN.length);
+  if (!typeLine.line.endsWith(DASHES)) return void 0;
+  const type = typeLine.line.slice(0, -DASHES.length);
+  const headers = {};
+  let body = typeLine.next;
+  for (; ; ) {
+    const { line, next } = getLine(s, body);
+    const colon = line.indexOf(":");
+    if (colon < 0) break;
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+    body = next;
+    if (body > endAt + 1) return void 0;
+  }
+  const hasHeaders = Object.keys(headers).length > 0;
+  if (hasHeaders && body > endAt) return void 0;
+  const endType = s.slice(trailer, trailer + type.length + DASHES.length);
+  if (endType !== type + DASHES) return void 0;
+  if (getLine(s, trailer + type.length + DASHES.length).line !== "") return void 0;
+  const der = body <= endAt ? decodeBase64Std(removeSpacesAndTabs(s.slice(body, endAt))) : Buffer.alloc(0);
+  if (!der) return void 0;
+  return { block: { type, headers, der }, next: getLine(s, trailer).next };
+}
+function removeSpacesAndTabs(s) {
+  return s.includes(" ") || s.includes("	") ? s.replace(/[ \t]/g, "") : s;
+}
+var ALPHABET2 = /^[A-Za-z0-9+/]*$/;
+function decodeBase64Std(text) {
+  const s = text.includes("\r") || text.includes("\n") ? text.replace(/[\r\n]/g, "") : text;
+  const pad = s.indexOf("=");
+  const data = pad < 0 ? s : s.slice(0, pad);
+  if (!ALPHABET2.test(data)) return void 0;
+  if (pad >= 0) {
+    const padding = s.slice(pad);
+    const rem = data.length % 4;
+    if (!(rem === 2 && padding === "==" || rem === 3 && padding === "=")) return void 0;
+  } else if (data.length % 4 !== 0) {
+    return void 0;
+  }
+  return Buffer.from(data, "base64");
+}
+function pemBlocks(bytes) {
+  const s = typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("latin1");
+  const blocks = [];
+  let pos = 0;
+  for (; ; ) {
+    const found = decodeOne(s, pos);
+    if (!found) return blocks;
+    blocks.push(found.block);
+    pos = found.next;
+  }
+}
+function shownType(type) {
+  const printable = type.replace(/[^\x20-\x7e]/g, "?");
+  return printable.length > 40 ? printable.slice(0, 40) + "\u2026" : printable;
 }
 function toPem(type, der) {
   const b64 = Buffer.from(der).toString("base64");
   const lines = b64.match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${type}-----
-${lines.join("\n")}
------END ${type}-----
+${lines.map((l) => l + "\n").join("")}-----END ${type}-----
 `;
+}
+
+// src/identity/x509.ts
+var ctx = (n, constructed) => 128 | (constructed ? 32 : 0) | n;
+function parseX509(der) {
+  const top = new Der(der);
+  const cert = top.read(TAG.SEQUENCE);
+  if (!top.empty) throw new DerError("trailing data after the certificate");
+  const outer = new Der(cert.body);
+  const tbs = new Der(outer.read(TAG.SEQUENCE).body);
+  const version = readVersion(tbs);
+  const serial = integer2(tbs.read(TAG.INTEGER).body);
+  if (serial < 0n) throw new DerError("negative serial number");
+  const sigAlg = tbs.read(TAG.SEQUENCE);
+  algorithmIdentifier(sigAlg.body);
+  name(tbs.read(TAG.SEQUENCE).body);
+  validity(tbs.read(TAG.SEQUENCE).body);
+  name(tbs.read(TAG.SEQUENCE).body);
+  const spki = new Der(tbs.read(TAG.SEQUENCE).body);
+  const ai = algorithmIdentifier(spki.read(TAG.SEQUENCE).body);
+  const publicKey = bitString(spki.read(TAG.BIT_STRING).body);
+  if (version > 1) {
+    tbs.optional(ctx(1, false));
+    tbs.optional(ctx(2, false));
+    if (version === 3) {
+      const exts = tbs.optional(ctx(3, true));
+      if (exts) extensions(exts.body);
+    }
+  }
+  const outerAlg = outer.read(TAG.SEQUENCE);
+  if (Buffer.compare(outerAlg.full, sigAlg.full) !== 0) {
+    throw new DerError("inner and outer signature algorithms differ");
+  }
+  bitString(outer.read(TAG.BIT_STRING).body);
+  return {
+    keyAlgorithm: ai.algorithm,
+    ...ai.parameters && { keyParameters: ai.parameters },
+    publicKey
+  };
+}
+function readVersion(tbs) {
+  const v = tbs.optional(ctx(0, true));
+  if (!v) return 1;
+  const inner = new Der(v.body);
+  const n = smallInteger(inner.read(TAG.INTEGER).body);
+  if (!inner.empty) throw new DerError("malformed version");
+  if (n < 0n || n > 2n) throw new DerError("invalid version");
+  return Number(n) + 1;
+}
+function algorithmIdentifier(body) {
+  const d = new Der(body);
+  const algorithm = oid(d.read(TAG.OID).body);
+  if (d.empty) return { algorithm };
+  return { algorithm, parameters: d.any().full };
+}
+function name(body) {
+  for (const set of Der.children(body)) {
+    if (set.tag !== TAG.SET) throw new DerError("invalid RDNSequence");
+    const atvs = new Der(set.body);
+    while (!atvs.empty) {
+      const atv = new Der(atvs.read(TAG.SEQUENCE).body);
+      oid(atv.read(TAG.OID).body);
+      const value = atv.any();
+      asn1String(value.tag, value.body);
+    }
+  }
+}
+var PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?*&]*$/;
+function asn1String(tag, body) {
+  const latin1 = Buffer.from(body).toString("latin1");
+  const ok = (() => {
+    switch (tag) {
+      case TAG.T61_STRING:
+        return true;
+      case TAG.PRINTABLE_STRING:
+        return PRINTABLE.test(latin1);
+      case TAG.UTF8_STRING:
+        return isUtf8(body);
+      case TAG.BMP_STRING:
+        return body.length % 2 === 0;
+      case TAG.IA5_STRING:
+        return isAscii(body);
+      case TAG.NUMERIC_STRING:
+        return /^[0-9 ]*$/.test(latin1);
+      default:
+        return false;
+    }
+  })();
+  if (!ok) throw new DerError(`invalid string (tag 0x${tag.toString(16)})`);
+}
+var isAscii = (body) => body.every((b) => b < 128);
+function isUtf8(body) {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function validity(body) {
+  const d = new Der(body);
+  for (let i = 0; i < 2; i++) {
+    const t = d.any();
+    const s = Buffer.from(t.body).toString("latin1");
+    const ok = t.tag === TAG.UTC_TIME ? utcTime(s) : t.tag === TAG.GENERALIZED_TIME ? generalizedTime(s) : false;
+    if (!ok) throw new DerError("malformed time");
+  }
+}
+function utcTime(s) {
+  const m = /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)?Z$/.exec(s);
+  if (!m) return false;
+  const yy = Number(m[1]);
+  return validDate(yy >= 69 ? 1900 + yy : 2e3 + yy, m.slice(2, 7));
+}
+function generalizedTime(s) {
+  const m = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\.\d*[1-9])?Z$/.exec(s);
+  if (!m) return false;
+  return validDate(Number(m[1]), m.slice(2, 7));
+}
+function validDate(year, parts) {
+  const [mo, d, h, mi, se] = parts.map((p) => p === void 0 ? 0 : Number(p));
+  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || se > 59) return false;
+  const leap = year % 4 === 0 && year % 100 !== 0 || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1];
+  return d >= 1 && d <= days;
+}
+function extensions(body) {
+  const list = new Der(new Der(body).read(TAG.SEQUENCE).body);
+  const seen = /* @__PURE__ */ new Set();
+  while (!list.empty) {
+    const ext = new Der(list.read(TAG.SEQUENCE).body);
+    const id = oid(ext.read(TAG.OID).body);
+    const critical = ext.peek() === TAG.BOOLEAN ? boolean(ext.any().body) : false;
+    const value = ext.read(TAG.OCTET_STRING).body;
+    if (seen.has(id)) throw new DerError(`duplicate extension ${id}`);
+    seen.add(id);
+    knownExtension(id, critical, value);
+  }
+}
+function knownExtension(id, critical, value) {
+  const d = new Der(value);
+  switch (id) {
+    case "2.5.29.15":
+      bitString(d.read(TAG.BIT_STRING).body);
+      return;
+    case "2.5.29.19": {
+      const bc = new Der(d.read(TAG.SEQUENCE).body);
+      if (bc.peek() === TAG.BOOLEAN) boolean(bc.any().body);
+      if (bc.peek() === TAG.INTEGER) smallInteger(bc.any().body);
+      return;
+    }
+    case "2.5.29.14":
+      d.read(TAG.OCTET_STRING);
+      return;
+    case "2.5.29.35": {
+      if (critical) throw new DerError("authority key identifier marked critical");
+      const akid = new Der(d.read(TAG.SEQUENCE).body);
+      if (akid.peek() === 128) akid.any();
+      return;
+    }
+    case "2.5.29.17":
+      subjectAltName(d.read(TAG.SEQUENCE).body);
+      return;
+    case "2.5.29.37": {
+      const eku = new Der(d.read(TAG.SEQUENCE).body);
+      while (!eku.empty) oid(eku.read(TAG.OID).body);
+      return;
+    }
+    case "2.5.29.30":
+    case "2.5.29.31":
+    case "2.5.29.32":
+    case "1.3.6.1.5.5.7.1.1":
+      d.read(TAG.SEQUENCE);
+      return;
+  }
+}
+function subjectAltName(body) {
+  for (const gn of Der.children(body)) {
+    if ((gn.tag === 129 || gn.tag === 130 || gn.tag === 134) && !isAscii(gn.body)) {
+      throw new DerError("SAN name is not IA5");
+    }
+    if (gn.tag === 135 && gn.body.length !== 4 && gn.body.length !== 16) {
+      throw new DerError("SAN IP address of a wrong length");
+    }
+  }
 }
 
 // src/identity/certificate.ts
@@ -26056,26 +26425,21 @@ var KNOWN_OIDS = {
   "1.3.101.113": "Ed448",
   "1.2.840.113549.1.1.10": "RSA-PSS",
   "1.2.840.10040.4.1": "DSA",
+  "1.3.132.0.33": "P-224",
   "1.3.132.0.34": "P-384",
   "1.3.132.0.35": "P-521",
   "1.3.132.0.10": "secp256k1"
 };
 function parseStakingCertificate(bytes) {
+  assertSize("staker.crt", bytes);
   let der;
   let encoding;
   let chain2 = 0;
   if (looksLikePem(bytes)) {
-    const blocks = pemBlocks(Buffer.from(bytes).toString("utf8"));
+    const blocks = pemBlocks(bytes);
     const certs = blocks.filter((b) => b.type === "CERTIFICATE");
     const first = certs[0];
-    if (!first) {
-      const found = blocks.map((b) => b.type).join(", ") || "no complete PEM block";
-      const swapped = blocks.some((b) => b.type.endsWith("PRIVATE KEY")) ? " It holds a private key: were staker.crt and staker.key swapped?" : "";
-      throw new IdentityError(
-        "staker.crt",
-        `no PEM CERTIFICATE block (found: ${found}); avalanchego reads a PEM CERTIFICATE.${swapped}`
-      );
-    }
+    if (!first) throw new IdentityError("staker.crt", noCertificate(bytes, blocks));
     der = first.der;
     encoding = "pem";
     chain2 = certs.length - 1;
@@ -26089,18 +26453,11 @@ function parseStakingCertificate(bytes) {
       `certificate of ${der.length} bytes (DER); avalanchego refuses certificates over ${MAX_CERTIFICATE_DER} bytes`
     );
   }
-  const spki = findSubjectPublicKeyInfo(der);
-  const keyType = acceptedKeyType(spki);
-  let publicKey;
-  try {
-    publicKey = (0, import_node_crypto4.createPublicKey)({ key: Buffer.from(spki), format: "der", type: "spki" });
-  } catch {
-    throw new IdentityError("staker.crt", "the public key in the certificate cannot be read");
-  }
-  const pem = encoding === "pem" ? Buffer.from(normalisePemText(Buffer.from(bytes).toString("utf8"))) : Buffer.from(toPem("CERTIFICATE", der));
+  const x509 = readX509(der);
+  const { keyType, publicKey } = acceptedKey(x509);
   return {
     der,
-    pem,
+    pem: encoding === "pem" ? Buffer.from(bytes) : Buffer.from(toPem("CERTIFICATE", der)),
     encoding,
     ignoredChainCertificates: chain2,
     keyType,
@@ -26108,164 +26465,354 @@ function parseStakingCertificate(bytes) {
     nodeId: nodeIdFromCertificate(der)
   };
 }
-function normalisePemText(text) {
-  return text.replace(/\r\n?/g, "\n").trim() + "\n";
-}
-function findSubjectPublicKeyInfo(der) {
-  try {
-    const cert = readTlv(der, 0, TAG.SEQUENCE);
-    const tbs = readTlv(cert.body, 0, TAG.SEQUENCE);
-    const fields2 = children(tbs.body);
-    const rest = fields2[0]?.tag === TAG.CONTEXT_0 ? fields2.slice(1) : fields2;
-    const spki = rest[5];
-    if (!spki || spki.tag !== TAG.SEQUENCE) throw new DerError("no subjectPublicKeyInfo");
-    return tbs.body.subarray(spki.start, spki.end);
-  } catch (e) {
-    const why = e instanceof DerError ? ` (${e.message})` : "";
+var MAX_FILE_BYTES = 64 * 1024;
+function assertSize(file, bytes) {
+  if (bytes.length > MAX_FILE_BYTES) {
     throw new IdentityError(
-      "staker.crt",
-      `not a well-formed X.509 certificate${why}; avalanchego reads a PEM CERTIFICATE`
+      file,
+      `${bytes.length} bytes; a ${file} is a few KB (avalanchego's are under 4 KB), so anything over ${MAX_FILE_BYTES} bytes is refused unread`
     );
   }
 }
-function acceptedKeyType(spkiDer) {
-  const spki = readTlv(spkiDer, 0, TAG.SEQUENCE);
-  const [algorithm, bits] = children(spki.body);
-  if (!algorithm || !bits || bits.tag !== TAG.BIT_STRING) {
-    throw new IdentityError("staker.crt", "malformed public key info");
+function noCertificate(bytes, blocks) {
+  if (blocks.length === 0) {
+    const armour = Buffer.from(bytes).includes("-----BEGIN CERTIFICATE-----");
+    return armour ? "its CERTIFICATE block cannot be decoded the way avalanchego (Go encoding/pem) decodes it: a character outside base64 (A-Z a-z 0-9 + /), wrong = padding, or a BEGIN/END line that is damaged or missing. Store the file exactly as the node wrote it." : "no PEM block avalanchego can decode; avalanchego reads a PEM CERTIFICATE";
   }
-  const [oid, params] = children(algorithm.body);
-  const algo = oid ? oidToString(oid.body) : "";
-  const key = bits.body.subarray(1);
-  if (algo === OID.rsaEncryption) {
-    const [n, e] = children(readTlv(key, 0, TAG.SEQUENCE).body);
-    if (!n || !e) throw new IdentityError("staker.crt", "malformed RSA public key");
-    const modulus = unsignedInteger(n.body);
-    const size = modulus.toString(2).length;
-    if (size !== 2048 && size !== 4096) {
-      throw new IdentityError("staker.crt", `RSA key of ${size} bits; ${NEEDS}`);
-    }
-    if ((modulus & 1n) === 0n) {
-      throw new IdentityError("staker.crt", `RSA modulus is even; ${NEEDS} with an odd modulus`);
-    }
-    const exponent = unsignedInteger(e.body);
-    if (exponent !== 65537n) {
-      throw new IdentityError(
-        "staker.crt",
-        `RSA public exponent ${exponent}; avalanchego accepts only 65537`
-      );
-    }
-    return size === 2048 ? "RSA-2048" : "RSA-4096";
+  const found = blocks.map((b) => shownType(b.type)).join(", ");
+  const swapped = blocks.some((b) => b.type.endsWith("PRIVATE KEY")) ? " It holds a private key: were staker.crt and staker.key swapped?" : "";
+  return `no PEM CERTIFICATE block (found: ${found}); avalanchego reads a PEM CERTIFICATE.${swapped}`;
+}
+function readX509(der) {
+  try {
+    return parseX509(der);
+  } catch (e) {
+    if (!(e instanceof DerError)) throw e;
+    throw new IdentityError(
+      "staker.crt",
+      `not a well-formed X.509 certificate (${e.message}); avalanchego reads a PEM CERTIFICATE`
+    );
   }
-  if (algo === OID.ecPublicKey) {
-    const curve = params?.tag === TAG.OID ? oidToString(params.body) : "unnamed";
-    if (curve !== OID.p256) {
-      throw new IdentityError(
-        "staker.crt",
-        `ECDSA key on curve ${KNOWN_OIDS[curve] ?? curve}; ${NEEDS}`
-      );
-    }
-    if (key.length !== 65 || key[0] !== 4) {
-      throw new IdentityError(
-        "staker.crt",
-        "ECDSA P-256 point is not in uncompressed form; avalanchego reads only uncompressed points"
-      );
-    }
-    return "ECDSA-P256";
+}
+function acceptedKey(cert) {
+  try {
+    if (cert.keyAlgorithm === OID.rsaEncryption) return rsaKey(cert);
+    if (cert.keyAlgorithm === OID.ecPublicKey) return ecKey(cert);
+  } catch (e) {
+    if (!(e instanceof DerError)) throw e;
+    throw new IdentityError("staker.crt", `malformed public key (${e.message}); ${NEEDS}`);
   }
+  const algo = cert.keyAlgorithm;
   throw new IdentityError(
     "staker.crt",
     `${KNOWN_OIDS[algo] ?? `key algorithm ${algo}`} key; ${NEEDS}`
   );
 }
+var NULL = Buffer.from([5, 0]);
+function rsaKey(cert) {
+  if (!cert.keyParameters || Buffer.compare(Buffer.from(cert.keyParameters), NULL) !== 0) {
+    throw new DerError("RSA key without NULL parameters");
+  }
+  const key = new Der(new Der(cert.publicKey).read(TAG.SEQUENCE).body);
+  const n = integer2(key.read(TAG.INTEGER).body);
+  const e = smallInteger(key.read(TAG.INTEGER).body);
+  if (n <= 0n) throw new IdentityError("staker.crt", `RSA modulus is not positive; ${NEEDS}`);
+  const size = bitLength(n);
+  if (size !== 2048 && size !== 4096) {
+    throw new IdentityError("staker.crt", `RSA key of ${size} bits; ${NEEDS}`);
+  }
+  if ((n & 1n) === 0n) {
+    throw new IdentityError("staker.crt", `RSA modulus is even; ${NEEDS} with an odd modulus`);
+  }
+  if (e !== 65537n) {
+    throw new IdentityError(
+      "staker.crt",
+      `RSA public exponent ${e}; avalanchego accepts only 65537`
+    );
+  }
+  return { keyType: size === 2048 ? "RSA-2048" : "RSA-4096", publicKey: { kind: "rsa", n } };
+}
+function ecKey(cert) {
+  const params = cert.keyParameters;
+  const curve = params ? oid(new Der(params).read(TAG.OID).body) : "unnamed";
+  const point = cert.publicKey;
+  if (curve !== OID.p256) {
+    throw new IdentityError(
+      "staker.crt",
+      `ECDSA key on curve ${KNOWN_OIDS[curve] ?? curve}; ${NEEDS}`
+    );
+  }
+  if (point.length !== 65 || point[0] !== 4) {
+    throw new IdentityError(
+      "staker.crt",
+      "ECDSA P-256 point is not in uncompressed form; avalanchego reads only uncompressed points"
+    );
+  }
+  const x = unsigned(point.subarray(1, 33));
+  const y = unsigned(point.subarray(33));
+  if (!onP256(x, y)) {
+    throw new IdentityError("staker.crt", "the ECDSA P-256 public key is not a point of the curve");
+  }
+  return { keyType: "ECDSA-P256", publicKey: { kind: "ec", x, y } };
+}
+
+// src/identity/private-key-der.ts
+var CURVES = {
+  "1.3.132.0.33": {
+    name: "P-224",
+    n: 0xffffffffffffffffffffffffffff16a2e0b8f03e13dd29455c5c2a3dn
+  },
+  "1.2.840.10045.3.1.7": { name: "P-256", n: P256_N },
+  "1.3.132.0.34": {
+    name: "P-384",
+    n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n
+  },
+  "1.3.132.0.35": {
+    name: "P-521",
+    n: 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n
+  }
+};
+function checkHeader(buf) {
+  let i = 1;
+  if (buf[0] === void 0) return;
+  if ((buf[0] & 31) === 31) {
+    let tag = 0;
+    for (; ; ) {
+      const b = buf[i++];
+      if (b === void 0) throw new DerError("truncated tag");
+      if (tag === 0 && b === 128) throw new DerError("non-minimal tag");
+      tag = tag * 128 + (b & 127);
+      if (tag > 2147483647) throw new DerError("tag too large");
+      if (!(b & 128)) break;
+    }
+    if (tag < 31) throw new DerError("non-minimal tag");
+  }
+  const first = buf[i++];
+  if (first === void 0) throw new DerError("truncated length");
+  if (!(first & 128)) return;
+  const n = first & 127;
+  if (n === 0) throw new DerError("indefinite length");
+  let len = 0;
+  for (let k = 0; k < n; k++) {
+    const b = buf[i++];
+    if (b === void 0) throw new DerError("truncated length");
+    if (len >= 1 << 23) throw new DerError("length too large");
+    len = len * 256 + b;
+    if (len === 0) throw new DerError("non-minimal length");
+  }
+  if (len < 128) throw new DerError("non-minimal length");
+}
+function optional(d, tag) {
+  if (d.empty) return void 0;
+  if (d.peek() === tag) return d.any().body;
+  checkHeader(d.rest());
+  return void 0;
+}
+function explicit(d, tag, innerTag, read2) {
+  if (d.empty) return void 0;
+  if (d.peek() !== tag) {
+    checkHeader(d.rest());
+    return void 0;
+  }
+  const probe = new Der(d.rest());
+  if (probe.enter(tag) === 0) throw new DerError("empty explicit tag");
+  if (probe.empty) throw new DerError("explicit tag has no child");
+  checkHeader(probe.rest());
+  if (probe.peek() !== innerTag) return void 0;
+  const value = read2(probe);
+  d.skip(d.rest().length - probe.rest().length);
+  return value;
+}
+function parsePkcs1(der) {
+  const top = new Der(der);
+  const seq = top.read(TAG.SEQUENCE);
+  if (!top.empty) throw new DerError("trailing data");
+  const d = new Der(seq.body);
+  const version = smallInteger(d.read(TAG.INTEGER).body);
+  const n = integer2(d.read(TAG.INTEGER).body);
+  const e = smallInteger(d.read(TAG.INTEGER).body);
+  const [priv, p, q] = [0, 1, 2].map(() => integer2(d.read(TAG.INTEGER).body));
+  const crt = [0, 1, 2].map(() => {
+    const body = optional(d, TAG.INTEGER);
+    return body === void 0 ? void 0 : integer2(body);
+  });
+  const more = optional(d, TAG.SEQUENCE);
+  if (version > 1n) throw new DerError("unsupported version");
+  if (n <= 0n || priv <= 0n || p <= 0n || q <= 0n || crt.some((v) => v !== void 0 && v <= 0n)) {
+    throw new DerError("zero or negative value");
+  }
+  if (more !== void 0 && more.length > 0) throw new DerError("multi-prime key");
+  validateRsa({ n, e, d: priv, p, q, dp: crt[0], dq: crt[1], qinv: crt[2] });
+  return { kind: "rsa", n, bits: bitLength(n) };
+}
+var mod2 = (a, m) => (a % m + m) % m;
+function modInverse(a, m) {
+  let [r0, r1, s0, s1] = [mod2(a, m), m, 1n, 0n];
+  while (r1 !== 0n) {
+    const k = r0 / r1;
+    [r0, r1, s0, s1] = [r1, r0 - k * r1, s1, s0 - k * s1];
+  }
+  return r0 === 1n ? mod2(s0, m) : 0n;
+}
+function validateRsa(k) {
+  const { n, e, d, p, q } = k;
+  const fail = (why) => {
+    throw new DerError(why);
+  };
+  if ((n & 1n) === 0n) fail("even modulus");
+  if (e < 2n || (e & 1n) === 0n || e > 0x7fffffffn) fail("bad public exponent");
+  if (p < 2n || q < 2n || p >= n || q >= n || d >= n) fail("invalid prime");
+  const dp = k.dp ?? d % (p - 1n);
+  const dq = k.dq ?? d % (q - 1n);
+  const qinv = k.qinv ?? modInverse(q, p);
+  if (p * q % n !== 0n) fail("p * q != n");
+  if (dp >= p - 1n || dp * e % (p - 1n) !== 1n % (p - 1n)) fail("invalid CRT exponent");
+  if (dq >= q - 1n || dq * e % (q - 1n) !== 1n % (q - 1n)) fail("invalid CRT exponent");
+  if (qinv >= p || qinv * q % p !== 1n) fail("invalid CRT coefficient");
+  const diff = p > q ? p - q : q - p;
+  if (diff === 0n || bitLength(diff) <= Math.floor(bitLength(n) / 2) - 100)
+    fail("|p - q| too small");
+  if (bitLength(d) <= Math.floor(bitLength(n) / 2)) fail("d too small");
+}
+var OIDS = {
+  rsa: "1.2.840.113549.1.1.1",
+  ec: "1.2.840.10045.2.1",
+  ed25519: "1.3.101.112"
+};
+function parsePkcs8(der) {
+  const d = new Der(new Der(der).read(TAG.SEQUENCE).body);
+  smallInteger(d.read(TAG.INTEGER).body);
+  const algo = new Der(d.read(TAG.SEQUENCE).body);
+  const algorithm = oid(algo.read(TAG.OID).body);
+  const params = algo.empty ? void 0 : algo.any().full;
+  const inner = d.read(TAG.OCTET_STRING).body;
+  if (algorithm === OIDS.rsa) return parsePkcs1(inner);
+  if (algorithm === OIDS.ec) {
+    let curve;
+    try {
+      curve = params ? oid(new Der(params).read(TAG.OID).body) : void 0;
+    } catch {
+      curve = void 0;
+    }
+    return parseSec1(inner, curve);
+  }
+  if (algorithm === OIDS.ed25519) {
+    if (params !== void 0) throw new DerError("Ed25519 key with parameters");
+    if (new Der(inner).read(TAG.OCTET_STRING).body.length !== 32) {
+      throw new DerError("Ed25519 seed of a wrong length");
+    }
+    return { kind: "ed25519" };
+  }
+  throw new DerError(`PKCS#8 key of algorithm ${algorithm}`);
+}
+function parseSec1(der, wrapperCurve) {
+  const d = new Der(new Der(der).read(TAG.SEQUENCE).body);
+  const version = smallInteger(d.read(TAG.INTEGER).body);
+  let scalar = d.read(TAG.OCTET_STRING).body;
+  const innerCurve = explicit(d, 160, TAG.OID, (inner) => oid(inner.read(TAG.OID).body));
+  explicit(d, 161, TAG.BIT_STRING, (inner) => bitString(inner.read(TAG.BIT_STRING).body));
+  if (version !== 1n) throw new DerError("unknown EC key version");
+  const curve = CURVES[wrapperCurve ?? innerCurve ?? ""];
+  if (!curve) throw new DerError("unknown elliptic curve");
+  const value = BigInt("0x0" + Buffer.from(scalar).toString("hex"));
+  if (value >= curve.n) throw new DerError("private key value out of range");
+  const size = Math.ceil(bitLength(curve.n) / 8);
+  while (scalar.length > size) {
+    if (scalar[0] !== 0) throw new DerError("invalid private key length");
+    scalar = scalar.subarray(1);
+  }
+  if (value === 0n) throw new DerError("zero private key");
+  return { kind: "ec", curve: curve.name, d: value };
+}
 
 // src/identity/private-key.ts
-var import_node_crypto5 = require("node:crypto");
-var CONTAINERS = {
-  "PRIVATE KEY": "PKCS#8",
-  "RSA PRIVATE KEY": "PKCS#1",
-  "EC PRIVATE KEY": "SEC1"
-};
 var ENCRYPTED = "is encrypted with a passphrase; avalanchego cannot read encrypted keys either. Store the decrypted key (openssl pkey -in staker.key -out staker.key.plain).";
 function parseStakingKey(bytes) {
+  assertSize("staker.key", bytes);
   if (!looksLikePem(bytes)) {
     throw new IdentityError(
       "staker.key",
       `no PEM data (${bytes.length} bytes); avalanchego reads a PEM PRIVATE KEY (PKCS#8), RSA PRIVATE KEY or EC PRIVATE KEY`
     );
   }
-  const text = Buffer.from(bytes).toString("utf8");
-  const blocks = pemBlocks(text);
-  const block = blocks.find((b) => b.type.endsWith("PRIVATE KEY"));
-  if (!block) {
-    const found = blocks.map((b) => b.type).join(", ") || "no complete PEM block";
-    const swapped = blocks.some((b) => b.type === "CERTIFICATE") ? " It holds a certificate: were staker.crt and staker.key swapped?" : "";
+  const blocks = pemBlocks(bytes);
+  const block = blocks.find((b) => b.type === "PRIVATE KEY" || b.type.endsWith(" PRIVATE KEY"));
+  if (!block)
     throw new IdentityError(
       "staker.key",
-      `no PEM private key (found: ${found}); avalanchego reads a PEM PRIVATE KEY.${swapped}`
+      noKeyBlock(
+        bytes,
+        blocks.map((b) => b.type)
+      )
     );
-  }
-  if (block.type === "ENCRYPTED PRIVATE KEY" || /ENCRYPTED/.test(block.headers["Proc-Type"] ?? "")) {
-    throw new IdentityError("staker.key", ENCRYPTED);
-  }
-  const container = CONTAINERS[block.type];
-  if (!container) {
+  const parsed = readKey(block.der);
+  if (!parsed) {
+    const encrypted = block.type === "ENCRYPTED PRIVATE KEY" || /ENCRYPTED/.test(block.headers["Proc-Type"] ?? "");
+    if (encrypted) throw new IdentityError("staker.key", ENCRYPTED);
     const hint = block.type === "OPENSSH PRIVATE KEY" ? " This looks like an SSH key, not a staking key." : "";
     throw new IdentityError(
       "staker.key",
-      `PEM block '${block.type}'; avalanchego reads PRIVATE KEY (PKCS#8), RSA PRIVATE KEY (PKCS#1) or EC PRIVATE KEY (SEC1).${hint}`
-    );
-  }
-  let key;
-  try {
-    key = (0, import_node_crypto5.createPrivateKey)({
-      key: block.der,
-      format: "der",
-      type: container === "PKCS#8" ? "pkcs8" : container === "PKCS#1" ? "pkcs1" : "sec1"
-    });
-  } catch {
-    throw new IdentityError(
-      "staker.key",
-      `the ${block.type} block (${block.der.length} bytes) is not a valid ${container} key; the file is damaged or truncated`
+      `PEM block '${shownType(block.type)}' (${block.der.length} bytes) is not a PKCS#1, PKCS#8 or SEC1 key avalanchego can read; the file is damaged or truncated.${hint}`
     );
   }
   return {
-    key,
-    container,
-    pem: Buffer.from(normalisePemText(text)),
-    description: `${describeKey(key)} (${container})`
+    ...parsed,
+    pem: Buffer.from(bytes),
+    description: `${describeKey(parsed.key)} (${parsed.container})`
   };
 }
+function noKeyBlock(bytes, types) {
+  if (types.length === 0) {
+    return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(Buffer.from(bytes).toString("latin1")) ? "its PRIVATE KEY block cannot be decoded the way avalanchego (Go encoding/pem) decodes it: a character outside base64 (A-Z a-z 0-9 + /), wrong = padding, or a BEGIN/END line that is damaged or missing. Store the file exactly as the node wrote it." : "no PEM block avalanchego can decode; avalanchego reads a PEM PRIVATE KEY";
+  }
+  const swapped = types.includes("CERTIFICATE") ? " It holds a certificate: were staker.crt and staker.key swapped?" : "";
+  return `no PEM private key (found: ${types.map(shownType).join(", ")}); avalanchego reads a PEM PRIVATE KEY.${swapped}`;
+}
+function readKey(der) {
+  const attempts = [
+    ["PKCS#1", parsePkcs1],
+    ["PKCS#8", parsePkcs8],
+    ["SEC1", (d) => parseSec1(d, void 0)]
+  ];
+  for (const [container, parse2] of attempts) {
+    try {
+      return { key: parse2(der), container };
+    } catch (e) {
+      if (!(e instanceof DerError)) throw e;
+    }
+  }
+  return void 0;
+}
 function describeKey(key) {
-  const d = key.asymmetricKeyDetails ?? {};
-  switch (key.asymmetricKeyType) {
+  switch (key.kind) {
     case "rsa":
-      return `RSA-${d.modulusLength ?? "?"}`;
+      return `RSA-${key.bits}`;
     case "ec":
-      return d.namedCurve === "prime256v1" ? "ECDSA P-256" : `ECDSA ${d.namedCurve ?? "?"}`;
-    default:
-      return key.asymmetricKeyType ?? "unknown";
+      return `ECDSA ${key.curve}`;
+    case "ed25519":
+      return "Ed25519";
   }
 }
 function assertKeyPair(key, cert) {
-  const certType = cert.publicKey.asymmetricKeyType;
-  if (key.key.asymmetricKeyType !== certType) {
+  const pub = cert.publicKey;
+  const k = key.key;
+  const sameType = pub.kind === "rsa" && k.kind === "rsa" || pub.kind === "ec" && k.kind === "ec";
+  if (!sameType || k.kind === "ec" && k.curve !== "P-256") {
     throw new IdentityError(
       "staker.key",
-      `${describeKey(key.key)} key, but the key in staker.crt is ${cert.keyType}: they are not a pair`
+      `${describeKey(k)} key, but the key in staker.crt is ${cert.keyType}: they are not a pair`
     );
   }
-  const challenge = (0, import_node_crypto5.randomBytes)(32);
-  let ok = false;
-  try {
-    ok = (0, import_node_crypto5.verify)("sha256", challenge, cert.publicKey, (0, import_node_crypto5.sign)("sha256", challenge, key.key));
-  } catch {
-    ok = false;
-  }
-  if (!ok) {
+  let match;
+  if (pub.kind === "rsa" && k.kind === "rsa") match = pub.n === k.n;
+  else if (pub.kind === "ec" && k.kind === "ec") {
+    const point = p256PublicPoint(k.d);
+    match = point.x === pub.x && point.y === pub.y;
+  } else match = false;
+  if (!match) {
     throw new IdentityError(
       "staker.key",
-      `does not belong to staker.crt (a challenge signed with it does not verify with the certificate's key); avalanchego refuses to start with them`
+      `does not belong to staker.crt (its public key is not the certificate's); avalanchego refuses to start with them`
     );
   }
 }
@@ -26306,7 +26853,7 @@ function inspectIdentity(files, expected) {
       "key-pair",
       "staker.key belongs to staker.crt",
       () => assertKeyPair(key, cert),
-      () => "challenge signed and verified"
+      () => "the public key of staker.key is the one in staker.crt"
     );
   } else {
     checks.push(
@@ -26319,9 +26866,7 @@ function inspectIdentity(files, expected) {
     () => parseSignerKey(bytesOf(files.signer)),
     () => "32 bytes, 0 < key < r"
   );
-  parsed.certificate = cert;
-  parsed.key = key;
-  parsed.signer = sk;
+  Object.assign(parsed, { certificate: cert, key, signer: sk });
   const nodeId = cert?.nodeId;
   checks.push(
     compare("node-id", "NodeID is the expected one", expected.nodeId, nodeId, "staker.crt")
@@ -26551,12 +27096,12 @@ function apply(j, at, event, rest) {
       break;
   }
 }
-function step(j, at, name, what) {
+function step(j, at, name2, what) {
   if (what === "begin") {
-    j.steps.push({ name, status: "running", beganAt: at });
+    j.steps.push({ name: name2, status: "running", beganAt: at });
     return;
   }
-  const s = [...j.steps].reverse().find((x) => x.name === name && x.status === "running");
+  const s = [...j.steps].reverse().find((x) => x.name === name2 && x.status === "running");
   if (s && (what === "done" || what === "failed")) {
     s.status = what;
     s.endedAt = at;
@@ -26644,7 +27189,7 @@ function compare2(a, b) {
 }
 
 // src/node/node-host.ts
-var import_node_crypto6 = require("node:crypto");
+var import_node_crypto5 = require("node:crypto");
 var import_node_path = require("node:path");
 
 // src/node/inspect-host.sh
@@ -26724,7 +27269,7 @@ function openRestoreNotice(facts) {
 var HostError = class extends Error {
   name = "HostError";
 };
-var sha256Hex = (b) => (0, import_node_crypto6.createHash)("sha256").update(b).digest("hex");
+var sha256Hex = (b) => (0, import_node_crypto5.createHash)("sha256").update(b).digest("hex");
 var NodeHost = class {
   constructor(transport, settings) {
     this.transport = transport;
@@ -27345,7 +27890,7 @@ var Timeline = class {
   }
   log;
   steps = [];
-  async step(name, fn) {
+  async step(name2, fn) {
     const started = performance.now();
     let detail;
     const note = (d) => {
@@ -27353,9 +27898,9 @@ var Timeline = class {
       this.log.info(d);
     };
     try {
-      const value = await this.log.group(name, () => fn(note));
+      const value = await this.log.group(name2, () => fn(note));
       this.steps.push({
-        name,
+        name: name2,
         status: "done",
         ms: Math.round(performance.now() - started),
         ...detail ? { detail } : {}
@@ -27363,7 +27908,7 @@ var Timeline = class {
       return value;
     } catch (e) {
       this.steps.push({
-        name,
+        name: name2,
         status: "failed",
         ms: Math.round(performance.now() - started),
         detail: errorMessage(e)
@@ -27371,8 +27916,8 @@ var Timeline = class {
       throw e;
     }
   }
-  skipped(name, detail) {
-    this.steps.push({ name, status: "skipped", ms: 0, detail });
+  skipped(name2, detail) {
+    this.steps.push({ name: name2, status: "skipped", ms: 0, detail });
   }
 };
 
@@ -27447,13 +27992,13 @@ async function watchTransaction(w) {
   recordSteps(w.timeline, journal);
   return journal;
 }
-async function stepGroup(log, feed, name) {
-  await log.group(STEP_TITLES[name] ?? name, async () => {
+async function stepGroup(log, feed, name2) {
+  await log.group(STEP_TITLES[name2] ?? name2, async () => {
     for (; ; ) {
       const e = await feed.next();
       const [step2, what] = e.rest.split(" ");
       if (e.event === "end" || e.event === "step" && what === "begin") return feed.unread(e);
-      if (e.event === "step" && step2 === name) return log.info(what === "done" ? "done" : "failed");
+      if (e.event === "step" && step2 === name2) return log.info(what === "done" ? "done" : "failed");
       logEvent(log, e);
     }
   });
@@ -27572,7 +28117,7 @@ var RestoreRun = class {
   host;
   want;
   nodeApi;
-  runId = `${(/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${(0, import_node_crypto7.randomBytes)(3).toString("hex")}`;
+  runId = `${(/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${(0, import_node_crypto6.randomBytes)(3).toString("hex")}`;
   /** One API client per connection (it remembers whether forwarding works there). */
   api() {
     if (this.nodeApi.transport !== this.host.transport)
@@ -27881,7 +28426,7 @@ ${failed.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`
 }
 
 // src/modes/verify.ts
-async function verify2(request2, log) {
+async function verify(request2, log) {
   return log.group("Check the backup offline", async () => {
     const { report, parsed } = inspectIdentity(request2.files, request2.expected);
     for (const c of report.checks) {
@@ -28661,8 +29206,8 @@ function scryptInit(password, salt, _opts) {
   const memUsed = blockSize * (N2 + p + 1);
   if (memUsed > maxmem)
     throw new Error('"maxmem" limit was hit: memUsed(128*r*(N+p+1))=' + memUsed + ", maxmem=" + maxmem);
-  const B = pbkdf2(sha256, password, salt, { c: 1, dkLen: blockSize * p });
-  const B32 = u32(B);
+  const B2 = pbkdf2(sha256, password, salt, { c: 1, dkLen: blockSize * p });
+  const B32 = u32(B2);
   const V = u32(new Uint8Array(blockSize * N2));
   const tmp = u32(new Uint8Array(blockSize));
   let blockMixCb = () => {
@@ -28677,21 +29222,21 @@ function scryptInit(password, salt, _opts) {
         try {
           onProgress(blockMixCnt / totalBlockMix);
         } catch (e) {
-          clean(B, V, tmp);
+          clean(B2, V, tmp);
           throw e;
         }
       }
     };
   }
-  return { N: N2, r, p, dkLen, blockSize32, V, B32, B, tmp, blockMixCb, asyncTick };
+  return { N: N2, r, p, dkLen, blockSize32, V, B32, B: B2, tmp, blockMixCb, asyncTick };
 }
-function scryptOutput(password, dkLen, B, V, tmp) {
-  const res = pbkdf2(sha256, password, B, { c: 1, dkLen });
-  clean(B, V, tmp);
+function scryptOutput(password, dkLen, B2, V, tmp) {
+  const res = pbkdf2(sha256, password, B2, { c: 1, dkLen });
+  clean(B2, V, tmp);
   return res;
 }
 function scrypt(password, salt, opts2) {
-  const { N: N2, r, p, dkLen, blockSize32, V, B32, B, tmp, blockMixCb } = scryptInit(password, salt, opts2);
+  const { N: N2, r, p, dkLen, blockSize32, V, B32, B: B2, tmp, blockMixCb } = scryptInit(password, salt, opts2);
   swap32IfBE(B32);
   for (let pi = 0; pi < p; pi++) {
     const Pi = blockSize32 * pi;
@@ -28712,7 +29257,7 @@ function scrypt(password, salt, opts2) {
     }
   }
   swap32IfBE(B32);
-  return scryptOutput(password, dkLen, B, V, tmp);
+  return scryptOutput(password, dkLen, B2, V, tmp);
 }
 
 // node_modules/@noble/ciphers/utils.js
@@ -29560,7 +30105,7 @@ function createHasher3(hashCons, info = {}) {
   Object.assign(hashC, info);
   return Object.freeze(hashC);
 }
-function randomBytes6(bytesLength = 32) {
+function randomBytes5(bytesLength = 32) {
   const cr = typeof globalThis === "object" ? globalThis.crypto : null;
   if (typeof cr?.getRandomValues !== "function")
     throw new Error("crypto.getRandomValues must be defined");
@@ -29647,7 +30192,7 @@ function createHmacDrbg2(hashLen, qByteLen, hmacFn) {
   if (typeof hmacFn !== "function")
     throw new Error("hmacFn must be a function");
   const u8n = (len) => new Uint8Array(len);
-  const NULL = Uint8Array.of();
+  const NULL2 = Uint8Array.of();
   const byte0 = Uint8Array.of(0);
   const byte1 = Uint8Array.of(1);
   const _maxDrbgIters = 1e3;
@@ -29660,7 +30205,7 @@ function createHmacDrbg2(hashLen, qByteLen, hmacFn) {
     i = 0;
   };
   const h = (...msgs) => hmacFn(k, concatBytes3(v, ...msgs));
-  const reseed = (seed = NULL) => {
+  const reseed = (seed = NULL2) => {
     k = h(byte0, seed);
     v = h();
     if (seed.length === 0)
@@ -29730,7 +30275,7 @@ var _7n2 = /* @__PURE__ */ BigInt(7);
 var _8n2 = /* @__PURE__ */ BigInt(8);
 var _9n2 = /* @__PURE__ */ BigInt(9);
 var _16n2 = /* @__PURE__ */ BigInt(16);
-function mod3(a, b) {
+function mod4(a, b) {
   const result = a % b;
   return result >= _0n11 ? result : b + result;
 }
@@ -29747,7 +30292,7 @@ function invert2(number, modulo) {
     throw new Error("invert: expected non-zero number");
   if (modulo <= _0n11)
     throw new Error("invert: expected positive modulus, got " + modulo);
-  let a = mod3(number, modulo);
+  let a = mod4(number, modulo);
   let b = modulo;
   let x = _0n11, y = _1n10, u = _1n10, v = _0n11;
   while (a !== _0n11) {
@@ -29760,7 +30305,7 @@ function invert2(number, modulo) {
   const gcd = b;
   if (gcd !== _1n10)
     throw new Error("invert: does not exist");
-  return mod3(x, modulo);
+  return mod4(x, modulo);
 }
 function assertIsSquare2(Fp3, root, n) {
   if (!Fp3.eql(Fp3.sqr(root), n))
@@ -29782,13 +30327,13 @@ function sqrt5mod82(Fp3, n) {
   assertIsSquare2(Fp3, root, n);
   return root;
 }
-function sqrt9mod162(P2) {
-  const Fp_ = Field2(P2);
-  const tn = tonelliShanks2(P2);
+function sqrt9mod162(P3) {
+  const Fp_ = Field2(P3);
+  const tn = tonelliShanks2(P3);
   const c1 = tn(Fp_, Fp_.neg(Fp_.ONE));
   const c2 = tn(Fp_, c1);
   const c3 = tn(Fp_, Fp_.neg(c1));
-  const c4 = (P2 + _7n2) / _16n2;
+  const c4 = (P3 + _7n2) / _16n2;
   return (Fp3, n) => {
     let tv1 = Fp3.pow(n, c4);
     let tv2 = Fp3.mul(tv1, c1);
@@ -29804,17 +30349,17 @@ function sqrt9mod162(P2) {
     return root;
   };
 }
-function tonelliShanks2(P2) {
-  if (P2 < _3n7)
+function tonelliShanks2(P3) {
+  if (P3 < _3n7)
     throw new Error("sqrt is not defined for small field");
-  let Q2 = P2 - _1n10;
+  let Q2 = P3 - _1n10;
   let S = 0;
   while (Q2 % _2n7 === _0n11) {
     Q2 /= _2n7;
     S++;
   }
   let Z = _2n7;
-  const _Fp = Field2(P2);
+  const _Fp = Field2(P3);
   while (FpLegendre2(_Fp, Z) === 1) {
     if (Z++ > 1e3)
       throw new Error("Cannot find square root: probably non-prime P");
@@ -29853,14 +30398,14 @@ function tonelliShanks2(P2) {
     return R2;
   };
 }
-function FpSqrt2(P2) {
-  if (P2 % _4n6 === _3n7)
+function FpSqrt2(P3) {
+  if (P3 % _4n6 === _3n7)
     return sqrt3mod42;
-  if (P2 % _8n2 === _5n2)
+  if (P3 % _8n2 === _5n2)
     return sqrt5mod82;
-  if (P2 % _16n2 === _9n2)
-    return sqrt9mod162(P2);
-  return tonelliShanks2(P2);
+  if (P3 % _16n2 === _9n2)
+    return sqrt9mod162(P3);
+  return tonelliShanks2(P3);
 }
 var FIELD_FIELDS2 = [
   "create",
@@ -29983,7 +30528,7 @@ var _Field3 = class {
     Object.preventExtensions(this);
   }
   create(num) {
-    return mod3(num, this.ORDER);
+    return mod4(num, this.ORDER);
   }
   isValid(num) {
     if (typeof num !== "bigint")
@@ -30001,28 +30546,28 @@ var _Field3 = class {
     return (num & _1n10) === _1n10;
   }
   neg(num) {
-    return mod3(-num, this.ORDER);
+    return mod4(-num, this.ORDER);
   }
   eql(lhs, rhs) {
     return lhs === rhs;
   }
   sqr(num) {
-    return mod3(num * num, this.ORDER);
+    return mod4(num * num, this.ORDER);
   }
   add(lhs, rhs) {
-    return mod3(lhs + rhs, this.ORDER);
+    return mod4(lhs + rhs, this.ORDER);
   }
   sub(lhs, rhs) {
-    return mod3(lhs - rhs, this.ORDER);
+    return mod4(lhs - rhs, this.ORDER);
   }
   mul(lhs, rhs) {
-    return mod3(lhs * rhs, this.ORDER);
+    return mod4(lhs * rhs, this.ORDER);
   }
   pow(num, power) {
     return FpPow2(this, num, power);
   }
   div(lhs, rhs) {
-    return mod3(lhs * invert2(rhs, this.ORDER), this.ORDER);
+    return mod4(lhs * invert2(rhs, this.ORDER), this.ORDER);
   }
   // Same as above, but doesn't normalize
   sqrN(num) {
@@ -30063,7 +30608,7 @@ var _Field3 = class {
       throw new Error("Field.fromBytes: expected " + BYTES + " bytes, got " + bytes.length);
     let scalar = isLE4 ? bytesToNumberLE2(bytes) : bytesToNumberBE2(bytes);
     if (modFromBytes)
-      scalar = mod3(scalar, ORDER);
+      scalar = mod4(scalar, ORDER);
     if (!skipValidation) {
       if (!this.isValid(scalar))
         throw new Error("invalid field element: outside of range 0..ORDER");
@@ -30086,8 +30631,8 @@ function Field2(ORDER, opts2 = {}) {
 function getFieldBytesLength2(fieldOrder) {
   if (typeof fieldOrder !== "bigint")
     throw new Error("field order must be bigint");
-  const bitLength = fieldOrder.toString(2).length;
-  return Math.ceil(bitLength / 8);
+  const bitLength2 = fieldOrder.toString(2).length;
+  return Math.ceil(bitLength2 / 8);
 }
 function getMinHashLength2(fieldOrder) {
   const length = getFieldBytesLength2(fieldOrder);
@@ -30101,7 +30646,7 @@ function mapHashToField2(key, fieldOrder, isLE4 = false) {
   if (len < 16 || len < minLen || len > 1024)
     throw new Error("expected " + minLen + "-1024 bytes of input, got " + len);
   const num = isLE4 ? bytesToNumberLE2(key) : bytesToNumberBE2(key);
-  const reduced = mod3(num, fieldOrder - _1n10) + _1n10;
+  const reduced = mod4(num, fieldOrder - _1n10) + _1n10;
   return isLE4 ? numberToBytesLE2(reduced, fieldLen) : numberToBytesBE2(reduced, fieldLen);
 }
 
@@ -30147,8 +30692,8 @@ function calcOffsets(n, window2, wOpts) {
 }
 var pointPrecomputes = /* @__PURE__ */ new WeakMap();
 var pointWindowSizes2 = /* @__PURE__ */ new WeakMap();
-function getW(P2) {
-  return pointWindowSizes2.get(P2) || 1;
+function getW(P3) {
+  return pointWindowSizes2.get(P3) || 1;
 }
 function assert0(n) {
   if (n !== _0n12)
@@ -30276,10 +30821,10 @@ var wNAF = class {
   // We calculate precomputes for elliptic curve point multiplication
   // using windowed method. This specifies window size and
   // stores precomputed values. Usually only base point would be precomputed.
-  createCache(P2, W) {
+  createCache(P3, W) {
     validateW2(W, this.bits);
-    pointWindowSizes2.set(P2, W);
-    pointPrecomputes.delete(P2);
+    pointWindowSizes2.set(P3, W);
+    pointPrecomputes.delete(P3);
   }
   hasCache(elm) {
     return getW(elm) !== 1;
@@ -30351,11 +30896,11 @@ function validateOpts(curve) {
 }
 function montgomery(curveDef) {
   const CURVE = validateOpts(curveDef);
-  const { P: P2, type, adjustScalarBytes: adjustScalarBytes3, powPminus2, randomBytes: rand } = CURVE;
+  const { P: P3, type, adjustScalarBytes: adjustScalarBytes3, powPminus2, randomBytes: rand } = CURVE;
   const is25519 = type === "x25519";
   if (!is25519 && type !== "x448")
     throw new Error("invalid type");
-  const randomBytes_ = rand || randomBytes6;
+  const randomBytes_ = rand || randomBytes5;
   const montgomeryBits = is25519 ? 255 : 448;
   const fieldLen = is25519 ? 32 : 56;
   const Gu = is25519 ? BigInt(9) : BigInt(5);
@@ -30363,7 +30908,7 @@ function montgomery(curveDef) {
   const minScalar = is25519 ? _2n8 ** BigInt(254) : _2n8 ** BigInt(447);
   const maxAdded = is25519 ? BigInt(8) * _2n8 ** BigInt(251) - _1n12 : BigInt(4) * _2n8 ** BigInt(445) - _1n12;
   const maxScalar = minScalar + maxAdded + _1n12;
-  const modP = (n) => mod3(n, P2);
+  const modP = (n) => mod4(n, P3);
   const GuBytes = encodeU(Gu);
   function encodeU(u) {
     return numberToBytesLE2(modP(u), fieldLen);
@@ -30395,7 +30940,7 @@ function montgomery(curveDef) {
     return { x_2, x_3 };
   }
   function montgomeryLadder(u, scalar) {
-    aInRange2("u", u, _0n13, P2);
+    aInRange2("u", u, _0n13, P3);
     aInRange2("scalar", scalar, minScalar, maxScalar);
     const k = scalar;
     const x_1 = u;
@@ -30412,13 +30957,13 @@ function montgomery(curveDef) {
       swap = k_t;
       const A = x_2 + z_2;
       const AA = modP(A * A);
-      const B = x_2 - z_2;
-      const BB = modP(B * B);
+      const B2 = x_2 - z_2;
+      const BB = modP(B2 * B2);
       const E = AA - BB;
       const C = x_3 + z_3;
       const D = x_3 - z_3;
       const DA = modP(D * A);
-      const CB = modP(C * B);
+      const CB = modP(C * B2);
       const dacb = DA + CB;
       const da_cb = DA - CB;
       x_3 = modP(dacb * dacb);
@@ -30845,9 +31390,9 @@ function weierstrass2(params, extraOpts = {}) {
       return new Point(x, y, Fp3.ONE);
     }
     static fromBytes(bytes) {
-      const P2 = Point.fromAffine(decodePoint(abytes5(bytes, void 0, "point")));
-      P2.assertValidity();
-      return P2;
+      const P3 = Point.fromAffine(decodePoint(abytes5(bytes, void 0, "point")));
+      P3.assertValidity();
+      return P3;
     }
     static fromHex(hex) {
       return Point.fromBytes(hexToBytes3(hex));
@@ -31108,7 +31653,7 @@ function getWLengths2(Fp3, Fn) {
 }
 function ecdh2(Point, ecdhOpts = {}) {
   const { Fn } = Point;
-  const randomBytes_ = ecdhOpts.randomBytes || randomBytes6;
+  const randomBytes_ = ecdhOpts.randomBytes || randomBytes5;
   const lengths = Object.assign(getWLengths2(Point.Fp, Fn), { seed: getMinHashLength2(Fn.ORDER) });
   function isValidSecretKey(secretKey) {
     try {
@@ -31173,7 +31718,7 @@ function ecdsa2(Point, hash, ecdsaOpts = {}) {
     bits2int_modN: "function"
   });
   ecdsaOpts = Object.assign({}, ecdsaOpts);
-  const randomBytes8 = ecdsaOpts.randomBytes || randomBytes6;
+  const randomBytes7 = ecdsaOpts.randomBytes || randomBytes5;
   const hmac3 = ecdsaOpts.hmac || ((key, msg) => hmac2(hash, key, msg));
   const { Fp: Fp3, Fn } = Point;
   const { ORDER: CURVE_ORDER, BITS: fnBits } = Fn;
@@ -31315,7 +31860,7 @@ function ecdsa2(Point, hash, ecdsaOpts = {}) {
       throw new Error("invalid private key");
     const seedArgs = [int2octets(d), int2octets(h1int)];
     if (extraEntropy != null && extraEntropy !== false) {
-      const e = extraEntropy === true ? randomBytes8(lengths.secretKey) : extraEntropy;
+      const e = extraEntropy === true ? randomBytes7(lengths.secretKey) : extraEntropy;
       seedArgs.push(abytes5(e, void 0, "extraEntropy"));
     }
     const seed = concatBytes3(...seedArgs);
@@ -31342,13 +31887,13 @@ function ecdsa2(Point, hash, ecdsaOpts = {}) {
     }
     return { seed, k2sig };
   }
-  function sign2(message, secretKey, opts2 = {}) {
+  function sign(message, secretKey, opts2 = {}) {
     const { seed, k2sig } = prepSig(message, secretKey, opts2);
     const drbg = createHmacDrbg2(hash.outputLen, Fn.BYTES, hmac3);
     const sig = drbg(seed, k2sig);
     return sig.toBytes(opts2.format);
   }
-  function verify3(signature, message, publicKey, opts2 = {}) {
+  function verify2(signature, message, publicKey, opts2 = {}) {
     const { lowS, prehash, format } = validateSigOpts2(opts2, defaultSigOpts);
     publicKey = abytes5(publicKey, void 0, "publicKey");
     message = validateMsgAndHash(message, prehash);
@@ -31359,7 +31904,7 @@ function ecdsa2(Point, hash, ecdsaOpts = {}) {
     validateSigLength(signature, format);
     try {
       const sig = Signature.fromBytes(signature, format);
-      const P2 = Point.fromBytes(publicKey);
+      const P3 = Point.fromBytes(publicKey);
       if (lowS && sig.hasHighS())
         return false;
       const { r, s } = sig;
@@ -31367,7 +31912,7 @@ function ecdsa2(Point, hash, ecdsaOpts = {}) {
       const is = Fn.inv(s);
       const u1 = Fn.create(h * is);
       const u2 = Fn.create(r * is);
-      const R2 = Point.BASE.multiplyUnsafe(u1).add(P2.multiplyUnsafe(u2));
+      const R2 = Point.BASE.multiplyUnsafe(u1).add(P3.multiplyUnsafe(u2));
       if (R2.is0())
         return false;
       const v = Fn.create(R2.x);
@@ -31388,8 +31933,8 @@ function ecdsa2(Point, hash, ecdsaOpts = {}) {
     utils: utils2,
     lengths,
     Point,
-    sign: sign2,
-    verify: verify3,
+    sign,
+    verify: verify2,
     recoverPublicKey,
     Signature,
     hash
@@ -31639,13 +32184,13 @@ var SHA2_32B2 = class extends HashMD2 {
     super(64, outputLen, 8, false);
   }
   get() {
-    const { A, B, C, D, E, F: F2, G, H } = this;
-    return [A, B, C, D, E, F2, G, H];
+    const { A, B: B2, C, D, E, F: F2, G, H } = this;
+    return [A, B2, C, D, E, F2, G, H];
   }
   // prettier-ignore
-  set(A, B, C, D, E, F2, G, H) {
+  set(A, B2, C, D, E, F2, G, H) {
     this.A = A | 0;
-    this.B = B | 0;
+    this.B = B2 | 0;
     this.C = C | 0;
     this.D = D | 0;
     this.E = E | 0;
@@ -31663,30 +32208,30 @@ var SHA2_32B2 = class extends HashMD2 {
       const s1 = rotr2(W2, 17) ^ rotr2(W2, 19) ^ W2 >>> 10;
       SHA256_W2[i] = s1 + SHA256_W2[i - 7] + s0 + SHA256_W2[i - 16] | 0;
     }
-    let { A, B, C, D, E, F: F2, G, H } = this;
+    let { A, B: B2, C, D, E, F: F2, G, H } = this;
     for (let i = 0; i < 64; i++) {
       const sigma1 = rotr2(E, 6) ^ rotr2(E, 11) ^ rotr2(E, 25);
       const T1 = H + sigma1 + Chi2(E, F2, G) + SHA256_K2[i] + SHA256_W2[i] | 0;
       const sigma0 = rotr2(A, 2) ^ rotr2(A, 13) ^ rotr2(A, 22);
-      const T2 = sigma0 + Maj2(A, B, C) | 0;
+      const T2 = sigma0 + Maj2(A, B2, C) | 0;
       H = G;
       G = F2;
       F2 = E;
       E = D + T1 | 0;
       D = C;
-      C = B;
-      B = A;
+      C = B2;
+      B2 = A;
       A = T1 + T2 | 0;
     }
     A = A + this.A | 0;
-    B = B + this.B | 0;
+    B2 = B2 + this.B | 0;
     C = C + this.C | 0;
     D = D + this.D | 0;
     E = E + this.E | 0;
     F2 = F2 + this.F | 0;
     G = G + this.G | 0;
     H = H + this.H | 0;
-    this.set(A, B, C, D, E, F2, G, H);
+    this.set(A, B2, C, D, E, F2, G, H);
   }
   roundClean() {
     clean3(SHA256_W2);
@@ -31931,19 +32476,19 @@ var _8n3 = BigInt(8);
 var ed25519_CURVE_p = BigInt("0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed");
 function ed25519_pow_2_252_3(x) {
   const _10n = BigInt(10), _20n = BigInt(20), _40n = BigInt(40), _80n = BigInt(80);
-  const P2 = ed25519_CURVE_p;
-  const x2 = x * x % P2;
-  const b2 = x2 * x % P2;
-  const b4 = pow22(b2, _2n10, P2) * b2 % P2;
-  const b5 = pow22(b4, _1n14, P2) * x % P2;
-  const b10 = pow22(b5, _5n3, P2) * b5 % P2;
-  const b20 = pow22(b10, _10n, P2) * b10 % P2;
-  const b40 = pow22(b20, _20n, P2) * b20 % P2;
-  const b80 = pow22(b40, _40n, P2) * b40 % P2;
-  const b160 = pow22(b80, _80n, P2) * b80 % P2;
-  const b240 = pow22(b160, _80n, P2) * b80 % P2;
-  const b250 = pow22(b240, _10n, P2) * b10 % P2;
-  const pow_p_5_8 = pow22(b250, _2n10, P2) * x % P2;
+  const P3 = ed25519_CURVE_p;
+  const x2 = x * x % P3;
+  const b2 = x2 * x % P3;
+  const b4 = pow22(b2, _2n10, P3) * b2 % P3;
+  const b5 = pow22(b4, _1n14, P3) * x % P3;
+  const b10 = pow22(b5, _5n3, P3) * b5 % P3;
+  const b20 = pow22(b10, _10n, P3) * b10 % P3;
+  const b40 = pow22(b20, _20n, P3) * b20 % P3;
+  const b80 = pow22(b40, _40n, P3) * b40 % P3;
+  const b160 = pow22(b80, _80n, P3) * b80 % P3;
+  const b240 = pow22(b160, _80n, P3) * b80 % P3;
+  const b250 = pow22(b240, _10n, P3) * b10 % P3;
+  const pow_p_5_8 = pow22(b250, _2n10, P3) * x % P3;
   return { pow_p_5_8, b2 };
 }
 function adjustScalarBytes(bytes) {
@@ -31953,13 +32498,13 @@ function adjustScalarBytes(bytes) {
   return bytes;
 }
 var x25519 = /* @__PURE__ */ (() => {
-  const P2 = ed25519_CURVE_p;
+  const P3 = ed25519_CURVE_p;
   return montgomery({
-    P: P2,
+    P: P3,
     type: "x25519",
     powPminus2: (x) => {
       const { pow_p_5_8, b2 } = ed25519_pow_2_252_3(x);
-      return mod3(pow22(pow_p_5_8, _3n9, P2) * b2, P2);
+      return mod4(pow22(pow_p_5_8, _3n9, P3) * b2, P3);
     },
     adjustScalarBytes
   });
@@ -32053,17 +32598,17 @@ var SHA3_IOTA_L = IOTAS[1];
 var rotlH = (h, l, s) => s > 32 ? rotlBH(h, l, s) : rotlSH(h, l, s);
 var rotlL = (h, l, s) => s > 32 ? rotlBL(h, l, s) : rotlSL(h, l, s);
 function keccakP(s, rounds = 24) {
-  const B = new Uint32Array(5 * 2);
+  const B2 = new Uint32Array(5 * 2);
   for (let round = 24 - rounds; round < 24; round++) {
     for (let x = 0; x < 10; x++)
-      B[x] = s[x] ^ s[x + 10] ^ s[x + 20] ^ s[x + 30] ^ s[x + 40];
+      B2[x] = s[x] ^ s[x + 10] ^ s[x + 20] ^ s[x + 30] ^ s[x + 40];
     for (let x = 0; x < 10; x += 2) {
       const idx1 = (x + 8) % 10;
       const idx0 = (x + 2) % 10;
-      const B0 = B[idx0];
-      const B1 = B[idx0 + 1];
-      const Th = rotlH(B0, B1, 1) ^ B[idx1];
-      const Tl = rotlL(B0, B1, 1) ^ B[idx1 + 1];
+      const B0 = B2[idx0];
+      const B1 = B2[idx0 + 1];
+      const Th = rotlH(B0, B1, 1) ^ B2[idx1];
+      const Tl = rotlL(B0, B1, 1) ^ B2[idx1 + 1];
       for (let y = 0; y < 50; y += 10) {
         s[x + y] ^= Th;
         s[x + y + 1] ^= Tl;
@@ -32083,14 +32628,14 @@ function keccakP(s, rounds = 24) {
     }
     for (let y = 0; y < 50; y += 10) {
       for (let x = 0; x < 10; x++)
-        B[x] = s[y + x];
+        B2[x] = s[y + x];
       for (let x = 0; x < 10; x++)
-        s[y + x] ^= ~B[(x + 2) % 10] & B[(x + 4) % 10];
+        s[y + x] ^= ~B2[(x + 2) % 10] & B2[(x + 4) % 10];
     }
     s[0] ^= SHA3_IOTA_H[round];
     s[1] ^= SHA3_IOTA_L[round];
   }
-  clean3(B);
+  clean3(B2);
 }
 var Keccak = class _Keccak {
   state;
@@ -32306,7 +32851,7 @@ var FFTCore = (F2, coreOpts) => {
 };
 
 // node_modules/@noble/post-quantum/utils.js
-var randomBytes7 = randomBytes6;
+var randomBytes6 = randomBytes5;
 function equalBytes2(a, b) {
   if (a.length !== b.length)
     return false;
@@ -32392,12 +32937,12 @@ var EMPTY = Uint8Array.of();
 // node_modules/@noble/post-quantum/_crystals.js
 var genCrystals = (opts2) => {
   const { newPoly, N: N2, Q: Q2, F: F2, ROOT_OF_UNITY: ROOT_OF_UNITY2, brvBits, isKyber } = opts2;
-  const mod5 = (a, modulo = Q2) => {
+  const mod6 = (a, modulo = Q2) => {
     const result = a % modulo | 0;
     return (result >= 0 ? result | 0 : modulo + result | 0) | 0;
   };
   const smod = (a, modulo = Q2) => {
-    const r = mod5(a, modulo) | 0;
+    const r = mod6(a, modulo) | 0;
     return (r > modulo >> 1 ? r - modulo | 0 : r) | 0;
   };
   function getZettas() {
@@ -32411,9 +32956,9 @@ var genCrystals = (opts2) => {
   }
   const nttZetas2 = getZettas();
   const field = {
-    add: (a, b) => mod5((a | 0) + (b | 0)) | 0,
-    sub: (a, b) => mod5((a | 0) - (b | 0)) | 0,
-    mul: (a, b) => mod5((a | 0) * (b | 0)) | 0,
+    add: (a, b) => mod6((a | 0) + (b | 0)) | 0,
+    sub: (a, b) => mod6((a | 0) - (b | 0)) | 0,
+    mul: (a, b) => mod6((a | 0) * (b | 0)) | 0,
     inv: (_a) => {
       throw new Error("not implemented");
     }
@@ -32434,7 +32979,7 @@ var genCrystals = (opts2) => {
     decode: (r) => {
       dit(r);
       for (let i = 0; i < r.length; i++)
-        r[i] = mod5(F2 * r[i]);
+        r[i] = mod6(F2 * r[i]);
       return r;
     }
   };
@@ -32465,7 +33010,7 @@ var genCrystals = (opts2) => {
       }
     };
   };
-  return { mod: mod5, smod, nttZetas: nttZetas2, NTT: NTT2, bitsCoder: bitsCoder2 };
+  return { mod: mod6, smod, nttZetas: nttZetas2, NTT: NTT2, bitsCoder: bitsCoder2 };
 };
 var createXofShake = (shake) => (seed, blockLen) => {
   if (!blockLen)
@@ -32503,7 +33048,7 @@ var N = 256;
 var Q = 3329;
 var F = 3303;
 var ROOT_OF_UNITY = 17;
-var { mod: mod4, nttZetas, NTT, bitsCoder } = genCrystals({
+var { mod: mod5, nttZetas, NTT, bitsCoder } = genCrystals({
   N,
   Q,
   F,
@@ -32531,15 +33076,15 @@ var compress = (d) => {
 var polyCoder = (d) => bitsCoder(d, compress(d));
 function polyAdd(a, b) {
   for (let i = 0; i < N; i++)
-    a[i] = mod4(a[i] + b[i]);
+    a[i] = mod5(a[i] + b[i]);
 }
 function polySub(a, b) {
   for (let i = 0; i < N; i++)
-    a[i] = mod4(a[i] - b[i]);
+    a[i] = mod5(a[i] - b[i]);
 }
 function BaseCaseMultiply(a0, a1, b0, b1, zeta) {
-  const c0 = mod4(a1 * b1 * zeta + a0 * b0);
-  const c1 = mod4(a0 * b1 + a1 * b0);
+  const c0 = mod5(a1 * b1 * zeta + a0 * b0);
+  const c1 = mod5(a0 * b1 + a1 * b0);
   return { c0, c1 };
 }
 function MultiplyNTTs(f, g) {
@@ -32585,7 +33130,7 @@ function sampleCBD(PRF, seed, nonce, eta) {
         t0 = bb;
         bb = 0;
       } else if (len === 2 * eta) {
-        r[p++] = mod4(t0 - bb);
+        r[p++] = mod5(t0 - bb);
         bb = 0;
         len = 0;
       }
@@ -32695,7 +33240,7 @@ function createKyber(opts2) {
       msgRand: msgLen,
       secretKey: secretCoder.bytesLen
     },
-    keygen: (seed = randomBytes7(seedLen)) => {
+    keygen: (seed = randomBytes6(seedLen)) => {
       abytes5(seed, seedLen, "seed");
       const { publicKey, secretKey: sk } = KPKE.keygen(seed.subarray(0, 32));
       const publicKeyHash = HASH256(publicKey);
@@ -32707,7 +33252,7 @@ function createKyber(opts2) {
       const [_sk, publicKey, _publicKeyHash, _z] = secretCoder.decode(secretKey);
       return Uint8Array.from(publicKey);
     },
-    encapsulate: (publicKey, msg = randomBytes7(msgLen)) => {
+    encapsulate: (publicKey, msg = randomBytes6(msgLen)) => {
       abytes5(publicKey, lengths.publicKey, "publicKey");
       abytes5(msg, msgLen, "message");
       const eke = publicKey.subarray(0, 384 * opts2.K);
@@ -32774,7 +33319,7 @@ function ecKeygen(curve, allowZeroKey = false) {
     const Fn = wCurve.Point.Fn;
     if (!Fn)
       throw new Error("No Point.Fn");
-    keygen = (seed = randomBytes7(lengths.seed)) => {
+    keygen = (seed = randomBytes6(lengths.seed)) => {
       abytes5(seed, lengths.seed, "seed");
       const seedScalar = Fn.isLE ? bytesToNumberLE2(seed) : bytesToNumberBE2(seed);
       const secretKey = Fn.toBytes(Fn.create(seedScalar));
@@ -32795,7 +33340,7 @@ function ecdhKem(curve, allowZeroKey = false) {
     lengths: { ...kg.lengths, msg: kg.lengths.seed, cipherText: kg.lengths.publicKey },
     keygen: kg.keygen,
     getPublicKey: kg.getPublicKey,
-    encapsulate(publicKey, rand = randomBytes7(curve.lengths.seed)) {
+    encapsulate(publicKey, rand = randomBytes6(curve.lengths.seed)) {
       const ek = this.keygen(rand).secretKey;
       const sharedSecret = this.decapsulate(publicKey, ek);
       const cipherText = curve.getPublicKey(ek);
@@ -32808,11 +33353,11 @@ function ecdhKem(curve, allowZeroKey = false) {
     }
   };
 }
-function splitLengths(lst, name) {
-  return splitCoder(name, ...lst.map((i) => {
-    if (typeof i.lengths[name] !== "number")
-      throw new Error("wrong length: " + name);
-    return i.lengths[name];
+function splitLengths(lst, name2) {
+  return splitCoder(name2, ...lst.map((i) => {
+    if (typeof i.lengths[name2] !== "number")
+      throw new Error("wrong length: " + name2);
+    return i.lengths[name2];
   }));
 }
 function expandSeedXof(xof) {
@@ -32837,7 +33382,7 @@ function combineKeys(realSeedLen, expandSeed, ...ck) {
     getPublicKey(secretKey) {
       return this.keygen(secretKey).publicKey;
     },
-    keygen(seed = randomBytes7(realSeedLen)) {
+    keygen(seed = randomBytes6(realSeedLen)) {
       const { publicKey: pk, secretKey } = expandDecapsulationKey(seed);
       const publicKey = pkCoder.encode(pk);
       cleanBytes(pk);
@@ -32865,7 +33410,7 @@ function combineKEMS(realSeedLen, realMsgLen, expandSeed, combiner, ...kems) {
     },
     getPublicKey: keys.getPublicKey,
     keygen: keys.keygen,
-    encapsulate(pk, randomness = randomBytes7(msgCoder.bytesLen)) {
+    encapsulate(pk, randomness = randomBytes6(msgCoder.bytesLen)) {
       const pks = pkCoder.decode(pk);
       const rand = msgCoder.decode(randomness);
       const enc = kems.map((i, j) => i.encapsulate(pks[j], rand[j]));
@@ -32943,14 +33488,14 @@ function nistCurveKem(curve, scalarLen, elemLen, nseed) {
       msg: nseed,
       cipherText: elemLen
     },
-    keygen(seed = randomBytes7(nseed)) {
+    keygen(seed = randomBytes6(nseed)) {
       abytes5(seed, nseed, "seed");
       return rejectionSampling(seed);
     },
     getPublicKey(secretKey) {
       return curve.getPublicKey(secretKey, false);
     },
-    encapsulate(publicKey, rand = randomBytes7(nseed)) {
+    encapsulate(publicKey, rand = randomBytes6(nseed)) {
       abytes5(rand, nseed, "rand");
       const { secretKey: ek } = rejectionSampling(rand);
       const sharedSecret = this.decapsulate(publicKey, ek);
@@ -33029,7 +33574,7 @@ function edwards(params, extraOpts = {}) {
   if (FpLegendre(Fp3, CURVE.d) !== -1)
     throw new Error("edwards: CURVE.d must be a non-square in Fp for complete addition formulas");
   validateObject(opts2, {}, { uvRatio: "function", randomBytes: "function" });
-  const randomBytes8 = opts2.randomBytes === void 0 ? randomBytes4 : opts2.randomBytes;
+  const randomBytes7 = opts2.randomBytes === void 0 ? randomBytes3 : opts2.randomBytes;
   const MASK = _2n12 << BigInt(Fp3.BYTES * 8) - _1n16;
   function isOdd(n) {
     if (!Fp3.isOdd)
@@ -33172,14 +33717,14 @@ function edwards(params, extraOpts = {}) {
     double() {
       const { X: X1, Y: Y1, Z: Z1 } = this;
       const A = Fp3.sqr(X1);
-      const B = Fp3.sqr(Y1);
+      const B2 = Fp3.sqr(Y1);
       const C = Fp3.mul(Fp3.sqr(Z1), _2n12);
       const D = mulA(A);
       const x1y1 = Fp3.addN(X1, Y1);
-      const E = Fp3.sub(Fp3.subN(Fp3.sqr(x1y1), A), B);
-      const G = Fp3.addN(D, B);
+      const E = Fp3.sub(Fp3.subN(Fp3.sqr(x1y1), A), B2);
+      const G = Fp3.addN(D, B2);
       const F2 = Fp3.subN(G, C);
-      const H = Fp3.subN(D, B);
+      const H = Fp3.subN(D, B2);
       const X3 = Fp3.mul(E, F2);
       const Y3 = Fp3.mul(G, H);
       const T3 = Fp3.mul(E, H);
@@ -33195,13 +33740,13 @@ function edwards(params, extraOpts = {}) {
       const { X: X1, Y: Y1, Z: Z1, T: T1 } = this;
       const { X: X2, Y: Y2, Z: Z2, T: T2 } = other;
       const A = Fp3.mul(X1, X2);
-      const B = Fp3.mul(Y1, Y2);
+      const B2 = Fp3.mul(Y1, Y2);
       const C = Fp3.mul(Fp3.mulN(T1, d), T2);
       const D = Fp3.mul(Z1, Z2);
-      const E = Fp3.sub(Fp3.subN(Fp3.mulN(Fp3.addN(X1, Y1), Fp3.addN(X2, Y2)), A), B);
+      const E = Fp3.sub(Fp3.subN(Fp3.mulN(Fp3.addN(X1, Y1), Fp3.addN(X2, Y2)), A), B2);
       const F2 = Fp3.subN(D, C);
       const G = Fp3.addN(D, C);
-      const H = Fp3.sub(B, mulA(A));
+      const H = Fp3.sub(B2, mulA(A));
       const X3 = Fp3.mul(E, F2);
       const Y3 = Fp3.mul(G, H);
       const T3 = Fp3.mul(E, H);
@@ -33290,7 +33835,7 @@ function edwards(params, extraOpts = {}) {
     }
   }
   const normalize = (points) => normalizeZ(Point, points);
-  const wnaf = new ScalarMultiplier(Point, randomBytes8);
+  const wnaf = new ScalarMultiplier(Point, randomBytes7);
   if (wnaf.bits >= 6)
     Point.BASE.precompute(6);
   Object.freeze(Point.prototype);
@@ -33308,15 +33853,15 @@ init_modular();
 var _0n17 = /* @__PURE__ */ BigInt(0);
 var _1n17 = /* @__PURE__ */ BigInt(1);
 var _2n13 = /* @__PURE__ */ BigInt(2);
-function cmask(P2, swap) {
-  return P2 + swap - (swap >> _1n17 << _1n17);
+function cmask(P3, swap) {
+  return P3 + swap - (swap >> _1n17 << _1n17);
 }
-function cswap(P2) {
-  const offset = BigInt(6) * P2;
+function cswap(P3) {
+  const offset = BigInt(6) * P3;
   return (mask, x_2, x_3) => {
     const sum = x_2 + x_3;
     const d = offset + x_3 - x_2;
-    const a = (d * mask + x_2) % P2;
+    const a = (d * mask + x_2) % P3;
     return { x_2: a, x_3: sum - a };
   };
 }
@@ -33334,21 +33879,21 @@ function validateOpts2(curve) {
 }
 function montgomery2(curveDef) {
   const CURVE = validateOpts2(curveDef);
-  const { P: P2, type, adjustScalarBytes: adjustScalarBytes3, powPminus2, randomBytes: rand } = CURVE;
+  const { P: P3, type, adjustScalarBytes: adjustScalarBytes3, powPminus2, randomBytes: rand } = CURVE;
   const mulBaseHook = CURVE.scalarMultBase;
   const is25519 = type === "x25519";
   if (!is25519 && type !== "x448")
     throw new Error("invalid type");
-  const randomBytes_ = rand === void 0 ? randomBytes4 : rand;
+  const randomBytes_ = rand === void 0 ? randomBytes3 : rand;
   const montgomeryBits = is25519 ? 255 : 448;
-  const swap = cswap(P2);
+  const swap = cswap(P3);
   const fieldLen = is25519 ? 32 : 56;
   const Gu = is25519 ? BigInt(9) : BigInt(5);
   const a24 = is25519 ? BigInt(121665) : BigInt(39081);
   const minScalar = is25519 ? _2n13 ** BigInt(254) : _2n13 ** BigInt(447);
   const maxAdded = is25519 ? BigInt(8) * (_2n13 ** BigInt(251) - _1n17) : BigInt(4) * (_2n13 ** BigInt(445) - _1n17);
   const maxScalar = minScalar + maxAdded + _1n17;
-  const modP = (n) => mod2(n, P2);
+  const modP = (n) => mod3(n, P3);
   const GuBytes = encodeU(Gu);
   function encodeU(u) {
     return numberToBytesLE(modP(u), fieldLen);
@@ -33365,10 +33910,10 @@ function montgomery2(curveDef) {
   const lowOrderU = new Set(is25519 ? [
     _0n17,
     _1n17,
-    P2 - _1n17,
+    P3 - _1n17,
     BigInt("325606250916557431795983626356110631294008115727848805560023387167927233504"),
     BigInt("39382357235489614581723060781553021112529911719440698176882885853963445705823")
-  ] : [_0n17, _1n17, P2 - _1n17]);
+  ] : [_0n17, _1n17, P3 - _1n17]);
   function scalarMult2(scalar, u) {
     const pointU = decodeU(u);
     if (lowOrderU.has(pointU))
@@ -33391,7 +33936,7 @@ function montgomery2(curveDef) {
   const getPublicKey = scalarMultBase2;
   const getSharedSecret = scalarMult2;
   function montgomeryLadder(u, scalar) {
-    aInRange("u", u, _0n17, P2);
+    aInRange("u", u, _0n17, P3);
     aInRange("scalar", scalar, minScalar, maxScalar);
     const k = scalar;
     const x_1 = u;
@@ -33401,18 +33946,18 @@ function montgomery2(curveDef) {
     let z_3 = _1n17;
     const kx = k ^ k >> _1n17;
     for (let t = BigInt(montgomeryBits - 1); t >= _0n17; t--) {
-      const mask2 = cmask(P2, kx >> t);
+      const mask2 = cmask(P3, kx >> t);
       ({ x_2, x_3 } = swap(mask2, x_2, x_3));
       ({ x_2: z_2, x_3: z_3 } = swap(mask2, z_2, z_3));
       const A = x_2 + z_2;
       const AA = modP(A * A);
-      const B = x_2 - z_2;
-      const BB = modP(B * B);
+      const B2 = x_2 - z_2;
+      const BB = modP(B2 * B2);
       const E = AA - BB;
       const C = x_3 + z_3;
       const D = x_3 - z_3;
       const DA = modP(D * A);
-      const CB = modP(C * B);
+      const CB = modP(C * B2);
       const dacb = DA + CB;
       const da_cb = DA - CB;
       x_3 = modP(dacb * dacb);
@@ -33420,7 +33965,7 @@ function montgomery2(curveDef) {
       x_2 = modP(AA * BB);
       z_2 = modP(E * (AA + modP(a24 * E)));
     }
-    const mask = cmask(P2, k);
+    const mask = cmask(P3, k);
     ({ x_2, x_3 } = swap(mask, x_2, x_3));
     ({ x_2: z_2, x_3: z_3 } = swap(mask, z_2, z_3));
     const z2 = powPminus2(z_2);
@@ -33470,19 +34015,19 @@ var ed25519_CURVE = /* @__PURE__ */ (() => ({
 }))();
 function ed25519_pow_2_252_32(x) {
   const _10n = BigInt(10), _20n = BigInt(20), _40n = BigInt(40), _80n = BigInt(80);
-  const P2 = ed25519_CURVE_p2;
-  const x2 = x * x % P2;
-  const b2 = x2 * x % P2;
-  const b4 = pow2(b2, _2n14, P2) * b2 % P2;
-  const b5 = pow2(b4, _1n18, P2) * x % P2;
-  const b10 = pow2(b5, _5n4, P2) * b5 % P2;
-  const b20 = pow2(b10, _10n, P2) * b10 % P2;
-  const b40 = pow2(b20, _20n, P2) * b20 % P2;
-  const b80 = pow2(b40, _40n, P2) * b40 % P2;
-  const b160 = pow2(b80, _80n, P2) * b80 % P2;
-  const b240 = pow2(b160, _80n, P2) * b80 % P2;
-  const b250 = pow2(b240, _10n, P2) * b10 % P2;
-  const pow_p_5_8 = pow2(b250, _2n14, P2) * x % P2;
+  const P3 = ed25519_CURVE_p2;
+  const x2 = x * x % P3;
+  const b2 = x2 * x % P3;
+  const b4 = pow2(b2, _2n14, P3) * b2 % P3;
+  const b5 = pow2(b4, _1n18, P3) * x % P3;
+  const b10 = pow2(b5, _5n4, P3) * b5 % P3;
+  const b20 = pow2(b10, _10n, P3) * b10 % P3;
+  const b40 = pow2(b20, _20n, P3) * b20 % P3;
+  const b80 = pow2(b40, _40n, P3) * b40 % P3;
+  const b160 = pow2(b80, _80n, P3) * b80 % P3;
+  const b240 = pow2(b160, _80n, P3) * b80 % P3;
+  const b250 = pow2(b240, _10n, P3) * b10 % P3;
+  const pow_p_5_8 = pow2(b250, _2n14, P3) * x % P3;
   return { pow_p_5_8, b2 };
 }
 function adjustScalarBytes2(bytes) {
@@ -33493,34 +34038,34 @@ function adjustScalarBytes2(bytes) {
 }
 var ED25519_SQRT_M1 = /* @__PURE__ */ BigInt("19681161376707505956807079304988542015446066515923890162744021073123829784752");
 function uvRatio(u, v) {
-  const P2 = ed25519_CURVE_p2;
-  const v3 = mod2(v * v * v, P2);
-  const v7 = mod2(v3 * v3 * v, P2);
+  const P3 = ed25519_CURVE_p2;
+  const v3 = mod3(v * v * v, P3);
+  const v7 = mod3(v3 * v3 * v, P3);
   const pow3 = ed25519_pow_2_252_32(u * v7).pow_p_5_8;
-  let x = mod2(u * v3 * pow3, P2);
-  const vx2 = mod2(v * x * x, P2);
+  let x = mod3(u * v3 * pow3, P3);
+  const vx2 = mod3(v * x * x, P3);
   const root1 = x;
-  const root2 = mod2(x * ED25519_SQRT_M1, P2);
+  const root2 = mod3(x * ED25519_SQRT_M1, P3);
   const useRoot1 = vx2 === u;
-  const useRoot2 = vx2 === mod2(-u, P2);
-  const noRoot = vx2 === mod2(-u * ED25519_SQRT_M1, P2);
+  const useRoot2 = vx2 === mod3(-u, P3);
+  const noRoot = vx2 === mod3(-u * ED25519_SQRT_M1, P3);
   if (useRoot1)
     x = root1;
   if (useRoot2 || noRoot)
     x = root2;
-  if (isNegativeLE(x, P2))
-    x = mod2(-x, P2);
+  if (isNegativeLE(x, P3))
+    x = mod3(-x, P3);
   return { isValid: useRoot1 || useRoot2, value: x };
 }
 var ed25519_Point = /* @__PURE__ */ edwards(ed25519_CURVE, { uvRatio });
 var x255192 = /* @__PURE__ */ (() => {
-  const P2 = ed25519_CURVE_p2;
+  const P3 = ed25519_CURVE_p2;
   const powPminus2 = (x) => {
     const { pow_p_5_8, b2 } = ed25519_pow_2_252_32(x);
-    return mod2(pow2(pow_p_5_8, _3n10, P2) * b2, P2);
+    return mod3(pow2(pow_p_5_8, _3n10, P3) * b2, P3);
   };
   return montgomery2({
-    P: P2,
+    P: P3,
     type: "x25519",
     powPminus2,
     adjustScalarBytes: adjustScalarBytes2,
@@ -33528,11 +34073,11 @@ var x255192 = /* @__PURE__ */ (() => {
     // base tables, mapped back via u = (1+y)/(1-y) = (Z+Y)/(Z-Y) with one Fermat inversion.
     // Same construction as libsodium's crypto_scalarmult_curve25519_base.
     scalarMultBase: (k) => {
-      const kn = mod2(k, ed25519_Point.Fn.ORDER);
+      const kn = mod3(k, ed25519_Point.Fn.ORDER);
       if (kn === _0n18)
         return _0n18;
       const p = ed25519_Point.BASE.multiply(kn);
-      return mod2((p.Z + p.Y) * powPminus2(mod2(p.Z - p.Y, P2)), P2);
+      return mod3((p.Z + p.Y) * powPminus2(mod3(p.Z - p.Y, P3)), P3);
     }
   });
 })();
@@ -33836,7 +34381,7 @@ var X25519Recipient = class {
     this.recipient = res.bytes;
   }
   async wrapFileKey(fileKey) {
-    const ephemeral = randomBytes3(32);
+    const ephemeral = randomBytes2(32);
     const share = await scalarMultBase(ephemeral);
     const secret = await scalarMult(ephemeral, this.recipient);
     const salt = new Uint8Array(share.length + this.recipient.length);
@@ -33855,7 +34400,7 @@ var ScryptRecipient = class {
     this.logN = logN;
   }
   wrapFileKey(fileKey) {
-    const salt = randomBytes3(16);
+    const salt = randomBytes2(16);
     const label = "age-encryption.org/v1/scrypt";
     const labelAndSalt = new Uint8Array(label.length + 16);
     labelAndSalt.set(new TextEncoder().encode(label));
@@ -33979,7 +34524,7 @@ var Encrypter = class {
     }
   }
   async encrypt(file) {
-    const fileKey = randomBytes3(16);
+    const fileKey = randomBytes2(16);
     const stanzas = [];
     let recipients = this.recipients;
     if (this.passphrase !== null) {
@@ -33992,7 +34537,7 @@ var Encrypter = class {
     const hmacKey = hkdf(sha256, fileKey, void 0, labelHeader, 32);
     const mac = hmac(sha256, hmacKey, encodeHeaderNoMAC(stanzas));
     const header = encodeHeader(stanzas, mac);
-    const nonce = randomBytes3(16);
+    const nonce = randomBytes2(16);
     const labelPayload = new TextEncoder().encode("payload");
     const streamKey = hkdf(sha256, fileKey, nonce, labelPayload, 32);
     const encrypter = encryptSTREAM(streamKey);
@@ -34008,7 +34553,7 @@ var Encrypter = class {
 };
 
 // src/archive/tar.ts
-var BLOCK2 = 512;
+var BLOCK = 512;
 function octal(n, width) {
   return n.toString(8).padStart(width - 1, "0") + "\0";
 }
@@ -34016,7 +34561,7 @@ function writeTar(entries, mtime) {
   const parts = [];
   for (const e of entries) {
     if (Buffer.byteLength(e.name) > 100) throw new Error(`tar: name too long: ${e.name}`);
-    const h = Buffer.alloc(BLOCK2);
+    const h = Buffer.alloc(BLOCK);
     h.write(e.name, 0, "utf8");
     h.write(octal(384, 8), 100);
     h.write(octal(0, 8), 108);
@@ -34030,9 +34575,9 @@ function writeTar(entries, mtime) {
     let sum = 0;
     for (const b of h) sum += b;
     h.write(octal(sum, 7) + " ", 148);
-    parts.push(h, Buffer.from(e.data), Buffer.alloc((BLOCK2 - e.data.length % BLOCK2) % BLOCK2));
+    parts.push(h, Buffer.from(e.data), Buffer.alloc((BLOCK - e.data.length % BLOCK) % BLOCK));
   }
-  parts.push(Buffer.alloc(BLOCK2 * 2));
+  parts.push(Buffer.alloc(BLOCK * 2));
   return Buffer.concat(parts);
 }
 
@@ -34153,8 +34698,8 @@ var stdoutLog = {
   debug: () => {
   },
   warning: (m) => console.error(`warning: ${terminalValue(m)}`),
-  group: async (name, fn) => {
-    console.log(`== ${terminalValue(name)}`);
+  group: async (name2, fn) => {
+    console.log(`== ${terminalValue(name2)}`);
     return fn();
   }
 };
@@ -34299,9 +34844,9 @@ function hostFrom(v, stakingDirFlag = "staking-dir") {
     "proxy-ssh-passphrase": process.env.AVALANCHE_PROXY_SSH_PASSPHRASE
   };
   return parseHostSettings({
-    get: (name) => name.endsWith("host-key") ? textOrFile(name) : name === "staking-dir" ? str(stakingDirFlag) : str(name),
-    secret: (name) => name.endsWith("ssh-key") ? str(name) ? readInput(str(name), `--${name}`).toString() : "" : passphrases[name] ?? "",
-    bool: (name) => v[name] === true
+    get: (name2) => name2.endsWith("host-key") ? textOrFile(name2) : name2 === "staking-dir" ? str(stakingDirFlag) : str(name2),
+    secret: (name2) => name2.endsWith("ssh-key") ? str(name2) ? readInput(str(name2), `--${name2}`).toString() : "" : passphrases[name2] ?? "",
+    bool: (name2) => v[name2] === true
   });
 }
 var connectorFor = (settings, log) => () => settings.target.kind === "ssh" ? connectSsh(settings.target.ssh, log) : Promise.resolve(localTransport());
@@ -34423,7 +34968,7 @@ and use expected-node-id: ${r.nodeId}, expected-bls-public-key: ${r.blsPublicKey
 async function verifyLiveCommand(v, files, expected, json) {
   const settings = hostFrom(v, "host-staking-dir");
   const log = json ? quiet(stdoutLog) : stdoutLog;
-  const report = await verify2(
+  const report = await verify(
     { files, expected, proofOfPossession: v["proof-of-possession"] === true },
     log
   );

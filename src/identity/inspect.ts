@@ -93,7 +93,7 @@ export function inspectIdentity(
       'key-pair',
       'staker.key belongs to staker.crt',
       () => assertKeyPair(key, cert),
-      () => 'challenge signed and verified'
+      () => 'the public key of staker.key is the one in staker.crt'
     )
   } else {
     checks.push(
@@ -106,9 +106,7 @@ export function inspectIdentity(
     () => parseSignerKey(bytesOf(files.signer)),
     () => '32 bytes, 0 < key < r'
   )
-  parsed.certificate = cert
-  parsed.key = key
-  parsed.signer = sk
+  Object.assign(parsed, { certificate: cert, key, signer: sk })
 
   const nodeId = cert?.nodeId
   checks.push(

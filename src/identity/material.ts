@@ -1,6 +1,10 @@
 import type { StakingFile } from './errors.js'
 import { IdentityError } from './errors.js'
+import { MAX_FILE_BYTES } from './certificate.js'
 import { looksLikePem, pemBlocks } from './pem.js'
+
+/** The longest secret input read: a staking file is a few KB; the base64 of a 64 KiB file fits. */
+export const MAX_INPUT_CHARS = 96 * 1024
 
 /** How a secret input was given. Logged (never the value) so an operator can see what was read. */
 export type MaterialForm = 'PEM text' | 'base64' | 'hex' | 'file path'
@@ -33,7 +37,15 @@ export const SECRET_HINT: Record<StakingFile, string> = {
  * endings, surrounding blank space or lose their final newline: all are tolerated.
  */
 export function decodeMaterial(file: StakingFile, input: string, readPath: PathReader): Material {
-  const text = input.replace(/\r\n?/g, '\n').trim()
+  // Size first: nothing below runs on an input no staking file could be (a 10 MB secret, say).
+  if (input.length > MAX_INPUT_CHARS) {
+    throw new IdentityError(
+      file,
+      `the ${INPUT_FOR[file]} input is ${input.length} characters; the ${file} it should hold is a few KB, so inputs over ${MAX_INPUT_CHARS} characters are refused unread. Set it from the file: ${SECRET_HINT[file]}`
+    )
+  }
+  // Only CRLF pairs become LF: a lone CR is a byte Go's PEM decoder sees, so it stays.
+  const text = input.replace(/\r\n/g, '\n').trim()
   const renderings = input.split(/\r?\n/).map(l => l.trim())
   const done = (bytes: Buffer, form: MaterialForm): Material => ({
     bytes,
@@ -57,6 +69,12 @@ export function decodeMaterial(file: StakingFile, input: string, readPath: PathR
   }
   if (!text.includes('\n') && text.length < 4096) {
     const fromFile = readPath(text)
+    if (fromFile && fromFile.length > MAX_FILE_BYTES) {
+      throw new IdentityError(
+        file,
+        `the ${INPUT_FOR[file]} input names a file of ${fromFile.length} bytes; a ${file} is a few KB, so files over ${MAX_FILE_BYTES} bytes are refused unread`
+      )
+    }
     if (fromFile) return done(fromFile, 'file path')
   }
   if (file === 'signer.key') {
@@ -102,10 +120,10 @@ export function renderingsOf(bytes: Buffer): string[] {
   const out = [bytes.toString('base64'), bytes.toString('hex')]
   // Raw bytes that happen to be printable (avalanchego's local test keys are ASCII) are masked as text too.
   if (/^[\x20-\x7e]+$/.test(bytes.toString('latin1'))) out.push(bytes.toString('latin1'))
+  // Loops, not push(...lines): a spread of many lines overflows the stack.
   if (looksLikePem(bytes)) {
-    const text = bytes.toString('utf8')
-    out.push(...text.split(/\r?\n/).map(l => l.trim()))
-    for (const block of pemBlocks(text))
+    for (const line of bytes.toString('utf8').split(/\r?\n/)) out.push(line.trim())
+    for (const block of pemBlocks(bytes))
       out.push(block.der.toString('base64'), block.der.toString('hex'))
   }
   return out
