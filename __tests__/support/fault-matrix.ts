@@ -70,19 +70,23 @@ export async function runCase(fault: Fault, point: Point, which: number): Promis
     'host-key': host.knownHosts,
     'wait-timeout': rollback ? '2' : '30'
   })
-  await reached(host, point)
-  if (fault === 'connection lost') dropConnections(host)
-  if (fault === 'disk full') fillDisk(host)
-  if (fault === 'rename refused') refuseRenames(host, 'signer.key')
-  if (fault === 'runner cancelled') {
-    action.child.kill('SIGINT')
-    // The runner is gone before the host goes on: the host must finish on its own.
-    await action.done
+  try {
+    await reached(host, point)
+    if (fault === 'connection lost') dropConnections(host)
+    if (fault === 'disk full') fillDisk(host)
+    if (fault === 'rename refused') refuseRenames(host, 'signer.key')
+    if (fault === 'runner cancelled') {
+      action.child.kill('SIGINT')
+      // The runner is gone before the host goes on: the host must finish on its own.
+      await action.done
+    }
+    resume(host, point)
+    const run = await action.done
+    const ending = await hostFinished(host)
+    return { host, run, before, after: measure(host), ending, id }
+  } finally {
+    action.child.kill('SIGKILL') // a no-op after its end; no run outlives a failed case
   }
-  resume(host, point)
-  const run = await action.done
-  const ending = await hostFinished(host)
-  return { host, run, before, after: measure(host), ending, id }
 }
 
 /** The assertions every case makes. */

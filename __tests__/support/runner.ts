@@ -95,10 +95,19 @@ function collect(
     code,
     stdout,
     stderr,
-    outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
-    summary: readFileSync(summaryFile, 'utf8'),
+    outputs: parseOutputFile(readIfThere(outputFile)),
+    summary: readIfThere(summaryFile),
     visibleLog: lines.filter(l => !l.startsWith('::add-mask::')).join('\n') + stderr,
     masked: lines.filter(l => l.startsWith('::add-mask::')).map(l => l.slice('::add-mask::'.length))
+  }
+}
+
+/** A run outlived by its test (a failed assertion) may find its temporary folder gone. */
+function readIfThere(path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return ''
   }
 }
 
