@@ -46841,9 +46841,11 @@ if command -v systemctl >/dev/null 2>&1; then
 fi
 
 missing=
-for c in setsid flock sha256sum runuser; do
+for c in setsid flock sha256sum; do
   command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
 done
+# runuser lives in /usr/sbin, outside a login user's PATH; root's (sudo's) PATH has it.
+command -v runuser >/dev/null 2>&1 || [ -x /usr/sbin/runuser ] || [ -x /sbin/runuser ] || missing="$missing runuser"
 command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1 || missing="$missing curl"
 echo "missing$missing"
 
@@ -46936,14 +46938,9 @@ var NodeHost = class {
   get rootPrefix() {
     return this.needsRoot ? "sudo -n " : "";
   }
-  /** The user the host-side program must switch to for the node's files ('' for none). */
-  get switchToNodeUser() {
-    const runsAs = this.needsRoot || this.loginUid === 0 ? "root" : this.loginUser;
-    return runsAs === this.nodeUser ? "" : this.nodeUser;
-  }
   /** The user the host-side program runs stop-command and start-command as ('' for itself). */
   get switchToLoginUser() {
-    return this.needsRoot ? this.loginUser : "";
+    return this.needsRoot && !this.usesSystemd ? this.loginUser : "";
   }
   get asNode() {
     if (this.nodeUser === this.loginUser) return "";
@@ -46987,8 +46984,15 @@ var NodeHost = class {
       }))
     };
   }
+  /** The host-side program runs as root (renames keep each file's owner) or as the node's user. */
   get needsRunuser() {
-    return this.switchToNodeUser !== "" || this.switchToLoginUser !== "";
+    return this.switchToLoginUser !== "";
+  }
+  /** inspect(), with sudo only when the login user cannot read the files itself (sudo costs a round of PAM). */
+  async inspectAsNeeded() {
+    const facts = await this.inspect(false);
+    const blocked = facts.dirExists && !facts.dirAccessible || STAKING_FILES.some((f) => facts.files[f].exists && !facts.files[f].sha256);
+    return blocked && this.canSudo ? this.inspect(true) : facts;
   }
   /**
    * Refuses, before anything changes, what would fail half-way: sudo that needs a password or is
@@ -47087,7 +47091,6 @@ var restore_transaction_default = `#!/bin/sh
 # Environment (set by the runner):
 #   ANB_DIR        the staking directory            ANB_RUN       this run's id
 #   ANB_PREV       <staking dir>.previous-<run>: previous files and this journal
-#   ANB_NODE_USER  user to write files as (empty: this program's user)
 #   ANB_LOGIN_USER user to run stop/start commands as (empty: this program's user)
 #   ANB_SERVICE    systemd unit;  ANB_STOP / ANB_START  commands that replace systemctl
 #   ANB_WAIT       seconds to wait for the node, forward and again in a rollback
@@ -47127,6 +47130,12 @@ note() {
   printf '%s %s\\n' "$(now_ms)" "$*" >>"$journal" && sync "$journal" 2>/dev/null
 }
 
+# Several events at once, one a line on stdin: one write, one sync.
+note_all() {
+  t=$(now_ms)
+  sed "s/^/$t /" >>"$journal" && sync "$journal" 2>/dev/null
+}
+
 # The journal has this event (without its time).
 noted() {
   grep -q "^[0-9]* $1\\$" "$journal"
@@ -47135,10 +47144,6 @@ noted() {
 # One line, no control characters: error text from commands goes into the journal.
 oneline() {
   tr -c '[:print:]' ' ' | cut -c1-300
-}
-
-as_node() {
-  if [ -n "\${ANB_NODE_USER:-}" ]; then runuser -u "$ANB_NODE_USER" -- "$@"; else "$@"; fi
 }
 
 # Tests pause the program at a named point (fault injection); never active on a real host.
@@ -47226,7 +47231,7 @@ index_of() {
 # until staker.crt is new, the old certificate does not match the new key and the node refuses to
 # start, so no start in between (a reboot, say) can run a mix of the two identities.
 install_file() {
-  err=$(as_node mv -f "$dir/.$1.new-$run" "$dir/$1" 2>&1) || {
+  err=$(mv -f "$dir/.$1.new-$run" "$dir/$1" 2>&1) || {
     note "fail cannot put $1 in place: $(printf '%s' "$err" | oneline)"
     return 1
   }
@@ -47241,13 +47246,13 @@ restore_previous() {
   for f in staker.crt signer.key staker.key; do
     noted "file $f new" || continue
     if [ -e "$dir/.$f.old-$run" ]; then
-      err=$(as_node mv -f "$dir/.$f.old-$run" "$dir/$f" 2>&1) || {
+      err=$(mv -f "$dir/.$f.old-$run" "$dir/$f" 2>&1) || {
         note "fail cannot put the previous $f back: $(printf '%s' "$err" | oneline)"
         return 1
       }
       note "file $f old"
     else
-      err=$(as_node rm -f "$dir/$f" 2>&1) || {
+      err=$(rm -f "$dir/$f" 2>&1) || {
         note "fail cannot remove the new $f: $(printf '%s' "$err" | oneline)"
         return 1
       }
@@ -47257,7 +47262,7 @@ restore_previous() {
 }
 
 cleanup() {
-  for f in $FILES; do as_node rm -f "$dir/.$f.new-$run" "$dir/.$f.old-$run"; done
+  for f in $FILES; do rm -f "$dir/.$f.new-$run" "$dir/.$f.old-$run"; done
 }
 
 finish() {
@@ -47305,8 +47310,8 @@ refuse() {
 keep_current() {
   for f in $FILES; do
     [ -e "$dir/$f" ] || continue
-    as_node ln "$dir/$f" "$dir/.$f.old-$run" 2>/dev/null ||
-      as_node cp -p "$dir/$f" "$dir/.$f.old-$run" 2>/dev/null ||
+    ln "$dir/$f" "$dir/.$f.old-$run" 2>/dev/null ||
+      cp -p "$dir/$f" "$dir/.$f.old-$run" 2>/dev/null ||
       refuse "cannot keep a copy of $f beside it (disk full?)"
     ln "$dir/$f" "$prev/$f" 2>/dev/null || cp -p "$dir/$f" "$prev/$f" 2>/dev/null ||
       refuse "cannot keep a copy of $f in $prev (disk full?)"
@@ -47334,8 +47339,11 @@ transaction() {
   flock -w "\${ANB_LOCK_WAIT:-60}" 9 || refuse "busy: another restore held $ANB_LOCK for \${ANB_LOCK_WAIT:-60} s"
   note "lock held"
   check_hashes
-  for f in $FILES; do note "old $f $(field "$(index_of "$f")" "$ANB_OLD")"; done
-  for f in $FILES; do note "new $f $(field "$(index_of "$f")" "$ANB_NEW")"; done
+  for f in $FILES; do
+    i=$(index_of "$f")
+    echo "old $f $(field "$i" "$ANB_OLD")"
+    echo "new $f $(field "$i" "$ANB_NEW")"
+  done | note_all
   keep_current
   active_before=yes
   case $(unit_state) in inactive | failed) active_before=no ;; esac
@@ -47358,7 +47366,7 @@ transaction() {
     [ "$first" = yes ] && pause between-renames
     first=no
   done
-  as_node chmod 750 "$dir" 2>/dev/null
+  chmod 750 "$dir" 2>/dev/null
   note "step swap done"
   pause before-start
 
@@ -47435,7 +47443,6 @@ function lockFile(host, facts) {
 function environment(host, facts, values) {
   const all = {
     ANB_DIR: host.stakingDir,
-    ANB_NODE_USER: host.switchToNodeUser,
     ANB_LOGIN_USER: host.switchToLoginUser,
     ANB_SERVICE: host.settings.serviceName,
     ANB_STOP: host.settings.stopCommand ?? "",
@@ -47763,7 +47770,7 @@ var RestoreRun = class {
   }
   async look(note) {
     await this.host.probe();
-    let facts = await this.host.inspect();
+    let facts = await this.host.inspectAsNeeded();
     await this.host.checkPermissions();
     if (facts.missingTools.length)
       throw new HostError(
@@ -47779,7 +47786,7 @@ var RestoreRun = class {
         `${this.host.transport.label} has a restore that did not finish (${facts.openJournals.map((j) => j.path).join(", ")}): the host probably lost power during it. Putting its previous files back first.`
       );
       note((await recoverUnfinished(this.host, facts)).join("; "));
-      facts = await this.host.inspect();
+      facts = await this.host.inspectAsNeeded();
     }
     const current = await this.api().getNodeId();
     note(describeHost(facts, current));
@@ -47836,7 +47843,7 @@ var RestoreRun = class {
       delete this.outcome.previousFiles;
     }
     if (journal.end?.result === "refused" && /host-changed/.test(journal.failures.join(" "))) {
-      const facts = await this.host.inspect();
+      const facts = await this.host.inspectAsNeeded();
       const current = await this.api().getNodeId();
       if (alreadyRestored(facts, this.want, current)) return this.nothingToDo(current);
     }
@@ -47845,7 +47852,7 @@ var RestoreRun = class {
   }
   /** The end as measured: files compared by hash with both sets, the node's own answer. */
   async measure(before, journal) {
-    const facts = await this.host.inspect();
+    const facts = await this.host.inspectAsNeeded();
     const answer = await this.api().getNodeId();
     const old = Object.fromEntries(
       STAKING_FILES.map((f) => [f, before.files[f].sha256 ?? null])

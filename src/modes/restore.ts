@@ -205,7 +205,7 @@ class RestoreRun {
     note: (d: string) => void
   ): Promise<{ facts: HostFacts; current: NodeIdAnswer | undefined }> {
     await this.host.probe()
-    let facts = await this.host.inspect()
+    let facts = await this.host.inspectAsNeeded()
     await this.host.checkPermissions()
     if (facts.missingTools.length)
       throw new HostError(
@@ -221,7 +221,7 @@ class RestoreRun {
         `${this.host.transport.label} has a restore that did not finish (${facts.openJournals.map(j => j.path).join(', ')}): the host probably lost power during it. Putting its previous files back first.`
       )
       note((await recoverUnfinished(this.host, facts)).join('; '))
-      facts = await this.host.inspect()
+      facts = await this.host.inspectAsNeeded()
     }
     const current = await this.api().getNodeId()
     note(describeHost(facts, current))
@@ -287,7 +287,7 @@ class RestoreRun {
     }
     if (journal.end?.result === 'refused' && /host-changed/.test(journal.failures.join(' '))) {
       // Another restore ran in between: what it left is what we must look at.
-      const facts = await this.host.inspect()
+      const facts = await this.host.inspectAsNeeded()
       const current = await this.api().getNodeId()
       if (alreadyRestored(facts, this.want, current)) return this.nothingToDo(current!)
     }
@@ -297,7 +297,7 @@ class RestoreRun {
 
   /** The end as measured: files compared by hash with both sets, the node's own answer. */
   private async measure(before: HostFacts, journal: Journal): Promise<void> {
-    const facts = await this.host.inspect()
+    const facts = await this.host.inspectAsNeeded()
     const answer = await this.api().getNodeId()
     const old = Object.fromEntries(
       STAKING_FILES.map(f => [f, before.files[f].sha256 ?? null])

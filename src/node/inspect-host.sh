@@ -36,9 +36,11 @@ if command -v systemctl >/dev/null 2>&1; then
 fi
 
 missing=
-for c in setsid flock sha256sum runuser; do
+for c in setsid flock sha256sum; do
   command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
 done
+# runuser lives in /usr/sbin, outside a login user's PATH; root's (sudo's) PATH has it.
+command -v runuser >/dev/null 2>&1 || [ -x /usr/sbin/runuser ] || [ -x /sbin/runuser ] || missing="$missing runuser"
 command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1 || missing="$missing curl"
 echo "missing$missing"
 

@@ -138,15 +138,9 @@ export class NodeHost {
     return this.needsRoot ? 'sudo -n ' : ''
   }
 
-  /** The user the host-side program must switch to for the node's files ('' for none). */
-  get switchToNodeUser(): string {
-    const runsAs = this.needsRoot || this.loginUid === 0 ? 'root' : this.loginUser
-    return runsAs === this.nodeUser ? '' : this.nodeUser
-  }
-
   /** The user the host-side program runs stop-command and start-command as ('' for itself). */
   get switchToLoginUser(): string {
-    return this.needsRoot ? this.loginUser : ''
+    return this.needsRoot && !this.usesSystemd ? this.loginUser : ''
   }
 
   private get asNode(): string {
@@ -200,8 +194,18 @@ export class NodeHost {
     }
   }
 
+  /** The host-side program runs as root (renames keep each file's owner) or as the node's user. */
   private get needsRunuser(): boolean {
-    return this.switchToNodeUser !== '' || this.switchToLoginUser !== ''
+    return this.switchToLoginUser !== ''
+  }
+
+  /** inspect(), with sudo only when the login user cannot read the files itself (sudo costs a round of PAM). */
+  async inspectAsNeeded(): Promise<HostFacts> {
+    const facts = await this.inspect(false)
+    const blocked =
+      (facts.dirExists && !facts.dirAccessible) ||
+      STAKING_FILES.some(f => facts.files[f].exists && !facts.files[f].sha256)
+    return blocked && this.canSudo ? this.inspect(true) : facts
   }
 
   /**

@@ -15,7 +15,6 @@
 # Environment (set by the runner):
 #   ANB_DIR        the staking directory            ANB_RUN       this run's id
 #   ANB_PREV       <staking dir>.previous-<run>: previous files and this journal
-#   ANB_NODE_USER  user to write files as (empty: this program's user)
 #   ANB_LOGIN_USER user to run stop/start commands as (empty: this program's user)
 #   ANB_SERVICE    systemd unit;  ANB_STOP / ANB_START  commands that replace systemctl
 #   ANB_WAIT       seconds to wait for the node, forward and again in a rollback
@@ -55,6 +54,12 @@ note() {
   printf '%s %s\n' "$(now_ms)" "$*" >>"$journal" && sync "$journal" 2>/dev/null
 }
 
+# Several events at once, one a line on stdin: one write, one sync.
+note_all() {
+  t=$(now_ms)
+  sed "s/^/$t /" >>"$journal" && sync "$journal" 2>/dev/null
+}
+
 # The journal has this event (without its time).
 noted() {
   grep -q "^[0-9]* $1\$" "$journal"
@@ -63,10 +68,6 @@ noted() {
 # One line, no control characters: error text from commands goes into the journal.
 oneline() {
   tr -c '[:print:]' ' ' | cut -c1-300
-}
-
-as_node() {
-  if [ -n "${ANB_NODE_USER:-}" ]; then runuser -u "$ANB_NODE_USER" -- "$@"; else "$@"; fi
 }
 
 # Tests pause the program at a named point (fault injection); never active on a real host.
@@ -154,7 +155,7 @@ index_of() {
 # until staker.crt is new, the old certificate does not match the new key and the node refuses to
 # start, so no start in between (a reboot, say) can run a mix of the two identities.
 install_file() {
-  err=$(as_node mv -f "$dir/.$1.new-$run" "$dir/$1" 2>&1) || {
+  err=$(mv -f "$dir/.$1.new-$run" "$dir/$1" 2>&1) || {
     note "fail cannot put $1 in place: $(printf '%s' "$err" | oneline)"
     return 1
   }
@@ -169,13 +170,13 @@ restore_previous() {
   for f in staker.crt signer.key staker.key; do
     noted "file $f new" || continue
     if [ -e "$dir/.$f.old-$run" ]; then
-      err=$(as_node mv -f "$dir/.$f.old-$run" "$dir/$f" 2>&1) || {
+      err=$(mv -f "$dir/.$f.old-$run" "$dir/$f" 2>&1) || {
         note "fail cannot put the previous $f back: $(printf '%s' "$err" | oneline)"
         return 1
       }
       note "file $f old"
     else
-      err=$(as_node rm -f "$dir/$f" 2>&1) || {
+      err=$(rm -f "$dir/$f" 2>&1) || {
         note "fail cannot remove the new $f: $(printf '%s' "$err" | oneline)"
         return 1
       }
@@ -185,7 +186,7 @@ restore_previous() {
 }
 
 cleanup() {
-  for f in $FILES; do as_node rm -f "$dir/.$f.new-$run" "$dir/.$f.old-$run"; done
+  for f in $FILES; do rm -f "$dir/.$f.new-$run" "$dir/.$f.old-$run"; done
 }
 
 finish() {
@@ -233,8 +234,8 @@ refuse() {
 keep_current() {
   for f in $FILES; do
     [ -e "$dir/$f" ] || continue
-    as_node ln "$dir/$f" "$dir/.$f.old-$run" 2>/dev/null ||
-      as_node cp -p "$dir/$f" "$dir/.$f.old-$run" 2>/dev/null ||
+    ln "$dir/$f" "$dir/.$f.old-$run" 2>/dev/null ||
+      cp -p "$dir/$f" "$dir/.$f.old-$run" 2>/dev/null ||
       refuse "cannot keep a copy of $f beside it (disk full?)"
     ln "$dir/$f" "$prev/$f" 2>/dev/null || cp -p "$dir/$f" "$prev/$f" 2>/dev/null ||
       refuse "cannot keep a copy of $f in $prev (disk full?)"
@@ -262,8 +263,11 @@ transaction() {
   flock -w "${ANB_LOCK_WAIT:-60}" 9 || refuse "busy: another restore held $ANB_LOCK for ${ANB_LOCK_WAIT:-60} s"
   note "lock held"
   check_hashes
-  for f in $FILES; do note "old $f $(field "$(index_of "$f")" "$ANB_OLD")"; done
-  for f in $FILES; do note "new $f $(field "$(index_of "$f")" "$ANB_NEW")"; done
+  for f in $FILES; do
+    i=$(index_of "$f")
+    echo "old $f $(field "$i" "$ANB_OLD")"
+    echo "new $f $(field "$i" "$ANB_NEW")"
+  done | note_all
   keep_current
   active_before=yes
   case $(unit_state) in inactive | failed) active_before=no ;; esac
@@ -286,7 +290,7 @@ transaction() {
     [ "$first" = yes ] && pause between-renames
     first=no
   done
-  as_node chmod 750 "$dir" 2>/dev/null
+  chmod 750 "$dir" 2>/dev/null
   note "step swap done"
   pause before-start
 

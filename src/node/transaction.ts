@@ -40,7 +40,6 @@ function lockFile(host: NodeHost, facts: HostFacts): string {
 function environment(host: NodeHost, facts: HostFacts, values: Record<string, string>): string {
   const all: Record<string, string> = {
     ANB_DIR: host.stakingDir,
-    ANB_NODE_USER: host.switchToNodeUser,
     ANB_LOGIN_USER: host.switchToLoginUser,
     ANB_SERVICE: host.settings.serviceName,
     ANB_STOP: host.settings.stopCommand ?? '',
