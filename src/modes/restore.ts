@@ -211,11 +211,7 @@ class RestoreRun {
       throw new HostError(
         `${this.host.transport.label} lacks ${facts.missingTools.join(', ')}, which a restore runs there (util-linux, coreutils, curl or wget). Install them and run again; nothing was changed.`
       )
-    const running = facts.openJournals.find(j => j.state === 'running')
-    if (running)
-      throw new HostError(
-        `another restore is running on ${this.host.transport.label} (journal ${running.path}). Let it finish, then run again; nothing was changed.`
-      )
+    facts = await this.waitForOtherRestore(facts)
     if (facts.openJournals.length) {
       this.log.warning(
         `${this.host.transport.label} has a restore that did not finish (${facts.openJournals.map(j => j.path).join(', ')}): the host probably lost power during it. Putting its previous files back first.`
@@ -226,6 +222,26 @@ class RestoreRun {
     const current = await this.api().getNodeId()
     note(describeHost(facts, current))
     return { facts, current }
+  }
+
+  /** Another restore running on the host: wait for its end (what it did is what we must look at). */
+  private async waitForOtherRestore(facts: HostFacts): Promise<HostFacts> {
+    const until = Date.now() + this.req.lockWaitSeconds * 1000
+    let running = facts.openJournals.find(j => j.state === 'running')
+    if (running)
+      this.log.info(
+        `another restore is running here (journal ${running.path}): waiting for it to end`
+      )
+    while (running) {
+      if (Date.now() > until || this.req.signal?.aborted)
+        throw new HostError(
+          `another restore is running on ${this.host.transport.label} (journal ${running.path}); waited ${this.req.lockWaitSeconds} s. Let it finish, then run again; nothing was changed.`
+        )
+      await new Promise(r => setTimeout(r, 200))
+      facts = await this.host.inspectAsNeeded()
+      running = facts.openJournals.find(j => j.state === 'running')
+    }
+    return facts
   }
 
   private async nothingToDo(current: NodeIdAnswer): Promise<void> {
