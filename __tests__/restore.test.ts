@@ -304,7 +304,14 @@ describeWith(
         )
         host.service('restart')
         const previous = (await host.waitForNode()).nodeID
-        const run = await runAction(inputs(host, id))
+        // Found from the node's config: the files are not in one staking directory, refused first.
+        const refused = await runAction(inputs(host, id))
+        expect(refused.stdout).toContain(
+          'not staker.crt, staker.key and signer.key in one directory, which is what a restore writes'
+        )
+        expect(refused.outputs['host-state']).toBe('unchanged')
+        // An operator who insists on the wrong staking-dir: the NodeID check catches it afterwards.
+        const run = await runAction(inputs(host, id, { 'staking-dir': '~/.avalanchego/staking' }))
         expect(run.stdout).toContain(
           `the node started with NodeID ${previous}, not ${id.nodeId}: it did not take the restored files`
         )

@@ -40985,7 +40985,7 @@ function hash_to_field(msg, count, options) {
     k: "number",
     hash: "function"
   });
-  const { p, k, m, hash, expand: expand3, DST } = options;
+  const { p, k, m, hash, expand: expand4, DST } = options;
   asafenumber(hash.outputLen, "valid hash");
   abytes2(msg);
   asafenumber(count);
@@ -41003,11 +41003,11 @@ function hash_to_field(msg, count, options) {
   const L = Math.ceil((log2p + k) / 8);
   const len_in_bytes = count * m * L;
   let prb;
-  if (expand3 === "xmd") {
+  if (expand4 === "xmd") {
     prb = expand_message_xmd(msg, DST, len_in_bytes, hash);
-  } else if (expand3 === "xof") {
+  } else if (expand4 === "xof") {
     prb = expand_message_xof(msg, DST, len_in_bytes, k, hash);
-  } else if (expand3 === "_internal_pass") {
+  } else if (expand4 === "_internal_pass") {
     prb = msg;
   } else {
     throw new Error('expand must be "xmd" or "xof"');
@@ -46800,7 +46800,205 @@ function parseKeystoreUsers(text, fail) {
 
 // src/node/node-host.ts
 var import_node_crypto5 = require("node:crypto");
+var import_node_path2 = require("node:path");
+
+// src/node/discover-host.sh
+var discover_host_default = `#!/bin/sh
+# avalanche-node-backup: what a node host's service manager and running node say about where the
+# node takes its identity from. Changes nothing. Values are base64 (they may hold any byte).
+#
+# Usage: sh discover-host.sh SERVICE systemd|commands
+# Output, one fact a line:
+#   unit-user B64 | unit-workdir B64 | unit-execstart B64 | unit-env B64 | main-pid N
+#   envfile B64(path) B64(content)        each EnvironmentFiles= file that can be read
+#   arg B64                               the running node's argv, in order (/proc/PID/cmdline)
+#   env B64                               the running node's environment, NAME=VALUE (/proc/PID/environ)
+#   cwd B64                               the running node's working directory
+#   home B64                              the home of the unit's user (or of the login user)
+
+svc=$1 control=$2
+b64() { printf '%s' "$1" | base64 | tr -d '\\n'; }
+
+user=
+if [ "$control" = systemd ] && command -v systemctl >/dev/null 2>&1; then
+  user=$(systemctl show -p User --value "$svc" 2>/dev/null)
+  [ -n "$user" ] || user=root # systemd runs a unit without User= as root
+  echo "unit-user $(b64 "$user")"
+  echo "unit-workdir $(b64 "$(systemctl show -p WorkingDirectory --value "$svc" 2>/dev/null)")"
+  echo "unit-execstart $(b64 "$(systemctl show -p ExecStart --value "$svc" 2>/dev/null)")"
+  echo "unit-env $(b64 "$(systemctl show -p Environment --value "$svc" 2>/dev/null)")"
+  systemctl show -p EnvironmentFiles --value "$svc" 2>/dev/null | while read -r file _; do
+    f=\${file#-}
+    [ -n "$f" ] && [ -r "$f" ] && echo "envfile $(b64 "$f") $(base64 <"$f" | tr -d '\\n')"
+  done
+  pid=$(systemctl show -p MainPID --value "$svc" 2>/dev/null)
+  echo "main-pid \${pid:-0}"
+  if [ -n "$pid" ] && [ "$pid" != 0 ] && [ -r "/proc/$pid/cmdline" ]; then
+    tr '\\0' '\\n' <"/proc/$pid/cmdline" | while IFS= read -r a; do echo "arg $(b64 "$a")"; done
+    if [ -r "/proc/$pid/environ" ]; then
+      # The whole environment: a path may name any variable. It stays in the runner's memory.
+      tr '\\0' '\\n' <"/proc/$pid/environ" | while IFS= read -r e; do echo "env $(b64 "$e")"; done
+    fi
+    echo "cwd $(b64 "$(readlink "/proc/$pid/cwd" 2>/dev/null)")"
+  fi
+fi
+[ -n "$user" ] || user=$(id -un)
+echo "home $(b64 "$(getent passwd "$user" | cut -d: -f6)")"
+`;
+
+// src/node/identity-location.ts
 var import_node_path = require("node:path");
+var BOOLEAN_FLAGS = /* @__PURE__ */ new Set([
+  "staking-ephemeral-cert-enabled",
+  "staking-ephemeral-signer-enabled"
+]);
+function parseFlags(argv) {
+  const flags = /* @__PURE__ */ new Map();
+  for (let i = 1; i < argv.length; i++) {
+    const m = /^--?([a-z0-9-]+)(?:=(.*))?$/s.exec(argv[i]);
+    if (!m) continue;
+    const key = m[1];
+    if (m[2] !== void 0) flags.set(key, m[2]);
+    else if (BOOLEAN_FLAGS.has(key)) flags.set(key, "true");
+    else if (i + 1 < argv.length) flags.set(key, argv[++i]);
+  }
+  return flags;
+}
+var envName = (key) => `AVAGO_${key.toUpperCase().replace(/-/g, "_")}`;
+function configSource(view) {
+  const flags = parseFlags(view.argv);
+  const get = (key) => flags.get(key) ?? (view.env[envName(key)] || void 0);
+  const content = get("config-file-content");
+  if (content !== void 0)
+    return { content: Buffer.from(content, "base64").toString("utf8"), how: "config-file-content" };
+  const file = get("config-file");
+  if (!file) return void 0;
+  const path = absolute(
+    expand(file, view.env, () => ""),
+    view.cwd
+  );
+  return { path, how: `config file ${path}` };
+}
+function parseConfig(text) {
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(
+      "the config file is not JSON (YAML and TOML config files are not read here): set staking-dir to the staking directory"
+    );
+  }
+  const out = /* @__PURE__ */ new Map();
+  if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
+    for (const [k, v] of Object.entries(parsed)) out.set(k.toLowerCase(), String(v));
+  return out;
+}
+function expand(value, env, dataDir) {
+  return value.replace(
+    /\$(\{([^}]*)\}|([A-Za-z0-9_]+))/g,
+    (_m, _b, braced, bare) => {
+      const name2 = braced ?? bare;
+      return name2 === "AVALANCHEGO_DATA_DIR" ? dataDir() : env[name2] ?? "";
+    }
+  );
+}
+var absolute = (p, cwd) => p.startsWith("/") ? import_node_path.posix.normalize(p) : import_node_path.posix.join(cwd || "/", p);
+function resolveIdentity(view, config, configHow = "") {
+  const flags = parseFlags(view.argv);
+  const lookup = (key) => {
+    const f = flags.get(key);
+    if (f !== void 0)
+      return {
+        value: f,
+        how: `${view.source === "process" ? "the running node" : "ExecStart"} --${key}`
+      };
+    const e = view.env[envName(key)];
+    if (e) return { value: e, how: `${envName(key)} in the node's environment` };
+    const c = config?.get(key);
+    if (c !== void 0) return { value: c, how: `key ${key} of the ${configHow}` };
+    return void 0;
+  };
+  const isTrue = (key) => /^(1|t|true)$/i.test(lookup(key)?.value ?? "");
+  const dataDirRaw = lookup("data-dir");
+  const dataDir = absolute(
+    expand(dataDirRaw?.value ?? "$HOME/.avalanchego", view.env, () => ""),
+    view.cwd
+  );
+  const path = (key, file) => {
+    const found = lookup(key);
+    return {
+      path: absolute(
+        expand(found?.value ?? `$AVALANCHEGO_DATA_DIR/staking/${file}`, view.env, () => dataDir),
+        view.cwd
+      ),
+      how: found?.how ?? (dataDirRaw ? `the default under data-dir (${dataDirRaw.how})` : "the default ($HOME/.avalanchego/staking)")
+    };
+  };
+  const tls = tlsSource(lookup, isTrue, path);
+  const signer = signerSource(lookup, isTrue, path);
+  return { dataDir, tls, signer, ...layout(tls, signer), description: describe(tls, signer) };
+}
+function tlsSource(lookup, isTrue, path) {
+  if (isTrue("staking-ephemeral-cert-enabled"))
+    return { kind: "ephemeral", how: lookup("staking-ephemeral-cert-enabled").how };
+  const content = lookup("staking-tls-cert-file-content") ?? lookup("staking-tls-key-file-content");
+  if (content) return { kind: "content", how: content.how };
+  const cert = path("staking-tls-cert-file", "staker.crt");
+  const key = path("staking-tls-key-file", "staker.key");
+  return {
+    kind: "files",
+    cert: cert.path,
+    key: key.path,
+    how: cert.how === key.how ? cert.how : `${cert.how}; ${key.how}`
+  };
+}
+function signerSource(lookup, isTrue, path) {
+  if (isTrue("staking-ephemeral-signer-enabled"))
+    return { kind: "ephemeral", how: lookup("staking-ephemeral-signer-enabled").how };
+  const content = lookup("staking-signer-key-file-content");
+  if (content) return { kind: "content", how: content.how };
+  const rpc = lookup("staking-rpc-signer-endpoint");
+  if (rpc) return { kind: "rpc", endpoint: rpc.value, how: rpc.how };
+  const p = path("staking-signer-key-file", "signer.key");
+  return { kind: "file", path: p.path, how: p.how };
+}
+function layout(tls, signer) {
+  if (tls.kind !== "files" || signer.kind !== "file") return {};
+  const dir = import_node_path.posix.dirname(tls.cert);
+  const usual = tls.cert === `${dir}/staker.crt` && tls.key === `${dir}/staker.key` && signer.path === `${dir}/signer.key`;
+  return usual ? { stakingDir: dir } : {
+    notOneDirectory: `the node reads ${tls.cert}, ${tls.key} and ${signer.path}: not staker.crt, staker.key and signer.key in one directory, which is what a restore writes`
+  };
+}
+function describe(tls, signer) {
+  const t = tls.kind === "files" ? `TLS identity from ${tls.cert} and ${tls.key} (${tls.how})` : tls.kind === "ephemeral" ? `a new TLS identity at every start (${tls.how})` : `the TLS identity from base64 in its configuration (${tls.how})`;
+  const s = signer.kind === "file" ? `BLS key from ${signer.path} (${signer.how})` : signer.kind === "rpc" ? `BLS key in a remote signer at ${signer.endpoint} (${signer.how})` : signer.kind === "ephemeral" ? `a new BLS key at every start (${signer.how})` : `the BLS key from base64 in its configuration (${signer.how})`;
+  return `${t}; ${s}`;
+}
+function restoreRefusal(loc) {
+  const tls = loc.tls;
+  const signer = loc.signer;
+  if (tls.kind === "ephemeral")
+    return `this node makes a new TLS identity at every start (${tls.how}): files would change nothing. Remove that setting, restart the node, then restore.`;
+  if (tls.kind === "content")
+    return `this node takes its TLS identity from base64 in its configuration (${tls.how}), which wins over any file: files would change nothing. Put the backup's staker.crt and staker.key there (base64), or remove those settings and restore again.`;
+  if (signer.kind === "rpc")
+    return `this node's BLS key lives in a remote signer at ${signer.endpoint} (${signer.how}), not in signer.key: a restore of files would not change it. Restore staker.crt and staker.key by hand and the BLS key in the signer.`;
+  if (signer.kind === "ephemeral")
+    return `this node makes a new BLS key at every start (${signer.how}): signer.key would change nothing. Remove that setting, then restore.`;
+  if (signer.kind === "content")
+    return `this node takes its BLS key from base64 in its configuration (${signer.how}): signer.key would change nothing. Put the backup's signer.key there (base64), or remove that setting and restore again.`;
+  return loc.notOneDirectory ? `${loc.notOneDirectory}. Copy the files by hand, or point the node at one staking directory.` : void 0;
+}
+function backupRefusal(loc) {
+  const notFile = [
+    loc.tls.kind !== "files" && `its TLS identity (${loc.tls.how})`,
+    loc.signer.kind !== "file" && (loc.signer.kind === "rpc" ? `its BLS key, which lives in the remote signer at ${loc.signer.endpoint}` : `its BLS key (${loc.signer.how})`)
+  ].filter(Boolean);
+  if (notFile.length)
+    return `not taken: this node does not keep ${notFile.join(" nor ")} in files, and a backup takes files. Back that up where it lives (the signer's own backup, the configuration that holds the base64).`;
+  return loc.notOneDirectory ? `not taken: ${loc.notOneDirectory}. Set staking-dir to take one directory.` : void 0;
+}
 
 // src/node/inspect-host.sh
 var inspect_host_default = `#!/bin/sh
@@ -46904,12 +47102,46 @@ var NodeHost = class {
     this.loginUser = user ?? "";
     this.loginUid = Number(uid);
     this.sudoOk = sudo === "sudo";
+    if (!this.settings.stakingDir) return this.discover();
     const dir = this.settings.stakingDir.replace(/^~(?=\/|$)/, home ?? "~");
-    if (!dir.startsWith("/"))
-      throw new HostError(
-        `staking-dir must be absolute or start with ~/ (got '${this.settings.stakingDir}')`
-      );
-    this.stakingDir = import_node_path.posix.normalize(dir).replace(/\/$/, "");
+    if (!dir.startsWith("/")) throw new HostError(`staking-dir must be absolute or start with ~/.`);
+    this.stakingDir = import_node_path2.posix.normalize(dir).replace(/\/$/, "");
+    this.locationText = `${this.stakingDir} (staking-dir)`;
+  }
+  /** Where this node's identity lives, by avalanchego's rules; undefined with staking-dir given. */
+  location;
+  /** Where the identity lives and how that was found, for the log and the output identity-location. */
+  locationText = "";
+  /**
+   * Asks the host where the node takes its identity from: the unit (or the running process), its
+   * environment and its config file, resolved as avalanchego resolves them.
+   */
+  async discover() {
+    const prefix = this.loginUid !== 0 && this.sudoOk ? "sudo -n " : "";
+    const r = await this.run(
+      `${prefix}sh -s -- ${sh(this.settings.serviceName)} ${this.usesSystemd ? "systemd" : "commands"}`,
+      Buffer.from(discover_host_default)
+    );
+    const view = nodeView(r.stdout.toString());
+    const source = configSource(view);
+    let config;
+    if (source && "content" in source) config = parseConfig(source.content);
+    else if (source) {
+      const c = await this.run(`${prefix}cat ${sh(source.path)}`);
+      if (c.code !== 0)
+        throw new HostError(
+          `the node's ${source.how} cannot be read (avalanchego would not start with it either). Fix it, or set staking-dir.`
+        );
+      config = parseConfig(c.stdout.toString());
+    }
+    this.location = resolveIdentity(view, config, source?.how);
+    this.stakingDir = this.location.stakingDir ?? import_node_path2.posix.dirname(
+      this.location.tls.kind === "files" ? this.location.tls.cert : `${this.location.dataDir}/staking/x`
+    );
+    this.locationText = `${this.location.description}; found from ${view.source === "process" ? "the running node" : "the service's unit"}`.replace(
+      /[\u0000-\u001f\u007f-\u009f]/g,
+      "?"
+    );
   }
   get usesSystemd() {
     return !(this.settings.stopCommand && this.settings.startCommand);
@@ -47059,6 +47291,41 @@ $todo"; p=$(dirname "$p"); done; printf "%s" "$todo" | while IFS= read -r d; do 
     return this.transport.exec(command, stdin);
   }
 };
+function nodeView(text) {
+  const facts = text.split("\n").filter(Boolean).map((l) => [l.split(" ")[0], l.split(" ").slice(1).join(" ")]);
+  const one = (k) => Buffer.from(facts.find(([n]) => n === k)?.[1] ?? "", "base64").toString();
+  const all = (k) => facts.filter(([n]) => n === k).map(([, v]) => v);
+  const args = all("arg").map((a) => Buffer.from(a, "base64").toString());
+  const home = one("home");
+  if (args.length)
+    return {
+      argv: args,
+      env: envOf(all("env").map((e) => Buffer.from(e, "base64").toString())),
+      cwd: one("cwd") || "/",
+      source: "process"
+    };
+  const exec = one("unit-execstart");
+  const argv = (/argv\[\]=([^;]*)/.exec(exec)?.[1] ?? exec).trim().split(/\s+/).filter(Boolean);
+  const unitEnv = (one("unit-env").match(/"[^"]*"|\S+/g) ?? []).map((p) => p.replace(/^"|"$/g, ""));
+  const files = all("envfile").flatMap(
+    (f) => Buffer.from(f.split(" ")[1] ?? "", "base64").toString().split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#")).map((l) => l.replace(/^export\s+/, "").replace(/^([^=]+)=(["'])(.*)\2$/, "$1=$3"))
+  );
+  const workdir = one("unit-workdir");
+  return {
+    argv,
+    env: { HOME: home, ...envOf([...unitEnv, ...files]) },
+    cwd: workdir === "~" ? home : workdir || "/",
+    source: "unit"
+  };
+}
+function envOf(pairs) {
+  const env = {};
+  for (const p of pairs) {
+    const eq = p.indexOf("=");
+    if (eq > 0) env[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return env;
+}
 function fileFacts(fields2) {
   const [owner, mode, sha2563] = fields2 ?? ["-"];
   if (owner === "-" || owner === void 0) return { exists: false };
@@ -47071,7 +47338,7 @@ function fileFacts(fields2) {
 }
 
 // src/node/transaction.ts
-var import_node_path2 = require("node:path");
+var import_node_path3 = require("node:path");
 
 // src/node/restore-transaction.sh
 var restore_transaction_default = `#!/bin/sh
@@ -47479,7 +47746,7 @@ async function launchTransaction(host, plan) {
     throw new HostError(
       `starting the restore on ${host.transport.label} failed (nothing was changed): ${r.stderr.trim()}`
     );
-  return { previousDir, journalPath: import_node_path2.posix.join(previousDir, "restore.journal") };
+  return { previousDir, journalPath: import_node_path3.posix.join(previousDir, "restore.journal") };
 }
 async function recoverUnfinished(host, facts) {
   const env = environment(host, facts, { ANB_WAIT: "60", ANB_LOCK_WAIT: "60" });
@@ -47770,6 +48037,10 @@ var RestoreRun = class {
   }
   async look(note) {
     await this.host.probe();
+    this.outcome.identityLocation = this.host.locationText;
+    note(`identity: ${this.host.locationText}`);
+    const refusal2 = this.host.location && restoreRefusal(this.host.location);
+    if (refusal2) throw new HostError(`${refusal2} Nothing was changed.`);
     let facts = await this.host.inspectAsNeeded();
     await this.host.checkPermissions();
     if (facts.missingTools.length)
@@ -48021,6 +48292,7 @@ async function verifyOnHost(report, files, target, log) {
     const host = new NodeHost(transport, target.node);
     await log.group(`Compare the files on ${transport.label}`, async () => {
       await host.probe();
+      addLocation(host, add2);
       let facts = await host.inspect(false);
       const blocked = !facts.dirAccessible || STAKING_FILES.some((f) => facts.files[f].exists && !facts.files[f].sha256);
       if (blocked && host.canSudo) facts = await host.inspect(true);
@@ -48032,7 +48304,7 @@ async function verifyOnHost(report, files, target, log) {
           status: "fail",
           detail: open2
         });
-      for (const f of STAKING_FILES) add2(compareFile(f, facts, files[f], host.canSudo));
+      for (const f of filesTheNodeReads(host)) add2(compareFile(f, facts, files[f], host.canSudo));
     });
     await log.group("Ask the node", async () => {
       const api = new NodeApi(transport, target.apiUrl, log);
@@ -48138,6 +48410,24 @@ function same(id, title, expected, found) {
     detail: `the node reports ${found}, the backup gives ${expected ?? "(unreadable)"}`
   };
 }
+function addLocation(host, add2) {
+  if (!host.location) return;
+  const gap = backupRefusal(host.location);
+  add2({
+    id: "identity-location",
+    title: "Where the node takes its identity from",
+    status: gap ? "warn" : "pass",
+    found: host.locationText,
+    ...gap ? { detail: `the files cover only part of it: ${gap.replace(/^not taken: /, "")}` } : {}
+  });
+}
+function filesTheNodeReads(host) {
+  const loc = host.location;
+  if (!loc) return [...STAKING_FILES];
+  return STAKING_FILES.filter(
+    (f) => f === "signer.key" ? loc.signer.kind === "file" : loc.tls.kind === "files"
+  );
+}
 
 // src/report-object.ts
 function resultObject(mode, report) {
@@ -48175,6 +48465,10 @@ function setIdentityOutputs(mode, report) {
   setOutput("bls-public-key", report.blsPublicKey ?? "");
   setOutput("proof-of-possession", report.proofOfPossession ?? "");
   setOutput("key-type", report.keyType ?? "");
+  setOutput(
+    "identity-location",
+    report.checks.find((c) => c.id === "identity-location")?.found ?? ""
+  );
   setOutput("result", JSON.stringify(resultObject(mode, report)));
 }
 async function writeChecksSummary(title, report) {
@@ -48223,6 +48517,7 @@ async function reportRestore(outcome) {
   setOutput("previous-files", outcome.previousFiles ?? "");
   setOutput("downtime-ms", outcome.downtimeMs === void 0 ? "" : String(outcome.downtimeMs));
   setOutput("host-state", outcome.hostState);
+  setOutput("identity-location", outcome.identityLocation ?? "");
   setOutput("result", JSON.stringify(restoreResult(outcome)));
   const icon = { done: "\u2705", failed: "\u274C", skipped: "\u2796" };
   const nodeId = html(outcome.nodeId ?? "");
@@ -48276,6 +48571,7 @@ async function reportBackup(outcome, archive) {
   setOutput("bls-public-key", outcome.ok ? r?.blsPublicKey ?? "" : "");
   setOutput("key-type", r?.keyType ?? "");
   setOutput("archive", archive ?? "");
+  setOutput("identity-location", outcome.identityLocation ?? "");
   setOutput("result", JSON.stringify(backupResult(outcome, archive)));
   const icon = { done: "\u2705", failed: "\u274C", skipped: "\u2796" };
   await summary.addHeading(`Backup of ${html(outcome.host ?? "the node host")}`, 2).addRaw(
@@ -48297,7 +48593,7 @@ async function reportBackup(outcome, archive) {
 // src/settings.ts
 var import_node_fs = require("node:fs");
 var import_node_os = require("node:os");
-var import_node_path3 = require("node:path");
+var import_node_path4 = require("node:path");
 
 // src/identity/material.ts
 var MAX_INPUT_CHARS = 96 * 1024;
@@ -48410,7 +48706,7 @@ function extract(hash, ikm, salt) {
 }
 var HKDF_COUNTER = /* @__PURE__ */ Uint8Array.of(0);
 var EMPTY_BUFFER = /* @__PURE__ */ Uint8Array.of();
-function expand(hash, prk, info2, length = 32, _recycled) {
+function expand2(hash, prk, info2, length = 32, _recycled) {
   ahash(hash);
   anumber(length, "length");
   abytes(prk, void 0, "prk");
@@ -48465,7 +48761,7 @@ var hkdf = (hash, ikm, salt, info2, length) => {
   if (salt === void 0)
     salt = new Uint8Array(hash.outputLen);
   const HMAC = hmac.create(hash, salt).update(ikm);
-  return expand(hash, HMAC.digest(), info2, length, HMAC);
+  return expand2(hash, HMAC.digest(), info2, length, HMAC);
 };
 
 // node_modules/age-encryption/dist/index.js
@@ -52344,7 +52640,7 @@ function extract2(hash, ikm, salt) {
 }
 var HKDF_COUNTER2 = /* @__PURE__ */ Uint8Array.of(0);
 var EMPTY_BUFFER2 = /* @__PURE__ */ Uint8Array.of();
-function expand2(hash, prk, info2, length = 32) {
+function expand3(hash, prk, info2, length = 32) {
   ahash2(hash);
   anumber5(length, "length");
   const olen = hash.outputLen;
@@ -53248,7 +53544,7 @@ function createKitchenSink(label, pqc, curveKEM, xof, hash) {
     const ikm = concatBytes3(asciiToBytes2("hybrid_prk"), preimage);
     const prk = extract2(hash, ikm);
     const info2 = concatBytes3(numberToBytesBE2(len2, 2), asciiToBytes2("shared_secret"), asciiToBytes2(""));
-    const res = expand2(hash, prk, info2, len2);
+    const res = expand3(hash, prk, info2, len2);
     cleanBytes(prk, info2, ikm, preimage);
     return res;
   }, pqc, curveKEM);
@@ -54259,7 +54555,7 @@ function hpkeLabeledExpand(suiteID, prk, label, info2, length) {
   labeledInfo.set(new TextEncoder().encode(label), offset);
   offset += label.length;
   labeledInfo.set(info2, offset);
-  return expand(sha256, prk, labeledInfo, length);
+  return expand2(sha256, prk, labeledInfo, length);
 }
 function hpkeDHKEMP256Encapsulate(recipient) {
   if (recipient.length !== p2562.lengths.publicKeyUncompressed) {
@@ -54939,7 +55235,6 @@ function parseJson(bytes) {
 // src/host-settings.ts
 var DEFAULTS = {
   port: "22",
-  "staking-dir": "~/.avalanchego/staking",
   "service-name": "avalanchego",
   sudo: "auto",
   "api-url": "http://127.0.0.1:9650",
@@ -54974,7 +55269,7 @@ function parseHostSettings(input) {
   return {
     target,
     node: {
-      stakingDir: get("staking-dir"),
+      ...get("staking-dir") ? { stakingDir: get("staking-dir") } : {},
       serviceName: get("service-name"),
       sudo,
       ...stopCommand ? { stopCommand, startCommand } : {}
@@ -55097,10 +55392,10 @@ function probeStakingPort(host, port, client, timeoutMs) {
       if (!raw) return done({ error: "the node presented no certificate" });
       done({ nodeId: nodeIdFromCertificate(raw), tlsMs: Math.round(performance.now() - started) });
     });
-    socket.once("error", (e) => done({ error: describe(e, port) }));
+    socket.once("error", (e) => done({ error: describe2(e, port) }));
   });
 }
-function describe(e, port) {
+function describe2(e, port) {
   switch (e.code) {
     case "ECONNREFUSED":
       return `connection refused: nothing listens on port ${port}`;
@@ -55241,7 +55536,7 @@ function readBackupSettings() {
   const bls2 = getInput("expected-bls-public-key");
   if (bls2) expected.blsPublicKey = asInputError(() => parseBlsPublicKey(bls2));
   const stamp = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  const archivePath = getInput("archive-path") || (0, import_node_path3.join)(process.env.RUNNER_TEMP || (0, import_node_os.tmpdir)(), `avalanche-node-backup-${stamp}.tar.age`);
+  const archivePath = getInput("archive-path") || (0, import_node_path4.join)(process.env.RUNNER_TEMP || (0, import_node_os.tmpdir)(), `avalanche-node-backup-${stamp}.tar.age`);
   const keystoreUsers = readKeystoreUsers();
   return {
     host: readHost(),
@@ -55395,6 +55690,10 @@ async function backup(req, log) {
     const host = new NodeHost(transport, req.node);
     const files = await timeline.step("Read the files", async (note) => {
       await host.probe();
+      outcome.identityLocation = host.locationText;
+      note(`identity: ${host.locationText}`);
+      const notFiles = host.location && backupRefusal(host.location);
+      if (notFiles) throw new HostError(notFiles);
       const open2 = openRestoreNotice(await host.inspect());
       if (open2) throw new HostError(`not taken: ${open2}`);
       const read2 = {};

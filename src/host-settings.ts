@@ -26,7 +26,6 @@ export interface InputReader {
 
 const DEFAULTS: Record<string, string> = {
   port: '22',
-  'staking-dir': '~/.avalanchego/staking',
   'service-name': 'avalanchego',
   sudo: 'auto',
   'api-url': 'http://127.0.0.1:9650',
@@ -67,7 +66,7 @@ export function parseHostSettings(input: InputReader): HostSettings {
   return {
     target,
     node: {
-      stakingDir: get('staking-dir'),
+      ...(get('staking-dir') ? { stakingDir: get('staking-dir') } : {}),
       serviceName: get('service-name'),
       sudo: sudo as SudoMode,
       ...(stopCommand ? { stopCommand, startCommand } : {})

@@ -18,6 +18,10 @@ export function setIdentityOutputs(mode: string, report: IdentityReport): void {
   core.setOutput('bls-public-key', report.blsPublicKey ?? '')
   core.setOutput('proof-of-possession', report.proofOfPossession ?? '')
   core.setOutput('key-type', report.keyType ?? '')
+  core.setOutput(
+    'identity-location',
+    report.checks.find(c => c.id === 'identity-location')?.found ?? ''
+  )
   core.setOutput('result', JSON.stringify(resultObject(mode, report)))
 }
 
@@ -92,6 +96,7 @@ export async function reportRestore(outcome: RestoreOutcome): Promise<void> {
   core.setOutput('previous-files', outcome.previousFiles ?? '')
   core.setOutput('downtime-ms', outcome.downtimeMs === undefined ? '' : String(outcome.downtimeMs))
   core.setOutput('host-state', outcome.hostState)
+  core.setOutput('identity-location', outcome.identityLocation ?? '')
   core.setOutput('result', JSON.stringify(restoreResult(outcome)))
   const icon = { done: '✅', failed: '❌', skipped: '➖' } as const
   const nodeId = html(outcome.nodeId ?? '')
@@ -169,6 +174,7 @@ export async function reportBackup(
   core.setOutput('bls-public-key', outcome.ok ? (r?.blsPublicKey ?? '') : '')
   core.setOutput('key-type', r?.keyType ?? '')
   core.setOutput('archive', archive ?? '')
+  core.setOutput('identity-location', outcome.identityLocation ?? '')
   core.setOutput('result', JSON.stringify(backupResult(outcome, archive)))
   const icon = { done: '✅', failed: '❌', skipped: '➖' } as const
   await core.summary

@@ -54,7 +54,7 @@ previous files back and starts the node again. Without --host, restores on this 
                               variable AVALANCHE_PROXY_SSH_PASSPHRASE
   --proxy-host-key KEY|FILE   its host key(s), as --host-key (required with --proxy-host)
   --insecure-skip-host-key-check   do not verify the host keys (throwaway tests only)
-  --staking-dir DIR           on the host (default ~/.avalanchego/staking of the login user)
+  --staking-dir DIR           on the host (default: where the node is found to read it)
   --service-name NAME         the systemd unit (default avalanchego)
   --sudo auto|true|false      sudo -n for service control (default auto: when not root)
   --stop-command, --start-command CMD   instead of systemctl (e.g. docker stop/start)

@@ -14,6 +14,7 @@ import {
   type KeystoreCredential,
   type KeystoreExport
 } from '../node/keystore.js'
+import { backupRefusal } from '../node/identity-location.js'
 import { HostError, NodeHost, openRestoreNotice, type NodeHostSettings } from '../node/node-host.js'
 import { Timeline, type StepRecord } from './timeline.js'
 
@@ -39,6 +40,8 @@ export interface BackupOutcome {
   /** The keystore users exported, to go into the archive. */
   keystore?: KeystoreExport[]
   host?: string
+  /** Where the node takes its identity from, and how that was found. */
+  identityLocation?: string
   steps: StepRecord[]
   error?: string
 }
@@ -62,6 +65,10 @@ export async function backup(req: BackupRequest, log: Log): Promise<BackupOutcom
     const host = new NodeHost(transport, req.node)
     const files = await timeline.step('Read the files', async note => {
       await host.probe()
+      outcome.identityLocation = host.locationText
+      note(`identity: ${host.locationText}`)
+      const notFiles = host.location && backupRefusal(host.location)
+      if (notFiles) throw new HostError(notFiles)
       // Said first: a copy taken in the middle of a restore could be a mix of two identities.
       const open = openRestoreNotice(await host.inspect())
       if (open) throw new HostError(`not taken: ${open}`)

@@ -30,6 +30,7 @@ import {
   recoverUnfinished,
   type Launched
 } from '../node/transaction.js'
+import { restoreRefusal } from '../node/identity-location.js'
 import { Timeline, type StepRecord } from './timeline.js'
 import { Cancelled, watchTransaction } from './restore-watch.js'
 
@@ -63,6 +64,8 @@ export interface RestoreOutcome {
   /** Files were swapped and the node restarted (false when the host already ran the backup). */
   changed: boolean
   hostState: HostState
+  /** Where the node takes its identity from, and how that was found. */
+  identityLocation?: string
   nodeId?: string
   blsPublicKey?: string
   previousNodeId?: string
@@ -205,6 +208,10 @@ class RestoreRun {
     note: (d: string) => void
   ): Promise<{ facts: HostFacts; current: NodeIdAnswer | undefined }> {
     await this.host.probe()
+    this.outcome.identityLocation = this.host.locationText
+    note(`identity: ${this.host.locationText}`)
+    const refusal = this.host.location && restoreRefusal(this.host.location)
+    if (refusal) throw new HostError(`${refusal} Nothing was changed.`)
     let facts = await this.host.inspectAsNeeded()
     await this.host.checkPermissions()
     if (facts.missingTools.length)

@@ -3,6 +3,7 @@ import type { Check, IdentityReport } from '../identity/inspect.js'
 import type { HostTransport } from '../host/transport.js'
 import { errorMessage, type Log } from '../log.js'
 import { NodeApi } from '../node/api.js'
+import { backupRefusal } from '../node/identity-location.js'
 import {
   NodeHost,
   openRestoreNotice,
@@ -53,6 +54,7 @@ export async function verifyOnHost(
     const host = new NodeHost(transport, target.node)
     await log.group(`Compare the files on ${transport.label}`, async () => {
       await host.probe()
+      addLocation(host, add)
       let facts = await host.inspect(false)
       const blocked =
         !facts.dirAccessible ||
@@ -67,7 +69,7 @@ export async function verifyOnHost(
           status: 'fail',
           detail: open
         })
-      for (const f of STAKING_FILES) add(compareFile(f, facts, files[f], host.canSudo))
+      for (const f of filesTheNodeReads(host)) add(compareFile(f, facts, files[f], host.canSudo))
     })
     await log.group('Ask the node', async () => {
       const api = new NodeApi(transport, target.apiUrl, log)
@@ -192,4 +194,28 @@ function same(id: string, title: string, expected: string | undefined, found: st
         found,
         detail: `the node reports ${found}, the backup gives ${expected ?? '(unreadable)'}`
       }
+}
+
+/** Where the node takes its identity from, as a check: a warning where files do not cover it. */
+function addLocation(host: NodeHost, add: (c: Check) => void): void {
+  if (!host.location) return
+  const gap = backupRefusal(host.location)
+  add({
+    id: 'identity-location',
+    title: 'Where the node takes its identity from',
+    status: gap ? 'warn' : 'pass',
+    found: host.locationText,
+    ...(gap
+      ? { detail: `the files cover only part of it: ${gap.replace(/^not taken: /, '')}` }
+      : {})
+  })
+}
+
+/** The staking files this node really reads (a remote or ephemeral signer reads no signer.key). */
+function filesTheNodeReads(host: NodeHost): StakingFile[] {
+  const loc = host.location
+  if (!loc) return [...STAKING_FILES]
+  return STAKING_FILES.filter(f =>
+    f === 'signer.key' ? loc.signer.kind === 'file' : loc.tls.kind === 'files'
+  )
 }

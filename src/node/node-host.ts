@@ -2,13 +2,24 @@ import { createHash } from 'node:crypto'
 import { posix } from 'node:path'
 import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
 import { sh, type ExecResult, type HostTransport } from '../host/transport.js'
+import discoverScript from './discover-host.sh'
+import {
+  configSource,
+  parseConfig,
+  resolveIdentity,
+  type IdentityLocation,
+  type NodeView
+} from './identity-location.js'
 import inspectScript from './inspect-host.sh'
 
 export type SudoMode = 'auto' | 'true' | 'false'
 
 export interface NodeHostSettings {
-  /** The staking directory; a leading `~/` is the login user's home. */
-  stakingDir: string
+  /**
+   * The staking directory, an explicit override; a leading `~/` is the login user's home. Without
+   * it, the host is asked where the node takes its identity from (discover-host.sh).
+   */
+  stakingDir?: string
   serviceName: string
   sudo: SudoMode
   /** Commands that stop and start the node where systemd does not run it (e.g. Docker). */
@@ -98,12 +109,55 @@ export class NodeHost {
     this.loginUser = user ?? ''
     this.loginUid = Number(uid)
     this.sudoOk = sudo === 'sudo'
+    if (!this.settings.stakingDir) return this.discover()
     const dir = this.settings.stakingDir.replace(/^~(?=\/|$)/, home ?? '~')
-    if (!dir.startsWith('/'))
-      throw new HostError(
-        `staking-dir must be absolute or start with ~/ (got '${this.settings.stakingDir}')`
-      )
+    if (!dir.startsWith('/')) throw new HostError(`staking-dir must be absolute or start with ~/.`)
     this.stakingDir = posix.normalize(dir).replace(/\/$/, '')
+    this.locationText = `${this.stakingDir} (staking-dir)`
+  }
+
+  /** Where this node's identity lives, by avalanchego's rules; undefined with staking-dir given. */
+  location?: IdentityLocation
+  /** Where the identity lives and how that was found, for the log and the output identity-location. */
+  locationText = ''
+
+  /**
+   * Asks the host where the node takes its identity from: the unit (or the running process), its
+   * environment and its config file, resolved as avalanchego resolves them.
+   */
+  private async discover(): Promise<void> {
+    const prefix = this.loginUid !== 0 && this.sudoOk ? 'sudo -n ' : ''
+    const r = await this.run(
+      `${prefix}sh -s -- ${sh(this.settings.serviceName)} ${this.usesSystemd ? 'systemd' : 'commands'}`,
+      Buffer.from(discoverScript)
+    )
+    const view = nodeView(r.stdout.toString())
+    const source = configSource(view)
+    let config: Map<string, string> | undefined
+    if (source && 'content' in source) config = parseConfig(source.content)
+    else if (source) {
+      const c = await this.run(`${prefix}cat ${sh(source.path)}`)
+      // avalanchego refuses to start with a config file it cannot read: say so, change nothing.
+      if (c.code !== 0)
+        throw new HostError(
+          `the node's ${source.how} cannot be read (avalanchego would not start with it either). Fix it, or set staking-dir.`
+        )
+      config = parseConfig(c.stdout.toString())
+    }
+    this.location = resolveIdentity(view, config, source?.how)
+    this.stakingDir =
+      this.location.stakingDir ??
+      posix.dirname(
+        this.location.tls.kind === 'files'
+          ? this.location.tls.cert
+          : `${this.location.dataDir}/staking/x`
+      )
+    // One line, no control characters: it becomes an output (paths on the host may hold any byte).
+    this.locationText =
+      `${this.location.description}; found from ${view.source === 'process' ? 'the running node' : "the service's unit"}`.replace(
+        /[\u0000-\u001f\u007f-\u009f]/g,
+        '?'
+      )
   }
 
   get usesSystemd(): boolean {
@@ -282,6 +336,54 @@ $todo"; p=$(dirname "$p"); done; printf "%s" "$todo" | while IFS= read -r d; do 
   run(command: string, stdin?: Buffer): Promise<ExecResult> {
     return this.transport.exec(command, stdin)
   }
+}
+
+/** discover-host.sh's lines as the node's view: the running process's, else the unit's. */
+export function nodeView(text: string): NodeView {
+  const facts: [string, string][] = text
+    .split('\n')
+    .filter(Boolean)
+    .map(l => [l.split(' ')[0]!, l.split(' ').slice(1).join(' ')])
+  const one = (k: string) =>
+    Buffer.from(facts.find(([n]) => n === k)?.[1] ?? '', 'base64').toString()
+  const all = (k: string) => facts.filter(([n]) => n === k).map(([, v]) => v)
+  const args = all('arg').map(a => Buffer.from(a, 'base64').toString())
+  const home = one('home')
+  if (args.length)
+    return {
+      argv: args,
+      env: envOf(all('env').map(e => Buffer.from(e, 'base64').toString())),
+      cwd: one('cwd') || '/',
+      source: 'process'
+    }
+  // Not running: the unit's command line and environment (EnvironmentFile= wins over Environment=).
+  const exec = one('unit-execstart')
+  const argv = (/argv\[\]=([^;]*)/.exec(exec)?.[1] ?? exec).trim().split(/\s+/).filter(Boolean)
+  const unitEnv = (one('unit-env').match(/"[^"]*"|\S+/g) ?? []).map(p => p.replace(/^"|"$/g, ''))
+  const files = all('envfile').flatMap(f =>
+    Buffer.from(f.split(' ')[1] ?? '', 'base64')
+      .toString()
+      .split('\n')
+      .map(l => l.trim())
+      .filter(l => l && !l.startsWith('#'))
+      .map(l => l.replace(/^export\s+/, '').replace(/^([^=]+)=(["'])(.*)\2$/, '$1=$3'))
+  )
+  const workdir = one('unit-workdir')
+  return {
+    argv,
+    env: { HOME: home, ...envOf([...unitEnv, ...files]) },
+    cwd: workdir === '~' ? home : workdir || '/',
+    source: 'unit'
+  }
+}
+
+function envOf(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const p of pairs) {
+    const eq = p.indexOf('=')
+    if (eq > 0) env[p.slice(0, eq)] = p.slice(eq + 1)
+  }
+  return env
 }
 
 function fileFacts(fields: string[] | undefined): FileFacts {

@@ -1,0 +1,139 @@
+// "Where is my node's identity?": the action finds it where the node really reads it, on host
+// variants of the layouts operators run, and refuses where files would change nothing.
+import { hostPrerequisites, type NodeHost } from '../test-hosts/host.js'
+import { measure, sha256 } from './support/faults.js'
+import { up } from './support/hosts.js'
+import { describeWith, HAVE_VECTORS } from './support/prerequisites.js'
+import { runAction } from './support/runner.js'
+import { staker } from './support/vectors.js'
+
+const missing = hostPrerequisites() ?? (HAVE_VECTORS ? undefined : '../shared/vectors')
+const CONFIG = '/home/ubuntu/.avalanchego/configs/node.json'
+
+type Id = ReturnType<typeof staker>
+const inputs = (host: NodeHost, id: Id, mode: string) => ({
+  mode,
+  'staker-crt': id.crt.toString(),
+  'staker-key': id.key.toString(),
+  'signer-key': id.signer.toString('base64'),
+  'expected-node-id': id.nodeId,
+  host: host.address,
+  username: 'ubuntu',
+  'ssh-key': host.userKeys.ed25519.privateKey,
+  'host-key': host.knownHosts
+})
+
+/** Rewrites the node's config file and restarts it; resolves once it answers again. */
+async function reconfigure(host: NodeHost, config: object, unitEnv?: string): Promise<void> {
+  host.exec(`cat > ${CONFIG} && chown ubuntu: ${CONFIG}`, 'root', JSON.stringify(config))
+  if (unitEnv)
+    host.exec(
+      `sed -i 's|^\\[Service\\]$|[Service]\\nEnvironment=${unitEnv}|' /etc/systemd/system/avalanchego.service`
+    )
+  host.service('restart')
+  await host.waitForNode()
+}
+
+/** A data disk of its own at /mnt/avax (a tmpfs in the host's own mount namespace). */
+function dataDisk(host: NodeHost, dir: string): void {
+  const r = host.exec(
+    `mount -t tmpfs -o mode=755 tmpfs /mnt && mkdir -p ${dir} && chown ubuntu: ${dir} && chmod 750 ${dir}`
+  )
+  if (r.code !== 0) throw new Error(r.stderr)
+}
+
+describeWith(missing ?? 'root, sshd', !missing, "where is my node's identity", () => {
+  it('data-dir on another disk, set in the config file: restore writes there, and says how it knew', async () => {
+    const id = staker(1)
+    const host = await up()
+    dataDisk(host, '/mnt/avax')
+    await reconfigure(host, { 'http-host': '127.0.0.1', 'data-dir': '/mnt/avax' })
+    const made = host.exec('ls /mnt/avax/staking').stdout
+    expect(made).toContain('staker.crt') // the node made its identity on the data disk
+    const run = await runAction(inputs(host, id, 'restore'))
+    expect({ code: run.code, state: run.outputs['host-state'] }).toEqual({
+      code: 0,
+      state: 'restored'
+    })
+    expect(run.outputs['identity-location']).toContain(
+      `/mnt/avax/staking/staker.crt and /mnt/avax/staking/staker.key (the default under data-dir (key data-dir of the config file ${CONFIG}))`
+    )
+    expect(sha256(host.readFile('/mnt/avax/staking/signer.key'))).toBe(sha256(id.signer))
+    expect(host.exec('ls -d /mnt/avax/staking.previous-*').code).toBe(0)
+    // The installer's default place was not touched.
+    expect(host.exec('ls /home/ubuntu/.avalanchego/staking 2>/dev/null').stdout).not.toContain(
+      '.new-'
+    )
+    expect(host.nodeInfo()?.nodeID).toBe(id.nodeId)
+  }, 90_000)
+
+  it('AVAGO_DATA_DIR in the unit beats the config file: verify and backup look there too', async () => {
+    const id = staker(2)
+    const host = await up({ identity: staker(2) })
+    dataDisk(host, '/mnt/env')
+    host.exec('cp -a /home/ubuntu/.avalanchego/staking /mnt/env/ && chown -R ubuntu: /mnt/env')
+    await reconfigure(
+      host,
+      { 'http-host': '127.0.0.1', 'data-dir': '/mnt/elsewhere' },
+      'AVAGO_DATA_DIR=/mnt/env'
+    )
+    const verify = await runAction(inputs(host, id, 'verify'))
+    expect(verify.code).toBe(0)
+    expect(verify.outputs['identity-location']).toContain('/mnt/env/staking/staker.crt')
+    expect(verify.outputs['identity-location']).toContain(
+      "AVAGO_DATA_DIR in the node's environment"
+    )
+    const backup = await runAction({
+      ...inputs(host, id, 'backup'),
+      'age-recipients': 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'
+    })
+    expect(backup.code).toBe(0)
+    expect(backup.outputs['identity-location']).toContain('/mnt/env/staking/signer.key')
+  }, 90_000)
+
+  it.each([
+    [
+      'a remote signer',
+      { 'staking-rpc-signer-endpoint': '127.0.0.1:7777' },
+      "this node's BLS key lives in a remote signer at 127.0.0.1:7777"
+    ],
+    [
+      'the TLS identity as base64 in the config',
+      { 'staking-tls-cert-file-content': 'AAAA', 'staking-tls-key-file-content': 'AAAA' },
+      'takes its TLS identity from base64 in its configuration'
+    ]
+  ])(
+    '%s: restore refuses, changes nothing, and says why',
+    async (_name, extra, why) => {
+      const id = staker(3)
+      const host = await up()
+      // The simulated node ignores these keys; the action reads them from the config as avalanchego would.
+      host.exec(`cat > ${CONFIG}`, 'root', JSON.stringify({ 'http-host': '127.0.0.1', ...extra }))
+      const before = measure(host)
+      const run = await runAction(inputs(host, id, 'restore'))
+      expect(run.code).toBe(1)
+      expect(run.stdout).toContain(why)
+      expect(run.outputs['host-state']).toBe('unchanged')
+      expect(measure(host)).toEqual(before)
+    },
+    60_000
+  )
+
+  it('a remote signer: verify compares the TLS files only and says the BLS key is not in files', async () => {
+    const id = staker(4)
+    const host = await up({ identity: staker(4) })
+    host.exec(
+      `cat > ${CONFIG}`,
+      'root',
+      JSON.stringify({ 'http-host': '127.0.0.1', 'staking-rpc-signer-endpoint': '127.0.0.1:7777' })
+    )
+    const run = await runAction(inputs(host, id, 'verify'))
+    const result = JSON.parse(run.outputs.result!) as {
+      checks: { id: string; status: string; detail?: string }[]
+    }
+    const location = result.checks.find(c => c.id === 'identity-location')!
+    expect(location.status).toBe('warn')
+    expect(location.detail).toContain('the remote signer at 127.0.0.1:7777')
+    expect(result.checks.map(c => c.id)).not.toContain('host-signer.key')
+  }, 60_000)
+})
