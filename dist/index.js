@@ -47138,10 +47138,8 @@ var NodeHost = class {
     this.stakingDir = this.location.stakingDir ?? import_node_path2.posix.dirname(
       this.location.tls.kind === "files" ? this.location.tls.cert : `${this.location.dataDir}/staking/x`
     );
-    this.locationText = `${this.location.description}; found from ${view.source === "process" ? "the running node" : "the service's unit"}`.replace(
-      /[\u0000-\u001f\u007f-\u009f]/g,
-      "?"
-    );
+    const text = `${this.location.description}; found from ${view.source === "process" ? "the running node" : "the service's unit"}`;
+    this.locationText = [...text].map((c) => new RegExp("\\p{Cc}", "u").test(c) ? "?" : c).join("");
   }
   get usesSystemd() {
     return !(this.settings.stopCommand && this.settings.startCommand);

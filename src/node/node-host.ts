@@ -153,11 +153,8 @@ export class NodeHost {
           : `${this.location.dataDir}/staking/x`
       )
     // One line, no control characters: it becomes an output (paths on the host may hold any byte).
-    this.locationText =
-      `${this.location.description}; found from ${view.source === 'process' ? 'the running node' : "the service's unit"}`.replace(
-        /[\u0000-\u001f\u007f-\u009f]/g,
-        '?'
-      )
+    const text = `${this.location.description}; found from ${view.source === 'process' ? 'the running node' : "the service's unit"}`
+    this.locationText = [...text].map(c => (/\p{Cc}/u.test(c) ? '?' : c)).join('')
   }
 
   get usesSystemd(): boolean {
