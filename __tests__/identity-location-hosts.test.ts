@@ -137,3 +137,42 @@ describeWith(missing ?? 'root, sshd', !missing, "where is my node's identity", (
     expect(result.checks.map(c => c.id)).not.toContain('host-signer.key')
   }, 60_000)
 })
+
+describeWith(missing ?? 'root, sshd', !missing, "the node's user is the unit's User=", () => {
+  it("login as ubuntu, node run by avax: the identity is found in avax's home and written as avax", async () => {
+    const id = staker(0)
+    const host = await up()
+    const uid = 30000 + Number(host.address.split('.')[2])
+    const r = host.exec(
+      [
+        'set -e',
+        `echo 'avax:x:${uid}:${uid}:avax:/home/avax:/bin/sh' >> /etc/passwd`,
+        `echo 'avax:x:${uid}:' >> /etc/group`,
+        `mkdir -m 750 /home/avax && chown avax: /home/avax`,
+        'systemctl stop avalanchego',
+        `sed -i 's|^User=ubuntu$|User=avax|; s|^WorkingDirectory=.*|WorkingDirectory=/home/avax|; s| --config-file=.*||' /etc/systemd/system/avalanchego.service`,
+        'systemctl start avalanchego'
+      ].join('\n')
+    )
+    expect(r.stderr).toBe('')
+    await host.waitForNode()
+    const ubuntus = () =>
+      host.exec('cd /home/ubuntu/.avalanchego && ls -A staking && sha256sum staking/*').stdout
+    const before = ubuntus()
+    const run = await runAction(inputs(host, id, 'restore'))
+    expect(run.stdout.split('\n').filter(l => l.startsWith('::error'))).toEqual([])
+    expect({ code: run.code, state: run.outputs['host-state'] }).toEqual({
+      code: 0,
+      state: 'restored'
+    })
+    expect(run.outputs['identity-location']).toContain('/home/avax/.avalanchego/staking/staker.crt')
+    expect(
+      host.exec(
+        'stat -c "%U %a" /home/avax/.avalanchego/staking/staker.key /home/avax/.avalanchego/staking/signer.key'
+      ).stdout
+    ).toBe('avax 400\navax 400\n')
+    expect(host.nodeInfo()?.nodeID).toBe(id.nodeId)
+    // The login user's own staking directory (from the node's first start as ubuntu) is untouched.
+    expect(ubuntus()).toBe(before)
+  }, 60_000)
+})

@@ -113,7 +113,7 @@ describeWith(missing ?? 'root, sshd', !missing, 'a restore the host could not fi
     })
     expect(result.stdout).toContain('Lost sight of the restore running on the host')
     expect(result.stdout).toMatch(
-      /tail -n 3 \/home\/ubuntu\/\.avalanchego\/staking\.previous-\S+\/restore\.journal/
+      /sudo tail -n 3 \/home\/ubuntu\/\.avalanchego\/staking\.previous-\S+\/restore\.journal/
     )
     expect(measure(host).nodeId).toBe(id.nodeId)
   }, 180_000)

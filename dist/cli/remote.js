@@ -27395,7 +27395,7 @@ var inspect_host_default = `#!/bin/sh
 #
 # Usage: sh inspect-host.sh STAKING_DIR SERVICE
 # Output, one fact a line (the runner parses these):
-#   dir OWNER MODE open|closed      or  dir -            the staking directory
+#   dir OWNER MODE open|closed  or  dir -  or  dir ?   the staking directory (? : a parent we cannot enter)
 #   FILE OWNER MODE SHA256|unreadable  or  FILE -       for staker.crt, staker.key, signer.key
 #   unit LOADSTATE | user USER | state ACTIVESTATE      systemd's view of SERVICE (when systemctl exists)
 #   missing TOOL...                                     commands a restore needs that are not there
@@ -27404,10 +27404,15 @@ var inspect_host_default = `#!/bin/sh
 
 dir=$1 svc=$2
 
+# The nearest existing ancestor decides whether "missing" can be told from "cannot see".
+up=$(dirname "$dir")
+while [ ! -e "$up" ] && [ "$up" != / ]; do up=$(dirname "$up"); done
 if [ -d "$dir" ]; then
   echo "dir $(stat -c '%U %a' "$dir") $([ -x "$dir" ] && echo open || echo closed)"
-else
+elif [ -x "$up" ]; then
   echo "dir -"
+else
+  echo "dir ?"
 fi
 
 for f in staker.crt staker.key signer.key; do
@@ -27580,7 +27585,7 @@ var NodeHost = class {
     const files = {};
     for (const f of STAKING_FILES) files[f] = fileFacts(lines.get(f));
     const [dirOwner, dirMode, dirAccess] = lines.get("dir") ?? ["-"];
-    const dirExists = dirOwner !== "-" && dirOwner !== void 0;
+    const dirExists = dirOwner !== "-" && dirOwner !== "?" && dirOwner !== void 0;
     this.unitLoaded = lines.get("unit")?.[0] === "loaded";
     const serviceUser = this.usesSystemd && this.unitLoaded ? lines.get("user")?.[0] || "root" : void 0;
     this.nodeUser = serviceUser ?? (dirExists ? dirOwner : this.loginUser);
@@ -27590,6 +27595,7 @@ var NodeHost = class {
       stakingDir: this.stakingDir,
       dirExists,
       dirAccessible: dirAccess === "open",
+      dirHidden: dirOwner === "?",
       ...dirExists ? { dirOwner, dirMode } : {},
       files,
       ...serviceUser ? { serviceUser } : {},
@@ -27610,7 +27616,7 @@ var NodeHost = class {
   /** inspect(), with sudo only when the login user cannot read the files itself (sudo costs a round of PAM). */
   async inspectAsNeeded() {
     const facts = await this.inspect(false);
-    const blocked = facts.dirExists && !facts.dirAccessible || STAKING_FILES.some((f) => facts.files[f].exists && !facts.files[f].sha256);
+    const blocked = facts.dirHidden || facts.dirExists && !facts.dirAccessible || STAKING_FILES.some((f) => facts.files[f].exists && !facts.files[f].sha256);
     return blocked && this.canSudo ? this.inspect(true) : facts;
   }
   /**
@@ -28232,7 +28238,10 @@ var JournalFeed = class {
   async poll() {
     let text;
     try {
-      text = (await this.w.host.run(`cat ${sh(this.w.journalPath)} 2>/dev/null; true`)).stdout.toString();
+      text = (await this.w.host.run(
+        // The journal lies in the node's home, which the login user may not be able to enter.
+        `p=${sh(this.w.journalPath)}; if [ -r "$p" ]; then cat "$p"; else ${this.w.host.canSudo ? 'sudo -n cat "$p" 2>/dev/null; ' : ""}true; fi`
+      )).stdout.toString();
     } catch (e) {
       return this.w.reconnect(e, this.until);
     }
@@ -28621,7 +28630,7 @@ function howToCheck(host, journalPath) {
   const api = `curl -s -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"info.getNodeID"}' http://127.0.0.1:9650/ext/info`;
   return [
     `To see how it ended, on ${host.transport.label}:`,
-    `  tail -n 3 ${journalPath}     (the last line: end restored | end rolled-back | end stuck \u2026)`,
+    `  sudo tail -n 3 ${journalPath}     (the last line: end restored | end rolled-back | end stuck \u2026)`,
     `  ${api}`,
     `If the journal has no 'end' line and no restore.sh process runs, run this restore again: it puts the previous files back first.`
   ].join("\n");

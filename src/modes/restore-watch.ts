@@ -70,7 +70,10 @@ class JournalFeed {
     let text: string
     try {
       text = (
-        await this.w.host.run(`cat ${sh(this.w.journalPath)} 2>/dev/null; true`)
+        await this.w.host.run(
+          // The journal lies in the node's home, which the login user may not be able to enter.
+          `p=${sh(this.w.journalPath)}; if [ -r "$p" ]; then cat "$p"; else ${this.w.host.canSudo ? 'sudo -n cat "$p" 2>/dev/null; ' : ''}true; fi`
+        )
       ).stdout.toString()
     } catch (e) {
       return this.w.reconnect(e, this.until)

@@ -452,7 +452,7 @@ export function howToCheck(host: NodeHost, journalPath: string): string {
   const api = `curl -s -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"info.getNodeID"}' http://127.0.0.1:9650/ext/info`
   return [
     `To see how it ended, on ${host.transport.label}:`,
-    `  tail -n 3 ${journalPath}     (the last line: end restored | end rolled-back | end stuck …)`,
+    `  sudo tail -n 3 ${journalPath}     (the last line: end restored | end rolled-back | end stuck …)`,
     `  ${api}`,
     `If the journal has no 'end' line and no restore.sh process runs, run this restore again: it puts the previous files back first.`
   ].join('\n')

@@ -3,7 +3,7 @@
 #
 # Usage: sh inspect-host.sh STAKING_DIR SERVICE
 # Output, one fact a line (the runner parses these):
-#   dir OWNER MODE open|closed      or  dir -            the staking directory
+#   dir OWNER MODE open|closed  or  dir -  or  dir ?   the staking directory (? : a parent we cannot enter)
 #   FILE OWNER MODE SHA256|unreadable  or  FILE -       for staker.crt, staker.key, signer.key
 #   unit LOADSTATE | user USER | state ACTIVESTATE      systemd's view of SERVICE (when systemctl exists)
 #   missing TOOL...                                     commands a restore needs that are not there
@@ -12,10 +12,15 @@
 
 dir=$1 svc=$2
 
+# The nearest existing ancestor decides whether "missing" can be told from "cannot see".
+up=$(dirname "$dir")
+while [ ! -e "$up" ] && [ "$up" != / ]; do up=$(dirname "$up"); done
 if [ -d "$dir" ]; then
   echo "dir $(stat -c '%U %a' "$dir") $([ -x "$dir" ] && echo open || echo closed)"
-else
+elif [ -x "$up" ]; then
   echo "dir -"
+else
+  echo "dir ?"
 fi
 
 for f in staker.crt staker.key signer.key; do

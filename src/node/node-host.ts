@@ -48,6 +48,8 @@ export interface HostFacts {
   dirExists: boolean
   /** We could look inside the directory (search permission); otherwise its files show as missing. */
   dirAccessible: boolean
+  /** A parent of the directory cannot be entered: whether it exists is not known. */
+  dirHidden: boolean
   dirOwner?: string
   dirMode?: string
   files: Record<StakingFile, FileFacts>
@@ -217,7 +219,7 @@ export class NodeHost {
     const files = {} as Record<StakingFile, FileFacts>
     for (const f of STAKING_FILES) files[f] = fileFacts(lines.get(f))
     const [dirOwner, dirMode, dirAccess] = lines.get('dir') ?? ['-']
-    const dirExists = dirOwner !== '-' && dirOwner !== undefined
+    const dirExists = dirOwner !== '-' && dirOwner !== '?' && dirOwner !== undefined
     this.unitLoaded = lines.get('unit')?.[0] === 'loaded'
     // systemd runs the service as User=, root when the unit names none.
     const serviceUser =
@@ -229,6 +231,7 @@ export class NodeHost {
       stakingDir: this.stakingDir,
       dirExists,
       dirAccessible: dirAccess === 'open',
+      dirHidden: dirOwner === '?',
       ...(dirExists ? { dirOwner: dirOwner!, dirMode: dirMode! } : {}),
       files,
       ...(serviceUser ? { serviceUser } : {}),
@@ -254,6 +257,7 @@ export class NodeHost {
   async inspectAsNeeded(): Promise<HostFacts> {
     const facts = await this.inspect(false)
     const blocked =
+      facts.dirHidden ||
       (facts.dirExists && !facts.dirAccessible) ||
       STAKING_FILES.some(f => facts.files[f].exists && !facts.files[f].sha256)
     return blocked && this.canSudo ? this.inspect(true) : facts
