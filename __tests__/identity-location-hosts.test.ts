@@ -176,3 +176,106 @@ describeWith(missing ?? 'root, sshd', !missing, "the node's user is the unit's U
     expect(ubuntus()).toBe(before)
   }, 60_000)
 })
+
+/**
+ * A node in Docker, as the avaplatform/avalanchego image runs it: as root, with a host directory
+ * mounted as the container's /root/.avalanchego. There is no Docker engine here: a stand-in
+ * `docker` (root only, like the daemon's socket) answers inspect from the container's
+ * configuration and stops and starts a root-run unit whose node reads that host directory.
+ */
+async function dockerHost(mounts: { Source: string; Destination: string }[]): Promise<NodeHost> {
+  const host = await up({ startNode: false })
+  const inspect = JSON.stringify([
+    {
+      Name: '/avax',
+      Config: {
+        User: '',
+        Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+        Cmd: [
+          '/avalanchego/build/avalanchego',
+          '--config-file=/root/.avalanchego/configs/node.json'
+        ],
+        Entrypoint: null,
+        WorkingDir: '/avalanchego/build'
+      },
+      Mounts: mounts.map(m => ({ Type: 'bind', ...m }))
+    }
+  ])
+  const docker = [
+    '#!/bin/sh',
+    '[ "$(id -u)" = 0 ] || { echo "permission denied while trying to connect to the Docker daemon socket" >&2; exit 1; }',
+    'last() { for a; do :; done; echo "$a"; }',
+    'name=$(last "$@")',
+    '[ "$name" = avax ] || { echo "Error: No such container: $name" >&2; exit 1; }',
+    'case $1 in',
+    '  inspect) cat /srv/inspect.json ;;',
+    '  stop) systemctl stop avax-container >/dev/null && echo avax ;;',
+    '  start) systemctl start avax-container >/dev/null && echo avax ;;',
+    '  *) exit 1 ;;',
+    'esac',
+    ''
+  ].join('\n')
+  const unit = [
+    '[Service]',
+    'User=root',
+    'WorkingDirectory=/',
+    'ExecStart=/home/ubuntu/avalanche-node/avalanchego --data-dir=/srv/avax --config-file=/srv/avax/configs/node.json',
+    'Restart=always',
+    'RestartSec=1',
+    ''
+  ].join('\n')
+  const r = host.exec(
+    [
+      'set -e',
+      'mount -t tmpfs -o mode=755 tmpfs /srv',
+      'mkdir -p /srv/avax/configs',
+      `echo '{"http-host":"127.0.0.1"}' > /srv/avax/configs/node.json`,
+      'cat > /srv/inspect.json <<"EOF"',
+      inspect,
+      'EOF',
+      `printf '%s' '${unit}' > /etc/systemd/system/avax-container.service`,
+      `printf '%s' '${docker}' > /usr/local/sbin/docker && chmod 755 /usr/local/sbin/docker`,
+      'docker start avax'
+    ].join('\n')
+  )
+  if (r.code !== 0) throw new Error(`docker host: ${r.stderr}`)
+  await host.waitForNode()
+  return host
+}
+
+describeWith(missing ?? 'root, sshd', !missing, 'a node in Docker (input container)', () => {
+  it('found through docker inspect and the mounts, restored as root with docker stop/start', async () => {
+    const id = staker(2)
+    const host = await dockerHost([{ Source: '/srv/avax', Destination: '/root/.avalanchego' }])
+    expect(host.exec('stat -c %U /srv/avax/staking/staker.key').stdout.trim()).toBe('root')
+    const run = await runAction({ ...inputs(host, id, 'restore'), container: 'avax' })
+    expect(run.stdout.split('\n').filter(l => l.startsWith('::error'))).toEqual([])
+    expect({ code: run.code, state: run.outputs['host-state'] }).toEqual({
+      code: 0,
+      state: 'restored'
+    })
+    expect(run.outputs['identity-location']).toContain(
+      '/srv/avax/staking/staker.crt and /srv/avax/staking/staker.key'
+    )
+    expect(run.outputs['identity-location']).toContain(
+      '(/root/.avalanchego/staking in the container)'
+    )
+    expect(host.exec('stat -c "%U %a" /srv/avax/staking/signer.key').stdout.trim()).toBe('root 400')
+    expect(sha256(host.readFile('/srv/avax/staking/staker.crt'))).toBe(sha256(id.crt))
+    expect(host.nodeInfo()?.nodeID).toBe(id.nodeId)
+    const verify = await runAction({ ...inputs(host, id, 'verify'), container: 'avax' })
+    expect(verify.code).toBe(0)
+  }, 90_000)
+
+  it('an identity on no mounted directory: restore refuses (it would die with the container)', async () => {
+    const id = staker(3)
+    const host = await dockerHost([
+      { Source: '/srv/avax/configs', Destination: '/root/.avalanchego/configs' }
+    ])
+    const before = host.exec('sha256sum /srv/avax/staking/*').stdout
+    const run = await runAction({ ...inputs(host, id, 'restore'), container: 'avax' })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain('inside the container, on no mounted directory')
+    expect(host.exec('sha256sum /srv/avax/staking/*').stdout).toBe(before)
+  }, 90_000)
+})

@@ -5754,6 +5754,7 @@ var HOST_FLAGS = [
   "staking-dir",
   "service-name",
   "sudo",
+  "container",
   "stop-command",
   "start-command",
   "api-url",

@@ -45812,8 +45812,8 @@ function pemBlocks(bytes) {
   }
 }
 function shownType(type) {
-  const printable = type.replace(/[^\x20-\x7e]/g, "?");
-  return printable.length > 40 ? printable.slice(0, 40) + "\u2026" : printable;
+  const printable2 = type.replace(/[^\x20-\x7e]/g, "?");
+  return printable2.length > 40 ? printable2.slice(0, 40) + "\u2026" : printable2;
 }
 function toPem(type, der) {
   const b64 = Buffer.from(der).toString("base64");
@@ -46999,6 +46999,54 @@ function backupRefusal(loc) {
     return `not taken: this node does not keep ${notFile.join(" nor ")} in files, and a backup takes files. Back that up where it lives (the signer's own backup, the configuration that holds the base64).`;
   return loc.notOneDirectory ? `not taken: ${loc.notOneDirectory}. Set staking-dir to take one directory.` : void 0;
 }
+function containerFacts(json) {
+  let c;
+  try {
+    c = JSON.parse(json)[0] ?? {};
+  } catch {
+    throw new Error("docker inspect did not answer with JSON");
+  }
+  const user = (c.Config?.User ?? "").split(":")[0] || "root";
+  const env = {};
+  for (const e of c.Config?.Env ?? []) {
+    const eq = e.indexOf("=");
+    if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
+  }
+  env.HOME ??= user === "root" || user === "0" ? "/root" : `/home/${user}`;
+  return {
+    user,
+    view: {
+      argv: [...c.Config?.Entrypoint ?? [], ...c.Config?.Cmd ?? []],
+      env,
+      cwd: c.Config?.WorkingDir || "/",
+      source: "container"
+    },
+    mounts: (c.Mounts ?? []).filter((m) => m.Source && m.Destination).map((m) => ({ source: m.Source, destination: m.Destination }))
+  };
+}
+function hostPath(path, mounts) {
+  const m = mounts.filter((x) => path === x.destination || path.startsWith(`${x.destination.replace(/\/$/, "")}/`)).sort((a, b) => b.destination.length - a.destination.length)[0];
+  return m ? import_node_path.posix.join(m.source, path.slice(m.destination.length)) : void 0;
+}
+function throughMounts(loc, mounts) {
+  if (!loc.stakingDir) return loc;
+  const dir = hostPath(loc.stakingDir, mounts);
+  if (!dir)
+    return {
+      ...loc,
+      stakingDir: void 0,
+      notOneDirectory: `the node keeps its identity in ${loc.stakingDir} inside the container, on no mounted directory: it lives and dies with the container, out of reach of the host`
+    };
+  const tls = loc.tls.kind === "files" ? { ...loc.tls, cert: `${dir}/staker.crt`, key: `${dir}/staker.key` } : loc.tls;
+  const signer = loc.signer.kind === "file" ? { ...loc.signer, path: `${dir}/signer.key` } : loc.signer;
+  return {
+    ...loc,
+    tls,
+    signer,
+    stakingDir: dir,
+    description: `${describe(tls, signer)} (${loc.stakingDir} in the container)`
+  };
+}
 
 // src/node/inspect-host.sh
 var inspect_host_default = `#!/bin/sh
@@ -47113,6 +47161,44 @@ var NodeHost = class {
     this.stakingDir = import_node_path2.posix.normalize(dir).replace(/\/$/, "");
     this.locationText = `${this.stakingDir} (staking-dir)`;
   }
+  /** A node in Docker: `docker inspect` gives its user, command, environment and mounts. */
+  async discoverContainer(prefix, container) {
+    const r = await this.run(`${prefix}docker inspect --type container ${sh(container)}`);
+    if (r.code !== 0)
+      throw new HostError(
+        `docker inspect found no container named by the container input on ${this.transport.label} (or docker needs root, and sudo -n does not work). Check the name with docker ps.`
+      );
+    const c = containerFacts(r.stdout.toString());
+    const source = configSource(c.view);
+    let config;
+    if (source && "content" in source) config = parseConfig(source.content);
+    else if (source) {
+      const onHost = hostPath(source.path, c.mounts);
+      const read2 = onHost ? await this.run(`${prefix}cat ${sh(onHost)}`) : void 0;
+      if (!read2 || read2.code !== 0)
+        throw new HostError(
+          `the container's ${source.how} is not on a mounted directory this host can read: set staking-dir to the host path of the staking directory.`
+        );
+      config = parseConfig(read2.stdout.toString());
+    }
+    this.location = throughMounts(resolveIdentity(c.view, config, source?.how), c.mounts);
+    this.containerUser = /^\d+$/.test(c.user) ? await this.userName(c.user) : c.user;
+    this.stakingDir = this.location.stakingDir ?? `${this.location.dataDir}/staking`;
+    this.locationText = printable(
+      `${this.location.description}; found from docker inspect of the container`
+    );
+  }
+  /** The container's user as the host names it (files on the host carry its uid). */
+  async userName(uid) {
+    const r = await this.run(`getent passwd ${sh(uid)} | cut -d: -f1`);
+    const name2 = r.stdout.toString().trim();
+    if (!name2)
+      throw new HostError(
+        `the container runs as uid ${uid}, which has no name on the host: give staking-dir, and stop-command and start-command.`
+      );
+    return name2;
+  }
+  containerUser;
   /** Where this node's identity lives, by avalanchego's rules; undefined with staking-dir given. */
   location;
   /** Where the identity lives and how that was found, for the log and the output identity-location. */
@@ -47123,6 +47209,7 @@ var NodeHost = class {
    */
   async discover() {
     const prefix = this.loginUid !== 0 && this.sudoOk ? "sudo -n " : "";
+    if (this.settings.container) return this.discoverContainer(prefix, this.settings.container);
     const r = await this.run(
       `${prefix}sh -s -- ${sh(this.settings.serviceName)} ${this.usesSystemd ? "systemd" : "commands"}`,
       Buffer.from(discover_host_default)
@@ -47143,8 +47230,9 @@ var NodeHost = class {
     this.stakingDir = this.location.stakingDir ?? import_node_path2.posix.dirname(
       this.location.tls.kind === "files" ? this.location.tls.cert : `${this.location.dataDir}/staking/x`
     );
-    const text = `${this.location.description}; found from ${view.source === "process" ? "the running node" : "the service's unit"}`;
-    this.locationText = [...text].map((c) => new RegExp("\\p{Cc}", "u").test(c) ? "?" : c).join("");
+    this.locationText = printable(
+      `${this.location.description}; found from ${view.source === "process" ? "the running node" : "the service's unit"}`
+    );
   }
   get usesSystemd() {
     return !(this.settings.stopCommand && this.settings.startCommand);
@@ -47175,7 +47263,7 @@ var NodeHost = class {
   }
   /** The user the host-side program runs stop-command and start-command as ('' for itself). */
   get switchToLoginUser() {
-    return this.needsRoot && !this.usesSystemd ? this.loginUser : "";
+    return this.needsRoot && !this.usesSystemd && !this.settings.container ? this.loginUser : "";
   }
   get asNode() {
     if (this.nodeUser === this.loginUser) return "";
@@ -47199,7 +47287,7 @@ var NodeHost = class {
     const dirExists = dirOwner !== "-" && dirOwner !== "?" && dirOwner !== void 0;
     this.unitLoaded = lines.get("unit")?.[0] === "loaded";
     const serviceUser = this.usesSystemd && this.unitLoaded ? lines.get("user")?.[0] || "root" : void 0;
-    this.nodeUser = serviceUser ?? (dirExists ? dirOwner : this.loginUser);
+    this.nodeUser = serviceUser ?? this.containerUser ?? (dirExists ? dirOwner : this.loginUser);
     const unitState = this.usesSystemd ? lines.get("state")?.[0] : void 0;
     return {
       loginUser: this.loginUser,
@@ -47295,6 +47383,7 @@ $todo"; p=$(dirname "$p"); done; printf "%s" "$todo" | while IFS= read -r d; do 
     return this.transport.exec(command, stdin);
   }
 };
+var printable = (text) => [...text].map((c) => new RegExp("\\p{Cc}", "u").test(c) ? "?" : c).join("");
 function nodeView(text) {
   const facts = text.split("\n").filter(Boolean).map((l) => [l.split(" ")[0], l.split(" ").slice(1).join(" ")]);
   const one = (k) => Buffer.from(facts.find(([n]) => n === k)?.[1] ?? "", "base64").toString();
@@ -55255,8 +55344,13 @@ function parseHostSettings(input) {
   const target = get("host") ? { kind: "ssh", ssh: sshSettings(input, get) } : { kind: "local" };
   if (!get("host") && get("proxy-host"))
     throw new InputError("proxy-host goes with host: it is the jump host to reach host through.");
-  const stopCommand = get("stop-command");
-  const startCommand = get("start-command");
+  const container = get("container");
+  if (container && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(container))
+    throw new InputError(
+      "container must be a Docker container name or id (letters, digits, _ . -), as `docker ps` shows it."
+    );
+  const stopCommand = get("stop-command") || (container ? `docker stop ${container}` : "");
+  const startCommand = get("start-command") || (container ? `docker start ${container}` : "");
   if (!!stopCommand !== !!startCommand)
     throw new InputError(
       "stop-command and start-command go together: give both, or neither to use systemctl."
@@ -55279,7 +55373,8 @@ function parseHostSettings(input) {
       ...get("staking-dir") ? { stakingDir: get("staking-dir") } : {},
       serviceName: get("service-name"),
       sudo,
-      ...stopCommand ? { stopCommand, startCommand } : {}
+      ...stopCommand ? { stopCommand, startCommand } : {},
+      ...container ? { container } : {}
     },
     apiUrl,
     waitTimeoutMs: integer2(get, "wait-timeout", 1, 86400) * 1e3,

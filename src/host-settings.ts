@@ -45,8 +45,13 @@ export function parseHostSettings(input: InputReader): HostSettings {
     : { kind: 'local' }
   if (!get('host') && get('proxy-host'))
     throw new InputError('proxy-host goes with host: it is the jump host to reach host through.')
-  const stopCommand = get('stop-command')
-  const startCommand = get('start-command')
+  const container = get('container')
+  if (container && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(container))
+    throw new InputError(
+      'container must be a Docker container name or id (letters, digits, _ . -), as `docker ps` shows it.'
+    )
+  const stopCommand = get('stop-command') || (container ? `docker stop ${container}` : '')
+  const startCommand = get('start-command') || (container ? `docker start ${container}` : '')
   if (!!stopCommand !== !!startCommand)
     throw new InputError(
       'stop-command and start-command go together: give both, or neither to use systemctl.'
@@ -69,7 +74,8 @@ export function parseHostSettings(input: InputReader): HostSettings {
       ...(get('staking-dir') ? { stakingDir: get('staking-dir') } : {}),
       serviceName: get('service-name'),
       sudo: sudo as SudoMode,
-      ...(stopCommand ? { stopCommand, startCommand } : {})
+      ...(stopCommand ? { stopCommand, startCommand } : {}),
+      ...(container ? { container } : {})
     },
     apiUrl,
     waitTimeoutMs: integer(get, 'wait-timeout', 1, 86_400) * 1000,

@@ -1,7 +1,10 @@
 // Where a node takes its identity from, by avalanchego's rules: fast tables, no host.
 import {
   configSource,
+  containerFacts,
+  hostPath,
   parseConfig,
+  throughMounts,
   parseFlags,
   resolveIdentity,
   restoreRefusal,
@@ -211,5 +214,59 @@ describe("discover-host.sh's lines", () => {
       cwd: '/home/avax',
       source: 'unit'
     })
+  })
+})
+
+describe('a node in Docker', () => {
+  const inspect = (mounts: object[], extra: object = {}) =>
+    JSON.stringify([
+      {
+        Config: {
+          User: '',
+          Env: ['A=1'],
+          Cmd: ['/avalanchego/build/avalanchego'],
+          Entrypoint: null,
+          WorkingDir: '',
+          ...extra
+        },
+        Mounts: mounts
+      }
+    ])
+  it('the container root user, its HOME, its command and mounts', () => {
+    const c = containerFacts(inspect([{ Source: '/srv/avax', Destination: '/root/.avalanchego' }]))
+    expect(c).toEqual({
+      user: 'root',
+      view: {
+        argv: ['/avalanchego/build/avalanchego'],
+        env: { A: '1', HOME: '/root' },
+        cwd: '/',
+        source: 'container'
+      },
+      mounts: [{ source: '/srv/avax', destination: '/root/.avalanchego' }]
+    })
+  })
+  it.each([
+    ['/root/.avalanchego/staking', '/srv/avax/staking'],
+    ['/root/.avalanchego', '/srv/avax'],
+    ['/root/.avalanchegox/staking', undefined],
+    ['/data/staking/staker.crt', '/mnt/disk/staker.crt'],
+    ['/data/other', '/mnt/x/other']
+  ])('%s is %s on the host (the longest mount wins)', (inside, onHost) => {
+    const mounts = [
+      { source: '/srv/avax', destination: '/root/.avalanchego' },
+      { source: '/mnt/x', destination: '/data' },
+      { source: '/mnt/disk', destination: '/data/staking' }
+    ]
+    expect(hostPath(inside, mounts)).toBe(onHost)
+  })
+  it('the staking directory through the mounts, or a refusal when no mount holds it', () => {
+    const loc = resolveIdentity(containerFacts(inspect([])).view, undefined)
+    expect(loc.stakingDir).toBe('/root/.avalanchego/staking')
+    expect(
+      throughMounts(loc, [{ source: '/srv/a', destination: '/root/.avalanchego' }]).stakingDir
+    ).toBe('/srv/a/staking')
+    expect(restoreRefusal(throughMounts(loc, []))).toMatch(
+      /inside the container, on no mounted directory/
+    )
   })
 })

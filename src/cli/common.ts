@@ -122,6 +122,7 @@ export const HOST_FLAGS = [
   'staking-dir',
   'service-name',
   'sudo',
+  'container',
   'stop-command',
   'start-command',
   'api-url',

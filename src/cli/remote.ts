@@ -32,7 +32,7 @@ export const RESTORE_HELP = `Usage: ${NAME} restore (--backup-dir DIR | --staker
                  [--host HOST --username USER --ssh-key FILE --host-key KEY|FILE [--port 22]]
                  [--connect-timeout SECONDS] [--proxy-host HOST --proxy-host-key KEY|FILE ...]
                  [--staking-dir DIR] [--service-name NAME] [--sudo auto|true|false]
-                 [--stop-command CMD --start-command CMD] [--api-url URL]
+                 [--container NAME] [--stop-command CMD --start-command CMD] [--api-url URL]
                  [--wait-timeout SECONDS] [--force] [--json]
 
 Puts the backup on the node host and proves it: checks the files offline, connects once (the host
@@ -57,6 +57,7 @@ previous files back and starts the node again. Without --host, restores on this 
   --staking-dir DIR           on the host (default: where the node is found to read it)
   --service-name NAME         the systemd unit (default avalanchego)
   --sudo auto|true|false      sudo -n for service control (default auto: when not root)
+  --container NAME            the Docker container that runs the node (found through docker inspect)
   --stop-command, --start-command CMD   instead of systemctl (e.g. docker stop/start)
   --api-url URL               the node's API as seen on the host (default http://127.0.0.1:9650)
   --wait-timeout SECONDS      how long the node may take to answer after start (default 120)

@@ -13,8 +13,8 @@ export interface NodeView {
   /** The process environment we could see: AVAGO_* and HOME. */
   env: Record<string, string>
   cwd: string
-  /** Where argv and env came from: the running process, or the unit (the node is not running). */
-  source: 'process' | 'unit'
+  /** Where argv and env came from: the running process, the unit (the node is not running), or a container's configuration. */
+  source: 'process' | 'unit' | 'container'
 }
 
 export type TlsSource =
@@ -253,4 +253,85 @@ export function backupRefusal(loc: IdentityLocation): string | undefined {
   return loc.notOneDirectory
     ? `not taken: ${loc.notOneDirectory}. Set staking-dir to take one directory.`
     : undefined
+}
+
+/** What `docker inspect` says of a container (the fields we read). */
+export interface ContainerFacts {
+  user: string
+  view: NodeView
+  mounts: { source: string; destination: string }[]
+}
+
+/** Parses `docker inspect CONTAINER` (a JSON array of one). */
+export function containerFacts(json: string): ContainerFacts {
+  let c: {
+    Config?: {
+      User?: string
+      Env?: string[] | null
+      Cmd?: string[] | null
+      Entrypoint?: string[] | null
+      WorkingDir?: string
+    }
+    Mounts?: { Source?: string; Destination?: string }[] | null
+  }
+  try {
+    c = (JSON.parse(json) as (typeof c)[])[0] ?? {}
+  } catch {
+    throw new Error('docker inspect did not answer with JSON')
+  }
+  const user = (c.Config?.User ?? '').split(':')[0] || 'root'
+  const env: Record<string, string> = {}
+  for (const e of c.Config?.Env ?? []) {
+    const eq = e.indexOf('=')
+    if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1)
+  }
+  env.HOME ??= user === 'root' || user === '0' ? '/root' : `/home/${user}`
+  return {
+    user,
+    view: {
+      argv: [...(c.Config?.Entrypoint ?? []), ...(c.Config?.Cmd ?? [])],
+      env,
+      cwd: c.Config?.WorkingDir || '/',
+      source: 'container'
+    },
+    mounts: (c.Mounts ?? [])
+      .filter(m => m.Source && m.Destination)
+      .map(m => ({ source: m.Source!, destination: m.Destination! }))
+  }
+}
+
+/** A path inside the container as the host has it: through the mount that holds it, if any. */
+export function hostPath(path: string, mounts: ContainerFacts['mounts']): string | undefined {
+  const m = mounts
+    .filter(x => path === x.destination || path.startsWith(`${x.destination.replace(/\/$/, '')}/`))
+    .sort((a, b) => b.destination.length - a.destination.length)[0]
+  return m ? posix.join(m.source, path.slice(m.destination.length)) : undefined
+}
+
+/** The location with the container's paths turned into the host's; refused where no mount holds them. */
+export function throughMounts(
+  loc: IdentityLocation,
+  mounts: ContainerFacts['mounts']
+): IdentityLocation {
+  if (!loc.stakingDir) return loc
+  const dir = hostPath(loc.stakingDir, mounts)
+  if (!dir)
+    return {
+      ...loc,
+      stakingDir: undefined,
+      notOneDirectory: `the node keeps its identity in ${loc.stakingDir} inside the container, on no mounted directory: it lives and dies with the container, out of reach of the host`
+    }
+  const tls =
+    loc.tls.kind === 'files'
+      ? { ...loc.tls, cert: `${dir}/staker.crt`, key: `${dir}/staker.key` }
+      : loc.tls
+  const signer =
+    loc.signer.kind === 'file' ? { ...loc.signer, path: `${dir}/signer.key` } : loc.signer
+  return {
+    ...loc,
+    tls,
+    signer,
+    stakingDir: dir,
+    description: `${describe(tls, signer)} (${loc.stakingDir} in the container)`
+  }
 }

@@ -5,7 +5,10 @@ import { sh, type ExecResult, type HostTransport } from '../host/transport.js'
 import discoverScript from './discover-host.sh'
 import {
   configSource,
+  containerFacts,
+  hostPath,
   parseConfig,
+  throughMounts,
   resolveIdentity,
   type IdentityLocation,
   type NodeView
@@ -22,6 +25,8 @@ export interface NodeHostSettings {
   stakingDir?: string
   serviceName: string
   sudo: SudoMode
+  /** The Docker container that runs the node (docker inspect says where its identity is). */
+  container?: string
   /** Commands that stop and start the node where systemd does not run it (e.g. Docker). */
   stopCommand?: string
   startCommand?: string
@@ -118,6 +123,47 @@ export class NodeHost {
     this.locationText = `${this.stakingDir} (staking-dir)`
   }
 
+  /** A node in Docker: `docker inspect` gives its user, command, environment and mounts. */
+  private async discoverContainer(prefix: string, container: string): Promise<void> {
+    const r = await this.run(`${prefix}docker inspect --type container ${sh(container)}`)
+    if (r.code !== 0)
+      throw new HostError(
+        `docker inspect found no container named by the container input on ${this.transport.label} (or docker needs root, and sudo -n does not work). Check the name with docker ps.`
+      )
+    const c = containerFacts(r.stdout.toString())
+    const source = configSource(c.view)
+    let config: Map<string, string> | undefined
+    if (source && 'content' in source) config = parseConfig(source.content)
+    else if (source) {
+      const onHost = hostPath(source.path, c.mounts)
+      const read = onHost ? await this.run(`${prefix}cat ${sh(onHost)}`) : undefined
+      if (!read || read.code !== 0)
+        throw new HostError(
+          `the container's ${source.how} is not on a mounted directory this host can read: set staking-dir to the host path of the staking directory.`
+        )
+      config = parseConfig(read.stdout.toString())
+    }
+    this.location = throughMounts(resolveIdentity(c.view, config, source?.how), c.mounts)
+    this.containerUser = /^\d+$/.test(c.user) ? await this.userName(c.user) : c.user
+    this.stakingDir = this.location.stakingDir ?? `${this.location.dataDir}/staking`
+    this.locationText = printable(
+      `${this.location.description}; found from docker inspect of the container`
+    )
+  }
+
+  /** The container's user as the host names it (files on the host carry its uid). */
+  private async userName(uid: string): Promise<string> {
+    const r = await this.run(`getent passwd ${sh(uid)} | cut -d: -f1`)
+    const name = r.stdout.toString().trim()
+    if (!name)
+      throw new HostError(
+        `the container runs as uid ${uid}, which has no name on the host: give staking-dir, and stop-command and start-command.`
+      )
+    return name
+  }
+
+  private containerUser?: string
+
   /** Where this node's identity lives, by avalanchego's rules; undefined with staking-dir given. */
   location?: IdentityLocation
   /** Where the identity lives and how that was found, for the log and the output identity-location. */
@@ -129,6 +175,7 @@ export class NodeHost {
    */
   private async discover(): Promise<void> {
     const prefix = this.loginUid !== 0 && this.sudoOk ? 'sudo -n ' : ''
+    if (this.settings.container) return this.discoverContainer(prefix, this.settings.container)
     const r = await this.run(
       `${prefix}sh -s -- ${sh(this.settings.serviceName)} ${this.usesSystemd ? 'systemd' : 'commands'}`,
       Buffer.from(discoverScript)
@@ -154,9 +201,9 @@ export class NodeHost {
           ? this.location.tls.cert
           : `${this.location.dataDir}/staking/x`
       )
-    // One line, no control characters: it becomes an output (paths on the host may hold any byte).
-    const text = `${this.location.description}; found from ${view.source === 'process' ? 'the running node' : "the service's unit"}`
-    this.locationText = [...text].map(c => (/\p{Cc}/u.test(c) ? '?' : c)).join('')
+    this.locationText = printable(
+      `${this.location.description}; found from ${view.source === 'process' ? 'the running node' : "the service's unit"}`
+    )
   }
 
   get usesSystemd(): boolean {
@@ -193,7 +240,8 @@ export class NodeHost {
 
   /** The user the host-side program runs stop-command and start-command as ('' for itself). */
   get switchToLoginUser(): string {
-    return this.needsRoot && !this.usesSystemd ? this.loginUser : ''
+    // docker stop/start of a container run as root, like the rest of the restore.
+    return this.needsRoot && !this.usesSystemd && !this.settings.container ? this.loginUser : ''
   }
 
   private get asNode(): string {
@@ -224,7 +272,7 @@ export class NodeHost {
     // systemd runs the service as User=, root when the unit names none.
     const serviceUser =
       this.usesSystemd && this.unitLoaded ? lines.get('user')?.[0] || 'root' : undefined
-    this.nodeUser = serviceUser ?? (dirExists ? dirOwner! : this.loginUser)
+    this.nodeUser = serviceUser ?? this.containerUser ?? (dirExists ? dirOwner! : this.loginUser)
     const unitState = this.usesSystemd ? lines.get('state')?.[0] : undefined
     return {
       loginUser: this.loginUser,
@@ -338,6 +386,9 @@ $todo"; p=$(dirname "$p"); done; printf "%s" "$todo" | while IFS= read -r d; do 
     return this.transport.exec(command, stdin)
   }
 }
+
+/** One line, no control characters: it becomes an output (paths on the host may hold any byte). */
+const printable = (text: string) => [...text].map(c => (/\p{Cc}/u.test(c) ? '?' : c)).join('')
 
 /** discover-host.sh's lines as the node's view: the running process's, else the unit's. */
 export function nodeView(text: string): NodeView {
