@@ -167,6 +167,37 @@ describeWith(
       expect(run.stdout).toContain('::error::expected-node-id is required')
     })
 
+    it('verify with SSH inputs but an empty host (an unset variable) fails instead of checking offline', async () => {
+      const run = await runAction({
+        'staker-crt': staker1.crt.toString(),
+        'staker-key': staker1.key.toString(),
+        'signer-key': staker1.signer.toString('base64'),
+        'expected-node-id': s1.nodeID,
+        host: '',
+        username: 'ubuntu',
+        'host-key': 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
+      })
+      expect(run.code).toBe(1)
+      expect(run.stdout).toContain(
+        '::error::username, host-key are given but host is empty: set host to verify against the live node'
+      )
+    })
+
+    it('backup refuses a bad age-recipients before it connects to anything', async () => {
+      const run = await runAction({
+        mode: 'backup',
+        host: '169.254.127.2', // never a host: a connection attempt would fail differently
+        username: 'ubuntu',
+        'ssh-key': 'not read yet',
+        'age-recipients': 'age1notarecipient'
+      })
+      expect(run.code).toBe(1)
+      expect(run.stdout).toContain(
+        '::error::age-recipients: recipient 1 of 1 is not an age recipient'
+      )
+      expect(run.stdout).not.toContain('::group::Connect')
+    })
+
     it('an unknown mode is refused', async () => {
       const run = await runAction({ mode: 'backupp', 'expected-node-id': s1.nodeID })
       expect(run.code).toBe(1)

@@ -176,6 +176,10 @@ describeWith(
         expect(run.stdout).toContain(
           `NodeID is the expected one: staker.crt gives ${id.nodeId}, not ${vectors.stakers[3]!.nodeID}`
         )
+        // The summary shows the operator's expectation as expected, and says the node was not asked.
+        expect(run.summary).toContain(`<td>expected</td><td>${vectors.stakers[3]!.nodeID}</td>`)
+        expect(run.summary).toContain('<td>before</td><td>(not asked)</td>')
+        expect(run.summary).toContain('<th>When</th><th>NodeID</th>')
         expect(host.sshConnections()).toBe(connections)
       })
 

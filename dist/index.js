@@ -44390,6 +44390,7 @@ function sh(value) {
 }
 
 // src/host/ssh.ts
+var { Client, utils } = import_ssh2.default;
 var SshRefused = class extends Error {
   name = "SshRefused";
 };
@@ -44407,7 +44408,7 @@ function checkPrivateKey(privateKey, passphrase, input = "ssh-key") {
     throw new InputError(
       `${input} has its line breaks written as \\n (two characters). Store the key file as it is, e.g. \`gh secret set SSH_KEY < ~/.ssh/id_ed25519\`.`
     );
-  const parsed = import_ssh2.utils.parseKey(privateKey, passphrase);
+  const parsed = utils.parseKey(privateKey, passphrase);
   if (parsed instanceof Error) {
     const encrypted = /encrypted|passphrase/i.test(parsed.message);
     const pass = input.replace(/key$/, "passphrase");
@@ -44475,7 +44476,7 @@ async function login(hop, log) {
 }
 function handshake(hop, algorithms, deadline) {
   return new Promise((resolve, reject) => {
-    const client = new import_ssh2.Client();
+    const client = new Client();
     let key;
     let verdict;
     let hostOffers = [];
@@ -48032,6 +48033,8 @@ async function restore(req, log) {
     identity: report,
     changed: false,
     hostState: "unchanged",
+    nodeAsked: false,
+    ...req.expected.nodeId ? { expectedNodeId: req.expected.nodeId } : {},
     steps: timeline.steps
   };
   const failed = failedChecks(report);
@@ -48152,6 +48155,7 @@ var RestoreRun = class {
       facts = await this.host.inspectAsNeeded();
     }
     const current = await this.api().getNodeId();
+    this.outcome.nodeAsked = true;
     note(describeHost(facts, current));
     return { facts, current };
   }
@@ -48633,12 +48637,17 @@ async function reportRestore(outcome) {
     ])
   ]).addTable([
     [
-      { data: "", header: true },
+      // An empty header cell renders as a broken one in the summary: every cell says something.
+      { data: "When", header: true },
       { data: "NodeID", header: true }
     ],
-    ["before", html(outcome.previousNodeId ?? "(no answer)")],
+    [
+      "before",
+      html(outcome.previousNodeId ?? (outcome.nodeAsked ? "(no answer)" : "(not asked)"))
+    ],
     ["after", html(outcome.nodeId ?? "(not proven)")],
-    ["expected", html(outcome.identity.nodeId ?? "\u2014")]
+    // What the operator expects (the input), not what the backup gives: they differ when wrong.
+    ["expected", html(outcome.expectedNodeId ?? "\u2014")]
   ]).write();
 }
 async function reportProbe(report) {
@@ -55236,6 +55245,9 @@ async function sealArchive(files, manifest, recipients, keystore = []) {
     ],
     new Date(manifest.takenAt)
   );
+  return encrypterFor(recipients).encrypt(tar);
+}
+function encrypterFor(recipients) {
   const e = new Encrypter();
   recipients.forEach((r, i) => {
     try {
@@ -55246,7 +55258,7 @@ async function sealArchive(files, manifest, recipients, keystore = []) {
       );
     }
   });
-  return e.encrypt(tar);
+  return e;
 }
 async function openArchive(sealed, identity) {
   const entries = new Map(readTar(await decrypt(sealed, identity)).map((e) => [e.name, e.data]));
@@ -55632,6 +55644,11 @@ function readBackupSettings() {
       "age-recipients is required for backup: the action never writes plain key material to the runner. Make a key with age-keygen and give its public key (age1\u2026)."
     );
   }
+  try {
+    encrypterFor(recipients);
+  } catch (e) {
+    throw new InputError(errorMessage(e));
+  }
   const expected = {};
   const id = getInput("expected-node-id");
   if (id) expected.nodeId = asInputError(() => parseNodeId(id, "expected-node-id"));
@@ -55750,6 +55767,7 @@ async function readSettings() {
   actionLog.debug(`expected-node-id: ${expected.nodeId}`);
   actionLog.debug(`expected-bls-public-key: ${expected.blsPublicKey ?? "(not given)"}`);
   const settings = { mode, files, forms, expected };
+  if (mode === "verify" && !getInput("host")) refuseHostInputsWithoutHost();
   if (mode === "restore" || mode === "verify" && getInput("host")) settings.host = readHost();
   const users = mode === "restore" ? readKeystoreUsers() : void 0;
   const exported = archive?.keystore ?? [];
@@ -55760,6 +55778,15 @@ async function readSettings() {
   }
   if (exported.length && users) settings.keystore = { exports: exported, users };
   return settings;
+}
+function refuseHostInputsWithoutHost() {
+  const given = ["username", "ssh-key", "host-key", "proxy-host", "container"].filter(
+    (n) => getInput(n) !== ""
+  );
+  if (given.length)
+    throw new InputError(
+      `${given.join(", ")} ${given.length > 1 ? "are" : "is"} given but host is empty: set host to verify against the live node (is the variable or secret behind it set?), or remove ${given.length > 1 ? "them" : "it"} to verify the backup offline.`
+    );
 }
 var MIN_MASK = 8;
 function maskAll(values) {

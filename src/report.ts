@@ -124,12 +124,17 @@ export async function reportRestore(outcome: RestoreOutcome): Promise<void> {
     ])
     .addTable([
       [
-        { data: '', header: true },
+        // An empty header cell renders as a broken one in the summary: every cell says something.
+        { data: 'When', header: true },
         { data: 'NodeID', header: true }
       ],
-      ['before', html(outcome.previousNodeId ?? '(no answer)')],
+      [
+        'before',
+        html(outcome.previousNodeId ?? (outcome.nodeAsked ? '(no answer)' : '(not asked)'))
+      ],
       ['after', html(outcome.nodeId ?? '(not proven)')],
-      ['expected', html(outcome.identity.nodeId ?? '—')]
+      // What the operator expects (the input), not what the backup gives: they differ when wrong.
+      ['expected', html(outcome.expectedNodeId ?? '—')]
     ])
     .write()
 }

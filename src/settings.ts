@@ -7,13 +7,14 @@ import { parseBlsPublicKey } from './identity/bls.js'
 import { IdentityError, type StakingFile } from './identity/errors.js'
 import type { Expectations, IdentityFiles } from './identity/inspect.js'
 import { decodeMaterial, renderingsOf, type Material } from './identity/material.js'
-import { ArchiveError, openArchive } from './archive/archive.js'
+import { ArchiveError, encrypterFor, openArchive } from './archive/archive.js'
 import {
   parseKeystoreUsers,
   type KeystoreCredential,
   type KeystoreExport
 } from './node/keystore.js'
 import { actionLog } from './action-log.js'
+import { errorMessage } from './log.js'
 import { parseNodeId } from './identity/node-id.js'
 import { parseHostSettings, type HostSettings } from './host-settings.js'
 import { parseProbeTargets, type ProbeTarget } from './modes/probe.js'
@@ -96,6 +97,11 @@ export function readBackupSettings(): BackupSettings {
     throw new InputError(
       'age-recipients is required for backup: the action never writes plain key material to the runner. Make a key with age-keygen and give its public key (age1…).'
     )
+  }
+  try {
+    encrypterFor(recipients) // before anything connects
+  } catch (e) {
+    throw new InputError(errorMessage(e))
   }
   const expected: Expectations = {}
   const id = core.getInput('expected-node-id')
@@ -237,6 +243,7 @@ export async function readSettings(): Promise<Settings> {
   actionLog.debug(`expected-node-id: ${expected.nodeId}`)
   actionLog.debug(`expected-bls-public-key: ${expected.blsPublicKey ?? '(not given)'}`)
   const settings: Settings = { mode: mode as Mode, files, forms, expected }
+  if (mode === 'verify' && !core.getInput('host')) refuseHostInputsWithoutHost()
   if (mode === 'restore' || (mode === 'verify' && core.getInput('host'))) settings.host = readHost()
   const users = mode === 'restore' ? readKeystoreUsers() : undefined
   const exported = archive?.keystore ?? []
@@ -247,6 +254,20 @@ export async function readSettings(): Promise<Settings> {
   }
   if (exported.length && users) settings.keystore = { exports: exported, users }
   return settings
+}
+
+/**
+ * verify with SSH inputs but no host (an unset `vars.NODE_HOST`, say) would quietly check offline
+ * and pass: a mistake, refused.
+ */
+function refuseHostInputsWithoutHost(): void {
+  const given = ['username', 'ssh-key', 'host-key', 'proxy-host', 'container'].filter(
+    n => core.getInput(n) !== ''
+  )
+  if (given.length)
+    throw new InputError(
+      `${given.join(', ')} ${given.length > 1 ? 'are' : 'is'} given but host is empty: set host to verify against the live node (is the variable or secret behind it set?), or remove ${given.length > 1 ? 'them' : 'it'} to verify the backup offline.`
+    )
 }
 
 /** Lines shorter than this carry no usable key material and would garble unrelated log text. */

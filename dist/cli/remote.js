@@ -25312,6 +25312,7 @@ function sh(value) {
 }
 
 // src/host/ssh.ts
+var { Client, utils } = import_ssh2.default;
 var SshRefused = class extends Error {
   name = "SshRefused";
 };
@@ -25329,7 +25330,7 @@ function checkPrivateKey(privateKey, passphrase, input = "ssh-key") {
     throw new InputError(
       `${input} has its line breaks written as \\n (two characters). Store the key file as it is, e.g. \`gh secret set SSH_KEY < ~/.ssh/id_ed25519\`.`
     );
-  const parsed = import_ssh2.utils.parseKey(privateKey, passphrase);
+  const parsed = utils.parseKey(privateKey, passphrase);
   if (parsed instanceof Error) {
     const encrypted = /encrypted|passphrase/i.test(parsed.message);
     const pass = input.replace(/key$/, "passphrase");
@@ -25397,7 +25398,7 @@ async function login(hop, log) {
 }
 function handshake(hop, algorithms, deadline) {
   return new Promise((resolve, reject) => {
-    const client = new import_ssh2.Client();
+    const client = new Client();
     let key;
     let verdict;
     let hostOffers = [];
@@ -28427,6 +28428,8 @@ async function restore(req, log) {
     identity: report,
     changed: false,
     hostState: "unchanged",
+    nodeAsked: false,
+    ...req.expected.nodeId ? { expectedNodeId: req.expected.nodeId } : {},
     steps: timeline.steps
   };
   const failed = failedChecks(report);
@@ -28547,6 +28550,7 @@ var RestoreRun = class {
       facts = await this.host.inspectAsNeeded();
     }
     const current = await this.api().getNodeId();
+    this.outcome.nodeAsked = true;
     note(describeHost(facts, current));
     return { facts, current };
   }
@@ -35020,6 +35024,9 @@ async function sealArchive(files, manifest, recipients, keystore = []) {
     ],
     new Date(manifest.takenAt)
   );
+  return encrypterFor(recipients).encrypt(tar);
+}
+function encrypterFor(recipients) {
   const e = new Encrypter();
   recipients.forEach((r, i) => {
     try {
@@ -35030,7 +35037,7 @@ async function sealArchive(files, manifest, recipients, keystore = []) {
       );
     }
   });
-  return e.encrypt(tar);
+  return e;
 }
 
 // src/cli/common.ts
@@ -35242,7 +35249,9 @@ async function restoreCommand(args) {
     out(JSON.stringify(restoreResult(outcome), null, 2));
   } else {
     out("");
-    out(`NodeID before       ${terminalValue(outcome.previousNodeId ?? "(no answer)")}`);
+    out(
+      `NodeID before       ${terminalValue(outcome.previousNodeId ?? (outcome.nodeAsked ? "(no answer)" : "(not asked)"))}`
+    );
     out(`NodeID after        ${terminalValue(outcome.nodeId ?? "(not proven)")}`);
     out(`Host state          ${outcome.hostState}`);
     if (outcome.previousFiles) out(`Previous files      ${terminalValue(outcome.previousFiles)}`);

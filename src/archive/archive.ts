@@ -52,6 +52,14 @@ export async function sealArchive(
     ],
     new Date(manifest.takenAt)
   )
+  return encrypterFor(recipients).encrypt(tar)
+}
+
+/**
+ * An age encrypter for these recipients; refuses one that age cannot use. Called while the inputs
+ * are read, before anything connects, and again when sealing.
+ */
+export function encrypterFor(recipients: string[]): Encrypter {
   const e = new Encrypter()
   recipients.forEach((r, i) => {
     try {
@@ -63,7 +71,7 @@ export async function sealArchive(
       )
     }
   })
-  return e.encrypt(tar)
+  return e
 }
 
 /** Opens an archive with an age identity; checks each file against the manifest. */

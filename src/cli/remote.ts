@@ -128,7 +128,9 @@ export async function restoreCommand(args: string[]): Promise<number> {
     out(JSON.stringify(restoreResult(outcome), null, 2))
   } else {
     out('')
-    out(`NodeID before       ${terminalValue(outcome.previousNodeId ?? '(no answer)')}`)
+    out(
+      `NodeID before       ${terminalValue(outcome.previousNodeId ?? (outcome.nodeAsked ? '(no answer)' : '(not asked)'))}`
+    )
     out(`NodeID after        ${terminalValue(outcome.nodeId ?? '(not proven)')}`)
     out(`Host state          ${outcome.hostState}`)
     if (outcome.previousFiles) out(`Previous files      ${terminalValue(outcome.previousFiles)}`)

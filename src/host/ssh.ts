@@ -1,4 +1,8 @@
-import { Client, utils, type ClientChannel, type ConnectConfig } from 'ssh2'
+import ssh2, { type Client as SshClient, type ClientChannel, type ConnectConfig } from 'ssh2'
+// ssh2 is CommonJS: Node's ESM loader sees only some of its names (not `utils`), so the source
+// takes them from the default export; it then runs unbundled too (e.g. under @github/local-action).
+const { Client, utils } = ssh2
+type Client = SshClient
 import type { Duplex } from 'node:stream'
 import { InputError } from '../errors.js'
 import type { Log } from '../log.js'

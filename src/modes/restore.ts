@@ -66,6 +66,10 @@ export interface RestoreOutcome {
   hostState: HostState
   /** Where the node takes its identity from, and how that was found. */
   identityLocation?: string
+  /** The expected NodeID (the input), to report beside what was found. */
+  expectedNodeId?: string
+  /** The node was asked for its NodeID before anything changed. */
+  nodeAsked: boolean
   nodeId?: string
   blsPublicKey?: string
   previousNodeId?: string
@@ -99,6 +103,8 @@ export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOut
     identity: report,
     changed: false,
     hostState: 'unchanged',
+    nodeAsked: false,
+    ...(req.expected.nodeId ? { expectedNodeId: req.expected.nodeId } : {}),
     steps: timeline.steps
   }
   const failed = failedChecks(report)
@@ -227,6 +233,7 @@ class RestoreRun {
       facts = await this.host.inspectAsNeeded()
     }
     const current = await this.api().getNodeId()
+    this.outcome.nodeAsked = true
     note(describeHost(facts, current))
     return { facts, current }
   }
