@@ -28757,19 +28757,7 @@ async function backup(req, log) {
     });
     outcome.host = transport.label;
     const host = new NodeHost(transport, req.node);
-    const files = await timeline.step("Read the files", async (note) => {
-      await host.probe();
-      outcome.identityLocation = host.locationText;
-      note(`identity: ${host.locationText}`);
-      const notFiles = host.location && backupRefusal(host.location);
-      if (notFiles) throw new HostError(notFiles);
-      const open = openRestoreNotice(await host.inspect());
-      if (open) throw new HostError(`not taken: ${open}`);
-      const read2 = {};
-      for (const f of STAKING_FILES) read2[f] = await host.readStakingFile(f);
-      note(`${STAKING_FILES.join(", ")} read from ${host.stakingDir}`);
-      return read2;
-    });
+    const files = await timeline.step("Read the files", (note) => readFiles(host, outcome, note));
     const report = await timeline.step("Check the files", async (note) => {
       const { report: report2 } = inspectIdentity(
         { crt: files["staker.crt"], key: files["staker.key"], signer: files["signer.key"] },
@@ -28785,30 +28773,10 @@ ${failed.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`
       note(`${report2.nodeId}, ${report2.keyType}, BLS ${report2.blsPublicKey}`);
       return report2;
     });
-    await timeline.step("Compare with the live node", async (note) => {
-      const live = await new NodeApi(transport, req.apiUrl, log).getNodeId();
-      if (!live) {
-        const msg = `the node's API (${req.apiUrl.href} on the host) does not answer, so these files cannot be shown to be the ones it runs`;
-        if (!req.force) throw new Error(`${msg}. Start the node, or set force to take them anyway.`);
-        log.warning(`${msg}; taken anyway (force).`);
-        return;
-      }
-      outcome.live = live;
-      const disagreements = [
-        live.nodeID !== report.nodeId ? `the node reports NodeID ${live.nodeID}, the files give ${report.nodeId}` : "",
-        live.nodePOP && live.nodePOP.publicKey !== report.blsPublicKey ? `the node reports BLS key ${live.nodePOP.publicKey}, signer.key gives ${report.blsPublicKey}` : ""
-      ].filter(Boolean);
-      if (disagreements.length) {
-        throw new Error(
-          `not a good backup: ${disagreements.join("; ")}. The node may have regenerated its keys, or run from another staking directory. Nothing was stored.`
-        );
-      }
-      if (!live.nodePOP)
-        log.warning(
-          "the node does not report nodePOP (before v1.8.6): only the NodeID was compared."
-        );
-      note(`the node runs these files: ${live.nodeID}`);
-    });
+    await timeline.step(
+      "Compare with the live node",
+      (note) => compareWithNode(new NodeApi(transport, req.apiUrl, log), req, report, outcome, log, note)
+    );
     if (req.keystoreUsers?.length) {
       await timeline.step("Export keystore users", async (note) => {
         const api = new NodeApi(transport, req.apiUrl, log);
@@ -28825,6 +28793,40 @@ ${failed.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`
     await transport?.close();
   }
   return outcome;
+}
+async function readFiles(host, outcome, note) {
+  await host.probe();
+  outcome.identityLocation = host.locationText;
+  note(`identity: ${host.locationText}`);
+  const notFiles = host.location && backupRefusal(host.location);
+  if (notFiles) throw new HostError(notFiles);
+  const open = openRestoreNotice(await host.inspectAsNeeded());
+  if (open) throw new HostError(`not taken: ${open}`);
+  const read2 = {};
+  for (const f of STAKING_FILES) read2[f] = await host.readStakingFile(f);
+  note(`${STAKING_FILES.join(", ")} read from ${host.stakingDir}`);
+  return read2;
+}
+async function compareWithNode(api, req, report, outcome, log, note) {
+  const live = await api.getNodeId();
+  if (!live) {
+    const msg = `the node's API (${req.apiUrl.href} on the host) does not answer, so these files cannot be shown to be the ones it runs`;
+    if (!req.force) throw new Error(`${msg}. Start the node, or set force to take them anyway.`);
+    log.warning(`${msg}; taken anyway (force).`);
+    return;
+  }
+  outcome.live = live;
+  const disagreements = [
+    live.nodeID !== report.nodeId ? `the node reports NodeID ${live.nodeID}, the files give ${report.nodeId}` : "",
+    live.nodePOP && live.nodePOP.publicKey !== report.blsPublicKey ? `the node reports BLS key ${live.nodePOP.publicKey}, signer.key gives ${report.blsPublicKey}` : ""
+  ].filter(Boolean);
+  if (disagreements.length)
+    throw new Error(
+      `not a good backup: ${disagreements.join("; ")}. The node may have regenerated its keys, or run from another staking directory. Nothing was stored.`
+    );
+  if (!live.nodePOP)
+    log.warning("the node does not report nodePOP (before v1.8.6): only the NodeID was compared.");
+  note(`the node runs these files: ${live.nodeID}`);
 }
 
 // src/modes/verify.ts
@@ -28877,70 +28879,66 @@ async function verifyOnHost(report, files, target, log) {
   }
   try {
     const host = new NodeHost(transport, target.node);
-    await log.group(`Compare the files on ${transport.label}`, async () => {
-      await host.probe();
-      addLocation(host, add2);
-      let facts = await host.inspect(false);
-      const blocked = !facts.dirAccessible || STAKING_FILES.some((f) => facts.files[f].exists && !facts.files[f].sha256);
-      if (blocked && host.canSudo) facts = await host.inspect(true);
-      const open = openRestoreNotice(facts);
-      if (open)
-        add2({
-          id: "host-restore",
-          title: "No restore left open on the host",
-          status: "fail",
-          detail: open
-        });
-      for (const f of filesTheNodeReads(host)) add2(compareFile(f, facts, files[f], host.canSudo));
-    });
-    await log.group("Ask the node", async () => {
-      const api = new NodeApi(transport, target.apiUrl, log);
-      const answer = await api.getNodeId();
-      if (!answer) {
-        add2({
-          id: "node-node-id",
-          title: "The node reports the expected NodeID",
-          status: "fail",
-          ...report.nodeId ? { expected: report.nodeId } : {},
-          detail: `the node's API (${target.apiUrl.href} on the host) does not answer info.getNodeID`
-        });
-        return;
-      }
-      add2(
-        same("node-node-id", "The node reports the expected NodeID", report.nodeId, answer.nodeID)
-      );
-      if (answer.nodePOP) {
-        add2(
-          same(
-            "node-bls-public-key",
-            "The node reports the expected BLS key",
-            report.blsPublicKey,
-            answer.nodePOP.publicKey
-          )
-        );
-      } else {
-        add2({
-          id: "node-bls-public-key",
-          title: "The node reports the expected BLS key",
-          status: "warn",
-          detail: "the node does not report nodePOP (avalanchego before v1.8.6): only the NodeID was compared"
-        });
-      }
-      const health = await api.health();
-      add2({
-        id: "node-health",
-        title: "The node is healthy",
-        status: health?.healthy ? "pass" : "warn",
-        found: health ? health.healthy ? "healthy" : `healthy-pending (HTTP ${health.status}: bootstrapping or not yet healthy)` : "no answer from /ext/health",
-        ...health?.healthy ? {} : {
-          detail: "reported, not failed on: a bootstrapping node runs the right identity all the same"
-        }
-      });
-    });
+    await log.group(`Compare the files on ${transport.label}`, () => compareFiles2(host, files, add2));
+    await log.group(
+      "Ask the node",
+      () => askNode(new NodeApi(transport, target.apiUrl, log), report, target, add2)
+    );
   } finally {
     await transport.close();
   }
   report.ok = report.checks.every((c) => c.status !== "fail");
+}
+async function compareFiles2(host, files, add2) {
+  await host.probe();
+  addLocation(host, add2);
+  const facts = await host.inspectAsNeeded();
+  const open = openRestoreNotice(facts);
+  if (open)
+    add2({
+      id: "host-restore",
+      title: "No restore left open on the host",
+      status: "fail",
+      detail: open
+    });
+  for (const f of filesTheNodeReads(host)) add2(compareFile(f, facts, files[f], host.canSudo));
+}
+async function askNode(api, report, target, add2) {
+  const answer = await api.getNodeId();
+  if (!answer) {
+    add2({
+      id: "node-node-id",
+      title: "The node reports the expected NodeID",
+      status: "fail",
+      ...report.nodeId ? { expected: report.nodeId } : {},
+      detail: `the node's API (${target.apiUrl.href} on the host) does not answer info.getNodeID`
+    });
+    return;
+  }
+  add2(same("node-node-id", "The node reports the expected NodeID", report.nodeId, answer.nodeID));
+  add2(
+    answer.nodePOP ? same(
+      "node-bls-public-key",
+      "The node reports the expected BLS key",
+      report.blsPublicKey,
+      answer.nodePOP.publicKey
+    ) : {
+      id: "node-bls-public-key",
+      title: "The node reports the expected BLS key",
+      status: "warn",
+      detail: "the node does not report nodePOP (avalanchego before v1.8.6): only the NodeID was compared"
+    }
+  );
+  const health = await api.health();
+  add2({
+    id: "node-health",
+    title: "The node is healthy",
+    status: health?.healthy ? "pass" : "warn",
+    found: health ? health.healthy ? "healthy" : `healthy-pending (HTTP ${health.status}: bootstrapping or not yet healthy)` : "no answer from /ext/health",
+    ...health?.healthy ? {} : {
+      detail: "reported, not failed on: a bootstrapping node runs the right identity all the same"
+    }
+  });
 }
 function compareFile(file, facts, backup2, triedSudo) {
   const id = `host-${file}`;
@@ -35245,22 +35243,8 @@ async function restoreCommand(args) {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   });
-  if (v.json) {
-    out(JSON.stringify(restoreResult(outcome), null, 2));
-  } else {
-    out("");
-    out(
-      `NodeID before       ${terminalValue(outcome.previousNodeId ?? (outcome.nodeAsked ? "(no answer)" : "(not asked)"))}`
-    );
-    out(`NodeID after        ${terminalValue(outcome.nodeId ?? "(not proven)")}`);
-    out(`Host state          ${outcome.hostState}`);
-    if (outcome.previousFiles) out(`Previous files      ${terminalValue(outcome.previousFiles)}`);
-    if (outcome.downtimeMs !== void 0)
-      out(`Downtime            ${(outcome.downtimeMs / 1e3).toFixed(2)} s`);
-    out(
-      outcome.ok ? outcome.changed ? "\nRestored." : "\nNothing to do: the host already runs this backup." : ""
-    );
-  }
+  if (v.json) out(JSON.stringify(restoreResult(outcome), null, 2));
+  else printRestore(outcome);
   if (!outcome.ok) err(`${NAME}: ${outcome.error}`);
   return outcome.ok ? 0 : 1;
 }
@@ -35413,6 +35397,18 @@ async function verifyLiveCommand(v, files, expected, json) {
 ${failed} check${failed > 1 ? "s" : ""} failed.` : "\nAll checks passed.");
   }
   return report.ok ? 0 : 1;
+}
+function printRestore(outcome) {
+  const before = outcome.previousNodeId ?? (outcome.nodeAsked ? "(no answer)" : "(not asked)");
+  out("");
+  out(`NodeID before       ${terminalValue(before)}`);
+  out(`NodeID after        ${terminalValue(outcome.nodeId ?? "(not proven)")}`);
+  out(`Host state          ${outcome.hostState}`);
+  if (outcome.previousFiles) out(`Previous files      ${terminalValue(outcome.previousFiles)}`);
+  if (outcome.downtimeMs !== void 0)
+    out(`Downtime            ${(outcome.downtimeMs / 1e3).toFixed(2)} s`);
+  if (outcome.ok)
+    out(outcome.changed ? "\nRestored." : "\nNothing to do: the host already runs this backup.");
 }
 // Annotate the CommonJS export names for ESM import in node:
 0 && (module.exports = {

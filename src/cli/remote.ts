@@ -6,7 +6,7 @@ import { parseHostSettings } from '../host-settings.js'
 import { localTransport } from '../host/local.js'
 import { connectSsh } from '../host/ssh.js'
 import type { Expectations, IdentityFiles } from '../identity/inspect.js'
-import { restore } from '../modes/restore.js'
+import { restore, type RestoreOutcome } from '../modes/restore.js'
 import { restoreResult, resultObject } from '../report-object.js'
 import { backup, type BackupOutcome } from '../modes/backup.js'
 import { filesAsOnNode, verify } from '../modes/verify.js'
@@ -124,26 +124,8 @@ export async function restoreCommand(args: string[]): Promise<number> {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
   })
-  if (v.json) {
-    out(JSON.stringify(restoreResult(outcome), null, 2))
-  } else {
-    out('')
-    out(
-      `NodeID before       ${terminalValue(outcome.previousNodeId ?? (outcome.nodeAsked ? '(no answer)' : '(not asked)'))}`
-    )
-    out(`NodeID after        ${terminalValue(outcome.nodeId ?? '(not proven)')}`)
-    out(`Host state          ${outcome.hostState}`)
-    if (outcome.previousFiles) out(`Previous files      ${terminalValue(outcome.previousFiles)}`)
-    if (outcome.downtimeMs !== undefined)
-      out(`Downtime            ${(outcome.downtimeMs / 1000).toFixed(2)} s`)
-    out(
-      outcome.ok
-        ? outcome.changed
-          ? '\nRestored.'
-          : '\nNothing to do: the host already runs this backup.'
-        : ''
-    )
-  }
+  if (v.json) out(JSON.stringify(restoreResult(outcome), null, 2))
+  else printRestore(outcome)
   if (!outcome.ok) err(`${NAME}: ${outcome.error}`)
   return outcome.ok ? 0 : 1
 }
@@ -329,4 +311,18 @@ export async function verifyLiveCommand(
     out(failed ? `\n${failed} check${failed > 1 ? 's' : ''} failed.` : '\nAll checks passed.')
   }
   return report.ok ? 0 : 1
+}
+
+/** The restore's end for a person: NodeIDs, the host as measured, where the previous files are. */
+function printRestore(outcome: RestoreOutcome): void {
+  const before = outcome.previousNodeId ?? (outcome.nodeAsked ? '(no answer)' : '(not asked)')
+  out('')
+  out(`NodeID before       ${terminalValue(before)}`)
+  out(`NodeID after        ${terminalValue(outcome.nodeId ?? '(not proven)')}`)
+  out(`Host state          ${outcome.hostState}`)
+  if (outcome.previousFiles) out(`Previous files      ${terminalValue(outcome.previousFiles)}`)
+  if (outcome.downtimeMs !== undefined)
+    out(`Downtime            ${(outcome.downtimeMs / 1000).toFixed(2)} s`)
+  if (outcome.ok)
+    out(outcome.changed ? '\nRestored.' : '\nNothing to do: the host already runs this backup.')
 }

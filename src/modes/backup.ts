@@ -63,20 +63,7 @@ export async function backup(req: BackupRequest, log: Log): Promise<BackupOutcom
     })
     outcome.host = transport.label
     const host = new NodeHost(transport, req.node)
-    const files = await timeline.step('Read the files', async note => {
-      await host.probe()
-      outcome.identityLocation = host.locationText
-      note(`identity: ${host.locationText}`)
-      const notFiles = host.location && backupRefusal(host.location)
-      if (notFiles) throw new HostError(notFiles)
-      // Said first: a copy taken in the middle of a restore could be a mix of two identities.
-      const open = openRestoreNotice(await host.inspect())
-      if (open) throw new HostError(`not taken: ${open}`)
-      const read = {} as Record<StakingFile, Uint8Array>
-      for (const f of STAKING_FILES) read[f] = await host.readStakingFile(f)
-      note(`${STAKING_FILES.join(', ')} read from ${host.stakingDir}`)
-      return read
-    })
+    const files = await timeline.step('Read the files', note => readFiles(host, outcome, note))
     const report = await timeline.step('Check the files', async note => {
       const { report } = inspectIdentity(
         { crt: files['staker.crt'], key: files['staker.key'], signer: files['signer.key'] },
@@ -91,34 +78,9 @@ export async function backup(req: BackupRequest, log: Log): Promise<BackupOutcom
       note(`${report.nodeId}, ${report.keyType}, BLS ${report.blsPublicKey}`)
       return report
     })
-    await timeline.step('Compare with the live node', async note => {
-      const live = await new NodeApi(transport!, req.apiUrl, log).getNodeId()
-      if (!live) {
-        const msg = `the node's API (${req.apiUrl.href} on the host) does not answer, so these files cannot be shown to be the ones it runs`
-        if (!req.force) throw new Error(`${msg}. Start the node, or set force to take them anyway.`)
-        log.warning(`${msg}; taken anyway (force).`)
-        return
-      }
-      outcome.live = live
-      const disagreements = [
-        live.nodeID !== report.nodeId
-          ? `the node reports NodeID ${live.nodeID}, the files give ${report.nodeId}`
-          : '',
-        live.nodePOP && live.nodePOP.publicKey !== report.blsPublicKey
-          ? `the node reports BLS key ${live.nodePOP.publicKey}, signer.key gives ${report.blsPublicKey}`
-          : ''
-      ].filter(Boolean)
-      if (disagreements.length) {
-        throw new Error(
-          `not a good backup: ${disagreements.join('; ')}. The node may have regenerated its keys, or run from another staking directory. Nothing was stored.`
-        )
-      }
-      if (!live.nodePOP)
-        log.warning(
-          'the node does not report nodePOP (before v1.8.6): only the NodeID was compared.'
-        )
-      note(`the node runs these files: ${live.nodeID}`)
-    })
+    await timeline.step('Compare with the live node', note =>
+      compareWithNode(new NodeApi(transport!, req.apiUrl, log), req, report, outcome, log, note)
+    )
     if (req.keystoreUsers?.length) {
       await timeline.step('Export keystore users', async note => {
         const api = new NodeApi(transport!, req.apiUrl, log)
@@ -135,4 +97,58 @@ export async function backup(req: BackupRequest, log: Log): Promise<BackupOutcom
     await transport?.close()
   }
   return outcome
+}
+
+/** The three files off the host, after saying where the node keeps them and that no restore is open. */
+async function readFiles(
+  host: NodeHost,
+  outcome: BackupOutcome,
+  note: (d: string) => void
+): Promise<Record<StakingFile, Uint8Array>> {
+  await host.probe()
+  outcome.identityLocation = host.locationText
+  note(`identity: ${host.locationText}`)
+  const notFiles = host.location && backupRefusal(host.location)
+  if (notFiles) throw new HostError(notFiles)
+  // Said first: a copy taken in the middle of a restore could be a mix of two identities.
+  const open = openRestoreNotice(await host.inspectAsNeeded())
+  if (open) throw new HostError(`not taken: ${open}`)
+  const read = {} as Record<StakingFile, Uint8Array>
+  for (const f of STAKING_FILES) read[f] = await host.readStakingFile(f)
+  note(`${STAKING_FILES.join(', ')} read from ${host.stakingDir}`)
+  return read
+}
+
+/** The files are a backup only if the live node runs them (unless force, with a warning). */
+async function compareWithNode(
+  api: NodeApi,
+  req: BackupRequest,
+  report: IdentityReport,
+  outcome: BackupOutcome,
+  log: Log,
+  note: (d: string) => void
+): Promise<void> {
+  const live = await api.getNodeId()
+  if (!live) {
+    const msg = `the node's API (${req.apiUrl.href} on the host) does not answer, so these files cannot be shown to be the ones it runs`
+    if (!req.force) throw new Error(`${msg}. Start the node, or set force to take them anyway.`)
+    log.warning(`${msg}; taken anyway (force).`)
+    return
+  }
+  outcome.live = live
+  const disagreements = [
+    live.nodeID !== report.nodeId
+      ? `the node reports NodeID ${live.nodeID}, the files give ${report.nodeId}`
+      : '',
+    live.nodePOP && live.nodePOP.publicKey !== report.blsPublicKey
+      ? `the node reports BLS key ${live.nodePOP.publicKey}, signer.key gives ${report.blsPublicKey}`
+      : ''
+  ].filter(Boolean)
+  if (disagreements.length)
+    throw new Error(
+      `not a good backup: ${disagreements.join('; ')}. The node may have regenerated its keys, or run from another staking directory. Nothing was stored.`
+    )
+  if (!live.nodePOP)
+    log.warning('the node does not report nodePOP (before v1.8.6): only the NodeID was compared.')
+  note(`the node runs these files: ${live.nodeID}`)
 }

@@ -52,81 +52,89 @@ export async function verifyOnHost(
   }
   try {
     const host = new NodeHost(transport, target.node)
-    await log.group(`Compare the files on ${transport.label}`, async () => {
-      await host.probe()
-      addLocation(host, add)
-      let facts = await host.inspect(false)
-      const blocked =
-        !facts.dirAccessible ||
-        STAKING_FILES.some(f => facts.files[f].exists && !facts.files[f].sha256)
-      if (blocked && host.canSudo) facts = await host.inspect(true)
-      const open = openRestoreNotice(facts)
-      // Said first: the comparisons below may be of a half-restored host.
-      if (open)
-        add({
-          id: 'host-restore',
-          title: 'No restore left open on the host',
-          status: 'fail',
-          detail: open
-        })
-      for (const f of filesTheNodeReads(host)) add(compareFile(f, facts, files[f], host.canSudo))
+    await log.group(`Compare the files on ${transport.label}`, () => compareFiles(host, files, add))
+    await log.group('Ask the node', () =>
+      askNode(new NodeApi(transport, target.apiUrl, log), report, target, add)
+    )
+  } finally {
+    await transport.close()
+  }
+  report.ok = report.checks.every(c => c.status !== 'fail')
+}
+
+/** The files on the host against the backup, by hashes computed there. */
+async function compareFiles(
+  host: NodeHost,
+  files: Record<StakingFile, Uint8Array | undefined>,
+  add: (c: Check) => void
+): Promise<void> {
+  await host.probe()
+  addLocation(host, add)
+  const facts = await host.inspectAsNeeded()
+  const open = openRestoreNotice(facts)
+  // Said first: the comparisons below may be of a half-restored host.
+  if (open)
+    add({
+      id: 'host-restore',
+      title: 'No restore left open on the host',
+      status: 'fail',
+      detail: open
     })
-    await log.group('Ask the node', async () => {
-      const api = new NodeApi(transport, target.apiUrl, log)
-      const answer = await api.getNodeId()
-      if (!answer) {
-        add({
-          id: 'node-node-id',
-          title: 'The node reports the expected NodeID',
-          status: 'fail',
-          ...(report.nodeId ? { expected: report.nodeId } : {}),
-          detail: `the node's API (${target.apiUrl.href} on the host) does not answer info.getNodeID`
-        })
-        return
-      }
-      add(
-        same('node-node-id', 'The node reports the expected NodeID', report.nodeId, answer.nodeID)
-      )
-      if (answer.nodePOP) {
-        add(
-          same(
-            'node-bls-public-key',
-            'The node reports the expected BLS key',
-            report.blsPublicKey,
-            answer.nodePOP.publicKey
-          )
+  for (const f of filesTheNodeReads(host)) add(compareFile(f, facts, files[f], host.canSudo))
+}
+
+/** The node's own answer: NodeID, BLS key, and health (reported, not failed on). */
+async function askNode(
+  api: NodeApi,
+  report: IdentityReport,
+  target: LiveTarget,
+  add: (c: Check) => void
+): Promise<void> {
+  const answer = await api.getNodeId()
+  if (!answer) {
+    add({
+      id: 'node-node-id',
+      title: 'The node reports the expected NodeID',
+      status: 'fail',
+      ...(report.nodeId ? { expected: report.nodeId } : {}),
+      detail: `the node's API (${target.apiUrl.href} on the host) does not answer info.getNodeID`
+    })
+    return
+  }
+  add(same('node-node-id', 'The node reports the expected NodeID', report.nodeId, answer.nodeID))
+  add(
+    answer.nodePOP
+      ? same(
+          'node-bls-public-key',
+          'The node reports the expected BLS key',
+          report.blsPublicKey,
+          answer.nodePOP.publicKey
         )
-      } else {
-        add({
+      : {
           id: 'node-bls-public-key',
           title: 'The node reports the expected BLS key',
           status: 'warn',
           detail:
             'the node does not report nodePOP (avalanchego before v1.8.6): only the NodeID was compared'
+        }
+  )
+  const health = await api.health()
+  add({
+    id: 'node-health',
+    title: 'The node is healthy',
+    status: health?.healthy ? 'pass' : 'warn',
+    found: health
+      ? health.healthy
+        ? 'healthy'
+        : `healthy-pending (HTTP ${health.status}: bootstrapping or not yet healthy)`
+      : 'no answer from /ext/health',
+    ...(health?.healthy
+      ? {}
+      : {
+          detail:
+            'reported, not failed on: a bootstrapping node runs the right identity all the same'
         })
-      }
-      const health = await api.health()
-      add({
-        id: 'node-health',
-        title: 'The node is healthy',
-        status: health?.healthy ? 'pass' : 'warn',
-        found: health
-          ? health.healthy
-            ? 'healthy'
-            : `healthy-pending (HTTP ${health.status}: bootstrapping or not yet healthy)`
-          : 'no answer from /ext/health',
-        ...(health?.healthy
-          ? {}
-          : {
-              detail:
-                'reported, not failed on: a bootstrapping node runs the right identity all the same'
-            })
-      })
-    })
-  } finally {
-    await transport.close()
-  }
-  report.ok = report.checks.every(c => c.status !== 'fail')
+  })
 }
 
 function compareFile(
