@@ -46890,8 +46890,10 @@ function parseConfig(text) {
     );
   }
   const out = /* @__PURE__ */ new Map();
-  if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
-    for (const [k, v] of Object.entries(parsed)) out.set(k.toLowerCase(), String(v));
+  if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
+    for (const [k, v] of Object.entries(parsed))
+      if (v !== null && typeof v !== "object") out.set(k.toLowerCase(), String(v));
+  }
   return out;
 }
 function expand(value, env, dataDir) {
@@ -47060,7 +47062,7 @@ var inspect_host_default = `#!/bin/sh
 #   unit LOADSTATE | user USER | state ACTIVESTATE      systemd's view of SERVICE (when systemctl exists)
 #   missing TOOL...                                     commands a restore needs that are not there
 #   lockdir DIR                                         where a lock file can be made
-#   journal running|unfinished PATH                     a restore journal without an end
+#   journal running|unfinished UID PATH                 a restore journal without an end, its owner
 
 dir=$1 svc=$2
 
@@ -47112,11 +47114,9 @@ for j in "$dir".previous-*/restore.journal; do
   [ -f "$j" ] || continue
   grep -q '^[0-9]* end ' "$j" && continue
   pid=$(sed -n 's/^[0-9]* pid //p' "$j" | head -n1)
-  if [ -n "$pid" ] && grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then
-    echo "journal running $j"
-  else
-    echo "journal unfinished $j"
-  fi
+  state=unfinished
+  if [ -n "$pid" ] && grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then state=running; fi
+  echo "journal $state $(stat -c %u "$j") $j"
 done
 `;
 
@@ -47258,6 +47258,10 @@ var NodeHost = class {
   get needsRoot() {
     return this.loginUid !== 0 && (this.usesSystemd || this.nodeUser !== this.loginUser);
   }
+  /** The host-side program runs as root (through sudo, or logged in as root). */
+  get runsAsRoot() {
+    return this.needsRoot || this.loginUid === 0;
+  }
   /** How the restore's host-side program is started: as root when needed, else as the login user. */
   get rootPrefix() {
     return this.needsRoot ? "sudo -n " : "";
@@ -47303,10 +47307,7 @@ var NodeHost = class {
       ...unitState ? { unitState } : {},
       missingTools: (lines.get("missing") ?? []).filter((t) => t !== "runuser" || this.needsRunuser),
       ...lines.get("lockdir")?.[0] ? { lockDir: lines.get("lockdir")[0] } : {},
-      openJournals: out.filter((l) => /^journal (running|unfinished) \//.test(l)).map((l) => ({
-        state: l.split(" ")[1],
-        path: l.split(" ").slice(2).join(" ")
-      }))
+      openJournals: out.map((l) => /^journal (running|unfinished) (\d+) (\/.*)$/.exec(l)).filter((m) => m && (m[2] === "0" || !this.runsAsRoot && Number(m[2]) === this.loginUid)).map((m) => ({ state: m[1], path: m[3] }))
     };
   }
   /** The host-side program runs as root (renames keep each file's owner) or as the node's user. */
@@ -47599,25 +47600,42 @@ install_file() {
   note "file $1 new"
 }
 
+# The sha256 ('-' for none) a file had before (old) or was uploaded with (new), from ANB_OLD /
+# ANB_NEW (in \`recover\`, from the journal's old and new lines).
+sha_was() { # old|new FILE
+  if [ "$1" = old ]; then field "$(index_of "$2")" "$ANB_OLD"; else field "$(index_of "$2")" "$ANB_NEW"; fi
+}
+
 # Puts the previous files back, in the reverse order: staker.crt first, so that while signer.key
-# changes the certificate and the key again do not match. Each new file goes back to its kept copy
-# (a rename), or is removed when there was none. The first file that cannot be put back stops it
-# there, in a state the node refuses to start on: never a mix it could run.
+# changes the certificate and the key again do not match. What each file is now is measured (its
+# hash), not taken from the journal, so this can run again after any interruption: a file that is
+# already the previous one stays; a new one goes back to its kept copy (a rename) or is removed when
+# there was none before. The first file that cannot be put back stops it there, in a state the
+# node refuses to start on: never a mix it could run.
 restore_previous() {
   for f in staker.crt signer.key staker.key; do
-    noted "file $f new" || continue
-    if [ -e "$dir/.$f.old-$run" ]; then
+    now=$(sha_of "$dir/$f")
+    old=$(sha_was old "$f")
+    [ "$now" = "$old" ] && continue
+    if [ "$now" != "$(sha_was new "$f")" ]; then
+      note "fail $f is neither the previous nor the new file: left as it is"
+      return 1
+    fi
+    if [ "$old" = - ]; then
+      err=$(rm -f "$dir/$f" 2>&1) || {
+        note "fail cannot remove the new $f: $(printf '%s' "$err" | oneline)"
+        return 1
+      }
+      note "file $f removed"
+    elif [ "$(sha_of "$dir/.$f.old-$run")" = "$old" ]; then
       err=$(mv -f "$dir/.$f.old-$run" "$dir/$f" 2>&1) || {
         note "fail cannot put the previous $f back: $(printf '%s' "$err" | oneline)"
         return 1
       }
       note "file $f old"
     else
-      err=$(rm -f "$dir/$f" 2>&1) || {
-        note "fail cannot remove the new $f: $(printf '%s' "$err" | oneline)"
-        return 1
-      }
-      note "file $f removed"
+      note "fail the kept copy of the previous $f is missing: put it back from $prev"
+      return 1
     fi
   done
 }
@@ -47695,6 +47713,8 @@ transaction() {
   note "run $run"
   note "pid $$"
   note "deadline $(($(date +%s) + 2 * ANB_WAIT + \${ANB_LOCK_WAIT:-60} + 120))"
+  # Root's lock directory is root's alone (mode 0700): no other user can hold or plant the lock.
+  [ "$(id -u)" != 0 ] || [ -d "\${ANB_LOCK%/*}" ] || mkdir -m 700 "\${ANB_LOCK%/*}" 2>/dev/null
   true 2>/dev/null >>"$ANB_LOCK" || refuse "cannot open the lock file $ANB_LOCK"
   exec 9>>"$ANB_LOCK"
   flock -w "\${ANB_LOCK_WAIT:-60}" 9 || refuse "busy: another restore held $ANB_LOCK for \${ANB_LOCK_WAIT:-60} s"
@@ -47755,31 +47775,61 @@ transaction() {
   rollback
 }
 
-# A journal without an end whose program is gone (a host that lost power mid-restore): put its
-# previous files back, as its own rollback would have.
+# A journal without an end whose program is gone (a host that lost power mid-restore): finish it
+# as its own program would have. Proven already (the check step done): the new identity stays.
+# Otherwise every file goes back to the previous set, by hash. Only journals this user wrote (in a
+# directory it owns) are trusted: the node's user may own the directory they lie in.
 recover() {
   # (A failed redirection of \`exec\` would end the shell: try it with \`true\` first.)
+  [ "$(id -u)" != 0 ] || [ -d "\${ANB_LOCK%/*}" ] || mkdir -m 700 "\${ANB_LOCK%/*}" 2>/dev/null
   if ! true 2>/dev/null >>"$ANB_LOCK" || ! exec 9>>"$ANB_LOCK" || ! flock -w "\${ANB_LOCK_WAIT:-60}" 9; then
     echo "busy"
     exit 75
   fi
+  me=$(id -u)
   for journal in "$dir".previous-*/restore.journal; do
     [ -f "$journal" ] || continue
     grep -q '^[0-9]* end ' "$journal" && continue
+    prev=\${journal%/restore.journal}
     run=$(sed -n 's/^[0-9]* run //p' "$journal" | head -n1)
-    [ -n "$run" ] || continue
-    if ! restore_previous; then
-      echo "stuck $run"
+    if [ "$(stat -c %u "$journal")" != "$me" ] || [ "$(stat -c %u "$prev")" != "$me" ] ||
+      ! printf '%s' "$run" | grep -Eqx '[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}'; then
+      echo "untrusted $journal"
       continue
     fi
-    cleanup
-    if noted "active-before yes"; then
-      control stop >/dev/null
-      control start >/dev/null
-    fi
-    note "end recovered previous files put back by a later run"
-    echo "recovered $run"
+    # A line cut short by the power loss: the next one starts on a line of its own.
+    [ -z "$(tail -c 1 "$journal")" ] || printf '\\n' >>"$journal"
+    recover_one
   done
+}
+
+recover_one() {
+  ANB_OLD=$(for f in staker.crt staker.key signer.key; do sed -n "s/^[0-9]* old $f //p" "$journal" | head -n1; done | tr '\\n' ' ')
+  ANB_NEW=$(for f in staker.crt staker.key signer.key; do sed -n "s/^[0-9]* new $f //p" "$journal" | head -n1; done | tr '\\n' ' ')
+  if noted "step check done"; then
+    cleanup
+    note "end restored the new identity was proven before the host went down; finished by a later run"
+    echo "finished $run"
+    return
+  fi
+  if [ "$(echo "$ANB_OLD" | wc -w)" -lt 3 ]; then
+    # Cut before the hashes were written: nothing had been changed yet.
+    cleanup
+    note "end refused nothing had been changed; closed by a later run"
+    echo "closed $run"
+    return
+  fi
+  if ! restore_previous; then
+    echo "stuck $run"
+    return
+  fi
+  cleanup
+  if noted "active-before yes"; then
+    control stop >/dev/null
+    control start >/dev/null
+  fi
+  note "end rolled-back previous files put back by a later run"
+  echo "recovered $run"
 }
 
 case \${1:-} in
@@ -47799,8 +47849,10 @@ esac
 var previousDirOf = (stakingDir, runId) => `${stakingDir}.previous-${runId}`;
 function lockFile(host, facts) {
   const id = sha256Hex(Buffer.from(host.stakingDir)).slice(0, 12);
-  return `${facts.lockDir ?? "/tmp"}/avalanche-node-backup-${id}.lock`;
+  const dir = host.runsAsRoot ? ROOT_LOCK_DIR : facts.lockDir ?? "/tmp";
+  return `${dir}/avalanche-node-backup-${id}.lock`;
 }
+var ROOT_LOCK_DIR = "/run/avalanche-node-backup";
 function environment(host, facts, values) {
   const all = {
     ANB_DIR: host.stakingDir,
@@ -47831,7 +47883,7 @@ async function launchTransaction(host, plan) {
     ANB_OLD: hashes((f) => plan.facts.files[f].sha256),
     ANB_NEW: hashes((f) => sha256Hex(plan.files[f]))
   });
-  const start = `umask 022 && mkdir -m 755 "$ANB_PREV" && cat > "$ANB_PREV/restore.sh" && { setsid -f sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 || { setsid sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 & }; }`;
+  const start = `umask 022 && mkdir -m 750 "$ANB_PREV" && { [ ! -d "$ANB_DIR" ] || chgrp "$(stat -c %g "$ANB_DIR")" "$ANB_PREV"; } && cat > "$ANB_PREV/restore.sh" && { setsid -f sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 || { setsid sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 & }; }`;
   const r = await host.run(
     `${host.rootPrefix}${env} sh -c ${sh(start)}`,
     Buffer.from(restore_transaction_default)
@@ -47900,6 +47952,9 @@ var Timeline = class {
 };
 
 // src/modes/restore-watch.ts
+var ProgramGone = class extends Error {
+  name = "ProgramGone";
+};
 var Cancelled = class extends Error {
   name = "Cancelled";
 };
@@ -47936,28 +47991,42 @@ var JournalFeed = class {
       await this.poll();
     }
   }
+  pollCommand() {
+    return pollCommandFor(this.w, this.pid);
+  }
+  /** The program's pid, once the journal names it. */
+  pid;
+  /** Polls since the program was last seen alive without an end line. */
+  goneFor = 0;
   async poll() {
     let text;
     try {
-      text = (await this.w.host.run(
-        // The journal lies in the node's home, which the login user may not be able to enter.
-        `p=${sh(this.w.journalPath)}; if [ -r "$p" ]; then cat "$p"; else ${this.w.host.canSudo ? 'sudo -n cat "$p" 2>/dev/null; ' : ""}true; fi`
-      )).stdout.toString();
+      text = (await this.w.host.run(this.pollCommand())).stdout.toString();
     } catch (e) {
       return this.w.reconnect(e, this.until);
     }
+    this.goneFor = text.endsWith("@@gone\n") && !/^\d+ end /m.test(text) ? this.goneFor + 1 : 0;
+    if (this.goneFor >= 2)
+      throw new ProgramGone("the restore program on the host stopped before it ended");
+    text = text.replace(/@@(alive|gone)\n$/, "");
     const lines = text.split("\n");
     lines.pop();
     for (const line of lines.slice(this.seen)) {
       const e = eventOf(line);
       if (e) this.pending.push(e);
       if (e?.event === "lock") this.until = Date.now() + this.w.workMs;
+      if (e?.event === "pid") this.pid = Number(e.rest);
     }
     this.seen = Math.max(this.seen, lines.length);
     this.text = lines.join("\n") + "\n";
     if (!this.pending.length) await sleep(POLL_MS, this.w.signal);
   }
 };
+function pollCommandFor(w, pid) {
+  const read2 = `p=${sh(w.journalPath)}; if [ -r "$p" ]; then cat "$p"; else ${w.host.canSudo ? 'sudo -n cat "$p" 2>/dev/null; ' : ""}true; fi`;
+  if (!pid || !Number.isInteger(pid)) return read2;
+  return `${read2}; if grep -q restore.sh /proc/${pid}/cmdline 2>/dev/null; then echo @@alive; else echo @@gone; fi`;
+}
 async function watchTransaction(w) {
   const feed = new JournalFeed(w);
   for (; ; ) {
@@ -48115,6 +48184,10 @@ var RestoreRun = class {
     await this.timeline.step("Upload", (note) => this.upload(facts, note));
     let launched;
     try {
+      if (this.req.signal?.aborted)
+        throw new HostError(
+          "The job was cancelled before the host was changed; nothing was started there."
+        );
       launched = await launchTransaction(this.host, {
         runId: this.runId,
         files: this.want.bytes,
@@ -48222,7 +48295,8 @@ var RestoreRun = class {
         ...this.req.signal ? { signal: this.req.signal } : {}
       });
     } catch (e) {
-      return this.lostSight(e, launched);
+      if (!(e instanceof ProgramGone)) return this.lostSight(e, launched);
+      journal = await this.finishForIt(before, launched);
     }
     if (!journal.steps.some((s) => s.name === "stop")) {
       await this.host.run(`${this.host.rootPrefix}rm -rf ${sh(launched.previousDir)}`);
@@ -48235,6 +48309,26 @@ var RestoreRun = class {
     }
     await this.measure(before, journal);
     if (this.outcome.hostState === "restored") await this.importKeystore();
+  }
+  /**
+   * The host-side program died without an end (killed, or its session ended): finish its journal
+   * from here as the next run would (proven: kept; otherwise the previous files back), then read it.
+   */
+  async finishForIt(before, launched) {
+    this.log.warning(
+      `the restore program on ${this.host.transport.label} stopped before it ended (killed, or its session was ended); finishing it from here.`
+    );
+    const done = await recoverUnfinished(this.host, await this.host.inspectAsNeeded());
+    this.log.info(done.join("; "));
+    const r = await this.host.run(
+      `${this.host.canSudo && this.host.rootPrefix ? "sudo -n " : ""}cat ${sh(launched.journalPath)}`
+    );
+    const journal = parseJournal(r.stdout.toString());
+    journal.failures.unshift(
+      "the restore program on the host stopped before it ended; a rollback from here put the previous files back"
+    );
+    void before;
+    return journal;
   }
   /** The end as measured: files compared by hash with both sets, the node's own answer. */
   async measure(before, journal) {
@@ -48267,7 +48361,7 @@ var RestoreRun = class {
       return;
     }
     const asBefore = files.set === "old" && (!o.previousNodeId || answer?.nodeID === o.previousNodeId);
-    o.hostState = asBefore ? "unchanged" : "needs-attention";
+    o.hostState = asBefore || !o.changed ? "unchanged" : "needs-attention";
     o.error = failureText(journal, files, answer, this.want.nodeId, o, this.host);
   }
   lostSight(e, launched) {
@@ -48321,7 +48415,8 @@ function failureText(journal, files, answer, wanted, o, host) {
   const why = other ? `the node started with NodeID ${other.nodeId}, not ${wanted}: it did not take the restored files` : journal.failures[0] ?? journal.end?.detail ?? "the host-side restore gave no reason";
   const then = journal.failures.slice(other ? 0 : 1).filter((f) => !/^the node answers/.test(f));
   const node = answer ? `the node answers ${answer.nodeID}` : "the node does not answer";
-  const state = o.hostState === "unchanged" ? o.changed ? `The previous files were put back and the node started again: ${node}${answer?.nodeID === o.previousNodeId ? " (the previous identity)" : ""}.` : `Nothing on the host was changed: ${node}.` : `Measured afterwards: ${files.detail}; ${node}. ${files.set === "mixed" ? "The files are a MIX of the two sets: do not start the node on them." : ""}`;
+  const previous = answer && answer.nodeID === o.previousNodeId ? " (the previous identity)" : "";
+  const state = o.hostState === "unchanged" ? !o.changed ? `Nothing on the host was changed by this run: ${node}.` : journal.activeBefore === false ? `The previous files were put back; the node was not running before and was left stopped.` : `The previous files were put back and the node started again: ${node}${previous}.` : `Measured afterwards: ${files.detail}; ${node}. ${files.set === "mixed" ? "The files are a MIX of the two sets: do not start the node on them." : ""}`;
   const kept = o.changed && o.previousFiles ? `
 A copy of the previous files stays in ${o.previousFiles}.` : "";
   const steps = o.hostState === "needs-attention" ? `

@@ -10,6 +10,11 @@ import {
 import type { NodeHost } from '../node/node-host.js'
 import type { Timeline } from './timeline.js'
 
+/** The host-side program is gone without an end line (killed, or its session was ended). */
+export class ProgramGone extends Error {
+  override readonly name = 'ProgramGone'
+}
+
 /** The job was cancelled while we watched (SIGINT/SIGTERM from the runner). */
 export class Cancelled extends Error {
   override readonly name = 'Cancelled'
@@ -66,29 +71,49 @@ class JournalFeed {
     }
   }
 
+  private pollCommand(): string {
+    return pollCommandFor(this.w, this.pid)
+  }
+
+  /** The program's pid, once the journal names it. */
+  private pid?: number
+  /** Polls since the program was last seen alive without an end line. */
+  private goneFor = 0
+
   private async poll(): Promise<void> {
     let text: string
     try {
-      text = (
-        await this.w.host.run(
-          // The journal lies in the node's home, which the login user may not be able to enter.
-          `p=${sh(this.w.journalPath)}; if [ -r "$p" ]; then cat "$p"; else ${this.w.host.canSudo ? 'sudo -n cat "$p" 2>/dev/null; ' : ''}true; fi`
-        )
-      ).stdout.toString()
+      text = (await this.w.host.run(this.pollCommand())).stdout.toString()
     } catch (e) {
       return this.w.reconnect(e, this.until)
     }
+    // Gone without an end, twice in a row (the end may have been written between the two reads).
+    this.goneFor = text.endsWith('@@gone\n') && !/^\d+ end /m.test(text) ? this.goneFor + 1 : 0
+    if (this.goneFor >= 2)
+      throw new ProgramGone('the restore program on the host stopped before it ended')
+    text = text.replace(/@@(alive|gone)\n$/, '')
     const lines = text.split('\n')
     lines.pop() // a line still being written
     for (const line of lines.slice(this.seen)) {
       const e = eventOf(line)
       if (e) this.pending.push(e)
       if (e?.event === 'lock') this.until = Date.now() + this.w.workMs
+      if (e?.event === 'pid') this.pid = Number(e.rest)
     }
     this.seen = Math.max(this.seen, lines.length)
     this.text = lines.join('\n') + '\n'
     if (!this.pending.length) await sleep(POLL_MS, this.w.signal)
   }
+}
+
+/**
+ * The journal (in the node's home, which the login user may not be able to enter: then with sudo),
+ * then whether the program still runs.
+ */
+function pollCommandFor(w: Watch, pid: number | undefined): string {
+  const read = `p=${sh(w.journalPath)}; if [ -r "$p" ]; then cat "$p"; else ${w.host.canSudo ? 'sudo -n cat "$p" 2>/dev/null; ' : ''}true; fi`
+  if (!pid || !Number.isInteger(pid)) return read
+  return `${read}; if grep -q restore.sh /proc/${pid}/cmdline 2>/dev/null; then echo @@alive; else echo @@gone; fi`
 }
 
 /**

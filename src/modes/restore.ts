@@ -10,7 +10,7 @@ import {
 import { ConnectionLost, sh, type HostTransport } from '../host/transport.js'
 import { errorMessage, type Log } from '../log.js'
 import { NodeApi, type NodeIdAnswer } from '../node/api.js'
-import { type Journal } from '../node/journal.js'
+import { parseJournal, type Journal } from '../node/journal.js'
 import {
   importUsers,
   keystoreAvailability,
@@ -32,7 +32,7 @@ import {
 } from '../node/transaction.js'
 import { restoreRefusal } from '../node/identity-location.js'
 import { Timeline, type StepRecord } from './timeline.js'
-import { Cancelled, watchTransaction } from './restore-watch.js'
+import { Cancelled, ProgramGone, watchTransaction } from './restore-watch.js'
 
 export interface RestoreRequest {
   files: IdentityFiles
@@ -190,6 +190,11 @@ class RestoreRun {
     await this.timeline.step('Upload', note => this.upload(facts, note))
     let launched: Launched
     try {
+      // Cancelled before anything changed: nothing is started on the host.
+      if (this.req.signal?.aborted)
+        throw new HostError(
+          'The job was cancelled before the host was changed; nothing was started there.'
+        )
       launched = await launchTransaction(this.host, {
         runId: this.runId,
         files: this.want.bytes,
@@ -307,7 +312,8 @@ class RestoreRun {
         ...(this.req.signal ? { signal: this.req.signal } : {})
       })
     } catch (e) {
-      return this.lostSight(e, launched)
+      if (!(e instanceof ProgramGone)) return this.lostSight(e, launched)
+      journal = await this.finishForIt(before, launched)
     }
     if (!journal.steps.some(s => s.name === 'stop')) {
       // Refused before the stop: nothing was kept, and the run's directory (only the journal and
@@ -323,6 +329,27 @@ class RestoreRun {
     }
     await this.measure(before, journal)
     if (this.outcome.hostState === 'restored') await this.importKeystore()
+  }
+
+  /**
+   * The host-side program died without an end (killed, or its session ended): finish its journal
+   * from here as the next run would (proven: kept; otherwise the previous files back), then read it.
+   */
+  private async finishForIt(before: HostFacts, launched: Launched): Promise<Journal> {
+    this.log.warning(
+      `the restore program on ${this.host.transport.label} stopped before it ended (killed, or its session was ended); finishing it from here.`
+    )
+    const done = await recoverUnfinished(this.host, await this.host.inspectAsNeeded())
+    this.log.info(done.join('; '))
+    const r = await this.host.run(
+      `${this.host.canSudo && this.host.rootPrefix ? 'sudo -n ' : ''}cat ${sh(launched.journalPath)}`
+    )
+    const journal = parseJournal(r.stdout.toString())
+    journal.failures.unshift(
+      'the restore program on the host stopped before it ended; a rollback from here put the previous files back'
+    )
+    void before
+    return journal
   }
 
   /** The end as measured: files compared by hash with both sets, the node's own answer. */
@@ -358,9 +385,10 @@ class RestoreRun {
       return
     }
     // As before: the previous files, and the node answering as it did (or not answering before).
+    // Refused before the stop, this run changed nothing, whatever another one did meanwhile.
     const asBefore =
       files.set === 'old' && (!o.previousNodeId || answer?.nodeID === o.previousNodeId)
-    o.hostState = asBefore ? 'unchanged' : 'needs-attention'
+    o.hostState = asBefore || !o.changed ? 'unchanged' : 'needs-attention'
     o.error = failureText(journal, files, answer, this.want.nodeId, o, this.host)
   }
 
@@ -440,11 +468,14 @@ function failureText(
     : (journal.failures[0] ?? journal.end?.detail ?? 'the host-side restore gave no reason')
   const then = journal.failures.slice(other ? 0 : 1).filter(f => !/^the node answers/.test(f))
   const node = answer ? `the node answers ${answer.nodeID}` : 'the node does not answer'
+  const previous = answer && answer.nodeID === o.previousNodeId ? ' (the previous identity)' : ''
   const state =
     o.hostState === 'unchanged'
-      ? o.changed
-        ? `The previous files were put back and the node started again: ${node}${answer?.nodeID === o.previousNodeId ? ' (the previous identity)' : ''}.`
-        : `Nothing on the host was changed: ${node}.`
+      ? !o.changed
+        ? `Nothing on the host was changed by this run: ${node}.`
+        : journal.activeBefore === false
+          ? `The previous files were put back; the node was not running before and was left stopped.`
+          : `The previous files were put back and the node started again: ${node}${previous}.`
       : `Measured afterwards: ${files.detail}; ${node}. ${files.set === 'mixed' ? 'The files are a MIX of the two sets: do not start the node on them.' : ''}`
   const kept =
     o.changed && o.previousFiles

@@ -90,7 +90,9 @@ export function parseConfig(text: string): Map<string, string> {
   }
   const out = new Map<string, string>()
   if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
-    for (const [k, v] of Object.entries(parsed)) out.set(k.toLowerCase(), String(v))
+    for (const [k, v] of Object.entries(parsed))
+      // A null or a nested value is no path: as good as unset here.
+      if (v !== null && typeof v !== 'object') out.set(k.toLowerCase(), String(v))
   return out
 }
 

@@ -8,7 +8,7 @@
 #   unit LOADSTATE | user USER | state ACTIVESTATE      systemd's view of SERVICE (when systemctl exists)
 #   missing TOOL...                                     commands a restore needs that are not there
 #   lockdir DIR                                         where a lock file can be made
-#   journal running|unfinished PATH                     a restore journal without an end
+#   journal running|unfinished UID PATH                 a restore journal without an end, its owner
 
 dir=$1 svc=$2
 
@@ -60,9 +60,7 @@ for j in "$dir".previous-*/restore.journal; do
   [ -f "$j" ] || continue
   grep -q '^[0-9]* end ' "$j" && continue
   pid=$(sed -n 's/^[0-9]* pid //p' "$j" | head -n1)
-  if [ -n "$pid" ] && grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then
-    echo "journal running $j"
-  else
-    echo "journal unfinished $j"
-  fi
+  state=unfinished
+  if [ -n "$pid" ] && grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then state=running; fi
+  echo "journal $state $(stat -c %u "$j") $j"
 done

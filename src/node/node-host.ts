@@ -233,6 +233,11 @@ export class NodeHost {
     return this.loginUid !== 0 && (this.usesSystemd || this.nodeUser !== this.loginUser)
   }
 
+  /** The host-side program runs as root (through sudo, or logged in as root). */
+  get runsAsRoot(): boolean {
+    return this.needsRoot || this.loginUid === 0
+  }
+
   /** How the restore's host-side program is started: as root when needed, else as the login user. */
   get rootPrefix(): string {
     return this.needsRoot ? 'sudo -n ' : ''
@@ -288,11 +293,11 @@ export class NodeHost {
       missingTools: (lines.get('missing') ?? []).filter(t => t !== 'runuser' || this.needsRunuser),
       ...(lines.get('lockdir')?.[0] ? { lockDir: lines.get('lockdir')![0]! } : {}),
       openJournals: out
-        .filter(l => /^journal (running|unfinished) \//.test(l))
-        .map(l => ({
-          state: l.split(' ')[1] as OpenJournal['state'],
-          path: l.split(' ').slice(2).join(' ')
-        }))
+        .map(l => /^journal (running|unfinished) (\d+) (\/.*)$/.exec(l))
+        // Only journals a restore of ours wrote: root's, or the login user's where it runs without
+        // root. Anyone else's (the node's user can write beside the staking directory) is not ours.
+        .filter(m => m && (m[2] === '0' || (!this.runsAsRoot && Number(m[2]) === this.loginUid)))
+        .map(m => ({ state: m![1] as OpenJournal['state'], path: m![3]! }))
     }
   }
 

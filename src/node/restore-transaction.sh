@@ -162,25 +162,42 @@ install_file() {
   note "file $1 new"
 }
 
+# The sha256 ('-' for none) a file had before (old) or was uploaded with (new), from ANB_OLD /
+# ANB_NEW (in `recover`, from the journal's old and new lines).
+sha_was() { # old|new FILE
+  if [ "$1" = old ]; then field "$(index_of "$2")" "$ANB_OLD"; else field "$(index_of "$2")" "$ANB_NEW"; fi
+}
+
 # Puts the previous files back, in the reverse order: staker.crt first, so that while signer.key
-# changes the certificate and the key again do not match. Each new file goes back to its kept copy
-# (a rename), or is removed when there was none. The first file that cannot be put back stops it
-# there, in a state the node refuses to start on: never a mix it could run.
+# changes the certificate and the key again do not match. What each file is now is measured (its
+# hash), not taken from the journal, so this can run again after any interruption: a file that is
+# already the previous one stays; a new one goes back to its kept copy (a rename) or is removed when
+# there was none before. The first file that cannot be put back stops it there, in a state the
+# node refuses to start on: never a mix it could run.
 restore_previous() {
   for f in staker.crt signer.key staker.key; do
-    noted "file $f new" || continue
-    if [ -e "$dir/.$f.old-$run" ]; then
+    now=$(sha_of "$dir/$f")
+    old=$(sha_was old "$f")
+    [ "$now" = "$old" ] && continue
+    if [ "$now" != "$(sha_was new "$f")" ]; then
+      note "fail $f is neither the previous nor the new file: left as it is"
+      return 1
+    fi
+    if [ "$old" = - ]; then
+      err=$(rm -f "$dir/$f" 2>&1) || {
+        note "fail cannot remove the new $f: $(printf '%s' "$err" | oneline)"
+        return 1
+      }
+      note "file $f removed"
+    elif [ "$(sha_of "$dir/.$f.old-$run")" = "$old" ]; then
       err=$(mv -f "$dir/.$f.old-$run" "$dir/$f" 2>&1) || {
         note "fail cannot put the previous $f back: $(printf '%s' "$err" | oneline)"
         return 1
       }
       note "file $f old"
     else
-      err=$(rm -f "$dir/$f" 2>&1) || {
-        note "fail cannot remove the new $f: $(printf '%s' "$err" | oneline)"
-        return 1
-      }
-      note "file $f removed"
+      note "fail the kept copy of the previous $f is missing: put it back from $prev"
+      return 1
     fi
   done
 }
@@ -258,6 +275,8 @@ transaction() {
   note "run $run"
   note "pid $$"
   note "deadline $(($(date +%s) + 2 * ANB_WAIT + ${ANB_LOCK_WAIT:-60} + 120))"
+  # Root's lock directory is root's alone (mode 0700): no other user can hold or plant the lock.
+  [ "$(id -u)" != 0 ] || [ -d "${ANB_LOCK%/*}" ] || mkdir -m 700 "${ANB_LOCK%/*}" 2>/dev/null
   true 2>/dev/null >>"$ANB_LOCK" || refuse "cannot open the lock file $ANB_LOCK"
   exec 9>>"$ANB_LOCK"
   flock -w "${ANB_LOCK_WAIT:-60}" 9 || refuse "busy: another restore held $ANB_LOCK for ${ANB_LOCK_WAIT:-60} s"
@@ -318,31 +337,61 @@ transaction() {
   rollback
 }
 
-# A journal without an end whose program is gone (a host that lost power mid-restore): put its
-# previous files back, as its own rollback would have.
+# A journal without an end whose program is gone (a host that lost power mid-restore): finish it
+# as its own program would have. Proven already (the check step done): the new identity stays.
+# Otherwise every file goes back to the previous set, by hash. Only journals this user wrote (in a
+# directory it owns) are trusted: the node's user may own the directory they lie in.
 recover() {
   # (A failed redirection of `exec` would end the shell: try it with `true` first.)
+  [ "$(id -u)" != 0 ] || [ -d "${ANB_LOCK%/*}" ] || mkdir -m 700 "${ANB_LOCK%/*}" 2>/dev/null
   if ! true 2>/dev/null >>"$ANB_LOCK" || ! exec 9>>"$ANB_LOCK" || ! flock -w "${ANB_LOCK_WAIT:-60}" 9; then
     echo "busy"
     exit 75
   fi
+  me=$(id -u)
   for journal in "$dir".previous-*/restore.journal; do
     [ -f "$journal" ] || continue
     grep -q '^[0-9]* end ' "$journal" && continue
+    prev=${journal%/restore.journal}
     run=$(sed -n 's/^[0-9]* run //p' "$journal" | head -n1)
-    [ -n "$run" ] || continue
-    if ! restore_previous; then
-      echo "stuck $run"
+    if [ "$(stat -c %u "$journal")" != "$me" ] || [ "$(stat -c %u "$prev")" != "$me" ] ||
+      ! printf '%s' "$run" | grep -Eqx '[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}'; then
+      echo "untrusted $journal"
       continue
     fi
-    cleanup
-    if noted "active-before yes"; then
-      control stop >/dev/null
-      control start >/dev/null
-    fi
-    note "end recovered previous files put back by a later run"
-    echo "recovered $run"
+    # A line cut short by the power loss: the next one starts on a line of its own.
+    [ -z "$(tail -c 1 "$journal")" ] || printf '\n' >>"$journal"
+    recover_one
   done
+}
+
+recover_one() {
+  ANB_OLD=$(for f in staker.crt staker.key signer.key; do sed -n "s/^[0-9]* old $f //p" "$journal" | head -n1; done | tr '\n' ' ')
+  ANB_NEW=$(for f in staker.crt staker.key signer.key; do sed -n "s/^[0-9]* new $f //p" "$journal" | head -n1; done | tr '\n' ' ')
+  if noted "step check done"; then
+    cleanup
+    note "end restored the new identity was proven before the host went down; finished by a later run"
+    echo "finished $run"
+    return
+  fi
+  if [ "$(echo "$ANB_OLD" | wc -w)" -lt 3 ]; then
+    # Cut before the hashes were written: nothing had been changed yet.
+    cleanup
+    note "end refused nothing had been changed; closed by a later run"
+    echo "closed $run"
+    return
+  fi
+  if ! restore_previous; then
+    echo "stuck $run"
+    return
+  fi
+  cleanup
+  if noted "active-before yes"; then
+    control stop >/dev/null
+    control start >/dev/null
+  fi
+  note "end rolled-back previous files put back by a later run"
+  echo "recovered $run"
 }
 
 case ${1:-} in

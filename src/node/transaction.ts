@@ -1,7 +1,6 @@
 import { posix } from 'node:path'
 import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
 import { sh } from '../host/transport.js'
-import { parseJournal, type Journal } from './journal.js'
 import { HostError, sha256Hex, type HostFacts, type NodeHost } from './node-host.js'
 import transactionScript from './restore-transaction.sh'
 
@@ -31,10 +30,18 @@ export interface Launched {
 export const previousDirOf = (stakingDir: string, runId: string) =>
   `${stakingDir}.previous-${runId}`
 
+/**
+ * One restore at a time on a staking directory. Run as root, the lock lives in a directory of
+ * root's own (no other user can hold it first, or plant a link there); otherwise where the
+ * program's user can make it.
+ */
 function lockFile(host: NodeHost, facts: HostFacts): string {
   const id = sha256Hex(Buffer.from(host.stakingDir)).slice(0, 12)
-  return `${facts.lockDir ?? '/tmp'}/avalanche-node-backup-${id}.lock`
+  const dir = host.runsAsRoot ? ROOT_LOCK_DIR : (facts.lockDir ?? '/tmp')
+  return `${dir}/avalanche-node-backup-${id}.lock`
 }
+
+export const ROOT_LOCK_DIR = '/run/avalanche-node-backup'
 
 /** The program's environment, as `env NAME=VALUE …` words for a shell command line. */
 function environment(host: NodeHost, facts: HostFacts, values: Record<string, string>): string {
@@ -76,8 +83,13 @@ export async function launchTransaction(host: NodeHost, plan: TransactionPlan): 
     ANB_NEW: hashes(f => sha256Hex(plan.files[f]))
   })
   // The program is kept beside its journal (the operator can read what ran); stdin brings it.
+  // The directory is this program's user's (root, mostly), 0750, in the staking directory's group:
+  // the kept files are no more readable than they were, and the node's user cannot plant anything
+  // in it (its program, its journal) for root to run or trust.
   const start =
-    `umask 022 && mkdir -m 755 "$ANB_PREV" && cat > "$ANB_PREV/restore.sh" && ` +
+    `umask 022 && mkdir -m 750 "$ANB_PREV" && ` +
+    `{ [ ! -d "$ANB_DIR" ] || chgrp "$(stat -c %g "$ANB_DIR")" "$ANB_PREV"; } && ` +
+    `cat > "$ANB_PREV/restore.sh" && ` +
     `{ setsid -f sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 || ` +
     `{ setsid sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 & }; }`
   const r = await host.run(
@@ -89,12 +101,6 @@ export async function launchTransaction(host: NodeHost, plan: TransactionPlan): 
       `starting the restore on ${host.transport.label} failed (nothing was changed): ${r.stderr.trim()}`
     )
   return { previousDir, journalPath: posix.join(previousDir, 'restore.journal') }
-}
-
-/** Reads a journal (readable by anyone: it holds hashes and steps, no key material). */
-export async function readJournal(host: NodeHost, path: string): Promise<Journal> {
-  const r = await host.run(`cat ${sh(path)} 2>/dev/null || true`)
-  return parseJournal(r.stdout.toString())
 }
 
 /**
