@@ -28691,7 +28691,7 @@ var RestoreRun = class {
       });
     } catch (e) {
       if (!(e instanceof ProgramGone)) return this.lostSight(e, launched);
-      journal = await this.finishForIt(before, launched);
+      journal = await this.finishForIt(launched);
     }
     if (!journal.steps.some((s) => s.name === "stop")) {
       await this.host.run(`${this.host.rootPrefix}rm -rf ${sh(launched.previousDir)}`);
@@ -28709,20 +28709,18 @@ var RestoreRun = class {
    * The host-side program died without an end (killed, or its session ended): finish its journal
    * from here as the next run would (proven: kept; otherwise the previous files back), then read it.
    */
-  async finishForIt(before, launched) {
+  async finishForIt(launched) {
     this.log.warning(
       `the restore program on ${this.host.transport.label} stopped before it ended (killed, or its session was ended); finishing it from here.`
     );
     const done = await recoverUnfinished(this.host, await this.host.inspectAsNeeded());
     this.log.info(done.join("; "));
-    const r = await this.host.run(
-      `${this.host.canSudo && this.host.rootPrefix ? "sudo -n " : ""}cat ${sh(launched.journalPath)}`
-    );
+    const p = sh(launched.journalPath);
+    const r = await this.host.run(`if [ -r ${p} ]; then cat ${p}; else sudo -n cat ${p}; fi`);
     const journal = parseJournal(r.stdout.toString());
     journal.failures.unshift(
-      "the restore program on the host stopped before it ended; a rollback from here put the previous files back"
+      `the restore program on the host stopped before it ended; finished from here (${done.join("; ")})`
     );
-    void before;
     return journal;
   }
   /** The end as measured: files compared by hash with both sets, the node's own answer. */

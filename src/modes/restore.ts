@@ -313,7 +313,7 @@ class RestoreRun {
       })
     } catch (e) {
       if (!(e instanceof ProgramGone)) return this.lostSight(e, launched)
-      journal = await this.finishForIt(before, launched)
+      journal = await this.finishForIt(launched)
     }
     if (!journal.steps.some(s => s.name === 'stop')) {
       // Refused before the stop: nothing was kept, and the run's directory (only the journal and
@@ -335,20 +335,18 @@ class RestoreRun {
    * The host-side program died without an end (killed, or its session ended): finish its journal
    * from here as the next run would (proven: kept; otherwise the previous files back), then read it.
    */
-  private async finishForIt(before: HostFacts, launched: Launched): Promise<Journal> {
+  private async finishForIt(launched: Launched): Promise<Journal> {
     this.log.warning(
       `the restore program on ${this.host.transport.label} stopped before it ended (killed, or its session was ended); finishing it from here.`
     )
     const done = await recoverUnfinished(this.host, await this.host.inspectAsNeeded())
     this.log.info(done.join('; '))
-    const r = await this.host.run(
-      `${this.host.canSudo && this.host.rootPrefix ? 'sudo -n ' : ''}cat ${sh(launched.journalPath)}`
-    )
+    const p = sh(launched.journalPath)
+    const r = await this.host.run(`if [ -r ${p} ]; then cat ${p}; else sudo -n cat ${p}; fi`)
     const journal = parseJournal(r.stdout.toString())
     journal.failures.unshift(
-      'the restore program on the host stopped before it ended; a rollback from here put the previous files back'
+      `the restore program on the host stopped before it ended; finished from here (${done.join('; ')})`
     )
-    void before
     return journal
   }
 
