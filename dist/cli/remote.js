@@ -28223,7 +28223,7 @@ recover_one() {
     control stop >/dev/null
     control start >/dev/null
   fi
-  note "end rolled-back previous files put back by a later run"
+  note "end recovered previous files put back by a later run"
   echo "recovered $run"
 }
 
