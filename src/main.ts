@@ -8,6 +8,7 @@ import { verifyOnHost } from './modes/verify-host.js'
 import {
   failureMessage,
   reportBackup,
+  reportValidator,
   reportProbe,
   reportRestore,
   setIdentityOutputs,
@@ -28,6 +29,15 @@ import { backup } from './modes/backup.js'
 import { sealArchive } from './archive/archive.js'
 import { writeFileSync } from 'node:fs'
 import { probe } from './modes/probe.js'
+import {
+  addressesOf,
+  askRegistration,
+  registeredKey,
+  RestoreNetworkChecks,
+  type Registration
+} from './modes/network.js'
+import type { NetworkSettings } from './host-settings.js'
+import type { Expectations } from './identity/inspect.js'
 
 /** The action: read the settings, run the mode, report. The only place that fails the step. */
 export async function run(): Promise<void> {
@@ -53,10 +63,27 @@ export async function run(): Promise<void> {
   }
 }
 
+/**
+ * The P-chain's registration of the NodeID (network-api), before anything else connects: its BLS
+ * key becomes an expectation of the backup. One HTTPS request.
+ */
+async function askNetwork(
+  network: NetworkSettings,
+  expected: Expectations
+): Promise<{ registration: Registration; expected: Expectations }> {
+  if (!network.apiUrl || !expected.nodeId) return { registration: { state: 'not-asked' }, expected }
+  const registration = await actionLog.group('Ask the network', () =>
+    askRegistration(network, expected.nodeId!, actionLog)
+  )
+  const key = registeredKey(registration)
+  return { registration, expected: key ? { ...expected, registeredBlsPublicKey: key } : expected }
+}
+
 async function runVerify(settings: Settings): Promise<string | undefined> {
   const host = settings.host
+  const { registration, expected } = await askNetwork(settings.network, settings.expected)
   const report = await verify(
-    { files: settings.files, expected: settings.expected, proofOfPossession: true },
+    { files: settings.files, expected, proofOfPossession: true },
     actionLog
   )
   if (host) {
@@ -69,6 +96,7 @@ async function runVerify(settings: Settings): Promise<string | undefined> {
   setIdentityOutputs(settings.mode, report)
   const title = host ? 'Backup verification against the live node' : 'Backup verification'
   await writeChecksSummary(title, report)
+  await reportValidator(registration)
   return report.ok ? undefined : failureMessage(report)
 }
 
@@ -77,12 +105,15 @@ async function runRestore(settings: Settings, host: HostSettings): Promise<strin
   // stands, exit. The restore on the host goes on by itself.
   const cancel = new AbortController()
   const onSignal = () => cancel.abort()
+  const { registration, expected } = await askNetwork(settings.network, settings.expected)
+  const network = networkChecks(settings.network, host)
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   const outcome = await restore(
     {
       files: settings.files,
-      expected: settings.expected,
+      expected,
+      ...(network ? { network } : {}),
       connect: connector(host),
       host: host.node,
       apiUrl: host.apiUrl,
@@ -98,7 +129,22 @@ async function runRestore(settings: Settings, host: HostSettings): Promise<strin
     process.off('SIGTERM', onSignal)
   })
   await reportRestore(outcome)
+  await reportValidator(registration)
   return outcome.ok ? undefined : outcome.error
+}
+
+/** The restore's network checks, when any input asks for one. */
+function networkChecks(
+  network: NetworkSettings,
+  host: HostSettings
+): RestoreNetworkChecks | undefined {
+  if (!network.apiUrl && network.oldHosts.length === 0 && network.waitHealthyMs === 0) return
+  const target = host.target
+  return new RestoreNetworkChecks(
+    network,
+    () => (target.kind === 'ssh' ? addressesOf(target.ssh.host) : Promise.resolve([])),
+    actionLog
+  )
 }
 
 function connector(host: HostSettings) {
@@ -122,6 +168,11 @@ async function runProbe(settings: ProbeSettings): Promise<string | undefined> {
       ].join('\n')
 }
 
+/** backup asks once it knows the NodeID (from the files when expected-node-id is not given). */
+function registrationFor(network: NetworkSettings) {
+  return (nodeId: string) => askRegistration(network, nodeId, actionLog)
+}
+
 /**
  * Take a backup and store it encrypted: the plain files exist only in memory; what reaches the
  * runner's disk is the age archive, written 0600, never over an existing file.
@@ -133,6 +184,7 @@ async function runBackup(settings: BackupSettings): Promise<string | undefined> 
       node: settings.host.node,
       apiUrl: settings.host.apiUrl,
       expected: settings.expected,
+      ...(settings.network.apiUrl ? { registration: registrationFor(settings.network) } : {}),
       force: settings.host.force,
       ...(settings.keystoreUsers ? { keystoreUsers: settings.keystoreUsers } : {})
     },
@@ -170,5 +222,6 @@ async function runBackup(settings: BackupSettings): Promise<string | undefined> 
     archive = sealed
   }
   await reportBackup(outcome, archive)
+  await reportValidator(outcome.registration ?? { state: 'not-asked' })
   return outcome.ok ? undefined : `Backup failed: ${outcome.error}`
 }

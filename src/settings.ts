@@ -15,7 +15,13 @@ import {
 } from './node/keystore.js'
 import { actionLog } from './action-log.js'
 import { parseNodeId } from './identity/node-id.js'
-import { parseHostSettings, type HostSettings } from './host-settings.js'
+import {
+  parseHostSettings,
+  parseNetworkSettings,
+  type HostSettings,
+  type InputReader,
+  type NetworkSettings
+} from './host-settings.js'
 import { parseProbeTargets, type ProbeTarget } from './modes/probe.js'
 
 export const MODES = ['verify', 'restore', 'backup', 'probe'] as const
@@ -33,6 +39,8 @@ export interface Settings {
   host?: HostSettings
   /** restore: keystore users from an archive, with their passwords from keystore-users. */
   keystore?: { exports: KeystoreExport[]; users: KeystoreCredential[] }
+  /** What the network is asked (network-api, old-hosts, …). */
+  network: NetworkSettings
 }
 
 /** Reads a path-form secret input; `~/` is the runner user's home. */
@@ -84,6 +92,7 @@ export interface BackupSettings {
   recipients: string[]
   archivePath: string
   keystoreUsers?: KeystoreCredential[]
+  network: NetworkSettings
 }
 
 /** mode: backup: where the node is, who may open the archive, where it goes. */
@@ -111,6 +120,7 @@ export function readBackupSettings(): BackupSettings {
     join(process.env.RUNNER_TEMP || tmpdir(), `avalanche-node-backup-${stamp}.tar.age`)
   const keystoreUsers = readKeystoreUsers()
   return {
+    network: readNetwork(),
     host: readHost(),
     expected,
     recipients,
@@ -127,6 +137,20 @@ function readKeystoreUsers(): KeystoreCredential[] | undefined {
   const users = parseKeystoreUsers(text, m => new InputError(m))
   for (const u of users) if (u.password) core.setSecret(u.password)
   return users
+}
+
+/** The network inputs: nothing in them is secret. */
+function readNetwork(): NetworkSettings {
+  const reader: InputReader = {
+    get: n => core.getInput(n),
+    secret: n => core.getInput(n),
+    bool: n => core.getBooleanInput(n)
+  }
+  const network = parseNetworkSettings(reader)
+  actionLog.debug(
+    `network-api: ${network.apiUrl?.origin ?? '(not given)'}; old-hosts: ${network.oldHosts.length}; wait-healthy: ${network.waitHealthyMs / 1000} s`
+  )
+  return network
 }
 
 function readHost(): HostSettings {
@@ -236,7 +260,7 @@ export async function readSettings(): Promise<Settings> {
   actionLog.debug(`mode: ${mode}`)
   actionLog.debug(`expected-node-id: ${expected.nodeId}`)
   actionLog.debug(`expected-bls-public-key: ${expected.blsPublicKey ?? '(not given)'}`)
-  const settings: Settings = { mode: mode as Mode, files, forms, expected }
+  const settings: Settings = { mode: mode as Mode, files, forms, expected, network: readNetwork() }
   if (mode === 'restore' || (mode === 'verify' && core.getInput('host'))) settings.host = readHost()
   const users = mode === 'restore' ? readKeystoreUsers() : undefined
   const exported = archive?.keystore ?? []

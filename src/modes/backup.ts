@@ -16,6 +16,7 @@ import {
 } from '../node/keystore.js'
 import { HostError, NodeHost, openRestoreNotice, type NodeHostSettings } from '../node/node-host.js'
 import { Timeline, type StepRecord } from './timeline.js'
+import { registeredKey, type Registration } from './network.js'
 
 export interface BackupRequest {
   connect: () => Promise<HostTransport>
@@ -27,6 +28,8 @@ export interface BackupRequest {
   force: boolean
   /** Keystore users to export with the files (nodes before v1.12.2 with the Keystore API on). */
   keystoreUsers?: KeystoreCredential[]
+  /** Asks the network about the NodeID (network-api): its registered BLS key is expected too. */
+  registration?: (nodeId: string) => Promise<Registration>
 }
 
 export interface BackupOutcome {
@@ -41,6 +44,8 @@ export interface BackupOutcome {
   host?: string
   steps: StepRecord[]
   error?: string
+  /** What the network said about the NodeID, when asked. */
+  registration?: Registration
 }
 
 /**
@@ -70,11 +75,26 @@ export async function backup(req: BackupRequest, log: Log): Promise<BackupOutcom
       note(`${STAKING_FILES.join(', ')} read from ${host.stakingDir}`)
       return read
     })
+    const taken = {
+      crt: files['staker.crt'],
+      key: files['staker.key'],
+      signer: files['signer.key']
+    }
+    const expected = { ...req.expected }
+    const ask = req.registration
+    const nodeId = req.expected.nodeId ?? inspectIdentity(taken, {}).report.nodeId
+    if (ask && nodeId) {
+      const registration = await timeline.step('Ask the network', async note => {
+        const r = await ask(nodeId)
+        note(r.state === 'unknown' ? r.why : `${nodeId}: ${r.state}`)
+        return r
+      })
+      outcome.registration = registration
+      const key = registeredKey(registration)
+      if (key) expected.registeredBlsPublicKey = key
+    }
     const report = await timeline.step('Check the files', async note => {
-      const { report } = inspectIdentity(
-        { crt: files['staker.crt'], key: files['staker.key'], signer: files['signer.key'] },
-        req.expected
-      )
+      const { report } = inspectIdentity(taken, expected)
       outcome.report = report
       const failed = failedChecks(report)
       if (failed.length)

@@ -32,6 +32,8 @@ import {
 } from '../node/transaction.js'
 import { Timeline, type StepRecord } from './timeline.js'
 import { Cancelled, watchTransaction } from './restore-watch.js'
+import type { RestoreNetworkChecks } from './network.js'
+import type { HealthReport } from '../network/replies.js'
 
 export interface RestoreRequest {
   files: IdentityFiles
@@ -46,6 +48,8 @@ export interface RestoreRequest {
   lockWaitSeconds: number
   /** Keystore users from a backup archive, imported once the NodeID is proven (old nodes only). */
   keystore?: { exports: KeystoreExport[]; users: KeystoreCredential[] }
+  /** The network's checks (issue 12): the NodeID running elsewhere, health after the restore. */
+  network?: RestoreNetworkChecks
   /** Aborted when the job is cancelled: we stop watching; the host finishes on its own. */
   signal?: AbortSignal
 }
@@ -73,6 +77,8 @@ export interface RestoreOutcome {
   host?: string
   steps: StepRecord[]
   error?: string
+  /** /ext/health after the restore, when wait-healthy asked for it. */
+  health?: HealthReport
 }
 
 const RECONNECT_FOR_MS = 30_000
@@ -220,7 +226,11 @@ class RestoreRun {
       facts = await this.host.inspectAsNeeded()
     }
     const current = await this.api().getNodeId()
-    note(describeHost(facts, current))
+    const network = await this.req.network?.refuseIfRunningElsewhere(
+      this.want.nodeId,
+      current?.nodeID
+    )
+    note([describeHost(facts, current), network].filter(Boolean).join('; '))
     return { facts, current }
   }
 
@@ -258,7 +268,7 @@ class RestoreRun {
       nodeId: current.nodeID,
       blsPublicKey: current.nodePOP?.publicKey ?? this.want.bls
     })
-    await this.importKeystore()
+    await this.afterProven()
   }
 
   private async upload(facts: HostFacts, note: (d: string) => void): Promise<void> {
@@ -308,7 +318,20 @@ class RestoreRun {
       if (alreadyRestored(facts, this.want, current)) return this.nothingToDo(current!)
     }
     await this.measure(before, journal)
-    if (this.outcome.hostState === 'restored') await this.importKeystore()
+    if (this.outcome.hostState === 'restored') await this.afterProven()
+  }
+
+  /** The identity is proven: the keystore users, then (wait-healthy) the node's health. */
+  private async afterProven(): Promise<void> {
+    await this.importKeystore()
+    const network = this.req.network
+    if (!network?.waitsForHealth) return
+    this.outcome.health = await this.timeline
+      .step('Wait for health', note => network.waitHealthy(this.api(), note))
+      .catch((e: unknown) => {
+        this.log.warning(`the node's health could not be read: ${errorMessage(e)}`)
+        return undefined
+      })
   }
 
   /** The end as measured: files compared by hash with both sets, the node's own answer. */
