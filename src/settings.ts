@@ -120,7 +120,7 @@ export function readBackupSettings(): BackupSettings {
     join(process.env.RUNNER_TEMP || tmpdir(), `avalanche-node-backup-${stamp}.tar.age`)
   const keystoreUsers = readKeystoreUsers()
   return {
-    network: readNetwork(),
+    network: readNetwork('backup'),
     host: readHost(),
     expected,
     recipients,
@@ -140,13 +140,20 @@ function readKeystoreUsers(): KeystoreCredential[] | undefined {
 }
 
 /** The network inputs: nothing in them is secret. */
-function readNetwork(): NetworkSettings {
+function readNetwork(mode: Mode): NetworkSettings {
   const reader: InputReader = {
     get: n => core.getInput(n),
     secret: n => core.getInput(n),
     bool: n => core.getBooleanInput(n)
   }
   const network = parseNetworkSettings(reader)
+  if (
+    mode !== 'restore' &&
+    (network.oldHosts.length || network.allowRunningElsewhere || network.waitHealthyMs)
+  )
+    throw new InputError(
+      'old-hosts, allow-running-elsewhere and wait-healthy go with mode restore: they are about the node a restore starts.'
+    )
   actionLog.debug(
     `network-api: ${network.apiUrl?.origin ?? '(not given)'}; old-hosts: ${network.oldHosts.length}; wait-healthy: ${network.waitHealthyMs / 1000} s`
   )
@@ -260,7 +267,13 @@ export async function readSettings(): Promise<Settings> {
   actionLog.debug(`mode: ${mode}`)
   actionLog.debug(`expected-node-id: ${expected.nodeId}`)
   actionLog.debug(`expected-bls-public-key: ${expected.blsPublicKey ?? '(not given)'}`)
-  const settings: Settings = { mode: mode as Mode, files, forms, expected, network: readNetwork() }
+  const settings: Settings = {
+    mode: mode as Mode,
+    files,
+    forms,
+    expected,
+    network: readNetwork(mode)
+  }
   if (mode === 'restore' || (mode === 'verify' && core.getInput('host'))) settings.host = readHost()
   const users = mode === 'restore' ? readKeystoreUsers() : undefined
   const exported = archive?.keystore ?? []
