@@ -238,6 +238,21 @@ describeWith(missing ?? 'root, sshd', !missing, 'network-api (the built action)'
       expect(warnings(r)).toContain('not signed by a trusted authority')
     })
 
+    it('an endpoint that does not answer in 5 s: not asked, said so', async () => {
+      api.set({ validators: registered(bls), delayMs: 8000 })
+      const r = await run(backupInputs())
+      expect(r.code).toBe(0)
+      expect(warnings(r)).toContain('cannot be asked: no answer within 5 s')
+    }, 30_000)
+
+    it('restore-only inputs with verify are refused before anything connects', async () => {
+      const r = await run(backupInputs({ 'old-hosts': oldHost.address }))
+      expect(r.code).toBe(1)
+      expect(errors(r)).toContain(
+        'old-hosts, allow-running-elsewhere and wait-healthy go with mode restore'
+      )
+    })
+
     it('http:// to a test host is refused before anything connects', async () => {
       const r = await run(backupInputs({ 'network-api': api.url.replace('https', 'http') }))
       expect(r.code).toBe(1)

@@ -422,13 +422,13 @@ var require_writer = __commonJS({
         throw new TypeError("argument must be a string (was: " + typeof s + ")");
       if (typeof tag !== "number")
         tag = ASN1.OctetString;
-      var len = Buffer2.byteLength(s);
+      var len2 = Buffer2.byteLength(s);
       this.writeByte(tag);
-      this.writeLength(len);
-      if (len) {
-        this._ensure(len);
+      this.writeLength(len2);
+      if (len2) {
+        this._ensure(len2);
         this._buf.write(s, this._offset);
-        this._offset += len;
+        this._offset += len2;
       }
     };
     Writer.prototype.writeBuffer = function(buf, tag) {
@@ -494,24 +494,24 @@ var require_writer = __commonJS({
         self2.writeByte(b);
       });
     };
-    Writer.prototype.writeLength = function(len) {
-      if (typeof len !== "number")
+    Writer.prototype.writeLength = function(len2) {
+      if (typeof len2 !== "number")
         throw new TypeError("argument must be a Number");
       this._ensure(4);
-      if (len <= 127) {
-        this._buf[this._offset++] = len;
-      } else if (len <= 255) {
+      if (len2 <= 127) {
+        this._buf[this._offset++] = len2;
+      } else if (len2 <= 255) {
         this._buf[this._offset++] = 129;
-        this._buf[this._offset++] = len;
-      } else if (len <= 65535) {
+        this._buf[this._offset++] = len2;
+      } else if (len2 <= 65535) {
         this._buf[this._offset++] = 130;
-        this._buf[this._offset++] = len >> 8;
-        this._buf[this._offset++] = len;
-      } else if (len <= 16777215) {
+        this._buf[this._offset++] = len2 >> 8;
+        this._buf[this._offset++] = len2;
+      } else if (len2 <= 16777215) {
         this._buf[this._offset++] = 131;
-        this._buf[this._offset++] = len >> 16;
-        this._buf[this._offset++] = len >> 8;
-        this._buf[this._offset++] = len;
+        this._buf[this._offset++] = len2 >> 16;
+        this._buf[this._offset++] = len2 >> 8;
+        this._buf[this._offset++] = len2;
       } else {
         throw newInvalidAsn1Error("Length too long (> 4 bytes)");
       }
@@ -527,41 +527,41 @@ var require_writer = __commonJS({
     Writer.prototype.endSequence = function() {
       var seq = this._seq.pop();
       var start = seq + 3;
-      var len = this._offset - start;
-      if (len <= 127) {
-        this._shift(start, len, -2);
-        this._buf[seq] = len;
-      } else if (len <= 255) {
-        this._shift(start, len, -1);
+      var len2 = this._offset - start;
+      if (len2 <= 127) {
+        this._shift(start, len2, -2);
+        this._buf[seq] = len2;
+      } else if (len2 <= 255) {
+        this._shift(start, len2, -1);
         this._buf[seq] = 129;
-        this._buf[seq + 1] = len;
-      } else if (len <= 65535) {
+        this._buf[seq + 1] = len2;
+      } else if (len2 <= 65535) {
         this._buf[seq] = 130;
-        this._buf[seq + 1] = len >> 8;
-        this._buf[seq + 2] = len;
-      } else if (len <= 16777215) {
-        this._shift(start, len, 1);
+        this._buf[seq + 1] = len2 >> 8;
+        this._buf[seq + 2] = len2;
+      } else if (len2 <= 16777215) {
+        this._shift(start, len2, 1);
         this._buf[seq] = 131;
-        this._buf[seq + 1] = len >> 16;
-        this._buf[seq + 2] = len >> 8;
-        this._buf[seq + 3] = len;
+        this._buf[seq + 1] = len2 >> 16;
+        this._buf[seq + 2] = len2 >> 8;
+        this._buf[seq + 3] = len2;
       } else {
         throw newInvalidAsn1Error("Sequence too long");
       }
     };
-    Writer.prototype._shift = function(start, len, shift) {
+    Writer.prototype._shift = function(start, len2, shift) {
       assert.ok(start !== void 0);
-      assert.ok(len !== void 0);
+      assert.ok(len2 !== void 0);
       assert.ok(shift);
-      this._buf.copy(this._buf, start + shift, start, start + len);
+      this._buf.copy(this._buf, start + shift, start, start + len2);
       this._offset += shift;
     };
-    Writer.prototype._ensure = function(len) {
-      assert.ok(len);
-      if (this._size - this._offset < len) {
+    Writer.prototype._ensure = function(len2) {
+      assert.ok(len2);
+      if (this._size - this._offset < len2) {
         var sz = this._size * this._options.growthFactor;
-        if (sz - this._offset < len)
-          sz += len;
+        if (sz - this._offset < len2)
+          sz += len2;
         var buf = Buffer2.alloc(sz);
         this._buf.copy(buf, 0, 0, this._offset);
         this._buf = buf;
@@ -4542,11 +4542,11 @@ var require_utils = __commonJS({
             pos += n;
         },
         skipString: () => {
-          const len = self2.readUInt32BE();
-          if (len === void 0)
+          const len2 = self2.readUInt32BE();
+          if (len2 === void 0)
             return;
-          pos += len;
-          return pos <= buffer.length ? len : void 0;
+          pos += len2;
+          return pos <= buffer.length ? len2 : void 0;
         },
         readByte: () => {
           if (buffer && pos < buffer.length)
@@ -4567,26 +4567,26 @@ var require_utils = __commonJS({
             maxLen = dest;
             dest = void 0;
           }
-          const len = self2.readUInt32BE();
-          if (len === void 0)
+          const len2 = self2.readUInt32BE();
+          if (len2 === void 0)
             return;
-          if (buffer.length - pos < len || typeof maxLen === "number" && len > maxLen) {
+          if (buffer.length - pos < len2 || typeof maxLen === "number" && len2 > maxLen) {
             return;
           }
           if (dest) {
             if (Buffer.isBuffer(dest))
-              return bufferCopy(buffer, dest, pos, pos += len);
-            return buffer.utf8Slice(pos, pos += len);
+              return bufferCopy(buffer, dest, pos, pos += len2);
+            return buffer.utf8Slice(pos, pos += len2);
           }
-          return bufferSlice(buffer, pos, pos += len);
+          return bufferSlice(buffer, pos, pos += len2);
         },
-        readRaw: (len) => {
+        readRaw: (len2) => {
           if (!buffer)
             return;
-          if (typeof len !== "number")
+          if (typeof len2 !== "number")
             return bufferSlice(buffer, pos, pos += buffer.length - pos);
-          if (buffer.length - pos >= len)
-            return bufferSlice(buffer, pos, pos += len);
+          if (buffer.length - pos >= len2)
+            return bufferSlice(buffer, pos, pos += len2);
         }
       };
       return self2;
@@ -4659,11 +4659,11 @@ var require_utils = __commonJS({
         const left = buffer.length - start;
         if (start < 0 || start >= buffer.length || left < 4)
           return;
-        const len = readUInt32BE(buffer, start);
-        if (left < 4 + len || typeof maxLen === "number" && len > maxLen)
+        const len2 = readUInt32BE(buffer, start);
+        if (left < 4 + len2 || typeof maxLen === "number" && len2 > maxLen)
           return;
         start += 4;
-        const end = start + len;
+        const end = start + len2;
         buffer._pos = end;
         if (dest) {
           if (Buffer.isBuffer(dest))
@@ -5302,10 +5302,10 @@ var require_crypto = __commonJS({
       };
     })();
     var MAC_INFO = (() => {
-      function info(sslName, len, actualLen, isETM) {
+      function info(sslName, len2, actualLen, isETM) {
         return {
           sslName,
-          len,
+          len: len2,
           actualLen,
           isETM
         };
@@ -6606,10 +6606,10 @@ ${formatted}-----END ${type} KEY-----`;
         const left = bufLen - pos;
         if (pos >= bufLen || left < 4)
           return false;
-        const len = readUInt32BE(buf, pos);
-        if (left < 4 + len)
+        const len2 = readUInt32BE(buf, pos);
+        if (left < 4 + len2)
           return false;
-        pos += 4 + len;
+        pos += 4 + len2;
       }
       buf._pos = pos;
       return true;
@@ -7960,11 +7960,11 @@ var require_agent = __commonJS({
           }
           if (this.buffer.length < 4)
             return cb();
-          const len = readUInt32BE(this.buffer, 0);
-          if (this.buffer.length - 4 < len)
+          const len2 = readUInt32BE(this.buffer, 0);
+          if (this.buffer.length - 4 < len2)
             return cb();
-          data = this.buffer.slice(0, 4 + len);
-          if (this.buffer.length > 4 + len)
+          data = this.buffer.slice(0, 4 + len2);
+          if (this.buffer.length > 4 + len2)
             return cb(new Error("Unexpected multiple agent requests"));
           this.buffer = null;
           let error;
@@ -9829,16 +9829,16 @@ var require_kex = __commonJS({
           }
         }
         if (found) {
-          let len = 1 + 16 + self2._offer.totalSize + 1 + 4;
+          let len2 = 1 + 16 + self2._offer.totalSize + 1 + 4;
           const newKexBuf = Buffer.from(kex.join(","));
-          len -= entry.buffer.length - newKexBuf.length;
+          len2 -= entry.buffer.length - newKexBuf.length;
           const all = self2._offer.lists.all;
           const rest = new Uint8Array(
             all.buffer,
             all.byteOffset + 4 + entry.buffer.length,
             all.length - (4 + entry.buffer.length)
           );
-          payload = Buffer.allocUnsafe(len);
+          payload = Buffer.allocUnsafe(len2);
           writeUInt32BE(payload, newKexBuf.length, 17);
           payload.set(newKexBuf, 17 + 4);
           payload.set(rest, 17 + 4 + newKexBuf.length);
@@ -10585,19 +10585,19 @@ var require_kex = __commonJS({
         convertPublicKey(key) {
           let newKey;
           let idx = 0;
-          let len = key.length;
+          let len2 = key.length;
           while (key[idx] === 0) {
             ++idx;
-            --len;
+            --len2;
           }
           if (key[idx] & 128) {
-            newKey = Buffer.allocUnsafe(1 + len);
+            newKey = Buffer.allocUnsafe(1 + len2);
             newKey[0] = 0;
             key.copy(newKey, 1, idx);
             return newKey;
           }
-          if (len !== key.length) {
-            newKey = Buffer.allocUnsafe(len);
+          if (len2 !== key.length) {
+            newKey = Buffer.allocUnsafe(len2);
             key.copy(newKey, 0, idx);
             key = newKey;
           }
@@ -10803,15 +10803,15 @@ var require_kex = __commonJS({
         convertPublicKey(key) {
           let newKey;
           let idx = 0;
-          let len = key.length;
+          let len2 = key.length;
           while (key[idx] === 0) {
             ++idx;
-            --len;
+            --len2;
           }
           if (key.length === 32)
             return key;
-          if (len !== key.length) {
-            newKey = Buffer.allocUnsafe(len);
+          if (len2 !== key.length) {
+            newKey = Buffer.allocUnsafe(len2);
             key.copy(newKey, 0, idx);
             key = newKey;
           }
@@ -11200,21 +11200,21 @@ var require_kex = __commonJS({
         hash.update(buf);
       };
     })();
-    function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
+    function generateKEXVal(len2, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
-      if (len) {
+      if (len2) {
         let digest = createHash5(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
-        while (digest.length < len) {
+        while (digest.length < len2) {
           const chunk = createHash5(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended = Buffer.allocUnsafe(digest.length + chunk.length);
           extended.set(digest, 0);
           extended.set(chunk, digest.length);
           digest = extended;
         }
-        if (digest.length === len)
+        if (digest.length === len2)
           ret = digest;
         else
-          ret = new FastBuffer(digest.buffer, digest.byteOffset, len);
+          ret = new FastBuffer(digest.buffer, digest.byteOffset, len2);
       } else {
         ret = EMPTY_BUFFER3;
       }
@@ -11654,9 +11654,9 @@ var require_Protocol = __commonJS({
       cleanup() {
         this._destruct && this._destruct();
       }
-      parse(chunk, i, len) {
-        while (i < len)
-          i = this._parse(chunk, i, len);
+      parse(chunk, i, len2) {
+        while (i < len2)
+          i = this._parse(chunk, i, len2);
       }
       // Protocol message API
       // ===========================================================================
@@ -12083,9 +12083,9 @@ var require_Protocol = __commonJS({
         if (responses) {
           responseLens = new Array(responses.length);
           for (let i = 0; i < responses.length; ++i) {
-            const len = Buffer.byteLength(responses[i]);
-            responseLens[i] = len;
-            responsesTotalLen += 4 + len;
+            const len2 = Buffer.byteLength(responses[i]);
+            responseLens[i] = len2;
+            responsesTotalLen += 4 + len2;
           }
         }
         let p = this._packetRW.write.allocStart;
@@ -12095,12 +12095,12 @@ var require_Protocol = __commonJS({
           writeUInt32BE(packet, responses.length, ++p);
           p += 4;
           for (let i = 0; i < responses.length; ++i) {
-            const len = responseLens[i];
-            writeUInt32BE(packet, len, p);
+            const len2 = responseLens[i];
+            writeUInt32BE(packet, len2, p);
             p += 4;
-            if (len) {
-              packet.utf8Write(responses[i], p, len);
-              p += len;
+            if (len2) {
+              packet.utf8Write(responses[i], p, len2);
+              p += len2;
             }
           }
         } else {
@@ -12802,11 +12802,11 @@ var require_Protocol = __commonJS({
       }
     };
     var RE_IDENT = /^SSH-(2\.0|1\.99)-([^ ]+)(?: (.*))?$/;
-    function parseHeader2(chunk, p, len) {
+    function parseHeader2(chunk, p, len2) {
       let data;
       let chunkOffset;
       if (this._buffer) {
-        data = Buffer.allocUnsafe(this._buffer.length + (len - p));
+        data = Buffer.allocUnsafe(this._buffer.length + (len2 - p));
         data.set(this._buffer, 0);
         if (p === 0) {
           data.set(chunk, this._buffer.length);
@@ -12815,7 +12815,7 @@ var require_Protocol = __commonJS({
             new Uint8Array(
               chunk.buffer,
               chunk.byteOffset + p,
-              len - p
+              len2 - p
             ),
             this._buffer.length
           );
@@ -12862,7 +12862,7 @@ var require_Protocol = __commonJS({
             this._parse = parsePacket;
             this._onHeader(header);
             if (!this._destruct) {
-              return len;
+              return len2;
             }
             kexinit(this);
             return p + 1 - chunkOffset;
@@ -12885,8 +12885,8 @@ var require_Protocol = __commonJS({
         this._buffer = bufferSlice(data, op);
       return p - chunkOffset;
     }
-    function parsePacket(chunk, p, len) {
-      return this._decipher.decrypt(chunk, p, len);
+    function parsePacket(chunk, p, len2) {
+      return this._decipher.decrypt(chunk, p, len2);
     }
     function onPayload(payload) {
       this._onPacket();
@@ -12985,12 +12985,12 @@ var require_node_fs_compat = __commonJS({
     function oneOf(expected, thing) {
       assert(typeof thing === "string", "`thing` has to be of type string");
       if (Array.isArray(expected)) {
-        const len = expected.length;
-        assert(len > 0, "At least one expected value needs to be specified");
+        const len2 = expected.length;
+        assert(len2 > 0, "At least one expected value needs to be specified");
         expected = expected.map((i) => String(i));
-        if (len > 2) {
-          return `one of ${thing} ${expected.slice(0, len - 1).join(", ")}, or ` + expected[len - 1];
-        } else if (len === 2) {
+        if (len2 > 2) {
+          return `one of ${thing} ${expected.slice(0, len2 - 1).join(", ")}, or ` + expected[len2 - 1];
+        } else if (len2 === 2) {
           return `one of ${thing} ${expected[0]} or ${expected[1]}`;
         }
         return `of ${thing} ${expected[0]}`;
@@ -13413,7 +13413,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} CLOSE`
         );
       }
-      read(handle, buf, off, len, position, cb) {
+      read(handle, buf, off, len2, position, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (!Buffer.isBuffer(handle))
@@ -13422,16 +13422,16 @@ var require_SFTP = __commonJS({
           throw new Error("buffer is not a Buffer");
         if (off >= buf.length)
           throw new Error("offset is out of bounds");
-        if (off + len > buf.length)
+        if (off + len2 > buf.length)
           throw new Error("length extends beyond buffer");
         if (position === null)
           throw new Error("null position currently unsupported");
-        read_(this, handle, buf, off, len, position, cb);
+        read_(this, handle, buf, off, len2, position, cb);
       }
-      readData(handle, buf, off, len, position, cb) {
-        this.read(handle, buf, off, len, position, cb);
+      readData(handle, buf, off, len2, position, cb) {
+        this.read(handle, buf, off, len2, position, cb);
       }
-      write(handle, buf, off, len, position, cb) {
+      write(handle, buf, off, len2, position, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (!Buffer.isBuffer(handle))
@@ -13440,22 +13440,22 @@ var require_SFTP = __commonJS({
           throw new Error("buffer is not a Buffer");
         if (off > buf.length)
           throw new Error("offset is out of bounds");
-        if (off + len > buf.length)
+        if (off + len2 > buf.length)
           throw new Error("length extends beyond buffer");
         if (position === null)
           throw new Error("null position currently unsupported");
-        if (!len) {
+        if (!len2) {
           cb && process.nextTick(cb, void 0, 0);
           return;
         }
         const maxDataLen = this._maxWriteLen;
-        const overflow = Math.max(len - maxDataLen, 0);
+        const overflow = Math.max(len2 - maxDataLen, 0);
         const origPosition = position;
         if (overflow)
-          len = maxDataLen;
+          len2 = maxDataLen;
         const handleLen = handle.length;
         let p = 9;
-        const out2 = Buffer.allocUnsafe(4 + 1 + 4 + 4 + handleLen + 8 + 4 + len);
+        const out2 = Buffer.allocUnsafe(4 + 1 + 4 + 4 + handleLen + 8 + 4 + len2);
         writeUInt32BE(out2, out2.length - 4, 0);
         out2[4] = REQUEST.WRITE;
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
@@ -13467,8 +13467,8 @@ var require_SFTP = __commonJS({
           out2[p + i] = position & 255;
           position /= 256;
         }
-        writeUInt32BE(out2, len, p += 8);
-        bufferCopy(buf, out2, off, off + len, p += 4);
+        writeUInt32BE(out2, len2, p += 8);
+        bufferCopy(buf, out2, off, off + len2, p += 4);
         this._requests[reqid] = {
           cb: (err2) => {
             if (err2) {
@@ -13478,13 +13478,13 @@ var require_SFTP = __commonJS({
               this.write(
                 handle,
                 buf,
-                off + len,
+                off + len2,
                 overflow,
-                origPosition + len,
+                origPosition + len2,
                 cb
               );
             } else if (typeof cb === "function") {
-              cb(void 0, off + len);
+              cb(void 0, off + len2);
             }
           }
         };
@@ -13494,8 +13494,8 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${how} WRITE (id:${reqid})`);
         }
       }
-      writeData(handle, buf, off, len, position, cb) {
-        this.write(handle, buf, off, len, position, cb);
+      writeData(handle, buf, off, len2, position, cb) {
+        this.write(handle, buf, off, len2, position, cb);
       }
       fastGet(remotePath, localPath, opts2, cb) {
         if (this.server)
@@ -14311,7 +14311,7 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status} expand-path@openssh.com`);
         }
       }
-      ext_copy_data(srcHandle, srcOffset, len, dstHandle, dstOffset, cb) {
+      ext_copy_data(srcHandle, srcOffset, len2, dstHandle, dstOffset, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["copy-data"];
@@ -14346,8 +14346,8 @@ var require_SFTP = __commonJS({
         }
         p += 8;
         for (let i = 7; i >= 0; --i) {
-          buf[p + i] = len & 255;
-          len /= 256;
+          buf[p + i] = len2 & 255;
+          len2 /= 256;
         }
         p += 8;
         writeUInt32BE(buf, dstHandle.length, p);
@@ -14590,22 +14590,22 @@ var require_SFTP = __commonJS({
           const name2 = names[i];
           {
             const filename = !name2 || !name2.filename || typeof name2.filename !== "string" ? "" : name2.filename;
-            const len = Buffer.byteLength(filename);
-            writeUInt32BE(buf, len, p);
+            const len2 = Buffer.byteLength(filename);
+            writeUInt32BE(buf, len2, p);
             p += 4;
-            if (len) {
-              buf.utf8Write(filename, p, len);
-              p += len;
+            if (len2) {
+              buf.utf8Write(filename, p, len2);
+              p += len2;
             }
           }
           {
             const longname = !name2 || !name2.longname || typeof name2.longname !== "string" ? "" : name2.longname;
-            const len = Buffer.byteLength(longname);
-            writeUInt32BE(buf, len, p);
+            const len2 = Buffer.byteLength(longname);
+            writeUInt32BE(buf, len2, p);
             p += 4;
-            if (len) {
-              buf.utf8Write(longname, p, len);
-              p += len;
+            if (len2) {
+              buf.utf8Write(longname, p, len2);
+              p += len2;
             }
           }
           const attr = attrs[i];
@@ -14661,11 +14661,11 @@ var require_SFTP = __commonJS({
         return ex;
       }
     }
-    function read_(self2, handle, buf, off, len, position, cb, req_) {
+    function read_(self2, handle, buf, off, len2, position, cb, req_) {
       const maxDataLen = self2._maxReadLen;
-      const overflow = Math.max(len - maxDataLen, 0);
+      const overflow = Math.max(len2 - maxDataLen, 0);
       if (overflow)
-        len = maxDataLen;
+        len2 = maxDataLen;
       const handleLen = handle.length;
       let p = 9;
       let pos = position;
@@ -14681,7 +14681,7 @@ var require_SFTP = __commonJS({
         out2[p + i] = pos & 255;
         pos /= 256;
       }
-      writeUInt32BE(out2, len, p += 8);
+      writeUInt32BE(out2, len2, p += 8);
       if (typeof cb !== "function")
         cb = noop;
       const req = req_ || {
@@ -14692,14 +14692,14 @@ var require_SFTP = __commonJS({
         len: void 0,
         overflow: void 0,
         cb: (err2, data, nb) => {
-          const len2 = req.len;
+          const len3 = req.len;
           const overflow2 = req.overflow;
           if (err2) {
             if (cb._wantEOFError || err2.code !== STATUS_CODE.EOF)
               return cb(err2);
-          } else if (nb > len2) {
+          } else if (nb > len3) {
             return cb(new Error("Received more data than requested"));
-          } else if (nb === len2 && overflow2) {
+          } else if (nb === len3 && overflow2) {
             req.nb += nb;
             req.position += nb;
             req.off += nb;
@@ -14715,9 +14715,9 @@ var require_SFTP = __commonJS({
         },
         buffer: void 0
       };
-      req.len = len;
+      req.len = len2;
       req.overflow = overflow;
-      req.buffer = bufferSlice(buf, off, off + len);
+      req.buffer = bufferSlice(buf, off, off + len2);
       self2._requests[reqid] = req;
       const isBuffered = sendOrBuffer(self2, out2);
       self2._debug && self2._debug(
@@ -15112,16 +15112,16 @@ var require_SFTP = __commonJS({
         return payload;
       }
       let ret;
-      const len = payload.length;
+      const len2 = payload.length;
       let p = 0;
-      while (len - p > 0 && outgoing.window > 0) {
-        const actualLen = Math.min(len - p, outgoing.window, outgoing.packetSize);
+      while (len2 - p > 0 && outgoing.window > 0) {
+        const actualLen = Math.min(len2 - p, outgoing.window, outgoing.packetSize);
         outgoing.window -= actualLen;
         if (outgoing.window === 0) {
           sftp._waitWindow = true;
           sftp._chunkcb = drainBuffer;
         }
-        if (p === 0 && actualLen === len) {
+        if (p === 0 && actualLen === len2) {
           sftp._protocol.channelData(sftp.outgoing.id, payload);
         } else {
           sftp._protocol.channelData(
@@ -15131,9 +15131,9 @@ var require_SFTP = __commonJS({
         }
         p += actualLen;
       }
-      if (len - p > 0) {
+      if (len2 - p > 0) {
         if (p > 0)
-          ret = bufferSlice(payload, p, len);
+          ret = bufferSlice(payload, p, len2);
         else
           ret = payload;
       }
@@ -15545,12 +15545,12 @@ var require_SFTP = __commonJS({
         const reqID = bufferParser.readUInt32BE();
         const handle = bufferParser.readString();
         const offset = bufferParser.readUInt64BE(sftp._biOpt);
-        const len = bufferParser.readUInt32BE();
+        const len2 = bufferParser.readUInt32BE();
         bufferParser.clear();
-        if (len === void 0 || handle.length > 256)
+        if (len2 === void 0 || handle.length > 256)
           return doFatalSFTPError(sftp, "Malformed READ packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received READ (id:${reqID})`);
-        if (!sftp.emit("READ", reqID, handle, offset, len)) {
+        if (!sftp.emit("READ", reqID, handle, offset, len2)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -16160,17 +16160,17 @@ var require_Channel = __commonJS({
         const packetSize = outgoing.packetSize;
         const id = outgoing.id;
         let window2 = outgoing.window;
-        const len = data.length;
+        const len2 = data.length;
         let p = 0;
         if (outgoing.state !== "open")
           return;
-        while (len - p > 0 && window2 > 0) {
-          let sliceLen = len - p;
+        while (len2 - p > 0 && window2 > 0) {
+          let sliceLen = len2 - p;
           if (sliceLen > window2)
             sliceLen = window2;
           if (sliceLen > packetSize)
             sliceLen = packetSize;
-          if (p === 0 && sliceLen === len)
+          if (p === 0 && sliceLen === len2)
             protocol.channelExtData(id, data, STDERR);
           else
             protocol.channelExtData(id, bufferSlice(data, p, p + sliceLen), STDERR);
@@ -16178,11 +16178,11 @@ var require_Channel = __commonJS({
           window2 -= sliceLen;
         }
         outgoing.window = window2;
-        if (len - p > 0) {
+        if (len2 - p > 0) {
           if (window2 === 0)
             channel._waitWindow = true;
           if (p > 0)
-            channel._chunkErr = bufferSlice(data, p, len);
+            channel._chunkErr = bufferSlice(data, p, len2);
           else
             channel._chunkErr = data;
           channel._chunkcbErr = cb;
@@ -16242,17 +16242,17 @@ var require_Channel = __commonJS({
         const packetSize = outgoing.packetSize;
         const id = outgoing.id;
         let window2 = outgoing.window;
-        const len = data.length;
+        const len2 = data.length;
         let p = 0;
         if (outgoing.state !== "open")
           return;
-        while (len - p > 0 && window2 > 0) {
-          let sliceLen = len - p;
+        while (len2 - p > 0 && window2 > 0) {
+          let sliceLen = len2 - p;
           if (sliceLen > window2)
             sliceLen = window2;
           if (sliceLen > packetSize)
             sliceLen = packetSize;
-          if (p === 0 && sliceLen === len)
+          if (p === 0 && sliceLen === len2)
             protocol.channelData(id, data);
           else
             protocol.channelData(id, bufferSlice(data, p, p + sliceLen));
@@ -16260,11 +16260,11 @@ var require_Channel = __commonJS({
           window2 -= sliceLen;
         }
         outgoing.window = window2;
-        if (len - p > 0) {
+        if (len2 - p > 0) {
           if (window2 === 0)
             this._waitWindow = true;
           if (p > 0)
-            this._chunk = bufferSlice(data, p, len);
+            this._chunk = bufferSlice(data, p, len2);
           else
             this._chunk = data;
           this._chunkcb = cb;
@@ -20416,18 +20416,18 @@ var init_md = __esm({
         aexists(this);
         abytes(data);
         const { view, buffer, blockLen } = this;
-        const len = data.length;
+        const len2 = data.length;
         let processed = false;
-        for (let pos = 0; pos < len; ) {
-          const take = Math.min(blockLen - this.pos, len - pos);
+        for (let pos = 0; pos < len2; ) {
+          const take = Math.min(blockLen - this.pos, len2 - pos);
           if (take === blockLen) {
             const dataView = createView(data);
-            for (; blockLen <= len - pos; pos += blockLen)
+            for (; blockLen <= len2 - pos; pos += blockLen)
               this.process(dataView, pos);
             processed = true;
             continue;
           }
-          buffer.set(pos === 0 && take === len ? data : data.subarray(pos, pos + take), this.pos);
+          buffer.set(pos === 0 && take === len2 ? data : data.subarray(pos, pos + take), this.pos);
           this.pos += take;
           pos += take;
           if (this.pos === blockLen) {
@@ -20457,10 +20457,10 @@ var init_md = __esm({
         this.process(view, 0);
         this.roundClean();
         const oview = out2 === buffer ? view : createView(out2);
-        const len = this.outputLen;
-        const outLen = len / 4;
+        const len2 = this.outputLen;
+        const outLen = len2 / 4;
         const state = this.get();
-        if (len % 4 || outLen > state.length)
+        if (len2 % 4 || outLen > state.length)
           throw new Error("invalid outputLen");
         for (let i = 0; i < outLen; i++)
           oview.setUint32(4 * i, state[i], isLE4);
@@ -20735,19 +20735,19 @@ function bytesToNumberBE(bytes) {
 function bytesToNumberLE(bytes) {
   return hexToNumber(bytesToHex(copyBytes(abytes(bytes)).reverse()));
 }
-function numberToBytesBE(n, len) {
-  anumber(len);
-  if (len === 0)
+function numberToBytesBE(n, len2) {
+  anumber(len2);
+  if (len2 === 0)
     throw new Error("zero output length is invalid");
   n = abignumber(n);
-  const expectedLen = len * 2;
+  const expectedLen = len2 * 2;
   const hex = n.toString(16);
   if (hex.length > expectedLen)
     throw new RangeError("number is too large");
   return hexToBytes(hex.padStart(expectedLen, "0"));
 }
-function numberToBytesLE(n, len) {
-  return numberToBytesBE(n, len).reverse();
+function numberToBytesLE(n, len2) {
+  return numberToBytesBE(n, len2).reverse();
 }
 function copyBytes(bytes) {
   return Uint8Array.from(abytes2(bytes));
@@ -20789,7 +20789,7 @@ function createHmacDrbg(hashLen, qByteLen, hmacFn) {
   anumber(qByteLen, "qByteLen");
   if (typeof hmacFn !== "function")
     throw new TypeError("hmacFn must be a function");
-  const u8n = (len) => new Uint8Array(len);
+  const u8n = (len2) => new Uint8Array(len2);
   const NULL2 = Uint8Array.of();
   const byte0 = Uint8Array.of(0);
   const byte1 = Uint8Array.of(1);
@@ -20814,13 +20814,13 @@ function createHmacDrbg(hashLen, qByteLen, hmacFn) {
   const gen = () => {
     if (i++ >= _maxDrbgIters)
       throw new Error("drbg: tried max amount of iterations");
-    let len = 0;
+    let len2 = 0;
     const out2 = [];
-    while (len < qByteLen) {
+    while (len2 < qByteLen) {
       v = h();
       const sl = v.slice();
       out2.push(sl);
-      len += v.length;
+      len2 += v.length;
     }
     return concatBytes2(...out2);
   };
@@ -21210,11 +21210,11 @@ function getMinHashLength(fieldOrder) {
 }
 function mapHashToField(key, fieldOrder, isLE4 = false) {
   abytes2(key);
-  const len = key.length;
+  const len2 = key.length;
   const fieldLen = getFieldBytesLength(fieldOrder);
   const minLen = Math.max(getMinHashLength(fieldOrder), 16);
-  if (len < minLen || len > 1024)
-    throw new Error("expected " + minLen + "-1024 bytes of input, got " + len);
+  if (len2 < minLen || len2 > 1024)
+    throw new Error("expected " + minLen + "-1024 bytes of input, got " + len2);
   const num = isLE4 ? bytesToNumberLE(key) : bytesToNumberBE(key);
   const reduced = mod3(num, fieldOrder - _1n2) + _1n2;
   return isLE4 ? numberToBytesLE(reduced, fieldLen) : numberToBytesBE(reduced, fieldLen);
@@ -22230,12 +22230,12 @@ var init_der = __esm({
           if (data.length & 1)
             throw new E("tlv.encode: unpadded data");
           const dataLen = data.length / 2;
-          const len = numberToHexUnpadded(dataLen);
-          if (len.length / 2 & 128)
+          const len2 = numberToHexUnpadded(dataLen);
+          if (len2.length / 2 & 128)
             throw new E("tlv.encode: long form length too big");
-          const lenLen = dataLen > 127 ? numberToHexUnpadded(len.length / 2 | 128) : "";
+          const lenLen = dataLen > 127 ? numberToHexUnpadded(len2.length / 2 | 128) : "";
           const t = numberToHexUnpadded(tag);
-          return t + lenLen + len + data;
+          return t + lenLen + len2 + data;
         },
         // v - value, l - left bytes (unparsed)
         decode(tag, data) {
@@ -22303,18 +22303,18 @@ var init_der = __esm({
         }
       },
       toSig(bytes, maxScalarBytes) {
-        const { Err: E, _int: int, _tlv: tlv } = _DER;
+        const { Err: E, _int: int, _tlv: tlv2 } = _DER;
         if (maxScalarBytes !== void 0) {
           asafenumber(maxScalarBytes, "maxScalarBytes");
           if (maxScalarBytes < 1)
             throw new E("invalid signature: maxScalarBytes must be positive");
         }
         const data = abytes2(bytes, void 0, "signature");
-        const { v: seqBytes, l: seqLeftBytes } = tlv.decode(48, data);
+        const { v: seqBytes, l: seqLeftBytes } = tlv2.decode(48, data);
         if (seqLeftBytes.length)
           throw new E("invalid signature: left bytes after parsing");
-        const { v: rBytes, l: rLeftBytes } = tlv.decode(2, seqBytes);
-        const { v: sBytes, l: sLeftBytes } = tlv.decode(2, rLeftBytes);
+        const { v: rBytes, l: rLeftBytes } = tlv2.decode(2, seqBytes);
+        const { v: sBytes, l: sLeftBytes } = tlv2.decode(2, rLeftBytes);
         if (sLeftBytes.length)
           throw new E("invalid signature: left bytes after parsing");
         if (maxScalarBytes !== void 0 && (rBytes.length > maxScalarBytes || sBytes.length > maxScalarBytes))
@@ -22322,12 +22322,12 @@ var init_der = __esm({
         return { r: int.decode(rBytes), s: int.decode(sBytes) };
       },
       hexFromSig(sig) {
-        const { _tlv: tlv, _int: int } = _DER;
+        const { _tlv: tlv2, _int: int } = _DER;
         validateObject(sig, { r: "bigint", s: "bigint" }, {}, "sig");
-        const rs = tlv.encode(2, int.encode(sig.r));
-        const ss = tlv.encode(2, int.encode(sig.s));
+        const rs = tlv2.encode(2, int.encode(sig.r));
+        const ss = tlv2.encode(2, int.encode(sig.s));
         const seq = rs + ss;
-        return tlv.encode(48, seq);
+        return tlv2.encode(48, seq);
       }
     };
     DER = /* @__PURE__ */ (() => {
@@ -24720,9 +24720,9 @@ var init_bls12_381 = __esm({
           const { compressed, infinity, sort, value } = parseMask(raw);
           if (!allowUncompressed && !compressed)
             throw new Error("invalid signature: expected compressed encoding");
-          const len = compressed ? W : 2 * W;
-          if (value.length !== len)
-            throw new Error(`invalid ${name2} point: expected ${len} bytes`);
+          const len2 = compressed ? W : 2 * W;
+          if (value.length !== len2)
+            throw new Error(`invalid ${name2} point: expected ${len2} bytes`);
           if (infinity) {
             for (const b2 of value) {
               if (b2)
@@ -25132,8 +25132,8 @@ function fingerprint(keyBlob) {
 function keyBlobType(keyBlob) {
   const b = Buffer.from(keyBlob);
   if (b.length < 4) return "unknown";
-  const len = b.readUInt32BE(0);
-  return b.subarray(4, 4 + len).toString("latin1");
+  const len2 = b.readUInt32BE(0);
+  return b.subarray(4, 4 + len2).toString("latin1");
 }
 var isKeyType = (t) => KEY_TYPES.includes(t);
 function knownHostsName(host, port) {
@@ -25605,6 +25605,208 @@ var SshTransport = class {
   }
 };
 
+// src/identity/node-id.ts
+var import_node_crypto3 = require("node:crypto");
+
+// src/identity/cb58.ts
+var import_node_crypto2 = require("node:crypto");
+var ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+var INDEX = new Map([...ALPHABET].map((c, i) => [c, i]));
+var CHECKSUM_LEN = 4;
+function base58Encode(bytes) {
+  let zeros = 0;
+  while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
+  let n = 0n;
+  for (const b of bytes) n = n << 8n | BigInt(b);
+  let out2 = "";
+  while (n > 0n) {
+    out2 = ALPHABET[Number(n % 58n)] + out2;
+    n /= 58n;
+  }
+  return "1".repeat(zeros) + out2;
+}
+function base58Decode(text) {
+  let zeros = 0;
+  while (zeros < text.length && text[zeros] === "1") zeros++;
+  let n = 0n;
+  for (const c of text) {
+    const v = INDEX.get(c);
+    if (v === void 0) return { badChar: c };
+    n = n * 58n + BigInt(v);
+  }
+  const body = [];
+  while (n > 0n) {
+    body.unshift(Number(n & 0xffn));
+    n >>= 8n;
+  }
+  return Uint8Array.from([...new Array(zeros).fill(0), ...body]);
+}
+function checksum(payload) {
+  return (0, import_node_crypto2.createHash)("sha256").update(payload).digest().subarray(-CHECKSUM_LEN);
+}
+function cb58Encode(payload) {
+  return base58Encode(Buffer.concat([payload, checksum(payload)]));
+}
+function cb58Decode(text) {
+  const raw = base58Decode(text);
+  if (!(raw instanceof Uint8Array)) return { ok: false, reason: "alphabet", badChar: raw.badChar };
+  if (raw.length < CHECKSUM_LEN) return { ok: false, reason: "short" };
+  const payload = raw.subarray(0, raw.length - CHECKSUM_LEN);
+  if (!checksum(payload).equals(raw.subarray(raw.length - CHECKSUM_LEN))) {
+    return { ok: false, reason: "checksum" };
+  }
+  return { ok: true, payload };
+}
+
+// src/identity/errors.ts
+var IdentityError = class extends Error {
+  constructor(file, reason) {
+    super(`${file}: ${reason}`);
+    this.file = file;
+    this.reason = reason;
+  }
+  file;
+  reason;
+  name = "IdentityError";
+};
+var STAKING_FILES = ["staker.crt", "staker.key", "signer.key"];
+
+// src/identity/node-id.ts
+var PREFIX = "NodeID-";
+var NODE_ID_LEN = 20;
+function formatNodeId(shortId) {
+  return PREFIX + cb58Encode(shortId);
+}
+function nodeIdFromCertificate(der) {
+  const sha = (0, import_node_crypto3.createHash)("sha256").update(der).digest();
+  return formatNodeId((0, import_node_crypto3.createHash)("ripemd160").update(sha).digest());
+}
+function parseNodeId(input, what = "NodeID") {
+  const text = input.trim();
+  const hint = `Copy it from info.getNodeID or from \`avalanche-node-backup node-id staker.crt\`.`;
+  if (!text.startsWith(PREFIX)) {
+    throw new IdentityError(
+      "NodeID",
+      `${what} does not start with '${PREFIX}'. A NodeID looks like NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg. ${hint}`
+    );
+  }
+  const quoted = /^NodeID-[1-9A-HJ-NP-Za-km-z]{1,50}$/.test(text) ? ` '${text}'` : "";
+  const decoded = cb58Decode(text.slice(PREFIX.length));
+  if (!decoded.ok) {
+    const why = decoded.reason === "alphabet" ? `contains '${decoded.badChar}', which is not in the base58 alphabet (no 0, O, I or l)` : decoded.reason === "short" ? "is too short to be a NodeID" : "has a wrong checksum: a character was mistyped, dropped or swapped";
+    throw new IdentityError("NodeID", `${what}${quoted} ${why}. ${hint}`);
+  }
+  if (decoded.payload.length !== NODE_ID_LEN) {
+    throw new IdentityError(
+      "NodeID",
+      `${what}${quoted} holds ${decoded.payload.length} bytes; a NodeID holds ${NODE_ID_LEN}. ${hint}`
+    );
+  }
+  return text;
+}
+
+// src/identity/pem.ts
+var BEGIN = "-----BEGIN ";
+var END = "\n-----END ";
+var DASHES = "-----";
+function looksLikePem(bytes) {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(BEGIN);
+}
+function getLine(s, from) {
+  const nl = s.indexOf("\n", from);
+  let end = nl < 0 ? s.length : nl;
+  const next = nl < 0 ? s.length : nl + 1;
+  if (nl > from && s[nl - 1] === "\r") end--;
+  let e = end;
+  while (e > from && (s[e - 1] === " " || s[e - 1] === "	")) e--;
+  return { line: s.slice(from, e), next };
+}
+function decodeOne(s, from) {
+  let pos = from;
+  for (; ; ) {
+    const endAt = s.indexOf(END, pos);
+    if (endAt < 0) return void 0;
+    const trailer = endAt + END.length;
+    const attempt = blockBefore(s, pos, endAt, trailer);
+    if (attempt) return attempt;
+    pos = trailer;
+  }
+}
+function blockBefore(s, pos, endAt, trailer) {
+  const found = s.slice(pos, endAt).lastIndexOf(BEGIN);
+  const begin = pos + found;
+  if (found < 0 || found > 0 && s[begin - 1] !== "\n") return void 0;
+  const typeLine = getLine(s, begin + BEGIN.length);
+  if (!typeLine.line.endsWith(DASHES)) return void 0;
+  const type = typeLine.line.slice(0, -DASHES.length);
+  const headers = {};
+  let body = typeLine.next;
+  for (; ; ) {
+    const { line, next } = getLine(s, body);
+    const colon = line.indexOf(":");
+    if (colon < 0) break;
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+    body = next;
+    if (body > endAt + 1) return void 0;
+  }
+  const hasHeaders = Object.keys(headers).length > 0;
+  if (hasHeaders && body > endAt) return void 0;
+  const endType = s.slice(trailer, trailer + type.length + DASHES.length);
+  if (endType !== type + DASHES) return void 0;
+  if (getLine(s, trailer + type.length + DASHES.length).line !== "") return void 0;
+  const der = body <= endAt ? decodeBase64Std(removeSpacesAndTabs(s.slice(body, endAt))) : Buffer.alloc(0);
+  if (!der) return void 0;
+  return { block: { type, headers, der }, next: getLine(s, trailer).next };
+}
+function removeSpacesAndTabs(s) {
+  return s.includes(" ") || s.includes("	") ? s.replace(/[ \t]/g, "") : s;
+}
+var ALPHABET2 = /^[A-Za-z0-9+/]*$/;
+function decodeBase64Std(text) {
+  const s = text.includes("\r") || text.includes("\n") ? text.replace(/[\r\n]/g, "") : text;
+  const pad = s.indexOf("=");
+  const data = pad < 0 ? s : s.slice(0, pad);
+  if (!ALPHABET2.test(data)) return void 0;
+  if (pad >= 0) {
+    const padding = s.slice(pad);
+    const rem = data.length % 4;
+    if (!(rem === 2 && padding === "==" || rem === 3 && padding === "=")) return void 0;
+  } else if (data.length % 4 !== 0) {
+    return void 0;
+  }
+  return Buffer.from(data, "base64");
+}
+function pemBlocks(bytes) {
+  const s = typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("latin1");
+  const blocks = [];
+  let pos = 0;
+  for (; ; ) {
+    const found = decodeOne(s, pos);
+    if (!found) return blocks;
+    blocks.push(found.block);
+    pos = found.next;
+  }
+}
+function shownType(type) {
+  const printable = type.replace(/[^\x20-\x7e]/g, "?");
+  return printable.length > 40 ? printable.slice(0, 40) + "\u2026" : printable;
+}
+function toPem(type, der) {
+  const b64 = Buffer.from(der).toString("base64");
+  const lines = b64.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${type}-----
+${lines.map((l) => l + "\n").join("")}-----END ${type}-----
+`;
+}
+
+// src/node/staking-port.ts
+var len = (n) => n < 128 ? [n] : n < 256 ? [129, n] : [130, n >> 8, n & 255];
+var tlv = (tag, ...parts) => {
+  const body = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([tag, ...len(body.length)]), body]);
+};
+var ECDSA_SHA256 = tlv(48, Buffer.from("06082a8648ce3d040302", "hex"));
+
 // src/host-settings.ts
 var DEFAULTS = {
   port: "22",
@@ -25747,19 +25949,6 @@ function localTransport() {
 
 // src/modes/restore.ts
 var import_node_crypto6 = require("node:crypto");
-
-// src/identity/errors.ts
-var IdentityError = class extends Error {
-  constructor(file, reason) {
-    super(`${file}: ${reason}`);
-    this.file = file;
-    this.reason = reason;
-  }
-  file;
-  reason;
-  name = "IdentityError";
-};
-var STAKING_FILES = ["staker.crt", "staker.key", "signer.key"];
 
 // src/identity/g1.ts
 var P = 0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaabn;
@@ -25918,21 +26107,21 @@ var Der = class _Der {
     const n = first & 127;
     if (n === 0) throw new DerError("indefinite length");
     if (n > 4) throw new DerError("length too large");
-    let len = 0;
+    let len2 = 0;
     for (let i = 0; i < n; i++) {
       const b = buf[start + 2 + i];
       if (b === void 0) throw new DerError("truncated");
       if (i === 0 && b === 0) throw new DerError("non-minimal length");
-      len = len * 256 + b;
+      len2 = len2 * 256 + b;
     }
-    if (len < 128) throw new DerError("non-minimal length");
-    return { head: 2 + n, len };
+    if (len2 < 128) throw new DerError("non-minimal length");
+    return { head: 2 + n, len: len2 };
   }
   /** The next element, whatever its tag. */
   any() {
     const start = this.pos;
-    const { head, len } = this.header(start);
-    const end = start + head + len;
+    const { head, len: len2 } = this.header(start);
+    const end = start + head + len2;
     if (end > this.buf.length) throw new DerError("truncated");
     this.pos = end;
     const tag = this.buf[start];
@@ -25945,9 +26134,9 @@ var Der = class _Der {
    */
   enter(tag) {
     if (this.peek() !== tag) throw new DerError(`expected tag 0x${tag.toString(16)}`);
-    const { head, len } = this.header(this.pos);
+    const { head, len: len2 } = this.header(this.pos);
     this.pos += head;
-    return len;
+    return len2;
   }
   /** The next element, which must have this tag. */
   read(tag) {
@@ -26029,93 +26218,6 @@ function bitLength(n) {
   return n <= 0n ? 0 : n.toString(2).length;
 }
 
-// src/identity/node-id.ts
-var import_node_crypto3 = require("node:crypto");
-
-// src/identity/cb58.ts
-var import_node_crypto2 = require("node:crypto");
-var ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-var INDEX = new Map([...ALPHABET].map((c, i) => [c, i]));
-var CHECKSUM_LEN = 4;
-function base58Encode(bytes) {
-  let zeros = 0;
-  while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
-  let n = 0n;
-  for (const b of bytes) n = n << 8n | BigInt(b);
-  let out2 = "";
-  while (n > 0n) {
-    out2 = ALPHABET[Number(n % 58n)] + out2;
-    n /= 58n;
-  }
-  return "1".repeat(zeros) + out2;
-}
-function base58Decode(text) {
-  let zeros = 0;
-  while (zeros < text.length && text[zeros] === "1") zeros++;
-  let n = 0n;
-  for (const c of text) {
-    const v = INDEX.get(c);
-    if (v === void 0) return { badChar: c };
-    n = n * 58n + BigInt(v);
-  }
-  const body = [];
-  while (n > 0n) {
-    body.unshift(Number(n & 0xffn));
-    n >>= 8n;
-  }
-  return Uint8Array.from([...new Array(zeros).fill(0), ...body]);
-}
-function checksum(payload) {
-  return (0, import_node_crypto2.createHash)("sha256").update(payload).digest().subarray(-CHECKSUM_LEN);
-}
-function cb58Encode(payload) {
-  return base58Encode(Buffer.concat([payload, checksum(payload)]));
-}
-function cb58Decode(text) {
-  const raw = base58Decode(text);
-  if (!(raw instanceof Uint8Array)) return { ok: false, reason: "alphabet", badChar: raw.badChar };
-  if (raw.length < CHECKSUM_LEN) return { ok: false, reason: "short" };
-  const payload = raw.subarray(0, raw.length - CHECKSUM_LEN);
-  if (!checksum(payload).equals(raw.subarray(raw.length - CHECKSUM_LEN))) {
-    return { ok: false, reason: "checksum" };
-  }
-  return { ok: true, payload };
-}
-
-// src/identity/node-id.ts
-var PREFIX = "NodeID-";
-var NODE_ID_LEN = 20;
-function formatNodeId(shortId) {
-  return PREFIX + cb58Encode(shortId);
-}
-function nodeIdFromCertificate(der) {
-  const sha = (0, import_node_crypto3.createHash)("sha256").update(der).digest();
-  return formatNodeId((0, import_node_crypto3.createHash)("ripemd160").update(sha).digest());
-}
-function parseNodeId(input, what = "NodeID") {
-  const text = input.trim();
-  const hint = `Copy it from info.getNodeID or from \`avalanche-node-backup node-id staker.crt\`.`;
-  if (!text.startsWith(PREFIX)) {
-    throw new IdentityError(
-      "NodeID",
-      `${what} does not start with '${PREFIX}'. A NodeID looks like NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg. ${hint}`
-    );
-  }
-  const quoted = /^NodeID-[1-9A-HJ-NP-Za-km-z]{1,50}$/.test(text) ? ` '${text}'` : "";
-  const decoded = cb58Decode(text.slice(PREFIX.length));
-  if (!decoded.ok) {
-    const why = decoded.reason === "alphabet" ? `contains '${decoded.badChar}', which is not in the base58 alphabet (no 0, O, I or l)` : decoded.reason === "short" ? "is too short to be a NodeID" : "has a wrong checksum: a character was mistyped, dropped or swapped";
-    throw new IdentityError("NodeID", `${what}${quoted} ${why}. ${hint}`);
-  }
-  if (decoded.payload.length !== NODE_ID_LEN) {
-    throw new IdentityError(
-      "NodeID",
-      `${what}${quoted} holds ${decoded.payload.length} bytes; a NodeID holds ${NODE_ID_LEN}. ${hint}`
-    );
-  }
-  return text;
-}
-
 // src/identity/p256.ts
 var import_node_crypto4 = require("node:crypto");
 var P2 = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
@@ -26131,100 +26233,6 @@ function p256PublicPoint(d) {
   ecdh3.setPrivateKey(Buffer.from(d.toString(16).padStart(64, "0"), "hex"));
   const hex = ecdh3.getPublicKey("hex", "uncompressed");
   return { x: BigInt("0x" + hex.slice(2, 66)), y: BigInt("0x" + hex.slice(66)) };
-}
-
-// src/identity/pem.ts
-var BEGIN = "-----BEGIN ";
-var END = "\n-----END ";
-var DASHES = "-----";
-function looksLikePem(bytes) {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(BEGIN);
-}
-function getLine(s, from) {
-  const nl = s.indexOf("\n", from);
-  let end = nl < 0 ? s.length : nl;
-  const next = nl < 0 ? s.length : nl + 1;
-  if (nl > from && s[nl - 1] === "\r") end--;
-  let e = end;
-  while (e > from && (s[e - 1] === " " || s[e - 1] === "	")) e--;
-  return { line: s.slice(from, e), next };
-}
-function decodeOne(s, from) {
-  let pos = from;
-  for (; ; ) {
-    const endAt = s.indexOf(END, pos);
-    if (endAt < 0) return void 0;
-    const trailer = endAt + END.length;
-    const attempt = blockBefore(s, pos, endAt, trailer);
-    if (attempt) return attempt;
-    pos = trailer;
-  }
-}
-function blockBefore(s, pos, endAt, trailer) {
-  const found = s.slice(pos, endAt).lastIndexOf(BEGIN);
-  const begin = pos + found;
-  if (found < 0 || found > 0 && s[begin - 1] !== "\n") return void 0;
-  const typeLine = getLine(s, begin + BEGIN.length);
-  if (!typeLine.line.endsWith(DASHES)) return void 0;
-  const type = typeLine.line.slice(0, -DASHES.length);
-  const headers = {};
-  let body = typeLine.next;
-  for (; ; ) {
-    const { line, next } = getLine(s, body);
-    const colon = line.indexOf(":");
-    if (colon < 0) break;
-    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
-    body = next;
-    if (body > endAt + 1) return void 0;
-  }
-  const hasHeaders = Object.keys(headers).length > 0;
-  if (hasHeaders && body > endAt) return void 0;
-  const endType = s.slice(trailer, trailer + type.length + DASHES.length);
-  if (endType !== type + DASHES) return void 0;
-  if (getLine(s, trailer + type.length + DASHES.length).line !== "") return void 0;
-  const der = body <= endAt ? decodeBase64Std(removeSpacesAndTabs(s.slice(body, endAt))) : Buffer.alloc(0);
-  if (!der) return void 0;
-  return { block: { type, headers, der }, next: getLine(s, trailer).next };
-}
-function removeSpacesAndTabs(s) {
-  return s.includes(" ") || s.includes("	") ? s.replace(/[ \t]/g, "") : s;
-}
-var ALPHABET2 = /^[A-Za-z0-9+/]*$/;
-function decodeBase64Std(text) {
-  const s = text.includes("\r") || text.includes("\n") ? text.replace(/[\r\n]/g, "") : text;
-  const pad = s.indexOf("=");
-  const data = pad < 0 ? s : s.slice(0, pad);
-  if (!ALPHABET2.test(data)) return void 0;
-  if (pad >= 0) {
-    const padding = s.slice(pad);
-    const rem = data.length % 4;
-    if (!(rem === 2 && padding === "==" || rem === 3 && padding === "=")) return void 0;
-  } else if (data.length % 4 !== 0) {
-    return void 0;
-  }
-  return Buffer.from(data, "base64");
-}
-function pemBlocks(bytes) {
-  const s = typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("latin1");
-  const blocks = [];
-  let pos = 0;
-  for (; ; ) {
-    const found = decodeOne(s, pos);
-    if (!found) return blocks;
-    blocks.push(found.block);
-    pos = found.next;
-  }
-}
-function shownType(type) {
-  const printable = type.replace(/[^\x20-\x7e]/g, "?");
-  return printable.length > 40 ? printable.slice(0, 40) + "\u2026" : printable;
-}
-function toPem(type, der) {
-  const b64 = Buffer.from(der).toString("base64");
-  const lines = b64.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${type}-----
-${lines.map((l) => l + "\n").join("")}-----END ${type}-----
-`;
 }
 
 // src/identity/x509.ts
@@ -26592,15 +26600,15 @@ function checkHeader(buf) {
   if (!(first & 128)) return;
   const n = first & 127;
   if (n === 0) throw new DerError("indefinite length");
-  let len = 0;
+  let len2 = 0;
   for (let k = 0; k < n; k++) {
     const b = buf[i++];
     if (b === void 0) throw new DerError("truncated length");
-    if (len >= 1 << 23) throw new DerError("length too large");
-    len = len * 256 + b;
-    if (len === 0) throw new DerError("non-minimal length");
+    if (len2 >= 1 << 23) throw new DerError("length too large");
+    len2 = len2 * 256 + b;
+    if (len2 === 0) throw new DerError("non-minimal length");
   }
-  if (len < 128) throw new DerError("non-minimal length");
+  if (len2 < 128) throw new DerError("non-minimal length");
 }
 function optional(d, tag) {
   if (d.empty) return void 0;
@@ -26881,6 +26889,8 @@ function inspectIdentity(files, expected) {
       "signer.key"
     )
   );
+  if (expected.registeredBlsPublicKey)
+    checks.push(registeredKeyCheck(expected.registeredBlsPublicKey, blsHex));
   const report = {
     ok: checks.every((c) => c.status !== "fail"),
     ...nodeId && { nodeId },
@@ -26889,6 +26899,19 @@ function inspectIdentity(files, expected) {
     checks
   };
   return { report, parsed };
+}
+function registeredKeyCheck(registered, found) {
+  const id = "registered-bls-public-key";
+  const title = "BLS key is the one registered on the P-chain";
+  if (found === void 0) return skipped(id, title, "signer.key could not be read");
+  return registered === found ? { id, title, status: "pass", expected: registered, found } : {
+    id,
+    title,
+    status: "fail",
+    expected: registered,
+    found,
+    detail: `signer.key gives ${found}, but the P-chain has ${registered} registered for this validator. A node running this signer.key keeps its NodeID, but its peers disconnect it (they check its BLS signatures against the registered key) and its bls health check fails ("node has BLS key ${found}, but is registered to the validator set with ${registered}"). Find the signer.key that gives ${registered}`
+  };
 }
 function skipped(id, title, detail) {
   return { id, title, status: "skip", detail };
@@ -26913,6 +26936,39 @@ function failedChecks(report) {
 
 // src/node/api.ts
 var import_node_http = require("node:http");
+
+// src/network/replies.ts
+var NetworkReplyError = class extends Error {
+  name = "NetworkReplyError";
+};
+function shown(v, max = 120) {
+  const s = String(v).replace(/[^\x20-\x7e]/g, "?");
+  return s.length > max ? `${s.slice(0, max)}\u2026` : s;
+}
+function parseHealth(body) {
+  let reply;
+  try {
+    reply = JSON.parse(body);
+  } catch {
+    throw new NetworkReplyError("/ext/health answered without JSON");
+  }
+  if (!isObject(reply) || typeof reply.healthy !== "boolean" || !isObject(reply.checks))
+    throw new NetworkReplyError("/ext/health answered without checks and healthy");
+  const checks = Object.entries(reply.checks).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([name2, r]) => {
+    const error = isObject(r) && typeof r.error === "string" ? r.error : void 0;
+    return {
+      name: shown(name2, 60),
+      ok: error === void 0,
+      ...error ? { error: shown(error) } : {}
+    };
+  });
+  return { healthy: reply.healthy, checks };
+}
+function isObject(x) {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+// src/node/api.ts
 var REQUEST_TIMEOUT_MS = 3e3;
 var NodeApi = class {
   constructor(transport, url, log) {
@@ -26970,6 +27026,16 @@ var NodeApi = class {
       };
     } catch {
       return { status: res.status, healthy: false };
+    }
+  }
+  /** /ext/health with its checks; undefined when nothing answers (the node is down or starting). */
+  async healthReport() {
+    const res = await this.call("GET", "/ext/health");
+    if (!res) return void 0;
+    try {
+      return parseHealth(res.body);
+    } catch {
+      return void 0;
     }
   }
   async call(method, path, body) {
@@ -28175,7 +28241,11 @@ var RestoreRun = class {
       facts = await this.host.inspectAsNeeded();
     }
     const current = await this.api().getNodeId();
-    note(describeHost(facts, current));
+    const network = await this.req.network?.refuseIfRunningElsewhere(
+      this.want.nodeId,
+      current?.nodeID
+    );
+    note([describeHost(facts, current), network].filter(Boolean).join("; "));
     return { facts, current };
   }
   /** Another restore running on the host: wait for its end (what it did is what we must look at). */
@@ -28211,7 +28281,7 @@ var RestoreRun = class {
       nodeId: current.nodeID,
       blsPublicKey: current.nodePOP?.publicKey ?? this.want.bls
     });
-    await this.importKeystore();
+    await this.afterProven();
   }
   async upload(facts, note) {
     if (!facts.dirExists) await this.host.makeStakingDir();
@@ -28253,7 +28323,17 @@ var RestoreRun = class {
       if (alreadyRestored(facts, this.want, current)) return this.nothingToDo(current);
     }
     await this.measure(before, journal);
-    if (this.outcome.hostState === "restored") await this.importKeystore();
+    if (this.outcome.hostState === "restored") await this.afterProven();
+  }
+  /** The identity is proven: the keystore users, then (wait-healthy) the node's health. */
+  async afterProven() {
+    await this.importKeystore();
+    const network = this.req.network;
+    if (!network?.waitsForHealth) return;
+    this.outcome.health = await this.timeline.step("Wait for health", (note) => network.waitHealthy(this.api(), note)).catch((e) => {
+      this.log.warning(`the node's health could not be read: ${errorMessage(e)}`);
+      return void 0;
+    });
   }
   /** The end as measured: files compared by hash with both sets, the node's own answer. */
   async measure(before, journal) {
@@ -28368,6 +28448,14 @@ function restoreResult(outcome) {
   return { mode: "restore", ...rest, checks: identity.checks };
 }
 
+// src/network/client.ts
+var MAX_BODY = 4 << 20;
+
+// src/modes/network.ts
+function registeredKey(r) {
+  return r.state === "validator" ? r.validator.blsPublicKey : void 0;
+}
+
 // src/modes/backup.ts
 async function backup(req, log) {
   const timeline = new Timeline(log);
@@ -28390,11 +28478,26 @@ async function backup(req, log) {
       note(`${STAKING_FILES.join(", ")} read from ${host.stakingDir}`);
       return read2;
     });
+    const taken = {
+      crt: files["staker.crt"],
+      key: files["staker.key"],
+      signer: files["signer.key"]
+    };
+    const expected = { ...req.expected };
+    const ask = req.registration;
+    const nodeId = req.expected.nodeId ?? inspectIdentity(taken, {}).report.nodeId;
+    if (ask && nodeId) {
+      const registration = await timeline.step("Ask the network", async (note) => {
+        const r = await ask(nodeId);
+        note(r.state === "unknown" ? r.why : `${nodeId}: ${r.state}`);
+        return r;
+      });
+      outcome.registration = registration;
+      const key = registeredKey(registration);
+      if (key) expected.registeredBlsPublicKey = key;
+    }
     const report = await timeline.step("Check the files", async (note) => {
-      const { report: report2 } = inspectIdentity(
-        { crt: files["staker.crt"], key: files["staker.key"], signer: files["signer.key"] },
-        req.expected
-      );
+      const { report: report2 } = inspectIdentity(taken, expected);
       outcome.report = report2;
       const failed = failedChecks(report2);
       if (failed.length)
@@ -28746,9 +28849,9 @@ var powers = /* @__PURE__ */ (() => {
     res.push(2 ** i);
   return res;
 })();
-function u8ToNumArr(u8, len = u8.length) {
-  const res = new Array(len);
-  for (let i = 0; i < len; i++)
+function u8ToNumArr(u8, len2 = u8.length) {
+  const res = new Array(len2);
+  for (let i = 0; i < len2; i++)
     res[i] = u8[i];
   return res;
 }
@@ -28762,13 +28865,13 @@ var asciiDecoder = /* @__PURE__ */ (() => {
 })();
 var B2S_CHUNK = 8192;
 function charcodesToString(codes) {
-  const len = codes.length;
-  if (asciiDecoder !== void 0 && len >= 12)
+  const len2 = codes.length;
+  if (asciiDecoder !== void 0 && len2 >= 12)
     return asciiDecoder.decode(codes);
-  if (len <= B2S_CHUNK)
+  if (len2 <= B2S_CHUNK)
     return String.fromCharCode.apply(null, codes);
   let res = "";
-  for (let i = 0; i < len; i += B2S_CHUNK)
+  for (let i = 0; i < len2; i += B2S_CHUNK)
     res += String.fromCharCode.apply(null, codes.subarray(i, i + B2S_CHUNK));
   return res;
 }
@@ -28780,13 +28883,13 @@ function radix2(bits) {
   return {
     encode: (bytes) => {
       abytes3(bytes);
-      const len = bytes.length;
-      const res = new Uint8Array(Math.ceil(len * 8 / bits));
+      const len2 = bytes.length;
+      const res = new Uint8Array(Math.ceil(len2 * 8 / bits));
       let carry = 0;
       let pos = 0;
       let j = 0;
-      for (let i = 0; i < len; ) {
-        if (i + 2 < len) {
+      for (let i = 0; i < len2; ) {
+        if (i + 2 < len2) {
           carry = carry << 24 | bytes[i] << 16 | bytes[i + 1] << 8 | bytes[i + 2];
           pos += 24;
           i += 3;
@@ -28807,12 +28910,12 @@ function radix2(bits) {
       return res;
     },
     decode: (digits) => {
-      const len = digits.length;
-      const res = new Uint8Array(Math.floor(len * bits / 8));
+      const len2 = digits.length;
+      const res = new Uint8Array(Math.floor(len2 * bits / 8));
       let carry = 0;
       let pos = 0;
       let j = 0;
-      for (let i = 0; i < len; i++) {
+      for (let i = 0; i < len2; i++) {
         carry = (carry << bits | digits[i]) & 65535;
         pos += bits;
         for (; pos >= 8; pos -= 8)
@@ -28828,12 +28931,12 @@ function radix2(bits) {
   };
 }
 function alphabet(letters, aliases) {
-  const len = letters.length;
-  if (len > 128)
+  const len2 = letters.length;
+  if (len2 > 128)
     throw new Error("alphabet: max 128 letters");
-  const encTable = new Uint8Array(len);
+  const encTable = new Uint8Array(len2);
   const decTable = new Int8Array(128).fill(-1);
-  for (let i = 0; i < len; i++) {
+  for (let i = 0; i < len2; i++) {
     const code = letters.charCodeAt(i);
     if (letters.codePointAt(i) !== code || code > 127)
       throw new Error("alphabet: single-char ASCII letters only");
@@ -28896,9 +28999,9 @@ function assertBech32Printable(label, value) {
   }
 }
 function wordsToU8(words) {
-  const len = words.length;
-  const res = new Uint8Array(len);
-  for (let i = 0; i < len; i++) {
+  const len2 = words.length;
+  const res = new Uint8Array(len2);
+  for (let i = 0; i < len2; i++) {
     const w = words[i];
     if (w < 0 || w >= 32)
       throw new Error(`alphabet.encode: invalid digit ${w}`);
@@ -28917,16 +29020,16 @@ function bech32Polymod(pre) {
   return chk;
 }
 function bechChecksum(prefix, words, encodingConst = 1) {
-  const len = prefix.length;
+  const len2 = prefix.length;
   let chk = 1;
-  for (let i = 0; i < len; i++) {
+  for (let i = 0; i < len2; i++) {
     const c = prefix.charCodeAt(i);
     if (c < 33 || c > 126)
       throw new Error(`Invalid prefix (${prefix})`);
     chk = bech32Polymod(chk) ^ c >> 5;
   }
   chk = bech32Polymod(chk);
-  for (let i = 0; i < len; i++)
+  for (let i = 0; i < len2; i++)
     chk = bech32Polymod(chk) ^ prefix.charCodeAt(i) & 31;
   for (let v of words)
     chk = bech32Polymod(chk) ^ v;
@@ -28943,12 +29046,12 @@ function genBech32(encoding) {
   const _words = radix2(5);
   const toWords = (from) => {
     abytes3(from);
-    const len = from.length;
-    const res = new Array(Math.ceil(len * 8 / 5));
+    const len2 = from.length;
+    const res = new Array(Math.ceil(len2 * 8 / 5));
     let carry = 0;
     let pos = 0;
     let j = 0;
-    for (let i = 0; i < len; i++) {
+    for (let i = 0; i < len2; i++) {
       carry = carry << 8 | from[i];
       pos += 8;
       for (; pos >= 5; pos -= 5)
@@ -28960,9 +29063,9 @@ function genBech32(encoding) {
   };
   const fromWords = (to) => {
     anumArr("radix2.decode", to);
-    const len = to.length;
-    const digits = new Uint8Array(len);
-    for (let i = 0; i < len; i++) {
+    const len2 = to.length;
+    const digits = new Uint8Array(len2);
+    for (let i = 0; i < len2; i++) {
       const w = to[i];
       if (w < 0 || w >= 32)
         throw new Error(`convertRadix2: invalid word=${w}`);
@@ -29472,19 +29575,19 @@ var BLOCK_LEN32 = 16;
 var MAX_COUNTER = /* @__PURE__ */ (() => 2 ** 32 - 1)();
 var U32_EMPTY = /* @__PURE__ */ Uint32Array.of();
 function runCipher(core, sigma, key, nonce, data, output, counter, rounds) {
-  const len = data.length;
+  const len2 = data.length;
   const block = new Uint8Array(BLOCK_LEN);
   const b32 = u322(block);
   const isAligned = isLE2 && isAligned32(data) && isAligned32(output);
   const d32 = isAligned ? u322(data) : U32_EMPTY;
   const o32 = isAligned ? u322(output) : U32_EMPTY;
   if (!isLE2) {
-    for (let pos = 0; pos < len; counter++) {
+    for (let pos = 0; pos < len2; counter++) {
       core(sigma, key, nonce, b32, counter, rounds);
       swap32IfBE2(b32);
       if (counter >= MAX_COUNTER)
         throw new Error("arx: counter overflow");
-      const take = Math.min(BLOCK_LEN, len - pos);
+      const take = Math.min(BLOCK_LEN, len2 - pos);
       for (let j = 0, posj; j < take; j++) {
         posj = pos + j;
         output[posj] = data[posj] ^ block[j];
@@ -29493,11 +29596,11 @@ function runCipher(core, sigma, key, nonce, data, output, counter, rounds) {
     }
     return;
   }
-  for (let pos = 0; pos < len; counter++) {
+  for (let pos = 0; pos < len2; counter++) {
     core(sigma, key, nonce, b32, counter, rounds);
     if (counter >= MAX_COUNTER)
       throw new Error("arx: counter overflow");
-    const take = Math.min(BLOCK_LEN, len - pos);
+    const take = Math.min(BLOCK_LEN, len2 - pos);
     if (isAligned && take === BLOCK_LEN) {
       const pos32 = pos / 4;
       if (pos % 4 !== 0)
@@ -29528,9 +29631,9 @@ function createCipher(core, opts2) {
     abytes4(key, void 0, "key");
     abytes4(nonce, void 0, "nonce");
     abytes4(data, void 0, "data");
-    const len = data.length;
+    const len2 = data.length;
     const hasOutput = output !== void 0;
-    output = getOutput(len, output, false);
+    output = getOutput(len2, output, false);
     if (hasOutput)
       complexOverlapBytes(data, output);
     anumber4(counter);
@@ -29790,11 +29893,11 @@ var Poly1305 = class {
     abytes4(data);
     data = copyBytes2(data);
     const { buffer, blockLen } = this;
-    const len = data.length;
-    for (let pos = 0; pos < len; ) {
-      const take = Math.min(blockLen - this.pos, len - pos);
+    const len2 = data.length;
+    for (let pos = 0; pos < len2; ) {
+      const take = Math.min(blockLen - this.pos, len2 - pos);
       if (take === blockLen) {
-        for (; blockLen <= len - pos; pos += blockLen)
+        for (; blockLen <= len2 - pos; pos += blockLen)
           this.process(data, pos);
         continue;
       }
@@ -30003,12 +30106,12 @@ function anumber5(n, title = "") {
 }
 function abytes5(value, length, title = "") {
   const bytes = isBytes5(value);
-  const len = value?.length;
+  const len2 = value?.length;
   const needsLen = length !== void 0;
-  if (!bytes || needsLen && len !== length) {
+  if (!bytes || needsLen && len2 !== length) {
     const prefix = title && `"${title}" `;
     const ofLen = needsLen ? ` of length ${length}` : "";
-    const got = bytes ? `length=${len}` : `type=${typeof value}`;
+    const got = bytes ? `length=${len2}` : `type=${typeof value}`;
     throw new Error(prefix + "expected Uint8Array" + ofLen + ", got " + got);
   }
   return value;
@@ -30170,16 +30273,16 @@ function bytesToNumberBE2(bytes) {
 function bytesToNumberLE2(bytes) {
   return hexToNumber2(bytesToHex3(copyBytes3(abytes5(bytes)).reverse()));
 }
-function numberToBytesBE2(n, len) {
-  anumber5(len);
+function numberToBytesBE2(n, len2) {
+  anumber5(len2);
   n = abignumber2(n);
-  const res = hexToBytes3(n.toString(16).padStart(len * 2, "0"));
-  if (res.length !== len)
+  const res = hexToBytes3(n.toString(16).padStart(len2 * 2, "0"));
+  if (res.length !== len2)
     throw new Error("number too large");
   return res;
 }
-function numberToBytesLE2(n, len) {
-  return numberToBytesBE2(n, len).reverse();
+function numberToBytesLE2(n, len2) {
+  return numberToBytesBE2(n, len2).reverse();
 }
 function copyBytes3(bytes) {
   return Uint8Array.from(bytes);
@@ -30202,10 +30305,10 @@ function aInRange2(title, n, min, max) {
     throw new Error("expected valid " + title + ": " + min + " <= n < " + max + ", got " + n);
 }
 function bitLen2(n) {
-  let len;
-  for (len = 0; n > _0n10; n >>= _1n9, len += 1)
+  let len2;
+  for (len2 = 0; n > _0n10; n >>= _1n9, len2 += 1)
     ;
-  return len;
+  return len2;
 }
 var bitMask2 = (n) => (_1n9 << BigInt(n)) - _1n9;
 function createHmacDrbg2(hashLen, qByteLen, hmacFn) {
@@ -30213,7 +30316,7 @@ function createHmacDrbg2(hashLen, qByteLen, hmacFn) {
   anumber5(qByteLen, "qByteLen");
   if (typeof hmacFn !== "function")
     throw new Error("hmacFn must be a function");
-  const u8n = (len) => new Uint8Array(len);
+  const u8n = (len2) => new Uint8Array(len2);
   const NULL2 = Uint8Array.of();
   const byte0 = Uint8Array.of(0);
   const byte1 = Uint8Array.of(1);
@@ -30238,13 +30341,13 @@ function createHmacDrbg2(hashLen, qByteLen, hmacFn) {
   const gen = () => {
     if (i++ >= _maxDrbgIters)
       throw new Error("drbg: tried max amount of iterations");
-    let len = 0;
+    let len2 = 0;
     const out2 = [];
-    while (len < qByteLen) {
+    while (len2 < qByteLen) {
       v = h();
       const sl = v.slice();
       out2.push(sl);
-      len += v.length;
+      len2 += v.length;
     }
     return concatBytes3(...out2);
   };
@@ -30662,11 +30765,11 @@ function getMinHashLength2(fieldOrder) {
 }
 function mapHashToField2(key, fieldOrder, isLE4 = false) {
   abytes5(key);
-  const len = key.length;
+  const len2 = key.length;
   const fieldLen = getFieldBytesLength2(fieldOrder);
   const minLen = getMinHashLength2(fieldOrder);
-  if (len < 16 || len < minLen || len > 1024)
-    throw new Error("expected " + minLen + "-1024 bytes of input, got " + len);
+  if (len2 < 16 || len2 < minLen || len2 > 1024)
+    throw new Error("expected " + minLen + "-1024 bytes of input, got " + len2);
   const num = isLE4 ? bytesToNumberLE2(key) : bytesToNumberBE2(key);
   const reduced = mod4(num, fieldOrder - _1n10) + _1n10;
   return isLE4 ? numberToBytesLE2(reduced, fieldLen) : numberToBytesBE2(reduced, fieldLen);
@@ -31144,12 +31247,12 @@ var DER2 = {
       if (data.length & 1)
         throw new E("tlv.encode: unpadded data");
       const dataLen = data.length / 2;
-      const len = numberToHexUnpadded2(dataLen);
-      if (len.length / 2 & 128)
+      const len2 = numberToHexUnpadded2(dataLen);
+      if (len2.length / 2 & 128)
         throw new E("tlv.encode: long form length too big");
-      const lenLen = dataLen > 127 ? numberToHexUnpadded2(len.length / 2 | 128) : "";
+      const lenLen = dataLen > 127 ? numberToHexUnpadded2(len2.length / 2 | 128) : "";
       const t = numberToHexUnpadded2(tag);
-      return t + lenLen + len + data;
+      return t + lenLen + len2 + data;
     },
     // v - value, l - left bytes (unparsed)
     decode(tag, data) {
@@ -31213,23 +31316,23 @@ var DER2 = {
     }
   },
   toSig(bytes) {
-    const { Err: E, _int: int, _tlv: tlv } = DER2;
+    const { Err: E, _int: int, _tlv: tlv2 } = DER2;
     const data = abytes5(bytes, void 0, "signature");
-    const { v: seqBytes, l: seqLeftBytes } = tlv.decode(48, data);
+    const { v: seqBytes, l: seqLeftBytes } = tlv2.decode(48, data);
     if (seqLeftBytes.length)
       throw new E("invalid signature: left bytes after parsing");
-    const { v: rBytes, l: rLeftBytes } = tlv.decode(2, seqBytes);
-    const { v: sBytes, l: sLeftBytes } = tlv.decode(2, rLeftBytes);
+    const { v: rBytes, l: rLeftBytes } = tlv2.decode(2, seqBytes);
+    const { v: sBytes, l: sLeftBytes } = tlv2.decode(2, rLeftBytes);
     if (sLeftBytes.length)
       throw new E("invalid signature: left bytes after parsing");
     return { r: int.decode(rBytes), s: int.decode(sBytes) };
   },
   hexFromSig(sig) {
-    const { _tlv: tlv, _int: int } = DER2;
-    const rs = tlv.encode(2, int.encode(sig.r));
-    const ss = tlv.encode(2, int.encode(sig.s));
+    const { _tlv: tlv2, _int: int } = DER2;
+    const rs = tlv2.encode(2, int.encode(sig.r));
+    const ss = tlv2.encode(2, int.encode(sig.s));
     const seq = rs + ss;
-    return tlv.encode(48, seq);
+    return tlv2.encode(48, seq);
   }
 };
 var _0n14 = BigInt(0);
@@ -31994,12 +32097,12 @@ var HashMD2 = class {
     aexists3(this);
     abytes5(data);
     const { view, buffer, blockLen } = this;
-    const len = data.length;
-    for (let pos = 0; pos < len; ) {
-      const take = Math.min(blockLen - this.pos, len - pos);
+    const len2 = data.length;
+    for (let pos = 0; pos < len2; ) {
+      const take = Math.min(blockLen - this.pos, len2 - pos);
       if (take === blockLen) {
         const dataView = createView3(data);
-        for (; blockLen <= len - pos; pos += blockLen)
+        for (; blockLen <= len2 - pos; pos += blockLen)
           this.process(dataView, pos);
         continue;
       }
@@ -32032,10 +32135,10 @@ var HashMD2 = class {
     view.setBigUint64(blockLen - 8, BigInt(this.length * 8), isLE4);
     this.process(view, 0);
     const oview = createView3(out2);
-    const len = this.outputLen;
-    if (len % 4)
+    const len2 = this.outputLen;
+    if (len2 % 4)
       throw new Error("_sha2: outputLen must be aligned to 32bit");
-    const outLen = len / 4;
+    const outLen = len2 / 4;
     const state = this.get();
     if (outLen > state.length)
       throw new Error("_sha2: outputLen bigger than state");
@@ -32103,10 +32206,10 @@ function fromBig(n, le = false) {
   return { h: Number(n >> _32n & U32_MASK64) | 0, l: Number(n & U32_MASK64) | 0 };
 }
 function split(lst, le = false) {
-  const len = lst.length;
-  let Ah = new Uint32Array(len);
-  let Al = new Uint32Array(len);
-  for (let i = 0; i < len; i++) {
+  const len2 = lst.length;
+  let Ah = new Uint32Array(len2);
+  let Al = new Uint32Array(len2);
+  for (let i = 0; i < len2; i++) {
     const { h, l } = fromBig(lst[i], le);
     [Ah[i], Al[i]] = [h, l];
   }
@@ -32698,9 +32801,9 @@ var Keccak = class _Keccak {
     aexists3(this);
     abytes5(data);
     const { blockLen, state } = this;
-    const len = data.length;
-    for (let pos = 0; pos < len; ) {
-      const take = Math.min(blockLen - this.pos, len - pos);
+    const len2 = data.length;
+    for (let pos = 0; pos < len2; ) {
+      const take = Math.min(blockLen - this.pos, len2 - pos);
       for (let i = 0; i < take; i++)
         state[this.pos++] ^= data[pos++];
       if (this.pos === blockLen)
@@ -32725,10 +32828,10 @@ var Keccak = class _Keccak {
     this.finish();
     const bufferOut = this.state;
     const { blockLen } = this;
-    for (let pos = 0, len = out2.length; pos < len; ) {
+    for (let pos = 0, len2 = out2.length; pos < len2; ) {
       if (this.posOut >= blockLen)
         this.keccak();
-      const take = Math.min(blockLen - this.posOut, len - pos);
+      const take = Math.min(blockLen - this.posOut, len2 - pos);
       out2.set(bufferOut.subarray(this.posOut, this.posOut + take), pos);
       this.posOut += take;
       pos += take;
@@ -33141,25 +33244,25 @@ function sampleCBD(PRF, seed, nonce, eta) {
   const buf = PRF(eta * N / 4, seed, nonce);
   const r = new Uint16Array(N);
   const b32 = u323(buf);
-  let len = 0;
+  let len2 = 0;
   for (let i = 0, p = 0, bb = 0, t0 = 0; i < b32.length; i++) {
     let b = b32[i];
     for (let j = 0; j < 32; j++) {
       bb += b & 1;
       b >>= 1;
-      len += 1;
-      if (len === eta) {
+      len2 += 1;
+      if (len2 === eta) {
         t0 = bb;
         bb = 0;
-      } else if (len === 2 * eta) {
+      } else if (len2 === 2 * eta) {
         r[p++] = mod5(t0 - bb);
         bb = 0;
-        len = 0;
+        len2 = 0;
       }
     }
   }
-  if (len)
-    throw new Error(`sampleCBD: leftover bits: ${len}`);
+  if (len2)
+    throw new Error(`sampleCBD: leftover bits: ${len2}`);
   return r;
 }
 var genKPKE = (opts2) => {
@@ -33465,11 +33568,11 @@ function createKitchenSink(label, pqc, curveKEM, xof, hash) {
   ahash2(hash);
   return combineKEMS(32, 32, expandSeedXof(xof), (pk, ct, ss) => {
     const preimage = concatBytes3(ss[0], ss[1], ct[0], pk[0], ct[1], pk[1], asciiToBytes2(label));
-    const len = 32;
+    const len2 = 32;
     const ikm = concatBytes3(asciiToBytes2("hybrid_prk"), preimage);
     const prk = extract2(hash, ikm);
-    const info = concatBytes3(numberToBytesBE2(len, 2), asciiToBytes2("shared_secret"), asciiToBytes2(""));
-    const res = expand2(hash, prk, info, len);
+    const info = concatBytes3(numberToBytesBE2(len2, 2), asciiToBytes2("shared_secret"), asciiToBytes2(""));
+    const res = expand2(hash, prk, info, len2);
     cleanBytes(prk, info, ikm, preimage);
     return res;
   }, pqc, curveKEM);
@@ -33656,13 +33759,13 @@ function edwards(params, extraOpts = {}) {
     }
     // Uses algo from RFC8032 5.1.3.
     static fromBytes(bytes, zip215 = false) {
-      const len = Fp3.BYTES;
+      const len2 = Fp3.BYTES;
       const { a, d } = CURVE;
-      bytes = copyBytes(abytes2(bytes, len, "point"));
+      bytes = copyBytes(abytes2(bytes, len2, "point"));
       abool(zip215, "zip215");
       const normed = copyBytes(bytes);
-      const lastByte = bytes[len - 1];
-      normed[len - 1] = lastByte & ~128;
+      const lastByte = bytes[len2 - 1];
+      normed[len2 - 1] = lastByte & ~128;
       const y = bytesToNumberLE(normed);
       const max = zip215 ? MASK : Fp3.ORDER;
       aInRange("point.y", y, _0n16, max);
@@ -34177,8 +34280,8 @@ function domBuffer(arr) {
 
 // node_modules/age-encryption/dist/io.js
 function flatten(arr) {
-  const len = arr.reduce(((sum, line) => sum + line.length), 0);
-  const out2 = new Uint8Array(len);
+  const len2 = arr.reduce(((sum, line) => sum + line.length), 0);
+  const out2 = new Uint8Array(len2);
   let n = 0;
   for (const a of arr) {
     out2.set(a, n);

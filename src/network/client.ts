@@ -19,7 +19,7 @@ export class NetworkApi {
 
   constructor(
     readonly url: URL,
-    private readonly timeoutMs = 10_000
+    private readonly timeoutMs = 5_000
   ) {}
 
   /** Where it is, for messages: scheme, host and port only (a path may hold a provider's key). */
