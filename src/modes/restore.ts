@@ -211,6 +211,7 @@ class RestoreRun {
     note: (d: string) => void
   ): Promise<{ facts: HostFacts; current: NodeIdAnswer | undefined }> {
     await this.host.probe()
+    const network = await this.refuseIfRunningElsewhere()
     let facts = await this.host.inspectAsNeeded()
     await this.host.checkPermissions()
     if (facts.missingTools.length)
@@ -226,12 +227,18 @@ class RestoreRun {
       facts = await this.host.inspectAsNeeded()
     }
     const current = await this.api().getNodeId()
-    const network = await this.req.network?.refuseIfRunningElsewhere(
-      this.want.nodeId,
-      current?.nodeID
-    )
     note([describeHost(facts, current), network].filter(Boolean).join('; '))
     return { facts, current }
+  }
+
+  /**
+   * One NodeID in one place (network-api, old-hosts): asked before anything on the host changes,
+   * even the rollback of a restore a power loss left unfinished.
+   */
+  private async refuseIfRunningElsewhere(): Promise<string | undefined> {
+    if (!this.req.network) return undefined
+    const now = await this.api().getNodeId()
+    return this.req.network.refuseIfRunningElsewhere(this.want.nodeId, now?.nodeID)
   }
 
   /** Another restore running on the host: wait for its end (what it did is what we must look at). */
