@@ -328,7 +328,7 @@ describeWith(missing ?? 'root, sshd', !missing, 'network-api (the built action)'
 
     it('the old node stopped, seen only on the new host: restored, then healthy with the bls check named', async () => {
       oldHost.service('stop')
-      api.set({ validators: registered(bls), peers: connectedFrom(newHost.address) })
+      api.set({ validators: registered(bls), peers: [] })
       const r = await run(restoreInputs({ 'old-hosts': oldHost.address, 'wait-healthy': '30' }))
       expect(errors(r)).toBe('')
       expect(r.code).toBe(0)
@@ -338,7 +338,7 @@ describeWith(missing ?? 'root, sshd', !missing, 'network-api (the built action)'
         health?: { healthy: boolean; checks: { name: string; ok: boolean }[] }
       }
       expect(result.steps.find(s => s.name === 'Look at the host')?.detail).toContain(
-        `sees ${id.nodeId} on this host`
+        `has no connection with ${id.nodeId}`
       )
       expect(result.steps.find(s => s.name === 'Wait for health')?.detail).toMatch(
         /^healthy; bls ok/
@@ -376,5 +376,21 @@ describeWith(missing ?? 'root, sshd', !missing, 'network-api (the built action)'
       expect(w).toMatch(/not healthy after wait-healthy \(2 s\): failing checks: bootstrapped/)
       expect(r.outputs['host-state']).toBe('restored')
     }, 90_000)
+
+    it('seen connected only from the new host, which runs it: nothing to do, no warning', async () => {
+      api.set({ validators: registered(bls), peers: connectedFrom(newHost.address) })
+      const r = await run(restoreInputs())
+      expect(errors(r)).toBe('')
+      expect(warnings(r)).toBe('')
+      expect(r.code).toBe(0)
+      const result = JSON.parse(r.outputs.result!) as {
+        changed: boolean
+        steps: { name: string; detail?: string }[]
+      }
+      expect(result.changed).toBe(false)
+      expect(result.steps.find(s => s.name === 'Look at the host')?.detail).toContain(
+        `sees ${id.nodeId} on this host`
+      )
+    })
   })
 })
