@@ -28463,6 +28463,28 @@ function registeredKey(r) {
 }
 
 // src/modes/backup.ts
+async function readFiles(host, note) {
+  await host.probe();
+  const open = openRestoreNotice(await host.inspect());
+  if (open) throw new HostError(`not taken: ${open}`);
+  const read2 = {};
+  for (const f of STAKING_FILES) read2[f] = await host.readStakingFile(f);
+  note(`${STAKING_FILES.join(", ")} read from ${host.stakingDir}`);
+  return read2;
+}
+async function withRegistration(req, taken, timeline, outcome) {
+  const ask = req.registration;
+  const nodeId = req.expected.nodeId ?? inspectIdentity(taken, {}).report.nodeId;
+  if (!ask || !nodeId) return req.expected;
+  const registration = await timeline.step("Ask the network", async (note) => {
+    const r = await ask(nodeId);
+    note(r.state === "unknown" ? r.why : `${nodeId}: ${r.state}`);
+    return r;
+  });
+  outcome.registration = registration;
+  const key = registeredKey(registration);
+  return key ? { ...req.expected, registeredBlsPublicKey: key } : req.expected;
+}
 async function backup(req, log) {
   const timeline = new Timeline(log);
   const outcome = { ok: false, steps: timeline.steps };
@@ -28475,33 +28497,13 @@ async function backup(req, log) {
     });
     outcome.host = transport.label;
     const host = new NodeHost(transport, req.node);
-    const files = await timeline.step("Read the files", async (note) => {
-      await host.probe();
-      const open = openRestoreNotice(await host.inspect());
-      if (open) throw new HostError(`not taken: ${open}`);
-      const read2 = {};
-      for (const f of STAKING_FILES) read2[f] = await host.readStakingFile(f);
-      note(`${STAKING_FILES.join(", ")} read from ${host.stakingDir}`);
-      return read2;
-    });
+    const files = await timeline.step("Read the files", (note) => readFiles(host, note));
     const taken = {
       crt: files["staker.crt"],
       key: files["staker.key"],
       signer: files["signer.key"]
     };
-    const expected = { ...req.expected };
-    const ask = req.registration;
-    const nodeId = req.expected.nodeId ?? inspectIdentity(taken, {}).report.nodeId;
-    if (ask && nodeId) {
-      const registration = await timeline.step("Ask the network", async (note) => {
-        const r = await ask(nodeId);
-        note(r.state === "unknown" ? r.why : `${nodeId}: ${r.state}`);
-        return r;
-      });
-      outcome.registration = registration;
-      const key = registeredKey(registration);
-      if (key) expected.registeredBlsPublicKey = key;
-    }
+    const expected = await withRegistration(req, taken, timeline, outcome);
     const report = await timeline.step("Check the files", async (note) => {
       const { report: report2 } = inspectIdentity(taken, expected);
       outcome.report = report2;

@@ -117,7 +117,6 @@ export function inspectIdentity(
   checks.push(
     compare('node-id', 'NodeID is the expected one', expected.nodeId, nodeId, 'staker.crt')
   )
-
   const blsHex = sk === undefined ? undefined : toHex0x(blsPublicKey(sk))
   checks.push(
     compare(
@@ -128,7 +127,6 @@ export function inspectIdentity(
       'signer.key'
     )
   )
-
   if (expected.registeredBlsPublicKey)
     checks.push(registeredKeyCheck(expected.registeredBlsPublicKey, blsHex))
 

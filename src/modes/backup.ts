@@ -3,6 +3,7 @@ import {
   failedChecks,
   inspectIdentity,
   type Expectations,
+  type IdentityFiles,
   type IdentityReport
 } from '../identity/inspect.js'
 import type { HostTransport } from '../host/transport.js'
@@ -48,6 +49,43 @@ export interface BackupOutcome {
   registration?: Registration
 }
 
+async function readFiles(
+  host: NodeHost,
+  note: (d: string) => void
+): Promise<Record<StakingFile, Uint8Array>> {
+  await host.probe()
+  // Said first: a copy taken in the middle of a restore could be a mix of two identities.
+  const open = openRestoreNotice(await host.inspect())
+  if (open) throw new HostError(`not taken: ${open}`)
+  const read = {} as Record<StakingFile, Uint8Array>
+  for (const f of STAKING_FILES) read[f] = await host.readStakingFile(f)
+  note(`${STAKING_FILES.join(', ')} read from ${host.stakingDir}`)
+  return read
+}
+
+/**
+ * What the files must give, with the BLS key the P-chain has registered for their NodeID when
+ * network-api is given (the NodeID from expected-node-id, or else from the files themselves).
+ */
+async function withRegistration(
+  req: BackupRequest,
+  taken: IdentityFiles,
+  timeline: Timeline,
+  outcome: BackupOutcome
+): Promise<Expectations> {
+  const ask = req.registration
+  const nodeId = req.expected.nodeId ?? inspectIdentity(taken, {}).report.nodeId
+  if (!ask || !nodeId) return req.expected
+  const registration = await timeline.step('Ask the network', async note => {
+    const r = await ask(nodeId)
+    note(r.state === 'unknown' ? r.why : `${nodeId}: ${r.state}`)
+    return r
+  })
+  outcome.registration = registration
+  const key = registeredKey(registration)
+  return key ? { ...req.expected, registeredBlsPublicKey: key } : req.expected
+}
+
 /**
  * Take the three files off a node, check them offline and against what the node reports, and
  * refuse to call them a backup when the two disagree (a node that regenerated its keys, a staking
@@ -65,34 +103,13 @@ export async function backup(req: BackupRequest, log: Log): Promise<BackupOutcom
     })
     outcome.host = transport.label
     const host = new NodeHost(transport, req.node)
-    const files = await timeline.step('Read the files', async note => {
-      await host.probe()
-      // Said first: a copy taken in the middle of a restore could be a mix of two identities.
-      const open = openRestoreNotice(await host.inspect())
-      if (open) throw new HostError(`not taken: ${open}`)
-      const read = {} as Record<StakingFile, Uint8Array>
-      for (const f of STAKING_FILES) read[f] = await host.readStakingFile(f)
-      note(`${STAKING_FILES.join(', ')} read from ${host.stakingDir}`)
-      return read
-    })
+    const files = await timeline.step('Read the files', note => readFiles(host, note))
     const taken = {
       crt: files['staker.crt'],
       key: files['staker.key'],
       signer: files['signer.key']
     }
-    const expected = { ...req.expected }
-    const ask = req.registration
-    const nodeId = req.expected.nodeId ?? inspectIdentity(taken, {}).report.nodeId
-    if (ask && nodeId) {
-      const registration = await timeline.step('Ask the network', async note => {
-        const r = await ask(nodeId)
-        note(r.state === 'unknown' ? r.why : `${nodeId}: ${r.state}`)
-        return r
-      })
-      outcome.registration = registration
-      const key = registeredKey(registration)
-      if (key) expected.registeredBlsPublicKey = key
-    }
+    const expected = await withRegistration(req, taken, timeline, outcome)
     const report = await timeline.step('Check the files', async note => {
       const { report } = inspectIdentity(taken, expected)
       outcome.report = report
