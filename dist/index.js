@@ -55480,7 +55480,9 @@ function readNetwork(mode) {
   const reader = {
     get: (n) => getInput(n),
     secret: (n) => getInput(n),
-    bool: (n) => getBooleanInput(n)
+    // Unset reads as false: a caller that passes only the inputs it knows (not action.yml's
+    // defaults, as the runner does) is not failed by inputs newer than it.
+    bool: (n) => getInput(n) ? getBooleanInput(n) : false
   };
   const network = parseNetworkSettings(reader);
   if (mode !== "restore" && (network.oldHosts.length || network.allowRunningElsewhere || network.waitHealthyMs))

@@ -144,7 +144,9 @@ function readNetwork(mode: Mode): NetworkSettings {
   const reader: InputReader = {
     get: n => core.getInput(n),
     secret: n => core.getInput(n),
-    bool: n => core.getBooleanInput(n)
+    // Unset reads as false: a caller that passes only the inputs it knows (not action.yml's
+    // defaults, as the runner does) is not failed by inputs newer than it.
+    bool: n => (core.getInput(n) ? core.getBooleanInput(n) : false)
   }
   const network = parseNetworkSettings(reader)
   if (
