@@ -3,16 +3,19 @@
 // and an avalanchego API on the same network (the simulated one, on host C's address, over HTTPS
 // with a throwaway CA given to the action as NODE_EXTRA_CA_CERTS).
 
+import { spawnSync } from 'node:child_process'
 import { request } from 'node:https'
+import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
 import { generateIdentity as ageIdentity, identityToRecipient } from 'age-encryption'
 import { formatNodeId } from '../src/identity/node-id.js'
 import { hostPrerequisites, UNREACHABLE_ADDRESS, type NodeHost } from '../test-hosts/host.js'
 import { startNetworkApi, type NetworkApiHandle, type NetworkWorld } from '../test-hosts/network.js'
 import { generateIdentity, opensslShortId } from './support/identities.js'
-import { describeWith } from './support/prerequisites.js'
+import { describeWith, NODE24, ROOT } from './support/prerequisites.js'
 import { leaks, runAction, secretForms, type ActionRun } from './support/runner.js'
-import { up } from './support/hosts.js'
+import { cliHostFlags, up } from './support/hosts.js'
+import { tempDir } from './support/tmp.js'
 
 const missing = hostPrerequisites()
 
@@ -300,6 +303,34 @@ describeWith(missing ?? 'root, sshd', !missing, 'network-api (the built action)'
       expect(r.code).toBe(1)
       expect(errors(r)).toContain(
         `${id.nodeId} is running at ${oldHost.address}:9651 right now; stop that node first`
+      )
+      expect(snapshot(newHost)).toEqual(before)
+    })
+
+    it('the command line refuses the same way (--network-api, --old-hosts)', async () => {
+      api.set({ validators: registered(bls), peers: connectedFrom(oldHost.address) })
+      const before = snapshot(newHost)
+      const dir = tempDir('cli-network')
+      const r = spawnSync(
+        NODE24,
+        [
+          join(ROOT, 'dist/cli.js'),
+          'restore',
+          '--backup-dir',
+          made.dir,
+          '--expected-node-id',
+          id.nodeId,
+          ...cliHostFlags(newHost, dir),
+          '--network-api',
+          api.url,
+          '--old-hosts',
+          oldHost.address
+        ],
+        { encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: api.caFile } }
+      )
+      expect(r.status).toBe(1)
+      expect(r.stderr).toContain(
+        `${id.nodeId} is running at ${oldHost.address} and at ${oldHost.address}:9651 right now; stop that node first`
       )
       expect(snapshot(newHost)).toEqual(before)
     })

@@ -55883,6 +55883,23 @@ async function addressesOf(host) {
   if ((0, import_node_net2.isIP)(bare)) return [bare.toLowerCase()];
   return (await (0, import_promises.lookup)(bare, { all: true })).map((a) => a.address.toLowerCase());
 }
+async function askNetwork(network, expected, log) {
+  if (!network.apiUrl || !expected.nodeId) return { registration: { state: "not-asked" }, expected };
+  const registration = await log.group(
+    "Ask the network",
+    () => askRegistration(network, expected.nodeId, log)
+  );
+  const key = registeredKey(registration);
+  return { registration, expected: key ? { ...expected, registeredBlsPublicKey: key } : expected };
+}
+function restoreNetworkChecks(network, target, log) {
+  if (!network.apiUrl && network.oldHosts.length === 0 && network.waitHealthyMs === 0) return;
+  return new RestoreNetworkChecks(
+    network,
+    () => target.kind === "ssh" ? addressesOf(target.ssh.host) : Promise.resolve([]),
+    log
+  );
+}
 
 // src/modes/backup.ts
 async function readFiles(host, note) {
@@ -55998,18 +56015,13 @@ async function run() {
     failStep(errorMessage(e));
   }
 }
-async function askNetwork(network, expected) {
-  if (!network.apiUrl || !expected.nodeId) return { registration: { state: "not-asked" }, expected };
-  const registration = await actionLog.group(
-    "Ask the network",
-    () => askRegistration(network, expected.nodeId, actionLog)
-  );
-  const key = registeredKey(registration);
-  return { registration, expected: key ? { ...expected, registeredBlsPublicKey: key } : expected };
-}
 async function runVerify(settings) {
   const host = settings.host;
-  const { registration, expected } = await askNetwork(settings.network, settings.expected);
+  const { registration, expected } = await askNetwork(
+    settings.network,
+    settings.expected,
+    actionLog
+  );
   const report = await verify(
     { files: settings.files, expected, proofOfPossession: true },
     actionLog
@@ -56030,8 +56042,12 @@ async function runVerify(settings) {
 async function runRestore(settings, host) {
   const cancel = new AbortController();
   const onSignal = () => cancel.abort();
-  const { registration, expected } = await askNetwork(settings.network, settings.expected);
-  const network = networkChecks(settings.network, host);
+  const { registration, expected } = await askNetwork(
+    settings.network,
+    settings.expected,
+    actionLog
+  );
+  const network = restoreNetworkChecks(settings.network, host.target, actionLog);
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   const outcome = await restore(
@@ -56056,15 +56072,6 @@ async function runRestore(settings, host) {
   await reportRestore(outcome);
   await reportValidator(registration);
   return outcome.ok ? void 0 : outcome.error;
-}
-function networkChecks(network, host) {
-  if (!network.apiUrl && network.oldHosts.length === 0 && network.waitHealthyMs === 0) return;
-  const target = host.target;
-  return new RestoreNetworkChecks(
-    network,
-    () => target.kind === "ssh" ? addressesOf(target.ssh.host) : Promise.resolve([]),
-    actionLog
-  );
 }
 function connector(host) {
   const target = host.target;

@@ -29,15 +29,8 @@ import { backup } from './modes/backup.js'
 import { sealArchive } from './archive/archive.js'
 import { writeFileSync } from 'node:fs'
 import { probe } from './modes/probe.js'
-import {
-  addressesOf,
-  askRegistration,
-  registeredKey,
-  RestoreNetworkChecks,
-  type Registration
-} from './modes/network.js'
+import { askNetwork, askRegistration, restoreNetworkChecks } from './modes/network.js'
 import type { NetworkSettings } from './host-settings.js'
-import type { Expectations } from './identity/inspect.js'
 
 /** The action: read the settings, run the mode, report. The only place that fails the step. */
 export async function run(): Promise<void> {
@@ -63,25 +56,13 @@ export async function run(): Promise<void> {
   }
 }
 
-/**
- * The P-chain's registration of the NodeID (network-api), before anything else connects: its BLS
- * key becomes an expectation of the backup. One HTTPS request.
- */
-async function askNetwork(
-  network: NetworkSettings,
-  expected: Expectations
-): Promise<{ registration: Registration; expected: Expectations }> {
-  if (!network.apiUrl || !expected.nodeId) return { registration: { state: 'not-asked' }, expected }
-  const registration = await actionLog.group('Ask the network', () =>
-    askRegistration(network, expected.nodeId!, actionLog)
-  )
-  const key = registeredKey(registration)
-  return { registration, expected: key ? { ...expected, registeredBlsPublicKey: key } : expected }
-}
-
 async function runVerify(settings: Settings): Promise<string | undefined> {
   const host = settings.host
-  const { registration, expected } = await askNetwork(settings.network, settings.expected)
+  const { registration, expected } = await askNetwork(
+    settings.network,
+    settings.expected,
+    actionLog
+  )
   const report = await verify(
     { files: settings.files, expected, proofOfPossession: true },
     actionLog
@@ -105,8 +86,12 @@ async function runRestore(settings: Settings, host: HostSettings): Promise<strin
   // stands, exit. The restore on the host goes on by itself.
   const cancel = new AbortController()
   const onSignal = () => cancel.abort()
-  const { registration, expected } = await askNetwork(settings.network, settings.expected)
-  const network = networkChecks(settings.network, host)
+  const { registration, expected } = await askNetwork(
+    settings.network,
+    settings.expected,
+    actionLog
+  )
+  const network = restoreNetworkChecks(settings.network, host.target, actionLog)
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   const outcome = await restore(
@@ -131,20 +116,6 @@ async function runRestore(settings: Settings, host: HostSettings): Promise<strin
   await reportRestore(outcome)
   await reportValidator(registration)
   return outcome.ok ? undefined : outcome.error
-}
-
-/** The restore's network checks, when any input asks for one. */
-function networkChecks(
-  network: NetworkSettings,
-  host: HostSettings
-): RestoreNetworkChecks | undefined {
-  if (!network.apiUrl && network.oldHosts.length === 0 && network.waitHealthyMs === 0) return
-  const target = host.target
-  return new RestoreNetworkChecks(
-    network,
-    () => (target.kind === 'ssh' ? addressesOf(target.ssh.host) : Promise.resolve([])),
-    actionLog
-  )
 }
 
 function connector(host: HostSettings) {

@@ -6833,7 +6833,7 @@ ${formatted}-----END ${type} KEY-----`;
     var BaseKey = {
       sign: (() => {
         if (typeof sign_ === "function") {
-          return function sign(data, algo) {
+          return function sign2(data, algo) {
             const pem = this[SYM_PRIV_PEM];
             if (pem === null)
               return new Error("No private key available");
@@ -6846,7 +6846,7 @@ ${formatted}-----END ${type} KEY-----`;
             }
           };
         }
-        return function sign(data, algo) {
+        return function sign2(data, algo) {
           const pem = this[SYM_PRIV_PEM];
           if (pem === null)
             return new Error("No private key available");
@@ -9772,7 +9772,7 @@ var require_kex = __commonJS({
       createHash: createHash5,
       createPublicKey,
       diffieHellman,
-      generateKeyPairSync,
+      generateKeyPairSync: generateKeyPairSync2,
       randomFillSync
     } = require("crypto");
     var { Ber } = require_lib();
@@ -10793,7 +10793,7 @@ var require_kex = __commonJS({
         }
         generateKeys() {
           if (!this._keys)
-            this._keys = generateKeyPairSync("x25519");
+            this._keys = generateKeyPairSync2("x25519");
         }
         getPublicKey() {
           this.generateKeys();
@@ -23103,7 +23103,7 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
     }
     return { seed, k2sig };
   }
-  function sign(message, secretKey, opts3 = {}) {
+  function sign2(message, secretKey, opts3 = {}) {
     const { seed, k2sig } = prepSig(message, secretKey, opts3);
     const drbg = createHmacDrbg(hash_.outputLen, Fn.BYTES, hmac3);
     const sig = drbg(seed, k2sig);
@@ -23156,7 +23156,7 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
     utils: utils2,
     lengths,
     Point,
-    sign,
+    sign: sign2,
     verify: verify2,
     recoverPublicKey,
     Signature,
@@ -25605,6 +25605,10 @@ var SshTransport = class {
   }
 };
 
+// src/node/staking-port.ts
+var import_node_crypto4 = require("node:crypto");
+var import_node_tls = require("node:tls");
+
 // src/identity/node-id.ts
 var import_node_crypto3 = require("node:crypto");
 
@@ -25806,6 +25810,86 @@ var tlv = (tag, ...parts) => {
   return Buffer.concat([Buffer.from([tag, ...len(body.length)]), body]);
 };
 var ECDSA_SHA256 = tlv(48, Buffer.from("06082a8648ce3d040302", "hex"));
+function throwawayClientCertificate() {
+  const { privateKey, publicKey } = (0, import_node_crypto4.generateKeyPairSync)("ec", { namedCurve: "P-256" });
+  const time = (s) => tlv(23, Buffer.from(s));
+  const tbs = tlv(
+    48,
+    tlv(160, tlv(2, Buffer.from([2]))),
+    tlv(2, Buffer.from([1])),
+    ECDSA_SHA256,
+    tlv(48),
+    tlv(48, time("000101000000Z"), time("491231000000Z")),
+    tlv(48),
+    publicKey.export({ type: "spki", format: "der" })
+  );
+  const signature = (0, import_node_crypto4.sign)("sha256", tbs, privateKey);
+  const der = tlv(48, tbs, ECDSA_SHA256, tlv(3, Buffer.from([0]), signature));
+  return {
+    cert: toPem("CERTIFICATE", der),
+    key: privateKey.export({ type: "pkcs8", format: "pem" }).toString()
+  };
+}
+function probeStakingPort(host, port, client, timeoutMs) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const done = (a) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ host, port, ...a });
+    };
+    const socket = (0, import_node_tls.connect)({
+      host,
+      port,
+      ...client,
+      minVersion: "TLSv1.3",
+      maxVersion: "TLSv1.3",
+      rejectUnauthorized: false,
+      // the NodeID is the identity, not a CA chain
+      .../^[\d.]+$|:/.test(host) ? {} : { servername: host }
+    });
+    const timer = setTimeout(
+      () => done({ error: `no TLS handshake within ${timeoutMs / 1e3} s` }),
+      timeoutMs
+    );
+    socket.once("secureConnect", () => {
+      const raw = socket.getPeerCertificate(true)?.raw;
+      if (!raw) return done({ error: "the node presented no certificate" });
+      done({ nodeId: nodeIdFromCertificate(raw), tlsMs: Math.round(performance.now() - started) });
+    });
+    socket.once("error", (e) => done({ error: describe(e, port) }));
+  });
+}
+function describe(e, port) {
+  switch (e.code) {
+    case "ECONNREFUSED":
+      return `connection refused: nothing listens on port ${port}`;
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "host unreachable";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host name not found";
+    case "ECONNRESET":
+      return "the connection was reset during the TLS handshake";
+    default:
+      if (/wrong version number|packet length too long|unexpected eof|tlsv1 alert protocol version|unsupported protocol/i.test(
+        e.message
+      )) {
+        return `port ${port} does not speak TLS 1.3 (is it the staking port?)`;
+      }
+      return e.message;
+  }
+}
+function parseHostPort(text, defaultPort = 9651) {
+  const t = text.trim();
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  if (v6) return { host: v6[1], port: v6[2] ? Number(v6[2]) : defaultPort };
+  const m = /^([^:\s]+)(?::(\d+))?$/.exec(t);
+  if (m) return { host: m[1], port: m[2] ? Number(m[2]) : defaultPort };
+  if ((t.match(/:/g) ?? []).length > 1) return { host: t, port: defaultPort };
+  throw new Error(`'${text}' is not host[:port]`);
+}
 
 // src/host-settings.ts
 var DEFAULTS = {
@@ -25911,10 +25995,442 @@ function integer(get, name2, min, max) {
   }
   return n;
 }
+function parseNetworkSettings(input) {
+  const raw = input.get("network-api").trim();
+  const apiUrl = raw ? networkApiUrl(raw) : void 0;
+  const require2 = input.bool("require-network-checks");
+  if (require2 && !apiUrl)
+    throw new InputError(
+      "require-network-checks needs network-api: the URL of an avalanchego API on the same network."
+    );
+  const oldHosts = input.get("old-hosts").split(/[\s,]+/).filter(Boolean).map((entry, i) => {
+    try {
+      const hp = parseHostPort(entry);
+      if (hp.port < 1 || hp.port > 65535) throw new Error("port");
+      return hp;
+    } catch {
+      throw new InputError(
+        `old-hosts: entry ${i + 1} is not host[:port]. Give the old machines' staking ports, host[:port] (default port 9651), one per line.`
+      );
+    }
+  });
+  const get = (n) => input.get(n) || "0";
+  return {
+    ...apiUrl ? { apiUrl } : {},
+    require: require2,
+    oldHosts,
+    allowRunningElsewhere: input.bool("allow-running-elsewhere"),
+    waitHealthyMs: integer(get, "wait-healthy", 0, 86400) * 1e3
+  };
+}
+var LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)$/i;
+function networkApiUrl(raw) {
+  const fix = "Give the base URL of an avalanchego API on the same network, like https://api.avax.network (http:// only for a loopback address such as http://127.0.0.1:9650).";
+  let url;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InputError(`network-api is not a URL. ${fix}`);
+  }
+  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname))
+    throw new InputError(
+      `network-api: http:// is allowed only for a loopback address; across a network use https://. ${fix}`
+    );
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new InputError(`network-api must be an https:// URL. ${fix}`);
+  if (url.username || url.password || url.search || url.hash)
+    throw new InputError(`network-api takes no user, password, query or fragment. ${fix}`);
+  return url;
+}
+
+// src/modes/network.ts
+var import_promises = require("node:dns/promises");
+var import_node_net = require("node:net");
+
+// src/network/client.ts
+var import_node_http = require("node:http");
+var import_node_https = require("node:https");
+
+// src/network/replies.ts
+var NetworkReplyError = class extends Error {
+  name = "NetworkReplyError";
+};
+function shown(v, max = 120) {
+  const s = String(v).replace(/[^\x20-\x7e]/g, "?");
+  return s.length > max ? `${s.slice(0, max)}\u2026` : s;
+}
+function rpcResult(body, id, method) {
+  let reply;
+  try {
+    reply = JSON.parse(body);
+  } catch {
+    throw new NetworkReplyError(`${method} answered without JSON`);
+  }
+  if (!isObject(reply) || reply.jsonrpc !== "2.0" || reply.id !== id)
+    throw new NetworkReplyError(`${method} answered without a JSON-RPC 2.0 reply to our call`);
+  if (isObject(reply.error)) {
+    const code = typeof reply.error.code === "number" ? ` (code ${reply.error.code})` : "";
+    throw new NetworkReplyError(`${method} failed${code}: ${shown(reply.error.message ?? "")}`);
+  }
+  if (!("result" in reply)) throw new NetworkReplyError(`${method} answered without a result`);
+  return reply.result;
+}
+function parsePeers(result, nodeId) {
+  if (!isObject(result) || !Array.isArray(result.peers))
+    throw new NetworkReplyError("info.peers answered without a list of peers");
+  const seen = [];
+  for (const p of result.peers) {
+    if (!isObject(p) || p.nodeID !== nodeId) continue;
+    const ip = typeof p.ip === "string" ? splitAddrPort(p.ip) : void 0;
+    if (!ip) throw new NetworkReplyError("info.peers answered a peer without an address");
+    const pub = typeof p.publicIP === "string" ? splitAddrPort(p.publicIP) : void 0;
+    seen.push({ ...ip, ...pub && pub.ip !== ip.ip ? { publicIp: pub.ip } : {} });
+  }
+  return seen;
+}
+function splitAddrPort(text) {
+  const m = /^\[([0-9a-fA-F:.]+)(?:%[^\]]*)?\]:(\d{1,5})$/.exec(text) ?? /^([\d.]+):(\d{1,5})$/.exec(text);
+  return m ? { ip: m[1].toLowerCase(), port: Number(m[2]) } : void 0;
+}
+function parseValidator(result, nodeId) {
+  if (!isObject(result) || !Array.isArray(result.validators))
+    throw new NetworkReplyError(
+      "platform.getCurrentValidators answered without a list of validators"
+    );
+  const v = result.validators.find((x) => isObject(x) && x.nodeID === nodeId);
+  if (!v) return void 0;
+  const bad = (field) => new NetworkReplyError(
+    `platform.getCurrentValidators answered a validator with no valid ${field}`
+  );
+  const uint = (field) => {
+    const x = v[field];
+    if (typeof x !== "string" || !/^\d{1,20}$/.test(x)) throw bad(field);
+    return x;
+  };
+  const validator = {
+    nodeId,
+    startTime: Number(uint("startTime")),
+    endTime: Number(uint("endTime")),
+    weight: uint("weight")
+  };
+  if (v.uptime !== void 0) {
+    if (typeof v.uptime !== "string" || !/^\d+(\.\d+)?$/.test(v.uptime)) throw bad("uptime");
+    validator.uptime = Number(v.uptime);
+  }
+  if (typeof v.connected === "boolean") validator.connected = v.connected;
+  if (v.signer !== void 0 && v.signer !== null) {
+    const pk = isObject(v.signer) ? v.signer.publicKey : void 0;
+    if (typeof pk !== "string" || !/^0x[0-9a-fA-F]{96}$/.test(pk)) throw bad("signer.publicKey");
+    validator.blsPublicKey = pk.toLowerCase();
+  }
+  return validator;
+}
+function parseHealth(body) {
+  let reply;
+  try {
+    reply = JSON.parse(body);
+  } catch {
+    throw new NetworkReplyError("/ext/health answered without JSON");
+  }
+  if (!isObject(reply) || typeof reply.healthy !== "boolean" || !isObject(reply.checks))
+    throw new NetworkReplyError("/ext/health answered without checks and healthy");
+  const checks = Object.entries(reply.checks).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([name2, r]) => {
+    const error = isObject(r) && typeof r.error === "string" ? r.error : void 0;
+    return {
+      name: shown(name2, 60),
+      ok: error === void 0,
+      ...error ? { error: shown(error) } : {}
+    };
+  });
+  return { healthy: reply.healthy, checks };
+}
+function validatorLine(v) {
+  const until = new Date(v.endTime * 1e3).toISOString().slice(0, 10);
+  const uptime = v.uptime === void 0 ? "" : `, uptime ${v.uptime.toFixed(1)} %`;
+  const connected = v.connected === false ? ", not connected" : "";
+  return `validator until ${until}${uptime}${connected}`;
+}
+function isObject(x) {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+// src/network/client.ts
+var NetworkUnreachable = class extends Error {
+  name = "NetworkUnreachable";
+};
+var MAX_BODY = 4 << 20;
+var NetworkApi = class {
+  constructor(url, timeoutMs = 5e3) {
+    this.url = url;
+    this.timeoutMs = timeoutMs;
+  }
+  url;
+  timeoutMs;
+  nextId = 1;
+  /** Where it is, for messages: scheme, host and port only (a path may hold a provider's key). */
+  get origin() {
+    return this.url.origin;
+  }
+  /** info.peers for one NodeID: the connections the answering node has with it. */
+  async peers(nodeId) {
+    return parsePeers(await this.call("/ext/info", "info.peers", { nodeIDs: [nodeId] }), nodeId);
+  }
+  /** platform.getCurrentValidators for one NodeID (primary network); undefined: not a validator. */
+  async validator(nodeId) {
+    const result = await this.call("/ext/bc/P", "platform.getCurrentValidators", {
+      nodeIDs: [nodeId]
+    });
+    return parseValidator(result, nodeId);
+  }
+  async call(path, method, params) {
+    const id = this.nextId++;
+    const body = JSON.stringify({ jsonrpc: "2.0", id, method, params });
+    const res = await this.post(path, body);
+    if (res.status !== 200)
+      throw new NetworkUnreachable(
+        `${this.origin} answered ${method} with HTTP ${res.status}${res.status === 404 ? " (is it an avalanchego API? the path is the base URL, without /ext/\u2026)" : ""}`
+      );
+    try {
+      return rpcResult(res.body, id, method);
+    } catch (e) {
+      throw new NetworkUnreachable(`${this.origin}: ${e.message}`);
+    }
+  }
+  post(path, body) {
+    const base = this.url.pathname.replace(/\/+$/, "");
+    const request2 = this.url.protocol === "https:" ? import_node_https.request : import_node_http.request;
+    return new Promise((resolve, reject) => {
+      const fail = (why) => {
+        clearTimeout(timer);
+        req.destroy();
+        reject(new NetworkUnreachable(`${this.origin} cannot be asked: ${why}`));
+      };
+      const req = request2(
+        {
+          protocol: this.url.protocol,
+          hostname: this.url.hostname.replace(/^\[|\]$/g, ""),
+          port: this.url.port || void 0,
+          method: "POST",
+          path: `${base}${path}`,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }
+        },
+        (res) => {
+          const chunks = [];
+          let size = 0;
+          res.on("data", (c) => {
+            size += c.length;
+            if (size > MAX_BODY) fail("the answer is larger than 4 MB");
+            else chunks.push(c);
+          });
+          res.on("end", () => {
+            clearTimeout(timer);
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") });
+          });
+          res.on("error", (e) => fail(describe2(e)));
+        }
+      );
+      const timer = setTimeout(
+        () => fail(`no answer within ${this.timeoutMs / 1e3} s`),
+        this.timeoutMs
+      );
+      req.on("error", (e) => fail(describe2(e)));
+      req.end(body);
+    });
+  }
+};
+function describe2(e) {
+  switch (e.code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "host unreachable";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host name not found";
+    case "ECONNRESET":
+      return "the connection was reset";
+    case "ERR_TLS_CERT_ALTNAME_INVALID":
+      return "its TLS certificate is not for this host name (the certificate's names do not include it)";
+    case "CERT_HAS_EXPIRED":
+      return "its TLS certificate has expired";
+    case "DEPTH_ZERO_SELF_SIGNED_CERT":
+    case "SELF_SIGNED_CERT_IN_CHAIN":
+    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
+    case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
+      return "its TLS certificate is not signed by a trusted authority (a private CA can be given to Node with NODE_EXTRA_CA_CERTS)";
+    default:
+      return /SSL|TLS|wrong version/i.test(e.message) ? "the TLS handshake failed (is it HTTPS?)" : `the connection failed (${e.code ?? "error"})`;
+  }
+}
+
+// src/modes/network.ts
+var NetworkCheckError = class extends Error {
+  name = "NetworkCheckError";
+};
+async function askRegistration(settings, nodeId, log) {
+  if (!settings.apiUrl) return { state: "not-asked" };
+  const api = new NetworkApi(settings.apiUrl);
+  {
+    try {
+      const validator = await api.validator(nodeId);
+      if (!validator) {
+        log.info(`${nodeId} is not a current validator of the primary network (${api.origin})`);
+        return { state: "not-validator", origin: api.origin };
+      }
+      log.info(
+        `${nodeId}: ${validatorLine(validator)}; registered BLS key ${validator.blsPublicKey ?? "(none: a validator added before BLS keys)"} (${api.origin})`
+      );
+      return { state: "validator", validator, origin: api.origin };
+    } catch (e) {
+      const why = errorMessage(e);
+      unanswered(settings, why, "the BLS key registered on the P-chain", log);
+      return { state: "unknown", why };
+    }
+  }
+}
+function registeredKey(r) {
+  return r.state === "validator" ? r.validator.blsPublicKey : void 0;
+}
+function unanswered(settings, why, what, log) {
+  if (settings.require)
+    throw new NetworkCheckError(`${why}. Not checked: ${what} (require-network-checks is true).`);
+  log.warning(`${why}. Not checked: ${what}.`);
+}
+function judgePeers(peers, targetAddresses, targetRunsIt) {
+  if (peers.length === 0) return { verdict: "nowhere" };
+  const mine = new Set(targetAddresses.map((a) => a.toLowerCase()));
+  const other = peers.find((p) => !mine.has(p.ip) && !(p.publicIp && mine.has(p.publicIp)));
+  if (!other) return { verdict: "target" };
+  const at = shown(other.publicIp ?? other.ip, 60);
+  return targetRunsIt ? { verdict: "unsure", at } : { verdict: "elsewhere", at };
+}
+var RestoreNetworkChecks = class {
+  constructor(settings, targetAddresses, log) {
+    this.settings = settings;
+    this.targetAddresses = targetAddresses;
+    this.log = log;
+  }
+  settings;
+  targetAddresses;
+  log;
+  get waitsForHealth() {
+    return this.settings.waitHealthyMs > 0;
+  }
+  /**
+   * One NodeID in one place: info.peers (one HTTPS request) and the old hosts' staking ports.
+   * Throws NetworkCheckError when it runs elsewhere (a warning with allow-running-elsewhere).
+   * Resolves to a line for the step's detail.
+   */
+  async refuseIfRunningElsewhere(nodeId, targetReports) {
+    const found = [];
+    const notes = [];
+    const [network, probed] = await Promise.all([
+      this.peersCheck(nodeId, targetReports === nodeId),
+      this.oldHostsCheck(nodeId)
+    ]);
+    for (const r of [network, probed]) {
+      if (r.at) found.push(r.at);
+      if (r.note) notes.push(r.note);
+    }
+    if (found.length === 0) return notes.join("; ");
+    const message = `${nodeId} is running at ${found.join(" and at ")} right now; stop that node first (or set allow-running-elsewhere: true if you know it is dying)`;
+    if (!this.settings.allowRunningElsewhere)
+      throw new NetworkCheckError(`${message}. Nothing on the host was changed.`);
+    this.log.warning(`${message}; going on: allow-running-elsewhere is true.`);
+    return [...notes, `running elsewhere, allowed: ${found.join(", ")}`].join("; ");
+  }
+  async peersCheck(nodeId, targetRunsIt) {
+    if (!this.settings.apiUrl) return {};
+    const api = new NetworkApi(this.settings.apiUrl);
+    let peers;
+    try {
+      peers = await api.peers(nodeId);
+    } catch (e) {
+      unanswered(this.settings, errorMessage(e), `whether ${nodeId} runs elsewhere`, this.log);
+      return { note: "the network could not be asked" };
+    }
+    const w = judgePeers(peers, await this.targetAddresses().catch(() => []), targetRunsIt);
+    switch (w.verdict) {
+      case "nowhere":
+        return { note: `${api.origin} has no connection with ${nodeId}` };
+      case "target":
+        return { note: `${api.origin} sees ${nodeId} on this host` };
+      case "unsure":
+        this.log.warning(
+          `${api.origin} sees ${nodeId} connected from ${w.at}, and this host reports ${nodeId} too: it may be this host seen under another address (NAT, a jump host). List the old machines in old-hosts to have their staking ports checked.`
+        );
+        return { note: `seen from ${w.at} (this host runs it too)` };
+      case "elsewhere":
+        return { at: w.at };
+    }
+  }
+  async oldHostsCheck(nodeId) {
+    const hosts = this.settings.oldHosts;
+    if (hosts.length === 0) return {};
+    const client = throwawayClientCertificate();
+    const answers = await Promise.all(
+      hosts.map((h) => probeStakingPort(h.host, h.port, client, 5e3))
+    );
+    for (const a of answers)
+      this.log.info(
+        `old host ${a.host}:${a.port}: ${a.nodeId ? `answers ${a.nodeId}` : `no answer (${a.error})`}`
+      );
+    const running = answers.filter((a) => a.nodeId === nodeId).map((a) => `${a.host}:${a.port}`);
+    return running.length ? { at: running.join(", ") } : { note: `${hosts.length} old host(s) do not answer with ${nodeId}` };
+  }
+  /**
+   * After the identity is proven: wait-healthy seconds for /ext/health to say healthy. Not healthy
+   * in time is a warning naming the failing checks (health is about bootstrapping).
+   */
+  async waitHealthy(api, note) {
+    const until = Date.now() + this.settings.waitHealthyMs;
+    let report = await api.healthReport();
+    while (!report?.healthy && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 1e3));
+      report = await api.healthReport();
+    }
+    const bls2 = report?.checks.find((c) => c.name === "bls");
+    const blsText = bls2 ? `bls ${bls2.ok ? "ok" : `FAILING: ${bls2.error}`}` : "no bls check";
+    if (report?.healthy) {
+      note(`healthy; ${blsText}; ${report.checks.map((c) => c.name).join(", ")} pass`);
+      return report;
+    }
+    const failing = report?.checks.filter((c) => !c.ok) ?? [];
+    const what = report ? `failing checks: ${failing.map((c) => `${c.name} (${c.error ?? "failed"})`).join(", ") || "none named"}` : "/ext/health does not answer";
+    note(`not healthy after ${this.settings.waitHealthyMs / 1e3} s; ${blsText}; ${what}`);
+    this.log.warning(
+      `the node runs the restored identity but is not healthy after wait-healthy (${this.settings.waitHealthyMs / 1e3} s): ${what}. ${bls2 && !bls2.ok ? "The bls check fails: the node runs a BLS key other than the one registered on the P-chain, and its peers disconnect it." : "A node that is still bootstrapping becomes healthy on its own."}`
+    );
+    return report;
+  }
+};
+async function addressesOf(host) {
+  const bare = host.replace(/^\[|\]$/g, "");
+  if ((0, import_node_net.isIP)(bare)) return [bare.toLowerCase()];
+  return (await (0, import_promises.lookup)(bare, { all: true })).map((a) => a.address.toLowerCase());
+}
+async function askNetwork(network, expected, log) {
+  if (!network.apiUrl || !expected.nodeId) return { registration: { state: "not-asked" }, expected };
+  const registration = await log.group(
+    "Ask the network",
+    () => askRegistration(network, expected.nodeId, log)
+  );
+  const key = registeredKey(registration);
+  return { registration, expected: key ? { ...expected, registeredBlsPublicKey: key } : expected };
+}
+function restoreNetworkChecks(network, target, log) {
+  if (!network.apiUrl && network.oldHosts.length === 0 && network.waitHealthyMs === 0) return;
+  return new RestoreNetworkChecks(
+    network,
+    () => target.kind === "ssh" ? addressesOf(target.ssh.host) : Promise.resolve([]),
+    log
+  );
+}
 
 // src/host/local.ts
 var import_node_child_process = require("node:child_process");
-var import_node_net = require("node:net");
+var import_node_net2 = require("node:net");
 function localTransport() {
   return {
     label: "this machine",
@@ -25932,7 +26448,7 @@ function localTransport() {
     },
     openTcp(host, port) {
       return new Promise((resolve, reject) => {
-        const socket = (0, import_node_net.connect)({ host, port });
+        const socket = (0, import_node_net2.connect)({ host, port });
         socket.once("connect", () => resolve(socket));
         socket.once("error", reject);
       });
@@ -25948,7 +26464,7 @@ function localTransport() {
 }
 
 // src/modes/restore.ts
-var import_node_crypto6 = require("node:crypto");
+var import_node_crypto7 = require("node:crypto");
 
 // src/identity/g1.ts
 var P = 0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaabn;
@@ -26219,7 +26735,7 @@ function bitLength(n) {
 }
 
 // src/identity/p256.ts
-var import_node_crypto4 = require("node:crypto");
+var import_node_crypto5 = require("node:crypto");
 var P2 = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
 var B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
 var P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -26229,7 +26745,7 @@ function onP256(x, y) {
   return r === 0n;
 }
 function p256PublicPoint(d) {
-  const ecdh3 = (0, import_node_crypto4.createECDH)("prime256v1");
+  const ecdh3 = (0, import_node_crypto5.createECDH)("prime256v1");
   ecdh3.setPrivateKey(Buffer.from(d.toString(16).padStart(64, "0"), "hex"));
   const hex = ecdh3.getPublicKey("hex", "uncompressed");
   return { x: BigInt("0x" + hex.slice(2, 66)), y: BigInt("0x" + hex.slice(66)) };
@@ -26935,40 +27451,7 @@ function failedChecks(report) {
 }
 
 // src/node/api.ts
-var import_node_http = require("node:http");
-
-// src/network/replies.ts
-var NetworkReplyError = class extends Error {
-  name = "NetworkReplyError";
-};
-function shown(v, max = 120) {
-  const s = String(v).replace(/[^\x20-\x7e]/g, "?");
-  return s.length > max ? `${s.slice(0, max)}\u2026` : s;
-}
-function parseHealth(body) {
-  let reply;
-  try {
-    reply = JSON.parse(body);
-  } catch {
-    throw new NetworkReplyError("/ext/health answered without JSON");
-  }
-  if (!isObject(reply) || typeof reply.healthy !== "boolean" || !isObject(reply.checks))
-    throw new NetworkReplyError("/ext/health answered without checks and healthy");
-  const checks = Object.entries(reply.checks).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([name2, r]) => {
-    const error = isObject(r) && typeof r.error === "string" ? r.error : void 0;
-    return {
-      name: shown(name2, 60),
-      ok: error === void 0,
-      ...error ? { error: shown(error) } : {}
-    };
-  });
-  return { healthy: reply.healthy, checks };
-}
-function isObject(x) {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
-}
-
-// src/node/api.ts
+var import_node_http2 = require("node:http");
 var REQUEST_TIMEOUT_MS = 3e3;
 var NodeApi = class {
   constructor(transport, url, log) {
@@ -27064,7 +27547,7 @@ var NodeApi = class {
 };
 function httpOver(stream2, url, method, path, body) {
   return new Promise((resolve) => {
-    const req = (0, import_node_http.request)({
+    const req = (0, import_node_http2.request)({
       createConnection: () => stream2,
       host: url.hostname,
       port: url.port || 80,
@@ -27255,7 +27738,7 @@ function compare2(a, b) {
 }
 
 // src/node/node-host.ts
-var import_node_crypto5 = require("node:crypto");
+var import_node_crypto6 = require("node:crypto");
 var import_node_path = require("node:path");
 
 // src/node/inspect-host.sh
@@ -27337,7 +27820,7 @@ function openRestoreNotice(facts) {
 var HostError = class extends Error {
   name = "HostError";
 };
-var sha256Hex = (b) => (0, import_node_crypto5.createHash)("sha256").update(b).digest("hex");
+var sha256Hex = (b) => (0, import_node_crypto6.createHash)("sha256").update(b).digest("hex");
 var NodeHost = class {
   constructor(transport, settings) {
     this.transport = transport;
@@ -28190,7 +28673,7 @@ var RestoreRun = class {
   host;
   want;
   nodeApi;
-  runId = `${(/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${(0, import_node_crypto6.randomBytes)(3).toString("hex")}`;
+  runId = `${(/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${(0, import_node_crypto7.randomBytes)(3).toString("hex")}`;
   /** One API client per connection (it remembers whether forwarding works there). */
   api() {
     if (this.nodeApi.transport !== this.host.transport)
@@ -28452,14 +28935,6 @@ function resultObject(mode, report) {
 function restoreResult(outcome) {
   const { identity, ...rest } = outcome;
   return { mode: "restore", ...rest, checks: identity.checks };
-}
-
-// src/network/client.ts
-var MAX_BODY = 4 << 20;
-
-// src/modes/network.ts
-function registeredKey(r) {
-  return r.state === "validator" ? r.validator.blsPublicKey : void 0;
 }
 
 // src/modes/backup.ts
@@ -32020,7 +32495,7 @@ function ecdsa2(Point, hash, ecdsaOpts = {}) {
     }
     return { seed, k2sig };
   }
-  function sign(message, secretKey, opts2 = {}) {
+  function sign2(message, secretKey, opts2 = {}) {
     const { seed, k2sig } = prepSig(message, secretKey, opts2);
     const drbg = createHmacDrbg2(hash.outputLen, Fn.BYTES, hmac3);
     const sig = drbg(seed, k2sig);
@@ -32066,7 +32541,7 @@ function ecdsa2(Point, hash, ecdsaOpts = {}) {
     utils: utils2,
     lengths,
     Point,
-    sign,
+    sign: sign2,
     verify: verify2,
     recoverPublicKey,
     Signature,
@@ -34865,6 +35340,8 @@ var RESTORE_HELP = `Usage: ${NAME} restore (--backup-dir DIR | --staker-crt F --
                  [--staking-dir DIR] [--service-name NAME] [--sudo auto|true|false]
                  [--stop-command CMD --start-command CMD] [--api-url URL]
                  [--wait-timeout SECONDS] [--force] [--json]
+                 [--network-api URL [--require-network-checks]] [--old-hosts HOST[:PORT] ...]
+                 [--allow-running-elsewhere] [--wait-healthy SECONDS]
 
 Puts the backup on the node host and proves it: checks the files offline, connects once (the host
 key must match --host-key), uploads them under temporary names, stops the node, keeps the current
@@ -34893,6 +35370,14 @@ previous files back and starts the node again. Without --host, restores on this 
   --wait-timeout SECONDS      how long the node may take to answer after start (default 120)
   --force                     restart even if the host already runs these files
   --json                      print the result as JSON (the action's result output)
+  --network-api URL           an avalanchego API on the same network (https://, or http:// on
+                              loopback): the BLS key registered on the P-chain must be the
+                              backup's, and the NodeID must not be connected from elsewhere
+  --require-network-checks    fail when --network-api cannot be asked (default: a warning)
+  --old-hosts HOST[:PORT]     an old machine's staking port (default 9651), repeatable: one that
+                              still answers with this NodeID stops the restore
+  --allow-running-elsewhere   warn instead of refusing when the NodeID runs elsewhere
+  --wait-healthy SECONDS      afterwards, wait for /ext/health and report its checks (default 0)
 
 Exit codes: 0 restored (or already in place), 1 the restore failed, 2 bad usage or input.`;
 async function restoreCommand(args) {
@@ -34910,12 +35395,14 @@ async function restoreCommand(args) {
     ...Object.fromEntries(HOST_FLAGS.map((f) => [f, { type: "string" }])),
     "insecure-skip-host-key-check": { type: "boolean" },
     force: { type: "boolean" },
-    json: { type: "boolean" }
+    json: { type: "boolean" },
+    ...NETWORK_FLAGS
   });
   if (positionals.length)
     throw new InputError(
       `unexpected argument (not after a flag that takes it). Run '${NAME} restore --help'.`
     );
+  const network = networkFrom(values);
   const v = values;
   const str = (k) => typeof v[k] === "string" ? v[k] : "";
   if (!str("expected-node-id"))
@@ -34931,6 +35418,8 @@ async function restoreCommand(args) {
     "restore"
   );
   const log = v.json ? quiet(stdoutLog) : stdoutLog;
+  const asked = await askNetwork(network, expected, log);
+  const checks = restoreNetworkChecks(network, settings.target, log);
   const cancel = new AbortController();
   const onSignal = () => cancel.abort();
   process.once("SIGINT", onSignal);
@@ -34938,7 +35427,8 @@ async function restoreCommand(args) {
   const outcome = await restore(
     {
       files,
-      expected,
+      expected: asked.expected,
+      ...checks ? { network: checks } : {},
       connect: connectorFor(settings, log),
       host: settings.node,
       apiUrl: settings.apiUrl,
@@ -34952,22 +35442,38 @@ async function restoreCommand(args) {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   });
-  if (v.json) {
-    out(JSON.stringify(restoreResult(outcome), null, 2));
-  } else {
-    out("");
-    out(`NodeID before       ${terminalValue(outcome.previousNodeId ?? "(no answer)")}`);
-    out(`NodeID after        ${terminalValue(outcome.nodeId ?? "(not proven)")}`);
-    out(`Host state          ${outcome.hostState}`);
-    if (outcome.previousFiles) out(`Previous files      ${terminalValue(outcome.previousFiles)}`);
-    if (outcome.downtimeMs !== void 0)
-      out(`Downtime            ${(outcome.downtimeMs / 1e3).toFixed(2)} s`);
-    out(
-      outcome.ok ? outcome.changed ? "\nRestored." : "\nNothing to do: the host already runs this backup." : ""
-    );
-  }
+  if (v.json) out(JSON.stringify(restoreResult(outcome), null, 2));
+  else printRestore(outcome, asked.registration);
   if (!outcome.ok) err(`${NAME}: ${outcome.error}`);
   return outcome.ok ? 0 : 1;
+}
+function printRestore(outcome, registration) {
+  out("");
+  out(`NodeID before       ${terminalValue(outcome.previousNodeId ?? "(no answer)")}`);
+  out(`NodeID after        ${terminalValue(outcome.nodeId ?? "(not proven)")}`);
+  out(`Host state          ${outcome.hostState}`);
+  if (outcome.previousFiles) out(`Previous files      ${terminalValue(outcome.previousFiles)}`);
+  if (outcome.downtimeMs !== void 0)
+    out(`Downtime            ${(outcome.downtimeMs / 1e3).toFixed(2)} s`);
+  if (registration.state === "validator")
+    out(`P-chain             ${validatorLine(registration.validator)}`);
+  out(
+    outcome.ok ? outcome.changed ? "\nRestored." : "\nNothing to do: the host already runs this backup." : ""
+  );
+}
+var NETWORK_FLAGS = {
+  "network-api": { type: "string" },
+  "require-network-checks": { type: "boolean" },
+  "old-hosts": { type: "string", multiple: true },
+  "allow-running-elsewhere": { type: "boolean" },
+  "wait-healthy": { type: "string" }
+};
+function networkFrom(values) {
+  return parseNetworkSettings({
+    get: (n) => n === "old-hosts" ? (values[n] ?? []).join("\n") : typeof values[n] === "string" ? values[n] : "",
+    secret: () => "",
+    bool: (n) => values[n] === true
+  });
 }
 function hostFrom(v, stakingDirFlag = "staking-dir") {
   const str = (k) => typeof v[k] === "string" ? v[k] : "";

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
-import type { NetworkSettings } from '../host-settings.js'
+import type { NetworkSettings, Target } from '../host-settings.js'
+import type { Expectations } from '../identity/inspect.js'
 import { errorMessage, type Log } from '../log.js'
 import type { NodeApi } from '../node/api.js'
 import { probeStakingPort, throwawayClientCertificate } from '../node/staking-port.js'
@@ -209,4 +210,35 @@ export async function addressesOf(host: string): Promise<string[]> {
   const bare = host.replace(/^\[|\]$/g, '')
   if (isIP(bare)) return [bare.toLowerCase()]
   return (await lookup(bare, { all: true })).map(a => a.address.toLowerCase())
+}
+
+/**
+ * The P-chain's registration of the NodeID (network-api), before anything else connects: its BLS
+ * key becomes an expectation of the backup. One HTTPS request.
+ */
+export async function askNetwork(
+  network: NetworkSettings,
+  expected: Expectations,
+  log: Log
+): Promise<{ registration: Registration; expected: Expectations }> {
+  if (!network.apiUrl || !expected.nodeId) return { registration: { state: 'not-asked' }, expected }
+  const registration = await log.group('Ask the network', () =>
+    askRegistration(network, expected.nodeId!, log)
+  )
+  const key = registeredKey(registration)
+  return { registration, expected: key ? { ...expected, registeredBlsPublicKey: key } : expected }
+}
+
+/** A restore's network checks, when any input asks for one. */
+export function restoreNetworkChecks(
+  network: NetworkSettings,
+  target: Target,
+  log: Log
+): RestoreNetworkChecks | undefined {
+  if (!network.apiUrl && network.oldHosts.length === 0 && network.waitHealthyMs === 0) return
+  return new RestoreNetworkChecks(
+    network,
+    () => (target.kind === 'ssh' ? addressesOf(target.ssh.host) : Promise.resolve([])),
+    log
+  )
 }
