@@ -55870,7 +55870,7 @@ var RestoreNetworkChecks = class {
       return report;
     }
     const failing = report?.checks.filter((c) => !c.ok) ?? [];
-    const what = report ? `failing checks: ${failing.map((c) => `${c.name} (${c.error ?? "failed"})`).join(", ") || "none named"}` : "/ext/health does not answer";
+    const what = report ? `failing checks: ${failing.map((c) => `${c.name} (${c.error ?? "failed"})`).join(", ") || "none named"}` : "/ext/health does not answer (or not with its checks)";
     note(`not healthy after ${this.settings.waitHealthyMs / 1e3} s; ${blsText}; ${what}`);
     this.log.warning(
       `the node runs the restored identity but is not healthy after wait-healthy (${this.settings.waitHealthyMs / 1e3} s): ${what}. ${bls2 && !bls2.ok ? "The bls check fails: the node runs a BLS key other than the one registered on the P-chain, and its peers disconnect it." : "A node that is still bootstrapping becomes healthy on its own."}`

@@ -196,7 +196,7 @@ export class RestoreNetworkChecks {
     const failing = report?.checks.filter(c => !c.ok) ?? []
     const what = report
       ? `failing checks: ${failing.map(c => `${c.name} (${c.error ?? 'failed'})`).join(', ') || 'none named'}`
-      : '/ext/health does not answer'
+      : '/ext/health does not answer (or not with its checks)'
     note(`not healthy after ${this.settings.waitHealthyMs / 1000} s; ${blsText}; ${what}`)
     this.log.warning(
       `the node runs the restored identity but is not healthy after wait-healthy (${this.settings.waitHealthyMs / 1000} s): ${what}. ${bls && !bls.ok ? 'The bls check fails: the node runs a BLS key other than the one registered on the P-chain, and its peers disconnect it.' : 'A node that is still bootstrapping becomes healthy on its own.'}`
