@@ -5608,6 +5608,8 @@ function inspectIdentity(files, expected) {
       "signer.key"
     )
   );
+  if (expected.registeredBlsPublicKey)
+    checks.push(registeredKeyCheck(expected.registeredBlsPublicKey, blsHex));
   const report = {
     ok: checks.every((c) => c.status !== "fail"),
     ...nodeId && { nodeId },
@@ -5616,6 +5618,19 @@ function inspectIdentity(files, expected) {
     checks
   };
   return { report, parsed };
+}
+function registeredKeyCheck(registered, found) {
+  const id = "registered-bls-public-key";
+  const title = "BLS key is the one registered on the P-chain";
+  if (found === void 0) return skipped(id, title, "signer.key could not be read");
+  return registered === found ? { id, title, status: "pass", expected: registered, found } : {
+    id,
+    title,
+    status: "fail",
+    expected: registered,
+    found,
+    detail: `signer.key gives ${found}, but the P-chain has ${registered} registered for this validator. A node running this signer.key keeps its NodeID, but its peers disconnect it (they check its BLS signatures against the registered key) and its bls health check fails ("node has BLS key ${found}, but is registered to the validator set with ${registered}"). Find the signer.key that gives ${registered}`
+  };
 }
 function skipped(id, title, detail) {
   return { id, title, status: "skip", detail };

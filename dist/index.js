@@ -24308,10 +24308,10 @@ var require_util2 = __commonJS({
     function TAOCheck() {
       return "success";
     }
-    function appendFetchMetadata(httpRequest) {
+    function appendFetchMetadata(httpRequest2) {
       let header = null;
-      header = httpRequest.mode;
-      httpRequest.headersList.set("sec-fetch-mode", header, true);
+      header = httpRequest2.mode;
+      httpRequest2.headersList.set("sec-fetch-mode", header, true);
     }
     function appendRequestOriginHeader(request2) {
       let serializedOrigin = request2.origin;
@@ -31766,8 +31766,8 @@ var require_dump = __commonJS({
 var require_dns = __commonJS({
   "node_modules/undici/lib/interceptor/dns.js"(exports2, module2) {
     "use strict";
-    var { isIP } = require("node:net");
-    var { lookup } = require("node:dns");
+    var { isIP: isIP2 } = require("node:net");
+    var { lookup: lookup2 } = require("node:dns");
     var DecoratorHandler = require_decorator_handler();
     var { InvalidArgumentError, InformationalError } = require_errors2();
     var maxInt = Math.pow(2, 31) - 1;
@@ -31857,7 +31857,7 @@ var require_dns = __commonJS({
         }
       }
       #defaultLookup(origin, opts2, cb) {
-        lookup(
+        lookup2(
           origin.hostname,
           {
             all: true,
@@ -32021,7 +32021,7 @@ var require_dns = __commonJS({
       return (dispatch) => {
         return function dnsInterceptor(origDispatchOpts, handler) {
           const origin = origDispatchOpts.origin.constructor === URL ? origDispatchOpts.origin : new URL(origDispatchOpts.origin);
-          if (isIP(origin.hostname) !== 0) {
+          if (isIP2(origin.hostname) !== 0) {
             return dispatch(origDispatchOpts, handler);
           }
           instance.runLookup(origin, origDispatchOpts, (err, newOrigin) => {
@@ -34270,74 +34270,74 @@ var require_fetch = __commonJS({
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
       const request2 = fetchParams.request;
       let httpFetchParams = null;
-      let httpRequest = null;
+      let httpRequest2 = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
       if (request2.window === "no-window" && request2.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request2;
+        httpRequest2 = request2;
       } else {
-        httpRequest = cloneRequest(request2);
+        httpRequest2 = cloneRequest(request2);
         httpFetchParams = { ...fetchParams };
-        httpFetchParams.request = httpRequest;
+        httpFetchParams.request = httpRequest2;
       }
       const includeCredentials = request2.credentials === "include" || request2.credentials === "same-origin" && request2.responseTainting === "basic";
-      const contentLength = httpRequest.body ? httpRequest.body.length : null;
+      const contentLength = httpRequest2.body ? httpRequest2.body.length : null;
       let contentLengthHeaderValue = null;
-      if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
+      if (httpRequest2.body == null && ["POST", "PUT"].includes(httpRequest2.method)) {
         contentLengthHeaderValue = "0";
       }
       if (contentLength != null) {
         contentLengthHeaderValue = isomorphicEncode(`${contentLength}`);
       }
       if (contentLengthHeaderValue != null) {
-        httpRequest.headersList.append("content-length", contentLengthHeaderValue, true);
+        httpRequest2.headersList.append("content-length", contentLengthHeaderValue, true);
       }
-      if (contentLength != null && httpRequest.keepalive) {
+      if (contentLength != null && httpRequest2.keepalive) {
       }
-      if (httpRequest.referrer instanceof URL) {
-        httpRequest.headersList.append("referer", isomorphicEncode(httpRequest.referrer.href), true);
+      if (httpRequest2.referrer instanceof URL) {
+        httpRequest2.headersList.append("referer", isomorphicEncode(httpRequest2.referrer.href), true);
       }
-      appendRequestOriginHeader(httpRequest);
-      appendFetchMetadata(httpRequest);
-      if (!httpRequest.headersList.contains("user-agent", true)) {
-        httpRequest.headersList.append("user-agent", defaultUserAgent);
+      appendRequestOriginHeader(httpRequest2);
+      appendFetchMetadata(httpRequest2);
+      if (!httpRequest2.headersList.contains("user-agent", true)) {
+        httpRequest2.headersList.append("user-agent", defaultUserAgent);
       }
-      if (httpRequest.cache === "default" && (httpRequest.headersList.contains("if-modified-since", true) || httpRequest.headersList.contains("if-none-match", true) || httpRequest.headersList.contains("if-unmodified-since", true) || httpRequest.headersList.contains("if-match", true) || httpRequest.headersList.contains("if-range", true))) {
-        httpRequest.cache = "no-store";
+      if (httpRequest2.cache === "default" && (httpRequest2.headersList.contains("if-modified-since", true) || httpRequest2.headersList.contains("if-none-match", true) || httpRequest2.headersList.contains("if-unmodified-since", true) || httpRequest2.headersList.contains("if-match", true) || httpRequest2.headersList.contains("if-range", true))) {
+        httpRequest2.cache = "no-store";
       }
-      if (httpRequest.cache === "no-cache" && !httpRequest.preventNoCacheCacheControlHeaderModification && !httpRequest.headersList.contains("cache-control", true)) {
-        httpRequest.headersList.append("cache-control", "max-age=0", true);
+      if (httpRequest2.cache === "no-cache" && !httpRequest2.preventNoCacheCacheControlHeaderModification && !httpRequest2.headersList.contains("cache-control", true)) {
+        httpRequest2.headersList.append("cache-control", "max-age=0", true);
       }
-      if (httpRequest.cache === "no-store" || httpRequest.cache === "reload") {
-        if (!httpRequest.headersList.contains("pragma", true)) {
-          httpRequest.headersList.append("pragma", "no-cache", true);
+      if (httpRequest2.cache === "no-store" || httpRequest2.cache === "reload") {
+        if (!httpRequest2.headersList.contains("pragma", true)) {
+          httpRequest2.headersList.append("pragma", "no-cache", true);
         }
-        if (!httpRequest.headersList.contains("cache-control", true)) {
-          httpRequest.headersList.append("cache-control", "no-cache", true);
+        if (!httpRequest2.headersList.contains("cache-control", true)) {
+          httpRequest2.headersList.append("cache-control", "no-cache", true);
         }
       }
-      if (httpRequest.headersList.contains("range", true)) {
-        httpRequest.headersList.append("accept-encoding", "identity", true);
+      if (httpRequest2.headersList.contains("range", true)) {
+        httpRequest2.headersList.append("accept-encoding", "identity", true);
       }
-      if (!httpRequest.headersList.contains("accept-encoding", true)) {
-        if (urlHasHttpsScheme(requestCurrentURL(httpRequest))) {
-          httpRequest.headersList.append("accept-encoding", "br, gzip, deflate", true);
+      if (!httpRequest2.headersList.contains("accept-encoding", true)) {
+        if (urlHasHttpsScheme(requestCurrentURL(httpRequest2))) {
+          httpRequest2.headersList.append("accept-encoding", "br, gzip, deflate", true);
         } else {
-          httpRequest.headersList.append("accept-encoding", "gzip, deflate", true);
+          httpRequest2.headersList.append("accept-encoding", "gzip, deflate", true);
         }
       }
-      httpRequest.headersList.delete("host", true);
+      httpRequest2.headersList.delete("host", true);
       if (includeCredentials) {
       }
       if (httpCache == null) {
-        httpRequest.cache = "no-store";
+        httpRequest2.cache = "no-store";
       }
-      if (httpRequest.cache !== "no-store" && httpRequest.cache !== "reload") {
+      if (httpRequest2.cache !== "no-store" && httpRequest2.cache !== "reload") {
       }
       if (response == null) {
-        if (httpRequest.cache === "only-if-cached") {
+        if (httpRequest2.cache === "only-if-cached") {
           return makeNetworkError("only if cached");
         }
         const forwardResponse = await httpNetworkFetch(
@@ -34345,7 +34345,7 @@ var require_fetch = __commonJS({
           includeCredentials,
           isNewConnectionFetch
         );
-        if (!safeMethodsSet.has(httpRequest.method) && forwardResponse.status >= 200 && forwardResponse.status <= 399) {
+        if (!safeMethodsSet.has(httpRequest2.method) && forwardResponse.status >= 200 && forwardResponse.status <= 399) {
         }
         if (revalidatingFlag && forwardResponse.status === 304) {
         }
@@ -34353,8 +34353,8 @@ var require_fetch = __commonJS({
           response = forwardResponse;
         }
       }
-      response.urlList = [...httpRequest.urlList];
-      if (httpRequest.headersList.contains("range", true)) {
+      response.urlList = [...httpRequest2.urlList];
+      if (httpRequest2.headersList.contains("range", true)) {
         response.rangeRequested = true;
       }
       response.requestIncludesCredentials = includeCredentials;
@@ -46478,6 +46478,8 @@ function inspectIdentity(files, expected) {
       "signer.key"
     )
   );
+  if (expected.registeredBlsPublicKey)
+    checks.push(registeredKeyCheck(expected.registeredBlsPublicKey, blsHex));
   const report = {
     ok: checks.every((c) => c.status !== "fail"),
     ...nodeId && { nodeId },
@@ -46486,6 +46488,19 @@ function inspectIdentity(files, expected) {
     checks
   };
   return { report, parsed };
+}
+function registeredKeyCheck(registered, found) {
+  const id = "registered-bls-public-key";
+  const title = "BLS key is the one registered on the P-chain";
+  if (found === void 0) return skipped(id, title, "signer.key could not be read");
+  return registered === found ? { id, title, status: "pass", expected: registered, found } : {
+    id,
+    title,
+    status: "fail",
+    expected: registered,
+    found,
+    detail: `signer.key gives ${found}, but the P-chain has ${registered} registered for this validator. A node running this signer.key keeps its NodeID, but its peers disconnect it (they check its BLS signatures against the registered key) and its bls health check fails ("node has BLS key ${found}, but is registered to the validator set with ${registered}"). Find the signer.key that gives ${registered}`
+  };
 }
 function skipped(id, title, detail) {
   return { id, title, status: "skip", detail };
@@ -46510,6 +46525,122 @@ function failedChecks(report) {
 
 // src/node/api.ts
 var import_node_http = require("node:http");
+
+// src/network/replies.ts
+var NetworkReplyError = class extends Error {
+  name = "NetworkReplyError";
+};
+function shown(v, max = 120) {
+  const s = String(v).replace(/[^\x20-\x7e]/g, "?");
+  return s.length > max ? `${s.slice(0, max)}\u2026` : s;
+}
+function rpcResult(body, id, method) {
+  let reply;
+  try {
+    reply = JSON.parse(body);
+  } catch {
+    throw new NetworkReplyError(`${method} answered without JSON`);
+  }
+  if (!isObject(reply) || reply.jsonrpc !== "2.0" || reply.id !== id)
+    throw new NetworkReplyError(`${method} answered without a JSON-RPC 2.0 reply to our call`);
+  if (isObject(reply.error)) {
+    const code = typeof reply.error.code === "number" ? ` (code ${reply.error.code})` : "";
+    throw new NetworkReplyError(`${method} failed${code}: ${shown(reply.error.message ?? "")}`);
+  }
+  if (!("result" in reply)) throw new NetworkReplyError(`${method} answered without a result`);
+  return reply.result;
+}
+function parsePeers(result, nodeId) {
+  if (!isObject(result) || !Array.isArray(result.peers))
+    throw new NetworkReplyError("info.peers answered without a list of peers");
+  const seen = [];
+  for (const p of result.peers) {
+    if (!isObject(p) || p.nodeID !== nodeId) continue;
+    const ip = typeof p.ip === "string" ? splitAddrPort(p.ip) : void 0;
+    if (!ip) throw new NetworkReplyError("info.peers answered a peer without an address");
+    const pub = typeof p.publicIP === "string" ? splitAddrPort(p.publicIP) : void 0;
+    seen.push({ ...ip, ...pub && pub.ip !== ip.ip ? { publicIp: pub.ip } : {} });
+  }
+  return seen;
+}
+function splitAddrPort(text) {
+  const m = /^\[([0-9a-fA-F:.]+)(?:%[^\]]*)?\]:(\d{1,5})$/.exec(text) ?? /^([\d.]+):(\d{1,5})$/.exec(text);
+  return m ? { ip: m[1].toLowerCase(), port: Number(m[2]) } : void 0;
+}
+function parseValidator(result, nodeId) {
+  if (!isObject(result) || !Array.isArray(result.validators))
+    throw new NetworkReplyError(
+      "platform.getCurrentValidators answered without a list of validators"
+    );
+  const v = result.validators.find((x) => isObject(x) && x.nodeID === nodeId);
+  if (!v) return void 0;
+  const bad = (field) => new NetworkReplyError(
+    `platform.getCurrentValidators answered a validator with no valid ${field}`
+  );
+  const uint = (field) => {
+    const x = v[field];
+    if (typeof x !== "string" || !/^\d{1,20}$/.test(x)) throw bad(field);
+    return x;
+  };
+  const validator = {
+    nodeId,
+    startTime: Number(uint("startTime")),
+    endTime: Number(uint("endTime")),
+    weight: uint("weight")
+  };
+  if (v.uptime !== void 0) {
+    if (typeof v.uptime !== "string" || !/^\d+(\.\d+)?$/.test(v.uptime)) throw bad("uptime");
+    validator.uptime = Number(v.uptime);
+  }
+  if (typeof v.connected === "boolean") validator.connected = v.connected;
+  if (v.signer !== void 0 && v.signer !== null) {
+    const pk = isObject(v.signer) ? v.signer.publicKey : void 0;
+    if (typeof pk !== "string" || !/^0x[0-9a-fA-F]{96}$/.test(pk)) throw bad("signer.publicKey");
+    validator.blsPublicKey = pk.toLowerCase();
+  }
+  return validator;
+}
+function parseHealth(body) {
+  let reply;
+  try {
+    reply = JSON.parse(body);
+  } catch {
+    throw new NetworkReplyError("/ext/health answered without JSON");
+  }
+  if (!isObject(reply) || typeof reply.healthy !== "boolean" || !isObject(reply.checks))
+    throw new NetworkReplyError("/ext/health answered without checks and healthy");
+  const checks = Object.entries(reply.checks).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([name2, r]) => {
+    const error2 = isObject(r) && typeof r.error === "string" ? r.error : void 0;
+    return {
+      name: shown(name2, 60),
+      ok: error2 === void 0,
+      ...error2 ? { error: shown(error2) } : {}
+    };
+  });
+  return { healthy: reply.healthy, checks };
+}
+function validatorLine(v) {
+  const until = new Date(v.endTime * 1e3).toISOString().slice(0, 10);
+  const uptime = v.uptime === void 0 ? "" : `, uptime ${v.uptime.toFixed(1)} %`;
+  const connected = v.connected === false ? ", not connected" : "";
+  return `validator until ${until}${uptime}${connected}`;
+}
+function validatorJson(v) {
+  return {
+    nodeId: v.nodeId,
+    blsPublicKey: v.blsPublicKey ?? null,
+    startTime: new Date(v.startTime * 1e3).toISOString(),
+    endTime: new Date(v.endTime * 1e3).toISOString(),
+    weight: v.weight,
+    uptime: v.uptime ?? null,
+    connected: v.connected ?? null
+  };
+}
+function isObject(x) {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+// src/node/api.ts
 var REQUEST_TIMEOUT_MS = 3e3;
 var NodeApi = class {
   constructor(transport, url, log) {
@@ -46567,6 +46698,16 @@ var NodeApi = class {
       };
     } catch {
       return { status: res.status, healthy: false };
+    }
+  }
+  /** /ext/health with its checks; undefined when nothing answers (the node is down or starting). */
+  async healthReport() {
+    const res = await this.call("GET", "/ext/health");
+    if (!res) return void 0;
+    try {
+      return parseHealth(res.body);
+    } catch {
+      return void 0;
     }
   }
   async call(method, path, body) {
@@ -46908,7 +47049,7 @@ function expand(value, env, dataDir) {
 var absolute = (p, cwd) => p.startsWith("/") ? import_node_path.posix.normalize(p) : import_node_path.posix.join(cwd || "/", p);
 function resolveIdentity(view, config, configHow = "") {
   const flags = parseFlags(view.argv);
-  const lookup = (key) => {
+  const lookup2 = (key) => {
     const f = flags.get(key);
     if (f !== void 0)
       return {
@@ -46921,14 +47062,14 @@ function resolveIdentity(view, config, configHow = "") {
     if (c !== void 0) return { value: c, how: `key ${key} of the ${configHow}` };
     return void 0;
   };
-  const isTrue = (key) => /^(1|t|true)$/i.test(lookup(key)?.value ?? "");
-  const dataDirRaw = lookup("data-dir");
+  const isTrue = (key) => /^(1|t|true)$/i.test(lookup2(key)?.value ?? "");
+  const dataDirRaw = lookup2("data-dir");
   const dataDir = absolute(
     expand(dataDirRaw?.value ?? "$HOME/.avalanchego", view.env, () => ""),
     view.cwd
   );
   const path = (key, file) => {
-    const found = lookup(key);
+    const found = lookup2(key);
     return {
       path: absolute(
         expand(found?.value ?? `$AVALANCHEGO_DATA_DIR/staking/${file}`, view.env, () => dataDir),
@@ -46937,14 +47078,14 @@ function resolveIdentity(view, config, configHow = "") {
       how: found?.how ?? (dataDirRaw ? `the default under data-dir (${dataDirRaw.how})` : "the default ($HOME/.avalanchego/staking)")
     };
   };
-  const tls = tlsSource(lookup, isTrue, path);
-  const signer = signerSource(lookup, isTrue, path);
+  const tls = tlsSource(lookup2, isTrue, path);
+  const signer = signerSource(lookup2, isTrue, path);
   return { dataDir, tls, signer, ...layout(tls, signer), description: describe(tls, signer) };
 }
-function tlsSource(lookup, isTrue, path) {
+function tlsSource(lookup2, isTrue, path) {
   if (isTrue("staking-ephemeral-cert-enabled"))
-    return { kind: "ephemeral", how: lookup("staking-ephemeral-cert-enabled").how };
-  const content = lookup("staking-tls-cert-file-content") ?? lookup("staking-tls-key-file-content");
+    return { kind: "ephemeral", how: lookup2("staking-ephemeral-cert-enabled").how };
+  const content = lookup2("staking-tls-cert-file-content") ?? lookup2("staking-tls-key-file-content");
   if (content) return { kind: "content", how: content.how };
   const cert = path("staking-tls-cert-file", "staker.crt");
   const key = path("staking-tls-key-file", "staker.key");
@@ -46955,12 +47096,12 @@ function tlsSource(lookup, isTrue, path) {
     how: cert.how === key.how ? cert.how : `${cert.how}; ${key.how}`
   };
 }
-function signerSource(lookup, isTrue, path) {
+function signerSource(lookup2, isTrue, path) {
   if (isTrue("staking-ephemeral-signer-enabled"))
-    return { kind: "ephemeral", how: lookup("staking-ephemeral-signer-enabled").how };
-  const content = lookup("staking-signer-key-file-content");
+    return { kind: "ephemeral", how: lookup2("staking-ephemeral-signer-enabled").how };
+  const content = lookup2("staking-signer-key-file-content");
   if (content) return { kind: "content", how: content.how };
-  const rpc = lookup("staking-rpc-signer-endpoint");
+  const rpc = lookup2("staking-rpc-signer-endpoint");
   if (rpc) return { kind: "rpc", endpoint: rpc.value, how: rpc.how };
   const p = path("staking-signer-key-file", "signer.key");
   return { kind: "file", path: p.path, how: p.how };
@@ -48213,6 +48354,7 @@ var RestoreRun = class {
     note(`identity: ${this.host.locationText}`);
     const refusal2 = this.host.location && restoreRefusal(this.host.location);
     if (refusal2) throw new HostError(`${refusal2} Nothing was changed.`);
+    const network = await this.refuseIfRunningElsewhere();
     let facts = await this.host.inspectAsNeeded();
     await this.host.checkPermissions();
     if (facts.missingTools.length)
@@ -48229,8 +48371,17 @@ var RestoreRun = class {
     }
     const current = await this.api().getNodeId();
     this.outcome.nodeAsked = true;
-    note(describeHost(facts, current));
+    note([describeHost(facts, current), network].filter(Boolean).join("; "));
     return { facts, current };
+  }
+  /**
+   * One NodeID in one place (network-api, old-hosts): asked before anything on the host changes,
+   * even the rollback of a restore a power loss left unfinished.
+   */
+  async refuseIfRunningElsewhere() {
+    if (!this.req.network) return void 0;
+    const now = await this.api().getNodeId();
+    return this.req.network.refuseIfRunningElsewhere(this.want.nodeId, now?.nodeID);
   }
   /** Another restore running on the host: wait for its end (what it did is what we must look at). */
   async waitForOtherRestore(facts) {
@@ -48265,7 +48416,7 @@ var RestoreRun = class {
       nodeId: current.nodeID,
       blsPublicKey: current.nodePOP?.publicKey ?? this.want.bls
     });
-    await this.importKeystore();
+    await this.afterProven();
   }
   async upload(facts, note) {
     if (!facts.dirExists) await this.host.makeStakingDir();
@@ -48308,7 +48459,17 @@ var RestoreRun = class {
       if (alreadyRestored(facts, this.want, current)) return this.nothingToDo(current);
     }
     await this.measure(before, journal);
-    if (this.outcome.hostState === "restored") await this.importKeystore();
+    if (this.outcome.hostState === "restored") await this.afterProven();
+  }
+  /** The identity is proven: the keystore users, then (wait-healthy) the node's health. */
+  async afterProven() {
+    await this.importKeystore();
+    const network = this.req.network;
+    if (!network?.waitsForHealth) return;
+    this.outcome.health = await this.timeline.step("Wait for health", (note) => network.waitHealthy(this.api(), note)).catch((e) => {
+      this.log.warning(`the node's health could not be read: ${errorMessage(e)}`);
+      return void 0;
+    });
   }
   /**
    * The host-side program died without an end (killed, or its session ended): finish its journal
@@ -48782,6 +48943,14 @@ async function reportBackup(outcome, archive) {
       html(s.detail ?? "\u2014")
     ])
   ]).write();
+}
+async function reportValidator(r) {
+  setOutput(
+    "validator",
+    r.state === "validator" ? JSON.stringify(validatorJson(r.validator)) : ""
+  );
+  const line = r.state === "validator" ? `<code>${html(r.validator.nodeId)}</code>: ${html(validatorLine(r.validator))}, registered BLS key <code>${html(r.validator.blsPublicKey ?? "none")}</code> (${html(r.origin)})` : r.state === "not-validator" ? `Not a current validator of the primary network (${html(r.origin)}).` : r.state === "unknown" ? `The network could not be asked: ${html(r.why)}` : void 0;
+  if (line) await summary.addRaw(paragraph(`Network: ${line}`), true).write();
 }
 
 // src/settings.ts
@@ -55429,6 +55598,96 @@ function parseJson(bytes) {
   }
 }
 
+// src/node/staking-port.ts
+var import_node_crypto7 = require("node:crypto");
+var import_node_tls = require("node:tls");
+var len = (n) => n < 128 ? [n] : n < 256 ? [129, n] : [130, n >> 8, n & 255];
+var tlv = (tag, ...parts) => {
+  const body = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([tag, ...len(body.length)]), body]);
+};
+var ECDSA_SHA256 = tlv(48, Buffer.from("06082a8648ce3d040302", "hex"));
+function throwawayClientCertificate() {
+  const { privateKey, publicKey } = (0, import_node_crypto7.generateKeyPairSync)("ec", { namedCurve: "P-256" });
+  const time = (s) => tlv(23, Buffer.from(s));
+  const tbs = tlv(
+    48,
+    tlv(160, tlv(2, Buffer.from([2]))),
+    tlv(2, Buffer.from([1])),
+    ECDSA_SHA256,
+    tlv(48),
+    tlv(48, time("000101000000Z"), time("491231000000Z")),
+    tlv(48),
+    publicKey.export({ type: "spki", format: "der" })
+  );
+  const signature = (0, import_node_crypto7.sign)("sha256", tbs, privateKey);
+  const der = tlv(48, tbs, ECDSA_SHA256, tlv(3, Buffer.from([0]), signature));
+  return {
+    cert: toPem("CERTIFICATE", der),
+    key: privateKey.export({ type: "pkcs8", format: "pem" }).toString()
+  };
+}
+function probeStakingPort(host, port, client, timeoutMs) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const done = (a) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ host, port, ...a });
+    };
+    const socket = (0, import_node_tls.connect)({
+      host,
+      port,
+      ...client,
+      minVersion: "TLSv1.3",
+      maxVersion: "TLSv1.3",
+      rejectUnauthorized: false,
+      // the NodeID is the identity, not a CA chain
+      .../^[\d.]+$|:/.test(host) ? {} : { servername: host }
+    });
+    const timer = setTimeout(
+      () => done({ error: `no TLS handshake within ${timeoutMs / 1e3} s` }),
+      timeoutMs
+    );
+    socket.once("secureConnect", () => {
+      const raw = socket.getPeerCertificate(true)?.raw;
+      if (!raw) return done({ error: "the node presented no certificate" });
+      done({ nodeId: nodeIdFromCertificate(raw), tlsMs: Math.round(performance.now() - started) });
+    });
+    socket.once("error", (e) => done({ error: describe2(e, port) }));
+  });
+}
+function describe2(e, port) {
+  switch (e.code) {
+    case "ECONNREFUSED":
+      return `connection refused: nothing listens on port ${port}`;
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "host unreachable";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host name not found";
+    case "ECONNRESET":
+      return "the connection was reset during the TLS handshake";
+    default:
+      if (/wrong version number|packet length too long|unexpected eof|tlsv1 alert protocol version|unsupported protocol/i.test(
+        e.message
+      )) {
+        return `port ${port} does not speak TLS 1.3 (is it the staking port?)`;
+      }
+      return e.message;
+  }
+}
+function parseHostPort(text, defaultPort = 9651) {
+  const t = text.trim();
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  if (v6) return { host: v6[1], port: v6[2] ? Number(v6[2]) : defaultPort };
+  const m = /^([^:\s]+)(?::(\d+))?$/.exec(t);
+  if (m) return { host: m[1], port: m[2] ? Number(m[2]) : defaultPort };
+  if ((t.match(/:/g) ?? []).length > 1) return { host: t, port: defaultPort };
+  throw new Error(`'${text}' is not host[:port]`);
+}
+
 // src/host-settings.ts
 var DEFAULTS = {
   port: "22",
@@ -55538,95 +55797,52 @@ function integer2(get, name2, min, max) {
   }
   return n;
 }
-
-// src/node/staking-port.ts
-var import_node_crypto7 = require("node:crypto");
-var import_node_tls = require("node:tls");
-var len = (n) => n < 128 ? [n] : n < 256 ? [129, n] : [130, n >> 8, n & 255];
-var tlv = (tag, ...parts) => {
-  const body = Buffer.concat(parts);
-  return Buffer.concat([Buffer.from([tag, ...len(body.length)]), body]);
-};
-var ECDSA_SHA256 = tlv(48, Buffer.from("06082a8648ce3d040302", "hex"));
-function throwawayClientCertificate() {
-  const { privateKey, publicKey } = (0, import_node_crypto7.generateKeyPairSync)("ec", { namedCurve: "P-256" });
-  const time = (s) => tlv(23, Buffer.from(s));
-  const tbs = tlv(
-    48,
-    tlv(160, tlv(2, Buffer.from([2]))),
-    tlv(2, Buffer.from([1])),
-    ECDSA_SHA256,
-    tlv(48),
-    tlv(48, time("000101000000Z"), time("491231000000Z")),
-    tlv(48),
-    publicKey.export({ type: "spki", format: "der" })
-  );
-  const signature = (0, import_node_crypto7.sign)("sha256", tbs, privateKey);
-  const der = tlv(48, tbs, ECDSA_SHA256, tlv(3, Buffer.from([0]), signature));
+function parseNetworkSettings(input) {
+  const raw = input.get("network-api").trim();
+  const apiUrl = raw ? networkApiUrl(raw) : void 0;
+  const require2 = input.bool("require-network-checks");
+  if (require2 && !apiUrl)
+    throw new InputError(
+      "require-network-checks needs network-api: the URL of an avalanchego API on the same network."
+    );
+  const oldHosts = input.get("old-hosts").split(/[\s,]+/).filter(Boolean).map((entry, i) => {
+    try {
+      const hp = parseHostPort(entry);
+      if (hp.port < 1 || hp.port > 65535) throw new Error("port");
+      return hp;
+    } catch {
+      throw new InputError(
+        `old-hosts: entry ${i + 1} is not host[:port]. Give the old machines' staking ports, host[:port] (default port 9651), one per line.`
+      );
+    }
+  });
+  const get = (n) => input.get(n) || "0";
   return {
-    cert: toPem("CERTIFICATE", der),
-    key: privateKey.export({ type: "pkcs8", format: "pem" }).toString()
+    ...apiUrl ? { apiUrl } : {},
+    require: require2,
+    oldHosts,
+    allowRunningElsewhere: input.bool("allow-running-elsewhere"),
+    waitHealthyMs: integer2(get, "wait-healthy", 0, 86400) * 1e3
   };
 }
-function probeStakingPort(host, port, client, timeoutMs) {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const done = (a) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ host, port, ...a });
-    };
-    const socket = (0, import_node_tls.connect)({
-      host,
-      port,
-      ...client,
-      minVersion: "TLSv1.3",
-      maxVersion: "TLSv1.3",
-      rejectUnauthorized: false,
-      // the NodeID is the identity, not a CA chain
-      .../^[\d.]+$|:/.test(host) ? {} : { servername: host }
-    });
-    const timer = setTimeout(
-      () => done({ error: `no TLS handshake within ${timeoutMs / 1e3} s` }),
-      timeoutMs
-    );
-    socket.once("secureConnect", () => {
-      const raw = socket.getPeerCertificate(true)?.raw;
-      if (!raw) return done({ error: "the node presented no certificate" });
-      done({ nodeId: nodeIdFromCertificate(raw), tlsMs: Math.round(performance.now() - started) });
-    });
-    socket.once("error", (e) => done({ error: describe2(e, port) }));
-  });
-}
-function describe2(e, port) {
-  switch (e.code) {
-    case "ECONNREFUSED":
-      return `connection refused: nothing listens on port ${port}`;
-    case "EHOSTUNREACH":
-    case "ENETUNREACH":
-      return "host unreachable";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return "host name not found";
-    case "ECONNRESET":
-      return "the connection was reset during the TLS handshake";
-    default:
-      if (/wrong version number|packet length too long|unexpected eof|tlsv1 alert protocol version|unsupported protocol/i.test(
-        e.message
-      )) {
-        return `port ${port} does not speak TLS 1.3 (is it the staking port?)`;
-      }
-      return e.message;
+var LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)$/i;
+function networkApiUrl(raw) {
+  const fix = "Give the base URL of an avalanchego API on the same network, like https://api.avax.network (http:// only for a loopback address such as http://127.0.0.1:9650).";
+  let url;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InputError(`network-api is not a URL. ${fix}`);
   }
-}
-function parseHostPort(text, defaultPort = 9651) {
-  const t = text.trim();
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
-  if (v6) return { host: v6[1], port: v6[2] ? Number(v6[2]) : defaultPort };
-  const m = /^([^:\s]+)(?::(\d+))?$/.exec(t);
-  if (m) return { host: m[1], port: m[2] ? Number(m[2]) : defaultPort };
-  if ((t.match(/:/g) ?? []).length > 1) return { host: t, port: defaultPort };
-  throw new Error(`'${text}' is not host[:port]`);
+  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname))
+    throw new InputError(
+      `network-api: http:// is allowed only for a loopback address; across a network use https://. ${fix}`
+    );
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new InputError(`network-api must be an https:// URL. ${fix}`);
+  if (url.username || url.password || url.search || url.hash)
+    throw new InputError(`network-api takes no user, password, query or fragment. ${fix}`);
+  return url;
 }
 
 // src/modes/probe.ts
@@ -55747,6 +55963,7 @@ function readBackupSettings() {
   const archivePath = getInput("archive-path") || (0, import_node_path4.join)(process.env.RUNNER_TEMP || (0, import_node_os.tmpdir)(), `avalanche-node-backup-${stamp}.tar.age`);
   const keystoreUsers = readKeystoreUsers();
   return {
+    network: readNetwork("backup"),
     host: readHost(),
     expected,
     recipients,
@@ -55761,6 +55978,24 @@ function readKeystoreUsers() {
   const users = parseKeystoreUsers(text, (m) => new InputError(m));
   for (const u of users) if (u.password) setSecret(u.password);
   return users;
+}
+function readNetwork(mode) {
+  const reader = {
+    get: (n) => getInput(n),
+    secret: (n) => getInput(n),
+    // Unset reads as false: a caller that passes only the inputs it knows (not action.yml's
+    // defaults, as the runner does) is not failed by inputs newer than it.
+    bool: (n) => getInput(n) ? getBooleanInput(n) : false
+  };
+  const network = parseNetworkSettings(reader);
+  if (mode !== "restore" && (network.oldHosts.length || network.allowRunningElsewhere || network.waitHealthyMs))
+    throw new InputError(
+      "old-hosts, allow-running-elsewhere and wait-healthy go with mode restore: they are about the node a restore starts."
+    );
+  actionLog.debug(
+    `network-api: ${network.apiUrl?.origin ?? "(not given)"}; old-hosts: ${network.oldHosts.length}; wait-healthy: ${network.waitHealthyMs / 1e3} s`
+  );
+  return network;
 }
 function readHost() {
   const secret = (name2) => {
@@ -55855,7 +56090,13 @@ async function readSettings() {
   actionLog.debug(`mode: ${mode}`);
   actionLog.debug(`expected-node-id: ${expected.nodeId}`);
   actionLog.debug(`expected-bls-public-key: ${expected.blsPublicKey ?? "(not given)"}`);
-  const settings = { mode, files, forms, expected };
+  const settings = {
+    mode,
+    files,
+    forms,
+    expected,
+    network: readNetwork(mode)
+  };
   if (mode === "verify" && !getInput("host")) refuseHostInputsWithoutHost();
   if (mode === "restore" || mode === "verify" && getInput("host")) settings.host = readHost();
   const users = mode === "restore" ? readKeystoreUsers() : void 0;
@@ -55893,7 +56134,300 @@ function asInputError(fn) {
   }
 }
 
+// src/modes/network.ts
+var import_promises = require("node:dns/promises");
+var import_node_net2 = require("node:net");
+
+// src/network/client.ts
+var import_node_http2 = require("node:http");
+var import_node_https = require("node:https");
+var NetworkUnreachable = class extends Error {
+  name = "NetworkUnreachable";
+};
+var MAX_BODY = 4 << 20;
+var NetworkApi = class {
+  constructor(url, timeoutMs = 5e3) {
+    this.url = url;
+    this.timeoutMs = timeoutMs;
+  }
+  url;
+  timeoutMs;
+  nextId = 1;
+  /** Where it is, for messages: scheme, host and port only (a path may hold a provider's key). */
+  get origin() {
+    return this.url.origin;
+  }
+  /** info.peers for one NodeID: the connections the answering node has with it. */
+  async peers(nodeId) {
+    return parsePeers(await this.call("/ext/info", "info.peers", { nodeIDs: [nodeId] }), nodeId);
+  }
+  /** platform.getCurrentValidators for one NodeID (primary network); undefined: not a validator. */
+  async validator(nodeId) {
+    const result = await this.call("/ext/bc/P", "platform.getCurrentValidators", {
+      nodeIDs: [nodeId]
+    });
+    return parseValidator(result, nodeId);
+  }
+  async call(path, method, params) {
+    const id = this.nextId++;
+    const body = JSON.stringify({ jsonrpc: "2.0", id, method, params });
+    const res = await this.post(path, body);
+    if (res.status !== 200)
+      throw new NetworkUnreachable(
+        `${this.origin} answered ${method} with HTTP ${res.status}${res.status === 404 ? " (is it an avalanchego API? the path is the base URL, without /ext/\u2026)" : ""}`
+      );
+    try {
+      return rpcResult(res.body, id, method);
+    } catch (e) {
+      throw new NetworkUnreachable(`${this.origin}: ${e.message}`);
+    }
+  }
+  post(path, body) {
+    const base = this.url.pathname.replace(/\/+$/, "");
+    const request2 = this.url.protocol === "https:" ? import_node_https.request : import_node_http2.request;
+    return new Promise((resolve, reject) => {
+      const fail = (why) => {
+        clearTimeout(timer);
+        req.destroy();
+        reject(new NetworkUnreachable(`${this.origin} cannot be asked: ${why}`));
+      };
+      const req = request2(
+        {
+          protocol: this.url.protocol,
+          hostname: this.url.hostname.replace(/^\[|\]$/g, ""),
+          port: this.url.port || void 0,
+          method: "POST",
+          path: `${base}${path}`,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }
+        },
+        (res) => {
+          const chunks = [];
+          let size = 0;
+          res.on("data", (c) => {
+            size += c.length;
+            if (size > MAX_BODY) fail("the answer is larger than 4 MB");
+            else chunks.push(c);
+          });
+          res.on("end", () => {
+            clearTimeout(timer);
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") });
+          });
+          res.on("error", (e) => fail(describe3(e)));
+        }
+      );
+      const timer = setTimeout(
+        () => fail(`no answer within ${this.timeoutMs / 1e3} s`),
+        this.timeoutMs
+      );
+      req.on("error", (e) => fail(describe3(e)));
+      req.end(body);
+    });
+  }
+};
+function describe3(e) {
+  switch (e.code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "host unreachable";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host name not found";
+    case "ECONNRESET":
+      return "the connection was reset";
+    case "ERR_TLS_CERT_ALTNAME_INVALID":
+      return "its TLS certificate is not for this host name (the certificate's names do not include it)";
+    case "CERT_HAS_EXPIRED":
+      return "its TLS certificate has expired";
+    case "DEPTH_ZERO_SELF_SIGNED_CERT":
+    case "SELF_SIGNED_CERT_IN_CHAIN":
+    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
+    case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
+      return "its TLS certificate is not signed by a trusted authority (a private CA can be given to Node with NODE_EXTRA_CA_CERTS)";
+    default:
+      return /SSL|TLS|wrong version/i.test(e.message) ? "the TLS handshake failed (is it HTTPS?)" : `the connection failed (${e.code ?? "error"})`;
+  }
+}
+
+// src/modes/network.ts
+var NetworkCheckError = class extends Error {
+  name = "NetworkCheckError";
+};
+async function askRegistration(settings, nodeId, log) {
+  if (!settings.apiUrl) return { state: "not-asked" };
+  const api = new NetworkApi(settings.apiUrl);
+  {
+    try {
+      const validator = await api.validator(nodeId);
+      if (!validator) {
+        log.info(`${nodeId} is not a current validator of the primary network (${api.origin})`);
+        return { state: "not-validator", origin: api.origin };
+      }
+      log.info(
+        `${nodeId}: ${validatorLine(validator)}; registered BLS key ${validator.blsPublicKey ?? "(none: a validator added before BLS keys)"} (${api.origin})`
+      );
+      return { state: "validator", validator, origin: api.origin };
+    } catch (e) {
+      const why = errorMessage(e);
+      unanswered(settings, why, "the BLS key registered on the P-chain", log);
+      return { state: "unknown", why };
+    }
+  }
+}
+function registeredKey(r) {
+  return r.state === "validator" ? r.validator.blsPublicKey : void 0;
+}
+function unanswered(settings, why, what, log) {
+  if (settings.require)
+    throw new NetworkCheckError(`${why}. Not checked: ${what} (require-network-checks is true).`);
+  log.warning(`${why}. Not checked: ${what}.`);
+}
+function judgePeers(peers, targetAddresses, targetRunsIt) {
+  if (peers.length === 0) return { verdict: "nowhere" };
+  const mine = new Set(targetAddresses.map((a) => a.toLowerCase()));
+  const other = peers.find((p) => !mine.has(p.ip) && !(p.publicIp && mine.has(p.publicIp)));
+  if (!other) return { verdict: "target" };
+  const at = shown(other.publicIp ?? other.ip, 60);
+  return targetRunsIt ? { verdict: "unsure", at } : { verdict: "elsewhere", at };
+}
+var RestoreNetworkChecks = class {
+  constructor(settings, targetAddresses, log) {
+    this.settings = settings;
+    this.targetAddresses = targetAddresses;
+    this.log = log;
+  }
+  settings;
+  targetAddresses;
+  log;
+  get waitsForHealth() {
+    return this.settings.waitHealthyMs > 0;
+  }
+  /**
+   * One NodeID in one place: info.peers (one HTTPS request) and the old hosts' staking ports.
+   * Throws NetworkCheckError when it runs elsewhere (a warning with allow-running-elsewhere).
+   * Resolves to a line for the step's detail.
+   */
+  async refuseIfRunningElsewhere(nodeId, targetReports) {
+    const found = [];
+    const notes = [];
+    const [network, probed] = await Promise.all([
+      this.peersCheck(nodeId, targetReports === nodeId),
+      this.oldHostsCheck(nodeId)
+    ]);
+    for (const r of [network, probed]) {
+      if (r.at) found.push(r.at);
+      if (r.note) notes.push(r.note);
+    }
+    if (found.length === 0) return notes.join("; ");
+    const message = `${nodeId} is running at ${found.join(" and at ")} right now; stop that node first (or set allow-running-elsewhere: true if you know it is dying)`;
+    if (!this.settings.allowRunningElsewhere)
+      throw new NetworkCheckError(`${message}. Nothing on the host was changed.`);
+    this.log.warning(`${message}; going on: allow-running-elsewhere is true.`);
+    return [...notes, `running elsewhere, allowed: ${found.join(", ")}`].join("; ");
+  }
+  async peersCheck(nodeId, targetRunsIt) {
+    if (!this.settings.apiUrl) return {};
+    const api = new NetworkApi(this.settings.apiUrl);
+    let peers;
+    try {
+      peers = await api.peers(nodeId);
+    } catch (e) {
+      unanswered(this.settings, errorMessage(e), `whether ${nodeId} runs elsewhere`, this.log);
+      return { note: "the network could not be asked" };
+    }
+    const w = judgePeers(peers, await this.targetAddresses().catch(() => []), targetRunsIt);
+    switch (w.verdict) {
+      case "nowhere":
+        return { note: `${api.origin} has no connection with ${nodeId}` };
+      case "target":
+        return { note: `${api.origin} sees ${nodeId} on this host` };
+      case "unsure":
+        this.log.warning(
+          `${api.origin} sees ${nodeId} connected from ${w.at}, and this host reports ${nodeId} too: it may be this host seen under another address (NAT, a jump host). List the old machines in old-hosts to have their staking ports checked.`
+        );
+        return { note: `seen from ${w.at} (this host runs it too)` };
+      case "elsewhere":
+        return { at: w.at };
+    }
+  }
+  async oldHostsCheck(nodeId) {
+    const hosts = this.settings.oldHosts;
+    if (hosts.length === 0) return {};
+    const client = throwawayClientCertificate();
+    const answers = await Promise.all(
+      hosts.map((h) => probeStakingPort(h.host, h.port, client, 5e3))
+    );
+    for (const a of answers)
+      this.log.info(
+        `old host ${a.host}:${a.port}: ${a.nodeId ? `answers ${a.nodeId}` : `no answer (${a.error})`}`
+      );
+    const running = answers.filter((a) => a.nodeId === nodeId).map((a) => `${a.host}:${a.port}`);
+    return running.length ? { at: running.join(", ") } : { note: `${hosts.length} old host(s) do not answer with ${nodeId}` };
+  }
+  /**
+   * After the identity is proven: wait-healthy seconds for /ext/health to say healthy. Not healthy
+   * in time is a warning naming the failing checks (health is about bootstrapping).
+   */
+  async waitHealthy(api, note) {
+    const until = Date.now() + this.settings.waitHealthyMs;
+    let report = await api.healthReport();
+    while (!report?.healthy && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 1e3));
+      report = await api.healthReport();
+    }
+    const bls2 = report?.checks.find((c) => c.name === "bls");
+    const blsText = bls2 ? `bls ${bls2.ok ? "ok" : `FAILING: ${bls2.error}`}` : "no bls check";
+    if (report?.healthy) {
+      note(`healthy; ${blsText}; ${report.checks.map((c) => c.name).join(", ")} pass`);
+      return report;
+    }
+    const failing = report?.checks.filter((c) => !c.ok) ?? [];
+    const what = report ? `failing checks: ${failing.map((c) => `${c.name} (${c.error ?? "failed"})`).join(", ") || "none named"}` : "/ext/health does not answer (or not with its checks)";
+    note(`not healthy after ${this.settings.waitHealthyMs / 1e3} s; ${blsText}; ${what}`);
+    this.log.warning(
+      `the node runs the restored identity but is not healthy after wait-healthy (${this.settings.waitHealthyMs / 1e3} s): ${what}. ${bls2 && !bls2.ok ? "The bls check fails: the node runs a BLS key other than the one registered on the P-chain, and its peers disconnect it." : "A node that is still bootstrapping becomes healthy on its own."}`
+    );
+    return report;
+  }
+};
+async function addressesOf(host) {
+  const bare = host.replace(/^\[|\]$/g, "");
+  if ((0, import_node_net2.isIP)(bare)) return [bare.toLowerCase()];
+  return (await (0, import_promises.lookup)(bare, { all: true })).map((a) => a.address.toLowerCase());
+}
+async function askNetwork(network, expected, log) {
+  if (!network.apiUrl || !expected.nodeId) return { registration: { state: "not-asked" }, expected };
+  const registration = await log.group(
+    "Ask the network",
+    () => askRegistration(network, expected.nodeId, log)
+  );
+  const key = registeredKey(registration);
+  return { registration, expected: key ? { ...expected, registeredBlsPublicKey: key } : expected };
+}
+function restoreNetworkChecks(network, target, log) {
+  if (!network.apiUrl && network.oldHosts.length === 0 && network.waitHealthyMs === 0) return;
+  return new RestoreNetworkChecks(
+    network,
+    () => target.kind === "ssh" ? addressesOf(target.ssh.host) : Promise.resolve([]),
+    log
+  );
+}
+
 // src/modes/backup.ts
+async function withRegistration(req, taken, timeline, outcome) {
+  const ask = req.registration;
+  const nodeId = req.expected.nodeId ?? inspectIdentity(taken, {}).report.nodeId;
+  if (!ask || !nodeId) return req.expected;
+  const registration = await timeline.step("Ask the network", async (note) => {
+    const r = await ask(nodeId);
+    note(r.state === "unknown" ? r.why : `${nodeId}: ${r.state}`);
+    return r;
+  });
+  outcome.registration = registration;
+  const key = registeredKey(registration);
+  return key ? { ...req.expected, registeredBlsPublicKey: key } : req.expected;
+}
 async function backup(req, log) {
   const timeline = new Timeline(log);
   const outcome = { ok: false, steps: timeline.steps };
@@ -55907,11 +56441,14 @@ async function backup(req, log) {
     outcome.host = transport.label;
     const host = new NodeHost(transport, req.node);
     const files = await timeline.step("Read the files", (note) => readFiles(host, outcome, note));
+    const taken = {
+      crt: files["staker.crt"],
+      key: files["staker.key"],
+      signer: files["signer.key"]
+    };
+    const expected = await withRegistration(req, taken, timeline, outcome);
     const report = await timeline.step("Check the files", async (note) => {
-      const { report: report2 } = inspectIdentity(
-        { crt: files["staker.crt"], key: files["staker.key"], signer: files["signer.key"] },
-        req.expected
-      );
+      const { report: report2 } = inspectIdentity(taken, expected);
       outcome.report = report2;
       const failed = failedChecks(report2);
       if (failed.length)
@@ -55998,8 +56535,13 @@ async function run() {
 }
 async function runVerify(settings) {
   const host = settings.host;
+  const { registration, expected } = await askNetwork(
+    settings.network,
+    settings.expected,
+    actionLog
+  );
   const report = await verify(
-    { files: settings.files, expected: settings.expected, proofOfPossession: true },
+    { files: settings.files, expected, proofOfPossession: true },
     actionLog
   );
   if (host) {
@@ -56012,17 +56554,25 @@ async function runVerify(settings) {
   setIdentityOutputs(settings.mode, report);
   const title = host ? "Backup verification against the live node" : "Backup verification";
   await writeChecksSummary(title, report);
+  await reportValidator(registration);
   return report.ok ? void 0 : failureMessage(report);
 }
 async function runRestore(settings, host) {
   const cancel = new AbortController();
   const onSignal = () => cancel.abort();
+  const { registration, expected } = await askNetwork(
+    settings.network,
+    settings.expected,
+    actionLog
+  );
+  const network = restoreNetworkChecks(settings.network, host.target, actionLog);
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   const outcome = await restore(
     {
       files: settings.files,
-      expected: settings.expected,
+      expected,
+      ...network ? { network } : {},
       connect: connector(host),
       host: host.node,
       apiUrl: host.apiUrl,
@@ -56038,6 +56588,7 @@ async function runRestore(settings, host) {
     process.off("SIGTERM", onSignal);
   });
   await reportRestore(outcome);
+  await reportValidator(registration);
   return outcome.ok ? void 0 : outcome.error;
 }
 function connector(host) {
@@ -56055,6 +56606,9 @@ async function runProbe(settings) {
     )
   ].join("\n");
 }
+function registrationFor(network) {
+  return (nodeId) => askRegistration(network, nodeId, actionLog);
+}
 async function runBackup(settings) {
   const outcome = await backup(
     {
@@ -56062,6 +56616,7 @@ async function runBackup(settings) {
       node: settings.host.node,
       apiUrl: settings.host.apiUrl,
       expected: settings.expected,
+      ...settings.network.apiUrl ? { registration: registrationFor(settings.network) } : {},
       force: settings.host.force,
       ...settings.keystoreUsers ? { keystoreUsers: settings.keystoreUsers } : {}
     },
@@ -56097,6 +56652,7 @@ async function runBackup(settings) {
     archive = sealed;
   }
   await reportBackup(outcome, archive);
+  await reportValidator(outcome.registration ?? { state: "not-asked" });
   return outcome.ok ? void 0 : `Backup failed: ${outcome.error}`;
 }
 

@@ -8,6 +8,7 @@ import { verifyOnHost } from './modes/verify-host.js'
 import {
   failureMessage,
   reportBackup,
+  reportValidator,
   reportProbe,
   reportRestore,
   setIdentityOutputs,
@@ -28,6 +29,8 @@ import { backup } from './modes/backup.js'
 import { sealArchive } from './archive/archive.js'
 import { writeFileSync } from 'node:fs'
 import { probe } from './modes/probe.js'
+import { askNetwork, askRegistration, restoreNetworkChecks } from './modes/network.js'
+import type { NetworkSettings } from './host-settings.js'
 
 /** The action: read the settings, run the mode, report. The only place that fails the step. */
 export async function run(): Promise<void> {
@@ -55,8 +58,13 @@ export async function run(): Promise<void> {
 
 async function runVerify(settings: Settings): Promise<string | undefined> {
   const host = settings.host
+  const { registration, expected } = await askNetwork(
+    settings.network,
+    settings.expected,
+    actionLog
+  )
   const report = await verify(
-    { files: settings.files, expected: settings.expected, proofOfPossession: true },
+    { files: settings.files, expected, proofOfPossession: true },
     actionLog
   )
   if (host) {
@@ -69,6 +77,7 @@ async function runVerify(settings: Settings): Promise<string | undefined> {
   setIdentityOutputs(settings.mode, report)
   const title = host ? 'Backup verification against the live node' : 'Backup verification'
   await writeChecksSummary(title, report)
+  await reportValidator(registration)
   return report.ok ? undefined : failureMessage(report)
 }
 
@@ -77,12 +86,19 @@ async function runRestore(settings: Settings, host: HostSettings): Promise<strin
   // stands, exit. The restore on the host goes on by itself.
   const cancel = new AbortController()
   const onSignal = () => cancel.abort()
+  const { registration, expected } = await askNetwork(
+    settings.network,
+    settings.expected,
+    actionLog
+  )
+  const network = restoreNetworkChecks(settings.network, host.target, actionLog)
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   const outcome = await restore(
     {
       files: settings.files,
-      expected: settings.expected,
+      expected,
+      ...(network ? { network } : {}),
       connect: connector(host),
       host: host.node,
       apiUrl: host.apiUrl,
@@ -98,6 +114,7 @@ async function runRestore(settings: Settings, host: HostSettings): Promise<strin
     process.off('SIGTERM', onSignal)
   })
   await reportRestore(outcome)
+  await reportValidator(registration)
   return outcome.ok ? undefined : outcome.error
 }
 
@@ -122,6 +139,11 @@ async function runProbe(settings: ProbeSettings): Promise<string | undefined> {
       ].join('\n')
 }
 
+/** backup asks once it knows the NodeID (from the files when expected-node-id is not given). */
+function registrationFor(network: NetworkSettings) {
+  return (nodeId: string) => askRegistration(network, nodeId, actionLog)
+}
+
 /**
  * Take a backup and store it encrypted: the plain files exist only in memory; what reaches the
  * runner's disk is the age archive, written 0600, never over an existing file.
@@ -133,6 +155,7 @@ async function runBackup(settings: BackupSettings): Promise<string | undefined> 
       node: settings.host.node,
       apiUrl: settings.host.apiUrl,
       expected: settings.expected,
+      ...(settings.network.apiUrl ? { registration: registrationFor(settings.network) } : {}),
       force: settings.host.force,
       ...(settings.keystoreUsers ? { keystoreUsers: settings.keystoreUsers } : {})
     },
@@ -170,5 +193,6 @@ async function runBackup(settings: BackupSettings): Promise<string | undefined> 
     archive = sealed
   }
   await reportBackup(outcome, archive)
+  await reportValidator(outcome.registration ?? { state: 'not-asked' })
   return outcome.ok ? undefined : `Backup failed: ${outcome.error}`
 }

@@ -5,6 +5,8 @@ import type { BackupOutcome } from './modes/backup.js'
 import type { ProbeReport } from './modes/probe.js'
 import type { RestoreOutcome } from './modes/restore.js'
 import { html } from './render.js'
+import type { Registration } from './modes/network.js'
+import { validatorJson, validatorLine } from './network/replies.js'
 
 const ICON: Record<Check['status'], string> = {
   pass: '✅ pass',
@@ -202,4 +204,25 @@ export async function reportBackup(
       ])
     ])
     .write()
+}
+
+/**
+ * The `validator` output (JSON: registered BLS key, start and end time, weight, uptime, connected;
+ * empty when the NodeID is not a current validator or the network was not asked) and a line in the
+ * job summary.
+ */
+export async function reportValidator(r: Registration): Promise<void> {
+  core.setOutput(
+    'validator',
+    r.state === 'validator' ? JSON.stringify(validatorJson(r.validator)) : ''
+  )
+  const line =
+    r.state === 'validator'
+      ? `<code>${html(r.validator.nodeId)}</code>: ${html(validatorLine(r.validator))}, registered BLS key <code>${html(r.validator.blsPublicKey ?? 'none')}</code> (${html(r.origin)})`
+      : r.state === 'not-validator'
+        ? `Not a current validator of the primary network (${html(r.origin)}).`
+        : r.state === 'unknown'
+          ? `The network could not be asked: ${html(r.why)}`
+          : undefined
+  if (line) await core.summary.addRaw(paragraph(`Network: ${line}`), true).write()
 }

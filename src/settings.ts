@@ -16,7 +16,13 @@ import {
 import { actionLog } from './action-log.js'
 import { errorMessage } from './log.js'
 import { parseNodeId } from './identity/node-id.js'
-import { parseHostSettings, type HostSettings } from './host-settings.js'
+import {
+  parseHostSettings,
+  parseNetworkSettings,
+  type HostSettings,
+  type InputReader,
+  type NetworkSettings
+} from './host-settings.js'
 import { parseProbeTargets, type ProbeTarget } from './modes/probe.js'
 
 export const MODES = ['verify', 'restore', 'backup', 'probe'] as const
@@ -34,6 +40,8 @@ export interface Settings {
   host?: HostSettings
   /** restore: keystore users from an archive, with their passwords from keystore-users. */
   keystore?: { exports: KeystoreExport[]; users: KeystoreCredential[] }
+  /** What the network is asked (network-api, old-hosts, …). */
+  network: NetworkSettings
 }
 
 /** Reads a path-form secret input; `~/` is the runner user's home. */
@@ -85,6 +93,7 @@ export interface BackupSettings {
   recipients: string[]
   archivePath: string
   keystoreUsers?: KeystoreCredential[]
+  network: NetworkSettings
 }
 
 /** mode: backup: where the node is, who may open the archive, where it goes. */
@@ -117,6 +126,7 @@ export function readBackupSettings(): BackupSettings {
     join(process.env.RUNNER_TEMP || tmpdir(), `avalanche-node-backup-${stamp}.tar.age`)
   const keystoreUsers = readKeystoreUsers()
   return {
+    network: readNetwork('backup'),
     host: readHost(),
     expected,
     recipients,
@@ -133,6 +143,29 @@ function readKeystoreUsers(): KeystoreCredential[] | undefined {
   const users = parseKeystoreUsers(text, m => new InputError(m))
   for (const u of users) if (u.password) core.setSecret(u.password)
   return users
+}
+
+/** The network inputs: nothing in them is secret. */
+function readNetwork(mode: Mode): NetworkSettings {
+  const reader: InputReader = {
+    get: n => core.getInput(n),
+    secret: n => core.getInput(n),
+    // Unset reads as false: a caller that passes only the inputs it knows (not action.yml's
+    // defaults, as the runner does) is not failed by inputs newer than it.
+    bool: n => (core.getInput(n) ? core.getBooleanInput(n) : false)
+  }
+  const network = parseNetworkSettings(reader)
+  if (
+    mode !== 'restore' &&
+    (network.oldHosts.length || network.allowRunningElsewhere || network.waitHealthyMs)
+  )
+    throw new InputError(
+      'old-hosts, allow-running-elsewhere and wait-healthy go with mode restore: they are about the node a restore starts.'
+    )
+  actionLog.debug(
+    `network-api: ${network.apiUrl?.origin ?? '(not given)'}; old-hosts: ${network.oldHosts.length}; wait-healthy: ${network.waitHealthyMs / 1000} s`
+  )
+  return network
 }
 
 function readHost(): HostSettings {
@@ -242,7 +275,13 @@ export async function readSettings(): Promise<Settings> {
   actionLog.debug(`mode: ${mode}`)
   actionLog.debug(`expected-node-id: ${expected.nodeId}`)
   actionLog.debug(`expected-bls-public-key: ${expected.blsPublicKey ?? '(not given)'}`)
-  const settings: Settings = { mode: mode as Mode, files, forms, expected }
+  const settings: Settings = {
+    mode: mode as Mode,
+    files,
+    forms,
+    expected,
+    network: readNetwork(mode)
+  }
   if (mode === 'verify' && !core.getInput('host')) refuseHostInputsWithoutHost()
   if (mode === 'restore' || (mode === 'verify' && core.getInput('host'))) settings.host = readHost()
   const users = mode === 'restore' ? readKeystoreUsers() : undefined

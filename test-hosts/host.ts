@@ -710,3 +710,8 @@ export async function startNodeHost(options: NodeHostOptions = {}): Promise<Node
     throw e
   }
 }
+
+/** The network namespace a host lives in (for a program of the tests' own run inside it). */
+export function netnsOf(host: NodeHost): string {
+  return nsName(Number(host.address.split('.')[2]))
+}

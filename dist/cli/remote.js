@@ -422,13 +422,13 @@ var require_writer = __commonJS({
         throw new TypeError("argument must be a string (was: " + typeof s + ")");
       if (typeof tag !== "number")
         tag = ASN1.OctetString;
-      var len = Buffer2.byteLength(s);
+      var len2 = Buffer2.byteLength(s);
       this.writeByte(tag);
-      this.writeLength(len);
-      if (len) {
-        this._ensure(len);
+      this.writeLength(len2);
+      if (len2) {
+        this._ensure(len2);
         this._buf.write(s, this._offset);
-        this._offset += len;
+        this._offset += len2;
       }
     };
     Writer.prototype.writeBuffer = function(buf, tag) {
@@ -494,24 +494,24 @@ var require_writer = __commonJS({
         self2.writeByte(b);
       });
     };
-    Writer.prototype.writeLength = function(len) {
-      if (typeof len !== "number")
+    Writer.prototype.writeLength = function(len2) {
+      if (typeof len2 !== "number")
         throw new TypeError("argument must be a Number");
       this._ensure(4);
-      if (len <= 127) {
-        this._buf[this._offset++] = len;
-      } else if (len <= 255) {
+      if (len2 <= 127) {
+        this._buf[this._offset++] = len2;
+      } else if (len2 <= 255) {
         this._buf[this._offset++] = 129;
-        this._buf[this._offset++] = len;
-      } else if (len <= 65535) {
+        this._buf[this._offset++] = len2;
+      } else if (len2 <= 65535) {
         this._buf[this._offset++] = 130;
-        this._buf[this._offset++] = len >> 8;
-        this._buf[this._offset++] = len;
-      } else if (len <= 16777215) {
+        this._buf[this._offset++] = len2 >> 8;
+        this._buf[this._offset++] = len2;
+      } else if (len2 <= 16777215) {
         this._buf[this._offset++] = 131;
-        this._buf[this._offset++] = len >> 16;
-        this._buf[this._offset++] = len >> 8;
-        this._buf[this._offset++] = len;
+        this._buf[this._offset++] = len2 >> 16;
+        this._buf[this._offset++] = len2 >> 8;
+        this._buf[this._offset++] = len2;
       } else {
         throw newInvalidAsn1Error("Length too long (> 4 bytes)");
       }
@@ -527,41 +527,41 @@ var require_writer = __commonJS({
     Writer.prototype.endSequence = function() {
       var seq = this._seq.pop();
       var start = seq + 3;
-      var len = this._offset - start;
-      if (len <= 127) {
-        this._shift(start, len, -2);
-        this._buf[seq] = len;
-      } else if (len <= 255) {
-        this._shift(start, len, -1);
+      var len2 = this._offset - start;
+      if (len2 <= 127) {
+        this._shift(start, len2, -2);
+        this._buf[seq] = len2;
+      } else if (len2 <= 255) {
+        this._shift(start, len2, -1);
         this._buf[seq] = 129;
-        this._buf[seq + 1] = len;
-      } else if (len <= 65535) {
+        this._buf[seq + 1] = len2;
+      } else if (len2 <= 65535) {
         this._buf[seq] = 130;
-        this._buf[seq + 1] = len >> 8;
-        this._buf[seq + 2] = len;
-      } else if (len <= 16777215) {
-        this._shift(start, len, 1);
+        this._buf[seq + 1] = len2 >> 8;
+        this._buf[seq + 2] = len2;
+      } else if (len2 <= 16777215) {
+        this._shift(start, len2, 1);
         this._buf[seq] = 131;
-        this._buf[seq + 1] = len >> 16;
-        this._buf[seq + 2] = len >> 8;
-        this._buf[seq + 3] = len;
+        this._buf[seq + 1] = len2 >> 16;
+        this._buf[seq + 2] = len2 >> 8;
+        this._buf[seq + 3] = len2;
       } else {
         throw newInvalidAsn1Error("Sequence too long");
       }
     };
-    Writer.prototype._shift = function(start, len, shift) {
+    Writer.prototype._shift = function(start, len2, shift) {
       assert.ok(start !== void 0);
-      assert.ok(len !== void 0);
+      assert.ok(len2 !== void 0);
       assert.ok(shift);
-      this._buf.copy(this._buf, start + shift, start, start + len);
+      this._buf.copy(this._buf, start + shift, start, start + len2);
       this._offset += shift;
     };
-    Writer.prototype._ensure = function(len) {
-      assert.ok(len);
-      if (this._size - this._offset < len) {
+    Writer.prototype._ensure = function(len2) {
+      assert.ok(len2);
+      if (this._size - this._offset < len2) {
         var sz = this._size * this._options.growthFactor;
-        if (sz - this._offset < len)
-          sz += len;
+        if (sz - this._offset < len2)
+          sz += len2;
         var buf = Buffer2.alloc(sz);
         this._buf.copy(buf, 0, 0, this._offset);
         this._buf = buf;
@@ -4542,11 +4542,11 @@ var require_utils = __commonJS({
             pos += n;
         },
         skipString: () => {
-          const len = self2.readUInt32BE();
-          if (len === void 0)
+          const len2 = self2.readUInt32BE();
+          if (len2 === void 0)
             return;
-          pos += len;
-          return pos <= buffer.length ? len : void 0;
+          pos += len2;
+          return pos <= buffer.length ? len2 : void 0;
         },
         readByte: () => {
           if (buffer && pos < buffer.length)
@@ -4567,26 +4567,26 @@ var require_utils = __commonJS({
             maxLen = dest;
             dest = void 0;
           }
-          const len = self2.readUInt32BE();
-          if (len === void 0)
+          const len2 = self2.readUInt32BE();
+          if (len2 === void 0)
             return;
-          if (buffer.length - pos < len || typeof maxLen === "number" && len > maxLen) {
+          if (buffer.length - pos < len2 || typeof maxLen === "number" && len2 > maxLen) {
             return;
           }
           if (dest) {
             if (Buffer.isBuffer(dest))
-              return bufferCopy(buffer, dest, pos, pos += len);
-            return buffer.utf8Slice(pos, pos += len);
+              return bufferCopy(buffer, dest, pos, pos += len2);
+            return buffer.utf8Slice(pos, pos += len2);
           }
-          return bufferSlice(buffer, pos, pos += len);
+          return bufferSlice(buffer, pos, pos += len2);
         },
-        readRaw: (len) => {
+        readRaw: (len2) => {
           if (!buffer)
             return;
-          if (typeof len !== "number")
+          if (typeof len2 !== "number")
             return bufferSlice(buffer, pos, pos += buffer.length - pos);
-          if (buffer.length - pos >= len)
-            return bufferSlice(buffer, pos, pos += len);
+          if (buffer.length - pos >= len2)
+            return bufferSlice(buffer, pos, pos += len2);
         }
       };
       return self2;
@@ -4659,11 +4659,11 @@ var require_utils = __commonJS({
         const left = buffer.length - start;
         if (start < 0 || start >= buffer.length || left < 4)
           return;
-        const len = readUInt32BE(buffer, start);
-        if (left < 4 + len || typeof maxLen === "number" && len > maxLen)
+        const len2 = readUInt32BE(buffer, start);
+        if (left < 4 + len2 || typeof maxLen === "number" && len2 > maxLen)
           return;
         start += 4;
-        const end = start + len;
+        const end = start + len2;
         buffer._pos = end;
         if (dest) {
           if (Buffer.isBuffer(dest))
@@ -5302,10 +5302,10 @@ var require_crypto = __commonJS({
       };
     })();
     var MAC_INFO = (() => {
-      function info(sslName, len, actualLen, isETM) {
+      function info(sslName, len2, actualLen, isETM) {
         return {
           sslName,
-          len,
+          len: len2,
           actualLen,
           isETM
         };
@@ -6606,10 +6606,10 @@ ${formatted}-----END ${type} KEY-----`;
         const left = bufLen - pos;
         if (pos >= bufLen || left < 4)
           return false;
-        const len = readUInt32BE(buf, pos);
-        if (left < 4 + len)
+        const len2 = readUInt32BE(buf, pos);
+        if (left < 4 + len2)
           return false;
-        pos += 4 + len;
+        pos += 4 + len2;
       }
       buf._pos = pos;
       return true;
@@ -6833,7 +6833,7 @@ ${formatted}-----END ${type} KEY-----`;
     var BaseKey = {
       sign: (() => {
         if (typeof sign_ === "function") {
-          return function sign(data, algo) {
+          return function sign2(data, algo) {
             const pem = this[SYM_PRIV_PEM];
             if (pem === null)
               return new Error("No private key available");
@@ -6846,7 +6846,7 @@ ${formatted}-----END ${type} KEY-----`;
             }
           };
         }
-        return function sign(data, algo) {
+        return function sign2(data, algo) {
           const pem = this[SYM_PRIV_PEM];
           if (pem === null)
             return new Error("No private key available");
@@ -7960,11 +7960,11 @@ var require_agent = __commonJS({
           }
           if (this.buffer.length < 4)
             return cb();
-          const len = readUInt32BE(this.buffer, 0);
-          if (this.buffer.length - 4 < len)
+          const len2 = readUInt32BE(this.buffer, 0);
+          if (this.buffer.length - 4 < len2)
             return cb();
-          data = this.buffer.slice(0, 4 + len);
-          if (this.buffer.length > 4 + len)
+          data = this.buffer.slice(0, 4 + len2);
+          if (this.buffer.length > 4 + len2)
             return cb(new Error("Unexpected multiple agent requests"));
           this.buffer = null;
           let error;
@@ -9772,7 +9772,7 @@ var require_kex = __commonJS({
       createHash: createHash5,
       createPublicKey,
       diffieHellman,
-      generateKeyPairSync,
+      generateKeyPairSync: generateKeyPairSync2,
       randomFillSync
     } = require("crypto");
     var { Ber } = require_lib();
@@ -9829,16 +9829,16 @@ var require_kex = __commonJS({
           }
         }
         if (found) {
-          let len = 1 + 16 + self2._offer.totalSize + 1 + 4;
+          let len2 = 1 + 16 + self2._offer.totalSize + 1 + 4;
           const newKexBuf = Buffer.from(kex.join(","));
-          len -= entry.buffer.length - newKexBuf.length;
+          len2 -= entry.buffer.length - newKexBuf.length;
           const all = self2._offer.lists.all;
           const rest = new Uint8Array(
             all.buffer,
             all.byteOffset + 4 + entry.buffer.length,
             all.length - (4 + entry.buffer.length)
           );
-          payload = Buffer.allocUnsafe(len);
+          payload = Buffer.allocUnsafe(len2);
           writeUInt32BE(payload, newKexBuf.length, 17);
           payload.set(newKexBuf, 17 + 4);
           payload.set(rest, 17 + 4 + newKexBuf.length);
@@ -10585,19 +10585,19 @@ var require_kex = __commonJS({
         convertPublicKey(key) {
           let newKey;
           let idx = 0;
-          let len = key.length;
+          let len2 = key.length;
           while (key[idx] === 0) {
             ++idx;
-            --len;
+            --len2;
           }
           if (key[idx] & 128) {
-            newKey = Buffer.allocUnsafe(1 + len);
+            newKey = Buffer.allocUnsafe(1 + len2);
             newKey[0] = 0;
             key.copy(newKey, 1, idx);
             return newKey;
           }
-          if (len !== key.length) {
-            newKey = Buffer.allocUnsafe(len);
+          if (len2 !== key.length) {
+            newKey = Buffer.allocUnsafe(len2);
             key.copy(newKey, 0, idx);
             key = newKey;
           }
@@ -10793,7 +10793,7 @@ var require_kex = __commonJS({
         }
         generateKeys() {
           if (!this._keys)
-            this._keys = generateKeyPairSync("x25519");
+            this._keys = generateKeyPairSync2("x25519");
         }
         getPublicKey() {
           this.generateKeys();
@@ -10803,15 +10803,15 @@ var require_kex = __commonJS({
         convertPublicKey(key) {
           let newKey;
           let idx = 0;
-          let len = key.length;
+          let len2 = key.length;
           while (key[idx] === 0) {
             ++idx;
-            --len;
+            --len2;
           }
           if (key.length === 32)
             return key;
-          if (len !== key.length) {
-            newKey = Buffer.allocUnsafe(len);
+          if (len2 !== key.length) {
+            newKey = Buffer.allocUnsafe(len2);
             key.copy(newKey, 0, idx);
             key = newKey;
           }
@@ -11200,21 +11200,21 @@ var require_kex = __commonJS({
         hash.update(buf);
       };
     })();
-    function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
+    function generateKEXVal(len2, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
-      if (len) {
+      if (len2) {
         let digest = createHash5(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
-        while (digest.length < len) {
+        while (digest.length < len2) {
           const chunk = createHash5(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended = Buffer.allocUnsafe(digest.length + chunk.length);
           extended.set(digest, 0);
           extended.set(chunk, digest.length);
           digest = extended;
         }
-        if (digest.length === len)
+        if (digest.length === len2)
           ret = digest;
         else
-          ret = new FastBuffer(digest.buffer, digest.byteOffset, len);
+          ret = new FastBuffer(digest.buffer, digest.byteOffset, len2);
       } else {
         ret = EMPTY_BUFFER3;
       }
@@ -11654,9 +11654,9 @@ var require_Protocol = __commonJS({
       cleanup() {
         this._destruct && this._destruct();
       }
-      parse(chunk, i, len) {
-        while (i < len)
-          i = this._parse(chunk, i, len);
+      parse(chunk, i, len2) {
+        while (i < len2)
+          i = this._parse(chunk, i, len2);
       }
       // Protocol message API
       // ===========================================================================
@@ -12083,9 +12083,9 @@ var require_Protocol = __commonJS({
         if (responses) {
           responseLens = new Array(responses.length);
           for (let i = 0; i < responses.length; ++i) {
-            const len = Buffer.byteLength(responses[i]);
-            responseLens[i] = len;
-            responsesTotalLen += 4 + len;
+            const len2 = Buffer.byteLength(responses[i]);
+            responseLens[i] = len2;
+            responsesTotalLen += 4 + len2;
           }
         }
         let p = this._packetRW.write.allocStart;
@@ -12095,12 +12095,12 @@ var require_Protocol = __commonJS({
           writeUInt32BE(packet, responses.length, ++p);
           p += 4;
           for (let i = 0; i < responses.length; ++i) {
-            const len = responseLens[i];
-            writeUInt32BE(packet, len, p);
+            const len2 = responseLens[i];
+            writeUInt32BE(packet, len2, p);
             p += 4;
-            if (len) {
-              packet.utf8Write(responses[i], p, len);
-              p += len;
+            if (len2) {
+              packet.utf8Write(responses[i], p, len2);
+              p += len2;
             }
           }
         } else {
@@ -12802,11 +12802,11 @@ var require_Protocol = __commonJS({
       }
     };
     var RE_IDENT = /^SSH-(2\.0|1\.99)-([^ ]+)(?: (.*))?$/;
-    function parseHeader2(chunk, p, len) {
+    function parseHeader2(chunk, p, len2) {
       let data;
       let chunkOffset;
       if (this._buffer) {
-        data = Buffer.allocUnsafe(this._buffer.length + (len - p));
+        data = Buffer.allocUnsafe(this._buffer.length + (len2 - p));
         data.set(this._buffer, 0);
         if (p === 0) {
           data.set(chunk, this._buffer.length);
@@ -12815,7 +12815,7 @@ var require_Protocol = __commonJS({
             new Uint8Array(
               chunk.buffer,
               chunk.byteOffset + p,
-              len - p
+              len2 - p
             ),
             this._buffer.length
           );
@@ -12862,7 +12862,7 @@ var require_Protocol = __commonJS({
             this._parse = parsePacket;
             this._onHeader(header);
             if (!this._destruct) {
-              return len;
+              return len2;
             }
             kexinit(this);
             return p + 1 - chunkOffset;
@@ -12885,8 +12885,8 @@ var require_Protocol = __commonJS({
         this._buffer = bufferSlice(data, op);
       return p - chunkOffset;
     }
-    function parsePacket(chunk, p, len) {
-      return this._decipher.decrypt(chunk, p, len);
+    function parsePacket(chunk, p, len2) {
+      return this._decipher.decrypt(chunk, p, len2);
     }
     function onPayload(payload) {
       this._onPacket();
@@ -12985,12 +12985,12 @@ var require_node_fs_compat = __commonJS({
     function oneOf(expected, thing) {
       assert(typeof thing === "string", "`thing` has to be of type string");
       if (Array.isArray(expected)) {
-        const len = expected.length;
-        assert(len > 0, "At least one expected value needs to be specified");
+        const len2 = expected.length;
+        assert(len2 > 0, "At least one expected value needs to be specified");
         expected = expected.map((i) => String(i));
-        if (len > 2) {
-          return `one of ${thing} ${expected.slice(0, len - 1).join(", ")}, or ` + expected[len - 1];
-        } else if (len === 2) {
+        if (len2 > 2) {
+          return `one of ${thing} ${expected.slice(0, len2 - 1).join(", ")}, or ` + expected[len2 - 1];
+        } else if (len2 === 2) {
           return `one of ${thing} ${expected[0]} or ${expected[1]}`;
         }
         return `of ${thing} ${expected[0]}`;
@@ -13413,7 +13413,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} CLOSE`
         );
       }
-      read(handle, buf, off, len, position, cb) {
+      read(handle, buf, off, len2, position, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (!Buffer.isBuffer(handle))
@@ -13422,16 +13422,16 @@ var require_SFTP = __commonJS({
           throw new Error("buffer is not a Buffer");
         if (off >= buf.length)
           throw new Error("offset is out of bounds");
-        if (off + len > buf.length)
+        if (off + len2 > buf.length)
           throw new Error("length extends beyond buffer");
         if (position === null)
           throw new Error("null position currently unsupported");
-        read_(this, handle, buf, off, len, position, cb);
+        read_(this, handle, buf, off, len2, position, cb);
       }
-      readData(handle, buf, off, len, position, cb) {
-        this.read(handle, buf, off, len, position, cb);
+      readData(handle, buf, off, len2, position, cb) {
+        this.read(handle, buf, off, len2, position, cb);
       }
-      write(handle, buf, off, len, position, cb) {
+      write(handle, buf, off, len2, position, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (!Buffer.isBuffer(handle))
@@ -13440,22 +13440,22 @@ var require_SFTP = __commonJS({
           throw new Error("buffer is not a Buffer");
         if (off > buf.length)
           throw new Error("offset is out of bounds");
-        if (off + len > buf.length)
+        if (off + len2 > buf.length)
           throw new Error("length extends beyond buffer");
         if (position === null)
           throw new Error("null position currently unsupported");
-        if (!len) {
+        if (!len2) {
           cb && process.nextTick(cb, void 0, 0);
           return;
         }
         const maxDataLen = this._maxWriteLen;
-        const overflow = Math.max(len - maxDataLen, 0);
+        const overflow = Math.max(len2 - maxDataLen, 0);
         const origPosition = position;
         if (overflow)
-          len = maxDataLen;
+          len2 = maxDataLen;
         const handleLen = handle.length;
         let p = 9;
-        const out2 = Buffer.allocUnsafe(4 + 1 + 4 + 4 + handleLen + 8 + 4 + len);
+        const out2 = Buffer.allocUnsafe(4 + 1 + 4 + 4 + handleLen + 8 + 4 + len2);
         writeUInt32BE(out2, out2.length - 4, 0);
         out2[4] = REQUEST.WRITE;
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
@@ -13467,8 +13467,8 @@ var require_SFTP = __commonJS({
           out2[p + i] = position & 255;
           position /= 256;
         }
-        writeUInt32BE(out2, len, p += 8);
-        bufferCopy(buf, out2, off, off + len, p += 4);
+        writeUInt32BE(out2, len2, p += 8);
+        bufferCopy(buf, out2, off, off + len2, p += 4);
         this._requests[reqid] = {
           cb: (err2) => {
             if (err2) {
@@ -13478,13 +13478,13 @@ var require_SFTP = __commonJS({
               this.write(
                 handle,
                 buf,
-                off + len,
+                off + len2,
                 overflow,
-                origPosition + len,
+                origPosition + len2,
                 cb
               );
             } else if (typeof cb === "function") {
-              cb(void 0, off + len);
+              cb(void 0, off + len2);
             }
           }
         };
@@ -13494,8 +13494,8 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${how} WRITE (id:${reqid})`);
         }
       }
-      writeData(handle, buf, off, len, position, cb) {
-        this.write(handle, buf, off, len, position, cb);
+      writeData(handle, buf, off, len2, position, cb) {
+        this.write(handle, buf, off, len2, position, cb);
       }
       fastGet(remotePath, localPath, opts2, cb) {
         if (this.server)
@@ -14311,7 +14311,7 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status} expand-path@openssh.com`);
         }
       }
-      ext_copy_data(srcHandle, srcOffset, len, dstHandle, dstOffset, cb) {
+      ext_copy_data(srcHandle, srcOffset, len2, dstHandle, dstOffset, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["copy-data"];
@@ -14346,8 +14346,8 @@ var require_SFTP = __commonJS({
         }
         p += 8;
         for (let i = 7; i >= 0; --i) {
-          buf[p + i] = len & 255;
-          len /= 256;
+          buf[p + i] = len2 & 255;
+          len2 /= 256;
         }
         p += 8;
         writeUInt32BE(buf, dstHandle.length, p);
@@ -14590,22 +14590,22 @@ var require_SFTP = __commonJS({
           const name2 = names[i];
           {
             const filename = !name2 || !name2.filename || typeof name2.filename !== "string" ? "" : name2.filename;
-            const len = Buffer.byteLength(filename);
-            writeUInt32BE(buf, len, p);
+            const len2 = Buffer.byteLength(filename);
+            writeUInt32BE(buf, len2, p);
             p += 4;
-            if (len) {
-              buf.utf8Write(filename, p, len);
-              p += len;
+            if (len2) {
+              buf.utf8Write(filename, p, len2);
+              p += len2;
             }
           }
           {
             const longname = !name2 || !name2.longname || typeof name2.longname !== "string" ? "" : name2.longname;
-            const len = Buffer.byteLength(longname);
-            writeUInt32BE(buf, len, p);
+            const len2 = Buffer.byteLength(longname);
+            writeUInt32BE(buf, len2, p);
             p += 4;
-            if (len) {
-              buf.utf8Write(longname, p, len);
-              p += len;
+            if (len2) {
+              buf.utf8Write(longname, p, len2);
+              p += len2;
             }
           }
           const attr = attrs[i];
@@ -14661,11 +14661,11 @@ var require_SFTP = __commonJS({
         return ex;
       }
     }
-    function read_(self2, handle, buf, off, len, position, cb, req_) {
+    function read_(self2, handle, buf, off, len2, position, cb, req_) {
       const maxDataLen = self2._maxReadLen;
-      const overflow = Math.max(len - maxDataLen, 0);
+      const overflow = Math.max(len2 - maxDataLen, 0);
       if (overflow)
-        len = maxDataLen;
+        len2 = maxDataLen;
       const handleLen = handle.length;
       let p = 9;
       let pos = position;
@@ -14681,7 +14681,7 @@ var require_SFTP = __commonJS({
         out2[p + i] = pos & 255;
         pos /= 256;
       }
-      writeUInt32BE(out2, len, p += 8);
+      writeUInt32BE(out2, len2, p += 8);
       if (typeof cb !== "function")
         cb = noop;
       const req = req_ || {
@@ -14692,14 +14692,14 @@ var require_SFTP = __commonJS({
         len: void 0,
         overflow: void 0,
         cb: (err2, data, nb) => {
-          const len2 = req.len;
+          const len3 = req.len;
           const overflow2 = req.overflow;
           if (err2) {
             if (cb._wantEOFError || err2.code !== STATUS_CODE.EOF)
               return cb(err2);
-          } else if (nb > len2) {
+          } else if (nb > len3) {
             return cb(new Error("Received more data than requested"));
-          } else if (nb === len2 && overflow2) {
+          } else if (nb === len3 && overflow2) {
             req.nb += nb;
             req.position += nb;
             req.off += nb;
@@ -14715,9 +14715,9 @@ var require_SFTP = __commonJS({
         },
         buffer: void 0
       };
-      req.len = len;
+      req.len = len2;
       req.overflow = overflow;
-      req.buffer = bufferSlice(buf, off, off + len);
+      req.buffer = bufferSlice(buf, off, off + len2);
       self2._requests[reqid] = req;
       const isBuffered = sendOrBuffer(self2, out2);
       self2._debug && self2._debug(
@@ -15112,16 +15112,16 @@ var require_SFTP = __commonJS({
         return payload;
       }
       let ret;
-      const len = payload.length;
+      const len2 = payload.length;
       let p = 0;
-      while (len - p > 0 && outgoing.window > 0) {
-        const actualLen = Math.min(len - p, outgoing.window, outgoing.packetSize);
+      while (len2 - p > 0 && outgoing.window > 0) {
+        const actualLen = Math.min(len2 - p, outgoing.window, outgoing.packetSize);
         outgoing.window -= actualLen;
         if (outgoing.window === 0) {
           sftp._waitWindow = true;
           sftp._chunkcb = drainBuffer;
         }
-        if (p === 0 && actualLen === len) {
+        if (p === 0 && actualLen === len2) {
           sftp._protocol.channelData(sftp.outgoing.id, payload);
         } else {
           sftp._protocol.channelData(
@@ -15131,9 +15131,9 @@ var require_SFTP = __commonJS({
         }
         p += actualLen;
       }
-      if (len - p > 0) {
+      if (len2 - p > 0) {
         if (p > 0)
-          ret = bufferSlice(payload, p, len);
+          ret = bufferSlice(payload, p, len2);
         else
           ret = payload;
       }
@@ -15545,12 +15545,12 @@ var require_SFTP = __commonJS({
         const reqID = bufferParser.readUInt32BE();
         const handle = bufferParser.readString();
         const offset = bufferParser.readUInt64BE(sftp._biOpt);
-        const len = bufferParser.readUInt32BE();
+        const len2 = bufferParser.readUInt32BE();
         bufferParser.clear();
-        if (len === void 0 || handle.length > 256)
+        if (len2 === void 0 || handle.length > 256)
           return doFatalSFTPError(sftp, "Malformed READ packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received READ (id:${reqID})`);
-        if (!sftp.emit("READ", reqID, handle, offset, len)) {
+        if (!sftp.emit("READ", reqID, handle, offset, len2)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -16160,17 +16160,17 @@ var require_Channel = __commonJS({
         const packetSize = outgoing.packetSize;
         const id = outgoing.id;
         let window2 = outgoing.window;
-        const len = data.length;
+        const len2 = data.length;
         let p = 0;
         if (outgoing.state !== "open")
           return;
-        while (len - p > 0 && window2 > 0) {
-          let sliceLen = len - p;
+        while (len2 - p > 0 && window2 > 0) {
+          let sliceLen = len2 - p;
           if (sliceLen > window2)
             sliceLen = window2;
           if (sliceLen > packetSize)
             sliceLen = packetSize;
-          if (p === 0 && sliceLen === len)
+          if (p === 0 && sliceLen === len2)
             protocol.channelExtData(id, data, STDERR);
           else
             protocol.channelExtData(id, bufferSlice(data, p, p + sliceLen), STDERR);
@@ -16178,11 +16178,11 @@ var require_Channel = __commonJS({
           window2 -= sliceLen;
         }
         outgoing.window = window2;
-        if (len - p > 0) {
+        if (len2 - p > 0) {
           if (window2 === 0)
             channel._waitWindow = true;
           if (p > 0)
-            channel._chunkErr = bufferSlice(data, p, len);
+            channel._chunkErr = bufferSlice(data, p, len2);
           else
             channel._chunkErr = data;
           channel._chunkcbErr = cb;
@@ -16242,17 +16242,17 @@ var require_Channel = __commonJS({
         const packetSize = outgoing.packetSize;
         const id = outgoing.id;
         let window2 = outgoing.window;
-        const len = data.length;
+        const len2 = data.length;
         let p = 0;
         if (outgoing.state !== "open")
           return;
-        while (len - p > 0 && window2 > 0) {
-          let sliceLen = len - p;
+        while (len2 - p > 0 && window2 > 0) {
+          let sliceLen = len2 - p;
           if (sliceLen > window2)
             sliceLen = window2;
           if (sliceLen > packetSize)
             sliceLen = packetSize;
-          if (p === 0 && sliceLen === len)
+          if (p === 0 && sliceLen === len2)
             protocol.channelData(id, data);
           else
             protocol.channelData(id, bufferSlice(data, p, p + sliceLen));
@@ -16260,11 +16260,11 @@ var require_Channel = __commonJS({
           window2 -= sliceLen;
         }
         outgoing.window = window2;
-        if (len - p > 0) {
+        if (len2 - p > 0) {
           if (window2 === 0)
             this._waitWindow = true;
           if (p > 0)
-            this._chunk = bufferSlice(data, p, len);
+            this._chunk = bufferSlice(data, p, len2);
           else
             this._chunk = data;
           this._chunkcb = cb;
@@ -20416,18 +20416,18 @@ var init_md = __esm({
         aexists(this);
         abytes(data);
         const { view, buffer, blockLen } = this;
-        const len = data.length;
+        const len2 = data.length;
         let processed = false;
-        for (let pos = 0; pos < len; ) {
-          const take = Math.min(blockLen - this.pos, len - pos);
+        for (let pos = 0; pos < len2; ) {
+          const take = Math.min(blockLen - this.pos, len2 - pos);
           if (take === blockLen) {
             const dataView = createView(data);
-            for (; blockLen <= len - pos; pos += blockLen)
+            for (; blockLen <= len2 - pos; pos += blockLen)
               this.process(dataView, pos);
             processed = true;
             continue;
           }
-          buffer.set(pos === 0 && take === len ? data : data.subarray(pos, pos + take), this.pos);
+          buffer.set(pos === 0 && take === len2 ? data : data.subarray(pos, pos + take), this.pos);
           this.pos += take;
           pos += take;
           if (this.pos === blockLen) {
@@ -20457,10 +20457,10 @@ var init_md = __esm({
         this.process(view, 0);
         this.roundClean();
         const oview = out2 === buffer ? view : createView(out2);
-        const len = this.outputLen;
-        const outLen = len / 4;
+        const len2 = this.outputLen;
+        const outLen = len2 / 4;
         const state = this.get();
-        if (len % 4 || outLen > state.length)
+        if (len2 % 4 || outLen > state.length)
           throw new Error("invalid outputLen");
         for (let i = 0; i < outLen; i++)
           oview.setUint32(4 * i, state[i], isLE4);
@@ -20735,19 +20735,19 @@ function bytesToNumberBE(bytes) {
 function bytesToNumberLE(bytes) {
   return hexToNumber(bytesToHex(copyBytes(abytes(bytes)).reverse()));
 }
-function numberToBytesBE(n, len) {
-  anumber(len);
-  if (len === 0)
+function numberToBytesBE(n, len2) {
+  anumber(len2);
+  if (len2 === 0)
     throw new Error("zero output length is invalid");
   n = abignumber(n);
-  const expectedLen = len * 2;
+  const expectedLen = len2 * 2;
   const hex = n.toString(16);
   if (hex.length > expectedLen)
     throw new RangeError("number is too large");
   return hexToBytes(hex.padStart(expectedLen, "0"));
 }
-function numberToBytesLE(n, len) {
-  return numberToBytesBE(n, len).reverse();
+function numberToBytesLE(n, len2) {
+  return numberToBytesBE(n, len2).reverse();
 }
 function copyBytes(bytes) {
   return Uint8Array.from(abytes2(bytes));
@@ -20789,7 +20789,7 @@ function createHmacDrbg(hashLen, qByteLen, hmacFn) {
   anumber(qByteLen, "qByteLen");
   if (typeof hmacFn !== "function")
     throw new TypeError("hmacFn must be a function");
-  const u8n = (len) => new Uint8Array(len);
+  const u8n = (len2) => new Uint8Array(len2);
   const NULL2 = Uint8Array.of();
   const byte0 = Uint8Array.of(0);
   const byte1 = Uint8Array.of(1);
@@ -20814,13 +20814,13 @@ function createHmacDrbg(hashLen, qByteLen, hmacFn) {
   const gen = () => {
     if (i++ >= _maxDrbgIters)
       throw new Error("drbg: tried max amount of iterations");
-    let len = 0;
+    let len2 = 0;
     const out2 = [];
-    while (len < qByteLen) {
+    while (len2 < qByteLen) {
       v = h();
       const sl = v.slice();
       out2.push(sl);
-      len += v.length;
+      len2 += v.length;
     }
     return concatBytes2(...out2);
   };
@@ -21210,11 +21210,11 @@ function getMinHashLength(fieldOrder) {
 }
 function mapHashToField(key, fieldOrder, isLE4 = false) {
   abytes2(key);
-  const len = key.length;
+  const len2 = key.length;
   const fieldLen = getFieldBytesLength(fieldOrder);
   const minLen = Math.max(getMinHashLength(fieldOrder), 16);
-  if (len < minLen || len > 1024)
-    throw new Error("expected " + minLen + "-1024 bytes of input, got " + len);
+  if (len2 < minLen || len2 > 1024)
+    throw new Error("expected " + minLen + "-1024 bytes of input, got " + len2);
   const num = isLE4 ? bytesToNumberLE(key) : bytesToNumberBE(key);
   const reduced = mod3(num, fieldOrder - _1n2) + _1n2;
   return isLE4 ? numberToBytesLE(reduced, fieldLen) : numberToBytesBE(reduced, fieldLen);
@@ -22230,12 +22230,12 @@ var init_der = __esm({
           if (data.length & 1)
             throw new E("tlv.encode: unpadded data");
           const dataLen = data.length / 2;
-          const len = numberToHexUnpadded(dataLen);
-          if (len.length / 2 & 128)
+          const len2 = numberToHexUnpadded(dataLen);
+          if (len2.length / 2 & 128)
             throw new E("tlv.encode: long form length too big");
-          const lenLen = dataLen > 127 ? numberToHexUnpadded(len.length / 2 | 128) : "";
+          const lenLen = dataLen > 127 ? numberToHexUnpadded(len2.length / 2 | 128) : "";
           const t = numberToHexUnpadded(tag);
-          return t + lenLen + len + data;
+          return t + lenLen + len2 + data;
         },
         // v - value, l - left bytes (unparsed)
         decode(tag, data) {
@@ -22303,18 +22303,18 @@ var init_der = __esm({
         }
       },
       toSig(bytes, maxScalarBytes) {
-        const { Err: E, _int: int, _tlv: tlv } = _DER;
+        const { Err: E, _int: int, _tlv: tlv2 } = _DER;
         if (maxScalarBytes !== void 0) {
           asafenumber(maxScalarBytes, "maxScalarBytes");
           if (maxScalarBytes < 1)
             throw new E("invalid signature: maxScalarBytes must be positive");
         }
         const data = abytes2(bytes, void 0, "signature");
-        const { v: seqBytes, l: seqLeftBytes } = tlv.decode(48, data);
+        const { v: seqBytes, l: seqLeftBytes } = tlv2.decode(48, data);
         if (seqLeftBytes.length)
           throw new E("invalid signature: left bytes after parsing");
-        const { v: rBytes, l: rLeftBytes } = tlv.decode(2, seqBytes);
-        const { v: sBytes, l: sLeftBytes } = tlv.decode(2, rLeftBytes);
+        const { v: rBytes, l: rLeftBytes } = tlv2.decode(2, seqBytes);
+        const { v: sBytes, l: sLeftBytes } = tlv2.decode(2, rLeftBytes);
         if (sLeftBytes.length)
           throw new E("invalid signature: left bytes after parsing");
         if (maxScalarBytes !== void 0 && (rBytes.length > maxScalarBytes || sBytes.length > maxScalarBytes))
@@ -22322,12 +22322,12 @@ var init_der = __esm({
         return { r: int.decode(rBytes), s: int.decode(sBytes) };
       },
       hexFromSig(sig) {
-        const { _tlv: tlv, _int: int } = _DER;
+        const { _tlv: tlv2, _int: int } = _DER;
         validateObject(sig, { r: "bigint", s: "bigint" }, {}, "sig");
-        const rs = tlv.encode(2, int.encode(sig.r));
-        const ss = tlv.encode(2, int.encode(sig.s));
+        const rs = tlv2.encode(2, int.encode(sig.r));
+        const ss = tlv2.encode(2, int.encode(sig.s));
         const seq = rs + ss;
-        return tlv.encode(48, seq);
+        return tlv2.encode(48, seq);
       }
     };
     DER = /* @__PURE__ */ (() => {
@@ -23103,7 +23103,7 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
     }
     return { seed, k2sig };
   }
-  function sign(message, secretKey, opts3 = {}) {
+  function sign2(message, secretKey, opts3 = {}) {
     const { seed, k2sig } = prepSig(message, secretKey, opts3);
     const drbg = createHmacDrbg(hash_.outputLen, Fn.BYTES, hmac3);
     const sig = drbg(seed, k2sig);
@@ -23156,7 +23156,7 @@ function ecdsa(Point, hash, ecdsaOpts = {}) {
     utils: utils2,
     lengths,
     Point,
-    sign,
+    sign: sign2,
     verify: verify2,
     recoverPublicKey,
     Signature,
@@ -24720,9 +24720,9 @@ var init_bls12_381 = __esm({
           const { compressed, infinity, sort, value } = parseMask(raw);
           if (!allowUncompressed && !compressed)
             throw new Error("invalid signature: expected compressed encoding");
-          const len = compressed ? W : 2 * W;
-          if (value.length !== len)
-            throw new Error(`invalid ${name2} point: expected ${len} bytes`);
+          const len2 = compressed ? W : 2 * W;
+          if (value.length !== len2)
+            throw new Error(`invalid ${name2} point: expected ${len2} bytes`);
           if (infinity) {
             for (const b2 of value) {
               if (b2)
@@ -25132,8 +25132,8 @@ function fingerprint(keyBlob) {
 function keyBlobType(keyBlob) {
   const b = Buffer.from(keyBlob);
   if (b.length < 4) return "unknown";
-  const len = b.readUInt32BE(0);
-  return b.subarray(4, 4 + len).toString("latin1");
+  const len2 = b.readUInt32BE(0);
+  return b.subarray(4, 4 + len2).toString("latin1");
 }
 var isKeyType = (t) => KEY_TYPES.includes(t);
 function knownHostsName(host, port) {
@@ -25606,6 +25606,292 @@ var SshTransport = class {
   }
 };
 
+// src/node/staking-port.ts
+var import_node_crypto4 = require("node:crypto");
+var import_node_tls = require("node:tls");
+
+// src/identity/node-id.ts
+var import_node_crypto3 = require("node:crypto");
+
+// src/identity/cb58.ts
+var import_node_crypto2 = require("node:crypto");
+var ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+var INDEX = new Map([...ALPHABET].map((c, i) => [c, i]));
+var CHECKSUM_LEN = 4;
+function base58Encode(bytes) {
+  let zeros = 0;
+  while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
+  let n = 0n;
+  for (const b of bytes) n = n << 8n | BigInt(b);
+  let out2 = "";
+  while (n > 0n) {
+    out2 = ALPHABET[Number(n % 58n)] + out2;
+    n /= 58n;
+  }
+  return "1".repeat(zeros) + out2;
+}
+function base58Decode(text) {
+  let zeros = 0;
+  while (zeros < text.length && text[zeros] === "1") zeros++;
+  let n = 0n;
+  for (const c of text) {
+    const v = INDEX.get(c);
+    if (v === void 0) return { badChar: c };
+    n = n * 58n + BigInt(v);
+  }
+  const body = [];
+  while (n > 0n) {
+    body.unshift(Number(n & 0xffn));
+    n >>= 8n;
+  }
+  return Uint8Array.from([...new Array(zeros).fill(0), ...body]);
+}
+function checksum(payload) {
+  return (0, import_node_crypto2.createHash)("sha256").update(payload).digest().subarray(-CHECKSUM_LEN);
+}
+function cb58Encode(payload) {
+  return base58Encode(Buffer.concat([payload, checksum(payload)]));
+}
+function cb58Decode(text) {
+  const raw = base58Decode(text);
+  if (!(raw instanceof Uint8Array)) return { ok: false, reason: "alphabet", badChar: raw.badChar };
+  if (raw.length < CHECKSUM_LEN) return { ok: false, reason: "short" };
+  const payload = raw.subarray(0, raw.length - CHECKSUM_LEN);
+  if (!checksum(payload).equals(raw.subarray(raw.length - CHECKSUM_LEN))) {
+    return { ok: false, reason: "checksum" };
+  }
+  return { ok: true, payload };
+}
+
+// src/identity/errors.ts
+var IdentityError = class extends Error {
+  constructor(file, reason) {
+    super(`${file}: ${reason}`);
+    this.file = file;
+    this.reason = reason;
+  }
+  file;
+  reason;
+  name = "IdentityError";
+};
+var STAKING_FILES = ["staker.crt", "staker.key", "signer.key"];
+
+// src/identity/node-id.ts
+var PREFIX = "NodeID-";
+var NODE_ID_LEN = 20;
+function formatNodeId(shortId) {
+  return PREFIX + cb58Encode(shortId);
+}
+function nodeIdFromCertificate(der) {
+  const sha = (0, import_node_crypto3.createHash)("sha256").update(der).digest();
+  return formatNodeId((0, import_node_crypto3.createHash)("ripemd160").update(sha).digest());
+}
+function parseNodeId(input, what = "NodeID") {
+  const text = input.trim();
+  const hint = `Copy it from info.getNodeID or from \`avalanche-node-backup node-id staker.crt\`.`;
+  if (!text.startsWith(PREFIX)) {
+    throw new IdentityError(
+      "NodeID",
+      `${what} does not start with '${PREFIX}'. A NodeID looks like NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg. ${hint}`
+    );
+  }
+  const quoted = /^NodeID-[1-9A-HJ-NP-Za-km-z]{1,50}$/.test(text) ? ` '${text}'` : "";
+  const decoded = cb58Decode(text.slice(PREFIX.length));
+  if (!decoded.ok) {
+    const why = decoded.reason === "alphabet" ? `contains '${decoded.badChar}', which is not in the base58 alphabet (no 0, O, I or l)` : decoded.reason === "short" ? "is too short to be a NodeID" : "has a wrong checksum: a character was mistyped, dropped or swapped";
+    throw new IdentityError("NodeID", `${what}${quoted} ${why}. ${hint}`);
+  }
+  if (decoded.payload.length !== NODE_ID_LEN) {
+    throw new IdentityError(
+      "NodeID",
+      `${what}${quoted} holds ${decoded.payload.length} bytes; a NodeID holds ${NODE_ID_LEN}. ${hint}`
+    );
+  }
+  return text;
+}
+
+// src/identity/pem.ts
+var BEGIN = "-----BEGIN ";
+var END = "\n-----END ";
+var DASHES = "-----";
+function looksLikePem(bytes) {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(BEGIN);
+}
+function getLine(s, from) {
+  const nl = s.indexOf("\n", from);
+  let end = nl < 0 ? s.length : nl;
+  const next = nl < 0 ? s.length : nl + 1;
+  if (nl > from && s[nl - 1] === "\r") end--;
+  let e = end;
+  while (e > from && (s[e - 1] === " " || s[e - 1] === "	")) e--;
+  return { line: s.slice(from, e), next };
+}
+function decodeOne(s, from) {
+  let pos = from;
+  for (; ; ) {
+    const endAt = s.indexOf(END, pos);
+    if (endAt < 0) return void 0;
+    const trailer = endAt + END.length;
+    const attempt = blockBefore(s, pos, endAt, trailer);
+    if (attempt) return attempt;
+    pos = trailer;
+  }
+}
+function blockBefore(s, pos, endAt, trailer) {
+  const found = s.slice(pos, endAt).lastIndexOf(BEGIN);
+  const begin = pos + found;
+  if (found < 0 || found > 0 && s[begin - 1] !== "\n") return void 0;
+  const typeLine = getLine(s, begin + BEGIN.length);
+  if (!typeLine.line.endsWith(DASHES)) return void 0;
+  const type = typeLine.line.slice(0, -DASHES.length);
+  const headers = {};
+  let body = typeLine.next;
+  for (; ; ) {
+    const { line, next } = getLine(s, body);
+    const colon = line.indexOf(":");
+    if (colon < 0) break;
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+    body = next;
+    if (body > endAt + 1) return void 0;
+  }
+  const hasHeaders = Object.keys(headers).length > 0;
+  if (hasHeaders && body > endAt) return void 0;
+  const endType = s.slice(trailer, trailer + type.length + DASHES.length);
+  if (endType !== type + DASHES) return void 0;
+  if (getLine(s, trailer + type.length + DASHES.length).line !== "") return void 0;
+  const der = body <= endAt ? decodeBase64Std(removeSpacesAndTabs(s.slice(body, endAt))) : Buffer.alloc(0);
+  if (!der) return void 0;
+  return { block: { type, headers, der }, next: getLine(s, trailer).next };
+}
+function removeSpacesAndTabs(s) {
+  return s.includes(" ") || s.includes("	") ? s.replace(/[ \t]/g, "") : s;
+}
+var ALPHABET2 = /^[A-Za-z0-9+/]*$/;
+function decodeBase64Std(text) {
+  const s = text.includes("\r") || text.includes("\n") ? text.replace(/[\r\n]/g, "") : text;
+  const pad = s.indexOf("=");
+  const data = pad < 0 ? s : s.slice(0, pad);
+  if (!ALPHABET2.test(data)) return void 0;
+  if (pad >= 0) {
+    const padding = s.slice(pad);
+    const rem = data.length % 4;
+    if (!(rem === 2 && padding === "==" || rem === 3 && padding === "=")) return void 0;
+  } else if (data.length % 4 !== 0) {
+    return void 0;
+  }
+  return Buffer.from(data, "base64");
+}
+function pemBlocks(bytes) {
+  const s = typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("latin1");
+  const blocks = [];
+  let pos = 0;
+  for (; ; ) {
+    const found = decodeOne(s, pos);
+    if (!found) return blocks;
+    blocks.push(found.block);
+    pos = found.next;
+  }
+}
+function shownType(type) {
+  const printable2 = type.replace(/[^\x20-\x7e]/g, "?");
+  return printable2.length > 40 ? printable2.slice(0, 40) + "\u2026" : printable2;
+}
+function toPem(type, der) {
+  const b64 = Buffer.from(der).toString("base64");
+  const lines = b64.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${type}-----
+${lines.map((l) => l + "\n").join("")}-----END ${type}-----
+`;
+}
+
+// src/node/staking-port.ts
+var len = (n) => n < 128 ? [n] : n < 256 ? [129, n] : [130, n >> 8, n & 255];
+var tlv = (tag, ...parts) => {
+  const body = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([tag, ...len(body.length)]), body]);
+};
+var ECDSA_SHA256 = tlv(48, Buffer.from("06082a8648ce3d040302", "hex"));
+function throwawayClientCertificate() {
+  const { privateKey, publicKey } = (0, import_node_crypto4.generateKeyPairSync)("ec", { namedCurve: "P-256" });
+  const time = (s) => tlv(23, Buffer.from(s));
+  const tbs = tlv(
+    48,
+    tlv(160, tlv(2, Buffer.from([2]))),
+    tlv(2, Buffer.from([1])),
+    ECDSA_SHA256,
+    tlv(48),
+    tlv(48, time("000101000000Z"), time("491231000000Z")),
+    tlv(48),
+    publicKey.export({ type: "spki", format: "der" })
+  );
+  const signature = (0, import_node_crypto4.sign)("sha256", tbs, privateKey);
+  const der = tlv(48, tbs, ECDSA_SHA256, tlv(3, Buffer.from([0]), signature));
+  return {
+    cert: toPem("CERTIFICATE", der),
+    key: privateKey.export({ type: "pkcs8", format: "pem" }).toString()
+  };
+}
+function probeStakingPort(host, port, client, timeoutMs) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const done = (a) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ host, port, ...a });
+    };
+    const socket = (0, import_node_tls.connect)({
+      host,
+      port,
+      ...client,
+      minVersion: "TLSv1.3",
+      maxVersion: "TLSv1.3",
+      rejectUnauthorized: false,
+      // the NodeID is the identity, not a CA chain
+      .../^[\d.]+$|:/.test(host) ? {} : { servername: host }
+    });
+    const timer = setTimeout(
+      () => done({ error: `no TLS handshake within ${timeoutMs / 1e3} s` }),
+      timeoutMs
+    );
+    socket.once("secureConnect", () => {
+      const raw = socket.getPeerCertificate(true)?.raw;
+      if (!raw) return done({ error: "the node presented no certificate" });
+      done({ nodeId: nodeIdFromCertificate(raw), tlsMs: Math.round(performance.now() - started) });
+    });
+    socket.once("error", (e) => done({ error: describe(e, port) }));
+  });
+}
+function describe(e, port) {
+  switch (e.code) {
+    case "ECONNREFUSED":
+      return `connection refused: nothing listens on port ${port}`;
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "host unreachable";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host name not found";
+    case "ECONNRESET":
+      return "the connection was reset during the TLS handshake";
+    default:
+      if (/wrong version number|packet length too long|unexpected eof|tlsv1 alert protocol version|unsupported protocol/i.test(
+        e.message
+      )) {
+        return `port ${port} does not speak TLS 1.3 (is it the staking port?)`;
+      }
+      return e.message;
+  }
+}
+function parseHostPort(text, defaultPort = 9651) {
+  const t = text.trim();
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  if (v6) return { host: v6[1], port: v6[2] ? Number(v6[2]) : defaultPort };
+  const m = /^([^:\s]+)(?::(\d+))?$/.exec(t);
+  if (m) return { host: m[1], port: m[2] ? Number(m[2]) : defaultPort };
+  if ((t.match(/:/g) ?? []).length > 1) return { host: t, port: defaultPort };
+  throw new Error(`'${text}' is not host[:port]`);
+}
+
 // src/host-settings.ts
 var DEFAULTS = {
   port: "22",
@@ -25715,10 +26001,442 @@ function integer(get, name2, min, max) {
   }
   return n;
 }
+function parseNetworkSettings(input) {
+  const raw = input.get("network-api").trim();
+  const apiUrl = raw ? networkApiUrl(raw) : void 0;
+  const require2 = input.bool("require-network-checks");
+  if (require2 && !apiUrl)
+    throw new InputError(
+      "require-network-checks needs network-api: the URL of an avalanchego API on the same network."
+    );
+  const oldHosts = input.get("old-hosts").split(/[\s,]+/).filter(Boolean).map((entry, i) => {
+    try {
+      const hp = parseHostPort(entry);
+      if (hp.port < 1 || hp.port > 65535) throw new Error("port");
+      return hp;
+    } catch {
+      throw new InputError(
+        `old-hosts: entry ${i + 1} is not host[:port]. Give the old machines' staking ports, host[:port] (default port 9651), one per line.`
+      );
+    }
+  });
+  const get = (n) => input.get(n) || "0";
+  return {
+    ...apiUrl ? { apiUrl } : {},
+    require: require2,
+    oldHosts,
+    allowRunningElsewhere: input.bool("allow-running-elsewhere"),
+    waitHealthyMs: integer(get, "wait-healthy", 0, 86400) * 1e3
+  };
+}
+var LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)$/i;
+function networkApiUrl(raw) {
+  const fix = "Give the base URL of an avalanchego API on the same network, like https://api.avax.network (http:// only for a loopback address such as http://127.0.0.1:9650).";
+  let url;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InputError(`network-api is not a URL. ${fix}`);
+  }
+  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname))
+    throw new InputError(
+      `network-api: http:// is allowed only for a loopback address; across a network use https://. ${fix}`
+    );
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new InputError(`network-api must be an https:// URL. ${fix}`);
+  if (url.username || url.password || url.search || url.hash)
+    throw new InputError(`network-api takes no user, password, query or fragment. ${fix}`);
+  return url;
+}
+
+// src/modes/network.ts
+var import_promises = require("node:dns/promises");
+var import_node_net = require("node:net");
+
+// src/network/client.ts
+var import_node_http = require("node:http");
+var import_node_https = require("node:https");
+
+// src/network/replies.ts
+var NetworkReplyError = class extends Error {
+  name = "NetworkReplyError";
+};
+function shown(v, max = 120) {
+  const s = String(v).replace(/[^\x20-\x7e]/g, "?");
+  return s.length > max ? `${s.slice(0, max)}\u2026` : s;
+}
+function rpcResult(body, id, method) {
+  let reply;
+  try {
+    reply = JSON.parse(body);
+  } catch {
+    throw new NetworkReplyError(`${method} answered without JSON`);
+  }
+  if (!isObject(reply) || reply.jsonrpc !== "2.0" || reply.id !== id)
+    throw new NetworkReplyError(`${method} answered without a JSON-RPC 2.0 reply to our call`);
+  if (isObject(reply.error)) {
+    const code = typeof reply.error.code === "number" ? ` (code ${reply.error.code})` : "";
+    throw new NetworkReplyError(`${method} failed${code}: ${shown(reply.error.message ?? "")}`);
+  }
+  if (!("result" in reply)) throw new NetworkReplyError(`${method} answered without a result`);
+  return reply.result;
+}
+function parsePeers(result, nodeId) {
+  if (!isObject(result) || !Array.isArray(result.peers))
+    throw new NetworkReplyError("info.peers answered without a list of peers");
+  const seen = [];
+  for (const p of result.peers) {
+    if (!isObject(p) || p.nodeID !== nodeId) continue;
+    const ip = typeof p.ip === "string" ? splitAddrPort(p.ip) : void 0;
+    if (!ip) throw new NetworkReplyError("info.peers answered a peer without an address");
+    const pub = typeof p.publicIP === "string" ? splitAddrPort(p.publicIP) : void 0;
+    seen.push({ ...ip, ...pub && pub.ip !== ip.ip ? { publicIp: pub.ip } : {} });
+  }
+  return seen;
+}
+function splitAddrPort(text) {
+  const m = /^\[([0-9a-fA-F:.]+)(?:%[^\]]*)?\]:(\d{1,5})$/.exec(text) ?? /^([\d.]+):(\d{1,5})$/.exec(text);
+  return m ? { ip: m[1].toLowerCase(), port: Number(m[2]) } : void 0;
+}
+function parseValidator(result, nodeId) {
+  if (!isObject(result) || !Array.isArray(result.validators))
+    throw new NetworkReplyError(
+      "platform.getCurrentValidators answered without a list of validators"
+    );
+  const v = result.validators.find((x) => isObject(x) && x.nodeID === nodeId);
+  if (!v) return void 0;
+  const bad = (field) => new NetworkReplyError(
+    `platform.getCurrentValidators answered a validator with no valid ${field}`
+  );
+  const uint = (field) => {
+    const x = v[field];
+    if (typeof x !== "string" || !/^\d{1,20}$/.test(x)) throw bad(field);
+    return x;
+  };
+  const validator = {
+    nodeId,
+    startTime: Number(uint("startTime")),
+    endTime: Number(uint("endTime")),
+    weight: uint("weight")
+  };
+  if (v.uptime !== void 0) {
+    if (typeof v.uptime !== "string" || !/^\d+(\.\d+)?$/.test(v.uptime)) throw bad("uptime");
+    validator.uptime = Number(v.uptime);
+  }
+  if (typeof v.connected === "boolean") validator.connected = v.connected;
+  if (v.signer !== void 0 && v.signer !== null) {
+    const pk = isObject(v.signer) ? v.signer.publicKey : void 0;
+    if (typeof pk !== "string" || !/^0x[0-9a-fA-F]{96}$/.test(pk)) throw bad("signer.publicKey");
+    validator.blsPublicKey = pk.toLowerCase();
+  }
+  return validator;
+}
+function parseHealth(body) {
+  let reply;
+  try {
+    reply = JSON.parse(body);
+  } catch {
+    throw new NetworkReplyError("/ext/health answered without JSON");
+  }
+  if (!isObject(reply) || typeof reply.healthy !== "boolean" || !isObject(reply.checks))
+    throw new NetworkReplyError("/ext/health answered without checks and healthy");
+  const checks = Object.entries(reply.checks).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([name2, r]) => {
+    const error = isObject(r) && typeof r.error === "string" ? r.error : void 0;
+    return {
+      name: shown(name2, 60),
+      ok: error === void 0,
+      ...error ? { error: shown(error) } : {}
+    };
+  });
+  return { healthy: reply.healthy, checks };
+}
+function validatorLine(v) {
+  const until = new Date(v.endTime * 1e3).toISOString().slice(0, 10);
+  const uptime = v.uptime === void 0 ? "" : `, uptime ${v.uptime.toFixed(1)} %`;
+  const connected = v.connected === false ? ", not connected" : "";
+  return `validator until ${until}${uptime}${connected}`;
+}
+function isObject(x) {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+// src/network/client.ts
+var NetworkUnreachable = class extends Error {
+  name = "NetworkUnreachable";
+};
+var MAX_BODY = 4 << 20;
+var NetworkApi = class {
+  constructor(url, timeoutMs = 5e3) {
+    this.url = url;
+    this.timeoutMs = timeoutMs;
+  }
+  url;
+  timeoutMs;
+  nextId = 1;
+  /** Where it is, for messages: scheme, host and port only (a path may hold a provider's key). */
+  get origin() {
+    return this.url.origin;
+  }
+  /** info.peers for one NodeID: the connections the answering node has with it. */
+  async peers(nodeId) {
+    return parsePeers(await this.call("/ext/info", "info.peers", { nodeIDs: [nodeId] }), nodeId);
+  }
+  /** platform.getCurrentValidators for one NodeID (primary network); undefined: not a validator. */
+  async validator(nodeId) {
+    const result = await this.call("/ext/bc/P", "platform.getCurrentValidators", {
+      nodeIDs: [nodeId]
+    });
+    return parseValidator(result, nodeId);
+  }
+  async call(path, method, params) {
+    const id = this.nextId++;
+    const body = JSON.stringify({ jsonrpc: "2.0", id, method, params });
+    const res = await this.post(path, body);
+    if (res.status !== 200)
+      throw new NetworkUnreachable(
+        `${this.origin} answered ${method} with HTTP ${res.status}${res.status === 404 ? " (is it an avalanchego API? the path is the base URL, without /ext/\u2026)" : ""}`
+      );
+    try {
+      return rpcResult(res.body, id, method);
+    } catch (e) {
+      throw new NetworkUnreachable(`${this.origin}: ${e.message}`);
+    }
+  }
+  post(path, body) {
+    const base = this.url.pathname.replace(/\/+$/, "");
+    const request2 = this.url.protocol === "https:" ? import_node_https.request : import_node_http.request;
+    return new Promise((resolve, reject) => {
+      const fail = (why) => {
+        clearTimeout(timer);
+        req.destroy();
+        reject(new NetworkUnreachable(`${this.origin} cannot be asked: ${why}`));
+      };
+      const req = request2(
+        {
+          protocol: this.url.protocol,
+          hostname: this.url.hostname.replace(/^\[|\]$/g, ""),
+          port: this.url.port || void 0,
+          method: "POST",
+          path: `${base}${path}`,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }
+        },
+        (res) => {
+          const chunks = [];
+          let size = 0;
+          res.on("data", (c) => {
+            size += c.length;
+            if (size > MAX_BODY) fail("the answer is larger than 4 MB");
+            else chunks.push(c);
+          });
+          res.on("end", () => {
+            clearTimeout(timer);
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") });
+          });
+          res.on("error", (e) => fail(describe2(e)));
+        }
+      );
+      const timer = setTimeout(
+        () => fail(`no answer within ${this.timeoutMs / 1e3} s`),
+        this.timeoutMs
+      );
+      req.on("error", (e) => fail(describe2(e)));
+      req.end(body);
+    });
+  }
+};
+function describe2(e) {
+  switch (e.code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "host unreachable";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host name not found";
+    case "ECONNRESET":
+      return "the connection was reset";
+    case "ERR_TLS_CERT_ALTNAME_INVALID":
+      return "its TLS certificate is not for this host name (the certificate's names do not include it)";
+    case "CERT_HAS_EXPIRED":
+      return "its TLS certificate has expired";
+    case "DEPTH_ZERO_SELF_SIGNED_CERT":
+    case "SELF_SIGNED_CERT_IN_CHAIN":
+    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
+    case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
+      return "its TLS certificate is not signed by a trusted authority (a private CA can be given to Node with NODE_EXTRA_CA_CERTS)";
+    default:
+      return /SSL|TLS|wrong version/i.test(e.message) ? "the TLS handshake failed (is it HTTPS?)" : `the connection failed (${e.code ?? "error"})`;
+  }
+}
+
+// src/modes/network.ts
+var NetworkCheckError = class extends Error {
+  name = "NetworkCheckError";
+};
+async function askRegistration(settings, nodeId, log) {
+  if (!settings.apiUrl) return { state: "not-asked" };
+  const api = new NetworkApi(settings.apiUrl);
+  {
+    try {
+      const validator = await api.validator(nodeId);
+      if (!validator) {
+        log.info(`${nodeId} is not a current validator of the primary network (${api.origin})`);
+        return { state: "not-validator", origin: api.origin };
+      }
+      log.info(
+        `${nodeId}: ${validatorLine(validator)}; registered BLS key ${validator.blsPublicKey ?? "(none: a validator added before BLS keys)"} (${api.origin})`
+      );
+      return { state: "validator", validator, origin: api.origin };
+    } catch (e) {
+      const why = errorMessage(e);
+      unanswered(settings, why, "the BLS key registered on the P-chain", log);
+      return { state: "unknown", why };
+    }
+  }
+}
+function registeredKey(r) {
+  return r.state === "validator" ? r.validator.blsPublicKey : void 0;
+}
+function unanswered(settings, why, what, log) {
+  if (settings.require)
+    throw new NetworkCheckError(`${why}. Not checked: ${what} (require-network-checks is true).`);
+  log.warning(`${why}. Not checked: ${what}.`);
+}
+function judgePeers(peers, targetAddresses, targetRunsIt) {
+  if (peers.length === 0) return { verdict: "nowhere" };
+  const mine = new Set(targetAddresses.map((a) => a.toLowerCase()));
+  const other = peers.find((p) => !mine.has(p.ip) && !(p.publicIp && mine.has(p.publicIp)));
+  if (!other) return { verdict: "target" };
+  const at = shown(other.publicIp ?? other.ip, 60);
+  return targetRunsIt ? { verdict: "unsure", at } : { verdict: "elsewhere", at };
+}
+var RestoreNetworkChecks = class {
+  constructor(settings, targetAddresses, log) {
+    this.settings = settings;
+    this.targetAddresses = targetAddresses;
+    this.log = log;
+  }
+  settings;
+  targetAddresses;
+  log;
+  get waitsForHealth() {
+    return this.settings.waitHealthyMs > 0;
+  }
+  /**
+   * One NodeID in one place: info.peers (one HTTPS request) and the old hosts' staking ports.
+   * Throws NetworkCheckError when it runs elsewhere (a warning with allow-running-elsewhere).
+   * Resolves to a line for the step's detail.
+   */
+  async refuseIfRunningElsewhere(nodeId, targetReports) {
+    const found = [];
+    const notes = [];
+    const [network, probed] = await Promise.all([
+      this.peersCheck(nodeId, targetReports === nodeId),
+      this.oldHostsCheck(nodeId)
+    ]);
+    for (const r of [network, probed]) {
+      if (r.at) found.push(r.at);
+      if (r.note) notes.push(r.note);
+    }
+    if (found.length === 0) return notes.join("; ");
+    const message = `${nodeId} is running at ${found.join(" and at ")} right now; stop that node first (or set allow-running-elsewhere: true if you know it is dying)`;
+    if (!this.settings.allowRunningElsewhere)
+      throw new NetworkCheckError(`${message}. Nothing on the host was changed.`);
+    this.log.warning(`${message}; going on: allow-running-elsewhere is true.`);
+    return [...notes, `running elsewhere, allowed: ${found.join(", ")}`].join("; ");
+  }
+  async peersCheck(nodeId, targetRunsIt) {
+    if (!this.settings.apiUrl) return {};
+    const api = new NetworkApi(this.settings.apiUrl);
+    let peers;
+    try {
+      peers = await api.peers(nodeId);
+    } catch (e) {
+      unanswered(this.settings, errorMessage(e), `whether ${nodeId} runs elsewhere`, this.log);
+      return { note: "the network could not be asked" };
+    }
+    const w = judgePeers(peers, await this.targetAddresses().catch(() => []), targetRunsIt);
+    switch (w.verdict) {
+      case "nowhere":
+        return { note: `${api.origin} has no connection with ${nodeId}` };
+      case "target":
+        return { note: `${api.origin} sees ${nodeId} on this host` };
+      case "unsure":
+        this.log.warning(
+          `${api.origin} sees ${nodeId} connected from ${w.at}, and this host reports ${nodeId} too: it may be this host seen under another address (NAT, a jump host). List the old machines in old-hosts to have their staking ports checked.`
+        );
+        return { note: `seen from ${w.at} (this host runs it too)` };
+      case "elsewhere":
+        return { at: w.at };
+    }
+  }
+  async oldHostsCheck(nodeId) {
+    const hosts = this.settings.oldHosts;
+    if (hosts.length === 0) return {};
+    const client = throwawayClientCertificate();
+    const answers = await Promise.all(
+      hosts.map((h) => probeStakingPort(h.host, h.port, client, 5e3))
+    );
+    for (const a of answers)
+      this.log.info(
+        `old host ${a.host}:${a.port}: ${a.nodeId ? `answers ${a.nodeId}` : `no answer (${a.error})`}`
+      );
+    const running = answers.filter((a) => a.nodeId === nodeId).map((a) => `${a.host}:${a.port}`);
+    return running.length ? { at: running.join(", ") } : { note: `${hosts.length} old host(s) do not answer with ${nodeId}` };
+  }
+  /**
+   * After the identity is proven: wait-healthy seconds for /ext/health to say healthy. Not healthy
+   * in time is a warning naming the failing checks (health is about bootstrapping).
+   */
+  async waitHealthy(api, note) {
+    const until = Date.now() + this.settings.waitHealthyMs;
+    let report = await api.healthReport();
+    while (!report?.healthy && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 1e3));
+      report = await api.healthReport();
+    }
+    const bls2 = report?.checks.find((c) => c.name === "bls");
+    const blsText = bls2 ? `bls ${bls2.ok ? "ok" : `FAILING: ${bls2.error}`}` : "no bls check";
+    if (report?.healthy) {
+      note(`healthy; ${blsText}; ${report.checks.map((c) => c.name).join(", ")} pass`);
+      return report;
+    }
+    const failing = report?.checks.filter((c) => !c.ok) ?? [];
+    const what = report ? `failing checks: ${failing.map((c) => `${c.name} (${c.error ?? "failed"})`).join(", ") || "none named"}` : "/ext/health does not answer (or not with its checks)";
+    note(`not healthy after ${this.settings.waitHealthyMs / 1e3} s; ${blsText}; ${what}`);
+    this.log.warning(
+      `the node runs the restored identity but is not healthy after wait-healthy (${this.settings.waitHealthyMs / 1e3} s): ${what}. ${bls2 && !bls2.ok ? "The bls check fails: the node runs a BLS key other than the one registered on the P-chain, and its peers disconnect it." : "A node that is still bootstrapping becomes healthy on its own."}`
+    );
+    return report;
+  }
+};
+async function addressesOf(host) {
+  const bare = host.replace(/^\[|\]$/g, "");
+  if ((0, import_node_net.isIP)(bare)) return [bare.toLowerCase()];
+  return (await (0, import_promises.lookup)(bare, { all: true })).map((a) => a.address.toLowerCase());
+}
+async function askNetwork(network, expected, log) {
+  if (!network.apiUrl || !expected.nodeId) return { registration: { state: "not-asked" }, expected };
+  const registration = await log.group(
+    "Ask the network",
+    () => askRegistration(network, expected.nodeId, log)
+  );
+  const key = registeredKey(registration);
+  return { registration, expected: key ? { ...expected, registeredBlsPublicKey: key } : expected };
+}
+function restoreNetworkChecks(network, target, log) {
+  if (!network.apiUrl && network.oldHosts.length === 0 && network.waitHealthyMs === 0) return;
+  return new RestoreNetworkChecks(
+    network,
+    () => target.kind === "ssh" ? addressesOf(target.ssh.host) : Promise.resolve([]),
+    log
+  );
+}
 
 // src/host/local.ts
 var import_node_child_process = require("node:child_process");
-var import_node_net = require("node:net");
+var import_node_net2 = require("node:net");
 function localTransport() {
   return {
     label: "this machine",
@@ -25736,7 +26454,7 @@ function localTransport() {
     },
     openTcp(host, port) {
       return new Promise((resolve, reject) => {
-        const socket = (0, import_node_net.connect)({ host, port });
+        const socket = (0, import_node_net2.connect)({ host, port });
         socket.once("connect", () => resolve(socket));
         socket.once("error", reject);
       });
@@ -25752,20 +26470,7 @@ function localTransport() {
 }
 
 // src/modes/restore.ts
-var import_node_crypto6 = require("node:crypto");
-
-// src/identity/errors.ts
-var IdentityError = class extends Error {
-  constructor(file, reason) {
-    super(`${file}: ${reason}`);
-    this.file = file;
-    this.reason = reason;
-  }
-  file;
-  reason;
-  name = "IdentityError";
-};
-var STAKING_FILES = ["staker.crt", "staker.key", "signer.key"];
+var import_node_crypto7 = require("node:crypto");
 
 // src/identity/g1.ts
 var P = 0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaabn;
@@ -25924,21 +26629,21 @@ var Der = class _Der {
     const n = first & 127;
     if (n === 0) throw new DerError("indefinite length");
     if (n > 4) throw new DerError("length too large");
-    let len = 0;
+    let len2 = 0;
     for (let i = 0; i < n; i++) {
       const b = buf[start + 2 + i];
       if (b === void 0) throw new DerError("truncated");
       if (i === 0 && b === 0) throw new DerError("non-minimal length");
-      len = len * 256 + b;
+      len2 = len2 * 256 + b;
     }
-    if (len < 128) throw new DerError("non-minimal length");
-    return { head: 2 + n, len };
+    if (len2 < 128) throw new DerError("non-minimal length");
+    return { head: 2 + n, len: len2 };
   }
   /** The next element, whatever its tag. */
   any() {
     const start = this.pos;
-    const { head, len } = this.header(start);
-    const end = start + head + len;
+    const { head, len: len2 } = this.header(start);
+    const end = start + head + len2;
     if (end > this.buf.length) throw new DerError("truncated");
     this.pos = end;
     const tag = this.buf[start];
@@ -25951,9 +26656,9 @@ var Der = class _Der {
    */
   enter(tag) {
     if (this.peek() !== tag) throw new DerError(`expected tag 0x${tag.toString(16)}`);
-    const { head, len } = this.header(this.pos);
+    const { head, len: len2 } = this.header(this.pos);
     this.pos += head;
-    return len;
+    return len2;
   }
   /** The next element, which must have this tag. */
   read(tag) {
@@ -26035,95 +26740,8 @@ function bitLength(n) {
   return n <= 0n ? 0 : n.toString(2).length;
 }
 
-// src/identity/node-id.ts
-var import_node_crypto3 = require("node:crypto");
-
-// src/identity/cb58.ts
-var import_node_crypto2 = require("node:crypto");
-var ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-var INDEX = new Map([...ALPHABET].map((c, i) => [c, i]));
-var CHECKSUM_LEN = 4;
-function base58Encode(bytes) {
-  let zeros = 0;
-  while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
-  let n = 0n;
-  for (const b of bytes) n = n << 8n | BigInt(b);
-  let out2 = "";
-  while (n > 0n) {
-    out2 = ALPHABET[Number(n % 58n)] + out2;
-    n /= 58n;
-  }
-  return "1".repeat(zeros) + out2;
-}
-function base58Decode(text) {
-  let zeros = 0;
-  while (zeros < text.length && text[zeros] === "1") zeros++;
-  let n = 0n;
-  for (const c of text) {
-    const v = INDEX.get(c);
-    if (v === void 0) return { badChar: c };
-    n = n * 58n + BigInt(v);
-  }
-  const body = [];
-  while (n > 0n) {
-    body.unshift(Number(n & 0xffn));
-    n >>= 8n;
-  }
-  return Uint8Array.from([...new Array(zeros).fill(0), ...body]);
-}
-function checksum(payload) {
-  return (0, import_node_crypto2.createHash)("sha256").update(payload).digest().subarray(-CHECKSUM_LEN);
-}
-function cb58Encode(payload) {
-  return base58Encode(Buffer.concat([payload, checksum(payload)]));
-}
-function cb58Decode(text) {
-  const raw = base58Decode(text);
-  if (!(raw instanceof Uint8Array)) return { ok: false, reason: "alphabet", badChar: raw.badChar };
-  if (raw.length < CHECKSUM_LEN) return { ok: false, reason: "short" };
-  const payload = raw.subarray(0, raw.length - CHECKSUM_LEN);
-  if (!checksum(payload).equals(raw.subarray(raw.length - CHECKSUM_LEN))) {
-    return { ok: false, reason: "checksum" };
-  }
-  return { ok: true, payload };
-}
-
-// src/identity/node-id.ts
-var PREFIX = "NodeID-";
-var NODE_ID_LEN = 20;
-function formatNodeId(shortId) {
-  return PREFIX + cb58Encode(shortId);
-}
-function nodeIdFromCertificate(der) {
-  const sha = (0, import_node_crypto3.createHash)("sha256").update(der).digest();
-  return formatNodeId((0, import_node_crypto3.createHash)("ripemd160").update(sha).digest());
-}
-function parseNodeId(input, what = "NodeID") {
-  const text = input.trim();
-  const hint = `Copy it from info.getNodeID or from \`avalanche-node-backup node-id staker.crt\`.`;
-  if (!text.startsWith(PREFIX)) {
-    throw new IdentityError(
-      "NodeID",
-      `${what} does not start with '${PREFIX}'. A NodeID looks like NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg. ${hint}`
-    );
-  }
-  const quoted = /^NodeID-[1-9A-HJ-NP-Za-km-z]{1,50}$/.test(text) ? ` '${text}'` : "";
-  const decoded = cb58Decode(text.slice(PREFIX.length));
-  if (!decoded.ok) {
-    const why = decoded.reason === "alphabet" ? `contains '${decoded.badChar}', which is not in the base58 alphabet (no 0, O, I or l)` : decoded.reason === "short" ? "is too short to be a NodeID" : "has a wrong checksum: a character was mistyped, dropped or swapped";
-    throw new IdentityError("NodeID", `${what}${quoted} ${why}. ${hint}`);
-  }
-  if (decoded.payload.length !== NODE_ID_LEN) {
-    throw new IdentityError(
-      "NodeID",
-      `${what}${quoted} holds ${decoded.payload.length} bytes; a NodeID holds ${NODE_ID_LEN}. ${hint}`
-    );
-  }
-  return text;
-}
-
 // src/identity/p256.ts
-var import_node_crypto4 = require("node:crypto");
+var import_node_crypto5 = require("node:crypto");
 var P2 = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
 var B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
 var P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -26133,104 +26751,10 @@ function onP256(x, y) {
   return r === 0n;
 }
 function p256PublicPoint(d) {
-  const ecdh3 = (0, import_node_crypto4.createECDH)("prime256v1");
+  const ecdh3 = (0, import_node_crypto5.createECDH)("prime256v1");
   ecdh3.setPrivateKey(Buffer.from(d.toString(16).padStart(64, "0"), "hex"));
   const hex = ecdh3.getPublicKey("hex", "uncompressed");
   return { x: BigInt("0x" + hex.slice(2, 66)), y: BigInt("0x" + hex.slice(66)) };
-}
-
-// src/identity/pem.ts
-var BEGIN = "-----BEGIN ";
-var END = "\n-----END ";
-var DASHES = "-----";
-function looksLikePem(bytes) {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(BEGIN);
-}
-function getLine(s, from) {
-  const nl = s.indexOf("\n", from);
-  let end = nl < 0 ? s.length : nl;
-  const next = nl < 0 ? s.length : nl + 1;
-  if (nl > from && s[nl - 1] === "\r") end--;
-  let e = end;
-  while (e > from && (s[e - 1] === " " || s[e - 1] === "	")) e--;
-  return { line: s.slice(from, e), next };
-}
-function decodeOne(s, from) {
-  let pos = from;
-  for (; ; ) {
-    const endAt = s.indexOf(END, pos);
-    if (endAt < 0) return void 0;
-    const trailer = endAt + END.length;
-    const attempt = blockBefore(s, pos, endAt, trailer);
-    if (attempt) return attempt;
-    pos = trailer;
-  }
-}
-function blockBefore(s, pos, endAt, trailer) {
-  const found = s.slice(pos, endAt).lastIndexOf(BEGIN);
-  const begin = pos + found;
-  if (found < 0 || found > 0 && s[begin - 1] !== "\n") return void 0;
-  const typeLine = getLine(s, begin + BEGIN.length);
-  if (!typeLine.line.endsWith(DASHES)) return void 0;
-  const type = typeLine.line.slice(0, -DASHES.length);
-  const headers = {};
-  let body = typeLine.next;
-  for (; ; ) {
-    const { line, next } = getLine(s, body);
-    const colon = line.indexOf(":");
-    if (colon < 0) break;
-    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
-    body = next;
-    if (body > endAt + 1) return void 0;
-  }
-  const hasHeaders = Object.keys(headers).length > 0;
-  if (hasHeaders && body > endAt) return void 0;
-  const endType = s.slice(trailer, trailer + type.length + DASHES.length);
-  if (endType !== type + DASHES) return void 0;
-  if (getLine(s, trailer + type.length + DASHES.length).line !== "") return void 0;
-  const der = body <= endAt ? decodeBase64Std(removeSpacesAndTabs(s.slice(body, endAt))) : Buffer.alloc(0);
-  if (!der) return void 0;
-  return { block: { type, headers, der }, next: getLine(s, trailer).next };
-}
-function removeSpacesAndTabs(s) {
-  return s.includes(" ") || s.includes("	") ? s.replace(/[ \t]/g, "") : s;
-}
-var ALPHABET2 = /^[A-Za-z0-9+/]*$/;
-function decodeBase64Std(text) {
-  const s = text.includes("\r") || text.includes("\n") ? text.replace(/[\r\n]/g, "") : text;
-  const pad = s.indexOf("=");
-  const data = pad < 0 ? s : s.slice(0, pad);
-  if (!ALPHABET2.test(data)) return void 0;
-  if (pad >= 0) {
-    const padding = s.slice(pad);
-    const rem = data.length % 4;
-    if (!(rem === 2 && padding === "==" || rem === 3 && padding === "=")) return void 0;
-  } else if (data.length % 4 !== 0) {
-    return void 0;
-  }
-  return Buffer.from(data, "base64");
-}
-function pemBlocks(bytes) {
-  const s = typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("latin1");
-  const blocks = [];
-  let pos = 0;
-  for (; ; ) {
-    const found = decodeOne(s, pos);
-    if (!found) return blocks;
-    blocks.push(found.block);
-    pos = found.next;
-  }
-}
-function shownType(type) {
-  const printable2 = type.replace(/[^\x20-\x7e]/g, "?");
-  return printable2.length > 40 ? printable2.slice(0, 40) + "\u2026" : printable2;
-}
-function toPem(type, der) {
-  const b64 = Buffer.from(der).toString("base64");
-  const lines = b64.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${type}-----
-${lines.map((l) => l + "\n").join("")}-----END ${type}-----
-`;
 }
 
 // src/identity/x509.ts
@@ -26598,15 +27122,15 @@ function checkHeader(buf) {
   if (!(first & 128)) return;
   const n = first & 127;
   if (n === 0) throw new DerError("indefinite length");
-  let len = 0;
+  let len2 = 0;
   for (let k = 0; k < n; k++) {
     const b = buf[i++];
     if (b === void 0) throw new DerError("truncated length");
-    if (len >= 1 << 23) throw new DerError("length too large");
-    len = len * 256 + b;
-    if (len === 0) throw new DerError("non-minimal length");
+    if (len2 >= 1 << 23) throw new DerError("length too large");
+    len2 = len2 * 256 + b;
+    if (len2 === 0) throw new DerError("non-minimal length");
   }
-  if (len < 128) throw new DerError("non-minimal length");
+  if (len2 < 128) throw new DerError("non-minimal length");
 }
 function optional(d, tag) {
   if (d.empty) return void 0;
@@ -26887,6 +27411,8 @@ function inspectIdentity(files, expected) {
       "signer.key"
     )
   );
+  if (expected.registeredBlsPublicKey)
+    checks.push(registeredKeyCheck(expected.registeredBlsPublicKey, blsHex));
   const report = {
     ok: checks.every((c) => c.status !== "fail"),
     ...nodeId && { nodeId },
@@ -26895,6 +27421,19 @@ function inspectIdentity(files, expected) {
     checks
   };
   return { report, parsed };
+}
+function registeredKeyCheck(registered, found) {
+  const id = "registered-bls-public-key";
+  const title = "BLS key is the one registered on the P-chain";
+  if (found === void 0) return skipped(id, title, "signer.key could not be read");
+  return registered === found ? { id, title, status: "pass", expected: registered, found } : {
+    id,
+    title,
+    status: "fail",
+    expected: registered,
+    found,
+    detail: `signer.key gives ${found}, but the P-chain has ${registered} registered for this validator. A node running this signer.key keeps its NodeID, but its peers disconnect it (they check its BLS signatures against the registered key) and its bls health check fails ("node has BLS key ${found}, but is registered to the validator set with ${registered}"). Find the signer.key that gives ${registered}`
+  };
 }
 function skipped(id, title, detail) {
   return { id, title, status: "skip", detail };
@@ -26918,7 +27457,7 @@ function failedChecks(report) {
 }
 
 // src/node/api.ts
-var import_node_http = require("node:http");
+var import_node_http2 = require("node:http");
 var REQUEST_TIMEOUT_MS = 3e3;
 var NodeApi = class {
   constructor(transport, url, log) {
@@ -26978,6 +27517,16 @@ var NodeApi = class {
       return { status: res.status, healthy: false };
     }
   }
+  /** /ext/health with its checks; undefined when nothing answers (the node is down or starting). */
+  async healthReport() {
+    const res = await this.call("GET", "/ext/health");
+    if (!res) return void 0;
+    try {
+      return parseHealth(res.body);
+    } catch {
+      return void 0;
+    }
+  }
   async call(method, path, body) {
     if (!this.viaCurl) {
       let stream2;
@@ -27004,7 +27553,7 @@ var NodeApi = class {
 };
 function httpOver(stream2, url, method, path, body) {
   return new Promise((resolve) => {
-    const req = (0, import_node_http.request)({
+    const req = (0, import_node_http2.request)({
       createConnection: () => stream2,
       host: url.hostname,
       port: url.port || 80,
@@ -27195,7 +27744,7 @@ function compare2(a, b) {
 }
 
 // src/node/node-host.ts
-var import_node_crypto5 = require("node:crypto");
+var import_node_crypto6 = require("node:crypto");
 var import_node_path2 = require("node:path");
 
 // src/node/discover-host.sh
@@ -27303,7 +27852,7 @@ function expand(value, env, dataDir) {
 var absolute = (p, cwd) => p.startsWith("/") ? import_node_path.posix.normalize(p) : import_node_path.posix.join(cwd || "/", p);
 function resolveIdentity(view, config, configHow = "") {
   const flags = parseFlags(view.argv);
-  const lookup = (key) => {
+  const lookup2 = (key) => {
     const f = flags.get(key);
     if (f !== void 0)
       return {
@@ -27316,14 +27865,14 @@ function resolveIdentity(view, config, configHow = "") {
     if (c !== void 0) return { value: c, how: `key ${key} of the ${configHow}` };
     return void 0;
   };
-  const isTrue = (key) => /^(1|t|true)$/i.test(lookup(key)?.value ?? "");
-  const dataDirRaw = lookup("data-dir");
+  const isTrue = (key) => /^(1|t|true)$/i.test(lookup2(key)?.value ?? "");
+  const dataDirRaw = lookup2("data-dir");
   const dataDir = absolute(
     expand(dataDirRaw?.value ?? "$HOME/.avalanchego", view.env, () => ""),
     view.cwd
   );
   const path = (key, file) => {
-    const found = lookup(key);
+    const found = lookup2(key);
     return {
       path: absolute(
         expand(found?.value ?? `$AVALANCHEGO_DATA_DIR/staking/${file}`, view.env, () => dataDir),
@@ -27332,14 +27881,14 @@ function resolveIdentity(view, config, configHow = "") {
       how: found?.how ?? (dataDirRaw ? `the default under data-dir (${dataDirRaw.how})` : "the default ($HOME/.avalanchego/staking)")
     };
   };
-  const tls = tlsSource(lookup, isTrue, path);
-  const signer = signerSource(lookup, isTrue, path);
-  return { dataDir, tls, signer, ...layout(tls, signer), description: describe(tls, signer) };
+  const tls = tlsSource(lookup2, isTrue, path);
+  const signer = signerSource(lookup2, isTrue, path);
+  return { dataDir, tls, signer, ...layout(tls, signer), description: describe3(tls, signer) };
 }
-function tlsSource(lookup, isTrue, path) {
+function tlsSource(lookup2, isTrue, path) {
   if (isTrue("staking-ephemeral-cert-enabled"))
-    return { kind: "ephemeral", how: lookup("staking-ephemeral-cert-enabled").how };
-  const content = lookup("staking-tls-cert-file-content") ?? lookup("staking-tls-key-file-content");
+    return { kind: "ephemeral", how: lookup2("staking-ephemeral-cert-enabled").how };
+  const content = lookup2("staking-tls-cert-file-content") ?? lookup2("staking-tls-key-file-content");
   if (content) return { kind: "content", how: content.how };
   const cert = path("staking-tls-cert-file", "staker.crt");
   const key = path("staking-tls-key-file", "staker.key");
@@ -27350,12 +27899,12 @@ function tlsSource(lookup, isTrue, path) {
     how: cert.how === key.how ? cert.how : `${cert.how}; ${key.how}`
   };
 }
-function signerSource(lookup, isTrue, path) {
+function signerSource(lookup2, isTrue, path) {
   if (isTrue("staking-ephemeral-signer-enabled"))
-    return { kind: "ephemeral", how: lookup("staking-ephemeral-signer-enabled").how };
-  const content = lookup("staking-signer-key-file-content");
+    return { kind: "ephemeral", how: lookup2("staking-ephemeral-signer-enabled").how };
+  const content = lookup2("staking-signer-key-file-content");
   if (content) return { kind: "content", how: content.how };
-  const rpc = lookup("staking-rpc-signer-endpoint");
+  const rpc = lookup2("staking-rpc-signer-endpoint");
   if (rpc) return { kind: "rpc", endpoint: rpc.value, how: rpc.how };
   const p = path("staking-signer-key-file", "signer.key");
   return { kind: "file", path: p.path, how: p.how };
@@ -27368,7 +27917,7 @@ function layout(tls, signer) {
     notOneDirectory: `the node reads ${tls.cert}, ${tls.key} and ${signer.path}: not staker.crt, staker.key and signer.key in one directory, which is what a restore writes`
   };
 }
-function describe(tls, signer) {
+function describe3(tls, signer) {
   const t = tls.kind === "files" ? `TLS identity from ${tls.cert} and ${tls.key} (${tls.how})` : tls.kind === "ephemeral" ? `a new TLS identity at every start (${tls.how})` : `the TLS identity from base64 in its configuration (${tls.how})`;
   const s = signer.kind === "file" ? `BLS key from ${signer.path} (${signer.how})` : signer.kind === "rpc" ? `BLS key in a remote signer at ${signer.endpoint} (${signer.how})` : signer.kind === "ephemeral" ? `a new BLS key at every start (${signer.how})` : `the BLS key from base64 in its configuration (${signer.how})`;
   return `${t}; ${s}`;
@@ -27442,7 +27991,7 @@ function throughMounts(loc, mounts) {
     tls,
     signer,
     stakingDir: dir,
-    description: `${describe(tls, signer)} (${loc.stakingDir} in the container)`
+    description: `${describe3(tls, signer)} (${loc.stakingDir} in the container)`
   };
 }
 
@@ -27528,7 +28077,7 @@ function openRestoreNotice(facts) {
 var HostError = class extends Error {
   name = "HostError";
 };
-var sha256Hex = (b) => (0, import_node_crypto5.createHash)("sha256").update(b).digest("hex");
+var sha256Hex = (b) => (0, import_node_crypto6.createHash)("sha256").update(b).digest("hex");
 var NodeHost = class {
   constructor(transport, settings) {
     this.transport = transport;
@@ -28564,7 +29113,7 @@ var RestoreRun = class {
   host;
   want;
   nodeApi;
-  runId = `${(/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${(0, import_node_crypto6.randomBytes)(3).toString("hex")}`;
+  runId = `${(/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${(0, import_node_crypto7.randomBytes)(3).toString("hex")}`;
   /** One API client per connection (it remembers whether forwarding works there). */
   api() {
     if (this.nodeApi.transport !== this.host.transport)
@@ -28608,6 +29157,7 @@ var RestoreRun = class {
     note(`identity: ${this.host.locationText}`);
     const refusal2 = this.host.location && restoreRefusal(this.host.location);
     if (refusal2) throw new HostError(`${refusal2} Nothing was changed.`);
+    const network = await this.refuseIfRunningElsewhere();
     let facts = await this.host.inspectAsNeeded();
     await this.host.checkPermissions();
     if (facts.missingTools.length)
@@ -28624,8 +29174,17 @@ var RestoreRun = class {
     }
     const current = await this.api().getNodeId();
     this.outcome.nodeAsked = true;
-    note(describeHost(facts, current));
+    note([describeHost(facts, current), network].filter(Boolean).join("; "));
     return { facts, current };
+  }
+  /**
+   * One NodeID in one place (network-api, old-hosts): asked before anything on the host changes,
+   * even the rollback of a restore a power loss left unfinished.
+   */
+  async refuseIfRunningElsewhere() {
+    if (!this.req.network) return void 0;
+    const now = await this.api().getNodeId();
+    return this.req.network.refuseIfRunningElsewhere(this.want.nodeId, now?.nodeID);
   }
   /** Another restore running on the host: wait for its end (what it did is what we must look at). */
   async waitForOtherRestore(facts) {
@@ -28660,7 +29219,7 @@ var RestoreRun = class {
       nodeId: current.nodeID,
       blsPublicKey: current.nodePOP?.publicKey ?? this.want.bls
     });
-    await this.importKeystore();
+    await this.afterProven();
   }
   async upload(facts, note) {
     if (!facts.dirExists) await this.host.makeStakingDir();
@@ -28703,7 +29262,17 @@ var RestoreRun = class {
       if (alreadyRestored(facts, this.want, current)) return this.nothingToDo(current);
     }
     await this.measure(before, journal);
-    if (this.outcome.hostState === "restored") await this.importKeystore();
+    if (this.outcome.hostState === "restored") await this.afterProven();
+  }
+  /** The identity is proven: the keystore users, then (wait-healthy) the node's health. */
+  async afterProven() {
+    await this.importKeystore();
+    const network = this.req.network;
+    if (!network?.waitsForHealth) return;
+    this.outcome.health = await this.timeline.step("Wait for health", (note) => network.waitHealthy(this.api(), note)).catch((e) => {
+      this.log.warning(`the node's health could not be read: ${errorMessage(e)}`);
+      return void 0;
+    });
   }
   /**
    * The host-side program died without an end (killed, or its session ended): finish its journal
@@ -28838,6 +29407,19 @@ function restoreResult(outcome) {
 }
 
 // src/modes/backup.ts
+async function withRegistration(req, taken, timeline, outcome) {
+  const ask = req.registration;
+  const nodeId = req.expected.nodeId ?? inspectIdentity(taken, {}).report.nodeId;
+  if (!ask || !nodeId) return req.expected;
+  const registration = await timeline.step("Ask the network", async (note) => {
+    const r = await ask(nodeId);
+    note(r.state === "unknown" ? r.why : `${nodeId}: ${r.state}`);
+    return r;
+  });
+  outcome.registration = registration;
+  const key = registeredKey(registration);
+  return key ? { ...req.expected, registeredBlsPublicKey: key } : req.expected;
+}
 async function backup(req, log) {
   const timeline = new Timeline(log);
   const outcome = { ok: false, steps: timeline.steps };
@@ -28851,11 +29433,14 @@ async function backup(req, log) {
     outcome.host = transport.label;
     const host = new NodeHost(transport, req.node);
     const files = await timeline.step("Read the files", (note) => readFiles(host, outcome, note));
+    const taken = {
+      crt: files["staker.crt"],
+      key: files["staker.key"],
+      signer: files["signer.key"]
+    };
+    const expected = await withRegistration(req, taken, timeline, outcome);
     const report = await timeline.step("Check the files", async (note) => {
-      const { report: report2 } = inspectIdentity(
-        { crt: files["staker.crt"], key: files["staker.key"], signer: files["signer.key"] },
-        req.expected
-      );
+      const { report: report2 } = inspectIdentity(taken, expected);
       outcome.report = report2;
       const failed = failedChecks(report2);
       if (failed.length)
@@ -29236,9 +29821,9 @@ var powers = /* @__PURE__ */ (() => {
     res.push(2 ** i);
   return res;
 })();
-function u8ToNumArr(u8, len = u8.length) {
-  const res = new Array(len);
-  for (let i = 0; i < len; i++)
+function u8ToNumArr(u8, len2 = u8.length) {
+  const res = new Array(len2);
+  for (let i = 0; i < len2; i++)
     res[i] = u8[i];
   return res;
 }
@@ -29252,13 +29837,13 @@ var asciiDecoder = /* @__PURE__ */ (() => {
 })();
 var B2S_CHUNK = 8192;
 function charcodesToString(codes) {
-  const len = codes.length;
-  if (asciiDecoder !== void 0 && len >= 12)
+  const len2 = codes.length;
+  if (asciiDecoder !== void 0 && len2 >= 12)
     return asciiDecoder.decode(codes);
-  if (len <= B2S_CHUNK)
+  if (len2 <= B2S_CHUNK)
     return String.fromCharCode.apply(null, codes);
   let res = "";
-  for (let i = 0; i < len; i += B2S_CHUNK)
+  for (let i = 0; i < len2; i += B2S_CHUNK)
     res += String.fromCharCode.apply(null, codes.subarray(i, i + B2S_CHUNK));
   return res;
 }
@@ -29270,13 +29855,13 @@ function radix2(bits) {
   return {
     encode: (bytes) => {
       abytes3(bytes);
-      const len = bytes.length;
-      const res = new Uint8Array(Math.ceil(len * 8 / bits));
+      const len2 = bytes.length;
+      const res = new Uint8Array(Math.ceil(len2 * 8 / bits));
       let carry = 0;
       let pos = 0;
       let j = 0;
-      for (let i = 0; i < len; ) {
-        if (i + 2 < len) {
+      for (let i = 0; i < len2; ) {
+        if (i + 2 < len2) {
           carry = carry << 24 | bytes[i] << 16 | bytes[i + 1] << 8 | bytes[i + 2];
           pos += 24;
           i += 3;
@@ -29297,12 +29882,12 @@ function radix2(bits) {
       return res;
     },
     decode: (digits) => {
-      const len = digits.length;
-      const res = new Uint8Array(Math.floor(len * bits / 8));
+      const len2 = digits.length;
+      const res = new Uint8Array(Math.floor(len2 * bits / 8));
       let carry = 0;
       let pos = 0;
       let j = 0;
-      for (let i = 0; i < len; i++) {
+      for (let i = 0; i < len2; i++) {
         carry = (carry << bits | digits[i]) & 65535;
         pos += bits;
         for (; pos >= 8; pos -= 8)
@@ -29318,12 +29903,12 @@ function radix2(bits) {
   };
 }
 function alphabet(letters, aliases) {
-  const len = letters.length;
-  if (len > 128)
+  const len2 = letters.length;
+  if (len2 > 128)
     throw new Error("alphabet: max 128 letters");
-  const encTable = new Uint8Array(len);
+  const encTable = new Uint8Array(len2);
   const decTable = new Int8Array(128).fill(-1);
-  for (let i = 0; i < len; i++) {
+  for (let i = 0; i < len2; i++) {
     const code = letters.charCodeAt(i);
     if (letters.codePointAt(i) !== code || code > 127)
       throw new Error("alphabet: single-char ASCII letters only");
@@ -29386,9 +29971,9 @@ function assertBech32Printable(label, value) {
   }
 }
 function wordsToU8(words) {
-  const len = words.length;
-  const res = new Uint8Array(len);
-  for (let i = 0; i < len; i++) {
+  const len2 = words.length;
+  const res = new Uint8Array(len2);
+  for (let i = 0; i < len2; i++) {
     const w = words[i];
     if (w < 0 || w >= 32)
       throw new Error(`alphabet.encode: invalid digit ${w}`);
@@ -29407,16 +29992,16 @@ function bech32Polymod(pre) {
   return chk;
 }
 function bechChecksum(prefix, words, encodingConst = 1) {
-  const len = prefix.length;
+  const len2 = prefix.length;
   let chk = 1;
-  for (let i = 0; i < len; i++) {
+  for (let i = 0; i < len2; i++) {
     const c = prefix.charCodeAt(i);
     if (c < 33 || c > 126)
       throw new Error(`Invalid prefix (${prefix})`);
     chk = bech32Polymod(chk) ^ c >> 5;
   }
   chk = bech32Polymod(chk);
-  for (let i = 0; i < len; i++)
+  for (let i = 0; i < len2; i++)
     chk = bech32Polymod(chk) ^ prefix.charCodeAt(i) & 31;
   for (let v of words)
     chk = bech32Polymod(chk) ^ v;
@@ -29433,12 +30018,12 @@ function genBech32(encoding) {
   const _words = radix2(5);
   const toWords = (from) => {
     abytes3(from);
-    const len = from.length;
-    const res = new Array(Math.ceil(len * 8 / 5));
+    const len2 = from.length;
+    const res = new Array(Math.ceil(len2 * 8 / 5));
     let carry = 0;
     let pos = 0;
     let j = 0;
-    for (let i = 0; i < len; i++) {
+    for (let i = 0; i < len2; i++) {
       carry = carry << 8 | from[i];
       pos += 8;
       for (; pos >= 5; pos -= 5)
@@ -29450,9 +30035,9 @@ function genBech32(encoding) {
   };
   const fromWords = (to) => {
     anumArr("radix2.decode", to);
-    const len = to.length;
-    const digits = new Uint8Array(len);
-    for (let i = 0; i < len; i++) {
+    const len2 = to.length;
+    const digits = new Uint8Array(len2);
+    for (let i = 0; i < len2; i++) {
       const w = to[i];
       if (w < 0 || w >= 32)
         throw new Error(`convertRadix2: invalid word=${w}`);
@@ -29962,19 +30547,19 @@ var BLOCK_LEN32 = 16;
 var MAX_COUNTER = /* @__PURE__ */ (() => 2 ** 32 - 1)();
 var U32_EMPTY = /* @__PURE__ */ Uint32Array.of();
 function runCipher(core, sigma, key, nonce, data, output, counter, rounds) {
-  const len = data.length;
+  const len2 = data.length;
   const block = new Uint8Array(BLOCK_LEN);
   const b32 = u322(block);
   const isAligned = isLE2 && isAligned32(data) && isAligned32(output);
   const d32 = isAligned ? u322(data) : U32_EMPTY;
   const o32 = isAligned ? u322(output) : U32_EMPTY;
   if (!isLE2) {
-    for (let pos = 0; pos < len; counter++) {
+    for (let pos = 0; pos < len2; counter++) {
       core(sigma, key, nonce, b32, counter, rounds);
       swap32IfBE2(b32);
       if (counter >= MAX_COUNTER)
         throw new Error("arx: counter overflow");
-      const take = Math.min(BLOCK_LEN, len - pos);
+      const take = Math.min(BLOCK_LEN, len2 - pos);
       for (let j = 0, posj; j < take; j++) {
         posj = pos + j;
         output[posj] = data[posj] ^ block[j];
@@ -29983,11 +30568,11 @@ function runCipher(core, sigma, key, nonce, data, output, counter, rounds) {
     }
     return;
   }
-  for (let pos = 0; pos < len; counter++) {
+  for (let pos = 0; pos < len2; counter++) {
     core(sigma, key, nonce, b32, counter, rounds);
     if (counter >= MAX_COUNTER)
       throw new Error("arx: counter overflow");
-    const take = Math.min(BLOCK_LEN, len - pos);
+    const take = Math.min(BLOCK_LEN, len2 - pos);
     if (isAligned && take === BLOCK_LEN) {
       const pos32 = pos / 4;
       if (pos % 4 !== 0)
@@ -30018,9 +30603,9 @@ function createCipher(core, opts2) {
     abytes4(key, void 0, "key");
     abytes4(nonce, void 0, "nonce");
     abytes4(data, void 0, "data");
-    const len = data.length;
+    const len2 = data.length;
     const hasOutput = output !== void 0;
-    output = getOutput(len, output, false);
+    output = getOutput(len2, output, false);
     if (hasOutput)
       complexOverlapBytes(data, output);
     anumber4(counter);
@@ -30280,11 +30865,11 @@ var Poly1305 = class {
     abytes4(data);
     data = copyBytes2(data);
     const { buffer, blockLen } = this;
-    const len = data.length;
-    for (let pos = 0; pos < len; ) {
-      const take = Math.min(blockLen - this.pos, len - pos);
+    const len2 = data.length;
+    for (let pos = 0; pos < len2; ) {
+      const take = Math.min(blockLen - this.pos, len2 - pos);
       if (take === blockLen) {
-        for (; blockLen <= len - pos; pos += blockLen)
+        for (; blockLen <= len2 - pos; pos += blockLen)
           this.process(data, pos);
         continue;
       }
@@ -30493,12 +31078,12 @@ function anumber5(n, title = "") {
 }
 function abytes5(value, length, title = "") {
   const bytes = isBytes5(value);
-  const len = value?.length;
+  const len2 = value?.length;
   const needsLen = length !== void 0;
-  if (!bytes || needsLen && len !== length) {
+  if (!bytes || needsLen && len2 !== length) {
     const prefix = title && `"${title}" `;
     const ofLen = needsLen ? ` of length ${length}` : "";
-    const got = bytes ? `length=${len}` : `type=${typeof value}`;
+    const got = bytes ? `length=${len2}` : `type=${typeof value}`;
     throw new Error(prefix + "expected Uint8Array" + ofLen + ", got " + got);
   }
   return value;
@@ -30660,16 +31245,16 @@ function bytesToNumberBE2(bytes) {
 function bytesToNumberLE2(bytes) {
   return hexToNumber2(bytesToHex3(copyBytes3(abytes5(bytes)).reverse()));
 }
-function numberToBytesBE2(n, len) {
-  anumber5(len);
+function numberToBytesBE2(n, len2) {
+  anumber5(len2);
   n = abignumber2(n);
-  const res = hexToBytes3(n.toString(16).padStart(len * 2, "0"));
-  if (res.length !== len)
+  const res = hexToBytes3(n.toString(16).padStart(len2 * 2, "0"));
+  if (res.length !== len2)
     throw new Error("number too large");
   return res;
 }
-function numberToBytesLE2(n, len) {
-  return numberToBytesBE2(n, len).reverse();
+function numberToBytesLE2(n, len2) {
+  return numberToBytesBE2(n, len2).reverse();
 }
 function copyBytes3(bytes) {
   return Uint8Array.from(bytes);
@@ -30692,10 +31277,10 @@ function aInRange2(title, n, min, max) {
     throw new Error("expected valid " + title + ": " + min + " <= n < " + max + ", got " + n);
 }
 function bitLen2(n) {
-  let len;
-  for (len = 0; n > _0n10; n >>= _1n9, len += 1)
+  let len2;
+  for (len2 = 0; n > _0n10; n >>= _1n9, len2 += 1)
     ;
-  return len;
+  return len2;
 }
 var bitMask2 = (n) => (_1n9 << BigInt(n)) - _1n9;
 function createHmacDrbg2(hashLen, qByteLen, hmacFn) {
@@ -30703,7 +31288,7 @@ function createHmacDrbg2(hashLen, qByteLen, hmacFn) {
   anumber5(qByteLen, "qByteLen");
   if (typeof hmacFn !== "function")
     throw new Error("hmacFn must be a function");
-  const u8n = (len) => new Uint8Array(len);
+  const u8n = (len2) => new Uint8Array(len2);
   const NULL2 = Uint8Array.of();
   const byte0 = Uint8Array.of(0);
   const byte1 = Uint8Array.of(1);
@@ -30728,13 +31313,13 @@ function createHmacDrbg2(hashLen, qByteLen, hmacFn) {
   const gen = () => {
     if (i++ >= _maxDrbgIters)
       throw new Error("drbg: tried max amount of iterations");
-    let len = 0;
+    let len2 = 0;
     const out2 = [];
-    while (len < qByteLen) {
+    while (len2 < qByteLen) {
       v = h();
       const sl = v.slice();
       out2.push(sl);
-      len += v.length;
+      len2 += v.length;
     }
     return concatBytes3(...out2);
   };
@@ -31152,11 +31737,11 @@ function getMinHashLength2(fieldOrder) {
 }
 function mapHashToField2(key, fieldOrder, isLE4 = false) {
   abytes5(key);
-  const len = key.length;
+  const len2 = key.length;
   const fieldLen = getFieldBytesLength2(fieldOrder);
   const minLen = getMinHashLength2(fieldOrder);
-  if (len < 16 || len < minLen || len > 1024)
-    throw new Error("expected " + minLen + "-1024 bytes of input, got " + len);
+  if (len2 < 16 || len2 < minLen || len2 > 1024)
+    throw new Error("expected " + minLen + "-1024 bytes of input, got " + len2);
   const num = isLE4 ? bytesToNumberLE2(key) : bytesToNumberBE2(key);
   const reduced = mod4(num, fieldOrder - _1n10) + _1n10;
   return isLE4 ? numberToBytesLE2(reduced, fieldLen) : numberToBytesBE2(reduced, fieldLen);
@@ -31634,12 +32219,12 @@ var DER2 = {
       if (data.length & 1)
         throw new E("tlv.encode: unpadded data");
       const dataLen = data.length / 2;
-      const len = numberToHexUnpadded2(dataLen);
-      if (len.length / 2 & 128)
+      const len2 = numberToHexUnpadded2(dataLen);
+      if (len2.length / 2 & 128)
         throw new E("tlv.encode: long form length too big");
-      const lenLen = dataLen > 127 ? numberToHexUnpadded2(len.length / 2 | 128) : "";
+      const lenLen = dataLen > 127 ? numberToHexUnpadded2(len2.length / 2 | 128) : "";
       const t = numberToHexUnpadded2(tag);
-      return t + lenLen + len + data;
+      return t + lenLen + len2 + data;
     },
     // v - value, l - left bytes (unparsed)
     decode(tag, data) {
@@ -31703,23 +32288,23 @@ var DER2 = {
     }
   },
   toSig(bytes) {
-    const { Err: E, _int: int, _tlv: tlv } = DER2;
+    const { Err: E, _int: int, _tlv: tlv2 } = DER2;
     const data = abytes5(bytes, void 0, "signature");
-    const { v: seqBytes, l: seqLeftBytes } = tlv.decode(48, data);
+    const { v: seqBytes, l: seqLeftBytes } = tlv2.decode(48, data);
     if (seqLeftBytes.length)
       throw new E("invalid signature: left bytes after parsing");
-    const { v: rBytes, l: rLeftBytes } = tlv.decode(2, seqBytes);
-    const { v: sBytes, l: sLeftBytes } = tlv.decode(2, rLeftBytes);
+    const { v: rBytes, l: rLeftBytes } = tlv2.decode(2, seqBytes);
+    const { v: sBytes, l: sLeftBytes } = tlv2.decode(2, rLeftBytes);
     if (sLeftBytes.length)
       throw new E("invalid signature: left bytes after parsing");
     return { r: int.decode(rBytes), s: int.decode(sBytes) };
   },
   hexFromSig(sig) {
-    const { _tlv: tlv, _int: int } = DER2;
-    const rs = tlv.encode(2, int.encode(sig.r));
-    const ss = tlv.encode(2, int.encode(sig.s));
+    const { _tlv: tlv2, _int: int } = DER2;
+    const rs = tlv2.encode(2, int.encode(sig.r));
+    const ss = tlv2.encode(2, int.encode(sig.s));
     const seq = rs + ss;
-    return tlv.encode(48, seq);
+    return tlv2.encode(48, seq);
   }
 };
 var _0n14 = BigInt(0);
@@ -32399,7 +32984,7 @@ function ecdsa2(Point, hash, ecdsaOpts = {}) {
     }
     return { seed, k2sig };
   }
-  function sign(message, secretKey, opts2 = {}) {
+  function sign2(message, secretKey, opts2 = {}) {
     const { seed, k2sig } = prepSig(message, secretKey, opts2);
     const drbg = createHmacDrbg2(hash.outputLen, Fn.BYTES, hmac3);
     const sig = drbg(seed, k2sig);
@@ -32445,7 +33030,7 @@ function ecdsa2(Point, hash, ecdsaOpts = {}) {
     utils: utils2,
     lengths,
     Point,
-    sign,
+    sign: sign2,
     verify: verify2,
     recoverPublicKey,
     Signature,
@@ -32484,12 +33069,12 @@ var HashMD2 = class {
     aexists3(this);
     abytes5(data);
     const { view, buffer, blockLen } = this;
-    const len = data.length;
-    for (let pos = 0; pos < len; ) {
-      const take = Math.min(blockLen - this.pos, len - pos);
+    const len2 = data.length;
+    for (let pos = 0; pos < len2; ) {
+      const take = Math.min(blockLen - this.pos, len2 - pos);
       if (take === blockLen) {
         const dataView = createView3(data);
-        for (; blockLen <= len - pos; pos += blockLen)
+        for (; blockLen <= len2 - pos; pos += blockLen)
           this.process(dataView, pos);
         continue;
       }
@@ -32522,10 +33107,10 @@ var HashMD2 = class {
     view.setBigUint64(blockLen - 8, BigInt(this.length * 8), isLE4);
     this.process(view, 0);
     const oview = createView3(out2);
-    const len = this.outputLen;
-    if (len % 4)
+    const len2 = this.outputLen;
+    if (len2 % 4)
       throw new Error("_sha2: outputLen must be aligned to 32bit");
-    const outLen = len / 4;
+    const outLen = len2 / 4;
     const state = this.get();
     if (outLen > state.length)
       throw new Error("_sha2: outputLen bigger than state");
@@ -32593,10 +33178,10 @@ function fromBig(n, le = false) {
   return { h: Number(n >> _32n & U32_MASK64) | 0, l: Number(n & U32_MASK64) | 0 };
 }
 function split(lst, le = false) {
-  const len = lst.length;
-  let Ah = new Uint32Array(len);
-  let Al = new Uint32Array(len);
-  for (let i = 0; i < len; i++) {
+  const len2 = lst.length;
+  let Ah = new Uint32Array(len2);
+  let Al = new Uint32Array(len2);
+  for (let i = 0; i < len2; i++) {
     const { h, l } = fromBig(lst[i], le);
     [Ah[i], Al[i]] = [h, l];
   }
@@ -33188,9 +33773,9 @@ var Keccak = class _Keccak {
     aexists3(this);
     abytes5(data);
     const { blockLen, state } = this;
-    const len = data.length;
-    for (let pos = 0; pos < len; ) {
-      const take = Math.min(blockLen - this.pos, len - pos);
+    const len2 = data.length;
+    for (let pos = 0; pos < len2; ) {
+      const take = Math.min(blockLen - this.pos, len2 - pos);
       for (let i = 0; i < take; i++)
         state[this.pos++] ^= data[pos++];
       if (this.pos === blockLen)
@@ -33215,10 +33800,10 @@ var Keccak = class _Keccak {
     this.finish();
     const bufferOut = this.state;
     const { blockLen } = this;
-    for (let pos = 0, len = out2.length; pos < len; ) {
+    for (let pos = 0, len2 = out2.length; pos < len2; ) {
       if (this.posOut >= blockLen)
         this.keccak();
-      const take = Math.min(blockLen - this.posOut, len - pos);
+      const take = Math.min(blockLen - this.posOut, len2 - pos);
       out2.set(bufferOut.subarray(this.posOut, this.posOut + take), pos);
       this.posOut += take;
       pos += take;
@@ -33631,25 +34216,25 @@ function sampleCBD(PRF, seed, nonce, eta) {
   const buf = PRF(eta * N / 4, seed, nonce);
   const r = new Uint16Array(N);
   const b32 = u323(buf);
-  let len = 0;
+  let len2 = 0;
   for (let i = 0, p = 0, bb = 0, t0 = 0; i < b32.length; i++) {
     let b = b32[i];
     for (let j = 0; j < 32; j++) {
       bb += b & 1;
       b >>= 1;
-      len += 1;
-      if (len === eta) {
+      len2 += 1;
+      if (len2 === eta) {
         t0 = bb;
         bb = 0;
-      } else if (len === 2 * eta) {
+      } else if (len2 === 2 * eta) {
         r[p++] = mod5(t0 - bb);
         bb = 0;
-        len = 0;
+        len2 = 0;
       }
     }
   }
-  if (len)
-    throw new Error(`sampleCBD: leftover bits: ${len}`);
+  if (len2)
+    throw new Error(`sampleCBD: leftover bits: ${len2}`);
   return r;
 }
 var genKPKE = (opts2) => {
@@ -33955,11 +34540,11 @@ function createKitchenSink(label, pqc, curveKEM, xof, hash) {
   ahash2(hash);
   return combineKEMS(32, 32, expandSeedXof(xof), (pk, ct, ss) => {
     const preimage = concatBytes3(ss[0], ss[1], ct[0], pk[0], ct[1], pk[1], asciiToBytes2(label));
-    const len = 32;
+    const len2 = 32;
     const ikm = concatBytes3(asciiToBytes2("hybrid_prk"), preimage);
     const prk = extract2(hash, ikm);
-    const info = concatBytes3(numberToBytesBE2(len, 2), asciiToBytes2("shared_secret"), asciiToBytes2(""));
-    const res = expand3(hash, prk, info, len);
+    const info = concatBytes3(numberToBytesBE2(len2, 2), asciiToBytes2("shared_secret"), asciiToBytes2(""));
+    const res = expand3(hash, prk, info, len2);
     cleanBytes(prk, info, ikm, preimage);
     return res;
   }, pqc, curveKEM);
@@ -34146,13 +34731,13 @@ function edwards(params, extraOpts = {}) {
     }
     // Uses algo from RFC8032 5.1.3.
     static fromBytes(bytes, zip215 = false) {
-      const len = Fp3.BYTES;
+      const len2 = Fp3.BYTES;
       const { a, d } = CURVE;
-      bytes = copyBytes(abytes2(bytes, len, "point"));
+      bytes = copyBytes(abytes2(bytes, len2, "point"));
       abool(zip215, "zip215");
       const normed = copyBytes(bytes);
-      const lastByte = bytes[len - 1];
-      normed[len - 1] = lastByte & ~128;
+      const lastByte = bytes[len2 - 1];
+      normed[len2 - 1] = lastByte & ~128;
       const y = bytesToNumberLE(normed);
       const max = zip215 ? MASK : Fp3.ORDER;
       aInRange("point.y", y, _0n16, max);
@@ -34667,8 +35252,8 @@ function domBuffer(arr) {
 
 // node_modules/age-encryption/dist/io.js
 function flatten(arr) {
-  const len = arr.reduce(((sum, line) => sum + line.length), 0);
-  const out2 = new Uint8Array(len);
+  const len2 = arr.reduce(((sum, line) => sum + line.length), 0);
+  const out2 = new Uint8Array(len2);
   let n = 0;
   for (const a of arr) {
     out2.set(a, n);
@@ -35248,6 +35833,8 @@ var RESTORE_HELP = `Usage: ${NAME} restore (--backup-dir DIR | --staker-crt F --
                  [--staking-dir DIR] [--service-name NAME] [--sudo auto|true|false]
                  [--container NAME] [--stop-command CMD --start-command CMD] [--api-url URL]
                  [--wait-timeout SECONDS] [--force] [--json]
+                 [--network-api URL [--require-network-checks]] [--old-hosts HOST[:PORT] ...]
+                 [--allow-running-elsewhere] [--wait-healthy SECONDS]
 
 Puts the backup on the node host and proves it: checks the files offline, connects once (the host
 key must match --host-key), uploads them under temporary names, stops the node, keeps the current
@@ -35277,6 +35864,14 @@ previous files back and starts the node again. Without --host, restores on this 
   --wait-timeout SECONDS      how long the node may take to answer after start (default 120)
   --force                     restart even if the host already runs these files
   --json                      print the result as JSON (the action's result output)
+  --network-api URL           an avalanchego API on the same network (https://, or http:// on
+                              loopback): the BLS key registered on the P-chain must be the
+                              backup's, and the NodeID must not be connected from elsewhere
+  --require-network-checks    fail when --network-api cannot be asked (default: a warning)
+  --old-hosts HOST[:PORT]     an old machine's staking port (default 9651), repeatable: one that
+                              still answers with this NodeID stops the restore
+  --allow-running-elsewhere   warn instead of refusing when the NodeID runs elsewhere
+  --wait-healthy SECONDS      afterwards, wait for /ext/health and report its checks (default 0)
 
 Exit codes: 0 restored (or already in place), 1 the restore failed, 2 bad usage or input.`;
 async function restoreCommand(args) {
@@ -35294,12 +35889,14 @@ async function restoreCommand(args) {
     ...Object.fromEntries(HOST_FLAGS.map((f) => [f, { type: "string" }])),
     "insecure-skip-host-key-check": { type: "boolean" },
     force: { type: "boolean" },
-    json: { type: "boolean" }
+    json: { type: "boolean" },
+    ...NETWORK_FLAGS
   });
   if (positionals.length)
     throw new InputError(
       `unexpected argument (not after a flag that takes it). Run '${NAME} restore --help'.`
     );
+  const network = networkFrom(values);
   const v = values;
   const str = (k) => typeof v[k] === "string" ? v[k] : "";
   if (!str("expected-node-id"))
@@ -35315,6 +35912,8 @@ async function restoreCommand(args) {
     "restore"
   );
   const log = v.json ? quiet(stdoutLog) : stdoutLog;
+  const asked = await askNetwork(network, expected, log);
+  const checks = restoreNetworkChecks(network, settings.target, log);
   const cancel = new AbortController();
   const onSignal = () => cancel.abort();
   process.once("SIGINT", onSignal);
@@ -35322,7 +35921,8 @@ async function restoreCommand(args) {
   const outcome = await restore(
     {
       files,
-      expected,
+      expected: asked.expected,
+      ...checks ? { network: checks } : {},
       connect: connectorFor(settings, log),
       host: settings.node,
       apiUrl: settings.apiUrl,
@@ -35337,9 +35937,23 @@ async function restoreCommand(args) {
     process.off("SIGTERM", onSignal);
   });
   if (v.json) out(JSON.stringify(restoreResult(outcome), null, 2));
-  else printRestore(outcome);
+  else printRestore(outcome, asked.registration);
   if (!outcome.ok) err(`${NAME}: ${outcome.error}`);
   return outcome.ok ? 0 : 1;
+}
+var NETWORK_FLAGS = {
+  "network-api": { type: "string" },
+  "require-network-checks": { type: "boolean" },
+  "old-hosts": { type: "string", multiple: true },
+  "allow-running-elsewhere": { type: "boolean" },
+  "wait-healthy": { type: "string" }
+};
+function networkFrom(values) {
+  return parseNetworkSettings({
+    get: (n) => n === "old-hosts" ? (values[n] ?? []).join("\n") : typeof values[n] === "string" ? values[n] : "",
+    secret: () => "",
+    bool: (n) => values[n] === true
+  });
 }
 function hostFrom(v, stakingDirFlag = "staking-dir") {
   const str = (k) => typeof v[k] === "string" ? v[k] : "";
@@ -35491,7 +36105,7 @@ ${failed} check${failed > 1 ? "s" : ""} failed.` : "\nAll checks passed.");
   }
   return report.ok ? 0 : 1;
 }
-function printRestore(outcome) {
+function printRestore(outcome, registration) {
   const before = outcome.previousNodeId ?? (outcome.nodeAsked ? "(no answer)" : "(not asked)");
   out("");
   out(`NodeID before       ${terminalValue(before)}`);
@@ -35500,6 +36114,8 @@ function printRestore(outcome) {
   if (outcome.previousFiles) out(`Previous files      ${terminalValue(outcome.previousFiles)}`);
   if (outcome.downtimeMs !== void 0)
     out(`Downtime            ${(outcome.downtimeMs / 1e3).toFixed(2)} s`);
+  if (registration.state === "validator")
+    out(`P-chain             ${validatorLine(registration.validator)}`);
   if (outcome.ok)
     out(outcome.changed ? "\nRestored." : "\nNothing to do: the host already runs this backup.");
 }

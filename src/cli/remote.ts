@@ -2,7 +2,9 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'no
 import { fileErrorMessage } from '../log.js'
 import { join } from 'node:path'
 import { InputError } from '../errors.js'
-import { parseHostSettings } from '../host-settings.js'
+import { parseHostSettings, parseNetworkSettings } from '../host-settings.js'
+import { askNetwork, restoreNetworkChecks, type Registration } from '../modes/network.js'
+import { validatorLine } from '../network/replies.js'
 import { localTransport } from '../host/local.js'
 import { connectSsh } from '../host/ssh.js'
 import type { Expectations, IdentityFiles } from '../identity/inspect.js'
@@ -34,6 +36,8 @@ export const RESTORE_HELP = `Usage: ${NAME} restore (--backup-dir DIR | --staker
                  [--staking-dir DIR] [--service-name NAME] [--sudo auto|true|false]
                  [--container NAME] [--stop-command CMD --start-command CMD] [--api-url URL]
                  [--wait-timeout SECONDS] [--force] [--json]
+                 [--network-api URL [--require-network-checks]] [--old-hosts HOST[:PORT] ...]
+                 [--allow-running-elsewhere] [--wait-healthy SECONDS]
 
 Puts the backup on the node host and proves it: checks the files offline, connects once (the host
 key must match --host-key), uploads them under temporary names, stops the node, keeps the current
@@ -63,6 +67,14 @@ previous files back and starts the node again. Without --host, restores on this 
   --wait-timeout SECONDS      how long the node may take to answer after start (default 120)
   --force                     restart even if the host already runs these files
   --json                      print the result as JSON (the action's result output)
+  --network-api URL           an avalanchego API on the same network (https://, or http:// on
+                              loopback): the BLS key registered on the P-chain must be the
+                              backup's, and the NodeID must not be connected from elsewhere
+  --require-network-checks    fail when --network-api cannot be asked (default: a warning)
+  --old-hosts HOST[:PORT]     an old machine's staking port (default 9651), repeatable: one that
+                              still answers with this NodeID stops the restore
+  --allow-running-elsewhere   warn instead of refusing when the NodeID runs elsewhere
+  --wait-healthy SECONDS      afterwards, wait for /ext/health and report its checks (default 0)
 
 Exit codes: 0 restored (or already in place), 1 the restore failed, 2 bad usage or input.`
 
@@ -81,12 +93,14 @@ export async function restoreCommand(args: string[]): Promise<number> {
     ...Object.fromEntries(HOST_FLAGS.map(f => [f, { type: 'string' as const }])),
     'insecure-skip-host-key-check': { type: 'boolean' },
     force: { type: 'boolean' },
-    json: { type: 'boolean' }
+    json: { type: 'boolean' },
+    ...NETWORK_FLAGS
   })
   if (positionals.length)
     throw new InputError(
       `unexpected argument (not after a flag that takes it). Run '${NAME} restore --help'.`
     )
+  const network = networkFrom(values)
   const v = values as Record<string, string | boolean | undefined>
   const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : '')
   if (!str('expected-node-id'))
@@ -102,6 +116,8 @@ export async function restoreCommand(args: string[]): Promise<number> {
     'restore'
   )
   const log = v.json ? quiet(stdoutLog) : stdoutLog
+  const asked = await askNetwork(network, expected, log)
+  const checks = restoreNetworkChecks(network, settings.target, log)
   // Ctrl-C stops watching; the restore on the host goes on by itself (the message says how to check).
   const cancel = new AbortController()
   const onSignal = () => cancel.abort()
@@ -110,7 +126,8 @@ export async function restoreCommand(args: string[]): Promise<number> {
   const outcome = await restore(
     {
       files,
-      expected,
+      expected: asked.expected,
+      ...(checks ? { network: checks } : {}),
       connect: connectorFor(settings, log),
       host: settings.node,
       apiUrl: settings.apiUrl,
@@ -125,9 +142,31 @@ export async function restoreCommand(args: string[]): Promise<number> {
     process.off('SIGTERM', onSignal)
   })
   if (v.json) out(JSON.stringify(restoreResult(outcome), null, 2))
-  else printRestore(outcome)
+  else printRestore(outcome, asked.registration)
   if (!outcome.ok) err(`${NAME}: ${outcome.error}`)
   return outcome.ok ? 0 : 1
+}
+
+const NETWORK_FLAGS = {
+  'network-api': { type: 'string' },
+  'require-network-checks': { type: 'boolean' },
+  'old-hosts': { type: 'string', multiple: true },
+  'allow-running-elsewhere': { type: 'boolean' },
+  'wait-healthy': { type: 'string' }
+} as const
+
+/** The network flags, validated as the action validates its inputs. */
+function networkFrom(values: Record<string, unknown>) {
+  return parseNetworkSettings({
+    get: n =>
+      n === 'old-hosts'
+        ? ((values[n] as string[] | undefined) ?? []).join('\n')
+        : typeof values[n] === 'string'
+          ? (values[n] as string)
+          : '',
+    secret: () => '',
+    bool: n => values[n] === true
+  })
 }
 
 /** Host settings from CLI flags, validated as the action validates its inputs. */
@@ -314,7 +353,7 @@ export async function verifyLiveCommand(
 }
 
 /** The restore's end for a person: NodeIDs, the host as measured, where the previous files are. */
-function printRestore(outcome: RestoreOutcome): void {
+function printRestore(outcome: RestoreOutcome, registration: Registration): void {
   const before = outcome.previousNodeId ?? (outcome.nodeAsked ? '(no answer)' : '(not asked)')
   out('')
   out(`NodeID before       ${terminalValue(before)}`)
@@ -323,6 +362,8 @@ function printRestore(outcome: RestoreOutcome): void {
   if (outcome.previousFiles) out(`Previous files      ${terminalValue(outcome.previousFiles)}`)
   if (outcome.downtimeMs !== undefined)
     out(`Downtime            ${(outcome.downtimeMs / 1000).toFixed(2)} s`)
+  if (registration.state === 'validator')
+    out(`P-chain             ${validatorLine(registration.validator)}`)
   if (outcome.ok)
     out(outcome.changed ? '\nRestored.' : '\nNothing to do: the host already runs this backup.')
 }

@@ -32,6 +32,11 @@ export interface Expectations {
   nodeId?: string
   /** `0x` + 96 lowercase hex digits (see parseBlsPublicKey). */
   blsPublicKey?: string
+  /**
+   * The BLS key the P-chain has registered for this NodeID (platform.getCurrentValidators), when
+   * the NodeID is a current validator: a signer.key with another key would cut it off.
+   */
+  registeredBlsPublicKey?: string
 }
 
 export interface IdentityReport {
@@ -112,7 +117,6 @@ export function inspectIdentity(
   checks.push(
     compare('node-id', 'NodeID is the expected one', expected.nodeId, nodeId, 'staker.crt')
   )
-
   const blsHex = sk === undefined ? undefined : toHex0x(blsPublicKey(sk))
   checks.push(
     compare(
@@ -123,6 +127,8 @@ export function inspectIdentity(
       'signer.key'
     )
   )
+  if (expected.registeredBlsPublicKey)
+    checks.push(registeredKeyCheck(expected.registeredBlsPublicKey, blsHex))
 
   const report: IdentityReport = {
     ok: checks.every(c => c.status !== 'fail'),
@@ -132,6 +138,27 @@ export function inspectIdentity(
     checks
   }
   return { report, parsed }
+}
+
+/**
+ * signer.key against the key registered on the P-chain. A validator running another key keeps its
+ * NodeID, but its peers check its BLS signatures against the registered key and disconnect it, and
+ * its `bls` health check fails (avalanchego node/node.go; issues #3693, #3850).
+ */
+function registeredKeyCheck(registered: string, found: string | undefined): Check {
+  const id = 'registered-bls-public-key'
+  const title = 'BLS key is the one registered on the P-chain'
+  if (found === undefined) return skipped(id, title, 'signer.key could not be read')
+  return registered === found
+    ? { id, title, status: 'pass', expected: registered, found }
+    : {
+        id,
+        title,
+        status: 'fail',
+        expected: registered,
+        found,
+        detail: `signer.key gives ${found}, but the P-chain has ${registered} registered for this validator. A node running this signer.key keeps its NodeID, but its peers disconnect it (they check its BLS signatures against the registered key) and its bls health check fails ("node has BLS key ${found}, but is registered to the validator set with ${registered}"). Find the signer.key that gives ${registered}`
+      }
 }
 
 function skipped(id: string, title: string, detail: string): Check {

@@ -3,6 +3,7 @@ import {
   failedChecks,
   inspectIdentity,
   type Expectations,
+  type IdentityFiles,
   type IdentityReport
 } from '../identity/inspect.js'
 import type { HostTransport } from '../host/transport.js'
@@ -17,6 +18,7 @@ import {
 import { backupRefusal } from '../node/identity-location.js'
 import { HostError, NodeHost, openRestoreNotice, type NodeHostSettings } from '../node/node-host.js'
 import { Timeline, type StepRecord } from './timeline.js'
+import { registeredKey, type Registration } from './network.js'
 
 export interface BackupRequest {
   connect: () => Promise<HostTransport>
@@ -28,6 +30,8 @@ export interface BackupRequest {
   force: boolean
   /** Keystore users to export with the files (nodes before v1.12.2 with the Keystore API on). */
   keystoreUsers?: KeystoreCredential[]
+  /** Asks the network about the NodeID (network-api): its registered BLS key is expected too. */
+  registration?: (nodeId: string) => Promise<Registration>
 }
 
 export interface BackupOutcome {
@@ -44,6 +48,31 @@ export interface BackupOutcome {
   identityLocation?: string
   steps: StepRecord[]
   error?: string
+  /** What the network said about the NodeID, when asked. */
+  registration?: Registration
+}
+
+/**
+ * What the files must give, with the BLS key the P-chain has registered for their NodeID when
+ * network-api is given (the NodeID from expected-node-id, or else from the files themselves).
+ */
+async function withRegistration(
+  req: BackupRequest,
+  taken: IdentityFiles,
+  timeline: Timeline,
+  outcome: BackupOutcome
+): Promise<Expectations> {
+  const ask = req.registration
+  const nodeId = req.expected.nodeId ?? inspectIdentity(taken, {}).report.nodeId
+  if (!ask || !nodeId) return req.expected
+  const registration = await timeline.step('Ask the network', async note => {
+    const r = await ask(nodeId)
+    note(r.state === 'unknown' ? r.why : `${nodeId}: ${r.state}`)
+    return r
+  })
+  outcome.registration = registration
+  const key = registeredKey(registration)
+  return key ? { ...req.expected, registeredBlsPublicKey: key } : req.expected
 }
 
 /**
@@ -64,11 +93,14 @@ export async function backup(req: BackupRequest, log: Log): Promise<BackupOutcom
     outcome.host = transport.label
     const host = new NodeHost(transport, req.node)
     const files = await timeline.step('Read the files', note => readFiles(host, outcome, note))
+    const taken = {
+      crt: files['staker.crt'],
+      key: files['staker.key'],
+      signer: files['signer.key']
+    }
+    const expected = await withRegistration(req, taken, timeline, outcome)
     const report = await timeline.step('Check the files', async note => {
-      const { report } = inspectIdentity(
-        { crt: files['staker.crt'], key: files['staker.key'], signer: files['signer.key'] },
-        req.expected
-      )
+      const { report } = inspectIdentity(taken, expected)
       outcome.report = report
       const failed = failedChecks(report)
       if (failed.length)

@@ -33,6 +33,8 @@ import {
 import { restoreRefusal } from '../node/identity-location.js'
 import { Timeline, type StepRecord } from './timeline.js'
 import { Cancelled, ProgramGone, watchTransaction } from './restore-watch.js'
+import type { RestoreNetworkChecks } from './network.js'
+import type { HealthReport } from '../network/replies.js'
 
 export interface RestoreRequest {
   files: IdentityFiles
@@ -47,6 +49,8 @@ export interface RestoreRequest {
   lockWaitSeconds: number
   /** Keystore users from a backup archive, imported once the NodeID is proven (old nodes only). */
   keystore?: { exports: KeystoreExport[]; users: KeystoreCredential[] }
+  /** The network's checks (issue 12): the NodeID running elsewhere, health after the restore. */
+  network?: RestoreNetworkChecks
   /** Aborted when the job is cancelled: we stop watching; the host finishes on its own. */
   signal?: AbortSignal
 }
@@ -80,6 +84,8 @@ export interface RestoreOutcome {
   host?: string
   steps: StepRecord[]
   error?: string
+  /** /ext/health after the restore, when wait-healthy asked for it. */
+  health?: HealthReport
 }
 
 const RECONNECT_FOR_MS = 30_000
@@ -223,6 +229,7 @@ class RestoreRun {
     note(`identity: ${this.host.locationText}`)
     const refusal = this.host.location && restoreRefusal(this.host.location)
     if (refusal) throw new HostError(`${refusal} Nothing was changed.`)
+    const network = await this.refuseIfRunningElsewhere()
     let facts = await this.host.inspectAsNeeded()
     await this.host.checkPermissions()
     if (facts.missingTools.length)
@@ -239,8 +246,18 @@ class RestoreRun {
     }
     const current = await this.api().getNodeId()
     this.outcome.nodeAsked = true
-    note(describeHost(facts, current))
+    note([describeHost(facts, current), network].filter(Boolean).join('; '))
     return { facts, current }
+  }
+
+  /**
+   * One NodeID in one place (network-api, old-hosts): asked before anything on the host changes,
+   * even the rollback of a restore a power loss left unfinished.
+   */
+  private async refuseIfRunningElsewhere(): Promise<string | undefined> {
+    if (!this.req.network) return undefined
+    const now = await this.api().getNodeId()
+    return this.req.network.refuseIfRunningElsewhere(this.want.nodeId, now?.nodeID)
   }
 
   /** Another restore running on the host: wait for its end (what it did is what we must look at). */
@@ -277,7 +294,7 @@ class RestoreRun {
       nodeId: current.nodeID,
       blsPublicKey: current.nodePOP?.publicKey ?? this.want.bls
     })
-    await this.importKeystore()
+    await this.afterProven()
   }
 
   private async upload(facts: HostFacts, note: (d: string) => void): Promise<void> {
@@ -328,7 +345,20 @@ class RestoreRun {
       if (alreadyRestored(facts, this.want, current)) return this.nothingToDo(current!)
     }
     await this.measure(before, journal)
-    if (this.outcome.hostState === 'restored') await this.importKeystore()
+    if (this.outcome.hostState === 'restored') await this.afterProven()
+  }
+
+  /** The identity is proven: the keystore users, then (wait-healthy) the node's health. */
+  private async afterProven(): Promise<void> {
+    await this.importKeystore()
+    const network = this.req.network
+    if (!network?.waitsForHealth) return
+    this.outcome.health = await this.timeline
+      .step('Wait for health', note => network.waitHealthy(this.api(), note))
+      .catch((e: unknown) => {
+        this.log.warning(`the node's health could not be read: ${errorMessage(e)}`)
+        return undefined
+      })
   }
 
   /**

@@ -1,6 +1,7 @@
 import { request } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Log } from '../log.js'
+import { parseHealth, type HealthReport } from '../network/replies.js'
 import { ConnectionLost, ForwardingRefused, sh, type HostTransport } from '../host/transport.js'
 
 export interface NodeIdAnswer {
@@ -77,6 +78,17 @@ export class NodeApi {
       }
     } catch {
       return { status: res.status, healthy: false }
+    }
+  }
+
+  /** /ext/health with its checks; undefined when nothing answers (the node is down or starting). */
+  async healthReport(): Promise<HealthReport | undefined> {
+    const res = await this.call('GET', '/ext/health')
+    if (!res) return undefined
+    try {
+      return parseHealth(res.body)
+    } catch {
+      return undefined
     }
   }
 
