@@ -59,7 +59,7 @@ describeWith(missing ?? 'root, sshd', !missing, "where is my node's identity", (
       `/mnt/avax/staking/staker.crt and /mnt/avax/staking/staker.key (the default under data-dir (key data-dir of the config file ${CONFIG}))`
     )
     expect(sha256(host.readFile('/mnt/avax/staking/signer.key'))).toBe(sha256(id.signer))
-    expect(host.exec('ls -d /mnt/avax/staking.previous-*').code).toBe(0)
+    expect(run.outputs['previous-files']).toMatch(/^\/var\/lib\/avalanche-node-backup\//)
     // The installer's default place was not touched.
     expect(host.exec('ls /home/ubuntu/.avalanchego/staking 2>/dev/null').stdout).not.toContain(
       '.new-'

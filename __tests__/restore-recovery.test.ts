@@ -6,6 +6,7 @@ import {
   hostFinished,
   journalOf,
   measure,
+  previousDirs,
   reached,
   resume,
   sha256,
@@ -75,7 +76,9 @@ describeWith(missing ?? 'root, sshd', !missing, 'a restore the host could not fi
       state: 'restored'
     })
     // The cut-short journal was closed by the rollback, with the previous files back at the time.
-    const journals = host.exec(`cat ${host.stakingDir}.previous-*/restore.journal`).stdout
+    const journals = host.exec(
+      `cat $(ls -d ${previousDirs(host)} 2>/dev/null | sed 's|$|/restore.journal|')`
+    ).stdout
     expect(journals).toMatch(/^\d+ end recovered /m)
     const after = measure(host)
     expect({ files: after.files, nodeId: after.nodeId, leftovers: after.leftovers }).toEqual({
@@ -84,7 +87,9 @@ describeWith(missing ?? 'root, sshd', !missing, 'a restore the host could not fi
       leftovers: []
     })
     // The first run's copy of the previous files is still there.
-    const kept = host.exec(`sha256sum ${host.stakingDir}.previous-*/staker.key | cut -d' ' -f1`)
+    const kept = host.exec(
+      `sha256sum $(ls -d ${previousDirs(host)} 2>/dev/null | sed 's|$|/staker.key|') | cut -d' ' -f1`
+    )
     expect(kept.stdout).toContain(before.files['staker.key'])
   }, 120_000)
 
@@ -113,7 +118,7 @@ describeWith(missing ?? 'root, sshd', !missing, 'a restore the host could not fi
     })
     expect(result.stdout).toContain('Lost sight of the restore running on the host')
     expect(result.stdout).toMatch(
-      /sudo tail -n 3 \/home\/ubuntu\/\.avalanchego\/staking\.previous-\S+\/restore\.journal/
+      /sudo tail -n 3 \/var\/lib\/avalanche-node-backup\/[0-9a-f]{12}\/previous-\S+\/restore\.journal/
     )
     expect(measure(host).nodeId).toBe(id.nodeId)
   }, 180_000)

@@ -7,6 +7,7 @@ import { generateIdentity, opensslShortId } from './support/identities.js'
 import { describeWith, HAVE_VECTORS, NODE24, ROOT } from './support/prerequisites.js'
 import { leaks, runAction, secretForms, type ActionRun } from './support/runner.js'
 import { tempDir } from './support/tmp.js'
+import { previousDirs } from './support/faults.js'
 import { staker, vectors } from './support/vectors.js'
 import { cliHostFlags, up } from './support/hosts.js'
 
@@ -117,7 +118,7 @@ describeWith(
 
           const kept = run.outputs['previous-files']!
           expect(kept).toMatch(
-            /^\/home\/ubuntu\/\.avalanchego\/staking\.previous-\d{8}T\d{6}Z-[0-9a-f]{6}$/
+            /^\/var\/lib\/avalanche-node-backup\/[0-9a-f]{12}\/previous-\d{8}T\d{6}Z-[0-9a-f]{6}$/
           )
           for (const [f, bytes] of Object.entries(previousFiles))
             expect(host.readFile(`${kept}/${f}`).equals(bytes)).toBe(true)
@@ -277,7 +278,7 @@ describeWith(
         expect(run.stdout).toContain('The previous files were put back and the node started again')
         expect(run.outputs['host-state']).toBe('unchanged')
         expect((await host.waitForNode()).nodeID).toBe(previous)
-        expect(run.outputs['previous-files']).toMatch(/staking\.previous-/)
+        expect(run.outputs['previous-files']).toMatch(/\/previous-\d{8}T/)
       }
 
       it('the node refuses the restored files', async () => {
@@ -343,7 +344,7 @@ describeWith(
         await until(
           () =>
             / file staker\.crt new$/m.test(
-              host.exec(`cat ${host.stakingDir}.previous-*/restore.journal 2>/dev/null`).stdout
+              host.exec(`cat $(ls -d ${previousDirs(host)} 2>/dev/null)/restore.journal`).stdout
             ),
           15_000
         )
@@ -418,7 +419,7 @@ describeWith(
       expect(r.stdout).toContain('connected to this machine')
       expect(host.nodeInfo()?.nodeID).toBe(id.nodeId)
       expect(readFileSync(join(dir, 'output'), 'utf8')).toMatch(
-        /previous-files<<\S+\n\/home\/ubuntu\/\.avalanchego\/staking\.previous-/
+        /previous-files<<\S+\n\/var\/lib\/avalanche-node-backup\/[0-9a-f]{12}\/previous-/
       )
     })
 
@@ -460,7 +461,10 @@ describeWith(
       expect([a, b].some(r => r.stdout.includes('already runs'))).toBe(true)
       expect(host.nodeInfo()?.nodeID).toBe(id.nodeId)
       expect(
-        host.exec(`ls -d ${host.stakingDir}.previous-*`).stdout.trim().split('\n')
+        host
+          .exec(`ls -d ${previousDirs(host)} 2>/dev/null`)
+          .stdout.trim()
+          .split('\n')
       ).toHaveLength(1)
     })
 

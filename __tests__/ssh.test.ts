@@ -515,7 +515,8 @@ describeWith(
       await until(
         () =>
           / file staker\.crt new$/m.test(
-            node.exec(`cat ${node.stakingDir}.previous-*/restore.journal 2>/dev/null`).stdout
+            node.exec(`cat /var/lib/avalanche-node-backup/*/previous-*/restore.journal 2>/dev/null`)
+              .stdout
           ),
         'the files were swapped'
       )

@@ -551,6 +551,8 @@ export async function startNodeHost(options: NodeHostOptions = {}): Promise<Node
       `hostname node-${n}`,
       ...binds.map(([from, to]) => `mount --bind ${join(root, from)} ${to}`),
       'mount -t tmpfs -o mode=755 tmpfs /run',
+      // Root's restore state (/var/lib/avalanche-node-backup) stays in the host, not on this machine.
+      'mount -t tmpfs -o mode=755 tmpfs /var/lib',
       'mkdir -p /run/sshd /run/lock && chmod 755 /run/sshd && chmod 1777 /run/lock',
       `/usr/sbin/sshd -f ${join(etc, 'ssh', 'sshd_config')} -E ${join(root, 'sshd.log')}`,
       options.startNode === false ? ':' : '/usr/local/sbin/systemctl start avalanchego',

@@ -46,10 +46,18 @@ export async function until(cond: () => boolean, timeoutMs: number, what: string
   }
 }
 
+/**
+ * The previous-files directories of a host's restores, as a shell glob: run as root (as on the test
+ * hosts, through sudo) they are root's, under /var/lib/avalanche-node-backup; otherwise beside the
+ * staking directory.
+ */
+export const previousDirs = (host: NodeHost) =>
+  `/var/lib/avalanche-node-backup/*/previous-* ${host.stakingDir}.previous-*`
+
 /** The journal of the newest restore on the host (empty when there is none). */
 export function journalOf(host: NodeHost): string {
   return host.exec(
-    `cat "$(ls -d ${host.stakingDir}.previous-* | tail -n1)/restore.journal" 2>/dev/null`
+    `cat "$(ls -d ${previousDirs(host)} 2>/dev/null | tail -n1)/restore.journal" 2>/dev/null`
   ).stdout
 }
 

@@ -27999,7 +27999,7 @@ function throughMounts(loc, mounts) {
 var inspect_host_default = `#!/bin/sh
 # avalanche-node-backup: looks at a node host before a restore, verify or backup. Changes nothing.
 #
-# Usage: sh inspect-host.sh STAKING_DIR SERVICE
+# Usage: sh inspect-host.sh STAKING_DIR SERVICE [STATE_DIR]
 # Output, one fact a line (the runner parses these):
 #   dir OWNER MODE open|closed  or  dir -  or  dir ?   the staking directory (? : a parent we cannot enter)
 #   FILE OWNER MODE SHA256|unreadable  or  FILE -       for staker.crt, staker.key, signer.key
@@ -28008,7 +28008,7 @@ var inspect_host_default = `#!/bin/sh
 #   lockdir DIR                                         where a lock file can be made
 #   journal running|unfinished UID PATH                 a restore journal without an end, its owner
 
-dir=$1 svc=$2
+dir=$1 svc=$2 state=\${3:-/nonexistent}
 
 # The nearest existing ancestor decides whether "missing" can be told from "cannot see".
 up=$(dirname "$dir")
@@ -28054,7 +28054,7 @@ for d in /run/lock /var/lock /tmp; do
   fi
 done
 
-for j in "$dir".previous-*/restore.journal; do
+for j in "$dir".previous-*/restore.journal "$state"/previous-*/restore.journal; do
   [ -f "$j" ] || continue
   grep -q '^[0-9]* end ' "$j" && continue
   pid=$(sed -n 's/^[0-9]* pid //p' "$j" | head -n1)
@@ -28225,7 +28225,7 @@ var NodeHost = class {
   async inspect(privileged = true) {
     const prefix = privileged && this.loginUid !== 0 && this.sudoOk ? "sudo -n " : "";
     const r = await this.run(
-      `${prefix}sh -s -- ${sh(this.stakingDir)} ${sh(this.settings.serviceName)}`,
+      `${prefix}sh -s -- ${sh(this.stakingDir)} ${sh(this.settings.serviceName)} ${sh(stateDirFor(this.stakingDir))}`,
       Buffer.from(inspect_host_default)
     );
     const out2 = r.stdout.toString().split("\n").filter(Boolean);
@@ -28329,6 +28329,8 @@ $todo"; p=$(dirname "$p"); done; printf "%s" "$todo" | while IFS= read -r d; do 
     return this.transport.exec(command, stdin);
   }
 };
+var ROOT_STATE_DIR = "/var/lib/avalanche-node-backup";
+var stateDirFor = (stakingDir) => `${ROOT_STATE_DIR}/${sha256Hex(Buffer.from(stakingDir)).slice(0, 12)}`;
 var printable = (text) => [...text].map((c) => new RegExp("\\p{Cc}", "u").test(c) ? "?" : c).join("");
 function nodeView(text) {
   const facts = text.split("\n").filter(Boolean).map((l) => [l.split(" ")[0], l.split(" ").slice(1).join(" ")]);
@@ -28396,7 +28398,9 @@ var restore_transaction_default = `#!/bin/sh
 #
 # Environment (set by the runner):
 #   ANB_DIR        the staking directory            ANB_RUN       this run's id
-#   ANB_PREV       <staking dir>.previous-<run>: previous files and this journal
+#   ANB_PREV       this run's directory: previous files and this journal (as root under
+#                  ANB_STATE, /var/lib/avalanche-node-backup/<id>; else <staking dir>.previous-<run>)
+#   ANB_STATE      root's directory of this staking directory's restores ('' when not root)
 #   ANB_LOGIN_USER user to run stop/start commands as (empty: this program's user)
 #   ANB_SERVICE    systemd unit;  ANB_STOP / ANB_START  commands that replace systemctl
 #   ANB_WAIT       seconds to wait for the node, forward and again in a rollback
@@ -28731,7 +28735,7 @@ recover() {
     exit 75
   fi
   me=$(id -u)
-  for journal in "$dir".previous-*/restore.journal; do
+  for journal in "$dir".previous-*/restore.journal "\${ANB_STATE:-/nonexistent}"/previous-*/restore.journal; do
     [ -f "$journal" ] || continue
     grep -q '^[0-9]* end ' "$journal" && continue
     prev=\${journal%/restore.journal}
@@ -28790,7 +28794,13 @@ esac
 `;
 
 // src/node/transaction.ts
-var previousDirOf = (stakingDir, runId) => `${stakingDir}.previous-${runId}`;
+function stateDirOf(host) {
+  return host.runsAsRoot ? stateDirFor(host.stakingDir) : "";
+}
+function previousDirOf(host, runId) {
+  const state = stateDirOf(host);
+  return state ? `${state}/previous-${runId}` : `${host.stakingDir}.previous-${runId}`;
+}
 function lockFile(host, facts) {
   const id = sha256Hex(Buffer.from(host.stakingDir)).slice(0, 12);
   const dir = host.runsAsRoot ? ROOT_LOCK_DIR : facts.lockDir ?? "/tmp";
@@ -28805,6 +28815,7 @@ function environment(host, facts, values) {
     ANB_STOP: host.settings.stopCommand ?? "",
     ANB_START: host.settings.startCommand ?? "",
     ANB_LOCK: lockFile(host, facts),
+    ANB_STATE: stateDirOf(host),
     ...values
   };
   return `env ${Object.entries(all).map(([k, v]) => sh(`${k}=${v}`)).join(" ")}`;
@@ -28814,7 +28825,7 @@ var hashes = (f) => (
   ["staker.crt", "staker.key", "signer.key"].map((x) => f(x) ?? "-").join(" ")
 );
 async function launchTransaction(host, plan) {
-  const previousDir = previousDirOf(host.stakingDir, plan.runId);
+  const previousDir = previousDirOf(host, plan.runId);
   const env = environment(host, plan.facts, {
     ANB_RUN: plan.runId,
     ANB_PREV: previousDir,
@@ -28827,7 +28838,7 @@ async function launchTransaction(host, plan) {
     ANB_OLD: hashes((f) => plan.facts.files[f].sha256),
     ANB_NEW: hashes((f) => sha256Hex(plan.files[f]))
   });
-  const start = `umask 022 && mkdir -m 750 "$ANB_PREV" && { [ ! -d "$ANB_DIR" ] || chgrp "$(stat -c %g "$ANB_DIR")" "$ANB_PREV"; } && cat > "$ANB_PREV/restore.sh" && { setsid -f sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 || { setsid sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 & }; }`;
+  const start = `umask 022 && { [ -z "$ANB_STATE" ] || { [ -d ${ROOT_STATE_DIR} ] || mkdir -m 755 ${ROOT_STATE_DIR}; } && { [ -d "$ANB_STATE" ] || mkdir -m 755 "$ANB_STATE"; }; } && mkdir -m 750 "$ANB_PREV" && { [ ! -d "$ANB_DIR" ] || chgrp "$(stat -c %g "$ANB_DIR")" "$ANB_PREV"; } && cat > "$ANB_PREV/restore.sh" && { setsid -f sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 || { setsid sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 & }; }`;
   const r = await host.run(
     `${host.rootPrefix}${env} sh -c ${sh(start)}`,
     Buffer.from(restore_transaction_default)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # avalanche-node-backup: looks at a node host before a restore, verify or backup. Changes nothing.
 #
-# Usage: sh inspect-host.sh STAKING_DIR SERVICE
+# Usage: sh inspect-host.sh STAKING_DIR SERVICE [STATE_DIR]
 # Output, one fact a line (the runner parses these):
 #   dir OWNER MODE open|closed  or  dir -  or  dir ?   the staking directory (? : a parent we cannot enter)
 #   FILE OWNER MODE SHA256|unreadable  or  FILE -       for staker.crt, staker.key, signer.key
@@ -10,7 +10,7 @@
 #   lockdir DIR                                         where a lock file can be made
 #   journal running|unfinished UID PATH                 a restore journal without an end, its owner
 
-dir=$1 svc=$2
+dir=$1 svc=$2 state=${3:-/nonexistent}
 
 # The nearest existing ancestor decides whether "missing" can be told from "cannot see".
 up=$(dirname "$dir")
@@ -56,7 +56,7 @@ for d in /run/lock /var/lock /tmp; do
   fi
 done
 
-for j in "$dir".previous-*/restore.journal; do
+for j in "$dir".previous-*/restore.journal "$state"/previous-*/restore.journal; do
   [ -f "$j" ] || continue
   grep -q '^[0-9]* end ' "$j" && continue
   pid=$(sed -n 's/^[0-9]* pid //p' "$j" | head -n1)

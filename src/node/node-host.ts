@@ -264,7 +264,7 @@ export class NodeHost {
     // Reading the 0400 files needs their owner or root: with privileged, sudo when it works.
     const prefix = privileged && this.loginUid !== 0 && this.sudoOk ? 'sudo -n ' : ''
     const r = await this.run(
-      `${prefix}sh -s -- ${sh(this.stakingDir)} ${sh(this.settings.serviceName)}`,
+      `${prefix}sh -s -- ${sh(this.stakingDir)} ${sh(this.settings.serviceName)} ${sh(stateDirFor(this.stakingDir))}`,
       Buffer.from(inspectScript)
     )
     const out = r.stdout.toString().split('\n').filter(Boolean)
@@ -391,6 +391,16 @@ $todo"; p=$(dirname "$p"); done; printf "%s" "$todo" | while IFS= read -r d; do 
     return this.transport.exec(command, stdin)
   }
 }
+
+/**
+ * Where root keeps its restores' journals and previous files for a staking directory: a directory
+ * of root's own. Not beside the staking directory: that lies in a directory the node's user owns,
+ * who could swap root's directory for a link and have root write where they choose.
+ */
+export const ROOT_STATE_DIR = '/var/lib/avalanche-node-backup'
+
+export const stateDirFor = (stakingDir: string) =>
+  `${ROOT_STATE_DIR}/${sha256Hex(Buffer.from(stakingDir)).slice(0, 12)}`
 
 /** One line, no control characters: it becomes an output (paths on the host may hold any byte). */
 const printable = (text: string) => [...text].map(c => (/\p{Cc}/u.test(c) ? '?' : c)).join('')

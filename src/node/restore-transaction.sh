@@ -14,7 +14,9 @@
 #
 # Environment (set by the runner):
 #   ANB_DIR        the staking directory            ANB_RUN       this run's id
-#   ANB_PREV       <staking dir>.previous-<run>: previous files and this journal
+#   ANB_PREV       this run's directory: previous files and this journal (as root under
+#                  ANB_STATE, /var/lib/avalanche-node-backup/<id>; else <staking dir>.previous-<run>)
+#   ANB_STATE      root's directory of this staking directory's restores ('' when not root)
 #   ANB_LOGIN_USER user to run stop/start commands as (empty: this program's user)
 #   ANB_SERVICE    systemd unit;  ANB_STOP / ANB_START  commands that replace systemctl
 #   ANB_WAIT       seconds to wait for the node, forward and again in a rollback
@@ -349,7 +351,7 @@ recover() {
     exit 75
   fi
   me=$(id -u)
-  for journal in "$dir".previous-*/restore.journal; do
+  for journal in "$dir".previous-*/restore.journal "${ANB_STATE:-/nonexistent}"/previous-*/restore.journal; do
     [ -f "$journal" ] || continue
     grep -q '^[0-9]* end ' "$journal" && continue
     prev=${journal%/restore.journal}

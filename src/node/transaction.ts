@@ -1,7 +1,14 @@
 import { posix } from 'node:path'
 import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
 import { sh } from '../host/transport.js'
-import { HostError, sha256Hex, type HostFacts, type NodeHost } from './node-host.js'
+import {
+  HostError,
+  ROOT_STATE_DIR,
+  sha256Hex,
+  stateDirFor,
+  type HostFacts,
+  type NodeHost
+} from './node-host.js'
 import transactionScript from './restore-transaction.sh'
 
 /** What the host-side program is told to do (restore-transaction.sh, its ANB_* environment). */
@@ -26,9 +33,16 @@ export interface Launched {
   journalPath: string
 }
 
-/** The kept previous files and the journal of a run: a directory beside the staking directory. */
-export const previousDirOf = (stakingDir: string, runId: string) =>
-  `${stakingDir}.previous-${runId}`
+/** The directory of one staking directory's restores, when they run as root ('' otherwise). */
+export function stateDirOf(host: NodeHost): string {
+  return host.runsAsRoot ? stateDirFor(host.stakingDir) : ''
+}
+
+/** The kept previous files and the journal of a run. */
+export function previousDirOf(host: NodeHost, runId: string): string {
+  const state = stateDirOf(host)
+  return state ? `${state}/previous-${runId}` : `${host.stakingDir}.previous-${runId}`
+}
 
 /**
  * One restore at a time on a staking directory. Run as root, the lock lives in a directory of
@@ -52,6 +66,7 @@ function environment(host: NodeHost, facts: HostFacts, values: Record<string, st
     ANB_STOP: host.settings.stopCommand ?? '',
     ANB_START: host.settings.startCommand ?? '',
     ANB_LOCK: lockFile(host, facts),
+    ANB_STATE: stateDirOf(host),
     ...values
   }
   return `env ${Object.entries(all)
@@ -69,7 +84,7 @@ const hashes = (f: (file: StakingFile) => string | null | undefined) =>
  * program runs; its journal says the rest.
  */
 export async function launchTransaction(host: NodeHost, plan: TransactionPlan): Promise<Launched> {
-  const previousDir = previousDirOf(host.stakingDir, plan.runId)
+  const previousDir = previousDirOf(host, plan.runId)
   const env = environment(host, plan.facts, {
     ANB_RUN: plan.runId,
     ANB_PREV: previousDir,
@@ -87,7 +102,8 @@ export async function launchTransaction(host: NodeHost, plan: TransactionPlan): 
   // the kept files are no more readable than they were, and the node's user cannot plant anything
   // in it (its program, its journal) for root to run or trust.
   const start =
-    `umask 022 && mkdir -m 750 "$ANB_PREV" && ` +
+    `umask 022 && { [ -z "$ANB_STATE" ] || { [ -d ${ROOT_STATE_DIR} ] || mkdir -m 755 ${ROOT_STATE_DIR}; } && ` +
+    `{ [ -d "$ANB_STATE" ] || mkdir -m 755 "$ANB_STATE"; }; } && mkdir -m 750 "$ANB_PREV" && ` +
     `{ [ ! -d "$ANB_DIR" ] || chgrp "$(stat -c %g "$ANB_DIR")" "$ANB_PREV"; } && ` +
     `cat > "$ANB_PREV/restore.sh" && ` +
     `{ setsid -f sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 || ` +
