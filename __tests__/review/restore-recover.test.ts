@@ -60,6 +60,26 @@ describeWith(missing ?? 'root, sshd', !missing, 'review: recovering an unfinishe
     }).toEqual({ files: running.files, nodeId: a.nodeId, state: 'unchanged' })
   }, 120_000)
 
+  it('power lost right after a rollback put the last previous file back: the next restore keeps the previous identity', async () => {
+    const b = staker(2)
+    const host = await up(neverAnswers(b))
+    const before = measure(host)
+    const first = await runAction(inputs(host, b, { 'wait-timeout': '2' }))
+    expect(first.outputs['host-state']).toBe('unchanged')
+    // The journal as it stood on disk just after "file staker.key old" was synced.
+    host.exec(`sed -i '/ file staker.key old$/q' ${journalPath(host)}`)
+    expect(journalOf(host)).toMatch(/ file staker\.key old\n$/)
+    expect(measure(host).nodeId).toBe(before.nodeId)
+
+    const second = await runAction(inputs(host, b, { 'wait-timeout': '2' }))
+    const after = measure(host)
+    expect({
+      files: after.files,
+      nodeId: after.nodeId,
+      state: second.outputs['host-state']
+    }).toEqual({ files: before.files, nodeId: before.nodeId, state: 'unchanged' })
+  }, 120_000)
+
   it('power lost between a rename and its journal line: the next restore puts that file back too (no mix)', async () => {
     const b = staker(2)
     const c = staker(3)
