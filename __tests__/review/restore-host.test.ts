@@ -1,11 +1,15 @@
 // Review (hostile): the host around the restore: its lock file, a node that does not start on
 // its own files, a unit with Environment=, SIGTERM. A failing test here is a finding.
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { hostPrerequisites, type NodeHost } from '../../test-hosts/host.js'
 import { armPause, hostFinished, measure, reached, resume, until } from '../support/faults.js'
-import { up } from '../support/hosts.js'
-import { describeWith, HAVE_VECTORS } from '../support/prerequisites.js'
+import { cliHostFlags, up } from '../support/hosts.js'
+import { describeWith, HAVE_VECTORS, NODE24, ROOT } from '../support/prerequisites.js'
 import { runAction, startAction } from '../support/runner.js'
+import { tempDir } from '../support/tmp.js'
 import { staker } from '../support/vectors.js'
 
 const missing = hostPrerequisites() ?? (HAVE_VECTORS ? undefined : '../shared/vectors')
@@ -110,5 +114,66 @@ describeWith(missing ?? 'root, sshd', !missing, 'review: SIGTERM', () => {
     expect(result.stdout).toContain('The job was cancelled while the restore ran on the host')
     expect(await hostFinished(host)).toBe('restored')
     expect(measure(host).nodeId).toBe(b.nodeId)
+  }, 90_000)
+})
+
+describeWith(missing ?? 'root, sshd', !missing, 'review: the CLI cancelled', () => {
+  it('Ctrl-C (SIGINT) to the CLI while it looks at the host: nothing is started on the host afterwards', async () => {
+    const b = staker(2)
+    const host = await up()
+    const before = measure(host)
+    const dir = tempDir('review-cli')
+    writeFileSync(join(dir, 'staker.crt'), b.crt)
+    writeFileSync(join(dir, 'staker.key'), b.key)
+    writeFileSync(join(dir, 'signer.key'), b.signer)
+    const child = spawn(NODE24, [
+      join(ROOT, 'dist/cli.js'),
+      'restore',
+      '--backup-dir',
+      dir,
+      '--expected-node-id',
+      b.nodeId,
+      ...cliHostFlags(host, dir)
+    ])
+    let out = ''
+    child.stdout.on('data', d => (out += d))
+    const code = new Promise<number | null>(r => child.on('close', r))
+    await until(() => /Connect/.test(out), 30_000, 'the CLI to connect')
+    child.kill('SIGINT')
+    expect(await code).not.toBe(0)
+    const launched = host.exec(`ls -d ${host.stakingDir}.previous-* 2>/dev/null`).stdout.trim()
+    expect({ launched, files: measure(host).files }).toEqual({ launched: '', files: before.files })
+  }, 90_000)
+})
+
+describeWith(missing ?? 'root, sshd', !missing, 'review: links', () => {
+  it('a staking directory that is a symlink, and a staker.key with another hard link: restored; the symlink and the other link stay', async () => {
+    const b = staker(2)
+    const host = await up()
+    const r = host.exec(
+      [
+        'set -e',
+        'cd /home/ubuntu/.avalanchego',
+        'mv staking /home/ubuntu/real-staking',
+        'ln -s /home/ubuntu/real-staking staking',
+        'ln /home/ubuntu/real-staking/staker.key /home/ubuntu/keep.key',
+        'chown -h ubuntu: staking /home/ubuntu/keep.key'
+      ].join('\n'),
+      'root'
+    )
+    expect(r.stderr).toBe('')
+    const before = measure(host)
+    const run = await runAction(inputs(host, b))
+    expect({ code: run.code, state: run.outputs['host-state'] }).toEqual({
+      code: 0,
+      state: 'restored'
+    })
+    expect(measure(host).nodeId).toBe(b.nodeId)
+    expect(host.exec('readlink /home/ubuntu/.avalanchego/staking').stdout.trim()).toBe(
+      '/home/ubuntu/real-staking'
+    )
+    expect(host.exec('sha256sum < /home/ubuntu/keep.key').stdout.split(' ')[0]).toBe(
+      before.files['staker.key']
+    )
   }, 90_000)
 })
