@@ -177,3 +177,37 @@ describeWith(missing ?? 'root, sshd', !missing, 'review: links', () => {
     )
   }, 90_000)
 })
+
+describeWith(missing ?? 'root, sshd', !missing, "review: the node's user and root's files", () => {
+  it("the node's user cannot swap the previous-files directory under the running restore and make root write where it chooses", async () => {
+    const b = staker(2)
+    const host = await up()
+    host.exec('mkdir -m 755 /run/anb-root-only')
+    armPause(host, 'after-stop')
+    const run = startAction(inputs(host, b))
+    await reached(host, 'after-stop')
+    const prev = host.exec(`ls -d ${host.stakingDir}.previous-*`).stdout.trim()
+    // The directory is root's, but its parent is the node user's: a rename in the same parent
+    // needs no write permission on the directory itself.
+    const swap = host.exec(
+      `mv ${prev} ${prev}.moved && mkdir ${prev} && ln -s /run/anb-root-only/appended ${prev}/restore.journal`,
+      'ubuntu'
+    )
+    resume(host, 'after-stop')
+    try {
+      // Whatever the swap did, the host-side program ends (its journal lines go where they go).
+      await until(
+        () => host.exec("pgrep -f '[r]estore.sh run'").code !== 0,
+        60_000,
+        'the host-side program to end'
+      )
+    } finally {
+      run.child.kill('SIGKILL')
+    }
+    expect({
+      swapped: swap.code,
+      rootOnly: host.exec('ls -A /run/anb-root-only').stdout,
+      owner: host.exec('stat -c %U /run/anb-root-only/appended 2>/dev/null').stdout
+    }).toEqual({ swapped: 1, rootOnly: '', owner: '' })
+  }, 90_000)
+})
