@@ -46,6 +46,11 @@ export function parseHostSettings(input: InputReader): HostSettings {
     : { kind: 'local' }
   if (!get('host') && get('proxy-host'))
     throw new InputError('proxy-host goes with host: it is the jump host to reach host through.')
+  // The unit's name reaches systemctl on the host as an argument: never an option.
+  if (!/^[A-Za-z0-9@_.:\\][A-Za-z0-9@_.:\\-]*$/.test(get('service-name')))
+    throw new InputError(
+      'service-name must be a systemd unit name (letters, digits, @ _ . : - and \\, not starting with -), like avalanchego.'
+    )
   const container = get('container')
   if (container && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(container))
     throw new InputError(

@@ -5,7 +5,15 @@ import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { hostPrerequisites, type NodeHost } from '../../test-hosts/host.js'
-import { armPause, hostFinished, measure, reached, resume, until } from '../support/faults.js'
+import {
+  armPause,
+  hostFinished,
+  measure,
+  reached,
+  resume,
+  until,
+  previousDirs
+} from '../support/faults.js'
 import { cliHostFlags, up } from '../support/hosts.js'
 import { describeWith, HAVE_VECTORS, NODE24, ROOT } from '../support/prerequisites.js'
 import { runAction, startAction } from '../support/runner.js'
@@ -141,7 +149,7 @@ describeWith(missing ?? 'root, sshd', !missing, 'review: the CLI cancelled', () 
     await until(() => /Connect/.test(out), 30_000, 'the CLI to connect')
     child.kill('SIGINT')
     expect(await code).not.toBe(0)
-    const launched = host.exec(`ls -d ${host.stakingDir}.previous-* 2>/dev/null`).stdout.trim()
+    const launched = host.exec(`ls -d ${previousDirs(host)} 2>/dev/null`).stdout.trim()
     expect({ launched, files: measure(host).files }).toEqual({ launched: '', files: before.files })
   }, 90_000)
 })
@@ -186,7 +194,7 @@ describeWith(missing ?? 'root, sshd', !missing, "review: the node's user and roo
     armPause(host, 'after-stop')
     const run = startAction(inputs(host, b))
     await reached(host, 'after-stop')
-    const prev = host.exec(`ls -d ${host.stakingDir}.previous-*`).stdout.trim()
+    const prev = host.exec(`ls -d ${previousDirs(host)}`).stdout.trim()
     // The directory is root's, but its parent is the node user's: a rename in the same parent
     // needs no write permission on the directory itself.
     const swap = host.exec(

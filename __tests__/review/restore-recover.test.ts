@@ -2,7 +2,15 @@
 // breaks the promise "the previous identity from the previous files, or the new one, proven".
 // Each test names the promise it checks; a failing test here is a finding, not a broken test.
 import { hostPrerequisites, type NodeHost } from '../../test-hosts/host.js'
-import { armPause, journalOf, measure, reached, resume, until } from '../support/faults.js'
+import {
+  armPause,
+  journalOf,
+  measure,
+  reached,
+  resume,
+  until,
+  previousDirs
+} from '../support/faults.js'
 import { up } from '../support/hosts.js'
 import { describeWith, HAVE_VECTORS } from '../support/prerequisites.js'
 import { runAction, startAction } from '../support/runner.js'
@@ -29,7 +37,7 @@ export function inputs(host: NodeHost, id: Id, extra: Record<string, string> = {
 
 /** The journal file of the newest restore (path on the host). */
 const journalPath = (host: NodeHost) =>
-  host.exec(`ls -d ${host.stakingDir}.previous-* | tail -n1`).stdout.trim() + '/restore.journal'
+  host.exec(`ls -d ${previousDirs(host)} | tail -n1`).stdout.trim() + '/restore.journal'
 
 /** A node that never answers with this identity (its API hangs): a restore of it rolls back. */
 const neverAnswers = (id: Id) => ({
@@ -125,9 +133,10 @@ describeWith(missing ?? 'root, sshd', !missing, 'review: recovering an unfinishe
     const second = await runAction(inputs(host, b))
     expect(second.outputs['host-state']).toBe('restored')
     // The recovered journal has an end line that inspect-host.sh recognises.
-    expect(host.exec(`cat ${host.stakingDir}.previous-*/restore.journal`).stdout).toMatch(
-      /^\d+ end recovered /m
-    )
+    expect(
+      host.exec(`cat $(ls -d ${previousDirs(host)} 2>/dev/null | sed "s,$,/restore.journal,")`)
+        .stdout
+    ).toMatch(/^\d+ end recovered /m)
     const verify = await runAction({ ...inputs(host, b), mode: 'verify' })
     expect(verify.stdout).not.toMatch(/did not finish/)
     expect(verify.code).toBe(0)

@@ -2,7 +2,7 @@
 // A failing test here is a finding, not a broken test.
 import { createHash } from 'node:crypto'
 import { hostPrerequisites, type NodeHost } from '../../test-hosts/host.js'
-import { journalOf, measure, until } from '../support/faults.js'
+import { journalOf, measure, until, previousDirs } from '../support/faults.js'
 import { up } from '../support/hosts.js'
 import { describeWith, HAVE_VECTORS } from '../support/prerequisites.js'
 import { runAction, startAction } from '../support/runner.js'
@@ -58,7 +58,7 @@ describeWith(missing ?? 'root, sshd', !missing, 'review: restore safety', () => 
     const run = await runAction(inputs(host, b))
     expect(run.outputs['host-state']).toBe('restored')
     const prev = run.outputs['previous-files']!
-    expect(prev).toMatch(/staking\.previous-/)
+    expect(prev).toMatch(/\/previous-/)
     // Another local user reads the previous TLS key and BLS key.
     expect({
       key: readable(`${prev}/staker.key`),
@@ -77,7 +77,7 @@ describeWith(missing ?? 'root, sshd', !missing, 'review: restore safety', () => 
     await until(() => out.includes('::group::Connect'), 30_000, 'the action to connect')
     run.child.kill('SIGINT')
     const result = await run.done
-    const launched = host.exec(`ls -d ${host.stakingDir}.previous-* 2>/dev/null`).stdout.trim()
+    const launched = host.exec(`ls -d ${previousDirs(host)} 2>/dev/null`).stdout.trim()
     expect({ launched, files: measure(host).files }).toEqual({ launched: '', files: before.files })
     expect(result.code).toBe(1)
   }, 90_000)
@@ -89,7 +89,7 @@ describeWith(missing ?? 'root, sshd', !missing, 'review: restore safety', () => 
     // Hold the host's restore lock, as a restore that started a moment earlier would.
     const id = createHash('sha256').update(host.stakingDir).digest('hex').slice(0, 12)
     host.exec(
-      `setsid flock /run/lock/avalanche-node-backup-${id}.lock sh -c 'while [ ! -e /run/anb-release ]; do sleep 0.05; done' </dev/null >/dev/null 2>&1 &`
+      `mkdir -p -m 700 /run/avalanche-node-backup && setsid flock /run/avalanche-node-backup/avalanche-node-backup-${id}.lock sh -c 'while [ ! -e /run/anb-release ]; do sleep 0.05; done' </dev/null >/dev/null 2>&1 &`
     )
     const run = startAction(inputs(host, c))
     try {

@@ -25908,6 +25908,10 @@ function parseHostSettings(input) {
   const target = get("host") ? { kind: "ssh", ssh: sshSettings(input, get) } : { kind: "local" };
   if (!get("host") && get("proxy-host"))
     throw new InputError("proxy-host goes with host: it is the jump host to reach host through.");
+  if (!/^[A-Za-z0-9@_.:\\][A-Za-z0-9@_.:\\-]*$/.test(get("service-name")))
+    throw new InputError(
+      "service-name must be a systemd unit name (letters, digits, @ _ . : - and \\, not starting with -), like avalanchego."
+    );
   const container = get("container");
   if (container && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(container))
     throw new InputError(
@@ -29176,14 +29180,15 @@ var RestoreRun = class {
         `${this.host.transport.label} lacks ${facts.missingTools.join(", ")}, which a restore runs there (util-linux, coreutils, curl or wget). Install them and run again; nothing was changed.`
       );
     facts = await this.waitForOtherRestore(facts);
-    if (facts.openJournals.length) {
+    const recovered = facts.openJournals.length > 0;
+    if (recovered) {
       this.log.warning(
         `${this.host.transport.label} has a restore that did not finish (${facts.openJournals.map((j) => j.path).join(", ")}): the host probably lost power during it. Putting its previous files back first.`
       );
       note((await recoverUnfinished(this.host, facts)).join("; "));
       facts = await this.host.inspectAsNeeded();
     }
-    const current = await this.api().getNodeId();
+    const current = recovered ? await this.answerWithin(this.req.waitTimeoutMs) : await this.api().getNodeId();
     this.outcome.nodeAsked = true;
     note([describeHost(facts, current), network].filter(Boolean).join("; "));
     return { facts, current };
@@ -29196,6 +29201,15 @@ var RestoreRun = class {
     if (!this.req.network) return void 0;
     const now = await this.api().getNodeId();
     return this.req.network.refuseIfRunningElsewhere(this.want.nodeId, now?.nodeID);
+  }
+  /** The node's answer, waiting for it up to a time (a node just started again). */
+  async answerWithin(ms) {
+    const until = Date.now() + ms;
+    for (; ; ) {
+      const a = await this.api().getNodeId();
+      if (a || Date.now() > until || this.req.signal?.aborted) return a;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
   /** Another restore running on the host: wait for its end (what it did is what we must look at). */
   async waitForOtherRestore(facts) {

@@ -237,14 +237,18 @@ class RestoreRun {
         `${this.host.transport.label} lacks ${facts.missingTools.join(', ')}, which a restore runs there (util-linux, coreutils, curl or wget). Install them and run again; nothing was changed.`
       )
     facts = await this.waitForOtherRestore(facts)
-    if (facts.openJournals.length) {
+    const recovered = facts.openJournals.length > 0
+    if (recovered) {
       this.log.warning(
         `${this.host.transport.label} has a restore that did not finish (${facts.openJournals.map(j => j.path).join(', ')}): the host probably lost power during it. Putting its previous files back first.`
       )
       note((await recoverUnfinished(this.host, facts)).join('; '))
       facts = await this.host.inspectAsNeeded()
     }
-    const current = await this.api().getNodeId()
+    // After a recovery the node was just started again: its answer is the previous identity.
+    const current = recovered
+      ? await this.answerWithin(this.req.waitTimeoutMs)
+      : await this.api().getNodeId()
     this.outcome.nodeAsked = true
     note([describeHost(facts, current), network].filter(Boolean).join('; '))
     return { facts, current }
@@ -258,6 +262,16 @@ class RestoreRun {
     if (!this.req.network) return undefined
     const now = await this.api().getNodeId()
     return this.req.network.refuseIfRunningElsewhere(this.want.nodeId, now?.nodeID)
+  }
+
+  /** The node's answer, waiting for it up to a time (a node just started again). */
+  private async answerWithin(ms: number): Promise<NodeIdAnswer | undefined> {
+    const until = Date.now() + ms
+    for (;;) {
+      const a = await this.api().getNodeId()
+      if (a || Date.now() > until || this.req.signal?.aborted) return a
+      await new Promise(r => setTimeout(r, 200))
+    }
   }
 
   /** Another restore running on the host: wait for its end (what it did is what we must look at). */
