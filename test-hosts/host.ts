@@ -66,6 +66,15 @@ export interface NodeHostOptions {
    * only the jump host reaches it (this machine gets "unreachable" at once).
    */
   behind?: NodeHost
+  /**
+   * The node runs as root (User=root, as in the avalanchego Docker image): its home is /root (the
+   * host's own), its files are root's, and the silent trap overwrites a read-only staker.crt.
+   */
+  rootNode?: boolean
+  /** More lines for the unit's [Service] section (Environment=, EnvironmentFile=, …). */
+  serviceLines?: string[]
+  /** Replaces the unit's ExecStart= command line (default: the installer's, with --config-file). */
+  execStart?: string
 }
 
 export interface HostKey {
@@ -93,9 +102,14 @@ export interface NodeHost {
   name: string
   address: string
   port: number
+  /** The SSH login user. */
   user: 'ubuntu'
-  home: '/home/ubuntu'
-  stakingDir: '/home/ubuntu/.avalanchego/staking'
+  /** The user the node runs as (the unit's User=). */
+  nodeUser: 'ubuntu' | 'root'
+  /** The node user's home: /home/ubuntu, or /root for a root node. */
+  home: string
+  /** The node's default staking directory, in its home. */
+  stakingDir: string
   hostKeys: { ed25519: HostKey; rsa: HostKey }
   /** Both host keys as known_hosts lines. */
   knownHosts: string
@@ -463,10 +477,14 @@ export async function startNodeHost(options: NodeHostOptions = {}): Promise<Node
       ].join('\n')
     )
 
-    // The node, as the official installer sets it up.
+    // The node, as the official installer sets it up (or in root's home for a root node).
     const ssh = join(home, '.ssh')
-    const avalanchego = join(home, '.avalanchego')
-    for (const d of [ssh, join(avalanchego, 'configs'), join(home, 'avalanche-node')])
+    const rootHome = join(root, 'roothome')
+    mkdirSync(rootHome, { mode: 0o700 })
+    const nodeHome = options.rootNode ? rootHome : home
+    const inHostHome = options.rootNode ? '/root' : '/home/ubuntu'
+    const avalanchego = join(nodeHome, '.avalanchego')
+    for (const d of [ssh, join(avalanchego, 'configs'), join(nodeHome, 'avalanche-node')])
       mkdirSync(d, { recursive: true })
     writeFileSync(
       join(ssh, 'authorized_keys'),
@@ -481,7 +499,7 @@ export async function startNodeHost(options: NodeHostOptions = {}): Promise<Node
     writeFileSync(simulationFile, JSON.stringify(options.simulation ?? {}))
     chmodSync(simulationFile, 0o644)
     writeFileSync(
-      join(home, 'avalanche-node', 'avalanchego'),
+      join(nodeHome, 'avalanche-node', 'avalanchego'),
       `#!/bin/sh\nANB_SIMULATION=${simulationFile} exec ${HOST_NODE} ${join(HERE, 'avalanchego.ts')} "$@"\n`,
       { mode: 0o755 }
     )
@@ -494,6 +512,7 @@ export async function startNodeHost(options: NodeHostOptions = {}): Promise<Node
     }
     run('chown', ['-R', `${uid}:${uid}`, join(root, 'home', 'ubuntu')])
     chownSync(join(root, 'home'), 0, 0)
+    chmodSync(rootHome, 0o700)
     writeFileSync(
       join(etc, 'systemd', 'system', 'avalanchego.service'),
       [
@@ -502,12 +521,13 @@ export async function startNodeHost(options: NodeHostOptions = {}): Promise<Node
         'StartLimitIntervalSec=0',
         '[Service]',
         'Type=simple',
-        'User=ubuntu',
-        'WorkingDirectory=/home/ubuntu',
-        'ExecStart=/home/ubuntu/avalanche-node/avalanchego --config-file=/home/ubuntu/.avalanchego/configs/node.json',
+        `User=${options.rootNode ? 'root' : 'ubuntu'}`,
+        `WorkingDirectory=${inHostHome}`,
+        `ExecStart=${options.execStart ?? `${inHostHome}/avalanche-node/avalanchego --config-file=${inHostHome}/.avalanchego/configs/node.json`}`,
         'LimitNOFILE=32768',
         'Restart=always',
         'RestartSec=1',
+        ...(options.serviceLines ?? []),
         '[Install]',
         'WantedBy=multi-user.target',
         ''
@@ -543,6 +563,7 @@ export async function startNodeHost(options: NodeHostOptions = {}): Promise<Node
       ['etc/hostname', '/etc/hostname'],
       ['etc/systemd/system', '/etc/systemd/system'],
       ['home', '/home'],
+      ['roothome', '/root'],
       ['sbin', '/usr/local/sbin']
     ]
     const ready = join(root, 'ready')
@@ -620,8 +641,9 @@ export async function startNodeHost(options: NodeHostOptions = {}): Promise<Node
       address,
       port: 22,
       user: 'ubuntu',
-      home: '/home/ubuntu',
-      stakingDir: '/home/ubuntu/.avalanchego/staking',
+      nodeUser: options.rootNode ? 'root' : 'ubuntu',
+      home: inHostHome,
+      stakingDir: `${inHostHome}/.avalanchego/staking`,
       hostKeys,
       knownHosts,
       userKeys,
