@@ -48,11 +48,11 @@ interface Sample {
 
 /** The node's own start-up in its last start: from its process start to its API answering. */
 function nodeStartup(host: NodeHost): number {
-  const p = JSON.parse(host.readFile('/home/ubuntu/.avalanchego/process.json').toString()) as {
-    startedAt: number
-    readyAt: number
-  }
-  return p.readyAt - p.startedAt
+  // The simulated node logs it when its API starts serving (process.json has avalanchego's own
+  // shape, pid/uri/stakingAddress, and no room for it).
+  const journal = host.readFile('/run/anb-systemd/avalanchego.service.journal').toString()
+  const all = [...journal.matchAll(/"startupMs": (\d+)/g)]
+  return Number(all.at(-1)![1])
 }
 
 async function actionRestore(host: NodeHost): Promise<Sample> {
