@@ -5,6 +5,7 @@
 
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
+import { probeStakingPort, throwawayClientCertificate } from '../src/node/staking-port.js'
 import { hostPrerequisites, type NodeHost } from '../test-hosts/host.js'
 import { up } from './support/hosts.js'
 import { describeWith } from './support/prerequisites.js'
@@ -125,6 +126,17 @@ describeWith(missing ?? 'root, sshd', !missing, 'the test hosts as harsh as real
     await until('inactive', () => host.service('is-active').stdout === 'inactive\n')
     expect(host.exec(`test -e ${file}`).code).not.toBe(0)
     expect(host.service('status').stdout).toContain('main process exited, code=exited, status=0')
+  })
+
+  it("the action's probe: a second probe within the node's 10 s window is closed before TLS, and tries again until it gets through", async () => {
+    const host = await up()
+    const client = throwawayClientCertificate()
+    const first = await probeStakingPort(host.address, 9651, client, 5000)
+    expect(first.nodeId).toBe(host.nodeInfo()!.nodeID)
+    const impatient = await probeStakingPort(host.address, 9651, client, 5000, 1500)
+    expect(impatient.error).toMatch(/^closed before the TLS handshake at every try for 2 s/)
+    const patient = await probeStakingPort(host.address, 9651, client, 5000)
+    expect(patient.nodeId).toBe(first.nodeId)
   })
 
   it('a root node (User=root, as in Docker): its files are root’s in /root, and the trap overwrites a read-only staker.crt', async () => {

@@ -12,7 +12,9 @@ import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { ecSpki, selfSignedCertificate } from '../test-hosts/der.js'
 import type { Simulation } from '../test-hosts/host.js'
+import { localTransport } from '../src/host/local.js'
 import { nodeIdFromCertificate } from '../src/identity/node-id.js'
+import { NodeApi, RpcUnavailable } from '../src/node/api.js'
 import { describeWith, HAVE_NODE24, NODE24, ROOT } from './support/prerequisites.js'
 import { freePort } from './support/ssh.js'
 import { tempDir } from './support/tmp.js'
@@ -292,6 +294,27 @@ describeWith('Node 24', HAVE_NODE24, 'the simulated avalanchego as a process', (
       expect([r.status, r.body]).toEqual([404, '404 page not found\n'])
       expect((await http(`${off.api}/ext/health`, { method: 'GET' })).status).toBe(200)
     })
+  })
+
+  it("the action's API client gets along with it: an unknown method is 'not available', a name in Host is fine when it is localhost", async () => {
+    const n = await runNode()
+    expect(await n.started()).toBe('served')
+    const log = {
+      info() {},
+      debug() {},
+      warning() {},
+      group: <T>(_: string, f: () => Promise<T>) => f()
+    }
+    for (const base of [n.api, `http://localhost:${n.httpPort}`]) {
+      const api = new NodeApi(localTransport(), new URL(base), log)
+      expect((await api.getNodeId())?.nodeID).toBe((await nodeId(n)).nodeID)
+      await expect(api.rpc('/ext/info', 'info.nothing')).rejects.toThrow(RpcUnavailable)
+      await expect(api.rpc('/ext/keystore', 'keystore.listUsers')).rejects.toThrow(RpcUnavailable)
+      await expect(api.rpc('/ext/info', 'info.isBootstrapped', { chain: 'Q' })).rejects.toThrow(
+        "there is no chain with alias/ID 'Q'"
+      )
+      expect(await api.health()).toEqual({ status: 200, healthy: true })
+    }
   })
 
   it('binds its API port at once but answers only when start-up is over; SIGTERM before that kills it outright', async () => {

@@ -46550,7 +46550,7 @@ var NodeApi = class {
       throw new Error(`${path} answered HTTP ${res.status} without JSON`);
     }
     if (body.error) {
-      if (body.error.code === -32601)
+      if (body.error.code === -32601 || /^rpc: can't find (service|method) /.test(body.error.message ?? ""))
         throw new RpcUnavailable(`${method} is not available on this node`);
       throw new Error(body.error.message ?? `${method} failed`);
     }
@@ -55070,13 +55070,30 @@ function throwawayClientCertificate() {
     key: privateKey.export({ type: "pkcs8", format: "pem" }).toString()
   };
 }
-function probeStakingPort(host, port, client, timeoutMs) {
+var THROTTLE_COOLDOWN_MS = 1e4;
+var RETRY_EVERY_MS = 1e3;
+async function probeStakingPort(host, port, client, timeoutMs, throttleWaitMs = THROTTLE_COOLDOWN_MS + RETRY_EVERY_MS) {
+  const giveUpAt = Date.now() + throttleWaitMs;
+  for (; ; ) {
+    const a = await handshake2(host, port, client, timeoutMs);
+    if (!a.closedBeforeTls) return a.answer;
+    if (Date.now() + RETRY_EVERY_MS > giveUpAt) {
+      return {
+        host,
+        port,
+        error: `closed before the TLS handshake at every try for ${Math.round(throttleWaitMs / 1e3)} s: avalanchego does that to all but one connection per 10 s from one address, so if this is the staking port, something else at this address keeps connecting to it`
+      };
+    }
+    await new Promise((r) => setTimeout(r, RETRY_EVERY_MS));
+  }
+}
+function handshake2(host, port, client, timeoutMs) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const done = (a) => {
+    const done = (a, closedBeforeTls = false) => {
       clearTimeout(timer);
       socket.destroy();
-      resolve({ host, port, ...a });
+      resolve({ answer: { host, port, ...a }, closedBeforeTls });
     };
     const socket = (0, import_node_tls.connect)({
       host,
@@ -55097,7 +55114,10 @@ function probeStakingPort(host, port, client, timeoutMs) {
       if (!raw) return done({ error: "the node presented no certificate" });
       done({ nodeId: nodeIdFromCertificate(raw), tlsMs: Math.round(performance.now() - started) });
     });
-    socket.once("error", (e) => done({ error: describe(e, port) }));
+    socket.once(
+      "error",
+      (e) => done({ error: describe(e, port) }, e.code === "ECONNRESET")
+    );
   });
 }
 function describe(e, port) {

@@ -45,7 +45,7 @@ function infoService(simulation: Simulation, who: ApiIdentity, bootstrapped: () 
       return { isBootstrapped: bootstrapped() }
     },
     getNodeVersion: () => ({
-      version: simulation.version ?? 'avalanchego/1.14.2',
+      version: simulation.version ?? 'avalanchego/1.14.0',
       databaseVersion: 'v1.4.5',
       rpcProtocolVersion: '42',
       gitCommit: 'simulated',

@@ -54,7 +54,7 @@ export interface Simulation {
   noPop?: boolean
   /** Answer info.getNodeID with this NodeID instead of the one the files give. */
   reportNodeId?: string
-  /** The version info.getNodeVersion reports (default avalanchego/1.14.2). */
+  /** The version info.getNodeVersion reports (default avalanchego/1.14.0). */
   version?: string
   /**
    * A node before v1.12.2 with --api-keystore-enabled: POST /ext/keystore serves createUser,

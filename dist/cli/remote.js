@@ -26954,7 +26954,7 @@ var NodeApi = class {
       throw new Error(`${path} answered HTTP ${res.status} without JSON`);
     }
     if (body.error) {
-      if (body.error.code === -32601)
+      if (body.error.code === -32601 || /^rpc: can't find (service|method) /.test(body.error.message ?? ""))
         throw new RpcUnavailable(`${method} is not available on this node`);
       throw new Error(body.error.message ?? `${method} failed`);
     }
