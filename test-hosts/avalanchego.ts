@@ -436,11 +436,14 @@ async function main(): Promise<void> {
   p2p.serve()
   // The signal handlers exist only from here (app.Run): a SIGTERM during start-up kills outright.
   const stop = () => {
-    process.stdout.write('[node] INFO shutting down node\n')
+    // The times let the benchmark tell the node's own stop apart from what a restore adds.
+    const at = Date.now()
+    process.stdout.write(`[node] INFO shutting down node {"at": ${at}}\n`)
     api.close()
     p2p.close()
     setTimeout(() => {
       rmSync(processFile, { force: true })
+      process.stdout.write(`[node] INFO node shut down {"stopMs": ${Date.now() - at}}\n`)
       process.exit(0)
     }, simulation.stopDelayMs ?? 300)
   }
