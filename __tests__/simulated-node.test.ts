@@ -9,6 +9,7 @@ import { createPublicKey, ECDH, generateKeyPairSync, sign } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { connect, createServer } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
 import { join } from 'node:path'
 import { ecSpki, selfSignedCertificate } from '../test-hosts/der.js'
 import type { Simulation } from '../test-hosts/host.js'
@@ -315,6 +316,51 @@ describeWith('Node 24', HAVE_NODE24, 'the simulated avalanchego as a process', (
       )
       expect(await api.health()).toEqual({ status: 200, healthy: true })
     }
+  })
+
+  it('its staking port: TLS 1.3 only, a P-256 client certificate kept, none or an Ed25519 one closed, loopback never throttled', async () => {
+    const n = await runNode()
+    expect(await n.started()).toBe('served')
+    const client = (kind: 'ec' | 'ed25519') => {
+      const { privateKey, publicKey } =
+        kind === 'ec'
+          ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+          : generateKeyPairSync('ed25519')
+      const der = selfSignedCertificate(
+        publicKey.export({ type: 'spki', format: 'der' }),
+        tbs => sign(kind === 'ec' ? 'sha256' : null, tbs, privateKey),
+        kind === 'ec' ? '1.2.840.10045.4.3.2' : '1.3.101.112'
+      )
+      return {
+        cert: pem('CERTIFICATE', der),
+        key: privateKey.export({ type: 'pkcs8', format: 'pem' })
+      }
+    }
+    /** 'kept' when the node holds the connection a while after the handshake, else how it ended. */
+    const attempt = (o: object) =>
+      new Promise<string>(resolve => {
+        const s = tlsConnect({
+          host: '127.0.0.1',
+          port: n.stakingPort,
+          rejectUnauthorized: false,
+          ...o
+        })
+        s.on('error', () => {})
+        let secure = false
+        s.once('secureConnect', () => {
+          secure = true
+          setTimeout(() => (s.destroy(), resolve('kept')), 500)
+        })
+        s.once('close', () => resolve(secure ? 'closed after the handshake' : 'no handshake'))
+        s.resume()
+      })
+    expect(await attempt({ ...client('ec'), minVersion: 'TLSv1.3' })).toBe('kept')
+    expect(await attempt({ ...client('ec'), minVersion: 'TLSv1.3' })).toBe('kept') // loopback: no throttle
+    expect(await attempt({ minVersion: 'TLSv1.3' })).toBe('closed after the handshake')
+    expect(await attempt({ ...client('ed25519'), minVersion: 'TLSv1.3' })).toBe(
+      'closed after the handshake'
+    )
+    expect(await attempt({ ...client('ec'), maxVersion: 'TLSv1.2' })).toBe('no handshake')
   })
 
   it('binds its API port at once but answers only when start-up is over; SIGTERM before that kills it outright', async () => {

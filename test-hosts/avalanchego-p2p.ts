@@ -5,6 +5,7 @@
 // is upgraded per cooldown (10 s by default), further ones in that window are closed before the
 // TLS handshake.
 
+import type { X509Certificate } from 'node:crypto'
 import { createServer as createNetServer, type Socket } from 'node:net'
 import { createServer as createTlsServer } from 'node:tls'
 import { durationMs, type NodeConfig } from './avalanchego-config.ts'
@@ -14,6 +15,20 @@ export interface StakingPort {
   address: string
   serve(): void
   close(): void
+}
+
+function acceptableClient(cert: X509Certificate | undefined): boolean {
+  if (!cert) return false
+  const key = cert.publicKey
+  const d = key.asymmetricKeyDetails ?? {}
+  if (key.asymmetricKeyType === 'ec') return d.namedCurve === 'prime256v1'
+  if (key.asymmetricKeyType !== 'rsa') return false
+  const n = Buffer.from(key.export({ format: 'jwk' }).n!, 'base64url')
+  return (
+    (d.modulusLength === 2048 || d.modulusLength === 4096) &&
+    (n.at(-1)! & 1) === 1 &&
+    d.publicExponent === 65537n
+  )
 }
 
 const isLoopback = (ip: string) => /^(::ffff:)?127\./.test(ip) || ip === '::1'
@@ -33,8 +48,8 @@ export async function serveStakingPort(
     },
     socket => {
       socket.on('error', () => {})
-      // Go's RequireAnyClientCert: no client certificate, no connection.
-      if (Object.keys(socket.getPeerCertificate() ?? {}).length === 0) return socket.destroy()
+      // Go's RequireAnyClientCert, then peer.ValidateCertificate: a P-256 or well-formed RSA key.
+      if (!acceptableClient(socket.getPeerX509Certificate())) return socket.destroy()
       // A peer would now send its version message; the node drops one that stays silent.
       socket.setTimeout(10_000, () => socket.destroy())
       socket.resume()
