@@ -65,7 +65,7 @@ describeWith(missing ?? 'root, sshd', !missing, 'the test hosts as harsh as real
     const lines = out.split('\n')
     expect(lines[0]).toBe('User=ubuntu')
     expect(lines[1]).toMatch(
-      /^ExecStart=\{ path=\/home\/ubuntu\/avalanche-node\/avalanchego ; argv\[\]=\/home\/ubuntu\/avalanche-node\/avalanchego --config-file=\/home\/ubuntu\/\.avalanchego\/configs\/node\.json ; ignore_errors=no ; start_time=\[[^\]]+\] ; stop_time=\[n\/a\] ; pid=\d+ ; code=\(null\) ; status=0\/0 \}$/
+      /^ExecStart=\{ path=\/home\/ubuntu\/avalanche-node\/avalanchego ; argv\[\]=\/home\/ubuntu\/avalanche-node\/avalanchego --config-file=\/home\/ubuntu\/\.avalanchego\/configs\/node\.json ; ignore_errors=no ; start_time=\[\w{3} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\] ; stop_time=\[n\/a\] ; pid=\d+ ; code=\(null\) ; status=0\/0 \}$/
     )
     expect(lines.slice(2)).toEqual([
       'Environment=AVAGO_HTTP_ALLOWED_HOSTS=localhost,node.example LANG=C AVAGO_STAKING_SIGNER_KEY_FILE=/home/ubuntu/bls/signer.key',
@@ -101,6 +101,10 @@ describeWith(missing ?? 'root, sshd', !missing, 'the test hosts as harsh as real
       return Number(show(host, 'NRestarts').replace('NRestarts=', '')) >= 3
     })
     expect(seen).toContain('activating')
+    // Between two attempts: the last one's exit, as systemd records it.
+    await until('a show between two attempts', () =>
+      /code=exited ; status=1 \}$/m.test(show(host, 'ExecStart'))
+    )
     expect(show(host, 'ActiveState')).toMatch(/^ActiveState=(active|activating)\n$/)
     // A drop-in with systemd's default start limit (5 starts in 10 s): the loop ends in failed.
     host.exec('mkdir -p /etc/systemd/system/avalanchego.service.d')

@@ -26,6 +26,7 @@ import {
   rmSync,
   writeFileSync
 } from 'node:fs'
+import { constants as osConstants } from 'node:os'
 import { basename } from 'node:path'
 
 const UNIT_DIR = process.env.ANB_UNIT_DIR ?? '/etc/systemd/system'
@@ -261,14 +262,14 @@ async function runOnce(unit: Unit): Promise<number | null> {
   })
   child.on('error', e => process.stdout.write(`[systemd] ${unit.name}: ${e.message}\n`))
   writeFileSync(file(unit.name, 'main'), String(child.pid ?? 0))
-  const started = new Date().toUTCString()
+  const started = Date.now()
   writeFileSync(file(unit.name, 'exec'), JSON.stringify({ pid: child.pid, started }))
   const [code, signal] = await new Promise<[number | null, string | null]>(resolve => {
     child.once('exit', (c, s) => resolve([c, s]))
     child.once('error', () => resolve([203, null])) // systemd's status=203/EXEC
   })
   rmSync(file(unit.name, 'main'), { force: true })
-  const stopped = new Date().toUTCString()
+  const stopped = Date.now()
   writeFileSync(
     file(unit.name, 'exec'),
     JSON.stringify({ pid: child.pid, started, stopped, code, signal })
@@ -333,6 +334,17 @@ function status(unit: string): number {
   return s === 'active' ? 0 : 3
 }
 
+/** systemd's FORMAT_TIMESTAMP, in UTC: `Thu 2026-11-26 23:53:50 UTC`. */
+function timestamp(ms: number): string {
+  const d = new Date(ms)
+  const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()]
+  return `${day} ${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`
+}
+
+/** A signal as ExecStart's status shows it: number/NAME, e.g. 15/TERM. */
+const signalStatus = (name: string) =>
+  `${(osConstants.signals as Record<string, number>)[name] ?? 0}/${name.replace(/^SIG/, '')}`
+
 /** `systemctl show` properties in systemd's own formats (one line each; EnvironmentFiles repeats). */
 function showProperties(unit: string): [string, string][] {
   if (!existsSync(`${UNIT_DIR}/${unit}`)) {
@@ -355,13 +367,16 @@ function showProperties(unit: string): [string, string][] {
     : {}
   const flags = /^[-@:+!]*/.exec(u.execStart)![0]
   const argv = words(u.execStart.slice(flags.length))
-  const quote = (w: string) => (/[\s"\\]/.test(w) ? `"${w.replace(/(["\\])/g, '\\$1')}"` : w)
+  // shell_maybe_quote(): double quotes when needed, with " \ ` $ escaped.
+  const quote = (w: string) =>
+    /[\s"\\`$*?['()<>|&;!]/.test(w) ? `"${w.replace(/(["\\`$])/g, '\\$1')}"` : w
   const running = alive(main)
   const execStart =
-    `{ path=${argv[0] ?? ''} ; argv[]=${argv.map(quote).join(' ')} ; ignore_errors=${flags.includes('-') ? 'yes' : 'no'} ; ` +
-    `start_time=[${exec.started ?? 'n/a'}] ; stop_time=[${running ? 'n/a' : (exec.stopped ?? 'n/a')}] ; ` +
+    `{ path=${argv[0] ?? ''} ; argv[]=${argv.join(' ')} ; ignore_errors=${flags.includes('-') ? 'yes' : 'no'} ; ` +
+    `start_time=[${exec.started ? timestamp(Number(exec.started)) : 'n/a'}] ; ` +
+    `stop_time=[${!running && exec.stopped ? timestamp(Number(exec.stopped)) : 'n/a'}] ; ` +
     `pid=${exec.pid ?? 0} ; code=${running || !exec.stopped ? '(null)' : exec.signal ? 'killed' : 'exited'} ; ` +
-    `status=${running || !exec.stopped ? '0/0' : (exec.signal ?? exec.code)} }`
+    `status=${running || !exec.stopped ? '0/0' : exec.signal ? signalStatus(String(exec.signal)) : exec.code} }`
   const wd = u.workingDirectory.startsWith('-')
     ? `!${u.workingDirectory.slice(1)}`
     : u.workingDirectory
@@ -430,7 +445,10 @@ async function main(): Promise<number> {
     case 'show': {
       const props = showProperties(unitName(unitArg))
       // Asked-for properties print even when empty; unknown ones print nothing.
-      const shown = wanted.length ? props.filter(([k]) => wanted.includes(k)) : props
+      // Without -p, empty ones are left out, as without --all.
+      const shown = wanted.length
+        ? props.filter(([k]) => wanted.includes(k))
+        : props.filter(([, v]) => v !== '')
       const order = wanted.length ? wanted : [...new Set(props.map(([k]) => k))]
       for (const k of order)
         for (const [, v] of shown.filter(([key]) => key === k))
