@@ -27250,7 +27250,8 @@ for j in "$dir".previous-*/restore.journal; do
   [ -f "$j" ] || continue
   grep -q '^[0-9]* end ' "$j" && continue
   pid=$(sed -n 's/^[0-9]* pid //p' "$j" | head -n1)
-  if [ -n "$pid" ] && grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then
+  # No pid yet: the journal is being created this instant (nothing was changed before the pid).
+  if [ -z "$pid" ] || grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then
     echo "journal running $j"
   else
     echo "journal unfinished $j"
@@ -27720,10 +27721,10 @@ check_hashes() {
 }
 
 transaction() {
-  note "journal 1"
-  note "run $run"
-  note "pid $$"
-  note "deadline $(($(date +%s) + 2 * ANB_WAIT + \${ANB_LOCK_WAIT:-60} + 120))"
+  # One write: a journal is never seen without the pid that tells a running restore from one
+  # cut short (another run looking at the host meanwhile would "recover" this one otherwise).
+  printf 'journal 1\\nrun %s\\npid %s\\ndeadline %s\\n' "$run" "$$" \\
+    "$(($(date +%s) + 2 * ANB_WAIT + \${ANB_LOCK_WAIT:-60} + 120))" | note_all
   true 2>/dev/null >>"$ANB_LOCK" || refuse "cannot open the lock file $ANB_LOCK"
   exec 9>>"$ANB_LOCK"
   flock -w "\${ANB_LOCK_WAIT:-60}" 9 || refuse "busy: another restore held $ANB_LOCK for \${ANB_LOCK_WAIT:-60} s"
@@ -27795,6 +27796,9 @@ recover() {
   for journal in "$dir".previous-*/restore.journal; do
     [ -f "$journal" ] || continue
     grep -q '^[0-9]* end ' "$journal" && continue
+    # A restore still running (or writing its journal this instant) is not ours to roll back.
+    pid=$(sed -n 's/^[0-9]* pid //p' "$journal" | head -n1)
+    if [ -z "$pid" ] || grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then continue; fi
     run=$(sed -n 's/^[0-9]* run //p' "$journal" | head -n1)
     [ -n "$run" ] || continue
     if ! restore_previous; then

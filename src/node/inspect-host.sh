@@ -55,7 +55,8 @@ for j in "$dir".previous-*/restore.journal; do
   [ -f "$j" ] || continue
   grep -q '^[0-9]* end ' "$j" && continue
   pid=$(sed -n 's/^[0-9]* pid //p' "$j" | head -n1)
-  if [ -n "$pid" ] && grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then
+  # No pid yet: the journal is being created this instant (nothing was changed before the pid).
+  if [ -z "$pid" ] || grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then
     echo "journal running $j"
   else
     echo "journal unfinished $j"
