@@ -119,7 +119,7 @@ describeWith(missing ?? 'root, sshd', !missing, 'the test hosts as harsh as real
   })
 
   it('a graceful stop takes its time, deactivating meanwhile, exits 0 and removes process.json', async () => {
-    const host = await up({ simulation: { stopDelayMs: 1500 } })
+    const host = await up({ simulation: { stopDelayMs: 3000 } })
     const file = '/home/ubuntu/.avalanchego/process.json'
     expect(JSON.parse(host.readFile(file).toString())).toMatchObject({
       uri: 'http://127.0.0.1:9650',

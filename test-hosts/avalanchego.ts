@@ -422,19 +422,9 @@ async function main(): Promise<void> {
   const processFile = config.path('process-context-file')
   await new Promise(r => setTimeout(r, simulation.startDelayMs ?? 0))
 
-  // node.Dispatch: process.json first (0640, indented), then the API and the staking port serve.
-  writeFileSync(
-    processFile,
-    JSON.stringify({ pid: process.pid, uri: api.uri, stakingAddress: p2p.address }, null, 2),
-    { mode: 0o640 }
-  )
-  const startupMs = Math.round(performance.now())
-  process.stdout.write(
-    `[node] INFO initializing node {"nodeID": "${nodeId}"}\n[node] INFO API server listening {"uri": "${api.uri}", "startupMs": ${startupMs}}\n`
-  )
-  api.serve()
-  p2p.serve()
-  // The signal handlers exist only from here (app.Run): a SIGTERM during start-up kills outright.
+  // The signal handlers exist only from the end of start-up (app.Run, right after node.New and
+  // app.Start): a SIGTERM before that kills outright. Installed before process.json appears, so a
+  // process.json seen means a graceful stop.
   const stop = () => {
     // The times let the benchmark tell the node's own stop apart from what a restore adds.
     const at = Date.now()
@@ -449,6 +439,19 @@ async function main(): Promise<void> {
   }
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
+
+  // node.Dispatch: process.json first (0640, indented), then the API and the staking port serve.
+  writeFileSync(
+    processFile,
+    JSON.stringify({ pid: process.pid, uri: api.uri, stakingAddress: p2p.address }, null, 2),
+    { mode: 0o640 }
+  )
+  const startupMs = Math.round(performance.now())
+  process.stdout.write(
+    `[node] INFO initializing node {"nodeID": "${nodeId}"}\n[node] INFO API server listening {"uri": "${api.uri}", "startupMs": ${startupMs}}\n`
+  )
+  api.serve()
+  p2p.serve()
 }
 
 void main()
