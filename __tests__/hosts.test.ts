@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { nodeIdFromCertificate } from '../src/identity/node-id.js'
-import { hostPrerequisites, startNodeHost, type NodeHost } from '../test-hosts/host.js'
+import { generateKeyPairSync, sign } from 'node:crypto'
+import { selfSignedCertificate } from '../test-hosts/der.js'
+import { HOST_NODE, hostPrerequisites, startNodeHost, type NodeHost } from '../test-hosts/host.js'
 import { describeWith, HAVE_VECTORS, NODE24, ROOT } from './support/prerequisites.js'
 import { rpc, ssh, stakingPort, tunnel } from './support/ssh.js'
 import { vectorFile, vectors } from './support/vectors.js'
@@ -18,6 +20,54 @@ const refused = (address: string, port: number) =>
     s.once('error', e => resolve((e as NodeJS.ErrnoException).code ?? 'error'))
     s.once('timeout', () => (s.destroy(), resolve('timeout')))
   })
+
+/** Waits (with a generous deadline, never a fixed sleep) until the unit's status shows `text`. */
+async function statusShows(host: NodeHost, text: string | RegExp): Promise<string> {
+  const end = Date.now() + 20_000
+  for (;;) {
+    const out = host.service('status').stdout
+    if (typeof text === 'string' ? out.includes(text) : text.test(out)) return out
+    if (Date.now() > end) return out
+    await new Promise(r => setTimeout(r, 50))
+  }
+}
+
+/**
+ * Staking-port connections from inside the host (its loopback, which the node never throttles),
+ * one after the other, with or without a client certificate: for each, whether the node closed it.
+ */
+function loopbackStakingProbes(host: NodeHost, withCert: boolean[]): boolean[] {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const der = selfSignedCertificate(
+    publicKey.export({ type: 'spki', format: 'der' }),
+    tbs => sign('sha256', tbs, privateKey),
+    '1.2.840.10045.4.3.2'
+  )
+  const client = {
+    cert: `-----BEGIN CERTIFICATE-----\n${der.toString('base64')}\n-----END CERTIFICATE-----\n`,
+    key: privateKey.export({ type: 'pkcs8', format: 'pem' })
+  }
+  const script = `
+    const tls = require('node:tls')
+    const client = ${JSON.stringify(client)}
+    const probe = cert => new Promise(r => {
+      const s = tls.connect({ host: '127.0.0.1', port: 9651, rejectUnauthorized: false,
+        minVersion: 'TLSv1.3', ...(cert ? client : {}) })
+      s.on('error', () => {})
+      s.resume()
+      let done = false
+      const end = v => { if (!done) { done = true; s.destroy(); r(v) } }
+      s.once('secureConnect', () => setTimeout(() => end(false), 1000))
+      s.once('close', () => end(true))
+    })
+    ;(async () => { for (const c of ${JSON.stringify(withCert)}) console.log(await probe(c)) })()`
+  host.exec('cat > /run/probe.cjs', 'root', script)
+  const r = host.exec(`${HOST_NODE} /run/probe.cjs`)
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map(l => l === 'true')
+}
 
 /** The NodeID the built CLI computes from a certificate read off the host. */
 function cliNodeId(host: NodeHost): string {
@@ -117,12 +167,16 @@ describeWith(missing ? `${missing}` : 'root, sshd', !missing, 'test node hosts',
       }
     })
 
-    it('presents on its staking port the certificate whose NodeID it reports, and wants a client certificate', async () => {
+    it('presents on its staking port the certificate whose NodeID it reports, wants a client certificate, and throttles one address', async () => {
       const withCert = await stakingPort(host.address)
       expect(nodeIdFromCertificate(withCert.certificate)).toBe(host.nodeInfo()?.nodeID)
       expect(withCert.closedByNode).toBe(false)
-      const without = await stakingPort(host.address, 9651, false)
-      expect(without.closedByNode).toBe(true)
+      // From this machine's address, the next connection within 10 s is closed before TLS.
+      await expect(stakingPort(host.address)).rejects.toThrow(
+        'closed before the TLS handshake completed'
+      )
+      // Loopback is never throttled: with a certificate kept open, without one closed by the node.
+      expect(loopbackStakingProbes(host, [true, false, true])).toEqual([false, true, false])
     })
 
     it('is controlled with sudo systemctl; without sudo the service cannot be changed', () => {
@@ -160,11 +214,9 @@ describeWith(missing ? `${missing}` : 'root, sshd', !missing, 'test node hosts',
           `sudo -n systemctl stop avalanchego && rm -f ${host.stakingDir}/staker.key && sudo -n systemctl start avalanchego`
         ).code
       ).toBe(0)
-      await new Promise(r => setTimeout(r, 800))
+      const trap = `couldn't load node config: couldn't generate staking key/cert: couldn't create cert file: open ${host.stakingDir}/staker.crt: permission denied`
+      expect(await statusShows(host, trap)).toContain(trap)
       expect(host.nodeInfo()).toBeUndefined()
-      expect(host.service('status').stdout).toContain(
-        `couldn't generate staking key/cert: couldn't create cert file: open ${host.stakingDir}/staker.crt: permission denied`
-      )
       // Both gone: a new identity, as above.
       host.exec(`rm -f ${host.stakingDir}/staker.crt`)
       await host.waitForNode(5000)
@@ -184,8 +236,8 @@ describeWith(missing ? `${missing}` : 'root, sshd', !missing, 'test node hosts',
       }
       expect(state).toMatch(/activating|failed/)
       expect(host.nodeInfo()).toBeUndefined()
-      expect(host.service('status').stdout).toMatch(
-        /FATAL couldn't load node config: couldn't read signing key: .*permission denied/
+      expect(host.service('status').stdout).toContain(
+        `couldn't start node: failed to initialize node: problem initializing staking signer: could not read signing key from ${host.stakingDir}/signer.key: open ${host.stakingDir}/signer.key: permission denied`
       )
       host.exec(`chmod 400 ${host.stakingDir}/signer.key`)
       await host.waitForNode(5000) // Restart=always brings it back once the file is readable
@@ -208,9 +260,10 @@ describeWith(missing ? `${missing}` : 'root, sshd', !missing, 'test node hosts',
       host.exec(`chmod 600 ${host.stakingDir}/staker.key`)
       host.exec(`cat > ${host.stakingDir}/staker.key`, 'root', vectorFile(vectors.stakers[1]!.key))
       host.service('restart')
-      await new Promise(r => setTimeout(r, 800))
+      const mismatch =
+        "couldn't load node config: couldn't read staking certificate: tls: private key does not match public key"
+      expect(await statusShows(host, mismatch)).toContain(mismatch)
       expect(host.nodeInfo()).toBeUndefined()
-      expect(host.service('status').stdout).toContain('private key does not match public key')
     })
 
     it('with explicit staking paths, a missing key stops the node instead of making a new one', async () => {
@@ -225,11 +278,9 @@ describeWith(missing ? `${missing}` : 'root, sshd', !missing, 'test node hosts',
         })
       )
       host.service('restart')
-      await new Promise(r => setTimeout(r, 800))
+      const missing = "couldn't find staking key at /home/ubuntu/keys/staker.key"
+      expect(await statusShows(host, missing)).toContain(missing)
       expect(host.nodeInfo()).toBeUndefined()
-      expect(host.service('status').stdout).toContain(
-        "couldn't find staking key at /home/ubuntu/keys/staker.key"
-      )
     })
 
     it('three hosts at once, each its own node', async () => {
@@ -245,7 +296,10 @@ describeWith(missing ? `${missing}` : 'root, sshd', !missing, 'test node hosts',
       await host.waitForNode()
       const t = await tunnel(host, 9650)
       await expect(rpc(`http://127.0.0.1:${t.port}`, 'info.getNodeID')).rejects.toThrow()
-      await new Promise(r => setTimeout(r, 200))
+      // ssh logs the refusal when sshd's answer arrives: wait for it, with a deadline.
+      const end = Date.now() + 10_000
+      while (!/administratively prohibited/.test(t.stderr()) && Date.now() < end)
+        await new Promise(r => setTimeout(r, 20))
       t.close()
       expect(t.stderr()).toMatch(/administratively prohibited/)
       const sudo = ssh(host, 'sudo -n systemctl is-active avalanchego')
@@ -266,9 +320,10 @@ describeWith(missing ? `${missing}` : 'root, sshd', !missing, 'test node hosts',
       expect((await host.waitForNode()).nodeID).toBe('NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg')
       host.simulate({ crashOnStart: true })
       host.service('restart')
-      await new Promise(r => setTimeout(r, 500))
+      expect(await statusShows(host, 'simulated crash on start')).toContain(
+        'simulated crash on start'
+      )
       expect(host.nodeInfo()).toBeUndefined()
-      expect(host.service('status').stdout).toContain('simulated crash on start')
     })
 
     it('a bootstrapping node answers getNodeID but is not healthy yet', async () => {

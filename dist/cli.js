@@ -4470,13 +4470,28 @@ function throwawayClientCertificate() {
     key: privateKey.export({ type: "pkcs8", format: "pem" }).toString()
   };
 }
-function probeStakingPort(host, port, client, timeoutMs) {
+async function probeStakingPort(host, port, client, timeoutMs, throttleWaitMs = THROTTLE_COOLDOWN_MS + RETRY_EVERY_MS) {
+  const giveUpAt = Date.now() + throttleWaitMs;
+  for (; ; ) {
+    const a = await handshake(host, port, client, timeoutMs);
+    if (!a.closedBeforeTls) return a.answer;
+    if (Date.now() + RETRY_EVERY_MS > giveUpAt) {
+      return {
+        host,
+        port,
+        error: `closed before the TLS handshake at every try for ${Math.round(throttleWaitMs / 1e3)} s: avalanchego does that to all but one connection per 10 s from one address, so if this is the staking port, something else at this address keeps connecting to it`
+      };
+    }
+    await new Promise((r) => setTimeout(r, RETRY_EVERY_MS));
+  }
+}
+function handshake(host, port, client, timeoutMs) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const done = (a) => {
+    const done = (a, closedBeforeTls = false) => {
       clearTimeout(timer);
       socket.destroy();
-      resolve({ host, port, ...a });
+      resolve({ answer: { host, port, ...a }, closedBeforeTls });
     };
     const socket = (0, import_node_tls.connect)({
       host,
@@ -4497,7 +4512,10 @@ function probeStakingPort(host, port, client, timeoutMs) {
       if (!raw) return done({ error: "the node presented no certificate" });
       done({ nodeId: nodeIdFromCertificate(raw), tlsMs: Math.round(performance.now() - started) });
     });
-    socket.once("error", (e) => done({ error: describe(e, port) }));
+    socket.once(
+      "error",
+      (e) => done({ error: describe(e, port) }, e.code === "ECONNRESET")
+    );
   });
 }
 function describe(e, port) {
@@ -4530,7 +4548,7 @@ function parseHostPort(text, defaultPort = 9651) {
   if ((t.match(/:/g) ?? []).length > 1) return { host: t, port: defaultPort };
   throw new Error(`'${text}' is not host[:port]`);
 }
-var import_node_crypto4, import_node_tls, len, tlv, ECDSA_SHA256;
+var import_node_crypto4, import_node_tls, len, tlv, ECDSA_SHA256, THROTTLE_COOLDOWN_MS, RETRY_EVERY_MS;
 var init_staking_port = __esm({
   "src/node/staking-port.ts"() {
     "use strict";
@@ -4544,6 +4562,8 @@ var init_staking_port = __esm({
       return Buffer.concat([Buffer.from([tag, ...len(body.length)]), body]);
     };
     ECDSA_SHA256 = tlv(48, Buffer.from("06082a8648ce3d040302", "hex"));
+    THROTTLE_COOLDOWN_MS = 1e4;
+    RETRY_EVERY_MS = 1e3;
   }
 });
 

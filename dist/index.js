@@ -46682,7 +46682,7 @@ var NodeApi = class {
       throw new Error(`${path} answered HTTP ${res.status} without JSON`);
     }
     if (body.error) {
-      if (body.error.code === -32601)
+      if (body.error.code === -32601 || /^rpc: can't find (service|method) /.test(body.error.message ?? ""))
         throw new RpcUnavailable(`${method} is not available on this node`);
       throw new Error(body.error.message ?? `${method} failed`);
     }
@@ -47256,7 +47256,8 @@ for j in "$dir".previous-*/restore.journal "$state"/previous-*/restore.journal; 
   grep -q '^[0-9]* end ' "$j" && continue
   pid=$(sed -n 's/^[0-9]* pid //p' "$j" | head -n1)
   state=unfinished
-  if [ -n "$pid" ] && grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then state=running; fi
+  # No pid yet: the journal is being created this instant (nothing was changed before the pid).
+  if [ -z "$pid" ] || grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then state=running; fi
   echo "journal $state $(stat -c %u "$j") $j"
 done
 `;
@@ -47854,10 +47855,10 @@ check_hashes() {
 }
 
 transaction() {
-  note "journal 1"
-  note "run $run"
-  note "pid $$"
-  note "deadline $(($(date +%s) + 2 * ANB_WAIT + \${ANB_LOCK_WAIT:-60} + 120))"
+  # One write: a journal is never seen without the pid that tells a running restore from one
+  # cut short (another run looking at the host meanwhile would "recover" this one otherwise).
+  printf 'journal 1\\nrun %s\\npid %s\\ndeadline %s\\n' "$run" "$$" \\
+    "$(($(date +%s) + 2 * ANB_WAIT + \${ANB_LOCK_WAIT:-60} + 120))" | note_all
   # Root's lock directory is root's alone (mode 0700): no other user can hold or plant the lock.
   [ "$(id -u)" != 0 ] || [ -d "\${ANB_LOCK%/*}" ] || mkdir -m 700 "\${ANB_LOCK%/*}" 2>/dev/null
   true 2>/dev/null >>"$ANB_LOCK" || refuse "cannot open the lock file $ANB_LOCK"
@@ -47936,6 +47937,9 @@ recover() {
     [ -f "$journal" ] || continue
     grep -q '^[0-9]* end ' "$journal" && continue
     prev=\${journal%/restore.journal}
+    # A restore still running (or writing its journal this instant) is not ours to roll back.
+    pid=$(sed -n 's/^[0-9]* pid //p' "$journal" | head -n1)
+    if [ -z "$pid" ] || grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then continue; fi
     run=$(sed -n 's/^[0-9]* run //p' "$journal" | head -n1)
     if [ "$(stat -c %u "$journal")" != "$me" ] || [ "$(stat -c %u "$prev")" != "$me" ] ||
       ! printf '%s' "$run" | grep -Eqx '[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}'; then
@@ -55648,13 +55652,30 @@ function throwawayClientCertificate() {
     key: privateKey.export({ type: "pkcs8", format: "pem" }).toString()
   };
 }
-function probeStakingPort(host, port, client, timeoutMs) {
+var THROTTLE_COOLDOWN_MS = 1e4;
+var RETRY_EVERY_MS = 1e3;
+async function probeStakingPort(host, port, client, timeoutMs, throttleWaitMs = THROTTLE_COOLDOWN_MS + RETRY_EVERY_MS) {
+  const giveUpAt = Date.now() + throttleWaitMs;
+  for (; ; ) {
+    const a = await handshake2(host, port, client, timeoutMs);
+    if (!a.closedBeforeTls) return a.answer;
+    if (Date.now() + RETRY_EVERY_MS > giveUpAt) {
+      return {
+        host,
+        port,
+        error: `closed before the TLS handshake at every try for ${Math.round(throttleWaitMs / 1e3)} s: avalanchego does that to all but one connection per 10 s from one address, so if this is the staking port, something else at this address keeps connecting to it`
+      };
+    }
+    await new Promise((r) => setTimeout(r, RETRY_EVERY_MS));
+  }
+}
+function handshake2(host, port, client, timeoutMs) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const done = (a) => {
+    const done = (a, closedBeforeTls = false) => {
       clearTimeout(timer);
       socket.destroy();
-      resolve({ host, port, ...a });
+      resolve({ answer: { host, port, ...a }, closedBeforeTls });
     };
     const socket = (0, import_node_tls.connect)({
       host,
@@ -55675,7 +55696,10 @@ function probeStakingPort(host, port, client, timeoutMs) {
       if (!raw) return done({ error: "the node presented no certificate" });
       done({ nodeId: nodeIdFromCertificate(raw), tlsMs: Math.round(performance.now() - started) });
     });
-    socket.once("error", (e) => done({ error: describe2(e, port) }));
+    socket.once(
+      "error",
+      (e) => done({ error: describe2(e, port) }, e.code === "ECONNRESET")
+    );
   });
 }
 function describe2(e, port) {

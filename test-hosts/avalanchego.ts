@@ -1,7 +1,10 @@
 // A simulated avalanchego for the test node hosts: it reads, creates, refuses and reports its
-// staking identity the way ../shared/docs/avalanchego.md says the real node does (config/config.go,
-// staking/, utils/crypto/bls). It shares no code with src/: the NodeID and BLS key it reports are
-// computed here independently, so the action and this node check each other.
+// staking identity the way ../shared/docs/avalanchego.md says the real node does (config/,
+// staking/, node/node.go, utils/crypto/bls), and it is as unkind as the real one: strict
+// JSON-RPC (gorilla/rpc), a Host header check, an API port bound early but served late, the
+// staking port's per-IP throttle, a graceful stop that takes time. It shares no code with src/:
+// the NodeID and BLS key it reports are computed here independently, so the action and this node
+// check each other.
 //
 // Run by the host's avalanchego.service as the node's user, with Node 24 (type stripping).
 // Fault switches are read at each start from the JSON file named by ANB_SIMULATION (see Simulation).
@@ -11,23 +14,40 @@ import {
   createHash,
   createPrivateKey,
   generateKeyPairSync,
-  randomBytes,
   sign,
-  X509Certificate,
-  type KeyObject
+  X509Certificate
 } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { homedir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { createServer as createTlsServer } from 'node:tls'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
+import { connect } from 'node:net'
+import { dirname } from 'node:path'
+import { serveApi } from './avalanchego-api.ts'
+import {
+  NodeStartError,
+  resolveConfig,
+  signerSource,
+  tlsSource,
+  type NodeConfig,
+  type SignerSource,
+  type TlsSource
+} from './avalanchego-config.ts'
 import { selfSignedCertificate } from './der.ts'
+import { serveStakingPort } from './avalanchego-p2p.ts'
 
 export interface Simulation {
-  /** Milliseconds between start and the API answering (the node's start-up; its port is bound at once and requests hang until then). */
+  /** Milliseconds between start and the API answering (the node's start-up; its ports are bound at once and requests hang until then). */
   startDelayMs?: number
   /** Milliseconds after the API is up before info.isBootstrapped and health say true. */
   bootstrapDelayMs?: number
+  /** Milliseconds a graceful stop (SIGTERM) takes before the process exits 0 (default 300). */
+  stopDelayMs?: number
   /** Exit with an error right after start, as a node with a broken database or config would. */
   crashOnStart?: boolean
   /** A node before v1.8.6: info.getNodeID without nodePOP. */
@@ -42,6 +62,12 @@ export interface Simulation {
    * an old one (e.g. avalanchego/1.11.13) with it.
    */
   keystore?: boolean
+  /**
+   * The BLS key (hex of 32 bytes) the remote signer at --staking-rpc-signer-endpoint holds. The
+   * endpoint must accept a TCP connection (the simulation does not speak gRPC); without this key a
+   * signer's key is derived from its endpoint, so it is stable and no file ever holds it.
+   */
+  remoteSignerKey?: string
   /** Faults that apply only when the node's files give this NodeID (e.g. only after a restore). */
   faultsFor?: Record<string, Omit<Simulation, 'faultsFor'>>
 }
@@ -49,39 +75,25 @@ export interface Simulation {
 const R = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001n
 const POP_DST = 'BLS_POP_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_'
 
-function fatal(message: string): never {
-  // The node logs a fatal line and exits 1 (main/main.go).
-  process.stderr.write(`[node] FATAL couldn't load node config: ${message}\n`)
+/** main.go prints the error on stdout and exits 1; `stage` is its prefix. */
+function fatal(
+  stage: 'configure flags' | 'load node config' | 'start node',
+  message: string
+): never {
+  process.stdout.write(`couldn't ${stage}: ${message}\n`)
   process.exit(1)
 }
 
-/** Flags as --key=value or --key value, a JSON --config-file, then AVAGO_* environment forms. */
-function readConfig(argv: string[]): Map<string, string> {
-  const flags = new Map<string, string>()
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!
-    if (!a.startsWith('--')) continue
-    const eq = a.indexOf('=')
-    if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1))
-    else flags.set(a.slice(2), argv[++i] ?? '')
-  }
-  const config = new Map<string, string>()
-  const file = flags.get('config-file')
-  if (file && existsSync(file)) {
-    for (const [k, v] of Object.entries(JSON.parse(readFileSync(file, 'utf8')) as object)) {
-      config.set(k, String(v))
-    }
-  }
-  for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('AVAGO_') && v !== undefined) {
-      config.set(k.slice(6).toLowerCase().replace(/_/g, '-'), v)
-    }
-  }
-  for (const [k, v] of flags) config.set(k, v)
-  return config
+const errno = (e: unknown) => {
+  const code = (e as NodeJS.ErrnoException).code
+  return code === 'EACCES'
+    ? 'permission denied'
+    : code === 'ENOENT'
+      ? 'no such file or directory'
+      : code === 'EISDIR'
+        ? 'is a directory'
+        : (e as Error).message
 }
-
-const expand = (p: string) => p.replace(/^~(?=\/|$)/, homedir()).replace(/\$HOME/g, homedir())
 
 function cb58(payload: Buffer): string {
   const alphabet = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
@@ -99,341 +111,347 @@ function cb58(payload: Buffer): string {
   return s
 }
 
-function nodeIdOf(der: Buffer): string {
+export function nodeIdOf(der: Buffer): string {
   const sha = createHash('sha256').update(der).digest()
   return 'NodeID-' + cb58(createHash('ripemd160').update(sha).digest())
 }
 
-/**
- * staking.InitNodeStakingKeyPair: a new ECDSA P-256 key (PKCS#8) and self-signed certificate. Like
- * the node (os.Create, then chmod 0400), it writes the certificate first and fails when an old
- * read-only staker.crt is still there and the node does not run as root.
- */
-function generateStakingKeyPair(keyPath: string, certPath: string): void {
+const pem = (type: string, body: Buffer) =>
+  `-----BEGIN ${type}-----\n${body.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END ${type}-----\n`
+
+/** staking.NewCertAndKeyBytes: a new ECDSA P-256 key (PKCS#8 PEM) and its self-signed certificate. */
+function newCertAndKey(): { cert: string; key: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  const spki = publicKey.export({ type: 'spki', format: 'der' })
   const der = selfSignedCertificate(
-    spki,
+    publicKey.export({ type: 'spki', format: 'der' }),
     tbs => sign('sha256', tbs, privateKey),
     '1.2.840.10045.4.3.2'
   )
-  const pem = (type: string, body: Buffer) =>
-    `-----BEGIN ${type}-----\n${body.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END ${type}-----\n`
-  mkdirSync(dirname(keyPath), { recursive: true, mode: 0o750 })
-  const create = (path: string, what: string, data: string | Buffer) => {
+  return {
+    cert: pem('CERTIFICATE', der),
+    key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+  }
+}
+
+/**
+ * staking.InitNodeStakingKeyPair: only when stat(staker.key) says ENOENT, a new pair; the
+ * certificate is written first with os.Create, which fails on an old read-only staker.crt unless
+ * the node runs as root (root truncates it and writes the new one: the silent trap).
+ */
+function initStakingKeyPair(keyPath: string, certPath: string): void {
+  try {
+    statSync(keyPath)
+    return
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return
+  }
+  const { cert, key } = newCertAndKey()
+  const fail = (m: string) => fatal('load node config', `couldn't generate staking key/cert: ${m}`)
+  for (const [path, what] of [
+    [certPath, 'cert'],
+    [keyPath, 'key']
+  ] as const) {
     try {
-      writeFileSync(path, data)
-      chmodSync(path, 0o400)
+      mkdirSync(dirname(path), { recursive: true, mode: 0o750 })
     } catch (e) {
-      const code =
-        (e as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (e as Error).message
-      fatal(
-        `couldn't generate staking key/cert: couldn't create ${what} file: open ${path}: ${code}`
-      )
+      fail(`couldn't create path for ${what}: mkdir ${dirname(path)}: ${errno(e)}`)
     }
   }
-  create(certPath, 'cert', pem('CERTIFICATE', der))
-  create(keyPath, 'key', privateKey.export({ type: 'pkcs8', format: 'pem' }))
+  const create = (path: string, what: string, data: string) => {
+    try {
+      writeFileSync(path, data)
+    } catch (e) {
+      fail(`couldn't create ${what} file: open ${path}: ${errno(e)}`)
+    }
+    chmodSync(path, 0o400)
+  }
+  create(certPath, 'cert', cert)
+  create(keyPath, 'key', key)
 }
 
-/** staking.ParseCertificate's rules, checked here with Node's own X.509 reader. */
-function checkCertificate(der: Buffer, x509: X509Certificate): void {
-  if (der.length > 2048) fatal("couldn't parse staking certificate: certificate is too large")
-  const pub = x509.publicKey
-  const d = pub.asymmetricKeyDetails ?? {}
-  if (pub.asymmetricKeyType === 'rsa') {
-    const n = BigInt(
-      '0x' + Buffer.from(pub.export({ format: 'jwk' }).n!, 'base64url').toString('hex')
-    )
-    if (d.modulusLength !== 2048 && d.modulusLength !== 4096)
-      fatal('unsupported RSA modulus bitlen')
-    if ((n & 1n) === 0n) fatal('RSA modulus is even')
-    if (d.publicExponent !== 65537n) fatal('unsupported RSA public exponent')
-  } else if (pub.asymmetricKeyType === 'ec') {
-    if (d.namedCurve !== 'prime256v1') fatal('unsupported elliptic curve')
-  } else {
-    fatal(`unknown public key algorithm ${pub.asymmetricKeyType}`)
+/** A DER element: its tag and where its body starts and ends. */
+function tlvAt(b: Buffer, at: number): { tag: number; start: number; end: number } {
+  let len = b[at + 1]!
+  let start = at + 2
+  if (len & 0x80) {
+    const n = len & 0x7f
+    len = 0
+    for (let i = 0; i < n; i++) len = len * 256 + b[start++]!
+  }
+  return { tag: b[at]!, start, end: start + len }
+}
+
+/** The certificate's public key bytes (the BIT STRING's content) and the key algorithm's OID. */
+function subjectPublicKey(der: Buffer): { algorithm: string; key: Buffer } {
+  const tbs = tlvAt(der, tlvAt(der, 0).start)
+  let p = tbs.start
+  if (tlvAt(der, p).tag === 0xa0) p = tlvAt(der, p).end
+  for (let k = 0; k < 5; k++) p = tlvAt(der, p).end // serial, signature, issuer, validity, subject
+  const spki = tlvAt(der, p)
+  const alg = tlvAt(der, spki.start)
+  const oid = tlvAt(der, alg.start)
+  const bits = tlvAt(der, alg.end)
+  return {
+    algorithm: der.subarray(oid.start, oid.end).toString('hex'),
+    key: der.subarray(bits.start + 1, bits.end)
   }
 }
 
-function loadTls(
-  config: Map<string, string>,
-  dataDir: string
-): { cert: Buffer; key: Buffer; der: Buffer } {
-  const explicit = config.has('staking-tls-key-file') || config.has('staking-tls-cert-file')
-  const keyPath = expand(
-    config.get('staking-tls-key-file') ?? join(dataDir, 'staking', 'staker.key')
+const OID_EC = '2a8648ce3d0201'
+const OID_RSA = '2a864886f70d010101'
+
+/**
+ * Go's tls.X509KeyPair: the first CERTIFICATE block, the first block whose label is PRIVATE KEY
+ * or ends in " PRIVATE KEY", crypto/x509's parse (which refuses a compressed EC point, unlike
+ * OpenSSL's), and the key matching the certificate.
+ */
+function x509KeyPair(certPem: Buffer, keyPem: Buffer): { der: Buffer; cert: string; key: string } {
+  const block = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(
+    certPem.toString('latin1')
   )
-  const certPath = expand(
-    config.get('staking-tls-cert-file') ?? join(dataDir, 'staking', 'staker.crt')
-  )
-  if (explicit) {
-    if (!existsSync(keyPath)) fatal(`couldn't find staking key at ${keyPath}`)
-    if (!existsSync(certPath)) fatal(`couldn't find staking certificate at ${certPath}`)
-  } else if (!existsSync(keyPath)) {
-    // The silent trap: with default paths a missing key means a brand-new identity.
-    generateStakingKeyPair(keyPath, certPath)
-  }
-  let cert: Buffer
-  let key: Buffer
-  try {
-    cert = readFileSync(certPath)
-    key = readFileSync(keyPath)
-  } catch (e) {
-    fatal(`couldn't read staking certificate: ${(e as Error).message}`)
-  }
-  const block = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(cert.toString())
-  if (!block)
-    fatal(
-      "couldn't read staking certificate: tls: failed to find any PEM data in certificate input"
-    )
+  if (!block) throw new Error('tls: failed to find any PEM data in certificate input')
   let x509: X509Certificate
-  let privateKey: KeyObject
   try {
     x509 = new X509Certificate(block[0])
   } catch {
-    fatal("couldn't read staking certificate: x509: malformed certificate")
+    throw new Error('x509: malformed certificate')
+  }
+  const spk = subjectPublicKey(x509.raw)
+  if (spk.algorithm === OID_EC && !(spk.key[0] === 4 && spk.key.length % 2 === 1)) {
+    throw new Error('x509: failed to unmarshal elliptic curve point')
+  }
+  const keyBlock = /-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY)-----[\s\S]+?-----END \1-----/.exec(
+    keyPem.toString('latin1')
+  )
+  if (!keyBlock) throw new Error('tls: failed to find any PEM data in key input')
+  let key
+  try {
+    key = createPrivateKey(keyBlock[0])
+  } catch {
+    throw new Error('tls: failed to parse private key')
+  }
+  if (!x509.checkPrivateKey(key)) throw new Error('tls: private key does not match public key')
+  return { der: x509.raw, cert: block[0] + '\n', key: keyBlock[0] + '\n' }
+}
+
+/** config.getStakingTLSCert: the node's TLS identity, or a fatal config error. */
+function loadTls(source: TlsSource): { der: Buffer; cert: string; key: string } {
+  if (source.kind === 'ephemeral') {
+    const { cert, key } = newCertAndKey()
+    return x509KeyPair(Buffer.from(cert), Buffer.from(key))
+  }
+  if (source.kind === 'content') {
+    try {
+      return x509KeyPair(source.cert, source.key)
+    } catch (e) {
+      fatal(
+        'load node config',
+        `failed creating cert: failed creating cert: ${(e as Error).message}`
+      )
+    }
+  }
+  const { certPath, keyPath } = source
+  if (source.explicit) {
+    const missing = (p: string) => {
+      try {
+        statSync(p)
+        return false
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code === 'ENOENT'
+      }
+    }
+    if (missing(keyPath)) fatal('load node config', `couldn't find staking key at ${keyPath}`)
+    if (missing(certPath))
+      fatal('load node config', `couldn't find staking certificate at ${certPath}`)
+  } else {
+    initStakingKeyPair(keyPath, certPath)
+  }
+  let cert: Buffer, key: Buffer
+  try {
+    cert = readFileSync(certPath)
+  } catch (e) {
+    fatal('load node config', `couldn't read staking certificate: open ${certPath}: ${errno(e)}`)
   }
   try {
-    privateKey = createPrivateKey(key)
-  } catch {
-    fatal("couldn't read staking certificate: tls: failed to parse private key")
+    key = readFileSync(keyPath)
+  } catch (e) {
+    fatal('load node config', `couldn't read staking certificate: open ${keyPath}: ${errno(e)}`)
   }
-  if (!x509.checkPrivateKey(privateKey)) {
-    fatal("couldn't read staking certificate: tls: private key does not match public key")
+  try {
+    return x509KeyPair(cert, key)
+  } catch (e) {
+    fatal('load node config', `couldn't read staking certificate: ${(e as Error).message}`)
   }
-  checkCertificate(x509.raw, x509)
-  return { cert, key, der: x509.raw }
 }
 
-function loadSigner(config: Map<string, string>, dataDir: string): Buffer {
-  const path = expand(
-    config.get('staking-signer-key-file') ?? join(dataDir, 'staking', 'signer.key')
-  )
-  if (existsSync(path)) {
-    let bytes: Buffer
+/** staking.ParseCertificate, as node.New applies it to the node's own certificate. */
+function stakingParse(der: Buffer): void {
+  const refuse = (m: string) =>
+    fatal('start node', `failed to initialize node: invalid staking certificate: staking: ${m}`)
+  if (der.length > 2048) refuse('certificate is too large')
+  const spk = subjectPublicKey(der)
+  if (spk.algorithm === OID_EC) {
+    if (spk.key.length !== 65 || spk.key[0] !== 4)
+      refuse('failed to unmarshal elliptic curve point')
+    return
+  }
+  if (spk.algorithm !== OID_RSA) refuse('unknown public key algorithm')
+  const jwk = new X509Certificate(pem('CERTIFICATE', der)).publicKey.export({ format: 'jwk' })
+  const n = BigInt('0x' + Buffer.from(jwk.n!, 'base64url').toString('hex'))
+  const e = BigInt('0x' + Buffer.from(jwk.e!, 'base64url').toString('hex'))
+  const bits = n.toString(2).length
+  if (bits !== 2048 && bits !== 4096) refuse(`unsupported RSA modulus bitlen: ${bits}`)
+  if ((n & 1n) === 0n) refuse('RSA modulus is an even number')
+  if (e !== 65537n) refuse(`unsupported RSA public exponent: ${e}`)
+}
+
+const validScalar = (b: Buffer) => {
+  const sk = b.length === 32 ? BigInt('0x' + b.toString('hex')) : 0n
+  return sk > 0n && sk < R
+}
+
+function newScalar(seed?: Buffer): Buffer {
+  for (let i = 0; ; i++) {
+    const sk = createHash('sha256')
+      .update(
+        seed ?? generateKeyPairSync('x25519').privateKey.export({ format: 'der', type: 'pkcs8' })
+      )
+      .update(String(i))
+      .digest()
+    if (validScalar(sk)) return sk
+  }
+}
+
+/** node.newStakingSigner: the BLS secret key, after the TLS pair has been loaded and parsed. */
+async function loadSigner(source: SignerSource, simulation: Simulation): Promise<Buffer> {
+  const fail = (m: string) =>
+    fatal('start node', `failed to initialize node: problem initializing staking signer: ${m}`)
+  switch (source.kind) {
+    case 'ephemeral':
+      return newScalar()
+    case 'content':
+      if (!validScalar(source.key))
+        fail("could not parse signing key: couldn't deserialize secret key")
+      return source.key
+    case 'rpc':
+      if (!(await reachable(source.endpoint)))
+        fail(`could not create rpc signer client: context deadline exceeded`)
+      return simulation.remoteSignerKey
+        ? Buffer.from(simulation.remoteSignerKey, 'hex')
+        : newScalar(Buffer.from(source.endpoint))
+  }
+  const { path } = source
+  let bytes: Buffer
+  try {
+    bytes = readFileSync(path)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || source.explicit)
+      fail(`could not read signing key from ${path}: open ${path}: ${errno(e)}`)
+    const sk = newScalar()
     try {
-      bytes = readFileSync(path)
+      mkdirSync(dirname(path), { recursive: true, mode: 0o750 })
+      writeFileSync(path, sk, { mode: 0o640 })
+      chmodSync(path, 0o400)
     } catch (e) {
-      fatal(`couldn't read signing key: ${(e as Error).message}`)
+      fail(`could not persist new signer: could not write new signing key to ${path}: ${errno(e)}`)
     }
-    const sk = bytes.length === 32 ? BigInt('0x' + bytes.toString('hex')) : -1n
-    if (sk <= 0n || sk >= R) fatal("couldn't parse signing key: failed to parse secret key")
-    return bytes
+    return sk
   }
-  if (config.has('staking-signer-key-file')) fatal('missing staking signing key file')
-  const sk = randomBytes(32)
-  sk[0] = sk[0]! & 0x3f
-  mkdirSync(dirname(path), { recursive: true, mode: 0o750 })
-  writeFileSync(path, sk, { mode: 0o640 })
-  chmodSync(path, 0o400)
-  return sk
+  if (!validScalar(bytes)) fail("could not parse signing key: couldn't deserialize secret key")
+  return bytes
 }
 
-function main(): void {
-  const simulation: Simulation =
-    process.env.ANB_SIMULATION && existsSync(process.env.ANB_SIMULATION)
-      ? JSON.parse(readFileSync(process.env.ANB_SIMULATION, 'utf8'))
-      : {}
-  const config = readConfig(process.argv.slice(2))
-  const dataDir = expand(config.get('data-dir') ?? join(homedir(), '.avalanchego'))
-  if (simulation.crashOnStart) fatal('simulated crash on start')
-
-  const tls = loadTls(config, dataDir)
-  const signer = loadSigner(config, dataDir)
-  Object.assign(simulation, simulation.faultsFor?.[nodeIdOf(tls.der)] ?? {})
-  if (simulation.crashOnStart) fatal('simulated crash on start')
-  const nodeId = simulation.reportNodeId ?? nodeIdOf(tls.der)
-  const bls = bls12_381.longSignatures
-  const publicKey = bls.getPublicKey(signer).toBytes(true)
-  const pop = bls.sign(bls.hash(publicKey, POP_DST), signer).toBytes(true)
-  const hex = (b: Uint8Array) => '0x' + Buffer.from(b).toString('hex')
-
-  const httpHost = config.get('http-host') ?? '127.0.0.1'
-  const httpPort = Number(config.get('http-port') ?? 9650)
-  const stakingPort = Number(config.get('staking-port') ?? 9651)
-  const startedAt = Date.now()
-  const bootstrapped = () => Date.now() - startedAt >= (simulation.bootstrapDelayMs ?? 0)
-
-  // The keystore (removed in v1.12.2): users and their data, exported as hex of a blob that only
-  // the user's password opens again (here: the data with a password digest, which is enough to
-  // tell a right import from a wrong one).
-  const keystoreFile = join(dataDir, 'keystore.json')
-  type KeystoreUser = { password: string; data: string }
-  const users: Record<string, KeystoreUser> = existsSync(keystoreFile)
-    ? JSON.parse(readFileSync(keystoreFile, 'utf8'))
-    : {}
-  const digest = (p: string) => createHash('sha256').update(p).digest('hex')
-  const keystoreCall = (method: string, params: Record<string, unknown>): unknown => {
-    const username = String(params.username ?? '')
-    const password = String(params.password ?? '')
-    const save = () => writeFileSync(keystoreFile, JSON.stringify(users), { mode: 0o600 })
-    switch (method) {
-      case 'keystore.listUsers':
-        return { users: Object.keys(users) }
-      case 'keystore.createUser':
-        if (users[username]) throw new Error(`user already exists: ${username}`)
-        users[username] = {
-          password: digest(password),
-          data: String(params.data ?? `wallet of ${username}`)
-        }
-        save()
-        return {}
-      case 'keystore.exportUser': {
-        const u = users[username]
-        if (!u || u.password !== digest(password)) throw new Error('incorrect password')
-        return {
-          user: '0x' + Buffer.from(JSON.stringify({ username, ...u })).toString('hex'),
-          encoding: 'hex'
-        }
-      }
-      case 'keystore.importUser': {
-        if (users[username]) throw new Error(`user already exists: ${username}`)
-        const blob = JSON.parse(
-          Buffer.from(String(params.user).replace(/^0x/, ''), 'hex').toString()
-        ) as KeystoreUser
-        if (blob.password !== digest(password)) throw new Error('incorrect password')
-        users[username] = { password: blob.password, data: blob.data }
-        save()
-        return {}
-      }
-      default:
-        throw Object.assign(new Error(`the method ${method} does not exist/is not available`), {
-          code: -32601
-        })
-    }
-  }
-
-  const rpc = (method: string, params: Record<string, unknown>): unknown => {
-    switch (method) {
-      case 'info.getNodeID':
-        return simulation.noPop
-          ? { nodeID: nodeId }
-          : { nodeID: nodeId, nodePOP: { publicKey: hex(publicKey), proofOfPossession: hex(pop) } }
-      case 'info.isBootstrapped':
-        if (!['P', 'X', 'C'].includes(String(params.chain)))
-          throw new Error(`there is no chain with alias/ID '${String(params.chain)}'`)
-        return { isBootstrapped: bootstrapped() }
-      case 'info.getNodeVersion':
-        return {
-          version: simulation.version ?? 'avalanchego/1.14.0',
-          databaseVersion: 'v1.4.5',
-          rpcProtocolVersion: '42',
-          gitCommit: 'simulated',
-          vmVersions: {}
-        }
-      default:
-        if (method.startsWith('keystore.') && simulation.keystore)
-          return keystoreCall(method, params)
-        throw Object.assign(new Error(`the method ${method} does not exist/is not available`), {
-          code: -32601
-        })
-    }
-  }
-
-  // The HTTP port is bound at once but served only once start-up is done: until then requests
-  // hang (they are not refused), as on a real node (docs/avalanchego.md, "The API").
-  let served = false
-  const waiting: (() => void)[] = []
-  const api = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (!served) return void waiting.push(() => handle(req, res))
-    handle(req, res)
+function reachable(endpoint: string): Promise<boolean> {
+  const m = /^(?:[a-z]+:\/\/)?\[?([^\]]+?)\]?:(\d+)$/.exec(endpoint)
+  if (!m) return Promise.resolve(false)
+  return new Promise(resolve => {
+    const s = connect({ host: m[1], port: Number(m[2]), timeout: 5000 })
+    s.once('connect', () => (s.destroy(), resolve(true)))
+    s.once('error', () => resolve(false))
+    s.once('timeout', () => (s.destroy(), resolve(false)))
   })
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' })
-      res.end(JSON.stringify(body))
-    }
-    if (req.method === 'GET' && /^\/ext\/health(\/liveness|\/readiness)?$/.test(req.url ?? '')) {
-      const healthy = bootstrapped()
-      const checks = {
-        bls: { message: { nodeID: nodeId }, timestamp: new Date().toISOString(), duration: 1000 },
-        bootstrapped: {
-          message: healthy ? [] : ['P', 'X', 'C'],
-          ...(healthy ? {} : { error: 'subnets not bootstrapped' })
-        }
-      }
-      return send(healthy ? 200 : 503, { checks, healthy })
-    }
-    const endpoint = req.url === '/ext/info' || (req.url === '/ext/keystore' && simulation.keystore)
-    if (req.method !== 'POST' || !endpoint) return send(404, { error: 'not found' })
-    let body = ''
-    req.on('data', c => (body += c))
-    req.on('end', () => {
-      let id: unknown = null
-      try {
-        const call = JSON.parse(body) as {
-          id?: unknown
-          method?: string
-          params?: Record<string, unknown>
-        }
-        id = call.id ?? null
-        send(200, { jsonrpc: '2.0', id, result: rpc(call.method ?? '', call.params ?? {}) })
-      } catch (e) {
-        send(200, {
-          jsonrpc: '2.0',
-          id,
-          error: { code: (e as { code?: number }).code ?? -32000, message: (e as Error).message }
-        })
-      }
-    })
+}
+
+function readSimulation(): Simulation {
+  const file = process.env.ANB_SIMULATION
+  return file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Simulation) : {}
+}
+
+function configure(): NodeConfig {
+  try {
+    return resolveConfig(process.argv.slice(2), process.env, p => readFileSync(p, 'utf8'))
+  } catch (e) {
+    if (e instanceof NodeStartError) fatal('configure flags', e.message)
+    throw e
   }
+}
 
-  // The staking port: TLS 1.3 only, the node's certificate, and a client certificate required
-  // without CA checks (network/peer/tls_config.go).
-  const p2p = createTlsServer(
-    {
-      cert: tls.cert,
-      key: tls.key,
-      minVersion: 'TLSv1.3',
-      maxVersion: 'TLSv1.3',
-      requestCert: true,
-      rejectUnauthorized: false
-    },
-    socket => {
-      socket.on('error', () => {})
-      // Go's RequireAnyClientCert: no client certificate, no connection.
-      if (Object.keys(socket.getPeerCertificate() ?? {}).length === 0) return socket.destroy()
-      // A peer would now send its version message; hold the connection a while as the node does.
-      socket.setTimeout(10_000, () => socket.destroy())
-      socket.resume()
-    }
-  )
-  p2p.on('tlsClientError', () => {})
+async function main(): Promise<void> {
+  const simulation = readSimulation()
+  const config = configure()
+  let tls: TlsSource, signer: SignerSource
+  try {
+    tls = tlsSource(config)
+    signer = signerSource(config)
+  } catch (e) {
+    if (e instanceof NodeStartError) fatal('load node config', e.message)
+    throw e
+  }
+  if (simulation.crashOnStart) fatal('start node', 'simulated crash on start')
+  const pair = loadTls(tls) // config.GetNodeConfig: the TLS pair first…
+  stakingParse(pair.der) // …then node.New: the staking parser, then the signer
+  const sk = await loadSigner(signer, simulation)
+  Object.assign(simulation, simulation.faultsFor?.[nodeIdOf(pair.der)] ?? {})
+  if (simulation.crashOnStart) fatal('start node', 'simulated crash on start')
 
+  const bls = bls12_381.longSignatures
+  const publicKey = bls.getPublicKey(sk).toBytes(true)
+  const pop = bls.sign(bls.hash(publicKey, POP_DST), sk).toBytes(true)
+  const hex = (b: Uint8Array) => '0x' + Buffer.from(b).toString('hex')
+  const nodeId = simulation.reportNodeId ?? nodeIdOf(pair.der)
+  const dataDir = config.dataDir
+  mkdirSync(dataDir, { recursive: true, mode: 0o750 })
+
+  const api = await serveApi(config, simulation, dataDir, {
+    nodeId,
+    nodePOP: simulation.noPop
+      ? undefined
+      : { publicKey: hex(publicKey), proofOfPossession: hex(pop) }
+  })
+  const p2p = await serveStakingPort(config, pair)
+  const processFile = config.path('process-context-file')
+  await new Promise(r => setTimeout(r, simulation.startDelayMs ?? 0))
+
+  // The signal handlers exist only from the end of start-up (app.Run, right after node.New and
+  // app.Start): a SIGTERM before that kills outright. Installed before process.json appears, so a
+  // process.json seen means a graceful stop.
   const stop = () => {
+    // The times let the benchmark tell the node's own stop apart from what a restore adds.
+    const at = Date.now()
+    process.stdout.write(`[node] INFO shutting down node {"at": ${at}}\n`)
     api.close()
     p2p.close()
-    process.stderr.write('[node] INFO shutting down\n')
-    process.exit(0)
+    setTimeout(() => {
+      rmSync(processFile, { force: true })
+      process.stdout.write(`[node] INFO node shut down {"stopMs": ${Date.now() - at}}\n`)
+      process.exit(0)
+    }, simulation.stopDelayMs ?? 300)
   }
-  process.on('SIGTERM', stop)
-  process.on('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
 
-  api.listen(httpPort, httpHost)
-  setTimeout(() => {
-    p2p.listen(stakingPort, '0.0.0.0')
-    // process.json is written before the API serves (node/node.go).
-    {
-      writeFileSync(
-        join(dataDir, 'process.json'),
-        JSON.stringify({
-          pid: process.pid,
-          uri: `http://${httpHost}:${httpPort}`,
-          stakingAddress: `0.0.0.0:${stakingPort}`,
-          // The simulation's own (epoch ms): they let the benchmark tell the node's start-up apart
-          // from the time a restore adds around it.
-          startedAt: Math.round(performance.timeOrigin),
-          readyAt: Date.now()
-        })
-      )
-      process.stderr.write(
-        `[node] INFO initializing node {"nodeID": "${nodeId}"}\n[node] INFO API listening on ${httpHost}:${httpPort}\n`
-      )
-    }
-    served = true
-    for (const serve of waiting.splice(0)) serve()
-  }, simulation.startDelayMs ?? 0)
+  // node.Dispatch: process.json first (0640, indented), then the API and the staking port serve.
+  writeFileSync(
+    processFile,
+    JSON.stringify({ pid: process.pid, uri: api.uri, stakingAddress: p2p.address }, null, 2),
+    { mode: 0o640 }
+  )
+  const startupMs = Math.round(performance.now())
+  process.stdout.write(
+    `[node] INFO initializing node {"nodeID": "${nodeId}"}\n[node] INFO API server listening {"uri": "${api.uri}", "startupMs": ${startupMs}}\n`
+  )
+  api.serve()
+  p2p.serve()
 }
 
-main()
+void main()

@@ -66,6 +66,15 @@ export interface NodeHostOptions {
    * only the jump host reaches it (this machine gets "unreachable" at once).
    */
   behind?: NodeHost
+  /**
+   * The node runs as root (User=root, as in the avalanchego Docker image): its home is /root (the
+   * host's own), its files are root's, and the silent trap overwrites a read-only staker.crt.
+   */
+  rootNode?: boolean
+  /** More lines for the unit's [Service] section (Environment=, EnvironmentFile=, …). */
+  serviceLines?: string[]
+  /** Replaces the unit's ExecStart= command line (default: the installer's, with --config-file). */
+  execStart?: string
 }
 
 export interface HostKey {
@@ -93,9 +102,14 @@ export interface NodeHost {
   name: string
   address: string
   port: number
+  /** The SSH login user. */
   user: 'ubuntu'
-  home: '/home/ubuntu'
-  stakingDir: '/home/ubuntu/.avalanchego/staking'
+  /** The user the node runs as (the unit's User=). */
+  nodeUser: 'ubuntu' | 'root'
+  /** The node user's home: /home/ubuntu, or /root for a root node. */
+  home: string
+  /** The node's default staking directory, in its home. */
+  stakingDir: string
   hostKeys: { ed25519: HostKey; rsa: HostKey }
   /** Both host keys as known_hosts lines. */
   knownHosts: string
@@ -345,368 +359,466 @@ function moveLinkBehind(n: number, jump: NodeHost): void {
   run('ip', ['-n', jumpNs, 'link', 'set', `anbh${n}a`, 'up'])
 }
 
+interface Setup {
+  n: number
+  ns: string
+  address: string
+  /** This host's directory on the machine. */
+  root: string
+  etc: string
+  /** /home/ubuntu as seen from the machine. */
+  home: string
+  uid: number
+  options: NodeHostOptions
+}
+
+/** Accounts: the machine's own, plus the login user; sudoers; the host's name. */
+function writeAccounts({ n, etc, uid, options }: Setup): void {
+  // Accounts: the machine's own, plus the login user. sshd refuses a locked ('!') account without
+  // PAM, so ubuntu gets '*' (no password login) or, for the password-sudo variant, a real hash.
+  const password = options.sudoPassword
+    ? run('openssl', ['passwd', '-6', 'not-given-to-anyone']).trim()
+    : '*'
+  writeFileSync(
+    join(etc, 'passwd'),
+    readFileSync('/etc/passwd', 'utf8') + `ubuntu:x:${uid}:${uid}:Ubuntu:/home/ubuntu:/bin/bash\n`
+  )
+  writeFileSync(join(etc, 'group'), readFileSync('/etc/group', 'utf8') + `ubuntu:x:${uid}:\n`)
+  const shadow = existsSync('/etc/shadow') ? readFileSync('/etc/shadow', 'utf8') : ''
+  writeFileSync(join(etc, 'shadow'), shadow + `ubuntu:${password}:20000:0:99999:7:::\n`, {
+    mode: 0o640
+  })
+  writeFileSync(
+    join(etc, 'sudoers'),
+    [
+      'Defaults env_reset',
+      'Defaults secure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"',
+      'Defaults !lecture',
+      'root ALL=(ALL:ALL) ALL',
+      options.sudoPassword ? 'ubuntu ALL=(ALL:ALL) ALL' : 'ubuntu ALL=(ALL:ALL) NOPASSWD:ALL',
+      ''
+    ].join('\n'),
+    { mode: 0o440 }
+  )
+  writeFileSync(join(etc, 'hosts'), `127.0.0.1 localhost\n127.0.1.1 node-${n}\n`)
+  writeFileSync(join(etc, 'hostname'), `node-${n}\n`)
+}
+
+/** SSH: fresh host keys, the login user's key pairs, sshd's configuration. */
+function writeSsh({
+  n,
+  address,
+  root,
+  etc,
+  options
+}: Setup): Pick<NodeHost, 'hostKeys' | 'userKeys' | 'knownHosts'> {
+  // SSH: fresh host keys, and the login user's key pairs.
+  const hostKeys = {} as NodeHost['hostKeys']
+  const keygen = (t: 'ed25519' | 'rsa', path: string, comment: string) => {
+    run('ssh-keygen', [
+      '-q',
+      '-t',
+      t,
+      ...(t === 'rsa' ? ['-b', '2048'] : []),
+      '-N',
+      '',
+      '-C',
+      comment,
+      '-f',
+      path
+    ])
+    return readFileSync(`${path}.pub`, 'utf8').trim()
+  }
+  for (const [t, type] of [
+    ['ed25519', 'ssh-ed25519'],
+    ['rsa', 'ssh-rsa']
+  ] as const) {
+    const pub = keygen(t, join(etc, 'ssh', `ssh_host_${t}_key`), `node-${n}`)
+      .split(/\s+/)
+      .slice(0, 2)
+      .join(' ')
+    hostKeys[t] = { type, fingerprint: fingerprintOf(pub), knownHostsLine: `${address} ${pub}` }
+  }
+  const userKeys = {} as NodeHost['userKeys']
+  for (const t of ['ed25519', 'rsa'] as const) {
+    const path = join(root, 'client', `id_${t}`)
+    const publicKey = keygen(t, path, `test@anb-${n}`)
+    userKeys[t] = {
+      type: t,
+      privateKey: readFileSync(path, 'utf8'),
+      privateKeyPath: path,
+      publicKey
+    }
+  }
+  const knownHosts = `${hostKeys.ed25519.knownHostsLine}\n${hostKeys.rsa.knownHostsLine}\n`
+  writeFileSync(join(root, 'client', 'known_hosts'), knownHosts)
+  writeFileSync(
+    join(etc, 'ssh', 'sshd_config'),
+    [
+      `ListenAddress ${address}:22`,
+      ...(options.extraSshPorts ?? []).map(p => `ListenAddress ${address}:${p}`),
+      `HostKey ${join(etc, 'ssh', 'ssh_host_ed25519_key')}`,
+      `HostKey ${join(etc, 'ssh', 'ssh_host_rsa_key')}`,
+      'PidFile /run/sshd.pid',
+      'UsePAM no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PubkeyAuthentication yes',
+      'AuthorizedKeysFile .ssh/authorized_keys',
+      'PermitRootLogin no',
+      'AllowUsers ubuntu',
+      `AllowTcpForwarding ${options.allowTcpForwarding === false ? 'no' : 'yes'}`,
+      'MaxStartups 100',
+      'MaxSessions 100',
+      'Subsystem sftp internal-sftp',
+      'SetEnv PATH=/usr/local/sbin:/usr/local/bin:/usr/bin:/bin',
+      'LogLevel VERBOSE',
+      ''
+    ].join('\n')
+  )
+  return { hostKeys, userKeys, knownHosts }
+}
+
+/** The node, as the official installer sets it up (or in root's home for a root node). */
+function writeNode(
+  { root, etc, home, uid, options }: Setup,
+  userKeys: NodeHost['userKeys']
+): { simulationFile: string; inHostHome: string } {
+  // The node, as the official installer sets it up (or in root's home for a root node).
+  const ssh = join(home, '.ssh')
+  const rootHome = join(root, 'roothome')
+  mkdirSync(rootHome, { mode: 0o700 })
+  const nodeHome = options.rootNode ? rootHome : home
+  const inHostHome = options.rootNode ? '/root' : '/home/ubuntu'
+  const avalanchego = join(nodeHome, '.avalanchego')
+  for (const d of [ssh, join(avalanchego, 'configs'), join(nodeHome, 'avalanche-node')])
+    mkdirSync(d, { recursive: true })
+  writeFileSync(
+    join(ssh, 'authorized_keys'),
+    `${userKeys.ed25519.publicKey}\n${userKeys.rsa.publicKey}\n`,
+    { mode: 0o600 }
+  )
+  writeFileSync(
+    join(avalanchego, 'configs', 'node.json'),
+    JSON.stringify({ 'http-host': '127.0.0.1' }, null, 2) + '\n'
+  )
+  const simulationFile = join(root, 'simulation.json')
+  writeFileSync(simulationFile, JSON.stringify(options.simulation ?? {}))
+  chmodSync(simulationFile, 0o644)
+  writeFileSync(
+    join(nodeHome, 'avalanche-node', 'avalanchego'),
+    `#!/bin/sh\nANB_SIMULATION=${simulationFile} exec ${HOST_NODE} ${join(HERE, 'avalanchego.ts')} "$@"\n`,
+    { mode: 0o755 }
+  )
+  if (options.identity) {
+    const staking = join(avalanchego, 'staking')
+    mkdirSync(staking, { mode: 0o750 })
+    writeFileSync(join(staking, 'staker.crt'), options.identity.crt, { mode: 0o400 })
+    writeFileSync(join(staking, 'staker.key'), options.identity.key, { mode: 0o400 })
+    writeFileSync(join(staking, 'signer.key'), options.identity.signer, { mode: 0o400 })
+  }
+  run('chown', ['-R', `${uid}:${uid}`, join(root, 'home', 'ubuntu')])
+  chownSync(join(root, 'home'), 0, 0)
+  chmodSync(rootHome, 0o700)
+  writeUnit(root, etc, inHostHome, options)
+  return { simulationFile, inHostHome }
+}
+
+/** The unit as the installer writes it, and the stand-in systemctl that runs it. */
+function writeUnit(root: string, etc: string, inHostHome: string, options: NodeHostOptions): void {
+  writeFileSync(
+    join(etc, 'systemd', 'system', 'avalanchego.service'),
+    [
+      '[Unit]',
+      'Description=AvalancheGo systemd service',
+      'StartLimitIntervalSec=0',
+      '[Service]',
+      'Type=simple',
+      `User=${options.rootNode ? 'root' : 'ubuntu'}`,
+      `WorkingDirectory=${inHostHome}`,
+      `ExecStart=${options.execStart ?? `${inHostHome}/avalanche-node/avalanchego --config-file=${inHostHome}/.avalanchego/configs/node.json`}`,
+      'LimitNOFILE=32768',
+      'Restart=always',
+      'RestartSec=1',
+      ...(options.serviceLines ?? []),
+      '[Install]',
+      'WantedBy=multi-user.target',
+      ''
+    ].join('\n')
+  )
+  // The stand-in runs at every systemctl call: type-stripped once here, not at each start
+  // (stripping costs ~50 ms a run, which would count as the host's service manager being slow).
+  writeFileSync(join(root, 'systemctl.mjs'), strippedSystemctl())
+  writeFileSync(
+    join(root, 'sbin', 'systemctl'),
+    `#!/bin/sh\nexec ${HOST_NODE} ${join(root, 'systemctl.mjs')} "$@"\n`,
+    { mode: 0o755 }
+  )
+}
+
+/** Network: a veth pair, one end in the host's namespace. */
+function linkNetwork({ n, ns, address }: Setup): void {
+  run('ip', ['netns', 'add', ns])
+  run('ip', ['link', 'add', `anbh${n}a`, 'type', 'veth', 'peer', 'name', `anbh${n}b`])
+  run('ip', ['link', 'set', `anbh${n}b`, 'netns', ns])
+  run('ip', ['addr', 'add', `169.254.${n}.1/30`, 'dev', `anbh${n}a`])
+  run('ip', ['link', 'set', `anbh${n}a`, 'up'])
+  run('ip', ['-n', ns, 'addr', 'add', `${address}/30`, 'dev', `anbh${n}b`])
+  run('ip', ['-n', ns, 'link', 'set', `anbh${n}b`, 'up'])
+  run('ip', ['-n', ns, 'link', 'set', 'lo', 'up'])
+}
+
+/** Boots the host: its mounts, sshd and the node, under its own PID 1 (which reaps orphans). */
+async function bootHost({ n, ns, address, root, etc, options }: Setup): Promise<{
+  init: ChildProcess
+  hostInit: number
+}> {
+  // The host's own filesystem view, then sshd and the node. PID 1 of the host reaps orphans.
+  const binds: [string, string][] = [
+    ['etc/passwd', '/etc/passwd'],
+    ['etc/group', '/etc/group'],
+    ['etc/shadow', '/etc/shadow'],
+    ['etc/sudoers', '/etc/sudoers'],
+    ['etc/sudoers.d', '/etc/sudoers.d'],
+    ['etc/hosts', '/etc/hosts'],
+    ['etc/hostname', '/etc/hostname'],
+    ['etc/systemd/system', '/etc/systemd/system'],
+    ['home', '/home'],
+    ['roothome', '/root'],
+    ['sbin', '/usr/local/sbin']
+  ]
+  const ready = join(root, 'ready')
+  const boot = [
+    'set -e',
+    `hostname node-${n}`,
+    ...binds.map(([from, to]) => `mount --bind ${join(root, from)} ${to}`),
+    'mount -t tmpfs -o mode=755 tmpfs /run',
+    // Root's restore state (/var/lib/avalanche-node-backup) stays in the host, not on this machine.
+    'mount -t tmpfs -o mode=755 tmpfs /var/lib',
+    'mkdir -p /run/sshd /run/lock && chmod 755 /run/sshd && chmod 1777 /run/lock',
+    `/usr/sbin/sshd -f ${join(etc, 'ssh', 'sshd_config')} -E ${join(root, 'sshd.log')}`,
+    options.startNode === false ? ':' : '/usr/local/sbin/systemctl start avalanchego',
+    `touch ${ready}`,
+    'while :; do sleep 3600 & wait $! || true; done'
+  ].join('\n')
+  writeFileSync(join(root, 'boot.sh'), boot)
+  const init = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      ns,
+      'unshare',
+      '--mount',
+      '--pid',
+      '--uts',
+      '--fork',
+      '--mount-proc',
+      '--propagation',
+      'private',
+      '--kill-child',
+      '/bin/bash',
+      join(root, 'boot.sh')
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true
+    }
+  )
+  let bootErr = ''
+  init.stderr?.on('data', d => (bootErr += d))
+  init.unref()
+  const until = Date.now() + 20_000
+  while (!existsSync(ready)) {
+    if (init.exitCode !== null || Date.now() > until)
+      throw new Error(`host ${n} did not boot: ${bootErr}`)
+    await new Promise(r => setTimeout(r, 20))
+  }
+  const hostInit = findHostInit(init.pid!)
+  writeFileSync(join(SLOTS, String(n), 'init-pid'), String(hostInit))
+  writeFileSync(join(SLOTS, String(n), 'launcher-pid'), String(init.pid))
+  await waitForPort(address, 22, 10_000)
+  for (const p of options.extraSshPorts ?? []) await waitForPort(address, p, 10_000)
+  init.stderr?.destroy()
+  if (options.behind) moveLinkBehind(n, options.behind)
+  return { init, hostInit }
+}
+
+/** Commands and files inside the host (not through SSH), as root or as ubuntu. */
+function inHost(name: string, hostInit: number, uid: number): Pick<NodeHost, 'exec' | 'readFile'> {
+  const enter = (as: 'root' | 'ubuntu') => [
+    '--target',
+    String(hostInit),
+    '--net',
+    '--mount',
+    '--pid',
+    '--uts',
+    '--',
+    ...(as === 'ubuntu'
+      ? ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--init-groups', '--reset-env']
+      : []),
+    'env',
+    ...(as === 'ubuntu' ? ['HOME=/home/ubuntu', 'USER=ubuntu'] : ['HOME=/root']),
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    'sh',
+    '-c'
+  ]
+  return {
+    exec(command, as = 'root', input) {
+      const r = spawnSync('nsenter', [...enter(as), command], {
+        input,
+        encoding: 'utf8',
+        maxBuffer: 64 << 20
+      })
+      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
+    },
+    readFile(path) {
+      const r = spawnSync('nsenter', [...enter('root'), `cat ${JSON.stringify(path)}`], {
+        maxBuffer: 64 << 20
+      })
+      if (r.status !== 0) throw new Error(`cannot read ${path} on ${name}: ${r.stderr.toString()}`)
+      return r.stdout
+    }
+  }
+}
+
+/** The host's SSH side as a client sees it: the OpenSSH client's arguments, sshd's log. */
+function sshSide(
+  root: string,
+  userKeys: NodeHost['userKeys']
+): Pick<NodeHost, 'sshConnections' | 'sshdLog' | 'sshArgs'> {
+  const log = join(root, 'sshd.log')
+  const sshdLog = () => (existsSync(log) ? readFileSync(log, 'utf8') : '')
+  return {
+    sshConnections() {
+      return (sshdLog().match(/^Connection from /gm) ?? []).length
+    },
+    sshdLog,
+    sshArgs(key = 'ed25519') {
+      return [
+        '-i',
+        userKeys[key].privateKeyPath,
+        '-o',
+        `UserKnownHostsFile=${join(root, 'client', 'known_hosts')}`,
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'ConnectTimeout=5',
+        '-o',
+        'LogLevel=ERROR'
+      ]
+    }
+  }
+}
+
+/** The NodeHost handle: commands and files inside the host, its node, its SSH side. */
+function hostObject(
+  { n, address, root, uid }: Setup,
+  parts: Pick<NodeHost, 'hostKeys' | 'userKeys' | 'knownHosts' | 'nodeUser'> & {
+    hostInit: number
+    init: ChildProcess
+    simulationFile: string
+    inHostHome: string
+  }
+): NodeHost {
+  const { hostKeys, userKeys, knownHosts, hostInit, init, simulationFile, inHostHome } = parts
+  const { exec, readFile } = inHost(`node-${n}`, hostInit, uid)
+  const host: NodeHost = {
+    name: `node-${n}`,
+    address,
+    port: 22,
+    user: 'ubuntu',
+    nodeUser: parts.nodeUser,
+    home: inHostHome,
+    stakingDir: `${inHostHome}/.avalanchego/staking`,
+    hostKeys,
+    knownHosts,
+    userKeys,
+    exec,
+    readFile,
+    nodeInfo() {
+      const r = host.exec(
+        `curl -s -m 2 -X POST -H 'content-type:application/json' --data '{"jsonrpc":"2.0","id":1,"method":"info.getNodeID"}' http://127.0.0.1:9650/ext/info`
+      )
+      if (r.code !== 0 || !r.stdout) return undefined
+      return (JSON.parse(r.stdout) as { result?: ReturnType<NodeHost['nodeInfo']> }).result
+    },
+    async waitForNode(timeoutMs = 15_000) {
+      const until = Date.now() + timeoutMs
+      for (;;) {
+        const info = host.nodeInfo()
+        if (info) return info
+        if (Date.now() > until) {
+          const status = host.service('status')
+          throw new Error(
+            `the node on ${host.name} did not answer within ${timeoutMs} ms:\n${status.stdout}${status.stderr}`
+          )
+        }
+        await new Promise(r => setTimeout(r, 50))
+      }
+    },
+    simulate(simulation) {
+      writeFileSync(simulationFile, JSON.stringify(simulation))
+    },
+    service(verb) {
+      return host.exec(`systemctl ${verb} avalanchego`)
+    },
+    ...sshSide(root, userKeys),
+    async destroy() {
+      const exited =
+        init?.exitCode !== null ? Promise.resolve() : new Promise(r => init?.once('exit', r))
+      teardownSlot(n)
+      // Let Node reap the launcher, so no zombie of the host outlives destroy().
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([exited, new Promise(r => (timer = setTimeout(r, 5000)))])
+      clearTimeout(timer)
+    }
+  }
+  return host
+}
+
 /** Brings up one node host. Always pair with destroy() (tests: in afterAll). */
 export async function startNodeHost(options: NodeHostOptions = {}): Promise<NodeHost> {
   const n = claimSlot()
-  const ns = nsName(n)
-  const address = `169.254.${n}.2`
   const root = mkdtempSync(join(tmpdir(), `anb-host-${n}-`))
   writeFileSync(join(SLOTS, String(n), 'root'), root)
-  let init: ChildProcess | undefined
+  const setup: Setup = {
+    n,
+    ns: nsName(n),
+    address: `169.254.${n}.2`,
+    root,
+    etc: join(root, 'etc'),
+    home: join(root, 'home', 'ubuntu'),
+    uid: UID(n),
+    options
+  }
   try {
     chmodSync(root, 0o755)
-    const uid = UID(n)
-    const etc = join(root, 'etc')
-    const home = join(root, 'home', 'ubuntu')
     for (const d of [
-      etc,
-      join(etc, 'ssh'),
-      join(etc, 'sudoers.d'),
-      join(etc, 'systemd', 'system'),
+      setup.etc,
+      join(setup.etc, 'ssh'),
+      join(setup.etc, 'sudoers.d'),
+      join(setup.etc, 'systemd', 'system'),
       join(root, 'sbin'),
       join(root, 'client')
     ]) {
       mkdirSync(d, { recursive: true })
     }
-
-    // Accounts: the machine's own, plus the login user. sshd refuses a locked ('!') account without
-    // PAM, so ubuntu gets '*' (no password login) or, for the password-sudo variant, a real hash.
-    const password = options.sudoPassword
-      ? run('openssl', ['passwd', '-6', 'not-given-to-anyone']).trim()
-      : '*'
-    writeFileSync(
-      join(etc, 'passwd'),
-      readFileSync('/etc/passwd', 'utf8') + `ubuntu:x:${uid}:${uid}:Ubuntu:/home/ubuntu:/bin/bash\n`
-    )
-    writeFileSync(join(etc, 'group'), readFileSync('/etc/group', 'utf8') + `ubuntu:x:${uid}:\n`)
-    const shadow = existsSync('/etc/shadow') ? readFileSync('/etc/shadow', 'utf8') : ''
-    writeFileSync(join(etc, 'shadow'), shadow + `ubuntu:${password}:20000:0:99999:7:::\n`, {
-      mode: 0o640
+    writeAccounts(setup)
+    const ssh = writeSsh(setup)
+    const node = writeNode(setup, ssh.userKeys)
+    linkNetwork(setup)
+    const booted = await bootHost(setup)
+    return hostObject(setup, {
+      ...ssh,
+      ...node,
+      ...booted,
+      nodeUser: options.rootNode ? 'root' : 'ubuntu'
     })
-    writeFileSync(
-      join(etc, 'sudoers'),
-      [
-        'Defaults env_reset',
-        'Defaults secure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"',
-        'Defaults !lecture',
-        'root ALL=(ALL:ALL) ALL',
-        options.sudoPassword ? 'ubuntu ALL=(ALL:ALL) ALL' : 'ubuntu ALL=(ALL:ALL) NOPASSWD:ALL',
-        ''
-      ].join('\n'),
-      { mode: 0o440 }
-    )
-    writeFileSync(join(etc, 'hosts'), `127.0.0.1 localhost\n127.0.1.1 node-${n}\n`)
-    writeFileSync(join(etc, 'hostname'), `node-${n}\n`)
-
-    // SSH: fresh host keys, and the login user's key pairs.
-    const hostKeys = {} as NodeHost['hostKeys']
-    const keygen = (t: 'ed25519' | 'rsa', path: string, comment: string) => {
-      run('ssh-keygen', [
-        '-q',
-        '-t',
-        t,
-        ...(t === 'rsa' ? ['-b', '2048'] : []),
-        '-N',
-        '',
-        '-C',
-        comment,
-        '-f',
-        path
-      ])
-      return readFileSync(`${path}.pub`, 'utf8').trim()
-    }
-    for (const [t, type] of [
-      ['ed25519', 'ssh-ed25519'],
-      ['rsa', 'ssh-rsa']
-    ] as const) {
-      const pub = keygen(t, join(etc, 'ssh', `ssh_host_${t}_key`), `node-${n}`)
-        .split(/\s+/)
-        .slice(0, 2)
-        .join(' ')
-      hostKeys[t] = { type, fingerprint: fingerprintOf(pub), knownHostsLine: `${address} ${pub}` }
-    }
-    const userKeys = {} as NodeHost['userKeys']
-    for (const t of ['ed25519', 'rsa'] as const) {
-      const path = join(root, 'client', `id_${t}`)
-      const publicKey = keygen(t, path, `test@anb-${n}`)
-      userKeys[t] = {
-        type: t,
-        privateKey: readFileSync(path, 'utf8'),
-        privateKeyPath: path,
-        publicKey
-      }
-    }
-    const knownHosts = `${hostKeys.ed25519.knownHostsLine}\n${hostKeys.rsa.knownHostsLine}\n`
-    writeFileSync(join(root, 'client', 'known_hosts'), knownHosts)
-    writeFileSync(
-      join(etc, 'ssh', 'sshd_config'),
-      [
-        `ListenAddress ${address}:22`,
-        ...(options.extraSshPorts ?? []).map(p => `ListenAddress ${address}:${p}`),
-        `HostKey ${join(etc, 'ssh', 'ssh_host_ed25519_key')}`,
-        `HostKey ${join(etc, 'ssh', 'ssh_host_rsa_key')}`,
-        'PidFile /run/sshd.pid',
-        'UsePAM no',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'PubkeyAuthentication yes',
-        'AuthorizedKeysFile .ssh/authorized_keys',
-        'PermitRootLogin no',
-        'AllowUsers ubuntu',
-        `AllowTcpForwarding ${options.allowTcpForwarding === false ? 'no' : 'yes'}`,
-        'MaxStartups 100',
-        'MaxSessions 100',
-        'Subsystem sftp internal-sftp',
-        'SetEnv PATH=/usr/local/sbin:/usr/local/bin:/usr/bin:/bin',
-        'LogLevel VERBOSE',
-        ''
-      ].join('\n')
-    )
-
-    // The node, as the official installer sets it up.
-    const ssh = join(home, '.ssh')
-    const avalanchego = join(home, '.avalanchego')
-    for (const d of [ssh, join(avalanchego, 'configs'), join(home, 'avalanche-node')])
-      mkdirSync(d, { recursive: true })
-    writeFileSync(
-      join(ssh, 'authorized_keys'),
-      `${userKeys.ed25519.publicKey}\n${userKeys.rsa.publicKey}\n`,
-      { mode: 0o600 }
-    )
-    writeFileSync(
-      join(avalanchego, 'configs', 'node.json'),
-      JSON.stringify({ 'http-host': '127.0.0.1' }, null, 2) + '\n'
-    )
-    const simulationFile = join(root, 'simulation.json')
-    writeFileSync(simulationFile, JSON.stringify(options.simulation ?? {}))
-    chmodSync(simulationFile, 0o644)
-    writeFileSync(
-      join(home, 'avalanche-node', 'avalanchego'),
-      `#!/bin/sh\nANB_SIMULATION=${simulationFile} exec ${HOST_NODE} ${join(HERE, 'avalanchego.ts')} "$@"\n`,
-      { mode: 0o755 }
-    )
-    if (options.identity) {
-      const staking = join(avalanchego, 'staking')
-      mkdirSync(staking, { mode: 0o750 })
-      writeFileSync(join(staking, 'staker.crt'), options.identity.crt, { mode: 0o400 })
-      writeFileSync(join(staking, 'staker.key'), options.identity.key, { mode: 0o400 })
-      writeFileSync(join(staking, 'signer.key'), options.identity.signer, { mode: 0o400 })
-    }
-    run('chown', ['-R', `${uid}:${uid}`, join(root, 'home', 'ubuntu')])
-    chownSync(join(root, 'home'), 0, 0)
-    writeFileSync(
-      join(etc, 'systemd', 'system', 'avalanchego.service'),
-      [
-        '[Unit]',
-        'Description=AvalancheGo systemd service',
-        'StartLimitIntervalSec=0',
-        '[Service]',
-        'Type=simple',
-        'User=ubuntu',
-        'WorkingDirectory=/home/ubuntu',
-        'ExecStart=/home/ubuntu/avalanche-node/avalanchego --config-file=/home/ubuntu/.avalanchego/configs/node.json',
-        'LimitNOFILE=32768',
-        'Restart=always',
-        'RestartSec=1',
-        '[Install]',
-        'WantedBy=multi-user.target',
-        ''
-      ].join('\n')
-    )
-    // The stand-in runs at every systemctl call: type-stripped once here, not at each start
-    // (stripping costs ~50 ms a run, which would count as the host's service manager being slow).
-    writeFileSync(join(root, 'systemctl.mjs'), strippedSystemctl())
-    writeFileSync(
-      join(root, 'sbin', 'systemctl'),
-      `#!/bin/sh\nexec ${HOST_NODE} ${join(root, 'systemctl.mjs')} "$@"\n`,
-      { mode: 0o755 }
-    )
-
-    // Network: a veth pair, one end in the host's namespace.
-    run('ip', ['netns', 'add', ns])
-    run('ip', ['link', 'add', `anbh${n}a`, 'type', 'veth', 'peer', 'name', `anbh${n}b`])
-    run('ip', ['link', 'set', `anbh${n}b`, 'netns', ns])
-    run('ip', ['addr', 'add', `169.254.${n}.1/30`, 'dev', `anbh${n}a`])
-    run('ip', ['link', 'set', `anbh${n}a`, 'up'])
-    run('ip', ['-n', ns, 'addr', 'add', `${address}/30`, 'dev', `anbh${n}b`])
-    run('ip', ['-n', ns, 'link', 'set', `anbh${n}b`, 'up'])
-    run('ip', ['-n', ns, 'link', 'set', 'lo', 'up'])
-
-    // The host's own filesystem view, then sshd and the node. PID 1 of the host reaps orphans.
-    const binds: [string, string][] = [
-      ['etc/passwd', '/etc/passwd'],
-      ['etc/group', '/etc/group'],
-      ['etc/shadow', '/etc/shadow'],
-      ['etc/sudoers', '/etc/sudoers'],
-      ['etc/sudoers.d', '/etc/sudoers.d'],
-      ['etc/hosts', '/etc/hosts'],
-      ['etc/hostname', '/etc/hostname'],
-      ['etc/systemd/system', '/etc/systemd/system'],
-      ['home', '/home'],
-      ['sbin', '/usr/local/sbin']
-    ]
-    const ready = join(root, 'ready')
-    const boot = [
-      'set -e',
-      `hostname node-${n}`,
-      ...binds.map(([from, to]) => `mount --bind ${join(root, from)} ${to}`),
-      'mount -t tmpfs -o mode=755 tmpfs /run',
-      // Root's restore state (/var/lib/avalanche-node-backup) stays in the host, not on this machine.
-      'mount -t tmpfs -o mode=755 tmpfs /var/lib',
-      'mkdir -p /run/sshd /run/lock && chmod 755 /run/sshd && chmod 1777 /run/lock',
-      `/usr/sbin/sshd -f ${join(etc, 'ssh', 'sshd_config')} -E ${join(root, 'sshd.log')}`,
-      options.startNode === false ? ':' : '/usr/local/sbin/systemctl start avalanchego',
-      `touch ${ready}`,
-      'while :; do sleep 3600 & wait $! || true; done'
-    ].join('\n')
-    writeFileSync(join(root, 'boot.sh'), boot)
-    init = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        ns,
-        'unshare',
-        '--mount',
-        '--pid',
-        '--uts',
-        '--fork',
-        '--mount-proc',
-        '--propagation',
-        'private',
-        '--kill-child',
-        '/bin/bash',
-        join(root, 'boot.sh')
-      ],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        detached: true
-      }
-    )
-    let bootErr = ''
-    init.stderr?.on('data', d => (bootErr += d))
-    init.unref()
-    const until = Date.now() + 20_000
-    while (!existsSync(ready)) {
-      if (init.exitCode !== null || Date.now() > until)
-        throw new Error(`host ${n} did not boot: ${bootErr}`)
-      await new Promise(r => setTimeout(r, 20))
-    }
-    const hostInit = findHostInit(init.pid!)
-    writeFileSync(join(SLOTS, String(n), 'init-pid'), String(hostInit))
-    writeFileSync(join(SLOTS, String(n), 'launcher-pid'), String(init.pid))
-    await waitForPort(address, 22, 10_000)
-    for (const p of options.extraSshPorts ?? []) await waitForPort(address, p, 10_000)
-    init.stderr?.destroy()
-    if (options.behind) moveLinkBehind(n, options.behind)
-
-    const enter = (as: 'root' | 'ubuntu') => [
-      '--target',
-      String(hostInit),
-      '--net',
-      '--mount',
-      '--pid',
-      '--uts',
-      '--',
-      ...(as === 'ubuntu'
-        ? ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--init-groups', '--reset-env']
-        : []),
-      'env',
-      ...(as === 'ubuntu' ? ['HOME=/home/ubuntu', 'USER=ubuntu'] : ['HOME=/root']),
-      'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-      'sh',
-      '-c'
-    ]
-    const host: NodeHost = {
-      name: `node-${n}`,
-      address,
-      port: 22,
-      user: 'ubuntu',
-      home: '/home/ubuntu',
-      stakingDir: '/home/ubuntu/.avalanchego/staking',
-      hostKeys,
-      knownHosts,
-      userKeys,
-      exec(command, as = 'root', input) {
-        const r = spawnSync('nsenter', [...enter(as), command], {
-          input,
-          encoding: 'utf8',
-          maxBuffer: 64 << 20
-        })
-        return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
-      },
-      readFile(path) {
-        const r = spawnSync('nsenter', [...enter('root'), `cat ${JSON.stringify(path)}`], {
-          maxBuffer: 64 << 20
-        })
-        if (r.status !== 0)
-          throw new Error(`cannot read ${path} on ${host.name}: ${r.stderr.toString()}`)
-        return r.stdout
-      },
-      nodeInfo() {
-        const r = host.exec(
-          `curl -s -m 2 -X POST -H 'content-type:application/json' --data '{"jsonrpc":"2.0","id":1,"method":"info.getNodeID"}' http://127.0.0.1:9650/ext/info`
-        )
-        if (r.code !== 0 || !r.stdout) return undefined
-        return (JSON.parse(r.stdout) as { result?: ReturnType<NodeHost['nodeInfo']> }).result
-      },
-      async waitForNode(timeoutMs = 15_000) {
-        const until = Date.now() + timeoutMs
-        for (;;) {
-          const info = host.nodeInfo()
-          if (info) return info
-          if (Date.now() > until) {
-            const status = host.service('status')
-            throw new Error(
-              `the node on ${host.name} did not answer within ${timeoutMs} ms:\n${status.stdout}${status.stderr}`
-            )
-          }
-          await new Promise(r => setTimeout(r, 50))
-        }
-      },
-      simulate(simulation) {
-        writeFileSync(simulationFile, JSON.stringify(simulation))
-      },
-      service(verb) {
-        return host.exec(`systemctl ${verb} avalanchego`)
-      },
-      sshConnections() {
-        return (host.sshdLog().match(/^Connection from /gm) ?? []).length
-      },
-      sshdLog() {
-        return existsSync(join(root, 'sshd.log'))
-          ? readFileSync(join(root, 'sshd.log'), 'utf8')
-          : ''
-      },
-      sshArgs(key = 'ed25519') {
-        return [
-          '-i',
-          userKeys[key].privateKeyPath,
-          '-o',
-          `UserKnownHostsFile=${join(root, 'client', 'known_hosts')}`,
-          '-o',
-          'StrictHostKeyChecking=yes',
-          '-o',
-          'BatchMode=yes',
-          '-o',
-          'IdentitiesOnly=yes',
-          '-o',
-          'ConnectTimeout=5',
-          '-o',
-          'LogLevel=ERROR'
-        ]
-      },
-      async destroy() {
-        const exited =
-          init?.exitCode !== null ? Promise.resolve() : new Promise(r => init?.once('exit', r))
-        teardownSlot(n)
-        // Let Node reap the launcher, so no zombie of the host outlives destroy().
-        let timer: NodeJS.Timeout | undefined
-        await Promise.race([exited, new Promise(r => (timer = setTimeout(r, 5000)))])
-        clearTimeout(timer)
-      }
-    }
-    return host
   } catch (e) {
     teardownSlot(n)
     throw e

@@ -61,7 +61,12 @@ export class NodeApi {
       throw new Error(`${path} answered HTTP ${res.status} without JSON`)
     }
     if (body.error) {
-      if (body.error.code === -32601)
+      // gorilla/rpc answers an unknown service or method with -32000 (its E_SERVER, for every
+      // server-side error), not JSON-RPC's -32601: tell them apart by its message.
+      if (
+        body.error.code === -32601 ||
+        /^rpc: can't find (service|method) /.test(body.error.message ?? '')
+      )
         throw new RpcUnavailable(`${method} is not available on this node`)
       throw new Error(body.error.message ?? `${method} failed`)
     }

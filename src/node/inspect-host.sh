@@ -61,6 +61,7 @@ for j in "$dir".previous-*/restore.journal "$state"/previous-*/restore.journal; 
   grep -q '^[0-9]* end ' "$j" && continue
   pid=$(sed -n 's/^[0-9]* pid //p' "$j" | head -n1)
   state=unfinished
-  if [ -n "$pid" ] && grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then state=running; fi
+  # No pid yet: the journal is being created this instant (nothing was changed before the pid).
+  if [ -z "$pid" ] || grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then state=running; fi
   echo "journal $state $(stat -c %u "$j") $j"
 done

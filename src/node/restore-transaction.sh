@@ -273,10 +273,10 @@ check_hashes() {
 }
 
 transaction() {
-  note "journal 1"
-  note "run $run"
-  note "pid $$"
-  note "deadline $(($(date +%s) + 2 * ANB_WAIT + ${ANB_LOCK_WAIT:-60} + 120))"
+  # One write: a journal is never seen without the pid that tells a running restore from one
+  # cut short (another run looking at the host meanwhile would "recover" this one otherwise).
+  printf 'journal 1\nrun %s\npid %s\ndeadline %s\n' "$run" "$$" \
+    "$(($(date +%s) + 2 * ANB_WAIT + ${ANB_LOCK_WAIT:-60} + 120))" | note_all
   # Root's lock directory is root's alone (mode 0700): no other user can hold or plant the lock.
   [ "$(id -u)" != 0 ] || [ -d "${ANB_LOCK%/*}" ] || mkdir -m 700 "${ANB_LOCK%/*}" 2>/dev/null
   true 2>/dev/null >>"$ANB_LOCK" || refuse "cannot open the lock file $ANB_LOCK"
@@ -355,6 +355,9 @@ recover() {
     [ -f "$journal" ] || continue
     grep -q '^[0-9]* end ' "$journal" && continue
     prev=${journal%/restore.journal}
+    # A restore still running (or writing its journal this instant) is not ours to roll back.
+    pid=$(sed -n 's/^[0-9]* pid //p' "$journal" | head -n1)
+    if [ -z "$pid" ] || grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then continue; fi
     run=$(sed -n 's/^[0-9]* run //p' "$journal" | head -n1)
     if [ "$(stat -c %u "$journal")" != "$me" ] || [ "$(stat -c %u "$prev")" != "$me" ] ||
       ! printf '%s' "$run" | grep -Eqx '[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}'; then

@@ -46,22 +46,53 @@ export function throwawayClientCertificate(): { cert: string; key: string } {
 }
 
 /**
- * The NodeID a node proves on its staking port: a TLS 1.3 handshake with a client certificate,
- * then the NodeID of the certificate it presents. One connection, closed right away (the node
- * throttles repeated connections from one address).
+ * avalanchego upgrades one inbound connection per IP per 10 s and closes the others before the
+ * TLS handshake (network/throttling/inbound_conn_upgrade_throttler.go; loopback is exempt). A
+ * probe closed that way tries again, once a second, until one cooldown has passed.
  */
-export function probeStakingPort(
+const THROTTLE_COOLDOWN_MS = 10_000
+const RETRY_EVERY_MS = 1000
+
+/**
+ * The NodeID a node proves on its staking port: a TLS 1.3 handshake with a client certificate,
+ * then the NodeID of the certificate it presents. One connection, closed right away; when the
+ * node's throttle closes it before TLS (another connection from this address within 10 s), again
+ * after a pause, for up to one cooldown.
+ */
+export async function probeStakingPort(
+  host: string,
+  port: number,
+  client: { cert: string; key: string },
+  timeoutMs: number,
+  throttleWaitMs = THROTTLE_COOLDOWN_MS + RETRY_EVERY_MS
+): Promise<ProbeAnswer> {
+  const giveUpAt = Date.now() + throttleWaitMs
+  for (;;) {
+    const a = await handshake(host, port, client, timeoutMs)
+    if (!a.closedBeforeTls) return a.answer
+    if (Date.now() + RETRY_EVERY_MS > giveUpAt) {
+      return {
+        host,
+        port,
+        error: `closed before the TLS handshake at every try for ${Math.round(throttleWaitMs / 1000)} s: avalanchego does that to all but one connection per 10 s from one address, so if this is the staking port, something else at this address keeps connecting to it`
+      }
+    }
+    await new Promise(r => setTimeout(r, RETRY_EVERY_MS))
+  }
+}
+
+function handshake(
   host: string,
   port: number,
   client: { cert: string; key: string },
   timeoutMs: number
-): Promise<ProbeAnswer> {
+): Promise<{ answer: ProbeAnswer; closedBeforeTls?: boolean }> {
   return new Promise(resolve => {
     const started = performance.now()
-    const done = (a: Omit<ProbeAnswer, 'host' | 'port'>) => {
+    const done = (a: Omit<ProbeAnswer, 'host' | 'port'>, closedBeforeTls = false) => {
       clearTimeout(timer)
       socket.destroy()
-      resolve({ host, port, ...a })
+      resolve({ answer: { host, port, ...a }, closedBeforeTls })
     }
     const socket = connect({
       host,
@@ -81,7 +112,9 @@ export function probeStakingPort(
       if (!raw) return done({ error: 'the node presented no certificate' })
       done({ nodeId: nodeIdFromCertificate(raw), tlsMs: Math.round(performance.now() - started) })
     })
-    socket.once('error', (e: NodeJS.ErrnoException) => done({ error: describe(e, port) }))
+    socket.once('error', (e: NodeJS.ErrnoException) =>
+      done({ error: describe(e, port) }, e.code === 'ECONNRESET')
+    )
   })
 }
 
