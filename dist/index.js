@@ -46964,8 +46964,8 @@ b64() { printf '%s' "$1" | base64 | tr -d '\\n'; }
 user=
 if [ "$control" = systemd ] && command -v systemctl >/dev/null 2>&1; then
   user=$(systemctl show -p User --value "$svc" 2>/dev/null)
-  [ -n "$user" ] || user=root # systemd runs a unit without User= as root
-  echo "unit-user $(b64 "$user")"
+  echo "unit-user $(b64 "$user")" # empty: no User= (root, and systemd sets no $HOME)
+  [ -n "$user" ] || user=root
   echo "unit-workdir $(b64 "$(systemctl show -p WorkingDirectory --value "$svc" 2>/dev/null)")"
   echo "unit-execstart $(b64 "$(systemctl show -p ExecStart --value "$svc" 2>/dev/null)")"
   echo "unit-env $(b64 "$(systemctl show -p Environment --value "$svc" 2>/dev/null)")"
@@ -47550,9 +47550,10 @@ function nodeView(text) {
     (f) => Buffer.from(f.split(" ")[1] ?? "", "base64").toString().split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#")).map((l) => l.replace(/^export\s+/, "").replace(/^([^=]+)=(["'])(.*)\2$/, "$1=$3"))
   );
   const workdir = one("unit-workdir");
+  const userSet = one("unit-user") !== "" || !facts.some(([n]) => n === "unit-user");
   return {
     argv,
-    env: { HOME: home, ...envOf([...unitEnv, ...files]) },
+    env: { ...userSet ? { HOME: home } : {}, ...envOf([...unitEnv, ...files]) },
     cwd: workdir === "~" ? home : workdir || "/",
     source: "unit"
   };

@@ -205,6 +205,7 @@ describe("discover-host.sh's lines", () => {
         `unit-env ${b('AVAGO_DATA_DIR=/a "AVAGO_LOG_DIR=/l x"')}`,
         `envfile ${b('/etc/default/avalanchego')} ${b('# comment\nexport AVAGO_DATA_DIR="/b"\n')}`,
         `unit-workdir ${b('~')}`,
+        `unit-user ${b('avax')}`,
         `home ${b('/home/avax')}`
       ].join('\n')
     )
@@ -268,5 +269,16 @@ describe('a node in Docker', () => {
     expect(restoreRefusal(throughMounts(loc, []))).toMatch(
       /inside the container, on no mounted directory/
     )
+  })
+})
+
+describe('a stopped node whose unit has no User=', () => {
+  it('runs as root without $HOME: the default data directory is /.avalanchego', () => {
+    const b = (x: string) => Buffer.from(x).toString('base64')
+    const v = nodeView(
+      [`unit-execstart ${b('/usr/bin/avalanchego')}`, `unit-user `, `home ${b('/root')}`].join('\n')
+    )
+    expect(v.env.HOME).toBeUndefined()
+    expect(resolveIdentity(v, undefined).stakingDir).toBe('/.avalanchego/staking')
   })
 })

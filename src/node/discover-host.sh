@@ -17,8 +17,8 @@ b64() { printf '%s' "$1" | base64 | tr -d '\n'; }
 user=
 if [ "$control" = systemd ] && command -v systemctl >/dev/null 2>&1; then
   user=$(systemctl show -p User --value "$svc" 2>/dev/null)
-  [ -n "$user" ] || user=root # systemd runs a unit without User= as root
-  echo "unit-user $(b64 "$user")"
+  echo "unit-user $(b64 "$user")" # empty: no User= (root, and systemd sets no $HOME)
+  [ -n "$user" ] || user=root
   echo "unit-workdir $(b64 "$(systemctl show -p WorkingDirectory --value "$svc" 2>/dev/null)")"
   echo "unit-execstart $(b64 "$(systemctl show -p ExecStart --value "$svc" 2>/dev/null)")"
   echo "unit-env $(b64 "$(systemctl show -p Environment --value "$svc" 2>/dev/null)")"

@@ -436,9 +436,12 @@ export function nodeView(text: string): NodeView {
       .map(l => l.replace(/^export\s+/, '').replace(/^([^=]+)=(["'])(.*)\2$/, '$1=$3'))
   )
   const workdir = one('unit-workdir')
+  // systemd sets $HOME only for a unit with User= (systemd.exec(5)): without it, avalanchego's
+  // default data directory is "$HOME/.avalanchego" with an empty $HOME, /.avalanchego.
+  const userSet = one('unit-user') !== '' || !facts.some(([n]) => n === 'unit-user')
   return {
     argv,
-    env: { HOME: home, ...envOf([...unitEnv, ...files]) },
+    env: { ...(userSet ? { HOME: home } : {}), ...envOf([...unitEnv, ...files]) },
     cwd: workdir === '~' ? home : workdir || '/',
     source: 'unit'
   }
