@@ -279,3 +279,36 @@ describeWith(missing ?? 'root, sshd', !missing, 'a node in Docker (input contain
     expect(host.exec('sha256sum /srv/avax/staking/*').stdout).toBe(before)
   }, 90_000)
 })
+
+describeWith(missing ?? 'root, sshd', !missing, 'logged in as root, the node run by ubuntu', () => {
+  it("root login: the identity is ubuntu's, written as ubuntu (runuser), proven", async () => {
+    const id = staker(1)
+    const host = await up()
+    // Let root log in with ubuntu's key, as many operators do; sshd re-reads its configuration.
+    const r = host.exec(
+      [
+        'set -e',
+        'conf=$(tr "\\0" " " < /proc/$(cat /run/sshd.pid)/cmdline | grep -o -- "-f [^ ]*" | cut -d" " -f2)',
+        'sed -i "s/^PermitRootLogin no$/PermitRootLogin prohibit-password/; s/^AllowUsers ubuntu$/AllowUsers ubuntu root/" "$conf"',
+        'mkdir -p -m 700 /root/.ssh && cp /home/ubuntu/.ssh/authorized_keys /root/.ssh/',
+        'kill -HUP $(cat /run/sshd.pid)'
+      ].join('\n')
+    )
+    expect(r.stderr).toBe('')
+    const logins = () => (host.sshdLog().match(/Accepted publickey for root/g) ?? []).length
+    const run = await runAction({ ...inputs(host, id, 'restore'), username: 'root' })
+    expect(logins()).toBeGreaterThan(0)
+    expect(run.stdout.split('\n').filter(l => l.startsWith('::error'))).toEqual([])
+    expect({ code: run.code, state: run.outputs['host-state'] }).toEqual({
+      code: 0,
+      state: 'restored'
+    })
+    expect(run.outputs['identity-location']).toContain(
+      '/home/ubuntu/.avalanchego/staking/staker.crt'
+    )
+    expect(host.exec(`stat -c '%U %a' ${host.stakingDir}/staker.key`).stdout.trim()).toBe(
+      'ubuntu 400'
+    )
+    expect(host.nodeInfo()?.nodeID).toBe(id.nodeId)
+  }, 60_000)
+})

@@ -47414,7 +47414,10 @@ var NodeHost = class {
   }
   get asNode() {
     if (this.nodeUser === this.loginUser) return "";
-    return this.loginUid === 0 ? `runuser -u ${sh(this.nodeUser)} -- ` : `sudo -n -u ${sh(this.nodeUser)} -- `;
+    return this.loginUid === 0 ? (
+      // runuser is in /usr/sbin, which a root login's PATH over SSH may lack.
+      `PATH="$PATH:/usr/sbin:/sbin" runuser -u ${sh(this.nodeUser)} -- `
+    ) : `sudo -n -u ${sh(this.nodeUser)} -- `;
   }
   /**
    * Reads the staking directory (hashes, owners, modes), the unit's user and state, the tools a
@@ -47621,6 +47624,8 @@ var restore_transaction_default = `#!/bin/sh
 
 set -u
 trap '' HUP PIPE INT
+PATH=$PATH:/usr/sbin:/sbin # runuser, and systemctl on some systems, live there
+export PATH
 
 FILES='staker.key signer.key staker.crt' # install order: see install_file
 TEST_DIR=/run/avalanche-node-backup-test # exists only on the project's test hosts

@@ -252,7 +252,8 @@ export class NodeHost {
   private get asNode(): string {
     if (this.nodeUser === this.loginUser) return ''
     return this.loginUid === 0
-      ? `runuser -u ${sh(this.nodeUser)} -- `
+      ? // runuser is in /usr/sbin, which a root login's PATH over SSH may lack.
+        `PATH="$PATH:/usr/sbin:/sbin" runuser -u ${sh(this.nodeUser)} -- `
       : `sudo -n -u ${sh(this.nodeUser)} -- `
   }
 

@@ -38,6 +38,8 @@
 
 set -u
 trap '' HUP PIPE INT
+PATH=$PATH:/usr/sbin:/sbin # runuser, and systemctl on some systems, live there
+export PATH
 
 FILES='staker.key signer.key staker.crt' # install order: see install_file
 TEST_DIR=/run/avalanche-node-backup-test # exists only on the project's test hosts
