@@ -23,6 +23,33 @@ const inputs = (host: NodeHost, id: Id, mode: string) => ({
   'host-key': host.knownHosts
 })
 
+/** verify (with the host) and backup of the identity a variant just restored: both pass, and look where restore wrote. */
+async function verifyAndBackup(
+  host: NodeHost,
+  id: Id,
+  extra: Record<string, string>,
+  where: string
+): Promise<void> {
+  const verify = await runAction({ ...inputs(host, id, 'verify'), ...extra })
+  expect({
+    mode: 'verify',
+    code: verify.code,
+    errors: verify.stdout.split('\n').filter(l => l.startsWith('::error'))
+  }).toEqual({ mode: 'verify', code: 0, errors: [] })
+  expect(verify.outputs['identity-location']).toContain(where)
+  const backup = await runAction({
+    ...inputs(host, id, 'backup'),
+    ...extra,
+    'age-recipients': 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'
+  })
+  expect({
+    mode: 'backup',
+    code: backup.code,
+    errors: backup.stdout.split('\n').filter(l => l.startsWith('::error'))
+  }).toEqual({ mode: 'backup', code: 0, errors: [] })
+  expect(backup.outputs['identity-location']).toContain(where)
+}
+
 /** Rewrites the node's config file and restarts it; resolves once it answers again. */
 async function reconfigure(host: NodeHost, config: object, unitEnv?: string): Promise<void> {
   host.exec(`cat > ${CONFIG} && chown ubuntu: ${CONFIG}`, 'root', JSON.stringify(config))
@@ -65,6 +92,7 @@ describeWith(missing ?? 'root, sshd', !missing, "where is my node's identity", (
       '.new-'
     )
     expect(host.nodeInfo()?.nodeID).toBe(id.nodeId)
+    await verifyAndBackup(host, id, {}, '/mnt/avax/staking/staker.crt')
   }, 90_000)
 
   it('AVAGO_DATA_DIR in the unit beats the config file: verify and backup look there too', async () => {
@@ -174,6 +202,7 @@ describeWith(missing ?? 'root, sshd', !missing, "the node's user is the unit's U
     expect(host.nodeInfo()?.nodeID).toBe(id.nodeId)
     // The login user's own staking directory (from the node's first start as ubuntu) is untouched.
     expect(ubuntus()).toBe(before)
+    await verifyAndBackup(host, id, {}, '/home/avax/.avalanchego/staking/staker.crt')
   }, 60_000)
 })
 
@@ -263,8 +292,7 @@ describeWith(missing ?? 'root, sshd', !missing, 'a node in Docker (input contain
     expect(host.exec('stat -c "%U %a" /srv/avax/staking/signer.key').stdout.trim()).toBe('root 400')
     expect(sha256(host.readFile('/srv/avax/staking/staker.crt'))).toBe(sha256(id.crt))
     expect(host.nodeInfo()?.nodeID).toBe(id.nodeId)
-    const verify = await runAction({ ...inputs(host, id, 'verify'), container: 'avax' })
-    expect(verify.code).toBe(0)
+    await verifyAndBackup(host, id, { container: 'avax' }, '/srv/avax/staking/staker.crt')
   }, 90_000)
 
   it('an identity on no mounted directory: restore refuses (it would die with the container)', async () => {
@@ -310,5 +338,11 @@ describeWith(missing ?? 'root, sshd', !missing, 'logged in as root, the node run
       'ubuntu 400'
     )
     expect(host.nodeInfo()?.nodeID).toBe(id.nodeId)
+    await verifyAndBackup(
+      host,
+      id,
+      { username: 'root' },
+      '/home/ubuntu/.avalanchego/staking/staker.crt'
+    )
   }, 60_000)
 })
