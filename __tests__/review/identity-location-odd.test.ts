@@ -1,5 +1,5 @@
-// Review (hostile): config files with odd JSON values, resolved as avalanchego (viper) resolves them.
-// A failing test here is a finding, not a broken test.
+// From the hostile review of the crash-safe restore (each test was a finding, now fixed): config files with odd JSON values, resolved as avalanchego (viper) resolves them.
+//
 import { parseConfig, resolveIdentity, type NodeView } from '../../src/node/identity-location.js'
 
 const view: NodeView = {

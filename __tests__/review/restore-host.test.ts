@@ -1,5 +1,5 @@
-// Review (hostile): the host around the restore: its lock file, a node that does not start on
-// its own files, a unit with Environment=, SIGTERM. A failing test here is a finding.
+// From the hostile review of the crash-safe restore (each test was a finding, now fixed): the host around the restore: its lock file, a node that does not start on
+// its own files, a unit with Environment=, SIGTERM.
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'

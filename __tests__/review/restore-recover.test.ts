@@ -1,6 +1,6 @@
-// Review (hostile): where the recovery of an unfinished restore (restore-transaction.sh recover)
+// From the hostile review of the crash-safe restore (each test was a finding, now fixed): where the recovery of an unfinished restore (restore-transaction.sh recover)
 // breaks the promise "the previous identity from the previous files, or the new one, proven".
-// Each test names the promise it checks; a failing test here is a finding, not a broken test.
+// Each test names the promise it checks.
 import { hostPrerequisites, type NodeHost } from '../../test-hosts/host.js'
 import {
   armPause,

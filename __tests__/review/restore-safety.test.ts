@@ -1,5 +1,5 @@
-// Review (hostile): key exposure, cancellation, concurrent changes and odd paths in a restore.
-// A failing test here is a finding, not a broken test.
+// From the hostile review of the crash-safe restore (each test was a finding, now fixed): key exposure, cancellation, concurrent changes and odd paths in a restore.
+//
 import { createHash } from 'node:crypto'
 import { hostPrerequisites, type NodeHost } from '../../test-hosts/host.js'
 import { journalOf, measure, until, previousDirs } from '../support/faults.js'
