@@ -2,7 +2,7 @@
 // variants of the layouts operators run, and refuses where files would change nothing.
 import { hostPrerequisites, type NodeHost } from '../test-hosts/host.js'
 import { measure, sha256 } from './support/faults.js'
-import { up } from './support/hosts.js'
+import { hostInputs, up } from './support/hosts.js'
 import { describeWith, HAVE_VECTORS } from './support/prerequisites.js'
 import { runAction } from './support/runner.js'
 import { staker } from './support/vectors.js'
@@ -11,17 +11,7 @@ const missing = hostPrerequisites() ?? (HAVE_VECTORS ? undefined : '../shared/ve
 const CONFIG = '/home/ubuntu/.avalanchego/configs/node.json'
 
 type Id = ReturnType<typeof staker>
-const inputs = (host: NodeHost, id: Id, mode: string) => ({
-  mode,
-  'staker-crt': id.crt.toString(),
-  'staker-key': id.key.toString(),
-  'signer-key': id.signer.toString('base64'),
-  'expected-node-id': id.nodeId,
-  host: host.address,
-  username: 'ubuntu',
-  'ssh-key': host.userKeys.ed25519.privateKey,
-  'host-key': host.knownHosts
-})
+const inputs = (host: NodeHost, id: Id, mode: string) => hostInputs(host, id, { mode })
 
 /** verify (with the host) and backup of the identity a variant just restored: both pass, and look where restore wrote. */
 async function verifyAndBackup(

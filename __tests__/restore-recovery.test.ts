@@ -1,6 +1,6 @@
 // Crash-safe restore: what the host finishes alone, what a later run finds, the node's user and
 // a staking directory that is not there yet.
-import { hostPrerequisites, type NodeHost } from '../test-hosts/host.js'
+import { hostPrerequisites } from '../test-hosts/host.js'
 import {
   armPause,
   hostFinished,
@@ -12,7 +12,7 @@ import {
   sha256,
   until
 } from './support/faults.js'
-import { up } from './support/hosts.js'
+import { hostInputs as inputs, up } from './support/hosts.js'
 import { describeWith, HAVE_VECTORS } from './support/prerequisites.js'
 import { runAction, startAction } from './support/runner.js'
 import { staker } from './support/vectors.js'
@@ -20,20 +20,6 @@ import { staker } from './support/vectors.js'
 const missing = hostPrerequisites() ?? (HAVE_VECTORS ? undefined : '../shared/vectors')
 
 type Id = ReturnType<typeof staker>
-
-function inputs(host: NodeHost, id: Id, extra: Record<string, string> = {}) {
-  return {
-    'staker-crt': id.crt.toString(),
-    'staker-key': id.key.toString(),
-    'signer-key': id.signer.toString('base64'),
-    'expected-node-id': id.nodeId,
-    host: host.address,
-    username: 'ubuntu',
-    'ssh-key': host.userKeys.ed25519.privateKey,
-    'host-key': host.knownHosts,
-    ...extra
-  }
-}
 
 const newFiles = (id: Id) => ({
   'staker.crt': sha256(id.crt),
@@ -47,7 +33,7 @@ describeWith(missing ?? 'root, sshd', !missing, 'a restore the host could not fi
     const host = await up()
     const before = measure(host)
     armPause(host, 'between-renames')
-    const first = startAction({ mode: 'restore', ...inputs(host, id) })
+    const first = startAction(inputs(host, id))
     await reached(host, 'between-renames')
     // The host "loses power": its restore program dies where it stands, the runner is cancelled.
     host.exec(`pkill -KILL -f '[r]estore.sh run'`)
@@ -57,18 +43,18 @@ describeWith(missing ?? 'root, sshd', !missing, 'a restore the host could not fi
     expect(measure(host).files['staker.key']).toBe(newFiles(id)['staker.key'])
     expect(journalOf(host)).not.toMatch(/^\d+ end /m)
 
-    const verify = await runAction({ mode: 'verify', ...inputs(host, id) })
+    const verify = await runAction(inputs(host, id, { mode: 'verify' }))
     expect(verify.code).toBe(1)
     expect(verify.stdout).toMatch(/No restore left open on the host.*did not finish/)
     const backup = await runAction({
-      mode: 'backup',
       ...inputs(host, id),
+      mode: 'backup',
       'age-recipients': 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'
     })
     expect(backup.code).toBe(1)
     expect(backup.stdout).toContain('not taken: a restore on this host did not finish')
 
-    const again = await runAction({ mode: 'restore', ...inputs(host, id) })
+    const again = await runAction(inputs(host, id))
     expect(again.stdout).toMatch(/::warning::.*has a restore that did not finish/)
     expect(again.stdout).toContain('recovered')
     expect({ code: again.code, state: again.outputs['host-state'] }).toEqual({
@@ -100,7 +86,7 @@ describeWith(missing ?? 'root, sshd', !missing, 'a restore the host could not fi
     armPause(host, 'before-start')
     // The runner waits twice wait-timeout and a minute for the host: 8 s leaves the node (which
     // starts in well under a second) room on a loaded machine, and keeps the test near 80 s.
-    const run = startAction({ mode: 'restore', ...inputs(host, id, { 'wait-timeout': '8' }) })
+    const run = startAction(inputs(host, id, { 'wait-timeout': '8' }))
     let result
     try {
       await reached(host, 'before-start')
@@ -129,7 +115,7 @@ describeWith(missing ?? 'root, sshd', !missing, 'a restore the host could not fi
     host.exec(
       `rm -rf /home/ubuntu/.avalanchego && sed -i 's| --config-file=.*||' /etc/systemd/system/avalanchego.service`
     )
-    const run = await runAction({ mode: 'restore', ...inputs(host, id) })
+    const run = await runAction(inputs(host, id))
     expect({ code: run.code, state: run.outputs['host-state'] }).toEqual({
       code: 0,
       state: 'restored'
@@ -149,7 +135,7 @@ describeWith(missing ?? 'root, sshd', !missing, 'a restore the host could not fi
     const host = await up()
     host.exec(`chown root:root ${host.stakingDir} && chmod 755 ${host.stakingDir}`)
     const before = measure(host)
-    const run = await runAction({ mode: 'restore', ...inputs(host, id) })
+    const run = await runAction(inputs(host, id))
     expect(run.code).toBe(1)
     expect(run.stdout).toContain(`ubuntu (the node's user) cannot write ${host.stakingDir}`)
     expect(run.outputs['host-state']).toBe('unchanged')

@@ -9,7 +9,7 @@ import { leaks, runAction, secretForms, type ActionRun } from './support/runner.
 import { tempDir } from './support/tmp.js'
 import { previousDirs } from './support/faults.js'
 import { staker, vectors } from './support/vectors.js'
-import { cliHostFlags, up } from './support/hosts.js'
+import { cliHostFlags, hostInputs, up } from './support/hosts.js'
 
 const missing = hostPrerequisites() ?? (HAVE_VECTORS ? undefined : '../shared/vectors')
 
@@ -34,19 +34,7 @@ function inputs(
   id: Identity,
   extra: Record<string, string> = {}
 ): Record<string, string> {
-  return {
-    mode: 'restore',
-    'staker-crt': id.crt.toString(),
-    'staker-key': id.key.toString(),
-    'signer-key': id.signer.toString('base64'),
-    'expected-node-id': id.nodeId,
-    host: host.address,
-    username: 'ubuntu',
-    'ssh-key': host.userKeys.ed25519.privateKey,
-    'host-key': host.knownHosts,
-    'wait-timeout': '20',
-    ...extra
-  }
+  return hostInputs(host, id, { 'wait-timeout': '20', ...extra })
 }
 
 /** Everything a restore may touch on the host, to compare before and after. */

@@ -14,30 +14,13 @@ import {
   until,
   previousDirs
 } from '../support/faults.js'
-import { cliHostFlags, up } from '../support/hosts.js'
+import { cliHostFlags, hostInputs as inputs, up } from '../support/hosts.js'
 import { describeWith, HAVE_VECTORS, NODE24, ROOT } from '../support/prerequisites.js'
 import { runAction, startAction } from '../support/runner.js'
 import { tempDir } from '../support/tmp.js'
 import { staker } from '../support/vectors.js'
 
 const missing = hostPrerequisites() ?? (HAVE_VECTORS ? undefined : '../shared/vectors')
-
-type Id = ReturnType<typeof staker>
-
-function inputs(host: NodeHost, id: Id, extra: Record<string, string> = {}) {
-  return {
-    mode: 'restore',
-    'staker-crt': id.crt.toString(),
-    'staker-key': id.key.toString(),
-    'signer-key': id.signer.toString('base64'),
-    'expected-node-id': id.nodeId,
-    host: host.address,
-    username: 'ubuntu',
-    'ssh-key': host.userKeys.ed25519.privateKey,
-    'host-key': host.knownHosts,
-    ...extra
-  }
-}
 
 const lockPath = (host: NodeHost) =>
   `/run/lock/avalanche-node-backup-${createHash('sha256').update(host.stakingDir).digest('hex').slice(0, 12)}.lock`

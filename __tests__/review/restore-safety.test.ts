@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto'
 import { hostPrerequisites, type NodeHost } from '../../test-hosts/host.js'
 import { journalOf, measure, until, previousDirs } from '../support/faults.js'
-import { up } from '../support/hosts.js'
+import { hostInputs as inputs, up } from '../support/hosts.js'
 import { describeWith, HAVE_VECTORS } from '../support/prerequisites.js'
 import { runAction, startAction } from '../support/runner.js'
 import { staker } from '../support/vectors.js'
@@ -11,21 +11,6 @@ import { staker } from '../support/vectors.js'
 const missing = hostPrerequisites() ?? (HAVE_VECTORS ? undefined : '../shared/vectors')
 
 type Id = ReturnType<typeof staker>
-
-function inputs(host: NodeHost, id: Id, extra: Record<string, string> = {}) {
-  return {
-    mode: 'restore',
-    'staker-crt': id.crt.toString(),
-    'staker-key': id.key.toString(),
-    'signer-key': id.signer.toString('base64'),
-    'expected-node-id': id.nodeId,
-    host: host.address,
-    username: 'ubuntu',
-    'ssh-key': host.userKeys.ed25519.privateKey,
-    'host-key': host.knownHosts,
-    ...extra
-  }
-}
 
 /** Puts an identity's files in place on the host (as another tool or run would) and restarts the node. */
 async function installIdentity(host: NodeHost, id: Id): Promise<void> {

@@ -19,7 +19,7 @@ import {
   type Measured,
   type Point
 } from './faults.js'
-import { up } from './hosts.js'
+import { hostInputs, up } from './hosts.js'
 import { leaks, secretForms, startAction, type ActionRun } from './runner.js'
 import { staker } from './vectors.js'
 
@@ -58,18 +58,7 @@ export async function runCase(fault: Fault, point: Point, which: number): Promis
   if (fault === 'disk full') smallDisk(host)
   const before = measure(host)
   armPause(host, point)
-  const action = startAction({
-    mode: 'restore',
-    'staker-crt': id.crt.toString(),
-    'staker-key': id.key.toString(),
-    'signer-key': id.signer.toString('base64'),
-    'expected-node-id': id.nodeId,
-    host: host.address,
-    username: 'ubuntu',
-    'ssh-key': host.userKeys.ed25519.privateKey,
-    'host-key': host.knownHosts,
-    'wait-timeout': rollback ? '2' : '30'
-  })
+  const action = startAction(hostInputs(host, id, { 'wait-timeout': rollback ? '2' : '30' }))
   try {
     await reached(host, point)
     if (fault === 'connection lost') dropConnections(host)

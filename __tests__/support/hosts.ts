@@ -41,3 +41,34 @@ export function cliHostFlags(
   }
   return Object.entries(flags).flatMap(([k, v]) => [`--${k}`, v])
 }
+
+/** An identity's files and the NodeID they give, as the tests hand them to the action. */
+export interface TestIdentity {
+  crt: Buffer
+  key: Buffer
+  signer: Buffer
+  nodeId: string
+}
+
+/**
+ * The action's inputs for an identity on a host reached as ubuntu with its pinned host keys, as a
+ * workflow passes them: mode restore unless `extra` says otherwise.
+ */
+export function hostInputs(
+  host: NodeHost,
+  id: TestIdentity,
+  extra: Record<string, string> = {}
+): Record<string, string> {
+  return {
+    mode: 'restore',
+    'staker-crt': id.crt.toString(),
+    'staker-key': id.key.toString(),
+    'signer-key': id.signer.toString('base64'),
+    'expected-node-id': id.nodeId,
+    host: host.address,
+    username: 'ubuntu',
+    'ssh-key': host.userKeys.ed25519.privateKey,
+    'host-key': host.knownHosts,
+    ...extra
+  }
+}
