@@ -28669,9 +28669,10 @@ keep_current() {
   for f in $FILES; do
     [ -e "$dir/$f" ] || continue
     ln "$dir/$f" "$dir/.$f.old-$run" 2>/dev/null ||
-      cp -p "$dir/$f" "$dir/.$f.old-$run" 2>/dev/null ||
+      cp -P -p "$dir/$f" "$dir/.$f.old-$run" 2>/dev/null ||
       refuse "cannot keep a copy of $f beside it (disk full?)"
-    ln "$dir/$f" "$prev/$f" 2>/dev/null || cp -p "$dir/$f" "$prev/$f" 2>/dev/null ||
+    # -P: a link in the staking directory is copied as a link, never followed by root.
+    ln "$dir/$f" "$prev/$f" 2>/dev/null || cp -P -p "$dir/$f" "$prev/$f" 2>/dev/null ||
       refuse "cannot keep a copy of $f in $prev (disk full?)"
   done
 }
