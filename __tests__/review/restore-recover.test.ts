@@ -159,6 +159,12 @@ describeWith(missing ?? 'root, sshd', !missing, 'review: the host-side program d
     host.exec(`pkill -KILL -f '[r]estore.sh run'`)
     resume(host, 'after-stop')
     const result = await run.done
+    // The node was started again: it answers once its start-up is over (waited for, not assumed).
+    await until(
+      () => host.nodeInfo()?.nodeID === before.nodeId,
+      30_000,
+      'the previous identity to answer'
+    )
     const after = measure(host)
     const claim = /The host finishes it on its own/.test(result.stdout)
     // Promise: never a stopped node; and the message matches the host.

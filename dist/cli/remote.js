@@ -29340,6 +29340,7 @@ var RestoreRun = class {
     );
     const done = await recoverUnfinished(this.host, await this.host.inspectAsNeeded());
     this.log.info(done.join("; "));
+    if (this.outcome.previousNodeId) await this.answerWithin(this.req.waitTimeoutMs);
     const p = sh(launched.journalPath);
     const r = await this.host.run(`if [ -r ${p} ]; then cat ${p}; else sudo -n cat ${p}; fi`);
     const journal = parseJournal(r.stdout.toString());

@@ -385,6 +385,8 @@ class RestoreRun {
     )
     const done = await recoverUnfinished(this.host, await this.host.inspectAsNeeded())
     this.log.info(done.join('; '))
+    // The node was started again by the recovery: give it its start-up before measuring.
+    if (this.outcome.previousNodeId) await this.answerWithin(this.req.waitTimeoutMs)
     const p = sh(launched.journalPath)
     const r = await this.host.run(`if [ -r ${p} ]; then cat ${p}; else sudo -n cat ${p}; fi`)
     const journal = parseJournal(r.stdout.toString())
