@@ -47605,7 +47605,8 @@ var restore_transaction_default = `#!/bin/sh
 #   ANB_STATE      root's directory of this staking directory's restores ('' when not root)
 #   ANB_LOGIN_USER user to run stop/start commands as (empty: this program's user)
 #   ANB_SERVICE    systemd unit;  ANB_STOP / ANB_START  commands that replace systemctl
-#   ANB_WAIT       seconds to wait for the node, forward and again in a rollback
+#   ANB_WAIT       seconds to wait for the new identity (the previous one, after a rollback, gets
+#                  this or 30 s, whichever is longer: it must be seen back, not assumed)
 #   ANB_NODE_ID    NodeID the new files give;   ANB_BLS  BLS public key (0x\u2026)
 #   ANB_OLD_NODE_ID  NodeID the node reported before (may be empty)
 #   ANB_API        the node's API as seen here (http://127.0.0.1:9650)
@@ -47704,10 +47705,11 @@ ask() {
   [ -n "$id" ] && printf '%s %s\\n' "$id" "\${bls:--}"
 }
 
-# Waits for the node to answer. $1: NodeID wanted (empty: any), $2: BLS key wanted (empty: any).
+# Waits for the node to answer. $1: NodeID wanted (empty: any), $2: BLS key wanted (empty: any),
+# $3: seconds (default ANB_WAIT).
 # Returns 0 when it answers as wanted, 1 with another identity, 2 on time-out, 3 when it exits.
 wait_for() {
-  deadline=$(($(date +%s) + ANB_WAIT))
+  deadline=$(($(date +%s) + \${3:-$ANB_WAIT}))
   seen_active=no
   while :; do
     answer=$(ask)
@@ -47819,12 +47821,13 @@ rollback() {
     }
     note "step restart done"
     note "step recheck begin"
-    if wait_for "\${ANB_OLD_NODE_ID:-}" ""; then
+    recheck=$((ANB_WAIT > 30 ? ANB_WAIT : 30))
+    if wait_for "\${ANB_OLD_NODE_ID:-}" "" "$recheck"; then
       note "step recheck done"
       finish rolled-back "previous files back; the node answers again"
     fi
     note "step recheck failed"
-    finish rolled-back "previous files back; the node did not answer again within $ANB_WAIT s"
+    finish rolled-back "previous files back; the node did not answer again within $recheck s"
   fi
   finish rolled-back "previous files back; the node was not running before and was left stopped"
 }
@@ -48472,8 +48475,9 @@ var RestoreRun = class {
         log: this.log,
         timeline: this.timeline,
         lockWaitMs: this.req.lockWaitSeconds * 1e3,
-        // The node's wait, twice (forward, then the rollback's), and stopping and starting it.
-        workMs: 2 * this.req.waitTimeoutMs + 6e4,
+        // The node's wait, forward and after a rollback (at least 30 s there), and stopping and
+        // starting it.
+        workMs: this.req.waitTimeoutMs + Math.max(this.req.waitTimeoutMs, 3e4) + 45e3,
         reconnect: (e, until) => this.reconnectIfLost(e, until),
         ...this.req.signal ? { signal: this.req.signal } : {}
       });

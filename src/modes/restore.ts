@@ -337,8 +337,9 @@ class RestoreRun {
         log: this.log,
         timeline: this.timeline,
         lockWaitMs: this.req.lockWaitSeconds * 1000,
-        // The node's wait, twice (forward, then the rollback's), and stopping and starting it.
-        workMs: 2 * this.req.waitTimeoutMs + 60_000,
+        // The node's wait, forward and after a rollback (at least 30 s there), and stopping and
+        // starting it.
+        workMs: this.req.waitTimeoutMs + Math.max(this.req.waitTimeoutMs, 30_000) + 45_000,
         reconnect: (e, until) => this.reconnectIfLost(e, until),
         ...(this.req.signal ? { signal: this.req.signal } : {})
       })

@@ -19,7 +19,8 @@
 #   ANB_STATE      root's directory of this staking directory's restores ('' when not root)
 #   ANB_LOGIN_USER user to run stop/start commands as (empty: this program's user)
 #   ANB_SERVICE    systemd unit;  ANB_STOP / ANB_START  commands that replace systemctl
-#   ANB_WAIT       seconds to wait for the node, forward and again in a rollback
+#   ANB_WAIT       seconds to wait for the new identity (the previous one, after a rollback, gets
+#                  this or 30 s, whichever is longer: it must be seen back, not assumed)
 #   ANB_NODE_ID    NodeID the new files give;   ANB_BLS  BLS public key (0x…)
 #   ANB_OLD_NODE_ID  NodeID the node reported before (may be empty)
 #   ANB_API        the node's API as seen here (http://127.0.0.1:9650)
@@ -118,10 +119,11 @@ ask() {
   [ -n "$id" ] && printf '%s %s\n' "$id" "${bls:--}"
 }
 
-# Waits for the node to answer. $1: NodeID wanted (empty: any), $2: BLS key wanted (empty: any).
+# Waits for the node to answer. $1: NodeID wanted (empty: any), $2: BLS key wanted (empty: any),
+# $3: seconds (default ANB_WAIT).
 # Returns 0 when it answers as wanted, 1 with another identity, 2 on time-out, 3 when it exits.
 wait_for() {
-  deadline=$(($(date +%s) + ANB_WAIT))
+  deadline=$(($(date +%s) + ${3:-$ANB_WAIT}))
   seen_active=no
   while :; do
     answer=$(ask)
@@ -233,12 +235,13 @@ rollback() {
     }
     note "step restart done"
     note "step recheck begin"
-    if wait_for "${ANB_OLD_NODE_ID:-}" ""; then
+    recheck=$((ANB_WAIT > 30 ? ANB_WAIT : 30))
+    if wait_for "${ANB_OLD_NODE_ID:-}" "" "$recheck"; then
       note "step recheck done"
       finish rolled-back "previous files back; the node answers again"
     fi
     note "step recheck failed"
-    finish rolled-back "previous files back; the node did not answer again within $ANB_WAIT s"
+    finish rolled-back "previous files back; the node did not answer again within $recheck s"
   fi
   finish rolled-back "previous files back; the node was not running before and was left stopped"
 }
