@@ -47312,24 +47312,31 @@ var NodeHost = class {
         `docker inspect found no container named by the container input on ${this.transport.label} (or docker needs root, and sudo -n does not work). Check the name with docker ps.`
       );
     const c = containerFacts(r.stdout.toString());
-    const source = configSource(c.view);
-    let config;
-    if (source && "content" in source) config = parseConfig(source.content);
-    else if (source) {
-      const onHost = hostPath(source.path, c.mounts);
-      const read2 = onHost ? await this.run(`${prefix}cat ${sh(onHost)}`) : void 0;
-      if (!read2 || read2.code !== 0)
-        throw new HostError(
-          `the container's ${source.how} is not on a mounted directory this host can read: set staking-dir to the host path of the staking directory.`
-        );
-      config = parseConfig(read2.stdout.toString());
-    }
-    this.location = throughMounts(resolveIdentity(c.view, config, source?.how), c.mounts);
+    const { config, how } = await this.nodeConfig(
+      c.view,
+      prefix,
+      (path) => hostPath(path, c.mounts),
+      "is not on a mounted directory this host can read: set staking-dir to the host path of the staking directory."
+    );
+    this.location = throughMounts(resolveIdentity(c.view, config, how), c.mounts);
     this.containerUser = /^\d+$/.test(c.user) ? await this.userName(c.user) : c.user;
     this.stakingDir = this.location.stakingDir ?? `${this.location.dataDir}/staking`;
     this.locationText = printable(
       `${this.location.description}; found from docker inspect of the container`
     );
+  }
+  /**
+   * The node's config keys: from --config-file-content, or the config file read on the host (its
+   * path as the host sees it: through a container's mounts); `unreadable` ends the refusal.
+   */
+  async nodeConfig(view, prefix, onHost, unreadable) {
+    const source = configSource(view);
+    if (!source) return {};
+    if ("content" in source) return { config: parseConfig(source.content), how: source.how };
+    const path = onHost(source.path);
+    const read2 = path ? await this.run(`${prefix}cat ${sh(path)}`) : void 0;
+    if (!read2 || read2.code !== 0) throw new HostError(`the node's ${source.how} ${unreadable}`);
+    return { config: parseConfig(read2.stdout.toString()), how: source.how };
   }
   /** The container's user as the host names it (files on the host carry its uid). */
   async userName(uid) {
@@ -47358,18 +47365,13 @@ var NodeHost = class {
       Buffer.from(discover_host_default)
     );
     const view = nodeView(r.stdout.toString());
-    const source = configSource(view);
-    let config;
-    if (source && "content" in source) config = parseConfig(source.content);
-    else if (source) {
-      const c = await this.run(`${prefix}cat ${sh(source.path)}`);
-      if (c.code !== 0)
-        throw new HostError(
-          `the node's ${source.how} cannot be read (avalanchego would not start with it either). Fix it, or set staking-dir.`
-        );
-      config = parseConfig(c.stdout.toString());
-    }
-    this.location = resolveIdentity(view, config, source?.how);
+    const { config, how } = await this.nodeConfig(
+      view,
+      prefix,
+      (path) => path,
+      "cannot be read (avalanchego would not start with it either). Fix it, or set staking-dir."
+    );
+    this.location = resolveIdentity(view, config, how);
     this.stakingDir = this.location.stakingDir ?? import_node_path2.posix.dirname(
       this.location.tls.kind === "files" ? this.location.tls.cert : `${this.location.dataDir}/staking/x`
     );
@@ -47617,7 +47619,7 @@ var restore_transaction_default = `#!/bin/sh
 # Journal ($ANB_PREV/restore.journal): one event a line, appended and synced before the step it
 # announces and after it ends, so that after a crash it says exactly which files are new:
 # Each line starts with the time in milliseconds since the epoch, then the event:
-#   journal 1 | run ID | pid N | deadline EPOCH | lock held | old FILE SHA|- | new FILE SHA
+#   journal 1 | run ID | pid N | lock held | old FILE SHA|- | new FILE SHA
 #   active-before yes|no | step NAME begin|done | file FILE new|old|removed | answer NODEID BLS|-
 #   fail REASON | end RESULT [DETAIL]
 # RESULT: restored, rolled-back, refused (nothing was changed), stuck (files could not all be
@@ -47867,8 +47869,7 @@ check_hashes() {
 transaction() {
   # One write: a journal is never seen without the pid that tells a running restore from one
   # cut short (another run looking at the host meanwhile would "recover" this one otherwise).
-  printf 'journal 1\\nrun %s\\npid %s\\ndeadline %s\\n' "$run" "$$" \\
-    "$(($(date +%s) + 2 * ANB_WAIT + \${ANB_LOCK_WAIT:-60} + 120))" | note_all
+  printf 'journal 1\\nrun %s\\npid %s\\n' "$run" "$$" | note_all
   # Root's lock directory is root's alone (mode 0700): no other user can hold or plant the lock.
   [ "$(id -u)" != 0 ] || [ -d "\${ANB_LOCK%/*}" ] || mkdir -m 700 "\${ANB_LOCK%/*}" 2>/dev/null
   true 2>/dev/null >>"$ANB_LOCK" || refuse "cannot open the lock file $ANB_LOCK"

@@ -3,9 +3,10 @@
 // measured from inside the host, not through the action: the previous identity running from the
 // previous files, or the new identity proven; the action's message and host-state must agree.
 
-import type { NodeHost } from '../../test-hosts/host.js'
+import { hostPrerequisites, type NodeHost } from '../../test-hosts/host.js'
 import {
   armPause,
+  POINTS,
   dropConnections,
   FILES,
   fillDisk,
@@ -22,6 +23,7 @@ import {
 import { hostInputs, up } from './hosts.js'
 import { leaks, secretForms, startAction, type ActionRun } from './runner.js'
 import { staker } from './vectors.js'
+import { describeWith, HAVE_VECTORS } from './prerequisites.js'
 
 export type Fault = 'connection lost' | 'runner cancelled' | 'disk full' | 'rename refused'
 
@@ -131,4 +133,18 @@ export function checkCase(c: Case, fault: Fault, point: Point): void {
   if (fault === 'connection lost') expect(c.run.stdout).toMatch(/was lost.*reconnected/)
   const forms = secretForms(c.id.key, c.id.signer)
   expect(leaks(c.run.visibleLog, forms)).toEqual([])
+}
+
+/** The matrix for some faults at every point: one test file each, so that Jest runs them in parallel. */
+export function describeFaultMatrix(faults: Fault[]): void {
+  const missing = hostPrerequisites() ?? (HAVE_VECTORS ? undefined : '../shared/vectors')
+  describeWith(missing ?? 'root, sshd', !missing, 'a restore interrupted on the host', () => {
+    describe.each(faults)('%s', fault => {
+      it.each(POINTS.map((p, i) => [p, i] as const))(
+        'at %s: the host ends with one whole identity, and the action says which',
+        async (point, i) => checkCase(await runCase(fault, point, i), fault, point),
+        120_000
+      )
+    })
+  })
 }

@@ -131,24 +131,37 @@ export class NodeHost {
         `docker inspect found no container named by the container input on ${this.transport.label} (or docker needs root, and sudo -n does not work). Check the name with docker ps.`
       )
     const c = containerFacts(r.stdout.toString())
-    const source = configSource(c.view)
-    let config: Map<string, string> | undefined
-    if (source && 'content' in source) config = parseConfig(source.content)
-    else if (source) {
-      const onHost = hostPath(source.path, c.mounts)
-      const read = onHost ? await this.run(`${prefix}cat ${sh(onHost)}`) : undefined
-      if (!read || read.code !== 0)
-        throw new HostError(
-          `the container's ${source.how} is not on a mounted directory this host can read: set staking-dir to the host path of the staking directory.`
-        )
-      config = parseConfig(read.stdout.toString())
-    }
-    this.location = throughMounts(resolveIdentity(c.view, config, source?.how), c.mounts)
+    const { config, how } = await this.nodeConfig(
+      c.view,
+      prefix,
+      path => hostPath(path, c.mounts),
+      'is not on a mounted directory this host can read: set staking-dir to the host path of the staking directory.'
+    )
+    this.location = throughMounts(resolveIdentity(c.view, config, how), c.mounts)
     this.containerUser = /^\d+$/.test(c.user) ? await this.userName(c.user) : c.user
     this.stakingDir = this.location.stakingDir ?? `${this.location.dataDir}/staking`
     this.locationText = printable(
       `${this.location.description}; found from docker inspect of the container`
     )
+  }
+
+  /**
+   * The node's config keys: from --config-file-content, or the config file read on the host (its
+   * path as the host sees it: through a container's mounts); `unreadable` ends the refusal.
+   */
+  private async nodeConfig(
+    view: NodeView,
+    prefix: string,
+    onHost: (path: string) => string | undefined,
+    unreadable: string
+  ): Promise<{ config?: Map<string, string>; how?: string }> {
+    const source = configSource(view)
+    if (!source) return {}
+    if ('content' in source) return { config: parseConfig(source.content), how: source.how }
+    const path = onHost(source.path)
+    const read = path ? await this.run(`${prefix}cat ${sh(path)}`) : undefined
+    if (!read || read.code !== 0) throw new HostError(`the node's ${source.how} ${unreadable}`)
+    return { config: parseConfig(read.stdout.toString()), how: source.how }
   }
 
   /** The container's user as the host names it (files on the host carry its uid). */
@@ -181,19 +194,14 @@ export class NodeHost {
       Buffer.from(discoverScript)
     )
     const view = nodeView(r.stdout.toString())
-    const source = configSource(view)
-    let config: Map<string, string> | undefined
-    if (source && 'content' in source) config = parseConfig(source.content)
-    else if (source) {
-      const c = await this.run(`${prefix}cat ${sh(source.path)}`)
-      // avalanchego refuses to start with a config file it cannot read: say so, change nothing.
-      if (c.code !== 0)
-        throw new HostError(
-          `the node's ${source.how} cannot be read (avalanchego would not start with it either). Fix it, or set staking-dir.`
-        )
-      config = parseConfig(c.stdout.toString())
-    }
-    this.location = resolveIdentity(view, config, source?.how)
+    // avalanchego refuses to start with a config file it cannot read: say so, change nothing.
+    const { config, how } = await this.nodeConfig(
+      view,
+      prefix,
+      path => path,
+      'cannot be read (avalanchego would not start with it either). Fix it, or set staking-dir.'
+    )
+    this.location = resolveIdentity(view, config, how)
     this.stakingDir =
       this.location.stakingDir ??
       posix.dirname(

@@ -31,7 +31,7 @@
 # Journal ($ANB_PREV/restore.journal): one event a line, appended and synced before the step it
 # announces and after it ends, so that after a crash it says exactly which files are new:
 # Each line starts with the time in milliseconds since the epoch, then the event:
-#   journal 1 | run ID | pid N | deadline EPOCH | lock held | old FILE SHA|- | new FILE SHA
+#   journal 1 | run ID | pid N | lock held | old FILE SHA|- | new FILE SHA
 #   active-before yes|no | step NAME begin|done | file FILE new|old|removed | answer NODEID BLS|-
 #   fail REASON | end RESULT [DETAIL]
 # RESULT: restored, rolled-back, refused (nothing was changed), stuck (files could not all be
@@ -281,8 +281,7 @@ check_hashes() {
 transaction() {
   # One write: a journal is never seen without the pid that tells a running restore from one
   # cut short (another run looking at the host meanwhile would "recover" this one otherwise).
-  printf 'journal 1\nrun %s\npid %s\ndeadline %s\n' "$run" "$$" \
-    "$(($(date +%s) + 2 * ANB_WAIT + ${ANB_LOCK_WAIT:-60} + 120))" | note_all
+  printf 'journal 1\nrun %s\npid %s\n' "$run" "$$" | note_all
   # Root's lock directory is root's alone (mode 0700): no other user can hold or plant the lock.
   [ "$(id -u)" != 0 ] || [ -d "${ANB_LOCK%/*}" ] || mkdir -m 700 "${ANB_LOCK%/*}" 2>/dev/null
   true 2>/dev/null >>"$ANB_LOCK" || refuse "cannot open the lock file $ANB_LOCK"
