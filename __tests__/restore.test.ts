@@ -443,7 +443,10 @@ describeWith(
         runActionAsync(inputs(host, id)),
         runActionAsync(inputs(host, id))
       ])
-      expect([a.code, b.code]).toEqual([0, 0])
+      expect([outcome(a), outcome(b)]).toEqual([
+        { code: 0, errors: [] },
+        { code: 0, errors: [] }
+      ])
       const restarted = [a, b].filter(r => r.outputs['previous-files'] !== '')
       expect(restarted).toHaveLength(1)
       expect([a, b].some(r => r.stdout.includes('already runs'))).toBe(true)
