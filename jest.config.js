@@ -5,10 +5,9 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
-    '^.+\\.sh$': '<rootDir>/__tests__/support/text-transform.cjs'
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }]
   },
-  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json', 'sh'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
   // Test node hosts (test-hosts/): stale ones are swept before the run, all of them after it.
   globalSetup: '<rootDir>/__tests__/support/sweep-hosts.js',

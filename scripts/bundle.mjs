@@ -4,6 +4,7 @@ import { build } from 'esbuild'
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { licenseNotices } from './licenses.mjs'
+import { hostScriptsModule } from './host-scripts.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'))
@@ -21,11 +22,11 @@ const common = {
   // ssh2's optional native speed-ups are built (or not) per machine: left out of the bundle, they
   // fail to load at run time and ssh2 uses its pure JavaScript code, the same everywhere.
   external: ['*.node', 'cpu-features'],
-  logLevel: 'warning',
-  // Host-side programs (src/node/*.sh) are shell scripts, bundled as text.
-  loader: { '.sh': 'text' }
+  logLevel: 'warning'
 }
 
+// The host-side programs as a module (src/node/host-scripts.ts), fresh from their .sh files.
+writeFileSync(`${root}src/node/host-scripts.ts`, hostScriptsModule())
 rmSync(outdir, { recursive: true, force: true })
 mkdirSync(outdir, { recursive: true })
 writeFileSync(`${outdir}/package.json`, JSON.stringify({ type: 'commonjs' }, null, 2) + '\n')
@@ -35,7 +36,7 @@ const results = await Promise.all([
   // `node-id` do not parse the SSH stack at every start (see npm run bench).
   build({
     ...common,
-    entryPoints: ['src/cli-entry.ts'],
+    entryPoints: ['src/cli/entry.ts'],
     outfile: `${outdir}/cli.js`,
     external: [...common.external, './cli/remote.js']
   }),

@@ -19,7 +19,7 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { IdentityError } from '../../src/identity/errors.js'
-import { inspectIdentity } from '../../src/identity/inspect.js'
+import { inspectIdentity } from '../../src/identity/checks.js'
 import {
   generateCorpus,
   prng,

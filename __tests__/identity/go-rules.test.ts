@@ -2,7 +2,7 @@
 // verdict must be Go's either way. The differential test covers the same ground at random.
 import { createPrivateKey } from 'node:crypto'
 import { parseStakingCertificate } from '../../src/identity/certificate.js'
-import { inspectIdentity } from '../../src/identity/inspect.js'
+import { inspectIdentity } from '../../src/identity/checks.js'
 import { parseStakingKey } from '../../src/identity/private-key.js'
 import { toPem } from '../../src/identity/pem.js'
 import { derOf, replaceAt } from '../support/corpus.js'

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { decodeMaterial } from '../../src/identity/material.js'
-import { inspectIdentity } from '../../src/identity/inspect.js'
-import { readPathInput } from '../../src/settings.js'
+import { inspectIdentity } from '../../src/identity/checks.js'
+import { readPathInput } from '../../src/action/inputs.js'
 import { generateIdentity } from '../support/identities.js'
 import { tempDir } from '../support/tmp.js'
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { blsPublicKey, parseSignerKey, toHex0x } from '../../src/identity/bls.js'
 import { parseStakingCertificate } from '../../src/identity/certificate.js'
-import { inspectIdentity } from '../../src/identity/inspect.js'
+import { inspectIdentity } from '../../src/identity/checks.js'
 import { proofOfPossession } from '../../src/identity/pop.js'
 import { describeWith, HAVE_VECTORS } from '../support/prerequisites.js'
 import { vectorFile, vectors } from '../support/vectors.js'

@@ -1,5 +1,5 @@
-import { parseNetworkSettings } from '../../src/host-settings.js'
-import { judgePeers } from '../../src/modes/network.js'
+import { parseNetworkSettings } from '../../src/settings/host.js'
+import { judgePeers } from '../../src/operations/network.js'
 import {
   parseHealth,
   parsePeers,

@@ -3,10 +3,10 @@
 
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { localTransport } from '../../src/host/local.js'
+import { localTransport } from '../../src/transport/local.js'
 import type { Log } from '../../src/log.js'
 import { NodeApi } from '../../src/node/api.js'
-import { RestoreNetworkChecks } from '../../src/modes/network.js'
+import { RestoreNetworkChecks } from '../../src/operations/network.js'
 
 const WRONG_KEY = 'node has BLS key 0xaa, but is registered to the validator set with 0xbb'
 

@@ -25102,7 +25102,7 @@ var InputError = class extends Error {
   name = "InputError";
 };
 
-// src/host/host-keys.ts
+// src/transport/host-keys.ts
 var import_node_crypto = require("node:crypto");
 var KEY_TYPES = [
   "ssh-ed25519",
@@ -25270,10 +25270,10 @@ function nextOffer(pins, presented) {
   return { types, algorithms: types.flatMap((t) => ALGORITHMS[t]) };
 }
 
-// src/host/ssh.ts
+// src/transport/ssh.ts
 var import_ssh2 = __toESM(require_lib2(), 1);
 
-// src/host/hold.ts
+// src/transport/hold.ts
 function holdStreams(stdin, stdout, stderr, ended) {
   let out2 = "";
   let err2 = "";
@@ -25300,7 +25300,7 @@ function holdStreams(stdin, stdout, stderr, ended) {
   });
 }
 
-// src/host/transport.ts
+// src/transport/transport.ts
 var ConnectionLost = class extends Error {
   name = "ConnectionLost";
 };
@@ -25311,7 +25311,7 @@ function sh(value) {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-// src/host/ssh.ts
+// src/transport/ssh.ts
 var { Client, utils } = import_ssh2.default;
 var SshRefused = class extends Error {
   name = "SshRefused";
@@ -25912,7 +25912,7 @@ function parseHostPort(text, defaultPort = 9651) {
   throw new Error(`'${text}' is not host[:port]`);
 }
 
-// src/host-settings.ts
+// src/settings/host.ts
 var DEFAULTS = {
   port: "22",
   "service-name": "avalanchego",
@@ -26073,7 +26073,7 @@ function networkApiUrl(raw) {
   return url;
 }
 
-// src/modes/network.ts
+// src/operations/network.ts
 var import_promises = require("node:dns/promises");
 var import_node_net = require("node:net");
 
@@ -26294,7 +26294,7 @@ function describe2(e) {
   }
 }
 
-// src/modes/network.ts
+// src/operations/network.ts
 var NetworkCheckError = class extends Error {
   name = "NetworkCheckError";
 };
@@ -26458,7 +26458,7 @@ function restoreNetworkChecks(network, target, log) {
   );
 }
 
-// src/host/local.ts
+// src/transport/local.ts
 var import_node_child_process = require("node:child_process");
 var import_node_net2 = require("node:net");
 function localTransport() {
@@ -26493,7 +26493,7 @@ function localTransport() {
   };
 }
 
-// src/modes/restore.ts
+// src/operations/restore.ts
 var import_node_crypto7 = require("node:crypto");
 
 // src/identity/g1.ts
@@ -27371,7 +27371,7 @@ function assertKeyPair(key, cert) {
   }
 }
 
-// src/identity/inspect.ts
+// src/identity/checks.ts
 function bytesOf(file) {
   if (file instanceof IdentityError) throw file;
   return file;
@@ -27771,8 +27771,8 @@ function compare2(a, b) {
 var import_node_crypto6 = require("node:crypto");
 var import_node_path2 = require("node:path");
 
-// src/node/discover-host.sh
-var discover_host_default = `#!/bin/sh
+// src/node/host-scripts.ts
+var discoverHostScript = `#!/bin/sh
 # avalanche-node-backup: what a node host's service manager and running node say about where the
 # node takes its identity from. Changes nothing. Values are base64 (they may hold any byte).
 #
@@ -27814,213 +27814,7 @@ fi
 [ -n "$user" ] || user=$(id -un)
 echo "home $(b64 "$(getent passwd "$user" | cut -d: -f6)")"
 `;
-
-// src/node/identity-location.ts
-var import_node_path = require("node:path");
-var BOOLEAN_FLAGS = /* @__PURE__ */ new Set([
-  "staking-ephemeral-cert-enabled",
-  "staking-ephemeral-signer-enabled"
-]);
-function parseFlags(argv) {
-  const flags = /* @__PURE__ */ new Map();
-  for (let i = 1; i < argv.length; i++) {
-    const m = /^--?([a-z0-9-]+)(?:=(.*))?$/s.exec(argv[i]);
-    if (!m) continue;
-    const key = m[1];
-    if (m[2] !== void 0) flags.set(key, m[2]);
-    else if (BOOLEAN_FLAGS.has(key)) flags.set(key, "true");
-    else if (i + 1 < argv.length) flags.set(key, argv[++i]);
-  }
-  return flags;
-}
-var envName = (key) => `AVAGO_${key.toUpperCase().replace(/-/g, "_")}`;
-function configSource(view) {
-  const flags = parseFlags(view.argv);
-  const get = (key) => flags.get(key) ?? (view.env[envName(key)] || void 0);
-  const content = get("config-file-content");
-  if (content !== void 0)
-    return { content: Buffer.from(content, "base64").toString("utf8"), how: "config-file-content" };
-  const file = get("config-file");
-  if (!file) return void 0;
-  const path = absolute(
-    expand(file, view.env, () => ""),
-    view.cwd
-  );
-  return { path, how: `config file ${path}` };
-}
-function parseConfig(text) {
-  let parsed;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new Error(
-      "the config file is not JSON (YAML and TOML config files are not read here): set staking-dir to the staking directory"
-    );
-  }
-  const out2 = /* @__PURE__ */ new Map();
-  if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
-    for (const [k, v] of Object.entries(parsed))
-      if (v !== null && typeof v !== "object") out2.set(k.toLowerCase(), String(v));
-  }
-  return out2;
-}
-function expand(value, env, dataDir) {
-  return value.replace(
-    /\$(\{([^}]*)\}|([A-Za-z0-9_]+))/g,
-    (_m, _b, braced, bare) => {
-      const name2 = braced ?? bare;
-      return name2 === "AVALANCHEGO_DATA_DIR" ? dataDir() : env[name2] ?? "";
-    }
-  );
-}
-var absolute = (p, cwd) => p.startsWith("/") ? import_node_path.posix.normalize(p) : import_node_path.posix.join(cwd || "/", p);
-function resolveIdentity(view, config, configHow = "") {
-  const flags = parseFlags(view.argv);
-  const lookup2 = (key) => {
-    const f = flags.get(key);
-    if (f !== void 0)
-      return {
-        value: f,
-        how: `${view.source === "process" ? "the running node" : "ExecStart"} --${key}`
-      };
-    const e = view.env[envName(key)];
-    if (e) return { value: e, how: `${envName(key)} in the node's environment` };
-    const c = config?.get(key);
-    if (c !== void 0) return { value: c, how: `key ${key} of the ${configHow}` };
-    return void 0;
-  };
-  const isTrue = (key) => /^(1|t|true)$/i.test(lookup2(key)?.value ?? "");
-  const dataDirRaw = lookup2("data-dir");
-  const dataDir = absolute(
-    expand(dataDirRaw?.value ?? "$HOME/.avalanchego", view.env, () => ""),
-    view.cwd
-  );
-  const path = (key, file) => {
-    const found = lookup2(key);
-    return {
-      path: absolute(
-        expand(found?.value ?? `$AVALANCHEGO_DATA_DIR/staking/${file}`, view.env, () => dataDir),
-        view.cwd
-      ),
-      how: found?.how ?? (dataDirRaw ? `the default under data-dir (${dataDirRaw.how})` : "the default ($HOME/.avalanchego/staking)")
-    };
-  };
-  const tls = tlsSource(lookup2, isTrue, path);
-  const signer = signerSource(lookup2, isTrue, path);
-  return { dataDir, tls, signer, ...layout(tls, signer), description: describe3(tls, signer) };
-}
-function tlsSource(lookup2, isTrue, path) {
-  if (isTrue("staking-ephemeral-cert-enabled"))
-    return { kind: "ephemeral", how: lookup2("staking-ephemeral-cert-enabled").how };
-  const content = lookup2("staking-tls-cert-file-content") ?? lookup2("staking-tls-key-file-content");
-  if (content) return { kind: "content", how: content.how };
-  const cert = path("staking-tls-cert-file", "staker.crt");
-  const key = path("staking-tls-key-file", "staker.key");
-  return {
-    kind: "files",
-    cert: cert.path,
-    key: key.path,
-    how: cert.how === key.how ? cert.how : `${cert.how}; ${key.how}`
-  };
-}
-function signerSource(lookup2, isTrue, path) {
-  if (isTrue("staking-ephemeral-signer-enabled"))
-    return { kind: "ephemeral", how: lookup2("staking-ephemeral-signer-enabled").how };
-  const content = lookup2("staking-signer-key-file-content");
-  if (content) return { kind: "content", how: content.how };
-  const rpc = lookup2("staking-rpc-signer-endpoint");
-  if (rpc) return { kind: "rpc", endpoint: rpc.value, how: rpc.how };
-  const p = path("staking-signer-key-file", "signer.key");
-  return { kind: "file", path: p.path, how: p.how };
-}
-function layout(tls, signer) {
-  if (tls.kind !== "files" || signer.kind !== "file") return {};
-  const dir = import_node_path.posix.dirname(tls.cert);
-  const usual = tls.cert === `${dir}/staker.crt` && tls.key === `${dir}/staker.key` && signer.path === `${dir}/signer.key`;
-  return usual ? { stakingDir: dir } : {
-    notOneDirectory: `the node reads ${tls.cert}, ${tls.key} and ${signer.path}: not staker.crt, staker.key and signer.key in one directory, which is what a restore writes`
-  };
-}
-function describe3(tls, signer) {
-  const t = tls.kind === "files" ? `TLS identity from ${tls.cert} and ${tls.key} (${tls.how})` : tls.kind === "ephemeral" ? `a new TLS identity at every start (${tls.how})` : `the TLS identity from base64 in its configuration (${tls.how})`;
-  const s = signer.kind === "file" ? `BLS key from ${signer.path} (${signer.how})` : signer.kind === "rpc" ? `BLS key in a remote signer at ${signer.endpoint} (${signer.how})` : signer.kind === "ephemeral" ? `a new BLS key at every start (${signer.how})` : `the BLS key from base64 in its configuration (${signer.how})`;
-  return `${t}; ${s}`;
-}
-function restoreRefusal(loc) {
-  const tls = loc.tls;
-  const signer = loc.signer;
-  if (tls.kind === "ephemeral")
-    return `this node makes a new TLS identity at every start (${tls.how}): files would change nothing. Remove that setting, restart the node, then restore.`;
-  if (tls.kind === "content")
-    return `this node takes its TLS identity from base64 in its configuration (${tls.how}), which wins over any file: files would change nothing. Put the backup's staker.crt and staker.key there (base64), or remove those settings and restore again.`;
-  if (signer.kind === "rpc")
-    return `this node's BLS key lives in a remote signer at ${signer.endpoint} (${signer.how}), not in signer.key: a restore of files would not change it. Restore staker.crt and staker.key by hand and the BLS key in the signer.`;
-  if (signer.kind === "ephemeral")
-    return `this node makes a new BLS key at every start (${signer.how}): signer.key would change nothing. Remove that setting, then restore.`;
-  if (signer.kind === "content")
-    return `this node takes its BLS key from base64 in its configuration (${signer.how}): signer.key would change nothing. Put the backup's signer.key there (base64), or remove that setting and restore again.`;
-  return loc.notOneDirectory ? `${loc.notOneDirectory}. Copy the files by hand, or point the node at one staking directory.` : void 0;
-}
-function backupRefusal(loc) {
-  const notFile = [
-    loc.tls.kind !== "files" && `its TLS identity (${loc.tls.how})`,
-    loc.signer.kind !== "file" && (loc.signer.kind === "rpc" ? `its BLS key, which lives in the remote signer at ${loc.signer.endpoint}` : `its BLS key (${loc.signer.how})`)
-  ].filter(Boolean);
-  if (notFile.length)
-    return `not taken: this node does not keep ${notFile.join(" nor ")} in files, and a backup takes files. Back that up where it lives (the signer's own backup, the configuration that holds the base64).`;
-  return loc.notOneDirectory ? `not taken: ${loc.notOneDirectory}. Set staking-dir to take one directory.` : void 0;
-}
-function containerFacts(json) {
-  let c;
-  try {
-    c = JSON.parse(json)[0] ?? {};
-  } catch {
-    throw new Error("docker inspect did not answer with JSON");
-  }
-  const user = (c.Config?.User ?? "").split(":")[0] || "root";
-  const env = {};
-  for (const e of c.Config?.Env ?? []) {
-    const eq = e.indexOf("=");
-    if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
-  }
-  env.HOME ??= user === "root" || user === "0" ? "/root" : `/home/${user}`;
-  return {
-    user,
-    view: {
-      argv: [...c.Config?.Entrypoint ?? [], ...c.Config?.Cmd ?? []],
-      env,
-      cwd: c.Config?.WorkingDir || "/",
-      source: "container"
-    },
-    mounts: (c.Mounts ?? []).filter((m) => m.Source && m.Destination).map((m) => ({ source: m.Source, destination: m.Destination }))
-  };
-}
-function hostPath(path, mounts) {
-  const m = mounts.filter((x) => path === x.destination || path.startsWith(`${x.destination.replace(/\/$/, "")}/`)).sort((a, b) => b.destination.length - a.destination.length)[0];
-  return m ? import_node_path.posix.join(m.source, path.slice(m.destination.length)) : void 0;
-}
-function throughMounts(loc, mounts) {
-  if (!loc.stakingDir) return loc;
-  const dir = hostPath(loc.stakingDir, mounts);
-  if (!dir)
-    return {
-      ...loc,
-      stakingDir: void 0,
-      notOneDirectory: `the node keeps its identity in ${loc.stakingDir} inside the container, on no mounted directory: it lives and dies with the container, out of reach of the host`
-    };
-  const tls = loc.tls.kind === "files" ? { ...loc.tls, cert: `${dir}/staker.crt`, key: `${dir}/staker.key` } : loc.tls;
-  const signer = loc.signer.kind === "file" ? { ...loc.signer, path: `${dir}/signer.key` } : loc.signer;
-  return {
-    ...loc,
-    tls,
-    signer,
-    stakingDir: dir,
-    description: `${describe3(tls, signer)} (${loc.stakingDir} in the container)`
-  };
-}
-
-// src/node/inspect-host.sh
-var inspect_host_default = `#!/bin/sh
+var inspectHostScript = `#!/bin/sh
 # avalanche-node-backup: looks at a node host before a restore, verify or backup. Changes nothing.
 #
 # Usage: sh inspect-host.sh STAKING_DIR SERVICE [STATE_DIR]
@@ -28088,332 +27882,7 @@ for j in "$dir".previous-*/restore.journal "$state"/previous-*/restore.journal; 
   echo "journal $state $(stat -c %u "$j") $j"
 done
 `;
-
-// src/node/node-host.ts
-function openRestoreNotice(facts) {
-  const running = facts.openJournals.find((j) => j.state === "running");
-  if (running)
-    return `a restore is running on this host right now (journal ${running.path}): the files are changing; run again when it has ended.`;
-  const cut = facts.openJournals[0];
-  if (cut)
-    return `a restore on this host did not finish (journal ${cut.path}; the host probably lost power during it): the files may be a mix of two identities. Run the restore again (it puts the previous files back first), or put back the files the journal names by hand.`;
-  return void 0;
-}
-var HostError = class extends Error {
-  name = "HostError";
-};
-var sha256Hex = (b) => (0, import_node_crypto6.createHash)("sha256").update(b).digest("hex");
-var NodeHost = class {
-  constructor(transport, settings) {
-    this.transport = transport;
-    this.settings = settings;
-  }
-  transport;
-  settings;
-  loginUser = "";
-  loginUid = -1;
-  nodeUser = "";
-  sudoOk = false;
-  unitLoaded = false;
-  stakingDir = "";
-  /** Who we are, where the staking directory is, and whether sudo works without a password. */
-  async probe() {
-    const r = await this.run(
-      `printf '%s\\n' "$(id -un)" "$(id -u)" "$HOME"; if sudo -n true 2>/dev/null; then echo sudo; else echo nosudo; fi`
-    );
-    const [user, uid, home, sudo] = r.stdout.toString().split("\n");
-    this.loginUser = user ?? "";
-    this.loginUid = Number(uid);
-    this.sudoOk = sudo === "sudo";
-    if (!this.settings.stakingDir) return this.discover();
-    const dir = this.settings.stakingDir.replace(/^~(?=\/|$)/, home ?? "~");
-    if (!dir.startsWith("/")) throw new HostError(`staking-dir must be absolute or start with ~/.`);
-    this.stakingDir = import_node_path2.posix.normalize(dir).replace(/\/$/, "");
-    this.locationText = `${this.stakingDir} (staking-dir)`;
-  }
-  /** A node in Docker: `docker inspect` gives its user, command, environment and mounts. */
-  async discoverContainer(prefix, container) {
-    const r = await this.run(`${prefix}docker inspect --type container ${sh(container)}`);
-    if (r.code !== 0)
-      throw new HostError(
-        `docker inspect found no container named by the container input on ${this.transport.label} (or docker needs root, and sudo -n does not work). Check the name with docker ps.`
-      );
-    const c = containerFacts(r.stdout.toString());
-    const { config, how } = await this.nodeConfig(
-      c.view,
-      prefix,
-      (path) => hostPath(path, c.mounts),
-      "is not on a mounted directory this host can read: set staking-dir to the host path of the staking directory."
-    );
-    this.location = throughMounts(resolveIdentity(c.view, config, how), c.mounts);
-    this.containerUser = /^\d+$/.test(c.user) ? await this.userName(c.user) : c.user;
-    this.stakingDir = this.location.stakingDir ?? `${this.location.dataDir}/staking`;
-    this.locationText = printable(
-      `${this.location.description}; found from docker inspect of the container`
-    );
-  }
-  /**
-   * The node's config keys: from --config-file-content, or the config file read on the host (its
-   * path as the host sees it: through a container's mounts); `unreadable` ends the refusal.
-   */
-  async nodeConfig(view, prefix, onHost, unreadable) {
-    const source = configSource(view);
-    if (!source) return {};
-    if ("content" in source) return { config: parseConfig(source.content), how: source.how };
-    const path = onHost(source.path);
-    const read2 = path ? await this.run(`${prefix}cat ${sh(path)}`) : void 0;
-    if (!read2 || read2.code !== 0) throw new HostError(`the node's ${source.how} ${unreadable}`);
-    return { config: parseConfig(read2.stdout.toString()), how: source.how };
-  }
-  /** The container's user as the host names it (files on the host carry its uid). */
-  async userName(uid) {
-    const r = await this.run(`getent passwd ${sh(uid)} | cut -d: -f1`);
-    const name2 = r.stdout.toString().trim();
-    if (!name2)
-      throw new HostError(
-        `the container runs as uid ${uid}, which has no name on the host: give staking-dir, and stop-command and start-command.`
-      );
-    return name2;
-  }
-  containerUser;
-  /** Where this node's identity lives, by avalanchego's rules; undefined with staking-dir given. */
-  location;
-  /** Where the identity lives and how that was found, for the log and the output identity-location. */
-  locationText = "";
-  /**
-   * Asks the host where the node takes its identity from: the unit (or the running process), its
-   * environment and its config file, resolved as avalanchego resolves them.
-   */
-  async discover() {
-    const prefix = this.loginUid !== 0 && this.sudoOk ? "sudo -n " : "";
-    if (this.settings.container) return this.discoverContainer(prefix, this.settings.container);
-    const r = await this.run(
-      `${prefix}sh -s -- ${sh(this.settings.serviceName)} ${this.usesSystemd ? "systemd" : "commands"}`,
-      Buffer.from(discover_host_default)
-    );
-    const view = nodeView(r.stdout.toString());
-    const { config, how } = await this.nodeConfig(
-      view,
-      prefix,
-      (path) => path,
-      "cannot be read (avalanchego would not start with it either). Fix it, or set staking-dir."
-    );
-    this.location = resolveIdentity(view, config, how);
-    this.stakingDir = this.location.stakingDir ?? import_node_path2.posix.dirname(
-      this.location.tls.kind === "files" ? this.location.tls.cert : `${this.location.dataDir}/staking/x`
-    );
-    this.locationText = printable(
-      `${this.location.description}; found from ${view.source === "process" ? "the running node" : "the service's unit"}`
-    );
-  }
-  get usesSystemd() {
-    return !(this.settings.stopCommand && this.settings.startCommand);
-  }
-  /** `sudo -n` works for the login user (or it is root). */
-  get canSudo() {
-    return this.loginUid === 0 || this.sudoOk;
-  }
-  /** Reads one staking file (for a backup): as root or the node's user when needed. */
-  async readStakingFile(file) {
-    const path = `${this.stakingDir}/${file}`;
-    const prefix = this.loginUid !== 0 && this.sudoOk ? "sudo -n " : "";
-    const r = await this.run(`${prefix}cat ${sh(path)}`);
-    if (r.code !== 0) {
-      throw new HostError(
-        `cannot read ${path} on ${this.transport.label} as ${this.loginUser}${prefix ? " with sudo" : ""}: ${r.stderr.trim()}. Log in as the node's user or allow sudo -n.`
-      );
-    }
-    return r.stdout;
-  }
-  /** Root is needed for systemctl, and to act as another user than the login user. */
-  get needsRoot() {
-    return this.loginUid !== 0 && (this.usesSystemd || this.nodeUser !== this.loginUser);
-  }
-  /** The host-side program runs as root (through sudo, or logged in as root). */
-  get runsAsRoot() {
-    return this.needsRoot || this.loginUid === 0;
-  }
-  /** How the restore's host-side program is started: as root when needed, else as the login user. */
-  get rootPrefix() {
-    return this.needsRoot ? "sudo -n " : "";
-  }
-  /** The user the host-side program runs stop-command and start-command as ('' for itself). */
-  get switchToLoginUser() {
-    return this.needsRoot && !this.usesSystemd && !this.settings.container ? this.loginUser : "";
-  }
-  get asNode() {
-    if (this.nodeUser === this.loginUser) return "";
-    return this.loginUid === 0 ? (
-      // runuser is in /usr/sbin, which a root login's PATH over SSH may lack.
-      `PATH="$PATH:/usr/sbin:/sbin" runuser -u ${sh(this.nodeUser)} -- `
-    ) : `sudo -n -u ${sh(this.nodeUser)} -- `;
-  }
-  /**
-   * Reads the staking directory (hashes, owners, modes), the unit's user and state, the tools a
-   * restore needs and any restore journal left open. Changes nothing.
-   */
-  async inspect(privileged = true) {
-    const prefix = privileged && this.loginUid !== 0 && this.sudoOk ? "sudo -n " : "";
-    const r = await this.run(
-      `${prefix}sh -s -- ${sh(this.stakingDir)} ${sh(this.settings.serviceName)} ${sh(stateDirFor(this.stakingDir))}`,
-      Buffer.from(inspect_host_default)
-    );
-    const out2 = r.stdout.toString().split("\n").filter(Boolean);
-    const lines = new Map(out2.map((l) => [l.split(" ")[0], l.split(" ").slice(1)]));
-    const files = {};
-    for (const f of STAKING_FILES) files[f] = fileFacts(lines.get(f));
-    const [dirOwner, dirMode, dirAccess] = lines.get("dir") ?? ["-"];
-    const dirExists = dirOwner !== "-" && dirOwner !== "?" && dirOwner !== void 0;
-    this.unitLoaded = lines.get("unit")?.[0] === "loaded";
-    const serviceUser = this.usesSystemd && this.unitLoaded ? lines.get("user")?.[0] || "root" : void 0;
-    this.nodeUser = serviceUser ?? this.containerUser ?? (dirExists ? dirOwner : this.loginUser);
-    const unitState = this.usesSystemd ? lines.get("state")?.[0] : void 0;
-    return {
-      loginUser: this.loginUser,
-      stakingDir: this.stakingDir,
-      dirExists,
-      dirAccessible: dirAccess === "open",
-      dirHidden: dirOwner === "?",
-      ...dirExists ? { dirOwner, dirMode } : {},
-      files,
-      ...serviceUser ? { serviceUser } : {},
-      nodeUser: this.nodeUser,
-      ...unitState ? { unitState } : {},
-      missingTools: (lines.get("missing") ?? []).filter((t) => t !== "runuser" || this.needsRunuser),
-      ...lines.get("lockdir")?.[0] ? { lockDir: lines.get("lockdir")[0] } : {},
-      openJournals: out2.map((l) => /^journal (running|unfinished) (\d+) (\/.*)$/.exec(l)).filter((m) => m && (m[2] === "0" || !this.runsAsRoot && Number(m[2]) === this.loginUid)).map((m) => ({ state: m[1], path: m[3] }))
-    };
-  }
-  /** The host-side program runs as root (renames keep each file's owner) or as the node's user. */
-  get needsRunuser() {
-    return this.switchToLoginUser !== "";
-  }
-  /** inspect(), with sudo only when the login user cannot read the files itself (sudo costs a round of PAM). */
-  async inspectAsNeeded() {
-    const facts = await this.inspect(false);
-    const blocked = facts.dirHidden || facts.dirExists && !facts.dirAccessible || STAKING_FILES.some((f) => facts.files[f].exists && !facts.files[f].sha256);
-    return blocked && this.canSudo ? this.inspect(true) : facts;
-  }
-  /**
-   * Refuses, before anything changes, what would fail half-way: sudo that needs a password or is
-   * switched off while root is needed, and a staking directory the node's user cannot write.
-   */
-  async checkPermissions() {
-    if (this.usesSystemd && !this.unitLoaded) {
-      throw new HostError(
-        `${this.transport.label} has no ${this.settings.serviceName} service (systemctl knows no such unit). Is this the node? Set host to reach it over SSH, service-name to its unit, or stop-command and start-command.`
-      );
-    }
-    if (this.needsRoot && this.settings.sudo === "false") {
-      throw new HostError(
-        `${this.usesSystemd ? `stopping the node with systemctl` : `writing as ${this.nodeUser}`} needs root, but sudo is false and ${this.loginUser} is not root. Set sudo: auto, log in as root, or give stop-command and start-command.`
-      );
-    }
-    if (this.needsRoot && !this.sudoOk) {
-      throw new HostError(
-        `sudo on ${this.transport.label} asks ${this.loginUser} for a password, and a restore cannot type one. Allow it without a password for this user (a sudoers line like '${this.loginUser} ALL=(ALL) NOPASSWD: ALL', or narrower), or log in as a user that has it.`
-      );
-    }
-    const w = await this.run(
-      `${this.asNode}sh -c 'p=$1; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; echo "$p"; test -w "$p" && test -x "$p"' sh ${sh(this.stakingDir)}`
-    );
-    const target = w.stdout.toString().trim() || this.stakingDir;
-    if (w.code !== 0) {
-      throw new HostError(
-        `the staking directory is not writable: ${this.nodeUser} (the node's user) cannot write ${target} on ${this.transport.label} (exit ${w.code}${w.stderr.trim() ? `: ${w.stderr.trim()}` : ""}). Fix its owner or mode, or set staking-dir.`
-      );
-    }
-  }
-  /** The name an uploaded file has until the host-side program moves it into place. */
-  stagedName(file, runId) {
-    return `${this.stakingDir}/.${file}.new-${runId}`;
-  }
-  /** Writes a file under its staged name, mode 0400 from creation, as the node's user; checks its sha256 on the host. */
-  async upload(file, bytes, runId) {
-    const path = this.stagedName(file, runId);
-    const r = await this.run(
-      `${this.asNode}sh -c 'umask 377 && cat > "$1" && sha256sum "$1"' sh ${sh(path)}`,
-      Buffer.from(bytes)
-    );
-    const onHost = r.stdout.toString().split(" ")[0];
-    if (r.code !== 0 || onHost !== sha256Hex(bytes)) {
-      throw new HostError(
-        `uploading ${file} to ${path} failed${r.code !== 0 ? `: ${r.stderr.trim()}` : ": its sha256 on the host differs (the transfer was damaged)"}`
-      );
-    }
-  }
-  /** The staking directory and any missing parent, as the node's user, 0750 like avalanchego. */
-  async makeStakingDir() {
-    const r = await this.run(
-      `${this.asNode}sh -c 'p=$1; todo=; while [ ! -e "$p" ]; do todo="$p
-$todo"; p=$(dirname "$p"); done; printf "%s" "$todo" | while IFS= read -r d; do [ -n "$d" ] && mkdir -m 750 "$d" || exit 1; done' sh ${sh(this.stakingDir)}`
-    );
-    if (r.code !== 0) throw new HostError(`cannot create ${this.stakingDir}: ${r.stderr.trim()}`);
-  }
-  async removeStaged(runId) {
-    await this.run(
-      `${this.asNode}rm -f ${STAKING_FILES.map((f) => sh(this.stagedName(f, runId))).join(" ")}`
-    );
-  }
-  run(command, stdin) {
-    return this.transport.exec(command, stdin);
-  }
-};
-var ROOT_STATE_DIR = "/var/lib/avalanche-node-backup";
-var stateDirFor = (stakingDir) => `${ROOT_STATE_DIR}/${sha256Hex(Buffer.from(stakingDir)).slice(0, 12)}`;
-var printable = (text) => [...text].map((c) => new RegExp("\\p{Cc}", "u").test(c) ? "?" : c).join("");
-function nodeView(text) {
-  const facts = text.split("\n").filter(Boolean).map((l) => [l.split(" ")[0], l.split(" ").slice(1).join(" ")]);
-  const one = (k) => Buffer.from(facts.find(([n]) => n === k)?.[1] ?? "", "base64").toString();
-  const all = (k) => facts.filter(([n]) => n === k).map(([, v]) => v);
-  const args = all("arg").map((a) => Buffer.from(a, "base64").toString());
-  const home = one("home");
-  if (args.length)
-    return {
-      argv: args,
-      env: envOf(all("env").map((e) => Buffer.from(e, "base64").toString())),
-      cwd: one("cwd") || "/",
-      source: "process"
-    };
-  const exec = one("unit-execstart");
-  const argv = (/argv\[\]=([^;]*)/.exec(exec)?.[1] ?? exec).trim().split(/\s+/).filter(Boolean);
-  const unitEnv = (one("unit-env").match(/"[^"]*"|\S+/g) ?? []).map((p) => p.replace(/^"|"$/g, ""));
-  const files = all("envfile").flatMap(
-    (f) => Buffer.from(f.split(" ")[1] ?? "", "base64").toString().split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#")).map((l) => l.replace(/^export\s+/, "").replace(/^([^=]+)=(["'])(.*)\2$/, "$1=$3"))
-  );
-  const workdir = one("unit-workdir");
-  const userSet = one("unit-user") !== "" || !facts.some(([n]) => n === "unit-user");
-  return {
-    argv,
-    env: { ...userSet ? { HOME: home } : {}, ...envOf([...unitEnv, ...files]) },
-    cwd: workdir === "~" ? home : workdir || "/",
-    source: "unit"
-  };
-}
-function envOf(pairs) {
-  const env = {};
-  for (const p of pairs) {
-    const eq = p.indexOf("=");
-    if (eq > 0) env[p.slice(0, eq)] = p.slice(eq + 1);
-  }
-  return env;
-}
-function fileFacts(fields2) {
-  const [owner, mode, sha2563] = fields2 ?? ["-"];
-  if (owner === "-" || owner === void 0) return { exists: false };
-  return {
-    exists: true,
-    owner,
-    mode,
-    ...sha2563 !== "unreadable" ? { sha256: sha2563 } : {}
-  };
-}
-
-// src/node/transaction.ts
-var import_node_path3 = require("node:path");
-
-// src/node/restore-transaction.sh
-var restore_transaction_default = `#!/bin/sh
+var restoreTransactionScript = `#!/bin/sh
 # avalanche-node-backup: the host side of a restore, run on the node host itself.
 #
 # The runner uploads the new files as .<file>.new-<run> in the staking directory, then starts this
@@ -28832,7 +28301,532 @@ recover) recover ;;
 esac
 `;
 
+// src/node/identity-location.ts
+var import_node_path = require("node:path");
+var BOOLEAN_FLAGS = /* @__PURE__ */ new Set([
+  "staking-ephemeral-cert-enabled",
+  "staking-ephemeral-signer-enabled"
+]);
+function parseFlags(argv) {
+  const flags = /* @__PURE__ */ new Map();
+  for (let i = 1; i < argv.length; i++) {
+    const m = /^--?([a-z0-9-]+)(?:=(.*))?$/s.exec(argv[i]);
+    if (!m) continue;
+    const key = m[1];
+    if (m[2] !== void 0) flags.set(key, m[2]);
+    else if (BOOLEAN_FLAGS.has(key)) flags.set(key, "true");
+    else if (i + 1 < argv.length) flags.set(key, argv[++i]);
+  }
+  return flags;
+}
+var envName = (key) => `AVAGO_${key.toUpperCase().replace(/-/g, "_")}`;
+function configSource(view) {
+  const flags = parseFlags(view.argv);
+  const get = (key) => flags.get(key) ?? (view.env[envName(key)] || void 0);
+  const content = get("config-file-content");
+  if (content !== void 0)
+    return { content: Buffer.from(content, "base64").toString("utf8"), how: "config-file-content" };
+  const file = get("config-file");
+  if (!file) return void 0;
+  const path = absolute(
+    expand(file, view.env, () => ""),
+    view.cwd
+  );
+  return { path, how: `config file ${path}` };
+}
+function parseConfig(text) {
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(
+      "the config file is not JSON (YAML and TOML config files are not read here): set staking-dir to the staking directory"
+    );
+  }
+  const out2 = /* @__PURE__ */ new Map();
+  if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
+    for (const [k, v] of Object.entries(parsed))
+      if (v !== null && typeof v !== "object") out2.set(k.toLowerCase(), String(v));
+  }
+  return out2;
+}
+function expand(value, env, dataDir) {
+  return value.replace(
+    /\$(\{([^}]*)\}|([A-Za-z0-9_]+))/g,
+    (_m, _b, braced, bare) => {
+      const name2 = braced ?? bare;
+      return name2 === "AVALANCHEGO_DATA_DIR" ? dataDir() : env[name2] ?? "";
+    }
+  );
+}
+var absolute = (p, cwd) => p.startsWith("/") ? import_node_path.posix.normalize(p) : import_node_path.posix.join(cwd || "/", p);
+function resolveIdentity(view, config, configHow = "") {
+  const flags = parseFlags(view.argv);
+  const lookup2 = (key) => {
+    const f = flags.get(key);
+    if (f !== void 0)
+      return {
+        value: f,
+        how: `${view.source === "process" ? "the running node" : "ExecStart"} --${key}`
+      };
+    const e = view.env[envName(key)];
+    if (e) return { value: e, how: `${envName(key)} in the node's environment` };
+    const c = config?.get(key);
+    if (c !== void 0) return { value: c, how: `key ${key} of the ${configHow}` };
+    return void 0;
+  };
+  const isTrue = (key) => /^(1|t|true)$/i.test(lookup2(key)?.value ?? "");
+  const dataDirRaw = lookup2("data-dir");
+  const dataDir = absolute(
+    expand(dataDirRaw?.value ?? "$HOME/.avalanchego", view.env, () => ""),
+    view.cwd
+  );
+  const path = (key, file) => {
+    const found = lookup2(key);
+    return {
+      path: absolute(
+        expand(found?.value ?? `$AVALANCHEGO_DATA_DIR/staking/${file}`, view.env, () => dataDir),
+        view.cwd
+      ),
+      how: found?.how ?? (dataDirRaw ? `the default under data-dir (${dataDirRaw.how})` : "the default ($HOME/.avalanchego/staking)")
+    };
+  };
+  const tls = tlsSource(lookup2, isTrue, path);
+  const signer = signerSource(lookup2, isTrue, path);
+  return { dataDir, tls, signer, ...layout(tls, signer), description: describe3(tls, signer) };
+}
+function tlsSource(lookup2, isTrue, path) {
+  if (isTrue("staking-ephemeral-cert-enabled"))
+    return { kind: "ephemeral", how: lookup2("staking-ephemeral-cert-enabled").how };
+  const content = lookup2("staking-tls-cert-file-content") ?? lookup2("staking-tls-key-file-content");
+  if (content) return { kind: "content", how: content.how };
+  const cert = path("staking-tls-cert-file", "staker.crt");
+  const key = path("staking-tls-key-file", "staker.key");
+  return {
+    kind: "files",
+    cert: cert.path,
+    key: key.path,
+    how: cert.how === key.how ? cert.how : `${cert.how}; ${key.how}`
+  };
+}
+function signerSource(lookup2, isTrue, path) {
+  if (isTrue("staking-ephemeral-signer-enabled"))
+    return { kind: "ephemeral", how: lookup2("staking-ephemeral-signer-enabled").how };
+  const content = lookup2("staking-signer-key-file-content");
+  if (content) return { kind: "content", how: content.how };
+  const rpc = lookup2("staking-rpc-signer-endpoint");
+  if (rpc) return { kind: "rpc", endpoint: rpc.value, how: rpc.how };
+  const p = path("staking-signer-key-file", "signer.key");
+  return { kind: "file", path: p.path, how: p.how };
+}
+function layout(tls, signer) {
+  if (tls.kind !== "files" || signer.kind !== "file") return {};
+  const dir = import_node_path.posix.dirname(tls.cert);
+  const usual = tls.cert === `${dir}/staker.crt` && tls.key === `${dir}/staker.key` && signer.path === `${dir}/signer.key`;
+  return usual ? { stakingDir: dir } : {
+    notOneDirectory: `the node reads ${tls.cert}, ${tls.key} and ${signer.path}: not staker.crt, staker.key and signer.key in one directory, which is what a restore writes`
+  };
+}
+function describe3(tls, signer) {
+  const t = tls.kind === "files" ? `TLS identity from ${tls.cert} and ${tls.key} (${tls.how})` : tls.kind === "ephemeral" ? `a new TLS identity at every start (${tls.how})` : `the TLS identity from base64 in its configuration (${tls.how})`;
+  const s = signer.kind === "file" ? `BLS key from ${signer.path} (${signer.how})` : signer.kind === "rpc" ? `BLS key in a remote signer at ${signer.endpoint} (${signer.how})` : signer.kind === "ephemeral" ? `a new BLS key at every start (${signer.how})` : `the BLS key from base64 in its configuration (${signer.how})`;
+  return `${t}; ${s}`;
+}
+function restoreRefusal(loc) {
+  const tls = loc.tls;
+  const signer = loc.signer;
+  if (tls.kind === "ephemeral")
+    return `this node makes a new TLS identity at every start (${tls.how}): files would change nothing. Remove that setting, restart the node, then restore.`;
+  if (tls.kind === "content")
+    return `this node takes its TLS identity from base64 in its configuration (${tls.how}), which wins over any file: files would change nothing. Put the backup's staker.crt and staker.key there (base64), or remove those settings and restore again.`;
+  if (signer.kind === "rpc")
+    return `this node's BLS key lives in a remote signer at ${signer.endpoint} (${signer.how}), not in signer.key: a restore of files would not change it. Restore staker.crt and staker.key by hand and the BLS key in the signer.`;
+  if (signer.kind === "ephemeral")
+    return `this node makes a new BLS key at every start (${signer.how}): signer.key would change nothing. Remove that setting, then restore.`;
+  if (signer.kind === "content")
+    return `this node takes its BLS key from base64 in its configuration (${signer.how}): signer.key would change nothing. Put the backup's signer.key there (base64), or remove that setting and restore again.`;
+  return loc.notOneDirectory ? `${loc.notOneDirectory}. Copy the files by hand, or point the node at one staking directory.` : void 0;
+}
+function backupRefusal(loc) {
+  const notFile = [
+    loc.tls.kind !== "files" && `its TLS identity (${loc.tls.how})`,
+    loc.signer.kind !== "file" && (loc.signer.kind === "rpc" ? `its BLS key, which lives in the remote signer at ${loc.signer.endpoint}` : `its BLS key (${loc.signer.how})`)
+  ].filter(Boolean);
+  if (notFile.length)
+    return `not taken: this node does not keep ${notFile.join(" nor ")} in files, and a backup takes files. Back that up where it lives (the signer's own backup, the configuration that holds the base64).`;
+  return loc.notOneDirectory ? `not taken: ${loc.notOneDirectory}. Set staking-dir to take one directory.` : void 0;
+}
+function containerFacts(json) {
+  let c;
+  try {
+    c = JSON.parse(json)[0] ?? {};
+  } catch {
+    throw new Error("docker inspect did not answer with JSON");
+  }
+  const user = (c.Config?.User ?? "").split(":")[0] || "root";
+  const env = {};
+  for (const e of c.Config?.Env ?? []) {
+    const eq = e.indexOf("=");
+    if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
+  }
+  env.HOME ??= user === "root" || user === "0" ? "/root" : `/home/${user}`;
+  return {
+    user,
+    view: {
+      argv: [...c.Config?.Entrypoint ?? [], ...c.Config?.Cmd ?? []],
+      env,
+      cwd: c.Config?.WorkingDir || "/",
+      source: "container"
+    },
+    mounts: (c.Mounts ?? []).filter((m) => m.Source && m.Destination).map((m) => ({ source: m.Source, destination: m.Destination }))
+  };
+}
+function hostPath(path, mounts) {
+  const m = mounts.filter((x) => path === x.destination || path.startsWith(`${x.destination.replace(/\/$/, "")}/`)).sort((a, b) => b.destination.length - a.destination.length)[0];
+  return m ? import_node_path.posix.join(m.source, path.slice(m.destination.length)) : void 0;
+}
+function throughMounts(loc, mounts) {
+  if (!loc.stakingDir) return loc;
+  const dir = hostPath(loc.stakingDir, mounts);
+  if (!dir)
+    return {
+      ...loc,
+      stakingDir: void 0,
+      notOneDirectory: `the node keeps its identity in ${loc.stakingDir} inside the container, on no mounted directory: it lives and dies with the container, out of reach of the host`
+    };
+  const tls = loc.tls.kind === "files" ? { ...loc.tls, cert: `${dir}/staker.crt`, key: `${dir}/staker.key` } : loc.tls;
+  const signer = loc.signer.kind === "file" ? { ...loc.signer, path: `${dir}/signer.key` } : loc.signer;
+  return {
+    ...loc,
+    tls,
+    signer,
+    stakingDir: dir,
+    description: `${describe3(tls, signer)} (${loc.stakingDir} in the container)`
+  };
+}
+
+// src/node/node-host.ts
+function openRestoreNotice(facts) {
+  const running = facts.openJournals.find((j) => j.state === "running");
+  if (running)
+    return `a restore is running on this host right now (journal ${running.path}): the files are changing; run again when it has ended.`;
+  const cut = facts.openJournals[0];
+  if (cut)
+    return `a restore on this host did not finish (journal ${cut.path}; the host probably lost power during it): the files may be a mix of two identities. Run the restore again (it puts the previous files back first), or put back the files the journal names by hand.`;
+  return void 0;
+}
+var HostError = class extends Error {
+  name = "HostError";
+};
+var sha256Hex = (b) => (0, import_node_crypto6.createHash)("sha256").update(b).digest("hex");
+var NodeHost = class {
+  constructor(transport, settings) {
+    this.transport = transport;
+    this.settings = settings;
+  }
+  transport;
+  settings;
+  loginUser = "";
+  loginUid = -1;
+  nodeUser = "";
+  sudoOk = false;
+  unitLoaded = false;
+  stakingDir = "";
+  /** Who we are, where the staking directory is, and whether sudo works without a password. */
+  async probe() {
+    const r = await this.run(
+      `printf '%s\\n' "$(id -un)" "$(id -u)" "$HOME"; if sudo -n true 2>/dev/null; then echo sudo; else echo nosudo; fi`
+    );
+    const [user, uid, home, sudo] = r.stdout.toString().split("\n");
+    this.loginUser = user ?? "";
+    this.loginUid = Number(uid);
+    this.sudoOk = sudo === "sudo";
+    if (!this.settings.stakingDir) return this.discover();
+    const dir = this.settings.stakingDir.replace(/^~(?=\/|$)/, home ?? "~");
+    if (!dir.startsWith("/")) throw new HostError(`staking-dir must be absolute or start with ~/.`);
+    this.stakingDir = import_node_path2.posix.normalize(dir).replace(/\/$/, "");
+    this.locationText = `${this.stakingDir} (staking-dir)`;
+  }
+  /** A node in Docker: `docker inspect` gives its user, command, environment and mounts. */
+  async discoverContainer(prefix, container) {
+    const r = await this.run(`${prefix}docker inspect --type container ${sh(container)}`);
+    if (r.code !== 0)
+      throw new HostError(
+        `docker inspect found no container named by the container input on ${this.transport.label} (or docker needs root, and sudo -n does not work). Check the name with docker ps.`
+      );
+    const c = containerFacts(r.stdout.toString());
+    const { config, how } = await this.nodeConfig(
+      c.view,
+      prefix,
+      (path) => hostPath(path, c.mounts),
+      "is not on a mounted directory this host can read: set staking-dir to the host path of the staking directory."
+    );
+    this.location = throughMounts(resolveIdentity(c.view, config, how), c.mounts);
+    this.containerUser = /^\d+$/.test(c.user) ? await this.userName(c.user) : c.user;
+    this.stakingDir = this.location.stakingDir ?? `${this.location.dataDir}/staking`;
+    this.locationText = printable(
+      `${this.location.description}; found from docker inspect of the container`
+    );
+  }
+  /**
+   * The node's config keys: from --config-file-content, or the config file read on the host (its
+   * path as the host sees it: through a container's mounts); `unreadable` ends the refusal.
+   */
+  async nodeConfig(view, prefix, onHost, unreadable) {
+    const source = configSource(view);
+    if (!source) return {};
+    if ("content" in source) return { config: parseConfig(source.content), how: source.how };
+    const path = onHost(source.path);
+    const read2 = path ? await this.run(`${prefix}cat ${sh(path)}`) : void 0;
+    if (!read2 || read2.code !== 0) throw new HostError(`the node's ${source.how} ${unreadable}`);
+    return { config: parseConfig(read2.stdout.toString()), how: source.how };
+  }
+  /** The container's user as the host names it (files on the host carry its uid). */
+  async userName(uid) {
+    const r = await this.run(`getent passwd ${sh(uid)} | cut -d: -f1`);
+    const name2 = r.stdout.toString().trim();
+    if (!name2)
+      throw new HostError(
+        `the container runs as uid ${uid}, which has no name on the host: give staking-dir, and stop-command and start-command.`
+      );
+    return name2;
+  }
+  containerUser;
+  /** Where this node's identity lives, by avalanchego's rules; undefined with staking-dir given. */
+  location;
+  /** Where the identity lives and how that was found, for the log and the output identity-location. */
+  locationText = "";
+  /**
+   * Asks the host where the node takes its identity from: the unit (or the running process), its
+   * environment and its config file, resolved as avalanchego resolves them.
+   */
+  async discover() {
+    const prefix = this.loginUid !== 0 && this.sudoOk ? "sudo -n " : "";
+    if (this.settings.container) return this.discoverContainer(prefix, this.settings.container);
+    const r = await this.run(
+      `${prefix}sh -s -- ${sh(this.settings.serviceName)} ${this.usesSystemd ? "systemd" : "commands"}`,
+      Buffer.from(discoverHostScript)
+    );
+    const view = nodeView(r.stdout.toString());
+    const { config, how } = await this.nodeConfig(
+      view,
+      prefix,
+      (path) => path,
+      "cannot be read (avalanchego would not start with it either). Fix it, or set staking-dir."
+    );
+    this.location = resolveIdentity(view, config, how);
+    this.stakingDir = this.location.stakingDir ?? import_node_path2.posix.dirname(
+      this.location.tls.kind === "files" ? this.location.tls.cert : `${this.location.dataDir}/staking/x`
+    );
+    this.locationText = printable(
+      `${this.location.description}; found from ${view.source === "process" ? "the running node" : "the service's unit"}`
+    );
+  }
+  get usesSystemd() {
+    return !(this.settings.stopCommand && this.settings.startCommand);
+  }
+  /** `sudo -n` works for the login user (or it is root). */
+  get canSudo() {
+    return this.loginUid === 0 || this.sudoOk;
+  }
+  /** Reads one staking file (for a backup): as root or the node's user when needed. */
+  async readStakingFile(file) {
+    const path = `${this.stakingDir}/${file}`;
+    const prefix = this.loginUid !== 0 && this.sudoOk ? "sudo -n " : "";
+    const r = await this.run(`${prefix}cat ${sh(path)}`);
+    if (r.code !== 0) {
+      throw new HostError(
+        `cannot read ${path} on ${this.transport.label} as ${this.loginUser}${prefix ? " with sudo" : ""}: ${r.stderr.trim()}. Log in as the node's user or allow sudo -n.`
+      );
+    }
+    return r.stdout;
+  }
+  /** Root is needed for systemctl, and to act as another user than the login user. */
+  get needsRoot() {
+    return this.loginUid !== 0 && (this.usesSystemd || this.nodeUser !== this.loginUser);
+  }
+  /** The host-side program runs as root (through sudo, or logged in as root). */
+  get runsAsRoot() {
+    return this.needsRoot || this.loginUid === 0;
+  }
+  /** How the restore's host-side program is started: as root when needed, else as the login user. */
+  get rootPrefix() {
+    return this.needsRoot ? "sudo -n " : "";
+  }
+  /** The user the host-side program runs stop-command and start-command as ('' for itself). */
+  get switchToLoginUser() {
+    return this.needsRoot && !this.usesSystemd && !this.settings.container ? this.loginUser : "";
+  }
+  get asNode() {
+    if (this.nodeUser === this.loginUser) return "";
+    return this.loginUid === 0 ? (
+      // runuser is in /usr/sbin, which a root login's PATH over SSH may lack.
+      `PATH="$PATH:/usr/sbin:/sbin" runuser -u ${sh(this.nodeUser)} -- `
+    ) : `sudo -n -u ${sh(this.nodeUser)} -- `;
+  }
+  /**
+   * Reads the staking directory (hashes, owners, modes), the unit's user and state, the tools a
+   * restore needs and any restore journal left open. Changes nothing.
+   */
+  async inspect(privileged = true) {
+    const prefix = privileged && this.loginUid !== 0 && this.sudoOk ? "sudo -n " : "";
+    const r = await this.run(
+      `${prefix}sh -s -- ${sh(this.stakingDir)} ${sh(this.settings.serviceName)} ${sh(stateDirFor(this.stakingDir))}`,
+      Buffer.from(inspectHostScript)
+    );
+    const out2 = r.stdout.toString().split("\n").filter(Boolean);
+    const lines = new Map(out2.map((l) => [l.split(" ")[0], l.split(" ").slice(1)]));
+    const files = {};
+    for (const f of STAKING_FILES) files[f] = fileFacts(lines.get(f));
+    const [dirOwner, dirMode, dirAccess] = lines.get("dir") ?? ["-"];
+    const dirExists = dirOwner !== "-" && dirOwner !== "?" && dirOwner !== void 0;
+    this.unitLoaded = lines.get("unit")?.[0] === "loaded";
+    const serviceUser = this.usesSystemd && this.unitLoaded ? lines.get("user")?.[0] || "root" : void 0;
+    this.nodeUser = serviceUser ?? this.containerUser ?? (dirExists ? dirOwner : this.loginUser);
+    const unitState = this.usesSystemd ? lines.get("state")?.[0] : void 0;
+    return {
+      loginUser: this.loginUser,
+      stakingDir: this.stakingDir,
+      dirExists,
+      dirAccessible: dirAccess === "open",
+      dirHidden: dirOwner === "?",
+      ...dirExists ? { dirOwner, dirMode } : {},
+      files,
+      ...serviceUser ? { serviceUser } : {},
+      nodeUser: this.nodeUser,
+      ...unitState ? { unitState } : {},
+      missingTools: (lines.get("missing") ?? []).filter((t) => t !== "runuser" || this.needsRunuser),
+      ...lines.get("lockdir")?.[0] ? { lockDir: lines.get("lockdir")[0] } : {},
+      openJournals: out2.map((l) => /^journal (running|unfinished) (\d+) (\/.*)$/.exec(l)).filter((m) => m && (m[2] === "0" || !this.runsAsRoot && Number(m[2]) === this.loginUid)).map((m) => ({ state: m[1], path: m[3] }))
+    };
+  }
+  /** The host-side program runs as root (renames keep each file's owner) or as the node's user. */
+  get needsRunuser() {
+    return this.switchToLoginUser !== "";
+  }
+  /** inspect(), with sudo only when the login user cannot read the files itself (sudo costs a round of PAM). */
+  async inspectAsNeeded() {
+    const facts = await this.inspect(false);
+    const blocked = facts.dirHidden || facts.dirExists && !facts.dirAccessible || STAKING_FILES.some((f) => facts.files[f].exists && !facts.files[f].sha256);
+    return blocked && this.canSudo ? this.inspect(true) : facts;
+  }
+  /**
+   * Refuses, before anything changes, what would fail half-way: sudo that needs a password or is
+   * switched off while root is needed, and a staking directory the node's user cannot write.
+   */
+  async checkPermissions() {
+    if (this.usesSystemd && !this.unitLoaded) {
+      throw new HostError(
+        `${this.transport.label} has no ${this.settings.serviceName} service (systemctl knows no such unit). Is this the node? Set host to reach it over SSH, service-name to its unit, or stop-command and start-command.`
+      );
+    }
+    if (this.needsRoot && this.settings.sudo === "false") {
+      throw new HostError(
+        `${this.usesSystemd ? `stopping the node with systemctl` : `writing as ${this.nodeUser}`} needs root, but sudo is false and ${this.loginUser} is not root. Set sudo: auto, log in as root, or give stop-command and start-command.`
+      );
+    }
+    if (this.needsRoot && !this.sudoOk) {
+      throw new HostError(
+        `sudo on ${this.transport.label} asks ${this.loginUser} for a password, and a restore cannot type one. Allow it without a password for this user (a sudoers line like '${this.loginUser} ALL=(ALL) NOPASSWD: ALL', or narrower), or log in as a user that has it.`
+      );
+    }
+    const w = await this.run(
+      `${this.asNode}sh -c 'p=$1; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; echo "$p"; test -w "$p" && test -x "$p"' sh ${sh(this.stakingDir)}`
+    );
+    const target = w.stdout.toString().trim() || this.stakingDir;
+    if (w.code !== 0) {
+      throw new HostError(
+        `the staking directory is not writable: ${this.nodeUser} (the node's user) cannot write ${target} on ${this.transport.label} (exit ${w.code}${w.stderr.trim() ? `: ${w.stderr.trim()}` : ""}). Fix its owner or mode, or set staking-dir.`
+      );
+    }
+  }
+  /** The name an uploaded file has until the host-side program moves it into place. */
+  stagedName(file, runId) {
+    return `${this.stakingDir}/.${file}.new-${runId}`;
+  }
+  /** Writes a file under its staged name, mode 0400 from creation, as the node's user; checks its sha256 on the host. */
+  async upload(file, bytes, runId) {
+    const path = this.stagedName(file, runId);
+    const r = await this.run(
+      `${this.asNode}sh -c 'umask 377 && cat > "$1" && sha256sum "$1"' sh ${sh(path)}`,
+      Buffer.from(bytes)
+    );
+    const onHost = r.stdout.toString().split(" ")[0];
+    if (r.code !== 0 || onHost !== sha256Hex(bytes)) {
+      throw new HostError(
+        `uploading ${file} to ${path} failed${r.code !== 0 ? `: ${r.stderr.trim()}` : ": its sha256 on the host differs (the transfer was damaged)"}`
+      );
+    }
+  }
+  /** The staking directory and any missing parent, as the node's user, 0750 like avalanchego. */
+  async makeStakingDir() {
+    const r = await this.run(
+      `${this.asNode}sh -c 'p=$1; todo=; while [ ! -e "$p" ]; do todo="$p
+$todo"; p=$(dirname "$p"); done; printf "%s" "$todo" | while IFS= read -r d; do [ -n "$d" ] && mkdir -m 750 "$d" || exit 1; done' sh ${sh(this.stakingDir)}`
+    );
+    if (r.code !== 0) throw new HostError(`cannot create ${this.stakingDir}: ${r.stderr.trim()}`);
+  }
+  async removeStaged(runId) {
+    await this.run(
+      `${this.asNode}rm -f ${STAKING_FILES.map((f) => sh(this.stagedName(f, runId))).join(" ")}`
+    );
+  }
+  run(command, stdin) {
+    return this.transport.exec(command, stdin);
+  }
+};
+var ROOT_STATE_DIR = "/var/lib/avalanche-node-backup";
+var stateDirFor = (stakingDir) => `${ROOT_STATE_DIR}/${sha256Hex(Buffer.from(stakingDir)).slice(0, 12)}`;
+var printable = (text) => [...text].map((c) => new RegExp("\\p{Cc}", "u").test(c) ? "?" : c).join("");
+function nodeView(text) {
+  const facts = text.split("\n").filter(Boolean).map((l) => [l.split(" ")[0], l.split(" ").slice(1).join(" ")]);
+  const one = (k) => Buffer.from(facts.find(([n]) => n === k)?.[1] ?? "", "base64").toString();
+  const all = (k) => facts.filter(([n]) => n === k).map(([, v]) => v);
+  const args = all("arg").map((a) => Buffer.from(a, "base64").toString());
+  const home = one("home");
+  if (args.length)
+    return {
+      argv: args,
+      env: envOf(all("env").map((e) => Buffer.from(e, "base64").toString())),
+      cwd: one("cwd") || "/",
+      source: "process"
+    };
+  const exec = one("unit-execstart");
+  const argv = (/argv\[\]=([^;]*)/.exec(exec)?.[1] ?? exec).trim().split(/\s+/).filter(Boolean);
+  const unitEnv = (one("unit-env").match(/"[^"]*"|\S+/g) ?? []).map((p) => p.replace(/^"|"$/g, ""));
+  const files = all("envfile").flatMap(
+    (f) => Buffer.from(f.split(" ")[1] ?? "", "base64").toString().split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#")).map((l) => l.replace(/^export\s+/, "").replace(/^([^=]+)=(["'])(.*)\2$/, "$1=$3"))
+  );
+  const workdir = one("unit-workdir");
+  const userSet = one("unit-user") !== "" || !facts.some(([n]) => n === "unit-user");
+  return {
+    argv,
+    env: { ...userSet ? { HOME: home } : {}, ...envOf([...unitEnv, ...files]) },
+    cwd: workdir === "~" ? home : workdir || "/",
+    source: "unit"
+  };
+}
+function envOf(pairs) {
+  const env = {};
+  for (const p of pairs) {
+    const eq = p.indexOf("=");
+    if (eq > 0) env[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return env;
+}
+function fileFacts(fields2) {
+  const [owner, mode, sha2563] = fields2 ?? ["-"];
+  if (owner === "-" || owner === void 0) return { exists: false };
+  return {
+    exists: true,
+    owner,
+    mode,
+    ...sha2563 !== "unreadable" ? { sha256: sha2563 } : {}
+  };
+}
+
 // src/node/transaction.ts
+var import_node_path3 = require("node:path");
 function stateDirOf(host) {
   return host.runsAsRoot ? stateDirFor(host.stakingDir) : "";
 }
@@ -28880,7 +28874,7 @@ async function launchTransaction(host, plan) {
   const start = `umask 022 && { [ -z "$ANB_STATE" ] || { [ -d ${ROOT_STATE_DIR} ] || mkdir -m 755 ${ROOT_STATE_DIR}; } && { [ -d "$ANB_STATE" ] || mkdir -m 755 "$ANB_STATE"; }; } && mkdir -m 750 "$ANB_PREV" && { [ ! -d "$ANB_DIR" ] || chgrp "$(stat -c %g "$ANB_DIR")" "$ANB_PREV"; } && cat > "$ANB_PREV/restore.sh" && { setsid -f sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 || { setsid sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 & }; }`;
   const r = await host.run(
     `${host.rootPrefix}${env} sh -c ${sh(start)}`,
-    Buffer.from(restore_transaction_default)
+    Buffer.from(restoreTransactionScript)
   );
   if (r.code !== 0)
     throw new HostError(
@@ -28890,7 +28884,7 @@ async function launchTransaction(host, plan) {
 }
 async function recoverUnfinished(host, facts) {
   const env = environment(host, facts, { ANB_WAIT: "60", ANB_LOCK_WAIT: "60" });
-  const r = await host.run(`${host.rootPrefix}${env} sh -s recover`, Buffer.from(restore_transaction_default));
+  const r = await host.run(`${host.rootPrefix}${env} sh -s recover`, Buffer.from(restoreTransactionScript));
   const lines = r.stdout.toString().split("\n").filter(Boolean);
   if (r.code !== 0 || lines.some((l) => l.startsWith("stuck") || l === "busy"))
     throw new HostError(
@@ -28907,13 +28901,13 @@ function compareFiles(facts, old, fresh) {
   return { set, detail: STAKING_FILES.map((f) => `${f} ${word(f)}`).join(", ") };
 }
 
-// src/modes/timeline.ts
-var Timeline = class {
+// src/operations/steps.ts
+var Steps = class {
   constructor(log) {
     this.log = log;
   }
   log;
-  steps = [];
+  records = [];
   async step(name2, fn) {
     const started = performance.now();
     let detail;
@@ -28923,7 +28917,7 @@ var Timeline = class {
     };
     try {
       const value = await this.log.group(name2, () => fn(note));
-      this.steps.push({
+      this.records.push({
         name: name2,
         status: "done",
         ms: Math.round(performance.now() - started),
@@ -28931,7 +28925,7 @@ var Timeline = class {
       });
       return value;
     } catch (e) {
-      this.steps.push({
+      this.records.push({
         name: name2,
         status: "failed",
         ms: Math.round(performance.now() - started),
@@ -28941,11 +28935,11 @@ var Timeline = class {
     }
   }
   skipped(name2, detail) {
-    this.steps.push({ name: name2, status: "skipped", ms: 0, detail });
+    this.records.push({ name: name2, status: "skipped", ms: 0, detail });
   }
 };
 
-// src/modes/restore-watch.ts
+// src/operations/restore-watch.ts
 var ProgramGone = class extends Error {
   name = "ProgramGone";
 };
@@ -29033,7 +29027,7 @@ async function watchTransaction(w) {
     logEvent(w.log, e);
   }
   const journal = parseJournal(feed.text);
-  recordSteps(w.timeline, journal);
+  recordSteps(w.steps, journal);
   return journal;
 }
 async function stepGroup(log, feed, name2) {
@@ -29064,10 +29058,10 @@ function logEvent(log, e) {
       return log.debug(`journal: ${e.event} ${e.rest}`);
   }
 }
-function recordSteps(timeline, journal) {
+function recordSteps(steps, journal) {
   journal.steps.forEach((s, i) => {
     const end = s.endedAt ?? journal.steps[i + 1]?.beganAt ?? journal.end?.at ?? s.beganAt;
-    timeline.steps.push({
+    steps.records.push({
       name: STEP_TITLES[s.name] ?? s.name,
       status: s.status === "done" ? "done" : "failed",
       ms: Math.max(0, end - s.beganAt)
@@ -29086,10 +29080,10 @@ function sleep(ms, signal) {
   });
 }
 
-// src/modes/restore.ts
+// src/operations/restore.ts
 var RECONNECT_FOR_MS = 3e4;
 async function restore(req, log) {
-  const timeline = new Timeline(log);
+  const steps = new Steps(log);
   const { report, parsed } = inspectIdentity(req.files, req.expected);
   const outcome = {
     ok: false,
@@ -29098,17 +29092,17 @@ async function restore(req, log) {
     hostState: "unchanged",
     nodeAsked: false,
     ...req.expected.nodeId ? { expectedNodeId: req.expected.nodeId } : {},
-    steps: timeline.steps
+    steps: steps.records
   };
   const failed = failedChecks(report);
   if (failed.length || !parsed.certificate || !parsed.key || !(req.files.signer instanceof Uint8Array)) {
-    timeline.skipped("Check the backup", failed.map((c) => c.detail).join("; "));
-    timeline.steps[0].status = "failed";
+    steps.skipped("Check the backup", failed.map((c) => c.detail).join("; "));
+    steps.records[0].status = "failed";
     outcome.error = `The backup does not pass its checks; nothing on the host was touched:
 ${failed.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`;
     return outcome;
   }
-  timeline.steps.push({
+  steps.records.push({
     name: "Check the backup",
     status: "done",
     ms: 0,
@@ -29125,7 +29119,7 @@ ${failed.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`;
   };
   let transport;
   try {
-    transport = await timeline.step("Connect", async (note) => {
+    transport = await steps.step("Connect", async (note) => {
       const t = await req.connect();
       note(`connected to ${t.label}`);
       return t;
@@ -29136,7 +29130,7 @@ Nothing on the host was changed.`;
     return outcome;
   }
   outcome.host = transport.label;
-  const run = new RestoreRun(req, log, timeline, outcome, new NodeHost(transport, req.host), want);
+  const run = new RestoreRun(req, log, steps, outcome, new NodeHost(transport, req.host), want);
   try {
     await run.perform();
   } catch (e) {
@@ -29147,10 +29141,10 @@ Nothing on the host was changed.`;
   return outcome;
 }
 var RestoreRun = class {
-  constructor(req, log, timeline, outcome, host, want) {
+  constructor(req, log, steps, outcome, host, want) {
     this.req = req;
     this.log = log;
-    this.timeline = timeline;
+    this.steps = steps;
     this.outcome = outcome;
     this.host = host;
     this.want = want;
@@ -29158,7 +29152,7 @@ var RestoreRun = class {
   }
   req;
   log;
-  timeline;
+  steps;
   outcome;
   host;
   want;
@@ -29171,11 +29165,11 @@ var RestoreRun = class {
     return this.nodeApi;
   }
   async perform() {
-    const { facts, current } = await this.timeline.step("Look at the host", (note) => this.look(note));
+    const { facts, current } = await this.steps.step("Look at the host", (note) => this.look(note));
     this.outcome.previousNodeId = current?.nodeID;
     if (alreadyRestored(facts, this.want, current) && !this.req.force)
       return this.nothingToDo(current);
-    await this.timeline.step("Upload", (note) => this.upload(facts, note));
+    await this.steps.step("Upload", (note) => this.upload(facts, note));
     let launched;
     try {
       if (this.req.signal?.aborted)
@@ -29266,7 +29260,7 @@ var RestoreRun = class {
     return facts;
   }
   async nothingToDo(current) {
-    this.timeline.skipped(
+    this.steps.skipped(
       "Restore",
       "the host already has these files and the node reports the expected identity; nothing to do (force: true restarts anyway)"
     );
@@ -29301,7 +29295,7 @@ var RestoreRun = class {
         host: this.host,
         journalPath: launched.journalPath,
         log: this.log,
-        timeline: this.timeline,
+        steps: this.steps,
         lockWaitMs: this.req.lockWaitSeconds * 1e3,
         // The node's wait, forward and after a rollback (at least 30 s there), and stopping and
         // starting it.
@@ -29330,7 +29324,7 @@ var RestoreRun = class {
     await this.importKeystore();
     const network = this.req.network;
     if (!network?.waitsForHealth) return;
-    this.outcome.health = await this.timeline.step("Wait for health", (note) => network.waitHealthy(this.api(), note)).catch((e) => {
+    this.outcome.health = await this.steps.step("Wait for health", (note) => network.waitHealthy(this.api(), note)).catch((e) => {
       this.log.warning(`the node's health could not be read: ${errorMessage(e)}`);
       return void 0;
     });
@@ -29399,7 +29393,7 @@ var RestoreRun = class {
   async importKeystore() {
     const ks = this.req.keystore;
     if (!ks?.exports.length) return;
-    await this.timeline.step("Import keystore users", async (note) => {
+    await this.steps.step("Import keystore users", async (note) => {
       const availability = await keystoreAvailability(this.api());
       if (!availability.available) return note(availability.why);
       note(`imported ${(await importUsers(this.api(), ks.exports, ks.users)).join(", ")}`);
@@ -29459,7 +29453,7 @@ function howToCheck(host, journalPath) {
   ].join("\n");
 }
 
-// src/report-object.ts
+// src/render/result.ts
 function resultObject(mode, report) {
   return { mode, ...report };
 }
@@ -29468,12 +29462,12 @@ function restoreResult(outcome) {
   return { mode: "restore", ...rest, checks: identity.checks };
 }
 
-// src/modes/backup.ts
-async function withRegistration(req, taken, timeline, outcome) {
+// src/operations/backup.ts
+async function withRegistration(req, taken, steps, outcome) {
   const ask = req.registration;
   const nodeId = req.expected.nodeId ?? inspectIdentity(taken, {}).report.nodeId;
   if (!ask || !nodeId) return req.expected;
-  const registration = await timeline.step("Ask the network", async (note) => {
+  const registration = await steps.step("Ask the network", async (note) => {
     const r = await ask(nodeId);
     note(r.state === "unknown" ? r.why : `${nodeId}: ${r.state}`);
     return r;
@@ -29483,25 +29477,25 @@ async function withRegistration(req, taken, timeline, outcome) {
   return key ? { ...req.expected, registeredBlsPublicKey: key } : req.expected;
 }
 async function backup(req, log) {
-  const timeline = new Timeline(log);
-  const outcome = { ok: false, steps: timeline.steps };
+  const steps = new Steps(log);
+  const outcome = { ok: false, steps: steps.records };
   let transport;
   try {
-    transport = await timeline.step("Connect", async (note) => {
+    transport = await steps.step("Connect", async (note) => {
       const t = await req.connect();
       note(`connected to ${t.label}`);
       return t;
     });
     outcome.host = transport.label;
     const host = new NodeHost(transport, req.node);
-    const files = await timeline.step("Read the files", (note) => readFiles(host, outcome, note));
+    const files = await steps.step("Read the files", (note) => readFiles(host, outcome, note));
     const taken = {
       crt: files["staker.crt"],
       key: files["staker.key"],
       signer: files["signer.key"]
     };
-    const expected = await withRegistration(req, taken, timeline, outcome);
-    const report = await timeline.step("Check the files", async (note) => {
+    const expected = await withRegistration(req, taken, steps, outcome);
+    const report = await steps.step("Check the files", async (note) => {
       const { report: report2 } = inspectIdentity(taken, expected);
       outcome.report = report2;
       const failed = failedChecks(report2);
@@ -29513,12 +29507,12 @@ ${failed.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`
       note(`${report2.nodeId}, ${report2.keyType}, BLS ${report2.blsPublicKey}`);
       return report2;
     });
-    await timeline.step(
+    await steps.step(
       "Compare with the live node",
       (note) => compareWithNode(new NodeApi(transport, req.apiUrl, log), req, report, outcome, log, note)
     );
     if (req.keystoreUsers?.length) {
-      await timeline.step("Export keystore users", async (note) => {
+      await steps.step("Export keystore users", async (note) => {
         const api = new NodeApi(transport, req.apiUrl, log);
         const availability = await keystoreAvailability(api);
         if (!availability.available) return note(availability.why);
@@ -29569,7 +29563,7 @@ async function compareWithNode(api, req, report, outcome, log, note) {
   note(`the node runs these files: ${live.nodeID}`);
 }
 
-// src/modes/verify.ts
+// src/operations/verify.ts
 async function verify(request2, log) {
   return log.group("Check the backup offline", async () => {
     const { report, parsed } = inspectIdentity(request2.files, request2.expected);
@@ -29595,7 +29589,7 @@ function filesAsOnNode(files) {
   };
 }
 
-// src/modes/verify-host.ts
+// src/operations/verify-live.ts
 async function verifyOnHost(report, files, target, log) {
   const add2 = (c) => {
     report.checks.push(c);
@@ -35778,12 +35772,12 @@ function encrypterFor(recipients) {
   return e;
 }
 
-// src/cli/common.ts
+// src/cli/flags.ts
 var import_node_fs = require("node:fs");
 var import_node_path4 = require("node:path");
 var import_node_util = require("node:util");
 
-// src/render.ts
+// src/render/escape.ts
 var UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 var UNSAFE_BUT_LINES = (
   // eslint-disable-next-line no-control-regex -- as above
@@ -35804,7 +35798,7 @@ function noCommands(s) {
   return s.replace(/##\[/g, "##%5B").replace(/^([^\S\n]*):(?=:)/gm, "$1%3A");
 }
 
-// src/cli/common.ts
+// src/cli/flags.ts
 var NAME = "avalanche-node-backup";
 function parse(args, options) {
   try {

@@ -2,17 +2,17 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'no
 import { fileErrorMessage } from '../log.js'
 import { join } from 'node:path'
 import { InputError } from '../errors.js'
-import { parseHostSettings, parseNetworkSettings } from '../host-settings.js'
-import { askNetwork, restoreNetworkChecks, type Registration } from '../modes/network.js'
+import { parseHostSettings, parseNetworkSettings } from '../settings/host.js'
+import { askNetwork, restoreNetworkChecks, type Registration } from '../operations/network.js'
 import { validatorLine } from '../network/replies.js'
-import { localTransport } from '../host/local.js'
-import { connectSsh } from '../host/ssh.js'
-import type { Expectations, IdentityFiles } from '../identity/inspect.js'
-import { restore, type RestoreOutcome } from '../modes/restore.js'
-import { restoreResult, resultObject } from '../report-object.js'
-import { backup, type BackupOutcome } from '../modes/backup.js'
-import { filesAsOnNode, verify } from '../modes/verify.js'
-import { verifyOnHost } from '../modes/verify-host.js'
+import { localTransport } from '../transport/local.js'
+import { connectSsh } from '../transport/ssh.js'
+import type { Expectations, IdentityFiles } from '../identity/checks.js'
+import { restore, type RestoreOutcome } from '../operations/restore.js'
+import { restoreResult, resultObject } from '../render/result.js'
+import { backup, type BackupOutcome } from '../operations/backup.js'
+import { filesAsOnNode, verify } from '../operations/verify.js'
+import { verifyOnHost } from '../operations/verify-live.js'
 import { sealArchive } from '../archive/archive.js'
 import { STAKING_FILES } from '../identity/errors.js'
 import {
@@ -26,8 +26,8 @@ import {
   stdoutLog,
   out,
   err
-} from './common.js'
-import { terminalValue } from '../render.js'
+} from './flags.js'
+import { terminalValue } from '../render/escape.js'
 
 export const RESTORE_HELP = `Usage: ${NAME} restore (--backup-dir DIR | --staker-crt F --staker-key F --signer-key F)
                  --expected-node-id ID [--expected-bls-public-key HEX]

@@ -2,7 +2,12 @@ import { request } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Log } from '../log.js'
 import { parseHealth, type HealthReport } from '../network/replies.js'
-import { ConnectionLost, ForwardingRefused, sh, type HostTransport } from '../host/transport.js'
+import {
+  ConnectionLost,
+  ForwardingRefused,
+  sh,
+  type HostTransport
+} from '../transport/transport.js'
 
 export interface NodeIdAnswer {
   nodeID: string

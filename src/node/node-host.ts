@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto'
 import { posix } from 'node:path'
 import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
-import { sh, type ExecResult, type HostTransport } from '../host/transport.js'
-import discoverScript from './discover-host.sh'
+import { sh, type ExecResult, type HostTransport } from '../transport/transport.js'
+import {
+  discoverHostScript as discoverScript,
+  inspectHostScript as inspectScript
+} from './host-scripts.js'
 import {
   configSource,
   containerFacts,
@@ -13,7 +16,6 @@ import {
   type IdentityLocation,
   type NodeView
 } from './identity-location.js'
-import inspectScript from './inspect-host.sh'
 
 export type SudoMode = 'auto' | 'true' | 'false'
 

@@ -1,6 +1,6 @@
 import { posix } from 'node:path'
 import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
-import { sh } from '../host/transport.js'
+import { sh } from '../transport/transport.js'
 import {
   HostError,
   ROOT_STATE_DIR,
@@ -9,7 +9,7 @@ import {
   type HostFacts,
   type NodeHost
 } from './node-host.js'
-import transactionScript from './restore-transaction.sh'
+import { restoreTransactionScript as transactionScript } from './host-scripts.js'
 
 /** What the host-side program is told to do (restore-transaction.sh, its ANB_* environment). */
 export interface TransactionPlan {

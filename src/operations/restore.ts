@@ -6,8 +6,8 @@ import {
   type Expectations,
   type IdentityFiles,
   type IdentityReport
-} from '../identity/inspect.js'
-import { ConnectionLost, sh, type HostTransport } from '../host/transport.js'
+} from '../identity/checks.js'
+import { ConnectionLost, sh, type HostTransport } from '../transport/transport.js'
 import { errorMessage, type Log } from '../log.js'
 import { NodeApi, type NodeIdAnswer } from '../node/api.js'
 import { parseJournal, type Journal } from '../node/journal.js'
@@ -31,7 +31,7 @@ import {
   type Launched
 } from '../node/transaction.js'
 import { restoreRefusal } from '../node/identity-location.js'
-import { Timeline, type StepRecord } from './timeline.js'
+import { Steps, type StepRecord } from './steps.js'
 import { Cancelled, ProgramGone, watchTransaction } from './restore-watch.js'
 import type { RestoreNetworkChecks } from './network.js'
 import type { HealthReport } from '../network/replies.js'
@@ -102,7 +102,7 @@ interface Want {
  * or put everything back) and watch its journal. The outcome is the host as measured at the end.
  */
 export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOutcome> {
-  const timeline = new Timeline(log)
+  const steps = new Steps(log)
   const { report, parsed } = inspectIdentity(req.files, req.expected)
   const outcome: RestoreOutcome = {
     ok: false,
@@ -111,7 +111,7 @@ export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOut
     hostState: 'unchanged',
     nodeAsked: false,
     ...(req.expected.nodeId ? { expectedNodeId: req.expected.nodeId } : {}),
-    steps: timeline.steps
+    steps: steps.records
   }
   const failed = failedChecks(report)
   if (
@@ -120,12 +120,12 @@ export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOut
     !parsed.key ||
     !(req.files.signer instanceof Uint8Array)
   ) {
-    timeline.skipped('Check the backup', failed.map(c => c.detail).join('; '))
-    timeline.steps[0]!.status = 'failed'
+    steps.skipped('Check the backup', failed.map(c => c.detail).join('; '))
+    steps.records[0]!.status = 'failed'
     outcome.error = `The backup does not pass its checks; nothing on the host was touched:\n${failed.map(c => `- ${c.title}: ${c.detail}`).join('\n')}`
     return outcome
   }
-  timeline.steps.push({
+  steps.records.push({
     name: 'Check the backup',
     status: 'done',
     ms: 0,
@@ -142,7 +142,7 @@ export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOut
   }
   let transport: HostTransport
   try {
-    transport = await timeline.step('Connect', async note => {
+    transport = await steps.step('Connect', async note => {
       const t = await req.connect()
       note(`connected to ${t.label}`)
       return t
@@ -152,7 +152,7 @@ export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOut
     return outcome
   }
   outcome.host = transport.label
-  const run = new RestoreRun(req, log, timeline, outcome, new NodeHost(transport, req.host), want)
+  const run = new RestoreRun(req, log, steps, outcome, new NodeHost(transport, req.host), want)
   try {
     await run.perform()
   } catch (e) {
@@ -173,7 +173,7 @@ class RestoreRun {
   constructor(
     private readonly req: RestoreRequest,
     private readonly log: Log,
-    private readonly timeline: Timeline,
+    private readonly steps: Steps,
     private readonly outcome: RestoreOutcome,
     readonly host: NodeHost,
     private readonly want: Want
@@ -189,11 +189,11 @@ class RestoreRun {
   }
 
   async perform(): Promise<void> {
-    const { facts, current } = await this.timeline.step('Look at the host', note => this.look(note))
+    const { facts, current } = await this.steps.step('Look at the host', note => this.look(note))
     this.outcome.previousNodeId = current?.nodeID
     if (alreadyRestored(facts, this.want, current) && !this.req.force)
       return this.nothingToDo(current!)
-    await this.timeline.step('Upload', note => this.upload(facts, note))
+    await this.steps.step('Upload', note => this.upload(facts, note))
     let launched: Launched
     try {
       // Cancelled before anything changed: nothing is started on the host.
@@ -295,7 +295,7 @@ class RestoreRun {
   }
 
   private async nothingToDo(current: NodeIdAnswer): Promise<void> {
-    this.timeline.skipped(
+    this.steps.skipped(
       'Restore',
       'the host already has these files and the node reports the expected identity; nothing to do (force: true restarts anyway)'
     )
@@ -335,7 +335,7 @@ class RestoreRun {
         host: this.host,
         journalPath: launched.journalPath,
         log: this.log,
-        timeline: this.timeline,
+        steps: this.steps,
         lockWaitMs: this.req.lockWaitSeconds * 1000,
         // The node's wait, forward and after a rollback (at least 30 s there), and stopping and
         // starting it.
@@ -368,7 +368,7 @@ class RestoreRun {
     await this.importKeystore()
     const network = this.req.network
     if (!network?.waitsForHealth) return
-    this.outcome.health = await this.timeline
+    this.outcome.health = await this.steps
       .step('Wait for health', note => network.waitHealthy(this.api(), note))
       .catch((e: unknown) => {
         this.log.warning(`the node's health could not be read: ${errorMessage(e)}`)
@@ -453,7 +453,7 @@ class RestoreRun {
   async importKeystore(): Promise<void> {
     const ks = this.req.keystore
     if (!ks?.exports.length) return
-    await this.timeline
+    await this.steps
       .step('Import keystore users', async note => {
         const availability = await keystoreAvailability(this.api())
         if (!availability.available) return note(availability.why)

@@ -1,10 +1,10 @@
-import { connectSsh } from './host/ssh.js'
-import { localTransport } from './host/local.js'
-import { errorMessage, fileErrorMessage } from './log.js'
-import { actionLog, failOnCrash, failStep } from './action-log.js'
-import { restore } from './modes/restore.js'
-import { filesAsOnNode, verify } from './modes/verify.js'
-import { verifyOnHost } from './modes/verify-host.js'
+import { connectSsh } from '../transport/ssh.js'
+import { localTransport } from '../transport/local.js'
+import { errorMessage, fileErrorMessage } from '../log.js'
+import { actionLog, failOnCrash, failStep } from './log.js'
+import { restore } from '../operations/restore.js'
+import { filesAsOnNode, verify } from '../operations/verify.js'
+import { verifyOnHost } from '../operations/verify-live.js'
 import {
   failureMessage,
   reportBackup,
@@ -24,13 +24,13 @@ import {
   type HostSettings,
   type ProbeSettings,
   type Settings
-} from './settings.js'
-import { backup } from './modes/backup.js'
-import { sealArchive } from './archive/archive.js'
+} from './inputs.js'
+import { backup } from '../operations/backup.js'
+import { sealArchive } from '../archive/archive.js'
 import { writeFileSync } from 'node:fs'
-import { probe } from './modes/probe.js'
-import { askNetwork, askRegistration, restoreNetworkChecks } from './modes/network.js'
-import type { NetworkSettings } from './host-settings.js'
+import { probe } from '../operations/probe.js'
+import { askNetwork, askRegistration, restoreNetworkChecks } from '../operations/network.js'
+import type { NetworkSettings } from '../settings/host.js'
 
 /** The action: read the settings, run the mode, report. The only place that fails the step. */
 export async function run(): Promise<void> {

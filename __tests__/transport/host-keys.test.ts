@@ -5,7 +5,7 @@ import {
   nextOffer,
   parseHostKeys,
   type HostKeyPins
-} from '../../src/host/host-keys.js'
+} from '../../src/transport/host-keys.js'
 
 // Keys and hashed names made with ssh-keygen (the hashes by `ssh-keygen -H`, OpenSSH 9).
 const ED = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIMiT+UyBJtXpfjnoKIDXV+4seUvGG940h++0dlkDfZ4'

@@ -1,8 +1,8 @@
-import { InputError } from './errors.js'
-import { parseHostKeys } from './host/host-keys.js'
-import { checkPrivateKey, type SshLogin, type SshSettings } from './host/ssh.js'
-import type { NodeHostSettings, SudoMode } from './node/node-host.js'
-import { parseHostPort } from './node/staking-port.js'
+import { InputError } from '../errors.js'
+import { parseHostKeys } from '../transport/host-keys.js'
+import { checkPrivateKey, type SshLogin, type SshSettings } from '../transport/ssh.js'
+import type { NodeHostSettings, SudoMode } from '../node/node-host.js'
+import { parseHostPort } from '../node/staking-port.js'
 
 /** Where the node is: over SSH, or this machine (a self-hosted runner on the node). */
 export type Target = { kind: 'ssh'; ssh: SshSettings } | { kind: 'local' }

@@ -1,12 +1,12 @@
 import * as core from '@actions/core'
-import type { Check, IdentityReport } from './identity/inspect.js'
-import { backupResult, probeResult, restoreResult, resultObject } from './report-object.js'
-import type { BackupOutcome } from './modes/backup.js'
-import type { ProbeReport } from './modes/probe.js'
-import type { RestoreOutcome } from './modes/restore.js'
-import { html } from './render.js'
-import type { Registration } from './modes/network.js'
-import { validatorJson, validatorLine } from './network/replies.js'
+import type { Check, IdentityReport } from '../identity/checks.js'
+import { backupResult, probeResult, restoreResult, resultObject } from '../render/result.js'
+import type { BackupOutcome } from '../operations/backup.js'
+import type { ProbeReport } from '../operations/probe.js'
+import type { RestoreOutcome } from '../operations/restore.js'
+import { html } from '../render/escape.js'
+import type { Registration } from '../operations/network.js'
+import { validatorJson, validatorLine } from '../network/replies.js'
 
 const ICON: Record<Check['status'], string> = {
   pass: '✅ pass',

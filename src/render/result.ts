@@ -1,7 +1,7 @@
-import type { IdentityReport } from './identity/inspect.js'
-import type { RestoreOutcome } from './modes/restore.js'
-import type { ProbeReport } from './modes/probe.js'
-import type { BackupOutcome } from './modes/backup.js'
+import type { IdentityReport } from '../identity/checks.js'
+import type { RestoreOutcome } from '../operations/restore.js'
+import type { ProbeReport } from '../operations/probe.js'
+import type { BackupOutcome } from '../operations/backup.js'
 
 /** The object behind the action's `result` output and the CLI's `--json`: the same in both. */
 export function resultObject(mode: string, report: IdentityReport): object {

@@ -2,10 +2,10 @@ import { jest } from '@jest/globals'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as core from '@actions/core'
-import { actionLog, failOnCrash, failStep } from '../src/action-log.js'
-import { commandValue, html, logLine, terminal, terminalValue } from '../src/render.js'
-import { workflowCommands } from './support/workflow-commands.js'
-import { tempDir } from './support/tmp.js'
+import { actionLog, failOnCrash, failStep } from '../../src/action/log.js'
+import { commandValue, html, logLine, terminal, terminalValue } from '../../src/render/escape.js'
+import { workflowCommands } from '../support/workflow-commands.js'
+import { tempDir } from '../support/tmp.js'
 
 /** Strings a node, a host, a file or an input could hand us. */
 const HOSTILE = [

@@ -1,10 +1,10 @@
-import { InputError } from './errors.js'
-import { parseStakingCertificate } from './identity/certificate.js'
-import { IdentityError } from './identity/errors.js'
-import { parseNodeId } from './identity/node-id.js'
-import { errorMessage, type Log } from './log.js'
-import { verify } from './modes/verify.js'
-import { probeResult, resultObject } from './report-object.js'
+import { InputError } from '../errors.js'
+import { parseStakingCertificate } from '../identity/certificate.js'
+import { IdentityError } from '../identity/errors.js'
+import { parseNodeId } from '../identity/node-id.js'
+import { errorMessage, type Log } from '../log.js'
+import { verify } from '../operations/verify.js'
+import { probeResult, resultObject } from '../render/result.js'
 
 import {
   err,
@@ -16,8 +16,8 @@ import {
   quiet,
   readBackupFiles,
   readInput
-} from './cli/common.js'
-import { terminalValue } from './render.js'
+} from './flags.js'
+import { terminalValue } from '../render/escape.js'
 declare const PACKAGE_VERSION: string
 
 const HELP: Record<string, string> = {
@@ -89,9 +89,9 @@ export async function main(argv: string[]): Promise<number> {
         return await probeCommand(rest)
       case 'restore':
         // The SSH stack loads only for the commands that need it.
-        return await (await import('./cli/remote.js')).restoreCommand(rest)
+        return await (await import('./remote.js')).restoreCommand(rest)
       case 'backup':
-        return await (await import('./cli/remote.js')).backupCommand(rest)
+        return await (await import('./remote.js')).backupCommand(rest)
       case '--version':
       case '-V':
         console.log(PACKAGE_VERSION)
@@ -178,7 +178,7 @@ async function verifyCommand(args: string[]): Promise<number> {
 
   if ((values as { host?: string }).host) {
     // Against the live node too: the SSH commands' bundle.
-    const remote = await import('./cli/remote.js')
+    const remote = await import('./remote.js')
     return remote.verifyLiveCommand(
       values as Record<string, string | boolean | undefined>,
       files,
@@ -221,7 +221,7 @@ async function probeCommand(args: string[]): Promise<number> {
     json: { type: 'boolean' }
   })
   // Loaded only for probe: the TLS stack is not needed to start verify or node-id.
-  const { parseProbeTargets, probe } = await import('./modes/probe.js')
+  const { parseProbeTargets, probe } = await import('../operations/probe.js')
   const targets = parseProbeTargets(
     positionals.join(' '),
     (values['expected-node-id'] ?? []).join(' '),

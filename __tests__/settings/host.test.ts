@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto'
-import { parseHostSettings, type HostSettings } from '../src/host-settings.js'
+import { parseHostSettings, type HostSettings } from '../../src/settings/host.js'
 
 // A private key ssh2 reads (PKCS#1 PEM), made here: no key material lives in the repository.
 const KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })

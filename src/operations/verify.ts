@@ -1,6 +1,6 @@
 import { toHex0x } from '../identity/bls.js'
-import type { Expectations, IdentityFiles, IdentityReport } from '../identity/inspect.js'
-import { inspectIdentity } from '../identity/inspect.js'
+import type { Expectations, IdentityFiles, IdentityReport } from '../identity/checks.js'
+import { inspectIdentity } from '../identity/checks.js'
 import type { Log } from '../log.js'
 import type { StakingFile } from '../identity/errors.js'
 

@@ -1,4 +1,4 @@
-import { sh } from '../host/transport.js'
+import { sh } from '../transport/transport.js'
 import type { Log } from '../log.js'
 import {
   eventOf,
@@ -8,7 +8,7 @@ import {
   type JournalEvent
 } from '../node/journal.js'
 import type { NodeHost } from '../node/node-host.js'
-import type { Timeline } from './timeline.js'
+import type { Steps } from './steps.js'
 
 /** The host-side program is gone without an end line (killed, or its session was ended). */
 export class ProgramGone extends Error {
@@ -24,7 +24,7 @@ export interface Watch {
   host: NodeHost
   journalPath: string
   log: Log
-  timeline: Timeline
+  steps: Steps
   /** How long the host may wait for another restore's lock. */
   lockWaitMs: number
   /** How long the host may take once it holds the lock, rollback included. */
@@ -133,7 +133,7 @@ export async function watchTransaction(w: Watch): Promise<Journal> {
     logEvent(w.log, e)
   }
   const journal = parseJournal(feed.text)
-  recordSteps(w.timeline, journal)
+  recordSteps(w.steps, journal)
   return journal
 }
 
@@ -168,10 +168,10 @@ function logEvent(log: Log, e: JournalEvent): void {
 }
 
 /** The journal's steps as the summary shows them, timed by the host's clock. */
-function recordSteps(timeline: Timeline, journal: Journal): void {
+function recordSteps(steps: Steps, journal: Journal): void {
   journal.steps.forEach((s, i) => {
     const end = s.endedAt ?? journal.steps[i + 1]?.beganAt ?? journal.end?.at ?? s.beganAt
-    timeline.steps.push({
+    steps.records.push({
       name: STEP_TITLES[s.name] ?? s.name,
       status: s.status === 'done' ? 'done' : 'failed',
       ms: Math.max(0, end - s.beganAt)

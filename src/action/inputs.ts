@@ -2,28 +2,28 @@ import * as core from '@actions/core'
 import { readFileSync, statSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { InputError } from './errors.js'
-import { parseBlsPublicKey } from './identity/bls.js'
-import { IdentityError, type StakingFile } from './identity/errors.js'
-import type { Expectations, IdentityFiles } from './identity/inspect.js'
-import { decodeMaterial, renderingsOf, type Material } from './identity/material.js'
-import { ArchiveError, encrypterFor, openArchive } from './archive/archive.js'
+import { InputError } from '../errors.js'
+import { parseBlsPublicKey } from '../identity/bls.js'
+import { IdentityError, type StakingFile } from '../identity/errors.js'
+import type { Expectations, IdentityFiles } from '../identity/checks.js'
+import { decodeMaterial, renderingsOf, type Material } from '../identity/material.js'
+import { ArchiveError, encrypterFor, openArchive } from '../archive/archive.js'
 import {
   parseKeystoreUsers,
   type KeystoreCredential,
   type KeystoreExport
-} from './node/keystore.js'
-import { actionLog } from './action-log.js'
-import { errorMessage } from './log.js'
-import { parseNodeId } from './identity/node-id.js'
+} from '../node/keystore.js'
+import { actionLog } from './log.js'
+import { errorMessage } from '../log.js'
+import { parseNodeId } from '../identity/node-id.js'
 import {
   parseHostSettings,
   parseNetworkSettings,
   type HostSettings,
   type InputReader,
   type NetworkSettings
-} from './host-settings.js'
-import { parseProbeTargets, type ProbeTarget } from './modes/probe.js'
+} from '../settings/host.js'
+import { parseProbeTargets, type ProbeTarget } from '../operations/probe.js'
 
 export const MODES = ['verify', 'restore', 'backup', 'probe'] as const
 export type Mode = (typeof MODES)[number]

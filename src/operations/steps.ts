@@ -9,8 +9,8 @@ export interface StepRecord {
 }
 
 /** The steps of an operation as they happened, each a log group, with its duration. */
-export class Timeline {
-  readonly steps: StepRecord[] = []
+export class Steps {
+  readonly records: StepRecord[] = []
 
   constructor(private readonly log: Log) {}
 
@@ -23,7 +23,7 @@ export class Timeline {
     }
     try {
       const value = await this.log.group(name, () => fn(note))
-      this.steps.push({
+      this.records.push({
         name,
         status: 'done',
         ms: Math.round(performance.now() - started),
@@ -31,7 +31,7 @@ export class Timeline {
       })
       return value
     } catch (e) {
-      this.steps.push({
+      this.records.push({
         name,
         status: 'failed',
         ms: Math.round(performance.now() - started),
@@ -42,6 +42,6 @@ export class Timeline {
   }
 
   skipped(name: string, detail: string): void {
-    this.steps.push({ name, status: 'skipped', ms: 0, detail })
+    this.records.push({ name, status: 'skipped', ms: 0, detail })
   }
 }

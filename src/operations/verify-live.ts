@@ -1,6 +1,6 @@
 import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
-import type { Check, IdentityReport } from '../identity/inspect.js'
-import type { HostTransport } from '../host/transport.js'
+import type { Check, IdentityReport } from '../identity/checks.js'
+import type { HostTransport } from '../transport/transport.js'
 import { errorMessage, type Log } from '../log.js'
 import { NodeApi } from '../node/api.js'
 import { backupRefusal } from '../node/identity-location.js'

@@ -5,8 +5,8 @@ import {
   type Expectations,
   type IdentityFiles,
   type IdentityReport
-} from '../identity/inspect.js'
-import type { HostTransport } from '../host/transport.js'
+} from '../identity/checks.js'
+import type { HostTransport } from '../transport/transport.js'
 import { errorMessage, type Log } from '../log.js'
 import { NodeApi, type NodeIdAnswer } from '../node/api.js'
 import {
@@ -17,7 +17,7 @@ import {
 } from '../node/keystore.js'
 import { backupRefusal } from '../node/identity-location.js'
 import { HostError, NodeHost, openRestoreNotice, type NodeHostSettings } from '../node/node-host.js'
-import { Timeline, type StepRecord } from './timeline.js'
+import { Steps, type StepRecord } from './steps.js'
 import { registeredKey, type Registration } from './network.js'
 
 export interface BackupRequest {
@@ -59,13 +59,13 @@ export interface BackupOutcome {
 async function withRegistration(
   req: BackupRequest,
   taken: IdentityFiles,
-  timeline: Timeline,
+  steps: Steps,
   outcome: BackupOutcome
 ): Promise<Expectations> {
   const ask = req.registration
   const nodeId = req.expected.nodeId ?? inspectIdentity(taken, {}).report.nodeId
   if (!ask || !nodeId) return req.expected
-  const registration = await timeline.step('Ask the network', async note => {
+  const registration = await steps.step('Ask the network', async note => {
     const r = await ask(nodeId)
     note(r.state === 'unknown' ? r.why : `${nodeId}: ${r.state}`)
     return r
@@ -81,25 +81,25 @@ async function withRegistration(
  * directory the node does not use). Storing them is the caller's: encrypted, or for a person.
  */
 export async function backup(req: BackupRequest, log: Log): Promise<BackupOutcome> {
-  const timeline = new Timeline(log)
-  const outcome: BackupOutcome = { ok: false, steps: timeline.steps }
+  const steps = new Steps(log)
+  const outcome: BackupOutcome = { ok: false, steps: steps.records }
   let transport: HostTransport | undefined
   try {
-    transport = await timeline.step('Connect', async note => {
+    transport = await steps.step('Connect', async note => {
       const t = await req.connect()
       note(`connected to ${t.label}`)
       return t
     })
     outcome.host = transport.label
     const host = new NodeHost(transport, req.node)
-    const files = await timeline.step('Read the files', note => readFiles(host, outcome, note))
+    const files = await steps.step('Read the files', note => readFiles(host, outcome, note))
     const taken = {
       crt: files['staker.crt'],
       key: files['staker.key'],
       signer: files['signer.key']
     }
-    const expected = await withRegistration(req, taken, timeline, outcome)
-    const report = await timeline.step('Check the files', async note => {
+    const expected = await withRegistration(req, taken, steps, outcome)
+    const report = await steps.step('Check the files', async note => {
       const { report } = inspectIdentity(taken, expected)
       outcome.report = report
       const failed = failedChecks(report)
@@ -110,11 +110,11 @@ export async function backup(req: BackupRequest, log: Log): Promise<BackupOutcom
       note(`${report.nodeId}, ${report.keyType}, BLS ${report.blsPublicKey}`)
       return report
     })
-    await timeline.step('Compare with the live node', note =>
+    await steps.step('Compare with the live node', note =>
       compareWithNode(new NodeApi(transport!, req.apiUrl, log), req, report, outcome, log, note)
     )
     if (req.keystoreUsers?.length) {
-      await timeline.step('Export keystore users', async note => {
+      await steps.step('Export keystore users', async note => {
         const api = new NodeApi(transport!, req.apiUrl, log)
         const availability = await keystoreAvailability(api)
         if (!availability.available) return note(availability.why)

@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
-import { errorMessage, type Log } from './log.js'
-import { commandValue, logLine } from './render.js'
+import { errorMessage, type Log } from '../log.js'
+import { commandValue, logLine } from '../render/escape.js'
 
 /**
  * The action's log. Every message of the action passes through here and is rendered for the

@@ -3,10 +3,10 @@ import { join } from 'node:path'
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util'
 import { InputError } from '../errors.js'
 import { parseBlsPublicKey } from '../identity/bls.js'
-import type { Expectations, IdentityFiles } from '../identity/inspect.js'
+import type { Expectations, IdentityFiles } from '../identity/checks.js'
 import { parseNodeId } from '../identity/node-id.js'
 import { errorMessage, fileErrorMessage, type Log } from '../log.js'
-import { terminal, terminalValue } from '../render.js'
+import { terminal, terminalValue } from '../render/escape.js'
 
 export const NAME = 'avalanche-node-backup'
 
