@@ -27,6 +27,11 @@ export default tseslint.config(
     }
   },
   {
+    // Issue 9: a function that does not fit on a screen is split (the README's structure relies on it).
+    files: ['src/**'],
+    rules: { 'max-lines-per-function': ['error', { max: 80, IIFEs: true }] }
+  },
+  {
     // Scripts and tests talk to a person; the action itself logs through @actions/core only.
     files: ['scripts/**', 'bench/**', '__tests__/**', 'test-hosts/**', 'src/cli/**'],
     rules: { 'no-console': 'off' }

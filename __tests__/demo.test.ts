@@ -24,7 +24,7 @@ describeWith(missing ?? 'root, sshd', !missing, 'npm run demo', () => {
     expect(fresh).not.toBe(old)
     expect(after).toBe(old)
     expect(r.stdout).toContain('All checks passed.')
-    expect(r.stdout).toContain('Restored.')
+    expect(r.stdout).toContain('Restored: the node reports')
     expect(r.stdout).toContain('The new host runs the old identity.')
     expect(r.stdout).toContain('no host, no key file left behind')
     // The demo's own hosts are gone. Other test files may bring up hosts meanwhile, even in a slot

@@ -341,9 +341,10 @@ describeWith(
         '--signer-key',
         b64(id.signer)
       ])
-      expect(valueAsPath.code).toBe(2)
-      expect(valueAsPath.stderr).toMatch(/cannot read --staker-crt: not a file name|no such file/)
-      expectCleanTerminal(valueAsPath, 'base64 values given as paths')
+      // The CLI reads its file flags as the action reads its inputs: base64 is one of the forms.
+      expect(valueAsPath.code).toBe(0)
+      expect(valueAsPath.stdout).toContain('All checks passed.')
+      expectCleanTerminal(valueAsPath, 'base64 values given to the file flags')
 
       const signerOnly = cli([
         'verify',
@@ -354,10 +355,25 @@ describeWith(
         '--signer-key',
         b64(id.signer)
       ])
-      expect(signerOnly.stderr).toBe(
-        'avalanche-node-backup: cannot read --signer-key: no such file\n'
+      expect(signerOnly.code).toBe(0)
+      expect(signerOnly.stderr).toBe('')
+      expectCleanTerminal(signerOnly, 'signer key given as base64')
+
+      // A value that is no form at all: the check fails naming the flag, the value not echoed.
+      const neither = cli([
+        'verify',
+        '--staker-crt',
+        join(dir, 'staker.crt'),
+        '--staker-key',
+        join(dir, 'staker.key'),
+        '--signer-key',
+        '0x' + id.signer.toString('hex').slice(2)
+      ])
+      expect(neither.code).toBe(1)
+      expect(neither.stdout).toContain(
+        'the --signer-key input starts with 0x but is not 64 hex digits'
       )
-      expectCleanTerminal(signerOnly, 'signer key given as a path')
+      expectCleanTerminal(neither, 'a signer key that is no form')
 
       for (const [what, args] of [
         ['PEM as a flag value', ['verify', '--staker-key', id.key.toString()]],

@@ -345,7 +345,11 @@ describeWith(
           'archive-path': path
         })
         expect(again.code).toBe(1)
-        expect(again.stdout).toContain('archive-path: a file already exists there') // never written over
+        // never written over, and refused before anything connects
+        expect(again.stdout).toContain(
+          '::error::archive-path: a file exists there: give a new file'
+        )
+        expect(again.stdout).not.toContain('connected to')
       })
 
       it('refuses a backup from a node whose live identity disagrees with its files', async () => {
@@ -419,7 +423,7 @@ describeWith(
         const listing = execFileSync('sh', ['-c', `age -d -i ${key.file} ${path} | tar -t`], {
           encoding: 'utf8'
         })
-        expect(listing.split('\n')).toContain('keystore/alice.json')
+        expect(listing.split('\n')).toContain('keystore/1-alice.json')
 
         const r = await runAction({
           mode: 'restore',

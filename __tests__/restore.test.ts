@@ -482,8 +482,8 @@ describeWith(
       expect(r.stderr).toBe('')
       expect(r.status).toBe(0)
       expect(r.stdout).toContain('== Stop the node')
-      expect(r.stdout).toContain(`NodeID after        ${id.nodeId}`)
-      expect(r.stdout).toContain('Restored.')
+      expect(r.stdout).toContain(`NodeID after         ${id.nodeId}`)
+      expect(r.stdout).toContain('Restored: the node reports')
       expect(host.nodeInfo()?.nodeID).toBe(id.nodeId)
     })
   }

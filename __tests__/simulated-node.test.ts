@@ -304,7 +304,8 @@ describeWith('Node 24', HAVE_NODE24, 'the simulated avalanchego as a process', (
       info() {},
       debug() {},
       warning() {},
-      group: <T>(_: string, f: () => Promise<T>) => f()
+      group: <T>(_: string, f: () => Promise<T>) => f(),
+      secret() {}
     }
     for (const base of [n.api, `http://localhost:${n.httpPort}`]) {
       const api = new NodeApi(localTransport(), new URL(base), log)

@@ -20,7 +20,8 @@ const log: Log = {
   info: () => {},
   debug: m => debug.push(m),
   warning: () => {},
-  group: (_name, fn) => fn()
+  group: (_name, fn) => fn(),
+  secret: () => {}
 }
 
 function login(host: NodeHost, hostKey = host.knownHosts, port = host.port): SshLogin {

@@ -38,9 +38,9 @@ const results = await Promise.all([
     ...common,
     entryPoints: ['src/cli/entry.ts'],
     outfile: `${outdir}/cli.js`,
-    external: [...common.external, './cli/remote.js']
+    external: [...common.external, './remote.js']
   }),
-  build({ ...common, entryPoints: ['src/cli/remote.ts'], outfile: `${outdir}/cli/remote.js` })
+  build({ ...common, entryPoints: ['src/cli/remote.ts'], outfile: `${outdir}/remote.js` })
 ])
 chmodSync(`${outdir}/cli.js`, 0o755)
 const metafiles = results.map(r => r.metafile)

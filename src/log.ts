@@ -4,6 +4,11 @@ export interface Log {
   debug(message: string): void
   warning(message: string): void
   group<T>(name: string, fn: () => Promise<T>): Promise<T>
+  /**
+   * Values never to be shown from now on (key material read at run time, each of its renderings):
+   * the action masks them in the runner's log; a terminal prints none of them anyway.
+   */
+  secret(values: readonly string[]): void
 }
 
 /** A message for any thrown value, without a stack (stacks may quote source, never key bytes). */

@@ -18,7 +18,10 @@ describe('identities in the formats avalanchego writes', () => {
     ['RSA-2048', 'rsa2048', 'RSA-2048']
   ])('%s is accepted and its NodeID matches openssl', (_name, spec, keyType) => {
     const id = generateIdentity(spec)
-    const { report } = inspectIdentity({ crt: id.crt, key: id.key, signer: id.signer }, {})
+    const { report } = inspectIdentity(
+      { 'staker.crt': id.crt, 'staker.key': id.key, 'signer.key': id.signer },
+      {}
+    )
     expect(report.checks.filter(c => c.status === 'fail')).toEqual([])
     expect(report.keyType).toBe(keyType)
     expect(report.nodeId).toBe(formatNodeId(opensslShortId(id.crtPath)))
@@ -33,7 +36,10 @@ describe('identities in the formats avalanchego writes', () => {
     const ec = generateIdentity('ec')
     const sec1 = openssl(['ec', '-in', ec.keyPath])
     expect(sec1.toString()).toContain('BEGIN EC PRIVATE KEY')
-    const { report } = inspectIdentity({ crt: ec.crt, key: sec1, signer: ec.signer }, {})
+    const { report } = inspectIdentity(
+      { 'staker.crt': ec.crt, 'staker.key': sec1, 'signer.key': ec.signer },
+      {}
+    )
     expect(report.checks.find(c => c.id === 'private-key')?.found).toBe('ECDSA P-256 (SEC1)')
     expect(report.checks.find(c => c.id === 'key-pair')?.status).toBe('pass')
   })
@@ -164,7 +170,10 @@ describe('refusals name the file, what was found and what the node needs', () =>
   it('a key of one type with a certificate of another', () => {
     const ec = generateIdentity('ec')
     const rsa = generateIdentity('rsa2048')
-    const { report } = inspectIdentity({ crt: ec.crt, key: rsa.key, signer: ec.signer }, {})
+    const { report } = inspectIdentity(
+      { 'staker.crt': ec.crt, 'staker.key': rsa.key, 'signer.key': ec.signer },
+      {}
+    )
     expect(report.checks.find(c => c.id === 'key-pair')?.detail).toMatch(
       /RSA-2048 key, but the key in staker\.crt is ECDSA-P256: they are not a pair/
     )
@@ -204,7 +213,11 @@ describe('refusals name the file, what was found and what the node needs', () =>
 
   it('every failing file is reported, not just the first', () => {
     const { report } = inspectIdentity(
-      { crt: Buffer.from('nope'), key: Buffer.from('nope'), signer: Buffer.alloc(3) },
+      {
+        'staker.crt': Buffer.from('nope'),
+        'staker.key': Buffer.from('nope'),
+        'signer.key': Buffer.alloc(3)
+      },
       { nodeId: 'NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg' }
     )
     expect(report.checks.map(c => [c.id, c.status])).toEqual([

@@ -17,7 +17,7 @@ const flipLast = (el: Buffer) => {
 }
 const verdict = (crt: Buffer, key: Buffer) =>
   Object.fromEntries(
-    inspectIdentity({ crt, key, signer: ec.signer }, {})
+    inspectIdentity({ 'staker.crt': crt, 'staker.key': key, 'signer.key': ec.signer }, {})
       .report.checks.slice(0, 3)
       .map(c => [c.id, c.status])
   )

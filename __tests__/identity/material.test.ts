@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { decodeMaterial } from '../../src/identity/material.js'
 import { inspectIdentity } from '../../src/identity/checks.js'
-import { readPathInput } from '../../src/action/inputs.js'
+import { readPathInput } from '../../src/operations/source.js'
 import { generateIdentity } from '../support/identities.js'
 import { tempDir } from '../support/tmp.js'
 
@@ -25,7 +25,10 @@ describe('secret inputs in the forms users have them', () => {
     ['URL-safe base64 without padding', id.crt.toString('base64url')]
   ])('staker.crt as %s gives the same certificate', (_name, input) => {
     const m = decodeMaterial('staker.crt', input, noFile)
-    const { report } = inspectIdentity({ crt: m.bytes, key: id.key, signer: id.signer }, {})
+    const { report } = inspectIdentity(
+      { 'staker.crt': m.bytes, 'staker.key': id.key, 'signer.key': id.signer },
+      {}
+    )
     expect(report.checks.filter(c => c.status === 'fail')).toEqual([])
     expect(m.bytes.toString().replace(/\r/g, '').trim()).toBe(crtText.trim())
   })
@@ -40,7 +43,10 @@ describe('secret inputs in the forms users have them', () => {
     const der = Buffer.from(crtText.replace(/-----[^-]+-----|\s/g, ''), 'base64')
     const m = decodeMaterial('staker.crt', der.toString('base64'), noFile)
     expect(m.bytes.equals(der)).toBe(true)
-    const { report } = inspectIdentity({ crt: m.bytes, key: id.key, signer: id.signer }, {})
+    const { report } = inspectIdentity(
+      { 'staker.crt': m.bytes, 'staker.key': id.key, 'signer.key': id.signer },
+      {}
+    )
     expect(report.checks[0]).toMatchObject({
       status: 'pass',
       found: expect.stringContaining('given as DER; written as PEM')
@@ -121,7 +127,10 @@ describe('secret inputs in the forms users have them', () => {
   ])('PEM text with %s is read as given, and refused as avalanchego refuses it', (_n, damage) => {
     for (const input of [damage(crtText), Buffer.from(damage(crtText)).toString('base64')]) {
       const m = decodeMaterial('staker.crt', input, noFile)
-      const { report } = inspectIdentity({ crt: m.bytes, key: id.key, signer: id.signer }, {})
+      const { report } = inspectIdentity(
+        { 'staker.crt': m.bytes, 'staker.key': id.key, 'signer.key': id.signer },
+        {}
+      )
       expect(report.checks[0]).toMatchObject({
         status: 'fail',
         detail: expect.stringMatching(

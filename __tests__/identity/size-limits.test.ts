@@ -72,9 +72,10 @@ describeWith(
         '--signer-key',
         vectorPath(v1.signer)
       )
+      // The same reader as the action's: the file is refused unread, by its size.
       expect(verify.status).toBe(1)
       expect(verify.stdout).toContain(
-        `staker.crt: ${big.length} bytes; a staker.crt is a few KB (avalanchego's are under 4 KB), so anything over ${MAX_FILE_BYTES} bytes is refused unread`
+        `staker.crt: the --staker-crt input names a file of ${big.length} bytes; a staker.crt is a few KB, so files over ${MAX_FILE_BYTES} bytes are refused unread`
       )
       const nodeId = cli('node-id', bigPath)
       expect(nodeId.status).toBe(1)

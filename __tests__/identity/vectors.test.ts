@@ -19,7 +19,11 @@ describeWith('../shared/vectors', HAVE_VECTORS, "avalanchego's local-network ide
     expect(toHex0x(proofOfPossession(sk, pk))).toBe(s.proofOfPossession)
 
     const { report } = inspectIdentity(
-      { crt: vectorFile(s.cert), key: vectorFile(s.key), signer: vectorFile(s.signer) },
+      {
+        'staker.crt': vectorFile(s.cert),
+        'staker.key': vectorFile(s.key),
+        'signer.key': vectorFile(s.signer)
+      },
       { nodeId: s.nodeID, blsPublicKey: s.blsPublicKey }
     )
     expect(report.checks.map(c => [c.id, c.status])).toEqual([
@@ -42,7 +46,11 @@ describeWith('../shared/vectors', HAVE_VECTORS, "avalanchego's local-network ide
   it("one staker's key with another's certificate is not a pair", () => {
     const [a, b] = vectors.stakers
     const { report } = inspectIdentity(
-      { crt: vectorFile(a!.cert), key: vectorFile(b!.key), signer: vectorFile(a!.signer) },
+      {
+        'staker.crt': vectorFile(a!.cert),
+        'staker.key': vectorFile(b!.key),
+        'signer.key': vectorFile(a!.signer)
+      },
       { nodeId: a!.nodeID }
     )
     const pair = report.checks.find(c => c.id === 'key-pair')
@@ -54,7 +62,11 @@ describeWith('../shared/vectors', HAVE_VECTORS, "avalanchego's local-network ide
   it('a mismatched signer.key keeps the NodeID but fails the expected BLS key', () => {
     const [a, b] = vectors.stakers
     const { report } = inspectIdentity(
-      { crt: vectorFile(a!.cert), key: vectorFile(a!.key), signer: vectorFile(b!.signer) },
+      {
+        'staker.crt': vectorFile(a!.cert),
+        'staker.key': vectorFile(a!.key),
+        'signer.key': vectorFile(b!.signer)
+      },
       { nodeId: a!.nodeID, blsPublicKey: a!.blsPublicKey }
     )
     expect(report.checks.find(c => c.id === 'node-id')?.status).toBe('pass')

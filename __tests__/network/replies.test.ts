@@ -1,4 +1,4 @@
-import { parseNetworkSettings } from '../../src/settings/host.js'
+import { parseNetworkSettings } from '../../src/settings/network.js'
 import { judgePeers } from '../../src/operations/network.js'
 import {
   parseHealth,
@@ -238,7 +238,8 @@ describe('parseNetworkSettings: every network input checked before anything conn
     parseNetworkSettings({
       get: n => values[n] ?? '',
       secret: n => values[n] ?? '',
-      bool: n => values[n] === 'true'
+      bool: n => values[n] === 'true',
+      label: n => n
     })
   it('defaults: nothing asked', () => {
     expect(parse({})).toEqual({

@@ -32,7 +32,8 @@ function recorder() {
     info: () => undefined,
     debug: () => undefined,
     warning: m => warnings.push(m),
-    group: (_n, fn) => fn()
+    group: (_n, fn) => fn(),
+    secret: () => {}
   }
   return { log, warnings }
 }

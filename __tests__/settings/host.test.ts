@@ -23,7 +23,8 @@ function settings(values: Record<string, string>): HostSettings {
   return parseHostSettings({
     get: n => all[n] ?? '',
     secret: n => all[n] ?? '',
-    bool: n => all[n] === 'true'
+    bool: n => all[n] === 'true',
+    label: n => n
   })
 }
 

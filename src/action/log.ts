@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { errorMessage, type Log } from '../log.js'
 import { commandValue, logLine } from '../render/escape.js'
+import { maskAll } from './inputs.js'
 
 /**
  * The action's log. Every message of the action passes through here and is rendered for the
@@ -12,12 +13,15 @@ export const actionLog: Log = {
   info: m => core.info(logLine(m)),
   debug: m => core.debug(commandValue(m)),
   warning: m => core.warning(commandValue(m)),
-  group: (name, fn) => core.group(commandValue(name), fn)
+  group: (name, fn) => core.group(commandValue(name), fn),
+  secret: values => maskAll(values)
 }
 
 /** Fails the step, the message rendered like every other. */
 export function failStep(message: string): void {
   core.setFailed(commandValue(message))
+  // setFailed sets it on the runner; @github/local-action's stand-in does not.
+  process.exitCode = 1
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Decrypter, Encrypter } from 'age-encryption'
-import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
-import { sha256Hex } from '../node/node-host.js'
+import { STAKING_FILES, type StakingFile, type StakingFiles } from '../identity/errors.js'
+import { sha256Hex } from '../identity/sha256.js'
 import { readTar, writeTar } from './tar.js'
 import type { KeystoreExport } from '../node/keystore.js'
 
@@ -14,7 +14,7 @@ export interface Manifest {
   sha256: Record<StakingFile, string>
   takenAt: string
   host: string
-  /** Keystore users exported with the files (old nodes only), each in keystore/NAME.json. */
+  /** Keystore users exported with the files (old nodes only), each in keystore/N-NAME.json. */
   keystoreUsers?: string[]
 }
 
@@ -27,7 +27,7 @@ export class ArchiveError extends Error {
  * with the standard tools: `age -d -i key.txt backup.tar.age | tar x`.
  */
 export async function sealArchive(
-  files: Record<StakingFile, Uint8Array>,
+  files: StakingFiles<Uint8Array>,
   manifest: Omit<Manifest, 'format' | 'sha256' | 'keystoreUsers'>,
   recipients: string[],
   keystore: KeystoreExport[] = []
@@ -45,8 +45,9 @@ export async function sealArchive(
     [
       { name: 'manifest.json', data: Buffer.from(JSON.stringify(full, null, 2) + '\n') },
       ...STAKING_FILES.map(f => ({ name: `staking/${f}`, data: files[f] })),
-      ...keystore.map(k => ({
-        name: `keystore/${k.username.replace(/[^\w.-]/g, '_')}.json`,
+      // Numbered: two user names that differ only in characters a file name cannot hold stay two.
+      ...keystore.map((k, i) => ({
+        name: `keystore/${i + 1}-${k.username.replace(/[^\w.-]/g, '_').slice(0, 80)}.json`,
         data: Buffer.from(JSON.stringify(k) + '\n')
       }))
     ],
@@ -79,7 +80,7 @@ export async function openArchive(
   sealed: Uint8Array,
   identity: string
 ): Promise<{
-  files: Record<StakingFile, Uint8Array>
+  files: StakingFiles<Uint8Array>
   manifest: Manifest
   keystore: KeystoreExport[]
 }> {
@@ -90,7 +91,7 @@ export async function openArchive(
       'the archive has no manifest.json: it was not made by avalanche-node-backup.'
     )
   const manifest = parseManifest(manifestBytes)
-  const files = {} as Record<StakingFile, Uint8Array>
+  const files = {} as StakingFiles<Uint8Array>
   for (const f of STAKING_FILES) {
     const data = entries.get(`staking/${f}`)
     if (!data) throw new ArchiveError(`the archive has no staking/${f}.`)

@@ -36,21 +36,29 @@ export function writeTar(entries: TarEntry[], mtime: Date): Buffer {
   return Buffer.concat(parts)
 }
 
+/** Reads what writeTar wrote; a header whose checksum or size is wrong, or data cut short, is refused. */
 export function readTar(buf: Uint8Array): TarEntry[] {
   const b = Buffer.from(buf)
   const out: TarEntry[] = []
   for (let pos = 0; pos + BLOCK <= b.length;) {
     const h = b.subarray(pos, pos + BLOCK)
-    if (h.every(x => x === 0)) break
+    if (h.every(x => x === 0)) return out
+    const field = (from: number, to: number) =>
+      h.subarray(from, to).toString('latin1').replace(/\0.*$/s, '').trim()
+    let sum = 0
+    for (const [i, x] of h.entries()) sum += i >= 148 && i < 156 ? 0x20 : x
+    if (!/^[0-7]+$/.test(field(148, 156)) || parseInt(field(148, 156), 8) !== sum)
+      throw new Error('tar: a header is damaged (wrong checksum)')
+    const sizeField = field(124, 136) || '0'
+    if (!/^[0-7]+$/.test(sizeField)) throw new Error('tar: a header is damaged (size)')
+    const size = parseInt(sizeField, 8)
     const name = h.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '')
-    const size = parseInt(
-      h.subarray(124, 136).toString('latin1').replace(/\0.*$/s, '').trim() || '0',
-      8
-    )
     const type = String.fromCharCode(h[156] ?? 0x30)
     pos += BLOCK
+    if (pos + size > b.length) throw new Error('tar: the archive is cut short')
     if (type === '0' || type === '\0') out.push({ name, data: b.subarray(pos, pos + size) })
     pos += Math.ceil(size / BLOCK) * BLOCK
   }
+  // Without its two zero blocks (as other writers may leave it): what was read is whole.
   return out
 }

@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util'
 import { InputError } from '../errors.js'
-import { parseBlsPublicKey } from '../identity/bls.js'
-import type { Expectations, IdentityFiles } from '../identity/checks.js'
-import { parseNodeId } from '../identity/node-id.js'
 import { errorMessage, fileErrorMessage, type Log } from '../log.js'
 import { terminal, terminalValue } from '../render/escape.js'
+import type { InputReader } from '../settings/reader.js'
+import type { Mode } from '../settings/modes.js'
 
 export const NAME = 'avalanche-node-backup'
 
@@ -51,48 +50,21 @@ export function readInput(path: string, what: string): Buffer {
 export const out = (text: string): void => console.log(terminal(text))
 export const err = (text: string): void => console.error(terminal(text))
 
-/**
- * The backup's three files: a directory holding them (`dirFlag`), or each one by its flag. Read
- * as the node reads them (raw bytes); an unreadable file is bad input (exit 2).
- */
-export function readBackupFiles(
-  dirFlag: string,
-  dir: string | undefined,
-  single: (string | undefined)[],
-  command: string
-): IdentityFiles {
-  if (dir && single.some(Boolean))
-    throw new InputError(`give either --${dirFlag} or the three files, not both`)
-  if (!dir && !single.every(Boolean)) {
-    throw new InputError(
-      `give --${dirFlag} DIR, or all of --staker-crt, --staker-key and --signer-key. Run '${NAME} ${command} --help'.`
-    )
-  }
-  const files = ['staker.crt', 'staker.key', 'signer.key']
-  const [crt, key, signer] = dir ? files.map(f => join(dir, f)) : single
-  const what = (i: number) =>
-    dir ? `${files[i]} in --${dirFlag}` : `--${['staker-crt', 'staker-key', 'signer-key'][i]}`
-  return {
-    crt: readInput(crt!, what(0)),
-    key: readInput(key!, what(1)),
-    signer: readInput(signer!, what(2))
-  }
-}
-
-/** --expected-node-id and --expected-bls-public-key, validated (a typo is bad input, exit 2). */
-export function expectationsFrom(
-  nodeId: string | undefined,
-  bls: string | undefined
-): Expectations {
-  const expected: Expectations = {}
-  if (nodeId) expected.nodeId = parseNodeId(nodeId, '--expected-node-id')
-  if (bls) expected.blsPublicKey = parseBlsPublicKey(bls)
-  return expected
-}
-
 /** The same progress without the step lines, for --json runs. */
 export function quiet(log: Log): Log {
   return { ...log, info: () => {}, group: (_name, fn) => fn() }
+}
+
+/** Keys are never printed by the CLI at all: nothing to hide. */
+const noSecrets = (): void => {}
+
+/** Check lines as they are decided, without step headings (verify), warnings on stderr. */
+export const plainLog: Log = {
+  info: m => console.log(terminalValue(m)),
+  debug: () => {},
+  warning: m => console.error(`warning: ${terminalValue(m)}`),
+  group: (_name, fn) => fn(),
+  secret: () => {}
 }
 
 /** Progress for a person: each step as a heading, warnings on stderr. */
@@ -103,7 +75,8 @@ export const stdoutLog: Log = {
   group: async (name, fn) => {
     console.log(`== ${terminalValue(name)}`)
     return fn()
-  }
+  },
+  secret: noSecrets
 }
 
 /** The flags that say where a node host is and how to run it (the action's input names). */
@@ -128,3 +101,134 @@ export const HOST_FLAGS = [
   'api-url',
   'wait-timeout'
 ] as const
+
+type Flags = Record<string, ParseArgsOptionsConfig[string]>
+const str = { type: 'string' } as const
+const bool = { type: 'boolean' } as const
+const many = { type: 'string', multiple: true } as const
+
+const hostFlags = (stakingDir: string): Flags => ({
+  ...Object.fromEntries(HOST_FLAGS.map(f => [f === 'staking-dir' ? stakingDir : f, str] as const)),
+  'insecure-skip-host-key-check': bool
+})
+const FILE_FLAGS: Flags = { 'staker-crt': str, 'staker-key': str, 'signer-key': str }
+const EXPECTATION_FLAGS: Flags = { 'expected-node-id': str, 'expected-bls-public-key': str }
+
+/** Each command's flags (parseArgs options). */
+export const FLAGS: Record<Mode, Flags> = {
+  verify: {
+    'staking-dir': str,
+    ...FILE_FLAGS,
+    ...EXPECTATION_FLAGS,
+    'proof-of-possession': bool,
+    json: bool,
+    ...hostFlags('host-staking-dir')
+  },
+  restore: {
+    'backup-dir': str,
+    ...FILE_FLAGS,
+    ...EXPECTATION_FLAGS,
+    ...hostFlags('staking-dir'),
+    force: bool,
+    json: bool,
+    'network-api': str,
+    'require-network-checks': bool,
+    'old-hosts': many,
+    'allow-running-elsewhere': bool,
+    'wait-healthy': str
+  },
+  backup: {
+    ...hostFlags('staking-dir'),
+    ...EXPECTATION_FLAGS,
+    out: str,
+    archive: str,
+    'age-recipient': many,
+    force: bool,
+    json: bool
+  },
+  probe: { 'expected-node-id': many, timeout: str, json: bool }
+}
+
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>
+
+/**
+ * A command's flags as the one InputReader, by the action's input names: the CLI reads its
+ * settings exactly as the action does. A backup directory stands for its three files; a key file
+ * is read here (an unreadable one is bad input, named by its flag, never by its value).
+ */
+export function flagReader(command: Mode, values: Values, positionals: string[]): InputReader {
+  const text = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : '')
+  const list = (k: string) => (Array.isArray(values[k]) ? (values[k] as string[]) : [])
+  const dirFlag = command === 'verify' ? 'staking-dir' : 'backup-dir'
+  const dir = text(dirFlag)
+  const fileOf: Record<string, string> = {
+    'staker-crt': 'staker.crt',
+    'staker-key': 'staker.key',
+    'signer-key': 'signer.key'
+  }
+  const inputs: Record<string, () => string> = {
+    hosts: () => positionals.join(' '),
+    'expected-node-id': () =>
+      command === 'probe' ? list('expected-node-id').join(' ') : text('expected-node-id'),
+    'probe-timeout': () => text('timeout'),
+    'staking-dir': () => text(command === 'verify' ? 'host-staking-dir' : 'staking-dir'),
+    'archive-path': () => text('archive'),
+    'out-dir': () => text('out'),
+    'age-recipients': () => list('age-recipient').join('\n'),
+    'old-hosts': () => list('old-hosts').join('\n'),
+    // restore reads the backup from files here; an archive is the action's (archive input).
+    archive: () => ''
+  }
+  const hostKey = (k: string) =>
+    text(k) && existsSync(text(k)) ? readInput(text(k), `--${k}`).toString('utf8') : text(k)
+  const passphrases: Record<string, string | undefined> = {
+    'ssh-passphrase': process.env.AVALANCHE_SSH_PASSPHRASE,
+    'proxy-ssh-passphrase': process.env.AVALANCHE_PROXY_SSH_PASSPHRASE
+  }
+  return {
+    get: name =>
+      (inputs[name]?.() ?? (name.endsWith('host-key') ? hostKey(name) : text(name))).trim(),
+    secret: name => {
+      if (fileOf[name]) return dir ? join(dir, fileOf[name]) : text(name)
+      if (name.endsWith('ssh-key'))
+        return text(name) ? readInput(text(name), `--${name}`).toString() : ''
+      return passphrases[name] ?? ''
+    },
+    bool: name => values[name] === true,
+    label: name =>
+      fileOf[name] && dir
+        ? `${fileOf[name]} in --${dirFlag}`
+        : ((
+            {
+              'probe-timeout': '--timeout',
+              'archive-path': '--archive',
+              'age-recipients': '--age-recipient',
+              'out-dir': '--out'
+            } as Record<string, string>
+          )[name] ?? `--${name}`)
+  }
+}
+
+/** A backup given as a directory or as its three files, not both, not neither; a directory that is one. */
+export function checkBackupFlags(command: 'verify' | 'restore', values: Values): void {
+  const dirFlag = command === 'verify' ? 'staking-dir' : 'backup-dir'
+  const dir = values[dirFlag]
+  const single = ['staker-crt', 'staker-key', 'signer-key'].map(f => values[f])
+  if (dir && single.some(Boolean))
+    throw new InputError(`give either --${dirFlag} or the three files, not both`)
+  if (!dir && !single.every(Boolean))
+    throw new InputError(
+      `give --${dirFlag} DIR, or all of --staker-crt, --staker-key and --signer-key. Run '${NAME} ${command} --help'.`
+    )
+  if (typeof dir === 'string')
+    for (const f of ['staker.crt', 'staker.key', 'signer.key'])
+      if (!isFile(join(dir, f))) readInput(join(dir, f), `${f} in --${dirFlag}`)
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
+}

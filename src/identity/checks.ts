@@ -1,6 +1,6 @@
 import { blsPublicKey, parseSignerKey, toHex0x } from './bls.js'
 import { parseStakingCertificate, type StakingCertificate } from './certificate.js'
-import { IdentityError } from './errors.js'
+import { IdentityError, type StakingFiles } from './errors.js'
 import { assertKeyPair, parseStakingKey, type StakingKey } from './private-key.js'
 
 /** warn: reported and annotated, but does not fail the run. */
@@ -17,11 +17,7 @@ export interface Check {
 }
 
 /** The three files' bytes; an IdentityError where the input could not even be decoded. */
-export interface IdentityFiles {
-  crt: Uint8Array | IdentityError
-  key: Uint8Array | IdentityError
-  signer: Uint8Array | IdentityError
-}
+export type IdentityFiles = StakingFiles<Uint8Array | IdentityError>
 
 function bytesOf(file: Uint8Array | IdentityError): Uint8Array {
   if (file instanceof IdentityError) throw file
@@ -80,7 +76,7 @@ export function inspectIdentity(
   const cert = attempt(
     'certificate',
     'staker.crt is a certificate avalanchego accepts',
-    () => parseStakingCertificate(bytesOf(files.crt)),
+    () => parseStakingCertificate(bytesOf(files['staker.crt'])),
     c =>
       `${c.keyType}, ${c.der.length}-byte DER${c.encoding === 'der' ? ' (given as DER; written as PEM)' : ''}` +
       (c.ignoredChainCertificates
@@ -90,7 +86,7 @@ export function inspectIdentity(
   const key = attempt(
     'private-key',
     'staker.key is a private key avalanchego can read',
-    () => parseStakingKey(bytesOf(files.key)),
+    () => parseStakingKey(bytesOf(files['staker.key'])),
     k => k.description
   )
   if (cert && key) {
@@ -108,7 +104,7 @@ export function inspectIdentity(
   const sk = attempt(
     'signer-key',
     'signer.key is a BLS key avalanchego accepts',
-    () => parseSignerKey(bytesOf(files.signer)),
+    () => parseSignerKey(bytesOf(files['signer.key'])),
     () => '32 bytes, 0 < key < r'
   )
   Object.assign(parsed, { certificate: cert, key, signer: sk })

@@ -16,3 +16,6 @@ export class IdentityError extends Error {
 
 export type StakingFile = 'staker.crt' | 'staker.key' | 'signer.key'
 export const STAKING_FILES: readonly StakingFile[] = ['staker.crt', 'staker.key', 'signer.key']
+
+/** The three staking files, each as a T: their bytes, their hashes, a decoding error, … */
+export type StakingFiles<T> = Record<StakingFile, T>

@@ -36,12 +36,18 @@ export const SECRET_HINT: Record<StakingFile, string> = {
  * file, a path to the file, and for signer.key also `0x`-hex. Pasted secrets often carry CRLF line
  * endings, surrounding blank space or lose their final newline: all are tolerated.
  */
-export function decodeMaterial(file: StakingFile, input: string, readPath: PathReader): Material {
+export function decodeMaterial(
+  file: StakingFile,
+  input: string,
+  readPath: PathReader,
+  /** How the input is named to the user (default: the action's input name). */
+  label: string = INPUT_FOR[file]
+): Material {
   // Size first: nothing below runs on an input no staking file could be (a 10 MB secret, say).
   if (input.length > MAX_INPUT_CHARS) {
     throw new IdentityError(
       file,
-      `the ${INPUT_FOR[file]} input is ${input.length} characters; the ${file} it should hold is a few KB, so inputs over ${MAX_INPUT_CHARS} characters are refused unread. Set it from the file: ${SECRET_HINT[file]}`
+      `the ${label} input is ${input.length} characters; the ${file} it should hold is a few KB, so inputs over ${MAX_INPUT_CHARS} characters are refused unread. Set it from the file: ${SECRET_HINT[file]}`
     )
   }
   // Only CRLF pairs become LF: a lone CR is a byte Go's PEM decoder sees, so it stays.
@@ -55,7 +61,7 @@ export function decodeMaterial(file: StakingFile, input: string, readPath: PathR
   if (text === '') {
     throw new IdentityError(
       file,
-      `the ${INPUT_FOR[file]} input is empty. Set it from the file: ${SECRET_HINT[file]}`
+      `the ${label} input is empty. Set it from the file: ${SECRET_HINT[file]}`
     )
   }
   if (text.includes('-----BEGIN ')) {
@@ -72,7 +78,7 @@ export function decodeMaterial(file: StakingFile, input: string, readPath: PathR
     if (fromFile && fromFile.length > MAX_FILE_BYTES) {
       throw new IdentityError(
         file,
-        `the ${INPUT_FOR[file]} input names a file of ${fromFile.length} bytes; a ${file} is a few KB, so files over ${MAX_FILE_BYTES} bytes are refused unread`
+        `the ${label} input names a file of ${fromFile.length} bytes; a ${file} is a few KB, so files over ${MAX_FILE_BYTES} bytes are refused unread`
       )
     }
     if (fromFile) return done(fromFile, 'file path')
@@ -83,7 +89,7 @@ export function decodeMaterial(file: StakingFile, input: string, readPath: PathR
       if (hex) return done(Buffer.from(hex, 'hex'), 'hex')
       throw new IdentityError(
         file,
-        `the signer-key input starts with 0x but is not 64 hex digits (32 bytes). Or give its base64: ${SECRET_HINT[file]}`
+        `the ${label} input starts with 0x but is not 64 hex digits (32 bytes). Or give its base64: ${SECRET_HINT[file]}`
       )
     }
   }
@@ -98,8 +104,8 @@ export function decodeMaterial(file: StakingFile, input: string, readPath: PathR
   throw new IdentityError(
     file,
     looksLikePath
-      ? `the ${INPUT_FOR[file]} input looks like a path, but there is no readable file there`
-      : `the ${INPUT_FOR[file]} input is neither PEM text, base64, nor a path to a file${file === 'signer.key' ? ' (nor 0x-hex)' : ''}. Set it from the file: ${SECRET_HINT[file]}`
+      ? `the ${label} input looks like a path, but there is no readable file there`
+      : `the ${label} input is neither PEM text, base64, nor a path to a file${file === 'signer.key' ? ' (nor 0x-hex)' : ''}. Set it from the file: ${SECRET_HINT[file]}`
   )
 }
 

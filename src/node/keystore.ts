@@ -5,10 +5,9 @@ import { RpcUnavailable } from './api.js'
 // nodes serve it on /ext/keystore when started with --api-keystore-enabled. The backup guide asks
 // for keystore users to be carried over with their node.
 
-export interface KeystoreCredential {
-  username: string
-  password: string
-}
+export type { KeystoreCredential } from '../settings/keystore-users.js'
+export { parseKeystoreUsers } from '../settings/keystore-users.js'
+import type { KeystoreCredential } from '../settings/keystore-users.js'
 
 /** A user as keystore.exportUser gives it: encrypted with the user's password. */
 export interface KeystoreExport {
@@ -102,23 +101,4 @@ export async function importUsers(
 function compare(a: number[], b: number[]): number {
   for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0)
   return 0
-}
-
-/** The keystore-users input: a JSON list of {username, password}. */
-export function parseKeystoreUsers(text: string, fail: (m: string) => Error): KeystoreCredential[] {
-  let v: unknown
-  try {
-    v = JSON.parse(text)
-  } catch {
-    throw fail('keystore-users must be JSON: [{"username": "…", "password": "…"}, …]')
-  }
-  if (
-    !Array.isArray(v) ||
-    !v.every(
-      u => u && typeof u.username === 'string' && u.username && typeof u.password === 'string'
-    )
-  ) {
-    throw fail('keystore-users must be a JSON list of {"username": "…", "password": "…"}')
-  }
-  return v.map(u => ({ username: u.username as string, password: u.password as string }))
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { sha256Hex } from '../identity/sha256.js'
 import { posix } from 'node:path'
 import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
 import { sh, type ExecResult, type HostTransport } from '../transport/transport.js'
@@ -89,7 +89,7 @@ export class HostError extends Error {
   override readonly name = 'HostError'
 }
 
-export const sha256Hex = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
+export { sha256Hex }
 
 /**
  * What an avalanchego host is to us: a staking directory owned by the node's user, a service to
@@ -110,7 +110,7 @@ export class NodeHost {
   ) {}
 
   /** Who we are, where the staking directory is, and whether sudo works without a password. */
-  async probe(): Promise<void> {
+  async locate(): Promise<void> {
     const r = await this.run(
       `printf '%s\\n' "$(id -un)" "$(id -u)" "$HOME"; if sudo -n true 2>/dev/null; then echo sudo; else echo nosudo; fi`
     )

@@ -141,14 +141,3 @@ function describe(e: NodeJS.ErrnoException, port: number): string {
       return e.message
   }
 }
-
-/** `host`, `host:port`, `[v6]:port` or `v6` → host and port (default 9651). */
-export function parseHostPort(text: string, defaultPort = 9651): { host: string; port: number } {
-  const t = text.trim()
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(t)
-  if (v6) return { host: v6[1]!, port: v6[2] ? Number(v6[2]) : defaultPort }
-  const m = /^([^:\s]+)(?::(\d+))?$/.exec(t)
-  if (m) return { host: m[1]!, port: m[2] ? Number(m[2]) : defaultPort }
-  if ((t.match(/:/g) ?? []).length > 1) return { host: t, port: defaultPort }
-  throw new Error(`'${text}' is not host[:port]`)
-}

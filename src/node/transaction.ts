@@ -102,8 +102,11 @@ export async function launchTransaction(host: NodeHost, plan: TransactionPlan): 
   // the kept files are no more readable than they were, and the node's user cannot plant anything
   // in it (its program, its journal) for root to run or trust.
   const start =
-    `umask 022 && { [ -z "$ANB_STATE" ] || { [ -d ${ROOT_STATE_DIR} ] || mkdir -m 755 ${ROOT_STATE_DIR}; } && ` +
-    `{ [ -d "$ANB_STATE" ] || mkdir -m 755 "$ANB_STATE"; }; } && mkdir -m 750 "$ANB_PREV" && ` +
+    // Two restores may make root's directories at once: a mkdir that loses the race is fine when
+    // a real directory (not a link) is
+    // there; otherwise mkdir again, for its message.
+    `umask 022 && { [ -z "$ANB_STATE" ] || { mkdir -m 755 ${ROOT_STATE_DIR} 2>/dev/null || [ -d ${ROOT_STATE_DIR} ] && [ ! -L ${ROOT_STATE_DIR} ] || mkdir -m 755 ${ROOT_STATE_DIR}; } && ` +
+    `{ mkdir -m 755 "$ANB_STATE" 2>/dev/null || [ -d "$ANB_STATE" ] && [ ! -L "$ANB_STATE" ] || mkdir -m 755 "$ANB_STATE"; }; } && mkdir -m 750 "$ANB_PREV" && ` +
     `{ [ ! -d "$ANB_DIR" ] || chgrp "$(stat -c %g "$ANB_DIR")" "$ANB_PREV"; } && ` +
     `cat > "$ANB_PREV/restore.sh" && ` +
     `{ setsid -f sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 || ` +

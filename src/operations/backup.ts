@@ -1,55 +1,198 @@
-import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
+import { STAKING_FILES, type StakingFiles } from '../identity/errors.js'
 import {
   failedChecks,
   inspectIdentity,
   type Expectations,
-  type IdentityFiles,
   type IdentityReport
 } from '../identity/checks.js'
 import type { HostTransport } from '../transport/transport.js'
-import { errorMessage, type Log } from '../log.js'
-import { NodeApi, type NodeIdAnswer } from '../node/api.js'
-import {
-  exportUsers,
-  keystoreAvailability,
-  type KeystoreCredential,
-  type KeystoreExport
-} from '../node/keystore.js'
+import { errorMessage, fileErrorMessage, type Log } from '../log.js'
+import { NodeApi } from '../node/api.js'
+import { exportUsers, keystoreAvailability, type KeystoreExport } from '../node/keystore.js'
 import { backupRefusal } from '../node/identity-location.js'
-import { HostError, NodeHost, openRestoreNotice, type NodeHostSettings } from '../node/node-host.js'
+import { HostError, NodeHost, openRestoreNotice } from '../node/node-host.js'
 import { Steps, type StepRecord } from './steps.js'
-import { registeredKey, type Registration } from './network.js'
+import { askRegistration, registeredKey, type Registration } from './network.js'
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { InputError } from '../errors.js'
+import { sealArchive } from '../archive/archive.js'
+import type { BackupSettings, BackupStore } from '../settings/modes.js'
+import type { Connector } from './connect.js'
+import { hideFiles } from './source.js'
 
-export interface BackupRequest {
-  connect: () => Promise<HostTransport>
-  node: NodeHostSettings
-  apiUrl: URL
-  /** What the files must give, when known (a first backup may not know it yet). */
-  expected: Expectations
-  /** Take the files even when the node does not answer (never when it answers with another identity). */
-  force: boolean
-  /** Keystore users to export with the files (nodes before v1.12.2 with the Keystore API on). */
-  keystoreUsers?: KeystoreCredential[]
-  /** Asks the network about the NodeID (network-api): its registered BLS key is expected too. */
-  registration?: (nodeId: string) => Promise<Registration>
+/** The identity a backup took, as its checks found it. */
+export interface TakenIdentity {
+  nodeId: string
+  blsPublicKey: string
+  keyType: string
 }
 
-export interface BackupOutcome {
-  ok: boolean
-  /** The offline checks of the files taken, then the comparison with the live node. */
-  report?: IdentityReport
-  /** The files as read from the host; only when ok. */
-  files?: Record<StakingFile, Uint8Array>
-  live?: NodeIdAnswer
-  /** The keystore users exported, to go into the archive. */
-  keystore?: KeystoreExport[]
+interface BackupCommon {
+  mode: 'backup'
+  /** The node host as the transport names it. */
   host?: string
   /** Where the node takes its identity from, and how that was found. */
   identityLocation?: string
   steps: StepRecord[]
-  error?: string
-  /** What the network said about the NodeID, when asked. */
-  registration?: Registration
+  /** The offline checks of the files taken, when they were read. */
+  report?: IdentityReport
+  /** What the files had to give: the inputs, with the BLS key the P-chain registered. */
+  expected: Expectations
+  /** What the network said about the NodeID. */
+  registration: Registration
+}
+
+/** A stored backup says what it holds and where; a failed one says why. Never the files. */
+export type BackupOutcome = BackupCommon &
+  (
+    | {
+        ok: true
+        report: IdentityReport
+        identity: TakenIdentity
+        stored: BackupStore
+        /** Keystore users exported into the archive. */
+        keystoreUsers: string[]
+      }
+    | { ok: false; cause: string }
+  )
+
+/**
+ * backup: take the three files off a node, check them offline and against what the node reports,
+ * refuse to call them a backup when the two disagree (a node that regenerated its keys, a staking
+ * directory the node does not use), and store them: an age archive written 0600, or (CLI) a new
+ * directory. The plain files exist only in memory until then.
+ */
+export async function takeBackup(
+  settings: BackupSettings,
+  log: Log,
+  connector: Connector
+): Promise<BackupOutcome> {
+  refuseOccupied(settings.store)
+  const steps = new Steps(log)
+  const base: BackupCommon = {
+    mode: 'backup',
+    steps: steps.records,
+    expected: settings.expected,
+    registration: { state: 'not-asked' }
+  }
+  const connect = connector(settings.host, log)
+  let transport: HostTransport | undefined
+  try {
+    transport = await steps.step('Connect', async note => {
+      const t = await connect()
+      note(`connected to ${t.label}`)
+      return t
+    })
+    base.host = transport.label
+    const host = new NodeHost(transport, settings.host.node)
+    const files = await steps.step('Read the files', note => readFiles(host, base, note))
+    hideFiles(files, log)
+    const expected = await withRegistration(settings, files, steps, base, log)
+    base.expected = expected
+    const report = await steps.step('Check the files', async note => {
+      const { report } = inspectIdentity(files, expected)
+      base.report = report
+      const failed = failedChecks(report)
+      if (failed.length || !report.nodeId || !report.blsPublicKey || !report.keyType)
+        throw new Error(
+          `the files on the host do not pass their checks:\n${failed.map(c => `- ${c.title}: ${c.detail}`).join('\n')}`
+        )
+      note(`${report.nodeId}, ${report.keyType}, BLS ${report.blsPublicKey}`)
+      return {
+        ...report,
+        nodeId: report.nodeId,
+        blsPublicKey: report.blsPublicKey,
+        keyType: report.keyType
+      }
+    })
+    const api = new NodeApi(transport, settings.host.apiUrl, log)
+    await steps.step('Compare with the live node', note =>
+      compareWithNode(api, settings, report, log, note)
+    )
+    const keystore = await exportKeystore(api, settings, steps)
+    const identity: TakenIdentity = {
+      nodeId: report.nodeId,
+      blsPublicKey: report.blsPublicKey,
+      keyType: report.keyType
+    }
+    await steps.step('Store the backup', async note =>
+      note(await store(settings.store, files, identity, base.host ?? 'this machine', keystore))
+    )
+    return {
+      ...base,
+      ok: true,
+      report,
+      identity,
+      stored: settings.store,
+      keystoreUsers: keystore.map(k => k.username)
+    }
+  } catch (e) {
+    return { ...base, ok: false, cause: errorMessage(e) }
+  } finally {
+    await transport?.close()
+  }
+}
+
+/** Nothing is written over: a store that is taken is bad input, said before anything connects. */
+function refuseOccupied(store: BackupStore): void {
+  if (store.kind === 'directory' && existsSync(store.path) && readdirSync(store.path).length > 0)
+    throw new InputError(
+      '--out: the directory exists and is not empty: give a new directory (nothing is written over).'
+    )
+  if (store.kind === 'archive' && existsSync(store.path))
+    throw new InputError(
+      'archive-path: a file exists there: give a new file (nothing is written over).'
+    )
+}
+
+/** Keystore users exported with the files (nodes before v1.12.2 with the Keystore API on). */
+async function exportKeystore(
+  api: NodeApi,
+  settings: BackupSettings,
+  steps: Steps
+): Promise<KeystoreExport[]> {
+  const users = settings.keystoreUsers
+  if (!users?.length) return []
+  return steps.step('Export keystore users', async note => {
+    const availability = await keystoreAvailability(api)
+    if (!availability.available) {
+      note(availability.why)
+      return []
+    }
+    const exported = await exportUsers(api, users)
+    note(`exported ${exported.map(k => k.username).join(', ')}`)
+    return exported
+  })
+}
+
+/** Writes the backup; returns what was written, for the step's detail. */
+async function store(
+  target: BackupStore,
+  files: StakingFiles<Uint8Array>,
+  identity: TakenIdentity,
+  host: string,
+  keystore: KeystoreExport[]
+): Promise<string> {
+  if (target.kind === 'archive') {
+    const manifest = { ...identity, takenAt: new Date().toISOString(), host }
+    const bytes = await sealArchive(files, manifest, target.recipients, keystore)
+    try {
+      writeFileSync(target.path, bytes, { mode: 0o600, flag: 'wx' })
+    } catch (e) {
+      throw new Error(`storing the archive failed: ${fileErrorMessage(e, 'archive-path')}`)
+    }
+    return `${target.path}: ${bytes.length} bytes, encrypted to ${target.recipients.length} age recipient(s)`
+  }
+  try {
+    mkdirSync(target.path, { recursive: true, mode: 0o700 })
+    chmodSync(target.path, 0o700)
+    for (const f of STAKING_FILES)
+      writeFileSync(join(target.path, f), files[f], { mode: 0o600, flag: 'wx' })
+  } catch (e) {
+    throw new Error(fileErrorMessage(e, 'cannot write into --out'))
+  }
+  return `${target.path}/ (directory 0700, files 0600)`
 }
 
 /**
@@ -57,87 +200,31 @@ export interface BackupOutcome {
  * network-api is given (the NodeID from expected-node-id, or else from the files themselves).
  */
 async function withRegistration(
-  req: BackupRequest,
-  taken: IdentityFiles,
+  settings: BackupSettings,
+  taken: StakingFiles<Uint8Array>,
   steps: Steps,
-  outcome: BackupOutcome
+  base: BackupCommon,
+  log: Log
 ): Promise<Expectations> {
-  const ask = req.registration
-  const nodeId = req.expected.nodeId ?? inspectIdentity(taken, {}).report.nodeId
-  if (!ask || !nodeId) return req.expected
+  const nodeId = settings.expected.nodeId ?? inspectIdentity(taken, {}).report.nodeId
+  if (!settings.network.apiUrl || !nodeId) return settings.expected
   const registration = await steps.step('Ask the network', async note => {
-    const r = await ask(nodeId)
+    const r = await askRegistration(settings.network, nodeId, log)
     note(r.state === 'unknown' ? r.why : `${nodeId}: ${r.state}`)
     return r
   })
-  outcome.registration = registration
+  base.registration = registration
   const key = registeredKey(registration)
-  return key ? { ...req.expected, registeredBlsPublicKey: key } : req.expected
-}
-
-/**
- * Take the three files off a node, check them offline and against what the node reports, and
- * refuse to call them a backup when the two disagree (a node that regenerated its keys, a staking
- * directory the node does not use). Storing them is the caller's: encrypted, or for a person.
- */
-export async function backup(req: BackupRequest, log: Log): Promise<BackupOutcome> {
-  const steps = new Steps(log)
-  const outcome: BackupOutcome = { ok: false, steps: steps.records }
-  let transport: HostTransport | undefined
-  try {
-    transport = await steps.step('Connect', async note => {
-      const t = await req.connect()
-      note(`connected to ${t.label}`)
-      return t
-    })
-    outcome.host = transport.label
-    const host = new NodeHost(transport, req.node)
-    const files = await steps.step('Read the files', note => readFiles(host, outcome, note))
-    const taken = {
-      crt: files['staker.crt'],
-      key: files['staker.key'],
-      signer: files['signer.key']
-    }
-    const expected = await withRegistration(req, taken, steps, outcome)
-    const report = await steps.step('Check the files', async note => {
-      const { report } = inspectIdentity(taken, expected)
-      outcome.report = report
-      const failed = failedChecks(report)
-      if (failed.length)
-        throw new Error(
-          `the files on the host do not pass their checks:\n${failed.map(c => `- ${c.title}: ${c.detail}`).join('\n')}`
-        )
-      note(`${report.nodeId}, ${report.keyType}, BLS ${report.blsPublicKey}`)
-      return report
-    })
-    await steps.step('Compare with the live node', note =>
-      compareWithNode(new NodeApi(transport!, req.apiUrl, log), req, report, outcome, log, note)
-    )
-    if (req.keystoreUsers?.length) {
-      await steps.step('Export keystore users', async note => {
-        const api = new NodeApi(transport!, req.apiUrl, log)
-        const availability = await keystoreAvailability(api)
-        if (!availability.available) return note(availability.why)
-        outcome.keystore = await exportUsers(api, req.keystoreUsers!)
-        note(`exported ${outcome.keystore.map(k => k.username).join(', ')}`)
-      })
-    }
-    Object.assign(outcome, { ok: true, files })
-  } catch (e) {
-    outcome.error = errorMessage(e)
-  } finally {
-    await transport?.close()
-  }
-  return outcome
+  return key ? { ...settings.expected, registeredBlsPublicKey: key } : settings.expected
 }
 
 /** The three files off the host, after saying where the node keeps them and that no restore is open. */
 async function readFiles(
   host: NodeHost,
-  outcome: BackupOutcome,
+  outcome: BackupCommon,
   note: (d: string) => void
-): Promise<Record<StakingFile, Uint8Array>> {
-  await host.probe()
+): Promise<StakingFiles<Uint8Array>> {
+  await host.locate()
   outcome.identityLocation = host.locationText
   note(`identity: ${host.locationText}`)
   const notFiles = host.location && backupRefusal(host.location)
@@ -145,7 +232,7 @@ async function readFiles(
   // Said first: a copy taken in the middle of a restore could be a mix of two identities.
   const open = openRestoreNotice(await host.inspectAsNeeded())
   if (open) throw new HostError(`not taken: ${open}`)
-  const read = {} as Record<StakingFile, Uint8Array>
+  const read = {} as StakingFiles<Uint8Array>
   for (const f of STAKING_FILES) read[f] = await host.readStakingFile(f)
   note(`${STAKING_FILES.join(', ')} read from ${host.stakingDir}`)
   return read
@@ -154,20 +241,19 @@ async function readFiles(
 /** The files are a backup only if the live node runs them (unless force, with a warning). */
 async function compareWithNode(
   api: NodeApi,
-  req: BackupRequest,
-  report: IdentityReport,
-  outcome: BackupOutcome,
+  settings: BackupSettings,
+  report: TakenIdentity,
   log: Log,
   note: (d: string) => void
 ): Promise<void> {
   const live = await api.getNodeId()
   if (!live) {
-    const msg = `the node's API (${req.apiUrl.href} on the host) does not answer, so these files cannot be shown to be the ones it runs`
-    if (!req.force) throw new Error(`${msg}. Start the node, or set force to take them anyway.`)
+    const msg = `the node's API (${settings.host.apiUrl.href} on the host) does not answer, so these files cannot be shown to be the ones it runs`
+    if (!settings.host.force)
+      throw new Error(`${msg}. Start the node, or set force to take them anyway.`)
     log.warning(`${msg}; taken anyway (force).`)
     return
   }
-  outcome.live = live
   const disagreements = [
     live.nodeID !== report.nodeId
       ? `the node reports NodeID ${live.nodeID}, the files give ${report.nodeId}`

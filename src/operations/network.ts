@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
-import type { NetworkSettings, Target } from '../settings/host.js'
+import type { Target } from '../settings/host.js'
+import type { NetworkSettings } from '../settings/network.js'
 import type { Expectations } from '../identity/checks.js'
 import { errorMessage, type Log } from '../log.js'
 import type { NodeApi } from '../node/api.js'

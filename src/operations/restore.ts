@@ -33,12 +33,20 @@ import {
 import { restoreRefusal } from '../node/identity-location.js'
 import { Steps, type StepRecord } from './steps.js'
 import { Cancelled, ProgramGone, watchTransaction } from './restore-watch.js'
-import type { RestoreNetworkChecks } from './network.js'
+import {
+  askNetwork,
+  restoreNetworkChecks,
+  type Registration,
+  type RestoreNetworkChecks
+} from './network.js'
+import type { RestoreSettings } from '../settings/modes.js'
+import type { Connector } from './connect.js'
+import { openSource } from './source.js'
 import type { HealthReport } from '../network/replies.js'
 
 export interface RestoreRequest {
   files: IdentityFiles
-  expected: Expectations
+  expected: Expectations & { nodeId: string }
   /** Opens the transport; called again to reconnect after a lost connection. */
   connect: () => Promise<HostTransport>
   host: NodeHostSettings
@@ -63,6 +71,7 @@ export interface RestoreRequest {
 export type HostState = 'restored' | 'unchanged' | 'unknown' | 'needs-attention'
 
 export interface RestoreOutcome {
+  mode: 'restore'
   ok: boolean
   identity: IdentityReport
   /** Files were swapped and the node restarted (false when the host already ran the backup). */
@@ -71,7 +80,7 @@ export interface RestoreOutcome {
   /** Where the node takes its identity from, and how that was found. */
   identityLocation?: string
   /** The expected NodeID (the input), to report beside what was found. */
-  expectedNodeId?: string
+  expectedNodeId: string
   /** The node was asked for its NodeID before anything changed. */
   nodeAsked: boolean
   nodeId?: string
@@ -83,12 +92,56 @@ export interface RestoreOutcome {
   downtimeMs?: number
   host?: string
   steps: StepRecord[]
-  error?: string
+  /** When not ok: what went wrong, and the host as measured afterwards. */
+  cause?: string
+  /** When not ok and there is something to do: where the previous files are, commands to check. */
+  recovery?: string
   /** /ext/health after the restore, when wait-healthy asked for it. */
   health?: HealthReport
+  /** What the network said about the NodeID (network-api). */
+  registration: Registration
 }
 
 const RECONNECT_FOR_MS = 30_000
+
+/**
+ * restore: the backup (given, or out of its archive) onto the node host, proven by the node's own
+ * answer; the network asked first when network-api is given. `signal`: the job was cancelled.
+ */
+export async function restoreBackup(
+  settings: RestoreSettings,
+  log: Log,
+  connect: Connector,
+  signal?: AbortSignal
+): Promise<RestoreOutcome> {
+  const { files, keystore } = await openSource(settings.source, log)
+  const users = settings.keystoreUsers
+  if (keystore.length && !users)
+    log.warning(
+      `the archive holds keystore users (${keystore.map(x => x.username).join(', ')}); give keystore-users with their passwords to import them.`
+    )
+  const asked = await askNetwork(settings.network, settings.expected, log)
+  const network = restoreNetworkChecks(settings.network, settings.host.target, log)
+  const host = settings.host
+  const outcome = await restore(
+    {
+      files,
+      expected: { ...asked.expected, nodeId: settings.expected.nodeId },
+      ...(network ? { network } : {}),
+      connect: connect(host, log),
+      host: host.node,
+      apiUrl: host.apiUrl,
+      waitTimeoutMs: host.waitTimeoutMs,
+      force: host.force,
+      lockWaitSeconds: 60,
+      ...(keystore.length && users ? { keystore: { exports: keystore, users } } : {}),
+      ...(signal ? { signal } : {})
+    },
+    log
+  )
+  outcome.registration = asked.registration
+  return outcome
+}
 
 interface Want {
   nodeId: string
@@ -105,12 +158,14 @@ export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOut
   const steps = new Steps(log)
   const { report, parsed } = inspectIdentity(req.files, req.expected)
   const outcome: RestoreOutcome = {
+    mode: 'restore',
     ok: false,
+    registration: { state: 'not-asked' },
     identity: report,
     changed: false,
     hostState: 'unchanged',
     nodeAsked: false,
-    ...(req.expected.nodeId ? { expectedNodeId: req.expected.nodeId } : {}),
+    expectedNodeId: req.expected.nodeId,
     steps: steps.records
   }
   const failed = failedChecks(report)
@@ -118,11 +173,11 @@ export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOut
     failed.length ||
     !parsed.certificate ||
     !parsed.key ||
-    !(req.files.signer instanceof Uint8Array)
+    !(req.files['signer.key'] instanceof Uint8Array)
   ) {
     steps.skipped('Check the backup', failed.map(c => c.detail).join('; '))
     steps.records[0]!.status = 'failed'
-    outcome.error = `The backup does not pass its checks; nothing on the host was touched:\n${failed.map(c => `- ${c.title}: ${c.detail}`).join('\n')}`
+    outcome.cause = `The backup does not pass its checks; nothing on the host was touched:\n${failed.map(c => `- ${c.title}: ${c.detail}`).join('\n')}`
     return outcome
   }
   steps.records.push({
@@ -137,7 +192,7 @@ export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOut
     bytes: {
       'staker.crt': parsed.certificate.pem,
       'staker.key': parsed.key.pem,
-      'signer.key': req.files.signer
+      'signer.key': req.files['signer.key']
     }
   }
   let transport: HostTransport
@@ -148,7 +203,7 @@ export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOut
       return t
     })
   } catch (e) {
-    outcome.error = `${errorMessage(e)}\nNothing on the host was changed.`
+    outcome.cause = `${errorMessage(e)}\nNothing on the host was changed.`
     return outcome
   }
   outcome.host = transport.label
@@ -156,7 +211,7 @@ export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOut
   try {
     await run.perform()
   } catch (e) {
-    outcome.error ??= errorMessage(e)
+    outcome.cause ??= errorMessage(e)
   } finally {
     await run.host.transport.close()
   }
@@ -224,7 +279,7 @@ class RestoreRun {
   private async look(
     note: (d: string) => void
   ): Promise<{ facts: HostFacts; current: NodeIdAnswer | undefined }> {
-    await this.host.probe()
+    await this.host.locate()
     this.outcome.identityLocation = this.host.locationText
     note(`identity: ${this.host.locationText}`)
     const refusal = this.host.location && restoreRefusal(this.host.location)
@@ -434,7 +489,7 @@ class RestoreRun {
     const asBefore =
       files.set === 'old' && (!o.previousNodeId || answer?.nodeID === o.previousNodeId)
     o.hostState = asBefore || !o.changed ? 'unchanged' : 'needs-attention'
-    o.error = failureText(journal, files, answer, this.want.nodeId, o, this.host)
+    Object.assign(o, failureText(journal, files, answer, this.want.nodeId, o, this.host))
   }
 
   private lostSight(e: unknown, launched: Launched): void {
@@ -445,9 +500,8 @@ class RestoreRun {
       e instanceof Cancelled
         ? 'The job was cancelled while the restore ran on the host.'
         : `Lost sight of the restore running on the host: ${errorMessage(e)}.`
-    o.error =
-      `${why} The host finishes it on its own: the new identity proven, or every previous file put back and the node started again.\n` +
-      howToCheck(this.host, launched.journalPath)
+    o.cause = `${why} The host finishes it on its own: the new identity proven, or every previous file put back and the node started again.`
+    o.recovery = howToCheck(this.host, launched.journalPath)
   }
 
   async importKeystore(): Promise<void> {
@@ -461,7 +515,7 @@ class RestoreRun {
       })
       .catch((e: unknown) => {
         this.outcome.ok = false
-        this.outcome.error = `The node runs the restored identity, but importing the keystore users failed: ${errorMessage(e)}`
+        this.outcome.cause = `The node runs the restored identity, but importing the keystore users failed: ${errorMessage(e)}`
       })
   }
 
@@ -506,7 +560,7 @@ function failureText(
   wanted: string,
   o: RestoreOutcome,
   host: NodeHost
-): string {
+): { cause: string; recovery?: string } {
   const other = journal.answers.find(a => a.step === 'check' && a.nodeId !== wanted)
   const why = other
     ? `the node started with NodeID ${other.nodeId}, not ${wanted}: it did not take the restored files`
@@ -522,12 +576,14 @@ function failureText(
           ? `The previous files were put back; the node was not running before and was left stopped.`
           : `The previous files were put back and the node started again: ${node}${previous}.`
       : `Measured afterwards: ${files.detail}; ${node}. ${files.set === 'mixed' ? 'The files are a MIX of the two sets: do not start the node on them.' : ''}`
-  const kept =
-    o.changed && o.previousFiles
-      ? `\nA copy of the previous files stays in ${o.previousFiles}.`
-      : ''
-  const steps = o.hostState === 'needs-attention' ? `\n${howToCheck(host, o.journal ?? '')}` : ''
-  return `Restore failed: ${why}\n${then.length ? `Then: ${then.join('; ')}.\n` : ''}${state}${kept}${steps}`
+  const recovery = [
+    o.changed && o.previousFiles ? `A copy of the previous files stays in ${o.previousFiles}.` : '',
+    o.hostState === 'needs-attention' ? howToCheck(host, o.journal ?? '') : ''
+  ].filter(Boolean)
+  return {
+    cause: `${why}\n${then.length ? `Then: ${then.join('; ')}.\n` : ''}${state}`,
+    ...(recovery.length ? { recovery: recovery.join('\n') } : {})
+  }
 }
 
 /** The commands an operator runs to see how the host-side restore ended, and to finish by hand. */

@@ -1,4 +1,4 @@
-import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
+import { STAKING_FILES, type StakingFile, type StakingFiles } from '../identity/errors.js'
 import type { Check, IdentityReport } from '../identity/checks.js'
 import type { HostTransport } from '../transport/transport.js'
 import { errorMessage, type Log } from '../log.js'
@@ -26,7 +26,7 @@ export interface LiveTarget {
  */
 export async function verifyOnHost(
   report: IdentityReport,
-  files: Record<StakingFile, Uint8Array | undefined>,
+  files: StakingFiles<Uint8Array | undefined>,
   target: LiveTarget,
   log: Log
 ): Promise<void> {
@@ -65,10 +65,10 @@ export async function verifyOnHost(
 /** The files on the host against the backup, by hashes computed there. */
 async function compareFiles(
   host: NodeHost,
-  files: Record<StakingFile, Uint8Array | undefined>,
+  files: StakingFiles<Uint8Array | undefined>,
   add: (c: Check) => void
 ): Promise<void> {
-  await host.probe()
+  await host.locate()
   addLocation(host, add)
   const facts = await host.inspectAsNeeded()
   const open = openRestoreNotice(facts)

@@ -1,27 +1,67 @@
 import { toHex0x } from '../identity/bls.js'
 import type { Expectations, IdentityFiles, IdentityReport } from '../identity/checks.js'
 import { inspectIdentity } from '../identity/checks.js'
+import type { StakingFiles } from '../identity/errors.js'
 import type { Log } from '../log.js'
-import type { StakingFile } from '../identity/errors.js'
+import type { VerifySettings } from '../settings/modes.js'
+import type { Connector } from './connect.js'
+import type { Registration } from './network.js'
+import { openSource } from './source.js'
 
-export interface VerifyRequest {
-  files: IdentityFiles
+export interface VerifyOutcome {
+  mode: 'verify'
+  /** Every check passed (warnings do not fail). */
+  ok: boolean
+  report: IdentityReport
+  /** What the backup was checked against: the inputs, with the BLS key the P-chain registered. */
   expected: Expectations
-  /** Derive the proof of possession for the report (an output, not a check). */
-  proofOfPossession: boolean
+  /** The live node was compared too. */
+  live: boolean
+  registration: Registration
 }
 
-/** Verify a backup without a host: the files are whole, a pair, accepted by the node, expected. */
-export async function verify(request: VerifyRequest, log: Log): Promise<IdentityReport> {
+/**
+ * verify: the backup offline (whole, a pair, accepted by avalanchego, the expected identity), then,
+ * when a host is given, against the live node, changing nothing there.
+ */
+export async function verifyBackup(
+  settings: VerifySettings,
+  log: Log,
+  connect: Connector
+): Promise<VerifyOutcome> {
+  const { files } = await openSource(settings.source, log)
+  // The network and the live node's stacks load only when asked for.
+  const { registration, expected } = settings.network.apiUrl
+    ? await (await import('./network.js')).askNetwork(settings.network, settings.expected, log)
+    : { registration: { state: 'not-asked' } as const, expected: settings.expected }
+  const report = await checkOffline(files, expected, settings.proofOfPossession, log)
+  if (settings.live) {
+    const live = settings.live
+    const target = { connect: connect(live, log), node: live.node, apiUrl: live.apiUrl }
+    const { verifyOnHost } = await import('./verify-live.js')
+    await verifyOnHost(report, filesAsOnNode(files), target, log)
+  }
+  for (const c of report.checks.filter(c => c.status === 'warn'))
+    log.warning(`${c.title}: ${c.detail ?? c.found ?? ''}`)
+  return { mode: 'verify', ok: report.ok, report, expected, live: !!settings.live, registration }
+}
+
+/** The offline checks, each logged as it is decided; the proof of possession when wanted. */
+export async function checkOffline(
+  files: IdentityFiles,
+  expected: Expectations,
+  proofOfPossession: boolean,
+  log: Log
+): Promise<IdentityReport> {
   return log.group('Check the backup offline', async () => {
-    const { report, parsed } = inspectIdentity(request.files, request.expected)
+    const { report, parsed } = inspectIdentity(files, expected)
     for (const c of report.checks) {
       const mark = { pass: 'ok  ', fail: 'FAIL', skip: 'skip', warn: 'warn' }[c.status]
       const tail =
         c.status === 'pass' ? (c.found ? `: ${c.found}` : '') : c.detail ? `: ${c.detail}` : ''
       log.info(`${mark}  ${c.title}${tail}`)
     }
-    if (request.proofOfPossession && parsed.signer !== undefined && report.blsPublicKey) {
+    if (proofOfPossession && parsed.signer !== undefined && report.blsPublicKey) {
       // Hashing to G2 needs a full pairing-curve library: loaded only when the proof is wanted.
       const { proofOfPossession } = await import('../identity/pop.js')
       const pk = Buffer.from(report.blsPublicKey.slice(2), 'hex')
@@ -32,11 +72,12 @@ export async function verify(request: VerifyRequest, log: Log): Promise<Identity
 }
 
 /** The files as the node holds them: normalised PEM, and signer.key's raw bytes. */
-export function filesAsOnNode(files: IdentityFiles): Record<StakingFile, Uint8Array | undefined> {
+export function filesAsOnNode(files: IdentityFiles): StakingFiles<Uint8Array | undefined> {
   const { parsed } = inspectIdentity(files, {})
+  const signer = files['signer.key']
   return {
     'staker.crt': parsed.certificate?.pem,
     'staker.key': parsed.key?.pem,
-    'signer.key': files.signer instanceof Uint8Array ? files.signer : undefined
+    'signer.key': signer instanceof Uint8Array ? signer : undefined
   }
 }

@@ -1,10 +1,9 @@
 import ssh2, { type Client as SshClient, type ClientChannel, type ConnectConfig } from 'ssh2'
 // ssh2 is CommonJS: Node's ESM loader sees only some of its names (not `utils`), so the source
 // takes them from the default export; it then runs unbundled too (e.g. under @github/local-action).
-const { Client, utils } = ssh2
+const { Client } = ssh2
 type Client = SshClient
 import type { Duplex } from 'node:stream'
-import { InputError } from '../errors.js'
 import type { Log } from '../log.js'
 import {
   fingerprint,
@@ -15,6 +14,7 @@ import {
   type HostKeyPins
 } from './host-keys.js'
 import { holdStreams } from './hold.js'
+export { checkPrivateKey } from './private-key.js'
 import {
   ConnectionLost,
   ForwardingRefused,
@@ -48,43 +48,8 @@ export class SshRefused extends Error {
   override readonly name = 'SshRefused'
 }
 
-/**
- * Checks the private key can be read (with its passphrase) before anything connects, and
- * explains the usual mistakes: a public key, or a key whose line breaks became spaces.
- */
-export function checkPrivateKey(privateKey: string, passphrase?: string, input = 'ssh-key'): void {
-  const text = privateKey.trim()
-  if (
-    /^(ssh-|ecdsa-|sk-)\S+ AAAA/.test(text) ||
-    /^-----BEGIN (SSH2 |RSA )?PUBLIC KEY-----/.test(text)
-  )
-    throw new InputError(
-      `${input} is a public key (the .pub file). Give the private key: the file without .pub (e.g. ~/.ssh/id_ed25519), whose public half is in the host's authorized_keys.`
-    )
-  if (
-    /^-----BEGIN [A-Z ]*PRIVATE KEY-----[^\n]* [^\n]*-----END [A-Z ]*PRIVATE KEY-----$/.test(text)
-  )
-    throw new InputError(
-      `${input} has its line breaks turned into spaces (as a one-line text field does). Store the key file as it is, e.g. \`gh secret set SSH_KEY < ~/.ssh/id_ed25519\`.`
-    )
-  if (/^-----BEGIN [A-Z ]*PRIVATE KEY-----\\n/.test(text))
-    throw new InputError(
-      `${input} has its line breaks written as \\n (two characters). Store the key file as it is, e.g. \`gh secret set SSH_KEY < ~/.ssh/id_ed25519\`.`
-    )
-  const parsed = utils.parseKey(privateKey, passphrase)
-  if (parsed instanceof Error) {
-    const encrypted = /encrypted|passphrase/i.test(parsed.message)
-    const pass = input.replace(/key$/, 'passphrase')
-    throw new InputError(
-      encrypted
-        ? `${input} is encrypted and ${passphrase ? `${pass} does not open it` : `no ${pass} was given`}.`
-        : `${input} cannot be read (${parsed.message.replace(/^Cannot parse privateKey: /, '')}). Give the private key text, OpenSSH or PEM, ed25519, ECDSA or RSA.`
-    )
-  }
-}
-
 /** One hop of the connection, with the input names its messages point at. */
-interface Hop extends SshLogin {
+export interface Hop extends SshLogin {
   /** `the jump host ` or empty: how messages name this host. */
   role: string
   /** The input names of this hop: '' for the node's (host-key), 'proxy-' for the jump host's. */
@@ -97,7 +62,7 @@ interface Hop extends SshLogin {
   through: string
 }
 
-interface Presented {
+export interface Presented {
   fingerprint: string
   type: string
 }
@@ -270,7 +235,7 @@ function firewallHint(hop: Pick<Hop, 'timeoutMs' | 'role' | 'through'>): string 
     : `${waited} Node firewalls ${runners}: run this job on a self-hosted runner that can reach the node, or go through a jump host the node admits (proxy-host).`
 }
 
-function timedOut(hop: Hop): SshRefused {
+export function timedOut(hop: Hop): SshRefused {
   return new SshRefused(
     `cannot reach ${hop.role}${hop.host}:${hop.port}${hop.through}: no SSH handshake in time. ${firewallHint(hop)}`
   )
@@ -285,7 +250,7 @@ function withDeadline<T>(p: Promise<T>, deadline: number, onTimeout: () => Error
 }
 
 /** Text from the network, reduced to one plain line. */
-function plain(s: string): string {
+export function plain(s: string): string {
   return s
     .replace(/[^\x20-\x7e]+/g, ' ')
     .replace(/\s+/g, ' ')
@@ -294,7 +259,7 @@ function plain(s: string): string {
 }
 
 /** The error for a failed handshake that is not about the host key. */
-function refusal(hop: Hop, e: Error & { level?: string; code?: string }): SshRefused {
+export function refusal(hop: Hop, e: Error & { level?: string; code?: string }): SshRefused {
   const where = `${hop.role}${hop.host}:${hop.port}${hop.through}`
   if (e.level === 'client-authentication')
     return new SshRefused(
@@ -306,7 +271,7 @@ function refusal(hop: Hop, e: Error & { level?: string; code?: string }): SshRef
 }
 
 /** No trusted key among the ones the host presented (one per handshake). */
-function mismatch(hop: Hop, presented: Presented[]): SshRefused {
+export function mismatch(hop: Hop, presented: Presented[]): SshRefused {
   const keys = presented.map(p => `${p.fingerprint} (${p.type})`)
   const input = `${hop.prefix}host-key`
   const named = `${hop.role}${hop.host}`
@@ -329,7 +294,7 @@ function mismatch(hop: Hop, presented: Presented[]): SshRefused {
 }
 
 /** The host has no key of the types the pins name. */
-function noCommonType(hop: Hop, hostOffers: string[], offered: string[]): SshRefused {
+export function noCommonType(hop: Hop, hostOffers: string[], offered: string[]): SshRefused {
   const offers = hostOffers.length ? hostOffers.join(', ') : 'other types'
   return new SshRefused(
     `${hop.role}${hop.host} offers host keys ${offers}; ${hop.prefix}host-key names only ${offered.join(', ')}. ` +
