@@ -35,7 +35,7 @@ export interface ReferenceVerdict {
 export function runReference(cases: ReferenceCase[]): ReferenceVerdict[] {
   const dir = tempDir('goref')
   const bin = join(dir, 'goref')
-  execFileSync('go', ['build', '-o', bin, '.'], {
+  execFileSync('go', ['build', '-buildvcs=false', '-o', bin, '.'], {
     cwd: join(ROOT, '__tests__', 'support', 'go-reference'),
     env: {
       ...process.env,
