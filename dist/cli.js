@@ -1241,7 +1241,7 @@ function bytesOf(file) {
   if (file instanceof IdentityError) throw file;
   return file;
 }
-function inspectIdentity(files, expected) {
+function checkIdentity(files, expected) {
   const checks = [];
   const parsed = {};
   const attempt = (id, title, fn, found) => {
@@ -12308,16 +12308,17 @@ echo "home $(b64 "$(getent passwd "$user" | cut -d: -f6)")"
     inspectHostScript = `#!/bin/sh
 # avalanche-node-backup: looks at a node host before a restore, verify or backup. Changes nothing.
 #
-# Usage: sh inspect-host.sh STAKING_DIR SERVICE [STATE_DIR]
+# Usage: sh inspect-host.sh STAKING_DIR SERVICE STATE_DIR FILE...   (FILE: the staking files' names)
 # Output, one fact a line (the runner parses these):
 #   dir OWNER MODE open|closed  or  dir -  or  dir ?   the staking directory (? : a parent we cannot enter)
-#   FILE OWNER MODE SHA256|unreadable  or  FILE -       for staker.crt, staker.key, signer.key
+#   FILE OWNER MODE SHA256|unreadable  or  FILE -       for each FILE given
 #   unit LOADSTATE | user USER | state ACTIVESTATE      systemd's view of SERVICE (when systemctl exists)
 #   missing TOOL...                                     commands a restore needs that are not there
 #   lockdir DIR                                         where a lock file can be made
 #   journal running|unfinished UID PATH                 a restore journal without an end, its owner
 
 dir=$1 svc=$2 state=\${3:-/nonexistent}
+shift 3
 
 # The nearest existing ancestor decides whether "missing" can be told from "cannot see".
 up=$(dirname "$dir")
@@ -12330,7 +12331,7 @@ else
   echo "dir ?"
 fi
 
-for f in staker.crt staker.key signer.key; do
+for f in "$@"; do
   p=$dir/$f
   if [ ! -f "$p" ]; then
     echo "$f -"
@@ -13015,7 +13016,7 @@ var init_node_host = __esm({
       async inspect(privileged = true) {
         const prefix = privileged && this.loginUid !== 0 && this.sudoOk ? "sudo -n " : "";
         const r = await this.run(
-          `${prefix}sh -s -- ${sh(this.stakingDir)} ${sh(this.settings.serviceName)} ${sh(stateDirFor(this.stakingDir))}`,
+          `${prefix}sh -s -- ${sh(this.stakingDir)} ${sh(this.settings.serviceName)} ${sh(stateDirFor(this.stakingDir))} ${STAKING_FILES.join(" ")}`,
           Buffer.from(inspectHostScript)
         );
         const out2 = r.stdout.toString().split("\n").filter(Boolean);
@@ -15202,7 +15203,7 @@ async function verifyBackup(settings, log, connect2) {
 }
 async function checkOffline(files, expected, proofOfPossession2, log) {
   return log.group("Check the backup offline", async () => {
-    const { report, parsed } = inspectIdentity(files, expected);
+    const { report, parsed } = checkIdentity(files, expected);
     for (const c of report.checks) {
       const mark = { pass: "ok  ", fail: "FAIL", skip: "skip", warn: "warn" }[c.status];
       const tail = c.status === "pass" ? c.found ? `: ${c.found}` : "" : c.detail ? `: ${c.detail}` : "";
@@ -15217,7 +15218,7 @@ async function checkOffline(files, expected, proofOfPossession2, log) {
   });
 }
 function filesAsOnNode(files) {
-  const { parsed } = inspectIdentity(files, {});
+  const { parsed } = checkIdentity(files, {});
   const signer = files["signer.key"];
   return {
     "staker.crt": parsed.certificate?.pem,
@@ -15744,7 +15745,7 @@ async function restoreBackup(settings, log, connect2, signal) {
       expected: { ...asked.expected, nodeId: settings.expected.nodeId },
       ...network ? { network } : {},
       connect: connect2(host, log),
-      host: host.node,
+      node: host.node,
       apiUrl: host.apiUrl,
       waitTimeoutMs: host.waitTimeoutMs,
       force: host.force,
@@ -15759,7 +15760,7 @@ async function restoreBackup(settings, log, connect2, signal) {
 }
 async function restore(req, log) {
   const steps = new Steps(log);
-  const { report, parsed } = inspectIdentity(req.files, req.expected);
+  const { report, parsed } = checkIdentity(req.files, req.expected);
   const outcome = {
     mode: "restore",
     ok: false,
@@ -15807,7 +15808,7 @@ Nothing on the host was changed.`;
     return outcome;
   }
   outcome.host = transport.label;
-  const run = new RestoreRun(req, log, steps, outcome, new NodeHost(transport, req.host), want);
+  const run = new RestoreRun(req, log, steps, outcome, new NodeHost(transport, req.node), want);
   try {
     await run.perform();
   } catch (e) {
@@ -16184,7 +16185,7 @@ async function takeBackup(settings, log, connector) {
     const expected = await withRegistration(settings, files, steps, base, log);
     base.expected = expected;
     const report = await steps.step("Check the files", async (note) => {
-      const { report: report2 } = inspectIdentity(files, expected);
+      const { report: report2 } = checkIdentity(files, expected);
       base.report = report2;
       const failed = failedChecks(report2);
       if (failed.length || !report2.nodeId || !report2.blsPublicKey || !report2.keyType)
@@ -16275,7 +16276,7 @@ async function store(target, files, identity, host, keystore) {
   return `${target.path}/ (directory 0700, files 0600)`;
 }
 async function withRegistration(settings, taken, steps, base, log) {
-  const nodeId = settings.expected.nodeId ?? inspectIdentity(taken, {}).report.nodeId;
+  const nodeId = settings.expected.nodeId ?? checkIdentity(taken, {}).report.nodeId;
   if (!settings.network.apiUrl || !nodeId) return settings.expected;
   const registration = await steps.step("Ask the network", async (note) => {
     const r = await askRegistration(settings.network, nodeId, log);
@@ -25097,6 +25098,7 @@ waits until it reports the expected NodeID and BLS key. Any failure after the st
 previous files back and starts the node again. Without --host, restores on this machine.
 
   --backup-dir DIR            the backup: a directory with staker.crt, staker.key, signer.key
+  --staker-crt, --staker-key, --signer-key FILE   or the files one by one (as for verify)
   --host, --port, --username  the node host over SSH
   --ssh-key FILE              the private key to log in with; its passphrase, if any, from the
                               environment variable AVALANCHE_SSH_PASSPHRASE
@@ -25179,7 +25181,10 @@ public key. Prints each check and the identity; --json prints the same object as
 'result' output.
 
   --staking-dir DIR              a directory holding staker.crt, staker.key and signer.key
-  --staker-crt, --staker-key, --signer-key FILE   the files one by one
+  --staker-crt, --staker-key, --signer-key FILE   the files one by one: a path, or (as the
+                                 action's inputs) the PEM text, base64, or for signer.key hex;
+                                 a value on the command line is seen by other users (ps): prefer
+                                 paths. Nothing given is ever printed back.
   --expected-node-id ID          the NodeID the backup must give
   --expected-bls-public-key HEX  the BLS public key (0x + 96 hex digits) it must give
   --proof-of-possession         also derive the BLS proof of possession (for registering a

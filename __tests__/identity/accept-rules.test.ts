@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { parseSignerKey, R } from '../../src/identity/bls.js'
 import { parseStakingCertificate } from '../../src/identity/certificate.js'
 import { nodeIdFromCertificate, formatNodeId } from '../../src/identity/node-id.js'
-import { inspectIdentity } from '../../src/identity/checks.js'
+import { checkIdentity } from '../../src/identity/checks.js'
 import { parseStakingKey } from '../../src/identity/private-key.js'
 import { toPem } from '../../src/identity/pem.js'
 import { certificateWithSpki, ecSpki, rsaSpki } from '../../test-hosts/der.js'
@@ -18,7 +18,7 @@ describe('identities in the formats avalanchego writes', () => {
     ['RSA-2048', 'rsa2048', 'RSA-2048']
   ])('%s is accepted and its NodeID matches openssl', (_name, spec, keyType) => {
     const id = generateIdentity(spec)
-    const { report } = inspectIdentity(
+    const { report } = checkIdentity(
       { 'staker.crt': id.crt, 'staker.key': id.key, 'signer.key': id.signer },
       {}
     )
@@ -36,7 +36,7 @@ describe('identities in the formats avalanchego writes', () => {
     const ec = generateIdentity('ec')
     const sec1 = openssl(['ec', '-in', ec.keyPath])
     expect(sec1.toString()).toContain('BEGIN EC PRIVATE KEY')
-    const { report } = inspectIdentity(
+    const { report } = checkIdentity(
       { 'staker.crt': ec.crt, 'staker.key': sec1, 'signer.key': ec.signer },
       {}
     )
@@ -170,7 +170,7 @@ describe('refusals name the file, what was found and what the node needs', () =>
   it('a key of one type with a certificate of another', () => {
     const ec = generateIdentity('ec')
     const rsa = generateIdentity('rsa2048')
-    const { report } = inspectIdentity(
+    const { report } = checkIdentity(
       { 'staker.crt': ec.crt, 'staker.key': rsa.key, 'signer.key': ec.signer },
       {}
     )
@@ -212,7 +212,7 @@ describe('refusals name the file, what was found and what the node needs', () =>
   })
 
   it('every failing file is reported, not just the first', () => {
-    const { report } = inspectIdentity(
+    const { report } = checkIdentity(
       {
         'staker.crt': Buffer.from('nope'),
         'staker.key': Buffer.from('nope'),

@@ -19,7 +19,7 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { IdentityError } from '../../src/identity/errors.js'
-import { inspectIdentity } from '../../src/identity/checks.js'
+import { checkIdentity } from '../../src/identity/checks.js'
 import {
   generateCorpus,
   prng,
@@ -84,7 +84,7 @@ interface Ours {
 /** `verify`'s own entry point; signer.key is left out (not Go's business, and slow to derive). */
 function ours(c: CorpusCase): Ours {
   const signer = new IdentityError('signer.key', 'not part of this test')
-  const { report, parsed } = inspectIdentity(
+  const { report, parsed } = checkIdentity(
     { 'staker.crt': c.crt, 'staker.key': c.key, 'signer.key': signer },
     {}
   )

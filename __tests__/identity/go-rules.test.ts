@@ -2,7 +2,7 @@
 // verdict must be Go's either way. The differential test covers the same ground at random.
 import { createPrivateKey } from 'node:crypto'
 import { parseStakingCertificate } from '../../src/identity/certificate.js'
-import { inspectIdentity } from '../../src/identity/checks.js'
+import { checkIdentity } from '../../src/identity/checks.js'
 import { parseStakingKey } from '../../src/identity/private-key.js'
 import { toPem } from '../../src/identity/pem.js'
 import { derOf, replaceAt } from '../support/corpus.js'
@@ -17,7 +17,7 @@ const flipLast = (el: Buffer) => {
 }
 const verdict = (crt: Buffer, key: Buffer) =>
   Object.fromEntries(
-    inspectIdentity({ 'staker.crt': crt, 'staker.key': key, 'signer.key': ec.signer }, {})
+    checkIdentity({ 'staker.crt': crt, 'staker.key': key, 'signer.key': ec.signer }, {})
       .report.checks.slice(0, 3)
       .map(c => [c.id, c.status])
   )

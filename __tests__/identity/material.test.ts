@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { decodeMaterial } from '../../src/identity/material.js'
-import { inspectIdentity } from '../../src/identity/checks.js'
+import { checkIdentity } from '../../src/identity/checks.js'
 import { readPathInput } from '../../src/operations/source.js'
 import { generateIdentity } from '../support/identities.js'
 import { tempDir } from '../support/tmp.js'
@@ -25,7 +25,7 @@ describe('secret inputs in the forms users have them', () => {
     ['URL-safe base64 without padding', id.crt.toString('base64url')]
   ])('staker.crt as %s gives the same certificate', (_name, input) => {
     const m = decodeMaterial('staker.crt', input, noFile)
-    const { report } = inspectIdentity(
+    const { report } = checkIdentity(
       { 'staker.crt': m.bytes, 'staker.key': id.key, 'signer.key': id.signer },
       {}
     )
@@ -43,7 +43,7 @@ describe('secret inputs in the forms users have them', () => {
     const der = Buffer.from(crtText.replace(/-----[^-]+-----|\s/g, ''), 'base64')
     const m = decodeMaterial('staker.crt', der.toString('base64'), noFile)
     expect(m.bytes.equals(der)).toBe(true)
-    const { report } = inspectIdentity(
+    const { report } = checkIdentity(
       { 'staker.crt': m.bytes, 'staker.key': id.key, 'signer.key': id.signer },
       {}
     )
@@ -127,7 +127,7 @@ describe('secret inputs in the forms users have them', () => {
   ])('PEM text with %s is read as given, and refused as avalanchego refuses it', (_n, damage) => {
     for (const input of [damage(crtText), Buffer.from(damage(crtText)).toString('base64')]) {
       const m = decodeMaterial('staker.crt', input, noFile)
-      const { report } = inspectIdentity(
+      const { report } = checkIdentity(
         { 'staker.crt': m.bytes, 'staker.key': id.key, 'signer.key': id.signer },
         {}
       )

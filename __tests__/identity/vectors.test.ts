@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { blsPublicKey, parseSignerKey, toHex0x } from '../../src/identity/bls.js'
 import { parseStakingCertificate } from '../../src/identity/certificate.js'
-import { inspectIdentity } from '../../src/identity/checks.js'
+import { checkIdentity } from '../../src/identity/checks.js'
 import { proofOfPossession } from '../../src/identity/pop.js'
 import { describeWith, HAVE_VECTORS } from '../support/prerequisites.js'
 import { vectorFile, vectors } from '../support/vectors.js'
@@ -18,7 +18,7 @@ describeWith('../shared/vectors', HAVE_VECTORS, "avalanchego's local-network ide
     expect(toHex0x(pk)).toBe(s.blsPublicKey)
     expect(toHex0x(proofOfPossession(sk, pk))).toBe(s.proofOfPossession)
 
-    const { report } = inspectIdentity(
+    const { report } = checkIdentity(
       {
         'staker.crt': vectorFile(s.cert),
         'staker.key': vectorFile(s.key),
@@ -45,7 +45,7 @@ describeWith('../shared/vectors', HAVE_VECTORS, "avalanchego's local-network ide
 
   it("one staker's key with another's certificate is not a pair", () => {
     const [a, b] = vectors.stakers
-    const { report } = inspectIdentity(
+    const { report } = checkIdentity(
       {
         'staker.crt': vectorFile(a!.cert),
         'staker.key': vectorFile(b!.key),
@@ -61,7 +61,7 @@ describeWith('../shared/vectors', HAVE_VECTORS, "avalanchego's local-network ide
 
   it('a mismatched signer.key keeps the NodeID but fails the expected BLS key', () => {
     const [a, b] = vectors.stakers
-    const { report } = inspectIdentity(
+    const { report } = checkIdentity(
       {
         'staker.crt': vectorFile(a!.cert),
         'staker.key': vectorFile(a!.key),

@@ -11,7 +11,7 @@ export interface Manifest {
   blsPublicKey: string
   keyType: string
   /** sha256 (hex) of each file. */
-  sha256: Record<StakingFile, string>
+  sha256: StakingFiles<string>
   takenAt: string
   host: string
   /** Keystore users exported with the files (old nodes only), each in keystore/N-NAME.json. */

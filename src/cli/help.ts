@@ -17,6 +17,7 @@ waits until it reports the expected NodeID and BLS key. Any failure after the st
 previous files back and starts the node again. Without --host, restores on this machine.
 
   --backup-dir DIR            the backup: a directory with staker.crt, staker.key, signer.key
+  --staker-crt, --staker-key, --signer-key FILE   or the files one by one (as for verify)
   --host, --port, --username  the node host over SSH
   --ssh-key FILE              the private key to log in with; its passphrase, if any, from the
                               environment variable AVALANCHE_SSH_PASSPHRASE
@@ -101,7 +102,10 @@ public key. Prints each check and the identity; --json prints the same object as
 'result' output.
 
   --staking-dir DIR              a directory holding staker.crt, staker.key and signer.key
-  --staker-crt, --staker-key, --signer-key FILE   the files one by one
+  --staker-crt, --staker-key, --signer-key FILE   the files one by one: a path, or (as the
+                                 action's inputs) the PEM text, base64, or for signer.key hex;
+                                 a value on the command line is seen by other users (ps): prefer
+                                 paths. Nothing given is ever printed back.
   --expected-node-id ID          the NodeID the backup must give
   --expected-bls-public-key HEX  the BLS public key (0x + 96 hex digits) it must give
   --proof-of-possession         also derive the BLS proof of possession (for registering a

@@ -109,7 +109,6 @@ async function modeCommand(command: Mode, args: string[]): Promise<number> {
   return outcome.ok ? 0 : 1
 }
 
-
 function checkStoreFlags(values: Record<string, unknown>): void {
   const recipients = (values['age-recipient'] as string[] | undefined) ?? []
   if (!!values.out === !!values.archive)

@@ -55,7 +55,7 @@ export interface ParsedIdentity {
  * Runs every offline check on the three files and reports each one: a failure in one file does
  * not hide what is wrong with another.
  */
-export function inspectIdentity(
+export function checkIdentity(
   files: IdentityFiles,
   expected: Expectations
 ): { report: IdentityReport; parsed: ParsedIdentity } {

@@ -1,16 +1,17 @@
 #!/bin/sh
 # avalanche-node-backup: looks at a node host before a restore, verify or backup. Changes nothing.
 #
-# Usage: sh inspect-host.sh STAKING_DIR SERVICE [STATE_DIR]
+# Usage: sh inspect-host.sh STAKING_DIR SERVICE STATE_DIR FILE...   (FILE: the staking files' names)
 # Output, one fact a line (the runner parses these):
 #   dir OWNER MODE open|closed  or  dir -  or  dir ?   the staking directory (? : a parent we cannot enter)
-#   FILE OWNER MODE SHA256|unreadable  or  FILE -       for staker.crt, staker.key, signer.key
+#   FILE OWNER MODE SHA256|unreadable  or  FILE -       for each FILE given
 #   unit LOADSTATE | user USER | state ACTIVESTATE      systemd's view of SERVICE (when systemctl exists)
 #   missing TOOL...                                     commands a restore needs that are not there
 #   lockdir DIR                                         where a lock file can be made
 #   journal running|unfinished UID PATH                 a restore journal without an end, its owner
 
 dir=$1 svc=$2 state=${3:-/nonexistent}
+shift 3
 
 # The nearest existing ancestor decides whether "missing" can be told from "cannot see".
 up=$(dirname "$dir")
@@ -23,7 +24,7 @@ else
   echo "dir ?"
 fi
 
-for f in staker.crt staker.key signer.key; do
+for f in "$@"; do
   p=$dir/$f
   if [ ! -f "$p" ]; then
     echo "$f -"

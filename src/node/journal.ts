@@ -1,4 +1,4 @@
-import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
+import { STAKING_FILES, type StakingFile, type StakingFiles } from '../identity/errors.js'
 
 /** How a host-side restore ended (restore-transaction.sh, `end RESULT`). */
 export type JournalResult = 'restored' | 'rolled-back' | 'refused' | 'stuck' | 'recovered'
@@ -18,10 +18,10 @@ export interface Journal {
   pid?: number
   lockHeld: boolean
   activeBefore?: boolean
-  old: Partial<Record<StakingFile, string | null>>
-  new: Partial<Record<StakingFile, string>>
+  old: Partial<StakingFiles<string | null>>
+  new: Partial<StakingFiles<string>>
   /** Where each file stands: the new file in place, the old one back, or removed. */
-  files: Partial<Record<StakingFile, 'new' | 'old' | 'removed'>>
+  files: Partial<StakingFiles<'new' | 'old' | 'removed'>>
   steps: JournalStep[]
   /** The node's answers while waiting: NodeID, BLS key (undefined before v1.8.6), during which step. */
   answers: { nodeId: string; bls?: string; step?: string }[]

@@ -1,6 +1,6 @@
 import { sha256Hex } from '../identity/sha256.js'
 import { posix } from 'node:path'
-import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
+import { STAKING_FILES, type StakingFile, type StakingFiles } from '../identity/errors.js'
 import { sh, type ExecResult, type HostTransport } from '../transport/transport.js'
 import {
   discoverHostScript as discoverScript,
@@ -59,7 +59,7 @@ export interface HostFacts {
   dirHidden: boolean
   dirOwner?: string
   dirMode?: string
-  files: Record<StakingFile, FileFacts>
+  files: StakingFiles<FileFacts>
   /** User= of the service unit, when systemd runs the node (root when the unit names none). */
   serviceUser?: string
   /** The user the node runs as, who owns (or will own) its files. */
@@ -275,12 +275,12 @@ export class NodeHost {
     // Reading the 0400 files needs their owner or root: with privileged, sudo when it works.
     const prefix = privileged && this.loginUid !== 0 && this.sudoOk ? 'sudo -n ' : ''
     const r = await this.run(
-      `${prefix}sh -s -- ${sh(this.stakingDir)} ${sh(this.settings.serviceName)} ${sh(stateDirFor(this.stakingDir))}`,
+      `${prefix}sh -s -- ${sh(this.stakingDir)} ${sh(this.settings.serviceName)} ${sh(stateDirFor(this.stakingDir))} ${STAKING_FILES.join(' ')}`,
       Buffer.from(inspectScript)
     )
     const out = r.stdout.toString().split('\n').filter(Boolean)
     const lines = new Map(out.map(l => [l.split(' ')[0]!, l.split(' ').slice(1)]))
-    const files = {} as Record<StakingFile, FileFacts>
+    const files = {} as StakingFiles<FileFacts>
     for (const f of STAKING_FILES) files[f] = fileFacts(lines.get(f))
     const [dirOwner, dirMode, dirAccess] = lines.get('dir') ?? ['-']
     const dirExists = dirOwner !== '-' && dirOwner !== '?' && dirOwner !== undefined

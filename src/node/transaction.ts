@@ -1,5 +1,5 @@
 import { posix } from 'node:path'
-import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
+import { STAKING_FILES, type StakingFile, type StakingFiles } from '../identity/errors.js'
 import { sh } from '../transport/transport.js'
 import {
   HostError,
@@ -15,7 +15,7 @@ import { restoreTransactionScript as transactionScript } from './host-scripts.js
 export interface TransactionPlan {
   runId: string
   /** The new files' bytes (their hashes are checked on the host). */
-  files: Record<StakingFile, Uint8Array>
+  files: StakingFiles<Uint8Array>
   /** What the runner saw on the host: the files it expects to replace. */
   facts: HostFacts
   nodeId: string
@@ -141,8 +141,8 @@ export async function recoverUnfinished(host: NodeHost, facts: HostFacts): Promi
 /** The staking files as the host has them now, compared with the previous and the new set. */
 export function compareFiles(
   facts: HostFacts,
-  old: Record<StakingFile, string | null>,
-  fresh: Record<StakingFile, string>
+  old: StakingFiles<string | null>,
+  fresh: StakingFiles<string>
 ): { set: 'new' | 'old' | 'mixed'; detail: string } {
   const now = (f: StakingFile) =>
     facts.files[f].sha256 ?? (facts.files[f].exists ? 'unreadable' : null)

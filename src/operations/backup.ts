@@ -1,7 +1,7 @@
 import { STAKING_FILES, type StakingFiles } from '../identity/errors.js'
 import {
   failedChecks,
-  inspectIdentity,
+  checkIdentity,
   type Expectations,
   type IdentityReport
 } from '../identity/checks.js'
@@ -91,7 +91,7 @@ export async function takeBackup(
     const expected = await withRegistration(settings, files, steps, base, log)
     base.expected = expected
     const report = await steps.step('Check the files', async note => {
-      const { report } = inspectIdentity(files, expected)
+      const { report } = checkIdentity(files, expected)
       base.report = report
       const failed = failedChecks(report)
       if (failed.length || !report.nodeId || !report.blsPublicKey || !report.keyType)
@@ -206,7 +206,7 @@ async function withRegistration(
   base: BackupCommon,
   log: Log
 ): Promise<Expectations> {
-  const nodeId = settings.expected.nodeId ?? inspectIdentity(taken, {}).report.nodeId
+  const nodeId = settings.expected.nodeId ?? checkIdentity(taken, {}).report.nodeId
   if (!settings.network.apiUrl || !nodeId) return settings.expected
   const registration = await steps.step('Ask the network', async note => {
     const r = await askRegistration(settings.network, nodeId, log)

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { STAKING_FILES, type StakingFile } from '../identity/errors.js'
+import { STAKING_FILES, type StakingFiles } from '../identity/errors.js'
 import {
   failedChecks,
-  inspectIdentity,
+  checkIdentity,
   type Expectations,
   type IdentityFiles,
   type IdentityReport
@@ -49,7 +49,7 @@ export interface RestoreRequest {
   expected: Expectations & { nodeId: string }
   /** Opens the transport; called again to reconnect after a lost connection. */
   connect: () => Promise<HostTransport>
-  host: NodeHostSettings
+  node: NodeHostSettings
   /** The node's API as seen on the host. */
   apiUrl: URL
   waitTimeoutMs: number
@@ -129,7 +129,7 @@ export async function restoreBackup(
       expected: { ...asked.expected, nodeId: settings.expected.nodeId },
       ...(network ? { network } : {}),
       connect: connect(host, log),
-      host: host.node,
+      node: host.node,
       apiUrl: host.apiUrl,
       waitTimeoutMs: host.waitTimeoutMs,
       force: host.force,
@@ -146,7 +146,7 @@ export async function restoreBackup(
 interface Want {
   nodeId: string
   bls: string
-  bytes: Record<StakingFile, Uint8Array>
+  bytes: StakingFiles<Uint8Array>
 }
 
 /**
@@ -156,7 +156,7 @@ interface Want {
  */
 export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOutcome> {
   const steps = new Steps(log)
-  const { report, parsed } = inspectIdentity(req.files, req.expected)
+  const { report, parsed } = checkIdentity(req.files, req.expected)
   const outcome: RestoreOutcome = {
     mode: 'restore',
     ok: false,
@@ -207,7 +207,7 @@ export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOut
     return outcome
   }
   outcome.host = transport.label
-  const run = new RestoreRun(req, log, steps, outcome, new NodeHost(transport, req.host), want)
+  const run = new RestoreRun(req, log, steps, outcome, new NodeHost(transport, req.node), want)
   try {
     await run.perform()
   } catch (e) {
@@ -458,10 +458,10 @@ class RestoreRun {
     const answer = await this.api().getNodeId()
     const old = Object.fromEntries(
       STAKING_FILES.map(f => [f, before.files[f].sha256 ?? null])
-    ) as Record<StakingFile, string | null>
+    ) as StakingFiles<string | null>
     const fresh = Object.fromEntries(
       STAKING_FILES.map(f => [f, sha256Hex(this.want.bytes[f])])
-    ) as Record<StakingFile, string>
+    ) as StakingFiles<string>
     const files = compareFiles(facts, old, fresh)
     const o = this.outcome
     o.changed = journal.steps.some(s => s.name === 'stop')

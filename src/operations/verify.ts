@@ -1,6 +1,6 @@
 import { toHex0x } from '../identity/bls.js'
 import type { Expectations, IdentityFiles, IdentityReport } from '../identity/checks.js'
-import { inspectIdentity } from '../identity/checks.js'
+import { checkIdentity } from '../identity/checks.js'
 import type { StakingFiles } from '../identity/errors.js'
 import type { Log } from '../log.js'
 import type { VerifySettings } from '../settings/modes.js'
@@ -54,7 +54,7 @@ export async function checkOffline(
   log: Log
 ): Promise<IdentityReport> {
   return log.group('Check the backup offline', async () => {
-    const { report, parsed } = inspectIdentity(files, expected)
+    const { report, parsed } = checkIdentity(files, expected)
     for (const c of report.checks) {
       const mark = { pass: 'ok  ', fail: 'FAIL', skip: 'skip', warn: 'warn' }[c.status]
       const tail =
@@ -73,7 +73,7 @@ export async function checkOffline(
 
 /** The files as the node holds them: normalised PEM, and signer.key's raw bytes. */
 export function filesAsOnNode(files: IdentityFiles): StakingFiles<Uint8Array | undefined> {
-  const { parsed } = inspectIdentity(files, {})
+  const { parsed } = checkIdentity(files, {})
   const signer = files['signer.key']
   return {
     'staker.crt': parsed.certificate?.pem,
