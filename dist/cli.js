@@ -1611,9 +1611,9 @@ var init_hmac = __esm({
       }
       _cloneInto(to) {
         to ||= Object.create(Object.getPrototypeOf(this), {});
-        const { oHash, iHash, finished, destroyed, blockLen, outputLen, canXOF } = this;
+        const { oHash, iHash, finished: finished2, destroyed, blockLen, outputLen, canXOF } = this;
         to = to;
-        to.finished = finished;
+        to.finished = finished2;
         to.destroyed = destroyed;
         to.blockLen = blockLen;
         to.outputLen = outputLen;
@@ -1822,9 +1822,9 @@ var init_md = __esm({
         return res;
       }
       _cloneIntoMeta(to) {
-        const { buffer, length, finished, destroyed, pos } = this;
+        const { buffer, length, finished: finished2, destroyed, pos } = this;
         to.destroyed = destroyed;
-        to.finished = finished;
+        to.finished = finished2;
         to.length = length;
         to.pos = pos;
         if (pos)
@@ -4470,9 +4470,9 @@ var init_hmac2 = __esm({
       }
       _cloneInto(to) {
         to ||= Object.create(Object.getPrototypeOf(this), {});
-        const { oHash, iHash, finished, destroyed, blockLen, outputLen } = this;
+        const { oHash, iHash, finished: finished2, destroyed, blockLen, outputLen } = this;
         to = to;
-        to.finished = finished;
+        to.finished = finished2;
         to.destroyed = destroyed;
         to.blockLen = blockLen;
         to.outputLen = outputLen;
@@ -5469,9 +5469,9 @@ var init_md2 = __esm({
       _cloneInto(to) {
         to ||= new this.constructor();
         to.set(...this.get());
-        const { blockLen, buffer, length, finished, destroyed, pos } = this;
+        const { blockLen, buffer, length, finished: finished2, destroyed, pos } = this;
         to.destroyed = destroyed;
-        to.finished = finished;
+        to.finished = finished2;
         to.length = length;
         to.pos = pos;
         if (length % blockLen)
@@ -15729,6 +15729,19 @@ __export(restore_exports, {
   restore: () => restore,
   restoreBackup: () => restoreBackup
 });
+function finished(r) {
+  const { ok, nodeId, blsPublicKey: blsPublicKey2, cause, recovery, ...common } = r;
+  if (ok && nodeId && blsPublicKey2 && cause === void 0)
+    return { ...common, ok: true, nodeId, blsPublicKey: blsPublicKey2 };
+  return {
+    ...common,
+    ok: false,
+    ...nodeId ? { nodeId } : {},
+    ...blsPublicKey2 ? { blsPublicKey: blsPublicKey2 } : {},
+    cause: cause ?? "the node did not prove the restored identity",
+    ...recovery ? { recovery } : {}
+  };
+}
 async function restoreBackup(settings, log, connect2, signal) {
   const { files, keystore } = await openSource(settings.source, log);
   const users = settings.keystoreUsers;
@@ -15755,10 +15768,12 @@ async function restoreBackup(settings, log, connect2, signal) {
     },
     log
   );
-  outcome.registration = asked.registration;
-  return outcome;
+  return { ...outcome, registration: asked.registration };
 }
 async function restore(req, log) {
+  return finished(await restoreRecord(req, log));
+}
+async function restoreRecord(req, log) {
   const steps = new Steps(log);
   const { report, parsed } = checkIdentity(req.files, req.expected);
   const outcome = {
@@ -24170,7 +24185,7 @@ function failureMessage(outcome) {
     case "verify":
       return failedChecks2(outcome.report);
     case "restore":
-      return `Restore failed: ${outcome.cause ?? "see the steps"}${outcome.recovery ? `
+      return `Restore failed: ${outcome.cause}${outcome.recovery ? `
 ${outcome.recovery}` : ""}`;
     case "backup":
       return `Backup failed: ${outcome.cause}`;
@@ -24196,7 +24211,7 @@ function probeFailure(outcome) {
   ].join("\n");
 }
 function restoreVerdict(o, value, code = (s) => s) {
-  if (!o.ok) return `Restore failed: ${value(o.cause ?? "see the steps below")}`;
+  if (!o.ok) return `Restore failed: ${value(o.cause)}`;
   const nodeId = code(value(o.nodeId ?? ""));
   if (!o.changed) return `Nothing to do: the host already runs ${nodeId} from these files.`;
   const downtime = o.downtimeMs !== void 0 ? ` after ${(o.downtimeMs / 1e3).toFixed(1)} s of downtime` : "";
@@ -24857,7 +24872,10 @@ function keystoreUsersFrom(input, log) {
   const text = input.secret("keystore-users");
   if (!text.trim()) return void 0;
   const users = parseKeystoreUsers(text, (m) => new InputError(m));
-  log.secret(users.map((u) => u.password).filter(Boolean));
+  log.secret(
+    users.map((u) => u.password),
+    true
+  );
   return users;
 }
 function networkFor(mode, input, log) {

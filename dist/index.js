@@ -6599,10 +6599,10 @@ upgrade: ${upgrade}\r
     }
     function writeStream(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      let finished = false;
+      let finished2 = false;
       const writer = new AsyncWriter({ abort, socket, request: request2, contentLength, client, expectsPayload, header });
       const onData = function(chunk) {
-        if (finished) {
+        if (finished2) {
           return;
         }
         try {
@@ -6614,7 +6614,7 @@ upgrade: ${upgrade}\r
         }
       };
       const onDrain = function() {
-        if (finished) {
+        if (finished2) {
           return;
         }
         if (body.resume) {
@@ -6625,16 +6625,16 @@ upgrade: ${upgrade}\r
         queueMicrotask(() => {
           body.removeListener("error", onFinished);
         });
-        if (!finished) {
+        if (!finished2) {
           const err = new RequestAbortedError();
           queueMicrotask(() => onFinished(err));
         }
       };
       const onFinished = function(err) {
-        if (finished) {
+        if (finished2) {
           return;
         }
-        finished = true;
+        finished2 = true;
         assert(socket.destroyed || socket[kWriting] && client[kRunning] <= 1);
         socket.off("drain", onDrain).off("error", onFinished);
         body.removeListener("data", onData).removeListener("end", onFinished).removeListener("close", onClose);
@@ -10042,7 +10042,7 @@ var require_api_stream = __commonJS({
   "node_modules/undici/lib/api/api-stream.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { finished, PassThrough } = require("node:stream");
+    var { finished: finished2, PassThrough } = require("node:stream");
     var { InvalidArgumentError, InvalidReturnValueError } = require_errors();
     var util = require_util();
     var { getResolveErrorBodyCallback } = require_util3();
@@ -10138,7 +10138,7 @@ var require_api_stream = __commonJS({
           if (!res || typeof res.write !== "function" || typeof res.end !== "function" || typeof res.on !== "function") {
             throw new InvalidReturnValueError("expected Writable");
           }
-          finished(res, { readable: false }, (err) => {
+          finished2(res, { readable: false }, (err) => {
             const { callback: callback2, res: res2, opaque: opaque2, trailers, abort } = this;
             this.res = null;
             if (err || !res2.readable) {
@@ -13571,7 +13571,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = require("node:events");
-    var { Readable, pipeline, finished } = require("node:stream");
+    var { Readable, pipeline, finished: finished2 } = require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -14039,7 +14039,7 @@ var require_fetch = __commonJS({
       if (internalResponse.body == null) {
         processResponseEndOfBody();
       } else {
-        finished(internalResponse.body.stream, () => {
+        finished2(internalResponse.body.stream, () => {
           processResponseEndOfBody();
         });
       }
@@ -40861,9 +40861,9 @@ var init_hmac = __esm({
       }
       _cloneInto(to) {
         to ||= Object.create(Object.getPrototypeOf(this), {});
-        const { oHash, iHash, finished, destroyed, blockLen, outputLen, canXOF } = this;
+        const { oHash, iHash, finished: finished2, destroyed, blockLen, outputLen, canXOF } = this;
         to = to;
-        to.finished = finished;
+        to.finished = finished2;
         to.destroyed = destroyed;
         to.blockLen = blockLen;
         to.outputLen = outputLen;
@@ -41072,9 +41072,9 @@ var init_md = __esm({
         return res;
       }
       _cloneIntoMeta(to) {
-        const { buffer, length, finished, destroyed, pos } = this;
+        const { buffer, length, finished: finished2, destroyed, pos } = this;
         to.destroyed = destroyed;
-        to.finished = finished;
+        to.finished = finished2;
         to.length = length;
         to.pos = pos;
         if (pos)
@@ -43720,9 +43720,9 @@ var init_hmac2 = __esm({
       }
       _cloneInto(to) {
         to ||= Object.create(Object.getPrototypeOf(this), {});
-        const { oHash, iHash, finished, destroyed, blockLen, outputLen } = this;
+        const { oHash, iHash, finished: finished2, destroyed, blockLen, outputLen } = this;
         to = to;
-        to.finished = finished;
+        to.finished = finished2;
         to.destroyed = destroyed;
         to.blockLen = blockLen;
         to.outputLen = outputLen;
@@ -44719,9 +44719,9 @@ var init_md2 = __esm({
       _cloneInto(to) {
         to ||= new this.constructor();
         to.set(...this.get());
-        const { blockLen, buffer, length, finished, destroyed, pos } = this;
+        const { blockLen, buffer, length, finished: finished2, destroyed, pos } = this;
         to.destroyed = destroyed;
-        to.finished = finished;
+        to.finished = finished2;
         to.length = length;
         to.pos = pos;
         if (length % blockLen)
@@ -54973,6 +54973,19 @@ __export(restore_exports, {
   restore: () => restore,
   restoreBackup: () => restoreBackup
 });
+function finished(r) {
+  const { ok, nodeId, blsPublicKey: blsPublicKey2, cause, recovery, ...common } = r;
+  if (ok && nodeId && blsPublicKey2 && cause === void 0)
+    return { ...common, ok: true, nodeId, blsPublicKey: blsPublicKey2 };
+  return {
+    ...common,
+    ok: false,
+    ...nodeId ? { nodeId } : {},
+    ...blsPublicKey2 ? { blsPublicKey: blsPublicKey2 } : {},
+    cause: cause ?? "the node did not prove the restored identity",
+    ...recovery ? { recovery } : {}
+  };
+}
 async function restoreBackup(settings, log, connect3, signal) {
   const { files, keystore } = await openSource(settings.source, log);
   const users = settings.keystoreUsers;
@@ -54999,10 +55012,12 @@ async function restoreBackup(settings, log, connect3, signal) {
     },
     log
   );
-  outcome.registration = asked.registration;
-  return outcome;
+  return { ...outcome, registration: asked.registration };
 }
 async function restore(req, log) {
+  return finished(await restoreRecord(req, log));
+}
+async function restoreRecord(req, log) {
   const steps = new Steps(log);
   const { report, parsed } = checkIdentity(req.files, req.expected);
   const outcome = {
@@ -56749,7 +56764,7 @@ function failureMessage(outcome) {
     case "verify":
       return failedChecks2(outcome.report);
     case "restore":
-      return `Restore failed: ${outcome.cause ?? "see the steps"}${outcome.recovery ? `
+      return `Restore failed: ${outcome.cause}${outcome.recovery ? `
 ${outcome.recovery}` : ""}`;
     case "backup":
       return `Backup failed: ${outcome.cause}`;
@@ -56775,7 +56790,7 @@ function probeFailure(outcome) {
   ].join("\n");
 }
 function restoreVerdict(o, value, code = (s) => s) {
-  if (!o.ok) return `Restore failed: ${value(o.cause ?? "see the steps below")}`;
+  if (!o.ok) return `Restore failed: ${value(o.cause)}`;
   const nodeId = code(value(o.nodeId ?? ""));
   if (!o.changed) return `Nothing to do: the host already runs ${nodeId} from these files.`;
   const downtime = o.downtimeMs !== void 0 ? ` after ${(o.downtimeMs / 1e3).toFixed(1)} s of downtime` : "";
@@ -57168,7 +57183,10 @@ function keystoreUsersFrom(input, log) {
   const text = input.secret("keystore-users");
   if (!text.trim()) return void 0;
   const users = parseKeystoreUsers(text, (m) => new InputError(m));
-  log.secret(users.map((u) => u.password).filter(Boolean));
+  log.secret(
+    users.map((u) => u.password),
+    true
+  );
   return users;
 }
 function networkFor(mode, input, log) {
@@ -57266,7 +57284,7 @@ var actionLog = {
   debug: (m) => debug(commandValue(m)),
   warning: (m) => warning(commandValue(m)),
   group: (name2, fn) => group(commandValue(name2), fn),
-  secret: (values) => maskAll(values)
+  secret: (values, whole) => whole ? values.filter(Boolean).forEach((v) => setSecret(v)) : maskAll(values)
 };
 function failStep(message) {
   setFailed(commandValue(message));

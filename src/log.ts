@@ -6,9 +6,10 @@ export interface Log {
   group<T>(name: string, fn: () => Promise<T>): Promise<T>
   /**
    * Values never to be shown from now on (key material read at run time, each of its renderings):
-   * the action masks them in the runner's log; a terminal prints none of them anyway.
+   * the action masks them in the runner's log; a terminal prints none of them anyway. `whole`:
+   * each value is a secret as it stands, however short (a password), not lines of a key's text.
    */
-  secret(values: readonly string[]): void
+  secret(values: readonly string[], whole?: boolean): void
 }
 
 /** A message for any thrown value, without a stack (stacks may quote source, never key bytes). */

@@ -27,24 +27,25 @@ const report = (over: Partial<IdentityReport> = {}): IdentityReport => ({
   ...over
 })
 
-const restore = (over: Partial<RestoreOutcome> = {}): RestoreOutcome => ({
-  mode: 'restore',
-  ok: true,
-  identity: report(),
-  changed: true,
-  hostState: 'restored',
-  expectedNodeId: A,
-  nodeAsked: true,
-  nodeId: A,
-  blsPublicKey: BLS,
-  previousNodeId: B,
-  previousFiles: '/var/lib/avalanche-node-backup/abc/previous-1',
-  downtimeMs: 1234,
-  host: 'ubuntu@node:22',
-  steps: [{ name: 'Connect', status: 'done', ms: 12 }],
-  registration: { state: 'not-asked' },
-  ...over
-})
+const restore = (over: Record<string, unknown> = {}): RestoreOutcome =>
+  ({
+    mode: 'restore',
+    ok: true,
+    identity: report(),
+    changed: true,
+    hostState: 'restored',
+    expectedNodeId: A,
+    nodeAsked: true,
+    nodeId: A,
+    blsPublicKey: BLS,
+    previousNodeId: B,
+    previousFiles: '/var/lib/avalanche-node-backup/abc/previous-1',
+    downtimeMs: 1234,
+    host: 'ubuntu@node:22',
+    steps: [{ name: 'Connect', status: 'done', ms: 12 }],
+    registration: { state: 'not-asked' },
+    ...over
+  }) as RestoreOutcome
 
 const verify = (over: Partial<VerifyOutcome> = {}): VerifyOutcome => ({
   mode: 'verify',

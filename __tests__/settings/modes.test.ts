@@ -48,7 +48,7 @@ function context(over: Partial<ParseContext> = {}) {
     debug: m => debug.push(m),
     warning: () => {},
     group: (_n, fn) => fn(),
-    secret: v => hidden.push(...v)
+    secret: (v, whole) => hidden.push(...v.map(x => (whole ? `whole:${x}` : x)))
   }
   const ctx: ParseContext = {
     readPath: readPathInput,
@@ -166,6 +166,21 @@ describeWith('../shared/vectors', HAVE_VECTORS, 'parseSettings', () => {
     )
     const dir = parse('backup', { 'out-dir': '/tmp/new' })
     expect(dir.mode === 'backup' && dir.store).toEqual({ kind: 'directory', path: '/tmp/new' })
+  })
+
+  it('keystore-users: each password hidden as it stands, however short', () => {
+    const { ctx, hidden } = context()
+    const s = parseSettings(
+      'backup',
+      reader({
+        'age-recipients': AGE_RECIPIENT,
+        'keystore-users':
+          '[{"username":"alice","password":"pw5ch"},{"username":"bob","password":"a longer one"}]'
+      }),
+      ctx
+    )
+    expect(s.mode === 'backup' && s.keystoreUsers?.map(u => u.username)).toEqual(['alice', 'bob'])
+    expect(hidden).toEqual(['whole:pw5ch', 'whole:a longer one'])
   })
 
   it('probe: hosts, their NodeIDs and the timeout', () => {

@@ -14,7 +14,8 @@ export const actionLog: Log = {
   debug: m => core.debug(commandValue(m)),
   warning: m => core.warning(commandValue(m)),
   group: (name, fn) => core.group(commandValue(name), fn),
-  secret: values => maskAll(values)
+  secret: (values, whole) =>
+    whole ? values.filter(Boolean).forEach(v => core.setSecret(v)) : maskAll(values)
 }
 
 /** Fails the step, the message rendered like every other. */

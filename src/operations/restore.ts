@@ -70,9 +70,8 @@ export interface RestoreRequest {
  */
 export type HostState = 'restored' | 'unchanged' | 'unknown' | 'needs-attention'
 
-export interface RestoreOutcome {
+interface RestoreCommon {
   mode: 'restore'
-  ok: boolean
   identity: IdentityReport
   /** Files were swapped and the node restarted (false when the host already ran the backup). */
   changed: boolean
@@ -83,8 +82,6 @@ export interface RestoreOutcome {
   expectedNodeId: string
   /** The node was asked for its NodeID before anything changed. */
   nodeAsked: boolean
-  nodeId?: string
-  blsPublicKey?: string
   previousNodeId?: string
   previousFiles?: string
   /** The host-side journal of this restore. */
@@ -92,14 +89,50 @@ export interface RestoreOutcome {
   downtimeMs?: number
   host?: string
   steps: StepRecord[]
-  /** When not ok: what went wrong, and the host as measured afterwards. */
-  cause?: string
-  /** When not ok and there is something to do: where the previous files are, commands to check. */
-  recovery?: string
   /** /ext/health after the restore, when wait-healthy asked for it. */
   health?: HealthReport
   /** What the network said about the NodeID (network-api). */
   registration: Registration
+}
+
+/**
+ * A restore proven says which identity the node now reports; one that is not says why, and what
+ * to do (where the previous files are, the commands to check the host).
+ */
+export type RestoreOutcome = RestoreCommon &
+  (
+    | { ok: true; nodeId: string; blsPublicKey: string }
+    | {
+        ok: false
+        /** Proven all the same when only a later step failed (importing keystore users). */
+        nodeId?: string
+        blsPublicKey?: string
+        cause: string
+        recovery?: string
+      }
+  )
+
+/** The outcome while the run fills it in; `finished` makes it a RestoreOutcome. */
+type RestoreRecord = RestoreCommon & {
+  ok: boolean
+  nodeId?: string
+  blsPublicKey?: string
+  cause?: string
+  recovery?: string
+}
+
+function finished(r: RestoreRecord): RestoreOutcome {
+  const { ok, nodeId, blsPublicKey, cause, recovery, ...common } = r
+  if (ok && nodeId && blsPublicKey && cause === undefined)
+    return { ...common, ok: true, nodeId, blsPublicKey }
+  return {
+    ...common,
+    ok: false,
+    ...(nodeId ? { nodeId } : {}),
+    ...(blsPublicKey ? { blsPublicKey } : {}),
+    cause: cause ?? 'the node did not prove the restored identity',
+    ...(recovery ? { recovery } : {})
+  }
 }
 
 const RECONNECT_FOR_MS = 30_000
@@ -139,8 +172,7 @@ export async function restoreBackup(
     },
     log
   )
-  outcome.registration = asked.registration
-  return outcome
+  return { ...outcome, registration: asked.registration }
 }
 
 interface Want {
@@ -155,9 +187,13 @@ interface Want {
  * or put everything back) and watch its journal. The outcome is the host as measured at the end.
  */
 export async function restore(req: RestoreRequest, log: Log): Promise<RestoreOutcome> {
+  return finished(await restoreRecord(req, log))
+}
+
+async function restoreRecord(req: RestoreRequest, log: Log): Promise<RestoreRecord> {
   const steps = new Steps(log)
   const { report, parsed } = checkIdentity(req.files, req.expected)
-  const outcome: RestoreOutcome = {
+  const outcome: RestoreRecord = {
     mode: 'restore',
     ok: false,
     registration: { state: 'not-asked' },
@@ -229,7 +265,7 @@ class RestoreRun {
     private readonly req: RestoreRequest,
     private readonly log: Log,
     private readonly steps: Steps,
-    private readonly outcome: RestoreOutcome,
+    private readonly outcome: RestoreRecord,
     readonly host: NodeHost,
     private readonly want: Want
   ) {
@@ -558,7 +594,7 @@ function failureText(
   files: { set: string; detail: string },
   answer: NodeIdAnswer | undefined,
   wanted: string,
-  o: RestoreOutcome,
+  o: RestoreRecord,
   host: NodeHost
 ): { cause: string; recovery?: string } {
   const other = journal.answers.find(a => a.step === 'check' && a.nodeId !== wanted)

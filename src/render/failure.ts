@@ -11,7 +11,7 @@ export function failureMessage(outcome: Outcome): string | undefined {
     case 'verify':
       return failedChecks(outcome.report)
     case 'restore':
-      return `Restore failed: ${outcome.cause ?? 'see the steps'}${outcome.recovery ? `\n${outcome.recovery}` : ''}`
+      return `Restore failed: ${outcome.cause}${outcome.recovery ? `\n${outcome.recovery}` : ''}`
     case 'backup':
       return `Backup failed: ${outcome.cause}`
     case 'probe':
@@ -49,7 +49,7 @@ export function restoreVerdict(
   value: (s: string) => string,
   code: (s: string) => string = s => s
 ): string {
-  if (!o.ok) return `Restore failed: ${value(o.cause ?? 'see the steps below')}`
+  if (!o.ok) return `Restore failed: ${value(o.cause)}`
   const nodeId = code(value(o.nodeId ?? ''))
   if (!o.changed) return `Nothing to do: the host already runs ${nodeId} from these files.`
   const downtime =

@@ -253,7 +253,10 @@ function keystoreUsersFrom(input: InputReader, log: Log): KeystoreCredential[] |
   const text = input.secret('keystore-users')
   if (!text.trim()) return undefined
   const users = parseKeystoreUsers(text, m => new InputError(m))
-  log.secret(users.map(u => u.password).filter(Boolean))
+  log.secret(
+    users.map(u => u.password),
+    true
+  )
   return users
 }
 
