@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import { errorMessage } from '../log.js'
 import { connector } from '../operations/connect.js'
 import { operate } from '../operations/operate.js'
@@ -19,7 +18,7 @@ export async function run(): Promise<void> {
   const cancel = new AbortController()
   const onSignal = () => cancel.abort()
   try {
-    const mode = parseMode(core.getInput('mode'))
+    const mode = parseMode(actionInputs.get('mode'))
     actionLog.debug(`mode: ${mode}`)
     const settings = parseSettings(mode, actionInputs, {
       readPath: readPathInput,
