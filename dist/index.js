@@ -21490,6 +21490,112 @@ var init_checks = __esm({
   }
 });
 
+// src/identity/material.ts
+function decodeMaterial(file, input, readPath, label = INPUT_FOR[file]) {
+  if (input.length > MAX_INPUT_CHARS) {
+    throw new IdentityError(
+      file,
+      `the ${label} input is ${input.length} characters; the ${file} it should hold is a few KB, so inputs over ${MAX_INPUT_CHARS} characters are refused unread. Set it from the file: ${SECRET_HINT[file]}`
+    );
+  }
+  const text = input.replace(/\r\n/g, "\n").trim();
+  const renderings = input.split(/\r?\n/).map((l) => l.trim());
+  const done = (bytes, form) => ({
+    bytes,
+    form,
+    renderings: unique([...renderings, ...renderingsOf(bytes)])
+  });
+  if (text === "") {
+    throw new IdentityError(
+      file,
+      `the ${label} input is empty. Set it from the file: ${SECRET_HINT[file]}`
+    );
+  }
+  if (text.includes("-----BEGIN ")) {
+    if (file === "signer.key") {
+      throw new IdentityError(
+        file,
+        `given as PEM text; signer.key is 32 raw bytes, so its secret holds their base64: ${SECRET_HINT[file]}`
+      );
+    }
+    return done(Buffer.from(text + "\n"), "PEM text");
+  }
+  if (!text.includes("\n") && text.length < 4096) {
+    const fromFile = readPath(text);
+    if (fromFile && fromFile.length > MAX_FILE_BYTES) {
+      throw new IdentityError(
+        file,
+        `the ${label} input names a file of ${fromFile.length} bytes; a ${file} is a few KB, so files over ${MAX_FILE_BYTES} bytes are refused unread`
+      );
+    }
+    if (fromFile) return done(fromFile, "file path");
+  }
+  if (file === "signer.key") {
+    if (/^0x/i.test(text)) {
+      const hex = /^0x([0-9a-fA-F]{64})$/i.exec(text)?.[1];
+      if (hex) return done(Buffer.from(hex, "hex"), "hex");
+      throw new IdentityError(
+        file,
+        `the ${label} input starts with 0x but is not 64 hex digits (32 bytes). Or give its base64: ${SECRET_HINT[file]}`
+      );
+    }
+  }
+  const b64 = decodeBase64(text);
+  if (b64 && !(file === "signer.key" && b64.length !== 32 && /^[0-9a-fA-F]{64}$/.test(text))) {
+    return done(b64, "base64");
+  }
+  if (file === "signer.key" && /^[0-9a-fA-F]{64}$/.test(text)) {
+    return done(Buffer.from(text, "hex"), "hex");
+  }
+  const looksLikePath = /^(\/|\.\.?\/|~\/)/.test(text) || /\.(crt|key|pem)$/.test(text);
+  throw new IdentityError(
+    file,
+    looksLikePath ? `the ${label} input looks like a path, but there is no readable file there` : `the ${label} input is neither PEM text, base64, nor a path to a file${file === "signer.key" ? " (nor 0x-hex)" : ""}. Set it from the file: ${SECRET_HINT[file]}`
+  );
+}
+function decodeBase64(text) {
+  const compact = text.replace(/\s+/g, "");
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(compact) || compact.length < 4) return void 0;
+  const std = compact.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
+  if (std.length % 4 === 1) return void 0;
+  const bytes = Buffer.from(std, "base64");
+  if (bytes.toString("base64").replace(/=+$/, "") !== std) return void 0;
+  return bytes;
+}
+function renderingsOf(bytes) {
+  const out = [bytes.toString("base64"), bytes.toString("hex")];
+  if (/^[\x20-\x7e]+$/.test(bytes.toString("latin1"))) out.push(bytes.toString("latin1"));
+  if (looksLikePem(bytes)) {
+    for (const line of bytes.toString("utf8").split(/\r?\n/)) out.push(line.trim());
+    for (const block of pemBlocks(bytes))
+      out.push(block.der.toString("base64"), block.der.toString("hex"));
+  }
+  return out;
+}
+function unique(values) {
+  return [...new Set(values.filter((v) => v.length > 0))];
+}
+var MAX_INPUT_CHARS, INPUT_FOR, SECRET_HINT;
+var init_material = __esm({
+  "src/identity/material.ts"() {
+    "use strict";
+    init_errors2();
+    init_certificate();
+    init_pem();
+    MAX_INPUT_CHARS = 96 * 1024;
+    INPUT_FOR = {
+      "staker.crt": "staker-crt",
+      "staker.key": "staker-key",
+      "signer.key": "signer-key"
+    };
+    SECRET_HINT = {
+      "staker.crt": "gh secret set STAKER_CRT < staker.crt",
+      "staker.key": "gh secret set STAKER_KEY < staker.key",
+      "signer.key": "base64 -w0 signer.key | gh secret set SIGNER_KEY"
+    };
+  }
+});
+
 // node_modules/@noble/hashes/utils.js
 function isBytes(a) {
   return a instanceof Uint8Array || ArrayBuffer.isView(a) && a.constructor.name === "Uint8Array" && "BYTES_PER_ELEMENT" in a && a.BYTES_PER_ELEMENT === 1;
@@ -31232,6 +31338,13 @@ var init_tar = __esm({
 });
 
 // src/archive/archive.ts
+var archive_exports = {};
+__export(archive_exports, {
+  ArchiveError: () => ArchiveError,
+  encrypterFor: () => encrypterFor,
+  openArchive: () => openArchive,
+  sealArchive: () => sealArchive
+});
 async function sealArchive(files, manifest, recipients, keystore = []) {
   const full = {
     format: "avalanche-node-backup/1",
@@ -31359,112 +31472,6 @@ var init_archive = __esm({
   }
 });
 
-// src/identity/material.ts
-function decodeMaterial(file, input, readPath, label = INPUT_FOR[file]) {
-  if (input.length > MAX_INPUT_CHARS) {
-    throw new IdentityError(
-      file,
-      `the ${label} input is ${input.length} characters; the ${file} it should hold is a few KB, so inputs over ${MAX_INPUT_CHARS} characters are refused unread. Set it from the file: ${SECRET_HINT[file]}`
-    );
-  }
-  const text = input.replace(/\r\n/g, "\n").trim();
-  const renderings = input.split(/\r?\n/).map((l) => l.trim());
-  const done = (bytes, form) => ({
-    bytes,
-    form,
-    renderings: unique([...renderings, ...renderingsOf(bytes)])
-  });
-  if (text === "") {
-    throw new IdentityError(
-      file,
-      `the ${label} input is empty. Set it from the file: ${SECRET_HINT[file]}`
-    );
-  }
-  if (text.includes("-----BEGIN ")) {
-    if (file === "signer.key") {
-      throw new IdentityError(
-        file,
-        `given as PEM text; signer.key is 32 raw bytes, so its secret holds their base64: ${SECRET_HINT[file]}`
-      );
-    }
-    return done(Buffer.from(text + "\n"), "PEM text");
-  }
-  if (!text.includes("\n") && text.length < 4096) {
-    const fromFile = readPath(text);
-    if (fromFile && fromFile.length > MAX_FILE_BYTES) {
-      throw new IdentityError(
-        file,
-        `the ${label} input names a file of ${fromFile.length} bytes; a ${file} is a few KB, so files over ${MAX_FILE_BYTES} bytes are refused unread`
-      );
-    }
-    if (fromFile) return done(fromFile, "file path");
-  }
-  if (file === "signer.key") {
-    if (/^0x/i.test(text)) {
-      const hex = /^0x([0-9a-fA-F]{64})$/i.exec(text)?.[1];
-      if (hex) return done(Buffer.from(hex, "hex"), "hex");
-      throw new IdentityError(
-        file,
-        `the ${label} input starts with 0x but is not 64 hex digits (32 bytes). Or give its base64: ${SECRET_HINT[file]}`
-      );
-    }
-  }
-  const b64 = decodeBase64(text);
-  if (b64 && !(file === "signer.key" && b64.length !== 32 && /^[0-9a-fA-F]{64}$/.test(text))) {
-    return done(b64, "base64");
-  }
-  if (file === "signer.key" && /^[0-9a-fA-F]{64}$/.test(text)) {
-    return done(Buffer.from(text, "hex"), "hex");
-  }
-  const looksLikePath = /^(\/|\.\.?\/|~\/)/.test(text) || /\.(crt|key|pem)$/.test(text);
-  throw new IdentityError(
-    file,
-    looksLikePath ? `the ${label} input looks like a path, but there is no readable file there` : `the ${label} input is neither PEM text, base64, nor a path to a file${file === "signer.key" ? " (nor 0x-hex)" : ""}. Set it from the file: ${SECRET_HINT[file]}`
-  );
-}
-function decodeBase64(text) {
-  const compact = text.replace(/\s+/g, "");
-  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(compact) || compact.length < 4) return void 0;
-  const std = compact.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
-  if (std.length % 4 === 1) return void 0;
-  const bytes = Buffer.from(std, "base64");
-  if (bytes.toString("base64").replace(/=+$/, "") !== std) return void 0;
-  return bytes;
-}
-function renderingsOf(bytes) {
-  const out = [bytes.toString("base64"), bytes.toString("hex")];
-  if (/^[\x20-\x7e]+$/.test(bytes.toString("latin1"))) out.push(bytes.toString("latin1"));
-  if (looksLikePem(bytes)) {
-    for (const line of bytes.toString("utf8").split(/\r?\n/)) out.push(line.trim());
-    for (const block of pemBlocks(bytes))
-      out.push(block.der.toString("base64"), block.der.toString("hex"));
-  }
-  return out;
-}
-function unique(values) {
-  return [...new Set(values.filter((v) => v.length > 0))];
-}
-var MAX_INPUT_CHARS, INPUT_FOR, SECRET_HINT;
-var init_material = __esm({
-  "src/identity/material.ts"() {
-    "use strict";
-    init_errors2();
-    init_certificate();
-    init_pem();
-    MAX_INPUT_CHARS = 96 * 1024;
-    INPUT_FOR = {
-      "staker.crt": "staker-crt",
-      "staker.key": "staker-key",
-      "signer.key": "signer-key"
-    };
-    SECRET_HINT = {
-      "staker.crt": "gh secret set STAKER_CRT < staker.crt",
-      "staker.key": "gh secret set STAKER_KEY < staker.key",
-      "signer.key": "base64 -w0 signer.key | gh secret set SIGNER_KEY"
-    };
-  }
-});
-
 // src/operations/source.ts
 function readPathInput(path) {
   const full = path.startsWith("~/") ? (process.env.HOME || (0, import_node_os.homedir)()) + path.slice(1) : path;
@@ -31486,12 +31493,13 @@ async function openSource(source, log) {
     throw new InputError(
       "archive: there is no readable file at the path given. Give the path of the .tar.age file mode backup wrote (its archive output)."
     );
+  const { ArchiveError: ArchiveError2, openArchive: openArchive2 } = await Promise.resolve().then(() => (init_archive(), archive_exports));
   let opened;
   try {
-    opened = await openArchive(sealed, source.identity);
+    opened = await openArchive2(sealed, source.identity);
   } catch (e) {
     throw new InputError(
-      `archive: ${e instanceof ArchiveError ? e.message : "the file cannot be opened as an avalanche-node-backup archive."}`
+      `archive: ${e instanceof ArchiveError2 ? e.message : "the file cannot be opened as an avalanche-node-backup archive."}`
     );
   }
   hideFiles(opened.files, log);
@@ -31507,7 +31515,6 @@ var init_source = __esm({
     "use strict";
     import_node_fs = require("node:fs");
     import_node_os = require("node:os");
-    init_archive();
     init_errors();
     init_errors2();
     init_material();
@@ -56236,6 +56243,21 @@ function restoreVerdict(o, value, code = (s) => s) {
   return `Restored: the node reports ${nodeId}${downtime}.`;
 }
 
+// src/settings/key-checks.ts
+init_archive();
+init_errors();
+init_log();
+var keyChecks = {
+  recipients: (recipients) => {
+    try {
+      encrypterFor(recipients);
+    } catch (e) {
+      throw new InputError(errorMessage(e));
+    }
+  },
+  privateKey: checkPrivateKey
+};
+
 // src/settings/modes.ts
 init_errors();
 init_bls();
@@ -56305,10 +56327,6 @@ function parseProbeTargets(hostsInput, expectedInput, parseNodeId2, fail, allowN
   }));
 }
 
-// src/settings/modes.ts
-init_archive();
-init_log();
-
 // src/settings/host.ts
 init_errors();
 var DEFAULTS = {
@@ -56321,9 +56339,9 @@ var DEFAULTS = {
   "proxy-port": "22"
 };
 var PROXY_INPUTS = ["proxy-username", "proxy-ssh-key", "proxy-ssh-passphrase", "proxy-host-key"];
-function parseHostSettings(input) {
+function parseHostSettings(input, checkKey) {
   const get = (name2) => input.get(name2) || DEFAULTS[name2] || "";
-  const target = get("host") ? { kind: "ssh", ssh: sshSettings(input, get) } : { kind: "local" };
+  const target = get("host") ? { kind: "ssh", ssh: sshSettings(input, get, checkKey) } : { kind: "local" };
   if (!get("host") && get("proxy-host"))
     throw new InputError("proxy-host goes with host: it is the jump host to reach host through.");
   if (!/^[A-Za-z0-9@_.:\\][A-Za-z0-9@_.:\\-]*$/.test(get("service-name")))
@@ -56367,14 +56385,22 @@ function parseHostSettings(input) {
     force: input.bool("force")
   };
 }
-function sshSettings(input, get) {
+function sshSettings(input, get, checkKey) {
   const host = get("host");
   const port = integer2(get, "port", 1, 65535);
-  const login2 = sshLogin(input, get, "", host, port);
+  const login2 = sshLogin(input, get, checkKey, "", host, port);
   const proxyHost = get("proxy-host");
   let proxy;
   if (proxyHost) {
-    proxy = sshLogin(input, get, "proxy-", proxyHost, integer2(get, "proxy-port", 1, 65535), login2);
+    proxy = sshLogin(
+      input,
+      get,
+      checkKey,
+      "proxy-",
+      proxyHost,
+      integer2(get, "proxy-port", 1, 65535),
+      login2
+    );
   } else {
     const stray = PROXY_INPUTS.find((n) => input.get(n) || n.includes("ssh") && input.secret(n));
     if (stray) throw new InputError(`${stray} needs proxy-host: the jump host to connect through.`);
@@ -56386,7 +56412,7 @@ function sshSettings(input, get) {
     ...proxy ? { proxy } : {}
   };
 }
-function sshLogin(input, get, prefix, host, port, node) {
+function sshLogin(input, get, checkKey, prefix, host, port, node) {
   const own = input.secret(`${prefix}ssh-key`).replace(/\r\n?/g, "\n").trim();
   const ownPassphrase = input.secret(`${prefix}ssh-passphrase`).trim();
   const privateKey = own ? own + "\n" : node?.privateKey ?? "";
@@ -56395,11 +56421,7 @@ function sshLogin(input, get, prefix, host, port, node) {
     throw new InputError(
       "ssh-key is required with host: the private key text of a key the node host accepts for username."
     );
-  checkPrivateKey(
-    privateKey,
-    passphrase || void 0,
-    own || !node ? `${prefix}ssh-key` : "ssh-key"
-  );
+  checkKey(privateKey, passphrase || void 0, own || !node ? `${prefix}ssh-key` : "ssh-key");
   const username = get(`${prefix}username`) || node?.username || "";
   if (!username)
     throw new InputError("username is required with host: the user to log in as (e.g. ubuntu).");
@@ -56507,14 +56529,14 @@ function parseVerify(input, ctx2) {
     expected,
     proofOfPossession: ctx2.alwaysProofOfPossession || input.bool("proof-of-possession"),
     network,
-    ...input.get("host") ? { live: hostFor(input, ctx2.log) } : {}
+    ...input.get("host") ? { live: hostFor(input, ctx2) } : {}
   };
 }
 function parseRestore(input, ctx2) {
   const expected = expectations(input, true);
   const source = backupSource(input, ctx2);
   const network = networkFor("restore", input, ctx2.log);
-  const host = hostFor(input, ctx2.log);
+  const host = hostFor(input, ctx2);
   const keystoreUsers = keystoreUsersFrom(input, ctx2.log);
   return {
     mode: "restore",
@@ -56529,7 +56551,7 @@ function parseBackup(input, ctx2) {
   const store2 = backupStore(input, ctx2);
   const expected = expectations(input, false);
   const network = networkFor("backup", input, ctx2.log);
-  const host = hostFor(input, ctx2.log);
+  const host = hostFor(input, ctx2);
   const keystoreUsers = keystoreUsersFrom(input, ctx2.log);
   return {
     mode: "backup",
@@ -56607,11 +56629,7 @@ function backupStore(input, ctx2) {
     throw new InputError(
       `${input.label("age-recipients")} is required for backup: the action never writes plain key material to the runner. Make a key with age-keygen and give its public key (age1\u2026).`
     );
-  try {
-    encrypterFor(recipients);
-  } catch (e) {
-    throw new InputError(errorMessage(e));
-  }
+  ctx2.keys.recipients(recipients);
   return {
     kind: "archive",
     path: input.get("archive-path") || ctx2.defaultArchivePath(),
@@ -56639,8 +56657,9 @@ function networkFor(mode, input, log) {
   );
   return network;
 }
-function hostFor(input, log) {
-  const host = parseHostSettings(input);
+function hostFor(input, ctx2) {
+  const log = ctx2.log;
+  const host = parseHostSettings(input, ctx2.keys.privateKey);
   const t = host.target;
   log.debug(
     t.kind === "ssh" ? `target: ${t.ssh.username}@${t.ssh.host}:${t.ssh.port}, ${t.ssh.hostKeys?.fingerprints.size ?? 0} pinned host key(s)` : "target: this machine (no host given)"
@@ -57505,6 +57524,7 @@ async function run() {
       defaultArchivePath,
       needsExpectation: true,
       alwaysProofOfPossession: true,
+      keys: keyChecks,
       log: actionLog
     });
     process.once("SIGINT", onSignal);

@@ -5,16 +5,24 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
-var __commonJS = (cb, mod) => function __require() {
+var __esm = (fn, res, err) => function __init() {
+  if (err) throw err[0];
   try {
-    return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
   } catch (e) {
-    throw mod = 0, e;
+    throw err = [e], e;
+  }
+};
+var __commonJS = (cb, mod6) => function __require() {
+  try {
+    return mod6 || (0, cb[__getOwnPropNames(cb)[0]])((mod6 = { exports: {} }).exports, mod6), mod6.exports;
+  } catch (e) {
+    throw mod6 = 0, e;
   }
 };
 var __export = (target, all) => {
-  for (var name in all)
-    __defProp(target, name, { get: all[name], enumerable: true });
+  for (var name2 in all)
+    __defProp(target, name2, { get: all[name2], enumerable: true });
 };
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
@@ -24,15 +32,9510 @@ var __copyProps = (to, from, except, desc) => {
   }
   return to;
 };
-var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
+var __toESM = (mod6, isNodeMode, target) => (target = mod6 != null ? __create(__getProtoOf(mod6)) : {}, __copyProps(
   // If the importer is in node compatibility mode or this is not an ESM
   // file that has been converted to a CommonJS file using a Babel-
   // compatible transform (i.e. "__esModule" has not been set), then set
   // "default" to the CommonJS "module.exports" for node compatibility.
-  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
-  mod
+  isNodeMode || !mod6 || !mod6.__esModule ? __defProp(target, "default", { value: mod6, enumerable: true }) : target,
+  mod6
 ));
-var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
+var __toCommonJS = (mod6) => __copyProps(__defProp({}, "__esModule", { value: true }), mod6);
+
+// node_modules/@noble/hashes/utils.js
+function isBytes(a) {
+  return a instanceof Uint8Array || ArrayBuffer.isView(a) && a.constructor.name === "Uint8Array" && "BYTES_PER_ELEMENT" in a && a.BYTES_PER_ELEMENT === 1;
+}
+function anumber(n, title = "") {
+  if (typeof n !== "number")
+    throw new TypeError(atitle(title) + "expected number, got " + typeof n);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new RangeError(atitle(title) + "expected integer >= 0, got " + n);
+  return n;
+}
+function abytes(value, length, title = "") {
+  if (isBytes(value) && (length === void 0 || value.length === length))
+    return value;
+  if (length !== void 0)
+    anumber(length, "length");
+  const bytes = isBytes(value);
+  const ofLen = length !== void 0 ? ` of length ${length}` : "";
+  const got = bytes ? `length=${value.length}` : `type=${typeof value}`;
+  const message = atitle(title) + "expected Uint8Array" + ofLen + ", got " + got;
+  if (!bytes)
+    throw new TypeError(message);
+  throw new RangeError(message);
+}
+function ahash(h) {
+  if (typeof h !== "function" || typeof h.create !== "function")
+    throw new TypeError("expected hash wrapped by utils.createHasher");
+  anumber(h.outputLen);
+  anumber(h.blockLen);
+  if (h.outputLen < 1 || h.blockLen < 1)
+    throw new Error("hash blockLen / outputLen must be >= 1");
+}
+function aexists(instance, checkFinished = true) {
+  if (instance.destroyed)
+    throw new Error("hash was destroyed");
+  if (checkFinished && instance.finished)
+    throw new Error("digest() was already called");
+}
+function aoutput(out, instance) {
+  abytes(out, void 0, "output");
+  const min = instance.outputLen;
+  if (!(out.length >= min)) {
+    throw new RangeError('"output" expected length >= ' + min);
+  }
+}
+function u32(arr) {
+  return new Uint32Array(arr.buffer, arr.byteOffset, Math.floor(arr.byteLength / 4));
+}
+function clean(...arrays) {
+  for (let i = 0; i < arrays.length; i++) {
+    arrays[i].fill(0);
+  }
+}
+function createView(arr) {
+  return new DataView(arr.buffer, arr.byteOffset, arr.byteLength);
+}
+function rotr(word, shift) {
+  return word << 32 - shift | word >>> shift;
+}
+function rotl(word, shift) {
+  return word << shift | word >>> 32 - shift >>> 0;
+}
+function byteSwap(word) {
+  return word << 24 & 4278190080 | word << 8 & 16711680 | word >>> 8 & 65280 | word >>> 24 & 255;
+}
+function byteSwap32(arr) {
+  for (let i = 0; i < arr.length; i++) {
+    arr[i] = byteSwap(arr[i]);
+  }
+  return arr;
+}
+function bytesToHex(bytes) {
+  abytes(bytes);
+  if (hasHexBuiltin)
+    return bytes.toHex();
+  let hex = "";
+  for (let i = 0; i < bytes.length; i++) {
+    hex += hexes[bytes[i]];
+  }
+  return hex;
+}
+function asciiToBase16(ch) {
+  return ch >= 48 && ch <= 57 ? ch - 48 : ch >= 65 && ch <= 70 ? ch - (65 - 10) : ch >= 97 && ch <= 102 ? ch - (97 - 10) : void 0;
+}
+function hexToBytes(hex) {
+  if (typeof hex !== "string")
+    throw new TypeError("hex string expected, got " + typeof hex);
+  if (hasHexBuiltin) {
+    try {
+      return Uint8Array.fromHex(hex);
+    } catch (error) {
+      if (error instanceof SyntaxError)
+        throw new RangeError(error.message);
+      throw error;
+    }
+  }
+  const hl = hex.length;
+  const al = hl / 2;
+  if (hl % 2)
+    throw new RangeError("hex string expected, got unpadded hex of length " + hl);
+  const array = new Uint8Array(al);
+  for (let ai = 0, hi = 0; ai < al; ai++, hi += 2) {
+    const n1 = asciiToBase16(hex.charCodeAt(hi));
+    const n2 = asciiToBase16(hex.charCodeAt(hi + 1));
+    if (n1 === void 0 || n2 === void 0) {
+      const char = hex[hi] + hex[hi + 1];
+      throw new RangeError('hex string expected, got non-hex character "' + char + '" at index ' + hi);
+    }
+    array[ai] = n1 * 16 + n2;
+  }
+  return array;
+}
+function utf8ToBytes(str) {
+  if (typeof str !== "string")
+    throw new TypeError("string expected");
+  const encoded = new TextEncoder().encode(str);
+  try {
+    return new Uint8Array(encoded);
+  } finally {
+    clean(encoded);
+  }
+}
+function kdfInputToBytes(data, errorTitle = "") {
+  if (typeof data === "string")
+    return utf8ToBytes(data);
+  return abytes(data, void 0, errorTitle);
+}
+function concatBytes(...arrays) {
+  let sum = 0;
+  for (let i = 0; i < arrays.length; i++) {
+    const a = arrays[i];
+    abytes(a);
+    sum += a.length;
+  }
+  const res = new Uint8Array(sum);
+  for (let i = 0, pad = 0; i < arrays.length; i++) {
+    const a = arrays[i];
+    res.set(a, pad);
+    pad += a.length;
+  }
+  return res;
+}
+function checkOpts(defaults, opts2, title = "opts") {
+  aopts(defaults, "defaults");
+  if (opts2 !== void 0)
+    aopts(opts2, title);
+  const merged = Object.assign(/* @__PURE__ */ Object.create(null), defaults, opts2);
+  return merged;
+}
+function createHasher(hashCons, info = {}) {
+  if (typeof hashCons !== "function")
+    throw new TypeError('"hashCons" expected function, got type=' + typeof hashCons);
+  info = checkOpts({}, info, "info");
+  const hashC = (msg, opts2) => hashCons(opts2).update(msg).digest();
+  const tmp = hashCons(void 0);
+  hashC.outputLen = tmp.outputLen;
+  hashC.blockLen = tmp.blockLen;
+  hashC.canXOF = tmp.canXOF;
+  hashC.create = (opts2) => hashCons(opts2);
+  Object.assign(hashC, info);
+  return Object.freeze(hashC);
+}
+function randomBytes(bytesLength = 32) {
+  anumber(bytesLength, "bytesLength");
+  const cr = typeof globalThis === "object" ? globalThis.crypto : null;
+  if (typeof cr?.getRandomValues !== "function")
+    throw new Error("crypto.getRandomValues must be defined");
+  if (bytesLength > 65536)
+    throw new RangeError(`"bytesLength" expected <= 65536, got ${bytesLength}`);
+  return cr.getRandomValues(new Uint8Array(bytesLength));
+}
+var atitle, aobject, aopts, isLE, swap32IfBE, hasHexBuiltin, hexes, oidNist;
+var init_utils = __esm({
+  "node_modules/@noble/hashes/utils.js"() {
+    atitle = (title) => title ? `"${title}" ` : "";
+    aobject = (value, label) => {
+      if (value === null || typeof value !== "object" || Array.isArray(value))
+        throw new TypeError((label === "object" ? "" : `"${label}" `) + "expected object, got type=" + typeof value);
+    };
+    aopts = (value, label) => {
+      aobject(value, label);
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null)
+        throw new TypeError(`"${label}" expected plain object`);
+      if (Object.hasOwn(value, "__proto__"))
+        throw new TypeError(`"${label}.__proto__" is not allowed`);
+    };
+    isLE = /* @__PURE__ */ (() => new Uint8Array(new Uint32Array([287454020]).buffer)[0] === 68)();
+    swap32IfBE = isLE ? (u) => u : byteSwap32;
+    hasHexBuiltin = /* @__PURE__ */ (() => (
+      // @ts-ignore
+      typeof Uint8Array.from([]).toHex === "function" && typeof Uint8Array.fromHex === "function"
+    ))();
+    hexes = /* @__PURE__ */ Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+    oidNist = (suffix) => ({
+      // Current NIST hashAlgs suffixes used here fit in one DER subidentifier octet.
+      // Larger suffix values would need base-128 OID encoding and a different length byte.
+      oid: Uint8Array.from([6, 9, 96, 134, 72, 1, 101, 3, 4, 2, suffix])
+    });
+  }
+});
+
+// node_modules/@noble/hashes/hmac.js
+var _HMAC, hmac;
+var init_hmac = __esm({
+  "node_modules/@noble/hashes/hmac.js"() {
+    init_utils();
+    _HMAC = class {
+      oHash;
+      iHash;
+      blockLen;
+      outputLen;
+      canXOF = false;
+      finished = false;
+      destroyed = false;
+      constructor(hash, key) {
+        ahash(hash);
+        abytes(key, void 0, "key");
+        this.iHash = hash.create();
+        if (typeof this.iHash.update !== "function")
+          throw new Error("expected Hash instance");
+        this.blockLen = this.iHash.blockLen;
+        this.outputLen = this.iHash.outputLen;
+        const blockLen = this.blockLen;
+        const pad = new Uint8Array(blockLen);
+        pad.set(key.length > blockLen ? hash.create().update(key).digest() : key);
+        for (let i = 0; i < pad.length; i++)
+          pad[i] ^= 54;
+        this.iHash.update(pad);
+        this.oHash = hash.create();
+        for (let i = 0; i < pad.length; i++)
+          pad[i] ^= 54 ^ 92;
+        this.oHash.update(pad);
+        clean(pad);
+      }
+      update(buf) {
+        aexists(this);
+        this.iHash.update(buf);
+        return this;
+      }
+      digestInto(out) {
+        aexists(this);
+        aoutput(out, this);
+        this.finished = true;
+        const buf = out.subarray(0, this.outputLen);
+        this.iHash.digestInto(buf);
+        this.oHash.update(buf);
+        this.oHash.digestInto(buf);
+        this.destroy();
+      }
+      digest() {
+        const out = new Uint8Array(this.oHash.outputLen);
+        this.digestInto(out);
+        return out;
+      }
+      _cloneInto(to) {
+        to ||= Object.create(Object.getPrototypeOf(this), {});
+        const { oHash, iHash, finished: finished2, destroyed, blockLen, outputLen, canXOF } = this;
+        to = to;
+        to.finished = finished2;
+        to.destroyed = destroyed;
+        to.blockLen = blockLen;
+        to.outputLen = outputLen;
+        to.canXOF = canXOF;
+        to.oHash = oHash._cloneInto(to.oHash);
+        to.iHash = iHash._cloneInto(to.iHash);
+        return to;
+      }
+      clone() {
+        return this._cloneInto();
+      }
+      destroy() {
+        this.destroyed = true;
+        this.oHash.destroy();
+        this.iHash.destroy();
+      }
+    };
+    hmac = /* @__PURE__ */ (() => {
+      const hmac_ = ((hash, key, message) => new _HMAC(hash, key).update(message).digest());
+      hmac_.create = (hash, key) => new _HMAC(hash, key);
+      return hmac_;
+    })();
+  }
+});
+
+// node_modules/@noble/hashes/hkdf.js
+function extract(hash, ikm, salt) {
+  ahash(hash);
+  if (salt === void 0)
+    salt = new Uint8Array(hash.outputLen);
+  return hmac(hash, salt, ikm);
+}
+function expand(hash, prk, info, length = 32, _recycled) {
+  ahash(hash);
+  anumber(length, "length");
+  abytes(prk, void 0, "prk");
+  const olen = hash.outputLen;
+  if (prk.length < olen)
+    throw new Error('"prk" must be at least HashLen octets');
+  if (length > 255 * olen)
+    throw new Error("Length must be <= 255*HashLen");
+  const blocks = Math.ceil(length / olen);
+  if (info === void 0)
+    info = EMPTY_BUFFER;
+  else
+    abytes(info, void 0, "info");
+  if (!blocks) {
+    if (_recycled)
+      clean(prk);
+    return new Uint8Array();
+  }
+  const okm = _recycled && blocks === 1 ? prk : new Uint8Array(blocks * olen);
+  const { iHash, oHash } = hmac.create(hash, prk);
+  const T = _recycled ? prk : new Uint8Array(olen);
+  const worker = blocks > 1 ? _recycled?.iHash || hash.create() : void 0;
+  for (let counter = 0; counter < blocks - 1; counter++) {
+    HKDF_COUNTER[0] = counter + 1;
+    const iWork = iHash._cloneInto(worker);
+    if (counter)
+      iWork.update(T);
+    iWork.update(info).update(HKDF_COUNTER).digestInto(T);
+    oHash._cloneInto(worker).update(T).digestInto(T);
+    okm.set(T, olen * counter);
+  }
+  HKDF_COUNTER[0] = blocks;
+  if (blocks > 1)
+    iHash.update(T);
+  iHash.update(info).update(HKDF_COUNTER).digestInto(T);
+  oHash.update(T).digestInto(T);
+  okm.set(T, olen * (blocks - 1));
+  iHash.destroy();
+  oHash.destroy();
+  worker?.destroy();
+  if (T !== okm)
+    clean(T);
+  clean(HKDF_COUNTER);
+  if (length === okm.length)
+    return okm;
+  const res = okm.slice(0, length);
+  clean(okm);
+  return res;
+}
+var HKDF_COUNTER, EMPTY_BUFFER, hkdf;
+var init_hkdf = __esm({
+  "node_modules/@noble/hashes/hkdf.js"() {
+    init_hmac();
+    init_utils();
+    HKDF_COUNTER = /* @__PURE__ */ Uint8Array.of(0);
+    EMPTY_BUFFER = /* @__PURE__ */ Uint8Array.of();
+    hkdf = (hash, ikm, salt, info, length) => {
+      ahash(hash);
+      if (salt === void 0)
+        salt = new Uint8Array(hash.outputLen);
+      const HMAC = hmac.create(hash, salt).update(ikm);
+      return expand(hash, HMAC.digest(), info, length, HMAC);
+    };
+  }
+});
+
+// node_modules/@noble/hashes/_u64.js
+function setU64FromNum(view, byteOffset, n, isLE4) {
+  const h = fromNumH(n);
+  const l = fromNumL(n);
+  view.setUint32(byteOffset, isLE4 ? l : h, isLE4);
+  view.setUint32(byteOffset + 4, isLE4 ? h : l, isLE4);
+}
+var fromNumH, fromNumL;
+var init_u64 = __esm({
+  "node_modules/@noble/hashes/_u64.js"() {
+    fromNumH = (n) => n / 2 ** 32 | 0;
+    fromNumL = (n) => n >>> 0;
+  }
+});
+
+// node_modules/@noble/hashes/_md.js
+function Chi(a, b, c) {
+  return a & b ^ ~a & c;
+}
+function Maj(a, b, c) {
+  return a & b ^ a & c ^ b & c;
+}
+var HashMD, SHA256_IV;
+var init_md = __esm({
+  "node_modules/@noble/hashes/_md.js"() {
+    init_u64();
+    init_utils();
+    HashMD = class {
+      blockLen;
+      outputLen;
+      canXOF = false;
+      padOffset;
+      isLE;
+      // For partial updates less than block size
+      buffer;
+      view;
+      finished = false;
+      length = 0;
+      pos = 0;
+      destroyed = false;
+      constructor(blockLen, outputLen, padOffset, isLE4) {
+        this.blockLen = blockLen;
+        this.outputLen = outputLen;
+        this.padOffset = padOffset;
+        this.isLE = isLE4;
+        this.buffer = new Uint8Array(blockLen);
+        this.view = createView(this.buffer);
+      }
+      update(data) {
+        aexists(this);
+        abytes(data);
+        const { view, buffer, blockLen } = this;
+        const len2 = data.length;
+        let processed = false;
+        for (let pos = 0; pos < len2; ) {
+          const take = Math.min(blockLen - this.pos, len2 - pos);
+          if (take === blockLen) {
+            const dataView = createView(data);
+            for (; blockLen <= len2 - pos; pos += blockLen)
+              this.process(dataView, pos);
+            processed = true;
+            continue;
+          }
+          buffer.set(pos === 0 && take === len2 ? data : data.subarray(pos, pos + take), this.pos);
+          this.pos += take;
+          pos += take;
+          if (this.pos === blockLen) {
+            this.process(view, 0);
+            this.pos = 0;
+            processed = true;
+          }
+        }
+        this.length += data.length;
+        if (processed)
+          this.roundClean();
+        return this;
+      }
+      digestInto(out) {
+        aexists(this);
+        aoutput(out, this);
+        this.finished = true;
+        const { buffer, view, blockLen, isLE: isLE4 } = this;
+        let { pos } = this;
+        buffer[pos++] = 128;
+        buffer.fill(0, pos);
+        if (this.padOffset > blockLen - pos) {
+          this.process(view, 0);
+          buffer.fill(0);
+        }
+        setU64FromNum(view, blockLen - 8, this.length * 8, isLE4);
+        this.process(view, 0);
+        this.roundClean();
+        const oview = out === buffer ? view : createView(out);
+        const len2 = this.outputLen;
+        const outLen = len2 / 4;
+        const state = this.get();
+        if (len2 % 4 || outLen > state.length)
+          throw new Error("invalid outputLen");
+        for (let i = 0; i < outLen; i++)
+          oview.setUint32(4 * i, state[i], isLE4);
+      }
+      digest() {
+        const { buffer, outputLen } = this;
+        this.digestInto(buffer);
+        const res = buffer.slice(0, outputLen);
+        this.destroy();
+        return res;
+      }
+      _cloneIntoMeta(to) {
+        const { buffer, length, finished: finished2, destroyed, pos } = this;
+        to.destroyed = destroyed;
+        to.finished = finished2;
+        to.length = length;
+        to.pos = pos;
+        if (pos)
+          to.buffer.set(buffer);
+        return to;
+      }
+      clone() {
+        return this._cloneInto();
+      }
+    };
+    SHA256_IV = /* @__PURE__ */ Uint32Array.from([
+      1779033703,
+      3144134277,
+      1013904242,
+      2773480762,
+      1359893119,
+      2600822924,
+      528734635,
+      1541459225
+    ]);
+  }
+});
+
+// node_modules/@noble/hashes/sha2.js
+var SHA256_K, SHA256_W, SHA2_32B, _SHA256, sha256;
+var init_sha2 = __esm({
+  "node_modules/@noble/hashes/sha2.js"() {
+    init_md();
+    init_utils();
+    SHA256_K = /* @__PURE__ */ Uint32Array.from([
+      1116352408,
+      1899447441,
+      3049323471,
+      3921009573,
+      961987163,
+      1508970993,
+      2453635748,
+      2870763221,
+      3624381080,
+      310598401,
+      607225278,
+      1426881987,
+      1925078388,
+      2162078206,
+      2614888103,
+      3248222580,
+      3835390401,
+      4022224774,
+      264347078,
+      604807628,
+      770255983,
+      1249150122,
+      1555081692,
+      1996064986,
+      2554220882,
+      2821834349,
+      2952996808,
+      3210313671,
+      3336571891,
+      3584528711,
+      113926993,
+      338241895,
+      666307205,
+      773529912,
+      1294757372,
+      1396182291,
+      1695183700,
+      1986661051,
+      2177026350,
+      2456956037,
+      2730485921,
+      2820302411,
+      3259730800,
+      3345764771,
+      3516065817,
+      3600352804,
+      4094571909,
+      275423344,
+      430227734,
+      506948616,
+      659060556,
+      883997877,
+      958139571,
+      1322822218,
+      1537002063,
+      1747873779,
+      1955562222,
+      2024104815,
+      2227730452,
+      2361852424,
+      2428436474,
+      2756734187,
+      3204031479,
+      3329325298
+    ]);
+    SHA256_W = /* @__PURE__ */ new Uint32Array(64);
+    SHA2_32B = class extends HashMD {
+      // We cannot use array here since array allows indexing by variable
+      // which means optimizer/compiler cannot use registers.
+      // Numeric initializers matter: starting the fields as `undefined` changes
+      // V8's field representation and makes sha256 3x slower (measured).
+      A = 0;
+      B = 0;
+      C = 0;
+      D = 0;
+      E = 0;
+      F = 0;
+      G = 0;
+      H = 0;
+      constructor(outputLen, IV) {
+        super(64, outputLen, 8, false);
+        this.A = IV[0] | 0;
+        this.B = IV[1] | 0;
+        this.C = IV[2] | 0;
+        this.D = IV[3] | 0;
+        this.E = IV[4] | 0;
+        this.F = IV[5] | 0;
+        this.G = IV[6] | 0;
+        this.H = IV[7] | 0;
+      }
+      get() {
+        const { A, B: B2, C, D, E, F: F2, G, H } = this;
+        return [A, B2, C, D, E, F2, G, H];
+      }
+      // prettier-ignore
+      set(A, B2, C, D, E, F2, G, H) {
+        this.A = A | 0;
+        this.B = B2 | 0;
+        this.C = C | 0;
+        this.D = D | 0;
+        this.E = E | 0;
+        this.F = F2 | 0;
+        this.G = G | 0;
+        this.H = H | 0;
+      }
+      _cloneInto(to) {
+        (to ||= new this.constructor()).set(...this.get());
+        return this._cloneIntoMeta(to);
+      }
+      process(view, offset) {
+        for (let i = 0; i < 16; i++, offset += 4)
+          SHA256_W[i] = view.getUint32(offset, false);
+        for (let i = 16; i < 64; i++) {
+          const W15 = SHA256_W[i - 15];
+          const W2 = SHA256_W[i - 2];
+          const s0 = rotr(W15, 7) ^ rotr(W15, 18) ^ W15 >>> 3;
+          const s1 = rotr(W2, 17) ^ rotr(W2, 19) ^ W2 >>> 10;
+          SHA256_W[i] = s1 + SHA256_W[i - 7] + s0 + SHA256_W[i - 16] | 0;
+        }
+        let { A, B: B2, C, D, E, F: F2, G, H } = this;
+        for (let i = 0; i < 64; i++) {
+          const sigma1 = rotr(E, 6) ^ rotr(E, 11) ^ rotr(E, 25);
+          const T1 = H + sigma1 + Chi(E, F2, G) + SHA256_K[i] + SHA256_W[i] | 0;
+          const sigma0 = rotr(A, 2) ^ rotr(A, 13) ^ rotr(A, 22);
+          const T2 = sigma0 + Maj(A, B2, C) | 0;
+          H = G;
+          G = F2;
+          F2 = E;
+          E = D + T1 | 0;
+          D = C;
+          C = B2;
+          B2 = A;
+          A = T1 + T2 | 0;
+        }
+        A = A + this.A | 0;
+        B2 = B2 + this.B | 0;
+        C = C + this.C | 0;
+        D = D + this.D | 0;
+        E = E + this.E | 0;
+        F2 = F2 + this.F | 0;
+        G = G + this.G | 0;
+        H = H + this.H | 0;
+        this.set(A, B2, C, D, E, F2, G, H);
+      }
+      roundClean() {
+        clean(SHA256_W);
+      }
+      destroy() {
+        this.destroyed = true;
+        this.set(0, 0, 0, 0, 0, 0, 0, 0);
+        clean(this.buffer);
+      }
+    };
+    _SHA256 = class extends SHA2_32B {
+      constructor() {
+        super(32, SHA256_IV);
+      }
+    };
+    sha256 = /* @__PURE__ */ createHasher(
+      () => new _SHA256(),
+      /* @__PURE__ */ oidNist(1)
+    );
+  }
+});
+
+// node_modules/@scure/base/index.js
+function isBytes2(a) {
+  return a instanceof Uint8Array || ArrayBuffer.isView(a) && a.constructor.name === "Uint8Array" && "BYTES_PER_ELEMENT" in a && a.BYTES_PER_ELEMENT === 1;
+}
+function abytes2(b) {
+  if (!isBytes2(b))
+    throw new TypeError("Uint8Array expected");
+}
+function isArrayOf(isString, arr) {
+  if (!Array.isArray(arr))
+    return false;
+  if (arr.length === 0)
+    return true;
+  if (isString) {
+    return arr.every((item) => typeof item === "string");
+  } else {
+    return arr.every((item) => Number.isSafeInteger(item));
+  }
+}
+function afn(input) {
+  if (typeof input !== "function")
+    throw new TypeError("function expected");
+  return true;
+}
+function astr(label, input) {
+  if (typeof input !== "string")
+    throw new TypeError(`${label}: string expected`);
+  return true;
+}
+function anumber2(n, title = "number") {
+  if (typeof n !== "number")
+    throw new TypeError(`${title}: expected number, got ${typeof n}`);
+  if (!Number.isSafeInteger(n))
+    throw new RangeError(`${title}: expected safe integer, got ${n}`);
+}
+function anumArr(label, input) {
+  if (!isArrayOf(false, input))
+    throw new TypeError(`${label}: array of numbers expected`);
+}
+function chain(...args) {
+  const id = (a) => a;
+  const wrap = (a, b) => (c) => a(b(c));
+  const encode = args.map((x) => x.encode).reduceRight(wrap, id);
+  const decode = args.map((x) => x.decode).reduce(wrap, id);
+  return { encode, decode };
+}
+function u8ToNumArr(u8, len2 = u8.length) {
+  const res = new Array(len2);
+  for (let i = 0; i < len2; i++)
+    res[i] = u8[i];
+  return res;
+}
+function charcodesToString(codes) {
+  const len2 = codes.length;
+  if (asciiDecoder !== void 0 && len2 >= 12)
+    return asciiDecoder.decode(codes);
+  if (len2 <= B2S_CHUNK)
+    return String.fromCharCode.apply(null, codes);
+  let res = "";
+  for (let i = 0; i < len2; i += B2S_CHUNK)
+    res += String.fromCharCode.apply(null, codes.subarray(i, i + B2S_CHUNK));
+  return res;
+}
+function radix2(bits) {
+  anumber2(bits);
+  if (bits <= 0 || bits > 8)
+    throw new RangeError("radix2: bits should be in (0..8]");
+  const mask = powers[bits] - 1;
+  return {
+    encode: (bytes) => {
+      abytes2(bytes);
+      const len2 = bytes.length;
+      const res = new Uint8Array(Math.ceil(len2 * 8 / bits));
+      let carry = 0;
+      let pos = 0;
+      let j = 0;
+      for (let i = 0; i < len2; ) {
+        if (i + 2 < len2) {
+          carry = carry << 24 | bytes[i] << 16 | bytes[i + 1] << 8 | bytes[i + 2];
+          pos += 24;
+          i += 3;
+        } else {
+          carry = (carry << 8 | bytes[i]) & 65535;
+          pos += 8;
+          i++;
+        }
+        for (; ; ) {
+          pos -= bits;
+          res[j++] = carry >> pos & mask;
+          if (pos < bits)
+            break;
+        }
+      }
+      if (pos > 0)
+        res[j] = carry << bits - pos & mask;
+      return res;
+    },
+    decode: (digits) => {
+      const len2 = digits.length;
+      const res = new Uint8Array(Math.floor(len2 * bits / 8));
+      let carry = 0;
+      let pos = 0;
+      let j = 0;
+      for (let i = 0; i < len2; i++) {
+        carry = (carry << bits | digits[i]) & 65535;
+        pos += bits;
+        for (; pos >= 8; pos -= 8)
+          res[j++] = carry >> pos - 8 & 255;
+      }
+      carry = carry << 8 - pos & 255;
+      if (pos >= bits)
+        throw new Error("Excess padding");
+      if (carry > 0)
+        throw new Error(`Non-zero padding: ${carry}`);
+      return res;
+    }
+  };
+}
+function alphabet(letters, aliases) {
+  const len2 = letters.length;
+  if (len2 > 128)
+    throw new Error("alphabet: max 128 letters");
+  const encTable = new Uint8Array(len2);
+  const decTable = new Int8Array(128).fill(-1);
+  for (let i = 0; i < len2; i++) {
+    const code = letters.charCodeAt(i);
+    if (letters.codePointAt(i) !== code || code > 127)
+      throw new Error("alphabet: single-char ASCII letters only");
+    encTable[i] = code;
+    decTable[code] = i;
+  }
+  if (aliases !== void 0) {
+    for (const alias of Object.keys(aliases)) {
+      const code = alias.charCodeAt(0);
+      const target = decTable[aliases[alias].charCodeAt(0)];
+      if (alias.length !== 1 || code > 127 || target === void 0 || target === -1)
+        throw new Error(`alphabet: invalid alias ${alias}`);
+      decTable[code] = target;
+    }
+  }
+  return {
+    encode: (digits) => {
+      const codes = new Uint8Array(digits.length);
+      for (let i = 0; i < digits.length; i++) {
+        const d = digits[i];
+        const code = encTable[d];
+        if (code === void 0)
+          throw new Error(`alphabet.encode: invalid digit ${d}`);
+        codes[i] = code;
+      }
+      return charcodesToString(codes);
+    },
+    decode: (input) => {
+      astr("decode", input);
+      const slen = input.length;
+      const digits = new Uint8Array(slen);
+      for (let i = 0; i < slen; i++) {
+        const code = input.charCodeAt(i);
+        const digit = code < 128 ? decTable[code] : -1;
+        if (digit === -1)
+          throw new Error(`Unknown letter "${input[i]}". Allowed: ${letters}`);
+        digits[i] = digit;
+      }
+      return digits;
+    }
+  };
+}
+function unsafeWrapper(fn) {
+  afn(fn);
+  return function(...args) {
+    try {
+      return fn.apply(null, args);
+    } catch (e) {
+    }
+  };
+}
+function assertBech32Printable(label, value) {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 33 || c > 126)
+      throw new Error(`${label}: printable ASCII expected`);
+  }
+}
+function wordsToU8(words) {
+  const len2 = words.length;
+  const res = new Uint8Array(len2);
+  for (let i = 0; i < len2; i++) {
+    const w = words[i];
+    if (w < 0 || w >= 32)
+      throw new Error(`alphabet.encode: invalid digit ${w}`);
+    res[i] = w;
+  }
+  return res;
+}
+function bech32Polymod(pre) {
+  const b = pre >> 25;
+  let chk = (pre & 33554431) << 5;
+  for (let i = 0; i < POLYMOD_GENERATORS.length; i++) {
+    if ((b >> i & 1) === 1)
+      chk ^= POLYMOD_GENERATORS[i];
+  }
+  return chk;
+}
+function bechChecksum(prefix, words, encodingConst = 1) {
+  const len2 = prefix.length;
+  let chk = 1;
+  for (let i = 0; i < len2; i++) {
+    const c = prefix.charCodeAt(i);
+    if (c < 33 || c > 126)
+      throw new Error(`Invalid prefix (${prefix})`);
+    chk = bech32Polymod(chk) ^ c >> 5;
+  }
+  chk = bech32Polymod(chk);
+  for (let i = 0; i < len2; i++)
+    chk = bech32Polymod(chk) ^ prefix.charCodeAt(i) & 31;
+  for (let v of words)
+    chk = bech32Polymod(chk) ^ v;
+  for (let i = 0; i < 6; i++)
+    chk = bech32Polymod(chk);
+  chk ^= encodingConst;
+  const sum = new Uint8Array(6);
+  for (let i = 0; i < 6; i++)
+    sum[i] = chk >>> 5 * (5 - i) & 31;
+  return BECH_ALPHABET.encode(sum);
+}
+function genBech32(encoding) {
+  const ENCODING_CONST = encoding === "bech32" ? 1 : 734539939;
+  const _words = radix2(5);
+  const toWords = (from) => {
+    abytes2(from);
+    const len2 = from.length;
+    const res = new Array(Math.ceil(len2 * 8 / 5));
+    let carry = 0;
+    let pos = 0;
+    let j = 0;
+    for (let i = 0; i < len2; i++) {
+      carry = carry << 8 | from[i];
+      pos += 8;
+      for (; pos >= 5; pos -= 5)
+        res[j++] = carry >> pos - 5 & 31;
+    }
+    if (pos > 0)
+      res[j] = carry << 5 - pos & 31;
+    return res;
+  };
+  const fromWords = (to) => {
+    anumArr("radix2.decode", to);
+    const len2 = to.length;
+    const digits = new Uint8Array(len2);
+    for (let i = 0; i < len2; i++) {
+      const w = to[i];
+      if (w < 0 || w >= 32)
+        throw new Error(`convertRadix2: invalid word=${w}`);
+      digits[i] = w;
+    }
+    return _words.decode(digits);
+  };
+  const fromWordsUnsafe = unsafeWrapper(fromWords);
+  function encode(prefix, words, limit = 90) {
+    astr("bech32.encode prefix", prefix);
+    if (limit !== false)
+      anumber2(limit, "limit");
+    if (isBytes2(words))
+      words = u8ToNumArr(words);
+    anumArr("bech32.encode", words);
+    const plen = prefix.length;
+    if (plen === 0)
+      throw new TypeError(`Invalid prefix length ${plen}`);
+    const actualLength = plen + 7 + words.length;
+    if (limit !== false && actualLength > limit)
+      throw new TypeError(`Length ${actualLength} exceeds limit ${limit}`);
+    assertBech32Printable("bech32.encode prefix", prefix);
+    const lowered = prefix.toLowerCase();
+    const sum = bechChecksum(lowered, words, ENCODING_CONST);
+    return `${lowered}1${BECH_ALPHABET.encode(wordsToU8(words))}${sum}`;
+  }
+  function decode(str, limit = 90) {
+    astr("bech32.decode input", str);
+    if (limit !== false)
+      anumber2(limit, "limit");
+    const slen = str.length;
+    if (slen < 8 || limit !== false && slen > limit)
+      throw new TypeError(`invalid string length ${slen}, expected (8..${limit})`);
+    const lowered = str.toLowerCase();
+    if (str !== lowered) {
+      if (!BECH_UPPERCASE_PRINTABLE.test(str)) {
+        assertBech32Printable("bech32.decode input", str);
+        throw new Error(`mixed-case string not allowed`);
+      }
+    }
+    const sepIndex = lowered.lastIndexOf("1");
+    if (sepIndex === 0 || sepIndex === -1)
+      throw new Error(`invalid separator "1"`);
+    const prefix = lowered.slice(0, sepIndex);
+    const data = lowered.slice(sepIndex + 1);
+    if (data.length < 6)
+      throw new Error("invalid data length");
+    const digits = BECH_ALPHABET.decode(data);
+    const words = u8ToNumArr(digits, digits.length - 6);
+    const sum = bechChecksum(prefix, words, ENCODING_CONST);
+    if (!data.endsWith(sum))
+      throw new Error(`Invalid checksum in ${str}`);
+    return { prefix, words };
+  }
+  const decodeUnsafe = unsafeWrapper(decode);
+  function decodeToBytes(str, limit = 90) {
+    const { prefix, words } = decode(str, limit);
+    return {
+      prefix,
+      words,
+      bytes: fromWords(words)
+    };
+  }
+  function encodeFromBytes(prefix, bytes) {
+    return encode(prefix, toWords(bytes));
+  }
+  return {
+    encode,
+    decode,
+    encodeFromBytes,
+    decodeToBytes,
+    decodeUnsafe,
+    fromWords,
+    fromWordsUnsafe,
+    toWords
+  };
+}
+var freeze, powers, asciiDecoder, B2S_CHUNK, base64nopad, BECH_ALPHABET, BECH_UPPERCASE_PRINTABLE, POLYMOD_GENERATORS, bech32;
+var init_base = __esm({
+  "node_modules/@scure/base/index.js"() {
+    freeze = (fn) => Object.freeze(fn());
+    powers = /* @__PURE__ */ (() => {
+      let res = [];
+      for (let i = 0; i < 40; i++)
+        res.push(2 ** i);
+      return res;
+    })();
+    asciiDecoder = /* @__PURE__ */ (() => {
+      try {
+        const decoder = new TextDecoder();
+        return decoder.decode(Uint8Array.of(65, 48, 43, 127)) === "A0+\x7F" ? decoder : void 0;
+      } catch (e) {
+        return void 0;
+      }
+    })();
+    B2S_CHUNK = 8192;
+    base64nopad = /* @__PURE__ */ freeze(() => chain(radix2(6), alphabet("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")));
+    BECH_ALPHABET = /* @__PURE__ */ alphabet("qpzry9x8gf2tvdw0s3jn54khce6mua7l");
+    BECH_UPPERCASE_PRINTABLE = /^[\x21-\x60\x7b-\x7e]+$/;
+    POLYMOD_GENERATORS = [996825010, 642813549, 513874426, 1027748829, 705979059];
+    bech32 = /* @__PURE__ */ freeze(() => genBech32("bech32"));
+  }
+});
+
+// node_modules/@noble/hashes/pbkdf2.js
+function pbkdf2Init(hash, _password, _salt, _opts) {
+  ahash(hash);
+  const opts2 = checkOpts({ dkLen: 32, asyncTick: 10 }, _opts);
+  const { c, dkLen, asyncTick } = opts2;
+  anumber(c, "c");
+  anumber(dkLen, "dkLen");
+  anumber(asyncTick, "asyncTick");
+  if (c < 1)
+    throw new Error('"c" (iterations) must be >= 1');
+  if (dkLen < 1)
+    throw new Error('"dkLen" must be >= 1');
+  if (dkLen > (2 ** 32 - 1) * hash.outputLen)
+    throw new Error("derived key too long");
+  const p = kdfInputToBytes(_password, "password");
+  try {
+    const s = kdfInputToBytes(_salt, "salt");
+    try {
+      const DK = new Uint8Array(dkLen);
+      const { iHash, oHash, outputLen } = hmac.create(hash, p);
+      const u = new Uint8Array(outputLen);
+      const eng = pbkdf2Engine(iHash, oHash, s, u);
+      return { c, dkLen, asyncTick, DK, outputLen, eng };
+    } finally {
+      if (typeof _salt === "string")
+        clean(s);
+    }
+  } finally {
+    if (typeof _password === "string")
+      clean(p);
+  }
+}
+function pbkdf2Engine(iHash, oHash, salt, u) {
+  const counter = new Uint8Array(4);
+  const view = createView(counter);
+  const salted = iHash._cloneInto().update(salt);
+  const work = oHash._cloneInto();
+  const iClone = iHash._cloneInto;
+  const oClone = oHash._cloneInto;
+  return {
+    u1: (ti, Ti) => {
+      view.setInt32(0, ti, false);
+      salted._cloneInto(work).update(counter).digestInto(u);
+      oHash._cloneInto(work).update(u).digestInto(u);
+      Ti.set(u.subarray(0, Ti.length));
+    },
+    // Whole `F` inner loop for the sync variant: one optimized function owns the hot loop.
+    rounds: (c, Ti) => {
+      for (let ui = 1; ui < c; ui++) {
+        iClone.call(iHash, work).update(u).digestInto(u);
+        oClone.call(oHash, work).update(u).digestInto(u);
+        for (let i = 0; i < Ti.length; i++)
+          Ti[i] ^= u[i];
+      }
+    },
+    output: (DK) => {
+      iHash.destroy();
+      oHash.destroy();
+      salted.destroy();
+      work.destroy();
+      clean(u);
+      return DK;
+    }
+  };
+}
+function pbkdf2(hash, password, salt, opts2) {
+  const { c, dkLen, DK, outputLen, eng } = pbkdf2Init(hash, password, salt, opts2);
+  for (let ti = 1, pos = 0; pos < dkLen; ti++, pos += outputLen) {
+    const Ti = DK.subarray(pos, pos + outputLen);
+    eng.u1(ti, Ti);
+    eng.rounds(c, Ti);
+  }
+  return eng.output(DK);
+}
+var init_pbkdf2 = __esm({
+  "node_modules/@noble/hashes/pbkdf2.js"() {
+    init_hmac();
+    init_utils();
+  }
+});
+
+// node_modules/@noble/hashes/scrypt.js
+function XorAndSalsa(prev, pi, input, ii, out, oi) {
+  let y00 = prev[pi++] ^ input[ii++], y01 = prev[pi++] ^ input[ii++];
+  let y02 = prev[pi++] ^ input[ii++], y03 = prev[pi++] ^ input[ii++];
+  let y04 = prev[pi++] ^ input[ii++], y05 = prev[pi++] ^ input[ii++];
+  let y06 = prev[pi++] ^ input[ii++], y07 = prev[pi++] ^ input[ii++];
+  let y08 = prev[pi++] ^ input[ii++], y09 = prev[pi++] ^ input[ii++];
+  let y10 = prev[pi++] ^ input[ii++], y11 = prev[pi++] ^ input[ii++];
+  let y12 = prev[pi++] ^ input[ii++], y13 = prev[pi++] ^ input[ii++];
+  let y14 = prev[pi++] ^ input[ii++], y15 = prev[pi++] ^ input[ii++];
+  let x00 = y00, x01 = y01, x02 = y02, x03 = y03, x04 = y04, x05 = y05, x06 = y06, x07 = y07, x08 = y08, x09 = y09, x10 = y10, x11 = y11, x12 = y12, x13 = y13, x14 = y14, x15 = y15;
+  for (let i = 0; i < 8; i += 2) {
+    x04 ^= rotl(x00 + x12 | 0, 7);
+    x08 ^= rotl(x04 + x00 | 0, 9);
+    x12 ^= rotl(x08 + x04 | 0, 13);
+    x00 ^= rotl(x12 + x08 | 0, 18);
+    x09 ^= rotl(x05 + x01 | 0, 7);
+    x13 ^= rotl(x09 + x05 | 0, 9);
+    x01 ^= rotl(x13 + x09 | 0, 13);
+    x05 ^= rotl(x01 + x13 | 0, 18);
+    x14 ^= rotl(x10 + x06 | 0, 7);
+    x02 ^= rotl(x14 + x10 | 0, 9);
+    x06 ^= rotl(x02 + x14 | 0, 13);
+    x10 ^= rotl(x06 + x02 | 0, 18);
+    x03 ^= rotl(x15 + x11 | 0, 7);
+    x07 ^= rotl(x03 + x15 | 0, 9);
+    x11 ^= rotl(x07 + x03 | 0, 13);
+    x15 ^= rotl(x11 + x07 | 0, 18);
+    x01 ^= rotl(x00 + x03 | 0, 7);
+    x02 ^= rotl(x01 + x00 | 0, 9);
+    x03 ^= rotl(x02 + x01 | 0, 13);
+    x00 ^= rotl(x03 + x02 | 0, 18);
+    x06 ^= rotl(x05 + x04 | 0, 7);
+    x07 ^= rotl(x06 + x05 | 0, 9);
+    x04 ^= rotl(x07 + x06 | 0, 13);
+    x05 ^= rotl(x04 + x07 | 0, 18);
+    x11 ^= rotl(x10 + x09 | 0, 7);
+    x08 ^= rotl(x11 + x10 | 0, 9);
+    x09 ^= rotl(x08 + x11 | 0, 13);
+    x10 ^= rotl(x09 + x08 | 0, 18);
+    x12 ^= rotl(x15 + x14 | 0, 7);
+    x13 ^= rotl(x12 + x15 | 0, 9);
+    x14 ^= rotl(x13 + x12 | 0, 13);
+    x15 ^= rotl(x14 + x13 | 0, 18);
+  }
+  out[oi++] = y00 + x00 | 0;
+  out[oi++] = y01 + x01 | 0;
+  out[oi++] = y02 + x02 | 0;
+  out[oi++] = y03 + x03 | 0;
+  out[oi++] = y04 + x04 | 0;
+  out[oi++] = y05 + x05 | 0;
+  out[oi++] = y06 + x06 | 0;
+  out[oi++] = y07 + x07 | 0;
+  out[oi++] = y08 + x08 | 0;
+  out[oi++] = y09 + x09 | 0;
+  out[oi++] = y10 + x10 | 0;
+  out[oi++] = y11 + x11 | 0;
+  out[oi++] = y12 + x12 | 0;
+  out[oi++] = y13 + x13 | 0;
+  out[oi++] = y14 + x14 | 0;
+  out[oi++] = y15 + x15 | 0;
+}
+function BlockMix(input, ii, out, oi, r) {
+  let head = oi + 0;
+  let tail = oi + 16 * r;
+  for (let i = 0; i < 16; i++)
+    out[tail + i] = input[ii + (2 * r - 1) * 16 + i];
+  for (let i = 0; i < r; i++, head += 16, ii += 16) {
+    XorAndSalsa(out, tail, input, ii, out, head);
+    if (i > 0)
+      tail += 16;
+    XorAndSalsa(out, head, input, ii += 16, out, tail);
+  }
+}
+function scryptInit(password, salt, _opts) {
+  const opts2 = checkOpts({
+    dkLen: 32,
+    asyncTick: 10,
+    maxmem: SCRYPT_DEFAULT_MAXMEM
+  }, _opts);
+  const { N: N2, r, p, dkLen, asyncTick, maxmem, onProgress } = opts2;
+  anumber(N2, "N");
+  anumber(r, "r");
+  anumber(p, "p");
+  anumber(dkLen, "dkLen");
+  anumber(asyncTick, "asyncTick");
+  anumber(maxmem, "maxmem");
+  if (onProgress !== void 0 && typeof onProgress !== "function")
+    throw new Error('"onProgress" must be a function');
+  if (r < 1)
+    throw new Error('"r" expected integer >= 1');
+  const blockSize = 128 * r;
+  const blockSize32 = blockSize / 4;
+  const pow32 = Math.pow(2, 32);
+  if (N2 <= 1 || (N2 & N2 - 1) !== 0 || N2 > pow32)
+    throw new Error('"N" expected a power of 2, and 2^1 <= N <= 2^32');
+  if (p < 1 || p > (pow32 - 1) * 32 / blockSize)
+    throw new Error('"p" expected integer 1..((2^32 - 1) * 32) / (128 * r)');
+  if (dkLen < 1 || dkLen > (pow32 - 1) * 32)
+    throw new Error('"dkLen" expected integer 1..(2^32 - 1) * 32');
+  const memUsed = blockSize * (N2 + p + 1);
+  if (memUsed > maxmem)
+    throw new Error('"maxmem" limit was hit: memUsed(128*r*(N+p+1))=' + memUsed + ", maxmem=" + maxmem);
+  const B2 = pbkdf2(sha256, password, salt, { c: 1, dkLen: blockSize * p });
+  const B32 = u32(B2);
+  const V = u32(new Uint8Array(blockSize * N2));
+  const tmp = u32(new Uint8Array(blockSize));
+  let blockMixCb = () => {
+  };
+  if (onProgress) {
+    const totalBlockMix = 2 * N2 * p;
+    const callbackPer = Math.max(Math.floor(totalBlockMix / 1e4), 1);
+    let blockMixCnt = 0;
+    blockMixCb = () => {
+      blockMixCnt++;
+      if (onProgress && (!(blockMixCnt % callbackPer) || blockMixCnt === totalBlockMix)) {
+        try {
+          onProgress(blockMixCnt / totalBlockMix);
+        } catch (e) {
+          clean(B2, V, tmp);
+          throw e;
+        }
+      }
+    };
+  }
+  return { N: N2, r, p, dkLen, blockSize32, V, B32, B: B2, tmp, blockMixCb, asyncTick };
+}
+function scryptOutput(password, dkLen, B2, V, tmp) {
+  const res = pbkdf2(sha256, password, B2, { c: 1, dkLen });
+  clean(B2, V, tmp);
+  return res;
+}
+function scrypt(password, salt, opts2) {
+  const { N: N2, r, p, dkLen, blockSize32, V, B32, B: B2, tmp, blockMixCb } = scryptInit(password, salt, opts2);
+  swap32IfBE(B32);
+  for (let pi = 0; pi < p; pi++) {
+    const Pi = blockSize32 * pi;
+    for (let i = 0; i < blockSize32; i++)
+      V[i] = B32[Pi + i];
+    for (let i = 0, pos = 0; i < N2 - 1; i++) {
+      BlockMix(V, pos, V, pos += blockSize32, r);
+      blockMixCb();
+    }
+    BlockMix(V, (N2 - 1) * blockSize32, B32, Pi, r);
+    blockMixCb();
+    for (let i = 0; i < N2; i++) {
+      const j = (B32[Pi + blockSize32 - 16] & N2 - 1) >>> 0;
+      for (let k = 0; k < blockSize32; k++)
+        tmp[k] = B32[Pi + k] ^ V[j * blockSize32 + k];
+      BlockMix(tmp, 0, B32, Pi, r);
+      blockMixCb();
+    }
+  }
+  swap32IfBE(B32);
+  return scryptOutput(password, dkLen, B2, V, tmp);
+}
+var SCRYPT_DEFAULT_MAXMEM;
+var init_scrypt = __esm({
+  "node_modules/@noble/hashes/scrypt.js"() {
+    init_pbkdf2();
+    init_sha2();
+    init_utils();
+    SCRYPT_DEFAULT_MAXMEM = 128 * 8 * (2 ** 20 + 1 + 1);
+  }
+});
+
+// node_modules/@noble/ciphers/utils.js
+function isBytes3(a) {
+  return a instanceof Uint8Array || ArrayBuffer.isView(a) && a.constructor.name === "Uint8Array" && "BYTES_PER_ELEMENT" in a && a.BYTES_PER_ELEMENT === 1;
+}
+function abool(value, title = "") {
+  if (typeof value !== "boolean")
+    throw new TypeError(atitle2(title) + "expected boolean, got type=" + typeof value);
+  return value;
+}
+function anumber3(n, title = "") {
+  if (typeof n !== "number")
+    throw new TypeError(atitle2(title) + "expected number, got " + typeof n);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new RangeError(atitle2(title) + "expected integer >= 0, got " + n);
+  return n;
+}
+function abytes3(value, length, title = "") {
+  if (isBytes3(value) && (length === void 0 || value.length === length))
+    return value;
+  if (length !== void 0)
+    anumber3(length, "length");
+  const bytes = isBytes3(value);
+  const ofLen = length !== void 0 ? ` of length ${length}` : "";
+  const got = bytes ? `length=${value.length}` : `type=${typeof value}`;
+  const message = atitle2(title) + "expected Uint8Array" + ofLen + ", got " + got;
+  if (!bytes)
+    throw new TypeError(message);
+  throw new RangeError(message);
+}
+function aexists2(instance, checkFinished = true) {
+  if (instance.destroyed)
+    throw new Error("hash was destroyed");
+  if (checkFinished && instance.finished)
+    throw new Error("digest() was already called");
+}
+function aoutput2(out, instance) {
+  abytes3(out, void 0, "output");
+  const min = instance.outputLen;
+  if (!(out.length >= min)) {
+    throw new RangeError('"output" expected length >= ' + min);
+  }
+}
+function u322(arr) {
+  return new Uint32Array(arr.buffer, arr.byteOffset, Math.floor(arr.byteLength / 4));
+}
+function clean2(...arrays) {
+  for (let i = 0; i < arrays.length; i++) {
+    arrays[i].fill(0);
+  }
+}
+function createView2(arr) {
+  return new DataView(arr.buffer, arr.byteOffset, arr.byteLength);
+}
+function byteSwap2(word) {
+  return word << 24 & 4278190080 | word << 8 & 16711680 | word >>> 8 & 65280 | word >>> 24 & 255;
+}
+function byteSwap322(arr) {
+  for (let i = 0; i < arr.length; i++) {
+    arr[i] = byteSwap2(arr[i]);
+  }
+  return arr;
+}
+function overlapBytes(a, b) {
+  if (!a.byteLength || !b.byteLength)
+    return false;
+  return a.buffer === b.buffer && // best we can do, may fail with an obscure Proxy
+  a.byteOffset < b.byteOffset + b.byteLength && // a starts before b end
+  b.byteOffset < a.byteOffset + a.byteLength;
+}
+function complexOverlapBytes(input, output) {
+  if (overlapBytes(input, output) && input.byteOffset < output.byteOffset)
+    throw new Error("complex overlap of input and output is not supported");
+}
+function checkOpts2(defaults, opts2) {
+  aobject2(defaults, "defaults");
+  aobject2(opts2, "opts");
+  const merged = Object.assign(defaults, opts2);
+  return merged;
+}
+function equalBytes(a, b) {
+  a = abytes3(a);
+  b = abytes3(b);
+  if (a.length !== b.length)
+    return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++)
+    diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+function wrapMacConstructor(keyLen, macCons, fromMsg) {
+  const mac = macCons;
+  const getArgs = fromMsg || (() => []);
+  const macC = (msg, key) => mac(key, ...getArgs(msg)).update(msg).digest();
+  const tmp = mac(new Uint8Array(keyLen), ...getArgs(new Uint8Array(0)));
+  macC.outputLen = tmp.outputLen;
+  macC.blockLen = tmp.blockLen;
+  macC.create = (key, ...args) => mac(key, ...args);
+  return macC;
+}
+function getOutput(expectedLength, out, onlyAligned = true) {
+  if (out === void 0)
+    return new Uint8Array(expectedLength);
+  abytes3(out, expectedLength, "output");
+  if (onlyAligned && !isAligned32(out))
+    throw new Error("invalid output, must be aligned");
+  return out;
+}
+function u64Lengths(dataLength, aadLength, isLE4) {
+  anumber3(dataLength);
+  anumber3(aadLength);
+  abool(isLE4);
+  const num = new Uint8Array(16);
+  const view = createView2(num);
+  view.setBigUint64(0, BigInt(aadLength), isLE4);
+  view.setBigUint64(8, BigInt(dataLength), isLE4);
+  return num;
+}
+function isAligned32(bytes) {
+  return bytes.byteOffset % 4 === 0;
+}
+function copyBytes(bytes) {
+  return Uint8Array.from(abytes3(bytes));
+}
+var atitle2, aobject2, isLE2, swap32IfBE2, wrapCipher;
+var init_utils2 = __esm({
+  "node_modules/@noble/ciphers/utils.js"() {
+    atitle2 = (title) => title ? `"${title}" ` : "";
+    aobject2 = (value, label) => {
+      if (value === null || typeof value !== "object" || Array.isArray(value))
+        throw new TypeError(label === "object" ? "expected valid options object" : `"${label}" expected object, got type=${typeof value}`);
+    };
+    isLE2 = /* @__PURE__ */ (() => new Uint8Array(new Uint32Array([287454020]).buffer)[0] === 68)();
+    swap32IfBE2 = isLE2 ? (u) => u : byteSwap322;
+    wrapCipher = /* @__NO_SIDE_EFFECTS__ */ (params, constructor) => {
+      function wrappedCipher(key, ...args) {
+        abytes3(key, void 0, "key");
+        if (params.nonceLength !== void 0) {
+          const nonce = args[0];
+          abytes3(nonce, params.varSizeNonce ? void 0 : params.nonceLength, "nonce");
+        }
+        const tagl = params.tagLength;
+        const aadStart = params.nonceLength !== void 0 ? 1 : 0;
+        if (!params.withAAD) {
+          for (let i = aadStart; i < args.length; i++)
+            if (isBytes3(args[i]))
+              throw new Error("AAD not supported");
+        }
+        if (params.withAAD && args[aadStart] !== void 0)
+          abytes3(args[aadStart], void 0, "AAD");
+        const cipher = constructor(key, ...args);
+        const checkOutput = (fnLength, output) => {
+          if (output !== void 0) {
+            if (fnLength !== 2)
+              throw new Error("cipher output not supported");
+            abytes3(output, void 0, "output");
+          }
+        };
+        let called = false;
+        const wrCipher = {
+          encrypt(data, output) {
+            if (called)
+              throw new Error("cannot encrypt() twice with same key + nonce");
+            called = true;
+            abytes3(data, void 0, "data");
+            checkOutput(cipher.encrypt.length, output);
+            return cipher.encrypt(data, output);
+          },
+          decrypt(data, output) {
+            abytes3(data, void 0, "data");
+            if (tagl && data.length < tagl)
+              throw new Error('"ciphertext" expected length >= tagLength=' + tagl);
+            checkOutput(cipher.decrypt.length, output);
+            return cipher.decrypt(data, output);
+          }
+        };
+        return wrCipher;
+      }
+      Object.assign(wrappedCipher, params);
+      return wrappedCipher;
+    };
+  }
+});
+
+// node_modules/@noble/ciphers/_arx.js
+function rotl2(a, b) {
+  return a << b | a >>> 32 - b;
+}
+function runCipher(core, sigma, key, nonce, data, output, counter, rounds) {
+  const len2 = data.length;
+  const block = new Uint8Array(BLOCK_LEN);
+  const b32 = u322(block);
+  const isAligned = isLE2 && isAligned32(data) && isAligned32(output);
+  const d32 = isAligned ? u322(data) : U32_EMPTY;
+  const o32 = isAligned ? u322(output) : U32_EMPTY;
+  if (!isLE2) {
+    for (let pos = 0; pos < len2; counter++) {
+      core(sigma, key, nonce, b32, counter, rounds);
+      swap32IfBE2(b32);
+      if (counter >= MAX_COUNTER)
+        throw new Error("arx: counter overflow");
+      const take = Math.min(BLOCK_LEN, len2 - pos);
+      for (let j = 0, posj; j < take; j++) {
+        posj = pos + j;
+        output[posj] = data[posj] ^ block[j];
+      }
+      pos += take;
+    }
+    return;
+  }
+  for (let pos = 0; pos < len2; counter++) {
+    core(sigma, key, nonce, b32, counter, rounds);
+    if (counter >= MAX_COUNTER)
+      throw new Error("arx: counter overflow");
+    const take = Math.min(BLOCK_LEN, len2 - pos);
+    if (isAligned && take === BLOCK_LEN) {
+      const pos32 = pos / 4;
+      if (pos % 4 !== 0)
+        throw new Error("arx: invalid block position");
+      for (let j = 0, posj; j < BLOCK_LEN32; j++) {
+        posj = pos32 + j;
+        o32[posj] = d32[posj] ^ b32[j];
+      }
+      pos += BLOCK_LEN;
+      continue;
+    }
+    for (let j = 0, posj; j < take; j++) {
+      posj = pos + j;
+      output[posj] = data[posj] ^ block[j];
+    }
+    pos += take;
+  }
+}
+function createCipher(core, opts2) {
+  const { allowShortKeys, extendNonceFn, counterLength, counterRight, rounds } = checkOpts2({ allowShortKeys: false, counterLength: 8, counterRight: false, rounds: 20 }, opts2);
+  if (typeof core !== "function")
+    throw new Error("core must be a function");
+  anumber3(counterLength);
+  anumber3(rounds);
+  abool(counterRight);
+  abool(allowShortKeys);
+  return (key, nonce, data, output, counter = 0) => {
+    abytes3(key, void 0, "key");
+    abytes3(nonce, void 0, "nonce");
+    abytes3(data, void 0, "data");
+    const len2 = data.length;
+    const hasOutput = output !== void 0;
+    output = getOutput(len2, output, false);
+    if (hasOutput)
+      complexOverlapBytes(data, output);
+    anumber3(counter);
+    if (counter < 0 || counter >= MAX_COUNTER)
+      throw new Error("arx: counter overflow");
+    const toClean = [];
+    let l = key.length;
+    let k;
+    let sigma;
+    if (l === 32) {
+      toClean.push(k = copyBytes(key));
+      sigma = sigma32_32;
+    } else if (l === 16 && allowShortKeys) {
+      k = new Uint8Array(32);
+      k.set(key);
+      k.set(key, 16);
+      sigma = sigma16_32;
+      toClean.push(k);
+    } else {
+      abytes3(key, 32, "arx key");
+      throw new Error("invalid key size");
+    }
+    if (!isLE2 || !isAligned32(nonce))
+      toClean.push(nonce = copyBytes(nonce));
+    let k32 = u322(k);
+    if (extendNonceFn) {
+      if (nonce.length !== 24)
+        throw new Error("arx: extended nonce must be 24 bytes");
+      const n16 = nonce.subarray(0, 16);
+      if (isLE2)
+        extendNonceFn(sigma, k32, u322(n16), k32);
+      else {
+        const sigmaRaw = swap32IfBE2(Uint32Array.from(sigma));
+        extendNonceFn(sigmaRaw, k32, u322(n16), k32);
+        clean2(sigmaRaw);
+        swap32IfBE2(k32);
+      }
+      nonce = nonce.subarray(16);
+    } else if (!isLE2)
+      swap32IfBE2(k32);
+    const nonceNcLen = 16 - counterLength;
+    if (nonceNcLen !== nonce.length)
+      throw new Error(`arx: nonce must be ${nonceNcLen} or 16 bytes`);
+    if (nonceNcLen !== 12) {
+      const nc = new Uint8Array(12);
+      nc.set(nonce, counterRight ? 0 : 12 - nonce.length);
+      nonce = nc;
+      toClean.push(nonce);
+    }
+    const n32 = swap32IfBE2(u322(nonce));
+    try {
+      runCipher(core, sigma, k32, n32, data, output, counter, rounds);
+      return output;
+    } finally {
+      clean2(...toClean);
+    }
+  };
+}
+var encodeStr, sigma16_32, sigma32_32, BLOCK_LEN, BLOCK_LEN32, MAX_COUNTER, U32_EMPTY;
+var init_arx = __esm({
+  "node_modules/@noble/ciphers/_arx.js"() {
+    init_utils2();
+    encodeStr = (str) => Uint8Array.from(str.split(""), (c) => c.charCodeAt(0));
+    sigma16_32 = /* @__PURE__ */ (() => swap32IfBE2(u322(encodeStr("expand 16-byte k"))))();
+    sigma32_32 = /* @__PURE__ */ (() => swap32IfBE2(u322(encodeStr("expand 32-byte k"))))();
+    BLOCK_LEN = 64;
+    BLOCK_LEN32 = 16;
+    MAX_COUNTER = /* @__PURE__ */ (() => 2 ** 32 - 1)();
+    U32_EMPTY = /* @__PURE__ */ Uint32Array.of();
+  }
+});
+
+// node_modules/@noble/ciphers/_poly1305.js
+function u8to16(a, i) {
+  return a[i++] & 255 | (a[i++] & 255) << 8;
+}
+var Poly1305, poly1305;
+var init_poly1305 = __esm({
+  "node_modules/@noble/ciphers/_poly1305.js"() {
+    init_utils2();
+    Poly1305 = class {
+      blockLen = 16;
+      outputLen = 16;
+      buffer = new Uint8Array(16);
+      r = new Uint16Array(10);
+      // Allocating 1 array with .subarray() here is slower than 3
+      h = new Uint16Array(10);
+      pad = new Uint16Array(8);
+      pos = 0;
+      finished = false;
+      destroyed = false;
+      // Can be speed-up using BigUint64Array, at the cost of complexity
+      constructor(key) {
+        key = copyBytes(abytes3(key, 32, "key"));
+        const t0 = u8to16(key, 0);
+        const t1 = u8to16(key, 2);
+        const t2 = u8to16(key, 4);
+        const t3 = u8to16(key, 6);
+        const t4 = u8to16(key, 8);
+        const t5 = u8to16(key, 10);
+        const t6 = u8to16(key, 12);
+        const t7 = u8to16(key, 14);
+        this.r[0] = t0 & 8191;
+        this.r[1] = (t0 >>> 13 | t1 << 3) & 8191;
+        this.r[2] = (t1 >>> 10 | t2 << 6) & 7939;
+        this.r[3] = (t2 >>> 7 | t3 << 9) & 8191;
+        this.r[4] = (t3 >>> 4 | t4 << 12) & 255;
+        this.r[5] = t4 >>> 1 & 8190;
+        this.r[6] = (t4 >>> 14 | t5 << 2) & 8191;
+        this.r[7] = (t5 >>> 11 | t6 << 5) & 8065;
+        this.r[8] = (t6 >>> 8 | t7 << 8) & 8191;
+        this.r[9] = t7 >>> 5 & 127;
+        for (let i = 0; i < 8; i++)
+          this.pad[i] = u8to16(key, 16 + 2 * i);
+      }
+      process(data, offset, isLast = false) {
+        const hibit = isLast ? 0 : 1 << 11;
+        const { h, r } = this;
+        const r0 = r[0];
+        const r1 = r[1];
+        const r2 = r[2];
+        const r3 = r[3];
+        const r4 = r[4];
+        const r5 = r[5];
+        const r6 = r[6];
+        const r7 = r[7];
+        const r8 = r[8];
+        const r9 = r[9];
+        const t0 = u8to16(data, offset + 0);
+        const t1 = u8to16(data, offset + 2);
+        const t2 = u8to16(data, offset + 4);
+        const t3 = u8to16(data, offset + 6);
+        const t4 = u8to16(data, offset + 8);
+        const t5 = u8to16(data, offset + 10);
+        const t6 = u8to16(data, offset + 12);
+        const t7 = u8to16(data, offset + 14);
+        let h0 = h[0] + (t0 & 8191);
+        let h1 = h[1] + ((t0 >>> 13 | t1 << 3) & 8191);
+        let h2 = h[2] + ((t1 >>> 10 | t2 << 6) & 8191);
+        let h3 = h[3] + ((t2 >>> 7 | t3 << 9) & 8191);
+        let h4 = h[4] + ((t3 >>> 4 | t4 << 12) & 8191);
+        let h5 = h[5] + (t4 >>> 1 & 8191);
+        let h6 = h[6] + ((t4 >>> 14 | t5 << 2) & 8191);
+        let h7 = h[7] + ((t5 >>> 11 | t6 << 5) & 8191);
+        let h8 = h[8] + ((t6 >>> 8 | t7 << 8) & 8191);
+        let h9 = h[9] + (t7 >>> 5 | hibit);
+        let c = 0;
+        let d0 = c + h0 * r0 + h1 * (5 * r9) + h2 * (5 * r8) + h3 * (5 * r7) + h4 * (5 * r6);
+        c = d0 >>> 13;
+        d0 &= 8191;
+        d0 += h5 * (5 * r5) + h6 * (5 * r4) + h7 * (5 * r3) + h8 * (5 * r2) + h9 * (5 * r1);
+        c += d0 >>> 13;
+        d0 &= 8191;
+        let d1 = c + h0 * r1 + h1 * r0 + h2 * (5 * r9) + h3 * (5 * r8) + h4 * (5 * r7);
+        c = d1 >>> 13;
+        d1 &= 8191;
+        d1 += h5 * (5 * r6) + h6 * (5 * r5) + h7 * (5 * r4) + h8 * (5 * r3) + h9 * (5 * r2);
+        c += d1 >>> 13;
+        d1 &= 8191;
+        let d2 = c + h0 * r2 + h1 * r1 + h2 * r0 + h3 * (5 * r9) + h4 * (5 * r8);
+        c = d2 >>> 13;
+        d2 &= 8191;
+        d2 += h5 * (5 * r7) + h6 * (5 * r6) + h7 * (5 * r5) + h8 * (5 * r4) + h9 * (5 * r3);
+        c += d2 >>> 13;
+        d2 &= 8191;
+        let d3 = c + h0 * r3 + h1 * r2 + h2 * r1 + h3 * r0 + h4 * (5 * r9);
+        c = d3 >>> 13;
+        d3 &= 8191;
+        d3 += h5 * (5 * r8) + h6 * (5 * r7) + h7 * (5 * r6) + h8 * (5 * r5) + h9 * (5 * r4);
+        c += d3 >>> 13;
+        d3 &= 8191;
+        let d4 = c + h0 * r4 + h1 * r3 + h2 * r2 + h3 * r1 + h4 * r0;
+        c = d4 >>> 13;
+        d4 &= 8191;
+        d4 += h5 * (5 * r9) + h6 * (5 * r8) + h7 * (5 * r7) + h8 * (5 * r6) + h9 * (5 * r5);
+        c += d4 >>> 13;
+        d4 &= 8191;
+        let d5 = c + h0 * r5 + h1 * r4 + h2 * r3 + h3 * r2 + h4 * r1;
+        c = d5 >>> 13;
+        d5 &= 8191;
+        d5 += h5 * r0 + h6 * (5 * r9) + h7 * (5 * r8) + h8 * (5 * r7) + h9 * (5 * r6);
+        c += d5 >>> 13;
+        d5 &= 8191;
+        let d6 = c + h0 * r6 + h1 * r5 + h2 * r4 + h3 * r3 + h4 * r2;
+        c = d6 >>> 13;
+        d6 &= 8191;
+        d6 += h5 * r1 + h6 * r0 + h7 * (5 * r9) + h8 * (5 * r8) + h9 * (5 * r7);
+        c += d6 >>> 13;
+        d6 &= 8191;
+        let d7 = c + h0 * r7 + h1 * r6 + h2 * r5 + h3 * r4 + h4 * r3;
+        c = d7 >>> 13;
+        d7 &= 8191;
+        d7 += h5 * r2 + h6 * r1 + h7 * r0 + h8 * (5 * r9) + h9 * (5 * r8);
+        c += d7 >>> 13;
+        d7 &= 8191;
+        let d8 = c + h0 * r8 + h1 * r7 + h2 * r6 + h3 * r5 + h4 * r4;
+        c = d8 >>> 13;
+        d8 &= 8191;
+        d8 += h5 * r3 + h6 * r2 + h7 * r1 + h8 * r0 + h9 * (5 * r9);
+        c += d8 >>> 13;
+        d8 &= 8191;
+        let d9 = c + h0 * r9 + h1 * r8 + h2 * r7 + h3 * r6 + h4 * r5;
+        c = d9 >>> 13;
+        d9 &= 8191;
+        d9 += h5 * r4 + h6 * r3 + h7 * r2 + h8 * r1 + h9 * r0;
+        c += d9 >>> 13;
+        d9 &= 8191;
+        c = (c << 2) + c | 0;
+        c = c + d0 | 0;
+        d0 = c & 8191;
+        c = c >>> 13;
+        d1 += c;
+        h[0] = d0;
+        h[1] = d1;
+        h[2] = d2;
+        h[3] = d3;
+        h[4] = d4;
+        h[5] = d5;
+        h[6] = d6;
+        h[7] = d7;
+        h[8] = d8;
+        h[9] = d9;
+      }
+      finalize() {
+        const { h, pad } = this;
+        const g = new Uint16Array(10);
+        let c = h[1] >>> 13;
+        h[1] &= 8191;
+        for (let i = 2; i < 10; i++) {
+          h[i] += c;
+          c = h[i] >>> 13;
+          h[i] &= 8191;
+        }
+        h[0] += c * 5;
+        c = h[0] >>> 13;
+        h[0] &= 8191;
+        h[1] += c;
+        c = h[1] >>> 13;
+        h[1] &= 8191;
+        h[2] += c;
+        g[0] = h[0] + 5;
+        c = g[0] >>> 13;
+        g[0] &= 8191;
+        for (let i = 1; i < 10; i++) {
+          g[i] = h[i] + c;
+          c = g[i] >>> 13;
+          g[i] &= 8191;
+        }
+        g[9] -= 1 << 13;
+        let mask = (c ^ 1) - 1;
+        for (let i = 0; i < 10; i++)
+          g[i] &= mask;
+        mask = ~mask;
+        for (let i = 0; i < 10; i++)
+          h[i] = h[i] & mask | g[i];
+        h[0] = (h[0] | h[1] << 13) & 65535;
+        h[1] = (h[1] >>> 3 | h[2] << 10) & 65535;
+        h[2] = (h[2] >>> 6 | h[3] << 7) & 65535;
+        h[3] = (h[3] >>> 9 | h[4] << 4) & 65535;
+        h[4] = (h[4] >>> 12 | h[5] << 1 | h[6] << 14) & 65535;
+        h[5] = (h[6] >>> 2 | h[7] << 11) & 65535;
+        h[6] = (h[7] >>> 5 | h[8] << 8) & 65535;
+        h[7] = (h[8] >>> 8 | h[9] << 5) & 65535;
+        let f = h[0] + pad[0];
+        h[0] = f & 65535;
+        for (let i = 1; i < 8; i++) {
+          f = (h[i] + pad[i] | 0) + (f >>> 16) | 0;
+          h[i] = f & 65535;
+        }
+        clean2(g);
+      }
+      update(data) {
+        aexists2(this);
+        abytes3(data);
+        data = copyBytes(data);
+        const { buffer, blockLen } = this;
+        const len2 = data.length;
+        for (let pos = 0; pos < len2; ) {
+          const take = Math.min(blockLen - this.pos, len2 - pos);
+          if (take === blockLen) {
+            for (; blockLen <= len2 - pos; pos += blockLen)
+              this.process(data, pos);
+            continue;
+          }
+          buffer.set(data.subarray(pos, pos + take), this.pos);
+          this.pos += take;
+          pos += take;
+          if (this.pos === blockLen) {
+            this.process(buffer, 0, false);
+            this.pos = 0;
+          }
+        }
+        return this;
+      }
+      destroy() {
+        this.destroyed = true;
+        clean2(this.h, this.r, this.buffer, this.pad);
+      }
+      digestInto(out) {
+        aexists2(this);
+        aoutput2(out, this);
+        this.finished = true;
+        const { buffer, h } = this;
+        let { pos } = this;
+        if (pos) {
+          buffer[pos++] = 1;
+          for (; pos < 16; pos++)
+            buffer[pos] = 0;
+          this.process(buffer, 0, true);
+        }
+        this.finalize();
+        let opos = 0;
+        for (let i = 0; i < 8; i++) {
+          out[opos++] = h[i] >>> 0;
+          out[opos++] = h[i] >>> 8;
+        }
+      }
+      digest() {
+        const { buffer, outputLen } = this;
+        this.digestInto(buffer);
+        const res = buffer.slice(0, outputLen);
+        this.destroy();
+        return res;
+      }
+    };
+    poly1305 = /* @__PURE__ */ wrapMacConstructor(32, (key) => new Poly1305(key));
+  }
+});
+
+// node_modules/@noble/ciphers/chacha.js
+function chachaCore(s, k, n, out, cnt, rounds = 20) {
+  let y00 = s[0], y01 = s[1], y02 = s[2], y03 = s[3], y04 = k[0], y05 = k[1], y06 = k[2], y07 = k[3], y08 = k[4], y09 = k[5], y10 = k[6], y11 = k[7], y12 = cnt, y13 = n[0], y14 = n[1], y15 = n[2];
+  let x00 = y00, x01 = y01, x02 = y02, x03 = y03, x04 = y04, x05 = y05, x06 = y06, x07 = y07, x08 = y08, x09 = y09, x10 = y10, x11 = y11, x12 = y12, x13 = y13, x14 = y14, x15 = y15;
+  for (let r = 0; r < rounds; r += 2) {
+    x00 = x00 + x04 | 0;
+    x12 = rotl2(x12 ^ x00, 16);
+    x08 = x08 + x12 | 0;
+    x04 = rotl2(x04 ^ x08, 12);
+    x00 = x00 + x04 | 0;
+    x12 = rotl2(x12 ^ x00, 8);
+    x08 = x08 + x12 | 0;
+    x04 = rotl2(x04 ^ x08, 7);
+    x01 = x01 + x05 | 0;
+    x13 = rotl2(x13 ^ x01, 16);
+    x09 = x09 + x13 | 0;
+    x05 = rotl2(x05 ^ x09, 12);
+    x01 = x01 + x05 | 0;
+    x13 = rotl2(x13 ^ x01, 8);
+    x09 = x09 + x13 | 0;
+    x05 = rotl2(x05 ^ x09, 7);
+    x02 = x02 + x06 | 0;
+    x14 = rotl2(x14 ^ x02, 16);
+    x10 = x10 + x14 | 0;
+    x06 = rotl2(x06 ^ x10, 12);
+    x02 = x02 + x06 | 0;
+    x14 = rotl2(x14 ^ x02, 8);
+    x10 = x10 + x14 | 0;
+    x06 = rotl2(x06 ^ x10, 7);
+    x03 = x03 + x07 | 0;
+    x15 = rotl2(x15 ^ x03, 16);
+    x11 = x11 + x15 | 0;
+    x07 = rotl2(x07 ^ x11, 12);
+    x03 = x03 + x07 | 0;
+    x15 = rotl2(x15 ^ x03, 8);
+    x11 = x11 + x15 | 0;
+    x07 = rotl2(x07 ^ x11, 7);
+    x00 = x00 + x05 | 0;
+    x15 = rotl2(x15 ^ x00, 16);
+    x10 = x10 + x15 | 0;
+    x05 = rotl2(x05 ^ x10, 12);
+    x00 = x00 + x05 | 0;
+    x15 = rotl2(x15 ^ x00, 8);
+    x10 = x10 + x15 | 0;
+    x05 = rotl2(x05 ^ x10, 7);
+    x01 = x01 + x06 | 0;
+    x12 = rotl2(x12 ^ x01, 16);
+    x11 = x11 + x12 | 0;
+    x06 = rotl2(x06 ^ x11, 12);
+    x01 = x01 + x06 | 0;
+    x12 = rotl2(x12 ^ x01, 8);
+    x11 = x11 + x12 | 0;
+    x06 = rotl2(x06 ^ x11, 7);
+    x02 = x02 + x07 | 0;
+    x13 = rotl2(x13 ^ x02, 16);
+    x08 = x08 + x13 | 0;
+    x07 = rotl2(x07 ^ x08, 12);
+    x02 = x02 + x07 | 0;
+    x13 = rotl2(x13 ^ x02, 8);
+    x08 = x08 + x13 | 0;
+    x07 = rotl2(x07 ^ x08, 7);
+    x03 = x03 + x04 | 0;
+    x14 = rotl2(x14 ^ x03, 16);
+    x09 = x09 + x14 | 0;
+    x04 = rotl2(x04 ^ x09, 12);
+    x03 = x03 + x04 | 0;
+    x14 = rotl2(x14 ^ x03, 8);
+    x09 = x09 + x14 | 0;
+    x04 = rotl2(x04 ^ x09, 7);
+  }
+  let oi = 0;
+  out[oi++] = y00 + x00 | 0;
+  out[oi++] = y01 + x01 | 0;
+  out[oi++] = y02 + x02 | 0;
+  out[oi++] = y03 + x03 | 0;
+  out[oi++] = y04 + x04 | 0;
+  out[oi++] = y05 + x05 | 0;
+  out[oi++] = y06 + x06 | 0;
+  out[oi++] = y07 + x07 | 0;
+  out[oi++] = y08 + x08 | 0;
+  out[oi++] = y09 + x09 | 0;
+  out[oi++] = y10 + x10 | 0;
+  out[oi++] = y11 + x11 | 0;
+  out[oi++] = y12 + x12 | 0;
+  out[oi++] = y13 + x13 | 0;
+  out[oi++] = y14 + x14 | 0;
+  out[oi++] = y15 + x15 | 0;
+}
+function computeTag(fn, key, nonce, ciphertext, AAD) {
+  if (AAD !== void 0)
+    abytes3(AAD, void 0, "AAD");
+  const authKey = fn(key, nonce, ZEROS32);
+  const lengths = u64Lengths(ciphertext.length, AAD ? AAD.length : 0, true);
+  const h = poly1305.create(authKey);
+  if (AAD)
+    updatePadded(h, AAD);
+  updatePadded(h, ciphertext);
+  h.update(lengths);
+  const res = h.digest();
+  clean2(authKey, lengths);
+  return res;
+}
+var chacha20, ZEROS16, updatePadded, ZEROS32, _poly1305_aead, chacha20poly1305;
+var init_chacha = __esm({
+  "node_modules/@noble/ciphers/chacha.js"() {
+    init_arx();
+    init_poly1305();
+    init_utils2();
+    chacha20 = /* @__PURE__ */ createCipher(chachaCore, {
+      counterRight: false,
+      counterLength: 4,
+      allowShortKeys: false
+    });
+    ZEROS16 = /* @__PURE__ */ new Uint8Array(16);
+    updatePadded = (h, msg) => {
+      h.update(msg);
+      const leftover = msg.length % 16;
+      if (leftover)
+        h.update(ZEROS16.subarray(leftover));
+    };
+    ZEROS32 = /* @__PURE__ */ new Uint8Array(32);
+    _poly1305_aead = (xorStream) => (key, nonce, AAD) => {
+      const tagLength = 16;
+      return {
+        encrypt(plaintext, output) {
+          const plength = plaintext.length;
+          output = getOutput(plength + tagLength, output, false);
+          output.set(plaintext);
+          const oPlain = output.subarray(0, -tagLength);
+          xorStream(key, nonce, oPlain, oPlain, 1);
+          const tag = computeTag(xorStream, key, nonce, oPlain, AAD);
+          output.set(tag, plength);
+          clean2(tag);
+          return output;
+        },
+        decrypt(ciphertext, output) {
+          output = getOutput(ciphertext.length - tagLength, output, false);
+          const data = ciphertext.subarray(0, -tagLength);
+          const passedTag = ciphertext.subarray(-tagLength);
+          const tag = computeTag(xorStream, key, nonce, data, AAD);
+          if (!equalBytes(passedTag, tag)) {
+            clean2(tag);
+            throw new Error("invalid tag");
+          }
+          output.set(ciphertext.subarray(0, -tagLength));
+          xorStream(key, nonce, output, output, 1);
+          clean2(tag);
+          return output;
+        }
+      };
+    };
+    chacha20poly1305 = /* @__PURE__ */ wrapCipher(
+      { blockSize: 64, nonceLength: 12, tagLength: 16, withAAD: true },
+      /* @__PURE__ */ _poly1305_aead(chacha20)
+    );
+  }
+});
+
+// node_modules/@noble/post-quantum/node_modules/@noble/hashes/utils.js
+function isBytes4(a) {
+  return a instanceof Uint8Array || ArrayBuffer.isView(a) && a.constructor.name === "Uint8Array";
+}
+function anumber4(n, title = "") {
+  if (!Number.isSafeInteger(n) || n < 0) {
+    const prefix = title && `"${title}" `;
+    throw new Error(`${prefix}expected integer >= 0, got ${n}`);
+  }
+}
+function abytes4(value, length, title = "") {
+  const bytes = isBytes4(value);
+  const len2 = value?.length;
+  const needsLen = length !== void 0;
+  if (!bytes || needsLen && len2 !== length) {
+    const prefix = title && `"${title}" `;
+    const ofLen = needsLen ? ` of length ${length}` : "";
+    const got = bytes ? `length=${len2}` : `type=${typeof value}`;
+    throw new Error(prefix + "expected Uint8Array" + ofLen + ", got " + got);
+  }
+  return value;
+}
+function ahash2(h) {
+  if (typeof h !== "function" || typeof h.create !== "function")
+    throw new Error("Hash must wrapped by utils.createHasher");
+  anumber4(h.outputLen);
+  anumber4(h.blockLen);
+}
+function aexists3(instance, checkFinished = true) {
+  if (instance.destroyed)
+    throw new Error("Hash instance has been destroyed");
+  if (checkFinished && instance.finished)
+    throw new Error("Hash#digest() has already been called");
+}
+function aoutput3(out, instance) {
+  abytes4(out, void 0, "digestInto() output");
+  const min = instance.outputLen;
+  if (out.length < min) {
+    throw new Error('"digestInto() output" expected to be of length >=' + min);
+  }
+}
+function u323(arr) {
+  return new Uint32Array(arr.buffer, arr.byteOffset, Math.floor(arr.byteLength / 4));
+}
+function clean3(...arrays) {
+  for (let i = 0; i < arrays.length; i++) {
+    arrays[i].fill(0);
+  }
+}
+function createView3(arr) {
+  return new DataView(arr.buffer, arr.byteOffset, arr.byteLength);
+}
+function rotr2(word, shift) {
+  return word << 32 - shift | word >>> shift;
+}
+function byteSwap3(word) {
+  return word << 24 & 4278190080 | word << 8 & 16711680 | word >>> 8 & 65280 | word >>> 24 & 255;
+}
+function byteSwap323(arr) {
+  for (let i = 0; i < arr.length; i++) {
+    arr[i] = byteSwap3(arr[i]);
+  }
+  return arr;
+}
+function bytesToHex2(bytes) {
+  abytes4(bytes);
+  if (hasHexBuiltin2)
+    return bytes.toHex();
+  let hex = "";
+  for (let i = 0; i < bytes.length; i++) {
+    hex += hexes2[bytes[i]];
+  }
+  return hex;
+}
+function asciiToBase162(ch) {
+  if (ch >= asciis._0 && ch <= asciis._9)
+    return ch - asciis._0;
+  if (ch >= asciis.A && ch <= asciis.F)
+    return ch - (asciis.A - 10);
+  if (ch >= asciis.a && ch <= asciis.f)
+    return ch - (asciis.a - 10);
+  return;
+}
+function hexToBytes2(hex) {
+  if (typeof hex !== "string")
+    throw new Error("hex string expected, got " + typeof hex);
+  if (hasHexBuiltin2)
+    return Uint8Array.fromHex(hex);
+  const hl = hex.length;
+  const al = hl / 2;
+  if (hl % 2)
+    throw new Error("hex string expected, got unpadded hex of length " + hl);
+  const array = new Uint8Array(al);
+  for (let ai = 0, hi = 0; ai < al; ai++, hi += 2) {
+    const n1 = asciiToBase162(hex.charCodeAt(hi));
+    const n2 = asciiToBase162(hex.charCodeAt(hi + 1));
+    if (n1 === void 0 || n2 === void 0) {
+      const char = hex[hi] + hex[hi + 1];
+      throw new Error('hex string expected, got non-hex character "' + char + '" at index ' + hi);
+    }
+    array[ai] = n1 * 16 + n2;
+  }
+  return array;
+}
+function concatBytes2(...arrays) {
+  let sum = 0;
+  for (let i = 0; i < arrays.length; i++) {
+    const a = arrays[i];
+    abytes4(a);
+    sum += a.length;
+  }
+  const res = new Uint8Array(sum);
+  for (let i = 0, pad = 0; i < arrays.length; i++) {
+    const a = arrays[i];
+    res.set(a, pad);
+    pad += a.length;
+  }
+  return res;
+}
+function createHasher2(hashCons, info = {}) {
+  const hashC = (msg, opts2) => hashCons(opts2).update(msg).digest();
+  const tmp = hashCons(void 0);
+  hashC.outputLen = tmp.outputLen;
+  hashC.blockLen = tmp.blockLen;
+  hashC.create = (opts2) => hashCons(opts2);
+  Object.assign(hashC, info);
+  return Object.freeze(hashC);
+}
+function randomBytes3(bytesLength = 32) {
+  const cr = typeof globalThis === "object" ? globalThis.crypto : null;
+  if (typeof cr?.getRandomValues !== "function")
+    throw new Error("crypto.getRandomValues must be defined");
+  return cr.getRandomValues(new Uint8Array(bytesLength));
+}
+var isLE3, swap32IfBE3, hasHexBuiltin2, hexes2, asciis, oidNist2;
+var init_utils3 = __esm({
+  "node_modules/@noble/post-quantum/node_modules/@noble/hashes/utils.js"() {
+    isLE3 = /* @__PURE__ */ (() => new Uint8Array(new Uint32Array([287454020]).buffer)[0] === 68)();
+    swap32IfBE3 = isLE3 ? (u) => u : byteSwap323;
+    hasHexBuiltin2 = /* @__PURE__ */ (() => (
+      // @ts-ignore
+      typeof Uint8Array.from([]).toHex === "function" && typeof Uint8Array.fromHex === "function"
+    ))();
+    hexes2 = /* @__PURE__ */ Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+    asciis = { _0: 48, _9: 57, A: 65, F: 70, a: 97, f: 102 };
+    oidNist2 = (suffix) => ({
+      oid: Uint8Array.from([6, 9, 96, 134, 72, 1, 101, 3, 4, 2, suffix])
+    });
+  }
+});
+
+// node_modules/@noble/post-quantum/node_modules/@noble/curves/utils.js
+function abool2(value, title = "") {
+  if (typeof value !== "boolean") {
+    const prefix = title && `"${title}" `;
+    throw new Error(prefix + "expected boolean, got type=" + typeof value);
+  }
+  return value;
+}
+function abignumber(n) {
+  if (typeof n === "bigint") {
+    if (!isPosBig(n))
+      throw new Error("positive bigint expected, got " + n);
+  } else
+    anumber4(n);
+  return n;
+}
+function numberToHexUnpadded(num) {
+  const hex = abignumber(num).toString(16);
+  return hex.length & 1 ? "0" + hex : hex;
+}
+function hexToNumber(hex) {
+  if (typeof hex !== "string")
+    throw new Error("hex string expected, got " + typeof hex);
+  return hex === "" ? _0n : BigInt("0x" + hex);
+}
+function bytesToNumberBE(bytes) {
+  return hexToNumber(bytesToHex2(bytes));
+}
+function bytesToNumberLE(bytes) {
+  return hexToNumber(bytesToHex2(copyBytes2(abytes4(bytes)).reverse()));
+}
+function numberToBytesBE(n, len2) {
+  anumber4(len2);
+  n = abignumber(n);
+  const res = hexToBytes2(n.toString(16).padStart(len2 * 2, "0"));
+  if (res.length !== len2)
+    throw new Error("number too large");
+  return res;
+}
+function numberToBytesLE(n, len2) {
+  return numberToBytesBE(n, len2).reverse();
+}
+function copyBytes2(bytes) {
+  return Uint8Array.from(bytes);
+}
+function asciiToBytes(ascii) {
+  return Uint8Array.from(ascii, (c, i) => {
+    const charCode = c.charCodeAt(0);
+    if (c.length !== 1 || charCode > 127) {
+      throw new Error(`string contains non-ASCII character "${ascii[i]}" with code ${charCode} at position ${i}`);
+    }
+    return charCode;
+  });
+}
+function inRange(n, min, max) {
+  return isPosBig(n) && isPosBig(min) && isPosBig(max) && min <= n && n < max;
+}
+function aInRange(title, n, min, max) {
+  if (!inRange(n, min, max))
+    throw new Error("expected valid " + title + ": " + min + " <= n < " + max + ", got " + n);
+}
+function bitLen(n) {
+  let len2;
+  for (len2 = 0; n > _0n; n >>= _1n, len2 += 1)
+    ;
+  return len2;
+}
+function createHmacDrbg(hashLen, qByteLen, hmacFn) {
+  anumber4(hashLen, "hashLen");
+  anumber4(qByteLen, "qByteLen");
+  if (typeof hmacFn !== "function")
+    throw new Error("hmacFn must be a function");
+  const u8n = (len2) => new Uint8Array(len2);
+  const NULL2 = Uint8Array.of();
+  const byte0 = Uint8Array.of(0);
+  const byte1 = Uint8Array.of(1);
+  const _maxDrbgIters = 1e3;
+  let v = u8n(hashLen);
+  let k = u8n(hashLen);
+  let i = 0;
+  const reset = () => {
+    v.fill(1);
+    k.fill(0);
+    i = 0;
+  };
+  const h = (...msgs) => hmacFn(k, concatBytes2(v, ...msgs));
+  const reseed = (seed = NULL2) => {
+    k = h(byte0, seed);
+    v = h();
+    if (seed.length === 0)
+      return;
+    k = h(byte1, seed);
+    v = h();
+  };
+  const gen = () => {
+    if (i++ >= _maxDrbgIters)
+      throw new Error("drbg: tried max amount of iterations");
+    let len2 = 0;
+    const out = [];
+    while (len2 < qByteLen) {
+      v = h();
+      const sl = v.slice();
+      out.push(sl);
+      len2 += v.length;
+    }
+    return concatBytes2(...out);
+  };
+  const genUntil = (seed, pred) => {
+    reset();
+    reseed(seed);
+    let res = void 0;
+    while (!(res = pred(gen())))
+      reseed();
+    reset();
+    return res;
+  };
+  return genUntil;
+}
+function validateObject(object, fields = {}, optFields = {}) {
+  if (!object || typeof object !== "object")
+    throw new Error("expected valid options object");
+  function checkField(fieldName, expectedType, isOpt) {
+    const val = object[fieldName];
+    if (isOpt && val === void 0)
+      return;
+    const current = typeof val;
+    if (current !== expectedType || val === null)
+      throw new Error(`param "${fieldName}" is invalid: expected ${expectedType}, got ${current}`);
+  }
+  const iter = (f, isOpt) => Object.entries(f).forEach(([k, v]) => checkField(k, v, isOpt));
+  iter(fields, false);
+  iter(optFields, true);
+}
+function memoized(fn) {
+  const map = /* @__PURE__ */ new WeakMap();
+  return (arg, ...args) => {
+    const val = map.get(arg);
+    if (val !== void 0)
+      return val;
+    const computed = fn(arg, ...args);
+    map.set(arg, computed);
+    return computed;
+  };
+}
+var _0n, _1n, isPosBig, bitMask;
+var init_utils4 = __esm({
+  "node_modules/@noble/post-quantum/node_modules/@noble/curves/utils.js"() {
+    init_utils3();
+    init_utils3();
+    _0n = /* @__PURE__ */ BigInt(0);
+    _1n = /* @__PURE__ */ BigInt(1);
+    isPosBig = (n) => typeof n === "bigint" && _0n <= n;
+    bitMask = (n) => (_1n << BigInt(n)) - _1n;
+  }
+});
+
+// node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/modular.js
+function mod(a, b) {
+  const result = a % b;
+  return result >= _0n2 ? result : b + result;
+}
+function pow2(x, power, modulo) {
+  let res = x;
+  while (power-- > _0n2) {
+    res *= res;
+    res %= modulo;
+  }
+  return res;
+}
+function invert(number, modulo) {
+  if (number === _0n2)
+    throw new Error("invert: expected non-zero number");
+  if (modulo <= _0n2)
+    throw new Error("invert: expected positive modulus, got " + modulo);
+  let a = mod(number, modulo);
+  let b = modulo;
+  let x = _0n2, y = _1n2, u = _1n2, v = _0n2;
+  while (a !== _0n2) {
+    const q = b / a;
+    const r = b % a;
+    const m = x - u * q;
+    const n = y - v * q;
+    b = a, a = r, x = u, y = v, u = m, v = n;
+  }
+  const gcd = b;
+  if (gcd !== _1n2)
+    throw new Error("invert: does not exist");
+  return mod(x, modulo);
+}
+function assertIsSquare(Fp, root, n) {
+  if (!Fp.eql(Fp.sqr(root), n))
+    throw new Error("Cannot find square root");
+}
+function sqrt3mod4(Fp, n) {
+  const p1div4 = (Fp.ORDER + _1n2) / _4n;
+  const root = Fp.pow(n, p1div4);
+  assertIsSquare(Fp, root, n);
+  return root;
+}
+function sqrt5mod8(Fp, n) {
+  const p5div8 = (Fp.ORDER - _5n) / _8n;
+  const n2 = Fp.mul(n, _2n);
+  const v = Fp.pow(n2, p5div8);
+  const nv = Fp.mul(n, v);
+  const i = Fp.mul(Fp.mul(nv, _2n), v);
+  const root = Fp.mul(nv, Fp.sub(i, Fp.ONE));
+  assertIsSquare(Fp, root, n);
+  return root;
+}
+function sqrt9mod16(P3) {
+  const Fp_ = Field(P3);
+  const tn = tonelliShanks(P3);
+  const c1 = tn(Fp_, Fp_.neg(Fp_.ONE));
+  const c2 = tn(Fp_, c1);
+  const c3 = tn(Fp_, Fp_.neg(c1));
+  const c4 = (P3 + _7n) / _16n;
+  return (Fp, n) => {
+    let tv1 = Fp.pow(n, c4);
+    let tv2 = Fp.mul(tv1, c1);
+    const tv3 = Fp.mul(tv1, c2);
+    const tv4 = Fp.mul(tv1, c3);
+    const e1 = Fp.eql(Fp.sqr(tv2), n);
+    const e2 = Fp.eql(Fp.sqr(tv3), n);
+    tv1 = Fp.cmov(tv1, tv2, e1);
+    tv2 = Fp.cmov(tv4, tv3, e2);
+    const e3 = Fp.eql(Fp.sqr(tv2), n);
+    const root = Fp.cmov(tv1, tv2, e3);
+    assertIsSquare(Fp, root, n);
+    return root;
+  };
+}
+function tonelliShanks(P3) {
+  if (P3 < _3n)
+    throw new Error("sqrt is not defined for small field");
+  let Q2 = P3 - _1n2;
+  let S = 0;
+  while (Q2 % _2n === _0n2) {
+    Q2 /= _2n;
+    S++;
+  }
+  let Z = _2n;
+  const _Fp = Field(P3);
+  while (FpLegendre(_Fp, Z) === 1) {
+    if (Z++ > 1e3)
+      throw new Error("Cannot find square root: probably non-prime P");
+  }
+  if (S === 1)
+    return sqrt3mod4;
+  let cc = _Fp.pow(Z, Q2);
+  const Q1div2 = (Q2 + _1n2) / _2n;
+  return function tonelliSlow(Fp, n) {
+    if (Fp.is0(n))
+      return n;
+    if (FpLegendre(Fp, n) !== 1)
+      throw new Error("Cannot find square root");
+    let M = S;
+    let c = Fp.mul(Fp.ONE, cc);
+    let t = Fp.pow(n, Q2);
+    let R2 = Fp.pow(n, Q1div2);
+    while (!Fp.eql(t, Fp.ONE)) {
+      if (Fp.is0(t))
+        return Fp.ZERO;
+      let i = 1;
+      let t_tmp = Fp.sqr(t);
+      while (!Fp.eql(t_tmp, Fp.ONE)) {
+        i++;
+        t_tmp = Fp.sqr(t_tmp);
+        if (i === M)
+          throw new Error("Cannot find square root");
+      }
+      const exponent = _1n2 << BigInt(M - i - 1);
+      const b = Fp.pow(c, exponent);
+      M = i;
+      c = Fp.sqr(b);
+      t = Fp.mul(t, c);
+      R2 = Fp.mul(R2, b);
+    }
+    return R2;
+  };
+}
+function FpSqrt(P3) {
+  if (P3 % _4n === _3n)
+    return sqrt3mod4;
+  if (P3 % _8n === _5n)
+    return sqrt5mod8;
+  if (P3 % _16n === _9n)
+    return sqrt9mod16(P3);
+  return tonelliShanks(P3);
+}
+function validateField(field) {
+  const initial = {
+    ORDER: "bigint",
+    BYTES: "number",
+    BITS: "number"
+  };
+  const opts2 = FIELD_FIELDS.reduce((map, val) => {
+    map[val] = "function";
+    return map;
+  }, initial);
+  validateObject(field, opts2);
+  return field;
+}
+function FpPow(Fp, num, power) {
+  if (power < _0n2)
+    throw new Error("invalid exponent, negatives unsupported");
+  if (power === _0n2)
+    return Fp.ONE;
+  if (power === _1n2)
+    return num;
+  let p = Fp.ONE;
+  let d = num;
+  while (power > _0n2) {
+    if (power & _1n2)
+      p = Fp.mul(p, d);
+    d = Fp.sqr(d);
+    power >>= _1n2;
+  }
+  return p;
+}
+function FpInvertBatch(Fp, nums, passZero = false) {
+  const inverted = new Array(nums.length).fill(passZero ? Fp.ZERO : void 0);
+  const multipliedAcc = nums.reduce((acc, num, i) => {
+    if (Fp.is0(num))
+      return acc;
+    inverted[i] = acc;
+    return Fp.mul(acc, num);
+  }, Fp.ONE);
+  const invertedAcc = Fp.inv(multipliedAcc);
+  nums.reduceRight((acc, num, i) => {
+    if (Fp.is0(num))
+      return acc;
+    inverted[i] = Fp.mul(acc, inverted[i]);
+    return Fp.mul(acc, num);
+  }, invertedAcc);
+  return inverted;
+}
+function FpLegendre(Fp, n) {
+  const p1mod2 = (Fp.ORDER - _1n2) / _2n;
+  const powered = Fp.pow(n, p1mod2);
+  const yes = Fp.eql(powered, Fp.ONE);
+  const zero = Fp.eql(powered, Fp.ZERO);
+  const no = Fp.eql(powered, Fp.neg(Fp.ONE));
+  if (!yes && !zero && !no)
+    throw new Error("invalid Legendre symbol result");
+  return yes ? 1 : zero ? 0 : -1;
+}
+function nLength(n, nBitLength) {
+  if (nBitLength !== void 0)
+    anumber4(nBitLength);
+  const _nBitLength = nBitLength !== void 0 ? nBitLength : n.toString(2).length;
+  const nByteLength = Math.ceil(_nBitLength / 8);
+  return { nBitLength: _nBitLength, nByteLength };
+}
+function Field(ORDER, opts2 = {}) {
+  return new _Field(ORDER, opts2);
+}
+function getFieldBytesLength(fieldOrder) {
+  if (typeof fieldOrder !== "bigint")
+    throw new Error("field order must be bigint");
+  const bitLength2 = fieldOrder.toString(2).length;
+  return Math.ceil(bitLength2 / 8);
+}
+function getMinHashLength(fieldOrder) {
+  const length = getFieldBytesLength(fieldOrder);
+  return length + Math.ceil(length / 2);
+}
+function mapHashToField(key, fieldOrder, isLE4 = false) {
+  abytes4(key);
+  const len2 = key.length;
+  const fieldLen = getFieldBytesLength(fieldOrder);
+  const minLen = getMinHashLength(fieldOrder);
+  if (len2 < 16 || len2 < minLen || len2 > 1024)
+    throw new Error("expected " + minLen + "-1024 bytes of input, got " + len2);
+  const num = isLE4 ? bytesToNumberLE(key) : bytesToNumberBE(key);
+  const reduced = mod(num, fieldOrder - _1n2) + _1n2;
+  return isLE4 ? numberToBytesLE(reduced, fieldLen) : numberToBytesBE(reduced, fieldLen);
+}
+var _0n2, _1n2, _2n, _3n, _4n, _5n, _7n, _8n, _9n, _16n, FIELD_FIELDS, _Field;
+var init_modular = __esm({
+  "node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/modular.js"() {
+    init_utils4();
+    _0n2 = /* @__PURE__ */ BigInt(0);
+    _1n2 = /* @__PURE__ */ BigInt(1);
+    _2n = /* @__PURE__ */ BigInt(2);
+    _3n = /* @__PURE__ */ BigInt(3);
+    _4n = /* @__PURE__ */ BigInt(4);
+    _5n = /* @__PURE__ */ BigInt(5);
+    _7n = /* @__PURE__ */ BigInt(7);
+    _8n = /* @__PURE__ */ BigInt(8);
+    _9n = /* @__PURE__ */ BigInt(9);
+    _16n = /* @__PURE__ */ BigInt(16);
+    FIELD_FIELDS = [
+      "create",
+      "isValid",
+      "is0",
+      "neg",
+      "inv",
+      "sqrt",
+      "sqr",
+      "eql",
+      "add",
+      "sub",
+      "mul",
+      "pow",
+      "div",
+      "addN",
+      "subN",
+      "mulN",
+      "sqrN"
+    ];
+    _Field = class {
+      ORDER;
+      BITS;
+      BYTES;
+      isLE;
+      ZERO = _0n2;
+      ONE = _1n2;
+      _lengths;
+      _sqrt;
+      // cached sqrt
+      _mod;
+      constructor(ORDER, opts2 = {}) {
+        if (ORDER <= _0n2)
+          throw new Error("invalid field: expected ORDER > 0, got " + ORDER);
+        let _nbitLength = void 0;
+        this.isLE = false;
+        if (opts2 != null && typeof opts2 === "object") {
+          if (typeof opts2.BITS === "number")
+            _nbitLength = opts2.BITS;
+          if (typeof opts2.sqrt === "function")
+            this.sqrt = opts2.sqrt;
+          if (typeof opts2.isLE === "boolean")
+            this.isLE = opts2.isLE;
+          if (opts2.allowedLengths)
+            this._lengths = opts2.allowedLengths?.slice();
+          if (typeof opts2.modFromBytes === "boolean")
+            this._mod = opts2.modFromBytes;
+        }
+        const { nBitLength, nByteLength } = nLength(ORDER, _nbitLength);
+        if (nByteLength > 2048)
+          throw new Error("invalid field: expected ORDER of <= 2048 bytes");
+        this.ORDER = ORDER;
+        this.BITS = nBitLength;
+        this.BYTES = nByteLength;
+        this._sqrt = void 0;
+        Object.preventExtensions(this);
+      }
+      create(num) {
+        return mod(num, this.ORDER);
+      }
+      isValid(num) {
+        if (typeof num !== "bigint")
+          throw new Error("invalid field element: expected bigint, got " + typeof num);
+        return _0n2 <= num && num < this.ORDER;
+      }
+      is0(num) {
+        return num === _0n2;
+      }
+      // is valid and invertible
+      isValidNot0(num) {
+        return !this.is0(num) && this.isValid(num);
+      }
+      isOdd(num) {
+        return (num & _1n2) === _1n2;
+      }
+      neg(num) {
+        return mod(-num, this.ORDER);
+      }
+      eql(lhs, rhs) {
+        return lhs === rhs;
+      }
+      sqr(num) {
+        return mod(num * num, this.ORDER);
+      }
+      add(lhs, rhs) {
+        return mod(lhs + rhs, this.ORDER);
+      }
+      sub(lhs, rhs) {
+        return mod(lhs - rhs, this.ORDER);
+      }
+      mul(lhs, rhs) {
+        return mod(lhs * rhs, this.ORDER);
+      }
+      pow(num, power) {
+        return FpPow(this, num, power);
+      }
+      div(lhs, rhs) {
+        return mod(lhs * invert(rhs, this.ORDER), this.ORDER);
+      }
+      // Same as above, but doesn't normalize
+      sqrN(num) {
+        return num * num;
+      }
+      addN(lhs, rhs) {
+        return lhs + rhs;
+      }
+      subN(lhs, rhs) {
+        return lhs - rhs;
+      }
+      mulN(lhs, rhs) {
+        return lhs * rhs;
+      }
+      inv(num) {
+        return invert(num, this.ORDER);
+      }
+      sqrt(num) {
+        if (!this._sqrt)
+          this._sqrt = FpSqrt(this.ORDER);
+        return this._sqrt(this, num);
+      }
+      toBytes(num) {
+        return this.isLE ? numberToBytesLE(num, this.BYTES) : numberToBytesBE(num, this.BYTES);
+      }
+      fromBytes(bytes, skipValidation = false) {
+        abytes4(bytes);
+        const { _lengths: allowedLengths, BYTES, isLE: isLE4, ORDER, _mod: modFromBytes } = this;
+        if (allowedLengths) {
+          if (!allowedLengths.includes(bytes.length) || bytes.length > BYTES) {
+            throw new Error("Field.fromBytes: expected " + allowedLengths + " bytes, got " + bytes.length);
+          }
+          const padded = new Uint8Array(BYTES);
+          padded.set(bytes, isLE4 ? 0 : padded.length - bytes.length);
+          bytes = padded;
+        }
+        if (bytes.length !== BYTES)
+          throw new Error("Field.fromBytes: expected " + BYTES + " bytes, got " + bytes.length);
+        let scalar = isLE4 ? bytesToNumberLE(bytes) : bytesToNumberBE(bytes);
+        if (modFromBytes)
+          scalar = mod(scalar, ORDER);
+        if (!skipValidation) {
+          if (!this.isValid(scalar))
+            throw new Error("invalid field element: outside of range 0..ORDER");
+        }
+        return scalar;
+      }
+      // TODO: we don't need it here, move out to separate fn
+      invertBatch(lst) {
+        return FpInvertBatch(this, lst);
+      }
+      // We can't move this out because Fp6, Fp12 implement it
+      // and it's unclear what to return in there.
+      cmov(a, b, condition) {
+        return condition ? b : a;
+      }
+    };
+  }
+});
+
+// node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/curve.js
+function negateCt(condition, item) {
+  const neg = item.negate();
+  return condition ? neg : item;
+}
+function normalizeZ(c, points) {
+  const invertedZs = FpInvertBatch(c.Fp, points.map((p) => p.Z));
+  return points.map((p, i) => c.fromAffine(p.toAffine(invertedZs[i])));
+}
+function validateW(W, bits) {
+  if (!Number.isSafeInteger(W) || W <= 0 || W > bits)
+    throw new Error("invalid window size, expected [1.." + bits + "], got W=" + W);
+}
+function calcWOpts(W, scalarBits) {
+  validateW(W, scalarBits);
+  const windows = Math.ceil(scalarBits / W) + 1;
+  const windowSize = 2 ** (W - 1);
+  const maxNumber = 2 ** W;
+  const mask = bitMask(W);
+  const shiftBy = BigInt(W);
+  return { windows, windowSize, mask, maxNumber, shiftBy };
+}
+function calcOffsets(n, window2, wOpts) {
+  const { windowSize, mask, maxNumber, shiftBy } = wOpts;
+  let wbits = Number(n & mask);
+  let nextN = n >> shiftBy;
+  if (wbits > windowSize) {
+    wbits -= maxNumber;
+    nextN += _1n3;
+  }
+  const offsetStart = window2 * windowSize;
+  const offset = offsetStart + Math.abs(wbits) - 1;
+  const isZero = wbits === 0;
+  const isNeg = wbits < 0;
+  const isNegF = window2 % 2 !== 0;
+  const offsetF = offsetStart;
+  return { nextN, offset, isZero, isNeg, isNegF, offsetF };
+}
+function getW(P3) {
+  return pointWindowSizes.get(P3) || 1;
+}
+function assert0(n) {
+  if (n !== _0n3)
+    throw new Error("invalid wNAF");
+}
+function mulEndoUnsafe(Point, point, k1, k2) {
+  let acc = point;
+  let p1 = Point.ZERO;
+  let p2 = Point.ZERO;
+  while (k1 > _0n3 || k2 > _0n3) {
+    if (k1 & _1n3)
+      p1 = p1.add(acc);
+    if (k2 & _1n3)
+      p2 = p2.add(acc);
+    acc = acc.double();
+    k1 >>= _1n3;
+    k2 >>= _1n3;
+  }
+  return { p1, p2 };
+}
+function createField(order, field, isLE4) {
+  if (field) {
+    if (field.ORDER !== order)
+      throw new Error("Field.ORDER must match order: Fp == p, Fn == n");
+    validateField(field);
+    return field;
+  } else {
+    return Field(order, { isLE: isLE4 });
+  }
+}
+function createCurveFields(type, CURVE, curveOpts = {}, FpFnLE) {
+  if (FpFnLE === void 0)
+    FpFnLE = type === "edwards";
+  if (!CURVE || typeof CURVE !== "object")
+    throw new Error(`expected valid ${type} CURVE object`);
+  for (const p of ["p", "n", "h"]) {
+    const val = CURVE[p];
+    if (!(typeof val === "bigint" && val > _0n3))
+      throw new Error(`CURVE.${p} must be positive bigint`);
+  }
+  const Fp = createField(CURVE.p, curveOpts.Fp, FpFnLE);
+  const Fn = createField(CURVE.n, curveOpts.Fn, FpFnLE);
+  const _b = type === "weierstrass" ? "b" : "d";
+  const params = ["Gx", "Gy", "a", _b];
+  for (const p of params) {
+    if (!Fp.isValid(CURVE[p]))
+      throw new Error(`CURVE.${p} must be valid field element of CURVE.Fp`);
+  }
+  CURVE = Object.freeze(Object.assign({}, CURVE));
+  return { CURVE, Fp, Fn };
+}
+function createKeygen(randomSecretKey, getPublicKey) {
+  return function keygen(seed) {
+    const secretKey = randomSecretKey(seed);
+    return { secretKey, publicKey: getPublicKey(secretKey) };
+  };
+}
+var _0n3, _1n3, pointPrecomputes, pointWindowSizes, wNAF;
+var init_curve = __esm({
+  "node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/curve.js"() {
+    init_utils4();
+    init_modular();
+    _0n3 = /* @__PURE__ */ BigInt(0);
+    _1n3 = /* @__PURE__ */ BigInt(1);
+    pointPrecomputes = /* @__PURE__ */ new WeakMap();
+    pointWindowSizes = /* @__PURE__ */ new WeakMap();
+    wNAF = class {
+      BASE;
+      ZERO;
+      Fn;
+      bits;
+      // Parametrized with a given Point class (not individual point)
+      constructor(Point, bits) {
+        this.BASE = Point.BASE;
+        this.ZERO = Point.ZERO;
+        this.Fn = Point.Fn;
+        this.bits = bits;
+      }
+      // non-const time multiplication ladder
+      _unsafeLadder(elm, n, p = this.ZERO) {
+        let d = elm;
+        while (n > _0n3) {
+          if (n & _1n3)
+            p = p.add(d);
+          d = d.double();
+          n >>= _1n3;
+        }
+        return p;
+      }
+      /**
+       * Creates a wNAF precomputation window. Used for caching.
+       * Default window size is set by `utils.precompute()` and is equal to 8.
+       * Number of precomputed points depends on the curve size:
+       * 2^(𝑊−1) * (Math.ceil(𝑛 / 𝑊) + 1), where:
+       * - 𝑊 is the window size
+       * - 𝑛 is the bitlength of the curve order.
+       * For a 256-bit curve and window size 8, the number of precomputed points is 128 * 33 = 4224.
+       * @param point Point instance
+       * @param W window size
+       * @returns precomputed point tables flattened to a single array
+       */
+      precomputeWindow(point, W) {
+        const { windows, windowSize } = calcWOpts(W, this.bits);
+        const points = [];
+        let p = point;
+        let base = p;
+        for (let window2 = 0; window2 < windows; window2++) {
+          base = p;
+          points.push(base);
+          for (let i = 1; i < windowSize; i++) {
+            base = base.add(p);
+            points.push(base);
+          }
+          p = base.double();
+        }
+        return points;
+      }
+      /**
+       * Implements ec multiplication using precomputed tables and w-ary non-adjacent form.
+       * More compact implementation:
+       * https://github.com/paulmillr/noble-secp256k1/blob/47cb1669b6e506ad66b35fe7d76132ae97465da2/index.ts#L502-L541
+       * @returns real and fake (for const-time) points
+       */
+      wNAF(W, precomputes, n) {
+        if (!this.Fn.isValid(n))
+          throw new Error("invalid scalar");
+        let p = this.ZERO;
+        let f = this.BASE;
+        const wo = calcWOpts(W, this.bits);
+        for (let window2 = 0; window2 < wo.windows; window2++) {
+          const { nextN, offset, isZero, isNeg, isNegF, offsetF } = calcOffsets(n, window2, wo);
+          n = nextN;
+          if (isZero) {
+            f = f.add(negateCt(isNegF, precomputes[offsetF]));
+          } else {
+            p = p.add(negateCt(isNeg, precomputes[offset]));
+          }
+        }
+        assert0(n);
+        return { p, f };
+      }
+      /**
+       * Implements ec unsafe (non const-time) multiplication using precomputed tables and w-ary non-adjacent form.
+       * @param acc accumulator point to add result of multiplication
+       * @returns point
+       */
+      wNAFUnsafe(W, precomputes, n, acc = this.ZERO) {
+        const wo = calcWOpts(W, this.bits);
+        for (let window2 = 0; window2 < wo.windows; window2++) {
+          if (n === _0n3)
+            break;
+          const { nextN, offset, isZero, isNeg } = calcOffsets(n, window2, wo);
+          n = nextN;
+          if (isZero) {
+            continue;
+          } else {
+            const item = precomputes[offset];
+            acc = acc.add(isNeg ? item.negate() : item);
+          }
+        }
+        assert0(n);
+        return acc;
+      }
+      getPrecomputes(W, point, transform) {
+        let comp = pointPrecomputes.get(point);
+        if (!comp) {
+          comp = this.precomputeWindow(point, W);
+          if (W !== 1) {
+            if (typeof transform === "function")
+              comp = transform(comp);
+            pointPrecomputes.set(point, comp);
+          }
+        }
+        return comp;
+      }
+      cached(point, scalar, transform) {
+        const W = getW(point);
+        return this.wNAF(W, this.getPrecomputes(W, point, transform), scalar);
+      }
+      unsafe(point, scalar, transform, prev) {
+        const W = getW(point);
+        if (W === 1)
+          return this._unsafeLadder(point, scalar, prev);
+        return this.wNAFUnsafe(W, this.getPrecomputes(W, point, transform), scalar, prev);
+      }
+      // We calculate precomputes for elliptic curve point multiplication
+      // using windowed method. This specifies window size and
+      // stores precomputed values. Usually only base point would be precomputed.
+      createCache(P3, W) {
+        validateW(W, this.bits);
+        pointWindowSizes.set(P3, W);
+        pointPrecomputes.delete(P3);
+      }
+      hasCache(elm) {
+        return getW(elm) !== 1;
+      }
+    };
+  }
+});
+
+// node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/montgomery.js
+function validateOpts(curve) {
+  validateObject(curve, {
+    adjustScalarBytes: "function",
+    powPminus2: "function"
+  });
+  return Object.freeze({ ...curve });
+}
+function montgomery(curveDef) {
+  const CURVE = validateOpts(curveDef);
+  const { P: P3, type, adjustScalarBytes: adjustScalarBytes3, powPminus2, randomBytes: rand } = CURVE;
+  const is25519 = type === "x25519";
+  if (!is25519 && type !== "x448")
+    throw new Error("invalid type");
+  const randomBytes_ = rand || randomBytes3;
+  const montgomeryBits = is25519 ? 255 : 448;
+  const fieldLen = is25519 ? 32 : 56;
+  const Gu = is25519 ? BigInt(9) : BigInt(5);
+  const a24 = is25519 ? BigInt(121665) : BigInt(39081);
+  const minScalar = is25519 ? _2n2 ** BigInt(254) : _2n2 ** BigInt(447);
+  const maxAdded = is25519 ? BigInt(8) * _2n2 ** BigInt(251) - _1n4 : BigInt(4) * _2n2 ** BigInt(445) - _1n4;
+  const maxScalar = minScalar + maxAdded + _1n4;
+  const modP = (n) => mod(n, P3);
+  const GuBytes = encodeU(Gu);
+  function encodeU(u) {
+    return numberToBytesLE(modP(u), fieldLen);
+  }
+  function decodeU(u) {
+    const _u = copyBytes2(abytes4(u, fieldLen, "uCoordinate"));
+    if (is25519)
+      _u[31] &= 127;
+    return modP(bytesToNumberLE(_u));
+  }
+  function decodeScalar(scalar) {
+    return bytesToNumberLE(adjustScalarBytes3(copyBytes2(abytes4(scalar, fieldLen, "scalar"))));
+  }
+  function scalarMult2(scalar, u) {
+    const pu = montgomeryLadder(decodeU(u), decodeScalar(scalar));
+    if (pu === _0n4)
+      throw new Error("invalid private or public key received");
+    return encodeU(pu);
+  }
+  function scalarMultBase2(scalar) {
+    return scalarMult2(scalar, GuBytes);
+  }
+  const getPublicKey = scalarMultBase2;
+  const getSharedSecret = scalarMult2;
+  function cswap2(swap, x_2, x_3) {
+    const dummy = modP(swap * (x_2 - x_3));
+    x_2 = modP(x_2 - dummy);
+    x_3 = modP(x_3 + dummy);
+    return { x_2, x_3 };
+  }
+  function montgomeryLadder(u, scalar) {
+    aInRange("u", u, _0n4, P3);
+    aInRange("scalar", scalar, minScalar, maxScalar);
+    const k = scalar;
+    const x_1 = u;
+    let x_2 = _1n4;
+    let z_2 = _0n4;
+    let x_3 = u;
+    let z_3 = _1n4;
+    let swap = _0n4;
+    for (let t = BigInt(montgomeryBits - 1); t >= _0n4; t--) {
+      const k_t = k >> t & _1n4;
+      swap ^= k_t;
+      ({ x_2, x_3 } = cswap2(swap, x_2, x_3));
+      ({ x_2: z_2, x_3: z_3 } = cswap2(swap, z_2, z_3));
+      swap = k_t;
+      const A = x_2 + z_2;
+      const AA = modP(A * A);
+      const B2 = x_2 - z_2;
+      const BB = modP(B2 * B2);
+      const E = AA - BB;
+      const C = x_3 + z_3;
+      const D = x_3 - z_3;
+      const DA = modP(D * A);
+      const CB = modP(C * B2);
+      const dacb = DA + CB;
+      const da_cb = DA - CB;
+      x_3 = modP(dacb * dacb);
+      z_3 = modP(x_1 * modP(da_cb * da_cb));
+      x_2 = modP(AA * BB);
+      z_2 = modP(E * (AA + modP(a24 * E)));
+    }
+    ({ x_2, x_3 } = cswap2(swap, x_2, x_3));
+    ({ x_2: z_2, x_3: z_3 } = cswap2(swap, z_2, z_3));
+    const z2 = powPminus2(z_2);
+    return modP(x_2 * z2);
+  }
+  const lengths = {
+    secretKey: fieldLen,
+    publicKey: fieldLen,
+    seed: fieldLen
+  };
+  const randomSecretKey = (seed = randomBytes_(fieldLen)) => {
+    abytes4(seed, lengths.seed, "seed");
+    return seed;
+  };
+  const utils = { randomSecretKey };
+  return Object.freeze({
+    keygen: createKeygen(randomSecretKey, getPublicKey),
+    getSharedSecret,
+    getPublicKey,
+    scalarMult: scalarMult2,
+    scalarMultBase: scalarMultBase2,
+    utils,
+    GuBytes: GuBytes.slice(),
+    lengths
+  });
+}
+var _0n4, _1n4, _2n2;
+var init_montgomery = __esm({
+  "node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/montgomery.js"() {
+    init_utils4();
+    init_curve();
+    init_modular();
+    _0n4 = BigInt(0);
+    _1n4 = BigInt(1);
+    _2n2 = BigInt(2);
+  }
+});
+
+// node_modules/@noble/post-quantum/node_modules/@noble/hashes/hmac.js
+var _HMAC2, hmac2;
+var init_hmac2 = __esm({
+  "node_modules/@noble/post-quantum/node_modules/@noble/hashes/hmac.js"() {
+    init_utils3();
+    _HMAC2 = class {
+      oHash;
+      iHash;
+      blockLen;
+      outputLen;
+      finished = false;
+      destroyed = false;
+      constructor(hash, key) {
+        ahash2(hash);
+        abytes4(key, void 0, "key");
+        this.iHash = hash.create();
+        if (typeof this.iHash.update !== "function")
+          throw new Error("Expected instance of class which extends utils.Hash");
+        this.blockLen = this.iHash.blockLen;
+        this.outputLen = this.iHash.outputLen;
+        const blockLen = this.blockLen;
+        const pad = new Uint8Array(blockLen);
+        pad.set(key.length > blockLen ? hash.create().update(key).digest() : key);
+        for (let i = 0; i < pad.length; i++)
+          pad[i] ^= 54;
+        this.iHash.update(pad);
+        this.oHash = hash.create();
+        for (let i = 0; i < pad.length; i++)
+          pad[i] ^= 54 ^ 92;
+        this.oHash.update(pad);
+        clean3(pad);
+      }
+      update(buf) {
+        aexists3(this);
+        this.iHash.update(buf);
+        return this;
+      }
+      digestInto(out) {
+        aexists3(this);
+        abytes4(out, this.outputLen, "output");
+        this.finished = true;
+        this.iHash.digestInto(out);
+        this.oHash.update(out);
+        this.oHash.digestInto(out);
+        this.destroy();
+      }
+      digest() {
+        const out = new Uint8Array(this.oHash.outputLen);
+        this.digestInto(out);
+        return out;
+      }
+      _cloneInto(to) {
+        to ||= Object.create(Object.getPrototypeOf(this), {});
+        const { oHash, iHash, finished: finished2, destroyed, blockLen, outputLen } = this;
+        to = to;
+        to.finished = finished2;
+        to.destroyed = destroyed;
+        to.blockLen = blockLen;
+        to.outputLen = outputLen;
+        to.oHash = oHash._cloneInto(to.oHash);
+        to.iHash = iHash._cloneInto(to.iHash);
+        return to;
+      }
+      clone() {
+        return this._cloneInto();
+      }
+      destroy() {
+        this.destroyed = true;
+        this.oHash.destroy();
+        this.iHash.destroy();
+      }
+    };
+    hmac2 = (hash, key, message) => new _HMAC2(hash, key).update(message).digest();
+    hmac2.create = (hash, key) => new _HMAC2(hash, key);
+  }
+});
+
+// node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/weierstrass.js
+function _splitEndoScalar(k, basis, n) {
+  const [[a1, b1], [a2, b2]] = basis;
+  const c1 = divNearest(b2 * k, n);
+  const c2 = divNearest(-b1 * k, n);
+  let k1 = k - c1 * a1 - c2 * a2;
+  let k2 = -c1 * b1 - c2 * b2;
+  const k1neg = k1 < _0n5;
+  const k2neg = k2 < _0n5;
+  if (k1neg)
+    k1 = -k1;
+  if (k2neg)
+    k2 = -k2;
+  const MAX_NUM = bitMask(Math.ceil(bitLen(n) / 2)) + _1n5;
+  if (k1 < _0n5 || k1 >= MAX_NUM || k2 < _0n5 || k2 >= MAX_NUM) {
+    throw new Error("splitScalar (endomorphism): failed, k=" + k);
+  }
+  return { k1neg, k1, k2neg, k2 };
+}
+function validateSigFormat(format) {
+  if (!["compact", "recovered", "der"].includes(format))
+    throw new Error('Signature format must be "compact", "recovered", or "der"');
+  return format;
+}
+function validateSigOpts(opts2, def) {
+  const optsn = {};
+  for (let optName of Object.keys(def)) {
+    optsn[optName] = opts2[optName] === void 0 ? def[optName] : opts2[optName];
+  }
+  abool2(optsn.lowS, "lowS");
+  abool2(optsn.prehash, "prehash");
+  if (optsn.format !== void 0)
+    validateSigFormat(optsn.format);
+  return optsn;
+}
+function weierstrass(params, extraOpts = {}) {
+  const validated = createCurveFields("weierstrass", params, extraOpts);
+  const { Fp, Fn } = validated;
+  let CURVE = validated.CURVE;
+  const { h: cofactor, n: CURVE_ORDER } = CURVE;
+  validateObject(extraOpts, {}, {
+    allowInfinityPoint: "boolean",
+    clearCofactor: "function",
+    isTorsionFree: "function",
+    fromBytes: "function",
+    toBytes: "function",
+    endo: "object"
+  });
+  const { endo } = extraOpts;
+  if (endo) {
+    if (!Fp.is0(CURVE.a) || typeof endo.beta !== "bigint" || !Array.isArray(endo.basises)) {
+      throw new Error('invalid endo: expected "beta": bigint and "basises": array');
+    }
+  }
+  const lengths = getWLengths(Fp, Fn);
+  function assertCompressionIsSupported() {
+    if (!Fp.isOdd)
+      throw new Error("compression is not supported: Field does not have .isOdd()");
+  }
+  function pointToBytes(_c, point, isCompressed) {
+    const { x, y } = point.toAffine();
+    const bx = Fp.toBytes(x);
+    abool2(isCompressed, "isCompressed");
+    if (isCompressed) {
+      assertCompressionIsSupported();
+      const hasEvenY = !Fp.isOdd(y);
+      return concatBytes2(pprefix(hasEvenY), bx);
+    } else {
+      return concatBytes2(Uint8Array.of(4), bx, Fp.toBytes(y));
+    }
+  }
+  function pointFromBytes(bytes) {
+    abytes4(bytes, void 0, "Point");
+    const { publicKey: comp, publicKeyUncompressed: uncomp } = lengths;
+    const length = bytes.length;
+    const head = bytes[0];
+    const tail = bytes.subarray(1);
+    if (length === comp && (head === 2 || head === 3)) {
+      const x = Fp.fromBytes(tail);
+      if (!Fp.isValid(x))
+        throw new Error("bad point: is not on curve, wrong x");
+      const y2 = weierstrassEquation(x);
+      let y;
+      try {
+        y = Fp.sqrt(y2);
+      } catch (sqrtError) {
+        const err = sqrtError instanceof Error ? ": " + sqrtError.message : "";
+        throw new Error("bad point: is not on curve, sqrt error" + err);
+      }
+      assertCompressionIsSupported();
+      const evenY = Fp.isOdd(y);
+      const evenH = (head & 1) === 1;
+      if (evenH !== evenY)
+        y = Fp.neg(y);
+      return { x, y };
+    } else if (length === uncomp && head === 4) {
+      const L = Fp.BYTES;
+      const x = Fp.fromBytes(tail.subarray(0, L));
+      const y = Fp.fromBytes(tail.subarray(L, L * 2));
+      if (!isValidXY(x, y))
+        throw new Error("bad point: is not on curve");
+      return { x, y };
+    } else {
+      throw new Error(`bad point: got length ${length}, expected compressed=${comp} or uncompressed=${uncomp}`);
+    }
+  }
+  const encodePoint = extraOpts.toBytes || pointToBytes;
+  const decodePoint = extraOpts.fromBytes || pointFromBytes;
+  function weierstrassEquation(x) {
+    const x2 = Fp.sqr(x);
+    const x3 = Fp.mul(x2, x);
+    return Fp.add(Fp.add(x3, Fp.mul(x, CURVE.a)), CURVE.b);
+  }
+  function isValidXY(x, y) {
+    const left = Fp.sqr(y);
+    const right = weierstrassEquation(x);
+    return Fp.eql(left, right);
+  }
+  if (!isValidXY(CURVE.Gx, CURVE.Gy))
+    throw new Error("bad curve params: generator point");
+  const _4a3 = Fp.mul(Fp.pow(CURVE.a, _3n2), _4n2);
+  const _27b2 = Fp.mul(Fp.sqr(CURVE.b), BigInt(27));
+  if (Fp.is0(Fp.add(_4a3, _27b2)))
+    throw new Error("bad curve params: a or b");
+  function acoord(title, n, banZero = false) {
+    if (!Fp.isValid(n) || banZero && Fp.is0(n))
+      throw new Error(`bad point coordinate ${title}`);
+    return n;
+  }
+  function aprjpoint(other) {
+    if (!(other instanceof Point))
+      throw new Error("Weierstrass Point expected");
+  }
+  function splitEndoScalarN(k) {
+    if (!endo || !endo.basises)
+      throw new Error("no endo");
+    return _splitEndoScalar(k, endo.basises, Fn.ORDER);
+  }
+  const toAffineMemo = memoized((p, iz) => {
+    const { X, Y, Z } = p;
+    if (Fp.eql(Z, Fp.ONE))
+      return { x: X, y: Y };
+    const is0 = p.is0();
+    if (iz == null)
+      iz = is0 ? Fp.ONE : Fp.inv(Z);
+    const x = Fp.mul(X, iz);
+    const y = Fp.mul(Y, iz);
+    const zz = Fp.mul(Z, iz);
+    if (is0)
+      return { x: Fp.ZERO, y: Fp.ZERO };
+    if (!Fp.eql(zz, Fp.ONE))
+      throw new Error("invZ was invalid");
+    return { x, y };
+  });
+  const assertValidMemo = memoized((p) => {
+    if (p.is0()) {
+      if (extraOpts.allowInfinityPoint && !Fp.is0(p.Y))
+        return;
+      throw new Error("bad point: ZERO");
+    }
+    const { x, y } = p.toAffine();
+    if (!Fp.isValid(x) || !Fp.isValid(y))
+      throw new Error("bad point: x or y not field elements");
+    if (!isValidXY(x, y))
+      throw new Error("bad point: equation left != right");
+    if (!p.isTorsionFree())
+      throw new Error("bad point: not in prime-order subgroup");
+    return true;
+  });
+  function finishEndo(endoBeta, k1p, k2p, k1neg, k2neg) {
+    k2p = new Point(Fp.mul(k2p.X, endoBeta), k2p.Y, k2p.Z);
+    k1p = negateCt(k1neg, k1p);
+    k2p = negateCt(k2neg, k2p);
+    return k1p.add(k2p);
+  }
+  class Point {
+    // base / generator point
+    static BASE = new Point(CURVE.Gx, CURVE.Gy, Fp.ONE);
+    // zero / infinity / identity point
+    static ZERO = new Point(Fp.ZERO, Fp.ONE, Fp.ZERO);
+    // 0, 1, 0
+    // math field
+    static Fp = Fp;
+    // scalar field
+    static Fn = Fn;
+    X;
+    Y;
+    Z;
+    /** Does NOT validate if the point is valid. Use `.assertValidity()`. */
+    constructor(X, Y, Z) {
+      this.X = acoord("x", X);
+      this.Y = acoord("y", Y, true);
+      this.Z = acoord("z", Z);
+      Object.freeze(this);
+    }
+    static CURVE() {
+      return CURVE;
+    }
+    /** Does NOT validate if the point is valid. Use `.assertValidity()`. */
+    static fromAffine(p) {
+      const { x, y } = p || {};
+      if (!p || !Fp.isValid(x) || !Fp.isValid(y))
+        throw new Error("invalid affine point");
+      if (p instanceof Point)
+        throw new Error("projective point not allowed");
+      if (Fp.is0(x) && Fp.is0(y))
+        return Point.ZERO;
+      return new Point(x, y, Fp.ONE);
+    }
+    static fromBytes(bytes) {
+      const P3 = Point.fromAffine(decodePoint(abytes4(bytes, void 0, "point")));
+      P3.assertValidity();
+      return P3;
+    }
+    static fromHex(hex) {
+      return Point.fromBytes(hexToBytes2(hex));
+    }
+    get x() {
+      return this.toAffine().x;
+    }
+    get y() {
+      return this.toAffine().y;
+    }
+    /**
+     *
+     * @param windowSize
+     * @param isLazy true will defer table computation until the first multiplication
+     * @returns
+     */
+    precompute(windowSize = 8, isLazy = true) {
+      wnaf.createCache(this, windowSize);
+      if (!isLazy)
+        this.multiply(_3n2);
+      return this;
+    }
+    // TODO: return `this`
+    /** A point on curve is valid if it conforms to equation. */
+    assertValidity() {
+      assertValidMemo(this);
+    }
+    hasEvenY() {
+      const { y } = this.toAffine();
+      if (!Fp.isOdd)
+        throw new Error("Field doesn't support isOdd");
+      return !Fp.isOdd(y);
+    }
+    /** Compare one point to another. */
+    equals(other) {
+      aprjpoint(other);
+      const { X: X1, Y: Y1, Z: Z1 } = this;
+      const { X: X2, Y: Y2, Z: Z2 } = other;
+      const U1 = Fp.eql(Fp.mul(X1, Z2), Fp.mul(X2, Z1));
+      const U2 = Fp.eql(Fp.mul(Y1, Z2), Fp.mul(Y2, Z1));
+      return U1 && U2;
+    }
+    /** Flips point to one corresponding to (x, -y) in Affine coordinates. */
+    negate() {
+      return new Point(this.X, Fp.neg(this.Y), this.Z);
+    }
+    // Renes-Costello-Batina exception-free doubling formula.
+    // There is 30% faster Jacobian formula, but it is not complete.
+    // https://eprint.iacr.org/2015/1060, algorithm 3
+    // Cost: 8M + 3S + 3*a + 2*b3 + 15add.
+    double() {
+      const { a, b } = CURVE;
+      const b3 = Fp.mul(b, _3n2);
+      const { X: X1, Y: Y1, Z: Z1 } = this;
+      let X3 = Fp.ZERO, Y3 = Fp.ZERO, Z3 = Fp.ZERO;
+      let t0 = Fp.mul(X1, X1);
+      let t1 = Fp.mul(Y1, Y1);
+      let t2 = Fp.mul(Z1, Z1);
+      let t3 = Fp.mul(X1, Y1);
+      t3 = Fp.add(t3, t3);
+      Z3 = Fp.mul(X1, Z1);
+      Z3 = Fp.add(Z3, Z3);
+      X3 = Fp.mul(a, Z3);
+      Y3 = Fp.mul(b3, t2);
+      Y3 = Fp.add(X3, Y3);
+      X3 = Fp.sub(t1, Y3);
+      Y3 = Fp.add(t1, Y3);
+      Y3 = Fp.mul(X3, Y3);
+      X3 = Fp.mul(t3, X3);
+      Z3 = Fp.mul(b3, Z3);
+      t2 = Fp.mul(a, t2);
+      t3 = Fp.sub(t0, t2);
+      t3 = Fp.mul(a, t3);
+      t3 = Fp.add(t3, Z3);
+      Z3 = Fp.add(t0, t0);
+      t0 = Fp.add(Z3, t0);
+      t0 = Fp.add(t0, t2);
+      t0 = Fp.mul(t0, t3);
+      Y3 = Fp.add(Y3, t0);
+      t2 = Fp.mul(Y1, Z1);
+      t2 = Fp.add(t2, t2);
+      t0 = Fp.mul(t2, t3);
+      X3 = Fp.sub(X3, t0);
+      Z3 = Fp.mul(t2, t1);
+      Z3 = Fp.add(Z3, Z3);
+      Z3 = Fp.add(Z3, Z3);
+      return new Point(X3, Y3, Z3);
+    }
+    // Renes-Costello-Batina exception-free addition formula.
+    // There is 30% faster Jacobian formula, but it is not complete.
+    // https://eprint.iacr.org/2015/1060, algorithm 1
+    // Cost: 12M + 0S + 3*a + 3*b3 + 23add.
+    add(other) {
+      aprjpoint(other);
+      const { X: X1, Y: Y1, Z: Z1 } = this;
+      const { X: X2, Y: Y2, Z: Z2 } = other;
+      let X3 = Fp.ZERO, Y3 = Fp.ZERO, Z3 = Fp.ZERO;
+      const a = CURVE.a;
+      const b3 = Fp.mul(CURVE.b, _3n2);
+      let t0 = Fp.mul(X1, X2);
+      let t1 = Fp.mul(Y1, Y2);
+      let t2 = Fp.mul(Z1, Z2);
+      let t3 = Fp.add(X1, Y1);
+      let t4 = Fp.add(X2, Y2);
+      t3 = Fp.mul(t3, t4);
+      t4 = Fp.add(t0, t1);
+      t3 = Fp.sub(t3, t4);
+      t4 = Fp.add(X1, Z1);
+      let t5 = Fp.add(X2, Z2);
+      t4 = Fp.mul(t4, t5);
+      t5 = Fp.add(t0, t2);
+      t4 = Fp.sub(t4, t5);
+      t5 = Fp.add(Y1, Z1);
+      X3 = Fp.add(Y2, Z2);
+      t5 = Fp.mul(t5, X3);
+      X3 = Fp.add(t1, t2);
+      t5 = Fp.sub(t5, X3);
+      Z3 = Fp.mul(a, t4);
+      X3 = Fp.mul(b3, t2);
+      Z3 = Fp.add(X3, Z3);
+      X3 = Fp.sub(t1, Z3);
+      Z3 = Fp.add(t1, Z3);
+      Y3 = Fp.mul(X3, Z3);
+      t1 = Fp.add(t0, t0);
+      t1 = Fp.add(t1, t0);
+      t2 = Fp.mul(a, t2);
+      t4 = Fp.mul(b3, t4);
+      t1 = Fp.add(t1, t2);
+      t2 = Fp.sub(t0, t2);
+      t2 = Fp.mul(a, t2);
+      t4 = Fp.add(t4, t2);
+      t0 = Fp.mul(t1, t4);
+      Y3 = Fp.add(Y3, t0);
+      t0 = Fp.mul(t5, t4);
+      X3 = Fp.mul(t3, X3);
+      X3 = Fp.sub(X3, t0);
+      t0 = Fp.mul(t3, t1);
+      Z3 = Fp.mul(t5, Z3);
+      Z3 = Fp.add(Z3, t0);
+      return new Point(X3, Y3, Z3);
+    }
+    subtract(other) {
+      return this.add(other.negate());
+    }
+    is0() {
+      return this.equals(Point.ZERO);
+    }
+    /**
+     * Constant time multiplication.
+     * Uses wNAF method. Windowed method may be 10% faster,
+     * but takes 2x longer to generate and consumes 2x memory.
+     * Uses precomputes when available.
+     * Uses endomorphism for Koblitz curves.
+     * @param scalar by which the point would be multiplied
+     * @returns New point
+     */
+    multiply(scalar) {
+      const { endo: endo2 } = extraOpts;
+      if (!Fn.isValidNot0(scalar))
+        throw new Error("invalid scalar: out of range");
+      let point, fake;
+      const mul = (n) => wnaf.cached(this, n, (p) => normalizeZ(Point, p));
+      if (endo2) {
+        const { k1neg, k1, k2neg, k2 } = splitEndoScalarN(scalar);
+        const { p: k1p, f: k1f } = mul(k1);
+        const { p: k2p, f: k2f } = mul(k2);
+        fake = k1f.add(k2f);
+        point = finishEndo(endo2.beta, k1p, k2p, k1neg, k2neg);
+      } else {
+        const { p, f } = mul(scalar);
+        point = p;
+        fake = f;
+      }
+      return normalizeZ(Point, [point, fake])[0];
+    }
+    /**
+     * Non-constant-time multiplication. Uses double-and-add algorithm.
+     * It's faster, but should only be used when you don't care about
+     * an exposed secret key e.g. sig verification, which works over *public* keys.
+     */
+    multiplyUnsafe(sc) {
+      const { endo: endo2 } = extraOpts;
+      const p = this;
+      if (!Fn.isValid(sc))
+        throw new Error("invalid scalar: out of range");
+      if (sc === _0n5 || p.is0())
+        return Point.ZERO;
+      if (sc === _1n5)
+        return p;
+      if (wnaf.hasCache(this))
+        return this.multiply(sc);
+      if (endo2) {
+        const { k1neg, k1, k2neg, k2 } = splitEndoScalarN(sc);
+        const { p1, p2 } = mulEndoUnsafe(Point, p, k1, k2);
+        return finishEndo(endo2.beta, p1, p2, k1neg, k2neg);
+      } else {
+        return wnaf.unsafe(p, sc);
+      }
+    }
+    /**
+     * Converts Projective point to affine (x, y) coordinates.
+     * @param invertedZ Z^-1 (inverted zero) - optional, precomputation is useful for invertBatch
+     */
+    toAffine(invertedZ) {
+      return toAffineMemo(this, invertedZ);
+    }
+    /**
+     * Checks whether Point is free of torsion elements (is in prime subgroup).
+     * Always torsion-free for cofactor=1 curves.
+     */
+    isTorsionFree() {
+      const { isTorsionFree } = extraOpts;
+      if (cofactor === _1n5)
+        return true;
+      if (isTorsionFree)
+        return isTorsionFree(Point, this);
+      return wnaf.unsafe(this, CURVE_ORDER).is0();
+    }
+    clearCofactor() {
+      const { clearCofactor } = extraOpts;
+      if (cofactor === _1n5)
+        return this;
+      if (clearCofactor)
+        return clearCofactor(Point, this);
+      return this.multiplyUnsafe(cofactor);
+    }
+    isSmallOrder() {
+      return this.multiplyUnsafe(cofactor).is0();
+    }
+    toBytes(isCompressed = true) {
+      abool2(isCompressed, "isCompressed");
+      this.assertValidity();
+      return encodePoint(Point, this, isCompressed);
+    }
+    toHex(isCompressed = true) {
+      return bytesToHex2(this.toBytes(isCompressed));
+    }
+    toString() {
+      return `<Point ${this.is0() ? "ZERO" : this.toHex()}>`;
+    }
+  }
+  const bits = Fn.BITS;
+  const wnaf = new wNAF(Point, extraOpts.endo ? Math.ceil(bits / 2) : bits);
+  Point.BASE.precompute(8);
+  return Point;
+}
+function pprefix(hasEvenY) {
+  return Uint8Array.of(hasEvenY ? 2 : 3);
+}
+function getWLengths(Fp, Fn) {
+  return {
+    secretKey: Fn.BYTES,
+    publicKey: 1 + Fp.BYTES,
+    publicKeyUncompressed: 1 + 2 * Fp.BYTES,
+    publicKeyHasPrefix: true,
+    signature: 2 * Fn.BYTES
+  };
+}
+function ecdh(Point, ecdhOpts = {}) {
+  const { Fn } = Point;
+  const randomBytes_ = ecdhOpts.randomBytes || randomBytes3;
+  const lengths = Object.assign(getWLengths(Point.Fp, Fn), { seed: getMinHashLength(Fn.ORDER) });
+  function isValidSecretKey(secretKey) {
+    try {
+      const num = Fn.fromBytes(secretKey);
+      return Fn.isValidNot0(num);
+    } catch (error) {
+      return false;
+    }
+  }
+  function isValidPublicKey(publicKey, isCompressed) {
+    const { publicKey: comp, publicKeyUncompressed } = lengths;
+    try {
+      const l = publicKey.length;
+      if (isCompressed === true && l !== comp)
+        return false;
+      if (isCompressed === false && l !== publicKeyUncompressed)
+        return false;
+      return !!Point.fromBytes(publicKey);
+    } catch (error) {
+      return false;
+    }
+  }
+  function randomSecretKey(seed = randomBytes_(lengths.seed)) {
+    return mapHashToField(abytes4(seed, lengths.seed, "seed"), Fn.ORDER);
+  }
+  function getPublicKey(secretKey, isCompressed = true) {
+    return Point.BASE.multiply(Fn.fromBytes(secretKey)).toBytes(isCompressed);
+  }
+  function isProbPub(item) {
+    const { secretKey, publicKey, publicKeyUncompressed } = lengths;
+    if (!isBytes4(item))
+      return void 0;
+    if ("_lengths" in Fn && Fn._lengths || secretKey === publicKey)
+      return void 0;
+    const l = abytes4(item, void 0, "key").length;
+    return l === publicKey || l === publicKeyUncompressed;
+  }
+  function getSharedSecret(secretKeyA, publicKeyB, isCompressed = true) {
+    if (isProbPub(secretKeyA) === true)
+      throw new Error("first arg must be private key");
+    if (isProbPub(publicKeyB) === false)
+      throw new Error("second arg must be public key");
+    const s = Fn.fromBytes(secretKeyA);
+    const b = Point.fromBytes(publicKeyB);
+    return b.multiply(s).toBytes(isCompressed);
+  }
+  const utils = {
+    isValidSecretKey,
+    isValidPublicKey,
+    randomSecretKey
+  };
+  const keygen = createKeygen(randomSecretKey, getPublicKey);
+  return Object.freeze({ getPublicKey, getSharedSecret, keygen, Point, utils, lengths });
+}
+function ecdsa(Point, hash, ecdsaOpts = {}) {
+  ahash2(hash);
+  validateObject(ecdsaOpts, {}, {
+    hmac: "function",
+    lowS: "boolean",
+    randomBytes: "function",
+    bits2int: "function",
+    bits2int_modN: "function"
+  });
+  ecdsaOpts = Object.assign({}, ecdsaOpts);
+  const randomBytes7 = ecdsaOpts.randomBytes || randomBytes3;
+  const hmac3 = ecdsaOpts.hmac || ((key, msg) => hmac2(hash, key, msg));
+  const { Fp, Fn } = Point;
+  const { ORDER: CURVE_ORDER, BITS: fnBits } = Fn;
+  const { keygen, getPublicKey, getSharedSecret, utils, lengths } = ecdh(Point, ecdsaOpts);
+  const defaultSigOpts = {
+    prehash: true,
+    lowS: typeof ecdsaOpts.lowS === "boolean" ? ecdsaOpts.lowS : true,
+    format: "compact",
+    extraEntropy: false
+  };
+  const hasLargeCofactor = CURVE_ORDER * _2n3 < Fp.ORDER;
+  function isBiggerThanHalfOrder(number) {
+    const HALF = CURVE_ORDER >> _1n5;
+    return number > HALF;
+  }
+  function validateRS(title, num) {
+    if (!Fn.isValidNot0(num))
+      throw new Error(`invalid signature ${title}: out of range 1..Point.Fn.ORDER`);
+    return num;
+  }
+  function assertSmallCofactor() {
+    if (hasLargeCofactor)
+      throw new Error('"recovered" sig type is not supported for cofactor >2 curves');
+  }
+  function validateSigLength(bytes, format) {
+    validateSigFormat(format);
+    const size = lengths.signature;
+    const sizer = format === "compact" ? size : format === "recovered" ? size + 1 : void 0;
+    return abytes4(bytes, sizer);
+  }
+  class Signature {
+    r;
+    s;
+    recovery;
+    constructor(r, s, recovery) {
+      this.r = validateRS("r", r);
+      this.s = validateRS("s", s);
+      if (recovery != null) {
+        assertSmallCofactor();
+        if (![0, 1, 2, 3].includes(recovery))
+          throw new Error("invalid recovery id");
+        this.recovery = recovery;
+      }
+      Object.freeze(this);
+    }
+    static fromBytes(bytes, format = defaultSigOpts.format) {
+      validateSigLength(bytes, format);
+      let recid;
+      if (format === "der") {
+        const { r: r2, s: s2 } = DER.toSig(abytes4(bytes));
+        return new Signature(r2, s2);
+      }
+      if (format === "recovered") {
+        recid = bytes[0];
+        format = "compact";
+        bytes = bytes.subarray(1);
+      }
+      const L = lengths.signature / 2;
+      const r = bytes.subarray(0, L);
+      const s = bytes.subarray(L, L * 2);
+      return new Signature(Fn.fromBytes(r), Fn.fromBytes(s), recid);
+    }
+    static fromHex(hex, format) {
+      return this.fromBytes(hexToBytes2(hex), format);
+    }
+    assertRecovery() {
+      const { recovery } = this;
+      if (recovery == null)
+        throw new Error("invalid recovery id: must be present");
+      return recovery;
+    }
+    addRecoveryBit(recovery) {
+      return new Signature(this.r, this.s, recovery);
+    }
+    recoverPublicKey(messageHash) {
+      const { r, s } = this;
+      const recovery = this.assertRecovery();
+      const radj = recovery === 2 || recovery === 3 ? r + CURVE_ORDER : r;
+      if (!Fp.isValid(radj))
+        throw new Error("invalid recovery id: sig.r+curve.n != R.x");
+      const x = Fp.toBytes(radj);
+      const R2 = Point.fromBytes(concatBytes2(pprefix((recovery & 1) === 0), x));
+      const ir = Fn.inv(radj);
+      const h = bits2int_modN(abytes4(messageHash, void 0, "msgHash"));
+      const u1 = Fn.create(-h * ir);
+      const u2 = Fn.create(s * ir);
+      const Q2 = Point.BASE.multiplyUnsafe(u1).add(R2.multiplyUnsafe(u2));
+      if (Q2.is0())
+        throw new Error("invalid recovery: point at infinify");
+      Q2.assertValidity();
+      return Q2;
+    }
+    // Signatures should be low-s, to prevent malleability.
+    hasHighS() {
+      return isBiggerThanHalfOrder(this.s);
+    }
+    toBytes(format = defaultSigOpts.format) {
+      validateSigFormat(format);
+      if (format === "der")
+        return hexToBytes2(DER.hexFromSig(this));
+      const { r, s } = this;
+      const rb = Fn.toBytes(r);
+      const sb = Fn.toBytes(s);
+      if (format === "recovered") {
+        assertSmallCofactor();
+        return concatBytes2(Uint8Array.of(this.assertRecovery()), rb, sb);
+      }
+      return concatBytes2(rb, sb);
+    }
+    toHex(format) {
+      return bytesToHex2(this.toBytes(format));
+    }
+  }
+  const bits2int = ecdsaOpts.bits2int || function bits2int_def(bytes) {
+    if (bytes.length > 8192)
+      throw new Error("input is too large");
+    const num = bytesToNumberBE(bytes);
+    const delta = bytes.length * 8 - fnBits;
+    return delta > 0 ? num >> BigInt(delta) : num;
+  };
+  const bits2int_modN = ecdsaOpts.bits2int_modN || function bits2int_modN_def(bytes) {
+    return Fn.create(bits2int(bytes));
+  };
+  const ORDER_MASK = bitMask(fnBits);
+  function int2octets(num) {
+    aInRange("num < 2^" + fnBits, num, _0n5, ORDER_MASK);
+    return Fn.toBytes(num);
+  }
+  function validateMsgAndHash(message, prehash) {
+    abytes4(message, void 0, "message");
+    return prehash ? abytes4(hash(message), void 0, "prehashed message") : message;
+  }
+  function prepSig(message, secretKey, opts2) {
+    const { lowS, prehash, extraEntropy } = validateSigOpts(opts2, defaultSigOpts);
+    message = validateMsgAndHash(message, prehash);
+    const h1int = bits2int_modN(message);
+    const d = Fn.fromBytes(secretKey);
+    if (!Fn.isValidNot0(d))
+      throw new Error("invalid private key");
+    const seedArgs = [int2octets(d), int2octets(h1int)];
+    if (extraEntropy != null && extraEntropy !== false) {
+      const e = extraEntropy === true ? randomBytes7(lengths.secretKey) : extraEntropy;
+      seedArgs.push(abytes4(e, void 0, "extraEntropy"));
+    }
+    const seed = concatBytes2(...seedArgs);
+    const m = h1int;
+    function k2sig(kBytes) {
+      const k = bits2int(kBytes);
+      if (!Fn.isValidNot0(k))
+        return;
+      const ik = Fn.inv(k);
+      const q = Point.BASE.multiply(k).toAffine();
+      const r = Fn.create(q.x);
+      if (r === _0n5)
+        return;
+      const s = Fn.create(ik * Fn.create(m + r * d));
+      if (s === _0n5)
+        return;
+      let recovery = (q.x === r ? 0 : 2) | Number(q.y & _1n5);
+      let normS = s;
+      if (lowS && isBiggerThanHalfOrder(s)) {
+        normS = Fn.neg(s);
+        recovery ^= 1;
+      }
+      return new Signature(r, normS, hasLargeCofactor ? void 0 : recovery);
+    }
+    return { seed, k2sig };
+  }
+  function sign2(message, secretKey, opts2 = {}) {
+    const { seed, k2sig } = prepSig(message, secretKey, opts2);
+    const drbg = createHmacDrbg(hash.outputLen, Fn.BYTES, hmac3);
+    const sig = drbg(seed, k2sig);
+    return sig.toBytes(opts2.format);
+  }
+  function verify(signature, message, publicKey, opts2 = {}) {
+    const { lowS, prehash, format } = validateSigOpts(opts2, defaultSigOpts);
+    publicKey = abytes4(publicKey, void 0, "publicKey");
+    message = validateMsgAndHash(message, prehash);
+    if (!isBytes4(signature)) {
+      const end = signature instanceof Signature ? ", use sig.toBytes()" : "";
+      throw new Error("verify expects Uint8Array signature" + end);
+    }
+    validateSigLength(signature, format);
+    try {
+      const sig = Signature.fromBytes(signature, format);
+      const P3 = Point.fromBytes(publicKey);
+      if (lowS && sig.hasHighS())
+        return false;
+      const { r, s } = sig;
+      const h = bits2int_modN(message);
+      const is = Fn.inv(s);
+      const u1 = Fn.create(h * is);
+      const u2 = Fn.create(r * is);
+      const R2 = Point.BASE.multiplyUnsafe(u1).add(P3.multiplyUnsafe(u2));
+      if (R2.is0())
+        return false;
+      const v = Fn.create(R2.x);
+      return v === r;
+    } catch (e) {
+      return false;
+    }
+  }
+  function recoverPublicKey(signature, message, opts2 = {}) {
+    const { prehash } = validateSigOpts(opts2, defaultSigOpts);
+    message = validateMsgAndHash(message, prehash);
+    return Signature.fromBytes(signature, "recovered").recoverPublicKey(message).toBytes();
+  }
+  return Object.freeze({
+    keygen,
+    getPublicKey,
+    getSharedSecret,
+    utils,
+    lengths,
+    Point,
+    sign: sign2,
+    verify,
+    recoverPublicKey,
+    Signature,
+    hash
+  });
+}
+var divNearest, DERErr, DER, _0n5, _1n5, _2n3, _3n2, _4n2;
+var init_weierstrass = __esm({
+  "node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/weierstrass.js"() {
+    init_hmac2();
+    init_utils3();
+    init_utils4();
+    init_curve();
+    init_modular();
+    divNearest = (num, den) => (num + (num >= 0 ? den : -den) / _2n3) / den;
+    DERErr = class extends Error {
+      constructor(m = "") {
+        super(m);
+      }
+    };
+    DER = {
+      // asn.1 DER encoding utils
+      Err: DERErr,
+      // Basic building block is TLV (Tag-Length-Value)
+      _tlv: {
+        encode: (tag, data) => {
+          const { Err: E } = DER;
+          if (tag < 0 || tag > 256)
+            throw new E("tlv.encode: wrong tag");
+          if (data.length & 1)
+            throw new E("tlv.encode: unpadded data");
+          const dataLen = data.length / 2;
+          const len2 = numberToHexUnpadded(dataLen);
+          if (len2.length / 2 & 128)
+            throw new E("tlv.encode: long form length too big");
+          const lenLen = dataLen > 127 ? numberToHexUnpadded(len2.length / 2 | 128) : "";
+          const t = numberToHexUnpadded(tag);
+          return t + lenLen + len2 + data;
+        },
+        // v - value, l - left bytes (unparsed)
+        decode(tag, data) {
+          const { Err: E } = DER;
+          let pos = 0;
+          if (tag < 0 || tag > 256)
+            throw new E("tlv.encode: wrong tag");
+          if (data.length < 2 || data[pos++] !== tag)
+            throw new E("tlv.decode: wrong tlv");
+          const first = data[pos++];
+          const isLong = !!(first & 128);
+          let length = 0;
+          if (!isLong)
+            length = first;
+          else {
+            const lenLen = first & 127;
+            if (!lenLen)
+              throw new E("tlv.decode(long): indefinite length not supported");
+            if (lenLen > 4)
+              throw new E("tlv.decode(long): byte length is too big");
+            const lengthBytes = data.subarray(pos, pos + lenLen);
+            if (lengthBytes.length !== lenLen)
+              throw new E("tlv.decode: length bytes not complete");
+            if (lengthBytes[0] === 0)
+              throw new E("tlv.decode(long): zero leftmost byte");
+            for (const b of lengthBytes)
+              length = length << 8 | b;
+            pos += lenLen;
+            if (length < 128)
+              throw new E("tlv.decode(long): not minimal encoding");
+          }
+          const v = data.subarray(pos, pos + length);
+          if (v.length !== length)
+            throw new E("tlv.decode: wrong value length");
+          return { v, l: data.subarray(pos + length) };
+        }
+      },
+      // https://crypto.stackexchange.com/a/57734 Leftmost bit of first byte is 'negative' flag,
+      // since we always use positive integers here. It must always be empty:
+      // - add zero byte if exists
+      // - if next byte doesn't have a flag, leading zero is not allowed (minimal encoding)
+      _int: {
+        encode(num) {
+          const { Err: E } = DER;
+          if (num < _0n5)
+            throw new E("integer: negative integers are not allowed");
+          let hex = numberToHexUnpadded(num);
+          if (Number.parseInt(hex[0], 16) & 8)
+            hex = "00" + hex;
+          if (hex.length & 1)
+            throw new E("unexpected DER parsing assertion: unpadded hex");
+          return hex;
+        },
+        decode(data) {
+          const { Err: E } = DER;
+          if (data[0] & 128)
+            throw new E("invalid signature integer: negative");
+          if (data[0] === 0 && !(data[1] & 128))
+            throw new E("invalid signature integer: unnecessary leading zero");
+          return bytesToNumberBE(data);
+        }
+      },
+      toSig(bytes) {
+        const { Err: E, _int: int, _tlv: tlv2 } = DER;
+        const data = abytes4(bytes, void 0, "signature");
+        const { v: seqBytes, l: seqLeftBytes } = tlv2.decode(48, data);
+        if (seqLeftBytes.length)
+          throw new E("invalid signature: left bytes after parsing");
+        const { v: rBytes, l: rLeftBytes } = tlv2.decode(2, seqBytes);
+        const { v: sBytes, l: sLeftBytes } = tlv2.decode(2, rLeftBytes);
+        if (sLeftBytes.length)
+          throw new E("invalid signature: left bytes after parsing");
+        return { r: int.decode(rBytes), s: int.decode(sBytes) };
+      },
+      hexFromSig(sig) {
+        const { _tlv: tlv2, _int: int } = DER;
+        const rs = tlv2.encode(2, int.encode(sig.r));
+        const ss = tlv2.encode(2, int.encode(sig.s));
+        const seq = rs + ss;
+        return tlv2.encode(48, seq);
+      }
+    };
+    _0n5 = BigInt(0);
+    _1n5 = BigInt(1);
+    _2n3 = BigInt(2);
+    _3n2 = BigInt(3);
+    _4n2 = BigInt(4);
+  }
+});
+
+// node_modules/@noble/post-quantum/node_modules/@noble/hashes/_md.js
+function Chi2(a, b, c) {
+  return a & b ^ ~a & c;
+}
+function Maj2(a, b, c) {
+  return a & b ^ a & c ^ b & c;
+}
+var HashMD2, SHA256_IV2, SHA384_IV2;
+var init_md2 = __esm({
+  "node_modules/@noble/post-quantum/node_modules/@noble/hashes/_md.js"() {
+    init_utils3();
+    HashMD2 = class {
+      blockLen;
+      outputLen;
+      padOffset;
+      isLE;
+      // For partial updates less than block size
+      buffer;
+      view;
+      finished = false;
+      length = 0;
+      pos = 0;
+      destroyed = false;
+      constructor(blockLen, outputLen, padOffset, isLE4) {
+        this.blockLen = blockLen;
+        this.outputLen = outputLen;
+        this.padOffset = padOffset;
+        this.isLE = isLE4;
+        this.buffer = new Uint8Array(blockLen);
+        this.view = createView3(this.buffer);
+      }
+      update(data) {
+        aexists3(this);
+        abytes4(data);
+        const { view, buffer, blockLen } = this;
+        const len2 = data.length;
+        for (let pos = 0; pos < len2; ) {
+          const take = Math.min(blockLen - this.pos, len2 - pos);
+          if (take === blockLen) {
+            const dataView = createView3(data);
+            for (; blockLen <= len2 - pos; pos += blockLen)
+              this.process(dataView, pos);
+            continue;
+          }
+          buffer.set(data.subarray(pos, pos + take), this.pos);
+          this.pos += take;
+          pos += take;
+          if (this.pos === blockLen) {
+            this.process(view, 0);
+            this.pos = 0;
+          }
+        }
+        this.length += data.length;
+        this.roundClean();
+        return this;
+      }
+      digestInto(out) {
+        aexists3(this);
+        aoutput3(out, this);
+        this.finished = true;
+        const { buffer, view, blockLen, isLE: isLE4 } = this;
+        let { pos } = this;
+        buffer[pos++] = 128;
+        clean3(this.buffer.subarray(pos));
+        if (this.padOffset > blockLen - pos) {
+          this.process(view, 0);
+          pos = 0;
+        }
+        for (let i = pos; i < blockLen; i++)
+          buffer[i] = 0;
+        view.setBigUint64(blockLen - 8, BigInt(this.length * 8), isLE4);
+        this.process(view, 0);
+        const oview = createView3(out);
+        const len2 = this.outputLen;
+        if (len2 % 4)
+          throw new Error("_sha2: outputLen must be aligned to 32bit");
+        const outLen = len2 / 4;
+        const state = this.get();
+        if (outLen > state.length)
+          throw new Error("_sha2: outputLen bigger than state");
+        for (let i = 0; i < outLen; i++)
+          oview.setUint32(4 * i, state[i], isLE4);
+      }
+      digest() {
+        const { buffer, outputLen } = this;
+        this.digestInto(buffer);
+        const res = buffer.slice(0, outputLen);
+        this.destroy();
+        return res;
+      }
+      _cloneInto(to) {
+        to ||= new this.constructor();
+        to.set(...this.get());
+        const { blockLen, buffer, length, finished: finished2, destroyed, pos } = this;
+        to.destroyed = destroyed;
+        to.finished = finished2;
+        to.length = length;
+        to.pos = pos;
+        if (length % blockLen)
+          to.buffer.set(buffer);
+        return to;
+      }
+      clone() {
+        return this._cloneInto();
+      }
+    };
+    SHA256_IV2 = /* @__PURE__ */ Uint32Array.from([
+      1779033703,
+      3144134277,
+      1013904242,
+      2773480762,
+      1359893119,
+      2600822924,
+      528734635,
+      1541459225
+    ]);
+    SHA384_IV2 = /* @__PURE__ */ Uint32Array.from([
+      3418070365,
+      3238371032,
+      1654270250,
+      914150663,
+      2438529370,
+      812702999,
+      355462360,
+      4144912697,
+      1731405415,
+      4290775857,
+      2394180231,
+      1750603025,
+      3675008525,
+      1694076839,
+      1203062813,
+      3204075428
+    ]);
+  }
+});
+
+// node_modules/@noble/post-quantum/node_modules/@noble/hashes/_u64.js
+function fromBig(n, le = false) {
+  if (le)
+    return { h: Number(n & U32_MASK64), l: Number(n >> _32n & U32_MASK64) };
+  return { h: Number(n >> _32n & U32_MASK64) | 0, l: Number(n & U32_MASK64) | 0 };
+}
+function split(lst, le = false) {
+  const len2 = lst.length;
+  let Ah = new Uint32Array(len2);
+  let Al = new Uint32Array(len2);
+  for (let i = 0; i < len2; i++) {
+    const { h, l } = fromBig(lst[i], le);
+    [Ah[i], Al[i]] = [h, l];
+  }
+  return [Ah, Al];
+}
+function add(Ah, Al, Bh, Bl) {
+  const l = (Al >>> 0) + (Bl >>> 0);
+  return { h: Ah + Bh + (l / 2 ** 32 | 0) | 0, l: l | 0 };
+}
+var U32_MASK64, _32n, shrSH, shrSL, rotrSH, rotrSL, rotrBH, rotrBL, rotlSH, rotlSL, rotlBH, rotlBL, add3L, add3H, add4L, add4H, add5L, add5H;
+var init_u642 = __esm({
+  "node_modules/@noble/post-quantum/node_modules/@noble/hashes/_u64.js"() {
+    U32_MASK64 = /* @__PURE__ */ BigInt(2 ** 32 - 1);
+    _32n = /* @__PURE__ */ BigInt(32);
+    shrSH = (h, _l, s) => h >>> s;
+    shrSL = (h, l, s) => h << 32 - s | l >>> s;
+    rotrSH = (h, l, s) => h >>> s | l << 32 - s;
+    rotrSL = (h, l, s) => h << 32 - s | l >>> s;
+    rotrBH = (h, l, s) => h << 64 - s | l >>> s - 32;
+    rotrBL = (h, l, s) => h >>> s - 32 | l << 64 - s;
+    rotlSH = (h, l, s) => h << s | l >>> 32 - s;
+    rotlSL = (h, l, s) => l << s | h >>> 32 - s;
+    rotlBH = (h, l, s) => l << s - 32 | h >>> 64 - s;
+    rotlBL = (h, l, s) => h << s - 32 | l >>> 64 - s;
+    add3L = (Al, Bl, Cl) => (Al >>> 0) + (Bl >>> 0) + (Cl >>> 0);
+    add3H = (low, Ah, Bh, Ch) => Ah + Bh + Ch + (low / 2 ** 32 | 0) | 0;
+    add4L = (Al, Bl, Cl, Dl) => (Al >>> 0) + (Bl >>> 0) + (Cl >>> 0) + (Dl >>> 0);
+    add4H = (low, Ah, Bh, Ch, Dh) => Ah + Bh + Ch + Dh + (low / 2 ** 32 | 0) | 0;
+    add5L = (Al, Bl, Cl, Dl, El) => (Al >>> 0) + (Bl >>> 0) + (Cl >>> 0) + (Dl >>> 0) + (El >>> 0);
+    add5H = (low, Ah, Bh, Ch, Dh, Eh) => Ah + Bh + Ch + Dh + Eh + (low / 2 ** 32 | 0) | 0;
+  }
+});
+
+// node_modules/@noble/post-quantum/node_modules/@noble/hashes/sha2.js
+var SHA256_K2, SHA256_W2, SHA2_32B2, _SHA2562, K512, SHA512_Kh, SHA512_Kl, SHA512_W_H, SHA512_W_L, SHA2_64B, _SHA384, sha2562, sha384;
+var init_sha22 = __esm({
+  "node_modules/@noble/post-quantum/node_modules/@noble/hashes/sha2.js"() {
+    init_md2();
+    init_u642();
+    init_utils3();
+    SHA256_K2 = /* @__PURE__ */ Uint32Array.from([
+      1116352408,
+      1899447441,
+      3049323471,
+      3921009573,
+      961987163,
+      1508970993,
+      2453635748,
+      2870763221,
+      3624381080,
+      310598401,
+      607225278,
+      1426881987,
+      1925078388,
+      2162078206,
+      2614888103,
+      3248222580,
+      3835390401,
+      4022224774,
+      264347078,
+      604807628,
+      770255983,
+      1249150122,
+      1555081692,
+      1996064986,
+      2554220882,
+      2821834349,
+      2952996808,
+      3210313671,
+      3336571891,
+      3584528711,
+      113926993,
+      338241895,
+      666307205,
+      773529912,
+      1294757372,
+      1396182291,
+      1695183700,
+      1986661051,
+      2177026350,
+      2456956037,
+      2730485921,
+      2820302411,
+      3259730800,
+      3345764771,
+      3516065817,
+      3600352804,
+      4094571909,
+      275423344,
+      430227734,
+      506948616,
+      659060556,
+      883997877,
+      958139571,
+      1322822218,
+      1537002063,
+      1747873779,
+      1955562222,
+      2024104815,
+      2227730452,
+      2361852424,
+      2428436474,
+      2756734187,
+      3204031479,
+      3329325298
+    ]);
+    SHA256_W2 = /* @__PURE__ */ new Uint32Array(64);
+    SHA2_32B2 = class extends HashMD2 {
+      constructor(outputLen) {
+        super(64, outputLen, 8, false);
+      }
+      get() {
+        const { A, B: B2, C, D, E, F: F2, G, H } = this;
+        return [A, B2, C, D, E, F2, G, H];
+      }
+      // prettier-ignore
+      set(A, B2, C, D, E, F2, G, H) {
+        this.A = A | 0;
+        this.B = B2 | 0;
+        this.C = C | 0;
+        this.D = D | 0;
+        this.E = E | 0;
+        this.F = F2 | 0;
+        this.G = G | 0;
+        this.H = H | 0;
+      }
+      process(view, offset) {
+        for (let i = 0; i < 16; i++, offset += 4)
+          SHA256_W2[i] = view.getUint32(offset, false);
+        for (let i = 16; i < 64; i++) {
+          const W15 = SHA256_W2[i - 15];
+          const W2 = SHA256_W2[i - 2];
+          const s0 = rotr2(W15, 7) ^ rotr2(W15, 18) ^ W15 >>> 3;
+          const s1 = rotr2(W2, 17) ^ rotr2(W2, 19) ^ W2 >>> 10;
+          SHA256_W2[i] = s1 + SHA256_W2[i - 7] + s0 + SHA256_W2[i - 16] | 0;
+        }
+        let { A, B: B2, C, D, E, F: F2, G, H } = this;
+        for (let i = 0; i < 64; i++) {
+          const sigma1 = rotr2(E, 6) ^ rotr2(E, 11) ^ rotr2(E, 25);
+          const T1 = H + sigma1 + Chi2(E, F2, G) + SHA256_K2[i] + SHA256_W2[i] | 0;
+          const sigma0 = rotr2(A, 2) ^ rotr2(A, 13) ^ rotr2(A, 22);
+          const T2 = sigma0 + Maj2(A, B2, C) | 0;
+          H = G;
+          G = F2;
+          F2 = E;
+          E = D + T1 | 0;
+          D = C;
+          C = B2;
+          B2 = A;
+          A = T1 + T2 | 0;
+        }
+        A = A + this.A | 0;
+        B2 = B2 + this.B | 0;
+        C = C + this.C | 0;
+        D = D + this.D | 0;
+        E = E + this.E | 0;
+        F2 = F2 + this.F | 0;
+        G = G + this.G | 0;
+        H = H + this.H | 0;
+        this.set(A, B2, C, D, E, F2, G, H);
+      }
+      roundClean() {
+        clean3(SHA256_W2);
+      }
+      destroy() {
+        this.set(0, 0, 0, 0, 0, 0, 0, 0);
+        clean3(this.buffer);
+      }
+    };
+    _SHA2562 = class extends SHA2_32B2 {
+      // We cannot use array here since array allows indexing by variable
+      // which means optimizer/compiler cannot use registers.
+      A = SHA256_IV2[0] | 0;
+      B = SHA256_IV2[1] | 0;
+      C = SHA256_IV2[2] | 0;
+      D = SHA256_IV2[3] | 0;
+      E = SHA256_IV2[4] | 0;
+      F = SHA256_IV2[5] | 0;
+      G = SHA256_IV2[6] | 0;
+      H = SHA256_IV2[7] | 0;
+      constructor() {
+        super(32);
+      }
+    };
+    K512 = /* @__PURE__ */ (() => split([
+      "0x428a2f98d728ae22",
+      "0x7137449123ef65cd",
+      "0xb5c0fbcfec4d3b2f",
+      "0xe9b5dba58189dbbc",
+      "0x3956c25bf348b538",
+      "0x59f111f1b605d019",
+      "0x923f82a4af194f9b",
+      "0xab1c5ed5da6d8118",
+      "0xd807aa98a3030242",
+      "0x12835b0145706fbe",
+      "0x243185be4ee4b28c",
+      "0x550c7dc3d5ffb4e2",
+      "0x72be5d74f27b896f",
+      "0x80deb1fe3b1696b1",
+      "0x9bdc06a725c71235",
+      "0xc19bf174cf692694",
+      "0xe49b69c19ef14ad2",
+      "0xefbe4786384f25e3",
+      "0x0fc19dc68b8cd5b5",
+      "0x240ca1cc77ac9c65",
+      "0x2de92c6f592b0275",
+      "0x4a7484aa6ea6e483",
+      "0x5cb0a9dcbd41fbd4",
+      "0x76f988da831153b5",
+      "0x983e5152ee66dfab",
+      "0xa831c66d2db43210",
+      "0xb00327c898fb213f",
+      "0xbf597fc7beef0ee4",
+      "0xc6e00bf33da88fc2",
+      "0xd5a79147930aa725",
+      "0x06ca6351e003826f",
+      "0x142929670a0e6e70",
+      "0x27b70a8546d22ffc",
+      "0x2e1b21385c26c926",
+      "0x4d2c6dfc5ac42aed",
+      "0x53380d139d95b3df",
+      "0x650a73548baf63de",
+      "0x766a0abb3c77b2a8",
+      "0x81c2c92e47edaee6",
+      "0x92722c851482353b",
+      "0xa2bfe8a14cf10364",
+      "0xa81a664bbc423001",
+      "0xc24b8b70d0f89791",
+      "0xc76c51a30654be30",
+      "0xd192e819d6ef5218",
+      "0xd69906245565a910",
+      "0xf40e35855771202a",
+      "0x106aa07032bbd1b8",
+      "0x19a4c116b8d2d0c8",
+      "0x1e376c085141ab53",
+      "0x2748774cdf8eeb99",
+      "0x34b0bcb5e19b48a8",
+      "0x391c0cb3c5c95a63",
+      "0x4ed8aa4ae3418acb",
+      "0x5b9cca4f7763e373",
+      "0x682e6ff3d6b2b8a3",
+      "0x748f82ee5defb2fc",
+      "0x78a5636f43172f60",
+      "0x84c87814a1f0ab72",
+      "0x8cc702081a6439ec",
+      "0x90befffa23631e28",
+      "0xa4506cebde82bde9",
+      "0xbef9a3f7b2c67915",
+      "0xc67178f2e372532b",
+      "0xca273eceea26619c",
+      "0xd186b8c721c0c207",
+      "0xeada7dd6cde0eb1e",
+      "0xf57d4f7fee6ed178",
+      "0x06f067aa72176fba",
+      "0x0a637dc5a2c898a6",
+      "0x113f9804bef90dae",
+      "0x1b710b35131c471b",
+      "0x28db77f523047d84",
+      "0x32caab7b40c72493",
+      "0x3c9ebe0a15c9bebc",
+      "0x431d67c49c100d4c",
+      "0x4cc5d4becb3e42b6",
+      "0x597f299cfc657e2a",
+      "0x5fcb6fab3ad6faec",
+      "0x6c44198c4a475817"
+    ].map((n) => BigInt(n))))();
+    SHA512_Kh = /* @__PURE__ */ (() => K512[0])();
+    SHA512_Kl = /* @__PURE__ */ (() => K512[1])();
+    SHA512_W_H = /* @__PURE__ */ new Uint32Array(80);
+    SHA512_W_L = /* @__PURE__ */ new Uint32Array(80);
+    SHA2_64B = class extends HashMD2 {
+      constructor(outputLen) {
+        super(128, outputLen, 16, false);
+      }
+      // prettier-ignore
+      get() {
+        const { Ah, Al, Bh, Bl, Ch, Cl, Dh, Dl, Eh, El, Fh, Fl, Gh, Gl, Hh, Hl } = this;
+        return [Ah, Al, Bh, Bl, Ch, Cl, Dh, Dl, Eh, El, Fh, Fl, Gh, Gl, Hh, Hl];
+      }
+      // prettier-ignore
+      set(Ah, Al, Bh, Bl, Ch, Cl, Dh, Dl, Eh, El, Fh, Fl, Gh, Gl, Hh, Hl) {
+        this.Ah = Ah | 0;
+        this.Al = Al | 0;
+        this.Bh = Bh | 0;
+        this.Bl = Bl | 0;
+        this.Ch = Ch | 0;
+        this.Cl = Cl | 0;
+        this.Dh = Dh | 0;
+        this.Dl = Dl | 0;
+        this.Eh = Eh | 0;
+        this.El = El | 0;
+        this.Fh = Fh | 0;
+        this.Fl = Fl | 0;
+        this.Gh = Gh | 0;
+        this.Gl = Gl | 0;
+        this.Hh = Hh | 0;
+        this.Hl = Hl | 0;
+      }
+      process(view, offset) {
+        for (let i = 0; i < 16; i++, offset += 4) {
+          SHA512_W_H[i] = view.getUint32(offset);
+          SHA512_W_L[i] = view.getUint32(offset += 4);
+        }
+        for (let i = 16; i < 80; i++) {
+          const W15h = SHA512_W_H[i - 15] | 0;
+          const W15l = SHA512_W_L[i - 15] | 0;
+          const s0h = rotrSH(W15h, W15l, 1) ^ rotrSH(W15h, W15l, 8) ^ shrSH(W15h, W15l, 7);
+          const s0l = rotrSL(W15h, W15l, 1) ^ rotrSL(W15h, W15l, 8) ^ shrSL(W15h, W15l, 7);
+          const W2h = SHA512_W_H[i - 2] | 0;
+          const W2l = SHA512_W_L[i - 2] | 0;
+          const s1h = rotrSH(W2h, W2l, 19) ^ rotrBH(W2h, W2l, 61) ^ shrSH(W2h, W2l, 6);
+          const s1l = rotrSL(W2h, W2l, 19) ^ rotrBL(W2h, W2l, 61) ^ shrSL(W2h, W2l, 6);
+          const SUMl = add4L(s0l, s1l, SHA512_W_L[i - 7], SHA512_W_L[i - 16]);
+          const SUMh = add4H(SUMl, s0h, s1h, SHA512_W_H[i - 7], SHA512_W_H[i - 16]);
+          SHA512_W_H[i] = SUMh | 0;
+          SHA512_W_L[i] = SUMl | 0;
+        }
+        let { Ah, Al, Bh, Bl, Ch, Cl, Dh, Dl, Eh, El, Fh, Fl, Gh, Gl, Hh, Hl } = this;
+        for (let i = 0; i < 80; i++) {
+          const sigma1h = rotrSH(Eh, El, 14) ^ rotrSH(Eh, El, 18) ^ rotrBH(Eh, El, 41);
+          const sigma1l = rotrSL(Eh, El, 14) ^ rotrSL(Eh, El, 18) ^ rotrBL(Eh, El, 41);
+          const CHIh = Eh & Fh ^ ~Eh & Gh;
+          const CHIl = El & Fl ^ ~El & Gl;
+          const T1ll = add5L(Hl, sigma1l, CHIl, SHA512_Kl[i], SHA512_W_L[i]);
+          const T1h = add5H(T1ll, Hh, sigma1h, CHIh, SHA512_Kh[i], SHA512_W_H[i]);
+          const T1l = T1ll | 0;
+          const sigma0h = rotrSH(Ah, Al, 28) ^ rotrBH(Ah, Al, 34) ^ rotrBH(Ah, Al, 39);
+          const sigma0l = rotrSL(Ah, Al, 28) ^ rotrBL(Ah, Al, 34) ^ rotrBL(Ah, Al, 39);
+          const MAJh = Ah & Bh ^ Ah & Ch ^ Bh & Ch;
+          const MAJl = Al & Bl ^ Al & Cl ^ Bl & Cl;
+          Hh = Gh | 0;
+          Hl = Gl | 0;
+          Gh = Fh | 0;
+          Gl = Fl | 0;
+          Fh = Eh | 0;
+          Fl = El | 0;
+          ({ h: Eh, l: El } = add(Dh | 0, Dl | 0, T1h | 0, T1l | 0));
+          Dh = Ch | 0;
+          Dl = Cl | 0;
+          Ch = Bh | 0;
+          Cl = Bl | 0;
+          Bh = Ah | 0;
+          Bl = Al | 0;
+          const All = add3L(T1l, sigma0l, MAJl);
+          Ah = add3H(All, T1h, sigma0h, MAJh);
+          Al = All | 0;
+        }
+        ({ h: Ah, l: Al } = add(this.Ah | 0, this.Al | 0, Ah | 0, Al | 0));
+        ({ h: Bh, l: Bl } = add(this.Bh | 0, this.Bl | 0, Bh | 0, Bl | 0));
+        ({ h: Ch, l: Cl } = add(this.Ch | 0, this.Cl | 0, Ch | 0, Cl | 0));
+        ({ h: Dh, l: Dl } = add(this.Dh | 0, this.Dl | 0, Dh | 0, Dl | 0));
+        ({ h: Eh, l: El } = add(this.Eh | 0, this.El | 0, Eh | 0, El | 0));
+        ({ h: Fh, l: Fl } = add(this.Fh | 0, this.Fl | 0, Fh | 0, Fl | 0));
+        ({ h: Gh, l: Gl } = add(this.Gh | 0, this.Gl | 0, Gh | 0, Gl | 0));
+        ({ h: Hh, l: Hl } = add(this.Hh | 0, this.Hl | 0, Hh | 0, Hl | 0));
+        this.set(Ah, Al, Bh, Bl, Ch, Cl, Dh, Dl, Eh, El, Fh, Fl, Gh, Gl, Hh, Hl);
+      }
+      roundClean() {
+        clean3(SHA512_W_H, SHA512_W_L);
+      }
+      destroy() {
+        clean3(this.buffer);
+        this.set(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+      }
+    };
+    _SHA384 = class extends SHA2_64B {
+      Ah = SHA384_IV2[0] | 0;
+      Al = SHA384_IV2[1] | 0;
+      Bh = SHA384_IV2[2] | 0;
+      Bl = SHA384_IV2[3] | 0;
+      Ch = SHA384_IV2[4] | 0;
+      Cl = SHA384_IV2[5] | 0;
+      Dh = SHA384_IV2[6] | 0;
+      Dl = SHA384_IV2[7] | 0;
+      Eh = SHA384_IV2[8] | 0;
+      El = SHA384_IV2[9] | 0;
+      Fh = SHA384_IV2[10] | 0;
+      Fl = SHA384_IV2[11] | 0;
+      Gh = SHA384_IV2[12] | 0;
+      Gl = SHA384_IV2[13] | 0;
+      Hh = SHA384_IV2[14] | 0;
+      Hl = SHA384_IV2[15] | 0;
+      constructor() {
+        super(48);
+      }
+    };
+    sha2562 = /* @__PURE__ */ createHasher2(
+      () => new _SHA2562(),
+      /* @__PURE__ */ oidNist2(1)
+    );
+    sha384 = /* @__PURE__ */ createHasher2(
+      () => new _SHA384(),
+      /* @__PURE__ */ oidNist2(2)
+    );
+  }
+});
+
+// node_modules/@noble/post-quantum/node_modules/@noble/curves/ed25519.js
+function ed25519_pow_2_252_3(x) {
+  const _10n = BigInt(10), _20n = BigInt(20), _40n = BigInt(40), _80n = BigInt(80);
+  const P3 = ed25519_CURVE_p;
+  const x2 = x * x % P3;
+  const b2 = x2 * x % P3;
+  const b4 = pow2(b2, _2n4, P3) * b2 % P3;
+  const b5 = pow2(b4, _1n6, P3) * x % P3;
+  const b10 = pow2(b5, _5n2, P3) * b5 % P3;
+  const b20 = pow2(b10, _10n, P3) * b10 % P3;
+  const b40 = pow2(b20, _20n, P3) * b20 % P3;
+  const b80 = pow2(b40, _40n, P3) * b40 % P3;
+  const b160 = pow2(b80, _80n, P3) * b80 % P3;
+  const b240 = pow2(b160, _80n, P3) * b80 % P3;
+  const b250 = pow2(b240, _10n, P3) * b10 % P3;
+  const pow_p_5_8 = pow2(b250, _2n4, P3) * x % P3;
+  return { pow_p_5_8, b2 };
+}
+function adjustScalarBytes(bytes) {
+  bytes[0] &= 248;
+  bytes[31] &= 127;
+  bytes[31] |= 64;
+  return bytes;
+}
+var _1n6, _2n4, _3n3, _5n2, _8n2, ed25519_CURVE_p, x25519;
+var init_ed25519 = __esm({
+  "node_modules/@noble/post-quantum/node_modules/@noble/curves/ed25519.js"() {
+    init_modular();
+    init_montgomery();
+    _1n6 = BigInt(1);
+    _2n4 = BigInt(2);
+    _3n3 = /* @__PURE__ */ BigInt(3);
+    _5n2 = BigInt(5);
+    _8n2 = BigInt(8);
+    ed25519_CURVE_p = BigInt("0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed");
+    x25519 = /* @__PURE__ */ (() => {
+      const P3 = ed25519_CURVE_p;
+      return montgomery({
+        P: P3,
+        type: "x25519",
+        powPminus2: (x) => {
+          const { pow_p_5_8, b2 } = ed25519_pow_2_252_3(x);
+          return mod(pow2(pow_p_5_8, _3n3, P3) * b2, P3);
+        },
+        adjustScalarBytes
+      });
+    })();
+  }
+});
+
+// node_modules/@noble/post-quantum/node_modules/@noble/curves/nist.js
+var p256_CURVE, p384_CURVE, p256_Point, p256, p384_Point, p384;
+var init_nist = __esm({
+  "node_modules/@noble/post-quantum/node_modules/@noble/curves/nist.js"() {
+    init_sha22();
+    init_weierstrass();
+    p256_CURVE = /* @__PURE__ */ (() => ({
+      p: BigInt("0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff"),
+      n: BigInt("0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551"),
+      h: BigInt(1),
+      a: BigInt("0xffffffff00000001000000000000000000000000fffffffffffffffffffffffc"),
+      b: BigInt("0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b"),
+      Gx: BigInt("0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"),
+      Gy: BigInt("0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
+    }))();
+    p384_CURVE = /* @__PURE__ */ (() => ({
+      p: BigInt("0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff"),
+      n: BigInt("0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973"),
+      h: BigInt(1),
+      a: BigInt("0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000fffffffc"),
+      b: BigInt("0xb3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aef"),
+      Gx: BigInt("0xaa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e3872760ab7"),
+      Gy: BigInt("0x3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5f")
+    }))();
+    p256_Point = /* @__PURE__ */ weierstrass(p256_CURVE);
+    p256 = /* @__PURE__ */ ecdsa(p256_Point, sha2562);
+    p384_Point = /* @__PURE__ */ weierstrass(p384_CURVE);
+    p384 = /* @__PURE__ */ ecdsa(p384_Point, sha384);
+  }
+});
+
+// node_modules/@noble/post-quantum/node_modules/@noble/hashes/hkdf.js
+function extract2(hash, ikm, salt) {
+  ahash2(hash);
+  if (salt === void 0)
+    salt = new Uint8Array(hash.outputLen);
+  return hmac2(hash, salt, ikm);
+}
+function expand2(hash, prk, info, length = 32) {
+  ahash2(hash);
+  anumber4(length, "length");
+  const olen = hash.outputLen;
+  if (length > 255 * olen)
+    throw new Error("Length must be <= 255*HashLen");
+  const blocks = Math.ceil(length / olen);
+  if (info === void 0)
+    info = EMPTY_BUFFER2;
+  else
+    abytes4(info, void 0, "info");
+  const okm = new Uint8Array(blocks * olen);
+  const HMAC = hmac2.create(hash, prk);
+  const HMACTmp = HMAC._cloneInto();
+  const T = new Uint8Array(HMAC.outputLen);
+  for (let counter = 0; counter < blocks; counter++) {
+    HKDF_COUNTER2[0] = counter + 1;
+    HMACTmp.update(counter === 0 ? EMPTY_BUFFER2 : T).update(info).update(HKDF_COUNTER2).digestInto(T);
+    okm.set(T, olen * counter);
+    HMAC._cloneInto(HMACTmp);
+  }
+  HMAC.destroy();
+  HMACTmp.destroy();
+  clean3(T, HKDF_COUNTER2);
+  return okm.slice(0, length);
+}
+var HKDF_COUNTER2, EMPTY_BUFFER2;
+var init_hkdf2 = __esm({
+  "node_modules/@noble/post-quantum/node_modules/@noble/hashes/hkdf.js"() {
+    init_hmac2();
+    init_utils3();
+    HKDF_COUNTER2 = /* @__PURE__ */ Uint8Array.of(0);
+    EMPTY_BUFFER2 = /* @__PURE__ */ Uint8Array.of();
+  }
+});
+
+// node_modules/@noble/post-quantum/node_modules/@noble/hashes/sha3.js
+function keccakP(s, rounds = 24) {
+  const B2 = new Uint32Array(5 * 2);
+  for (let round = 24 - rounds; round < 24; round++) {
+    for (let x = 0; x < 10; x++)
+      B2[x] = s[x] ^ s[x + 10] ^ s[x + 20] ^ s[x + 30] ^ s[x + 40];
+    for (let x = 0; x < 10; x += 2) {
+      const idx1 = (x + 8) % 10;
+      const idx0 = (x + 2) % 10;
+      const B0 = B2[idx0];
+      const B1 = B2[idx0 + 1];
+      const Th = rotlH(B0, B1, 1) ^ B2[idx1];
+      const Tl = rotlL(B0, B1, 1) ^ B2[idx1 + 1];
+      for (let y = 0; y < 50; y += 10) {
+        s[x + y] ^= Th;
+        s[x + y + 1] ^= Tl;
+      }
+    }
+    let curH = s[2];
+    let curL = s[3];
+    for (let t = 0; t < 24; t++) {
+      const shift = SHA3_ROTL[t];
+      const Th = rotlH(curH, curL, shift);
+      const Tl = rotlL(curH, curL, shift);
+      const PI = SHA3_PI[t];
+      curH = s[PI];
+      curL = s[PI + 1];
+      s[PI] = Th;
+      s[PI + 1] = Tl;
+    }
+    for (let y = 0; y < 50; y += 10) {
+      for (let x = 0; x < 10; x++)
+        B2[x] = s[y + x];
+      for (let x = 0; x < 10; x++)
+        s[y + x] ^= ~B2[(x + 2) % 10] & B2[(x + 4) % 10];
+    }
+    s[0] ^= SHA3_IOTA_H[round];
+    s[1] ^= SHA3_IOTA_L[round];
+  }
+  clean3(B2);
+}
+var _0n6, _1n7, _2n5, _7n2, _256n, _0x71n, SHA3_PI, SHA3_ROTL, _SHA3_IOTA, IOTAS, SHA3_IOTA_H, SHA3_IOTA_L, rotlH, rotlL, Keccak, genKeccak, sha3_256, sha3_512, genShake, shake128, shake256;
+var init_sha3 = __esm({
+  "node_modules/@noble/post-quantum/node_modules/@noble/hashes/sha3.js"() {
+    init_u642();
+    init_utils3();
+    _0n6 = BigInt(0);
+    _1n7 = BigInt(1);
+    _2n5 = BigInt(2);
+    _7n2 = BigInt(7);
+    _256n = BigInt(256);
+    _0x71n = BigInt(113);
+    SHA3_PI = [];
+    SHA3_ROTL = [];
+    _SHA3_IOTA = [];
+    for (let round = 0, R2 = _1n7, x = 1, y = 0; round < 24; round++) {
+      [x, y] = [y, (2 * x + 3 * y) % 5];
+      SHA3_PI.push(2 * (5 * y + x));
+      SHA3_ROTL.push((round + 1) * (round + 2) / 2 % 64);
+      let t = _0n6;
+      for (let j = 0; j < 7; j++) {
+        R2 = (R2 << _1n7 ^ (R2 >> _7n2) * _0x71n) % _256n;
+        if (R2 & _2n5)
+          t ^= _1n7 << (_1n7 << BigInt(j)) - _1n7;
+      }
+      _SHA3_IOTA.push(t);
+    }
+    IOTAS = split(_SHA3_IOTA, true);
+    SHA3_IOTA_H = IOTAS[0];
+    SHA3_IOTA_L = IOTAS[1];
+    rotlH = (h, l, s) => s > 32 ? rotlBH(h, l, s) : rotlSH(h, l, s);
+    rotlL = (h, l, s) => s > 32 ? rotlBL(h, l, s) : rotlSL(h, l, s);
+    Keccak = class _Keccak {
+      state;
+      pos = 0;
+      posOut = 0;
+      finished = false;
+      state32;
+      destroyed = false;
+      blockLen;
+      suffix;
+      outputLen;
+      enableXOF = false;
+      rounds;
+      // NOTE: we accept arguments in bytes instead of bits here.
+      constructor(blockLen, suffix, outputLen, enableXOF = false, rounds = 24) {
+        this.blockLen = blockLen;
+        this.suffix = suffix;
+        this.outputLen = outputLen;
+        this.enableXOF = enableXOF;
+        this.rounds = rounds;
+        anumber4(outputLen, "outputLen");
+        if (!(0 < blockLen && blockLen < 200))
+          throw new Error("only keccak-f1600 function is supported");
+        this.state = new Uint8Array(200);
+        this.state32 = u323(this.state);
+      }
+      clone() {
+        return this._cloneInto();
+      }
+      keccak() {
+        swap32IfBE3(this.state32);
+        keccakP(this.state32, this.rounds);
+        swap32IfBE3(this.state32);
+        this.posOut = 0;
+        this.pos = 0;
+      }
+      update(data) {
+        aexists3(this);
+        abytes4(data);
+        const { blockLen, state } = this;
+        const len2 = data.length;
+        for (let pos = 0; pos < len2; ) {
+          const take = Math.min(blockLen - this.pos, len2 - pos);
+          for (let i = 0; i < take; i++)
+            state[this.pos++] ^= data[pos++];
+          if (this.pos === blockLen)
+            this.keccak();
+        }
+        return this;
+      }
+      finish() {
+        if (this.finished)
+          return;
+        this.finished = true;
+        const { state, suffix, pos, blockLen } = this;
+        state[pos] ^= suffix;
+        if ((suffix & 128) !== 0 && pos === blockLen - 1)
+          this.keccak();
+        state[blockLen - 1] ^= 128;
+        this.keccak();
+      }
+      writeInto(out) {
+        aexists3(this, false);
+        abytes4(out);
+        this.finish();
+        const bufferOut = this.state;
+        const { blockLen } = this;
+        for (let pos = 0, len2 = out.length; pos < len2; ) {
+          if (this.posOut >= blockLen)
+            this.keccak();
+          const take = Math.min(blockLen - this.posOut, len2 - pos);
+          out.set(bufferOut.subarray(this.posOut, this.posOut + take), pos);
+          this.posOut += take;
+          pos += take;
+        }
+        return out;
+      }
+      xofInto(out) {
+        if (!this.enableXOF)
+          throw new Error("XOF is not possible for this instance");
+        return this.writeInto(out);
+      }
+      xof(bytes) {
+        anumber4(bytes);
+        return this.xofInto(new Uint8Array(bytes));
+      }
+      digestInto(out) {
+        aoutput3(out, this);
+        if (this.finished)
+          throw new Error("digest() was already called");
+        this.writeInto(out);
+        this.destroy();
+        return out;
+      }
+      digest() {
+        return this.digestInto(new Uint8Array(this.outputLen));
+      }
+      destroy() {
+        this.destroyed = true;
+        clean3(this.state);
+      }
+      _cloneInto(to) {
+        const { blockLen, suffix, outputLen, rounds, enableXOF } = this;
+        to ||= new _Keccak(blockLen, suffix, outputLen, enableXOF, rounds);
+        to.state32.set(this.state32);
+        to.pos = this.pos;
+        to.posOut = this.posOut;
+        to.finished = this.finished;
+        to.rounds = rounds;
+        to.suffix = suffix;
+        to.outputLen = outputLen;
+        to.enableXOF = enableXOF;
+        to.destroyed = this.destroyed;
+        return to;
+      }
+    };
+    genKeccak = (suffix, blockLen, outputLen, info = {}) => createHasher2(() => new Keccak(blockLen, suffix, outputLen), info);
+    sha3_256 = /* @__PURE__ */ genKeccak(
+      6,
+      136,
+      32,
+      /* @__PURE__ */ oidNist2(8)
+    );
+    sha3_512 = /* @__PURE__ */ genKeccak(
+      6,
+      72,
+      64,
+      /* @__PURE__ */ oidNist2(10)
+    );
+    genShake = (suffix, blockLen, outputLen, info = {}) => createHasher2((opts2 = {}) => new Keccak(blockLen, suffix, opts2.dkLen === void 0 ? outputLen : opts2.dkLen, true), info);
+    shake128 = /* @__PURE__ */ genShake(31, 168, 16, /* @__PURE__ */ oidNist2(11));
+    shake256 = /* @__PURE__ */ genShake(31, 136, 32, /* @__PURE__ */ oidNist2(12));
+  }
+});
+
+// node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/fft.js
+function checkU32(n) {
+  if (!Number.isSafeInteger(n) || n < 0 || n > 4294967295)
+    throw new Error("wrong u32 integer:" + n);
+  return n;
+}
+function isPowerOfTwo(x) {
+  checkU32(x);
+  return (x & x - 1) === 0 && x !== 0;
+}
+function reverseBits(n, bits) {
+  checkU32(n);
+  let reversed = 0;
+  for (let i = 0; i < bits; i++, n >>>= 1)
+    reversed = reversed << 1 | n & 1;
+  return reversed;
+}
+function log2(n) {
+  checkU32(n);
+  return 31 - Math.clz32(n);
+}
+function bitReversalInplace(values) {
+  const n = values.length;
+  if (n < 2 || !isPowerOfTwo(n))
+    throw new Error("n must be a power of 2 and greater than 1. Got " + n);
+  const bits = log2(n);
+  for (let i = 0; i < n; i++) {
+    const j = reverseBits(i, bits);
+    if (i < j) {
+      const tmp = values[i];
+      values[i] = values[j];
+      values[j] = tmp;
+    }
+  }
+  return values;
+}
+var FFTCore;
+var init_fft = __esm({
+  "node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/fft.js"() {
+    FFTCore = (F2, coreOpts) => {
+      const { N: N2, roots, dit, invertButterflies = false, skipStages = 0, brp = true } = coreOpts;
+      const bits = log2(N2);
+      if (!isPowerOfTwo(N2))
+        throw new Error("FFT: Polynomial size should be power of two");
+      const isDit = dit !== invertButterflies;
+      isDit;
+      return (values) => {
+        if (values.length !== N2)
+          throw new Error("FFT: wrong Polynomial length");
+        if (dit && brp)
+          bitReversalInplace(values);
+        for (let i = 0, g = 1; i < bits - skipStages; i++) {
+          const s = dit ? i + 1 + skipStages : bits - i;
+          const m = 1 << s;
+          const m2 = m >> 1;
+          const stride = N2 >> s;
+          for (let k = 0; k < N2; k += m) {
+            for (let j = 0, grp = g++; j < m2; j++) {
+              const rootPos = invertButterflies ? dit ? N2 - grp : grp : j * stride;
+              const i0 = k + j;
+              const i1 = k + j + m2;
+              const omega = roots[rootPos];
+              const b = values[i1];
+              const a = values[i0];
+              if (isDit) {
+                const t = F2.mul(b, omega);
+                values[i0] = F2.add(a, t);
+                values[i1] = F2.sub(a, t);
+              } else if (invertButterflies) {
+                values[i0] = F2.add(b, a);
+                values[i1] = F2.mul(F2.sub(b, a), omega);
+              } else {
+                values[i0] = F2.add(a, b);
+                values[i1] = F2.mul(F2.sub(a, b), omega);
+              }
+            }
+          }
+        }
+        if (!dit && brp)
+          bitReversalInplace(values);
+        return values;
+      };
+    };
+  }
+});
+
+// node_modules/@noble/post-quantum/utils.js
+function equalBytes2(a, b) {
+  if (a.length !== b.length)
+    return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++)
+    diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+function copyBytes3(bytes) {
+  return Uint8Array.from(bytes);
+}
+function splitCoder(label, ...lengths) {
+  const getLength = (c) => typeof c === "number" ? c : c.bytesLen;
+  const bytesLen = lengths.reduce((sum, a) => sum + getLength(a), 0);
+  return {
+    bytesLen,
+    encode: (bufs) => {
+      const res = new Uint8Array(bytesLen);
+      for (let i = 0, pos = 0; i < lengths.length; i++) {
+        const c = lengths[i];
+        const l = getLength(c);
+        const b = typeof c === "number" ? bufs[i] : c.encode(bufs[i]);
+        abytes4(b, l, label);
+        res.set(b, pos);
+        if (typeof c !== "number")
+          b.fill(0);
+        pos += l;
+      }
+      return res;
+    },
+    decode: (buf) => {
+      abytes4(buf, bytesLen, label);
+      const res = [];
+      for (const c of lengths) {
+        const l = getLength(c);
+        const b = buf.subarray(0, l);
+        res.push(typeof c === "number" ? b : c.decode(b));
+        buf = buf.subarray(l);
+      }
+      return res;
+    }
+  };
+}
+function vecCoder(c, vecLen) {
+  const bytesLen = vecLen * c.bytesLen;
+  return {
+    bytesLen,
+    encode: (u) => {
+      if (u.length !== vecLen)
+        throw new Error(`vecCoder.encode: wrong length=${u.length}. Expected: ${vecLen}`);
+      const res = new Uint8Array(bytesLen);
+      for (let i = 0, pos = 0; i < u.length; i++) {
+        const b = c.encode(u[i]);
+        res.set(b, pos);
+        b.fill(0);
+        pos += b.length;
+      }
+      return res;
+    },
+    decode: (a) => {
+      abytes4(a, bytesLen);
+      const r = [];
+      for (let i = 0; i < a.length; i += c.bytesLen)
+        r.push(c.decode(a.subarray(i, i + c.bytesLen)));
+      return r;
+    }
+  };
+}
+function cleanBytes(...list) {
+  for (const t of list) {
+    if (Array.isArray(t))
+      for (const b of t)
+        b.fill(0);
+    else
+      t.fill(0);
+  }
+}
+function getMask(bits) {
+  return (1 << bits) - 1;
+}
+var randomBytes4, EMPTY;
+var init_utils5 = __esm({
+  "node_modules/@noble/post-quantum/utils.js"() {
+    init_utils3();
+    init_utils3();
+    randomBytes4 = randomBytes3;
+    EMPTY = Uint8Array.of();
+  }
+});
+
+// node_modules/@noble/post-quantum/_crystals.js
+var genCrystals, createXofShake, XOF128;
+var init_crystals = __esm({
+  "node_modules/@noble/post-quantum/_crystals.js"() {
+    init_fft();
+    init_sha3();
+    init_utils5();
+    genCrystals = (opts2) => {
+      const { newPoly, N: N2, Q: Q2, F: F2, ROOT_OF_UNITY: ROOT_OF_UNITY2, brvBits, isKyber } = opts2;
+      const mod6 = (a, modulo = Q2) => {
+        const result = a % modulo | 0;
+        return (result >= 0 ? result | 0 : modulo + result | 0) | 0;
+      };
+      const smod = (a, modulo = Q2) => {
+        const r = mod6(a, modulo) | 0;
+        return (r > modulo >> 1 ? r - modulo | 0 : r) | 0;
+      };
+      function getZettas() {
+        const out = newPoly(N2);
+        for (let i = 0; i < N2; i++) {
+          const b = reverseBits(i, brvBits);
+          const p = BigInt(ROOT_OF_UNITY2) ** BigInt(b) % BigInt(Q2);
+          out[i] = Number(p) | 0;
+        }
+        return out;
+      }
+      const nttZetas2 = getZettas();
+      const field = {
+        add: (a, b) => mod6((a | 0) + (b | 0)) | 0,
+        sub: (a, b) => mod6((a | 0) - (b | 0)) | 0,
+        mul: (a, b) => mod6((a | 0) * (b | 0)) | 0,
+        inv: (_a) => {
+          throw new Error("not implemented");
+        }
+      };
+      const nttOpts = {
+        N: N2,
+        roots: nttZetas2,
+        invertButterflies: true,
+        skipStages: isKyber ? 1 : 0,
+        brp: false
+      };
+      const dif = FFTCore(field, { dit: false, ...nttOpts });
+      const dit = FFTCore(field, { dit: true, ...nttOpts });
+      const NTT2 = {
+        encode: (r) => {
+          return dif(r);
+        },
+        decode: (r) => {
+          dit(r);
+          for (let i = 0; i < r.length; i++)
+            r[i] = mod6(F2 * r[i]);
+          return r;
+        }
+      };
+      const bitsCoder2 = (d, c) => {
+        const mask = getMask(d);
+        const bytesLen = d * (N2 / 8);
+        return {
+          bytesLen,
+          encode: (poly) => {
+            const r = new Uint8Array(bytesLen);
+            for (let i = 0, buf = 0, bufLen = 0, pos = 0; i < poly.length; i++) {
+              buf |= (c.encode(poly[i]) & mask) << bufLen;
+              bufLen += d;
+              for (; bufLen >= 8; bufLen -= 8, buf >>= 8)
+                r[pos++] = buf & getMask(bufLen);
+            }
+            return r;
+          },
+          decode: (bytes) => {
+            const r = newPoly(N2);
+            for (let i = 0, buf = 0, bufLen = 0, pos = 0; i < bytes.length; i++) {
+              buf |= bytes[i] << bufLen;
+              bufLen += 8;
+              for (; bufLen >= d; bufLen -= d, buf >>= d)
+                r[pos++] = c.decode(buf & mask);
+            }
+            return r;
+          }
+        };
+      };
+      return { mod: mod6, smod, nttZetas: nttZetas2, NTT: NTT2, bitsCoder: bitsCoder2 };
+    };
+    createXofShake = (shake) => (seed, blockLen) => {
+      if (!blockLen)
+        blockLen = shake.blockLen;
+      const _seed = new Uint8Array(seed.length + 2);
+      _seed.set(seed);
+      const seedLen = seed.length;
+      const buf = new Uint8Array(blockLen);
+      let h = shake.create({});
+      let calls = 0;
+      let xofs = 0;
+      return {
+        stats: () => ({ calls, xofs }),
+        get: (x, y) => {
+          _seed[seedLen + 0] = x;
+          _seed[seedLen + 1] = y;
+          h.destroy();
+          h = shake.create({}).update(_seed);
+          calls++;
+          return () => {
+            xofs++;
+            return h.xofInto(buf);
+          };
+        },
+        clean: () => {
+          h.destroy();
+          cleanBytes(buf, _seed);
+        }
+      };
+    };
+    XOF128 = /* @__PURE__ */ createXofShake(shake128);
+  }
+});
+
+// node_modules/@noble/post-quantum/ml-kem.js
+function polyAdd(a, b) {
+  for (let i = 0; i < N; i++)
+    a[i] = mod2(a[i] + b[i]);
+}
+function polySub(a, b) {
+  for (let i = 0; i < N; i++)
+    a[i] = mod2(a[i] - b[i]);
+}
+function BaseCaseMultiply(a0, a1, b0, b1, zeta) {
+  const c0 = mod2(a1 * b1 * zeta + a0 * b0);
+  const c1 = mod2(a0 * b1 + a1 * b0);
+  return { c0, c1 };
+}
+function MultiplyNTTs(f, g) {
+  for (let i = 0; i < N / 2; i++) {
+    let z = nttZetas[64 + (i >> 1)];
+    if (i & 1)
+      z = -z;
+    const { c0, c1 } = BaseCaseMultiply(f[2 * i + 0], f[2 * i + 1], g[2 * i + 0], g[2 * i + 1], z);
+    f[2 * i + 0] = c0;
+    f[2 * i + 1] = c1;
+  }
+  return f;
+}
+function SampleNTT(xof) {
+  const r = new Uint16Array(N);
+  for (let j = 0; j < N; ) {
+    const b = xof();
+    if (b.length % 3)
+      throw new Error("SampleNTT: unaligned block");
+    for (let i = 0; j < N && i + 3 <= b.length; i += 3) {
+      const d1 = (b[i + 0] >> 0 | b[i + 1] << 8) & 4095;
+      const d2 = (b[i + 1] >> 4 | b[i + 2] << 4) & 4095;
+      if (d1 < Q)
+        r[j++] = d1;
+      if (j < N && d2 < Q)
+        r[j++] = d2;
+    }
+  }
+  return r;
+}
+function sampleCBD(PRF, seed, nonce, eta) {
+  const buf = PRF(eta * N / 4, seed, nonce);
+  const r = new Uint16Array(N);
+  const b32 = u323(buf);
+  let len2 = 0;
+  for (let i = 0, p = 0, bb = 0, t0 = 0; i < b32.length; i++) {
+    let b = b32[i];
+    for (let j = 0; j < 32; j++) {
+      bb += b & 1;
+      b >>= 1;
+      len2 += 1;
+      if (len2 === eta) {
+        t0 = bb;
+        bb = 0;
+      } else if (len2 === 2 * eta) {
+        r[p++] = mod2(t0 - bb);
+        bb = 0;
+        len2 = 0;
+      }
+    }
+  }
+  if (len2)
+    throw new Error(`sampleCBD: leftover bits: ${len2}`);
+  return r;
+}
+function createKyber(opts2) {
+  const KPKE = genKPKE(opts2);
+  const { HASH256, HASH512, KDF } = opts2;
+  const { secretCoder: KPKESecretCoder, lengths } = KPKE;
+  const secretCoder = splitCoder("secretKey", lengths.secretKey, lengths.publicKey, 32, 32);
+  const msgLen = 32;
+  const seedLen = 64;
+  return {
+    info: { type: "ml-kem" },
+    lengths: {
+      ...lengths,
+      seed: 64,
+      msg: msgLen,
+      msgRand: msgLen,
+      secretKey: secretCoder.bytesLen
+    },
+    keygen: (seed = randomBytes4(seedLen)) => {
+      abytes4(seed, seedLen, "seed");
+      const { publicKey, secretKey: sk } = KPKE.keygen(seed.subarray(0, 32));
+      const publicKeyHash = HASH256(publicKey);
+      const secretKey = secretCoder.encode([sk, publicKey, publicKeyHash, seed.subarray(32)]);
+      cleanBytes(sk, publicKeyHash);
+      return { publicKey, secretKey };
+    },
+    getPublicKey: (secretKey) => {
+      const [_sk, publicKey, _publicKeyHash, _z] = secretCoder.decode(secretKey);
+      return Uint8Array.from(publicKey);
+    },
+    encapsulate: (publicKey, msg = randomBytes4(msgLen)) => {
+      abytes4(publicKey, lengths.publicKey, "publicKey");
+      abytes4(msg, msgLen, "message");
+      const eke = publicKey.subarray(0, 384 * opts2.K);
+      const ek = KPKESecretCoder.encode(KPKESecretCoder.decode(copyBytes3(eke)));
+      if (!equalBytes2(ek, eke)) {
+        cleanBytes(ek);
+        throw new Error("ML-KEM.encapsulate: wrong publicKey modulus");
+      }
+      cleanBytes(ek);
+      const kr = HASH512.create().update(msg).update(HASH256(publicKey)).digest();
+      const cipherText = KPKE.encrypt(publicKey, msg, kr.subarray(32, 64));
+      cleanBytes(kr.subarray(32));
+      return { cipherText, sharedSecret: kr.subarray(0, 32) };
+    },
+    decapsulate: (cipherText, secretKey) => {
+      abytes4(secretKey, secretCoder.bytesLen, "secretKey");
+      abytes4(cipherText, lengths.cipherText, "cipherText");
+      const k768 = secretCoder.bytesLen - 96;
+      const start = k768 + 32;
+      const test = HASH256(secretKey.subarray(k768 / 2, start));
+      if (!equalBytes2(test, secretKey.subarray(start, start + 32)))
+        throw new Error("invalid secretKey: hash check failed");
+      const [sk, publicKey, publicKeyHash, z] = secretCoder.decode(secretKey);
+      const msg = KPKE.decrypt(cipherText, sk);
+      const kr = HASH512.create().update(msg).update(publicKeyHash).digest();
+      const Khat = kr.subarray(0, 32);
+      const cipherText2 = KPKE.encrypt(publicKey, msg, kr.subarray(32, 64));
+      const isValid = equalBytes2(cipherText, cipherText2);
+      const Kbar = KDF.create({ dkLen: 32 }).update(z).update(cipherText).digest();
+      cleanBytes(msg, cipherText2, !isValid ? Khat : Kbar);
+      return isValid ? Khat : Kbar;
+    }
+  };
+}
+function shakePRF(dkLen, key, nonce) {
+  return shake256.create({ dkLen }).update(key).update(new Uint8Array([nonce])).digest();
+}
+var N, Q, F, ROOT_OF_UNITY, mod2, nttZetas, NTT, bitsCoder, PARAMS, compress, polyCoder, genKPKE, opts, ml_kem512, ml_kem768, ml_kem1024;
+var init_ml_kem = __esm({
+  "node_modules/@noble/post-quantum/ml-kem.js"() {
+    init_sha3();
+    init_utils3();
+    init_crystals();
+    init_utils5();
+    N = 256;
+    Q = 3329;
+    F = 3303;
+    ROOT_OF_UNITY = 17;
+    ({ mod: mod2, nttZetas, NTT, bitsCoder } = genCrystals({
+      N,
+      Q,
+      F,
+      ROOT_OF_UNITY,
+      newPoly: (n) => new Uint16Array(n),
+      brvBits: 7,
+      isKyber: true
+    }));
+    PARAMS = {
+      512: { N, Q, K: 2, ETA1: 3, ETA2: 2, du: 10, dv: 4, RBGstrength: 128 },
+      768: { N, Q, K: 3, ETA1: 2, ETA2: 2, du: 10, dv: 4, RBGstrength: 192 },
+      1024: { N, Q, K: 4, ETA1: 2, ETA2: 2, du: 11, dv: 5, RBGstrength: 256 }
+    };
+    compress = (d) => {
+      if (d >= 12)
+        return { encode: (i) => i, decode: (i) => i };
+      const a = 2 ** (d - 1);
+      return {
+        // const compress = (i: number) => round((2 ** d / Q) * i) % 2 ** d;
+        encode: (i) => ((i << d) + Q / 2) / Q,
+        // const decompress = (i: number) => round((Q / 2 ** d) * i);
+        decode: (i) => i * Q + a >>> d
+      };
+    };
+    polyCoder = (d) => bitsCoder(d, compress(d));
+    genKPKE = (opts2) => {
+      const { K, PRF, XOF, HASH512, ETA1, ETA2, du, dv } = opts2;
+      const poly1 = polyCoder(1);
+      const polyV = polyCoder(dv);
+      const polyU = polyCoder(du);
+      const publicCoder = splitCoder("publicKey", vecCoder(polyCoder(12), K), 32);
+      const secretCoder = vecCoder(polyCoder(12), K);
+      const cipherCoder = splitCoder("ciphertext", vecCoder(polyU, K), polyV);
+      const seedCoder = splitCoder("seed", 32, 32);
+      return {
+        secretCoder,
+        lengths: {
+          secretKey: secretCoder.bytesLen,
+          publicKey: publicCoder.bytesLen,
+          cipherText: cipherCoder.bytesLen
+        },
+        keygen: (seed) => {
+          abytes4(seed, 32, "seed");
+          const seedDst = new Uint8Array(33);
+          seedDst.set(seed);
+          seedDst[32] = K;
+          const seedHash = HASH512(seedDst);
+          const [rho, sigma] = seedCoder.decode(seedHash);
+          const sHat = [];
+          const tHat = [];
+          for (let i = 0; i < K; i++)
+            sHat.push(NTT.encode(sampleCBD(PRF, sigma, i, ETA1)));
+          const x = XOF(rho);
+          for (let i = 0; i < K; i++) {
+            const e = NTT.encode(sampleCBD(PRF, sigma, K + i, ETA1));
+            for (let j = 0; j < K; j++) {
+              const aji = SampleNTT(x.get(j, i));
+              polyAdd(e, MultiplyNTTs(aji, sHat[j]));
+            }
+            tHat.push(e);
+          }
+          x.clean();
+          const res = {
+            publicKey: publicCoder.encode([tHat, rho]),
+            secretKey: secretCoder.encode(sHat)
+          };
+          cleanBytes(rho, sigma, sHat, tHat, seedDst, seedHash);
+          return res;
+        },
+        encrypt: (publicKey, msg, seed) => {
+          const [tHat, rho] = publicCoder.decode(publicKey);
+          const rHat = [];
+          for (let i = 0; i < K; i++)
+            rHat.push(NTT.encode(sampleCBD(PRF, seed, i, ETA1)));
+          const x = XOF(rho);
+          const tmp2 = new Uint16Array(N);
+          const u = [];
+          for (let i = 0; i < K; i++) {
+            const e1 = sampleCBD(PRF, seed, K + i, ETA2);
+            const tmp = new Uint16Array(N);
+            for (let j = 0; j < K; j++) {
+              const aij = SampleNTT(x.get(i, j));
+              polyAdd(tmp, MultiplyNTTs(aij, rHat[j]));
+            }
+            polyAdd(e1, NTT.decode(tmp));
+            u.push(e1);
+            polyAdd(tmp2, MultiplyNTTs(tHat[i], rHat[i]));
+            cleanBytes(tmp);
+          }
+          x.clean();
+          const e2 = sampleCBD(PRF, seed, 2 * K, ETA2);
+          polyAdd(e2, NTT.decode(tmp2));
+          const v = poly1.decode(msg);
+          polyAdd(v, e2);
+          cleanBytes(tHat, rHat, tmp2, e2);
+          return cipherCoder.encode([u, v]);
+        },
+        decrypt: (cipherText, privateKey) => {
+          const [u, v] = cipherCoder.decode(cipherText);
+          const sk = secretCoder.decode(privateKey);
+          const tmp = new Uint16Array(N);
+          for (let i = 0; i < K; i++)
+            polyAdd(tmp, MultiplyNTTs(sk[i], NTT.encode(u[i])));
+          polySub(v, NTT.decode(tmp));
+          cleanBytes(tmp, sk, u);
+          return poly1.encode(v);
+        }
+      };
+    };
+    opts = {
+      HASH256: sha3_256,
+      HASH512: sha3_512,
+      KDF: shake256,
+      XOF: XOF128,
+      PRF: shakePRF
+    };
+    ml_kem512 = /* @__PURE__ */ createKyber({
+      ...opts,
+      ...PARAMS[512]
+    });
+    ml_kem768 = /* @__PURE__ */ createKyber({
+      ...opts,
+      ...PARAMS[768]
+    });
+    ml_kem1024 = /* @__PURE__ */ createKyber({
+      ...opts,
+      ...PARAMS[1024]
+    });
+  }
+});
+
+// node_modules/@noble/post-quantum/hybrid.js
+function ecKeygen(curve, allowZeroKey = false) {
+  const lengths = curve.lengths;
+  let keygen = curve.keygen;
+  if (allowZeroKey) {
+    const wCurve = curve;
+    const Fn = wCurve.Point.Fn;
+    if (!Fn)
+      throw new Error("No Point.Fn");
+    keygen = (seed = randomBytes4(lengths.seed)) => {
+      abytes4(seed, lengths.seed, "seed");
+      const seedScalar = Fn.isLE ? bytesToNumberLE(seed) : bytesToNumberBE(seed);
+      const secretKey = Fn.toBytes(Fn.create(seedScalar));
+      return { secretKey, publicKey: curve.getPublicKey(secretKey) };
+    };
+  }
+  return {
+    lengths: { secretKey: lengths.secretKey, publicKey: lengths.publicKey, seed: lengths.seed },
+    keygen,
+    getPublicKey: (secretKey) => curve.getPublicKey(secretKey)
+  };
+}
+function ecdhKem(curve, allowZeroKey = false) {
+  const kg = ecKeygen(curve, allowZeroKey);
+  if (!curve.getSharedSecret)
+    throw new Error("wrong curve");
+  return {
+    lengths: { ...kg.lengths, msg: kg.lengths.seed, cipherText: kg.lengths.publicKey },
+    keygen: kg.keygen,
+    getPublicKey: kg.getPublicKey,
+    encapsulate(publicKey, rand = randomBytes4(curve.lengths.seed)) {
+      const ek = this.keygen(rand).secretKey;
+      const sharedSecret = this.decapsulate(publicKey, ek);
+      const cipherText = curve.getPublicKey(ek);
+      cleanBytes(ek);
+      return { sharedSecret, cipherText };
+    },
+    decapsulate(cipherText, secretKey) {
+      const res = curve.getSharedSecret(secretKey, cipherText);
+      return curve.lengths.publicKeyHasPrefix ? res.subarray(1) : res;
+    }
+  };
+}
+function splitLengths(lst, name2) {
+  return splitCoder(name2, ...lst.map((i) => {
+    if (typeof i.lengths[name2] !== "number")
+      throw new Error("wrong length: " + name2);
+    return i.lengths[name2];
+  }));
+}
+function expandSeedXof(xof) {
+  return (seed, seedLen) => xof(seed, { dkLen: seedLen });
+}
+function combineKeys(realSeedLen, expandSeed, ...ck) {
+  const seedCoder = splitLengths(ck, "seed");
+  const pkCoder = splitLengths(ck, "publicKey");
+  if (realSeedLen === void 0)
+    realSeedLen = seedCoder.bytesLen;
+  anumber4(realSeedLen);
+  function expandDecapsulationKey(seed) {
+    abytes4(seed, realSeedLen);
+    const expanded = seedCoder.decode(expandSeed(seed, seedCoder.bytesLen));
+    const keys = ck.map((i, j) => i.keygen(expanded[j]));
+    const secretKey = keys.map((i) => i.secretKey);
+    const publicKey = keys.map((i) => i.publicKey);
+    return { secretKey, publicKey };
+  }
+  return {
+    info: { lengths: { seed: realSeedLen, publicKey: pkCoder.bytesLen, secretKey: realSeedLen } },
+    getPublicKey(secretKey) {
+      return this.keygen(secretKey).publicKey;
+    },
+    keygen(seed = randomBytes4(realSeedLen)) {
+      const { publicKey: pk, secretKey } = expandDecapsulationKey(seed);
+      const publicKey = pkCoder.encode(pk);
+      cleanBytes(pk);
+      cleanBytes(secretKey);
+      return { secretKey: seed, publicKey };
+    },
+    expandDecapsulationKey,
+    realSeedLen
+  };
+}
+function combineKEMS(realSeedLen, realMsgLen, expandSeed, combiner, ...kems) {
+  const keys = combineKeys(realSeedLen, expandSeed, ...kems);
+  const ctCoder = splitLengths(kems, "cipherText");
+  const pkCoder = splitLengths(kems, "publicKey");
+  const msgCoder = splitLengths(kems, "msg");
+  if (realMsgLen === void 0)
+    realMsgLen = msgCoder.bytesLen;
+  anumber4(realMsgLen);
+  return {
+    lengths: {
+      ...keys.info.lengths,
+      msg: realMsgLen,
+      msgRand: msgCoder.bytesLen,
+      cipherText: ctCoder.bytesLen
+    },
+    getPublicKey: keys.getPublicKey,
+    keygen: keys.keygen,
+    encapsulate(pk, randomness = randomBytes4(msgCoder.bytesLen)) {
+      const pks = pkCoder.decode(pk);
+      const rand = msgCoder.decode(randomness);
+      const enc = kems.map((i, j) => i.encapsulate(pks[j], rand[j]));
+      const sharedSecret = enc.map((i) => i.sharedSecret);
+      const cipherText = enc.map((i) => i.cipherText);
+      const res = {
+        sharedSecret: combiner(pks, cipherText, sharedSecret),
+        cipherText: ctCoder.encode(cipherText)
+      };
+      cleanBytes(sharedSecret, cipherText);
+      return res;
+    },
+    decapsulate(ct, seed) {
+      const cts = ctCoder.decode(ct);
+      const { publicKey, secretKey } = keys.expandDecapsulationKey(seed);
+      const sharedSecret = kems.map((i, j) => i.decapsulate(cts[j], secretKey[j]));
+      return combiner(publicKey, cts, sharedSecret);
+    }
+  };
+}
+function QSF(label, pqc, curveKEM, xof, kdf) {
+  ahash2(xof);
+  ahash2(kdf);
+  return combineKEMS(32, 32, expandSeedXof(xof), (pk, ct, ss) => kdf(concatBytes2(ss[0], ss[1], ct[1], pk[1], asciiToBytes(label))), pqc, curveKEM);
+}
+function createKitchenSink(label, pqc, curveKEM, xof, hash) {
+  ahash2(xof);
+  ahash2(hash);
+  return combineKEMS(32, 32, expandSeedXof(xof), (pk, ct, ss) => {
+    const preimage = concatBytes2(ss[0], ss[1], ct[0], pk[0], ct[1], pk[1], asciiToBytes(label));
+    const len2 = 32;
+    const ikm = concatBytes2(asciiToBytes("hybrid_prk"), preimage);
+    const prk = extract2(hash, ikm);
+    const info = concatBytes2(numberToBytesBE(len2, 2), asciiToBytes("shared_secret"), asciiToBytes(""));
+    const res = expand2(hash, prk, info, len2);
+    cleanBytes(prk, info, ikm, preimage);
+    return res;
+  }, pqc, curveKEM);
+}
+function nistCurveKem(curve, scalarLen, elemLen, nseed) {
+  const Fn = curve.Point.Fn;
+  if (!Fn)
+    throw new Error("no Point.Fn");
+  function rejectionSampling(seed) {
+    let sk;
+    for (let start = 0, end = scalarLen; ; start = end, end += scalarLen) {
+      if (end > seed.length)
+        throw new Error("rejection sampling failed");
+      sk = Fn.fromBytes(seed.subarray(start, end), true);
+      if (Fn.isValidNot0(sk))
+        break;
+    }
+    const secretKey = Fn.toBytes(Fn.create(sk));
+    const publicKey = curve.getPublicKey(secretKey, false);
+    return { secretKey, publicKey };
+  }
+  return {
+    lengths: {
+      secretKey: scalarLen,
+      publicKey: elemLen,
+      seed: nseed,
+      msg: nseed,
+      cipherText: elemLen
+    },
+    keygen(seed = randomBytes4(nseed)) {
+      abytes4(seed, nseed, "seed");
+      return rejectionSampling(seed);
+    },
+    getPublicKey(secretKey) {
+      return curve.getPublicKey(secretKey, false);
+    },
+    encapsulate(publicKey, rand = randomBytes4(nseed)) {
+      abytes4(rand, nseed, "rand");
+      const { secretKey: ek } = rejectionSampling(rand);
+      const sharedSecret = this.decapsulate(publicKey, ek);
+      const cipherText = curve.getPublicKey(ek, false);
+      cleanBytes(ek);
+      return { sharedSecret, cipherText };
+    },
+    decapsulate(cipherText, secretKey) {
+      const full = curve.getSharedSecret(secretKey, cipherText);
+      return full.subarray(1);
+    }
+  };
+}
+function concreteHybridKem(label, mlkem, curve, nseed) {
+  const { secretKey: scalarLen, publicKeyUncompressed: elemLen } = curve.lengths;
+  if (!scalarLen || !elemLen)
+    throw new Error("wrong curve");
+  const curveKem = nistCurveKem(curve, scalarLen, elemLen, nseed);
+  const mlkemSeedLen = 64;
+  const totalSeedLen = mlkemSeedLen + nseed;
+  return combineKEMS(32, 32, (seed) => {
+    abytes4(seed, 32);
+    const expanded = shake256(seed, { dkLen: totalSeedLen });
+    const mlkemSeed = expanded.subarray(0, mlkemSeedLen);
+    const curveSeed = expanded.subarray(mlkemSeedLen, totalSeedLen);
+    return concatBytes2(mlkemSeed, curveSeed);
+  }, (pk, ct, ss) => sha3_256(concatBytes2(ss[0], ss[1], ct[1], pk[1], asciiToBytes(label))), mlkem, curveKem);
+}
+var QSF_ml_kem768_p256, QSF_ml_kem1024_p384, x25519kem, KitchenSink_ml_kem768_x25519, ml_kem768_x25519, ml_kem768_p256, MLKEM768X25519, MLKEM768P256;
+var init_hybrid = __esm({
+  "node_modules/@noble/post-quantum/hybrid.js"() {
+    init_ed25519();
+    init_nist();
+    init_utils4();
+    init_hkdf2();
+    init_sha22();
+    init_sha3();
+    init_utils3();
+    init_ml_kem();
+    init_utils5();
+    QSF_ml_kem768_p256 = QSF("QSF-KEM(ML-KEM-768,P-256)-XOF(SHAKE256)-KDF(SHA3-256)", ml_kem768, ecdhKem(p256, true), shake256, sha3_256);
+    QSF_ml_kem1024_p384 = QSF("QSF-KEM(ML-KEM-1024,P-384)-XOF(SHAKE256)-KDF(SHA3-256)", ml_kem1024, ecdhKem(p384, true), shake256, sha3_256);
+    x25519kem = ecdhKem(x25519);
+    KitchenSink_ml_kem768_x25519 = createKitchenSink("KitchenSink-KEM(ML-KEM-768,X25519)-XOF(SHAKE256)-KDF(HKDF-SHA-256)", ml_kem768, x25519kem, shake256, sha2562);
+    ml_kem768_x25519 = /* @__PURE__ */ (() => combineKEMS(
+      32,
+      32,
+      expandSeedXof(shake256),
+      // Awesome label, so much escaping hell in a single line.
+      (pk, ct, ss) => sha3_256(concatBytes2(ss[0], ss[1], ct[1], pk[1], asciiToBytes("\\.//^\\"))),
+      ml_kem768,
+      x25519kem
+    ))();
+    ml_kem768_p256 = /* @__PURE__ */ (() => concreteHybridKem("MLKEM768-P256", ml_kem768, p256, 128))();
+    MLKEM768X25519 = ml_kem768_x25519;
+    MLKEM768P256 = ml_kem768_p256;
+  }
+});
+
+// node_modules/@noble/curves/utils.js
+function aarray(item, title, inner = () => {
+}) {
+  if (!Array.isArray(item))
+    throw new TypeError(`"${title}" expected array, got type=${typeof item}`);
+  for (let i = 0; i < item.length; i++)
+    inner(item[i], `${title}[${i}]`);
+  return item;
+}
+function astring(value, title = "") {
+  if (typeof value !== "string") {
+    const prefix = title && `"${title}" `;
+    throw new TypeError(prefix + "expected string, got type=" + typeof value);
+  }
+  return value;
+}
+function aobject3(value, title = "object") {
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new TypeError(title === "object" ? "expected valid options object" : `"${title}" expected object, got type=${typeof value}`);
+  return value;
+}
+function afunction(value, title) {
+  if (typeof value !== "function")
+    throw new TypeError(`"${title}" is invalid: expected function, got ${typeof value}`);
+  return value;
+}
+function abool3(value, title = "") {
+  if (typeof value !== "boolean")
+    throw new TypeError(atitle3(title) + "expected boolean, got type=" + typeof value);
+  return value;
+}
+function abignumber2(n) {
+  if (typeof n === "bigint") {
+    if (!isPosBig2(n))
+      throw new RangeError("positive bigint expected, got " + n);
+  } else
+    anumber5(n);
+  return n;
+}
+function asafenumber(value, title = "") {
+  if (typeof value !== "number") {
+    const prefix = title && `"${title}" `;
+    throw new TypeError(prefix + "expected number, got type=" + typeof value);
+  }
+  if (!Number.isSafeInteger(value)) {
+    const prefix = title && `"${title}" `;
+    throw new RangeError(prefix + "expected safe integer, got " + value);
+  }
+}
+function numberToHexUnpadded2(num) {
+  const hex = abignumber2(num).toString(16);
+  return hex.length & 1 ? "0" + hex : hex;
+}
+function hexToNumber2(hex) {
+  if (typeof hex !== "string")
+    throw new TypeError("hex string expected, got " + typeof hex);
+  return hex === "" ? _0n7 : BigInt("0x" + hex);
+}
+function bytesToNumberBE2(bytes) {
+  return hexToNumber2(bytesToHex(bytes));
+}
+function bytesToNumberLE2(bytes) {
+  return hexToNumber2(bytesToHex(copyBytes4(abytes(bytes)).reverse()));
+}
+function numberToBytesBE2(n, len2) {
+  anumber(len2);
+  if (len2 === 0)
+    throw new Error("zero output length is invalid");
+  n = abignumber2(n);
+  const expectedLen = len2 * 2;
+  const hex = n.toString(16);
+  if (hex.length > expectedLen)
+    throw new RangeError("number is too large");
+  return hexToBytes(hex.padStart(expectedLen, "0"));
+}
+function numberToBytesLE2(n, len2) {
+  return numberToBytesBE2(n, len2).reverse();
+}
+function copyBytes4(bytes) {
+  return Uint8Array.from(abytes5(bytes));
+}
+function isPosBig2(n) {
+  return typeof n === "bigint" && _0n7 <= n;
+}
+function inRange2(n, min, max) {
+  return isPosBig2(n) && isPosBig2(min) && isPosBig2(max) && min <= n && n < max;
+}
+function aInRange2(title, n, min, max) {
+  if (!inRange2(n, min, max))
+    throw new RangeError("expected valid " + title + ": " + min + " <= n < " + max + ", got " + n);
+}
+function bitLen2(n) {
+  if (n < _0n7)
+    throw new Error("expected non-negative bigint, got " + n);
+  return n === _0n7 ? 0 : n.toString(2).length;
+}
+function createHmacDrbg2(hashLen, qByteLen, hmacFn) {
+  anumber(hashLen, "hashLen");
+  anumber(qByteLen, "qByteLen");
+  if (typeof hmacFn !== "function")
+    throw new TypeError("hmacFn must be a function");
+  const u8n = (len2) => new Uint8Array(len2);
+  const NULL2 = Uint8Array.of();
+  const byte0 = Uint8Array.of(0);
+  const byte1 = Uint8Array.of(1);
+  const _maxDrbgIters = 1e3;
+  let v = u8n(hashLen);
+  let k = u8n(hashLen);
+  let i = 0;
+  const reset = () => {
+    v.fill(1);
+    k.fill(0);
+    i = 0;
+  };
+  const h = (...msgs) => hmacFn(k, concatBytes3(v, ...msgs));
+  const reseed = (seed = NULL2) => {
+    k = h(byte0, seed);
+    v = h();
+    if (seed.length === 0)
+      return;
+    k = h(byte1, seed);
+    v = h();
+  };
+  const gen = () => {
+    if (i++ >= _maxDrbgIters)
+      throw new Error("drbg: tried max amount of iterations");
+    let len2 = 0;
+    const out = [];
+    while (len2 < qByteLen) {
+      v = h();
+      const sl = v.slice();
+      out.push(sl);
+      len2 += v.length;
+    }
+    return concatBytes3(...out);
+  };
+  const genUntil = (seed, pred) => {
+    reset();
+    reseed(seed);
+    let res = void 0;
+    while ((res = pred(gen())) === void 0)
+      reseed();
+    reset();
+    return res;
+  };
+  return genUntil;
+}
+function validateObject2(object, fields = {}, optFields = {}, title = "object") {
+  aobject3(object, title);
+  aobject3(fields, "fields");
+  aobject3(optFields, "optFields");
+  function checkField(fieldName, expectedType, isOpt) {
+    const label = title === "object" ? `param "${String(fieldName)}"` : `"${title}.${String(fieldName)}"`;
+    const val = object[fieldName];
+    if (!Object.hasOwn(object, fieldName) && (isOpt ? val !== void 0 : expectedType !== "function")) {
+      throw new TypeError(`${label} is invalid: expected own property`);
+    }
+    if (isOpt && val === void 0)
+      return;
+    const current = typeof val;
+    if (current !== expectedType || val === null)
+      throw new TypeError(`${label} is invalid: expected ${expectedType}, got ${current}`);
+  }
+  const iter = (f, isOpt) => Object.entries(f).forEach(([k, v]) => checkField(k, v, isOpt));
+  iter(fields, false);
+  iter(optFields, true);
+}
+var abytes5, anumber5, bytesToHex3, concatBytes3, hexToBytes3, isBytes5, randomBytes5, _0n7, _1n8, atitle3, bitMask2;
+var init_utils6 = __esm({
+  "node_modules/@noble/curves/utils.js"() {
+    init_utils();
+    abytes5 = (value, length, title) => abytes(value, length, title);
+    anumber5 = anumber;
+    bytesToHex3 = bytesToHex;
+    concatBytes3 = (...arrays) => concatBytes(...arrays);
+    hexToBytes3 = (hex) => hexToBytes(hex);
+    isBytes5 = isBytes;
+    randomBytes5 = (bytesLength) => randomBytes(bytesLength);
+    _0n7 = /* @__PURE__ */ BigInt(0);
+    _1n8 = /* @__PURE__ */ BigInt(1);
+    atitle3 = (title) => title ? `"${title}" ` : "";
+    bitMask2 = (n) => {
+      asafenumber(n, "n");
+      return (_1n8 << BigInt(n)) - _1n8;
+    };
+  }
+});
+
+// node_modules/@noble/curves/abstract/modular.js
+function mod3(a, b) {
+  if (b <= _0n8)
+    throw new Error("mod: expected positive modulus, got " + b);
+  const result = a % b;
+  return result >= _0n8 ? result : b + result;
+}
+function pow(num, power, modulo) {
+  if (modulo <= _1n9)
+    throw new Error("pow: expected modulus > 1, got " + modulo);
+  if (typeof power !== "bigint")
+    throw new TypeError("invalid exponent: expected bigint, got " + typeof power);
+  if (power < _0n8)
+    throw new Error("invalid exponent, negatives unsupported");
+  if (power === _0n8)
+    return _1n9;
+  if (power === _1n9)
+    return num;
+  let d = num % modulo;
+  if (d < _0n8)
+    d += modulo;
+  if (power < POW_WINDOWED_MIN) {
+    let p2 = _1n9;
+    while (power > _0n8) {
+      if (power & _1n9)
+        p2 = p2 * d % modulo;
+      d = d * d % modulo;
+      power >>= _1n9;
+    }
+    return p2;
+  }
+  const digits = [];
+  while (power > _0n8) {
+    digits.push(Number(power & _15n));
+    power >>= _4n3;
+  }
+  const table = new Array(16);
+  table[0] = _1n9;
+  table[1] = d;
+  for (let i = 2; i < 16; i++)
+    table[i] = table[i - 1] * d % modulo;
+  let p = table[digits[digits.length - 1]];
+  for (let w = digits.length - 2; w >= 0; w--) {
+    p = p * p % modulo;
+    p = p * p % modulo;
+    p = p * p % modulo;
+    p = p * p % modulo;
+    const digit = digits[w];
+    if (digit !== 0)
+      p = p * table[digit] % modulo;
+  }
+  return p;
+}
+function pow22(x, power, modulo) {
+  if (modulo <= _1n9)
+    throw new Error("pow2: expected modulus > 1, got " + modulo);
+  if (power < _0n8)
+    throw new Error("pow2: expected non-negative exponent, got " + power);
+  let res = x;
+  while (power-- > _0n8) {
+    res *= res;
+    res %= modulo;
+  }
+  return res;
+}
+function invert2(number, modulo) {
+  if (number === _0n8)
+    throw new Error("invert: expected non-zero number");
+  if (modulo <= _1n9)
+    throw new Error("invert: expected modulus > 1, got " + modulo);
+  let a = mod3(number, modulo);
+  let b = modulo;
+  let x = _0n8, u = _1n9;
+  while (a !== _0n8) {
+    const q = b / a;
+    const r = b - a * q;
+    const m = x - u * q;
+    b = a, a = r, x = u, u = m;
+  }
+  const gcd = b;
+  if (gcd !== _1n9)
+    throw new Error("invert: does not exist");
+  return mod3(x, modulo);
+}
+function invertCt(a, prime) {
+  if (prime <= _1n9)
+    throw new Error("invertCt: expected prime modulus > 1, got " + prime);
+  const an = mod3(a, prime);
+  if (an === _0n8)
+    throw new Error("invertCt: expected non-zero number");
+  const inverse = pow(an, prime - _2n6, prime);
+  if (mod3(an * inverse, prime) !== _1n9)
+    throw new Error("invertCt: does not exist");
+  return inverse;
+}
+function assertIsSquare2(Fp, root, n) {
+  const F2 = Fp;
+  if (!F2.eql(F2.sqr(root), n))
+    throw new Error("Cannot find square root");
+}
+function aoddModulus(order, fnName) {
+  if ((order & _1n9) === _0n8)
+    throw new Error(fnName + ": expected odd modulus, got " + order);
+}
+function sqrt3mod42(Fp, n) {
+  const F2 = Fp;
+  const p1div4 = (F2.ORDER + _1n9) / _4n3;
+  const root = F2.pow(n, p1div4);
+  assertIsSquare2(F2, root, n);
+  return root;
+}
+function sqrt5mod82(Fp, n) {
+  const F2 = Fp;
+  const p5div8 = (F2.ORDER - _5n3) / _8n3;
+  const n2 = F2.mul(n, _2n6);
+  const v = F2.pow(n2, p5div8);
+  const nv = F2.mul(n, v);
+  const i = F2.mul(F2.mul(nv, _2n6), v);
+  const root = F2.mul(nv, F2.sub(i, F2.ONE));
+  assertIsSquare2(F2, root, n);
+  return root;
+}
+function sqrt9mod162(P3) {
+  const Fp_ = Field2(P3);
+  const tn = tonelliShanks2(P3);
+  const c1 = tn(Fp_, Fp_.neg(Fp_.ONE));
+  const c2 = tn(Fp_, c1);
+  const c3 = tn(Fp_, Fp_.neg(c1));
+  const c4 = (P3 + _7n3) / _16n2;
+  return ((Fp, n) => {
+    const F2 = Fp;
+    let tv1 = F2.pow(n, c4);
+    let tv2 = F2.mul(tv1, c1);
+    const tv3 = F2.mul(tv1, c2);
+    const tv4 = F2.mul(tv1, c3);
+    const e1 = F2.eql(F2.sqr(tv2), n);
+    const e2 = F2.eql(F2.sqr(tv3), n);
+    tv1 = F2.cmov(tv1, tv2, e1);
+    tv2 = F2.cmov(tv4, tv3, e2);
+    const e3 = F2.eql(F2.sqr(tv2), n);
+    const root = F2.cmov(tv1, tv2, e3);
+    assertIsSquare2(F2, root, n);
+    return root;
+  });
+}
+function tonelliShanks2(P3) {
+  if (P3 < _3n4)
+    throw new Error("sqrt is not defined for small field");
+  aoddModulus(P3, "tonelliShanks");
+  let Q2 = P3 - _1n9;
+  let S = 0;
+  while (Q2 % _2n6 === _0n8) {
+    Q2 /= _2n6;
+    S++;
+  }
+  let Z = _2n6;
+  const _Fp = Field2(P3);
+  while (FpLegendre2(_Fp, Z) === 1) {
+    if (Z++ > 1e3)
+      throw new Error("Cannot find square root: probably non-prime P");
+  }
+  if (S === 1)
+    return sqrt3mod42;
+  let cc = _Fp.pow(Z, Q2);
+  const Q1div2 = (Q2 + _1n9) / _2n6;
+  return function tonelliSlow(Fp, n) {
+    const F2 = Fp;
+    if (F2.is0(n))
+      return n;
+    if (FpLegendre2(F2, n) !== 1)
+      throw new Error("Cannot find square root");
+    let M = S;
+    let c = F2.mul(F2.ONE, cc);
+    let t = F2.pow(n, Q2);
+    let R2 = F2.pow(n, Q1div2);
+    while (!F2.eql(t, F2.ONE)) {
+      if (F2.is0(t))
+        throw new Error("Cannot find square root: probably non-prime P");
+      let i = 1;
+      let t_tmp = F2.sqr(t);
+      while (!F2.eql(t_tmp, F2.ONE)) {
+        i++;
+        t_tmp = F2.sqr(t_tmp);
+        if (i === M)
+          throw new Error("Cannot find square root");
+      }
+      const exponent = _1n9 << BigInt(M - i - 1);
+      const b = F2.pow(c, exponent);
+      M = i;
+      c = F2.sqr(b);
+      t = F2.mul(t, c);
+      R2 = F2.mul(R2, b);
+    }
+    return R2;
+  };
+}
+function FpSqrt2(P3) {
+  aoddModulus(P3, "Fp.sqrt");
+  if (P3 % _4n3 === _3n4)
+    return sqrt3mod42;
+  if (P3 % _8n3 === _5n3)
+    return sqrt5mod82;
+  if (P3 % _16n2 === _9n2)
+    return sqrt9mod162(P3);
+  return tonelliShanks2(P3);
+}
+function validateField2(field) {
+  aobject3(field, "field");
+  if (typeof field.ORDER !== "bigint")
+    throw new TypeError('param "ORDER" is invalid: expected bigint, got ' + typeof field.ORDER);
+  asafenumber(field.BYTES, "BYTES");
+  asafenumber(field.BITS, "BITS");
+  for (const name2 of FIELD_FIELDS2)
+    afunction(field[name2], "field." + name2);
+  if (field.BYTES < 1 || field.BITS < 1)
+    throw new Error("invalid field: expected BYTES/BITS > 0");
+  if (field.ORDER <= _1n9)
+    throw new Error("invalid field: expected ORDER > 1, got " + field.ORDER);
+  return field;
+}
+function FpInvertBatch2(Fp, nums, passZero = false) {
+  validateField2(Fp);
+  aarray(nums, "nums");
+  abool3(passZero, "passZero");
+  const F2 = Fp;
+  const inverted = new Array(nums.length).fill(passZero ? F2.ZERO : void 0);
+  const multipliedAcc = nums.reduce((acc, num, i) => {
+    if (F2.is0(num))
+      return acc;
+    inverted[i] = acc;
+    return F2.mul(acc, num);
+  }, F2.ONE);
+  const invertedAcc = F2.inv(multipliedAcc);
+  nums.reduceRight((acc, num, i) => {
+    if (F2.is0(num))
+      return acc;
+    inverted[i] = F2.mul(acc, inverted[i]);
+    return F2.mul(acc, num);
+  }, invertedAcc);
+  return inverted;
+}
+function FpLegendre2(Fp, n) {
+  validateField2(Fp);
+  const F2 = Fp;
+  aoddModulus(F2.ORDER, "FpLegendre");
+  const p1mod2 = (F2.ORDER - _1n9) / _2n6;
+  const powered = F2.pow(n, p1mod2);
+  const yes = F2.eql(powered, F2.ONE);
+  const zero = F2.eql(powered, F2.ZERO);
+  const no = F2.eql(powered, F2.neg(F2.ONE));
+  if (!yes && !zero && !no)
+    throw new Error("invalid Legendre symbol result");
+  return yes ? 1 : zero ? 0 : -1;
+}
+function nLength2(n, nBitLength) {
+  if (nBitLength !== void 0)
+    anumber5(nBitLength);
+  if (n <= _0n8)
+    throw new Error("invalid n length: expected positive n, got " + n);
+  if (nBitLength !== void 0 && nBitLength < 1)
+    throw new Error("invalid n length: expected positive bit length, got " + nBitLength);
+  const bits = bitLen2(n);
+  if (nBitLength !== void 0 && nBitLength < bits)
+    throw new Error(`invalid n length: expected nBitLength (${nBitLength}) >= bitLen(n) (${bits})`);
+  const _nBitLength = nBitLength !== void 0 ? nBitLength : bits;
+  const nByteLength = Math.ceil(_nBitLength / 8);
+  return { nBitLength: _nBitLength, nByteLength };
+}
+function Field2(ORDER, opts2 = {}) {
+  Object.freeze(_Field2.prototype);
+  return new _Field2(ORDER, opts2);
+}
+function getFieldBytesLength2(fieldOrder) {
+  if (typeof fieldOrder !== "bigint")
+    throw new Error("field order must be bigint");
+  if (fieldOrder <= _1n9)
+    throw new Error("field order must be greater than 1");
+  const bitLength2 = bitLen2(fieldOrder - _1n9);
+  return Math.ceil(bitLength2 / 8);
+}
+function getMinHashLength2(fieldOrder) {
+  const length = getFieldBytesLength2(fieldOrder);
+  return length + Math.ceil(length / 2);
+}
+function mapHashToField2(key, fieldOrder, isLE4 = false) {
+  abytes5(key);
+  const len2 = key.length;
+  const fieldLen = getFieldBytesLength2(fieldOrder);
+  const minLen = Math.max(getMinHashLength2(fieldOrder), 16);
+  if (len2 < minLen || len2 > 1024)
+    throw new Error("expected " + minLen + "-1024 bytes of input, got " + len2);
+  const num = isLE4 ? bytesToNumberLE2(key) : bytesToNumberBE2(key);
+  const reduced = mod3(num, fieldOrder - _1n9) + _1n9;
+  return isLE4 ? numberToBytesLE2(reduced, fieldLen) : numberToBytesBE2(reduced, fieldLen);
+}
+var _0n8, _1n9, _2n6, _3n4, _4n3, _5n3, _7n3, _8n3, _9n2, _15n, _16n2, POW_WINDOWED_MIN, isNegativeLE2, FIELD_FIELDS2, FIELD_SQRT, _Field2;
+var init_modular2 = __esm({
+  "node_modules/@noble/curves/abstract/modular.js"() {
+    init_utils6();
+    _0n8 = /* @__PURE__ */ BigInt(0);
+    _1n9 = /* @__PURE__ */ BigInt(1);
+    _2n6 = /* @__PURE__ */ BigInt(2);
+    _3n4 = /* @__PURE__ */ BigInt(3);
+    _4n3 = /* @__PURE__ */ BigInt(4);
+    _5n3 = /* @__PURE__ */ BigInt(5);
+    _7n3 = /* @__PURE__ */ BigInt(7);
+    _8n3 = /* @__PURE__ */ BigInt(8);
+    _9n2 = /* @__PURE__ */ BigInt(9);
+    _15n = /* @__PURE__ */ BigInt(15);
+    _16n2 = /* @__PURE__ */ BigInt(16);
+    POW_WINDOWED_MIN = /* @__PURE__ */ BigInt("0x10000000000000000");
+    isNegativeLE2 = (num, modulo) => (mod3(num, modulo) & _1n9) === _1n9;
+    FIELD_FIELDS2 = [
+      "create",
+      "isValid",
+      "is0",
+      "neg",
+      "inv",
+      "sqrt",
+      "sqr",
+      "eql",
+      "add",
+      "sub",
+      "mul",
+      "pow",
+      "div",
+      "addN",
+      "subN",
+      "mulN",
+      "sqrN"
+    ];
+    FIELD_SQRT = /* @__PURE__ */ new WeakMap();
+    _Field2 = class {
+      ORDER;
+      BITS;
+      BYTES;
+      isLE;
+      ZERO = _0n8;
+      ONE = _1n9;
+      _lengths;
+      _mod;
+      constructor(ORDER, opts2 = {}) {
+        if (ORDER <= _1n9)
+          throw new Error("invalid field: expected ORDER > 1, got " + ORDER);
+        let _nbitLength = void 0;
+        this.isLE = false;
+        if (opts2 != null && typeof opts2 === "object") {
+          if (typeof opts2.BITS === "number")
+            _nbitLength = opts2.BITS;
+          if (typeof opts2.sqrt === "function")
+            Object.defineProperty(this, "sqrt", { value: opts2.sqrt, enumerable: true });
+          if (typeof opts2.isLE === "boolean")
+            this.isLE = opts2.isLE;
+          if (opts2.allowedLengths)
+            this._lengths = Object.freeze(opts2.allowedLengths.slice());
+          if (typeof opts2.modFromBytes === "boolean")
+            this._mod = opts2.modFromBytes;
+        }
+        const { nBitLength, nByteLength } = nLength2(ORDER, _nbitLength);
+        if (nByteLength > 2048)
+          throw new Error("invalid field: expected ORDER of <= 2048 bytes");
+        this.ORDER = ORDER;
+        this.BITS = nBitLength;
+        this.BYTES = nByteLength;
+        Object.freeze(this);
+      }
+      create(num) {
+        return mod3(num, this.ORDER);
+      }
+      isValid(num) {
+        if (typeof num !== "bigint")
+          throw new TypeError("invalid field element: expected bigint, got " + typeof num);
+        return _0n8 <= num && num < this.ORDER;
+      }
+      is0(num) {
+        return num === _0n8;
+      }
+      // is valid and invertible
+      isValidNot0(num) {
+        return !this.is0(num) && this.isValid(num);
+      }
+      isOdd(num) {
+        return (num & _1n9) === _1n9;
+      }
+      neg(num) {
+        return mod3(-num, this.ORDER);
+      }
+      eql(lhs, rhs) {
+        return lhs === rhs;
+      }
+      sqr(num) {
+        return mod3(num * num, this.ORDER);
+      }
+      add(lhs, rhs) {
+        return mod3(lhs + rhs, this.ORDER);
+      }
+      sub(lhs, rhs) {
+        return mod3(lhs - rhs, this.ORDER);
+      }
+      mul(lhs, rhs) {
+        return mod3(lhs * rhs, this.ORDER);
+      }
+      pow(num, power) {
+        return pow(num, power, this.ORDER);
+      }
+      div(lhs, rhs) {
+        return mod3(lhs * invert2(rhs, this.ORDER), this.ORDER);
+      }
+      // Same as above, but doesn't normalize
+      sqrN(num) {
+        return num * num;
+      }
+      addN(lhs, rhs) {
+        return lhs + rhs;
+      }
+      subN(lhs, rhs) {
+        return lhs - rhs;
+      }
+      mulN(lhs, rhs) {
+        return lhs * rhs;
+      }
+      inv(num) {
+        return invert2(num, this.ORDER);
+      }
+      sqrt(num) {
+        let sqrt = FIELD_SQRT.get(this);
+        if (!sqrt)
+          FIELD_SQRT.set(this, sqrt = FpSqrt2(this.ORDER));
+        return sqrt(this, num);
+      }
+      toBytes(num) {
+        return this.isLE ? numberToBytesLE2(num, this.BYTES) : numberToBytesBE2(num, this.BYTES);
+      }
+      fromBytes(bytes, skipValidation = false) {
+        abytes5(bytes);
+        const { _lengths: allowedLengths, BYTES, isLE: isLE4, ORDER, _mod: modFromBytes } = this;
+        if (allowedLengths) {
+          if (bytes.length < 1 || !allowedLengths.includes(bytes.length) || bytes.length > BYTES) {
+            throw new Error("Field.fromBytes: expected " + allowedLengths + " bytes, got " + bytes.length);
+          }
+          const padded = new Uint8Array(BYTES);
+          padded.set(bytes, isLE4 ? 0 : padded.length - bytes.length);
+          bytes = padded;
+        }
+        if (bytes.length !== BYTES)
+          throw new Error("Field.fromBytes: expected " + BYTES + " bytes, got " + bytes.length);
+        let scalar = isLE4 ? bytesToNumberLE2(bytes) : bytesToNumberBE2(bytes);
+        if (modFromBytes)
+          scalar = mod3(scalar, ORDER);
+        if (!skipValidation) {
+          if (!this.isValid(scalar))
+            throw new Error("invalid field element: outside of range 0..ORDER");
+        }
+        return scalar;
+      }
+      // TODO: we don't need it here, move out to separate fn
+      invertBatch(lst) {
+        return FpInvertBatch2(this, lst, true);
+      }
+      // We can't move this out because Fp6, Fp12 implement it
+      // and it's unclear what to return in there.
+      cmov(a, b, condition) {
+        abool3(condition, "condition");
+        return condition ? b : a;
+      }
+    };
+  }
+});
+
+// node_modules/@noble/curves/abstract/curve.js
+function validatePointCons(Point) {
+  const pc = Point;
+  if (typeof pc !== "function")
+    throw new TypeError('"Point" expected constructor, got type=' + typeof Point);
+  afunction(pc.fromAffine, "Point.fromAffine");
+  afunction(pc.fromBytes, "Point.fromBytes");
+  afunction(pc.fromHex, "Point.fromHex");
+  aobject3(pc.BASE, "Point.BASE");
+  aobject3(pc.ZERO, "Point.ZERO");
+  validateField2(pc.Fp);
+  validateField2(pc.Fn);
+}
+function normalizeZ2(c, points) {
+  validatePointCons(c);
+  validateMSMPoints(points, c);
+  const invertedZs = FpInvertBatch2(c.Fp, points.map((p) => p.Z));
+  return points.map((p, i) => c.fromAffine(p.toAffine(invertedZs[i])));
+}
+function validateW2(W, bits, min = 1) {
+  if (!Number.isSafeInteger(W) || W < min || W > bits)
+    throw new Error("invalid window size, expected [" + min + ".." + bits + "], got W=" + W);
+}
+function validateTableBytes(numPoints, fpBytes) {
+  const bytes = numPoints * (4 * fpBytes + 128);
+  if (bytes > TABLE_BYTES_MAX)
+    throw new Error("invalid window size: table would need ~" + Math.ceil(bytes / 2 ** 20) + " MiB, max " + TABLE_BYTES_MAX / 2 ** 20 + " MiB");
+}
+function probeRandomBytes(randomBytes7, length) {
+  if (randomBytes7 === void 0)
+    return void 0;
+  afunction(randomBytes7, "randomBytes");
+  try {
+    const probe2 = randomBytes7(length);
+    if (!isBytes5(probe2) || probe2.length !== length)
+      return void 0;
+  } catch {
+    return void 0;
+  }
+  return randomBytes7;
+}
+function validateMSMPoints(points, c) {
+  aarray(points, "points");
+  points.forEach((p, i) => {
+    if (!(p instanceof c))
+      throw new Error("invalid point at index " + i);
+  });
+}
+function validateMSMScalars(scalars, field, maxScalar) {
+  if (!Array.isArray(scalars))
+    throw new Error("array of scalars expected");
+  scalars.forEach((s, i) => {
+    const ok = maxScalar === void 0 ? field.isValid(s) : isPosBig2(s) && s < maxScalar;
+    if (!ok)
+      throw new Error("invalid scalar at index " + i);
+  });
+}
+function getWindowSize(P3) {
+  return pointWindowSizes2.get(P3) || 1;
+}
+function oddMultiples(p, size) {
+  const dbl = p.double();
+  const t = [p];
+  for (let j = 1; j < size; j++)
+    t.push(t[j - 1].add(dbl));
+  return t;
+}
+function wnafDigits(n, W) {
+  const size = 2 ** W;
+  const half = size / 2;
+  const mask = BigInt(size - 1);
+  const d = [];
+  while (n > _0n9) {
+    let w = 0;
+    if (n & _1n10) {
+      w = Number(n & mask);
+      if (w >= half)
+        w -= size;
+      n -= BigInt(w);
+    }
+    d.push(w);
+    n >>= _1n10;
+  }
+  return d;
+}
+function signedWindowDigits(n, W, windows) {
+  const size = 2 ** W;
+  const half = size / 2;
+  const mask = BigInt(size - 1);
+  const shiftBy = BigInt(W);
+  const d = [];
+  for (let w = 0; w < windows; w++) {
+    let v = Number(n & mask);
+    n >>= shiftBy;
+    if (v > half) {
+      v -= size;
+      n += _1n10;
+    }
+    d.push(v);
+  }
+  if (n !== _0n9)
+    throw new Error("invalid wnaf");
+  return d;
+}
+function wnafWalk(zero, tables, digits) {
+  let max = 0;
+  for (const d of digits)
+    max = Math.max(max, d.length);
+  let acc = zero;
+  for (let bit = max - 1; bit >= 0; bit--) {
+    if (bit !== max - 1)
+      acc = acc.double();
+    for (let i = 0; i < digits.length; i++) {
+      const w = digits[i][bit];
+      if (w) {
+        const item = tables[i][Math.abs(w) - 1 >> 1];
+        acc = acc.add(w < 0 ? item.negate() : item);
+      }
+    }
+  }
+  return acc;
+}
+function mulAddUnsafe(c, points, scalars, allowOversized = false) {
+  validatePointCons(c);
+  validateMSMPoints(points, c);
+  abool3(allowOversized, "allowOversized");
+  validateMSMScalars(scalars, c.Fn, allowOversized ? c.Fn.ORDER ** _4n4 : void 0);
+  if (points.length !== scalars.length)
+    throw new Error("arrays of points and scalars must have equal length");
+  const tables = points.map((p) => oddMultiples(p, 4));
+  const digits = scalars.map((n) => wnafDigits(n, 4));
+  return wnafWalk(c.ZERO, tables, digits);
+}
+function createField2(order, field, isLE4) {
+  if (field) {
+    if (field.ORDER !== order)
+      throw new Error("Field.ORDER must match order: Fp == p, Fn == n");
+    validateField2(field);
+    return field;
+  } else {
+    return Field2(order, { isLE: isLE4 });
+  }
+}
+function createCurveFields2(type, CURVE, curveOpts = {}, FpFnLE) {
+  if (type !== "weierstrass" && type !== "edwards")
+    throw new Error('expected curve type "weierstrass" or "edwards"');
+  if (FpFnLE === void 0)
+    FpFnLE = type === "edwards";
+  if (!CURVE || typeof CURVE !== "object")
+    throw new Error(`expected valid ${type} CURVE object`);
+  validateObject2(curveOpts);
+  for (const p of ["p", "n", "h"]) {
+    const val = CURVE[p];
+    if (!(isPosBig2(val) && val !== _0n9))
+      throw new Error(`CURVE.${p} must be positive bigint`);
+  }
+  const Fp = createField2(CURVE.p, curveOpts.Fp, FpFnLE);
+  const Fn = createField2(CURVE.n, curveOpts.Fn, FpFnLE);
+  const _b = type === "weierstrass" ? "b" : "d";
+  const params = ["Gx", "Gy", "a", _b];
+  for (const p of params) {
+    if (!Fp.isValid(CURVE[p]))
+      throw new Error(`CURVE.${p} must be valid field element of CURVE.Fp`);
+  }
+  CURVE = Object.freeze(Object.assign({}, CURVE));
+  return { CURVE, Fp, Fn };
+}
+function createKeygen2(randomSecretKey, getPublicKey) {
+  return function keygen(seed) {
+    const secretKey = randomSecretKey(seed);
+    return { secretKey, publicKey: getPublicKey(secretKey) };
+  };
+}
+var _0n9, _1n10, _4n4, BLIND_BYTES, BLIND_BITS, FW_WINDOW, TABLE_BYTES_MAX, pointWindowSizes2, ScalarMultiplier;
+var init_curve2 = __esm({
+  "node_modules/@noble/curves/abstract/curve.js"() {
+    init_utils6();
+    init_modular2();
+    _0n9 = /* @__PURE__ */ BigInt(0);
+    _1n10 = /* @__PURE__ */ BigInt(1);
+    _4n4 = /* @__PURE__ */ BigInt(4);
+    BLIND_BYTES = 16;
+    BLIND_BITS = 128;
+    FW_WINDOW = 5;
+    TABLE_BYTES_MAX = /* @__PURE__ */ (() => 2 ** 31)();
+    pointWindowSizes2 = /* @__PURE__ */ new WeakMap();
+    ScalarMultiplier = class {
+      Point;
+      BASE;
+      ZERO;
+      randomBytes;
+      wnafPrecomputes = /* @__PURE__ */ new WeakMap();
+      baseCanBeBlinded;
+      bits;
+      // Parametrized with a given Point class (not individual point)
+      constructor(Point, randomBytes7) {
+        validatePointCons(Point);
+        this.randomBytes = probeRandomBytes(randomBytes7, BLIND_BYTES);
+        this.Point = Point;
+        this.BASE = Point.BASE;
+        this.ZERO = Point.ZERO;
+        this.bits = Point.Fn.BITS;
+      }
+      /**
+       * Creates a signed fixed-window wNAF precomputation table: for every window w, the
+       * multiples `[1..2^(W−1)]⋅2^(w⋅W)⋅P`, flattened. All doublings are baked into the table,
+       * so cached multiplication is additions-only. `windows = ceil(bits/W) + 1`: the extra
+       * window absorbs the final carry of signed-digit recoding.
+       * For a 256-bit curve and W=6, the table is 44⋅32 = 1408 points.
+       * @param point - Point instance
+       * @param W - window size
+       * @param bits - scalar bitlength the table must cover
+       */
+      buildWnafTable(point, W, bits) {
+        const windows = Math.ceil(bits / W) + 1;
+        const half = 2 ** (W - 1);
+        const comp = [];
+        let base = point;
+        for (let w = 0; w < windows; w++) {
+          let acc = base;
+          for (let i = 0; i < half; i++) {
+            comp.push(acc);
+            acc = acc.add(base);
+          }
+          base = comp[comp.length - 1].double();
+        }
+        return { W, bits, windows, comp };
+      }
+      /**
+       * Implements ec multiplication using precomputed signed fixed-window wNAF tables.
+       * Constant-time: fixed window count with one table addition per window — zero digits feed
+       * the fake accumulator — and no doublings; the lookup scans the whole window slice.
+       * Scalar bounds are validated by the public entry points ({@link ScalarMultiplier.mulCT},
+       * {@link ScalarMultiplier.mulCTBlinded}, {@link ScalarMultiplier.mulUnsafe});
+       * signedWindowDigits throws if `n` exceeds the table.
+       * @returns real and fake (for const-time) points
+       */
+      wnafCachedCT(precomputes, n) {
+        const { W, windows, comp } = precomputes;
+        const half = 2 ** (W - 1);
+        const digits = signedWindowDigits(n, W, windows);
+        let p = this.ZERO;
+        let f = this.BASE;
+        for (let w = 0; w < windows; w++) {
+          const digit = digits[w];
+          const start = w * half;
+          const idx = Math.abs(digit) - 1;
+          let sel = comp[start];
+          for (let i = 1; i < half; i++)
+            sel = i === idx ? comp[start + i] : sel;
+          const neg = sel.negate();
+          if (digit === 0)
+            f = f.add(comp[start]);
+          else
+            p = p.add(digit < 0 ? neg : sel);
+        }
+        return { p, f };
+      }
+      // Cache key is point identity plus (W, bits); at most two entries exist per point (public-width
+      // `Fn.BITS` and blinded `Fn.BITS + BLIND_BITS`). Callers must not reuse the same point with
+      // incompatible `transform(...)` layouts and expect a separate cache entry.
+      getWnafPrecomputes(W, point, bits, transform) {
+        let entries = this.wnafPrecomputes.get(point);
+        let comp = entries?.find((entry) => entry.W === W && entry.bits === bits);
+        if (!comp) {
+          comp = this.buildWnafTable(point, W, bits);
+          if (typeof transform === "function")
+            comp = { ...comp, comp: transform(comp.comp) };
+          if (!entries) {
+            entries = [];
+            this.wnafPrecomputes.set(point, entries);
+          }
+          entries.push(comp);
+        }
+        return comp;
+      }
+      assertPoint(point) {
+        if (!(point instanceof this.Point))
+          throw new TypeError('"point" expected Point instance, got type=' + typeof point);
+      }
+      // Shared prologue of the constant-time entry points. Rejects scalar 0: in key/signature-style
+      // callers a zero scalar means broken upstream plumbing, and concrete Points already reject it.
+      // Uses inRange instead of Fn.isValidNot0: validateField() only certifies the arithmetic subset.
+      validateMulInput(point, scalar) {
+        this.assertPoint(point);
+        if (!inRange2(scalar, _1n10, this.Point.Fn.ORDER))
+          throw new Error("invalid scalar");
+      }
+      // Constant-time dispatch shared by mulCT / mulCTBlinded. Un-precomputed points (W===1, e.g.
+      // ECDH peer keys) skip building a throwaway cached table in favor of a small fixed-window
+      // multiply. `n` must be < 2^bits.
+      runCT(point, n, bits, transform) {
+        const W = getWindowSize(point);
+        if (W === 1)
+          return this.fixedWindowCT(point, n, bits);
+        return this.wnafCachedCT(this.getWnafPrecomputes(W, point, bits, transform), n);
+      }
+      mulCT(point, scalar, transform) {
+        this.validateMulInput(point, scalar);
+        return this.runCT(point, scalar, this.bits, transform);
+      }
+      mulCTBlinded(point, scalar, transform) {
+        this.validateMulInput(point, scalar);
+        if (this.randomBytes === void 0)
+          throw new Error("randomBytes is required for scalar blinding");
+        const bits = this.Point.Fn.BITS + BLIND_BITS;
+        const blind = this.randomBytes(BLIND_BYTES);
+        if (!isBytes5(blind) || blind.length !== BLIND_BYTES)
+          throw new Error("randomBytes returned invalid byte array");
+        blind[0] = blind[0] & 63 | 128;
+        const n = scalar + bytesToNumberBE2(blind) * this.Point.Fn.ORDER;
+        return this.runCT(point, n, bits, transform);
+      }
+      /**
+       * Constant-time multiplication `n*point` for an un-precomputed point, via a small fixed window.
+       * A cached wNAF table only pays off when reused; a flat 2^FW_WINDOW table (`size-1` adds) is
+       * far cheaper to build for a single use. The point-operation sequence is independent of `n`:
+       * build the table, then per window exactly FW_WINDOW doublings, a data-oblivious scan over
+       * every table entry, and one addition (adds the identity when the window digit is 0 — never
+       * skipped).
+       *
+       * `n` must be `< 2^bits`. Assumes complete addition (adding the identity costs the same as any
+       * add), which holds for the Weierstrass/Edwards point types used here. The table is left in
+       * projective form (no normalizeZ): normalizing this small a table costs more than the
+       * mixed-add savings it would buy for a single multiply.
+       * @returns real point `p`; `f` duplicates it only to match {@link wnafCachedCT}'s return shape
+       * (this path needs no fake accumulator — its op-count is already scalar-independent).
+       */
+      fixedWindowCT(point, n, bits) {
+        const W = FW_WINDOW;
+        const size = 1 << W;
+        const mask = bitMask2(W);
+        const table = new Array(size);
+        table[0] = this.ZERO;
+        for (let i = 1; i < size; i++)
+          table[i] = table[i - 1].add(point);
+        const windows = Math.ceil(bits / W);
+        let acc = this.ZERO;
+        for (let window2 = windows - 1; window2 >= 0; window2--) {
+          if (window2 !== windows - 1)
+            for (let d = 0; d < W; d++)
+              acc = acc.double();
+          const digit = Number(n >> BigInt(window2 * W) & mask);
+          let sel = table[0];
+          for (let i = 1; i < size; i++)
+            sel = i === digit ? table[i] : sel;
+          acc = acc.add(sel);
+        }
+        return { p: acc, f: acc };
+      }
+      shouldBlind(point, cofactor) {
+        if (this.randomBytes === void 0)
+          return false;
+        if (cofactor === _1n10)
+          return true;
+        if (point !== this.BASE)
+          return false;
+        if (this.baseCanBeBlinded === void 0)
+          this.baseCanBeBlinded = this.mulUnsafe(this.BASE, this.Point.Fn.ORDER).is0();
+        return this.baseCanBeBlinded;
+      }
+      mulSecret(point, scalar, cofactor, transform) {
+        return this.shouldBlind(point, cofactor) ? this.mulCTBlinded(point, scalar, transform) : this.mulCT(point, scalar, transform);
+      }
+      mulUnsafe(point, scalar, transform) {
+        this.assertPoint(point);
+        if (!isPosBig2(scalar))
+          throw new Error("invalid scalar");
+        const W = getWindowSize(point);
+        if (W === 1 || scalar >= this.Point.Fn.ORDER)
+          return mulAddUnsafe(this.Point, [point], [scalar], true);
+        const precomputes = this.getWnafPrecomputes(W, point, this.bits, transform);
+        return this.wnafCachedCT(precomputes, scalar).p;
+      }
+      // Remembers the window size used for precomputed wNAF multiplication of the given point
+      // and drops any previously built tables. Usually only the base point is precomputed.
+      // W=1 resets the point to the un-precomputed (table-less) paths.
+      // W is additionally capped so tables stay under ~2 GiB ({@link TABLE_BYTES_MAX}).
+      setWindowSize(point, W) {
+        this.assertPoint(point);
+        validateW2(W, this.bits);
+        const windows = Math.ceil((this.bits + BLIND_BITS) / W) + 1;
+        validateTableBytes(windows * 2 ** (W - 1), this.Point.Fp.BYTES);
+        pointWindowSizes2.set(point, W);
+        this.wnafPrecomputes.delete(point);
+      }
+      // True when a window size is set: tables themselves are built lazily on first multiply.
+      hasWindowSize(point) {
+        return getWindowSize(point) !== 1;
+      }
+    };
+  }
+});
+
+// node_modules/@noble/curves/abstract/der.js
+var _0n10, DERErr2, _DER, DER2;
+var init_der = __esm({
+  "node_modules/@noble/curves/abstract/der.js"() {
+    init_utils6();
+    _0n10 = /* @__PURE__ */ BigInt(0);
+    DERErr2 = class extends Error {
+      constructor(m = "") {
+        super(m);
+      }
+    };
+    _DER = {
+      // asn.1 DER encoding utils
+      Err: DERErr2,
+      // Basic building block is TLV (Tag-Length-Value)
+      _tlv: {
+        encode: (tag, data) => {
+          const { Err: E } = _DER;
+          asafenumber(tag, "tag");
+          if (tag < 0 || tag > 255)
+            throw new E("tlv.encode: wrong tag");
+          astring(data, "data");
+          if (data.length & 1)
+            throw new E("tlv.encode: unpadded data");
+          const dataLen = data.length / 2;
+          const len2 = numberToHexUnpadded2(dataLen);
+          if (len2.length / 2 & 128)
+            throw new E("tlv.encode: long form length too big");
+          const lenLen = dataLen > 127 ? numberToHexUnpadded2(len2.length / 2 | 128) : "";
+          const t = numberToHexUnpadded2(tag);
+          return t + lenLen + len2 + data;
+        },
+        // v - value, l - left bytes (unparsed)
+        decode(tag, data) {
+          const { Err: E } = _DER;
+          data = abytes5(data, void 0, "DER data");
+          let pos = 0;
+          if (tag < 0 || tag > 255)
+            throw new E("tlv.decode: wrong tag");
+          if (data.length < 2 || data[pos++] !== tag)
+            throw new E("tlv.decode: wrong tlv");
+          const first = data[pos++];
+          const isLong = !!(first & 128);
+          let length = 0;
+          if (!isLong)
+            length = first;
+          else {
+            const lenLen = first & 127;
+            if (!lenLen)
+              throw new E("tlv.decode(long): indefinite length not supported");
+            if (lenLen > 4)
+              throw new E("tlv.decode(long): byte length is too big");
+            const lengthBytes = data.subarray(pos, pos + lenLen);
+            if (lengthBytes.length !== lenLen)
+              throw new E("tlv.decode: length bytes not complete");
+            if (lengthBytes[0] === 0)
+              throw new E("tlv.decode(long): zero leftmost byte");
+            for (const b of lengthBytes)
+              length = length << 8 | b;
+            pos += lenLen;
+            if (length < 128)
+              throw new E("tlv.decode(long): not minimal encoding");
+          }
+          const v = data.subarray(pos, pos + length);
+          if (v.length !== length)
+            throw new E("tlv.decode: wrong value length");
+          return { v, l: data.subarray(pos + length) };
+        }
+      },
+      // https://crypto.stackexchange.com/a/57734 Leftmost bit of first byte is 'negative' flag,
+      // since we always use positive integers here. It must always be empty:
+      // - add zero byte if exists
+      // - if next byte doesn't have a flag, leading zero is not allowed (minimal encoding)
+      _int: {
+        encode(num) {
+          const { Err: E } = _DER;
+          abignumber2(num);
+          if (num < _0n10)
+            throw new E("integer: negative integers are not allowed");
+          let hex = numberToHexUnpadded2(num);
+          if (Number.parseInt(hex[0], 16) & 8)
+            hex = "00" + hex;
+          if (hex.length & 1)
+            throw new E("unexpected DER parsing assertion: unpadded hex");
+          return hex;
+        },
+        decode(data) {
+          const { Err: E } = _DER;
+          if (data.length < 1)
+            throw new E("invalid signature integer: empty");
+          if (data[0] & 128)
+            throw new E("invalid signature integer: negative");
+          if (data.length > 1 && data[0] === 0 && !(data[1] & 128))
+            throw new E("invalid signature integer: unnecessary leading zero");
+          return bytesToNumberBE2(data);
+        }
+      },
+      toSig(bytes, maxScalarBytes) {
+        const { Err: E, _int: int, _tlv: tlv2 } = _DER;
+        if (maxScalarBytes !== void 0) {
+          asafenumber(maxScalarBytes, "maxScalarBytes");
+          if (maxScalarBytes < 1)
+            throw new E("invalid signature: maxScalarBytes must be positive");
+        }
+        const data = abytes5(bytes, void 0, "signature");
+        const { v: seqBytes, l: seqLeftBytes } = tlv2.decode(48, data);
+        if (seqLeftBytes.length)
+          throw new E("invalid signature: left bytes after parsing");
+        const { v: rBytes, l: rLeftBytes } = tlv2.decode(2, seqBytes);
+        const { v: sBytes, l: sLeftBytes } = tlv2.decode(2, rLeftBytes);
+        if (sLeftBytes.length)
+          throw new E("invalid signature: left bytes after parsing");
+        if (maxScalarBytes !== void 0 && (rBytes.length > maxScalarBytes || sBytes.length > maxScalarBytes))
+          throw new E("invalid signature: integer too large");
+        return { r: int.decode(rBytes), s: int.decode(sBytes) };
+      },
+      hexFromSig(sig) {
+        const { _tlv: tlv2, _int: int } = _DER;
+        validateObject2(sig, { r: "bigint", s: "bigint" }, {}, "sig");
+        const rs = tlv2.encode(2, int.encode(sig.r));
+        const ss = tlv2.encode(2, int.encode(sig.s));
+        const seq = rs + ss;
+        return tlv2.encode(48, seq);
+      }
+    };
+    DER2 = /* @__PURE__ */ (() => {
+      Object.freeze(_DER._tlv);
+      Object.freeze(_DER._int);
+      return Object.freeze(_DER);
+    })();
+  }
+});
+
+// node_modules/@noble/curves/abstract/weierstrass.js
+function _splitEndoScalar2(k, basis, n) {
+  aInRange2("scalar", k, _0n11, n);
+  const [[a1, b1], [a2, b2]] = basis;
+  const c1 = divNearest2(b2 * k, n);
+  const c2 = divNearest2(-b1 * k, n);
+  let k1 = k - c1 * a1 - c2 * a2;
+  let k2 = -c1 * b1 - c2 * b2;
+  const k1neg = k1 < _0n11;
+  const k2neg = k2 < _0n11;
+  if (k1neg)
+    k1 = -k1;
+  if (k2neg)
+    k2 = -k2;
+  const MAX_NUM = bitMask2(Math.ceil(bitLen2(n) / 2)) + _1n11;
+  if (k1 < _0n11 || k1 >= MAX_NUM || k2 < _0n11 || k2 >= MAX_NUM) {
+    throw new Error("splitScalar (endomorphism): failed for k");
+  }
+  return { k1neg, k1, k2neg, k2 };
+}
+function validateSigFormat2(format) {
+  if (!["compact", "recovered", "der"].includes(format))
+    throw new Error('Signature format must be "compact", "recovered", or "der"');
+  return format;
+}
+function validateSigOpts2(opts2, def) {
+  validateObject2(opts2);
+  const optsn = {};
+  for (let optName of Object.keys(def)) {
+    optsn[optName] = opts2[optName] === void 0 ? def[optName] : opts2[optName];
+  }
+  abool3(optsn.lowS, "lowS");
+  abool3(optsn.prehash, "prehash");
+  if (optsn.format !== void 0)
+    validateSigFormat2(optsn.format);
+  return optsn;
+}
+function weierstrass2(params, extraOpts = {}) {
+  const validated = createCurveFields2("weierstrass", params, extraOpts);
+  const Fp = validated.Fp;
+  const Fn = validated.Fn;
+  let CURVE = validated.CURVE;
+  const { h: cofactor, n: CURVE_ORDER } = CURVE;
+  validateObject2(extraOpts, {}, {
+    allowInfinityPoint: "boolean",
+    clearCofactor: "function",
+    isTorsionFree: "function",
+    fromBytes: "function",
+    toBytes: "function",
+    endo: "object",
+    randomBytes: "function"
+  });
+  const { endo: endoOpts, allowInfinityPoint, clearCofactor, isTorsionFree, fromBytes, toBytes } = extraOpts;
+  const randomBytes7 = extraOpts.randomBytes === void 0 ? randomBytes5 : extraOpts.randomBytes;
+  if (endoOpts) {
+    if (!Fp.is0(CURVE.a) || typeof endoOpts.beta !== "bigint" || !Array.isArray(endoOpts.basises)) {
+      throw new Error('invalid endo: expected "beta": bigint and "basises": array');
+    }
+  }
+  const endo = endoOpts ? {
+    beta: endoOpts.beta,
+    basises: endoOpts.basises.map((basis) => [...basis])
+  } : void 0;
+  const lengths = getWLengths2(Fp, Fn);
+  function assertCompressionIsSupported() {
+    if (!Fp.isOdd)
+      throw new Error("compression is not supported: Field does not have .isOdd()");
+  }
+  function pointToBytes(_c, point, isCompressed) {
+    if (point.is0()) {
+      if (!allowInfinityPoint)
+        throw new Error("bad point: ZERO");
+      return Uint8Array.of(0);
+    }
+    const { x, y } = point.toAffine();
+    const bx = Fp.toBytes(x);
+    abool3(isCompressed, "isCompressed");
+    if (isCompressed) {
+      assertCompressionIsSupported();
+      const hasEvenY = !Fp.isOdd(y);
+      return concatBytes3(pprefix2(hasEvenY), bx);
+    } else {
+      return concatBytes3(Uint8Array.of(4), bx, Fp.toBytes(y));
+    }
+  }
+  function pointFromBytes(bytes) {
+    abytes5(bytes, void 0, "Point");
+    const { publicKey: comp, publicKeyUncompressed: uncomp } = lengths;
+    const length = bytes.length;
+    const head = bytes[0];
+    const tail = bytes.subarray(1);
+    if (allowInfinityPoint && length === 1 && head === 0)
+      return { x: Fp.ZERO, y: Fp.ZERO };
+    if (length === comp && (head === 2 || head === 3)) {
+      const x = Fp.fromBytes(tail);
+      if (!Fp.isValid(x))
+        throw new Error("bad point: is not on curve, wrong x");
+      const y2 = weierstrassEquation(x);
+      let y;
+      try {
+        y = Fp.sqrt(y2);
+      } catch (sqrtError) {
+        const err = sqrtError instanceof Error ? ": " + sqrtError.message : "";
+        throw new Error("bad point: is not on curve, sqrt error" + err);
+      }
+      assertCompressionIsSupported();
+      const evenY = Fp.isOdd(y);
+      const evenH = (head & 1) === 1;
+      if (evenH !== evenY)
+        y = Fp.neg(y);
+      return { x, y };
+    } else if (length === uncomp && head === 4) {
+      const L = Fp.BYTES;
+      const x = Fp.fromBytes(tail.subarray(0, L));
+      const y = Fp.fromBytes(tail.subarray(L, L * 2));
+      if (!isValidXY(x, y))
+        throw new Error("bad point: is not on curve");
+      return { x, y };
+    } else {
+      throw new Error(`bad point: got length ${length}, expected compressed=${comp} or uncompressed=${uncomp}`);
+    }
+  }
+  const encodePoint = toBytes === void 0 ? pointToBytes : toBytes;
+  const decodePoint = fromBytes === void 0 ? pointFromBytes : fromBytes;
+  const b3 = Fp.mul(CURVE.b, _3n5);
+  const mulA = Fp.is0(CURVE.a) ? (_) => Fp.ZERO : (x) => Fp.mul(CURVE.a, x);
+  function weierstrassEquation(x) {
+    const x2 = Fp.sqr(x);
+    const x3 = Fp.mul(x2, x);
+    return Fp.add(Fp.add(x3, Fp.mul(x, CURVE.a)), CURVE.b);
+  }
+  function isValidXY(x, y) {
+    const left = Fp.sqr(y);
+    const right = weierstrassEquation(x);
+    return Fp.eql(left, right);
+  }
+  if (!isValidXY(CURVE.Gx, CURVE.Gy))
+    throw new Error("bad curve params: generator point");
+  const _4a3 = Fp.mul(Fp.pow(CURVE.a, _3n5), _4n5);
+  const _27b2 = Fp.mul(Fp.sqr(CURVE.b), BigInt(27));
+  if (Fp.is0(Fp.add(_4a3, _27b2)))
+    throw new Error("bad curve params: a or b");
+  function acoord(title, n, banZero = false) {
+    if (!Fp.isValid(n) || banZero && Fp.is0(n))
+      throw new Error(`bad point coordinate ${title}`);
+    return typeof n === "object" && n !== null ? Fp.create(n) : n;
+  }
+  function aprjpoint(other) {
+    if (!(other instanceof Point))
+      throw new Error("Weierstrass Point expected");
+  }
+  function splitEndoScalarN(k) {
+    if (!endo || !endo.basises)
+      throw new Error("no endo");
+    return _splitEndoScalar2(k, endo.basises, Fn.ORDER);
+  }
+  function pushWnafPair(points, scalars, p, k) {
+    if (!Fn.isValid(k))
+      throw new RangeError("invalid scalar: out of range");
+    if (endo) {
+      const { k1neg, k1, k2neg, k2 } = splitEndoScalarN(k);
+      const psi = new Point(Fp.mul(p.X, endo.beta), p.Y, p.Z);
+      points.push(k1neg ? p.negate() : p, k2neg ? psi.negate() : psi);
+      scalars.push(k1, k2);
+    } else {
+      points.push(p);
+      scalars.push(k);
+    }
+  }
+  const validityCache = /* @__PURE__ */ new WeakSet();
+  class Point {
+    static BASE = new Point(CURVE.Gx, CURVE.Gy, Fp.ONE);
+    static ZERO = new Point(Fp.ZERO, Fp.ONE, Fp.ZERO);
+    static Fp = Fp;
+    static Fn = Fn;
+    X;
+    Y;
+    Z;
+    /** Does NOT validate if the point is valid. Use `.assertValidity()`. */
+    constructor(X, Y, Z) {
+      this.X = acoord("x", X);
+      this.Y = acoord("y", Y, true);
+      this.Z = acoord("z", Z);
+      Object.freeze(this);
+    }
+    static CURVE() {
+      return CURVE;
+    }
+    /** Does NOT validate if the point is valid. Use `.assertValidity()`. */
+    static fromAffine(p) {
+      const { x, y } = p || {};
+      if (!p || !Fp.isValid(x) || !Fp.isValid(y))
+        throw new Error("invalid affine point");
+      if (p instanceof Point)
+        throw new Error("projective point not allowed");
+      if (Fp.is0(x) && Fp.is0(y))
+        return Point.ZERO;
+      return new Point(x, y, Fp.ONE);
+    }
+    static fromBytes(bytes) {
+      const P3 = Point.fromAffine(decodePoint(abytes5(bytes, void 0, "point")));
+      P3.assertValidity();
+      return P3;
+    }
+    static fromHex(hex) {
+      return Point.fromBytes(hexToBytes3(hex));
+    }
+    get x() {
+      return this.toAffine().x;
+    }
+    get y() {
+      return this.toAffine().y;
+    }
+    /**
+     * @param isLazy - true will defer table computation until the first multiplication
+     */
+    precompute(windowSize = 6, isLazy = true) {
+      wnaf.setWindowSize(this, windowSize);
+      if (!isLazy)
+        this.multiply(_3n5);
+      return this;
+    }
+    // TODO: return `this`
+    /** A point on curve is valid if it conforms to equation. */
+    assertValidity() {
+      const p = this;
+      if (p.is0()) {
+        if (allowInfinityPoint && Fp.is0(p.X) && Fp.eql(p.Y, Fp.ONE) && Fp.is0(p.Z))
+          return;
+        throw new Error("bad point: ZERO");
+      }
+      if (validityCache.has(p))
+        return;
+      const { x, y } = p.toAffine();
+      if (!Fp.isValid(x) || !Fp.isValid(y))
+        throw new Error("bad point: x or y not field elements");
+      if (!isValidXY(x, y))
+        throw new Error("bad point: equation left != right");
+      if (!p.isTorsionFree())
+        throw new Error("bad point: not in prime-order subgroup");
+      validityCache.add(p);
+    }
+    hasEvenY() {
+      const { y } = this.toAffine();
+      if (!Fp.isOdd)
+        throw new Error("Field doesn't support isOdd");
+      return !Fp.isOdd(y);
+    }
+    /** Compare one point to another. */
+    equals(other) {
+      aprjpoint(other);
+      const { X: X1, Y: Y1, Z: Z1 } = this;
+      const { X: X2, Y: Y2, Z: Z2 } = other;
+      const U1 = Fp.eql(Fp.mul(X1, Z2), Fp.mul(X2, Z1));
+      const U2 = Fp.eql(Fp.mul(Y1, Z2), Fp.mul(Y2, Z1));
+      return U1 && U2;
+    }
+    /** Flips point to one corresponding to (x, -y) in Affine coordinates. */
+    negate() {
+      return new Point(this.X, Fp.neg(this.Y), this.Z);
+    }
+    // Renes-Costello-Batina exception-free doubling formula.
+    // There is 30% faster Jacobian formula, but it is not complete.
+    // https://eprint.iacr.org/2015/1060, algorithm 3
+    // Cost: 8M + 3S + 3*a + 2*b3 + 15add.
+    double() {
+      const { X: X1, Y: Y1, Z: Z1 } = this;
+      let X3 = Fp.ZERO, Y3 = Fp.ZERO, Z3 = Fp.ZERO;
+      let t0 = Fp.mul(X1, X1);
+      let t1 = Fp.mul(Y1, Y1);
+      let t2 = Fp.mul(Z1, Z1);
+      let t3 = Fp.mul(X1, Y1);
+      t3 = Fp.add(t3, t3);
+      Z3 = Fp.mul(X1, Z1);
+      Z3 = Fp.add(Z3, Z3);
+      X3 = mulA(Z3);
+      Y3 = Fp.mul(b3, t2);
+      Y3 = Fp.add(X3, Y3);
+      X3 = Fp.sub(t1, Y3);
+      Y3 = Fp.add(t1, Y3);
+      Y3 = Fp.mul(X3, Y3);
+      X3 = Fp.mul(t3, X3);
+      Z3 = Fp.mul(b3, Z3);
+      t2 = mulA(t2);
+      t3 = Fp.sub(t0, t2);
+      t3 = mulA(t3);
+      t3 = Fp.add(t3, Z3);
+      Z3 = Fp.add(t0, t0);
+      t0 = Fp.add(Z3, t0);
+      t0 = Fp.add(t0, t2);
+      t0 = Fp.mul(t0, t3);
+      Y3 = Fp.add(Y3, t0);
+      t2 = Fp.mul(Y1, Z1);
+      t2 = Fp.add(t2, t2);
+      t0 = Fp.mul(t2, t3);
+      X3 = Fp.sub(X3, t0);
+      Z3 = Fp.mul(t2, t1);
+      Z3 = Fp.add(Z3, Z3);
+      Z3 = Fp.add(Z3, Z3);
+      return new Point(X3, Y3, Z3);
+    }
+    // Renes-Costello-Batina exception-free addition formula.
+    // There is 30% faster Jacobian formula, but it is not complete.
+    // https://eprint.iacr.org/2015/1060, algorithm 1
+    // Cost: 12M + 0S + 3*a + 3*b3 + 23add.
+    add(other) {
+      aprjpoint(other);
+      const { X: X1, Y: Y1, Z: Z1 } = this;
+      const { X: X2, Y: Y2, Z: Z2 } = other;
+      let X3 = Fp.ZERO, Y3 = Fp.ZERO, Z3 = Fp.ZERO;
+      let t0 = Fp.mul(X1, X2);
+      let t1 = Fp.mul(Y1, Y2);
+      let t2 = Fp.mul(Z1, Z2);
+      let t3 = Fp.add(X1, Y1);
+      let t4 = Fp.add(X2, Y2);
+      t3 = Fp.mul(t3, t4);
+      t4 = Fp.add(t0, t1);
+      t3 = Fp.sub(t3, t4);
+      t4 = Fp.add(X1, Z1);
+      let t5 = Fp.add(X2, Z2);
+      t4 = Fp.mul(t4, t5);
+      t5 = Fp.add(t0, t2);
+      t4 = Fp.sub(t4, t5);
+      t5 = Fp.add(Y1, Z1);
+      X3 = Fp.add(Y2, Z2);
+      t5 = Fp.mul(t5, X3);
+      X3 = Fp.add(t1, t2);
+      t5 = Fp.sub(t5, X3);
+      Z3 = mulA(t4);
+      X3 = Fp.mul(b3, t2);
+      Z3 = Fp.add(X3, Z3);
+      X3 = Fp.sub(t1, Z3);
+      Z3 = Fp.add(t1, Z3);
+      Y3 = Fp.mul(X3, Z3);
+      t1 = Fp.add(t0, t0);
+      t1 = Fp.add(t1, t0);
+      t2 = mulA(t2);
+      t4 = Fp.mul(b3, t4);
+      t1 = Fp.add(t1, t2);
+      t2 = Fp.sub(t0, t2);
+      t2 = mulA(t2);
+      t4 = Fp.add(t4, t2);
+      t0 = Fp.mul(t1, t4);
+      Y3 = Fp.add(Y3, t0);
+      t0 = Fp.mul(t5, t4);
+      X3 = Fp.mul(t3, X3);
+      X3 = Fp.sub(X3, t0);
+      t0 = Fp.mul(t3, t1);
+      Z3 = Fp.mul(t5, Z3);
+      Z3 = Fp.add(Z3, t0);
+      return new Point(X3, Y3, Z3);
+    }
+    subtract(other) {
+      aprjpoint(other);
+      return this.add(other.negate());
+    }
+    is0() {
+      return this.equals(Point.ZERO);
+    }
+    /**
+     * Constant time multiplication.
+     * Uses precomputed tables (signed fixed-window wNAF) when available.
+     * Uses scalar blinding and avoids endomorphism splitting in the secret-scalar path.
+     * @param scalar - by which the point would be multiplied
+     * @returns New point
+     */
+    multiply(scalar) {
+      if (!Fn.isValidNot0(scalar))
+        throw new RangeError("invalid scalar: out of range");
+      const { p, f } = wnaf.mulSecret(this, scalar, cofactor, normalize);
+      return normalize([p, f])[0];
+    }
+    /**
+     * Non-constant-time multiplication. Uses width-4 wNAF with GLV endomorphism splitting
+     * when available (two half-width scalars sharing one halved doubling chain).
+     * It's faster, but should only be used when you don't care about
+     * an exposed secret key e.g. sig verification, which works over *public* keys.
+     */
+    multiplyUnsafe(scalar) {
+      const p = this;
+      const sc = scalar;
+      if (!Fn.isValid(sc))
+        throw new RangeError("invalid scalar: out of range");
+      if (sc === _0n11 || p.is0())
+        return Point.ZERO;
+      if (sc === _1n11)
+        return p;
+      if (wnaf.hasWindowSize(this))
+        return wnaf.mulUnsafe(p, sc, normalize);
+      const points = [];
+      const scalars = [];
+      pushWnafPair(points, scalars, p, sc);
+      return mulAddUnsafe(Point, points, scalars);
+    }
+    /**
+     * Non-constant-time double-scalar multiplication `a⋅this + b⋅other` (Strauss–Shamir).
+     * Both walks share one doubling chain via {@link mulAddUnsafe}, and GLV endomorphism
+     * (when available) halves the chain again by splitting each scalar into two half-width
+     * parts. Used by ECDSA verification and public-key recovery for `R = u1⋅G + u2⋅P`.
+     * Only for public scalars.
+     */
+    mulAddUnsafe(a, other, b) {
+      aprjpoint(other);
+      const points = [];
+      const scalars = [];
+      pushWnafPair(points, scalars, this, a);
+      pushWnafPair(points, scalars, other, b);
+      return mulAddUnsafe(Point, points, scalars);
+    }
+    /**
+     * Converts Projective point to affine (x, y) coordinates.
+     * (X, Y, Z) ∋ (x=X/Z, y=Y/Z).
+     * @param invertedZ - Z^-1 (inverted zero) - optional, precomputation is useful for invertBatch
+     */
+    toAffine(invertedZ) {
+      const p = this;
+      let iz = invertedZ;
+      if (iz != null && !Fp.isValid(iz))
+        throw new RangeError('"invertedZ" expected valid field element');
+      const { X, Y, Z } = p;
+      if (Fp.eql(Z, Fp.ONE))
+        return { x: X, y: Y };
+      const is0 = p.is0();
+      if (iz == null)
+        iz = is0 ? Fp.ONE : Fp.inv(Z);
+      const x = Fp.mul(X, iz);
+      const y = Fp.mul(Y, iz);
+      const zz = Fp.mul(Z, iz);
+      if (is0)
+        return { x: Fp.ZERO, y: Fp.ZERO };
+      if (!Fp.eql(zz, Fp.ONE))
+        throw new Error("invZ was invalid");
+      return { x, y };
+    }
+    /**
+     * Checks whether Point is free of torsion elements (is in prime subgroup).
+     * Always torsion-free for cofactor=1 curves.
+     */
+    isTorsionFree() {
+      if (cofactor === _1n11)
+        return true;
+      if (isTorsionFree)
+        return isTorsionFree(Point, this);
+      return wnaf.mulUnsafe(this, CURVE_ORDER).is0();
+    }
+    clearCofactor() {
+      if (cofactor === _1n11)
+        return this;
+      if (clearCofactor)
+        return clearCofactor(Point, this);
+      return this.multiplyUnsafe(cofactor);
+    }
+    isSmallOrder() {
+      if (cofactor === _1n11)
+        return this.is0();
+      return this.clearCofactor().is0();
+    }
+    toBytes(isCompressed = true) {
+      abool3(isCompressed, "isCompressed");
+      this.assertValidity();
+      return encodePoint(Point, this, isCompressed);
+    }
+    toHex(isCompressed = true) {
+      return bytesToHex3(this.toBytes(isCompressed));
+    }
+    toString() {
+      return `<Point ${this.is0() ? "ZERO" : this.toHex()}>`;
+    }
+  }
+  const normalize = (points) => normalizeZ2(Point, points);
+  const wnaf = new ScalarMultiplier(Point, randomBytes7);
+  if (wnaf.bits >= 6)
+    Point.BASE.precompute(6);
+  Object.freeze(Point.prototype);
+  Object.freeze(Point);
+  return Point;
+}
+function pprefix2(hasEvenY) {
+  return Uint8Array.of(hasEvenY ? 2 : 3);
+}
+function getWLengths2(Fp, Fn) {
+  return {
+    secretKey: Fn.BYTES,
+    publicKey: 1 + Fp.BYTES,
+    publicKeyUncompressed: 1 + 2 * Fp.BYTES,
+    publicKeyHasPrefix: true,
+    // Raw compact `(r || s)` signature width; DER and recovered signatures use
+    // different lengths outside this helper.
+    signature: 2 * Fn.BYTES
+  };
+}
+function ecdh2(Point, ecdhOpts = {}) {
+  validatePointCons(Point);
+  const { Fn } = Point;
+  const randomBytes_ = ecdhOpts.randomBytes === void 0 ? randomBytes5 : ecdhOpts.randomBytes;
+  const lengths = Object.assign(getWLengths2(Point.Fp, Fn), {
+    seed: Math.max(getMinHashLength2(Fn.ORDER), 16)
+  });
+  function isValidSecretKey(secretKey) {
+    try {
+      const num = Fn.fromBytes(secretKey);
+      return Fn.isValidNot0(num);
+    } catch (error) {
+      return false;
+    }
+  }
+  function isValidPublicKey(publicKey, isCompressed) {
+    const { publicKey: comp, publicKeyUncompressed } = lengths;
+    try {
+      const l = publicKey.length;
+      if (isCompressed === true && l !== comp)
+        return false;
+      if (isCompressed === false && l !== publicKeyUncompressed)
+        return false;
+      return !Point.fromBytes(publicKey).is0();
+    } catch (error) {
+      return false;
+    }
+  }
+  function randomSecretKey(seed) {
+    seed = seed === void 0 ? randomBytes_(lengths.seed) : seed;
+    return mapHashToField2(abytes5(seed, lengths.seed, "seed"), Fn.ORDER);
+  }
+  function getPublicKey(secretKey, isCompressed = true) {
+    return Point.BASE.multiply(Fn.fromBytes(secretKey)).toBytes(isCompressed);
+  }
+  function isProbPub(item) {
+    const { secretKey, publicKey, publicKeyUncompressed } = lengths;
+    const allowedLengths = Fn._lengths;
+    if (!isBytes5(item))
+      return void 0;
+    const l = abytes5(item, void 0, "key").length;
+    const isPub = l === publicKey || l === publicKeyUncompressed;
+    const isSec = l === secretKey || !!allowedLengths?.includes(l);
+    if (isPub && isSec)
+      return void 0;
+    return isPub;
+  }
+  function getSharedSecret(secretKeyA, publicKeyB, isCompressed = true) {
+    if (isProbPub(secretKeyA) === true)
+      throw new Error("first arg must be private key");
+    if (isProbPub(publicKeyB) === false)
+      throw new Error("second arg must be public key");
+    const s = Fn.fromBytes(secretKeyA);
+    const b = Point.fromBytes(publicKeyB);
+    if (b.is0())
+      throw new Error("invalid public key: point at infinity");
+    return b.multiply(s).toBytes(isCompressed);
+  }
+  const utils = {
+    isValidSecretKey,
+    isValidPublicKey,
+    randomSecretKey
+  };
+  const keygen = createKeygen2(randomSecretKey, getPublicKey);
+  Object.freeze(utils);
+  Object.freeze(lengths);
+  return Object.freeze({ getPublicKey, getSharedSecret, keygen, Point, utils, lengths });
+}
+function ecdsa2(Point, hash, ecdsaOpts = {}) {
+  validatePointCons(Point);
+  const hash_ = hash;
+  ahash(hash_);
+  validateObject2(ecdsaOpts, {}, {
+    hmac: "function",
+    lowS: "boolean",
+    randomBytes: "function",
+    bits2int: "function",
+    bits2int_modN: "function"
+  });
+  const opts2 = Object.assign({}, ecdsaOpts);
+  const randomBytes7 = opts2.randomBytes === void 0 ? randomBytes5 : opts2.randomBytes;
+  const hmac3 = opts2.hmac === void 0 ? (key, msg) => hmac(hash_, key, msg) : opts2.hmac;
+  const { Fp, Fn } = Point;
+  const { ORDER: CURVE_ORDER, BITS: fnBits } = Fn;
+  const blindLength = getMinHashLength2(CURVE_ORDER);
+  const csprng = probeRandomBytes(randomBytes7, blindLength);
+  const { keygen, getPublicKey, getSharedSecret, utils, lengths } = ecdh2(Point, opts2);
+  const defaultSigOpts = {
+    prehash: true,
+    lowS: typeof opts2.lowS === "boolean" ? opts2.lowS : true,
+    format: "compact",
+    extraEntropy: false
+  };
+  const hasLargeRecoveryLifts = CURVE_ORDER * _2n7 + _1n11 < Fp.ORDER;
+  function isBiggerThanHalfOrder(number) {
+    const HALF = CURVE_ORDER >> _1n11;
+    return number > HALF;
+  }
+  function validateRS(title, num) {
+    if (!Fn.isValidNot0(num))
+      throw new Error(`invalid signature ${title}: out of range 1..Point.Fn.ORDER`);
+    return num;
+  }
+  function assertFieldSignIsSupported() {
+    if (!Fp.isOdd)
+      throw new Error("Field doesn't support isOdd");
+  }
+  function getRecoveryBit(x, y, r) {
+    assertFieldSignIsSupported();
+    return (x === r ? 0 : 2) | Number(Fp.isOdd(y));
+  }
+  function assertRecoverableCurve() {
+    if (hasLargeRecoveryLifts)
+      throw new Error('"recovered" sig type is not supported for cofactor >2 curves');
+  }
+  function validateSigLength(bytes, format) {
+    validateSigFormat2(format);
+    const size = lengths.signature;
+    const sizer = format === "compact" ? size : format === "recovered" ? size + 1 : void 0;
+    return abytes5(bytes, sizer);
+  }
+  class Signature {
+    r;
+    s;
+    recovery;
+    constructor(r, s, recovery) {
+      this.r = validateRS("r", r);
+      this.s = validateRS("s", s);
+      if (recovery != null) {
+        assertRecoverableCurve();
+        if (![0, 1, 2, 3].includes(recovery))
+          throw new Error("invalid recovery id");
+        this.recovery = recovery;
+      }
+      Object.freeze(this);
+    }
+    static fromBytes(bytes, format = defaultSigOpts.format) {
+      validateSigLength(bytes, format);
+      let recid;
+      if (format === "der") {
+        if (bytes.length > 2 * Fn.BYTES + 16)
+          throw new DER2.Err("invalid signature: DER signature too long");
+        const { r: r2, s: s2 } = DER2.toSig(abytes5(bytes), Fn.BYTES + 1);
+        return new Signature(r2, s2);
+      }
+      if (format === "recovered") {
+        recid = bytes[0];
+        format = "compact";
+        bytes = bytes.subarray(1);
+      }
+      const L = lengths.signature / 2;
+      const r = bytes.subarray(0, L);
+      const s = bytes.subarray(L, L * 2);
+      return new Signature(Fn.fromBytes(r), Fn.fromBytes(s), recid);
+    }
+    static fromHex(hex, format) {
+      return this.fromBytes(hexToBytes3(hex), format);
+    }
+    assertRecovery() {
+      const { recovery } = this;
+      if (recovery == null)
+        throw new Error("invalid recovery id: must be present");
+      return recovery;
+    }
+    addRecoveryBit(recovery) {
+      return new Signature(this.r, this.s, recovery);
+    }
+    // Unlike the top-level helper below, this method expects a digest that has
+    // already been hashed to the curve's message representative.
+    recoverPublicKey(messageHash) {
+      const { r, s } = this;
+      const recovery = this.assertRecovery();
+      const radj = recovery === 2 || recovery === 3 ? r + CURVE_ORDER : r;
+      if (!Fp.isValid(radj))
+        throw new Error("invalid recovery id: sig.r+curve.n != R.x");
+      const x = Fp.toBytes(radj);
+      const R2 = Point.fromBytes(concatBytes3(pprefix2((recovery & 1) === 0), x));
+      const ir = Fn.inv(radj);
+      const h = bits2int_modN(abytes5(messageHash, void 0, "msgHash"));
+      const u1 = Fn.create(-h * ir);
+      const u2 = Fn.create(s * ir);
+      const Q2 = Point.BASE.mulAddUnsafe(u1, R2, u2);
+      if (Q2.is0())
+        throw new Error("invalid recovery: point at infinify");
+      Q2.assertValidity();
+      return Q2;
+    }
+    // Signatures should be low-s, to prevent malleability.
+    hasHighS() {
+      return isBiggerThanHalfOrder(this.s);
+    }
+    toBytes(format = defaultSigOpts.format) {
+      validateSigFormat2(format);
+      if (format === "der")
+        return hexToBytes3(DER2.hexFromSig(this));
+      const { r, s } = this;
+      const rb = Fn.toBytes(r);
+      const sb = Fn.toBytes(s);
+      if (format === "recovered") {
+        assertRecoverableCurve();
+        return concatBytes3(Uint8Array.of(this.assertRecovery()), rb, sb);
+      }
+      return concatBytes3(rb, sb);
+    }
+    toHex(format) {
+      return bytesToHex3(this.toBytes(format));
+    }
+  }
+  Object.freeze(Signature.prototype);
+  Object.freeze(Signature);
+  const bits2int = opts2.bits2int === void 0 ? function bits2int_def(bytes) {
+    if (bytes.length > 8192)
+      throw new Error("input is too large");
+    const num = bytesToNumberBE2(bytes);
+    const delta = bytes.length * 8 - fnBits;
+    return delta > 0 ? num >> BigInt(delta) : num;
+  } : opts2.bits2int;
+  const bits2int_modN = opts2.bits2int_modN === void 0 ? function bits2int_modN_def(bytes) {
+    return Fn.create(bits2int(bytes));
+  } : opts2.bits2int_modN;
+  const ORDER_MASK = bitMask2(fnBits);
+  function int2octets(num) {
+    aInRange2("num < 2^" + fnBits, num, _0n11, ORDER_MASK);
+    return Fn.toBytes(num);
+  }
+  function validateMsgAndHash(message, prehash) {
+    abytes5(message, void 0, "message");
+    return prehash ? abytes5(hash_(message), void 0, "prehashed message") : message;
+  }
+  function prepSig(message, secretKey, opts3) {
+    const { lowS, prehash, extraEntropy } = validateSigOpts2(opts3, defaultSigOpts);
+    message = validateMsgAndHash(message, prehash);
+    const h1int = bits2int_modN(message);
+    const d = Fn.fromBytes(secretKey);
+    if (!Fn.isValidNot0(d))
+      throw new Error("invalid private key");
+    const seedArgs = [int2octets(d), int2octets(h1int)];
+    if (extraEntropy != null && extraEntropy !== false) {
+      const e = extraEntropy === true ? randomBytes7(lengths.secretKey) : extraEntropy;
+      seedArgs.push(abytes5(e, void 0, "extraEntropy"));
+    }
+    const seed = concatBytes3(...seedArgs);
+    const m = h1int;
+    function k2sig(kBytes) {
+      const k = bits2int(kBytes);
+      if (!Fn.isValidNot0(k))
+        return;
+      const q = Point.BASE.multiply(k).toAffine();
+      const r = Fn.create(q.x);
+      if (r === _0n11)
+        return;
+      let s;
+      if (csprng !== void 0) {
+        const b = bytesToNumberBE2(mapHashToField2(csprng(blindLength), CURVE_ORDER));
+        const ibk = Fn.inv(Fn.mul(b, k));
+        const bm = Fn.mul(b, m);
+        const bd = Fn.mul(b, d);
+        s = Fn.create(ibk * Fn.create(bm + bd * r));
+      } else {
+        const ik = invertCt(k, CURVE_ORDER);
+        s = Fn.create(ik * Fn.create(m + r * d));
+      }
+      if (s === _0n11)
+        return;
+      let recovery = getRecoveryBit(q.x, q.y, r);
+      let normS = s;
+      if (lowS && isBiggerThanHalfOrder(s)) {
+        normS = Fn.neg(s);
+        recovery ^= 1;
+      }
+      return new Signature(r, normS, hasLargeRecoveryLifts ? void 0 : recovery);
+    }
+    return { seed, k2sig };
+  }
+  function sign2(message, secretKey, opts3 = {}) {
+    const { seed, k2sig } = prepSig(message, secretKey, opts3);
+    const drbg = createHmacDrbg2(hash_.outputLen, Fn.BYTES, hmac3);
+    const sig = drbg(seed, k2sig);
+    return sig.toBytes(opts3.format);
+  }
+  function verify(signature, message, publicKey, opts3 = {}) {
+    const { lowS, prehash, format } = validateSigOpts2(opts3, defaultSigOpts);
+    publicKey = abytes5(publicKey, void 0, "publicKey");
+    message = validateMsgAndHash(message, prehash);
+    if (!isBytes5(signature)) {
+      const end = signature instanceof Signature ? ", use sig.toBytes()" : "";
+      throw new Error("verify expects Uint8Array signature" + end);
+    }
+    validateSigLength(signature, format);
+    try {
+      const sig = Signature.fromBytes(signature, format);
+      const P3 = Point.fromBytes(publicKey);
+      if (P3.is0())
+        return false;
+      if (lowS && sig.hasHighS())
+        return false;
+      const { r, s } = sig;
+      const h = bits2int_modN(message);
+      const is = Fn.inv(s);
+      const u1 = Fn.create(h * is);
+      const u2 = Fn.create(r * is);
+      const R2 = Point.BASE.mulAddUnsafe(u1, P3, u2);
+      if (R2.is0())
+        return false;
+      const q = R2.toAffine();
+      const v = Fn.create(q.x);
+      if (v !== r)
+        return false;
+      if (format === "recovered" && sig.recovery !== getRecoveryBit(q.x, q.y, r))
+        return false;
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+  function recoverPublicKey(signature, message, opts3 = {}) {
+    const { prehash } = validateSigOpts2(opts3, defaultSigOpts);
+    message = validateMsgAndHash(message, prehash);
+    return Signature.fromBytes(signature, "recovered").recoverPublicKey(message).toBytes();
+  }
+  return Object.freeze({
+    keygen,
+    getPublicKey,
+    getSharedSecret,
+    utils,
+    lengths,
+    Point,
+    sign: sign2,
+    verify,
+    recoverPublicKey,
+    Signature,
+    hash: hash_
+  });
+}
+var divNearest2, _0n11, _1n11, _2n7, _3n5, _4n5;
+var init_weierstrass2 = __esm({
+  "node_modules/@noble/curves/abstract/weierstrass.js"() {
+    init_hmac();
+    init_utils();
+    init_utils6();
+    init_curve2();
+    init_der();
+    init_modular2();
+    divNearest2 = (num, den) => (num + (num >= 0 ? den : -den) / _2n7) / den;
+    _0n11 = /* @__PURE__ */ BigInt(0);
+    _1n11 = /* @__PURE__ */ BigInt(1);
+    _2n7 = /* @__PURE__ */ BigInt(2);
+    _3n5 = /* @__PURE__ */ BigInt(3);
+    _4n5 = /* @__PURE__ */ BigInt(4);
+  }
+});
+
+// node_modules/@noble/curves/nist.js
+var p256_CURVE2, p256_Point2, p2562;
+var init_nist2 = __esm({
+  "node_modules/@noble/curves/nist.js"() {
+    init_sha2();
+    init_weierstrass2();
+    p256_CURVE2 = /* @__PURE__ */ (() => ({
+      p: BigInt("0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff"),
+      n: BigInt("0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551"),
+      h: BigInt(1),
+      a: BigInt("0xffffffff00000001000000000000000000000000fffffffffffffffffffffffc"),
+      b: BigInt("0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b"),
+      Gx: BigInt("0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"),
+      Gy: BigInt("0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
+    }))();
+    p256_Point2 = /* @__PURE__ */ weierstrass2(p256_CURVE2);
+    p2562 = /* @__PURE__ */ ecdsa2(p256_Point2, sha256);
+  }
+});
+
+// node_modules/@noble/curves/abstract/edwards.js
+function isEdValidXY(Fp, CURVE, x, y) {
+  const x2 = Fp.sqr(x);
+  const y2 = Fp.sqr(y);
+  const left = Fp.add(Fp.mul(CURVE.a, x2), y2);
+  const right = Fp.add(Fp.ONE, Fp.mul(CURVE.d, Fp.mul(x2, y2)));
+  return Fp.eql(left, right);
+}
+function edwards(params, extraOpts = {}) {
+  validateObject2(extraOpts, {}, {}, "extraOpts");
+  const opts2 = extraOpts;
+  const validated = createCurveFields2("edwards", params, opts2, opts2.FpFnLE);
+  const { Fp, Fn } = validated;
+  let CURVE = validated.CURVE;
+  const { h: cofactor } = CURVE;
+  if (FpLegendre2(Fp, CURVE.a) !== 1)
+    throw new Error("edwards: CURVE.a must be a square in Fp for complete addition formulas");
+  if (FpLegendre2(Fp, CURVE.d) !== -1)
+    throw new Error("edwards: CURVE.d must be a non-square in Fp for complete addition formulas");
+  validateObject2(opts2, {}, { uvRatio: "function", randomBytes: "function" });
+  const randomBytes7 = opts2.randomBytes === void 0 ? randomBytes5 : opts2.randomBytes;
+  const MASK = _2n8 << BigInt(Fp.BYTES * 8) - _1n12;
+  function isOdd(n) {
+    if (!Fp.isOdd)
+      throw new Error("Field does not have .isOdd()");
+    return Fp.isOdd(n);
+  }
+  const uvRatio2 = opts2.uvRatio === void 0 ? (u, v) => {
+    try {
+      return { isValid: true, value: Fp.sqrt(Fp.div(u, v)) };
+    } catch (e) {
+      return { isValid: false, value: _0n12 };
+    }
+  } : opts2.uvRatio;
+  if (!isEdValidXY(Fp, CURVE, CURVE.Gx, CURVE.Gy))
+    throw new Error("bad curve params: generator point");
+  const mulA = Fp.eql(CURVE.a, Fp.neg(Fp.ONE)) ? (x) => Fp.neg(x) : Fp.eql(CURVE.a, Fp.ONE) ? (x) => x : (x) => Fp.mul(CURVE.a, x);
+  function acoord(title, n, banZero = false) {
+    const min = banZero ? _1n12 : _0n12;
+    aInRange2("coordinate " + title, n, min, MASK);
+    return n;
+  }
+  function aedpoint(other) {
+    if (!(other instanceof Point))
+      throw new Error("EdwardsPoint expected");
+  }
+  class Point {
+    static BASE = new Point(CURVE.Gx, CURVE.Gy, Fp.ONE, Fp.mul(CURVE.Gx, CURVE.Gy));
+    static ZERO = new Point(Fp.ZERO, Fp.ONE, Fp.ONE, Fp.ZERO);
+    static Fp = Fp;
+    static Fn = Fn;
+    X;
+    Y;
+    Z;
+    T;
+    constructor(X, Y, Z, T) {
+      this.X = acoord("x", X);
+      this.Y = acoord("y", Y);
+      this.Z = acoord("z", Z, true);
+      this.T = acoord("t", T);
+      Object.freeze(this);
+    }
+    static CURVE() {
+      return CURVE;
+    }
+    /**
+     * Create one extended Edwards point from affine coordinates.
+     * Does NOT validate that the point is on-curve or torsion-free.
+     * Use `.assertValidity()` on adversarial inputs.
+     */
+    static fromAffine(p) {
+      if (p instanceof Point)
+        throw new Error("extended point not allowed");
+      const { x, y } = p || {};
+      acoord("x", x);
+      acoord("y", y);
+      return new Point(x, y, Fp.ONE, Fp.mul(x, y));
+    }
+    // Uses algo from RFC8032 5.1.3.
+    static fromBytes(bytes, zip215 = false) {
+      const len2 = Fp.BYTES;
+      const { a, d } = CURVE;
+      bytes = copyBytes4(abytes5(bytes, len2, "point"));
+      abool3(zip215, "zip215");
+      const normed = copyBytes4(bytes);
+      const lastByte = bytes[len2 - 1];
+      normed[len2 - 1] = lastByte & ~128;
+      const y = bytesToNumberLE2(normed);
+      const max = zip215 ? MASK : Fp.ORDER;
+      aInRange2("point.y", y, _0n12, max);
+      const y2 = Fp.sqr(y);
+      const u = Fp.sub(y2, Fp.ONE);
+      const v = Fp.sub(Fp.mulN(d, y2), a);
+      let { isValid, value: x } = uvRatio2(u, v);
+      if (!isValid)
+        throw new Error("bad point: invalid y coordinate");
+      const isXOdd = isOdd(x);
+      const isLastByteOdd = (lastByte & 128) !== 0;
+      if (!zip215 && Fp.is0(x) && isLastByteOdd)
+        throw new Error("bad point: x=0 and x_0=1");
+      if (isLastByteOdd !== isXOdd)
+        x = Fp.neg(x);
+      return Point.fromAffine({ x, y });
+    }
+    static fromHex(hex, zip215 = false) {
+      return Point.fromBytes(hexToBytes3(hex), zip215);
+    }
+    get x() {
+      return this.toAffine().x;
+    }
+    get y() {
+      return this.toAffine().y;
+    }
+    precompute(windowSize = 6, isLazy = true) {
+      wnaf.setWindowSize(this, windowSize);
+      if (!isLazy)
+        this.multiply(_2n8);
+      return this;
+    }
+    // Useful in fromAffine() - not for fromBytes(), which always created valid points.
+    assertValidity() {
+      const p = this;
+      const { a, d } = CURVE;
+      if (p.is0())
+        throw new Error("bad point: ZERO");
+      const { X, Y, Z, T } = p;
+      const X2 = Fp.sqr(X);
+      const Y2 = Fp.sqr(Y);
+      const Z2 = Fp.sqr(Z);
+      const Z4 = Fp.sqr(Z2);
+      const aX2 = Fp.mul(X2, a);
+      const left = Fp.mul(Fp.add(aX2, Y2), Z2);
+      const right = Fp.add(Z4, Fp.mul(d, Fp.mul(X2, Y2)));
+      if (!Fp.eql(left, right))
+        throw new Error("bad point: equation left != right (1)");
+      const XY = Fp.mul(X, Y);
+      const ZT = Fp.mul(Z, T);
+      if (!Fp.eql(XY, ZT))
+        throw new Error("bad point: equation left != right (2)");
+    }
+    // Compare one point to another.
+    equals(other) {
+      aedpoint(other);
+      const { X: X1, Y: Y1, Z: Z1 } = this;
+      const { X: X2, Y: Y2, Z: Z2 } = other;
+      const X1Z2 = Fp.mul(X1, Z2);
+      const X2Z1 = Fp.mul(X2, Z1);
+      const Y1Z2 = Fp.mul(Y1, Z2);
+      const Y2Z1 = Fp.mul(Y2, Z1);
+      return Fp.eql(X1Z2, X2Z1) && Fp.eql(Y1Z2, Y2Z1);
+    }
+    is0() {
+      return this.equals(Point.ZERO);
+    }
+    negate() {
+      return new Point(Fp.neg(this.X), this.Y, this.Z, Fp.neg(this.T));
+    }
+    // Fast algo for doubling Extended Point.
+    // https://hyperelliptic.org/EFD/g1p/auto-twisted-extended.html#doubling-dbl-2008-hwcd
+    // Cost: 4M + 4S + 1*a + 6add + 1*2.
+    double() {
+      const { X: X1, Y: Y1, Z: Z1 } = this;
+      const A = Fp.sqr(X1);
+      const B2 = Fp.sqr(Y1);
+      const C = Fp.mul(Fp.sqr(Z1), _2n8);
+      const D = mulA(A);
+      const x1y1 = Fp.addN(X1, Y1);
+      const E = Fp.sub(Fp.subN(Fp.sqr(x1y1), A), B2);
+      const G = Fp.addN(D, B2);
+      const F2 = Fp.subN(G, C);
+      const H = Fp.subN(D, B2);
+      const X3 = Fp.mul(E, F2);
+      const Y3 = Fp.mul(G, H);
+      const T3 = Fp.mul(E, H);
+      const Z3 = Fp.mul(F2, G);
+      return new Point(X3, Y3, Z3, T3);
+    }
+    // Fast algo for adding 2 Extended Points.
+    // https://hyperelliptic.org/EFD/g1p/auto-twisted-extended.html#addition-add-2008-hwcd
+    // Cost: 9M + 1*a + 1*d + 7add.
+    add(other) {
+      aedpoint(other);
+      const { d } = CURVE;
+      const { X: X1, Y: Y1, Z: Z1, T: T1 } = this;
+      const { X: X2, Y: Y2, Z: Z2, T: T2 } = other;
+      const A = Fp.mul(X1, X2);
+      const B2 = Fp.mul(Y1, Y2);
+      const C = Fp.mul(Fp.mulN(T1, d), T2);
+      const D = Fp.mul(Z1, Z2);
+      const E = Fp.sub(Fp.subN(Fp.mulN(Fp.addN(X1, Y1), Fp.addN(X2, Y2)), A), B2);
+      const F2 = Fp.subN(D, C);
+      const G = Fp.addN(D, C);
+      const H = Fp.sub(B2, mulA(A));
+      const X3 = Fp.mul(E, F2);
+      const Y3 = Fp.mul(G, H);
+      const T3 = Fp.mul(E, H);
+      const Z3 = Fp.mul(F2, G);
+      return new Point(X3, Y3, Z3, T3);
+    }
+    subtract(other) {
+      aedpoint(other);
+      return this.add(other.negate());
+    }
+    // Constant-time multiplication.
+    multiply(scalar) {
+      if (!Fn.isValidNot0(scalar))
+        throw new RangeError("invalid scalar: expected 1 <= sc < curve.n");
+      const { p, f } = wnaf.mulSecret(this, scalar, cofactor, normalize);
+      return normalize([p, f])[0];
+    }
+    // Non-constant-time multiplication. Uses double-and-add algorithm.
+    // It's faster, but should only be used when you don't care about
+    // an exposed private key e.g. sig verification.
+    // Keeps the same subgroup-scalar contract: 0 is allowed for public-scalar callers, but
+    // n and larger values are rejected instead of being reduced mod n to the identity point.
+    multiplyUnsafe(scalar) {
+      if (!Fn.isValid(scalar))
+        throw new RangeError("invalid scalar: expected 0 <= sc < curve.n");
+      if (scalar === _0n12)
+        return Point.ZERO;
+      if (this.is0() || scalar === _1n12)
+        return this;
+      return wnaf.mulUnsafe(this, scalar, normalize);
+    }
+    // Checks if point is of small order.
+    // If you add something to small order point, you will have "dirty"
+    // point with torsion component.
+    // Clears cofactor and checks if the result is 0.
+    isSmallOrder() {
+      return this.clearCofactor().is0();
+    }
+    // Multiplies point by curve order and checks if the result is 0.
+    // Returns `false` is the point is dirty.
+    isTorsionFree() {
+      return wnaf.mulUnsafe(this, CURVE.n).is0();
+    }
+    // Converts Extended point to default (x, y) coordinates.
+    // Can accept precomputed Z^-1 - for example, from invertBatch.
+    toAffine(invertedZ) {
+      const p = this;
+      let iz = invertedZ;
+      if (iz != null && typeof iz !== "bigint")
+        throw new TypeError('"invertedZ" expected bigint, got type=' + typeof iz);
+      const { X, Y, Z } = p;
+      const is0 = p.is0();
+      if (iz == null)
+        iz = is0 ? Fp.create(_8n4) : Fp.inv(Z);
+      const x = Fp.mul(X, iz);
+      const y = Fp.mul(Y, iz);
+      const zz = Fp.mul(Z, iz);
+      if (is0)
+        return { x: Fp.ZERO, y: Fp.ONE };
+      if (!Fp.eql(zz, Fp.ONE))
+        throw new Error("invZ was invalid");
+      return { x, y };
+    }
+    clearCofactor() {
+      if (cofactor === _1n12)
+        return this;
+      if (cofactor === _2n8)
+        return this.double();
+      if (cofactor === _4n6)
+        return this.double().double();
+      if (cofactor === _8n4)
+        return this.double().double().double();
+      return this.multiplyUnsafe(cofactor);
+    }
+    toBytes() {
+      const { x, y } = this.toAffine();
+      const bytes = Fp.toBytes(y);
+      bytes[bytes.length - 1] |= isOdd(x) ? 128 : 0;
+      return bytes;
+    }
+    toHex() {
+      return bytesToHex3(this.toBytes());
+    }
+    toString() {
+      return `<Point ${this.is0() ? "ZERO" : this.toHex()}>`;
+    }
+  }
+  const normalize = (points) => normalizeZ2(Point, points);
+  const wnaf = new ScalarMultiplier(Point, randomBytes7);
+  if (wnaf.bits >= 6)
+    Point.BASE.precompute(6);
+  Object.freeze(Point.prototype);
+  Object.freeze(Point);
+  return Point;
+}
+var _0n12, _1n12, _2n8, _4n6, _8n4;
+var init_edwards = __esm({
+  "node_modules/@noble/curves/abstract/edwards.js"() {
+    init_utils6();
+    init_curve2();
+    init_modular2();
+    _0n12 = /* @__PURE__ */ BigInt(0);
+    _1n12 = /* @__PURE__ */ BigInt(1);
+    _2n8 = /* @__PURE__ */ BigInt(2);
+    _4n6 = /* @__PURE__ */ BigInt(4);
+    _8n4 = /* @__PURE__ */ BigInt(8);
+  }
+});
+
+// node_modules/@noble/curves/abstract/montgomery.js
+function cmask(P3, swap) {
+  return P3 + swap - (swap >> _1n13 << _1n13);
+}
+function cswap(P3) {
+  const offset = BigInt(6) * P3;
+  return (mask, x_2, x_3) => {
+    const sum = x_2 + x_3;
+    const d = offset + x_3 - x_2;
+    const a = (d * mask + x_2) % P3;
+    return { x_2: a, x_3: sum - a };
+  };
+}
+function validateOpts2(curve) {
+  validateObject2(curve, {
+    P: "bigint",
+    type: "string",
+    adjustScalarBytes: "function",
+    powPminus2: "function"
+  }, {
+    randomBytes: "function",
+    scalarMultBase: "function"
+  });
+  return Object.freeze({ ...curve });
+}
+function montgomery2(curveDef) {
+  const CURVE = validateOpts2(curveDef);
+  const { P: P3, type, adjustScalarBytes: adjustScalarBytes3, powPminus2, randomBytes: rand } = CURVE;
+  const mulBaseHook = CURVE.scalarMultBase;
+  const is25519 = type === "x25519";
+  if (!is25519 && type !== "x448")
+    throw new Error("invalid type");
+  const randomBytes_ = rand === void 0 ? randomBytes5 : rand;
+  const montgomeryBits = is25519 ? 255 : 448;
+  const swap = cswap(P3);
+  const fieldLen = is25519 ? 32 : 56;
+  const Gu = is25519 ? BigInt(9) : BigInt(5);
+  const a24 = is25519 ? BigInt(121665) : BigInt(39081);
+  const minScalar = is25519 ? _2n9 ** BigInt(254) : _2n9 ** BigInt(447);
+  const maxAdded = is25519 ? BigInt(8) * (_2n9 ** BigInt(251) - _1n13) : BigInt(4) * (_2n9 ** BigInt(445) - _1n13);
+  const maxScalar = minScalar + maxAdded + _1n13;
+  const modP = (n) => mod3(n, P3);
+  const GuBytes = encodeU(Gu);
+  function encodeU(u) {
+    return numberToBytesLE2(modP(u), fieldLen);
+  }
+  function decodeU(u) {
+    const _u = copyBytes4(abytes5(u, fieldLen, "uCoordinate"));
+    if (is25519)
+      _u[31] &= 127;
+    return modP(bytesToNumberLE2(_u));
+  }
+  function decodeScalar(scalar) {
+    return bytesToNumberLE2(adjustScalarBytes3(copyBytes4(abytes5(scalar, fieldLen, "scalar"))));
+  }
+  const lowOrderU = new Set(is25519 ? [
+    _0n13,
+    _1n13,
+    P3 - _1n13,
+    BigInt("325606250916557431795983626356110631294008115727848805560023387167927233504"),
+    BigInt("39382357235489614581723060781553021112529911719440698176882885853963445705823")
+  ] : [_0n13, _1n13, P3 - _1n13]);
+  function scalarMult2(scalar, u) {
+    const pointU = decodeU(u);
+    if (lowOrderU.has(pointU))
+      throw new Error("invalid private or public key received");
+    const pu = montgomeryLadder(pointU, decodeScalar(scalar));
+    if (pu === _0n13)
+      throw new Error("invalid private or public key received");
+    return encodeU(pu);
+  }
+  function scalarMultBase2(scalar) {
+    if (mulBaseHook === void 0)
+      return scalarMult2(scalar, GuBytes);
+    const k = decodeScalar(scalar);
+    aInRange2("scalar", k, minScalar, maxScalar);
+    const pu = modP(mulBaseHook(k));
+    if (pu === _0n13)
+      throw new Error("invalid private or public key received");
+    return encodeU(pu);
+  }
+  const getPublicKey = scalarMultBase2;
+  const getSharedSecret = scalarMult2;
+  function montgomeryLadder(u, scalar) {
+    aInRange2("u", u, _0n13, P3);
+    aInRange2("scalar", scalar, minScalar, maxScalar);
+    const k = scalar;
+    const x_1 = u;
+    let x_2 = _1n13;
+    let z_2 = _0n13;
+    let x_3 = u;
+    let z_3 = _1n13;
+    const kx = k ^ k >> _1n13;
+    for (let t = BigInt(montgomeryBits - 1); t >= _0n13; t--) {
+      const mask2 = cmask(P3, kx >> t);
+      ({ x_2, x_3 } = swap(mask2, x_2, x_3));
+      ({ x_2: z_2, x_3: z_3 } = swap(mask2, z_2, z_3));
+      const A = x_2 + z_2;
+      const AA = modP(A * A);
+      const B2 = x_2 - z_2;
+      const BB = modP(B2 * B2);
+      const E = AA - BB;
+      const C = x_3 + z_3;
+      const D = x_3 - z_3;
+      const DA = modP(D * A);
+      const CB = modP(C * B2);
+      const dacb = DA + CB;
+      const da_cb = DA - CB;
+      x_3 = modP(dacb * dacb);
+      z_3 = modP(x_1 * modP(da_cb * da_cb));
+      x_2 = modP(AA * BB);
+      z_2 = modP(E * (AA + modP(a24 * E)));
+    }
+    const mask = cmask(P3, k);
+    ({ x_2, x_3 } = swap(mask, x_2, x_3));
+    ({ x_2: z_2, x_3: z_3 } = swap(mask, z_2, z_3));
+    const z2 = powPminus2(z_2);
+    return modP(x_2 * z2);
+  }
+  const lengths = {
+    secretKey: fieldLen,
+    publicKey: fieldLen,
+    seed: fieldLen
+  };
+  const randomSecretKey = (seed) => {
+    seed = seed === void 0 ? randomBytes_(fieldLen) : seed;
+    abytes5(seed, lengths.seed, "seed");
+    return seed;
+  };
+  const utils = { randomSecretKey };
+  Object.freeze(lengths);
+  Object.freeze(utils);
+  return Object.freeze({
+    keygen: createKeygen2(randomSecretKey, getPublicKey),
+    getSharedSecret,
+    getPublicKey,
+    scalarMult: scalarMult2,
+    scalarMultBase: scalarMultBase2,
+    utils,
+    GuBytes: GuBytes.slice(),
+    lengths
+  });
+}
+var _0n13, _1n13, _2n9;
+var init_montgomery2 = __esm({
+  "node_modules/@noble/curves/abstract/montgomery.js"() {
+    init_utils6();
+    init_curve2();
+    init_modular2();
+    _0n13 = /* @__PURE__ */ BigInt(0);
+    _1n13 = /* @__PURE__ */ BigInt(1);
+    _2n9 = /* @__PURE__ */ BigInt(2);
+  }
+});
+
+// node_modules/@noble/curves/ed25519.js
+function ed25519_pow_2_252_32(x) {
+  const _10n = BigInt(10), _20n = BigInt(20), _40n = BigInt(40), _80n = BigInt(80);
+  const P3 = ed25519_CURVE_p2;
+  const x2 = x * x % P3;
+  const b2 = x2 * x % P3;
+  const b4 = pow22(b2, _2n10, P3) * b2 % P3;
+  const b5 = pow22(b4, _1n14, P3) * x % P3;
+  const b10 = pow22(b5, _5n4, P3) * b5 % P3;
+  const b20 = pow22(b10, _10n, P3) * b10 % P3;
+  const b40 = pow22(b20, _20n, P3) * b20 % P3;
+  const b80 = pow22(b40, _40n, P3) * b40 % P3;
+  const b160 = pow22(b80, _80n, P3) * b80 % P3;
+  const b240 = pow22(b160, _80n, P3) * b80 % P3;
+  const b250 = pow22(b240, _10n, P3) * b10 % P3;
+  const pow_p_5_8 = pow22(b250, _2n10, P3) * x % P3;
+  return { pow_p_5_8, b2 };
+}
+function adjustScalarBytes2(bytes) {
+  bytes[0] &= 248;
+  bytes[31] &= 127;
+  bytes[31] |= 64;
+  return bytes;
+}
+function uvRatio(u, v) {
+  const P3 = ed25519_CURVE_p2;
+  const v3 = mod3(v * v * v, P3);
+  const v7 = mod3(v3 * v3 * v, P3);
+  const pow3 = ed25519_pow_2_252_32(u * v7).pow_p_5_8;
+  let x = mod3(u * v3 * pow3, P3);
+  const vx2 = mod3(v * x * x, P3);
+  const root1 = x;
+  const root2 = mod3(x * ED25519_SQRT_M1, P3);
+  const useRoot1 = vx2 === u;
+  const useRoot2 = vx2 === mod3(-u, P3);
+  const noRoot = vx2 === mod3(-u * ED25519_SQRT_M1, P3);
+  if (useRoot1)
+    x = root1;
+  if (useRoot2 || noRoot)
+    x = root2;
+  if (isNegativeLE2(x, P3))
+    x = mod3(-x, P3);
+  return { isValid: useRoot1 || useRoot2, value: x };
+}
+var _0n14, _1n14, _2n10, _3n6, _5n4, _8n5, ed25519_CURVE_p2, ed25519_CURVE, ED25519_SQRT_M1, ed25519_Point, x255192;
+var init_ed255192 = __esm({
+  "node_modules/@noble/curves/ed25519.js"() {
+    init_edwards();
+    init_modular2();
+    init_montgomery2();
+    _0n14 = /* @__PURE__ */ BigInt(0);
+    _1n14 = /* @__PURE__ */ BigInt(1);
+    _2n10 = /* @__PURE__ */ BigInt(2);
+    _3n6 = /* @__PURE__ */ BigInt(3);
+    _5n4 = /* @__PURE__ */ BigInt(5);
+    _8n5 = /* @__PURE__ */ BigInt(8);
+    ed25519_CURVE_p2 = /* @__PURE__ */ BigInt("0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed");
+    ed25519_CURVE = /* @__PURE__ */ (() => ({
+      p: ed25519_CURVE_p2,
+      n: BigInt("0x1000000000000000000000000000000014def9dea2f79cd65812631a5cf5d3ed"),
+      h: _8n5,
+      a: BigInt("0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffec"),
+      d: BigInt("0x52036cee2b6ffe738cc740797779e89800700a4d4141d8ab75eb4dca135978a3"),
+      Gx: BigInt("0x216936d3cd6e53fec0a4e231fdd6dc5c692cc7609525a7b2c9562d608f25d51a"),
+      Gy: BigInt("0x6666666666666666666666666666666666666666666666666666666666666658")
+    }))();
+    ED25519_SQRT_M1 = /* @__PURE__ */ BigInt("19681161376707505956807079304988542015446066515923890162744021073123829784752");
+    ed25519_Point = /* @__PURE__ */ edwards(ed25519_CURVE, { uvRatio });
+    x255192 = /* @__PURE__ */ (() => {
+      const P3 = ed25519_CURVE_p2;
+      const powPminus2 = (x) => {
+        const { pow_p_5_8, b2 } = ed25519_pow_2_252_32(x);
+        return mod3(pow22(pow_p_5_8, _3n6, P3) * b2, P3);
+      };
+      return montgomery2({
+        P: P3,
+        type: "x25519",
+        powPminus2,
+        adjustScalarBytes: adjustScalarBytes2,
+        // ~3x faster fixed-base: [k]B on the birationally-equivalent Edwards curve using cached
+        // base tables, mapped back via u = (1+y)/(1-y) = (Z+Y)/(Z-Y) with one Fermat inversion.
+        // Same construction as libsodium's crypto_scalarmult_curve25519_base.
+        scalarMultBase: (k) => {
+          const kn = mod3(k, ed25519_Point.Fn.ORDER);
+          if (kn === _0n14)
+            return _0n14;
+          const p = ed25519_Point.BASE.multiply(kn);
+          return mod3((p.Z + p.Y) * powPminus2(mod3(p.Z - p.Y, P3)), P3);
+        }
+      });
+    })();
+  }
+});
+
+// node_modules/age-encryption/dist/x25519.js
+async function webCryptoFallback(func, fallback) {
+  if (webCryptoOff) {
+    return await fallback();
+  }
+  try {
+    return await func();
+  } catch (error) {
+    if (error instanceof ReferenceError || error instanceof DOMException && error.name === "NotSupportedError") {
+      return await fallback();
+    } else {
+      throw error;
+    }
+  }
+}
+async function scalarMult(scalar, u) {
+  return await webCryptoFallback(async () => {
+    const key = isCryptoKey(scalar) ? scalar : await importX25519Key(scalar);
+    const peer = await crypto.subtle.importKey("raw", domBuffer(u), { name: "X25519" }, exportable, []);
+    return new Uint8Array(await crypto.subtle.deriveBits({ name: "X25519", public: peer }, key, 256));
+  }, () => {
+    if (isCryptoKey(scalar)) {
+      throw new Error("CryptoKey provided but X25519 WebCrypto is not supported");
+    }
+    return x255192.scalarMult(scalar, u);
+  });
+}
+async function scalarMultBase(scalar) {
+  return await webCryptoFallback(async () => {
+    return scalarMult(scalar, x255192.GuBytes);
+  }, () => {
+    if (isCryptoKey(scalar)) {
+      throw new Error("CryptoKey provided but X25519 WebCrypto is not supported");
+    }
+    return x255192.scalarMultBase(scalar);
+  });
+}
+async function importX25519Key(key) {
+  if (key.length !== 32) {
+    throw new Error("X25519 private key must be 32 bytes");
+  }
+  const pkcs8 = new Uint8Array([...pkcs8Prefix, ...key]);
+  return crypto.subtle.importKey("pkcs8", pkcs8, { name: "X25519" }, exportable, ["deriveBits"]);
+}
+function isCryptoKey(key) {
+  return typeof CryptoKey !== "undefined" && key instanceof CryptoKey;
+}
+function domBuffer(arr) {
+  return arr;
+}
+var exportable, webCryptoOff, pkcs8Prefix;
+var init_x25519 = __esm({
+  "node_modules/age-encryption/dist/x25519.js"() {
+    init_ed255192();
+    exportable = false;
+    webCryptoOff = false;
+    pkcs8Prefix = /* @__PURE__ */ new Uint8Array([
+      48,
+      46,
+      2,
+      1,
+      0,
+      48,
+      5,
+      6,
+      3,
+      43,
+      101,
+      110,
+      4,
+      34,
+      4,
+      32
+    ]);
+  }
+});
+
+// node_modules/age-encryption/dist/io.js
+function asciiString(bytes) {
+  bytes.forEach((b) => {
+    if (b < 32 || b > 126) {
+      throw Error("invalid non-ASCII byte in header");
+    }
+  });
+  return new TextDecoder().decode(bytes);
+}
+function flatten(arr) {
+  const len2 = arr.reduce(((sum, line) => sum + line.length), 0);
+  const out = new Uint8Array(len2);
+  let n = 0;
+  for (const a of arr) {
+    out.set(a, n);
+    n += a.length;
+  }
+  return out;
+}
+function prepend(s, ...prefixes) {
+  return s.pipeThrough(new TransformStream({
+    start(controller) {
+      for (const p of prefixes) {
+        controller.enqueue(p);
+      }
+    }
+  }));
+}
+function stream(a) {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(a);
+      controller.close();
+    }
+  });
+}
+async function readAll(stream2) {
+  if (!(stream2 instanceof ReadableStream)) {
+    throw new Error("readAll expects a ReadableStream<Uint8Array>");
+  }
+  return new Uint8Array(await new Response(stream2).arrayBuffer());
+}
+async function readAllString(stream2) {
+  if (!(stream2 instanceof ReadableStream)) {
+    throw new Error("readAllString expects a ReadableStream<Uint8Array>");
+  }
+  return await new Response(stream2).text();
+}
+async function read(stream2, n) {
+  const reader = stream2.getReader();
+  const chunks = [];
+  let readBytes = 0;
+  while (readBytes < n) {
+    const { done, value } = await reader.read();
+    if (done) {
+      throw Error("stream ended before reading " + n.toString() + " bytes");
+    }
+    chunks.push(value);
+    readBytes += value.length;
+  }
+  reader.releaseLock();
+  const buf = flatten(chunks);
+  const data = buf.subarray(0, n);
+  const rest = prepend(stream2, buf.subarray(n));
+  return { data, rest };
+}
+var LineReader;
+var init_io = __esm({
+  "node_modules/age-encryption/dist/io.js"() {
+    LineReader = class {
+      s;
+      transcript = [];
+      buf = new Uint8Array(0);
+      constructor(stream2) {
+        this.s = stream2.getReader();
+      }
+      async readLine() {
+        const line = [];
+        while (true) {
+          const i = this.buf.indexOf("\n".charCodeAt(0));
+          if (i >= 0) {
+            line.push(this.buf.subarray(0, i));
+            this.transcript.push(this.buf.subarray(0, i + 1));
+            this.buf = this.buf.subarray(i + 1);
+            return asciiString(flatten(line));
+          }
+          if (this.buf.length > 0) {
+            line.push(this.buf);
+            this.transcript.push(this.buf);
+          }
+          const next = await this.s.read();
+          if (next.done) {
+            this.buf = flatten(line);
+            return null;
+          }
+          this.buf = next.value;
+        }
+      }
+      close() {
+        this.s.releaseLock();
+        return { rest: this.buf, transcript: flatten(this.transcript) };
+      }
+    };
+  }
+});
+
+// node_modules/age-encryption/dist/format.js
+async function parseNextStanza(hdr) {
+  const argsLine = await hdr.readLine();
+  if (argsLine === null) {
+    throw Error("invalid stanza");
+  }
+  const args = argsLine.split(" ");
+  if (args.length < 2 || args.shift() !== "->") {
+    return { next: argsLine };
+  }
+  for (const arg of args) {
+    if (arg.length === 0) {
+      throw Error("invalid stanza");
+    }
+  }
+  const bodyLines = [];
+  for (; ; ) {
+    const nextLine = await hdr.readLine();
+    if (nextLine === null) {
+      throw Error("invalid stanza");
+    }
+    const line = base64nopad.decode(nextLine);
+    if (line.length > 48) {
+      throw Error("invalid stanza");
+    }
+    bodyLines.push(line);
+    if (line.length < 48) {
+      break;
+    }
+  }
+  const body = flatten(bodyLines);
+  return { s: new Stanza(args, body) };
+}
+async function parseHeader(header) {
+  const hdr = new LineReader(header);
+  const versionLine = await hdr.readLine();
+  if (versionLine !== "age-encryption.org/v1") {
+    throw Error("invalid version " + (versionLine ?? "line"));
+  }
+  const stanzas = [];
+  for (; ; ) {
+    const { s, next: macLine } = await parseNextStanza(hdr);
+    if (s !== void 0) {
+      stanzas.push(s);
+      continue;
+    }
+    if (!macLine.startsWith("--- ")) {
+      throw Error("invalid header");
+    }
+    const MAC = base64nopad.decode(macLine.slice(4));
+    const { rest, transcript } = hdr.close();
+    const headerNoMAC = transcript.slice(0, transcript.length - 1 - macLine.length + 3);
+    return { stanzas, headerNoMAC, MAC, headerSize: transcript.length, rest: prepend(header, rest) };
+  }
+}
+function encodeHeaderNoMAC(recipients) {
+  const lines = [];
+  lines.push("age-encryption.org/v1\n");
+  for (const s of recipients) {
+    lines.push("-> " + s.args.join(" ") + "\n");
+    for (let i = 0; i < s.body.length; i += 48) {
+      let end = i + 48;
+      if (end > s.body.length)
+        end = s.body.length;
+      lines.push(base64nopad.encode(s.body.subarray(i, end)) + "\n");
+    }
+    if (s.body.length % 48 === 0)
+      lines.push("\n");
+  }
+  lines.push("---");
+  return new TextEncoder().encode(lines.join(""));
+}
+function encodeHeader(recipients, MAC) {
+  return flatten([
+    encodeHeaderNoMAC(recipients),
+    new TextEncoder().encode(" " + base64nopad.encode(MAC) + "\n")
+  ]);
+}
+var Stanza;
+var init_format = __esm({
+  "node_modules/age-encryption/dist/format.js"() {
+    init_base();
+    init_io();
+    Stanza = class {
+      /**
+       * All space-separated arguments on the first line of the stanza.
+       * Each argument is a string that does not contain spaces.
+       * The first argument is often a recipient type, which should look like
+       * `example.com/...` to avoid collisions.
+       */
+      args;
+      /**
+       * The raw body of the stanza. This is automatically base64-encoded and
+       * split into lines of 48 characters each.
+       */
+      body;
+      constructor(args, body) {
+        this.args = args;
+        this.body = body;
+      }
+    };
+  }
+});
+
+// node_modules/age-encryption/dist/recipients.js
+function hpkeContext(kemID, sharedSecret, info) {
+  const suiteID = hpkeSuiteID(kemID);
+  const pskIDHash = hpkeLabeledExtract(suiteID, void 0, "psk_id_hash", new Uint8Array(0));
+  const infoHash = hpkeLabeledExtract(suiteID, void 0, "info_hash", info);
+  const ksContext = new Uint8Array(1 + pskIDHash.length + infoHash.length);
+  ksContext[0] = 0;
+  ksContext.set(pskIDHash, 1);
+  ksContext.set(infoHash, 1 + pskIDHash.length);
+  const secret = hpkeLabeledExtract(suiteID, sharedSecret, "secret", new Uint8Array(0));
+  const key = hpkeLabeledExpand(suiteID, secret, "key", ksContext, 32);
+  const nonce = hpkeLabeledExpand(suiteID, secret, "base_nonce", ksContext, 12);
+  return { key, nonce };
+}
+function hpkeSuiteID(kemID) {
+  const suiteID = new Uint8Array(10);
+  suiteID.set(new TextEncoder().encode("HPKE"), 0);
+  suiteID[4] = kemID >> 8 & 255;
+  suiteID[5] = kemID & 255;
+  suiteID[6] = 0;
+  suiteID[7] = 1;
+  suiteID[8] = 0;
+  suiteID[9] = 3;
+  return suiteID;
+}
+function hpkeLabeledExtract(suiteID, salt, label, ikm) {
+  const labeledIKM = new Uint8Array(7 + suiteID.length + label.length + ikm.length);
+  let offset = 0;
+  labeledIKM.set(new TextEncoder().encode("HPKE-v1"), offset);
+  offset += "HPKE-v1".length;
+  labeledIKM.set(suiteID, offset);
+  offset += suiteID.length;
+  labeledIKM.set(new TextEncoder().encode(label), offset);
+  offset += label.length;
+  labeledIKM.set(ikm, offset);
+  return extract(sha256, labeledIKM, salt);
+}
+function hpkeLabeledExpand(suiteID, prk, label, info, length) {
+  const labeledInfo = new Uint8Array(2 + 7 + suiteID.length + label.length + info.length);
+  let offset = 0;
+  labeledInfo[offset] = length >> 8 & 255;
+  labeledInfo[offset + 1] = length & 255;
+  offset += 2;
+  labeledInfo.set(new TextEncoder().encode("HPKE-v1"), offset);
+  offset += "HPKE-v1".length;
+  labeledInfo.set(suiteID, offset);
+  offset += suiteID.length;
+  labeledInfo.set(new TextEncoder().encode(label), offset);
+  offset += label.length;
+  labeledInfo.set(info, offset);
+  return expand(sha256, prk, labeledInfo, length);
+}
+function hpkeDHKEMP256Encapsulate(recipient) {
+  if (recipient.length !== p2562.lengths.publicKeyUncompressed) {
+    recipient = p2562.Point.fromBytes(recipient).toBytes(false);
+  }
+  const ephemeral = p2562.utils.randomSecretKey();
+  const encapsulatedKey = p2562.getPublicKey(ephemeral, false);
+  const ss = p2562.getSharedSecret(ephemeral, recipient, true).subarray(1);
+  const kemContext = new Uint8Array(encapsulatedKey.length + recipient.length);
+  kemContext.set(encapsulatedKey, 0);
+  kemContext.set(recipient, encapsulatedKey.length);
+  const suiteID = new Uint8Array(5);
+  suiteID.set(new TextEncoder().encode("KEM"), 0);
+  suiteID[3] = hpkeDHKEMP256 >> 8;
+  suiteID[4] = hpkeDHKEMP256 & 255;
+  const eaePRK = hpkeLabeledExtract(suiteID, void 0, "eae_prk", ss);
+  const sharedSecret = hpkeLabeledExpand(suiteID, eaePRK, "shared_secret", kemContext, 32);
+  return { encapsulatedKey, sharedSecret };
+}
+function encryptFileKey(fileKey, key) {
+  const nonce = new Uint8Array(12);
+  return chacha20poly1305(key, nonce).encrypt(fileKey);
+}
+function decryptFileKey(body, key) {
+  if (body.length !== 32) {
+    throw Error("invalid stanza");
+  }
+  const nonce = new Uint8Array(12);
+  try {
+    return chacha20poly1305(key, nonce).decrypt(body);
+  } catch {
+    return null;
+  }
+}
+function isCryptoKey2(key) {
+  return typeof CryptoKey !== "undefined" && key instanceof CryptoKey;
+}
+var HybridRecipient, HybridIdentity, hpkeMLKEM768X25519, hpkeMLKEM768P256, hpkeDHKEMP256, TagRecipient, HybridTagRecipient, X25519Recipient, X25519Identity, ScryptRecipient, ScryptIdentity;
+var init_recipients = __esm({
+  "node_modules/age-encryption/dist/recipients.js"() {
+    init_base();
+    init_hkdf();
+    init_sha2();
+    init_scrypt();
+    init_chacha();
+    init_hybrid();
+    init_nist2();
+    init_utils();
+    init_base();
+    init_x25519();
+    init_format();
+    init_dist();
+    HybridRecipient = class {
+      recipient;
+      constructor(s) {
+        const { prefix, words } = bech32.decode(s, false);
+        const bytes = bech32.fromWords(words);
+        if (!s.startsWith("age1pq1") || prefix.toLowerCase() !== "age1pq" || bytes.length !== 1216) {
+          throw Error("invalid recipient");
+        }
+        this.recipient = bytes;
+      }
+      wrapFileKey(fileKey) {
+        const { cipherText: encapsulatedKey, sharedSecret } = MLKEM768X25519.encapsulate(this.recipient);
+        const label = new TextEncoder().encode("age-encryption.org/mlkem768x25519");
+        const { key, nonce } = hpkeContext(hpkeMLKEM768X25519, sharedSecret, label);
+        const ciphertext = chacha20poly1305(key, nonce).encrypt(fileKey);
+        return [new Stanza(["mlkem768x25519", base64nopad.encode(encapsulatedKey)], ciphertext)];
+      }
+    };
+    HybridIdentity = class {
+      identity;
+      constructor(s) {
+        const res = bech32.decodeToBytes(s);
+        if (!s.startsWith("AGE-SECRET-KEY-PQ-1") || res.prefix.toUpperCase() !== "AGE-SECRET-KEY-PQ-" || res.bytes.length !== 32) {
+          throw Error("invalid identity");
+        }
+        this.identity = res.bytes;
+      }
+      unwrapFileKey(stanzas) {
+        for (const s of stanzas) {
+          if (s.args.length < 1 || s.args[0] !== "mlkem768x25519") {
+            continue;
+          }
+          if (s.args.length !== 2) {
+            throw Error("invalid mlkem768x25519 stanza");
+          }
+          const share = base64nopad.decode(s.args[1]);
+          if (share.length !== 1120) {
+            throw Error("invalid mlkem768x25519 stanza");
+          }
+          if (s.body.length !== 32) {
+            throw Error("invalid mlkem768x25519 stanza");
+          }
+          const sharedSecret = MLKEM768X25519.decapsulate(share, this.identity);
+          const label = new TextEncoder().encode("age-encryption.org/mlkem768x25519");
+          const { key, nonce } = hpkeContext(hpkeMLKEM768X25519, sharedSecret, label);
+          try {
+            return chacha20poly1305(key, nonce).decrypt(s.body);
+          } catch {
+            continue;
+          }
+        }
+        return null;
+      }
+    };
+    hpkeMLKEM768X25519 = 25722;
+    hpkeMLKEM768P256 = 80;
+    hpkeDHKEMP256 = 16;
+    TagRecipient = class {
+      recipient;
+      constructor(s) {
+        const res = bech32.decodeToBytes(s);
+        if (!s.startsWith("age1tag1") || res.prefix.toLowerCase() !== "age1tag" || res.bytes.length !== 33) {
+          throw Error("invalid recipient");
+        }
+        this.recipient = res.bytes;
+      }
+      wrapFileKey(fileKey) {
+        const { encapsulatedKey, sharedSecret } = hpkeDHKEMP256Encapsulate(this.recipient);
+        const label = new TextEncoder().encode("age-encryption.org/p256tag");
+        const tag = (() => {
+          const recipientHash = sha256(this.recipient).subarray(0, 4);
+          const ikm = new Uint8Array(encapsulatedKey.length + recipientHash.length);
+          ikm.set(encapsulatedKey, 0);
+          ikm.set(recipientHash, encapsulatedKey.length);
+          return extract(sha256, ikm, label).subarray(0, 4);
+        })();
+        const { key, nonce } = hpkeContext(hpkeDHKEMP256, sharedSecret, label);
+        const ciphertext = chacha20poly1305(key, nonce).encrypt(fileKey);
+        return [new Stanza(["p256tag", base64nopad.encode(tag), base64nopad.encode(encapsulatedKey)], ciphertext)];
+      }
+    };
+    HybridTagRecipient = class {
+      recipient;
+      constructor(s) {
+        const { prefix, words } = bech32.decode(s, false);
+        const bytes = bech32.fromWords(words);
+        if (!s.startsWith("age1tagpq1") || prefix.toLowerCase() !== "age1tagpq" || bytes.length !== 1249) {
+          throw Error("invalid recipient");
+        }
+        this.recipient = bytes;
+      }
+      wrapFileKey(fileKey) {
+        const { cipherText: encapsulatedKey, sharedSecret } = MLKEM768P256.encapsulate(this.recipient);
+        const label = new TextEncoder().encode("age-encryption.org/mlkem768p256tag");
+        const tag = (() => {
+          const recipientHash = sha256(this.recipient.subarray(1184)).subarray(0, 4);
+          const ikm = new Uint8Array(encapsulatedKey.length + recipientHash.length);
+          ikm.set(encapsulatedKey, 0);
+          ikm.set(recipientHash, encapsulatedKey.length);
+          return extract(sha256, ikm, label).subarray(0, 4);
+        })();
+        const { key, nonce } = hpkeContext(hpkeMLKEM768P256, sharedSecret, label);
+        const ciphertext = chacha20poly1305(key, nonce).encrypt(fileKey);
+        return [new Stanza(["mlkem768p256tag", base64nopad.encode(tag), base64nopad.encode(encapsulatedKey)], ciphertext)];
+      }
+    };
+    X25519Recipient = class {
+      recipient;
+      constructor(s) {
+        const res = bech32.decodeToBytes(s);
+        if (!s.startsWith("age1") || res.prefix.toLowerCase() !== "age" || res.bytes.length !== 32) {
+          throw Error("invalid recipient");
+        }
+        this.recipient = res.bytes;
+      }
+      async wrapFileKey(fileKey) {
+        const ephemeral = randomBytes(32);
+        const share = await scalarMultBase(ephemeral);
+        const secret = await scalarMult(ephemeral, this.recipient);
+        const salt = new Uint8Array(share.length + this.recipient.length);
+        salt.set(share);
+        salt.set(this.recipient, share.length);
+        const label = new TextEncoder().encode("age-encryption.org/v1/X25519");
+        const key = hkdf(sha256, secret, salt, label, 32);
+        return [new Stanza(["X25519", base64nopad.encode(share)], encryptFileKey(fileKey, key))];
+      }
+    };
+    X25519Identity = class {
+      identity;
+      recipient;
+      constructor(s) {
+        if (isCryptoKey2(s)) {
+          this.identity = s;
+          this.recipient = scalarMultBase(s);
+          return;
+        }
+        const res = bech32.decodeToBytes(s);
+        if (!s.startsWith("AGE-SECRET-KEY-1") || res.prefix.toUpperCase() !== "AGE-SECRET-KEY-" || res.bytes.length !== 32) {
+          throw Error("invalid identity");
+        }
+        this.identity = res.bytes;
+        this.recipient = scalarMultBase(res.bytes);
+      }
+      async unwrapFileKey(stanzas) {
+        for (const s of stanzas) {
+          if (s.args.length < 1 || s.args[0] !== "X25519") {
+            continue;
+          }
+          if (s.args.length !== 2) {
+            throw Error("invalid X25519 stanza");
+          }
+          const share = base64nopad.decode(s.args[1]);
+          if (share.length !== 32) {
+            throw Error("invalid X25519 stanza");
+          }
+          const secret = await scalarMult(this.identity, share);
+          const recipient = await this.recipient;
+          const salt = new Uint8Array(share.length + recipient.length);
+          salt.set(share);
+          salt.set(recipient, share.length);
+          const label = new TextEncoder().encode("age-encryption.org/v1/X25519");
+          const key = hkdf(sha256, secret, salt, label, 32);
+          const fileKey = decryptFileKey(s.body, key);
+          if (fileKey !== null)
+            return fileKey;
+        }
+        return null;
+      }
+    };
+    ScryptRecipient = class {
+      passphrase;
+      logN;
+      constructor(passphrase, logN) {
+        this.passphrase = passphrase;
+        this.logN = logN;
+      }
+      wrapFileKey(fileKey) {
+        const salt = randomBytes(16);
+        const label = "age-encryption.org/v1/scrypt";
+        const labelAndSalt = new Uint8Array(label.length + 16);
+        labelAndSalt.set(new TextEncoder().encode(label));
+        labelAndSalt.set(salt, label.length);
+        const key = scrypt(this.passphrase, labelAndSalt, { N: 2 ** this.logN, r: 8, p: 1, dkLen: 32 });
+        return [new Stanza(["scrypt", base64nopad.encode(salt), this.logN.toString()], encryptFileKey(fileKey, key))];
+      }
+    };
+    ScryptIdentity = class {
+      passphrase;
+      constructor(passphrase) {
+        this.passphrase = passphrase;
+      }
+      unwrapFileKey(stanzas) {
+        for (const s of stanzas) {
+          if (s.args.length < 1 || s.args[0] !== "scrypt") {
+            continue;
+          }
+          if (stanzas.length !== 1) {
+            throw Error("scrypt recipient is not the only one in the header");
+          }
+          if (s.args.length !== 3) {
+            throw Error("invalid scrypt stanza");
+          }
+          if (!/^[1-9][0-9]*$/.test(s.args[2])) {
+            throw Error("invalid scrypt stanza");
+          }
+          const salt = base64nopad.decode(s.args[1]);
+          if (salt.length !== 16) {
+            throw Error("invalid scrypt stanza");
+          }
+          const logN = Number(s.args[2]);
+          if (logN > 20) {
+            throw Error("scrypt work factor is too high");
+          }
+          const label = "age-encryption.org/v1/scrypt";
+          const labelAndSalt = new Uint8Array(label.length + 16);
+          labelAndSalt.set(new TextEncoder().encode(label));
+          labelAndSalt.set(salt, label.length);
+          const key = scrypt(this.passphrase, labelAndSalt, { N: 2 ** logN, r: 8, p: 1, dkLen: 32 });
+          const fileKey = decryptFileKey(s.body, key);
+          if (fileKey !== null)
+            return fileKey;
+        }
+        return null;
+      }
+    };
+  }
+});
+
+// node_modules/age-encryption/dist/stream.js
+function decryptSTREAM(key) {
+  const streamNonce = new Uint8Array(12);
+  const incNonce = () => {
+    for (let i = streamNonce.length - 2; i >= 0; i--) {
+      streamNonce[i]++;
+      if (streamNonce[i] !== 0)
+        break;
+    }
+  };
+  let firstChunk = true;
+  const ciphertextBuffer = new Uint8Array(chunkSizeWithOverhead);
+  let ciphertextBufferUsed = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      while (chunk.length > 0) {
+        if (ciphertextBufferUsed === ciphertextBuffer.length) {
+          const decryptedChunk = chacha20poly1305(key, streamNonce).decrypt(ciphertextBuffer);
+          controller.enqueue(decryptedChunk);
+          incNonce();
+          ciphertextBufferUsed = 0;
+          firstChunk = false;
+        }
+        const n = Math.min(ciphertextBuffer.length - ciphertextBufferUsed, chunk.length);
+        ciphertextBuffer.set(chunk.subarray(0, n), ciphertextBufferUsed);
+        ciphertextBufferUsed += n;
+        chunk = chunk.subarray(n);
+      }
+    },
+    flush(controller) {
+      streamNonce[11] = 1;
+      const decryptedChunk = chacha20poly1305(key, streamNonce).decrypt(ciphertextBuffer.subarray(0, ciphertextBufferUsed));
+      if (!firstChunk && decryptedChunk.length === 0) {
+        throw new Error("final chunk is empty");
+      }
+      controller.enqueue(decryptedChunk);
+    }
+  });
+}
+function plaintextSize(ciphertextSize2) {
+  if (ciphertextSize2 < chacha20poly1305Overhead) {
+    throw Error("ciphertext is too small");
+  }
+  if (ciphertextSize2 === chacha20poly1305Overhead) {
+    return 0;
+  }
+  const fullChunks = Math.floor(ciphertextSize2 / chunkSizeWithOverhead);
+  const lastChunk = ciphertextSize2 % chunkSizeWithOverhead;
+  if (0 < lastChunk && lastChunk <= chacha20poly1305Overhead) {
+    throw Error("ciphertext size is invalid");
+  }
+  let size = ciphertextSize2;
+  size -= fullChunks * chacha20poly1305Overhead;
+  size -= lastChunk > 0 ? chacha20poly1305Overhead : 0;
+  return size;
+}
+function encryptSTREAM(key) {
+  const streamNonce = new Uint8Array(12);
+  const incNonce = () => {
+    for (let i = streamNonce.length - 2; i >= 0; i--) {
+      streamNonce[i]++;
+      if (streamNonce[i] !== 0)
+        break;
+    }
+  };
+  const plaintextBuffer = new Uint8Array(chunkSize);
+  let plaintextBufferUsed = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      while (chunk.length > 0) {
+        if (plaintextBufferUsed === plaintextBuffer.length) {
+          const encryptedChunk = chacha20poly1305(key, streamNonce).encrypt(plaintextBuffer);
+          controller.enqueue(encryptedChunk);
+          incNonce();
+          plaintextBufferUsed = 0;
+        }
+        const n = Math.min(plaintextBuffer.length - plaintextBufferUsed, chunk.length);
+        plaintextBuffer.set(chunk.subarray(0, n), plaintextBufferUsed);
+        plaintextBufferUsed += n;
+        chunk = chunk.subarray(n);
+      }
+    },
+    flush(controller) {
+      streamNonce[11] = 1;
+      const encryptedChunk = chacha20poly1305(key, streamNonce).encrypt(plaintextBuffer.subarray(0, plaintextBufferUsed));
+      controller.enqueue(encryptedChunk);
+    }
+  });
+}
+function ciphertextSize(plaintextSize2) {
+  const chunks = Math.max(1, Math.ceil(plaintextSize2 / chunkSize));
+  return plaintextSize2 + chacha20poly1305Overhead * chunks;
+}
+var chacha20poly1305Overhead, chunkSize, chunkSizeWithOverhead;
+var init_stream = __esm({
+  "node_modules/age-encryption/dist/stream.js"() {
+    init_chacha();
+    chacha20poly1305Overhead = 16;
+    chunkSize = /* @__PURE__ */ (() => 64 * 1024)();
+    chunkSizeWithOverhead = /* @__PURE__ */ (() => chunkSize + chacha20poly1305Overhead)();
+  }
+});
+
+// node_modules/age-encryption/dist/armor.js
+var init_armor = __esm({
+  "node_modules/age-encryption/dist/armor.js"() {
+    init_dist();
+  }
+});
+
+// node_modules/age-encryption/dist/cbor.js
+var init_cbor = __esm({
+  "node_modules/age-encryption/dist/cbor.js"() {
+  }
+});
+
+// node_modules/age-encryption/dist/webauthn.js
+var init_webauthn = __esm({
+  "node_modules/age-encryption/dist/webauthn.js"() {
+    init_dist();
+    init_format();
+    init_recipients();
+    init_cbor();
+    init_dist();
+  }
+});
+
+// node_modules/age-encryption/dist/index.js
+function compareBytes(a, b) {
+  if (a.length !== b.length) {
+    return false;
+  }
+  let acc = 0;
+  for (let i = 0; i < a.length; i++) {
+    acc |= a[i] ^ b[i];
+  }
+  return acc === 0;
+}
+function isCryptoKey3(key) {
+  return typeof CryptoKey !== "undefined" && key instanceof CryptoKey;
+}
+var Encrypter, Decrypter;
+var init_dist = __esm({
+  "node_modules/age-encryption/dist/index.js"() {
+    init_hmac();
+    init_hkdf();
+    init_sha2();
+    init_utils();
+    init_recipients();
+    init_recipients();
+    init_recipients();
+    init_recipients();
+    init_format();
+    init_stream();
+    init_io();
+    init_armor();
+    init_webauthn();
+    init_recipients();
+    Encrypter = class {
+      passphrase = null;
+      scryptWorkFactor = 18;
+      recipients = [];
+      /**
+       * Set the passphrase to encrypt the file(s) with. This method can only be
+       * called once, and can't be called if {@link Encrypter.addRecipient} has
+       * been called.
+       *
+       * The passphrase is passed through the scrypt key derivation function, but
+       * it needs to have enough entropy to resist offline brute-force attacks.
+       * You should use at least 8-10 random alphanumeric characters, or 4-5
+       * random words from a list of at least 2000 words.
+       *
+       * @param s - The passphrase to encrypt the file with.
+       */
+      setPassphrase(s) {
+        if (this.passphrase !== null) {
+          throw new Error("can encrypt to at most one passphrase");
+        }
+        if (this.recipients.length !== 0) {
+          throw new Error("can't encrypt to both recipients and passphrases");
+        }
+        this.passphrase = s;
+      }
+      /**
+       * Set the scrypt work factor to use when encrypting the file(s) with a
+       * passphrase. The default is 18. Using a lower value will require stronger
+       * passphrases to resist offline brute-force attacks.
+       *
+       * @param logN - The base-2 logarithm of the scrypt work factor.
+       */
+      setScryptWorkFactor(logN) {
+        this.scryptWorkFactor = logN;
+      }
+      /**
+       * Add a recipient to encrypt the file(s) for. This method can be called
+       * multiple times to encrypt the file(s) for multiple recipients.
+       *
+       * This version supports native X25519 recipients (`age1...`), hybrid
+       * post-quantum recipients (`age1pq1...`), tag recipients (`age1tag1...`),
+       * and hybrid tag recipients (`age1tagpq1...`).
+       *
+       * @param s - The recipient to encrypt the file for. Either a string
+       * beginning with `age1...` or an object implementing the {@link Recipient}
+       * interface.
+       */
+      addRecipient(s) {
+        if (this.passphrase !== null) {
+          throw new Error("can't encrypt to both recipients and passphrases");
+        }
+        if (typeof s === "string") {
+          if (s.startsWith("age1pq1")) {
+            this.recipients.push(new HybridRecipient(s));
+          } else if (s.startsWith("age1tag1")) {
+            this.recipients.push(new TagRecipient(s));
+          } else if (s.startsWith("age1tagpq1")) {
+            this.recipients.push(new HybridTagRecipient(s));
+          } else if (s.startsWith("age1")) {
+            this.recipients.push(new X25519Recipient(s));
+          } else {
+            throw new Error("unrecognized recipient type");
+          }
+        } else {
+          this.recipients.push(s);
+        }
+      }
+      async encrypt(file) {
+        const fileKey = randomBytes(16);
+        const stanzas = [];
+        let recipients = this.recipients;
+        if (this.passphrase !== null) {
+          recipients = [new ScryptRecipient(this.passphrase, this.scryptWorkFactor)];
+        }
+        for (const recipient of recipients) {
+          stanzas.push(...await recipient.wrapFileKey(fileKey));
+        }
+        const labelHeader = new TextEncoder().encode("header");
+        const hmacKey = hkdf(sha256, fileKey, void 0, labelHeader, 32);
+        const mac = hmac(sha256, hmacKey, encodeHeaderNoMAC(stanzas));
+        const header = encodeHeader(stanzas, mac);
+        const nonce = randomBytes(16);
+        const labelPayload = new TextEncoder().encode("payload");
+        const streamKey = hkdf(sha256, fileKey, nonce, labelPayload, 32);
+        const encrypter = encryptSTREAM(streamKey);
+        if (!(file instanceof ReadableStream)) {
+          if (typeof file === "string")
+            file = new TextEncoder().encode(file);
+          return await readAll(prepend(stream(file).pipeThrough(encrypter), header, nonce));
+        }
+        return Object.assign(prepend(file.pipeThrough(encrypter), header, nonce), {
+          size: (size) => ciphertextSize(size) + header.length + nonce.length
+        });
+      }
+    };
+    Decrypter = class {
+      identities = [];
+      /**
+       * Add a passphrase to decrypt password-encrypted file(s) with. This method
+       * can be called multiple times to try multiple passphrases.
+       *
+       * @param s - The passphrase to decrypt the file with.
+       */
+      addPassphrase(s) {
+        this.identities.push(new ScryptIdentity(s));
+      }
+      /**
+       * Add an identity to decrypt file(s) with. This method can be called
+       * multiple times to try multiple identities.
+       *
+       * @param s - The identity to decrypt the file with. Either a string
+       * beginning with `AGE-SECRET-KEY-PQ-1...` or `AGE-SECRET-KEY-1...`, an
+       * X25519 private
+       * {@link https://developer.mozilla.org/en-US/docs/Web/API/CryptoKey | CryptoKey}
+       * object, or an object implementing the {@link Identity} interface.
+       *
+       * A CryptoKey object must have
+       * {@link https://developer.mozilla.org/en-US/docs/Web/API/CryptoKey/type | type}
+       * `private`,
+       * {@link https://developer.mozilla.org/en-US/docs/Web/API/CryptoKey/algorithm | algorithm}
+       * `{name: 'X25519'}`, and
+       * {@link https://developer.mozilla.org/en-US/docs/Web/API/CryptoKey/usages | usages}
+       * `["deriveBits"]`. For example:
+       * ```js
+       * const keyPair = await crypto.subtle.generateKey({ name: "X25519" }, false, ["deriveBits"])
+       * decrypter.addIdentity(key.privateKey)
+       * ```
+       */
+      addIdentity(s) {
+        if (isCryptoKey3(s)) {
+          this.identities.push(new X25519Identity(s));
+        } else if (typeof s === "string") {
+          if (s.startsWith("AGE-SECRET-KEY-1")) {
+            this.identities.push(new X25519Identity(s));
+          } else if (s.startsWith("AGE-SECRET-KEY-PQ-1")) {
+            this.identities.push(new HybridIdentity(s));
+          } else {
+            throw new Error("unrecognized identity type");
+          }
+        } else {
+          this.identities.push(s);
+        }
+      }
+      async decrypt(file, outputFormat) {
+        const s = file instanceof ReadableStream ? file : stream(file);
+        const { fileKey, headerSize, rest } = await this.decryptHeaderInternal(s);
+        const { data: nonce, rest: payload } = await read(rest, 16);
+        const label = new TextEncoder().encode("payload");
+        const streamKey = hkdf(sha256, fileKey, nonce, label, 32);
+        const decrypter = decryptSTREAM(streamKey);
+        const out = payload.pipeThrough(decrypter);
+        const outWithSize = Object.assign(out, {
+          size: (size) => plaintextSize(size - headerSize - nonce.length)
+        });
+        if (file instanceof ReadableStream)
+          return outWithSize;
+        if (outputFormat === "text")
+          return await readAllString(out);
+        return await readAll(out);
+      }
+      /**
+       * Decrypt the file key from a detached header. This is a low-level
+       * function that can be used to implement delegated decryption logic.
+       * Most users won't need this.
+       *
+       * It is the caller's responsibility to keep track of what file the
+       * returned file key decrypts, and to ensure the file key is not used
+       * for any other purpose.
+       *
+       * @param header - The file's textual header, including the MAC.
+       *
+       * @returns The file key used to encrypt the file.
+       */
+      async decryptHeader(header) {
+        return (await this.decryptHeaderInternal(stream(header))).fileKey;
+      }
+      async decryptHeaderInternal(file) {
+        const h = await parseHeader(file);
+        const fileKey = await this.unwrapFileKey(h.stanzas);
+        if (fileKey === null)
+          throw Error("no identity matched any of the file's recipients");
+        const label = new TextEncoder().encode("header");
+        const hmacKey = hkdf(sha256, fileKey, void 0, label, 32);
+        const mac = hmac(sha256, hmacKey, h.headerNoMAC);
+        if (!compareBytes(h.MAC, mac))
+          throw Error("invalid header HMAC");
+        return { fileKey, headerSize: h.headerSize, rest: h.rest };
+      }
+      async unwrapFileKey(stanzas) {
+        for (const identity of this.identities) {
+          const fileKey = await identity.unwrapFileKey(stanzas);
+          if (fileKey !== null)
+            return fileKey;
+        }
+        return null;
+      }
+    };
+  }
+});
+
+// src/identity/errors.ts
+var IdentityError, STAKING_FILES;
+var init_errors = __esm({
+  "src/identity/errors.ts"() {
+    "use strict";
+    IdentityError = class extends Error {
+      constructor(file, reason) {
+        super(`${file}: ${reason}`);
+        this.file = file;
+        this.reason = reason;
+      }
+      file;
+      reason;
+      name = "IdentityError";
+    };
+    STAKING_FILES = ["staker.crt", "staker.key", "signer.key"];
+  }
+});
+
+// src/identity/sha256.ts
+var import_node_crypto, sha256Hex;
+var init_sha256 = __esm({
+  "src/identity/sha256.ts"() {
+    "use strict";
+    import_node_crypto = require("node:crypto");
+    sha256Hex = (b) => (0, import_node_crypto.createHash)("sha256").update(b).digest("hex");
+  }
+});
+
+// src/archive/tar.ts
+function octal(n, width) {
+  return n.toString(8).padStart(width - 1, "0") + "\0";
+}
+function writeTar(entries, mtime) {
+  const parts = [];
+  for (const e of entries) {
+    if (Buffer.byteLength(e.name) > 100) throw new Error(`tar: name too long: ${e.name}`);
+    const h = Buffer.alloc(BLOCK);
+    h.write(e.name, 0, "utf8");
+    h.write(octal(384, 8), 100);
+    h.write(octal(0, 8), 108);
+    h.write(octal(0, 8), 116);
+    h.write(octal(e.data.length, 12), 124);
+    h.write(octal(Math.floor(mtime.getTime() / 1e3), 12), 136);
+    h.write("        ", 148);
+    h.write("0", 156);
+    h.write("ustar\0", 257);
+    h.write("00", 263);
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(octal(sum, 7) + " ", 148);
+    parts.push(h, Buffer.from(e.data), Buffer.alloc((BLOCK - e.data.length % BLOCK) % BLOCK));
+  }
+  parts.push(Buffer.alloc(BLOCK * 2));
+  return Buffer.concat(parts);
+}
+function readTar(buf) {
+  const b = Buffer.from(buf);
+  const out = [];
+  for (let pos = 0; pos + BLOCK <= b.length; ) {
+    const h = b.subarray(pos, pos + BLOCK);
+    if (h.every((x) => x === 0)) return out;
+    const field = (from, to) => h.subarray(from, to).toString("latin1").replace(/\0.*$/s, "").trim();
+    let sum = 0;
+    for (const [i, x] of h.entries()) sum += i >= 148 && i < 156 ? 32 : x;
+    if (!/^[0-7]+$/.test(field(148, 156)) || parseInt(field(148, 156), 8) !== sum)
+      throw new Error("tar: a header is damaged (wrong checksum)");
+    const sizeField = field(124, 136) || "0";
+    if (!/^[0-7]+$/.test(sizeField)) throw new Error("tar: a header is damaged (size)");
+    const size = parseInt(sizeField, 8);
+    const name2 = h.subarray(0, 100).toString("utf8").replace(/\0.*$/s, "");
+    const type = String.fromCharCode(h[156] ?? 48);
+    pos += BLOCK;
+    if (pos + size > b.length) throw new Error("tar: the archive is cut short");
+    if (type === "0" || type === "\0") out.push({ name: name2, data: b.subarray(pos, pos + size) });
+    pos += Math.ceil(size / BLOCK) * BLOCK;
+  }
+  return out;
+}
+var BLOCK;
+var init_tar = __esm({
+  "src/archive/tar.ts"() {
+    "use strict";
+    BLOCK = 512;
+  }
+});
+
+// src/archive/archive.ts
+var archive_exports = {};
+__export(archive_exports, {
+  ArchiveError: () => ArchiveError,
+  encrypterFor: () => encrypterFor,
+  openArchive: () => openArchive,
+  sealArchive: () => sealArchive
+});
+async function sealArchive(files, manifest, recipients, keystore = []) {
+  const full = {
+    format: "avalanche-node-backup/1",
+    ...manifest,
+    ...keystore.length ? { keystoreUsers: keystore.map((k) => k.username) } : {},
+    sha256: Object.fromEntries(STAKING_FILES.map((f) => [f, sha256Hex(files[f])]))
+  };
+  const tar = writeTar(
+    [
+      { name: "manifest.json", data: Buffer.from(JSON.stringify(full, null, 2) + "\n") },
+      ...STAKING_FILES.map((f) => ({ name: `staking/${f}`, data: files[f] })),
+      // Numbered: two user names that differ only in characters a file name cannot hold stay two.
+      ...keystore.map((k, i) => ({
+        name: `keystore/${i + 1}-${k.username.replace(/[^\w.-]/g, "_").slice(0, 80)}.json`,
+        data: Buffer.from(JSON.stringify(k) + "\n")
+      }))
+    ],
+    new Date(manifest.takenAt)
+  );
+  return encrypterFor(recipients).encrypt(tar);
+}
+function encrypterFor(recipients) {
+  const e = new Encrypter();
+  recipients.forEach((r, i) => {
+    try {
+      e.addRecipient(r);
+    } catch {
+      throw new ArchiveError(
+        `age-recipients: recipient ${i + 1} of ${recipients.length} is not an age recipient (age1\u2026)${r.startsWith("AGE-SECRET-KEY-") ? ": it is an age secret key; give its public key (age-keygen -y KEYFILE)" : ""}; make one with age-keygen.`
+      );
+    }
+  });
+  return e;
+}
+async function openArchive(sealed, identity) {
+  const entries = new Map(readTar(await decrypt(sealed, identity)).map((e) => [e.name, e.data]));
+  const manifestBytes = entries.get("manifest.json");
+  if (!manifestBytes)
+    throw new ArchiveError(
+      "the archive has no manifest.json: it was not made by avalanche-node-backup."
+    );
+  const manifest = parseManifest(manifestBytes);
+  const files = {};
+  for (const f of STAKING_FILES) {
+    const data = entries.get(`staking/${f}`);
+    if (!data) throw new ArchiveError(`the archive has no staking/${f}.`);
+    if (sha256Hex(data) !== manifest.sha256[f])
+      throw new ArchiveError(
+        `staking/${f} in the archive does not match its manifest: the archive is damaged.`
+      );
+    files[f] = data;
+  }
+  const keystore = [...entries].filter(([name2]) => name2.startsWith("keystore/")).map(([name2, data]) => parseKeystoreExport(name2, data));
+  return { files, manifest, keystore };
+}
+async function decrypt(sealed, identity) {
+  const keys = identity.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith("AGE-SECRET-KEY-"));
+  if (keys.length === 0)
+    throw new ArchiveError(
+      "age-identity holds no AGE-SECRET-KEY-1\u2026 line: give the contents of the key file age-keygen wrote."
+    );
+  const head = Buffer.from(sealed.subarray(0, 256)).toString("latin1");
+  if (!head.startsWith(AGE_HEADER)) {
+    throw new ArchiveError(
+      /AGE-SECRET-KEY-|^# created: /m.test(head) ? "the file is an age identity (a secret key), not an archive. Give the .tar.age file mode backup wrote, and keep the key in a secret for age-identity." : "the file is not an age-encrypted archive (it does not start with the age header). Give the .tar.age file mode backup wrote."
+    );
+  }
+  const d = new Decrypter();
+  try {
+    keys.forEach((k) => d.addIdentity(k));
+  } catch {
+    throw new ArchiveError(
+      "age-identity holds an AGE-SECRET-KEY-1\u2026 line that is not a valid age key: copy the key file age-keygen wrote whole."
+    );
+  }
+  try {
+    return await d.decrypt(sealed);
+  } catch (e) {
+    throw new ArchiveError(
+      /no identity matched/i.test(e.message) ? "age-identity does not open the archive: it was encrypted to other recipients." : "the archive cannot be decrypted: it is damaged, or not an avalanche-node-backup archive."
+    );
+  }
+}
+function parseManifest(bytes) {
+  const m = parseJson(bytes);
+  const strings = ["nodeId", "blsPublicKey", "keyType", "takenAt", "host"];
+  if (typeof m !== "object" || m === null || m.format !== "avalanche-node-backup/1" || strings.some((k) => typeof m[k] !== "string") || typeof m.sha256 !== "object" || m.sha256 === null || STAKING_FILES.some((f) => typeof m.sha256[f] !== "string")) {
+    throw new ArchiveError(
+      "the archive's manifest.json is not an avalanche-node-backup/1 manifest: the archive is damaged or was made by another tool."
+    );
+  }
+  return m;
+}
+function parseKeystoreExport(name2, data) {
+  const k = parseJson(data);
+  if (typeof k !== "object" || k === null || typeof k.username !== "string" || typeof k.user !== "string")
+    throw new ArchiveError(
+      `${name2.replace(/[^\w./-]/g, "_")} in the archive is not a keystore export: the archive is damaged.`
+    );
+  return {
+    username: k.username,
+    user: k.user,
+    encoding: typeof k.encoding === "string" ? k.encoding : "hex"
+  };
+}
+function parseJson(bytes) {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch {
+    return void 0;
+  }
+}
+var ArchiveError, AGE_HEADER;
+var init_archive = __esm({
+  "src/archive/archive.ts"() {
+    "use strict";
+    init_dist();
+    init_errors();
+    init_sha256();
+    init_tar();
+    ArchiveError = class extends Error {
+      name = "ArchiveError";
+    };
+    AGE_HEADER = "age-encryption.org/v1\n";
+  }
+});
 
 // node_modules/asn1/lib/ber/errors.js
 var require_errors = __commonJS({
@@ -414,13 +9917,13 @@ var require_writer = __commonJS({
         throw new TypeError("argument must be a string (was: " + typeof s + ")");
       if (typeof tag !== "number")
         tag = ASN1.OctetString;
-      var len = Buffer2.byteLength(s);
+      var len2 = Buffer2.byteLength(s);
       this.writeByte(tag);
-      this.writeLength(len);
-      if (len) {
-        this._ensure(len);
+      this.writeLength(len2);
+      if (len2) {
+        this._ensure(len2);
         this._buf.write(s, this._offset);
-        this._offset += len;
+        this._offset += len2;
       }
     };
     Writer.prototype.writeBuffer = function(buf, tag) {
@@ -486,24 +9989,24 @@ var require_writer = __commonJS({
         self2.writeByte(b);
       });
     };
-    Writer.prototype.writeLength = function(len) {
-      if (typeof len !== "number")
+    Writer.prototype.writeLength = function(len2) {
+      if (typeof len2 !== "number")
         throw new TypeError("argument must be a Number");
       this._ensure(4);
-      if (len <= 127) {
-        this._buf[this._offset++] = len;
-      } else if (len <= 255) {
+      if (len2 <= 127) {
+        this._buf[this._offset++] = len2;
+      } else if (len2 <= 255) {
         this._buf[this._offset++] = 129;
-        this._buf[this._offset++] = len;
-      } else if (len <= 65535) {
+        this._buf[this._offset++] = len2;
+      } else if (len2 <= 65535) {
         this._buf[this._offset++] = 130;
-        this._buf[this._offset++] = len >> 8;
-        this._buf[this._offset++] = len;
-      } else if (len <= 16777215) {
+        this._buf[this._offset++] = len2 >> 8;
+        this._buf[this._offset++] = len2;
+      } else if (len2 <= 16777215) {
         this._buf[this._offset++] = 131;
-        this._buf[this._offset++] = len >> 16;
-        this._buf[this._offset++] = len >> 8;
-        this._buf[this._offset++] = len;
+        this._buf[this._offset++] = len2 >> 16;
+        this._buf[this._offset++] = len2 >> 8;
+        this._buf[this._offset++] = len2;
       } else {
         throw newInvalidAsn1Error("Length too long (> 4 bytes)");
       }
@@ -519,41 +10022,41 @@ var require_writer = __commonJS({
     Writer.prototype.endSequence = function() {
       var seq = this._seq.pop();
       var start = seq + 3;
-      var len = this._offset - start;
-      if (len <= 127) {
-        this._shift(start, len, -2);
-        this._buf[seq] = len;
-      } else if (len <= 255) {
-        this._shift(start, len, -1);
+      var len2 = this._offset - start;
+      if (len2 <= 127) {
+        this._shift(start, len2, -2);
+        this._buf[seq] = len2;
+      } else if (len2 <= 255) {
+        this._shift(start, len2, -1);
         this._buf[seq] = 129;
-        this._buf[seq + 1] = len;
-      } else if (len <= 65535) {
+        this._buf[seq + 1] = len2;
+      } else if (len2 <= 65535) {
         this._buf[seq] = 130;
-        this._buf[seq + 1] = len >> 8;
-        this._buf[seq + 2] = len;
-      } else if (len <= 16777215) {
-        this._shift(start, len, 1);
+        this._buf[seq + 1] = len2 >> 8;
+        this._buf[seq + 2] = len2;
+      } else if (len2 <= 16777215) {
+        this._shift(start, len2, 1);
         this._buf[seq] = 131;
-        this._buf[seq + 1] = len >> 16;
-        this._buf[seq + 2] = len >> 8;
-        this._buf[seq + 3] = len;
+        this._buf[seq + 1] = len2 >> 16;
+        this._buf[seq + 2] = len2 >> 8;
+        this._buf[seq + 3] = len2;
       } else {
         throw newInvalidAsn1Error("Sequence too long");
       }
     };
-    Writer.prototype._shift = function(start, len, shift) {
+    Writer.prototype._shift = function(start, len2, shift) {
       assert.ok(start !== void 0);
-      assert.ok(len !== void 0);
+      assert.ok(len2 !== void 0);
       assert.ok(shift);
-      this._buf.copy(this._buf, start + shift, start, start + len);
+      this._buf.copy(this._buf, start + shift, start, start + len2);
       this._offset += shift;
     };
-    Writer.prototype._ensure = function(len) {
-      assert.ok(len);
-      if (this._size - this._offset < len) {
+    Writer.prototype._ensure = function(len2) {
+      assert.ok(len2);
+      if (this._size - this._offset < len2) {
         var sz = this._size * this._options.growthFactor;
-        if (sz - this._offset < len)
-          sz += len;
+        if (sz - this._offset < len2)
+          sz += len2;
         var buf = Buffer2.alloc(sz);
         this._buf.copy(buf, 0, 0, this._offset);
         this._buf = buf;
@@ -958,7 +10461,7 @@ var require_nacl_fast = __commonJS({
         for (var i = 0; i < 8; i++) sn[i] = n[i + 16];
         return crypto_stream_salsa20_xor(c, cpos, m, mpos, d, sn, s);
       }
-      var poly1305 = function(key) {
+      var poly13052 = function(key) {
         this.buffer = new Uint8Array(16);
         this.r = new Uint16Array(10);
         this.h = new Uint16Array(10);
@@ -993,7 +10496,7 @@ var require_nacl_fast = __commonJS({
         this.pad[6] = key[28] & 255 | (key[29] & 255) << 8;
         this.pad[7] = key[30] & 255 | (key[31] & 255) << 8;
       };
-      poly1305.prototype.blocks = function(m, mpos, bytes) {
+      poly13052.prototype.blocks = function(m, mpos, bytes) {
         var hibit = this.fin ? 0 : 1 << 11;
         var t0, t1, t2, t3, t4, t5, t6, t7, c;
         var d0, d1, d2, d3, d4, d5, d6, d7, d8, d9;
@@ -1198,7 +10701,7 @@ var require_nacl_fast = __commonJS({
         this.h[8] = h8;
         this.h[9] = h9;
       };
-      poly1305.prototype.finish = function(mac, macpos) {
+      poly13052.prototype.finish = function(mac, macpos) {
         var g = new Uint16Array(10);
         var c, mask, f, i;
         if (this.leftover) {
@@ -1266,7 +10769,7 @@ var require_nacl_fast = __commonJS({
         mac[macpos + 14] = this.h[7] >>> 0 & 255;
         mac[macpos + 15] = this.h[7] >>> 8 & 255;
       };
-      poly1305.prototype.update = function(m, mpos, bytes) {
+      poly13052.prototype.update = function(m, mpos, bytes) {
         var i, want;
         if (this.leftover) {
           want = 16 - this.leftover;
@@ -1295,7 +10798,7 @@ var require_nacl_fast = __commonJS({
         }
       };
       function crypto_onetimeauth(out, outpos, m, mpos, n, k) {
-        var s = new poly1305(k);
+        var s = new poly13052(k);
         s.update(m, mpos, n);
         s.finish(out, outpos);
         return 0;
@@ -2381,7 +11884,7 @@ var require_nacl_fast = __commonJS({
         for (i = 0; i < 8; i++) ts64(out, 8 * i, hh[i], hl[i]);
         return 0;
       }
-      function add(p, q) {
+      function add2(p, q) {
         var a = gf(), b = gf(), c = gf(), d = gf(), e = gf(), f = gf(), g = gf(), h = gf(), t = gf();
         Z(a, p[1], p[0]);
         Z(t, q[1], q[0]);
@@ -2402,7 +11905,7 @@ var require_nacl_fast = __commonJS({
         M(p[2], g, f);
         M(p[3], e, h);
       }
-      function cswap(p, q, b) {
+      function cswap2(p, q, b) {
         var i;
         for (i = 0; i < 4; i++) {
           sel25519(p[i], q[i], b);
@@ -2424,10 +11927,10 @@ var require_nacl_fast = __commonJS({
         set25519(p[3], gf0);
         for (i = 255; i >= 0; --i) {
           b = s[i / 8 | 0] >> (i & 7) & 1;
-          cswap(p, q, b);
-          add(q, p);
-          add(p, p);
-          cswap(p, q, b);
+          cswap2(p, q, b);
+          add2(q, p);
+          add2(p, p);
+          cswap2(p, q, b);
         }
       }
       function scalarbase(p, s) {
@@ -2552,7 +12055,7 @@ var require_nacl_fast = __commonJS({
         reduce(h);
         scalarmult(p, q, h);
         scalarbase(q, sm.subarray(32));
-        add(p, q);
+        add2(p, q);
         pack(t, p);
         n -= 64;
         if (crypto_verify_32(sm, 0, t, 0)) {
@@ -2794,22 +12297,22 @@ var require_nacl_fast = __commonJS({
         randombytes = fn;
       };
       (function() {
-        var crypto = typeof self !== "undefined" ? self.crypto || self.msCrypto : null;
-        if (crypto && crypto.getRandomValues) {
+        var crypto2 = typeof self !== "undefined" ? self.crypto || self.msCrypto : null;
+        if (crypto2 && crypto2.getRandomValues) {
           var QUOTA = 65536;
           nacl.setPRNG(function(x, n) {
             var i, v = new Uint8Array(n);
             for (i = 0; i < n; i += QUOTA) {
-              crypto.getRandomValues(v.subarray(i, i + Math.min(n - i, QUOTA)));
+              crypto2.getRandomValues(v.subarray(i, i + Math.min(n - i, QUOTA)));
             }
             for (i = 0; i < n; i++) x[i] = v[i];
             cleanup(v);
           });
         } else if (typeof require !== "undefined") {
-          crypto = require("crypto");
-          if (crypto && crypto.randomBytes) {
+          crypto2 = require("crypto");
+          if (crypto2 && crypto2.randomBytes) {
             nacl.setPRNG(function(x, n) {
-              var i, v = crypto.randomBytes(n);
+              var i, v = crypto2.randomBytes(n);
               for (i = 0; i < n; i++) x[i] = v[i];
               cleanup(v);
             });
@@ -3882,7 +13385,7 @@ var require_bcrypt_pbkdf = __commonJS({
         2306472731
       ]);
     };
-    function F(S, x8, i) {
+    function F2(S, x8, i) {
       return (S[0][x8[i + 3]] + S[1][x8[i + 2]] ^ S[2][x8[i + 1]]) + S[3][x8[i]];
     }
     Blowfish.prototype.encipher = function(x, x8) {
@@ -3893,8 +13396,8 @@ var require_bcrypt_pbkdf = __commonJS({
       }
       x[0] ^= this.P[0];
       for (var i = 1; i < 16; i += 2) {
-        x[1] ^= F(this.S, x8, 0) ^ this.P[i];
-        x[0] ^= F(this.S, x8, 4) ^ this.P[i + 1];
+        x[1] ^= F2(this.S, x8, 0) ^ this.P[i];
+        x[0] ^= F2(this.S, x8, 4) ^ this.P[i + 1];
       }
       var t = x[0];
       x[0] = x[1] ^ this.P[17];
@@ -3906,8 +13409,8 @@ var require_bcrypt_pbkdf = __commonJS({
         x8 = x8.subarray(x.byteOffset);
       x[0] ^= this.P[17];
       for (var i = 16; i > 0; i -= 2) {
-        x[1] ^= F(this.S, x8, 0) ^ this.P[i];
-        x[0] ^= F(this.S, x8, 4) ^ this.P[i - 1];
+        x[1] ^= F2(this.S, x8, 0) ^ this.P[i];
+        x[0] ^= F2(this.S, x8, 4) ^ this.P[i - 1];
       }
       var t = x[0];
       x[0] = x[1] ^ this.P[0];
@@ -4077,7 +13580,7 @@ var require_bcrypt_pbkdf = __commonJS({
 var require_constants = __commonJS({
   "node_modules/ssh2/lib/protocol/constants.js"(exports2, module2) {
     "use strict";
-    var crypto = require("crypto");
+    var crypto2 = require("crypto");
     var cpuInfo;
     try {
       cpuInfo = require("cpu-features")();
@@ -4085,21 +13588,21 @@ var require_constants = __commonJS({
     }
     var { bindingAvailable, CIPHER_INFO, MAC_INFO } = require_crypto();
     var eddsaSupported = (() => {
-      if (typeof crypto.sign === "function" && typeof crypto.verify === "function") {
+      if (typeof crypto2.sign === "function" && typeof crypto2.verify === "function") {
         const key = "-----BEGIN PRIVATE KEY-----\r\nMC4CAQAwBQYDK2VwBCIEIHKj+sVa9WcD/q2DJUJaf43Kptc8xYuUQA4bOFj9vC8T\r\n-----END PRIVATE KEY-----";
         const data = Buffer.from("a");
         let sig;
         let verified;
         try {
-          sig = crypto.sign(null, data, key);
-          verified = crypto.verify(null, data, key, sig);
+          sig = crypto2.sign(null, data, key);
+          verified = crypto2.verify(null, data, key, sig);
         } catch {
         }
         return Buffer.isBuffer(sig) && sig.length === 64 && verified === true;
       }
       return false;
     })();
-    var curve25519Supported = typeof crypto.diffieHellman === "function" && typeof crypto.generateKeyPairSync === "function" && typeof crypto.createPublicKey === "function";
+    var curve25519Supported = typeof crypto2.diffieHellman === "function" && typeof crypto2.generateKeyPairSync === "function" && typeof crypto2.createPublicKey === "function";
     var DEFAULT_KEX = [
       // https://tools.ietf.org/html/rfc5656#section-10.1
       "ecdh-sha2-nistp256",
@@ -4142,8 +13645,8 @@ var require_constants = __commonJS({
       "ssh-dss"
     ]);
     var canUseCipher = (() => {
-      const ciphers = crypto.getCiphers();
-      return (name) => ciphers.includes(CIPHER_INFO[name].sslName);
+      const ciphers = crypto2.getCiphers();
+      return (name2) => ciphers.includes(CIPHER_INFO[name2].sslName);
     })();
     var DEFAULT_CIPHER = [
       // http://tools.ietf.org/html/rfc5647
@@ -4180,8 +13683,8 @@ var require_constants = __commonJS({
       "arcfour"
     ].filter(canUseCipher));
     var canUseMAC = (() => {
-      const hashes = crypto.getHashes();
-      return (name) => hashes.includes(MAC_INFO[name].sslName);
+      const hashes2 = crypto2.getHashes();
+      return (name2) => hashes2.includes(MAC_INFO[name2].sslName);
     })();
     var DEFAULT_MAC = [
       "hmac-sha2-256-etm@openssh.com",
@@ -4534,11 +14037,11 @@ var require_utils = __commonJS({
             pos += n;
         },
         skipString: () => {
-          const len = self2.readUInt32BE();
-          if (len === void 0)
+          const len2 = self2.readUInt32BE();
+          if (len2 === void 0)
             return;
-          pos += len;
-          return pos <= buffer.length ? len : void 0;
+          pos += len2;
+          return pos <= buffer.length ? len2 : void 0;
         },
         readByte: () => {
           if (buffer && pos < buffer.length)
@@ -4559,26 +14062,26 @@ var require_utils = __commonJS({
             maxLen = dest;
             dest = void 0;
           }
-          const len = self2.readUInt32BE();
-          if (len === void 0)
+          const len2 = self2.readUInt32BE();
+          if (len2 === void 0)
             return;
-          if (buffer.length - pos < len || typeof maxLen === "number" && len > maxLen) {
+          if (buffer.length - pos < len2 || typeof maxLen === "number" && len2 > maxLen) {
             return;
           }
           if (dest) {
             if (Buffer.isBuffer(dest))
-              return bufferCopy(buffer, dest, pos, pos += len);
-            return buffer.utf8Slice(pos, pos += len);
+              return bufferCopy(buffer, dest, pos, pos += len2);
+            return buffer.utf8Slice(pos, pos += len2);
           }
-          return bufferSlice(buffer, pos, pos += len);
+          return bufferSlice(buffer, pos, pos += len2);
         },
-        readRaw: (len) => {
+        readRaw: (len2) => {
           if (!buffer)
             return;
-          if (typeof len !== "number")
+          if (typeof len2 !== "number")
             return bufferSlice(buffer, pos, pos += buffer.length - pos);
-          if (buffer.length - pos >= len)
-            return bufferSlice(buffer, pos, pos += len);
+          if (buffer.length - pos >= len2)
+            return bufferSlice(buffer, pos, pos += len2);
         }
       };
       return self2;
@@ -4651,11 +14154,11 @@ var require_utils = __commonJS({
         const left = buffer.length - start;
         if (start < 0 || start >= buffer.length || left < 4)
           return;
-        const len = readUInt32BE(buffer, start);
-        if (left < 4 + len || typeof maxLen === "number" && len > maxLen)
+        const len2 = readUInt32BE(buffer, start);
+        if (left < 4 + len2 || typeof maxLen === "number" && len2 > maxLen)
           return;
         start += 4;
-        const end = start + len;
+        const end = start + len2;
         buffer._pos = end;
         if (dest) {
           if (Buffer.isBuffer(dest))
@@ -4799,14 +14302,14 @@ var require_poly1305 = __commonJS({
         });
         var u = {}, w;
         for (w in b) b.hasOwnProperty(w) && (u[w] = b[w]);
-        var x = "object" === typeof window, y = "function" === typeof importScripts, z = "object" === typeof process && "object" === typeof process.versions && "string" === typeof process.versions.node, B = "", C, D, E, F, G;
-        if (z) B = y ? require("path").dirname(B) + "/" : __dirname + "/", C = function(a, c) {
+        var x = "object" === typeof window, y = "function" === typeof importScripts, z = "object" === typeof process && "object" === typeof process.versions && "string" === typeof process.versions.node, B2 = "", C, D, E, F2, G;
+        if (z) B2 = y ? require("path").dirname(B2) + "/" : __dirname + "/", C = function(a, c) {
           var d = H(a);
           if (d) return c ? d : d.toString();
-          F || (F = require("fs"));
+          F2 || (F2 = require("fs"));
           G || (G = require("path"));
           a = G.normalize(a);
-          return F.readFileSync(a, c ? null : "utf8");
+          return F2.readFileSync(a, c ? null : "utf8");
         }, E = function(a) {
           a = C(a, true);
           a.buffer || (a = new Uint8Array(a));
@@ -4815,16 +14318,16 @@ var require_poly1305 = __commonJS({
         }, D = function(a, c, d) {
           var e = H(a);
           e && c(e);
-          F || (F = require("fs"));
+          F2 || (F2 = require("fs"));
           G || (G = require("path"));
           a = G.normalize(a);
-          F.readFile(a, function(f, l) {
+          F2.readFile(a, function(f, l) {
             f ? d(f) : c(l.buffer);
           });
         }, 1 < process.argv.length && process.argv[1].replace(/\\/g, "/"), process.argv.slice(2), b.inspect = function() {
           return "[Emscripten Module object]";
         };
-        else if (x || y) y ? B = self.location.href : "undefined" !== typeof document && document.currentScript && (B = document.currentScript.src), _scriptDir && (B = _scriptDir), 0 !== B.indexOf("blob:") ? B = B.substr(0, B.lastIndexOf("/") + 1) : B = "", C = function(a) {
+        else if (x || y) y ? B2 = self.location.href : "undefined" !== typeof document && document.currentScript && (B2 = document.currentScript.src), _scriptDir && (B2 = _scriptDir), 0 !== B2.indexOf("blob:") ? B2 = B2.substr(0, B2.lastIndexOf("/") + 1) : B2 = "", C = function(a) {
           try {
             var c = new XMLHttpRequest();
             c.open("GET", a, false);
@@ -4879,7 +14382,7 @@ var require_poly1305 = __commonJS({
         function assert(a, c) {
           a || K("Assertion failed: " + c);
         }
-        function N(a) {
+        function N2(a) {
           var c = b["_" + a];
           assert(c, "Cannot call unknown function " + a + ", make sure it is exported");
           return c;
@@ -4890,7 +14393,7 @@ var require_poly1305 = __commonJS({
             if (null !== g && void 0 !== g && 0 !== g) {
               var n = (g.length << 2) + 1;
               p = O(n);
-              var k = p, h = P;
+              var k = p, h = P3;
               if (0 < n) {
                 n = k + n - 1;
                 for (var v = 0; v < g.length; ++v) {
@@ -4926,9 +14429,9 @@ var require_poly1305 = __commonJS({
             return p;
           }, array: function(g) {
             var p = O(g.length);
-            Q.set(g, p);
+            Q2.set(g, p);
             return p;
-          } }, l = N(a), A = [];
+          } }, l = N2(a), A = [];
           a = 0;
           if (e) for (var t = 0; t < e.length; t++) {
             var aa = f[d[t]];
@@ -4937,7 +14440,7 @@ var require_poly1305 = __commonJS({
           d = l.apply(null, A);
           d = (function(g) {
             if ("string" === c) if (g) {
-              for (var p = P, n = g + NaN, k = g; p[k] && !(k >= n); ) ++k;
+              for (var p = P3, n = g + NaN, k = g; p[k] && !(k >= n); ) ++k;
               if (16 < k - g && p.subarray && ea) g = ea.decode(p.subarray(g, k));
               else {
                 for (n = ""; g < k; ) {
@@ -4961,20 +14464,20 @@ var require_poly1305 = __commonJS({
           0 !== a && fa(a);
           return d;
         }
-        var ea = "undefined" !== typeof TextDecoder ? new TextDecoder("utf8") : void 0, ha, Q, P;
+        var ea = "undefined" !== typeof TextDecoder ? new TextDecoder("utf8") : void 0, ha, Q2, P3;
         function ia() {
           var a = L.buffer;
           ha = a;
-          b.HEAP8 = Q = new Int8Array(a);
+          b.HEAP8 = Q2 = new Int8Array(a);
           b.HEAP16 = new Int16Array(a);
           b.HEAP32 = new Int32Array(a);
-          b.HEAPU8 = P = new Uint8Array(a);
+          b.HEAPU8 = P3 = new Uint8Array(a);
           b.HEAPU16 = new Uint16Array(a);
           b.HEAPU32 = new Uint32Array(a);
           b.HEAPF32 = new Float32Array(a);
           b.HEAPF64 = new Float64Array(a);
         }
-        var R, ja = [], ka = [], la = [];
+        var R2, ja = [], ka = [], la = [];
         function ma() {
           var a = b.preRun.shift();
           ja.unshift(a);
@@ -4994,7 +14497,7 @@ var require_poly1305 = __commonJS({
         W = "data:application/octet-stream;base64,AGFzbQEAAAABIAZgAX8Bf2ADf39/AGABfwBgAABgAAF/YAZ/f39/f38AAgcBAWEBYQAAAwsKAAEDAQAAAgQFAgQFAXABAQEFBwEBgAKAgAIGCQF/AUGAjMACCwclCQFiAgABYwADAWQACQFlAAgBZgAHAWcABgFoAAUBaQAKAWoBAAqGTQpPAQJ/QYAIKAIAIgEgAEEDakF8cSICaiEAAkAgAkEAIAAgAU0bDQAgAD8AQRB0SwRAIAAQAEUNAQtBgAggADYCACABDwtBhAhBMDYCAEF/C4wFAg5+Cn8gACgCJCEUIAAoAiAhFSAAKAIcIREgACgCGCESIAAoAhQhEyACQRBPBEAgAC0ATEVBGHQhFyAAKAIEIhZBBWytIQ8gACgCCCIYQQVsrSENIAAoAgwiGUEFbK0hCyAAKAIQIhpBBWytIQkgADUCACEIIBqtIRAgGa0hDiAYrSEMIBatIQoDQCASIAEtAAMiEiABLQAEQQh0ciABLQAFQRB0ciABLQAGIhZBGHRyQQJ2Qf///x9xaq0iAyAOfiABLwAAIAEtAAJBEHRyIBNqIBJBGHRBgICAGHFqrSIEIBB+fCARIAEtAAdBCHQgFnIgAS0ACEEQdHIgAS0ACSIRQRh0ckEEdkH///8fcWqtIgUgDH58IAEtAApBCHQgEXIgAS0AC0EQdHIgAS0ADEEYdHJBBnYgFWqtIgYgCn58IBQgF2ogAS8ADSABLQAPQRB0cmqtIgcgCH58IAMgDH4gBCAOfnwgBSAKfnwgBiAIfnwgByAJfnwgAyAKfiAEIAx+fCAFIAh+fCAGIAl+fCAHIAt+fCADIAh+IAQgCn58IAUgCX58IAYgC358IAcgDX58IAMgCX4gBCAIfnwgBSALfnwgBiANfnwgByAPfnwiA0IaiEL/////D4N8IgRCGohC/////w+DfCIFQhqIQv////8Pg3wiBkIaiEL/////D4N8IgdCGoinQQVsIAOnQf///x9xaiITQRp2IASnQf///x9xaiESIAWnQf///x9xIREgBqdB////H3EhFSAHp0H///8fcSEUIBNB////H3EhEyABQRBqIQEgAkEQayICQQ9LDQALCyAAIBQ2AiQgACAVNgIgIAAgETYCHCAAIBI2AhggACATNgIUCwMAAQu2BAEGfwJAIAAoAjgiBARAIABBPGohBQJAIAJBECAEayIDIAIgA0kbIgZFDQAgBkEDcSEHAkAgBkEBa0EDSQRAQQAhAwwBCyAGQXxxIQhBACEDA0AgBSADIARqaiABIANqLQAAOgAAIAUgA0EBciIEIAAoAjhqaiABIARqLQAAOgAAIAUgA0ECciIEIAAoAjhqaiABIARqLQAAOgAAIAUgA0EDciIEIAAoAjhqaiABIARqLQAAOgAAIANBBGohAyAAKAI4IQQgCEEEayIIDQALCyAHRQ0AA0AgBSADIARqaiABIANqLQAAOgAAIANBAWohAyAAKAI4IQQgB0EBayIHDQALCyAAIAQgBmoiAzYCOCADQRBJDQEgACAFQRAQAiAAQQA2AjggAiAGayECIAEgBmohAQsgAkEQTwRAIAAgASACQXBxIgMQAiACQQ9xIQIgASADaiEBCyACRQ0AIAJBA3EhBCAAQTxqIQVBACEDIAJBAWtBA08EQCACQXxxIQcDQCAFIAAoAjggA2pqIAEgA2otAAA6AAAgBSADQQFyIgYgACgCOGpqIAEgBmotAAA6AAAgBSADQQJyIgYgACgCOGpqIAEgBmotAAA6AAAgBSADQQNyIgYgACgCOGpqIAEgBmotAAA6AAAgA0EEaiEDIAdBBGsiBw0ACwsgBARAA0AgBSAAKAI4IANqaiABIANqLQAAOgAAIANBAWohAyAEQQFrIgQNAAsLIAAgACgCOCACajYCOAsLoS0BDH8jAEEQayIMJAACQAJAAkACQAJAAkACQAJAAkACQAJAAkAgAEH0AU0EQEGICCgCACIFQRAgAEELakF4cSAAQQtJGyIIQQN2IgJ2IgFBA3EEQCABQX9zQQFxIAJqIgNBA3QiAUG4CGooAgAiBEEIaiEAAkAgBCgCCCICIAFBsAhqIgFGBEBBiAggBUF+IAN3cTYCAAwBCyACIAE2AgwgASACNgIICyAEIANBA3QiAUEDcjYCBCABIARqIgEgASgCBEEBcjYCBAwNCyAIQZAIKAIAIgpNDQEgAQRAAkBBAiACdCIAQQAgAGtyIAEgAnRxIgBBACAAa3FBAWsiACAAQQx2QRBxIgJ2IgFBBXZBCHEiACACciABIAB2IgFBAnZBBHEiAHIgASAAdiIBQQF2QQJxIgByIAEgAHYiAUEBdkEBcSIAciABIAB2aiIDQQN0IgBBuAhqKAIAIgQoAggiASAAQbAIaiIARgRAQYgIIAVBfiADd3EiBTYCAAwBCyABIAA2AgwgACABNgIICyAEQQhqIQAgBCAIQQNyNgIEIAQgCGoiAiADQQN0IgEgCGsiA0EBcjYCBCABIARqIAM2AgAgCgRAIApBA3YiAUEDdEGwCGohB0GcCCgCACEEAn8gBUEBIAF0IgFxRQRAQYgIIAEgBXI2AgAgBwwBCyAHKAIICyEBIAcgBDYCCCABIAQ2AgwgBCAHNgIMIAQgATYCCAtBnAggAjYCAEGQCCADNgIADA0LQYwIKAIAIgZFDQEgBkEAIAZrcUEBayIAIABBDHZBEHEiAnYiAUEFdkEIcSIAIAJyIAEgAHYiAUECdkEEcSIAciABIAB2IgFBAXZBAnEiAHIgASAAdiIBQQF2QQFxIgByIAEgAHZqQQJ0QbgKaigCACIBKAIEQXhxIAhrIQMgASECA0ACQCACKAIQIgBFBEAgAigCFCIARQ0BCyAAKAIEQXhxIAhrIgIgAyACIANJIgIbIQMgACABIAIbIQEgACECDAELCyABIAhqIgkgAU0NAiABKAIYIQsgASABKAIMIgRHBEAgASgCCCIAQZgIKAIASRogACAENgIMIAQgADYCCAwMCyABQRRqIgIoAgAiAEUEQCABKAIQIgBFDQQgAUEQaiECCwNAIAIhByAAIgRBFGoiAigCACIADQAgBEEQaiECIAQoAhAiAA0ACyAHQQA2AgAMCwtBfyEIIABBv39LDQAgAEELaiIAQXhxIQhBjAgoAgAiCUUNAEEAIAhrIQMCQAJAAkACf0EAIAhBgAJJDQAaQR8gCEH///8HSw0AGiAAQQh2IgAgAEGA/j9qQRB2QQhxIgJ0IgAgAEGA4B9qQRB2QQRxIgF0IgAgAEGAgA9qQRB2QQJxIgB0QQ92IAEgAnIgAHJrIgBBAXQgCCAAQRVqdkEBcXJBHGoLIgVBAnRBuApqKAIAIgJFBEBBACEADAELQQAhACAIQQBBGSAFQQF2ayAFQR9GG3QhAQNAAkAgAigCBEF4cSAIayIHIANPDQAgAiEEIAciAw0AQQAhAyACIQAMAwsgACACKAIUIgcgByACIAFBHXZBBHFqKAIQIgJGGyAAIAcbIQAgAUEBdCEBIAINAAsLIAAgBHJFBEBBACEEQQIgBXQiAEEAIABrciAJcSIARQ0DIABBACAAa3FBAWsiACAAQQx2QRBxIgJ2IgFBBXZBCHEiACACciABIAB2IgFBAnZBBHEiAHIgASAAdiIBQQF2QQJxIgByIAEgAHYiAUEBdkEBcSIAciABIAB2akECdEG4CmooAgAhAAsgAEUNAQsDQCAAKAIEQXhxIAhrIgEgA0khAiABIAMgAhshAyAAIAQgAhshBCAAKAIQIgEEfyABBSAAKAIUCyIADQALCyAERQ0AIANBkAgoAgAgCGtPDQAgBCAIaiIGIARNDQEgBCgCGCEFIAQgBCgCDCIBRwRAIAQoAggiAEGYCCgCAEkaIAAgATYCDCABIAA2AggMCgsgBEEUaiICKAIAIgBFBEAgBCgCECIARQ0EIARBEGohAgsDQCACIQcgACIBQRRqIgIoAgAiAA0AIAFBEGohAiABKAIQIgANAAsgB0EANgIADAkLIAhBkAgoAgAiAk0EQEGcCCgCACEDAkAgAiAIayIBQRBPBEBBkAggATYCAEGcCCADIAhqIgA2AgAgACABQQFyNgIEIAIgA2ogATYCACADIAhBA3I2AgQMAQtBnAhBADYCAEGQCEEANgIAIAMgAkEDcjYCBCACIANqIgAgACgCBEEBcjYCBAsgA0EIaiEADAsLIAhBlAgoAgAiBkkEQEGUCCAGIAhrIgE2AgBBoAhBoAgoAgAiAiAIaiIANgIAIAAgAUEBcjYCBCACIAhBA3I2AgQgAkEIaiEADAsLQQAhACAIQS9qIgkCf0HgCygCAARAQegLKAIADAELQewLQn83AgBB5AtCgKCAgICABDcCAEHgCyAMQQxqQXBxQdiq1aoFczYCAEH0C0EANgIAQcQLQQA2AgBBgCALIgFqIgVBACABayIHcSICIAhNDQpBwAsoAgAiBARAQbgLKAIAIgMgAmoiASADTQ0LIAEgBEsNCwtBxAstAABBBHENBQJAAkBBoAgoAgAiAwRAQcgLIQADQCADIAAoAgAiAU8EQCABIAAoAgRqIANLDQMLIAAoAggiAA0ACwtBABABIgFBf0YNBiACIQVB5AsoAgAiA0EBayIAIAFxBEAgAiABayAAIAFqQQAgA2txaiEFCyAFIAhNDQYgBUH+////B0sNBkHACygCACIEBEBBuAsoAgAiAyAFaiIAIANNDQcgACAESw0HCyAFEAEiACABRw0BDAgLIAUgBmsgB3EiBUH+////B0sNBSAFEAEiASAAKAIAIAAoAgRqRg0EIAEhAAsCQCAAQX9GDQAgCEEwaiAFTQ0AQegLKAIAIgEgCSAFa2pBACABa3EiAUH+////B0sEQCAAIQEMCAsgARABQX9HBEAgASAFaiEFIAAhAQwIC0EAIAVrEAEaDAULIAAiAUF/Rw0GDAQLAAtBACEEDAcLQQAhAQwFCyABQX9HDQILQcQLQcQLKAIAQQRyNgIACyACQf7///8HSw0BIAIQASEBQQAQASEAIAFBf0YNASAAQX9GDQEgACABTQ0BIAAgAWsiBSAIQShqTQ0BC0G4C0G4CygCACAFaiIANgIAQbwLKAIAIABJBEBBvAsgADYCAAsCQAJAAkBBoAgoAgAiBwRAQcgLIQADQCABIAAoAgAiAyAAKAIEIgJqRg0CIAAoAggiAA0ACwwCC0GYCCgCACIAQQAgACABTRtFBEBBmAggATYCAAtBACEAQcwLIAU2AgBByAsgATYCAEGoCEF/NgIAQawIQeALKAIANgIAQdQLQQA2AgADQCAAQQN0IgNBuAhqIANBsAhqIgI2AgAgA0G8CGogAjYCACAAQQFqIgBBIEcNAAtBlAggBUEoayIDQXggAWtBB3FBACABQQhqQQdxGyIAayICNgIAQaAIIAAgAWoiADYCACAAIAJBAXI2AgQgASADakEoNgIEQaQIQfALKAIANgIADAILIAAtAAxBCHENACADIAdLDQAgASAHTQ0AIAAgAiAFajYCBEGgCCAHQXggB2tBB3FBACAHQQhqQQdxGyIAaiICNgIAQZQIQZQIKAIAIAVqIgEgAGsiADYCACACIABBAXI2AgQgASAHakEoNgIEQaQIQfALKAIANgIADAELQZgIKAIAIAFLBEBBmAggATYCAAsgASAFaiECQcgLIQACQAJAAkACQAJAAkADQCACIAAoAgBHBEAgACgCCCIADQEMAgsLIAAtAAxBCHFFDQELQcgLIQADQCAHIAAoAgAiAk8EQCACIAAoAgRqIgQgB0sNAwsgACgCCCEADAALAAsgACABNgIAIAAgACgCBCAFajYCBCABQXggAWtBB3FBACABQQhqQQdxG2oiCSAIQQNyNgIEIAJBeCACa0EHcUEAIAJBCGpBB3EbaiIFIAggCWoiBmshAiAFIAdGBEBBoAggBjYCAEGUCEGUCCgCACACaiIANgIAIAYgAEEBcjYCBAwDCyAFQZwIKAIARgRAQZwIIAY2AgBBkAhBkAgoAgAgAmoiADYCACAGIABBAXI2AgQgACAGaiAANgIADAMLIAUoAgQiAEEDcUEBRgRAIABBeHEhBwJAIABB/wFNBEAgBSgCCCIDIABBA3YiAEEDdEGwCGpGGiADIAUoAgwiAUYEQEGICEGICCgCAEF+IAB3cTYCAAwCCyADIAE2AgwgASADNgIIDAELIAUoAhghCAJAIAUgBSgCDCIBRwRAIAUoAggiACABNgIMIAEgADYCCAwBCwJAIAVBFGoiACgCACIDDQAgBUEQaiIAKAIAIgMNAEEAIQEMAQsDQCAAIQQgAyIBQRRqIgAoAgAiAw0AIAFBEGohACABKAIQIgMNAAsgBEEANgIACyAIRQ0AAkAgBSAFKAIcIgNBAnRBuApqIgAoAgBGBEAgACABNgIAIAENAUGMCEGMCCgCAEF+IAN3cTYCAAwCCyAIQRBBFCAIKAIQIAVGG2ogATYCACABRQ0BCyABIAg2AhggBSgCECIABEAgASAANgIQIAAgATYCGAsgBSgCFCIARQ0AIAEgADYCFCAAIAE2AhgLIAUgB2ohBSACIAdqIQILIAUgBSgCBEF+cTYCBCAGIAJBAXI2AgQgAiAGaiACNgIAIAJB/wFNBEAgAkEDdiIAQQN0QbAIaiECAn9BiAgoAgAiAUEBIAB0IgBxRQRAQYgIIAAgAXI2AgAgAgwBCyACKAIICyEAIAIgBjYCCCAAIAY2AgwgBiACNgIMIAYgADYCCAwDC0EfIQAgAkH///8HTQRAIAJBCHYiACAAQYD+P2pBEHZBCHEiA3QiACAAQYDgH2pBEHZBBHEiAXQiACAAQYCAD2pBEHZBAnEiAHRBD3YgASADciAAcmsiAEEBdCACIABBFWp2QQFxckEcaiEACyAGIAA2AhwgBkIANwIQIABBAnRBuApqIQQCQEGMCCgCACIDQQEgAHQiAXFFBEBBjAggASADcjYCACAEIAY2AgAgBiAENgIYDAELIAJBAEEZIABBAXZrIABBH0YbdCEAIAQoAgAhAQNAIAEiAygCBEF4cSACRg0DIABBHXYhASAAQQF0IQAgAyABQQRxaiIEKAIQIgENAAsgBCAGNgIQIAYgAzYCGAsgBiAGNgIMIAYgBjYCCAwCC0GUCCAFQShrIgNBeCABa0EHcUEAIAFBCGpBB3EbIgBrIgI2AgBBoAggACABaiIANgIAIAAgAkEBcjYCBCABIANqQSg2AgRBpAhB8AsoAgA2AgAgByAEQScgBGtBB3FBACAEQSdrQQdxG2pBL2siACAAIAdBEGpJGyICQRs2AgQgAkHQCykCADcCECACQcgLKQIANwIIQdALIAJBCGo2AgBBzAsgBTYCAEHICyABNgIAQdQLQQA2AgAgAkEYaiEAA0AgAEEHNgIEIABBCGohASAAQQRqIQAgASAESQ0ACyACIAdGDQMgAiACKAIEQX5xNgIEIAcgAiAHayIEQQFyNgIEIAIgBDYCACAEQf8BTQRAIARBA3YiAEEDdEGwCGohAgJ/QYgIKAIAIgFBASAAdCIAcUUEQEGICCAAIAFyNgIAIAIMAQsgAigCCAshACACIAc2AgggACAHNgIMIAcgAjYCDCAHIAA2AggMBAtBHyEAIAdCADcCECAEQf///wdNBEAgBEEIdiIAIABBgP4/akEQdkEIcSICdCIAIABBgOAfakEQdkEEcSIBdCIAIABBgIAPakEQdkECcSIAdEEPdiABIAJyIAByayIAQQF0IAQgAEEVanZBAXFyQRxqIQALIAcgADYCHCAAQQJ0QbgKaiEDAkBBjAgoAgAiAkEBIAB0IgFxRQRAQYwIIAEgAnI2AgAgAyAHNgIAIAcgAzYCGAwBCyAEQQBBGSAAQQF2ayAAQR9GG3QhACADKAIAIQEDQCABIgIoAgRBeHEgBEYNBCAAQR12IQEgAEEBdCEAIAIgAUEEcWoiAygCECIBDQALIAMgBzYCECAHIAI2AhgLIAcgBzYCDCAHIAc2AggMAwsgAygCCCIAIAY2AgwgAyAGNgIIIAZBADYCGCAGIAM2AgwgBiAANgIICyAJQQhqIQAMBQsgAigCCCIAIAc2AgwgAiAHNgIIIAdBADYCGCAHIAI2AgwgByAANgIIC0GUCCgCACIAIAhNDQBBlAggACAIayIBNgIAQaAIQaAIKAIAIgIgCGoiADYCACAAIAFBAXI2AgQgAiAIQQNyNgIEIAJBCGohAAwDC0GECEEwNgIAQQAhAAwCCwJAIAVFDQACQCAEKAIcIgJBAnRBuApqIgAoAgAgBEYEQCAAIAE2AgAgAQ0BQYwIIAlBfiACd3EiCTYCAAwCCyAFQRBBFCAFKAIQIARGG2ogATYCACABRQ0BCyABIAU2AhggBCgCECIABEAgASAANgIQIAAgATYCGAsgBCgCFCIARQ0AIAEgADYCFCAAIAE2AhgLAkAgA0EPTQRAIAQgAyAIaiIAQQNyNgIEIAAgBGoiACAAKAIEQQFyNgIEDAELIAQgCEEDcjYCBCAGIANBAXI2AgQgAyAGaiADNgIAIANB/wFNBEAgA0EDdiIAQQN0QbAIaiECAn9BiAgoAgAiAUEBIAB0IgBxRQRAQYgIIAAgAXI2AgAgAgwBCyACKAIICyEAIAIgBjYCCCAAIAY2AgwgBiACNgIMIAYgADYCCAwBC0EfIQAgA0H///8HTQRAIANBCHYiACAAQYD+P2pBEHZBCHEiAnQiACAAQYDgH2pBEHZBBHEiAXQiACAAQYCAD2pBEHZBAnEiAHRBD3YgASACciAAcmsiAEEBdCADIABBFWp2QQFxckEcaiEACyAGIAA2AhwgBkIANwIQIABBAnRBuApqIQICQAJAIAlBASAAdCIBcUUEQEGMCCABIAlyNgIAIAIgBjYCACAGIAI2AhgMAQsgA0EAQRkgAEEBdmsgAEEfRht0IQAgAigCACEIA0AgCCIBKAIEQXhxIANGDQIgAEEddiECIABBAXQhACABIAJBBHFqIgIoAhAiCA0ACyACIAY2AhAgBiABNgIYCyAGIAY2AgwgBiAGNgIIDAELIAEoAggiACAGNgIMIAEgBjYCCCAGQQA2AhggBiABNgIMIAYgADYCCAsgBEEIaiEADAELAkAgC0UNAAJAIAEoAhwiAkECdEG4CmoiACgCACABRgRAIAAgBDYCACAEDQFBjAggBkF+IAJ3cTYCAAwCCyALQRBBFCALKAIQIAFGG2ogBDYCACAERQ0BCyAEIAs2AhggASgCECIABEAgBCAANgIQIAAgBDYCGAsgASgCFCIARQ0AIAQgADYCFCAAIAQ2AhgLAkAgA0EPTQRAIAEgAyAIaiIAQQNyNgIEIAAgAWoiACAAKAIEQQFyNgIEDAELIAEgCEEDcjYCBCAJIANBAXI2AgQgAyAJaiADNgIAIAoEQCAKQQN2IgBBA3RBsAhqIQRBnAgoAgAhAgJ/QQEgAHQiACAFcUUEQEGICCAAIAVyNgIAIAQMAQsgBCgCCAshACAEIAI2AgggACACNgIMIAIgBDYCDCACIAA2AggLQZwIIAk2AgBBkAggAzYCAAsgAUEIaiEACyAMQRBqJAAgAAsQACMAIABrQXBxIgAkACAACwYAIAAkAAsEACMAC4AJAgh/BH4jAEGQAWsiBiQAIAYgBS0AA0EYdEGAgIAYcSAFLwAAIAUtAAJBEHRycjYCACAGIAUoAANBAnZBg/7/H3E2AgQgBiAFKAAGQQR2Qf+B/x9xNgIIIAYgBSgACUEGdkH//8AfcTYCDCAFLwANIQggBS0ADyEJIAZCADcCFCAGQgA3AhwgBkEANgIkIAYgCCAJQRB0QYCAPHFyNgIQIAYgBSgAEDYCKCAGIAUoABQ2AiwgBiAFKAAYNgIwIAUoABwhBSAGQQA6AEwgBkEANgI4IAYgBTYCNCAGIAEgAhAEIAQEQCAGIAMgBBAECyAGKAI4IgEEQCAGQTxqIgIgAWpBAToAACABQQFqQQ9NBEAgASAGakE9aiEEAkBBDyABayIDRQ0AIAMgBGoiAUEBa0EAOgAAIARBADoAACADQQNJDQAgAUECa0EAOgAAIARBADoAASABQQNrQQA6AAAgBEEAOgACIANBB0kNACABQQRrQQA6AAAgBEEAOgADIANBCUkNACAEQQAgBGtBA3EiAWoiBEEANgIAIAQgAyABa0F8cSIBaiIDQQRrQQA2AgAgAUEJSQ0AIARBADYCCCAEQQA2AgQgA0EIa0EANgIAIANBDGtBADYCACABQRlJDQAgBEEANgIYIARBADYCFCAEQQA2AhAgBEEANgIMIANBEGtBADYCACADQRRrQQA2AgAgA0EYa0EANgIAIANBHGtBADYCACABIARBBHFBGHIiAWsiA0EgSQ0AIAEgBGohAQNAIAFCADcDGCABQgA3AxAgAUIANwMIIAFCADcDACABQSBqIQEgA0EgayIDQR9LDQALCwsgBkEBOgBMIAYgAkEQEAILIAY1AjQhECAGNQIwIREgBjUCLCEOIAAgBjUCKCAGKAIkIAYoAiAgBigCHCAGKAIYIgNBGnZqIgJBGnZqIgFBGnZqIgtBgICAYHIgAUH///8fcSINIAJB////H3EiCCAGKAIUIAtBGnZBBWxqIgFB////H3EiCUEFaiIFQRp2IANB////H3EgAUEadmoiA2oiAUEadmoiAkEadmoiBEEadmoiDEEfdSIHIANxIAEgDEEfdkEBayIDQf///x9xIgpxciIBQRp0IAUgCnEgByAJcXJyrXwiDzwAACAAIA9CGIg8AAMgACAPQhCIPAACIAAgD0IIiDwAASAAIA4gByAIcSACIApxciICQRR0IAFBBnZyrXwgD0IgiHwiDjwABCAAIA5CGIg8AAcgACAOQhCIPAAGIAAgDkIIiDwABSAAIBEgByANcSAEIApxciIBQQ50IAJBDHZyrXwgDkIgiHwiDjwACCAAIA5CGIg8AAsgACAOQhCIPAAKIAAgDkIIiDwACSAAIBAgAyAMcSAHIAtxckEIdCABQRJ2cq18IA5CIIh8Ig48AAwgACAOQhiIPAAPIAAgDkIQiDwADiAAIA5CCIg8AA0gBkIANwIwIAZCADcCKCAGQgA3AiAgBkIANwIYIAZCADcCECAGQgA3AgggBkIANwIAIAZBkAFqJAALpwwBB38CQCAARQ0AIABBCGsiAyAAQQRrKAIAIgFBeHEiAGohBQJAIAFBAXENACABQQNxRQ0BIAMgAygCACIBayIDQZgIKAIASQ0BIAAgAWohACADQZwIKAIARwRAIAFB/wFNBEAgAygCCCICIAFBA3YiBEEDdEGwCGpGGiACIAMoAgwiAUYEQEGICEGICCgCAEF+IAR3cTYCAAwDCyACIAE2AgwgASACNgIIDAILIAMoAhghBgJAIAMgAygCDCIBRwRAIAMoAggiAiABNgIMIAEgAjYCCAwBCwJAIANBFGoiAigCACIEDQAgA0EQaiICKAIAIgQNAEEAIQEMAQsDQCACIQcgBCIBQRRqIgIoAgAiBA0AIAFBEGohAiABKAIQIgQNAAsgB0EANgIACyAGRQ0BAkAgAyADKAIcIgJBAnRBuApqIgQoAgBGBEAgBCABNgIAIAENAUGMCEGMCCgCAEF+IAJ3cTYCAAwDCyAGQRBBFCAGKAIQIANGG2ogATYCACABRQ0CCyABIAY2AhggAygCECICBEAgASACNgIQIAIgATYCGAsgAygCFCICRQ0BIAEgAjYCFCACIAE2AhgMAQsgBSgCBCIBQQNxQQNHDQBBkAggADYCACAFIAFBfnE2AgQgAyAAQQFyNgIEIAAgA2ogADYCAA8LIAMgBU8NACAFKAIEIgFBAXFFDQACQCABQQJxRQRAIAVBoAgoAgBGBEBBoAggAzYCAEGUCEGUCCgCACAAaiIANgIAIAMgAEEBcjYCBCADQZwIKAIARw0DQZAIQQA2AgBBnAhBADYCAA8LIAVBnAgoAgBGBEBBnAggAzYCAEGQCEGQCCgCACAAaiIANgIAIAMgAEEBcjYCBCAAIANqIAA2AgAPCyABQXhxIABqIQACQCABQf8BTQRAIAUoAggiAiABQQN2IgRBA3RBsAhqRhogAiAFKAIMIgFGBEBBiAhBiAgoAgBBfiAEd3E2AgAMAgsgAiABNgIMIAEgAjYCCAwBCyAFKAIYIQYCQCAFIAUoAgwiAUcEQCAFKAIIIgJBmAgoAgBJGiACIAE2AgwgASACNgIIDAELAkAgBUEUaiICKAIAIgQNACAFQRBqIgIoAgAiBA0AQQAhAQwBCwNAIAIhByAEIgFBFGoiAigCACIEDQAgAUEQaiECIAEoAhAiBA0ACyAHQQA2AgALIAZFDQACQCAFIAUoAhwiAkECdEG4CmoiBCgCAEYEQCAEIAE2AgAgAQ0BQYwIQYwIKAIAQX4gAndxNgIADAILIAZBEEEUIAYoAhAgBUYbaiABNgIAIAFFDQELIAEgBjYCGCAFKAIQIgIEQCABIAI2AhAgAiABNgIYCyAFKAIUIgJFDQAgASACNgIUIAIgATYCGAsgAyAAQQFyNgIEIAAgA2ogADYCACADQZwIKAIARw0BQZAIIAA2AgAPCyAFIAFBfnE2AgQgAyAAQQFyNgIEIAAgA2ogADYCAAsgAEH/AU0EQCAAQQN2IgFBA3RBsAhqIQACf0GICCgCACICQQEgAXQiAXFFBEBBiAggASACcjYCACAADAELIAAoAggLIQIgACADNgIIIAIgAzYCDCADIAA2AgwgAyACNgIIDwtBHyECIANCADcCECAAQf///wdNBEAgAEEIdiIBIAFBgP4/akEQdkEIcSIBdCICIAJBgOAfakEQdkEEcSICdCIEIARBgIAPakEQdkECcSIEdEEPdiABIAJyIARyayIBQQF0IAAgAUEVanZBAXFyQRxqIQILIAMgAjYCHCACQQJ0QbgKaiEBAkACQAJAQYwIKAIAIgRBASACdCIHcUUEQEGMCCAEIAdyNgIAIAEgAzYCACADIAE2AhgMAQsgAEEAQRkgAkEBdmsgAkEfRht0IQIgASgCACEBA0AgASIEKAIEQXhxIABGDQIgAkEddiEBIAJBAXQhAiAEIAFBBHFqIgdBEGooAgAiAQ0ACyAHIAM2AhAgAyAENgIYCyADIAM2AgwgAyADNgIIDAELIAQoAggiACADNgIMIAQgAzYCCCADQQA2AhggAyAENgIMIAMgADYCCAtBqAhBqAgoAgBBAWsiAEF/IAAbNgIACwsLCQEAQYEICwIGUA==";
         if (!W.startsWith(V)) {
           var na = W;
-          W = b.locateFile ? b.locateFile(na, B) : B + na;
+          W = b.locateFile ? b.locateFile(na, B2) : B2 + na;
         }
         function pa() {
           var a = W;
@@ -5032,7 +14535,7 @@ var require_poly1305 = __commonJS({
             if ("function" == typeof c) c(b);
             else {
               var d = c.m;
-              "number" === typeof d ? void 0 === c.l ? R.get(d)() : R.get(d)(c.l) : d(void 0 === c.l ? null : c.l);
+              "number" === typeof d ? void 0 === c.l ? R2.get(d)() : R2.get(d)(c.l) : d(void 0 === c.l ? null : c.l);
             }
           }
         }
@@ -5070,7 +14573,7 @@ var require_poly1305 = __commonJS({
           }
         }
         var sa = { a: function(a) {
-          var c = P.length;
+          var c = P3.length;
           a >>>= 0;
           if (2147483648 < a) return false;
           for (var d = 1; 4 >= d; d *= 2) {
@@ -5097,7 +14600,7 @@ var require_poly1305 = __commonJS({
             b.asm = f.exports;
             L = b.asm.b;
             ia();
-            R = b.asm.j;
+            R2 = b.asm.j;
             ka.unshift(b.asm.c);
             S--;
             b.monitorRunDependencies && b.monitorRunDependencies(S);
@@ -5160,7 +14663,7 @@ var require_poly1305 = __commonJS({
           var f = d.every(function(l) {
             return "number" === l;
           });
-          return "string" !== c && f && !e ? N(a) : function() {
+          return "string" !== c && f && !e ? N2(a) : function() {
             return ca(a, c, d, arguments);
           };
         };
@@ -5224,7 +14727,7 @@ var require_crypto = __commonJS({
     var { readUInt32BE, writeUInt32BE } = require_utils();
     var FastBuffer = Buffer[Symbol.species];
     var MAX_SEQNO = 2 ** 32 - 1;
-    var EMPTY_BUFFER = Buffer.alloc(0);
+    var EMPTY_BUFFER3 = Buffer.alloc(0);
     var BUF_INT = Buffer.alloc(4);
     var DISCARD_CACHE = /* @__PURE__ */ new Map();
     var MAX_PACKET_SIZE = 35e3;
@@ -5294,10 +14797,10 @@ var require_crypto = __commonJS({
       };
     })();
     var MAC_INFO = (() => {
-      function info(sslName, len, actualLen, isETM) {
+      function info(sslName, len2, actualLen, isETM) {
         return {
           sslName,
-          len,
+          len: len2,
           actualLen,
           isETM
         };
@@ -5698,7 +15201,7 @@ var require_crypto = __commonJS({
             if (this._packetPos < this._len)
               return;
           }
-          const payload = !this._packet ? EMPTY_BUFFER : new FastBuffer(
+          const payload = !this._packet ? EMPTY_BUFFER3 : new FastBuffer(
             this._packet.buffer,
             this._packet.byteOffset + 1,
             this._packet.length - this._packet[0] - 1
@@ -6005,7 +15508,7 @@ var require_crypto = __commonJS({
                 this._packet = decrypted;
             }
           }
-          const payload = !this._packet ? EMPTY_BUFFER : new FastBuffer(
+          const payload = !this._packet ? EMPTY_BUFFER3 : new FastBuffer(
             this._packet.buffer,
             this._packet.byteOffset + 1,
             this._packet.length - this._packet[0] - 1
@@ -6433,7 +15936,7 @@ var require_crypto = __commonJS({
       }
       return timingSafeEqual(a, b);
     }
-    function createCipher(config) {
+    function createCipher2(config) {
       if (typeof config !== "object" || config === null)
         throw new Error("Invalid config");
       if (typeof config.outbound !== "object" || config.outbound === null)
@@ -6527,7 +16030,7 @@ var require_crypto = __commonJS({
         });
       })(),
       NullCipher,
-      createCipher,
+      createCipher: createCipher2,
       NullDecipher,
       createDecipher
     };
@@ -6540,8 +16043,8 @@ var require_keyParser = __commonJS({
     "use strict";
     var {
       createDecipheriv,
-      createECDH,
-      createHash: createHash2,
+      createECDH: createECDH2,
+      createHash: createHash5,
       createHmac: createHmac2,
       createSign,
       createVerify,
@@ -6598,10 +16101,10 @@ ${formatted}-----END ${type} KEY-----`;
         const left = bufLen - pos;
         if (pos >= bufLen || left < 4)
           return false;
-        const len = readUInt32BE(buf, pos);
-        if (left < 4 + len)
+        const len2 = readUInt32BE(buf, pos);
+        if (left < 4 + len2)
           return false;
-        pos += 4 + len;
+        pos += 4 + len2;
       }
       buf._pos = pos;
       return true;
@@ -6758,25 +16261,25 @@ ${formatted}-----END ${type} KEY-----`;
       asnWriter.endSequence();
       return makePEM("PRIVATE", asnWriter.buffer);
     }
-    function genOpenSSLECDSAPub(oid, Q) {
+    function genOpenSSLECDSAPub(oid2, Q2) {
       const asnWriter = new Ber.Writer();
       asnWriter.startSequence();
       asnWriter.startSequence();
       asnWriter.writeOID("1.2.840.10045.2.1");
-      asnWriter.writeOID(oid);
+      asnWriter.writeOID(oid2);
       asnWriter.endSequence();
       asnWriter.startSequence(Ber.BitString);
       asnWriter.writeByte(0);
-      asnWriter._ensure(Q.length);
-      asnWriter._buf.set(Q, asnWriter._offset);
-      asnWriter._offset += Q.length;
+      asnWriter._ensure(Q2.length);
+      asnWriter._buf.set(Q2, asnWriter._offset);
+      asnWriter._offset += Q2.length;
       asnWriter.endSequence();
       asnWriter.endSequence();
       return makePEM("PUBLIC", asnWriter.buffer);
     }
-    function genOpenSSHECDSAPub(oid, Q) {
+    function genOpenSSHECDSAPub(oid2, Q2) {
       let curveName;
-      switch (oid) {
+      switch (oid2) {
         case "1.2.840.10045.3.1.7":
           curveName = "nistp256";
           break;
@@ -6789,22 +16292,22 @@ ${formatted}-----END ${type} KEY-----`;
         default:
           return;
       }
-      const publicKey = Buffer.allocUnsafe(4 + 19 + 4 + 8 + 4 + Q.length);
+      const publicKey = Buffer.allocUnsafe(4 + 19 + 4 + 8 + 4 + Q2.length);
       writeUInt32BE(publicKey, 19, 0);
       publicKey.utf8Write(`ecdsa-sha2-${curveName}`, 4, 19);
       writeUInt32BE(publicKey, 8, 23);
       publicKey.utf8Write(curveName, 27, 8);
-      writeUInt32BE(publicKey, Q.length, 35);
-      publicKey.set(Q, 39);
+      writeUInt32BE(publicKey, Q2.length, 35);
+      publicKey.set(Q2, 39);
       return publicKey;
     }
-    function genOpenSSLECDSAPriv(oid, pub, priv) {
+    function genOpenSSLECDSAPriv(oid2, pub, priv) {
       const asnWriter = new Ber.Writer();
       asnWriter.startSequence();
       asnWriter.writeInt(1, Ber.Integer);
       asnWriter.writeBuffer(priv, Ber.OctetString);
       asnWriter.startSequence(160);
-      asnWriter.writeOID(oid);
+      asnWriter.writeOID(oid2);
       asnWriter.endSequence();
       asnWriter.startSequence(161);
       asnWriter.startSequence(Ber.BitString);
@@ -6818,14 +16321,14 @@ ${formatted}-----END ${type} KEY-----`;
       return makePEM("EC PRIVATE", asnWriter.buffer);
     }
     function genOpenSSLECDSAPubFromPriv(curveName, priv) {
-      const tempECDH = createECDH(curveName);
+      const tempECDH = createECDH2(curveName);
       tempECDH.setPrivateKey(priv);
       return tempECDH.getPublicKey();
     }
     var BaseKey = {
       sign: (() => {
         if (typeof sign_ === "function") {
-          return function sign(data, algo) {
+          return function sign2(data, algo) {
             const pem = this[SYM_PRIV_PEM];
             if (pem === null)
               return new Error("No private key available");
@@ -6838,7 +16341,7 @@ ${formatted}-----END ${type} KEY-----`;
             }
           };
         }
-        return function sign(data, algo) {
+        return function sign2(data, algo) {
           const pem = this[SYM_PRIV_PEM];
           if (pem === null)
             return new Error("No private key available");
@@ -6929,7 +16432,7 @@ ${formatted}-----END ${type} KEY-----`;
         }
         data._pos = 8;
         let i;
-        let oid;
+        let oid2;
         for (i = 0; i < nkeys; ++i) {
           let algo;
           let privPEM;
@@ -7003,18 +16506,18 @@ ${formatted}-----END ${type} KEY-----`;
             }
             case "ecdsa-sha2-nistp256":
               algo = "sha256";
-              oid = "1.2.840.10045.3.1.7";
+              oid2 = "1.2.840.10045.3.1.7";
             // FALLTHROUGH
             case "ecdsa-sha2-nistp384":
               if (algo === void 0) {
                 algo = "sha384";
-                oid = "1.3.132.0.34";
+                oid2 = "1.3.132.0.34";
               }
             // FALLTHROUGH
             case "ecdsa-sha2-nistp521": {
               if (algo === void 0) {
                 algo = "sha512";
-                oid = "1.3.132.0.35";
+                oid2 = "1.3.132.0.35";
               }
               if (!skipFields(data, 1))
                 return new Error("Malformed OpenSSH private key");
@@ -7024,9 +16527,9 @@ ${formatted}-----END ${type} KEY-----`;
               const ecpriv = readString(data, data._pos);
               if (ecpriv === void 0)
                 return new Error("Malformed OpenSSH private key");
-              pubPEM = genOpenSSLECDSAPub(oid, ecpub);
-              pubSSH = genOpenSSHECDSAPub(oid, ecpub);
-              privPEM = genOpenSSLECDSAPriv(oid, ecpub, ecpriv);
+              pubPEM = genOpenSSLECDSAPub(oid2, ecpub);
+              pubSSH = genOpenSSHECDSAPub(oid2, ecpub);
+              privPEM = genOpenSSLECDSAPriv(oid2, ecpub, ecpriv);
               break;
             }
             default:
@@ -7229,11 +16732,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash2("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash5("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash2("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash5("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -7398,8 +16901,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash2("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash2("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash5("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash5("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -7439,7 +16942,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac2(
           "sha1",
-          createHash2("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash5("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac) {
           if (encrypted) {
@@ -7627,7 +17130,7 @@ ${formatted}-----END ${type} KEY-----`;
       if (!isSupportedKeyType(baseType))
         return new Error(`Unsupported OpenSSH public key type: ${baseType}`);
       let algo;
-      let oid;
+      let oid2;
       let pubPEM = null;
       let pubSSH = null;
       switch (baseType) {
@@ -7672,26 +17175,26 @@ ${formatted}-----END ${type} KEY-----`;
         }
         case "ecdsa-sha2-nistp256":
           algo = "sha256";
-          oid = "1.2.840.10045.3.1.7";
+          oid2 = "1.2.840.10045.3.1.7";
         // FALLTHROUGH
         case "ecdsa-sha2-nistp384":
           if (algo === void 0) {
             algo = "sha384";
-            oid = "1.3.132.0.34";
+            oid2 = "1.3.132.0.34";
           }
         // FALLTHROUGH
         case "ecdsa-sha2-nistp521": {
           if (algo === void 0) {
             algo = "sha512";
-            oid = "1.3.132.0.35";
+            oid2 = "1.3.132.0.35";
           }
           if (!skipFields(data, 1))
             return new Error("Malformed OpenSSH public key");
           const ecpub = readString(data, data._pos || 0);
           if (ecpub === void 0)
             return new Error("Malformed OpenSSH public key");
-          pubPEM = genOpenSSLECDSAPub(oid, ecpub);
-          pubSSH = genOpenSSHECDSAPub(oid, ecpub);
+          pubPEM = genOpenSSLECDSAPub(oid2, ecpub);
+          pubSSH = genOpenSSHECDSAPub(oid2, ecpub);
           break;
         }
         default:
@@ -7843,11 +17346,11 @@ var require_agent = __commonJS({
       }
       getIdentities(cb) {
         cb = once(cb);
-        this.getStream((err, stream) => {
+        this.getStream((err, stream2) => {
           function onFail(err2) {
-            if (stream) {
+            if (stream2) {
               try {
-                stream.destroy();
+                stream2.destroy();
               } catch {
               }
             }
@@ -7859,13 +17362,13 @@ var require_agent = __commonJS({
             return onFail(err);
           const protocol = new AgentProtocol(true);
           protocol.on("error", onFail);
-          protocol.pipe(stream).pipe(protocol);
-          stream.on("close", onFail).on("end", onFail).on("error", onFail);
+          protocol.pipe(stream2).pipe(protocol);
+          stream2.on("close", onFail).on("end", onFail).on("error", onFail);
           protocol.getIdentities((err2, keys) => {
             if (err2)
               return onFail(err2);
             try {
-              stream.destroy();
+              stream2.destroy();
             } catch {
             }
             cb(null, keys);
@@ -7880,11 +17383,11 @@ var require_agent = __commonJS({
           options = void 0;
         }
         cb = once(cb);
-        this.getStream((err, stream) => {
+        this.getStream((err, stream2) => {
           function onFail(err2) {
-            if (stream) {
+            if (stream2) {
               try {
-                stream.destroy();
+                stream2.destroy();
               } catch {
               }
             }
@@ -7896,13 +17399,13 @@ var require_agent = __commonJS({
             return onFail(err);
           const protocol = new AgentProtocol(true);
           protocol.on("error", onFail);
-          protocol.pipe(stream).pipe(protocol);
-          stream.on("close", onFail).on("end", onFail).on("error", onFail);
+          protocol.pipe(stream2).pipe(protocol);
+          stream2.on("close", onFail).on("end", onFail).on("error", onFail);
           protocol.sign(pubKey, data, options, (err2, sig) => {
             if (err2)
               return onFail(err2);
             try {
-              stream.destroy();
+              stream2.destroy();
             } catch {
             }
             cb(null, sig);
@@ -7926,11 +17429,11 @@ var require_agent = __commonJS({
         [RET_ERR_BINSTDOUT]: new Error("pagent.exe could not set mode for stdout"),
         [RET_ERR_BADLEN]: new Error("pagent.exe did not get expected input payload")
       };
-      function destroy(stream) {
-        stream.buffer = null;
-        if (stream.proc) {
-          stream.proc.kill();
-          stream.proc = void 0;
+      function destroy(stream2) {
+        stream2.buffer = null;
+        if (stream2.proc) {
+          stream2.proc.kill();
+          stream2.proc = void 0;
         }
       }
       class PageantSocket extends Duplex {
@@ -7952,11 +17455,11 @@ var require_agent = __commonJS({
           }
           if (this.buffer.length < 4)
             return cb();
-          const len = readUInt32BE(this.buffer, 0);
-          if (this.buffer.length - 4 < len)
+          const len2 = readUInt32BE(this.buffer, 0);
+          if (this.buffer.length - 4 < len2)
             return cb();
-          data = this.buffer.slice(0, 4 + len);
-          if (this.buffer.length > 4 + len)
+          data = this.buffer.slice(0, 4 + len2);
+          if (this.buffer.length > 4 + len2)
             return cb(new Error("Unexpected multiple agent requests"));
           this.buffer = null;
           let error;
@@ -8114,10 +17617,10 @@ var require_agent = __commonJS({
       const SYM_RESP = /* @__PURE__ */ Symbol("Inbound Request Response");
       const SYM_CTX = /* @__PURE__ */ Symbol("Inbound Request Context");
       class AgentInboundRequest {
-        constructor(type, ctx) {
+        constructor(type, ctx2) {
           this[SYM_TYPE] = type;
           this[SYM_RESP] = void 0;
-          this[SYM_CTX] = ctx;
+          this[SYM_CTX] = ctx2;
         }
         hasResponded() {
           return this[SYM_RESP] !== void 0;
@@ -8303,19 +17806,19 @@ var require_agent = __commonJS({
                   const flags = {
                     hash: void 0
                   };
-                  let ctx;
+                  let ctx2;
                   if (pubKey.type === "ssh-rsa") {
                     if (flagsVal & SSH_AGENT_RSA_SHA2_256) {
-                      ctx = "rsa-sha2-256";
+                      ctx2 = "rsa-sha2-256";
                       flags.hash = "sha256";
                     } else if (flagsVal & SSH_AGENT_RSA_SHA2_512) {
-                      ctx = "rsa-sha2-512";
+                      ctx2 = "rsa-sha2-512";
                       flags.hash = "sha512";
                     }
                   }
-                  if (ctx === void 0)
-                    ctx = pubKey.type;
-                  const req = new AgentInboundRequest(msgType, ctx);
+                  if (ctx2 === void 0)
+                    ctx2 = pubKey.type;
+                  const req = new AgentInboundRequest(msgType, ctx2);
                   this[SYM_REQS].push(req);
                   this.emit("sign", req, pubKey, data2, flags);
                   break;
@@ -8678,7 +18181,7 @@ var require_zlib = __commonJS({
         const state = this._writeState;
         let buffer = this._outBuffer;
         let offset = this._outOffset;
-        const chunkSize = this._chunkSize;
+        const chunkSize2 = this._chunkSize;
         while (true) {
           handle.writeSync(
             Z_PARTIAL_FLUSH,
@@ -8719,10 +18222,10 @@ var require_zlib = __commonJS({
           } else if (have !== 0) {
             throw new Error("have should not go down");
           }
-          if (availOutAfter === 0 || offset >= chunkSize) {
-            availOutBefore = chunkSize;
+          if (availOutAfter === 0 || offset >= chunkSize2) {
+            availOutBefore = chunkSize2;
             offset = 0;
-            buffer = Buffer.allocUnsafe(chunkSize);
+            buffer = Buffer.allocUnsafe(chunkSize2);
           }
           if (availOutAfter === 0) {
             inOff += inDelta;
@@ -8901,31 +18404,31 @@ var require_handlers_misc = __commonJS({
       },
       [MESSAGE.SERVICE_REQUEST]: (self2, payload) => {
         bufferParser.init(payload, 1);
-        const name = bufferParser.readString(true);
+        const name2 = bufferParser.readString(true);
         bufferParser.clear();
-        if (name === void 0) {
+        if (name2 === void 0) {
           return doFatalError(
             self2,
             "Inbound: Malformed SERVICE_REQUEST packet"
           );
         }
-        self2._debug && self2._debug(`Inbound: Received SERVICE_REQUEST (${name})`);
+        self2._debug && self2._debug(`Inbound: Received SERVICE_REQUEST (${name2})`);
         const handler = self2._handlers.SERVICE_REQUEST;
-        handler && handler(self2, name);
+        handler && handler(self2, name2);
       },
       [MESSAGE.SERVICE_ACCEPT]: (self2, payload) => {
         bufferParser.init(payload, 1);
-        const name = bufferParser.readString(true);
+        const name2 = bufferParser.readString(true);
         bufferParser.clear();
-        if (name === void 0) {
+        if (name2 === void 0) {
           return doFatalError(
             self2,
             "Inbound: Malformed SERVICE_ACCEPT packet"
           );
         }
-        self2._debug && self2._debug(`Inbound: Received SERVICE_ACCEPT (${name})`);
+        self2._debug && self2._debug(`Inbound: Received SERVICE_ACCEPT (${name2})`);
         const handler = self2._handlers.SERVICE_ACCEPT;
-        handler && handler(self2, name);
+        handler && handler(self2, name2);
       },
       [MESSAGE.EXT_INFO]: (self2, payload) => {
         bufferParser.init(payload, 1);
@@ -8934,13 +18437,13 @@ var require_handlers_misc = __commonJS({
         if (numExts !== void 0) {
           exts = [];
           for (let i = 0; i < numExts; ++i) {
-            const name = bufferParser.readString(true);
+            const name2 = bufferParser.readString(true);
             const data = bufferParser.readString();
             if (data !== void 0) {
-              switch (name) {
+              switch (name2) {
                 case "server-sig-algs": {
                   const algs = data.latin1Slice(0, data.length).split(",");
-                  exts.push({ name, algs });
+                  exts.push({ name: name2, algs });
                   continue;
                 }
                 default:
@@ -9181,7 +18684,7 @@ var require_handlers_misc = __commonJS({
           }
           case "keyboard-interactive": {
             bufferParser.init(payload, 1);
-            const name = bufferParser.readString(true);
+            const name2 = bufferParser.readString(true);
             const instructions = bufferParser.readString(true);
             bufferParser.readString();
             const numPrompts = bufferParser.readUInt32BE();
@@ -9208,7 +18711,7 @@ var require_handlers_misc = __commonJS({
             }
             self2._debug && self2._debug("Inbound: Received USERAUTH_INFO_REQUEST");
             const handler = self2._handlers.USERAUTH_INFO_REQUEST;
-            handler && handler(self2, name, instructions, prompts);
+            handler && handler(self2, name2, instructions, prompts);
             break;
           }
           default:
@@ -9255,11 +18758,11 @@ var require_handlers_misc = __commonJS({
       // Connection protocol -- generic ============================================
       [MESSAGE.GLOBAL_REQUEST]: (self2, payload) => {
         bufferParser.init(payload, 1);
-        const name = bufferParser.readString(true);
+        const name2 = bufferParser.readString(true);
         const wantReply = bufferParser.readBool();
         let data;
         if (wantReply !== void 0) {
-          switch (name) {
+          switch (name2) {
             case "tcpip-forward":
             case "cancel-tcpip-forward": {
               const bindAddr = bufferParser.readString(true);
@@ -9303,10 +18806,10 @@ var require_handlers_misc = __commonJS({
             "Inbound: Malformed GLOBAL_REQUEST packet"
           );
         }
-        self2._debug && self2._debug(`Inbound: GLOBAL_REQUEST (${name})`);
+        self2._debug && self2._debug(`Inbound: GLOBAL_REQUEST (${name2})`);
         const handler = self2._handlers.GLOBAL_REQUEST;
         if (handler)
-          handler(self2, name, wantReply, data);
+          handler(self2, name2, wantReply, data);
         else
           self2.requestFailure();
       },
@@ -9575,9 +19078,9 @@ var require_handlers_misc = __commonJS({
                 if (coreDumped === void 0)
                   signal = void 0;
               }
-              const errorMessage = bufferParser.readString(true);
+              const errorMessage2 = bufferParser.readString(true);
               if (bufferParser.skipString() !== void 0)
-                data = { signal, coreDumped, errorMessage };
+                data = { signal, coreDumped, errorMessage: errorMessage2 };
               self2._debug && self2._debug(
                 `Inbound: CHANNEL_REQUEST (r:${recipient}, ${type}: ${signal})`
               );
@@ -9597,13 +19100,13 @@ var require_handlers_misc = __commonJS({
                   const opcode = bufferParser.readByte();
                   if (opcode === TERMINAL_MODE.TTY_OP_END)
                     break;
-                  const name = TERMINAL_MODE_BY_VALUE[opcode];
+                  const name2 = TERMINAL_MODE_BY_VALUE[opcode];
                   const value = bufferParser.readUInt32BE();
-                  if (opcode === void 0 || name === void 0 || value === void 0) {
+                  if (opcode === void 0 || name2 === void 0 || value === void 0) {
                     modes = void 0;
                     break;
                   }
-                  modes[name] = value;
+                  modes[name2] = value;
                 }
                 if (modes !== void 0)
                   data = { term, cols, rows, width, height, modes };
@@ -9638,13 +19141,13 @@ var require_handlers_misc = __commonJS({
               break;
             }
             case "env": {
-              const name = bufferParser.readString(true);
+              const name2 = bufferParser.readString(true);
               const value = bufferParser.readString(true);
               if (value !== void 0)
-                data = { name, value };
+                data = { name: name2, value };
               if (self2._debug) {
                 self2._debug(
-                  `Inbound: CHANNEL_REQUEST (r:${recipient}, ${type}: ${name}=${value})`
+                  `Inbound: CHANNEL_REQUEST (r:${recipient}, ${type}: ${name2}=${value})`
                 );
               }
               break;
@@ -9760,11 +19263,11 @@ var require_kex = __commonJS({
     var {
       createDiffieHellman,
       createDiffieHellmanGroup,
-      createECDH,
-      createHash: createHash2,
+      createECDH: createECDH2,
+      createHash: createHash5,
       createPublicKey,
       diffieHellman,
-      generateKeyPairSync,
+      generateKeyPairSync: generateKeyPairSync2,
       randomFillSync
     } = require("crypto");
     var { Ber } = require_lib();
@@ -9781,7 +19284,7 @@ var require_kex = __commonJS({
     } = require_constants();
     var {
       CIPHER_INFO,
-      createCipher,
+      createCipher: createCipher2,
       createDecipher,
       MAC_INFO
     } = require_crypto();
@@ -9804,7 +19307,7 @@ var require_kex = __commonJS({
     var MESSAGE_HANDLERS;
     var GEX_MIN_BITS = 2048;
     var GEX_MAX_BITS = 8192;
-    var EMPTY_BUFFER = Buffer.alloc(0);
+    var EMPTY_BUFFER3 = Buffer.alloc(0);
     function kexinit(self2) {
       let payload;
       if (self2._compatFlags & COMPAT.BAD_DHGEX) {
@@ -9821,16 +19324,16 @@ var require_kex = __commonJS({
           }
         }
         if (found) {
-          let len = 1 + 16 + self2._offer.totalSize + 1 + 4;
+          let len2 = 1 + 16 + self2._offer.totalSize + 1 + 4;
           const newKexBuf = Buffer.from(kex.join(","));
-          len -= entry.buffer.length - newKexBuf.length;
+          len2 -= entry.buffer.length - newKexBuf.length;
           const all = self2._offer.lists.all;
           const rest = new Uint8Array(
             all.buffer,
             all.byteOffset + 4 + entry.buffer.length,
             all.length - (4 + entry.buffer.length)
           );
-          payload = Buffer.allocUnsafe(len);
+          payload = Buffer.allocUnsafe(len2);
           writeUInt32BE(payload, newKexBuf.length, 17);
           payload.set(newKexBuf, 17 + 4);
           payload.set(rest, 17 + 4 + newKexBuf.length);
@@ -10187,7 +19690,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash = createHash2(this.hashName);
+          const hash = createHash5(this.hashName);
           hashString(hash, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash, isServer ? this._remoteKexinit : this._kexinit);
@@ -10251,10 +19754,10 @@ var require_kex = __commonJS({
             let parsedHostKey;
             {
               bufferParser.init(this._hostKey, 0);
-              const name = bufferParser.readString(true);
+              const name2 = bufferParser.readString(true);
               const hostKey = this._hostKey.slice(bufferParser.pos());
               bufferParser.clear();
-              parsedHostKey = parseDERKey(hostKey, name);
+              parsedHostKey = parseDERKey(hostKey, name2);
               if (parsedHostKey instanceof Error) {
                 parsedHostKey.level = "handshake";
                 return doFatalError(
@@ -10373,7 +19876,7 @@ var require_kex = __commonJS({
               trySendNEWKEYS(this);
               hsCipherConfig.outbound.seqno = this._protocol._cipher.outSeqno;
               this._protocol._cipher.free();
-              this._protocol._cipher = createCipher(hsCipherConfig);
+              this._protocol._cipher = createCipher2(hsCipherConfig);
               this._protocol._packetRW.write = hsWrite;
               hsCipherConfig = void 0;
               hsWrite = void 0;
@@ -10577,19 +20080,19 @@ var require_kex = __commonJS({
         convertPublicKey(key) {
           let newKey;
           let idx = 0;
-          let len = key.length;
+          let len2 = key.length;
           while (key[idx] === 0) {
             ++idx;
-            --len;
+            --len2;
           }
           if (key[idx] & 128) {
-            newKey = Buffer.allocUnsafe(1 + len);
+            newKey = Buffer.allocUnsafe(1 + len2);
             newKey[0] = 0;
             key.copy(newKey, 1, idx);
             return newKey;
           }
-          if (len !== key.length) {
-            newKey = Buffer.allocUnsafe(len);
+          if (len2 !== key.length) {
+            newKey = Buffer.allocUnsafe(len2);
             key.copy(newKey, 0, idx);
             key = newKey;
           }
@@ -10785,7 +20288,7 @@ var require_kex = __commonJS({
         }
         generateKeys() {
           if (!this._keys)
-            this._keys = generateKeyPairSync("x25519");
+            this._keys = generateKeyPairSync2("x25519");
         }
         getPublicKey() {
           this.generateKeys();
@@ -10795,15 +20298,15 @@ var require_kex = __commonJS({
         convertPublicKey(key) {
           let newKey;
           let idx = 0;
-          let len = key.length;
+          let len2 = key.length;
           while (key[idx] === 0) {
             ++idx;
-            --len;
+            --len2;
           }
           if (key.length === 32)
             return key;
-          if (len !== key.length) {
-            newKey = Buffer.allocUnsafe(len);
+          if (len2 !== key.length) {
+            newKey = Buffer.allocUnsafe(len2);
             key.copy(newKey, 0, idx);
             key = newKey;
           }
@@ -10851,7 +20354,7 @@ var require_kex = __commonJS({
         }
         generateKeys() {
           if (!this._dh) {
-            this._dh = createECDH(this.curveName);
+            this._dh = createECDH2(this.curveName);
             this._public = this._dh.generateKeys();
           }
         }
@@ -11192,23 +20695,23 @@ var require_kex = __commonJS({
         hash.update(buf);
       };
     })();
-    function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
+    function generateKEXVal(len2, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
-      if (len) {
-        let digest = createHash2(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
-        while (digest.length < len) {
-          const chunk = createHash2(hashName).update(secret).update(exchangeHash).update(digest).digest();
+      if (len2) {
+        let digest = createHash5(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        while (digest.length < len2) {
+          const chunk = createHash5(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended = Buffer.allocUnsafe(digest.length + chunk.length);
           extended.set(digest, 0);
           extended.set(chunk, digest.length);
           digest = extended;
         }
-        if (digest.length === len)
+        if (digest.length === len2)
           ret = digest;
         else
-          ret = new FastBuffer(digest.buffer, digest.byteOffset, len);
+          ret = new FastBuffer(digest.buffer, digest.byteOffset, len2);
       } else {
-        ret = EMPTY_BUFFER;
+        ret = EMPTY_BUFFER3;
       }
       return ret;
     }
@@ -11586,7 +21089,7 @@ var require_Protocol = __commonJS({
           write: new PacketWriter(this)
         };
         this._hostVerifier = !this._server && typeof config.hostVerifier === "function" ? config.hostVerifier : void 0;
-        this._parse = parseHeader;
+        this._parse = parseHeader2;
         this._buffer = void 0;
         this._authsQueue = [];
         this._authenticated = false;
@@ -11646,9 +21149,9 @@ var require_Protocol = __commonJS({
       cleanup() {
         this._destruct && this._destruct();
       }
-      parse(chunk, i, len) {
-        while (i < len)
-          i = this._parse(chunk, i, len);
+      parse(chunk, i, len2) {
+        while (i < len2)
+          i = this._parse(chunk, i, len2);
       }
       // Protocol message API
       // ===========================================================================
@@ -11823,16 +21326,16 @@ var require_Protocol = __commonJS({
       // ===========================================================================
       // Global
       // ------
-      service(name) {
+      service(name2) {
         if (this._server)
           throw new Error("Client-only method called in server mode");
-        const nameLen = Buffer.byteLength(name);
+        const nameLen = Buffer.byteLength(name2);
         let p = this._packetRW.write.allocStart;
         const packet = this._packetRW.write.alloc(1 + 4 + nameLen);
         packet[p] = MESSAGE.SERVICE_REQUEST;
         writeUInt32BE(packet, nameLen, ++p);
-        packet.utf8Write(name, p += 4, nameLen);
-        this._debug && this._debug(`Outbound: Sending SERVICE_REQUEST (${name})`);
+        packet.utf8Write(name2, p += 4, nameLen);
+        this._debug && this._debug(`Outbound: Sending SERVICE_REQUEST (${name2})`);
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
       // 'ssh-userauth' service-specific
@@ -12075,9 +21578,9 @@ var require_Protocol = __commonJS({
         if (responses) {
           responseLens = new Array(responses.length);
           for (let i = 0; i < responses.length; ++i) {
-            const len = Buffer.byteLength(responses[i]);
-            responseLens[i] = len;
-            responsesTotalLen += 4 + len;
+            const len2 = Buffer.byteLength(responses[i]);
+            responseLens[i] = len2;
+            responsesTotalLen += 4 + len2;
           }
         }
         let p = this._packetRW.write.allocStart;
@@ -12087,12 +21590,12 @@ var require_Protocol = __commonJS({
           writeUInt32BE(packet, responses.length, ++p);
           p += 4;
           for (let i = 0; i < responses.length; ++i) {
-            const len = responseLens[i];
-            writeUInt32BE(packet, len, p);
+            const len2 = responseLens[i];
+            writeUInt32BE(packet, len2, p);
             p += 4;
-            if (len) {
-              packet.utf8Write(responses[i], p, len);
-              p += len;
+            if (len2) {
+              packet.utf8Write(responses[i], p, len2);
+              p += len2;
             }
           }
         } else {
@@ -12433,10 +21936,10 @@ var require_Protocol = __commonJS({
         this._debug && this._debug(`Outbound: Sending CHANNEL_REQUEST (r:${chan}, x11-req)`);
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
-      subsystem(chan, name, wantReply) {
+      subsystem(chan, name2, wantReply) {
         if (this._server)
           throw new Error("Client-only method called in server mode");
-        const nameLen = Buffer.byteLength(name);
+        const nameLen = Buffer.byteLength(name2);
         let p = this._packetRW.write.allocStart;
         const packet = this._packetRW.write.alloc(1 + 4 + 4 + 9 + 1 + 4 + nameLen);
         packet[p] = MESSAGE.CHANNEL_REQUEST;
@@ -12445,9 +21948,9 @@ var require_Protocol = __commonJS({
         packet.utf8Write("subsystem", p += 4, 9);
         packet[p += 9] = wantReply === void 0 || wantReply === true ? 1 : 0;
         writeUInt32BE(packet, nameLen, ++p);
-        packet.utf8Write(name, p += 4, nameLen);
+        packet.utf8Write(name2, p += 4, nameLen);
         this._debug && this._debug(
-          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, subsystem: ${name})`
+          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, subsystem: ${name2})`
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
@@ -12632,13 +22135,13 @@ var require_Protocol = __commonJS({
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
-      exitSignal(chan, name, coreDumped, msg) {
+      exitSignal(chan, name2, coreDumped, msg) {
         if (!this._server)
           throw new Error("Server-only method called in client mode");
-        const origSignal = name;
+        const origSignal = name2;
         if (typeof origSignal !== "string" || !origSignal)
           throw new Error(`Invalid signal: ${origSignal}`);
-        let signal = name.toUpperCase();
+        let signal = name2.toUpperCase();
         if (signal.slice(0, 3) === "SIG")
           signal = signal.slice(3);
         if (SIGNALS[signal] !== 1)
@@ -12665,7 +22168,7 @@ var require_Protocol = __commonJS({
         }
         writeUInt32BE(packet, 0, p);
         this._debug && this._debug(
-          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, exit-signal: ${name})`
+          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, exit-signal: ${name2})`
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
@@ -12750,11 +22253,11 @@ var require_Protocol = __commonJS({
         this._debug && this._debug("Outbound: Sending USERAUTH_PASSWD_CHANGEREQ");
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
-      authInfoReq(name, instructions, prompts) {
+      authInfoReq(name2, instructions, prompts) {
         if (!this._server)
           throw new Error("Server-only method called in client mode");
         let promptsLen = 0;
-        const nameLen = name ? Buffer.byteLength(name) : 0;
+        const nameLen = name2 ? Buffer.byteLength(name2) : 0;
         const instrLen = instructions ? Buffer.byteLength(instructions) : 0;
         for (let i = 0; i < prompts.length; ++i)
           promptsLen += 4 + Buffer.byteLength(prompts[i].prompt) + 1;
@@ -12765,8 +22268,8 @@ var require_Protocol = __commonJS({
         packet[p] = MESSAGE.USERAUTH_INFO_REQUEST;
         writeUInt32BE(packet, nameLen, ++p);
         p += 4;
-        if (name) {
-          packet.utf8Write(name, p, nameLen);
+        if (name2) {
+          packet.utf8Write(name2, p, nameLen);
           p += nameLen;
         }
         writeUInt32BE(packet, instrLen, p);
@@ -12794,11 +22297,11 @@ var require_Protocol = __commonJS({
       }
     };
     var RE_IDENT = /^SSH-(2\.0|1\.99)-([^ ]+)(?: (.*))?$/;
-    function parseHeader(chunk, p, len) {
+    function parseHeader2(chunk, p, len2) {
       let data;
       let chunkOffset;
       if (this._buffer) {
-        data = Buffer.allocUnsafe(this._buffer.length + (len - p));
+        data = Buffer.allocUnsafe(this._buffer.length + (len2 - p));
         data.set(this._buffer, 0);
         if (p === 0) {
           data.set(chunk, this._buffer.length);
@@ -12807,7 +22310,7 @@ var require_Protocol = __commonJS({
             new Uint8Array(
               chunk.buffer,
               chunk.byteOffset + p,
-              len - p
+              len2 - p
             ),
             this._buffer.length
           );
@@ -12854,7 +22357,7 @@ var require_Protocol = __commonJS({
             this._parse = parsePacket;
             this._onHeader(header);
             if (!this._destruct) {
-              return len;
+              return len2;
             }
             kexinit(this);
             return p + 1 - chunkOffset;
@@ -12877,8 +22380,8 @@ var require_Protocol = __commonJS({
         this._buffer = bufferSlice(data, op);
       return p - chunkOffset;
     }
-    function parsePacket(chunk, p, len) {
-      return this._decipher.decrypt(chunk, p, len);
+    function parsePacket(chunk, p, len2) {
+      return this._decipher.decrypt(chunk, p, len2);
     }
     function onPayload(payload) {
       this._onPacket();
@@ -12977,12 +22480,12 @@ var require_node_fs_compat = __commonJS({
     function oneOf(expected, thing) {
       assert(typeof thing === "string", "`thing` has to be of type string");
       if (Array.isArray(expected)) {
-        const len = expected.length;
-        assert(len > 0, "At least one expected value needs to be specified");
+        const len2 = expected.length;
+        assert(len2 > 0, "At least one expected value needs to be specified");
         expected = expected.map((i) => String(i));
-        if (len > 2) {
-          return `one of ${thing} ${expected.slice(0, len - 1).join(", ")}, or ` + expected[len - 1];
-        } else if (len === 2) {
+        if (len2 > 2) {
+          return `one of ${thing} ${expected.slice(0, len2 - 1).join(", ")}, or ` + expected[len2 - 1];
+        } else if (len2 === 2) {
           return `one of ${thing} ${expected[0]} or ${expected[1]}`;
         }
         return `of ${thing} ${expected[0]}`;
@@ -13027,10 +22530,10 @@ ${suffix}`;
       }
     };
     var ERR_INVALID_ARG_TYPE = class _ERR_INVALID_ARG_TYPE extends TypeError {
-      constructor(name, expected, actual) {
+      constructor(name2, expected, actual) {
         super();
         Error.captureStackTrace(this, _ERR_INVALID_ARG_TYPE);
-        assert(typeof name === "string", `'name' must be a string`);
+        assert(typeof name2 === "string", `'name' must be a string`);
         let determiner;
         if (typeof expected === "string" && expected.startsWith("not ")) {
           determiner = "must not be";
@@ -13039,20 +22542,20 @@ ${suffix}`;
           determiner = "must be";
         }
         let msg;
-        if (name.endsWith(" argument")) {
-          msg = `The ${name} ${determiner} ${oneOf(expected, "type")}`;
+        if (name2.endsWith(" argument")) {
+          msg = `The ${name2} ${determiner} ${oneOf(expected, "type")}`;
         } else {
-          const type = name.includes(".") ? "property" : "argument";
-          msg = `The "${name}" ${type} ${determiner} ${oneOf(expected, "type")}`;
+          const type = name2.includes(".") ? "property" : "argument";
+          msg = `The "${name2}" ${type} ${determiner} ${oneOf(expected, "type")}`;
         }
         msg += `. Received type ${typeof actual}`;
         this.message = msg;
       }
     };
     exports2.ERR_INVALID_ARG_TYPE = ERR_INVALID_ARG_TYPE;
-    exports2.validateNumber = function validateNumber(value, name) {
+    exports2.validateNumber = function validateNumber(value, name2) {
       if (typeof value !== "number")
-        throw new ERR_INVALID_ARG_TYPE(name, "number", value);
+        throw new ERR_INVALID_ARG_TYPE(name2, "number", value);
     };
   }
 });
@@ -13065,7 +22568,7 @@ var require_SFTP = __commonJS({
     var fs = require("fs");
     var { constants } = fs;
     var {
-      Readable: ReadableStream,
+      Readable: ReadableStream2,
       Writable: WritableStream
     } = require("stream");
     var { inherits, types: { isDate } } = require("util");
@@ -13405,7 +22908,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} CLOSE`
         );
       }
-      read(handle, buf, off, len, position, cb) {
+      read(handle, buf, off, len2, position, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (!Buffer.isBuffer(handle))
@@ -13414,16 +22917,16 @@ var require_SFTP = __commonJS({
           throw new Error("buffer is not a Buffer");
         if (off >= buf.length)
           throw new Error("offset is out of bounds");
-        if (off + len > buf.length)
+        if (off + len2 > buf.length)
           throw new Error("length extends beyond buffer");
         if (position === null)
           throw new Error("null position currently unsupported");
-        read_(this, handle, buf, off, len, position, cb);
+        read_(this, handle, buf, off, len2, position, cb);
       }
-      readData(handle, buf, off, len, position, cb) {
-        this.read(handle, buf, off, len, position, cb);
+      readData(handle, buf, off, len2, position, cb) {
+        this.read(handle, buf, off, len2, position, cb);
       }
-      write(handle, buf, off, len, position, cb) {
+      write(handle, buf, off, len2, position, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (!Buffer.isBuffer(handle))
@@ -13432,22 +22935,22 @@ var require_SFTP = __commonJS({
           throw new Error("buffer is not a Buffer");
         if (off > buf.length)
           throw new Error("offset is out of bounds");
-        if (off + len > buf.length)
+        if (off + len2 > buf.length)
           throw new Error("length extends beyond buffer");
         if (position === null)
           throw new Error("null position currently unsupported");
-        if (!len) {
+        if (!len2) {
           cb && process.nextTick(cb, void 0, 0);
           return;
         }
         const maxDataLen = this._maxWriteLen;
-        const overflow = Math.max(len - maxDataLen, 0);
+        const overflow = Math.max(len2 - maxDataLen, 0);
         const origPosition = position;
         if (overflow)
-          len = maxDataLen;
+          len2 = maxDataLen;
         const handleLen = handle.length;
         let p = 9;
-        const out = Buffer.allocUnsafe(4 + 1 + 4 + 4 + handleLen + 8 + 4 + len);
+        const out = Buffer.allocUnsafe(4 + 1 + 4 + 4 + handleLen + 8 + 4 + len2);
         writeUInt32BE(out, out.length - 4, 0);
         out[4] = REQUEST.WRITE;
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
@@ -13459,8 +22962,8 @@ var require_SFTP = __commonJS({
           out[p + i] = position & 255;
           position /= 256;
         }
-        writeUInt32BE(out, len, p += 8);
-        bufferCopy(buf, out, off, off + len, p += 4);
+        writeUInt32BE(out, len2, p += 8);
+        bufferCopy(buf, out, off, off + len2, p += 4);
         this._requests[reqid] = {
           cb: (err) => {
             if (err) {
@@ -13470,13 +22973,13 @@ var require_SFTP = __commonJS({
               this.write(
                 handle,
                 buf,
-                off + len,
+                off + len2,
                 overflow,
-                origPosition + len,
+                origPosition + len2,
                 cb
               );
             } else if (typeof cb === "function") {
-              cb(void 0, off + len);
+              cb(void 0, off + len2);
             }
           }
         };
@@ -13486,18 +22989,18 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${how} WRITE (id:${reqid})`);
         }
       }
-      writeData(handle, buf, off, len, position, cb) {
-        this.write(handle, buf, off, len, position, cb);
+      writeData(handle, buf, off, len2, position, cb) {
+        this.write(handle, buf, off, len2, position, cb);
       }
-      fastGet(remotePath, localPath, opts, cb) {
+      fastGet(remotePath, localPath, opts2, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        fastXfer(this, fs, remotePath, localPath, opts, cb);
+        fastXfer(this, fs, remotePath, localPath, opts2, cb);
       }
-      fastPut(localPath, remotePath, opts, cb) {
+      fastPut(localPath, remotePath, opts2, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        fastXfer(fs, this, localPath, remotePath, opts, cb);
+        fastXfer(fs, this, localPath, remotePath, opts2, cb);
       }
       readFile(path, options, callback_) {
         if (this.server)
@@ -13525,7 +23028,7 @@ var require_SFTP = __commonJS({
         let handle;
         let bytesRead = 0;
         const flag = options.flag || "r";
-        const read = () => {
+        const read2 = () => {
           if (size === 0) {
             buffer = Buffer.allocUnsafe(8192);
             this.read(handle, buffer, 0, 8192, bytesRead, afterRead);
@@ -13553,10 +23056,10 @@ var require_SFTP = __commonJS({
             if (pos === size)
               close();
             else
-              read();
+              read2();
           } else {
             buffers.push(bufferSlice(buffer, 0, nbytes));
-            read();
+            read2();
           }
         };
         afterRead._wantEOFError = true;
@@ -13591,10 +23094,10 @@ var require_SFTP = __commonJS({
             size = st.size || 0;
             if (size === 0) {
               buffers = [];
-              return read();
+              return read2();
             }
             buffer = Buffer.allocUnsafe(size);
-            read();
+            read2();
           };
           this.fstat(handle, tryStat);
         });
@@ -13768,16 +23271,16 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RMDIR`
         );
       }
-      readdir(where, opts, cb) {
+      readdir(where, opts2, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        if (typeof opts === "function") {
-          cb = opts;
-          opts = {};
+        if (typeof opts2 === "function") {
+          cb = opts2;
+          opts2 = {};
         }
-        if (typeof opts !== "object" || opts === null)
-          opts = {};
-        const doFilter = opts && opts.full ? false : true;
+        if (typeof opts2 !== "object" || opts2 === null)
+          opts2 = {};
+        const doFilter = opts2 && opts2.full ? false : true;
         if (!Buffer.isBuffer(where) && typeof where !== "string")
           throw new Error("missing directory handle or path");
         if (typeof where === "string") {
@@ -13786,7 +23289,7 @@ var require_SFTP = __commonJS({
           const reread = (err, handle) => {
             if (err)
               return cb(err);
-            this.readdir(handle, opts, (err2, list) => {
+            this.readdir(handle, opts2, (err2, list) => {
               const eof = err2 && err2.code === STATUS_CODE.EOF;
               if (err2 && !eof)
                 return this.close(handle, () => cb(err2));
@@ -14303,7 +23806,7 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status} expand-path@openssh.com`);
         }
       }
-      ext_copy_data(srcHandle, srcOffset, len, dstHandle, dstOffset, cb) {
+      ext_copy_data(srcHandle, srcOffset, len2, dstHandle, dstOffset, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["copy-data"];
@@ -14338,8 +23841,8 @@ var require_SFTP = __commonJS({
         }
         p += 8;
         for (let i = 7; i >= 0; --i) {
-          buf[p + i] = len & 255;
-          len /= 256;
+          buf[p + i] = len2 & 255;
+          len2 /= 256;
         }
         p += 8;
         writeUInt32BE(buf, dstHandle.length, p);
@@ -14547,13 +24050,13 @@ var require_SFTP = __commonJS({
         let nameAttrs;
         const attrs = [];
         for (let i = 0; i < count; ++i) {
-          const name = names[i];
-          const filename = !name || !name.filename || typeof name.filename !== "string" ? "" : name.filename;
+          const name2 = names[i];
+          const filename = !name2 || !name2.filename || typeof name2.filename !== "string" ? "" : name2.filename;
           namesLen += 4 + Buffer.byteLength(filename);
-          const longname = !name || !name.longname || typeof name.longname !== "string" ? "" : name.longname;
+          const longname = !name2 || !name2.longname || typeof name2.longname !== "string" ? "" : name2.longname;
           namesLen += 4 + Buffer.byteLength(longname);
-          if (typeof name.attrs === "object" && name.attrs !== null) {
-            nameAttrs = attrsToBytes(name.attrs);
+          if (typeof name2.attrs === "object" && name2.attrs !== null) {
+            nameAttrs = attrsToBytes(name2.attrs);
             namesLen += 4 + nameAttrs.nb;
             if (nameAttrs.nb) {
               let bytes;
@@ -14579,25 +24082,25 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, count, p);
         p += 4;
         for (let i = 0; i < count; ++i) {
-          const name = names[i];
+          const name2 = names[i];
           {
-            const filename = !name || !name.filename || typeof name.filename !== "string" ? "" : name.filename;
-            const len = Buffer.byteLength(filename);
-            writeUInt32BE(buf, len, p);
+            const filename = !name2 || !name2.filename || typeof name2.filename !== "string" ? "" : name2.filename;
+            const len2 = Buffer.byteLength(filename);
+            writeUInt32BE(buf, len2, p);
             p += 4;
-            if (len) {
-              buf.utf8Write(filename, p, len);
-              p += len;
+            if (len2) {
+              buf.utf8Write(filename, p, len2);
+              p += len2;
             }
           }
           {
-            const longname = !name || !name.longname || typeof name.longname !== "string" ? "" : name.longname;
-            const len = Buffer.byteLength(longname);
-            writeUInt32BE(buf, len, p);
+            const longname = !name2 || !name2.longname || typeof name2.longname !== "string" ? "" : name2.longname;
+            const len2 = Buffer.byteLength(longname);
+            writeUInt32BE(buf, len2, p);
             p += 4;
-            if (len) {
-              buf.utf8Write(longname, p, len);
-              p += len;
+            if (len2) {
+              buf.utf8Write(longname, p, len2);
+              p += len2;
             }
           }
           const attr = attrs[i];
@@ -14653,11 +24156,11 @@ var require_SFTP = __commonJS({
         return ex;
       }
     }
-    function read_(self2, handle, buf, off, len, position, cb, req_) {
+    function read_(self2, handle, buf, off, len2, position, cb, req_) {
       const maxDataLen = self2._maxReadLen;
-      const overflow = Math.max(len - maxDataLen, 0);
+      const overflow = Math.max(len2 - maxDataLen, 0);
       if (overflow)
-        len = maxDataLen;
+        len2 = maxDataLen;
       const handleLen = handle.length;
       let p = 9;
       let pos = position;
@@ -14673,7 +24176,7 @@ var require_SFTP = __commonJS({
         out[p + i] = pos & 255;
         pos /= 256;
       }
-      writeUInt32BE(out, len, p += 8);
+      writeUInt32BE(out, len2, p += 8);
       if (typeof cb !== "function")
         cb = noop;
       const req = req_ || {
@@ -14684,14 +24187,14 @@ var require_SFTP = __commonJS({
         len: void 0,
         overflow: void 0,
         cb: (err, data, nb) => {
-          const len2 = req.len;
+          const len3 = req.len;
           const overflow2 = req.overflow;
           if (err) {
             if (cb._wantEOFError || err.code !== STATUS_CODE.EOF)
               return cb(err);
-          } else if (nb > len2) {
+          } else if (nb > len3) {
             return cb(new Error("Received more data than requested"));
-          } else if (nb === len2 && overflow2) {
+          } else if (nb === len3 && overflow2) {
             req.nb += nb;
             req.position += nb;
             req.off += nb;
@@ -14707,37 +24210,37 @@ var require_SFTP = __commonJS({
         },
         buffer: void 0
       };
-      req.len = len;
+      req.len = len2;
       req.overflow = overflow;
-      req.buffer = bufferSlice(buf, off, off + len);
+      req.buffer = bufferSlice(buf, off, off + len2);
       self2._requests[reqid] = req;
       const isBuffered = sendOrBuffer(self2, out);
       self2._debug && self2._debug(
         `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} READ`
       );
     }
-    function fastXfer(src, dst, srcPath, dstPath, opts, cb) {
+    function fastXfer(src, dst, srcPath, dstPath, opts2, cb) {
       let concurrency = 64;
-      let chunkSize = 32768;
+      let chunkSize2 = 32768;
       let onstep;
       let mode;
       let fileSize;
-      if (typeof opts === "function") {
-        cb = opts;
-      } else if (typeof opts === "object" && opts !== null) {
-        if (typeof opts.concurrency === "number" && opts.concurrency > 0 && !isNaN(opts.concurrency)) {
-          concurrency = opts.concurrency;
+      if (typeof opts2 === "function") {
+        cb = opts2;
+      } else if (typeof opts2 === "object" && opts2 !== null) {
+        if (typeof opts2.concurrency === "number" && opts2.concurrency > 0 && !isNaN(opts2.concurrency)) {
+          concurrency = opts2.concurrency;
         }
-        if (typeof opts.chunkSize === "number" && opts.chunkSize > 0 && !isNaN(opts.chunkSize)) {
-          chunkSize = opts.chunkSize;
+        if (typeof opts2.chunkSize === "number" && opts2.chunkSize > 0 && !isNaN(opts2.chunkSize)) {
+          chunkSize2 = opts2.chunkSize;
         }
-        if (typeof opts.fileSize === "number" && opts.fileSize > 0 && !isNaN(opts.fileSize)) {
-          fileSize = opts.fileSize;
+        if (typeof opts2.fileSize === "number" && opts2.fileSize > 0 && !isNaN(opts2.fileSize)) {
+          fileSize = opts2.fileSize;
         }
-        if (typeof opts.step === "function")
-          onstep = opts.step;
-        if (typeof opts.mode === "string" || typeof opts.mode === "number")
-          mode = modeNum(opts.mode);
+        if (typeof opts2.step === "function")
+          onstep = opts2.step;
+        if (typeof opts2.mode === "string" || typeof opts2.mode === "number")
+          mode = modeNum(opts2.mode);
       }
       let fsize;
       let pdst = 0;
@@ -14746,7 +24249,7 @@ var require_SFTP = __commonJS({
       let srcHandle;
       let dstHandle;
       let readbuf;
-      let bufsize = chunkSize * concurrency;
+      let bufsize = chunkSize2 * concurrency;
       function onerror(err) {
         if (hadError)
           return;
@@ -14802,7 +24305,7 @@ var require_SFTP = __commonJS({
                 bufsize = fsize;
                 break;
               }
-              bufsize -= chunkSize;
+              bufsize -= chunkSize2;
               --concurrency;
             }
             readbuf = tryCreateBuffer(bufsize);
@@ -14847,7 +24350,7 @@ var require_SFTP = __commonJS({
                 }
                 if (pdst >= fsize)
                   return;
-                const chunk = pdst + chunkSize > fsize ? fsize - pdst : chunkSize;
+                const chunk = pdst + chunkSize2 > fsize ? fsize - pdst : chunkSize2;
                 singleRead(datapos, pdst, chunk);
                 pdst += chunk;
               }
@@ -14871,7 +24374,7 @@ var require_SFTP = __commonJS({
               let reads = 0;
               let psrc = 0;
               while (pdst < fsize && reads < concurrency) {
-                const chunk = pdst + chunkSize > fsize ? fsize - pdst : chunkSize;
+                const chunk = pdst + chunkSize2 > fsize ? fsize - pdst : chunkSize2;
                 singleRead(psrc, pdst, chunk);
                 psrc += chunk;
                 pdst += chunk;
@@ -15104,16 +24607,16 @@ var require_SFTP = __commonJS({
         return payload;
       }
       let ret;
-      const len = payload.length;
+      const len2 = payload.length;
       let p = 0;
-      while (len - p > 0 && outgoing.window > 0) {
-        const actualLen = Math.min(len - p, outgoing.window, outgoing.packetSize);
+      while (len2 - p > 0 && outgoing.window > 0) {
+        const actualLen = Math.min(len2 - p, outgoing.window, outgoing.packetSize);
         outgoing.window -= actualLen;
         if (outgoing.window === 0) {
           sftp._waitWindow = true;
           sftp._chunkcb = drainBuffer;
         }
-        if (p === 0 && actualLen === len) {
+        if (p === 0 && actualLen === len2) {
           sftp._protocol.channelData(sftp.outgoing.id, payload);
         } else {
           sftp._protocol.channelData(
@@ -15123,9 +24626,9 @@ var require_SFTP = __commonJS({
         }
         p += actualLen;
       }
-      if (len - p > 0) {
+      if (len2 - p > 0) {
         if (p > 0)
-          ret = bufferSlice(payload, p, len);
+          ret = bufferSlice(payload, p, len2);
         else
           ret = payload;
       }
@@ -15193,7 +24696,7 @@ var require_SFTP = __commonJS({
       [RESPONSE.VERSION]: (sftp, payload) => {
         if (sftp._version !== -1)
           return doFatalSFTPError(sftp, "Duplicate VERSION packet");
-        const extensions = {};
+        const extensions2 = {};
         bufferParser.init(payload, 1);
         let version = bufferParser.readUInt32BE();
         while (bufferParser.avail()) {
@@ -15203,13 +24706,13 @@ var require_SFTP = __commonJS({
             version = void 0;
             break;
           }
-          extensions[extName] = extData;
+          extensions2[extName] = extData;
         }
         bufferParser.clear();
         if (version === void 0)
           return doFatalSFTPError(sftp, "Malformed VERSION packet");
         if (sftp._debug) {
-          const names = Object.keys(extensions);
+          const names = Object.keys(extensions2);
           if (names.length) {
             sftp._debug(
               `SFTP: Inbound: Received VERSION (v${version}, exts:${names})`
@@ -15219,8 +24722,8 @@ var require_SFTP = __commonJS({
           }
         }
         sftp._version = version;
-        sftp._extensions = extensions;
-        if (extensions["limits@openssh.com"] === "1") {
+        sftp._extensions = extensions2;
+        if (extensions2["limits@openssh.com"] === "1") {
           return requestLimits(sftp, (err, limits) => {
             if (!err) {
               if (limits.maxPktLen > 0)
@@ -15476,7 +24979,7 @@ var require_SFTP = __commonJS({
       [REQUEST.INIT]: (sftp, payload) => {
         if (sftp._version !== -1)
           return doFatalSFTPError(sftp, "Duplicate INIT packet");
-        const extensions = {};
+        const extensions2 = {};
         bufferParser.init(payload, 1);
         let version = bufferParser.readUInt32BE();
         while (bufferParser.avail()) {
@@ -15486,13 +24989,13 @@ var require_SFTP = __commonJS({
             version = void 0;
             break;
           }
-          extensions[extName] = extData;
+          extensions2[extName] = extData;
         }
         bufferParser.clear();
         if (version === void 0)
           return doFatalSFTPError(sftp, "Malformed INIT packet");
         if (sftp._debug) {
-          const names = Object.keys(extensions);
+          const names = Object.keys(extensions2);
           if (names.length) {
             sftp._debug(
               `SFTP: Inbound: Received INIT (v${version}, exts:${names})`
@@ -15503,7 +25006,7 @@ var require_SFTP = __commonJS({
         }
         sendOrBuffer(sftp, SERVER_VERSION_BUFFER);
         sftp._version = version;
-        sftp._extensions = extensions;
+        sftp._extensions = extensions2;
         sftp.emit("ready");
       },
       [REQUEST.OPEN]: (sftp, payload) => {
@@ -15537,12 +25040,12 @@ var require_SFTP = __commonJS({
         const reqID = bufferParser.readUInt32BE();
         const handle = bufferParser.readString();
         const offset = bufferParser.readUInt64BE(sftp._biOpt);
-        const len = bufferParser.readUInt32BE();
+        const len2 = bufferParser.readUInt32BE();
         bufferParser.clear();
-        if (len === void 0 || handle.length > 256)
+        if (len2 === void 0 || handle.length > 256)
           return doFatalSFTPError(sftp, "Malformed READ packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received READ (id:${reqID})`);
-        if (!sftp.emit("READ", reqID, handle, offset, len)) {
+        if (!sftp.emit("READ", reqID, handle, offset, len2)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -15780,15 +25283,15 @@ var require_SFTP = __commonJS({
         pool = Buffer.allocUnsafe(poolSize);
       pool.used = 0;
     }
-    function checkPosition(pos, name) {
+    function checkPosition(pos, name2) {
       if (!Number.isSafeInteger(pos)) {
-        validateNumber(pos, name);
+        validateNumber(pos, name2);
         if (!Number.isInteger(pos))
-          throw new ERR_OUT_OF_RANGE(name, "an integer", pos);
-        throw new ERR_OUT_OF_RANGE(name, ">= 0 and <= 2 ** 53 - 1", pos);
+          throw new ERR_OUT_OF_RANGE(name2, "an integer", pos);
+        throw new ERR_OUT_OF_RANGE(name2, ">= 0 and <= 2 ** 53 - 1", pos);
       }
       if (pos < 0)
-        throw new ERR_OUT_OF_RANGE(name, ">= 0 and <= 2 ** 53 - 1", pos);
+        throw new ERR_OUT_OF_RANGE(name2, ">= 0 and <= 2 ** 53 - 1", pos);
     }
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
@@ -15806,7 +25309,7 @@ var require_SFTP = __commonJS({
         options.highWaterMark = 64 * 1024;
       options.emitClose = false;
       options.autoDestroy = false;
-      ReadableStream.call(this, options);
+      ReadableStream2.call(this, options);
       this.path = path;
       this.flags = options.flags === void 0 ? "r" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
@@ -15842,7 +25345,7 @@ var require_SFTP = __commonJS({
       if (!Buffer.isBuffer(this.handle))
         this.open();
     }
-    inherits(ReadStream, ReadableStream);
+    inherits(ReadStream, ReadableStream2);
     ReadStream.prototype.open = function() {
       if (this._opening)
         return;
@@ -15917,16 +25420,16 @@ var require_SFTP = __commonJS({
       this.handle = null;
       this._opening = false;
     };
-    function closeStream(stream, cb, err) {
-      if (!stream.handle)
+    function closeStream(stream2, cb, err) {
+      if (!stream2.handle)
         return onclose();
-      stream.sftp.close(stream.handle, onclose);
+      stream2.sftp.close(stream2.handle, onclose);
       function onclose(er) {
         er = er || err;
         cb(er);
-        stream.isClosed = true;
+        stream2.isClosed = true;
         if (!er)
-          stream.emit("close");
+          stream2.emit("close");
       }
     }
     ReadStream.prototype.close = function(cb) {
@@ -16117,7 +25620,7 @@ var require_Channel = __commonJS({
     "use strict";
     var {
       Duplex: DuplexStream,
-      Readable: ReadableStream,
+      Readable: ReadableStream2,
       Writable: WritableStream
     } = require("stream");
     var {
@@ -16127,7 +25630,7 @@ var require_Channel = __commonJS({
     var PACKET_SIZE = 32 * 1024;
     var MAX_WINDOW = 2 * 1024 * 1024;
     var WINDOW_THRESHOLD = MAX_WINDOW / 2;
-    var ClientStderr = class extends ReadableStream {
+    var ClientStderr = class extends ReadableStream2 {
       constructor(channel, streamOpts) {
         super(streamOpts);
         this._channel = channel;
@@ -16152,17 +25655,17 @@ var require_Channel = __commonJS({
         const packetSize = outgoing.packetSize;
         const id = outgoing.id;
         let window2 = outgoing.window;
-        const len = data.length;
+        const len2 = data.length;
         let p = 0;
         if (outgoing.state !== "open")
           return;
-        while (len - p > 0 && window2 > 0) {
-          let sliceLen = len - p;
+        while (len2 - p > 0 && window2 > 0) {
+          let sliceLen = len2 - p;
           if (sliceLen > window2)
             sliceLen = window2;
           if (sliceLen > packetSize)
             sliceLen = packetSize;
-          if (p === 0 && sliceLen === len)
+          if (p === 0 && sliceLen === len2)
             protocol.channelExtData(id, data, STDERR);
           else
             protocol.channelExtData(id, bufferSlice(data, p, p + sliceLen), STDERR);
@@ -16170,11 +25673,11 @@ var require_Channel = __commonJS({
           window2 -= sliceLen;
         }
         outgoing.window = window2;
-        if (len - p > 0) {
+        if (len2 - p > 0) {
           if (window2 === 0)
             channel._waitWindow = true;
           if (p > 0)
-            channel._chunkErr = bufferSlice(data, p, len);
+            channel._chunkErr = bufferSlice(data, p, len2);
           else
             channel._chunkErr = data;
           channel._chunkcbErr = cb;
@@ -16184,15 +25687,15 @@ var require_Channel = __commonJS({
       }
     };
     var Channel = class extends DuplexStream {
-      constructor(client, info, opts) {
+      constructor(client, info, opts2) {
         const streamOpts = {
           highWaterMark: MAX_WINDOW,
-          allowHalfOpen: !opts || opts && opts.allowHalfOpen !== false,
+          allowHalfOpen: !opts2 || opts2 && opts2.allowHalfOpen !== false,
           emitClose: false
         };
         super(streamOpts);
         this.allowHalfOpen = streamOpts.allowHalfOpen;
-        const server = !!(opts && opts.server);
+        const server = !!(opts2 && opts2.server);
         this.server = server;
         this.type = info.type;
         this.subtype = void 0;
@@ -16234,17 +25737,17 @@ var require_Channel = __commonJS({
         const packetSize = outgoing.packetSize;
         const id = outgoing.id;
         let window2 = outgoing.window;
-        const len = data.length;
+        const len2 = data.length;
         let p = 0;
         if (outgoing.state !== "open")
           return;
-        while (len - p > 0 && window2 > 0) {
-          let sliceLen = len - p;
+        while (len2 - p > 0 && window2 > 0) {
+          let sliceLen = len2 - p;
           if (sliceLen > window2)
             sliceLen = window2;
           if (sliceLen > packetSize)
             sliceLen = packetSize;
-          if (p === 0 && sliceLen === len)
+          if (p === 0 && sliceLen === len2)
             protocol.channelData(id, data);
           else
             protocol.channelData(id, bufferSlice(data, p, p + sliceLen));
@@ -16252,11 +25755,11 @@ var require_Channel = __commonJS({
           window2 -= sliceLen;
         }
         outgoing.window = window2;
-        if (len - p > 0) {
+        if (len2 - p > 0) {
           if (window2 === 0)
             this._waitWindow = true;
           if (p > 0)
-            this._chunk = bufferSlice(data, p, len);
+            this._chunk = bufferSlice(data, p, len2);
           else
             this._chunk = data;
           this._chunkcb = cb;
@@ -16557,19 +26060,19 @@ var require_utils2 = __commonJS({
                 val = [val];
               if (Array.isArray(val)) {
                 for (let j = val.length; j >= 0; --j) {
-                  const prepend = val[j];
-                  if (typeof prepend === "string") {
-                    if (!prepend || list.indexOf(prepend) !== -1)
+                  const prepend2 = val[j];
+                  if (typeof prepend2 === "string") {
+                    if (!prepend2 || list.indexOf(prepend2) !== -1)
                       continue;
-                    if (supportedList.indexOf(prepend) === -1)
-                      throw new Error(`Unsupported algorithm: ${prepend}`);
+                    if (supportedList.indexOf(prepend2) === -1)
+                      throw new Error(`Unsupported algorithm: ${prepend2}`);
                     if (list === defaultList)
                       list = list.slice();
-                    list.unshift(prepend);
-                  } else if (isRegExp(prepend)) {
+                    list.unshift(prepend2);
+                  } else if (isRegExp(prepend2)) {
                     for (let k = supportedList.length; k >= 0; --k) {
                       const algo = supportedList[k];
-                      if (prepend.test(algo)) {
+                      if (prepend2.test(algo)) {
                         if (list.indexOf(algo) !== -1)
                           continue;
                         if (list === defaultList)
@@ -16620,8 +26123,8 @@ var require_utils2 = __commonJS({
       generateAlgorithmList,
       onChannelOpenFailure,
       onCHANNEL_CLOSE,
-      isWritable: (stream) => {
-        return stream && stream.writable && stream._readableState && stream._readableState.ended === false;
+      isWritable: (stream2) => {
+        return stream2 && stream2.writable && stream2._readableState && stream2._readableState.ended === false;
       }
     };
   }
@@ -16632,7 +26135,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports2, module2) {
     "use strict";
     var {
-      createHash: createHash2,
+      createHash: createHash5,
       getHashes,
       randomFillSync
     } = require("crypto");
@@ -16854,7 +26357,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash2(hashAlgo).update(key).digest("hex");
+              key = createHash5(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -16917,8 +26420,8 @@ var require_client = __commonJS({
               }
               sock.end();
             },
-            SERVICE_ACCEPT: (p, name) => {
-              if (name === "ssh-userauth")
+            SERVICE_ACCEPT: (p, name2) => {
+              if (name2 === "ssh-userauth")
                 tryNextAuth();
             },
             EXT_INFO: (p, exts) => {
@@ -17012,8 +26515,8 @@ var require_client = __commonJS({
               if (curAuth.type === "agent") {
                 const key = curAuth.agentCtx.currentKey();
                 proto.authPK(curAuth.username, key, keyAlgo, (buf, cb) => {
-                  const opts = { hash: hashAlgo };
-                  curAuth.agentCtx.sign(key, buf, opts, (err, signed) => {
+                  const opts2 = { hash: hashAlgo };
+                  curAuth.agentCtx.sign(key, buf, opts2, (err, signed) => {
                     if (err) {
                       err.level = "agent";
                       this.emit("error", err);
@@ -17036,7 +26539,7 @@ var require_client = __commonJS({
                 });
               }
             },
-            USERAUTH_INFO_REQUEST: (p, name, instructions, prompts) => {
+            USERAUTH_INFO_REQUEST: (p, name2, instructions, prompts) => {
               if (curAuth.type === "keyboard-interactive") {
                 const nprompts = Array.isArray(prompts) ? prompts.length : 0;
                 if (nprompts === 0) {
@@ -17047,7 +26550,7 @@ var require_client = __commonJS({
                   return;
                 }
                 curAuth.prompt(
-                  name,
+                  name2,
                   instructions,
                   "",
                   prompts,
@@ -17065,8 +26568,8 @@ var require_client = __commonJS({
               if (callbacks.length)
                 callbacks.shift()(true);
             },
-            GLOBAL_REQUEST: (p, name, wantReply, data) => {
-              switch (name) {
+            GLOBAL_REQUEST: (p, name2, wantReply, data) => {
+              switch (name2) {
                 case "hostkeys-00@openssh.com":
                   hostKeysProve(this, data, (err, keys) => {
                     if (err)
@@ -17660,14 +27163,14 @@ var require_client = __commonJS({
         this._sock && isWritable(this._sock) && this._sock.destroy();
         return this;
       }
-      exec(cmd, opts, cb) {
+      exec(cmd, opts2, cb) {
         if (!this._sock || !isWritable(this._sock))
           throw new Error("Not connected");
-        if (typeof opts === "function") {
-          cb = opts;
-          opts = {};
+        if (typeof opts2 === "function") {
+          cb = opts2;
+          opts2 = {};
         }
-        const extraOpts = { allowHalfOpen: opts.allowHalfOpen !== false };
+        const extraOpts = { allowHalfOpen: opts2.allowHalfOpen !== false };
         openChannel(this, "session", extraOpts, (err, chan) => {
           if (err) {
             cb(err);
@@ -17683,36 +27186,36 @@ var require_client = __commonJS({
             if (todo.length)
               todo.shift()();
           }
-          if (this.config.allowAgentFwd === true || opts && opts.agentForward === true && this._agent !== void 0) {
+          if (this.config.allowAgentFwd === true || opts2 && opts2.agentForward === true && this._agent !== void 0) {
             todo.push(() => reqAgentFwd(chan, reqCb));
           }
-          if (typeof opts === "object" && opts !== null) {
-            if (typeof opts.env === "object" && opts.env !== null)
-              reqEnv(chan, opts.env);
-            if (typeof opts.pty === "object" && opts.pty !== null || opts.pty === true) {
-              todo.push(() => reqPty(chan, opts.pty, reqCb));
+          if (typeof opts2 === "object" && opts2 !== null) {
+            if (typeof opts2.env === "object" && opts2.env !== null)
+              reqEnv(chan, opts2.env);
+            if (typeof opts2.pty === "object" && opts2.pty !== null || opts2.pty === true) {
+              todo.push(() => reqPty(chan, opts2.pty, reqCb));
             }
-            if (typeof opts.x11 === "object" && opts.x11 !== null || opts.x11 === "number" || opts.x11 === true) {
-              todo.push(() => reqX11(chan, opts.x11, reqCb));
+            if (typeof opts2.x11 === "object" && opts2.x11 !== null || opts2.x11 === "number" || opts2.x11 === true) {
+              todo.push(() => reqX11(chan, opts2.x11, reqCb));
             }
           }
-          todo.push(() => reqExec(chan, cmd, opts, cb));
+          todo.push(() => reqExec(chan, cmd, opts2, cb));
           todo.shift()();
         });
         return this;
       }
-      shell(wndopts, opts, cb) {
+      shell(wndopts, opts2, cb) {
         if (!this._sock || !isWritable(this._sock))
           throw new Error("Not connected");
         if (typeof wndopts === "function") {
           cb = wndopts;
-          wndopts = opts = void 0;
-        } else if (typeof opts === "function") {
-          cb = opts;
-          opts = void 0;
+          wndopts = opts2 = void 0;
+        } else if (typeof opts2 === "function") {
+          cb = opts2;
+          opts2 = void 0;
         }
         if (wndopts && (wndopts.x11 !== void 0 || wndopts.env !== void 0)) {
-          opts = wndopts;
+          opts2 = wndopts;
           wndopts = void 0;
         }
         openChannel(this, "session", (err, chan) => {
@@ -17730,16 +27233,16 @@ var require_client = __commonJS({
             if (todo.length)
               todo.shift()();
           }
-          if (this.config.allowAgentFwd === true || opts && opts.agentForward === true && this._agent !== void 0) {
+          if (this.config.allowAgentFwd === true || opts2 && opts2.agentForward === true && this._agent !== void 0) {
             todo.push(() => reqAgentFwd(chan, reqCb));
           }
           if (wndopts !== false)
             todo.push(() => reqPty(chan, wndopts, reqCb));
-          if (typeof opts === "object" && opts !== null) {
-            if (typeof opts.env === "object" && opts.env !== null)
-              reqEnv(chan, opts.env);
-            if (typeof opts.x11 === "object" && opts.x11 !== null || opts.x11 === "number" || opts.x11 === true) {
-              todo.push(() => reqX11(chan, opts.x11, reqCb));
+          if (typeof opts2 === "object" && opts2 !== null) {
+            if (typeof opts2.env === "object" && opts2.env !== null)
+              reqEnv(chan, opts2.env);
+            if (typeof opts2.x11 === "object" && opts2.x11 !== null || opts2.x11 === "number" || opts2.x11 === true) {
+              todo.push(() => reqX11(chan, opts2.x11, reqCb));
             }
           }
           todo.push(() => reqShell(chan, cb));
@@ -17747,7 +27250,7 @@ var require_client = __commonJS({
         });
         return this;
       }
-      subsys(name, cb) {
+      subsys(name2, cb) {
         if (!this._sock || !isWritable(this._sock))
           throw new Error("Not connected");
         openChannel(this, "session", (err, chan) => {
@@ -17755,12 +27258,12 @@ var require_client = __commonJS({
             cb(err);
             return;
           }
-          reqSubsystem(chan, name, (err2, stream) => {
+          reqSubsystem(chan, name2, (err2, stream2) => {
             if (err2) {
               cb(err2);
               return;
             }
-            cb(void 0, stream);
+            cb(void 0, stream2);
           });
         });
         return this;
@@ -17987,15 +27490,15 @@ var require_client = __commonJS({
         return this;
       }
     };
-    function openChannel(self2, type, opts, cb) {
+    function openChannel(self2, type, opts2, cb) {
       const initWindow = MAX_WINDOW;
       const maxPacket = PACKET_SIZE;
-      if (typeof opts === "function") {
-        cb = opts;
-        opts = {};
+      if (typeof opts2 === "function") {
+        cb = opts2;
+        opts2 = {};
       }
-      const wrapper = (err, stream) => {
-        cb(err, stream);
+      const wrapper = (err, stream2) => {
+        cb(err, stream2);
       };
       wrapper.type = type;
       const localChan = self2._chanMgr.add(wrapper);
@@ -18009,14 +27512,14 @@ var require_client = __commonJS({
           self2._protocol.session(localChan, initWindow, maxPacket);
           break;
         case "direct-tcpip":
-          self2._protocol.directTcpip(localChan, initWindow, maxPacket, opts);
+          self2._protocol.directTcpip(localChan, initWindow, maxPacket, opts2);
           break;
         case "direct-streamlocal@openssh.com":
           self2._protocol.openssh_directStreamLocal(
             localChan,
             initWindow,
             maxPacket,
-            opts
+            opts2
           );
           break;
         default:
@@ -18069,28 +27572,28 @@ var require_client = __commonJS({
       }
       chan._client._protocol.x11Forward(chan.outgoing.id, cfg, wantReply);
     }
-    function reqPty(chan, opts, cb) {
+    function reqPty(chan, opts2, cb) {
       let rows = 24;
       let cols = 80;
       let width = 640;
       let height = 480;
       let term = "vt100";
       let modes = null;
-      if (typeof opts === "function") {
-        cb = opts;
-      } else if (typeof opts === "object" && opts !== null) {
-        if (typeof opts.rows === "number")
-          rows = opts.rows;
-        if (typeof opts.cols === "number")
-          cols = opts.cols;
-        if (typeof opts.width === "number")
-          width = opts.width;
-        if (typeof opts.height === "number")
-          height = opts.height;
-        if (typeof opts.term === "string")
-          term = opts.term;
-        if (typeof opts.modes === "object")
-          modes = opts.modes;
+      if (typeof opts2 === "function") {
+        cb = opts2;
+      } else if (typeof opts2 === "object" && opts2 !== null) {
+        if (typeof opts2.rows === "number")
+          rows = opts2.rows;
+        if (typeof opts2.cols === "number")
+          cols = opts2.cols;
+        if (typeof opts2.width === "number")
+          width = opts2.width;
+        if (typeof opts2.height === "number")
+          height = opts2.height;
+        if (typeof opts2.term === "string")
+          term = opts2.term;
+        if (typeof opts2.modes === "object")
+          modes = opts2.modes;
       }
       const wantReply = typeof cb === "function";
       if (chan.outgoing.state !== "open") {
@@ -18157,7 +27660,7 @@ var require_client = __commonJS({
       });
       chan._client._protocol.shell(chan.outgoing.id, true);
     }
-    function reqExec(chan, cmd, opts, cb) {
+    function reqExec(chan, cmd, opts2, cb) {
       if (chan.outgoing.state !== "open") {
         cb(new Error("Channel is not open"));
         return;
@@ -18168,7 +27671,7 @@ var require_client = __commonJS({
           return;
         }
         chan.subtype = "exec";
-        chan.allowHalfOpen = opts.allowHalfOpen !== false;
+        chan.allowHalfOpen = opts2.allowHalfOpen !== false;
         cb(void 0, chan);
       });
       chan._client._protocol.exec(chan.outgoing.id, cmd, true);
@@ -18196,20 +27699,20 @@ var require_client = __commonJS({
         chan._client._protocol.env(chan.outgoing.id, key, val, wantReply);
       }
     }
-    function reqSubsystem(chan, name, cb) {
+    function reqSubsystem(chan, name2, cb) {
       if (chan.outgoing.state !== "open") {
         cb(new Error("Channel is not open"));
         return;
       }
       chan._callbacks.push((had_err) => {
         if (had_err) {
-          cb(had_err !== true ? had_err : new Error(`Unable to start subsystem: ${name}`));
+          cb(had_err !== true ? had_err : new Error(`Unable to start subsystem: ${name2}`));
           return;
         }
         chan.subtype = "subsystem";
         cb(void 0, chan);
       });
-      chan._client._protocol.subsystem(chan.outgoing.id, name, true);
+      chan._client._protocol.subsystem(chan.outgoing.id, name2, true);
     }
     function onCHANNEL_OPEN(self2, info) {
       let localChan = -1;
@@ -18230,15 +27733,15 @@ var require_client = __commonJS({
             state: "open"
           }
         };
-        const stream = new Channel(self2, chanInfo);
-        self2._chanMgr.update(localChan, stream);
+        const stream2 = new Channel(self2, chanInfo);
+        self2._chanMgr.update(localChan, stream2);
         self2._protocol.channelOpenConfirm(
           info.sender,
           localChan,
           MAX_WINDOW,
           PACKET_SIZE
         );
-        return stream;
+        return stream2;
       };
       const reject = () => {
         if (reason === void 0) {
@@ -18283,11 +27786,11 @@ var require_client = __commonJS({
           break;
         case "auth-agent@openssh.com":
           if (self2._agentFwdEnabled && typeof self2._agent.getStream === "function" && reserveChannel()) {
-            self2._agent.getStream((err, stream) => {
+            self2._agent.getStream((err, stream2) => {
               if (err)
                 return reject();
               const upstream = accept();
-              upstream.pipe(stream).pipe(upstream);
+              upstream.pipe(stream2).pipe(upstream);
             });
             return;
           }
@@ -18461,14 +27964,14 @@ var require_http_agents = __commonJS({
           const client = new Client2();
           let triedForward = false;
           client.on("ready", () => {
-            client.forwardOut(srcIP, srcPort, dstIP, dstPort, (err, stream) => {
+            client.forwardOut(srcIP, srcPort, dstIP, dstPort, (err, stream2) => {
               triedForward = true;
               if (err) {
                 client.end();
                 return cb(err);
               }
-              stream.once("close", () => client.end());
-              cb(null, decorateStream(stream, ctor, options));
+              stream2.once("close", () => client.end());
+              cb(null, decorateStream(stream2, ctor, options));
             });
           }).on("error", cb).on("close", () => {
             if (!triedForward)
@@ -18480,17 +27983,17 @@ var require_http_agents = __commonJS({
     }
     function noop() {
     }
-    function decorateStream(stream, ctor, options) {
+    function decorateStream(stream2, ctor, options) {
       if (ctor === HttpAgent) {
-        stream.setKeepAlive = noop;
-        stream.setNoDelay = noop;
-        stream.setTimeout = noop;
-        stream.ref = noop;
-        stream.unref = noop;
-        stream.destroySoon = stream.destroy;
-        return stream;
+        stream2.setKeepAlive = noop;
+        stream2.setNoDelay = noop;
+        stream2.setTimeout = noop;
+        stream2.ref = noop;
+        stream2.unref = noop;
+        stream2.destroySoon = stream2.destroy;
+        return stream2;
       }
-      options.socket = stream;
+      options.socket = stream2;
       const wrapped = tlsConnect(options);
       const onClose = /* @__PURE__ */ (() => {
         let called = false;
@@ -18498,8 +28001,8 @@ var require_http_agents = __commonJS({
           if (called)
             return;
           called = true;
-          if (stream.isPaused())
-            stream.resume();
+          if (stream2.isPaused())
+            stream2.resume();
         };
       })();
       wrapped.on("end", onClose).on("close", onClose);
@@ -19020,15 +28523,15 @@ var require_server = __commonJS({
                           state: "open"
                         }
                       };
-                      const stream = new Channel(this, chanInfo, { server: true });
-                      this._chanMgr.update(localChan, stream);
+                      const stream2 = new Channel(this, chanInfo, { server: true });
+                      this._chanMgr.update(localChan, stream2);
                       proto.channelOpenConfirm(
                         info.sender,
                         localChan,
                         MAX_WINDOW,
                         PACKET_SIZE
                       );
-                      return stream;
+                      return stream2;
                     };
                     this.emit("tcpip", accept, reject, data);
                     return;
@@ -19055,15 +28558,15 @@ var require_server = __commonJS({
                           state: "open"
                         }
                       };
-                      const stream = new Channel(this, chanInfo, { server: true });
-                      this._chanMgr.update(localChan, stream);
+                      const stream2 = new Channel(this, chanInfo, { server: true });
+                      this._chanMgr.update(localChan, stream2);
                       proto.channelOpenConfirm(
                         info.sender,
                         localChan,
                         MAX_WINDOW,
                         PACKET_SIZE
                       );
-                      return stream;
+                      return stream2;
                     };
                     this.emit("openssh.streamlocal", accept, reject, data);
                     return;
@@ -19407,10 +28910,10 @@ var require_server = __commonJS({
                 socket.end();
                 return;
               }
-              let ctx;
+              let ctx2;
               switch (method) {
                 case "keyboard-interactive":
-                  ctx = new KeyboardAuthContext(
+                  ctx2 = new KeyboardAuthContext(
                     proto,
                     username,
                     service,
@@ -19420,7 +28923,7 @@ var require_server = __commonJS({
                   );
                   break;
                 case "publickey":
-                  ctx = new PKAuthContext(
+                  ctx2 = new PKAuthContext(
                     proto,
                     username,
                     service,
@@ -19430,7 +28933,7 @@ var require_server = __commonJS({
                   );
                   break;
                 case "hostbased":
-                  ctx = new HostbasedAuthContext(
+                  ctx2 = new HostbasedAuthContext(
                     proto,
                     username,
                     service,
@@ -19446,7 +28949,7 @@ var require_server = __commonJS({
                     cb(methodData.newPassword);
                     return;
                   }
-                  ctx = new PwdAuthContext(
+                  ctx2 = new PwdAuthContext(
                     proto,
                     username,
                     service,
@@ -19456,7 +28959,7 @@ var require_server = __commonJS({
                   );
                   break;
                 case "none":
-                  ctx = new AuthContext(
+                  ctx2 = new AuthContext(
                     proto,
                     username,
                     service,
@@ -19467,13 +28970,13 @@ var require_server = __commonJS({
               }
               if (authCtx) {
                 if (!authCtx._initialResponse) {
-                  return pendingAuths.push(ctx);
+                  return pendingAuths.push(ctx2);
                 } else if (authCtx._multistep && !authCtx._finalResponse) {
                   authCtx._cleanup && authCtx._cleanup();
                   authCtx.emit("abort");
                 }
               }
-              authCtx = ctx;
+              authCtx = ctx2;
               if (listenerCount(this, "authentication"))
                 this.emit("authentication", authCtx);
               else
@@ -19484,7 +28987,7 @@ var require_server = __commonJS({
                 authCtx._onInfoResponse(responses);
             },
             // End service/auth-related ============================================
-            GLOBAL_REQUEST: (p, name, wantReply, data) => {
+            GLOBAL_REQUEST: (p, name2, wantReply, data) => {
               const reply = {
                 type: null,
                 buf: null
@@ -19496,7 +28999,7 @@ var require_server = __commonJS({
               }
               if (wantReply)
                 unsentGlobalRequestsReplies.push(reply);
-              if ((name === "tcpip-forward" || name === "cancel-tcpip-forward" || name === "no-more-sessions@openssh.com" || name === "streamlocal-forward@openssh.com" || name === "cancel-streamlocal-forward@openssh.com") && listenerCount(this, "request") && this.authenticated) {
+              if ((name2 === "tcpip-forward" || name2 === "cancel-tcpip-forward" || name2 === "no-more-sessions@openssh.com" || name2 === "streamlocal-forward@openssh.com" || name2 === "cancel-streamlocal-forward@openssh.com") && listenerCount(this, "request") && this.authenticated) {
                 let accept;
                 let reject;
                 if (wantReply) {
@@ -19506,7 +29009,7 @@ var require_server = __commonJS({
                       return;
                     replied = true;
                     let bufPort;
-                    if (name === "tcpip-forward" && data.bindPort === 0 && typeof chosenPort === "number") {
+                    if (name2 === "tcpip-forward" && data.bindPort === 0 && typeof chosenPort === "number") {
                       bufPort = Buffer.allocUnsafe(4);
                       writeUInt32BE(bufPort, chosenPort, 0);
                     }
@@ -19519,12 +29022,12 @@ var require_server = __commonJS({
                     setReply("FAILURE");
                   };
                 }
-                if (name === "no-more-sessions@openssh.com") {
+                if (name2 === "no-more-sessions@openssh.com") {
                   this.noMoreSessions = true;
                   accept && accept();
                   return;
                 }
-                this.emit("request", accept, reject, name, data);
+                this.emit("request", accept, reject, name2, data);
               } else if (wantReply) {
                 setReply("FAILURE");
               }
@@ -19569,8 +29072,8 @@ var require_server = __commonJS({
           const err = new Error("No response from server");
           this._chanMgr.cleanup(err);
         });
-        const onAuthDecide = (ctx, allowed, methodsLeft, isPartial) => {
-          if (authCtx === ctx && !this.authenticated) {
+        const onAuthDecide = (ctx2, allowed, methodsLeft, isPartial) => {
+          if (authCtx === ctx2 && !this.authenticated) {
             if (allowed) {
               authCtx = void 0;
               this.authenticated = true;
@@ -19607,18 +29110,18 @@ var require_server = __commonJS({
         return this;
       }
       x11(originAddr, originPort, cb) {
-        const opts = { originAddr, originPort };
-        openChannel(this, "x11", opts, cb);
+        const opts2 = { originAddr, originPort };
+        openChannel(this, "x11", opts2, cb);
         return this;
       }
       forwardOut(boundAddr, boundPort, remoteAddr, remotePort, cb) {
-        const opts = { boundAddr, boundPort, remoteAddr, remotePort };
-        openChannel(this, "forwarded-tcpip", opts, cb);
+        const opts2 = { boundAddr, boundPort, remoteAddr, remotePort };
+        openChannel(this, "forwarded-tcpip", opts2, cb);
         return this;
       }
       openssh_forwardOutStreamLocal(socketPath, cb) {
-        const opts = { socketPath };
-        openChannel(this, "forwarded-streamlocal@openssh.com", opts, cb);
+        const opts2 = { socketPath };
+        openChannel(this, "forwarded-streamlocal@openssh.com", opts2, cb);
         return this;
       }
       rekey(cb) {
@@ -19641,15 +29144,15 @@ var require_server = __commonJS({
         return this;
       }
     };
-    function openChannel(self2, type, opts, cb) {
+    function openChannel(self2, type, opts2, cb) {
       const initWindow = MAX_WINDOW;
       const maxPacket = PACKET_SIZE;
-      if (typeof opts === "function") {
-        cb = opts;
-        opts = {};
+      if (typeof opts2 === "function") {
+        cb = opts2;
+        opts2 = {};
       }
-      const wrapper = (err, stream) => {
-        cb(err, stream);
+      const wrapper = (err, stream2) => {
+        cb(err, stream2);
       };
       wrapper.type = type;
       const localChan = self2._chanMgr.add(wrapper);
@@ -19659,17 +29162,17 @@ var require_server = __commonJS({
       }
       switch (type) {
         case "forwarded-tcpip":
-          self2._protocol.forwardedTcpip(localChan, initWindow, maxPacket, opts);
+          self2._protocol.forwardedTcpip(localChan, initWindow, maxPacket, opts2);
           break;
         case "x11":
-          self2._protocol.x11(localChan, initWindow, maxPacket, opts);
+          self2._protocol.x11(localChan, initWindow, maxPacket, opts2);
           break;
         case "forwarded-streamlocal@openssh.com":
           self2._protocol.openssh_forwardedStreamLocal(
             localChan,
             initWindow,
             maxPacket,
-            opts
+            opts2
           );
           break;
         default:
@@ -19693,7 +29196,7 @@ var require_keygen = __commonJS({
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
-      randomBytes
+      randomBytes: randomBytes7
     } = require("crypto");
     var { Ber } = require_lib();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
@@ -19702,16 +29205,16 @@ var require_keygen = __commonJS({
     var DEFAULT_ROUNDS = 16;
     var curves = getCurves();
     var ciphers = new Map(Object.entries(CIPHER_INFO));
-    function makeArgs(type, opts) {
+    function makeArgs(type, opts2) {
       if (typeof type !== "string")
         throw new TypeError("Key type must be a string");
       const publicKeyEncoding = { type: "spki", format: "der" };
       const privateKeyEncoding = { type: "pkcs8", format: "der" };
       switch (type.toLowerCase()) {
         case "rsa": {
-          if (typeof opts !== "object" || opts === null)
+          if (typeof opts2 !== "object" || opts2 === null)
             throw new TypeError("Missing options object for RSA key");
-          const modulusLength = opts.bits;
+          const modulusLength = opts2.bits;
           if (!Number.isInteger(modulusLength))
             throw new TypeError("RSA bits must be an integer");
           if (modulusLength <= 0 || modulusLength > 16384)
@@ -19719,12 +29222,12 @@ var require_keygen = __commonJS({
           return ["rsa", { modulusLength, publicKeyEncoding, privateKeyEncoding }];
         }
         case "ecdsa": {
-          if (typeof opts !== "object" || opts === null)
+          if (typeof opts2 !== "object" || opts2 === null)
             throw new TypeError("Missing options object for ECDSA key");
-          if (!Number.isInteger(opts.bits))
+          if (!Number.isInteger(opts2.bits))
             throw new TypeError("ECDSA bits must be an integer");
           let namedCurve;
-          switch (opts.bits) {
+          switch (opts2.bits) {
             case 256:
               namedCurve = "prime256v1";
               break;
@@ -19926,38 +29429,38 @@ var require_keygen = __commonJS({
         }
       }
     }
-    function convertKeys(keyType, pub, priv, opts) {
+    function convertKeys(keyType, pub, priv, opts2) {
       let format = "new";
       let encrypted;
       let comment = "";
-      if (typeof opts === "object" && opts !== null) {
-        if (typeof opts.comment === "string" && opts.comment)
-          comment = opts.comment;
-        if (typeof opts.format === "string" && opts.format)
-          format = opts.format;
-        if (opts.passphrase) {
+      if (typeof opts2 === "object" && opts2 !== null) {
+        if (typeof opts2.comment === "string" && opts2.comment)
+          comment = opts2.comment;
+        if (typeof opts2.format === "string" && opts2.format)
+          format = opts2.format;
+        if (opts2.passphrase) {
           let passphrase;
-          if (typeof opts.passphrase === "string")
-            passphrase = Buffer.from(opts.passphrase);
-          else if (Buffer.isBuffer(opts.passphrase))
-            passphrase = opts.passphrase;
+          if (typeof opts2.passphrase === "string")
+            passphrase = Buffer.from(opts2.passphrase);
+          else if (Buffer.isBuffer(opts2.passphrase))
+            passphrase = opts2.passphrase;
           else
             throw new Error("Invalid passphrase");
-          if (opts.cipher === void 0)
+          if (opts2.cipher === void 0)
             throw new Error("Missing cipher name");
-          const cipher = ciphers.get(opts.cipher);
+          const cipher = ciphers.get(opts2.cipher);
           if (cipher === void 0)
             throw new Error("Invalid cipher name");
           if (format === "new") {
             let rounds = DEFAULT_ROUNDS;
-            if (opts.rounds !== void 0) {
-              if (!Number.isInteger(opts.rounds))
+            if (opts2.rounds !== void 0) {
+              if (!Number.isInteger(opts2.rounds))
                 throw new TypeError("rounds must be an integer");
-              if (opts.rounds > 0)
-                rounds = opts.rounds;
+              if (opts2.rounds > 0)
+                rounds = opts2.rounds;
             }
             const gen = Buffer.allocUnsafe(cipher.keyLen + cipher.ivLen);
-            const salt = randomBytes(SALT_LEN);
+            const salt = randomBytes7(SALT_LEN);
             const r = bcrypt_pbkdf(
               passphrase,
               passphrase.length,
@@ -19978,7 +29481,7 @@ var require_keygen = __commonJS({
             }
             encrypted = {
               cipher,
-              cipherName: opts.cipher,
+              cipherName: opts2.cipher,
               kdfName: "bcrypt",
               kdfOptions,
               key: gen.slice(0, cipher.keyLen),
@@ -19996,7 +29499,7 @@ var require_keygen = __commonJS({
           const kdfOptions = encrypted ? encrypted.kdfOptions : Buffer.alloc(0);
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
-          const checkInt = randomBytes(4);
+          const checkInt = randomBytes7(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
@@ -20077,30 +29580,30 @@ var require_keygen = __commonJS({
     function noop() {
     }
     module2.exports = {
-      generateKeyPair: (keyType, opts, cb) => {
-        if (typeof opts === "function") {
-          cb = opts;
-          opts = void 0;
+      generateKeyPair: (keyType, opts2, cb) => {
+        if (typeof opts2 === "function") {
+          cb = opts2;
+          opts2 = void 0;
         }
         if (typeof cb !== "function")
           cb = noop;
-        const args = makeArgs(keyType, opts);
+        const args = makeArgs(keyType, opts2);
         generateKeyPair_(...args, (err, pub, priv) => {
           if (err)
             return cb(err);
           let ret;
           try {
-            ret = convertKeys(args[0], pub, priv, opts);
+            ret = convertKeys(args[0], pub, priv, opts2);
           } catch (ex) {
             return cb(ex);
           }
           cb(null, ret);
         });
       },
-      generateKeyPairSync: (keyType, opts) => {
-        const args = makeArgs(keyType, opts);
+      generateKeyPairSync: (keyType, opts2) => {
+        const args = makeArgs(keyType, opts2);
         const { publicKey: pub, privateKey: priv } = generateKeyPairSync_(...args);
-        return convertKeys(args[0], pub, priv, opts);
+        return convertKeys(args[0], pub, priv, opts2);
       }
     };
   }
@@ -20157,13 +29660,4154 @@ var require_lib2 = __commonJS({
 // src/cli/remote.ts
 var remote_exports = {};
 __export(remote_exports, {
-  connector: () => connector
+  ArchiveError: () => ArchiveError,
+  NetworkCheckError: () => NetworkCheckError,
+  RestoreNetworkChecks: () => RestoreNetworkChecks,
+  addressesOf: () => addressesOf,
+  askNetwork: () => askNetwork,
+  askRegistration: () => askRegistration,
+  connector: () => connector,
+  encrypterFor: () => encrypterFor,
+  howToCheck: () => howToCheck,
+  judgePeers: () => judgePeers,
+  keyChecks: () => keyChecks,
+  openArchive: () => openArchive,
+  probe: () => probe,
+  registeredKey: () => registeredKey,
+  restore: () => restore,
+  restoreBackup: () => restoreBackup,
+  restoreNetworkChecks: () => restoreNetworkChecks,
+  sealArchive: () => sealArchive,
+  takeBackup: () => takeBackup,
+  verifyOnHost: () => verifyOnHost
 });
 module.exports = __toCommonJS(remote_exports);
+init_archive();
+
+// src/settings/key-checks.ts
+init_archive();
+
+// src/errors.ts
+var InputError = class extends Error {
+  name = "InputError";
+};
+
+// src/log.ts
+function errorMessage(e) {
+  return e instanceof Error ? e.message : String(e);
+}
+function fileErrorMessage(e, what) {
+  const code = e?.code;
+  if (typeof code !== "string" || !(e instanceof Error) || !("syscall" in e)) return errorMessage(e);
+  const why = {
+    ENOENT: "no such file or directory",
+    EACCES: "permission denied",
+    EPERM: "operation not permitted",
+    EEXIST: "a file already exists there (nothing is written over)",
+    EISDIR: "it is a directory",
+    ENOTDIR: "a part of the path is not a directory",
+    ENOSPC: "no space left on the device",
+    EROFS: "the file system is read-only"
+  };
+  return `${what}: ${why[code] ?? `the file operation failed (${code})`}`;
+}
+
+// src/transport/private-key.ts
+var import_keyParser = __toESM(require_keyParser(), 1);
+function checkPrivateKey(privateKey, passphrase, input = "ssh-key") {
+  const text = privateKey.trim();
+  if (/^(ssh-|ecdsa-|sk-)\S+ AAAA/.test(text) || /^-----BEGIN (SSH2 |RSA )?PUBLIC KEY-----/.test(text) || /^---- BEGIN SSH2 PUBLIC KEY ----/.test(text))
+    throw new InputError(
+      `${input} is a public key (the .pub file). Give the private key: the file without .pub (e.g. ~/.ssh/id_ed25519), whose public half is in the host's authorized_keys.`
+    );
+  if (/^-----BEGIN [A-Z ]*PRIVATE KEY-----[^\n]* [^\n]*-----END [A-Z ]*PRIVATE KEY-----$/.test(text))
+    throw new InputError(
+      `${input} has its line breaks turned into spaces (as a one-line text field does). Store the key file as it is, e.g. \`gh secret set SSH_KEY < ~/.ssh/id_ed25519\`.`
+    );
+  if (/^-----BEGIN [A-Z ]*PRIVATE KEY-----\\n/.test(text))
+    throw new InputError(
+      `${input} has its line breaks written as \\n (two characters). Store the key file as it is, e.g. \`gh secret set SSH_KEY < ~/.ssh/id_ed25519\`.`
+    );
+  const parsed = import_keyParser.default.parseKey(privateKey, passphrase);
+  if (parsed instanceof Error) {
+    const encrypted = /encrypted|passphrase/i.test(parsed.message);
+    const pass = input.replace(/key$/, "passphrase");
+    throw new InputError(
+      encrypted ? `${input} is encrypted and ${passphrase ? `${pass} does not open it` : `no ${pass} was given`}.` : `${input} cannot be read (${parsed.message.replace(/^Cannot parse privateKey: /, "")}). Give the private key text, OpenSSH or PEM, ed25519, ECDSA or RSA.`
+    );
+  }
+}
+
+// src/settings/key-checks.ts
+var keyChecks = {
+  recipients: (recipients) => {
+    try {
+      encrypterFor(recipients);
+    } catch (e) {
+      throw new InputError(errorMessage(e));
+    }
+  },
+  privateKey: checkPrivateKey
+};
+
+// src/operations/backup.ts
+init_errors();
+
+// src/identity/bls.ts
+init_errors();
+
+// src/identity/g1.ts
+var P = 0x1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaabn;
+var GX = 0x17f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bbn;
+var GY = 0x08b3f481e3aaa0f1a09e30ed741d8ae4fcf5e095d5d00af600db18cb2c04b3edd03cc744a2888ae40caa232946c5e7e1n;
+var INFINITY = [1n, 1n, 0n];
+var mod4 = (a) => {
+  const r = a % P;
+  return r < 0n ? r + P : r;
+};
+function powMod(base, exp) {
+  let r = 1n;
+  let b = mod4(base);
+  for (let e = exp; e > 0n; e >>= 1n) {
+    if (e & 1n) r = mod4(r * b);
+    b = mod4(b * b);
+  }
+  return r;
+}
+function double([X, Y, Z]) {
+  if (Z === 0n) return INFINITY;
+  const A = mod4(X * X);
+  const B2 = mod4(Y * Y);
+  const C = mod4(B2 * B2);
+  const D = mod4(2n * (mod4((X + B2) * (X + B2)) - A - C));
+  const E = mod4(3n * A);
+  const X3 = mod4(E * E - 2n * D);
+  return [X3, mod4(E * (D - X3) - 8n * C), mod4(2n * Y * Z)];
+}
+function addAffine(p, x2, y2) {
+  const [X1, Y1, Z1] = p;
+  if (Z1 === 0n) return [x2, y2, 1n];
+  const Z1Z1 = mod4(Z1 * Z1);
+  const H = mod4(x2 * Z1Z1 - X1);
+  const r = mod4(2n * (mod4(y2 * Z1 * Z1Z1) - Y1));
+  if (H === 0n) return r === 0n ? double(p) : INFINITY;
+  const HH = mod4(H * H);
+  const I = 4n * HH;
+  const J = mod4(H * I);
+  const V = mod4(X1 * I);
+  const X3 = mod4(r * r - J - 2n * V);
+  return [X3, mod4(r * (V - X3) - 2n * Y1 * J), mod4((Z1 + H) * (Z1 + H) - Z1Z1 - HH)];
+}
+function g1PublicKey(sk) {
+  let acc = INFINITY;
+  for (let i = 255; i >= 0; i--) {
+    acc = double(acc);
+    const sum = addAffine(acc, GX, GY);
+    acc = sk >> BigInt(i) & 1n ? sum : acc;
+  }
+  const [X, Y, Z] = acc;
+  const zInv = powMod(Z, P - 2n);
+  const zInv2 = mod4(zInv * zInv);
+  const x = mod4(X * zInv2);
+  const y = mod4(Y * zInv2 * zInv);
+  const out = Buffer.from(x.toString(16).padStart(96, "0"), "hex");
+  out[0] |= 128 | (y > (P - 1n) / 2n ? 32 : 0);
+  return new Uint8Array(out);
+}
+
+// src/identity/bls.ts
+var SIGNER_KEY_LEN = 32;
+var R = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001n;
+function parseSignerKey(bytes) {
+  if (bytes.length !== SIGNER_KEY_LEN) {
+    const text = Buffer.from(bytes).toString("latin1").trim();
+    const hint = /^[A-Za-z0-9+/]{43}=?$/.test(text) ? " It looks like base64 text: decode it (base64 -d) to the 32 raw bytes." : /^(0x)?[0-9a-fA-F]{64}$/.test(text) ? " It looks like hex text: decode it (xxd -r -p) to the 32 raw bytes." : "";
+    throw new IdentityError(
+      "signer.key",
+      `${bytes.length} bytes; avalanchego reads exactly ${SIGNER_KEY_LEN} raw bytes (a BLS12-381 secret key).${hint}`
+    );
+  }
+  let sk = 0n;
+  for (const b of bytes) sk = sk << 8n | BigInt(b);
+  if (sk === 0n || sk >= R) {
+    throw new IdentityError(
+      "signer.key",
+      `the 32 bytes are ${sk === 0n ? "zero" : "not below the BLS12-381 group order"}; avalanchego requires 0 < key < r`
+    );
+  }
+  return sk;
+}
+function blsPublicKey(sk) {
+  return g1PublicKey(sk);
+}
+function toHex0x(bytes) {
+  return "0x" + Buffer.from(bytes).toString("hex");
+}
+
+// src/identity/der.ts
+var DerError = class extends Error {
+};
+var TAG = {
+  BOOLEAN: 1,
+  INTEGER: 2,
+  BIT_STRING: 3,
+  OCTET_STRING: 4,
+  NULL: 5,
+  OID: 6,
+  UTF8_STRING: 12,
+  NUMERIC_STRING: 18,
+  PRINTABLE_STRING: 19,
+  T61_STRING: 20,
+  IA5_STRING: 22,
+  UTC_TIME: 23,
+  GENERALIZED_TIME: 24,
+  BMP_STRING: 30,
+  SEQUENCE: 48,
+  SET: 49
+};
+var Der = class _Der {
+  constructor(buf) {
+    this.buf = buf;
+  }
+  buf;
+  pos = 0;
+  get empty() {
+    return this.pos >= this.buf.length;
+  }
+  /** The bytes not read yet. */
+  rest() {
+    return this.buf.subarray(this.pos);
+  }
+  /** Moves on by n bytes (after reading them through another cursor over rest()). */
+  skip(n) {
+    this.pos += n;
+  }
+  peek() {
+    return this.buf[this.pos];
+  }
+  /** Tag and length at `start`, by DER's rules; the contents are not looked at. */
+  header(start) {
+    const buf = this.buf;
+    const tag = buf[start];
+    const first = buf[start + 1];
+    if (tag === void 0 || first === void 0) throw new DerError("truncated");
+    if ((tag & 31) === 31) throw new DerError("multi-byte tag");
+    if (!(first & 128)) return { head: 2, len: first };
+    const n = first & 127;
+    if (n === 0) throw new DerError("indefinite length");
+    if (n > 4) throw new DerError("length too large");
+    let len2 = 0;
+    for (let i = 0; i < n; i++) {
+      const b = buf[start + 2 + i];
+      if (b === void 0) throw new DerError("truncated");
+      if (i === 0 && b === 0) throw new DerError("non-minimal length");
+      len2 = len2 * 256 + b;
+    }
+    if (len2 < 128) throw new DerError("non-minimal length");
+    return { head: 2 + n, len: len2 };
+  }
+  /** The next element, whatever its tag. */
+  any() {
+    const start = this.pos;
+    const { head, len: len2 } = this.header(start);
+    const end = start + head + len2;
+    if (end > this.buf.length) throw new DerError("truncated");
+    this.pos = end;
+    const tag = this.buf[start];
+    return { tag, body: this.buf.subarray(start + head, end), full: this.buf.subarray(start, end) };
+  }
+  /**
+   * Steps past the header of the next element (it must have this tag), so that what follows is
+   * read as if the header were not there: how encoding/asn1 reads an EXPLICIT tag, whose stated
+   * length it never holds the inner element to. Returns that stated length.
+   */
+  enter(tag) {
+    if (this.peek() !== tag) throw new DerError(`expected tag 0x${tag.toString(16)}`);
+    const { head, len: len2 } = this.header(this.pos);
+    this.pos += head;
+    return len2;
+  }
+  /** The next element, which must have this tag. */
+  read(tag) {
+    if (this.peek() !== tag) throw new DerError(`expected tag 0x${tag.toString(16)}`);
+    return this.any();
+  }
+  /** The next element if it has this tag (cryptobyte's ReadOptionalASN1). */
+  optional(tag) {
+    return this.peek() === tag ? this.any() : void 0;
+  }
+  /** The elements of a constructed value, in order. */
+  static children(body) {
+    const d = new _Der(body);
+    const out = [];
+    while (!d.empty) out.push(d.any());
+    return out;
+  }
+};
+function integer(body) {
+  const [b0, b1] = body;
+  if (b0 === void 0) throw new DerError("empty integer");
+  if (b1 !== void 0 && (b0 === 0 && b1 < 128 || b0 === 255 && b1 >= 128)) {
+    throw new DerError("non-minimal integer");
+  }
+  let n = 0n;
+  for (const b of body) n = n << 8n | BigInt(b);
+  return b0 & 128 ? n - (1n << BigInt(body.length * 8)) : n;
+}
+function smallInteger(body) {
+  if (body.length > 8) throw new DerError("integer too large");
+  return integer(body);
+}
+function oid(body) {
+  if (body.length === 0) throw new DerError("empty OID");
+  const parts = [];
+  let v = 0;
+  let digits = 0;
+  for (const b of body) {
+    if (digits === 0 && b === 128) throw new DerError("non-minimal OID");
+    if (++digits > 5 || v >= 1 << 24) throw new DerError("OID part too large");
+    v = v * 128 + (b & 127);
+    if (!(b & 128)) {
+      parts.push(v);
+      v = 0;
+      digits = 0;
+    }
+  }
+  if (digits !== 0) throw new DerError("truncated OID");
+  const first = parts.shift();
+  const head = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
+  return [...head, ...parts].join(".");
+}
+function bitString(body) {
+  const unused = body[0];
+  if (unused === void 0 || unused > 7) throw new DerError("bad BIT STRING");
+  const last = body[body.length - 1];
+  if (body.length === 1 && unused > 0 || (last & (1 << unused) - 1) !== 0) {
+    throw new DerError("bad BIT STRING padding");
+  }
+  if (unused === 0) return body.subarray(1);
+  const out = new Uint8Array(body.length - 1);
+  let carry = 0;
+  for (let i = 1; i < body.length; i++) {
+    out[i - 1] = carry << 8 - unused | body[i] >> unused;
+    carry = body[i] & (1 << unused) - 1;
+  }
+  return out;
+}
+function boolean(body) {
+  if (body.length !== 1 || body[0] !== 0 && body[0] !== 255) throw new DerError("bad BOOLEAN");
+  return body[0] === 255;
+}
+function unsigned(body) {
+  let n = 0n;
+  for (const b of body) n = n << 8n | BigInt(b);
+  return n;
+}
+function bitLength(n) {
+  return n <= 0n ? 0 : n.toString(2).length;
+}
+
+// src/identity/certificate.ts
+init_errors();
+
+// src/identity/node-id.ts
+var import_node_crypto3 = require("node:crypto");
+
+// src/identity/cb58.ts
+var import_node_crypto2 = require("node:crypto");
+var ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+var INDEX = new Map([...ALPHABET].map((c, i) => [c, i]));
+var CHECKSUM_LEN = 4;
+function base58Encode(bytes) {
+  let zeros = 0;
+  while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
+  let n = 0n;
+  for (const b of bytes) n = n << 8n | BigInt(b);
+  let out = "";
+  while (n > 0n) {
+    out = ALPHABET[Number(n % 58n)] + out;
+    n /= 58n;
+  }
+  return "1".repeat(zeros) + out;
+}
+function checksum(payload) {
+  return (0, import_node_crypto2.createHash)("sha256").update(payload).digest().subarray(-CHECKSUM_LEN);
+}
+function cb58Encode(payload) {
+  return base58Encode(Buffer.concat([payload, checksum(payload)]));
+}
+
+// src/identity/node-id.ts
+init_errors();
+var PREFIX = "NodeID-";
+function formatNodeId(shortId) {
+  return PREFIX + cb58Encode(shortId);
+}
+function nodeIdFromCertificate(der) {
+  const sha = (0, import_node_crypto3.createHash)("sha256").update(der).digest();
+  return formatNodeId((0, import_node_crypto3.createHash)("ripemd160").update(sha).digest());
+}
+
+// src/identity/p256.ts
+var import_node_crypto4 = require("node:crypto");
+var P2 = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
+var B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
+var P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+function onP256(x, y) {
+  if (x >= P2 || y >= P2) return false;
+  const r = (y * y - (x * x * x - 3n * x + B)) % P2;
+  return r === 0n;
+}
+function p256PublicPoint(d) {
+  const ecdh3 = (0, import_node_crypto4.createECDH)("prime256v1");
+  ecdh3.setPrivateKey(Buffer.from(d.toString(16).padStart(64, "0"), "hex"));
+  const hex = ecdh3.getPublicKey("hex", "uncompressed");
+  return { x: BigInt("0x" + hex.slice(2, 66)), y: BigInt("0x" + hex.slice(66)) };
+}
+
+// src/identity/pem.ts
+var BEGIN = "-----BEGIN ";
+var END = "\n-----END ";
+var DASHES = "-----";
+function looksLikePem(bytes) {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(BEGIN);
+}
+function getLine(s, from) {
+  const nl = s.indexOf("\n", from);
+  let end = nl < 0 ? s.length : nl;
+  const next = nl < 0 ? s.length : nl + 1;
+  if (nl > from && s[nl - 1] === "\r") end--;
+  let e = end;
+  while (e > from && (s[e - 1] === " " || s[e - 1] === "	")) e--;
+  return { line: s.slice(from, e), next };
+}
+function decodeOne(s, from) {
+  let pos = from;
+  for (; ; ) {
+    const endAt = s.indexOf(END, pos);
+    if (endAt < 0) return void 0;
+    const trailer = endAt + END.length;
+    const attempt = blockBefore(s, pos, endAt, trailer);
+    if (attempt) return attempt;
+    pos = trailer;
+  }
+}
+function blockBefore(s, pos, endAt, trailer) {
+  const found = s.slice(pos, endAt).lastIndexOf(BEGIN);
+  const begin = pos + found;
+  if (found < 0 || found > 0 && s[begin - 1] !== "\n") return void 0;
+  const typeLine = getLine(s, begin + BEGIN.length);
+  if (!typeLine.line.endsWith(DASHES)) return void 0;
+  const type = typeLine.line.slice(0, -DASHES.length);
+  const headers = {};
+  let body = typeLine.next;
+  for (; ; ) {
+    const { line, next } = getLine(s, body);
+    const colon = line.indexOf(":");
+    if (colon < 0) break;
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+    body = next;
+    if (body > endAt + 1) return void 0;
+  }
+  const hasHeaders = Object.keys(headers).length > 0;
+  if (hasHeaders && body > endAt) return void 0;
+  const endType = s.slice(trailer, trailer + type.length + DASHES.length);
+  if (endType !== type + DASHES) return void 0;
+  if (getLine(s, trailer + type.length + DASHES.length).line !== "") return void 0;
+  const der = body <= endAt ? decodeBase64Std(removeSpacesAndTabs(s.slice(body, endAt))) : Buffer.alloc(0);
+  if (!der) return void 0;
+  return { block: { type, headers, der }, next: getLine(s, trailer).next };
+}
+function removeSpacesAndTabs(s) {
+  return s.includes(" ") || s.includes("	") ? s.replace(/[ \t]/g, "") : s;
+}
+var ALPHABET2 = /^[A-Za-z0-9+/]*$/;
+function decodeBase64Std(text) {
+  const s = text.includes("\r") || text.includes("\n") ? text.replace(/[\r\n]/g, "") : text;
+  const pad = s.indexOf("=");
+  const data = pad < 0 ? s : s.slice(0, pad);
+  if (!ALPHABET2.test(data)) return void 0;
+  if (pad >= 0) {
+    const padding = s.slice(pad);
+    const rem = data.length % 4;
+    if (!(rem === 2 && padding === "==" || rem === 3 && padding === "=")) return void 0;
+  } else if (data.length % 4 !== 0) {
+    return void 0;
+  }
+  return Buffer.from(data, "base64");
+}
+function pemBlocks(bytes) {
+  const s = typeof bytes === "string" ? bytes : Buffer.from(bytes).toString("latin1");
+  const blocks = [];
+  let pos = 0;
+  for (; ; ) {
+    const found = decodeOne(s, pos);
+    if (!found) return blocks;
+    blocks.push(found.block);
+    pos = found.next;
+  }
+}
+function shownType(type) {
+  const printable2 = type.replace(/[^\x20-\x7e]/g, "?");
+  return printable2.length > 40 ? printable2.slice(0, 40) + "\u2026" : printable2;
+}
+function toPem(type, der) {
+  const b64 = Buffer.from(der).toString("base64");
+  const lines = b64.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${type}-----
+${lines.map((l) => l + "\n").join("")}-----END ${type}-----
+`;
+}
+
+// src/identity/x509.ts
+var ctx = (n, constructed) => 128 | (constructed ? 32 : 0) | n;
+function parseX509(der) {
+  const top = new Der(der);
+  const cert = top.read(TAG.SEQUENCE);
+  if (!top.empty) throw new DerError("trailing data after the certificate");
+  const outer = new Der(cert.body);
+  const tbs = new Der(outer.read(TAG.SEQUENCE).body);
+  const version = readVersion(tbs);
+  const serial = integer(tbs.read(TAG.INTEGER).body);
+  if (serial < 0n) throw new DerError("negative serial number");
+  const sigAlg = tbs.read(TAG.SEQUENCE);
+  algorithmIdentifier(sigAlg.body);
+  name(tbs.read(TAG.SEQUENCE).body);
+  validity(tbs.read(TAG.SEQUENCE).body);
+  name(tbs.read(TAG.SEQUENCE).body);
+  const spki = new Der(tbs.read(TAG.SEQUENCE).body);
+  const ai = algorithmIdentifier(spki.read(TAG.SEQUENCE).body);
+  const publicKey = bitString(spki.read(TAG.BIT_STRING).body);
+  if (version > 1) {
+    tbs.optional(ctx(1, false));
+    tbs.optional(ctx(2, false));
+    if (version === 3) {
+      const exts = tbs.optional(ctx(3, true));
+      if (exts) extensions(exts.body);
+    }
+  }
+  const outerAlg = outer.read(TAG.SEQUENCE);
+  if (Buffer.compare(outerAlg.full, sigAlg.full) !== 0) {
+    throw new DerError("inner and outer signature algorithms differ");
+  }
+  bitString(outer.read(TAG.BIT_STRING).body);
+  return {
+    keyAlgorithm: ai.algorithm,
+    ...ai.parameters && { keyParameters: ai.parameters },
+    publicKey
+  };
+}
+function readVersion(tbs) {
+  const v = tbs.optional(ctx(0, true));
+  if (!v) return 1;
+  const inner = new Der(v.body);
+  const n = smallInteger(inner.read(TAG.INTEGER).body);
+  if (!inner.empty) throw new DerError("malformed version");
+  if (n < 0n || n > 2n) throw new DerError("invalid version");
+  return Number(n) + 1;
+}
+function algorithmIdentifier(body) {
+  const d = new Der(body);
+  const algorithm = oid(d.read(TAG.OID).body);
+  if (d.empty) return { algorithm };
+  return { algorithm, parameters: d.any().full };
+}
+function name(body) {
+  for (const set of Der.children(body)) {
+    if (set.tag !== TAG.SET) throw new DerError("invalid RDNSequence");
+    const atvs = new Der(set.body);
+    while (!atvs.empty) {
+      const atv = new Der(atvs.read(TAG.SEQUENCE).body);
+      oid(atv.read(TAG.OID).body);
+      const value = atv.any();
+      asn1String(value.tag, value.body);
+    }
+  }
+}
+var PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?*&]*$/;
+function asn1String(tag, body) {
+  const latin1 = Buffer.from(body).toString("latin1");
+  const ok = (() => {
+    switch (tag) {
+      case TAG.T61_STRING:
+        return true;
+      case TAG.PRINTABLE_STRING:
+        return PRINTABLE.test(latin1);
+      case TAG.UTF8_STRING:
+        return isUtf8(body);
+      case TAG.BMP_STRING:
+        return body.length % 2 === 0;
+      case TAG.IA5_STRING:
+        return isAscii(body);
+      case TAG.NUMERIC_STRING:
+        return /^[0-9 ]*$/.test(latin1);
+      default:
+        return false;
+    }
+  })();
+  if (!ok) throw new DerError(`invalid string (tag 0x${tag.toString(16)})`);
+}
+var isAscii = (body) => body.every((b) => b < 128);
+function isUtf8(body) {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function validity(body) {
+  const d = new Der(body);
+  for (let i = 0; i < 2; i++) {
+    const t = d.any();
+    const s = Buffer.from(t.body).toString("latin1");
+    const ok = t.tag === TAG.UTC_TIME ? utcTime(s) : t.tag === TAG.GENERALIZED_TIME ? generalizedTime(s) : false;
+    if (!ok) throw new DerError("malformed time");
+  }
+}
+function utcTime(s) {
+  const m = /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)?Z$/.exec(s);
+  if (!m) return false;
+  const yy = Number(m[1]);
+  return validDate(yy >= 69 ? 1900 + yy : 2e3 + yy, m.slice(2, 7));
+}
+function generalizedTime(s) {
+  const m = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\.\d*[1-9])?Z$/.exec(s);
+  if (!m) return false;
+  return validDate(Number(m[1]), m.slice(2, 7));
+}
+function validDate(year, parts) {
+  const [mo, d, h, mi, se] = parts.map((p) => p === void 0 ? 0 : Number(p));
+  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || se > 59) return false;
+  const leap = year % 4 === 0 && year % 100 !== 0 || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1];
+  return d >= 1 && d <= days;
+}
+function extensions(body) {
+  const list = new Der(new Der(body).read(TAG.SEQUENCE).body);
+  const seen = /* @__PURE__ */ new Set();
+  while (!list.empty) {
+    const ext = new Der(list.read(TAG.SEQUENCE).body);
+    const id = oid(ext.read(TAG.OID).body);
+    const critical = ext.peek() === TAG.BOOLEAN ? boolean(ext.any().body) : false;
+    const value = ext.read(TAG.OCTET_STRING).body;
+    if (seen.has(id)) throw new DerError(`duplicate extension ${id}`);
+    seen.add(id);
+    knownExtension(id, critical, value);
+  }
+}
+function knownExtension(id, critical, value) {
+  const d = new Der(value);
+  switch (id) {
+    case "2.5.29.15":
+      bitString(d.read(TAG.BIT_STRING).body);
+      return;
+    case "2.5.29.19": {
+      const bc = new Der(d.read(TAG.SEQUENCE).body);
+      if (bc.peek() === TAG.BOOLEAN) boolean(bc.any().body);
+      if (bc.peek() === TAG.INTEGER) smallInteger(bc.any().body);
+      return;
+    }
+    case "2.5.29.14":
+      d.read(TAG.OCTET_STRING);
+      return;
+    case "2.5.29.35": {
+      if (critical) throw new DerError("authority key identifier marked critical");
+      const akid = new Der(d.read(TAG.SEQUENCE).body);
+      if (akid.peek() === 128) akid.any();
+      return;
+    }
+    case "2.5.29.17":
+      subjectAltName(d.read(TAG.SEQUENCE).body);
+      return;
+    case "2.5.29.37": {
+      const eku = new Der(d.read(TAG.SEQUENCE).body);
+      while (!eku.empty) oid(eku.read(TAG.OID).body);
+      return;
+    }
+    case "2.5.29.30":
+    case "2.5.29.31":
+    case "2.5.29.32":
+    case "1.3.6.1.5.5.7.1.1":
+      d.read(TAG.SEQUENCE);
+      return;
+  }
+}
+function subjectAltName(body) {
+  for (const gn of Der.children(body)) {
+    if ((gn.tag === 129 || gn.tag === 130 || gn.tag === 134) && !isAscii(gn.body)) {
+      throw new DerError("SAN name is not IA5");
+    }
+    if (gn.tag === 135 && gn.body.length !== 4 && gn.body.length !== 16) {
+      throw new DerError("SAN IP address of a wrong length");
+    }
+  }
+}
+
+// src/identity/certificate.ts
+var MAX_CERTIFICATE_DER = 2048;
+var NEEDS = "avalanchego accepts RSA-2048, RSA-4096 or ECDSA P-256";
+var OID = {
+  rsaEncryption: "1.2.840.113549.1.1.1",
+  ecPublicKey: "1.2.840.10045.2.1",
+  p256: "1.2.840.10045.3.1.7"
+};
+var KNOWN_OIDS = {
+  "1.3.101.112": "Ed25519",
+  "1.3.101.113": "Ed448",
+  "1.2.840.113549.1.1.10": "RSA-PSS",
+  "1.2.840.10040.4.1": "DSA",
+  "1.3.132.0.33": "P-224",
+  "1.3.132.0.34": "P-384",
+  "1.3.132.0.35": "P-521",
+  "1.3.132.0.10": "secp256k1"
+};
+function parseStakingCertificate(bytes) {
+  assertSize("staker.crt", bytes);
+  let der;
+  let encoding;
+  let chain2 = 0;
+  if (looksLikePem(bytes)) {
+    const blocks = pemBlocks(bytes);
+    const certs = blocks.filter((b) => b.type === "CERTIFICATE");
+    const first = certs[0];
+    if (!first) throw new IdentityError("staker.crt", noCertificate(bytes, blocks));
+    der = first.der;
+    encoding = "pem";
+    chain2 = certs.length - 1;
+  } else {
+    der = Buffer.from(bytes);
+    encoding = "der";
+  }
+  if (der.length > MAX_CERTIFICATE_DER) {
+    throw new IdentityError(
+      "staker.crt",
+      `certificate of ${der.length} bytes (DER); avalanchego refuses certificates over ${MAX_CERTIFICATE_DER} bytes`
+    );
+  }
+  const x509 = readX509(der);
+  const { keyType, publicKey } = acceptedKey(x509);
+  return {
+    der,
+    pem: encoding === "pem" ? Buffer.from(bytes) : Buffer.from(toPem("CERTIFICATE", der)),
+    encoding,
+    ignoredChainCertificates: chain2,
+    keyType,
+    publicKey,
+    nodeId: nodeIdFromCertificate(der)
+  };
+}
+var MAX_FILE_BYTES = 64 * 1024;
+function assertSize(file, bytes) {
+  if (bytes.length > MAX_FILE_BYTES) {
+    throw new IdentityError(
+      file,
+      `${bytes.length} bytes; a ${file} is a few KB (avalanchego's are under 4 KB), so anything over ${MAX_FILE_BYTES} bytes is refused unread`
+    );
+  }
+}
+function noCertificate(bytes, blocks) {
+  if (blocks.length === 0) {
+    const armour = Buffer.from(bytes).includes("-----BEGIN CERTIFICATE-----");
+    return armour ? "its CERTIFICATE block cannot be decoded the way avalanchego (Go encoding/pem) decodes it: a character outside base64 (A-Z a-z 0-9 + /), wrong = padding, or a BEGIN/END line that is damaged or missing. Store the file exactly as the node wrote it." : "no PEM block avalanchego can decode; avalanchego reads a PEM CERTIFICATE";
+  }
+  const found = blocks.map((b) => shownType(b.type)).join(", ");
+  const swapped = blocks.some((b) => b.type.endsWith("PRIVATE KEY")) ? " It holds a private key: were staker.crt and staker.key swapped?" : "";
+  return `no PEM CERTIFICATE block (found: ${found}); avalanchego reads a PEM CERTIFICATE.${swapped}`;
+}
+function readX509(der) {
+  try {
+    return parseX509(der);
+  } catch (e) {
+    if (!(e instanceof DerError)) throw e;
+    throw new IdentityError(
+      "staker.crt",
+      `not a well-formed X.509 certificate (${e.message}); avalanchego reads a PEM CERTIFICATE`
+    );
+  }
+}
+function acceptedKey(cert) {
+  try {
+    if (cert.keyAlgorithm === OID.rsaEncryption) return rsaKey(cert);
+    if (cert.keyAlgorithm === OID.ecPublicKey) return ecKey(cert);
+  } catch (e) {
+    if (!(e instanceof DerError)) throw e;
+    throw new IdentityError("staker.crt", `malformed public key (${e.message}); ${NEEDS}`);
+  }
+  const algo = cert.keyAlgorithm;
+  throw new IdentityError(
+    "staker.crt",
+    `${KNOWN_OIDS[algo] ?? `key algorithm ${algo}`} key; ${NEEDS}`
+  );
+}
+var NULL = Buffer.from([5, 0]);
+function rsaKey(cert) {
+  if (!cert.keyParameters || Buffer.compare(Buffer.from(cert.keyParameters), NULL) !== 0) {
+    throw new DerError("RSA key without NULL parameters");
+  }
+  const key = new Der(new Der(cert.publicKey).read(TAG.SEQUENCE).body);
+  const n = integer(key.read(TAG.INTEGER).body);
+  const e = smallInteger(key.read(TAG.INTEGER).body);
+  if (n <= 0n) throw new IdentityError("staker.crt", `RSA modulus is not positive; ${NEEDS}`);
+  const size = bitLength(n);
+  if (size !== 2048 && size !== 4096) {
+    throw new IdentityError("staker.crt", `RSA key of ${size} bits; ${NEEDS}`);
+  }
+  if ((n & 1n) === 0n) {
+    throw new IdentityError("staker.crt", `RSA modulus is even; ${NEEDS} with an odd modulus`);
+  }
+  if (e !== 65537n) {
+    throw new IdentityError(
+      "staker.crt",
+      `RSA public exponent ${e}; avalanchego accepts only 65537`
+    );
+  }
+  return { keyType: size === 2048 ? "RSA-2048" : "RSA-4096", publicKey: { kind: "rsa", n } };
+}
+function ecKey(cert) {
+  const params = cert.keyParameters;
+  const curve = params ? oid(new Der(params).read(TAG.OID).body) : "unnamed";
+  const point = cert.publicKey;
+  if (curve !== OID.p256) {
+    throw new IdentityError(
+      "staker.crt",
+      `ECDSA key on curve ${KNOWN_OIDS[curve] ?? curve}; ${NEEDS}`
+    );
+  }
+  if (point.length !== 65 || point[0] !== 4) {
+    throw new IdentityError(
+      "staker.crt",
+      "ECDSA P-256 point is not in uncompressed form; avalanchego reads only uncompressed points"
+    );
+  }
+  const x = unsigned(point.subarray(1, 33));
+  const y = unsigned(point.subarray(33));
+  if (!onP256(x, y)) {
+    throw new IdentityError("staker.crt", "the ECDSA P-256 public key is not a point of the curve");
+  }
+  return { keyType: "ECDSA-P256", publicKey: { kind: "ec", x, y } };
+}
+
+// src/identity/checks.ts
+init_errors();
+
+// src/identity/private-key.ts
+init_errors();
+
+// src/identity/private-key-der.ts
+var CURVES = {
+  "1.3.132.0.33": {
+    name: "P-224",
+    n: 0xffffffffffffffffffffffffffff16a2e0b8f03e13dd29455c5c2a3dn
+  },
+  "1.2.840.10045.3.1.7": { name: "P-256", n: P256_N },
+  "1.3.132.0.34": {
+    name: "P-384",
+    n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n
+  },
+  "1.3.132.0.35": {
+    name: "P-521",
+    n: 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n
+  }
+};
+function checkHeader(buf) {
+  let i = 1;
+  if (buf[0] === void 0) return;
+  if ((buf[0] & 31) === 31) {
+    let tag = 0;
+    for (; ; ) {
+      const b = buf[i++];
+      if (b === void 0) throw new DerError("truncated tag");
+      if (tag === 0 && b === 128) throw new DerError("non-minimal tag");
+      tag = tag * 128 + (b & 127);
+      if (tag > 2147483647) throw new DerError("tag too large");
+      if (!(b & 128)) break;
+    }
+    if (tag < 31) throw new DerError("non-minimal tag");
+  }
+  const first = buf[i++];
+  if (first === void 0) throw new DerError("truncated length");
+  if (!(first & 128)) return;
+  const n = first & 127;
+  if (n === 0) throw new DerError("indefinite length");
+  let len2 = 0;
+  for (let k = 0; k < n; k++) {
+    const b = buf[i++];
+    if (b === void 0) throw new DerError("truncated length");
+    if (len2 >= 1 << 23) throw new DerError("length too large");
+    len2 = len2 * 256 + b;
+    if (len2 === 0) throw new DerError("non-minimal length");
+  }
+  if (len2 < 128) throw new DerError("non-minimal length");
+}
+function optional(d, tag) {
+  if (d.empty) return void 0;
+  if (d.peek() === tag) return d.any().body;
+  checkHeader(d.rest());
+  return void 0;
+}
+function explicit(d, tag, innerTag, read2) {
+  if (d.empty) return void 0;
+  if (d.peek() !== tag) {
+    checkHeader(d.rest());
+    return void 0;
+  }
+  const probe2 = new Der(d.rest());
+  if (probe2.enter(tag) === 0) throw new DerError("empty explicit tag");
+  if (probe2.empty) throw new DerError("explicit tag has no child");
+  checkHeader(probe2.rest());
+  if (probe2.peek() !== innerTag) return void 0;
+  const value = read2(probe2);
+  d.skip(d.rest().length - probe2.rest().length);
+  return value;
+}
+function parsePkcs1(der) {
+  const top = new Der(der);
+  const seq = top.read(TAG.SEQUENCE);
+  if (!top.empty) throw new DerError("trailing data");
+  const d = new Der(seq.body);
+  const version = smallInteger(d.read(TAG.INTEGER).body);
+  const n = integer(d.read(TAG.INTEGER).body);
+  const e = smallInteger(d.read(TAG.INTEGER).body);
+  const [priv, p, q] = [0, 1, 2].map(() => integer(d.read(TAG.INTEGER).body));
+  const crt = [0, 1, 2].map(() => {
+    const body = optional(d, TAG.INTEGER);
+    return body === void 0 ? void 0 : integer(body);
+  });
+  const more = optional(d, TAG.SEQUENCE);
+  if (version > 1n) throw new DerError("unsupported version");
+  if (n <= 0n || priv <= 0n || p <= 0n || q <= 0n || crt.some((v) => v !== void 0 && v <= 0n)) {
+    throw new DerError("zero or negative value");
+  }
+  if (more !== void 0 && more.length > 0) throw new DerError("multi-prime key");
+  validateRsa({ n, e, d: priv, p, q, dp: crt[0], dq: crt[1], qinv: crt[2] });
+  return { kind: "rsa", n, bits: bitLength(n) };
+}
+var mod5 = (a, m) => (a % m + m) % m;
+function modInverse(a, m) {
+  let [r0, r1, s0, s1] = [mod5(a, m), m, 1n, 0n];
+  while (r1 !== 0n) {
+    const k = r0 / r1;
+    [r0, r1, s0, s1] = [r1, r0 - k * r1, s1, s0 - k * s1];
+  }
+  return r0 === 1n ? mod5(s0, m) : 0n;
+}
+function validateRsa(k) {
+  const { n, e, d, p, q } = k;
+  const fail = (why) => {
+    throw new DerError(why);
+  };
+  if ((n & 1n) === 0n) fail("even modulus");
+  if (e < 2n || (e & 1n) === 0n || e > 0x7fffffffn) fail("bad public exponent");
+  if (p < 2n || q < 2n || p >= n || q >= n || d >= n) fail("invalid prime");
+  const dp = k.dp ?? d % (p - 1n);
+  const dq = k.dq ?? d % (q - 1n);
+  const qinv = k.qinv ?? modInverse(q, p);
+  if (p * q % n !== 0n) fail("p * q != n");
+  if (dp >= p - 1n || dp * e % (p - 1n) !== 1n % (p - 1n)) fail("invalid CRT exponent");
+  if (dq >= q - 1n || dq * e % (q - 1n) !== 1n % (q - 1n)) fail("invalid CRT exponent");
+  if (qinv >= p || qinv * q % p !== 1n) fail("invalid CRT coefficient");
+  const diff = p > q ? p - q : q - p;
+  if (diff === 0n || bitLength(diff) <= Math.floor(bitLength(n) / 2) - 100)
+    fail("|p - q| too small");
+  if (bitLength(d) <= Math.floor(bitLength(n) / 2)) fail("d too small");
+}
+var OIDS = {
+  rsa: "1.2.840.113549.1.1.1",
+  ec: "1.2.840.10045.2.1",
+  ed25519: "1.3.101.112"
+};
+function parsePkcs8(der) {
+  const d = new Der(new Der(der).read(TAG.SEQUENCE).body);
+  smallInteger(d.read(TAG.INTEGER).body);
+  const algo = new Der(d.read(TAG.SEQUENCE).body);
+  const algorithm = oid(algo.read(TAG.OID).body);
+  const params = algo.empty ? void 0 : algo.any().full;
+  const inner = d.read(TAG.OCTET_STRING).body;
+  if (algorithm === OIDS.rsa) return parsePkcs1(inner);
+  if (algorithm === OIDS.ec) {
+    let curve;
+    try {
+      curve = params ? oid(new Der(params).read(TAG.OID).body) : void 0;
+    } catch {
+      curve = void 0;
+    }
+    return parseSec1(inner, curve);
+  }
+  if (algorithm === OIDS.ed25519) {
+    if (params !== void 0) throw new DerError("Ed25519 key with parameters");
+    if (new Der(inner).read(TAG.OCTET_STRING).body.length !== 32) {
+      throw new DerError("Ed25519 seed of a wrong length");
+    }
+    return { kind: "ed25519" };
+  }
+  throw new DerError(`PKCS#8 key of algorithm ${algorithm}`);
+}
+function parseSec1(der, wrapperCurve) {
+  const d = new Der(new Der(der).read(TAG.SEQUENCE).body);
+  const version = smallInteger(d.read(TAG.INTEGER).body);
+  let scalar = d.read(TAG.OCTET_STRING).body;
+  const innerCurve = explicit(d, 160, TAG.OID, (inner) => oid(inner.read(TAG.OID).body));
+  explicit(d, 161, TAG.BIT_STRING, (inner) => bitString(inner.read(TAG.BIT_STRING).body));
+  if (version !== 1n) throw new DerError("unknown EC key version");
+  const curve = CURVES[wrapperCurve ?? innerCurve ?? ""];
+  if (!curve) throw new DerError("unknown elliptic curve");
+  const value = BigInt("0x0" + Buffer.from(scalar).toString("hex"));
+  if (value >= curve.n) throw new DerError("private key value out of range");
+  const size = Math.ceil(bitLength(curve.n) / 8);
+  while (scalar.length > size) {
+    if (scalar[0] !== 0) throw new DerError("invalid private key length");
+    scalar = scalar.subarray(1);
+  }
+  if (value === 0n) throw new DerError("zero private key");
+  return { kind: "ec", curve: curve.name, d: value };
+}
+
+// src/identity/private-key.ts
+var ENCRYPTED = "is encrypted with a passphrase; avalanchego cannot read encrypted keys either. Store the decrypted key (openssl pkey -in staker.key -out staker.key.plain).";
+function parseStakingKey(bytes) {
+  assertSize("staker.key", bytes);
+  if (!looksLikePem(bytes)) {
+    throw new IdentityError(
+      "staker.key",
+      `no PEM data (${bytes.length} bytes); avalanchego reads a PEM PRIVATE KEY (PKCS#8), RSA PRIVATE KEY or EC PRIVATE KEY`
+    );
+  }
+  const blocks = pemBlocks(bytes);
+  const block = blocks.find((b) => b.type === "PRIVATE KEY" || b.type.endsWith(" PRIVATE KEY"));
+  if (!block)
+    throw new IdentityError(
+      "staker.key",
+      noKeyBlock(
+        bytes,
+        blocks.map((b) => b.type)
+      )
+    );
+  const parsed = readKey(block.der);
+  if (!parsed) {
+    const encrypted = block.type === "ENCRYPTED PRIVATE KEY" || /ENCRYPTED/.test(block.headers["Proc-Type"] ?? "");
+    if (encrypted) throw new IdentityError("staker.key", ENCRYPTED);
+    const hint = block.type === "OPENSSH PRIVATE KEY" ? " This looks like an SSH key, not a staking key." : "";
+    throw new IdentityError(
+      "staker.key",
+      `PEM block '${shownType(block.type)}' (${block.der.length} bytes) is not a PKCS#1, PKCS#8 or SEC1 key avalanchego can read; the file is damaged or truncated.${hint}`
+    );
+  }
+  return {
+    ...parsed,
+    pem: Buffer.from(bytes),
+    description: `${describeKey(parsed.key)} (${parsed.container})`
+  };
+}
+function noKeyBlock(bytes, types) {
+  if (types.length === 0) {
+    return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(Buffer.from(bytes).toString("latin1")) ? "its PRIVATE KEY block cannot be decoded the way avalanchego (Go encoding/pem) decodes it: a character outside base64 (A-Z a-z 0-9 + /), wrong = padding, or a BEGIN/END line that is damaged or missing. Store the file exactly as the node wrote it." : "no PEM block avalanchego can decode; avalanchego reads a PEM PRIVATE KEY";
+  }
+  const swapped = types.includes("CERTIFICATE") ? " It holds a certificate: were staker.crt and staker.key swapped?" : "";
+  return `no PEM private key (found: ${types.map(shownType).join(", ")}); avalanchego reads a PEM PRIVATE KEY.${swapped}`;
+}
+function readKey(der) {
+  const attempts = [
+    ["PKCS#1", parsePkcs1],
+    ["PKCS#8", parsePkcs8],
+    ["SEC1", (d) => parseSec1(d, void 0)]
+  ];
+  for (const [container, parse] of attempts) {
+    try {
+      return { key: parse(der), container };
+    } catch (e) {
+      if (!(e instanceof DerError)) throw e;
+    }
+  }
+  return void 0;
+}
+function describeKey(key) {
+  switch (key.kind) {
+    case "rsa":
+      return `RSA-${key.bits}`;
+    case "ec":
+      return `ECDSA ${key.curve}`;
+    case "ed25519":
+      return "Ed25519";
+  }
+}
+function assertKeyPair(key, cert) {
+  const pub = cert.publicKey;
+  const k = key.key;
+  const sameType = pub.kind === "rsa" && k.kind === "rsa" || pub.kind === "ec" && k.kind === "ec";
+  if (!sameType || k.kind === "ec" && k.curve !== "P-256") {
+    throw new IdentityError(
+      "staker.key",
+      `${describeKey(k)} key, but the key in staker.crt is ${cert.keyType}: they are not a pair`
+    );
+  }
+  let match;
+  if (pub.kind === "rsa" && k.kind === "rsa") match = pub.n === k.n;
+  else if (pub.kind === "ec" && k.kind === "ec") {
+    const point = p256PublicPoint(k.d);
+    match = point.x === pub.x && point.y === pub.y;
+  } else match = false;
+  if (!match) {
+    throw new IdentityError(
+      "staker.key",
+      `does not belong to staker.crt (its public key is not the certificate's); avalanchego refuses to start with them`
+    );
+  }
+}
+
+// src/identity/checks.ts
+function bytesOf(file) {
+  if (file instanceof IdentityError) throw file;
+  return file;
+}
+function checkIdentity(files, expected) {
+  const checks = [];
+  const parsed = {};
+  const attempt = (id, title, fn, found) => {
+    try {
+      const v = fn();
+      checks.push({ id, title, status: "pass", found: found(v) });
+      return v;
+    } catch (e) {
+      if (!(e instanceof IdentityError)) throw e;
+      checks.push({ id, title, status: "fail", detail: e.message });
+      return void 0;
+    }
+  };
+  const cert = attempt(
+    "certificate",
+    "staker.crt is a certificate avalanchego accepts",
+    () => parseStakingCertificate(bytesOf(files["staker.crt"])),
+    (c) => `${c.keyType}, ${c.der.length}-byte DER${c.encoding === "der" ? " (given as DER; written as PEM)" : ""}` + (c.ignoredChainCertificates ? `, ${c.ignoredChainCertificates} chain certificate(s) ignored` : "")
+  );
+  const key = attempt(
+    "private-key",
+    "staker.key is a private key avalanchego can read",
+    () => parseStakingKey(bytesOf(files["staker.key"])),
+    (k) => k.description
+  );
+  if (cert && key) {
+    attempt(
+      "key-pair",
+      "staker.key belongs to staker.crt",
+      () => assertKeyPair(key, cert),
+      () => "the public key of staker.key is the one in staker.crt"
+    );
+  } else {
+    checks.push(
+      skipped("key-pair", "staker.key belongs to staker.crt", "needs both files readable")
+    );
+  }
+  const sk = attempt(
+    "signer-key",
+    "signer.key is a BLS key avalanchego accepts",
+    () => parseSignerKey(bytesOf(files["signer.key"])),
+    () => "32 bytes, 0 < key < r"
+  );
+  Object.assign(parsed, { certificate: cert, key, signer: sk });
+  const nodeId = cert?.nodeId;
+  checks.push(
+    compare("node-id", "NodeID is the expected one", expected.nodeId, nodeId, "staker.crt")
+  );
+  const blsHex = sk === void 0 ? void 0 : toHex0x(blsPublicKey(sk));
+  checks.push(
+    compare(
+      "bls-public-key",
+      "BLS public key is the expected one",
+      expected.blsPublicKey,
+      blsHex,
+      "signer.key"
+    )
+  );
+  if (expected.registeredBlsPublicKey)
+    checks.push(registeredKeyCheck(expected.registeredBlsPublicKey, blsHex));
+  const report = {
+    ok: checks.every((c) => c.status !== "fail"),
+    ...nodeId && { nodeId },
+    ...blsHex && { blsPublicKey: blsHex },
+    ...cert && { keyType: cert.keyType },
+    checks
+  };
+  return { report, parsed };
+}
+function registeredKeyCheck(registered, found) {
+  const id = "registered-bls-public-key";
+  const title = "BLS key is the one registered on the P-chain";
+  if (found === void 0) return skipped(id, title, "signer.key could not be read");
+  return registered === found ? { id, title, status: "pass", expected: registered, found } : {
+    id,
+    title,
+    status: "fail",
+    expected: registered,
+    found,
+    detail: `signer.key gives ${found}, but the P-chain has ${registered} registered for this validator. A node running this signer.key keeps its NodeID, but its peers disconnect it (they check its BLS signatures against the registered key) and its bls health check fails ("node has BLS key ${found}, but is registered to the validator set with ${registered}"). Find the signer.key that gives ${registered}`
+  };
+}
+function skipped(id, title, detail) {
+  return { id, title, status: "skip", detail };
+}
+function compare(id, title, expected, found, source) {
+  if (found === void 0) return skipped(id, title, `${source} could not be read`);
+  if (expected === void 0) {
+    return { id, title, status: "skip", found, detail: "no expected value given" };
+  }
+  return expected === found ? { id, title, status: "pass", expected, found } : {
+    id,
+    title,
+    status: "fail",
+    expected,
+    found,
+    detail: `${source} gives ${found}, not ${expected}`
+  };
+}
+function failedChecks(report) {
+  return report.checks.filter((c) => c.status === "fail");
+}
+
+// src/node/api.ts
+var import_node_http = require("node:http");
+
+// src/network/replies.ts
+var NetworkReplyError = class extends Error {
+  name = "NetworkReplyError";
+};
+function shown(v, max = 120) {
+  const s = String(v).replace(/[^\x20-\x7e]/g, "?");
+  return s.length > max ? `${s.slice(0, max)}\u2026` : s;
+}
+function rpcResult(body, id, method) {
+  let reply;
+  try {
+    reply = JSON.parse(body);
+  } catch {
+    throw new NetworkReplyError(`${method} answered without JSON`);
+  }
+  if (!isObject(reply) || reply.jsonrpc !== "2.0" || reply.id !== id)
+    throw new NetworkReplyError(`${method} answered without a JSON-RPC 2.0 reply to our call`);
+  if (isObject(reply.error)) {
+    const code = typeof reply.error.code === "number" ? ` (code ${reply.error.code})` : "";
+    throw new NetworkReplyError(`${method} failed${code}: ${shown(reply.error.message ?? "")}`);
+  }
+  if (!("result" in reply)) throw new NetworkReplyError(`${method} answered without a result`);
+  return reply.result;
+}
+function parsePeers(result, nodeId) {
+  if (!isObject(result) || !Array.isArray(result.peers))
+    throw new NetworkReplyError("info.peers answered without a list of peers");
+  const seen = [];
+  for (const p of result.peers) {
+    if (!isObject(p) || p.nodeID !== nodeId) continue;
+    const ip = typeof p.ip === "string" ? splitAddrPort(p.ip) : void 0;
+    if (!ip) throw new NetworkReplyError("info.peers answered a peer without an address");
+    const pub = typeof p.publicIP === "string" ? splitAddrPort(p.publicIP) : void 0;
+    seen.push({ ...ip, ...pub && pub.ip !== ip.ip ? { publicIp: pub.ip } : {} });
+  }
+  return seen;
+}
+function splitAddrPort(text) {
+  const m = /^\[([0-9a-fA-F:.]+)(?:%[^\]]*)?\]:(\d{1,5})$/.exec(text) ?? /^([\d.]+):(\d{1,5})$/.exec(text);
+  return m ? { ip: m[1].toLowerCase(), port: Number(m[2]) } : void 0;
+}
+function parseValidator(result, nodeId) {
+  if (!isObject(result) || !Array.isArray(result.validators))
+    throw new NetworkReplyError(
+      "platform.getCurrentValidators answered without a list of validators"
+    );
+  const v = result.validators.find((x) => isObject(x) && x.nodeID === nodeId);
+  if (!v) return void 0;
+  const bad = (field) => new NetworkReplyError(
+    `platform.getCurrentValidators answered a validator with no valid ${field}`
+  );
+  const uint = (field) => {
+    const x = v[field];
+    if (typeof x !== "string" || !/^\d{1,20}$/.test(x)) throw bad(field);
+    return x;
+  };
+  const validator = {
+    nodeId,
+    startTime: Number(uint("startTime")),
+    endTime: Number(uint("endTime")),
+    weight: uint("weight")
+  };
+  if (v.uptime !== void 0) {
+    if (typeof v.uptime !== "string" || !/^\d+(\.\d+)?$/.test(v.uptime)) throw bad("uptime");
+    validator.uptime = Number(v.uptime);
+  }
+  if (typeof v.connected === "boolean") validator.connected = v.connected;
+  if (v.signer !== void 0 && v.signer !== null) {
+    const pk = isObject(v.signer) ? v.signer.publicKey : void 0;
+    if (typeof pk !== "string" || !/^0x[0-9a-fA-F]{96}$/.test(pk)) throw bad("signer.publicKey");
+    validator.blsPublicKey = pk.toLowerCase();
+  }
+  return validator;
+}
+function parseHealth(body) {
+  let reply;
+  try {
+    reply = JSON.parse(body);
+  } catch {
+    throw new NetworkReplyError("/ext/health answered without JSON");
+  }
+  if (!isObject(reply) || typeof reply.healthy !== "boolean" || !isObject(reply.checks))
+    throw new NetworkReplyError("/ext/health answered without checks and healthy");
+  const checks = Object.entries(reply.checks).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([name2, r]) => {
+    const error = isObject(r) && typeof r.error === "string" ? r.error : void 0;
+    return {
+      name: shown(name2, 60),
+      ok: error === void 0,
+      ...error ? { error: shown(error) } : {}
+    };
+  });
+  return { healthy: reply.healthy, checks };
+}
+function validatorLine(v) {
+  const until = new Date(v.endTime * 1e3).toISOString().slice(0, 10);
+  const uptime = v.uptime === void 0 ? "" : `, uptime ${v.uptime.toFixed(1)} %`;
+  const connected = v.connected === false ? ", not connected" : "";
+  return `validator until ${until}${uptime}${connected}`;
+}
+function isObject(x) {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+// src/transport/transport.ts
+var ConnectionLost = class extends Error {
+  name = "ConnectionLost";
+};
+var ForwardingRefused = class extends Error {
+  name = "ForwardingRefused";
+};
+function sh(value) {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+// src/node/api.ts
+var REQUEST_TIMEOUT_MS = 3e3;
+var NodeApi = class {
+  constructor(transport, url, log) {
+    this.transport = transport;
+    this.url = url;
+    this.log = log;
+  }
+  transport;
+  url;
+  log;
+  viaCurl = false;
+  /** info.getNodeID; undefined when nothing answers (the node is down or still starting). */
+  async getNodeId() {
+    try {
+      const result = await this.rpc("/ext/info", "info.getNodeID");
+      return result?.nodeID ? result : void 0;
+    } catch (e) {
+      if (e instanceof ConnectionLost) throw e;
+      return void 0;
+    }
+  }
+  /**
+   * A JSON-RPC call on an API endpoint (e.g. /ext/keystore). Resolves to the result; rejects with
+   * the node's error message, or 'not available' when the endpoint does not exist.
+   */
+  async rpc(path, method, params = {}) {
+    const res = await this.call(
+      "POST",
+      path,
+      JSON.stringify({ jsonrpc: "2.0", id: 1, method, params })
+    );
+    if (!res) throw new Error(`the node's API does not answer ${path}`);
+    if (res.status === 404)
+      throw new RpcUnavailable(`${path} is not served (the API is not enabled)`);
+    let body;
+    try {
+      body = JSON.parse(res.body);
+    } catch {
+      throw new Error(`${path} answered HTTP ${res.status} without JSON`);
+    }
+    if (body.error) {
+      if (body.error.code === -32601 || /^rpc: can't find (service|method) /.test(body.error.message ?? ""))
+        throw new RpcUnavailable(`${method} is not available on this node`);
+      throw new Error(body.error.message ?? `${method} failed`);
+    }
+    return body.result;
+  }
+  async health() {
+    const res = await this.call("GET", "/ext/health");
+    if (!res) return void 0;
+    try {
+      return {
+        status: res.status,
+        healthy: JSON.parse(res.body).healthy === true
+      };
+    } catch {
+      return { status: res.status, healthy: false };
+    }
+  }
+  /** /ext/health with its checks; undefined when nothing answers (the node is down or starting). */
+  async healthReport() {
+    const res = await this.call("GET", "/ext/health");
+    if (!res) return void 0;
+    try {
+      return parseHealth(res.body);
+    } catch {
+      return void 0;
+    }
+  }
+  async call(method, path, body) {
+    if (!this.viaCurl) {
+      let stream2;
+      try {
+        stream2 = await this.transport.openTcp(this.url.hostname, Number(this.url.port || 80));
+      } catch (e) {
+        if (e instanceof ConnectionLost) throw e;
+        if (!(e instanceof ForwardingRefused)) return void 0;
+        this.viaCurl = true;
+        this.log.warning(
+          `${e.message}: asking the node's API with curl on the host instead (install curl there if this fails).`
+        );
+        return this.call(method, path, body);
+      }
+      return httpOver(stream2, this.url, method, path, body);
+    }
+    const cmd = `curl -s -m ${REQUEST_TIMEOUT_MS / 1e3} -w '\\n%{http_code}' -X ${method} ` + (body ? `-H 'content-type: application/json' --data-binary @- ` : "") + sh(new URL(path, this.url).toString());
+    const r = await this.transport.exec(cmd, body ? Buffer.from(body) : void 0);
+    if (r.code !== 0) return void 0;
+    const text = r.stdout.toString();
+    const cut = text.lastIndexOf("\n");
+    return { status: Number(text.slice(cut + 1)), body: text.slice(0, cut) };
+  }
+};
+function httpOver(stream2, url, method, path, body) {
+  return new Promise((resolve) => {
+    const req = (0, import_node_http.request)({
+      createConnection: () => stream2,
+      host: url.hostname,
+      port: url.port || 80,
+      method,
+      path,
+      headers: { "content-type": "application/json", connection: "close" },
+      timeout: REQUEST_TIMEOUT_MS
+    });
+    req.on("response", (res) => {
+      let text = "";
+      res.on("data", (d) => text += d.toString());
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on("error", () => resolve(void 0));
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(void 0));
+    req.end(body);
+  });
+}
+var RpcUnavailable = class extends Error {
+  name = "RpcUnavailable";
+};
+
+// src/node/keystore.ts
+var REMOVED_IN = [1, 12, 2];
+async function keystoreAvailability(api) {
+  let version = "";
+  try {
+    version = (await api.rpc("/ext/info", "info.getNodeVersion")).version ?? "";
+  } catch {
+  }
+  const v = /(\d+)\.(\d+)\.(\d+)/.exec(version)?.slice(1).map(Number);
+  if (v && compare2(v, REMOVED_IN) >= 0) {
+    return {
+      available: false,
+      why: `${version} has no Keystore API (removed in v1.12.2): there are no keystore users to carry`
+    };
+  }
+  try {
+    await api.rpc("/ext/keystore", "keystore.listUsers");
+    return { available: true };
+  } catch (e) {
+    if (e instanceof RpcUnavailable) {
+      return {
+        available: false,
+        why: `${version || "the node"} does not serve the Keystore API (not started with --api-keystore-enabled): there are no keystore users to carry`
+      };
+    }
+    throw e;
+  }
+}
+async function exportUsers(api, users) {
+  const out = [];
+  for (const u of users) {
+    try {
+      const r = await api.rpc("/ext/keystore", "keystore.exportUser", {
+        username: u.username,
+        password: u.password,
+        encoding: "hex"
+      });
+      out.push({ username: u.username, user: r.user, encoding: r.encoding ?? "hex" });
+    } catch (e) {
+      throw new Error(`keystore.exportUser for '${u.username}' failed: ${e.message}`);
+    }
+  }
+  return out;
+}
+async function importUsers(api, exports2, users) {
+  const done = [];
+  for (const x of exports2) {
+    const cred = users.find((u) => u.username === x.username);
+    if (!cred)
+      throw new Error(`keystore-users has no password for '${x.username}', which the archive holds`);
+    try {
+      await api.rpc("/ext/keystore", "keystore.importUser", {
+        username: x.username,
+        password: cred.password,
+        user: x.user,
+        encoding: x.encoding
+      });
+      done.push(x.username);
+    } catch (e) {
+      const msg = e.message;
+      if (/already exists/i.test(msg)) done.push(`${x.username} (already there)`);
+      else throw new Error(`keystore.importUser for '${x.username}' failed: ${msg}`);
+    }
+  }
+  return done;
+}
+function compare2(a, b) {
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+  return 0;
+}
+
+// src/node/identity-location.ts
+var import_node_path = require("node:path");
+var BOOLEAN_FLAGS = /* @__PURE__ */ new Set([
+  "staking-ephemeral-cert-enabled",
+  "staking-ephemeral-signer-enabled"
+]);
+function parseFlags(argv) {
+  const flags = /* @__PURE__ */ new Map();
+  for (let i = 1; i < argv.length; i++) {
+    const m = /^--?([a-z0-9-]+)(?:=(.*))?$/s.exec(argv[i]);
+    if (!m) continue;
+    const key = m[1];
+    if (m[2] !== void 0) flags.set(key, m[2]);
+    else if (BOOLEAN_FLAGS.has(key)) flags.set(key, "true");
+    else if (i + 1 < argv.length) flags.set(key, argv[++i]);
+  }
+  return flags;
+}
+var envName = (key) => `AVAGO_${key.toUpperCase().replace(/-/g, "_")}`;
+function configSource(view) {
+  const flags = parseFlags(view.argv);
+  const get = (key) => flags.get(key) ?? (view.env[envName(key)] || void 0);
+  const content = get("config-file-content");
+  if (content !== void 0)
+    return { content: Buffer.from(content, "base64").toString("utf8"), how: "config-file-content" };
+  const file = get("config-file");
+  if (!file) return void 0;
+  const path = absolute(
+    expand3(file, view.env, () => ""),
+    view.cwd
+  );
+  return { path, how: `config file ${path}` };
+}
+function parseConfig(text) {
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(
+      "the config file is not JSON (YAML and TOML config files are not read here): set staking-dir to the staking directory"
+    );
+  }
+  const out = /* @__PURE__ */ new Map();
+  if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) {
+    for (const [k, v] of Object.entries(parsed))
+      if (v !== null && typeof v !== "object") out.set(k.toLowerCase(), String(v));
+  }
+  return out;
+}
+function expand3(value, env, dataDir) {
+  return value.replace(
+    /\$(\{([^}]*)\}|([A-Za-z0-9_]+))/g,
+    (_m, _b, braced, bare) => {
+      const name2 = braced ?? bare;
+      return name2 === "AVALANCHEGO_DATA_DIR" ? dataDir() : env[name2] ?? "";
+    }
+  );
+}
+var absolute = (p, cwd) => p.startsWith("/") ? import_node_path.posix.normalize(p) : import_node_path.posix.join(cwd || "/", p);
+function resolveIdentity(view, config, configHow = "") {
+  const flags = parseFlags(view.argv);
+  const lookup2 = (key) => {
+    const f = flags.get(key);
+    if (f !== void 0)
+      return {
+        value: f,
+        how: `${view.source === "process" ? "the running node" : "ExecStart"} --${key}`
+      };
+    const e = view.env[envName(key)];
+    if (e) return { value: e, how: `${envName(key)} in the node's environment` };
+    const c = config?.get(key);
+    if (c !== void 0) return { value: c, how: `key ${key} of the ${configHow}` };
+    return void 0;
+  };
+  const isTrue = (key) => /^(1|t|true)$/i.test(lookup2(key)?.value ?? "");
+  const dataDirRaw = lookup2("data-dir");
+  const dataDir = absolute(
+    expand3(dataDirRaw?.value ?? "$HOME/.avalanchego", view.env, () => ""),
+    view.cwd
+  );
+  const path = (key, file) => {
+    const found = lookup2(key);
+    return {
+      path: absolute(
+        expand3(found?.value ?? `$AVALANCHEGO_DATA_DIR/staking/${file}`, view.env, () => dataDir),
+        view.cwd
+      ),
+      how: found?.how ?? (dataDirRaw ? `the default under data-dir (${dataDirRaw.how})` : "the default ($HOME/.avalanchego/staking)")
+    };
+  };
+  const tls = tlsSource(lookup2, isTrue, path);
+  const signer = signerSource(lookup2, isTrue, path);
+  return { dataDir, tls, signer, ...layout(tls, signer), description: describe(tls, signer) };
+}
+function tlsSource(lookup2, isTrue, path) {
+  if (isTrue("staking-ephemeral-cert-enabled"))
+    return { kind: "ephemeral", how: lookup2("staking-ephemeral-cert-enabled").how };
+  const content = lookup2("staking-tls-cert-file-content") ?? lookup2("staking-tls-key-file-content");
+  if (content) return { kind: "content", how: content.how };
+  const cert = path("staking-tls-cert-file", "staker.crt");
+  const key = path("staking-tls-key-file", "staker.key");
+  return {
+    kind: "files",
+    cert: cert.path,
+    key: key.path,
+    how: cert.how === key.how ? cert.how : `${cert.how}; ${key.how}`
+  };
+}
+function signerSource(lookup2, isTrue, path) {
+  if (isTrue("staking-ephemeral-signer-enabled"))
+    return { kind: "ephemeral", how: lookup2("staking-ephemeral-signer-enabled").how };
+  const content = lookup2("staking-signer-key-file-content");
+  if (content) return { kind: "content", how: content.how };
+  const rpc = lookup2("staking-rpc-signer-endpoint");
+  if (rpc) return { kind: "rpc", endpoint: rpc.value, how: rpc.how };
+  const p = path("staking-signer-key-file", "signer.key");
+  return { kind: "file", path: p.path, how: p.how };
+}
+function layout(tls, signer) {
+  if (tls.kind !== "files" || signer.kind !== "file") return {};
+  const dir = import_node_path.posix.dirname(tls.cert);
+  const usual = tls.cert === `${dir}/staker.crt` && tls.key === `${dir}/staker.key` && signer.path === `${dir}/signer.key`;
+  return usual ? { stakingDir: dir } : {
+    notOneDirectory: `the node reads ${tls.cert}, ${tls.key} and ${signer.path}: not staker.crt, staker.key and signer.key in one directory, which is what a restore writes`
+  };
+}
+function describe(tls, signer) {
+  const t = tls.kind === "files" ? `TLS identity from ${tls.cert} and ${tls.key} (${tls.how})` : tls.kind === "ephemeral" ? `a new TLS identity at every start (${tls.how})` : `the TLS identity from base64 in its configuration (${tls.how})`;
+  const s = signer.kind === "file" ? `BLS key from ${signer.path} (${signer.how})` : signer.kind === "rpc" ? `BLS key in a remote signer at ${signer.endpoint} (${signer.how})` : signer.kind === "ephemeral" ? `a new BLS key at every start (${signer.how})` : `the BLS key from base64 in its configuration (${signer.how})`;
+  return `${t}; ${s}`;
+}
+function restoreRefusal(loc) {
+  const tls = loc.tls;
+  const signer = loc.signer;
+  if (tls.kind === "ephemeral")
+    return `this node makes a new TLS identity at every start (${tls.how}): files would change nothing. Remove that setting, restart the node, then restore.`;
+  if (tls.kind === "content")
+    return `this node takes its TLS identity from base64 in its configuration (${tls.how}), which wins over any file: files would change nothing. Put the backup's staker.crt and staker.key there (base64), or remove those settings and restore again.`;
+  if (signer.kind === "rpc")
+    return `this node's BLS key lives in a remote signer at ${signer.endpoint} (${signer.how}), not in signer.key: a restore of files would not change it. Restore staker.crt and staker.key by hand and the BLS key in the signer.`;
+  if (signer.kind === "ephemeral")
+    return `this node makes a new BLS key at every start (${signer.how}): signer.key would change nothing. Remove that setting, then restore.`;
+  if (signer.kind === "content")
+    return `this node takes its BLS key from base64 in its configuration (${signer.how}): signer.key would change nothing. Put the backup's signer.key there (base64), or remove that setting and restore again.`;
+  return loc.notOneDirectory ? `${loc.notOneDirectory}. Copy the files by hand, or point the node at one staking directory.` : void 0;
+}
+function backupRefusal(loc) {
+  const notFile = [
+    loc.tls.kind !== "files" && `its TLS identity (${loc.tls.how})`,
+    loc.signer.kind !== "file" && (loc.signer.kind === "rpc" ? `its BLS key, which lives in the remote signer at ${loc.signer.endpoint}` : `its BLS key (${loc.signer.how})`)
+  ].filter(Boolean);
+  if (notFile.length)
+    return `not taken: this node does not keep ${notFile.join(" nor ")} in files, and a backup takes files. Back that up where it lives (the signer's own backup, the configuration that holds the base64).`;
+  return loc.notOneDirectory ? `not taken: ${loc.notOneDirectory}. Set staking-dir to take one directory.` : void 0;
+}
+function containerFacts(json) {
+  let c;
+  try {
+    c = JSON.parse(json)[0] ?? {};
+  } catch {
+    throw new Error("docker inspect did not answer with JSON");
+  }
+  const user = (c.Config?.User ?? "").split(":")[0] || "root";
+  const env = {};
+  for (const e of c.Config?.Env ?? []) {
+    const eq = e.indexOf("=");
+    if (eq > 0) env[e.slice(0, eq)] = e.slice(eq + 1);
+  }
+  env.HOME ??= user === "root" || user === "0" ? "/root" : `/home/${user}`;
+  return {
+    user,
+    view: {
+      argv: [...c.Config?.Entrypoint ?? [], ...c.Config?.Cmd ?? []],
+      env,
+      cwd: c.Config?.WorkingDir || "/",
+      source: "container"
+    },
+    mounts: (c.Mounts ?? []).filter((m) => m.Source && m.Destination).map((m) => ({ source: m.Source, destination: m.Destination }))
+  };
+}
+function hostPath(path, mounts) {
+  const m = mounts.filter((x) => path === x.destination || path.startsWith(`${x.destination.replace(/\/$/, "")}/`)).sort((a, b) => b.destination.length - a.destination.length)[0];
+  return m ? import_node_path.posix.join(m.source, path.slice(m.destination.length)) : void 0;
+}
+function throughMounts(loc, mounts) {
+  if (!loc.stakingDir) return loc;
+  const dir = hostPath(loc.stakingDir, mounts);
+  if (!dir)
+    return {
+      ...loc,
+      stakingDir: void 0,
+      notOneDirectory: `the node keeps its identity in ${loc.stakingDir} inside the container, on no mounted directory: it lives and dies with the container, out of reach of the host`
+    };
+  const tls = loc.tls.kind === "files" ? { ...loc.tls, cert: `${dir}/staker.crt`, key: `${dir}/staker.key` } : loc.tls;
+  const signer = loc.signer.kind === "file" ? { ...loc.signer, path: `${dir}/signer.key` } : loc.signer;
+  return {
+    ...loc,
+    tls,
+    signer,
+    stakingDir: dir,
+    description: `${describe(tls, signer)} (${loc.stakingDir} in the container)`
+  };
+}
+
+// src/node/node-host.ts
+init_sha256();
+var import_node_path2 = require("node:path");
+init_errors();
+
+// src/node/host-scripts.ts
+var discoverHostScript = `#!/bin/sh
+# avalanche-node-backup: what a node host's service manager and running node say about where the
+# node takes its identity from. Changes nothing. Values are base64 (they may hold any byte).
+#
+# Usage: sh discover-host.sh SERVICE systemd|commands
+# Output, one fact a line:
+#   unit-user B64 | unit-workdir B64 | unit-execstart B64 | unit-env B64 | main-pid N
+#   envfile B64(path) B64(content)        each EnvironmentFiles= file that can be read
+#   arg B64                               the running node's argv, in order (/proc/PID/cmdline)
+#   env B64                               the running node's environment, NAME=VALUE (/proc/PID/environ)
+#   cwd B64                               the running node's working directory
+#   home B64                              the home of the unit's user (or of the login user)
+
+svc=$1 control=$2
+b64() { printf '%s' "$1" | base64 | tr -d '\\n'; }
+
+user=
+if [ "$control" = systemd ] && command -v systemctl >/dev/null 2>&1; then
+  user=$(systemctl show -p User --value "$svc" 2>/dev/null)
+  echo "unit-user $(b64 "$user")" # empty: no User= (root, and systemd sets no $HOME)
+  [ -n "$user" ] || user=root
+  echo "unit-workdir $(b64 "$(systemctl show -p WorkingDirectory --value "$svc" 2>/dev/null)")"
+  echo "unit-execstart $(b64 "$(systemctl show -p ExecStart --value "$svc" 2>/dev/null)")"
+  echo "unit-env $(b64 "$(systemctl show -p Environment --value "$svc" 2>/dev/null)")"
+  systemctl show -p EnvironmentFiles --value "$svc" 2>/dev/null | while read -r file _; do
+    f=\${file#-}
+    [ -n "$f" ] && [ -r "$f" ] && echo "envfile $(b64 "$f") $(base64 <"$f" | tr -d '\\n')"
+  done
+  pid=$(systemctl show -p MainPID --value "$svc" 2>/dev/null)
+  echo "main-pid \${pid:-0}"
+  if [ -n "$pid" ] && [ "$pid" != 0 ] && [ -r "/proc/$pid/cmdline" ]; then
+    tr '\\0' '\\n' <"/proc/$pid/cmdline" | while IFS= read -r a; do echo "arg $(b64 "$a")"; done
+    if [ -r "/proc/$pid/environ" ]; then
+      # The whole environment: a path may name any variable. It stays in the runner's memory.
+      tr '\\0' '\\n' <"/proc/$pid/environ" | while IFS= read -r e; do echo "env $(b64 "$e")"; done
+    fi
+    echo "cwd $(b64 "$(readlink "/proc/$pid/cwd" 2>/dev/null)")"
+  fi
+fi
+[ -n "$user" ] || user=$(id -un)
+echo "home $(b64 "$(getent passwd "$user" | cut -d: -f6)")"
+`;
+var inspectHostScript = `#!/bin/sh
+# avalanche-node-backup: looks at a node host before a restore, verify or backup. Changes nothing.
+#
+# Usage: sh inspect-host.sh STAKING_DIR SERVICE STATE_DIR FILE...   (FILE: the staking files' names)
+# Output, one fact a line (the runner parses these):
+#   dir OWNER MODE open|closed  or  dir -  or  dir ?   the staking directory (? : a parent we cannot enter)
+#   FILE OWNER MODE SHA256|unreadable  or  FILE -       for each FILE given
+#   unit LOADSTATE | user USER | state ACTIVESTATE      systemd's view of SERVICE (when systemctl exists)
+#   missing TOOL...                                     commands a restore needs that are not there
+#   lockdir DIR                                         where a lock file can be made
+#   journal running|unfinished UID PATH                 a restore journal without an end, its owner
+
+dir=$1 svc=$2 state=\${3:-/nonexistent}
+shift 3
+
+# The nearest existing ancestor decides whether "missing" can be told from "cannot see".
+up=$(dirname "$dir")
+while [ ! -e "$up" ] && [ "$up" != / ]; do up=$(dirname "$up"); done
+if [ -d "$dir" ]; then
+  echo "dir $(stat -c '%U %a' "$dir") $([ -x "$dir" ] && echo open || echo closed)"
+elif [ -x "$up" ]; then
+  echo "dir -"
+else
+  echo "dir ?"
+fi
+
+for f in "$@"; do
+  p=$dir/$f
+  if [ ! -f "$p" ]; then
+    echo "$f -"
+  elif [ -r "$p" ]; then
+    echo "$f $(stat -c '%U %a' "$p") $(sha256sum <"$p" | cut -d' ' -f1)"
+  else
+    echo "$f $(stat -c '%U %a' "$p") unreadable"
+  fi
+done
+
+if command -v systemctl >/dev/null 2>&1; then
+  echo "unit $(systemctl show -p LoadState --value "$svc" 2>/dev/null)"
+  echo "user $(systemctl show -p User --value "$svc" 2>/dev/null)"
+  echo "state $(systemctl is-active "$svc" 2>/dev/null)"
+fi
+
+missing=
+for c in setsid flock sha256sum; do
+  command -v "$c" >/dev/null 2>&1 || missing="$missing $c"
+done
+# runuser lives in /usr/sbin, outside a login user's PATH; root's (sudo's) PATH has it.
+command -v runuser >/dev/null 2>&1 || [ -x /usr/sbin/runuser ] || [ -x /sbin/runuser ] || missing="$missing runuser"
+command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1 || missing="$missing curl"
+echo "missing$missing"
+
+for d in /run/lock /var/lock /tmp; do
+  if [ -d "$d" ] && [ -w "$d" ]; then
+    echo "lockdir $d"
+    break
+  fi
+done
+
+for j in "$dir".previous-*/restore.journal "$state"/previous-*/restore.journal; do
+  [ -f "$j" ] || continue
+  grep -q '^[0-9]* end ' "$j" && continue
+  pid=$(sed -n 's/^[0-9]* pid //p' "$j" | head -n1)
+  state=unfinished
+  # No pid yet: the journal is being created this instant (nothing was changed before the pid).
+  if [ -z "$pid" ] || grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then state=running; fi
+  echo "journal $state $(stat -c %u "$j") $j"
+done
+`;
+var restoreTransactionScript = `#!/bin/sh
+# avalanche-node-backup: the host side of a restore, run on the node host itself.
+#
+# The runner uploads the new files as .<file>.new-<run> in the staking directory, then starts this
+# program detached from its SSH session (setsid), so that whatever happens to the connection or to
+# the runner, the host finishes what it started:
+#
+#   keep the current files -> stop the node -> put the new files in place -> start the node ->
+#   wait for the local API to report the expected NodeID and BLS key -> on anything else, put
+#   every previous file back and start the node again.
+#
+# Usage:  sh restore-transaction.sh run      (detached; everything in the ANB_* environment below)
+#         sh restore-transaction.sh recover  (synchronous: rolls back unfinished journals)
+#
+# Environment (set by the runner):
+#   ANB_DIR        the staking directory            ANB_RUN       this run's id
+#   ANB_PREV       this run's directory: previous files and this journal (as root under
+#                  ANB_STATE, /var/lib/avalanche-node-backup/<id>; else <staking dir>.previous-<run>)
+#   ANB_STATE      root's directory of this staking directory's restores ('' when not root)
+#   ANB_LOGIN_USER user to run stop/start commands as (empty: this program's user)
+#   ANB_SERVICE    systemd unit;  ANB_STOP / ANB_START  commands that replace systemctl
+#   ANB_WAIT       seconds to wait for the new identity (the previous one, after a rollback, gets
+#                  this or 30 s, whichever is longer: it must be seen back, not assumed)
+#   ANB_NODE_ID    NodeID the new files give;   ANB_BLS  BLS public key (0x\u2026)
+#   ANB_OLD_NODE_ID  NodeID the node reported before (may be empty)
+#   ANB_API        the node's API as seen here (http://127.0.0.1:9650)
+#   ANB_OLD / ANB_NEW  sha256 of staker.crt staker.key signer.key, '-' for a missing file:
+#                  what the runner saw before, and what it uploaded
+#   ANB_LOCK       lock file (one restore at a time);  ANB_LOCK_WAIT  seconds to wait for it
+#
+# Journal ($ANB_PREV/restore.journal): one event a line, appended and synced before the step it
+# announces and after it ends, so that after a crash it says exactly which files are new:
+# Each line starts with the time in milliseconds since the epoch, then the event:
+#   journal 1 | run ID | pid N | lock held | old FILE SHA|- | new FILE SHA
+#   active-before yes|no | step NAME begin|done | file FILE new|old|removed | answer NODEID BLS|-
+#   fail REASON | end RESULT [DETAIL]
+# RESULT: restored, rolled-back, refused (nothing was changed), stuck (files could not all be
+# put back: see the file lines), recovered (a later run rolled this one back).
+
+set -u
+trap '' HUP PIPE INT
+PATH=$PATH:/usr/sbin:/sbin # runuser, and systemctl on some systems, live there
+export PATH
+
+FILES='staker.key signer.key staker.crt' # install order: see install_file
+TEST_DIR=/run/avalanche-node-backup-test # exists only on the project's test hosts
+
+dir=\${ANB_DIR:?} run=\${ANB_RUN:-} prev=\${ANB_PREV:-}
+journal=$prev/restore.journal
+
+# Milliseconds since the epoch (GNU date; whole seconds elsewhere).
+now_ms() {
+  t=$(date +%s%3N 2>/dev/null)
+  case $t in '' | *[!0-9]*) t=$(($(date +%s) * 1000)) ;; esac
+  echo "$t"
+}
+
+note() {
+  printf '%s %s\\n' "$(now_ms)" "$*" >>"$journal" && sync "$journal" 2>/dev/null
+}
+
+# Several events at once, one a line on stdin: one write, one sync.
+note_all() {
+  t=$(now_ms)
+  sed "s/^/$t /" >>"$journal" && sync "$journal" 2>/dev/null
+}
+
+# The journal has this event (without its time).
+noted() {
+  grep -q "^[0-9]* $1\\$" "$journal"
+}
+
+# One line, no control characters: error text from commands goes into the journal.
+oneline() {
+  tr -c '[:print:]' ' ' | cut -c1-300
+}
+
+# Tests pause the program at a named point (fault injection); never active on a real host.
+pause() {
+  [ -f "$TEST_DIR/pause" ] && grep -qx "$1" "$TEST_DIR/pause" || return 0
+  : >"$TEST_DIR/reached-$1"
+  n=0
+  while [ ! -e "$TEST_DIR/continue-$1" ] && [ "$n" -lt 12000 ]; do
+    sleep 0.05
+    n=$((n + 1))
+  done
+}
+
+control() {
+  if [ -n "\${ANB_STOP:-}" ]; then
+    cmd=$ANB_STOP
+    [ "$1" = start ] && cmd=$ANB_START
+    if [ -n "\${ANB_LOGIN_USER:-}" ]; then
+      runuser -u "$ANB_LOGIN_USER" -- sh -c "$cmd" 2>&1
+    else
+      sh -c "$cmd" 2>&1
+    fi
+  else
+    systemctl "$1" "$ANB_SERVICE" 2>&1
+  fi 9>&- # the lock's descriptor stays here, not in the node's processes
+}
+
+# systemd's view: active, activating (crash-looping between restarts), failed, inactive.
+unit_state() {
+  if [ -n "\${ANB_STOP:-}" ]; then echo unknown; else systemctl is-active "$ANB_SERVICE" 2>/dev/null; fi
+}
+
+# info.getNodeID on the local API: prints "NODEID BLS" (BLS '-' before v1.8.6), or nothing.
+ask() {
+  body='{"jsonrpc":"2.0","id":1,"method":"info.getNodeID"}'
+  if command -v curl >/dev/null 2>&1; then
+    out=$(curl -s -m 2 -H 'content-type: application/json' --data "$body" "$ANB_API/ext/info" 2>/dev/null)
+  else
+    out=$(wget -q -T 2 -t 1 -O - --header='content-type: application/json' --post-data="$body" "$ANB_API/ext/info" 2>/dev/null)
+  fi
+  out=$(printf '%s' "$out" | tr -d '\\n\\r')
+  id=$(printf '%s' "$out" | sed -n 's/.*"nodeID"[[:space:]]*:[[:space:]]*"\\(NodeID-[1-9A-HJ-NP-Za-km-z]\\{1,64\\}\\)".*/\\1/p')
+  bls=$(printf '%s' "$out" | sed -n 's/.*"publicKey"[[:space:]]*:[[:space:]]*"\\(0x[0-9a-f]\\{96\\}\\)".*/\\1/p')
+  [ -n "$id" ] && printf '%s %s\\n' "$id" "\${bls:--}"
+}
+
+# Waits for the node to answer. $1: NodeID wanted (empty: any), $2: BLS key wanted (empty: any),
+# $3: seconds (default ANB_WAIT).
+# Returns 0 when it answers as wanted, 1 with another identity, 2 on time-out, 3 when it exits.
+wait_for() {
+  deadline=$(($(date +%s) + \${3:-$ANB_WAIT}))
+  seen_active=no
+  while :; do
+    answer=$(ask)
+    if [ -n "$answer" ]; then
+      note "answer $answer"
+      set -- "\${1:-\${answer% *}}" "\${2:-\${answer#* }}"
+      [ "\${answer% *}" = "$1" ] || return 1
+      [ "\${answer#* }" = - ] || [ "\${answer#* }" = "$2" ] || return 1
+      return 0
+    fi
+    # Restart=always restarts a node that exits: 'activating' in between is a crash loop.
+    case $(unit_state) in
+    active) seen_active=yes ;;
+    failed | inactive) return 3 ;;
+    activating) [ "$seen_active" = yes ] && return 3 ;;
+    esac
+    [ "$(date +%s)" -ge "$deadline" ] && return 2
+    sleep 0.05
+  done
+}
+
+sha_of() {
+  if [ -e "$1" ]; then sha256sum <"$1" | cut -d' ' -f1; else echo -; fi
+}
+
+field() { # field N of a space-separated list
+  echo "$2" | cut -d' ' -f"$1"
+}
+
+index_of() {
+  case $1 in staker.crt) echo 1 ;; staker.key) echo 2 ;; signer.key) echo 3 ;; esac
+}
+
+# Puts one file of the new set in place (rename: atomic). Order staker.key, signer.key, staker.crt:
+# until staker.crt is new, the old certificate does not match the new key and the node refuses to
+# start, so no start in between (a reboot, say) can run a mix of the two identities.
+install_file() {
+  err=$(mv -f "$dir/.$1.new-$run" "$dir/$1" 2>&1) || {
+    note "fail cannot put $1 in place: $(printf '%s' "$err" | oneline)"
+    return 1
+  }
+  note "file $1 new"
+}
+
+# The sha256 ('-' for none) a file had before (old) or was uploaded with (new), from ANB_OLD /
+# ANB_NEW (in \`recover\`, from the journal's old and new lines).
+sha_was() { # old|new FILE
+  if [ "$1" = old ]; then field "$(index_of "$2")" "$ANB_OLD"; else field "$(index_of "$2")" "$ANB_NEW"; fi
+}
+
+# Puts the previous files back, in the reverse order: staker.crt first, so that while signer.key
+# changes the certificate and the key again do not match. What each file is now is measured (its
+# hash), not taken from the journal, so this can run again after any interruption: a file that is
+# already the previous one stays; a new one goes back to its kept copy (a rename) or is removed when
+# there was none before. The first file that cannot be put back stops it there, in a state the
+# node refuses to start on: never a mix it could run.
+restore_previous() {
+  for f in staker.crt signer.key staker.key; do
+    now=$(sha_of "$dir/$f")
+    old=$(sha_was old "$f")
+    [ "$now" = "$old" ] && continue
+    if [ "$now" != "$(sha_was new "$f")" ]; then
+      note "fail $f is neither the previous nor the new file: left as it is"
+      return 1
+    fi
+    if [ "$old" = - ]; then
+      err=$(rm -f "$dir/$f" 2>&1) || {
+        note "fail cannot remove the new $f: $(printf '%s' "$err" | oneline)"
+        return 1
+      }
+      note "file $f removed"
+    elif [ "$(sha_of "$dir/.$f.old-$run")" = "$old" ]; then
+      err=$(mv -f "$dir/.$f.old-$run" "$dir/$f" 2>&1) || {
+        note "fail cannot put the previous $f back: $(printf '%s' "$err" | oneline)"
+        return 1
+      }
+      note "file $f old"
+    else
+      note "fail the kept copy of the previous $f is missing: put it back from $prev"
+      return 1
+    fi
+  done
+}
+
+cleanup() {
+  for f in $FILES; do rm -f "$dir/.$f.new-$run" "$dir/.$f.old-$run"; done
+}
+
+finish() {
+  note "end $*"
+  exit 0
+}
+
+rollback() {
+  note "step rollback begin"
+  out=$(control stop) || note "fail stopping the node for the rollback: $(printf '%s' "$out" | oneline)"
+  pause during-rollback
+  if ! restore_previous; then
+    note "step rollback failed"
+    finish stuck "a previous file could not be put back; the node was not started (see the file lines)"
+  fi
+  cleanup
+  note "step rollback done"
+  if [ "$active_before" = yes ]; then
+    note "step restart begin"
+    out=$(control start) || {
+      note "fail starting the node again: $(printf '%s' "$out" | oneline)"
+      finish rolled-back "previous files back; the node did not start"
+    }
+    note "step restart done"
+    note "step recheck begin"
+    recheck=$((ANB_WAIT > 30 ? ANB_WAIT : 30))
+    if wait_for "\${ANB_OLD_NODE_ID:-}" "" "$recheck"; then
+      note "step recheck done"
+      finish rolled-back "previous files back; the node answers again"
+    fi
+    note "step recheck failed"
+    finish rolled-back "previous files back; the node did not answer again within $recheck s"
+  fi
+  finish rolled-back "previous files back; the node was not running before and was left stopped"
+}
+
+refuse() {
+  note "fail $*"
+  cleanup
+  finish refused "$*"
+}
+
+# Keeps the current files twice, before anything stops: as hard links (or copies) beside them,
+# .<file>.old-<run>, which a rollback renames back without needing any disk space, and in the
+# previous-files directory, which stays for the operator.
+keep_current() {
+  for f in $FILES; do
+    [ -e "$dir/$f" ] || continue
+    ln "$dir/$f" "$dir/.$f.old-$run" 2>/dev/null ||
+      cp -P -p "$dir/$f" "$dir/.$f.old-$run" 2>/dev/null ||
+      refuse "cannot keep a copy of $f beside it (disk full?)"
+    # -P: a link in the staking directory is copied as a link, never followed by root.
+    ln "$dir/$f" "$prev/$f" 2>/dev/null || cp -P -p "$dir/$f" "$prev/$f" 2>/dev/null ||
+      refuse "cannot keep a copy of $f in $prev (disk full?)"
+  done
+}
+
+check_hashes() {
+  for f in $FILES; do
+    i=$(index_of "$f")
+    want=$(field "$i" "$ANB_OLD")
+    [ "$(sha_of "$dir/$f")" = "$want" ] ||
+      refuse "host-changed: $f is not what the runner saw (another restore ran meanwhile?)"
+    want=$(field "$i" "$ANB_NEW")
+    [ "$(sha_of "$dir/.$f.new-$run")" = "$want" ] || refuse "the uploaded $f is damaged or missing"
+  done
+}
+
+transaction() {
+  # One write: a journal is never seen without the pid that tells a running restore from one
+  # cut short (another run looking at the host meanwhile would "recover" this one otherwise).
+  printf 'journal 1\\nrun %s\\npid %s\\n' "$run" "$$" | note_all
+  # Root's lock directory is root's alone (mode 0700): no other user can hold or plant the lock.
+  [ "$(id -u)" != 0 ] || [ -d "\${ANB_LOCK%/*}" ] || mkdir -m 700 "\${ANB_LOCK%/*}" 2>/dev/null
+  true 2>/dev/null >>"$ANB_LOCK" || refuse "cannot open the lock file $ANB_LOCK"
+  exec 9>>"$ANB_LOCK"
+  flock -w "\${ANB_LOCK_WAIT:-60}" 9 || refuse "busy: another restore held $ANB_LOCK for \${ANB_LOCK_WAIT:-60} s"
+  note "lock held"
+  check_hashes
+  for f in $FILES; do
+    i=$(index_of "$f")
+    echo "old $f $(field "$i" "$ANB_OLD")"
+    echo "new $f $(field "$i" "$ANB_NEW")"
+  done | note_all
+  keep_current
+  active_before=yes
+  case $(unit_state) in inactive | failed) active_before=no ;; esac
+  note "active-before $active_before"
+
+  note "step stop begin"
+  out=$(control stop) || {
+    note "fail stopping the node: $(printf '%s' "$out" | oneline)"
+    if [ "$active_before" = yes ]; then control start >/dev/null; fi
+    cleanup
+    finish refused "the node could not be stopped; nothing was changed"
+  }
+  note "step stop done"
+  pause after-stop
+
+  note "step swap begin"
+  first=yes
+  for f in $FILES; do
+    install_file "$f" || rollback
+    [ "$first" = yes ] && pause between-renames
+    first=no
+  done
+  chmod 750 "$dir" 2>/dev/null
+  note "step swap done"
+  pause before-start
+
+  note "step start begin"
+  out=$(control start) || {
+    note "fail starting the node: $(printf '%s' "$out" | oneline)"
+    rollback
+  }
+  note "step start done"
+  pause during-wait
+
+  note "step check begin"
+  wait_for "$ANB_NODE_ID" "$ANB_BLS"
+  case $? in
+  0)
+    note "step check done"
+    cleanup
+    finish restored
+    ;;
+  1) note "fail the node answers \${answer% *} / \${answer#* }, not $ANB_NODE_ID / $ANB_BLS" ;;
+  2) note "fail the node did not answer info.getNodeID within $ANB_WAIT s" ;;
+  3) note "fail the node exited after starting ($(unit_state)): it does not accept these files" ;;
+  esac
+  note "step check failed"
+  rollback
+}
+
+# A journal without an end whose program is gone (a host that lost power mid-restore): finish it
+# as its own program would have. Proven already (the check step done): the new identity stays.
+# Otherwise every file goes back to the previous set, by hash. Only journals this user wrote (in a
+# directory it owns) are trusted: the node's user may own the directory they lie in.
+recover() {
+  # (A failed redirection of \`exec\` would end the shell: try it with \`true\` first.)
+  [ "$(id -u)" != 0 ] || [ -d "\${ANB_LOCK%/*}" ] || mkdir -m 700 "\${ANB_LOCK%/*}" 2>/dev/null
+  if ! true 2>/dev/null >>"$ANB_LOCK" || ! exec 9>>"$ANB_LOCK" || ! flock -w "\${ANB_LOCK_WAIT:-60}" 9; then
+    echo "busy"
+    exit 75
+  fi
+  me=$(id -u)
+  for journal in "$dir".previous-*/restore.journal "\${ANB_STATE:-/nonexistent}"/previous-*/restore.journal; do
+    [ -f "$journal" ] || continue
+    grep -q '^[0-9]* end ' "$journal" && continue
+    prev=\${journal%/restore.journal}
+    # A restore still running (or writing its journal this instant) is not ours to roll back.
+    pid=$(sed -n 's/^[0-9]* pid //p' "$journal" | head -n1)
+    if [ -z "$pid" ] || grep -q restore.sh "/proc/$pid/cmdline" 2>/dev/null; then continue; fi
+    run=$(sed -n 's/^[0-9]* run //p' "$journal" | head -n1)
+    if [ "$(stat -c %u "$journal")" != "$me" ] || [ "$(stat -c %u "$prev")" != "$me" ] ||
+      ! printf '%s' "$run" | grep -Eqx '[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}'; then
+      echo "untrusted $journal"
+      continue
+    fi
+    # A line cut short by the power loss: the next one starts on a line of its own.
+    [ -z "$(tail -c 1 "$journal")" ] || printf '\\n' >>"$journal"
+    recover_one
+  done
+}
+
+recover_one() {
+  ANB_OLD=$(for f in staker.crt staker.key signer.key; do sed -n "s/^[0-9]* old $f //p" "$journal" | head -n1; done | tr '\\n' ' ')
+  ANB_NEW=$(for f in staker.crt staker.key signer.key; do sed -n "s/^[0-9]* new $f //p" "$journal" | head -n1; done | tr '\\n' ' ')
+  if noted "step check done"; then
+    cleanup
+    note "end restored the new identity was proven before the host went down; finished by a later run"
+    echo "finished $run"
+    return
+  fi
+  if [ "$(echo "$ANB_OLD" | wc -w)" -lt 3 ]; then
+    # Cut before the hashes were written: nothing had been changed yet.
+    cleanup
+    note "end refused nothing had been changed; closed by a later run"
+    echo "closed $run"
+    return
+  fi
+  if ! restore_previous; then
+    echo "stuck $run"
+    return
+  fi
+  cleanup
+  if noted "active-before yes"; then
+    control stop >/dev/null
+    control start >/dev/null
+  fi
+  note "end recovered previous files put back by a later run"
+  echo "recovered $run"
+}
+
+case \${1:-} in
+run)
+  exec </dev/null >/dev/null 2>&1
+  transaction
+  ;;
+recover) recover ;;
+*)
+  echo "usage: restore-transaction.sh run|recover" >&2
+  exit 2
+  ;;
+esac
+`;
+
+// src/node/node-host.ts
+function openRestoreNotice(facts) {
+  const running = facts.openJournals.find((j) => j.state === "running");
+  if (running)
+    return `a restore is running on this host right now (journal ${running.path}): the files are changing; run again when it has ended.`;
+  const cut = facts.openJournals[0];
+  if (cut)
+    return `a restore on this host did not finish (journal ${cut.path}; the host probably lost power during it): the files may be a mix of two identities. Run the restore again (it puts the previous files back first), or put back the files the journal names by hand.`;
+  return void 0;
+}
+var HostError = class extends Error {
+  name = "HostError";
+};
+var NodeHost = class {
+  constructor(transport, settings) {
+    this.transport = transport;
+    this.settings = settings;
+  }
+  transport;
+  settings;
+  loginUser = "";
+  loginUid = -1;
+  nodeUser = "";
+  sudoOk = false;
+  unitLoaded = false;
+  stakingDir = "";
+  /** Who we are, where the staking directory is, and whether sudo works without a password. */
+  async locate() {
+    const r = await this.run(
+      `printf '%s\\n' "$(id -un)" "$(id -u)" "$HOME"; if sudo -n true 2>/dev/null; then echo sudo; else echo nosudo; fi`
+    );
+    const [user, uid, home, sudo] = r.stdout.toString().split("\n");
+    this.loginUser = user ?? "";
+    this.loginUid = Number(uid);
+    this.sudoOk = sudo === "sudo";
+    if (!this.settings.stakingDir) return this.discover();
+    const dir = this.settings.stakingDir.replace(/^~(?=\/|$)/, home ?? "~");
+    if (!dir.startsWith("/")) throw new HostError(`staking-dir must be absolute or start with ~/.`);
+    this.stakingDir = import_node_path2.posix.normalize(dir).replace(/\/$/, "");
+    this.locationText = `${this.stakingDir} (staking-dir)`;
+  }
+  /** A node in Docker: `docker inspect` gives its user, command, environment and mounts. */
+  async discoverContainer(prefix, container) {
+    const r = await this.run(`${prefix}docker inspect --type container ${sh(container)}`);
+    if (r.code !== 0)
+      throw new HostError(
+        `docker inspect found no container named by the container input on ${this.transport.label} (or docker needs root, and sudo -n does not work). Check the name with docker ps.`
+      );
+    const c = containerFacts(r.stdout.toString());
+    const { config, how } = await this.nodeConfig(
+      c.view,
+      prefix,
+      (path) => hostPath(path, c.mounts),
+      "is not on a mounted directory this host can read: set staking-dir to the host path of the staking directory."
+    );
+    this.location = throughMounts(resolveIdentity(c.view, config, how), c.mounts);
+    this.containerUser = /^\d+$/.test(c.user) ? await this.userName(c.user) : c.user;
+    this.stakingDir = this.location.stakingDir ?? `${this.location.dataDir}/staking`;
+    this.locationText = printable(
+      `${this.location.description}; found from docker inspect of the container`
+    );
+  }
+  /**
+   * The node's config keys: from --config-file-content, or the config file read on the host (its
+   * path as the host sees it: through a container's mounts); `unreadable` ends the refusal.
+   */
+  async nodeConfig(view, prefix, onHost, unreadable) {
+    const source = configSource(view);
+    if (!source) return {};
+    if ("content" in source) return { config: parseConfig(source.content), how: source.how };
+    const path = onHost(source.path);
+    const read2 = path ? await this.run(`${prefix}cat ${sh(path)}`) : void 0;
+    if (!read2 || read2.code !== 0) throw new HostError(`the node's ${source.how} ${unreadable}`);
+    return { config: parseConfig(read2.stdout.toString()), how: source.how };
+  }
+  /** The container's user as the host names it (files on the host carry its uid). */
+  async userName(uid) {
+    const r = await this.run(`getent passwd ${sh(uid)} | cut -d: -f1`);
+    const name2 = r.stdout.toString().trim();
+    if (!name2)
+      throw new HostError(
+        `the container runs as uid ${uid}, which has no name on the host: give staking-dir, and stop-command and start-command.`
+      );
+    return name2;
+  }
+  containerUser;
+  /** Where this node's identity lives, by avalanchego's rules; undefined with staking-dir given. */
+  location;
+  /** Where the identity lives and how that was found, for the log and the output identity-location. */
+  locationText = "";
+  /**
+   * Asks the host where the node takes its identity from: the unit (or the running process), its
+   * environment and its config file, resolved as avalanchego resolves them.
+   */
+  async discover() {
+    const prefix = this.loginUid !== 0 && this.sudoOk ? "sudo -n " : "";
+    if (this.settings.container) return this.discoverContainer(prefix, this.settings.container);
+    const r = await this.run(
+      `${prefix}sh -s -- ${sh(this.settings.serviceName)} ${this.usesSystemd ? "systemd" : "commands"}`,
+      Buffer.from(discoverHostScript)
+    );
+    const view = nodeView(r.stdout.toString());
+    const { config, how } = await this.nodeConfig(
+      view,
+      prefix,
+      (path) => path,
+      "cannot be read (avalanchego would not start with it either). Fix it, or set staking-dir."
+    );
+    this.location = resolveIdentity(view, config, how);
+    this.stakingDir = this.location.stakingDir ?? import_node_path2.posix.dirname(
+      this.location.tls.kind === "files" ? this.location.tls.cert : `${this.location.dataDir}/staking/x`
+    );
+    this.locationText = printable(
+      `${this.location.description}; found from ${view.source === "process" ? "the running node" : "the service's unit"}`
+    );
+  }
+  get usesSystemd() {
+    return !(this.settings.stopCommand && this.settings.startCommand);
+  }
+  /** `sudo -n` works for the login user (or it is root). */
+  get canSudo() {
+    return this.loginUid === 0 || this.sudoOk;
+  }
+  /** Reads one staking file (for a backup): as root or the node's user when needed. */
+  async readStakingFile(file) {
+    const path = `${this.stakingDir}/${file}`;
+    const prefix = this.loginUid !== 0 && this.sudoOk ? "sudo -n " : "";
+    const r = await this.run(`${prefix}cat ${sh(path)}`);
+    if (r.code !== 0) {
+      throw new HostError(
+        `cannot read ${path} on ${this.transport.label} as ${this.loginUser}${prefix ? " with sudo" : ""}: ${r.stderr.trim()}. Log in as the node's user or allow sudo -n.`
+      );
+    }
+    return r.stdout;
+  }
+  /** Root is needed for systemctl, and to act as another user than the login user. */
+  get needsRoot() {
+    return this.loginUid !== 0 && (this.usesSystemd || this.nodeUser !== this.loginUser);
+  }
+  /** The host-side program runs as root (through sudo, or logged in as root). */
+  get runsAsRoot() {
+    return this.needsRoot || this.loginUid === 0;
+  }
+  /** How the restore's host-side program is started: as root when needed, else as the login user. */
+  get rootPrefix() {
+    return this.needsRoot ? "sudo -n " : "";
+  }
+  /** The user the host-side program runs stop-command and start-command as ('' for itself). */
+  get switchToLoginUser() {
+    return this.needsRoot && !this.usesSystemd && !this.settings.container ? this.loginUser : "";
+  }
+  get asNode() {
+    if (this.nodeUser === this.loginUser) return "";
+    return this.loginUid === 0 ? (
+      // runuser is in /usr/sbin, which a root login's PATH over SSH may lack.
+      `PATH="$PATH:/usr/sbin:/sbin" runuser -u ${sh(this.nodeUser)} -- `
+    ) : `sudo -n -u ${sh(this.nodeUser)} -- `;
+  }
+  /**
+   * Reads the staking directory (hashes, owners, modes), the unit's user and state, the tools a
+   * restore needs and any restore journal left open. Changes nothing.
+   */
+  async inspect(privileged = true) {
+    const prefix = privileged && this.loginUid !== 0 && this.sudoOk ? "sudo -n " : "";
+    const r = await this.run(
+      `${prefix}sh -s -- ${sh(this.stakingDir)} ${sh(this.settings.serviceName)} ${sh(stateDirFor(this.stakingDir))} ${STAKING_FILES.join(" ")}`,
+      Buffer.from(inspectHostScript)
+    );
+    const out = r.stdout.toString().split("\n").filter(Boolean);
+    const lines = new Map(out.map((l) => [l.split(" ")[0], l.split(" ").slice(1)]));
+    const files = {};
+    for (const f of STAKING_FILES) files[f] = fileFacts(lines.get(f));
+    const [dirOwner, dirMode, dirAccess] = lines.get("dir") ?? ["-"];
+    const dirExists = dirOwner !== "-" && dirOwner !== "?" && dirOwner !== void 0;
+    this.unitLoaded = lines.get("unit")?.[0] === "loaded";
+    const serviceUser = this.usesSystemd && this.unitLoaded ? lines.get("user")?.[0] || "root" : void 0;
+    this.nodeUser = serviceUser ?? this.containerUser ?? (dirExists ? dirOwner : this.loginUser);
+    const unitState = this.usesSystemd ? lines.get("state")?.[0] : void 0;
+    return {
+      loginUser: this.loginUser,
+      stakingDir: this.stakingDir,
+      dirExists,
+      dirAccessible: dirAccess === "open",
+      dirHidden: dirOwner === "?",
+      ...dirExists ? { dirOwner, dirMode } : {},
+      files,
+      ...serviceUser ? { serviceUser } : {},
+      nodeUser: this.nodeUser,
+      ...unitState ? { unitState } : {},
+      missingTools: (lines.get("missing") ?? []).filter((t) => t !== "runuser" || this.needsRunuser),
+      ...lines.get("lockdir")?.[0] ? { lockDir: lines.get("lockdir")[0] } : {},
+      openJournals: out.map((l) => /^journal (running|unfinished) (\d+) (\/.*)$/.exec(l)).filter((m) => m && (m[2] === "0" || !this.runsAsRoot && Number(m[2]) === this.loginUid)).map((m) => ({ state: m[1], path: m[3] }))
+    };
+  }
+  /** The host-side program runs as root (renames keep each file's owner) or as the node's user. */
+  get needsRunuser() {
+    return this.switchToLoginUser !== "";
+  }
+  /** inspect(), with sudo only when the login user cannot read the files itself (sudo costs a round of PAM). */
+  async inspectAsNeeded() {
+    const facts = await this.inspect(false);
+    const blocked = facts.dirHidden || facts.dirExists && !facts.dirAccessible || STAKING_FILES.some((f) => facts.files[f].exists && !facts.files[f].sha256);
+    return blocked && this.canSudo ? this.inspect(true) : facts;
+  }
+  /**
+   * Refuses, before anything changes, what would fail half-way: sudo that needs a password or is
+   * switched off while root is needed, and a staking directory the node's user cannot write.
+   */
+  async checkPermissions() {
+    if (this.usesSystemd && !this.unitLoaded) {
+      throw new HostError(
+        `${this.transport.label} has no ${this.settings.serviceName} service (systemctl knows no such unit). Is this the node? Set host to reach it over SSH, service-name to its unit, or stop-command and start-command.`
+      );
+    }
+    if (this.needsRoot && this.settings.sudo === "false") {
+      throw new HostError(
+        `${this.usesSystemd ? `stopping the node with systemctl` : `writing as ${this.nodeUser}`} needs root, but sudo is false and ${this.loginUser} is not root. Set sudo: auto, log in as root, or give stop-command and start-command.`
+      );
+    }
+    if (this.needsRoot && !this.sudoOk) {
+      throw new HostError(
+        `sudo on ${this.transport.label} asks ${this.loginUser} for a password, and a restore cannot type one. Allow it without a password for this user (a sudoers line like '${this.loginUser} ALL=(ALL) NOPASSWD: ALL', or narrower), or log in as a user that has it.`
+      );
+    }
+    const w = await this.run(
+      `${this.asNode}sh -c 'p=$1; while [ ! -e "$p" ]; do p=$(dirname "$p"); done; echo "$p"; test -w "$p" && test -x "$p"' sh ${sh(this.stakingDir)}`
+    );
+    const target = w.stdout.toString().trim() || this.stakingDir;
+    if (w.code !== 0) {
+      throw new HostError(
+        `the staking directory is not writable: ${this.nodeUser} (the node's user) cannot write ${target} on ${this.transport.label} (exit ${w.code}${w.stderr.trim() ? `: ${w.stderr.trim()}` : ""}). Fix its owner or mode, or set staking-dir.`
+      );
+    }
+  }
+  /** The name an uploaded file has until the host-side program moves it into place. */
+  stagedName(file, runId) {
+    return `${this.stakingDir}/.${file}.new-${runId}`;
+  }
+  /** Writes a file under its staged name, mode 0400 from creation, as the node's user; checks its sha256 on the host. */
+  async upload(file, bytes, runId) {
+    const path = this.stagedName(file, runId);
+    const r = await this.run(
+      `${this.asNode}sh -c 'umask 377 && cat > "$1" && sha256sum "$1"' sh ${sh(path)}`,
+      Buffer.from(bytes)
+    );
+    const onHost = r.stdout.toString().split(" ")[0];
+    if (r.code !== 0 || onHost !== sha256Hex(bytes)) {
+      throw new HostError(
+        `uploading ${file} to ${path} failed${r.code !== 0 ? `: ${r.stderr.trim()}` : ": its sha256 on the host differs (the transfer was damaged)"}`
+      );
+    }
+  }
+  /** The staking directory and any missing parent, as the node's user, 0750 like avalanchego. */
+  async makeStakingDir() {
+    const r = await this.run(
+      `${this.asNode}sh -c 'p=$1; todo=; while [ ! -e "$p" ]; do todo="$p
+$todo"; p=$(dirname "$p"); done; printf "%s" "$todo" | while IFS= read -r d; do [ -n "$d" ] && mkdir -m 750 "$d" || exit 1; done' sh ${sh(this.stakingDir)}`
+    );
+    if (r.code !== 0) throw new HostError(`cannot create ${this.stakingDir}: ${r.stderr.trim()}`);
+  }
+  async removeStaged(runId) {
+    await this.run(
+      `${this.asNode}rm -f ${STAKING_FILES.map((f) => sh(this.stagedName(f, runId))).join(" ")}`
+    );
+  }
+  run(command, stdin) {
+    return this.transport.exec(command, stdin);
+  }
+};
+var ROOT_STATE_DIR = "/var/lib/avalanche-node-backup";
+var stateDirFor = (stakingDir) => `${ROOT_STATE_DIR}/${sha256Hex(Buffer.from(stakingDir)).slice(0, 12)}`;
+var printable = (text) => [...text].map((c) => new RegExp("\\p{Cc}", "u").test(c) ? "?" : c).join("");
+function nodeView(text) {
+  const facts = text.split("\n").filter(Boolean).map((l) => [l.split(" ")[0], l.split(" ").slice(1).join(" ")]);
+  const one = (k) => Buffer.from(facts.find(([n]) => n === k)?.[1] ?? "", "base64").toString();
+  const all = (k) => facts.filter(([n]) => n === k).map(([, v]) => v);
+  const args = all("arg").map((a) => Buffer.from(a, "base64").toString());
+  const home = one("home");
+  if (args.length)
+    return {
+      argv: args,
+      env: envOf(all("env").map((e) => Buffer.from(e, "base64").toString())),
+      cwd: one("cwd") || "/",
+      source: "process"
+    };
+  const exec = one("unit-execstart");
+  const argv = (/argv\[\]=([^;]*)/.exec(exec)?.[1] ?? exec).trim().split(/\s+/).filter(Boolean);
+  const unitEnv = (one("unit-env").match(/"[^"]*"|\S+/g) ?? []).map((p) => p.replace(/^"|"$/g, ""));
+  const files = all("envfile").flatMap(
+    (f) => Buffer.from(f.split(" ")[1] ?? "", "base64").toString().split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#")).map((l) => l.replace(/^export\s+/, "").replace(/^([^=]+)=(["'])(.*)\2$/, "$1=$3"))
+  );
+  const workdir = one("unit-workdir");
+  const userSet = one("unit-user") !== "" || !facts.some(([n]) => n === "unit-user");
+  return {
+    argv,
+    env: { ...userSet ? { HOME: home } : {}, ...envOf([...unitEnv, ...files]) },
+    cwd: workdir === "~" ? home : workdir || "/",
+    source: "unit"
+  };
+}
+function envOf(pairs) {
+  const env = {};
+  for (const p of pairs) {
+    const eq = p.indexOf("=");
+    if (eq > 0) env[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return env;
+}
+function fileFacts(fields) {
+  const [owner, mode, sha2563] = fields ?? ["-"];
+  if (owner === "-" || owner === void 0) return { exists: false };
+  return {
+    exists: true,
+    owner,
+    mode,
+    ...sha2563 !== "unreadable" ? { sha256: sha2563 } : {}
+  };
+}
+
+// src/operations/steps.ts
+var Steps = class {
+  constructor(log) {
+    this.log = log;
+  }
+  log;
+  records = [];
+  async step(name2, fn) {
+    const started = performance.now();
+    let detail;
+    const note = (d) => {
+      detail = d;
+      this.log.info(d);
+    };
+    try {
+      const value = await this.log.group(name2, () => fn(note));
+      this.records.push({
+        name: name2,
+        status: "done",
+        ms: Math.round(performance.now() - started),
+        ...detail ? { detail } : {}
+      });
+      return value;
+    } catch (e) {
+      this.records.push({
+        name: name2,
+        status: "failed",
+        ms: Math.round(performance.now() - started),
+        detail: errorMessage(e)
+      });
+      throw e;
+    }
+  }
+  skipped(name2, detail) {
+    this.records.push({ name: name2, status: "skipped", ms: 0, detail });
+  }
+};
+
+// src/operations/network.ts
+var import_promises = require("node:dns/promises");
+var import_node_net = require("node:net");
+
+// src/node/staking-port.ts
+var import_node_crypto5 = require("node:crypto");
+var import_node_tls = require("node:tls");
+var len = (n) => n < 128 ? [n] : n < 256 ? [129, n] : [130, n >> 8, n & 255];
+var tlv = (tag, ...parts) => {
+  const body = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([tag, ...len(body.length)]), body]);
+};
+var ECDSA_SHA256 = tlv(48, Buffer.from("06082a8648ce3d040302", "hex"));
+function throwawayClientCertificate() {
+  const { privateKey, publicKey } = (0, import_node_crypto5.generateKeyPairSync)("ec", { namedCurve: "P-256" });
+  const time = (s) => tlv(23, Buffer.from(s));
+  const tbs = tlv(
+    48,
+    tlv(160, tlv(2, Buffer.from([2]))),
+    tlv(2, Buffer.from([1])),
+    ECDSA_SHA256,
+    tlv(48),
+    tlv(48, time("000101000000Z"), time("491231000000Z")),
+    tlv(48),
+    publicKey.export({ type: "spki", format: "der" })
+  );
+  const signature = (0, import_node_crypto5.sign)("sha256", tbs, privateKey);
+  const der = tlv(48, tbs, ECDSA_SHA256, tlv(3, Buffer.from([0]), signature));
+  return {
+    cert: toPem("CERTIFICATE", der),
+    key: privateKey.export({ type: "pkcs8", format: "pem" }).toString()
+  };
+}
+var THROTTLE_COOLDOWN_MS = 1e4;
+var RETRY_EVERY_MS = 1e3;
+async function probeStakingPort(host, port, client, timeoutMs, throttleWaitMs = THROTTLE_COOLDOWN_MS + RETRY_EVERY_MS) {
+  const giveUpAt = Date.now() + throttleWaitMs;
+  for (; ; ) {
+    const a = await handshake(host, port, client, timeoutMs);
+    if (!a.closedBeforeTls) return a.answer;
+    if (Date.now() + RETRY_EVERY_MS > giveUpAt) {
+      return {
+        host,
+        port,
+        error: `closed before the TLS handshake at every try for ${Math.round(throttleWaitMs / 1e3)} s: avalanchego does that to all but one connection per 10 s from one address, so if this is the staking port, something else at this address keeps connecting to it`
+      };
+    }
+    await new Promise((r) => setTimeout(r, RETRY_EVERY_MS));
+  }
+}
+function handshake(host, port, client, timeoutMs) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const done = (a, closedBeforeTls = false) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ answer: { host, port, ...a }, closedBeforeTls });
+    };
+    const socket = (0, import_node_tls.connect)({
+      host,
+      port,
+      ...client,
+      minVersion: "TLSv1.3",
+      maxVersion: "TLSv1.3",
+      rejectUnauthorized: false,
+      // the NodeID is the identity, not a CA chain
+      .../^[\d.]+$|:/.test(host) ? {} : { servername: host }
+    });
+    const timer = setTimeout(
+      () => done({ error: `no TLS handshake within ${timeoutMs / 1e3} s` }),
+      timeoutMs
+    );
+    socket.once("secureConnect", () => {
+      const raw = socket.getPeerCertificate(true)?.raw;
+      if (!raw) return done({ error: "the node presented no certificate" });
+      done({ nodeId: nodeIdFromCertificate(raw), tlsMs: Math.round(performance.now() - started) });
+    });
+    socket.once(
+      "error",
+      (e) => done({ error: describe2(e, port) }, e.code === "ECONNRESET")
+    );
+  });
+}
+function describe2(e, port) {
+  switch (e.code) {
+    case "ECONNREFUSED":
+      return `connection refused: nothing listens on port ${port}`;
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "host unreachable";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host name not found";
+    case "ECONNRESET":
+      return "the connection was reset during the TLS handshake";
+    default:
+      if (/wrong version number|packet length too long|unexpected eof|tlsv1 alert protocol version|unsupported protocol/i.test(
+        e.message
+      )) {
+        return `port ${port} does not speak TLS 1.3 (is it the staking port?)`;
+      }
+      return e.message;
+  }
+}
+
+// src/network/client.ts
+var import_node_http2 = require("node:http");
+var import_node_https = require("node:https");
+var NetworkUnreachable = class extends Error {
+  name = "NetworkUnreachable";
+};
+var MAX_BODY = 4 << 20;
+var NetworkApi = class {
+  constructor(url, timeoutMs = 5e3) {
+    this.url = url;
+    this.timeoutMs = timeoutMs;
+  }
+  url;
+  timeoutMs;
+  nextId = 1;
+  /** Where it is, for messages: scheme, host and port only (a path may hold a provider's key). */
+  get origin() {
+    return this.url.origin;
+  }
+  /** info.peers for one NodeID: the connections the answering node has with it. */
+  async peers(nodeId) {
+    return parsePeers(await this.call("/ext/info", "info.peers", { nodeIDs: [nodeId] }), nodeId);
+  }
+  /** platform.getCurrentValidators for one NodeID (primary network); undefined: not a validator. */
+  async validator(nodeId) {
+    const result = await this.call("/ext/bc/P", "platform.getCurrentValidators", {
+      nodeIDs: [nodeId]
+    });
+    return parseValidator(result, nodeId);
+  }
+  async call(path, method, params) {
+    const id = this.nextId++;
+    const body = JSON.stringify({ jsonrpc: "2.0", id, method, params });
+    const res = await this.post(path, body);
+    if (res.status !== 200)
+      throw new NetworkUnreachable(
+        `${this.origin} answered ${method} with HTTP ${res.status}${res.status === 404 ? " (is it an avalanchego API? the path is the base URL, without /ext/\u2026)" : ""}`
+      );
+    try {
+      return rpcResult(res.body, id, method);
+    } catch (e) {
+      throw new NetworkUnreachable(`${this.origin}: ${e.message}`);
+    }
+  }
+  post(path, body) {
+    const base = this.url.pathname.replace(/\/+$/, "");
+    const request2 = this.url.protocol === "https:" ? import_node_https.request : import_node_http2.request;
+    return new Promise((resolve, reject) => {
+      const fail = (why) => {
+        clearTimeout(timer);
+        req.destroy();
+        reject(new NetworkUnreachable(`${this.origin} cannot be asked: ${why}`));
+      };
+      const req = request2(
+        {
+          protocol: this.url.protocol,
+          hostname: this.url.hostname.replace(/^\[|\]$/g, ""),
+          port: this.url.port || void 0,
+          method: "POST",
+          path: `${base}${path}`,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) }
+        },
+        (res) => {
+          const chunks = [];
+          let size = 0;
+          res.on("data", (c) => {
+            size += c.length;
+            if (size > MAX_BODY) fail("the answer is larger than 4 MB");
+            else chunks.push(c);
+          });
+          res.on("end", () => {
+            clearTimeout(timer);
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") });
+          });
+          res.on("error", (e) => fail(describe3(e)));
+        }
+      );
+      const timer = setTimeout(
+        () => fail(`no answer within ${this.timeoutMs / 1e3} s`),
+        this.timeoutMs
+      );
+      req.on("error", (e) => fail(describe3(e)));
+      req.end(body);
+    });
+  }
+};
+function describe3(e) {
+  switch (e.code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "host unreachable";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host name not found";
+    case "ECONNRESET":
+      return "the connection was reset";
+    case "ERR_TLS_CERT_ALTNAME_INVALID":
+      return "its TLS certificate is not for this host name (the certificate's names do not include it)";
+    case "CERT_HAS_EXPIRED":
+      return "its TLS certificate has expired";
+    case "DEPTH_ZERO_SELF_SIGNED_CERT":
+    case "SELF_SIGNED_CERT_IN_CHAIN":
+    case "UNABLE_TO_VERIFY_LEAF_SIGNATURE":
+    case "UNABLE_TO_GET_ISSUER_CERT_LOCALLY":
+      return "its TLS certificate is not signed by a trusted authority (a private CA can be given to Node with NODE_EXTRA_CA_CERTS)";
+    default:
+      return /SSL|TLS|wrong version/i.test(e.message) ? "the TLS handshake failed (is it HTTPS?)" : `the connection failed (${e.code ?? "error"})`;
+  }
+}
+
+// src/operations/network.ts
+var NetworkCheckError = class extends Error {
+  name = "NetworkCheckError";
+};
+async function askRegistration(settings, nodeId, log) {
+  if (!settings.apiUrl) return { state: "not-asked" };
+  const api = new NetworkApi(settings.apiUrl);
+  {
+    try {
+      const validator = await api.validator(nodeId);
+      if (!validator) {
+        log.info(`${nodeId} is not a current validator of the primary network (${api.origin})`);
+        return { state: "not-validator", origin: api.origin };
+      }
+      log.info(
+        `${nodeId}: ${validatorLine(validator)}; registered BLS key ${validator.blsPublicKey ?? "(none: a validator added before BLS keys)"} (${api.origin})`
+      );
+      return { state: "validator", validator, origin: api.origin };
+    } catch (e) {
+      const why = errorMessage(e);
+      unanswered(settings, why, "the BLS key registered on the P-chain", log);
+      return { state: "unknown", why };
+    }
+  }
+}
+function registeredKey(r) {
+  return r.state === "validator" ? r.validator.blsPublicKey : void 0;
+}
+function unanswered(settings, why, what, log) {
+  if (settings.require)
+    throw new NetworkCheckError(`${why}. Not checked: ${what} (require-network-checks is true).`);
+  log.warning(`${why}. Not checked: ${what}.`);
+}
+function judgePeers(peers, targetAddresses, targetRunsIt) {
+  if (peers.length === 0) return { verdict: "nowhere" };
+  const mine = new Set(targetAddresses.map((a) => a.toLowerCase()));
+  const other = peers.find((p) => !mine.has(p.ip) && !(p.publicIp && mine.has(p.publicIp)));
+  if (!other) return { verdict: "target" };
+  const at = shown(other.publicIp ?? other.ip, 60);
+  return targetRunsIt ? { verdict: "unsure", at } : { verdict: "elsewhere", at };
+}
+var RestoreNetworkChecks = class {
+  constructor(settings, targetAddresses, log) {
+    this.settings = settings;
+    this.targetAddresses = targetAddresses;
+    this.log = log;
+  }
+  settings;
+  targetAddresses;
+  log;
+  get waitsForHealth() {
+    return this.settings.waitHealthyMs > 0;
+  }
+  /**
+   * One NodeID in one place: info.peers (one HTTPS request) and the old hosts' staking ports.
+   * Throws NetworkCheckError when it runs elsewhere (a warning with allow-running-elsewhere).
+   * Resolves to a line for the step's detail.
+   */
+  async refuseIfRunningElsewhere(nodeId, targetReports) {
+    const found = [];
+    const notes = [];
+    const [network, probed] = await Promise.all([
+      this.peersCheck(nodeId, targetReports === nodeId),
+      this.oldHostsCheck(nodeId)
+    ]);
+    for (const r of [network, probed]) {
+      if (r.at) found.push(r.at);
+      if (r.note) notes.push(r.note);
+    }
+    if (found.length === 0) return notes.join("; ");
+    const message = `${nodeId} is running at ${found.join(" and at ")} right now; stop that node first (or set allow-running-elsewhere: true if you know it is dying)`;
+    if (!this.settings.allowRunningElsewhere)
+      throw new NetworkCheckError(`${message}. Nothing on the host was changed.`);
+    this.log.warning(`${message}; going on: allow-running-elsewhere is true.`);
+    return [...notes, `running elsewhere, allowed: ${found.join(", ")}`].join("; ");
+  }
+  async peersCheck(nodeId, targetRunsIt) {
+    if (!this.settings.apiUrl) return {};
+    const api = new NetworkApi(this.settings.apiUrl);
+    let peers;
+    try {
+      peers = await api.peers(nodeId);
+    } catch (e) {
+      unanswered(this.settings, errorMessage(e), `whether ${nodeId} runs elsewhere`, this.log);
+      return { note: "the network could not be asked" };
+    }
+    const w = judgePeers(peers, await this.targetAddresses().catch(() => []), targetRunsIt);
+    switch (w.verdict) {
+      case "nowhere":
+        return { note: `${api.origin} has no connection with ${nodeId}` };
+      case "target":
+        return { note: `${api.origin} sees ${nodeId} on this host` };
+      case "unsure":
+        this.log.warning(
+          `${api.origin} sees ${nodeId} connected from ${w.at}, and this host reports ${nodeId} too: it may be this host seen under another address (NAT, a jump host). List the old machines in old-hosts to have their staking ports checked.`
+        );
+        return { note: `seen from ${w.at} (this host runs it too)` };
+      case "elsewhere":
+        return { at: w.at };
+    }
+  }
+  async oldHostsCheck(nodeId) {
+    const hosts = this.settings.oldHosts;
+    if (hosts.length === 0) return {};
+    const client = throwawayClientCertificate();
+    const answers = await Promise.all(
+      hosts.map((h) => probeStakingPort(h.host, h.port, client, 5e3))
+    );
+    for (const a of answers)
+      this.log.info(
+        `old host ${a.host}:${a.port}: ${a.nodeId ? `answers ${a.nodeId}` : `no answer (${a.error})`}`
+      );
+    const running = answers.filter((a) => a.nodeId === nodeId).map((a) => `${a.host}:${a.port}`);
+    return running.length ? { at: running.join(", ") } : { note: `${hosts.length} old host(s) do not answer with ${nodeId}` };
+  }
+  /**
+   * After the identity is proven: wait-healthy seconds for /ext/health to say healthy. Not healthy
+   * in time is a warning naming the failing checks (health is about bootstrapping).
+   */
+  async waitHealthy(api, note) {
+    const until = Date.now() + this.settings.waitHealthyMs;
+    let report = await api.healthReport();
+    while (!report?.healthy && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 1e3));
+      report = await api.healthReport();
+    }
+    const bls = report?.checks.find((c) => c.name === "bls");
+    const blsText = bls ? `bls ${bls.ok ? "ok" : `FAILING: ${bls.error}`}` : "no bls check";
+    if (report?.healthy) {
+      note(`healthy; ${blsText}; ${report.checks.map((c) => c.name).join(", ")} pass`);
+      return report;
+    }
+    const failing = report?.checks.filter((c) => !c.ok) ?? [];
+    const what = report ? `failing checks: ${failing.map((c) => `${c.name} (${c.error ?? "failed"})`).join(", ") || "none named"}` : "/ext/health does not answer (or not with its checks)";
+    note(`not healthy after ${this.settings.waitHealthyMs / 1e3} s; ${blsText}; ${what}`);
+    this.log.warning(
+      `the node runs the restored identity but is not healthy after wait-healthy (${this.settings.waitHealthyMs / 1e3} s): ${what}. ${bls && !bls.ok ? "The bls check fails: the node runs a BLS key other than the one registered on the P-chain, and its peers disconnect it." : "A node that is still bootstrapping becomes healthy on its own."}`
+    );
+    return report;
+  }
+};
+async function addressesOf(host) {
+  const bare = host.replace(/^\[|\]$/g, "");
+  if ((0, import_node_net.isIP)(bare)) return [bare.toLowerCase()];
+  return (await (0, import_promises.lookup)(bare, { all: true })).map((a) => a.address.toLowerCase());
+}
+async function askNetwork(network, expected, log) {
+  if (!network.apiUrl || !expected.nodeId) return { registration: { state: "not-asked" }, expected };
+  const registration = await log.group(
+    "Ask the network",
+    () => askRegistration(network, expected.nodeId, log)
+  );
+  const key = registeredKey(registration);
+  return { registration, expected: key ? { ...expected, registeredBlsPublicKey: key } : expected };
+}
+function restoreNetworkChecks(network, target, log) {
+  if (!network.apiUrl && network.oldHosts.length === 0 && network.waitHealthyMs === 0) return;
+  return new RestoreNetworkChecks(
+    network,
+    () => target.kind === "ssh" ? addressesOf(target.ssh.host) : Promise.resolve([]),
+    log
+  );
+}
+
+// src/operations/backup.ts
+var import_node_fs2 = require("node:fs");
+var import_node_path3 = require("node:path");
+init_archive();
+
+// src/operations/source.ts
+var import_node_fs = require("node:fs");
+var import_node_os = require("node:os");
+init_errors();
+
+// src/identity/material.ts
+init_errors();
+var MAX_INPUT_CHARS = 96 * 1024;
+function renderingsOf(bytes) {
+  const out = [bytes.toString("base64"), bytes.toString("hex")];
+  if (/^[\x20-\x7e]+$/.test(bytes.toString("latin1"))) out.push(bytes.toString("latin1"));
+  if (looksLikePem(bytes)) {
+    for (const line of bytes.toString("utf8").split(/\r?\n/)) out.push(line.trim());
+    for (const block of pemBlocks(bytes))
+      out.push(block.der.toString("base64"), block.der.toString("hex"));
+  }
+  return out;
+}
+
+// src/operations/source.ts
+function readPathInput(path) {
+  const full = path.startsWith("~/") ? (process.env.HOME || (0, import_node_os.homedir)()) + path.slice(1) : path;
+  try {
+    if (!(0, import_node_fs.statSync)(full).isFile()) return void 0;
+    return (0, import_node_fs.readFileSync)(full);
+  } catch {
+    return void 0;
+  }
+}
+function hideFiles(files, log) {
+  for (const f of ["staker.key", "signer.key"])
+    if (files[f]) log.secret(renderingsOf(Buffer.from(files[f])));
+}
+async function openSource(source, log) {
+  if (source.kind === "files") return { files: source.files, keystore: [] };
+  const sealed = readPathInput(source.path);
+  if (!sealed)
+    throw new InputError(
+      "archive: there is no readable file at the path given. Give the path of the .tar.age file mode backup wrote (its archive output)."
+    );
+  const { ArchiveError: ArchiveError2, openArchive: openArchive2 } = await Promise.resolve().then(() => (init_archive(), archive_exports));
+  let opened;
+  try {
+    opened = await openArchive2(sealed, source.identity);
+  } catch (e) {
+    throw new InputError(
+      `archive: ${e instanceof ArchiveError2 ? e.message : "the file cannot be opened as an avalanche-node-backup archive."}`
+    );
+  }
+  hideFiles(opened.files, log);
+  log.debug(
+    `archive: taken ${opened.manifest.takenAt} from ${opened.manifest.host}, ${opened.manifest.nodeId}`
+  );
+  const files = Object.fromEntries(STAKING_FILES.map((f) => [f, opened.files[f]]));
+  return { files, keystore: opened.keystore };
+}
+
+// src/operations/backup.ts
+async function takeBackup(settings, log, connector2) {
+  refuseOccupied(settings.store);
+  const steps = new Steps(log);
+  const base = {
+    mode: "backup",
+    steps: steps.records,
+    expected: settings.expected,
+    registration: { state: "not-asked" }
+  };
+  const connect3 = connector2(settings.host, log);
+  let transport;
+  try {
+    transport = await steps.step("Connect", async (note) => {
+      const t = await connect3();
+      note(`connected to ${t.label}`);
+      return t;
+    });
+    base.host = transport.label;
+    const host = new NodeHost(transport, settings.host.node);
+    const files = await steps.step("Read the files", (note) => readFiles(host, base, note));
+    hideFiles(files, log);
+    const expected = await withRegistration(settings, files, steps, base, log);
+    base.expected = expected;
+    const report = await steps.step("Check the files", async (note) => {
+      const { report: report2 } = checkIdentity(files, expected);
+      base.report = report2;
+      const failed = failedChecks(report2);
+      if (failed.length || !report2.nodeId || !report2.blsPublicKey || !report2.keyType)
+        throw new Error(
+          `the files on the host do not pass their checks:
+${failed.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`
+        );
+      note(`${report2.nodeId}, ${report2.keyType}, BLS ${report2.blsPublicKey}`);
+      return {
+        ...report2,
+        nodeId: report2.nodeId,
+        blsPublicKey: report2.blsPublicKey,
+        keyType: report2.keyType
+      };
+    });
+    const api = new NodeApi(transport, settings.host.apiUrl, log);
+    await steps.step(
+      "Compare with the live node",
+      (note) => compareWithNode(api, settings, report, log, note)
+    );
+    const keystore = await exportKeystore(api, settings, steps);
+    const identity = {
+      nodeId: report.nodeId,
+      blsPublicKey: report.blsPublicKey,
+      keyType: report.keyType
+    };
+    await steps.step(
+      "Store the backup",
+      async (note) => note(await store(settings.store, files, identity, base.host ?? "this machine", keystore))
+    );
+    return {
+      ...base,
+      ok: true,
+      report,
+      identity,
+      stored: settings.store,
+      keystoreUsers: keystore.map((k) => k.username)
+    };
+  } catch (e) {
+    return { ...base, ok: false, cause: errorMessage(e) };
+  } finally {
+    await transport?.close();
+  }
+}
+function refuseOccupied(store2) {
+  if (store2.kind === "directory" && (0, import_node_fs2.existsSync)(store2.path) && (0, import_node_fs2.readdirSync)(store2.path).length > 0)
+    throw new InputError(
+      "--out: the directory exists and is not empty: give a new directory (nothing is written over)."
+    );
+  if (store2.kind === "archive" && (0, import_node_fs2.existsSync)(store2.path))
+    throw new InputError(
+      "archive-path: a file exists there: give a new file (nothing is written over)."
+    );
+}
+async function exportKeystore(api, settings, steps) {
+  const users = settings.keystoreUsers;
+  if (!users?.length) return [];
+  return steps.step("Export keystore users", async (note) => {
+    const availability = await keystoreAvailability(api);
+    if (!availability.available) {
+      note(availability.why);
+      return [];
+    }
+    const exported = await exportUsers(api, users);
+    note(`exported ${exported.map((k) => k.username).join(", ")}`);
+    return exported;
+  });
+}
+async function store(target, files, identity, host, keystore) {
+  if (target.kind === "archive") {
+    const manifest = { ...identity, takenAt: (/* @__PURE__ */ new Date()).toISOString(), host };
+    const bytes = await sealArchive(files, manifest, target.recipients, keystore);
+    try {
+      (0, import_node_fs2.writeFileSync)(target.path, bytes, { mode: 384, flag: "wx" });
+    } catch (e) {
+      throw new Error(`storing the archive failed: ${fileErrorMessage(e, "archive-path")}`);
+    }
+    return `${target.path}: ${bytes.length} bytes, encrypted to ${target.recipients.length} age recipient(s)`;
+  }
+  try {
+    (0, import_node_fs2.mkdirSync)(target.path, { recursive: true, mode: 448 });
+    (0, import_node_fs2.chmodSync)(target.path, 448);
+    for (const f of STAKING_FILES)
+      (0, import_node_fs2.writeFileSync)((0, import_node_path3.join)(target.path, f), files[f], { mode: 384, flag: "wx" });
+  } catch (e) {
+    throw new Error(fileErrorMessage(e, "cannot write into --out"));
+  }
+  return `${target.path}/ (directory 0700, files 0600)`;
+}
+async function withRegistration(settings, taken, steps, base, log) {
+  const nodeId = settings.expected.nodeId ?? checkIdentity(taken, {}).report.nodeId;
+  if (!settings.network.apiUrl || !nodeId) return settings.expected;
+  const registration = await steps.step("Ask the network", async (note) => {
+    const r = await askRegistration(settings.network, nodeId, log);
+    note(r.state === "unknown" ? r.why : `${nodeId}: ${r.state}`);
+    return r;
+  });
+  base.registration = registration;
+  const key = registeredKey(registration);
+  return key ? { ...settings.expected, registeredBlsPublicKey: key } : settings.expected;
+}
+async function readFiles(host, outcome, note) {
+  await host.locate();
+  outcome.identityLocation = host.locationText;
+  note(`identity: ${host.locationText}`);
+  const notFiles = host.location && backupRefusal(host.location);
+  if (notFiles) throw new HostError(notFiles);
+  const open = openRestoreNotice(await host.inspectAsNeeded());
+  if (open) throw new HostError(`not taken: ${open}`);
+  const read2 = {};
+  for (const f of STAKING_FILES) read2[f] = await host.readStakingFile(f);
+  note(`${STAKING_FILES.join(", ")} read from ${host.stakingDir}`);
+  return read2;
+}
+async function compareWithNode(api, settings, report, log, note) {
+  const live = await api.getNodeId();
+  if (!live) {
+    const msg = `the node's API (${settings.host.apiUrl.href} on the host) does not answer, so these files cannot be shown to be the ones it runs`;
+    if (!settings.host.force)
+      throw new Error(`${msg}. Start the node, or set force to take them anyway.`);
+    log.warning(`${msg}; taken anyway (force).`);
+    return;
+  }
+  const disagreements = [
+    live.nodeID !== report.nodeId ? `the node reports NodeID ${live.nodeID}, the files give ${report.nodeId}` : "",
+    live.nodePOP && live.nodePOP.publicKey !== report.blsPublicKey ? `the node reports BLS key ${live.nodePOP.publicKey}, signer.key gives ${report.blsPublicKey}` : ""
+  ].filter(Boolean);
+  if (disagreements.length)
+    throw new Error(
+      `not a good backup: ${disagreements.join("; ")}. The node may have regenerated its keys, or run from another staking directory. Nothing was stored.`
+    );
+  if (!live.nodePOP)
+    log.warning("the node does not report nodePOP (before v1.8.6): only the NodeID was compared.");
+  note(`the node runs these files: ${live.nodeID}`);
+}
+
+// src/operations/probe.ts
+async function probe(settings, log) {
+  const { targets, timeoutMs } = settings;
+  return log.group(
+    `Probe ${targets.length} staking port${targets.length > 1 ? "s" : ""}`,
+    async () => {
+      const client = throwawayClientCertificate();
+      const nodes = await Promise.all(
+        targets.map(async (t) => {
+          const a = await probeStakingPort(t.host, t.port, client, timeoutMs);
+          const row = {
+            ...a,
+            ...t.expected ? { expected: t.expected } : {},
+            ...a.nodeId && t.expected ? { match: a.nodeId === t.expected } : {}
+          };
+          log.info(
+            `${t.host}:${t.port}  ${a.nodeId ?? `unreachable: ${a.error}`}${row.match === false ? `  (expected ${t.expected})` : ""}${a.tlsMs !== void 0 ? `  ${a.tlsMs} ms` : ""}`
+          );
+          return row;
+        })
+      );
+      return { mode: "probe", ok: nodes.every((n) => n.nodeId && n.match !== false), nodes };
+    }
+  );
+}
+
+// src/operations/restore.ts
+var import_node_crypto6 = require("node:crypto");
+init_errors();
+
+// src/node/journal.ts
+init_errors();
+var RESULTS = ["restored", "rolled-back", "refused", "stuck", "recovered"];
+var isFile = (s) => STAKING_FILES.includes(s ?? "");
+function parseJournal(text) {
+  const j = {
+    lockHeld: false,
+    old: {},
+    new: {},
+    files: {},
+    steps: [],
+    answers: [],
+    failures: [],
+    lines: 0
+  };
+  const lines = text.split("\n");
+  lines.pop();
+  for (const line of lines) {
+    j.lines++;
+    const e = eventOf(line);
+    if (e) apply(j, e.at, e.event, e.rest);
+  }
+  return j;
+}
+function eventOf(line) {
+  const m = /^(\d+) (\S+) ?(.*)$/.exec(line);
+  return m ? { at: Number(m[1]), event: m[2], rest: m[3] } : void 0;
+}
+function apply(j, at, event, rest) {
+  const [a, b] = rest.split(" ");
+  switch (event) {
+    case "run":
+      j.run = a;
+      break;
+    case "pid":
+      j.pid = Number(a);
+      break;
+    case "lock":
+      j.lockHeld = a === "held";
+      break;
+    case "active-before":
+      j.activeBefore = a === "yes";
+      break;
+    case "old":
+    case "new":
+      if (isFile(a) && b) {
+        if (event === "old") j.old[a] = b === "-" ? null : b;
+        else j.new[a] = b;
+      }
+      break;
+    case "file":
+      if (isFile(a) && (b === "new" || b === "old" || b === "removed")) j.files[a] = b;
+      break;
+    case "step":
+      step(j, at, a ?? "", b ?? "");
+      break;
+    case "answer":
+      if (a) {
+        const step2 = j.steps.at(-1)?.name;
+        j.answers.push({
+          nodeId: a,
+          ...b && b !== "-" ? { bls: b } : {},
+          ...step2 ? { step: step2 } : {}
+        });
+      }
+      break;
+    case "fail":
+      j.failures.push(rest);
+      break;
+    case "end":
+      if (a && RESULTS.includes(a))
+        j.end = { result: a, detail: rest.slice(a.length + 1), at };
+      break;
+  }
+}
+function step(j, at, name2, what) {
+  if (what === "begin") {
+    j.steps.push({ name: name2, status: "running", beganAt: at });
+    return;
+  }
+  const s = [...j.steps].reverse().find((x) => x.name === name2 && x.status === "running");
+  if (s && (what === "done" || what === "failed")) {
+    s.status = what;
+    s.endedAt = at;
+  }
+}
+var STEP_TITLES = {
+  stop: "Stop the node",
+  swap: "Swap the files",
+  start: "Start the node",
+  check: "Check the NodeID",
+  rollback: "Roll back",
+  restart: "Start the node again",
+  recheck: "Check the previous NodeID"
+};
+
+// src/node/transaction.ts
+var import_node_path4 = require("node:path");
+init_errors();
+function stateDirOf(host) {
+  return host.runsAsRoot ? stateDirFor(host.stakingDir) : "";
+}
+function previousDirOf(host, runId) {
+  const state = stateDirOf(host);
+  return state ? `${state}/previous-${runId}` : `${host.stakingDir}.previous-${runId}`;
+}
+function lockFile(host, facts) {
+  const id = sha256Hex(Buffer.from(host.stakingDir)).slice(0, 12);
+  const dir = host.runsAsRoot ? ROOT_LOCK_DIR : facts.lockDir ?? "/tmp";
+  return `${dir}/avalanche-node-backup-${id}.lock`;
+}
+var ROOT_LOCK_DIR = "/run/avalanche-node-backup";
+function environment(host, facts, values) {
+  const all = {
+    ANB_DIR: host.stakingDir,
+    ANB_LOGIN_USER: host.switchToLoginUser,
+    ANB_SERVICE: host.settings.serviceName,
+    ANB_STOP: host.settings.stopCommand ?? "",
+    ANB_START: host.settings.startCommand ?? "",
+    ANB_LOCK: lockFile(host, facts),
+    ANB_STATE: stateDirOf(host),
+    ...values
+  };
+  return `env ${Object.entries(all).map(([k, v]) => sh(`${k}=${v}`)).join(" ")}`;
+}
+var hashes = (f) => (
+  // The program's order: staker.crt staker.key signer.key.
+  ["staker.crt", "staker.key", "signer.key"].map((x) => f(x) ?? "-").join(" ")
+);
+async function launchTransaction(host, plan) {
+  const previousDir = previousDirOf(host, plan.runId);
+  const env = environment(host, plan.facts, {
+    ANB_RUN: plan.runId,
+    ANB_PREV: previousDir,
+    ANB_WAIT: String(plan.waitSeconds),
+    ANB_LOCK_WAIT: String(plan.lockWaitSeconds),
+    ANB_NODE_ID: plan.nodeId,
+    ANB_BLS: plan.blsPublicKey,
+    ANB_OLD_NODE_ID: plan.previousNodeId ?? "",
+    ANB_API: plan.apiUrl.origin,
+    ANB_OLD: hashes((f) => plan.facts.files[f].sha256),
+    ANB_NEW: hashes((f) => sha256Hex(plan.files[f]))
+  });
+  const start = (
+    // Two restores may make root's directories at once: a mkdir that loses the race is fine when
+    // a real directory (not a link) is
+    // there; otherwise mkdir again, for its message.
+    `umask 022 && { [ -z "$ANB_STATE" ] || { mkdir -m 755 ${ROOT_STATE_DIR} 2>/dev/null || [ -d ${ROOT_STATE_DIR} ] && [ ! -L ${ROOT_STATE_DIR} ] || mkdir -m 755 ${ROOT_STATE_DIR}; } && { mkdir -m 755 "$ANB_STATE" 2>/dev/null || [ -d "$ANB_STATE" ] && [ ! -L "$ANB_STATE" ] || mkdir -m 755 "$ANB_STATE"; }; } && mkdir -m 750 "$ANB_PREV" && { [ ! -d "$ANB_DIR" ] || chgrp "$(stat -c %g "$ANB_DIR")" "$ANB_PREV"; } && cat > "$ANB_PREV/restore.sh" && { setsid -f sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 || { setsid sh "$ANB_PREV/restore.sh" run </dev/null >/dev/null 2>&1 & }; }`
+  );
+  const r = await host.run(
+    `${host.rootPrefix}${env} sh -c ${sh(start)}`,
+    Buffer.from(restoreTransactionScript)
+  );
+  if (r.code !== 0)
+    throw new HostError(
+      `starting the restore on ${host.transport.label} failed (nothing was changed): ${r.stderr.trim()}`
+    );
+  return { previousDir, journalPath: import_node_path4.posix.join(previousDir, "restore.journal") };
+}
+async function recoverUnfinished(host, facts) {
+  const env = environment(host, facts, { ANB_WAIT: "60", ANB_LOCK_WAIT: "60" });
+  const r = await host.run(`${host.rootPrefix}${env} sh -s recover`, Buffer.from(restoreTransactionScript));
+  const lines = r.stdout.toString().split("\n").filter(Boolean);
+  if (r.code !== 0 || lines.some((l) => l.startsWith("stuck") || l === "busy"))
+    throw new HostError(
+      `an earlier restore on ${host.transport.label} did not finish, and putting its previous files back failed (${lines.join("; ") || r.stderr.trim()}). Look at its journal (${facts.openJournals.map((j) => j.path).join(", ")}) and put the files named there back by hand before restoring again.`
+    );
+  return lines;
+}
+function compareFiles(facts, old, fresh) {
+  const now = (f) => facts.files[f].sha256 ?? (facts.files[f].exists ? "unreadable" : null);
+  const isNew = (f) => now(f) === fresh[f];
+  const isOld = (f) => now(f) === old[f];
+  const set = STAKING_FILES.every(isNew) ? "new" : STAKING_FILES.every(isOld) ? "old" : "mixed";
+  const word = (f) => isNew(f) && isOld(f) ? "same in both" : isNew(f) ? "new" : isOld(f) ? "previous" : now(f) === null ? "missing" : "neither";
+  return { set, detail: STAKING_FILES.map((f) => `${f} ${word(f)}`).join(", ") };
+}
+
+// src/operations/restore-watch.ts
+var ProgramGone = class extends Error {
+  name = "ProgramGone";
+};
+var Cancelled = class extends Error {
+  name = "Cancelled";
+};
+var POLL_MS = 50;
+var START_MS = 2e4;
+var JournalFeed = class {
+  constructor(w) {
+    this.w = w;
+    this.until = this.started + w.lockWaitMs + w.workMs;
+  }
+  w;
+  pending = [];
+  seen = 0;
+  text = "";
+  started = Date.now();
+  /** Until when we keep watching (and reconnecting): later once the host holds the lock. */
+  until;
+  unread(e) {
+    this.pending.unshift(e);
+  }
+  async next() {
+    for (; ; ) {
+      const e = this.pending.shift();
+      if (e) return e;
+      if (this.w.signal?.aborted) throw new Cancelled("cancelled");
+      if (Date.now() > this.until)
+        throw new Error(
+          `the host did not report the restore's end in time (${Math.round((Date.now() - this.started) / 1e3)} s)`
+        );
+      if (this.seen === 0 && Date.now() - this.started > START_MS)
+        throw new Error(
+          `the host-side restore wrote nothing to ${this.w.journalPath} in ${START_MS / 1e3} s`
+        );
+      await this.poll();
+    }
+  }
+  pollCommand() {
+    return pollCommandFor(this.w, this.pid);
+  }
+  /** The program's pid, once the journal names it. */
+  pid;
+  /** Polls since the program was last seen alive without an end line. */
+  goneFor = 0;
+  async poll() {
+    let text;
+    try {
+      text = (await this.w.host.run(this.pollCommand())).stdout.toString();
+    } catch (e) {
+      return this.w.reconnect(e, this.until);
+    }
+    this.goneFor = text.endsWith("@@gone\n") && !/^\d+ end /m.test(text) ? this.goneFor + 1 : 0;
+    if (this.goneFor >= 2)
+      throw new ProgramGone("the restore program on the host stopped before it ended");
+    text = text.replace(/@@(alive|gone)\n$/, "");
+    const lines = text.split("\n");
+    lines.pop();
+    for (const line of lines.slice(this.seen)) {
+      const e = eventOf(line);
+      if (e) this.pending.push(e);
+      if (e?.event === "lock") this.until = Date.now() + this.w.workMs;
+      if (e?.event === "pid") this.pid = Number(e.rest);
+    }
+    this.seen = Math.max(this.seen, lines.length);
+    this.text = lines.join("\n") + "\n";
+    if (!this.pending.length) await sleep(POLL_MS, this.w.signal);
+  }
+};
+function pollCommandFor(w, pid) {
+  const read2 = `p=${sh(w.journalPath)}; if [ -r "$p" ]; then cat "$p"; else ${w.host.canSudo ? 'sudo -n cat "$p" 2>/dev/null; ' : ""}true; fi`;
+  if (!pid || !Number.isInteger(pid)) return read2;
+  return `${read2}; if grep -q restore.sh /proc/${pid}/cmdline 2>/dev/null; then echo @@alive; else echo @@gone; fi`;
+}
+async function watchTransaction(w) {
+  const feed = new JournalFeed(w);
+  for (; ; ) {
+    const e = await feed.next();
+    if (e.event === "end") break;
+    if (e.event === "step" && e.rest.endsWith(" begin")) {
+      await stepGroup(w.log, feed, e.rest.split(" ")[0]);
+      continue;
+    }
+    logEvent(w.log, e);
+  }
+  const journal = parseJournal(feed.text);
+  recordSteps(w.steps, journal);
+  return journal;
+}
+async function stepGroup(log, feed, name2) {
+  await log.group(STEP_TITLES[name2] ?? name2, async () => {
+    for (; ; ) {
+      const e = await feed.next();
+      const [step2, what] = e.rest.split(" ");
+      if (e.event === "end" || e.event === "step" && what === "begin") return feed.unread(e);
+      if (e.event === "step" && step2 === name2) return log.info(what === "done" ? "done" : "failed");
+      logEvent(log, e);
+    }
+  });
+}
+function logEvent(log, e) {
+  const [a, b] = e.rest.split(" ");
+  switch (e.event) {
+    case "file":
+      return log.info(
+        `${a}: ${b === "new" ? "the new file is in place" : b === "old" ? "the previous file is back" : "removed (there was none before)"}`
+      );
+    case "answer":
+      return log.info(`the node answers ${a}${b && b !== "-" ? `, BLS ${b}` : ""}`);
+    case "fail":
+      return log.info(e.rest);
+    case "lock":
+      return log.debug("holding the host restore lock");
+    default:
+      return log.debug(`journal: ${e.event} ${e.rest}`);
+  }
+}
+function recordSteps(steps, journal) {
+  journal.steps.forEach((s, i) => {
+    const end = s.endedAt ?? journal.steps[i + 1]?.beganAt ?? journal.end?.at ?? s.beganAt;
+    steps.records.push({
+      name: STEP_TITLES[s.name] ?? s.name,
+      status: s.status === "done" ? "done" : "failed",
+      ms: Math.max(0, end - s.beganAt)
+    });
+  });
+}
+function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+// src/operations/restore.ts
+function finished(r) {
+  const { ok, nodeId, blsPublicKey: blsPublicKey2, cause, recovery, ...common } = r;
+  if (ok && nodeId && blsPublicKey2 && cause === void 0)
+    return { ...common, ok: true, nodeId, blsPublicKey: blsPublicKey2 };
+  return {
+    ...common,
+    ok: false,
+    ...nodeId ? { nodeId } : {},
+    ...blsPublicKey2 ? { blsPublicKey: blsPublicKey2 } : {},
+    cause: cause ?? "the node did not prove the restored identity",
+    ...recovery ? { recovery } : {}
+  };
+}
+var RECONNECT_FOR_MS = 3e4;
+async function restoreBackup(settings, log, connect3, signal) {
+  const { files, keystore } = await openSource(settings.source, log);
+  const users = settings.keystoreUsers;
+  if (keystore.length && !users)
+    log.warning(
+      `the archive holds keystore users (${keystore.map((x) => x.username).join(", ")}); give keystore-users with their passwords to import them.`
+    );
+  const asked = await askNetwork(settings.network, settings.expected, log);
+  const network = restoreNetworkChecks(settings.network, settings.host.target, log);
+  const host = settings.host;
+  const outcome = await restore(
+    {
+      files,
+      expected: { ...asked.expected, nodeId: settings.expected.nodeId },
+      ...network ? { network } : {},
+      connect: connect3(host, log),
+      node: host.node,
+      apiUrl: host.apiUrl,
+      waitTimeoutMs: host.waitTimeoutMs,
+      force: host.force,
+      lockWaitSeconds: 60,
+      ...keystore.length && users ? { keystore: { exports: keystore, users } } : {},
+      ...signal ? { signal } : {}
+    },
+    log
+  );
+  return { ...outcome, registration: asked.registration };
+}
+async function restore(req, log) {
+  return finished(await restoreRecord(req, log));
+}
+async function restoreRecord(req, log) {
+  const steps = new Steps(log);
+  const { report, parsed } = checkIdentity(req.files, req.expected);
+  const outcome = {
+    mode: "restore",
+    ok: false,
+    registration: { state: "not-asked" },
+    identity: report,
+    changed: false,
+    hostState: "unchanged",
+    nodeAsked: false,
+    expectedNodeId: req.expected.nodeId,
+    steps: steps.records
+  };
+  const failed = failedChecks(report);
+  if (failed.length || !parsed.certificate || !parsed.key || !(req.files["signer.key"] instanceof Uint8Array)) {
+    steps.skipped("Check the backup", failed.map((c) => c.detail).join("; "));
+    steps.records[0].status = "failed";
+    outcome.cause = `The backup does not pass its checks; nothing on the host was touched:
+${failed.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`;
+    return outcome;
+  }
+  steps.records.push({
+    name: "Check the backup",
+    status: "done",
+    ms: 0,
+    detail: `${report.nodeId}, ${report.keyType}`
+  });
+  const want = {
+    nodeId: report.nodeId,
+    bls: report.blsPublicKey,
+    bytes: {
+      "staker.crt": parsed.certificate.pem,
+      "staker.key": parsed.key.pem,
+      "signer.key": req.files["signer.key"]
+    }
+  };
+  let transport;
+  try {
+    transport = await steps.step("Connect", async (note) => {
+      const t = await req.connect();
+      note(`connected to ${t.label}`);
+      return t;
+    });
+  } catch (e) {
+    outcome.cause = `${errorMessage(e)}
+Nothing on the host was changed.`;
+    return outcome;
+  }
+  outcome.host = transport.label;
+  const run = new RestoreRun(req, log, steps, outcome, new NodeHost(transport, req.node), want);
+  try {
+    await run.perform();
+  } catch (e) {
+    outcome.cause ??= errorMessage(e);
+  } finally {
+    await run.host.transport.close();
+  }
+  return outcome;
+}
+var RestoreRun = class {
+  constructor(req, log, steps, outcome, host, want) {
+    this.req = req;
+    this.log = log;
+    this.steps = steps;
+    this.outcome = outcome;
+    this.host = host;
+    this.want = want;
+    this.nodeApi = new NodeApi(host.transport, req.apiUrl, log);
+  }
+  req;
+  log;
+  steps;
+  outcome;
+  host;
+  want;
+  nodeApi;
+  runId = `${(/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${(0, import_node_crypto6.randomBytes)(3).toString("hex")}`;
+  /** One API client per connection (it remembers whether forwarding works there). */
+  api() {
+    if (this.nodeApi.transport !== this.host.transport)
+      this.nodeApi = new NodeApi(this.host.transport, this.req.apiUrl, this.log);
+    return this.nodeApi;
+  }
+  async perform() {
+    const { facts, current } = await this.steps.step("Look at the host", (note) => this.look(note));
+    this.outcome.previousNodeId = current?.nodeID;
+    if (alreadyRestored(facts, this.want, current) && !this.req.force)
+      return this.nothingToDo(current);
+    await this.steps.step("Upload", (note) => this.upload(facts, note));
+    let launched;
+    try {
+      if (this.req.signal?.aborted)
+        throw new HostError(
+          "The job was cancelled before the host was changed; nothing was started there."
+        );
+      launched = await launchTransaction(this.host, {
+        runId: this.runId,
+        files: this.want.bytes,
+        facts,
+        nodeId: this.want.nodeId,
+        blsPublicKey: this.want.bls,
+        ...current ? { previousNodeId: current.nodeID } : {},
+        apiUrl: this.req.apiUrl,
+        waitSeconds: Math.ceil(this.req.waitTimeoutMs / 1e3),
+        lockWaitSeconds: this.req.lockWaitSeconds
+      });
+    } catch (e) {
+      await this.host.removeStaged(this.runId).catch(() => void 0);
+      throw e;
+    }
+    this.outcome.previousFiles = launched.previousDir;
+    this.outcome.journal = launched.journalPath;
+    await this.follow(facts, launched);
+  }
+  async look(note) {
+    await this.host.locate();
+    this.outcome.identityLocation = this.host.locationText;
+    note(`identity: ${this.host.locationText}`);
+    const refusal2 = this.host.location && restoreRefusal(this.host.location);
+    if (refusal2) throw new HostError(`${refusal2} Nothing was changed.`);
+    const network = await this.refuseIfRunningElsewhere();
+    let facts = await this.host.inspectAsNeeded();
+    await this.host.checkPermissions();
+    if (facts.missingTools.length)
+      throw new HostError(
+        `${this.host.transport.label} lacks ${facts.missingTools.join(", ")}, which a restore runs there (util-linux, coreutils, curl or wget). Install them and run again; nothing was changed.`
+      );
+    facts = await this.waitForOtherRestore(facts);
+    const recovered = facts.openJournals.length > 0;
+    if (recovered) {
+      this.log.warning(
+        `${this.host.transport.label} has a restore that did not finish (${facts.openJournals.map((j) => j.path).join(", ")}): the host probably lost power during it. Putting its previous files back first.`
+      );
+      note((await recoverUnfinished(this.host, facts)).join("; "));
+      facts = await this.host.inspectAsNeeded();
+    }
+    const current = recovered ? await this.answerWithin(this.req.waitTimeoutMs) : await this.api().getNodeId();
+    this.outcome.nodeAsked = true;
+    note([describeHost(facts, current), network].filter(Boolean).join("; "));
+    return { facts, current };
+  }
+  /**
+   * One NodeID in one place (network-api, old-hosts): asked before anything on the host changes,
+   * even the rollback of a restore a power loss left unfinished.
+   */
+  async refuseIfRunningElsewhere() {
+    if (!this.req.network) return void 0;
+    const now = await this.api().getNodeId();
+    return this.req.network.refuseIfRunningElsewhere(this.want.nodeId, now?.nodeID);
+  }
+  /** The node's answer, waiting for it up to a time (a node just started again). */
+  async answerWithin(ms) {
+    const until = Date.now() + ms;
+    for (; ; ) {
+      const a = await this.api().getNodeId();
+      if (a || Date.now() > until || this.req.signal?.aborted) return a;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  /** Another restore running on the host: wait for its end (what it did is what we must look at). */
+  async waitForOtherRestore(facts) {
+    const until = Date.now() + this.req.lockWaitSeconds * 1e3;
+    let running = facts.openJournals.find((j) => j.state === "running");
+    if (running)
+      this.log.info(
+        `another restore is running here (journal ${running.path}): waiting for it to end`
+      );
+    while (running) {
+      if (Date.now() > until || this.req.signal?.aborted)
+        throw new HostError(
+          `another restore is running on ${this.host.transport.label} (journal ${running.path}); waited ${this.req.lockWaitSeconds} s. Let it finish, then run again; nothing was changed.`
+        );
+      await new Promise((r) => setTimeout(r, 200));
+      facts = await this.host.inspectAsNeeded();
+      running = facts.openJournals.find((j) => j.state === "running");
+    }
+    return facts;
+  }
+  async nothingToDo(current) {
+    this.steps.skipped(
+      "Restore",
+      "the host already has these files and the node reports the expected identity; nothing to do (force: true restarts anyway)"
+    );
+    this.log.info(
+      `${this.host.transport.label} already runs ${this.want.nodeId} from byte-identical files: no restart.`
+    );
+    Object.assign(this.outcome, {
+      ok: true,
+      hostState: "restored",
+      nodeId: current.nodeID,
+      blsPublicKey: current.nodePOP?.publicKey ?? this.want.bls
+    });
+    await this.afterProven();
+  }
+  async upload(facts, note) {
+    if (!facts.dirExists) await this.host.makeStakingDir();
+    try {
+      await Promise.all(STAKING_FILES.map((f) => this.host.upload(f, this.want.bytes[f], this.runId)));
+    } catch (e) {
+      await (e instanceof ConnectionLost ? this.reconnectIfLost(e) : Promise.resolve()).then(() => this.host.removeStaged(this.runId)).catch(() => void 0);
+      throw e;
+    }
+    note(
+      `3 files written to ${this.host.stakingDir}/.*.new-${this.runId} (0400, owner ${facts.nodeUser}), sha256 verified on the host`
+    );
+  }
+  /** Watches the host-side journal to its end, then measures the host and says what it found. */
+  async follow(before, launched) {
+    let journal;
+    try {
+      journal = await watchTransaction({
+        host: this.host,
+        journalPath: launched.journalPath,
+        log: this.log,
+        steps: this.steps,
+        lockWaitMs: this.req.lockWaitSeconds * 1e3,
+        // The node's wait, forward and after a rollback (at least 30 s there), and stopping and
+        // starting it.
+        workMs: this.req.waitTimeoutMs + Math.max(this.req.waitTimeoutMs, 3e4) + 45e3,
+        reconnect: (e, until) => this.reconnectIfLost(e, until),
+        ...this.req.signal ? { signal: this.req.signal } : {}
+      });
+    } catch (e) {
+      if (!(e instanceof ProgramGone)) return this.lostSight(e, launched);
+      journal = await this.finishForIt(launched);
+    }
+    if (!journal.steps.some((s) => s.name === "stop")) {
+      await this.host.run(`${this.host.rootPrefix}rm -rf ${sh(launched.previousDir)}`);
+      delete this.outcome.previousFiles;
+    }
+    if (journal.end?.result === "refused" && /host-changed/.test(journal.failures.join(" "))) {
+      const facts = await this.host.inspectAsNeeded();
+      const current = await this.api().getNodeId();
+      if (alreadyRestored(facts, this.want, current)) return this.nothingToDo(current);
+    }
+    await this.measure(before, journal);
+    if (this.outcome.hostState === "restored") await this.afterProven();
+  }
+  /** The identity is proven: the keystore users, then (wait-healthy) the node's health. */
+  async afterProven() {
+    await this.importKeystore();
+    const network = this.req.network;
+    if (!network?.waitsForHealth) return;
+    this.outcome.health = await this.steps.step("Wait for health", (note) => network.waitHealthy(this.api(), note)).catch((e) => {
+      this.log.warning(`the node's health could not be read: ${errorMessage(e)}`);
+      return void 0;
+    });
+  }
+  /**
+   * The host-side program died without an end (killed, or its session ended): finish its journal
+   * from here as the next run would (proven: kept; otherwise the previous files back), then read it.
+   */
+  async finishForIt(launched) {
+    this.log.warning(
+      `the restore program on ${this.host.transport.label} stopped before it ended (killed, or its session was ended); finishing it from here.`
+    );
+    const done = await recoverUnfinished(this.host, await this.host.inspectAsNeeded());
+    this.log.info(done.join("; "));
+    if (this.outcome.previousNodeId) await this.answerWithin(this.req.waitTimeoutMs);
+    const p = sh(launched.journalPath);
+    const r = await this.host.run(`if [ -r ${p} ]; then cat ${p}; else sudo -n cat ${p}; fi`);
+    const journal = parseJournal(r.stdout.toString());
+    journal.failures.unshift(
+      `the restore program on the host stopped before it ended; finished from here (${done.join("; ")})`
+    );
+    return journal;
+  }
+  /** The end as measured: files compared by hash with both sets, the node's own answer. */
+  async measure(before, journal) {
+    const facts = await this.host.inspectAsNeeded();
+    const answer = await this.api().getNodeId();
+    const old = Object.fromEntries(
+      STAKING_FILES.map((f) => [f, before.files[f].sha256 ?? null])
+    );
+    const fresh = Object.fromEntries(
+      STAKING_FILES.map((f) => [f, sha256Hex(this.want.bytes[f])])
+    );
+    const files = compareFiles(facts, old, fresh);
+    const o = this.outcome;
+    o.changed = journal.steps.some((s) => s.name === "stop");
+    const proven = answer?.nodeID === this.want.nodeId && (!answer.nodePOP || answer.nodePOP.publicKey === this.want.bls);
+    const stop = journal.steps.find((s) => s.name === "stop");
+    const check = journal.steps.find((s) => s.name === "check" && s.status === "done");
+    if (files.set === "new" && proven) {
+      if (!answer.nodePOP)
+        this.log.warning(
+          `the node does not report nodePOP (avalanchego before v1.8.6): only the NodeID was checked, not the BLS key.`
+        );
+      Object.assign(o, {
+        ok: true,
+        hostState: "restored",
+        nodeId: answer.nodeID,
+        blsPublicKey: answer.nodePOP?.publicKey ?? this.want.bls
+      });
+      if (stop && check?.endedAt) o.downtimeMs = check.endedAt - stop.beganAt;
+      return;
+    }
+    const asBefore = files.set === "old" && (!o.previousNodeId || answer?.nodeID === o.previousNodeId);
+    o.hostState = asBefore || !o.changed ? "unchanged" : "needs-attention";
+    Object.assign(o, failureText(journal, files, answer, this.want.nodeId, o, this.host));
+  }
+  lostSight(e, launched) {
+    const o = this.outcome;
+    o.hostState = "unknown";
+    o.changed = true;
+    const why = e instanceof Cancelled ? "The job was cancelled while the restore ran on the host." : `Lost sight of the restore running on the host: ${errorMessage(e)}.`;
+    o.cause = `${why} The host finishes it on its own: the new identity proven, or every previous file put back and the node started again.`;
+    o.recovery = howToCheck(this.host, launched.journalPath);
+  }
+  async importKeystore() {
+    const ks = this.req.keystore;
+    if (!ks?.exports.length) return;
+    await this.steps.step("Import keystore users", async (note) => {
+      const availability = await keystoreAvailability(this.api());
+      if (!availability.available) return note(availability.why);
+      note(`imported ${(await importUsers(this.api(), ks.exports, ks.users)).join(", ")}`);
+    }).catch((e) => {
+      this.outcome.ok = false;
+      this.outcome.cause = `The node runs the restored identity, but importing the keystore users failed: ${errorMessage(e)}`;
+    });
+  }
+  async reconnectIfLost(e, until = Date.now() + RECONNECT_FOR_MS) {
+    if (!(e instanceof ConnectionLost)) throw e;
+    for (; ; ) {
+      try {
+        this.host.transport = await this.req.connect();
+        this.log.warning(`${errorMessage(e)}; reconnected.`);
+        return;
+      } catch (again) {
+        if (Date.now() > until || this.req.signal?.aborted)
+          throw new Error(`${errorMessage(e)}, and reconnecting failed: ${errorMessage(again)}`);
+        await new Promise((r) => setTimeout(r, 1e3));
+      }
+    }
+  }
+};
+function describeHost(facts, current) {
+  const files = STAKING_FILES.map((f) => {
+    const x = facts.files[f];
+    return x.exists ? `${f} ${x.owner} ${x.mode}` : `${f} missing`;
+  }).join(", ");
+  return `node ${current ? `reports ${current.nodeID}` : "does not answer"}; ${facts.stakingDir}: ${facts.dirExists ? files : "missing"}; node user ${facts.nodeUser}`;
+}
+function alreadyRestored(facts, want, current) {
+  const same2 = STAKING_FILES.every((f) => facts.files[f].sha256 === sha256Hex(want.bytes[f]));
+  return same2 && current?.nodeID === want.nodeId && (!current.nodePOP || current.nodePOP.publicKey === want.bls);
+}
+function failureText(journal, files, answer, wanted, o, host) {
+  const other = journal.answers.find((a) => a.step === "check" && a.nodeId !== wanted);
+  const why = other ? `the node started with NodeID ${other.nodeId}, not ${wanted}: it did not take the restored files` : journal.failures[0] ?? journal.end?.detail ?? "the host-side restore gave no reason";
+  const then = journal.failures.slice(other ? 0 : 1).filter((f) => !/^the node answers/.test(f));
+  const node = answer ? `the node answers ${answer.nodeID}` : "the node does not answer";
+  const previous = answer && answer.nodeID === o.previousNodeId ? " (the previous identity)" : "";
+  const state = o.hostState === "unchanged" ? !o.changed ? `Nothing on the host was changed by this run: ${node}.` : journal.activeBefore === false ? `The previous files were put back; the node was not running before and was left stopped.` : `The previous files were put back and the node started again: ${node}${previous}.` : `Measured afterwards: ${files.detail}; ${node}. ${files.set === "mixed" ? "The files are a MIX of the two sets: do not start the node on them." : ""}`;
+  const recovery = [
+    o.changed && o.previousFiles ? `A copy of the previous files stays in ${o.previousFiles}.` : "",
+    o.hostState === "needs-attention" ? howToCheck(host, o.journal ?? "") : ""
+  ].filter(Boolean);
+  return {
+    cause: `${why}
+${then.length ? `Then: ${then.join("; ")}.
+` : ""}${state}`,
+    ...recovery.length ? { recovery: recovery.join("\n") } : {}
+  };
+}
+function howToCheck(host, journalPath) {
+  const api = `curl -s -H 'content-type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"info.getNodeID"}' http://127.0.0.1:9650/ext/info`;
+  return [
+    `To see how it ended, on ${host.transport.label}:`,
+    `  sudo tail -n 3 ${journalPath}     (the last line: end restored | end rolled-back | end stuck \u2026)`,
+    `  ${api}`,
+    `If the journal has no 'end' line and no restore.sh process runs, run this restore again: it puts the previous files back first.`
+  ].join("\n");
+}
+
+// src/operations/verify-live.ts
+init_errors();
+async function verifyOnHost(report, files, target, log) {
+  const add2 = (c) => {
+    report.checks.push(c);
+    const mark = { pass: "ok  ", fail: "FAIL", skip: "skip", warn: "warn" }[c.status];
+    log.info(
+      `${mark}  ${c.title}${c.found ? `: ${c.found}` : ""}${c.detail && c.status !== "pass" ? ` (${c.detail})` : ""}`
+    );
+  };
+  let transport;
+  try {
+    transport = await log.group("Connect", () => target.connect());
+  } catch (e) {
+    add2({
+      id: "host",
+      title: "The node host can be reached",
+      status: "fail",
+      detail: errorMessage(e)
+    });
+    report.ok = false;
+    return;
+  }
+  try {
+    const host = new NodeHost(transport, target.node);
+    await log.group(`Compare the files on ${transport.label}`, () => compareFiles2(host, files, add2));
+    await log.group(
+      "Ask the node",
+      () => askNode(new NodeApi(transport, target.apiUrl, log), report, target, add2)
+    );
+  } finally {
+    await transport.close();
+  }
+  report.ok = report.checks.every((c) => c.status !== "fail");
+}
+async function compareFiles2(host, files, add2) {
+  await host.locate();
+  addLocation(host, add2);
+  const facts = await host.inspectAsNeeded();
+  const open = openRestoreNotice(facts);
+  if (open)
+    add2({
+      id: "host-restore",
+      title: "No restore left open on the host",
+      status: "fail",
+      detail: open
+    });
+  for (const f of filesTheNodeReads(host)) add2(compareFile(f, facts, files[f], host.canSudo));
+}
+async function askNode(api, report, target, add2) {
+  const answer = await api.getNodeId();
+  if (!answer) {
+    add2({
+      id: "node-node-id",
+      title: "The node reports the expected NodeID",
+      status: "fail",
+      ...report.nodeId ? { expected: report.nodeId } : {},
+      detail: `the node's API (${target.apiUrl.href} on the host) does not answer info.getNodeID`
+    });
+    return;
+  }
+  add2(same("node-node-id", "The node reports the expected NodeID", report.nodeId, answer.nodeID));
+  add2(
+    answer.nodePOP ? same(
+      "node-bls-public-key",
+      "The node reports the expected BLS key",
+      report.blsPublicKey,
+      answer.nodePOP.publicKey
+    ) : {
+      id: "node-bls-public-key",
+      title: "The node reports the expected BLS key",
+      status: "warn",
+      detail: "the node does not report nodePOP (avalanchego before v1.8.6): only the NodeID was compared"
+    }
+  );
+  const health = await api.health();
+  add2({
+    id: "node-health",
+    title: "The node is healthy",
+    status: health?.healthy ? "pass" : "warn",
+    found: health ? health.healthy ? "healthy" : `healthy-pending (HTTP ${health.status}: bootstrapping or not yet healthy)` : "no answer from /ext/health",
+    ...health?.healthy ? {} : {
+      detail: "reported, not failed on: a bootstrapping node runs the right identity all the same"
+    }
+  });
+}
+function compareFile(file, facts, backup, triedSudo) {
+  const id = `host-${file}`;
+  const title = `${file} on the host is the backup's`;
+  const where = `${facts.stakingDir}/${file}`;
+  if (!facts.dirExists)
+    return { id, title, status: "fail", detail: `${facts.stakingDir} does not exist on the host` };
+  if (!facts.dirAccessible) {
+    return {
+      id,
+      title,
+      status: "fail",
+      detail: `${facts.loginUser} cannot look inside ${facts.stakingDir} (${facts.dirOwner} ${facts.dirMode})${triedSudo ? "" : "; log in as the node's user, or allow sudo -n"}`
+    };
+  }
+  const f = facts.files[file];
+  if (!f.exists)
+    return { id, title, status: "fail", found: "missing", detail: `${where} is missing` };
+  const perms = `${f.owner} ${f.mode}`;
+  if (!f.sha256)
+    return {
+      id,
+      title,
+      status: "fail",
+      found: perms,
+      detail: `${facts.loginUser} cannot read ${where}: log in as ${f.owner}, or allow sudo -n`
+    };
+  if (!backup)
+    return { id, title, status: "skip", found: perms, detail: "the backup file could not be read" };
+  if (f.sha256 !== sha256Hex(backup))
+    return {
+      id,
+      title,
+      status: "fail",
+      found: `different (${perms})`,
+      detail: `${where} differs from the backup`
+    };
+  const exposed = file !== "staker.crt" && (parseInt(f.mode, 8) & 36) !== 0;
+  return exposed ? {
+    id,
+    title,
+    status: "warn",
+    found: `same (${perms})`,
+    detail: `${where} is readable by other users (mode ${f.mode}); the node needs 0400`
+  } : { id, title, status: "pass", found: `same (${perms})` };
+}
+function same(id, title, expected, found) {
+  return expected === found ? { id, title, status: "pass", expected, found } : {
+    id,
+    title,
+    status: "fail",
+    ...expected ? { expected } : {},
+    found,
+    detail: `the node reports ${found}, the backup gives ${expected ?? "(unreadable)"}`
+  };
+}
+function addLocation(host, add2) {
+  if (!host.location) return;
+  const gap = backupRefusal(host.location);
+  add2({
+    id: "identity-location",
+    title: "Where the node takes its identity from",
+    status: gap ? "warn" : "pass",
+    found: host.locationText,
+    ...gap ? { detail: `the files cover only part of it: ${gap.replace(/^not taken: /, "")}` } : {}
+  });
+}
+function filesTheNodeReads(host) {
+  const loc = host.location;
+  if (!loc) return [...STAKING_FILES];
+  return STAKING_FILES.filter(
+    (f) => f === "signer.key" ? loc.signer.kind === "file" : loc.tls.kind === "files"
+  );
+}
 
 // src/transport/local.ts
 var import_node_child_process = require("node:child_process");
-var import_node_net = require("node:net");
+var import_node_net2 = require("node:net");
 
 // src/transport/hold.ts
 function holdStreams(stdin, stdout, stderr, ended) {
@@ -20210,7 +33854,7 @@ function localTransport() {
     },
     openTcp(host, port) {
       return new Promise((resolve, reject) => {
-        const socket = (0, import_node_net.connect)({ host, port });
+        const socket = (0, import_node_net2.connect)({ host, port });
         socket.once("connect", () => resolve(socket));
         socket.once("error", reject);
       });
@@ -20229,7 +33873,7 @@ function localTransport() {
 var import_ssh2 = __toESM(require_lib2(), 1);
 
 // src/transport/host-keys.ts
-var import_node_crypto = require("node:crypto");
+var import_node_crypto7 = require("node:crypto");
 var KEY_TYPES = [
   "ssh-ed25519",
   "ecdsa-sha2-nistp256",
@@ -20248,13 +33892,13 @@ function howToGetHostKey(input = "host-key") {
   return `Get it from a trusted place: on the host itself, \`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub\`, or \`ssh-keyscan -p PORT HOST | ssh-keygen -lf -\` from a network you trust, and put the line(s) in the ${input} input (a variable or secret).`;
 }
 function fingerprint(keyBlob) {
-  return "SHA256:" + (0, import_node_crypto.createHash)("sha256").update(keyBlob).digest("base64").replace(/=+$/, "");
+  return "SHA256:" + (0, import_node_crypto7.createHash)("sha256").update(keyBlob).digest("base64").replace(/=+$/, "");
 }
 function keyBlobType(keyBlob) {
   const b = Buffer.from(keyBlob);
   if (b.length < 4) return "unknown";
-  const len = b.readUInt32BE(0);
-  return b.subarray(4, 4 + len).toString("latin1");
+  const len2 = b.readUInt32BE(0);
+  return b.subarray(4, 4 + len2).toString("latin1");
 }
 function knownHostsName(host, port) {
   const h = host.toLowerCase();
@@ -20276,17 +33920,6 @@ function nextOffer(pins, presented) {
   if (types.length === 0) return void 0;
   return { types, algorithms: types.flatMap((t) => ALGORITHMS[t]) };
 }
-
-// src/transport/private-key.ts
-var import_keyParser = __toESM(require_keyParser(), 1);
-
-// src/transport/transport.ts
-var ConnectionLost = class extends Error {
-  name = "ConnectionLost";
-};
-var ForwardingRefused = class extends Error {
-  name = "ForwardingRefused";
-};
 
 // src/transport/ssh.ts
 var { Client } = import_ssh2.default;
@@ -20327,7 +33960,7 @@ async function login(hop, log) {
   for (; ; ) {
     const offer = nextOffer(hop.hostKeys, new Set(presented.map((p) => p.type)));
     if (!hop.insecure && !offer) throw mismatch(hop, presented);
-    const a = await handshake(hop, hop.insecure ? void 0 : offer?.algorithms, deadline);
+    const a = await handshake2(hop, hop.insecure ? void 0 : offer?.algorithms, deadline);
     if (a.kind === "ready") {
       if (hop.insecure)
         log.warning(
@@ -20350,7 +33983,7 @@ async function login(hop, log) {
     throw noCommonType(hop, a.hostOffers, offer?.algorithms ?? []);
   }
 }
-function handshake(hop, algorithms, deadline) {
+function handshake2(hop, algorithms, deadline) {
   return new Promise((resolve, reject) => {
     const client = new Client();
     let key;
@@ -20412,8 +34045,8 @@ function handshake(hop, algorithms, deadline) {
 }
 function forwardThrough(jump, node, through) {
   return () => new Promise((resolve, reject) => {
-    jump.forwardOut("127.0.0.1", 0, node.host, node.port, (err, stream) => {
-      if (!err) return resolve(stream);
+    jump.forwardOut("127.0.0.1", 0, node.host, node.port, (err, stream2) => {
+      if (!err) return resolve(stream2);
       const reason = err.reason;
       reject(
         new SshRefused(
@@ -20503,38 +34136,38 @@ var SshTransport = class {
   channel(command, attach) {
     return new Promise((resolve, reject) => {
       if (this.lost) return reject(this.lost);
-      this.client.exec(command, (err, stream) => {
+      this.client.exec(command, (err, stream2) => {
         if (err)
           return reject(
             this.lost ?? new ConnectionLost(`cannot run a command on ${this.label}: ${err.message}`)
           );
-        attach(stream, resolve, reject);
+        attach(stream2, resolve, reject);
       });
     });
   }
   exec(command, stdin) {
-    return this.channel(command, (stream, resolve, reject) => {
+    return this.channel(command, (stream2, resolve, reject) => {
       const out = [];
       let stderr = "";
       let code = null;
-      stream.on("data", (d) => out.push(d));
-      stream.stderr.on("data", (d) => stderr += d.toString());
-      stream.on("exit", (c, signal) => {
+      stream2.on("data", (d) => out.push(d));
+      stream2.stderr.on("data", (d) => stderr += d.toString());
+      stream2.on("exit", (c, signal) => {
         code = c;
         if (signal) stderr += `(killed by SIG${signal})`;
       });
-      stream.on("close", () => {
+      stream2.on("close", () => {
         if (code === null && this.lost) reject(this.lost);
         else resolve({ code, stdout: Buffer.concat(out), stderr });
       });
-      stream.end(stdin);
+      stream2.end(stdin);
     });
   }
   openTcp(host, port) {
     return new Promise((resolve, reject) => {
       if (this.lost) return reject(this.lost);
-      this.client.forwardOut("127.0.0.1", 0, host, port, (err, stream) => {
-        if (!err) return resolve(stream);
+      this.client.forwardOut("127.0.0.1", 0, host, port, (err, stream2) => {
+        if (!err) return resolve(stream2);
         const reason = err.reason;
         if (reason === 1 || /prohibited/i.test(err.message)) {
           reject(new ForwardingRefused(`${this.label} does not allow TCP forwarding`));
@@ -20547,11 +34180,11 @@ var SshTransport = class {
     });
   }
   hold(command) {
-    return this.channel(command, (stream, resolve, reject) => {
+    return this.channel(command, (stream2, resolve, reject) => {
       let code = null;
-      stream.on("exit", (c) => code = c);
-      const ended = new Promise((r) => stream.on("close", () => r(code)));
-      holdStreams(stream, stream, stream.stderr, ended).then(resolve, reject);
+      stream2.on("exit", (c) => code = c);
+      const ended = new Promise((r) => stream2.on("close", () => r(code)));
+      holdStreams(stream2, stream2, stream2.stderr, ended).then(resolve, reject);
     });
   }
   async close() {
@@ -20567,5 +34200,59 @@ var connector = (host, log) => {
 };
 // Annotate the CommonJS export names for ESM import in node:
 0 && (module.exports = {
-  connector
+  ArchiveError,
+  NetworkCheckError,
+  RestoreNetworkChecks,
+  addressesOf,
+  askNetwork,
+  askRegistration,
+  connector,
+  encrypterFor,
+  howToCheck,
+  judgePeers,
+  keyChecks,
+  openArchive,
+  probe,
+  registeredKey,
+  restore,
+  restoreBackup,
+  restoreNetworkChecks,
+  sealArchive,
+  takeBackup,
+  verifyOnHost
 });
+/*! Bundled license information:
+
+@scure/base/index.js:
+  (*! scure-base - MIT License (c) 2022 Paul Miller (paulmillr.com) *)
+
+@noble/ciphers/utils.js:
+  (*! noble-ciphers - MIT License (c) 2023 Paul Miller (paulmillr.com) *)
+
+@noble/hashes/utils.js:
+  (*! noble-hashes - MIT License (c) 2022 Paul Miller (paulmillr.com) *)
+
+@noble/curves/utils.js:
+@noble/curves/abstract/modular.js:
+@noble/curves/abstract/curve.js:
+@noble/curves/abstract/montgomery.js:
+@noble/curves/abstract/weierstrass.js:
+@noble/curves/ed25519.js:
+@noble/curves/nist.js:
+@noble/curves/utils.js:
+@noble/curves/abstract/modular.js:
+@noble/curves/abstract/curve.js:
+@noble/curves/abstract/der.js:
+@noble/curves/abstract/weierstrass.js:
+@noble/curves/nist.js:
+@noble/curves/abstract/edwards.js:
+@noble/curves/abstract/montgomery.js:
+@noble/curves/ed25519.js:
+  (*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) *)
+
+@noble/post-quantum/utils.js:
+@noble/post-quantum/_crystals.js:
+@noble/post-quantum/ml-kem.js:
+@noble/post-quantum/hybrid.js:
+  (*! noble-post-quantum - MIT License (c) 2024 Paul Miller (paulmillr.com) *)
+*/

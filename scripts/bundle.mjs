@@ -2,6 +2,7 @@
 // the bundles are CommonJS (dist/package.json says so). See README, "Development", for why.
 import { build } from 'esbuild'
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { licenseNotices } from './licenses.mjs'
 import { hostScriptsModule } from './host-scripts.mjs'
@@ -30,15 +31,38 @@ writeFileSync(`${root}src/node/host-scripts.ts`, hostScriptsModule())
 rmSync(outdir, { recursive: true, force: true })
 mkdirSync(outdir, { recursive: true })
 writeFileSync(`${outdir}/package.json`, JSON.stringify({ type: 'commonjs' }, null, 2) + '\n')
+// The CLI is two bundles: dist/cli.js starts node-id and verify without parsing what only the
+// other commands need (ssh2, age, the TLS and HTTP clients: see npm run bench), and dist/remote.js
+// (src/cli/remote.ts) holds those modules. In cli.js an import of one of them becomes a require of
+// ./remote.js, which re-exports them all; the source imports each of them only with import(), so
+// remote.js loads when a command first needs it.
+const REMOTE = [
+  'src/archive/archive.ts',
+  'src/settings/key-checks.ts',
+  'src/operations/backup.ts',
+  'src/operations/network.ts',
+  'src/operations/probe.ts',
+  'src/operations/restore.ts',
+  'src/operations/verify-live.ts',
+  'src/operations/connect.ts'
+].map(f => `${root}${f}`)
+const toRemote = {
+  name: 'to-remote',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, args => {
+      const file = join(args.resolveDir, args.path).replace(/\.js$/, '.ts')
+      return REMOTE.includes(file) ? { path: './remote.js', external: true } : undefined
+    })
+  }
+}
 const results = await Promise.all([
   build({ ...common, entryPoints: ['src/index.ts'], outfile: `${outdir}/index.js` }),
-  // The CLI's SSH commands are a bundle of their own, loaded only when run, so that `verify` and
-  // `node-id` do not parse the SSH stack at every start (see npm run bench).
   build({
     ...common,
     entryPoints: ['src/cli/entry.ts'],
     outfile: `${outdir}/cli.js`,
-    external: [...common.external, './remote.js']
+    external: [...common.external, './remote.js'],
+    plugins: [toRemote]
   }),
   build({ ...common, entryPoints: ['src/cli/remote.ts'], outfile: `${outdir}/remote.js` })
 ])

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { parseHostSettings, type HostSettings } from '../../src/settings/host.js'
+import { checkPrivateKey } from '../../src/transport/private-key.js'
 
 // A private key ssh2 reads (PKCS#1 PEM), made here: no key material lives in the repository.
 const KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
@@ -20,12 +21,15 @@ function settings(values: Record<string, string>): HostSettings {
     'host-key': HOST_KEY
   }
   const all = { ...base, ...values }
-  return parseHostSettings({
-    get: n => all[n] ?? '',
-    secret: n => all[n] ?? '',
-    bool: n => all[n] === 'true',
-    label: n => n
-  })
+  return parseHostSettings(
+    {
+      get: n => all[n] ?? '',
+      secret: n => all[n] ?? '',
+      bool: n => all[n] === 'true',
+      label: n => n
+    },
+    checkPrivateKey
+  )
 }
 
 const ssh = (values: Record<string, string>) => {

@@ -13,6 +13,7 @@ import {
   type Settings
 } from '../../src/settings/modes.js'
 import type { InputReader } from '../../src/settings/reader.js'
+import { keyChecks } from '../../src/settings/key-checks.js'
 import { describeWith, HAVE_VECTORS } from '../support/prerequisites.js'
 import { vectorPath, vectors } from '../support/vectors.js'
 
@@ -55,6 +56,7 @@ function context(over: Partial<ParseContext> = {}) {
     defaultArchivePath: () => '/runner/temp/backup.tar.age',
     needsExpectation: true,
     alwaysProofOfPossession: false,
+    keys: keyChecks,
     log,
     ...over
   }

@@ -2,6 +2,7 @@ import { errorMessage } from '../log.js'
 import { connector } from '../operations/connect.js'
 import { operate } from '../operations/operate.js'
 import { failureMessage } from '../render/failure.js'
+import { keyChecks } from '../settings/key-checks.js'
 import { parseMode, parseSettings } from '../settings/modes.js'
 import { readPathInput } from '../operations/source.js'
 import { actionInputs, defaultArchivePath } from './inputs.js'
@@ -25,6 +26,7 @@ export async function run(): Promise<void> {
       defaultArchivePath,
       needsExpectation: true,
       alwaysProofOfPossession: true,
+      keys: keyChecks,
       log: actionLog
     })
     process.once('SIGINT', onSignal)

@@ -9,6 +9,7 @@ import { terminalValue } from '../render/escape.js'
 import { failureMessage } from '../render/failure.js'
 import { resultObject } from '../render/result.js'
 import { textOf } from '../render/text.js'
+import type { KeyChecks } from '../settings/key-checks.js'
 import { MODES, parseSettings, type Mode } from '../settings/modes.js'
 import {
   checkBackupFlags,
@@ -59,17 +60,33 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     err(`${NAME}: ${errorMessage(e)}`)
-    // By name: the SSH bundle (dist/cli/remote.js) has its own copies of these classes.
+    // By name: the SSH bundle (dist/remote.js) has its own copies of these classes.
     return e instanceof Error && ['InputError', 'IdentityError'].includes(e.name) ? 2 : 1
   }
 }
 
 /**
- * The SSH stack is a bundle of its own (dist/cli/remote.js), loaded when a command first connects:
+ * The SSH stack is a bundle of its own (dist/remote.js), loaded when a command first connects:
  * verify, node-id and probe start without parsing it.
  */
 const lazyConnector: Connector = (host, log) => async () =>
   (await import('./remote.js')).connector(host, log)()
+
+/** Passed to parsing; never called for verify without --host or probe, which take no keys. */
+const noKeys: KeyChecks = {
+  recipients: () => {
+    throw new Error('no key checks loaded for this command (a bug)')
+  },
+  privateKey: () => {
+    throw new Error('no key checks loaded for this command (a bug)')
+  }
+}
+
+/** The key checks (age, ssh2's key parser) load only for the commands that take keys. */
+async function keyChecksFor(command: Mode, values: Record<string, unknown>): Promise<KeyChecks> {
+  if (command === 'probe' || (command === 'verify' && !values.host)) return noKeys
+  return (await import('../settings/key-checks.js')).keyChecks
+}
 
 /** verify, restore, backup, probe: the action's settings and operation, read from flags. */
 async function modeCommand(command: Mode, args: string[]): Promise<number> {
@@ -91,6 +108,7 @@ async function modeCommand(command: Mode, args: string[]): Promise<number> {
     defaultArchivePath: () => '',
     needsExpectation: false,
     alwaysProofOfPossession: false,
+    keys: await keyChecksFor(command, values),
     log
   })
   const cancel = new AbortController()

@@ -1,6 +1,5 @@
 import { readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { ArchiveError, openArchive } from '../archive/archive.js'
 import { InputError } from '../errors.js'
 import type { IdentityFiles } from '../identity/checks.js'
 import { STAKING_FILES } from '../identity/errors.js'
@@ -38,6 +37,8 @@ export async function openSource(
     throw new InputError(
       'archive: there is no readable file at the path given. Give the path of the .tar.age file mode backup wrote (its archive output).'
     )
+  // age loads only when an archive is opened.
+  const { ArchiveError, openArchive } = await import('../archive/archive.js')
   let opened: Awaited<ReturnType<typeof openArchive>>
   try {
     opened = await openArchive(sealed, source.identity)

@@ -1,9 +1,11 @@
 import { InputError } from '../errors.js'
 import { parseHostKeys } from '../transport/host-keys.js'
-import { checkPrivateKey } from '../transport/private-key.js'
 import type { SshLogin, SshSettings } from '../transport/ssh.js'
 import type { NodeHostSettings, SudoMode } from '../node/node-host.js'
 import type { InputReader } from './reader.js'
+
+/** Checks that an SSH private key can be read (settings/key-checks.ts). */
+export type PrivateKeyCheck = (text: string, passphrase: string | undefined, input: string) => void
 
 /** Where the node is: over SSH, or this machine (a self-hosted runner on the node). */
 export type Target = { kind: 'ssh'; ssh: SshSettings } | { kind: 'local' }
@@ -32,10 +34,10 @@ const DEFAULTS: Record<string, string> = {
 const PROXY_INPUTS = ['proxy-username', 'proxy-ssh-key', 'proxy-ssh-passphrase', 'proxy-host-key']
 
 /** Validates every host input before anything connects; errors name the input and the fix. */
-export function parseHostSettings(input: InputReader): HostSettings {
+export function parseHostSettings(input: InputReader, checkKey: PrivateKeyCheck): HostSettings {
   const get = (name: string) => input.get(name) || DEFAULTS[name] || ''
   const target: Target = get('host')
-    ? { kind: 'ssh', ssh: sshSettings(input, get) }
+    ? { kind: 'ssh', ssh: sshSettings(input, get, checkKey) }
     : { kind: 'local' }
   if (!get('host') && get('proxy-host'))
     throw new InputError('proxy-host goes with host: it is the jump host to reach host through.')
@@ -83,14 +85,26 @@ export function parseHostSettings(input: InputReader): HostSettings {
 }
 
 /** The SSH inputs: the node host's, and the jump host's when proxy-host is given. */
-function sshSettings(input: InputReader, get: (n: string) => string): SshSettings {
+function sshSettings(
+  input: InputReader,
+  get: (n: string) => string,
+  checkKey: PrivateKeyCheck
+): SshSettings {
   const host = get('host')
   const port = integer(get, 'port', 1, 65535)
-  const login = sshLogin(input, get, '', host, port)
+  const login = sshLogin(input, get, checkKey, '', host, port)
   const proxyHost = get('proxy-host')
   let proxy: SshLogin | undefined
   if (proxyHost) {
-    proxy = sshLogin(input, get, 'proxy-', proxyHost, integer(get, 'proxy-port', 1, 65535), login)
+    proxy = sshLogin(
+      input,
+      get,
+      checkKey,
+      'proxy-',
+      proxyHost,
+      integer(get, 'proxy-port', 1, 65535),
+      login
+    )
   } else {
     const stray = PROXY_INPUTS.find(n => input.get(n) || (n.includes('ssh') && input.secret(n)))
     if (stray) throw new InputError(`${stray} needs proxy-host: the jump host to connect through.`)
@@ -110,6 +124,7 @@ function sshSettings(input: InputReader, get: (n: string) => string): SshSetting
 function sshLogin(
   input: InputReader,
   get: (n: string) => string,
+  checkKey: PrivateKeyCheck,
   prefix: '' | 'proxy-',
   host: string,
   port: number,
@@ -123,11 +138,7 @@ function sshLogin(
     throw new InputError(
       'ssh-key is required with host: the private key text of a key the node host accepts for username.'
     )
-  checkPrivateKey(
-    privateKey,
-    passphrase || undefined,
-    own || !node ? `${prefix}ssh-key` : 'ssh-key'
-  )
+  checkKey(privateKey, passphrase || undefined, own || !node ? `${prefix}ssh-key` : 'ssh-key')
   const username = get(`${prefix}username`) || node?.username || ''
   if (!username)
     throw new InputError('username is required with host: the user to log in as (e.g. ubuntu).')

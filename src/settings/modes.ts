@@ -7,11 +7,10 @@ import { parseNodeId } from '../identity/node-id.js'
 import type { Log } from '../log.js'
 import { parseKeystoreUsers, type KeystoreCredential } from './keystore-users.js'
 import { parseProbeTargets, type ProbeTarget } from './probe-targets.js'
-import { encrypterFor } from '../archive/archive.js'
-import { errorMessage } from '../log.js'
 import { parseHostSettings, type HostSettings } from './host.js'
 import { parseNetworkSettings, type NetworkSettings } from './network.js'
 import type { InputReader } from './reader.js'
+import type { KeyChecks } from './key-checks.js'
 
 export const MODES = ['verify', 'restore', 'backup', 'probe'] as const
 export type Mode = (typeof MODES)[number]
@@ -78,6 +77,8 @@ export interface ParseContext {
   needsExpectation: boolean
   /** verify: the action always derives the proof of possession (an output); the CLI when asked. */
   alwaysProofOfPossession: boolean
+  /** age recipients and SSH keys are checked with these (settings/key-checks.ts). */
+  keys: KeyChecks
   /** Only debug lines and `secret`: parsing reports nothing else. */
   log: Log
 }
@@ -120,7 +121,7 @@ function parseVerify(input: InputReader, ctx: ParseContext): VerifySettings {
     expected,
     proofOfPossession: ctx.alwaysProofOfPossession || input.bool('proof-of-possession'),
     network,
-    ...(input.get('host') ? { live: hostFor(input, ctx.log) } : {})
+    ...(input.get('host') ? { live: hostFor(input, ctx) } : {})
   }
 }
 
@@ -128,7 +129,7 @@ function parseRestore(input: InputReader, ctx: ParseContext): RestoreSettings {
   const expected = expectations(input, true) as RestoreSettings['expected']
   const source = backupSource(input, ctx)
   const network = networkFor('restore', input, ctx.log)
-  const host = hostFor(input, ctx.log)
+  const host = hostFor(input, ctx)
   const keystoreUsers = keystoreUsersFrom(input, ctx.log)
   return {
     mode: 'restore',
@@ -144,7 +145,7 @@ function parseBackup(input: InputReader, ctx: ParseContext): BackupSettings {
   const store = backupStore(input, ctx)
   const expected = expectations(input, false)
   const network = networkFor('backup', input, ctx.log)
-  const host = hostFor(input, ctx.log)
+  const host = hostFor(input, ctx)
   const keystoreUsers = keystoreUsersFrom(input, ctx.log)
   return {
     mode: 'backup',
@@ -236,11 +237,7 @@ function backupStore(input: InputReader, ctx: ParseContext): BackupStore {
     throw new InputError(
       `${input.label('age-recipients')} is required for backup: the action never writes plain key material to the runner. Make a key with age-keygen and give its public key (age1…).`
     )
-  try {
-    encrypterFor(recipients)
-  } catch (e) {
-    throw new InputError(errorMessage(e))
-  }
+  ctx.keys.recipients(recipients)
   return {
     kind: 'archive',
     path: input.get('archive-path') || ctx.defaultArchivePath(),
@@ -275,8 +272,9 @@ function networkFor(mode: Mode, input: InputReader, log: Log): NetworkSettings {
   return network
 }
 
-function hostFor(input: InputReader, log: Log): HostSettings {
-  const host = parseHostSettings(input)
+function hostFor(input: InputReader, ctx: ParseContext): HostSettings {
+  const log = ctx.log
+  const host = parseHostSettings(input, ctx.keys.privateKey)
   const t = host.target
   log.debug(
     t.kind === 'ssh'
