@@ -126,7 +126,7 @@ function parseVerify(input: InputReader, ctx: ParseContext): VerifySettings {
 }
 
 function parseRestore(input: InputReader, ctx: ParseContext): RestoreSettings {
-  const expected = expectations(input, true) as RestoreSettings['expected']
+  const expected = expectations(input, true)
   const source = backupSource(input, ctx)
   const network = networkFor('restore', input, ctx.log)
   const host = hostFor(input, ctx)
@@ -174,6 +174,8 @@ function parseProbe(input: InputReader, ctx: ParseContext): ProbeSettings {
 }
 
 /** expected-node-id (required when `required`) and expected-bls-public-key. */
+function expectations(input: InputReader, required: true): Expectations & { nodeId: string }
+function expectations(input: InputReader, required: boolean): Expectations
 function expectations(input: InputReader, required: boolean): Expectations {
   const nodeId = input.get('expected-node-id')
   if (!nodeId && required)
