@@ -10,7 +10,17 @@ const common = {
 }
 
 // Tests mirror src/: the pure parts' tables, which need neither root nor sshd (npm run test:unit).
-const UNIT = ['archive', 'cli', 'identity', 'network', 'node', 'operations', 'render', 'settings']
+const UNIT = [
+  'action',
+  'archive',
+  'cli',
+  'identity',
+  'network',
+  'node',
+  'operations',
+  'render',
+  'settings'
+]
   .concat(['transport'])
   .map(dir => `<rootDir>/__tests__/${dir}/**/*.test.ts`)
 

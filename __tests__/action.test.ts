@@ -1,4 +1,7 @@
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { formatNodeId } from '../src/identity/node-id.js'
+import { tempDir } from './support/tmp.js'
 import { generateIdentity, opensslShortId } from './support/identities.js'
 import { describeWith, HAVE_NODE24, HAVE_VECTORS } from './support/prerequisites.js'
 import { leaks, runAction, secretForms } from './support/runner.js'
@@ -121,6 +124,23 @@ describeWith(
       expect(run.outputs['proof-of-possession']).toMatch(/^0x[0-9a-f]{192}$/)
     })
 
+    it('an undeclared out-dir (the CLI’s plain backup) is ignored: backup still needs age-recipients', async () => {
+      // A staking directory on this machine that a backup could take (force: no node answers).
+      const staking = tempDir('out-dir-staking')
+      const s1 = vectors.stakers[0]!
+      writeFileSync(join(staking, 'staker.crt'), vectorFile(s1.cert))
+      writeFileSync(join(staking, 'staker.key'), vectorFile(s1.key))
+      writeFileSync(join(staking, 'signer.key'), vectorFile(s1.signer))
+      const dir = join(tempDir('out-dir'), 'plain')
+      const run = await runAction(
+        { mode: 'backup', force: 'true', 'staking-dir': staking },
+        { 'INPUT_OUT-DIR': dir }
+      )
+      expect(run.code).toBe(1)
+      expect(run.stdout).toContain('::error::age-recipients is required for backup')
+      expect(existsSync(dir)).toBe(false)
+    })
+
     it('a mistyped expected-node-id is bad input, with its own message', async () => {
       const run = await runAction({
         'staker-crt': staker1.crt.toString(),
@@ -179,9 +199,35 @@ describeWith(
       })
       expect(run.code).toBe(1)
       expect(run.stdout).toContain(
-        '::error::username, host-key are given but host is empty: set host to verify against the live node'
+        '::error::username, host-key are given but host is empty: set host to reach the node host (is the variable or secret behind it set?), or remove them to verify the backup offline.'
       )
     })
+
+    it.each([
+      ['restore', 'restore onto this machine'],
+      ['backup', 'back up this machine']
+    ])(
+      '%s with SSH inputs but an empty host refuses, instead of running on this machine',
+      async (mode, otherwise) => {
+        const run = await runAction({
+          mode,
+          'staker-crt': vectorPath(s1.cert),
+          'staker-key': vectorPath(s1.key),
+          'signer-key': vectorPath(s1.signer),
+          'expected-node-id': s1.nodeID,
+          'age-recipients': 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p',
+          host: '',
+          username: 'ubuntu',
+          'host-key': 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
+        })
+        expect(run.code).toBe(1)
+        expect(run.stdout).toContain(
+          `::error::username, host-key are given but host is empty: set host to reach the node host (is the variable or secret behind it set?), or remove them to ${otherwise}`
+        )
+        expect(run.stdout).not.toContain('this machine (no host given)')
+        expect(run.stdout).not.toContain('Connect')
+      }
+    )
 
     it('backup refuses a bad age-recipients before it connects to anything', async () => {
       const run = await runAction({

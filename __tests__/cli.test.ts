@@ -194,6 +194,114 @@ describeWith(
       expect(r.stderr).toMatch(message)
     })
 
+    it('the file flags take what the action’s inputs take; a path that cannot be read is bad input', () => {
+      const dir = stakingDir()
+      const files = (key: string) => [
+        '--staker-crt',
+        join(dir, 'staker.crt'),
+        '--staker-key',
+        key,
+        '--signer-key',
+        join(dir, 'signer.key')
+      ]
+      const missing = cli('verify', ...files(join(dir, 'nope.key')))
+      expect(missing).toMatchObject({ code: 2, stdout: '' })
+      expect(missing.stderr).toBe('avalanche-node-backup: cannot read --staker-key: no such file\n')
+      const directory = cli('verify', ...files(dir))
+      expect(directory.code).toBe(2)
+      expect(directory.stderr).toContain('cannot read --staker-key: it is a directory')
+      // Standard input, as `ssh host sudo cat …/staker.key | avalanche-node-backup verify --staker-key -`.
+      const piped = spawnSync(NODE24, [BIN, 'verify', ...files('-')], {
+        input: readFileSync(join(dir, 'staker.key')),
+        encoding: 'utf8'
+      })
+      expect(piped.status).toBe(0)
+      expect(piped.stdout).toContain('All checks passed.')
+    })
+
+    it('restore refuses a backup whose file cannot be decoded, before anything changes (the checks run in the second bundle)', () => {
+      const dir = stakingDir()
+      const r = cli(
+        'restore',
+        '--staker-crt',
+        join(dir, 'staker.crt'),
+        '--staker-key',
+        join(dir, 'staker.key'),
+        '--signer-key',
+        '0x12',
+        '--expected-node-id',
+        vectors.stakers[0]!.nodeID,
+        '--staking-dir',
+        join(dir, 'never-touched')
+      )
+      expect(r.code).toBe(1)
+      expect(r.stderr).toContain(
+        'Restore failed: The backup does not pass its checks; nothing on the host was touched'
+      )
+      expect(r.stderr).toContain('the --signer-key input starts with 0x but is not 64 hex digits')
+      expect(r.stdout + r.stderr).not.toMatch(/must be of type|TypeError|Received an instance/)
+    })
+
+    it.each([
+      [['probe'], /^avalanche-node-backup: probe needs at least one HOST\[:PORT\]/],
+      [
+        ['probe', 'a:99999'],
+        /^avalanche-node-backup: HOST arguments: entry 1 is not host\[:port\]/
+      ],
+      [
+        [
+          'backup',
+          '--archive',
+          '/etc/hostname',
+          '--age-recipient',
+          'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'
+        ],
+        /^avalanche-node-backup: --archive: a file exists there/
+      ],
+      [
+        ['backup', '--out', '/etc/hostname'],
+        /^avalanche-node-backup: --out: a file exists there: give a new directory\./
+      ],
+      [
+        ['backup', '--archive', '/tmp/anb-x.age', '--age-recipient', 'age1nope'],
+        /^avalanche-node-backup: --age-recipient: recipient 1 of 1 is not an age recipient/
+      ],
+      [
+        [
+          'restore',
+          '--backup-dir',
+          '/etc',
+          '--expected-node-id',
+          'NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg',
+          '--host-key',
+          'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
+        ],
+        /cannot read staker\.crt in --backup-dir|--host-key is given but --host is empty/
+      ]
+    ])('%j: bad usage (exit 2), named by the CLI’s own flags', (args, message) => {
+      const r = cli(...args)
+      expect(r.code).toBe(2)
+      expect(r.stderr).toMatch(message)
+    })
+
+    it('restore with SSH flags but no --host refuses instead of restoring this machine', () => {
+      const dir = stakingDir()
+      const r = cli(
+        'restore',
+        '--backup-dir',
+        dir,
+        '--expected-node-id',
+        vectors.stakers[0]!.nodeID,
+        '--host-key',
+        'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
+      )
+      expect(r.code).toBe(2)
+      expect(r.stderr).toMatch(
+        /--host-key is given but --host is empty: set --host to reach the node host/
+      )
+      expect(r.stdout).not.toContain('== Connect')
+    })
+
     it.each([['--help'], ['node-id', '--help'], ['verify', '--help']])(
       '%s prints usage and exits 0',
       (...args) => {

@@ -216,6 +216,9 @@ var init_der = __esm({
 });
 
 // src/identity/errors.ts
+function isIdentityError(e) {
+  return e instanceof IdentityError || e instanceof Error && e.name === "IdentityError";
+}
 var IdentityError, STAKING_FILES;
 var init_errors2 = __esm({
   "src/identity/errors.ts"() {
@@ -1206,7 +1209,7 @@ var init_private_key = __esm({
 
 // src/identity/checks.ts
 function bytesOf(file) {
-  if (file instanceof IdentityError) throw file;
+  if (!(file instanceof Uint8Array)) throw file;
   return file;
 }
 function checkIdentity(files, expected) {
@@ -1218,7 +1221,7 @@ function checkIdentity(files, expected) {
       checks.push({ id, title, status: "pass", found: found(v) });
       return v;
     } catch (e) {
-      if (!(e instanceof IdentityError)) throw e;
+      if (!isIdentityError(e)) throw e;
       checks.push({ id, title, status: "fail", detail: e.message });
       return void 0;
     }
@@ -5805,10 +5808,10 @@ ${outcome.recovery}` : ""}`;
   }
 }
 function failedChecks(report) {
-  const failed = report.checks.filter((c) => c.status === "fail");
+  const failed2 = report.checks.filter((c) => c.status === "fail");
   return [
-    `${failed.length} check${failed.length > 1 ? "s" : ""} failed:`,
-    ...failed.map((c) => `- ${c.title}: ${c.detail ?? "failed"}`)
+    `${failed2.length} check${failed2.length > 1 ? "s" : ""} failed:`,
+    ...failed2.map((c) => `- ${c.title}: ${c.detail ?? "failed"}`)
   ].join("\n");
 }
 function probeFailure(outcome) {
@@ -5838,12 +5841,13 @@ function resultObject(outcome) {
     }
     case "restore": {
       const { identity, registration: _r, ...rest } = outcome;
-      return { ...rest, checks: identity.checks };
+      return { ...rest, ...failed(outcome), checks: identity.checks };
     }
     case "backup": {
       const { report, registration: _r, expected: _e, ...rest } = outcome;
       return {
         ...rest,
+        ...failed(outcome),
         ...rest.ok && rest.stored.kind === "archive" ? { archive: rest.stored.path } : {},
         nodeId: report?.nodeId,
         blsPublicKey: report?.blsPublicKey,
@@ -5854,6 +5858,10 @@ function resultObject(outcome) {
     case "probe":
       return outcome;
   }
+}
+function failed(outcome) {
+  const error = failureMessage(outcome);
+  return error === void 0 ? {} : { error };
 }
 
 // src/network/replies.ts
@@ -5888,7 +5896,7 @@ function textOf(outcome) {
 var row = (name2, value) => `${name2.padEnd(20)} ${value}`;
 function verifyText(o) {
   const r = o.report;
-  const failed = r.checks.filter((c) => c.status === "fail").length;
+  const failed2 = r.checks.filter((c) => c.status === "fail").length;
   return [
     "",
     ...r.nodeId ? [row("NodeID", r.nodeId)] : [],
@@ -5896,7 +5904,7 @@ function verifyText(o) {
     ...r.blsPublicKey ? [row("BLS public key", r.blsPublicKey)] : [],
     ...r.proofOfPossession ? [row("Proof of possession", r.proofOfPossession)] : [],
     "",
-    failed ? `${failed} check${failed > 1 ? "s" : ""} failed.` : "All checks passed."
+    failed2 ? `${failed2} check${failed2 > 1 ? "s" : ""} failed.` : "All checks passed."
   ];
 }
 function restoreText(o) {
@@ -5937,6 +5945,8 @@ function backupText(o) {
 }
 
 // src/settings/modes.ts
+var import_node_fs2 = require("node:fs");
+var import_node_path = require("node:path");
 init_errors();
 init_bls();
 init_errors2();
@@ -5972,19 +5982,21 @@ function parseHostPort(text, defaultPort = 9651) {
 }
 
 // src/settings/probe-targets.ts
-function parseProbeTargets(hostsInput, expectedInput, parseNodeId2, fail, allowNoExpectation = false) {
+function parseProbeTargets(hostsInput, expectedInput, parseNodeId2, fail, allowNoExpectation = false, label = (name2) => name2) {
+  const hostsName = label("hosts");
+  const idsName = label("expected-node-id");
   const split = (s) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
   const hosts = split(hostsInput).map((h, i) => {
     try {
       return parseHostPort(h);
     } catch {
       throw fail(
-        `hosts: entry ${i + 1} is not host[:port]. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
+        `${hostsName}: entry ${i + 1} is not host[:port]. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
       );
     }
   });
   if (hosts.length === 0)
-    throw fail("hosts is required for mode probe: the nodes to probe, host[:port] each.");
+    throw fail(`${hostsName} is required for mode probe: the nodes to probe, host[:port] each.`);
   const lines = expectedInput.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   const mapped = lines.length > 0 && lines.every((l) => /^\S+?\s*[:=\s]\s*NodeID-\S+$/.test(l) && !l.startsWith("NodeID-"));
   if (mapped) {
@@ -5996,14 +6008,14 @@ function parseProbeTargets(hostsInput, expectedInput, parseNodeId2, fail, allowN
         hp = parseHostPort(m[1].replace(/:$/, ""));
       } catch {
         throw fail(
-          `expected-node-id: line ${i + 1} does not start with host[:port]. Give 'host[:port] NodeID' lines, or one NodeID per host in the order of hosts.`
+          `${idsName}: line ${i + 1} does not start with host[:port]. Give 'host[:port] NodeID' lines, or one NodeID per host in the order of hosts.`
         );
       }
-      map.set(`${hp.host}:${hp.port}`, parseNodeId2(m[2], `expected-node-id for ${m[1]}`));
+      map.set(`${hp.host}:${hp.port}`, parseNodeId2(m[2], `${idsName} for ${m[1]}`));
     }
     return hosts.map((h) => {
       const expected = map.get(`${h.host}:${h.port}`);
-      if (!expected) throw fail(`expected-node-id has no NodeID for ${h.host}:${h.port}.`);
+      if (!expected) throw fail(`${idsName} has no NodeID for ${h.host}:${h.port}.`);
       return { ...h, expected };
     });
   }
@@ -6011,12 +6023,12 @@ function parseProbeTargets(hostsInput, expectedInput, parseNodeId2, fail, allowN
   if (ids.length === 0 && allowNoExpectation) return hosts;
   if (ids.length !== hosts.length) {
     throw fail(
-      `expected-node-id has ${ids.length} NodeID${ids.length === 1 ? "" : "s"} for ${hosts.length} host${hosts.length === 1 ? "" : "s"}: give one per host in the same order, or 'host NodeID' lines.`
+      `${idsName} has ${ids.length} NodeID${ids.length === 1 ? "" : "s"} for ${hosts.length} host${hosts.length === 1 ? "" : "s"}: give one per host in the same order, or 'host NodeID' lines.`
     );
   }
   return hosts.map((h, i) => ({
     ...h,
-    expected: parseNodeId2(ids[i], `expected-node-id for ${h.host}`)
+    expected: parseNodeId2(ids[i], `${idsName} for ${h.host}`)
   }));
 }
 
@@ -6355,7 +6367,7 @@ function parseVerify(input, ctx2) {
   const expected = expectations(input, ctx2.needsExpectation);
   const source = backupSource(input, ctx2);
   const network = networkFor("verify", input, ctx2.log);
-  if (!input.get("host")) refuseHostInputsWithoutHost(input);
+  if (!input.get("host")) refuseHostInputsWithoutHost(input, "verify");
   return {
     mode: "verify",
     source,
@@ -6369,6 +6381,7 @@ function parseRestore(input, ctx2) {
   const expected = expectations(input, true);
   const source = backupSource(input, ctx2);
   const network = networkFor("restore", input, ctx2.log);
+  if (!input.get("host")) refuseHostInputsWithoutHost(input, "restore");
   const host = hostFor(input, ctx2);
   const keystoreUsers = keystoreUsersFrom(input, ctx2.log);
   return {
@@ -6384,6 +6397,7 @@ function parseBackup(input, ctx2) {
   const store = backupStore(input, ctx2);
   const expected = expectations(input, false);
   const network = networkFor("backup", input, ctx2.log);
+  if (!input.get("host")) refuseHostInputsWithoutHost(input, "backup");
   const host = hostFor(input, ctx2);
   const keystoreUsers = keystoreUsersFrom(input, ctx2.log);
   return {
@@ -6401,7 +6415,8 @@ function parseProbe(input, ctx2) {
     input.get("expected-node-id"),
     (s, what) => asInputError(() => parseNodeId(s, what)),
     (m) => new InputError(m),
-    !ctx2.needsExpectation
+    !ctx2.needsExpectation,
+    (n) => input.label(n)
   );
   const raw = input.get("probe-timeout") || "5";
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 300)
@@ -6456,18 +6471,41 @@ function backupSource(input, ctx2) {
 }
 function backupStore(input, ctx2) {
   const dir = input.get("out-dir");
-  if (dir) return { kind: "directory", path: dir };
+  if (dir) {
+    refuseTaken(dir, "directory", input.label("out-dir"));
+    return { kind: "directory", path: dir };
+  }
   const recipients = input.get("age-recipients").split(/\r?\n/).flatMap((line) => line.replace(/#.*/, "").split(/[\s,]+/)).filter(Boolean);
   if (recipients.length === 0)
     throw new InputError(
       `${input.label("age-recipients")} is required for backup: the action never writes plain key material to the runner. Make a key with age-keygen and give its public key (age1\u2026).`
     );
-  ctx2.keys.recipients(recipients);
-  return {
-    kind: "archive",
-    path: input.get("archive-path") || ctx2.defaultArchivePath(),
-    recipients
+  ctx2.keys.recipients(recipients, input.label("age-recipients"));
+  const path = input.get("archive-path") || ctx2.defaultArchivePath();
+  refuseTaken(path, "file", input.label("archive-path"));
+  return { kind: "archive", path, recipients };
+}
+function refuseTaken(path, kind, label) {
+  const what = (p) => {
+    try {
+      return (0, import_node_fs2.statSync)(p).isDirectory() ? "directory" : "file";
+    } catch {
+      return void 0;
+    }
   };
+  const there = what(path);
+  if (kind === "file" && there)
+    throw new InputError(
+      `${label}: a ${there} exists there: give a new file (nothing is written over).`
+    );
+  if (kind === "directory" && there === "file")
+    throw new InputError(`${label}: a file exists there: give a new directory.`);
+  if (kind === "directory" && there === "directory" && (0, import_node_fs2.readdirSync)(path).length > 0)
+    throw new InputError(
+      `${label}: the directory exists and is not empty: give a new directory (nothing is written over).`
+    );
+  if (!there && what((0, import_node_path.dirname)(path)) !== "directory")
+    throw new InputError(`${label}: the directory it would be in does not exist.`);
 }
 function keystoreUsersFrom(input, log) {
   const text = input.secret("keystore-users");
@@ -6499,11 +6537,19 @@ function hostFor(input, ctx2) {
   );
   return host;
 }
-function refuseHostInputsWithoutHost(input) {
-  const given = ["username", "ssh-key", "host-key", "proxy-host", "container"].filter((n) => (n === "ssh-key" ? input.secret(n).trim() : input.get(n)) !== "").map((n) => input.label(n));
+function refuseHostInputsWithoutHost(input, mode) {
+  const names = ["username", "ssh-key", "host-key", "proxy-host"];
+  if (mode === "verify") names.push("container");
+  const given = names.filter((n) => (n === "ssh-key" ? input.secret(n).trim() : input.get(n)) !== "").map((n) => input.label(n));
+  const otherwise = {
+    verify: "verify the backup offline",
+    restore: "restore onto this machine (a self-hosted runner on the node)",
+    backup: "back up this machine (a self-hosted runner on the node)",
+    probe: ""
+  }[mode];
   if (given.length)
     throw new InputError(
-      `${given.join(", ")} ${given.length > 1 ? "are" : "is"} given but host is empty: set host to verify against the live node (is the variable or secret behind it set?), or remove ${given.length > 1 ? "them" : "it"} to verify the backup offline.`
+      `${given.join(", ")} ${given.length > 1 ? "are" : "is"} given but ${input.label("host")} is empty: set ${input.label("host")} to reach the node host (is the variable or secret behind it set?), or remove ${given.length > 1 ? "them" : "it"} to ${otherwise}.`
     );
 }
 function asInputError(fn) {
@@ -6516,8 +6562,8 @@ function asInputError(fn) {
 }
 
 // src/cli/flags.ts
-var import_node_fs2 = require("node:fs");
-var import_node_path = require("node:path");
+var import_node_fs3 = require("node:fs");
+var import_node_path2 = require("node:path");
 var import_node_util = require("node:util");
 init_errors();
 var NAME = "avalanche-node-backup";
@@ -6534,7 +6580,7 @@ function parse(args, options) {
 }
 function readInput(path, what) {
   try {
-    return (0, import_node_fs2.readFileSync)(path === "-" ? 0 : path);
+    return (0, import_node_fs3.readFileSync)(path === "-" ? 0 : path);
   } catch (e) {
     const code = e.code;
     const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied (try sudo)" : code === "ENAMETOOLONG" ? "not a file name (too long): give the path of the file" : fileErrorMessage(e, "error").replace(/^error: /, "");
@@ -6654,7 +6700,14 @@ function flagReader(command, values, positionals) {
     // restore reads the backup from files here; an archive is the action's (archive input).
     archive: () => ""
   };
-  const hostKey = (k) => text(k) && (0, import_node_fs2.existsSync)(text(k)) ? readInput(text(k), `--${k}`).toString("utf8") : text(k);
+  const label = (name2) => fileOf[name2] && dir ? `${fileOf[name2]} in --${dirFlag}` : {
+    hosts: "HOST arguments",
+    "probe-timeout": "--timeout",
+    "archive-path": "--archive",
+    "age-recipients": "--age-recipient",
+    "out-dir": "--out"
+  }[name2] ?? `--${name2}`;
+  const hostKey = (k) => text(k) && (0, import_node_fs3.existsSync)(text(k)) ? readInput(text(k), `--${k}`).toString("utf8") : text(k);
   const passphrases = {
     "ssh-passphrase": process.env.AVALANCHE_SSH_PASSPHRASE,
     "proxy-ssh-passphrase": process.env.AVALANCHE_PROXY_SSH_PASSPHRASE
@@ -6662,19 +6715,21 @@ function flagReader(command, values, positionals) {
   return {
     get: (name2) => (inputs[name2]?.() ?? (name2.endsWith("host-key") ? hostKey(name2) : text(name2))).trim(),
     secret: (name2) => {
-      if (fileOf[name2]) return dir ? (0, import_node_path.join)(dir, fileOf[name2]) : text(name2);
+      if (fileOf[name2]) return fileFlag(dir ? (0, import_node_path2.join)(dir, fileOf[name2]) : text(name2), label(name2));
       if (name2.endsWith("ssh-key"))
         return text(name2) ? readInput(text(name2), `--${name2}`).toString() : "";
       return passphrases[name2] ?? "";
     },
     bool: (name2) => values[name2] === true,
-    label: (name2) => fileOf[name2] && dir ? `${fileOf[name2]} in --${dirFlag}` : {
-      "probe-timeout": "--timeout",
-      "archive-path": "--archive",
-      "age-recipients": "--age-recipient",
-      "out-dir": "--out"
-    }[name2] ?? `--${name2}`
+    label
   };
+}
+function fileFlag(value, what) {
+  if (value === "-") return readInput("-", what).toString("base64");
+  const path = value.startsWith("~/") ? (process.env.HOME ?? "") + value.slice(1) : value;
+  const pathLike = !value.includes("\n") && value.length < 4096 && (/^(\/|\.\.?\/|~\/)/.test(value) || /\.(crt|key|pem|der)$/.test(value) || (0, import_node_fs3.existsSync)(path));
+  if (pathLike) readInput(path, what);
+  return value;
 }
 function checkBackupFlags(command, values) {
   const dirFlag = command === "verify" ? "staking-dir" : "backup-dir";
@@ -6688,12 +6743,12 @@ function checkBackupFlags(command, values) {
     );
   if (typeof dir === "string") {
     for (const f of ["staker.crt", "staker.key", "signer.key"])
-      if (!isFile((0, import_node_path.join)(dir, f))) readInput((0, import_node_path.join)(dir, f), `${f} in --${dirFlag}`);
+      if (!isFile((0, import_node_path2.join)(dir, f))) readInput((0, import_node_path2.join)(dir, f), `${f} in --${dirFlag}`);
   }
 }
 function isFile(path) {
   try {
-    return (0, import_node_fs2.statSync)(path).isFile();
+    return (0, import_node_fs3.statSync)(path).isFile();
   } catch {
     return false;
   }
@@ -6875,6 +6930,8 @@ async function modeCommand(command, args) {
     throw new InputError(
       `unexpected argument (not after a flag that takes it). Run '${NAME} ${command} --help'.`
     );
+  if (command === "probe" && positionals.length === 0)
+    throw new InputError(`probe needs at least one HOST[:PORT]. Run '${NAME} probe --help'.`);
   if (command === "verify" || command === "restore") checkBackupFlags(command, values);
   if (command === "backup") checkStoreFlags(values);
   const shown = command === "verify" ? plainLog : stdoutLog;

@@ -20215,6 +20215,9 @@ var init_transport = __esm({
 });
 
 // src/identity/errors.ts
+function isIdentityError(e) {
+  return e instanceof IdentityError || e instanceof Error && e.name === "IdentityError";
+}
 var IdentityError, STAKING_FILES;
 var init_errors2 = __esm({
   "src/identity/errors.ts"() {
@@ -21374,7 +21377,7 @@ var init_private_key = __esm({
 
 // src/identity/checks.ts
 function bytesOf(file) {
-  if (file instanceof IdentityError) throw file;
+  if (!(file instanceof Uint8Array)) throw file;
   return file;
 }
 function checkIdentity(files, expected) {
@@ -21386,7 +21389,7 @@ function checkIdentity(files, expected) {
       checks.push({ id, title, status: "pass", found: found(v) });
       return v;
     } catch (e) {
-      if (!(e instanceof IdentityError)) throw e;
+      if (!isIdentityError(e)) throw e;
       checks.push({ id, title, status: "fail", detail: e.message });
       return void 0;
     }
@@ -35924,12 +35927,12 @@ async function restoreRecord(req, log) {
     expectedNodeId: req.expected.nodeId,
     steps: steps.records
   };
-  const failed = failedChecks(report);
-  if (failed.length || !parsed.certificate || !parsed.key || !(req.files["signer.key"] instanceof Uint8Array)) {
-    steps.skipped("Check the backup", failed.map((c) => c.detail).join("; "));
+  const failed2 = failedChecks(report);
+  if (failed2.length || !parsed.certificate || !parsed.key || !(req.files["signer.key"] instanceof Uint8Array)) {
+    steps.skipped("Check the backup", failed2.map((c) => c.detail).join("; "));
     steps.records[0].status = "failed";
     outcome.cause = `The backup does not pass its checks; nothing on the host was touched:
-${failed.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`;
+${failed2.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`;
     return outcome;
   }
   steps.records.push({
@@ -36314,7 +36317,6 @@ __export(backup_exports, {
   takeBackup: () => takeBackup
 });
 async function takeBackup(settings, log, connector2) {
-  refuseOccupied(settings.store);
   const steps = new Steps(log);
   const base = {
     mode: "backup",
@@ -36339,11 +36341,11 @@ async function takeBackup(settings, log, connector2) {
     const report = await steps.step("Check the files", async (note) => {
       const { report: report2 } = checkIdentity(files, expected);
       base.report = report2;
-      const failed = failedChecks(report2);
-      if (failed.length || !report2.nodeId || !report2.blsPublicKey || !report2.keyType)
+      const failed2 = failedChecks(report2);
+      if (failed2.length || !report2.nodeId || !report2.blsPublicKey || !report2.keyType)
         throw new Error(
           `the files on the host do not pass their checks:
-${failed.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`
+${failed2.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`
         );
       note(`${report2.nodeId}, ${report2.keyType}, BLS ${report2.blsPublicKey}`);
       return {
@@ -36381,16 +36383,6 @@ ${failed.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`
   } finally {
     await transport?.close();
   }
-}
-function refuseOccupied(store2) {
-  if (store2.kind === "directory" && (0, import_node_fs2.existsSync)(store2.path) && (0, import_node_fs2.readdirSync)(store2.path).length > 0)
-    throw new InputError(
-      "--out: the directory exists and is not empty: give a new directory (nothing is written over)."
-    );
-  if (store2.kind === "archive" && (0, import_node_fs2.existsSync)(store2.path))
-    throw new InputError(
-      "archive-path: a file exists there: give a new file (nothing is written over)."
-    );
 }
 async function exportKeystore(api, settings, steps) {
   const users = settings.keystoreUsers;
@@ -36488,7 +36480,6 @@ var init_backup = __esm({
     init_network();
     import_node_fs2 = require("node:fs");
     import_node_path4 = require("node:path");
-    init_errors();
     init_archive();
     init_source();
   }
@@ -56219,10 +56210,10 @@ ${outcome.recovery}` : ""}`;
   }
 }
 function failedChecks2(report) {
-  const failed = report.checks.filter((c) => c.status === "fail");
+  const failed2 = report.checks.filter((c) => c.status === "fail");
   return [
-    `${failed.length} check${failed.length > 1 ? "s" : ""} failed:`,
-    ...failed.map((c) => `- ${c.title}: ${c.detail ?? "failed"}`)
+    `${failed2.length} check${failed2.length > 1 ? "s" : ""} failed:`,
+    ...failed2.map((c) => `- ${c.title}: ${c.detail ?? "failed"}`)
   ].join("\n");
 }
 function probeFailure(outcome) {
@@ -56248,17 +56239,19 @@ init_archive();
 init_errors();
 init_log();
 var keyChecks = {
-  recipients: (recipients) => {
+  recipients: (recipients, input) => {
     try {
       encrypterFor(recipients);
     } catch (e) {
-      throw new InputError(errorMessage(e));
+      throw new InputError(errorMessage(e).replace(/^age-recipients:/, `${input}:`));
     }
   },
   privateKey: checkPrivateKey
 };
 
 // src/settings/modes.ts
+var import_node_fs3 = require("node:fs");
+var import_node_path5 = require("node:path");
 init_errors();
 init_bls();
 init_errors2();
@@ -56279,19 +56272,21 @@ function parseHostPort(text, defaultPort = 9651) {
 }
 
 // src/settings/probe-targets.ts
-function parseProbeTargets(hostsInput, expectedInput, parseNodeId2, fail, allowNoExpectation = false) {
+function parseProbeTargets(hostsInput, expectedInput, parseNodeId2, fail, allowNoExpectation = false, label = (name2) => name2) {
+  const hostsName = label("hosts");
+  const idsName = label("expected-node-id");
   const split2 = (s) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
   const hosts = split2(hostsInput).map((h, i) => {
     try {
       return parseHostPort(h);
     } catch {
       throw fail(
-        `hosts: entry ${i + 1} is not host[:port]. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
+        `${hostsName}: entry ${i + 1} is not host[:port]. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
       );
     }
   });
   if (hosts.length === 0)
-    throw fail("hosts is required for mode probe: the nodes to probe, host[:port] each.");
+    throw fail(`${hostsName} is required for mode probe: the nodes to probe, host[:port] each.`);
   const lines = expectedInput.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   const mapped = lines.length > 0 && lines.every((l) => /^\S+?\s*[:=\s]\s*NodeID-\S+$/.test(l) && !l.startsWith("NodeID-"));
   if (mapped) {
@@ -56303,14 +56298,14 @@ function parseProbeTargets(hostsInput, expectedInput, parseNodeId2, fail, allowN
         hp = parseHostPort(m[1].replace(/:$/, ""));
       } catch {
         throw fail(
-          `expected-node-id: line ${i + 1} does not start with host[:port]. Give 'host[:port] NodeID' lines, or one NodeID per host in the order of hosts.`
+          `${idsName}: line ${i + 1} does not start with host[:port]. Give 'host[:port] NodeID' lines, or one NodeID per host in the order of hosts.`
         );
       }
-      map.set(`${hp.host}:${hp.port}`, parseNodeId2(m[2], `expected-node-id for ${m[1]}`));
+      map.set(`${hp.host}:${hp.port}`, parseNodeId2(m[2], `${idsName} for ${m[1]}`));
     }
     return hosts.map((h) => {
       const expected = map.get(`${h.host}:${h.port}`);
-      if (!expected) throw fail(`expected-node-id has no NodeID for ${h.host}:${h.port}.`);
+      if (!expected) throw fail(`${idsName} has no NodeID for ${h.host}:${h.port}.`);
       return { ...h, expected };
     });
   }
@@ -56318,12 +56313,12 @@ function parseProbeTargets(hostsInput, expectedInput, parseNodeId2, fail, allowN
   if (ids.length === 0 && allowNoExpectation) return hosts;
   if (ids.length !== hosts.length) {
     throw fail(
-      `expected-node-id has ${ids.length} NodeID${ids.length === 1 ? "" : "s"} for ${hosts.length} host${hosts.length === 1 ? "" : "s"}: give one per host in the same order, or 'host NodeID' lines.`
+      `${idsName} has ${ids.length} NodeID${ids.length === 1 ? "" : "s"} for ${hosts.length} host${hosts.length === 1 ? "" : "s"}: give one per host in the same order, or 'host NodeID' lines.`
     );
   }
   return hosts.map((h, i) => ({
     ...h,
-    expected: parseNodeId2(ids[i], `expected-node-id for ${h.host}`)
+    expected: parseNodeId2(ids[i], `${idsName} for ${h.host}`)
   }));
 }
 
@@ -56522,7 +56517,7 @@ function parseVerify(input, ctx2) {
   const expected = expectations(input, ctx2.needsExpectation);
   const source = backupSource(input, ctx2);
   const network = networkFor("verify", input, ctx2.log);
-  if (!input.get("host")) refuseHostInputsWithoutHost(input);
+  if (!input.get("host")) refuseHostInputsWithoutHost(input, "verify");
   return {
     mode: "verify",
     source,
@@ -56536,6 +56531,7 @@ function parseRestore(input, ctx2) {
   const expected = expectations(input, true);
   const source = backupSource(input, ctx2);
   const network = networkFor("restore", input, ctx2.log);
+  if (!input.get("host")) refuseHostInputsWithoutHost(input, "restore");
   const host = hostFor(input, ctx2);
   const keystoreUsers = keystoreUsersFrom(input, ctx2.log);
   return {
@@ -56551,6 +56547,7 @@ function parseBackup(input, ctx2) {
   const store2 = backupStore(input, ctx2);
   const expected = expectations(input, false);
   const network = networkFor("backup", input, ctx2.log);
+  if (!input.get("host")) refuseHostInputsWithoutHost(input, "backup");
   const host = hostFor(input, ctx2);
   const keystoreUsers = keystoreUsersFrom(input, ctx2.log);
   return {
@@ -56568,7 +56565,8 @@ function parseProbe(input, ctx2) {
     input.get("expected-node-id"),
     (s, what) => asInputError(() => parseNodeId(s, what)),
     (m) => new InputError(m),
-    !ctx2.needsExpectation
+    !ctx2.needsExpectation,
+    (n) => input.label(n)
   );
   const raw = input.get("probe-timeout") || "5";
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 300)
@@ -56623,18 +56621,41 @@ function backupSource(input, ctx2) {
 }
 function backupStore(input, ctx2) {
   const dir = input.get("out-dir");
-  if (dir) return { kind: "directory", path: dir };
+  if (dir) {
+    refuseTaken(dir, "directory", input.label("out-dir"));
+    return { kind: "directory", path: dir };
+  }
   const recipients = input.get("age-recipients").split(/\r?\n/).flatMap((line) => line.replace(/#.*/, "").split(/[\s,]+/)).filter(Boolean);
   if (recipients.length === 0)
     throw new InputError(
       `${input.label("age-recipients")} is required for backup: the action never writes plain key material to the runner. Make a key with age-keygen and give its public key (age1\u2026).`
     );
-  ctx2.keys.recipients(recipients);
-  return {
-    kind: "archive",
-    path: input.get("archive-path") || ctx2.defaultArchivePath(),
-    recipients
+  ctx2.keys.recipients(recipients, input.label("age-recipients"));
+  const path = input.get("archive-path") || ctx2.defaultArchivePath();
+  refuseTaken(path, "file", input.label("archive-path"));
+  return { kind: "archive", path, recipients };
+}
+function refuseTaken(path, kind, label) {
+  const what = (p) => {
+    try {
+      return (0, import_node_fs3.statSync)(p).isDirectory() ? "directory" : "file";
+    } catch {
+      return void 0;
+    }
   };
+  const there = what(path);
+  if (kind === "file" && there)
+    throw new InputError(
+      `${label}: a ${there} exists there: give a new file (nothing is written over).`
+    );
+  if (kind === "directory" && there === "file")
+    throw new InputError(`${label}: a file exists there: give a new directory.`);
+  if (kind === "directory" && there === "directory" && (0, import_node_fs3.readdirSync)(path).length > 0)
+    throw new InputError(
+      `${label}: the directory exists and is not empty: give a new directory (nothing is written over).`
+    );
+  if (!there && what((0, import_node_path5.dirname)(path)) !== "directory")
+    throw new InputError(`${label}: the directory it would be in does not exist.`);
 }
 function keystoreUsersFrom(input, log) {
   const text = input.secret("keystore-users");
@@ -56666,11 +56687,19 @@ function hostFor(input, ctx2) {
   );
   return host;
 }
-function refuseHostInputsWithoutHost(input) {
-  const given = ["username", "ssh-key", "host-key", "proxy-host", "container"].filter((n) => (n === "ssh-key" ? input.secret(n).trim() : input.get(n)) !== "").map((n) => input.label(n));
+function refuseHostInputsWithoutHost(input, mode) {
+  const names = ["username", "ssh-key", "host-key", "proxy-host"];
+  if (mode === "verify") names.push("container");
+  const given = names.filter((n) => (n === "ssh-key" ? input.secret(n).trim() : input.get(n)) !== "").map((n) => input.label(n));
+  const otherwise = {
+    verify: "verify the backup offline",
+    restore: "restore onto this machine (a self-hosted runner on the node)",
+    backup: "back up this machine (a self-hosted runner on the node)",
+    probe: ""
+  }[mode];
   if (given.length)
     throw new InputError(
-      `${given.join(", ")} ${given.length > 1 ? "are" : "is"} given but host is empty: set host to verify against the live node (is the variable or secret behind it set?), or remove ${given.length > 1 ? "them" : "it"} to verify the backup offline.`
+      `${given.join(", ")} ${given.length > 1 ? "are" : "is"} given but ${input.label("host")} is empty: set ${input.label("host")} to reach the node host (is the variable or secret behind it set?), or remove ${given.length > 1 ? "them" : "it"} to ${otherwise}.`
     );
 }
 function asInputError(fn) {
@@ -57248,7 +57277,7 @@ function group(name2, fn) {
 
 // src/action/inputs.ts
 var import_node_os2 = require("node:os");
-var import_node_path5 = require("node:path");
+var import_node_path6 = require("node:path");
 var MIN_MASK = 8;
 function maskAll(values) {
   for (const v of values)
@@ -57257,22 +57286,34 @@ function maskAll(values) {
       if (t.length >= MIN_MASK && !/^-----(BEGIN|END) [A-Z0-9 ]+-----$/.test(t)) setSecret(t);
     }
 }
+var DECLARED_INPUTS = new Set(
+  [
+    "mode staker-crt staker-key signer-key expected-node-id expected-bls-public-key archive",
+    "age-identity age-recipients archive-path keystore-users hosts probe-timeout host port",
+    "username ssh-key ssh-passphrase host-key insecure-skip-host-key-check connect-timeout",
+    "proxy-host proxy-port proxy-username proxy-ssh-key proxy-ssh-passphrase proxy-host-key",
+    "staking-dir service-name sudo container stop-command start-command api-url wait-timeout",
+    "force network-api require-network-checks old-hosts allow-running-elsewhere wait-healthy"
+  ].join(" ").split(" ")
+);
+var declared = (name2) => DECLARED_INPUTS.has(name2);
 var actionInputs = {
-  get: (name2) => getInput(name2),
+  get: (name2) => declared(name2) ? getInput(name2) : "",
   secret: (name2) => {
+    if (!declared(name2)) return "";
     const v = getInput(name2, { trimWhitespace: false });
     maskAll([v]);
-    if (v.trim().length >= MIN_MASK) setSecret(v.trim());
+    if (v.trim()) setSecret(v.trim());
     return v;
   },
   // Unset reads as false: a caller that passes only the inputs it knows (not action.yml's
   // defaults, as the runner does) is not failed by inputs newer than it.
-  bool: (name2) => getInput(name2) ? getBooleanInput(name2) : false,
+  bool: (name2) => declared(name2) && getInput(name2) ? getBooleanInput(name2) : false,
   label: (name2) => name2
 };
 function defaultArchivePath(now = /* @__PURE__ */ new Date()) {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return (0, import_node_path5.join)(process.env.RUNNER_TEMP || (0, import_node_os2.tmpdir)(), `avalanche-node-backup-${stamp}.tar.age`);
+  return (0, import_node_path6.join)(process.env.RUNNER_TEMP || (0, import_node_os2.tmpdir)(), `avalanche-node-backup-${stamp}.tar.age`);
 }
 
 // src/action/log.ts
@@ -57334,12 +57375,13 @@ function resultObject(outcome) {
     }
     case "restore": {
       const { identity, registration: _r, ...rest } = outcome;
-      return { ...rest, checks: identity.checks };
+      return { ...rest, ...failed(outcome), checks: identity.checks };
     }
     case "backup": {
       const { report, registration: _r, expected: _e, ...rest } = outcome;
       return {
         ...rest,
+        ...failed(outcome),
         ...rest.ok && rest.stored.kind === "archive" ? { archive: rest.stored.path } : {},
         nodeId: report?.nodeId,
         blsPublicKey: report?.blsPublicKey,
@@ -57350,6 +57392,10 @@ function resultObject(outcome) {
     case "probe":
       return outcome;
   }
+}
+function failed(outcome) {
+  const error2 = failureMessage(outcome);
+  return error2 === void 0 ? {} : { error: error2 };
 }
 
 // src/render/outputs.ts
@@ -57444,7 +57490,7 @@ function verifySummary(outcome) {
   return heading(html(title)) + checksSummary(outcome.report);
 }
 function checksSummary(report) {
-  const failed = report.checks.filter((c) => c.status === "fail").length;
+  const failed2 = report.checks.filter((c) => c.status === "fail").length;
   const rows = report.checks.map((c) => [
     html(c.title),
     ICON[c.status],
@@ -57454,7 +57500,7 @@ function checksSummary(report) {
     )
   ]);
   return paragraph(
-    failed === 0 ? `All checks passed for <code>${html(report.nodeId ?? "?")}</code>.` : `${failed} check${failed > 1 ? "s" : ""} failed.`
+    failed2 === 0 ? `All checks passed for <code>${html(report.nodeId ?? "?")}</code>.` : `${failed2} check${failed2 > 1 ? "s" : ""} failed.`
   ) + table(["Check", "Result", "Expected", "Found"], rows);
 }
 function stepsTable(steps) {

@@ -9316,6 +9316,9 @@ var init_dist = __esm({
 });
 
 // src/identity/errors.ts
+function isIdentityError(e) {
+  return e instanceof IdentityError || e instanceof Error && e.name === "IdentityError";
+}
 var IdentityError, STAKING_FILES;
 var init_errors = __esm({
   "src/identity/errors.ts"() {
@@ -29740,11 +29743,11 @@ function checkPrivateKey(privateKey, passphrase, input = "ssh-key") {
 
 // src/settings/key-checks.ts
 var keyChecks = {
-  recipients: (recipients) => {
+  recipients: (recipients, input) => {
     try {
       encrypterFor(recipients);
     } catch (e) {
-      throw new InputError(errorMessage(e));
+      throw new InputError(errorMessage(e).replace(/^age-recipients:/, `${input}:`));
     }
   },
   privateKey: checkPrivateKey
@@ -30757,7 +30760,7 @@ function assertKeyPair(key, cert) {
 
 // src/identity/checks.ts
 function bytesOf(file) {
-  if (file instanceof IdentityError) throw file;
+  if (!(file instanceof Uint8Array)) throw file;
   return file;
 }
 function checkIdentity(files, expected) {
@@ -30769,7 +30772,7 @@ function checkIdentity(files, expected) {
       checks.push({ id, title, status: "pass", found: found(v) });
       return v;
     } catch (e) {
-      if (!(e instanceof IdentityError)) throw e;
+      if (!isIdentityError(e)) throw e;
       checks.push({ id, title, status: "fail", detail: e.message });
       return void 0;
     }
@@ -32714,7 +32717,6 @@ async function openSource(source, log) {
 
 // src/operations/backup.ts
 async function takeBackup(settings, log, connector2) {
-  refuseOccupied(settings.store);
   const steps = new Steps(log);
   const base = {
     mode: "backup",
@@ -32781,16 +32783,6 @@ ${failed.map((c) => `- ${c.title}: ${c.detail}`).join("\n")}`
   } finally {
     await transport?.close();
   }
-}
-function refuseOccupied(store2) {
-  if (store2.kind === "directory" && (0, import_node_fs2.existsSync)(store2.path) && (0, import_node_fs2.readdirSync)(store2.path).length > 0)
-    throw new InputError(
-      "--out: the directory exists and is not empty: give a new directory (nothing is written over)."
-    );
-  if (store2.kind === "archive" && (0, import_node_fs2.existsSync)(store2.path))
-    throw new InputError(
-      "archive-path: a file exists there: give a new file (nothing is written over)."
-    );
 }
 async function exportKeystore(api, settings, steps) {
   const users = settings.keystoreUsers;

@@ -7,6 +7,10 @@ import { join } from 'node:path'
 import { checkBackupFlags, flagReader, FLAGS, parse } from '../../src/cli/flags.js'
 import type { Mode } from '../../src/settings/modes.js'
 
+// A backup directory with its three files (the reader reads a path first, to refuse a missing one).
+const B = mkdtempSync(join(tmpdir(), 'anb-flags-b-'))
+for (const f of ['staker.crt', 'staker.key', 'signer.key']) writeFileSync(join(B, f), 'x')
+
 const read = (command: Mode, args: string[]) => {
   const { values, positionals } = parse(args, FLAGS[command])
   return flagReader(command, values, positionals)
@@ -17,9 +21,9 @@ describe('flagReader: flags by the action’s input names', () => {
     [
       'verify: the local backup directory stands for its files',
       'verify',
-      ['--staking-dir', '/b'],
+      ['--staking-dir', B],
       'staker-crt',
-      '/b/staker.crt'
+      join(B, 'staker.crt')
     ],
     [
       'verify: the host’s staking directory is --host-staking-dir',
@@ -38,9 +42,9 @@ describe('flagReader: flags by the action’s input names', () => {
     [
       'restore: --backup-dir stands for the files',
       'restore',
-      ['--backup-dir', '/b'],
+      ['--backup-dir', B],
       'signer-key',
-      '/b/signer.key'
+      join(B, 'signer.key')
     ],
     [
       'restore: a file flag as given (a path or the text)',

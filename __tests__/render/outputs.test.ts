@@ -62,6 +62,22 @@ describe('outputs', () => {
     expect(outputsOf(probe)['node-id']).toBe('')
     expect(outputsOf({ ...probe, nodes: probe.nodes.slice(0, 1) })['node-id']).toBe(A)
   })
+  it('restore: a failure in the result as cause, recovery and the whole text (error)', () => {
+    const failed = restore({
+      ok: false,
+      nodeId: undefined,
+      cause: 'the node did not answer',
+      recovery: 'sudo tail -n 3 /x'
+    })
+    expect(JSON.parse(outputsOf(failed).result!)).toMatchObject({
+      ok: false,
+      cause: 'the node did not answer',
+      recovery: 'sudo tail -n 3 /x',
+      error: 'Restore failed: the node did not answer\nsudo tail -n 3 /x'
+    })
+    expect(JSON.parse(outputsOf(restore()).result!)).not.toHaveProperty('error')
+  })
+
   it('verify: the result object is the report with its mode', () =>
     expect(resultObject(verify())).toEqual({ mode: 'verify', ...report() }))
 })

@@ -1,6 +1,9 @@
 // Settings per mode, read through the one InputReader: every input validated before anything
 // connects, errors naming the input (as its reader labels it) and never quoting a value. Pure:
 // no host, no network; the backup's files are read from ../shared/vectors by path.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { InputError } from '../../src/errors.js'
 import { IdentityError } from '../../src/identity/errors.js'
 import type { Log } from '../../src/log.js'
@@ -19,6 +22,12 @@ import { vectorPath, vectors } from '../support/vectors.js'
 
 const s1 = vectors.stakers[0]
 const s2 = vectors.stakers[1]
+// A place to write that is free (its directory exists), and places that are taken.
+const PLACES = mkdtempSync(join(tmpdir(), 'anb-modes-'))
+const DEFAULT_ARCHIVE = join(PLACES, 'backup.tar.age')
+writeFileSync(join(PLACES, 'taken.tar.age'), 'x')
+mkdirSync(join(PLACES, 'full'))
+writeFileSync(join(PLACES, 'full', 'staker.crt'), 'x')
 const AGE_RECIPIENT = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'
 const HOST_KEY = 'SHA256:' + 'A'.repeat(43)
 const SSH_KEY = [
@@ -53,7 +62,7 @@ function context(over: Partial<ParseContext> = {}) {
   }
   const ctx: ParseContext = {
     readPath: readPathInput,
-    defaultArchivePath: () => '/runner/temp/backup.tar.age',
+    defaultArchivePath: () => DEFAULT_ARCHIVE,
     needsExpectation: true,
     alwaysProofOfPossession: false,
     keys: keyChecks,
@@ -159,15 +168,21 @@ describeWith('../shared/vectors', HAVE_VECTORS, 'parseSettings', () => {
     if (s.mode !== 'backup') throw new Error('not backup')
     expect(s.store).toEqual({
       kind: 'archive',
-      path: '/runner/temp/backup.tar.age',
+      path: DEFAULT_ARCHIVE,
       recipients: [AGE_RECIPIENT]
     })
-    const named = parse('backup', { 'age-recipients': AGE_RECIPIENT, 'archive-path': '/tmp/x.age' })
+    const named = parse('backup', {
+      'age-recipients': AGE_RECIPIENT,
+      'archive-path': join(PLACES, 'x.age')
+    })
     expect(named.mode === 'backup' && named.store.kind === 'archive' && named.store.path).toBe(
-      '/tmp/x.age'
+      join(PLACES, 'x.age')
     )
-    const dir = parse('backup', { 'out-dir': '/tmp/new' })
-    expect(dir.mode === 'backup' && dir.store).toEqual({ kind: 'directory', path: '/tmp/new' })
+    const dir = parse('backup', { 'out-dir': join(PLACES, 'new') })
+    expect(dir.mode === 'backup' && dir.store).toEqual({
+      kind: 'directory',
+      path: join(PLACES, 'new')
+    })
   })
 
   it('keystore-users: each password hidden as it stands, however short', () => {
@@ -240,6 +255,30 @@ describeWith('../shared/vectors', HAVE_VECTORS, 'parseSettings', () => {
       /it is an age secret key; give its public key/
     ],
     ['backup without recipients', 'backup', {}, /^age-recipients is required for backup/],
+    [
+      'backup over an existing archive',
+      'backup',
+      { 'age-recipients': AGE_RECIPIENT, 'archive-path': join(PLACES, 'taken.tar.age') },
+      /^archive-path: a file exists there: give a new file \(nothing is written over\)\.$/
+    ],
+    [
+      'backup into a directory that does not exist',
+      'backup',
+      { 'age-recipients': AGE_RECIPIENT, 'archive-path': join(PLACES, 'nope', 'b.tar.age') },
+      /^archive-path: the directory it would be in does not exist\.$/
+    ],
+    [
+      'a plain backup into a non-empty directory',
+      'backup',
+      { 'out-dir': join(PLACES, 'full') },
+      /^out-dir: the directory exists and is not empty/
+    ],
+    [
+      'a plain backup where a file is',
+      'backup',
+      { 'out-dir': join(PLACES, 'taken.tar.age') },
+      /^out-dir: a file exists there: give a new directory\.$/
+    ],
     [
       'old-hosts with verify',
       'verify',

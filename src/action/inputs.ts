@@ -16,20 +16,42 @@ export function maskAll(values: readonly string[]): void {
 }
 
 /**
- * The action's inputs as the one InputReader. A secret input is masked (every line, and the whole
- * value) before anything else can print it.
+ * The inputs action.yml declares (a test keeps the two the same). The runner passes an undeclared
+ * `with:` key all the same, with a warning: read through the shared reader, a CLI-only name (such
+ * as out-dir, the CLI's plain-directory backup) would then change what the action does.
+ */
+export const DECLARED_INPUTS: ReadonlySet<string> = new Set(
+  [
+    'mode staker-crt staker-key signer-key expected-node-id expected-bls-public-key archive',
+    'age-identity age-recipients archive-path keystore-users hosts probe-timeout host port',
+    'username ssh-key ssh-passphrase host-key insecure-skip-host-key-check connect-timeout',
+    'proxy-host proxy-port proxy-username proxy-ssh-key proxy-ssh-passphrase proxy-host-key',
+    'staking-dir service-name sudo container stop-command start-command api-url wait-timeout',
+    'force network-api require-network-checks old-hosts allow-running-elsewhere wait-healthy'
+  ]
+    .join(' ')
+    .split(' ')
+)
+
+const declared = (name: string): boolean => DECLARED_INPUTS.has(name)
+
+/**
+ * The action's inputs as the one InputReader: only the declared ones (anything else reads as not
+ * given). A secret input is masked (the whole value, however short, and every line of it) before
+ * anything else can print it.
  */
 export const actionInputs: InputReader = {
-  get: name => core.getInput(name),
+  get: name => (declared(name) ? core.getInput(name) : ''),
   secret: name => {
+    if (!declared(name)) return ''
     const v = core.getInput(name, { trimWhitespace: false })
     maskAll([v])
-    if (v.trim().length >= MIN_MASK) core.setSecret(v.trim())
+    if (v.trim()) core.setSecret(v.trim())
     return v
   },
   // Unset reads as false: a caller that passes only the inputs it knows (not action.yml's
   // defaults, as the runner does) is not failed by inputs newer than it.
-  bool: name => (core.getInput(name) ? core.getBooleanInput(name) : false),
+  bool: name => (declared(name) && core.getInput(name) ? core.getBooleanInput(name) : false),
   label: name => name
 }
 

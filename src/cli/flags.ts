@@ -179,6 +179,18 @@ export function flagReader(command: Mode, values: Values, positionals: string[])
     // restore reads the backup from files here; an archive is the action's (archive input).
     archive: () => ''
   }
+  const label = (name: string): string =>
+    fileOf[name] && dir
+      ? `${fileOf[name]} in --${dirFlag}`
+      : ((
+          {
+            hosts: 'HOST arguments',
+            'probe-timeout': '--timeout',
+            'archive-path': '--archive',
+            'age-recipients': '--age-recipient',
+            'out-dir': '--out'
+          } as Record<string, string>
+        )[name] ?? `--${name}`)
   const hostKey = (k: string) =>
     text(k) && existsSync(text(k)) ? readInput(text(k), `--${k}`).toString('utf8') : text(k)
   const passphrases: Record<string, string | undefined> = {
@@ -189,24 +201,30 @@ export function flagReader(command: Mode, values: Values, positionals: string[])
     get: name =>
       (inputs[name]?.() ?? (name.endsWith('host-key') ? hostKey(name) : text(name))).trim(),
     secret: name => {
-      if (fileOf[name]) return dir ? join(dir, fileOf[name]) : text(name)
+      if (fileOf[name]) return fileFlag(dir ? join(dir, fileOf[name]) : text(name), label(name))
       if (name.endsWith('ssh-key'))
         return text(name) ? readInput(text(name), `--${name}`).toString() : ''
       return passphrases[name] ?? ''
     },
     bool: name => values[name] === true,
-    label: name =>
-      fileOf[name] && dir
-        ? `${fileOf[name]} in --${dirFlag}`
-        : ((
-            {
-              'probe-timeout': '--timeout',
-              'archive-path': '--archive',
-              'age-recipients': '--age-recipient',
-              'out-dir': '--out'
-            } as Record<string, string>
-          )[name] ?? `--${name}`)
+    label
   }
+}
+
+/**
+ * A file flag's value for the reader: a path is read here first, so that one that cannot be read
+ * is bad input (exit 2) named by its flag; '-' is standard input (given on as its base64, so that
+ * any bytes pass); anything else (PEM text, base64, hex) as it is.
+ */
+function fileFlag(value: string, what: string): string {
+  if (value === '-') return readInput('-', what).toString('base64')
+  const path = value.startsWith('~/') ? (process.env.HOME ?? '') + value.slice(1) : value
+  const pathLike =
+    !value.includes('\n') &&
+    value.length < 4096 &&
+    (/^(\/|\.\.?\/|~\/)/.test(value) || /\.(crt|key|pem|der)$/.test(value) || existsSync(path))
+  if (pathLike) readInput(path, what)
+  return value
 }
 
 /** A backup given as a directory or as its three files, not both, not neither; a directory that is one. */

@@ -99,6 +99,8 @@ async function modeCommand(command: Mode, args: string[]): Promise<number> {
     throw new InputError(
       `unexpected argument (not after a flag that takes it). Run '${NAME} ${command} --help'.`
     )
+  if (command === 'probe' && positionals.length === 0)
+    throw new InputError(`probe needs at least one HOST[:PORT]. Run '${NAME} probe --help'.`)
   if (command === 'verify' || command === 'restore') checkBackupFlags(command, values)
   if (command === 'backup') checkStoreFlags(values)
   const shown = command === 'verify' ? plainLog : stdoutLog

@@ -1,6 +1,6 @@
 import { blsPublicKey, parseSignerKey, toHex0x } from './bls.js'
 import { parseStakingCertificate, type StakingCertificate } from './certificate.js'
-import { IdentityError, type StakingFiles } from './errors.js'
+import { IdentityError, isIdentityError, type StakingFiles } from './errors.js'
 import { assertKeyPair, parseStakingKey, type StakingKey } from './private-key.js'
 
 /** warn: reported and annotated, but does not fail the run. */
@@ -20,7 +20,7 @@ export interface Check {
 export type IdentityFiles = StakingFiles<Uint8Array | IdentityError>
 
 function bytesOf(file: Uint8Array | IdentityError): Uint8Array {
-  if (file instanceof IdentityError) throw file
+  if (!(file instanceof Uint8Array)) throw file
   return file
 }
 
@@ -67,7 +67,7 @@ export function checkIdentity(
       checks.push({ id, title, status: 'pass', found: found(v) })
       return v
     } catch (e) {
-      if (!(e instanceof IdentityError)) throw e
+      if (!isIdentityError(e)) throw e
       checks.push({ id, title, status: 'fail', detail: e.message })
       return undefined
     }

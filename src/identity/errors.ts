@@ -14,6 +14,14 @@ export class IdentityError extends Error {
   }
 }
 
+/**
+ * An IdentityError, also one made by another copy of this module: the CLI's two bundles
+ * (dist/cli.js, dist/remote.js) each hold one, and settings made in one are checked in the other.
+ */
+export function isIdentityError(e: unknown): e is IdentityError {
+  return e instanceof IdentityError || (e instanceof Error && e.name === 'IdentityError')
+}
+
 export type StakingFile = 'staker.crt' | 'staker.key' | 'signer.key'
 export const STAKING_FILES: readonly StakingFile[] = ['staker.crt', 'staker.key', 'signer.key']
 

@@ -13,9 +13,8 @@ import { backupRefusal } from '../node/identity-location.js'
 import { HostError, NodeHost, openRestoreNotice } from '../node/node-host.js'
 import { Steps, type StepRecord } from './steps.js'
 import { askRegistration, registeredKey, type Registration } from './network.js'
-import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { InputError } from '../errors.js'
 import { sealArchive } from '../archive/archive.js'
 import type { BackupSettings, BackupStore } from '../settings/modes.js'
 import type { Connector } from './connect.js'
@@ -68,7 +67,6 @@ export async function takeBackup(
   log: Log,
   connector: Connector
 ): Promise<BackupOutcome> {
-  refuseOccupied(settings.store)
   const steps = new Steps(log)
   const base: BackupCommon = {
     mode: 'backup',
@@ -132,18 +130,6 @@ export async function takeBackup(
   } finally {
     await transport?.close()
   }
-}
-
-/** Nothing is written over: a store that is taken is bad input, said before anything connects. */
-function refuseOccupied(store: BackupStore): void {
-  if (store.kind === 'directory' && existsSync(store.path) && readdirSync(store.path).length > 0)
-    throw new InputError(
-      '--out: the directory exists and is not empty: give a new directory (nothing is written over).'
-    )
-  if (store.kind === 'archive' && existsSync(store.path))
-    throw new InputError(
-      'archive-path: a file exists there: give a new file (nothing is written over).'
-    )
 }
 
 /** Keystore users exported with the files (nodes before v1.12.2 with the Keystore API on). */

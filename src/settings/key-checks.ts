@@ -9,18 +9,18 @@ import { checkPrivateKey } from '../transport/private-key.js'
  * verify and probe start without them (npm run bench).
  */
 export interface KeyChecks {
-  /** age-recipients: each one age can encrypt to. */
-  recipients(recipients: string[]): void
+  /** age-recipients: each one age can encrypt to; `input` names them in errors. */
+  recipients(recipients: string[], input: string): void
   /** An SSH private key that can be read (with its passphrase); `input` names it in errors. */
   privateKey(text: string, passphrase: string | undefined, input: string): void
 }
 
 export const keyChecks: KeyChecks = {
-  recipients: recipients => {
+  recipients: (recipients, input) => {
     try {
       encrypterFor(recipients)
     } catch (e) {
-      throw new InputError(errorMessage(e))
+      throw new InputError(errorMessage(e).replace(/^age-recipients:/, `${input}:`))
     }
   },
   privateKey: checkPrivateKey

@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { InputError } from '../errors.js'
 import { parseBlsPublicKey } from '../identity/bls.js'
 import type { Expectations, IdentityFiles } from '../identity/checks.js'
@@ -114,7 +116,7 @@ function parseVerify(input: InputReader, ctx: ParseContext): VerifySettings {
   const expected = expectations(input, ctx.needsExpectation)
   const source = backupSource(input, ctx)
   const network = networkFor('verify', input, ctx.log)
-  if (!input.get('host')) refuseHostInputsWithoutHost(input)
+  if (!input.get('host')) refuseHostInputsWithoutHost(input, 'verify')
   return {
     mode: 'verify',
     source,
@@ -129,6 +131,7 @@ function parseRestore(input: InputReader, ctx: ParseContext): RestoreSettings {
   const expected = expectations(input, true)
   const source = backupSource(input, ctx)
   const network = networkFor('restore', input, ctx.log)
+  if (!input.get('host')) refuseHostInputsWithoutHost(input, 'restore')
   const host = hostFor(input, ctx)
   const keystoreUsers = keystoreUsersFrom(input, ctx.log)
   return {
@@ -145,6 +148,7 @@ function parseBackup(input: InputReader, ctx: ParseContext): BackupSettings {
   const store = backupStore(input, ctx)
   const expected = expectations(input, false)
   const network = networkFor('backup', input, ctx.log)
+  if (!input.get('host')) refuseHostInputsWithoutHost(input, 'backup')
   const host = hostFor(input, ctx)
   const keystoreUsers = keystoreUsersFrom(input, ctx.log)
   return {
@@ -163,7 +167,8 @@ function parseProbe(input: InputReader, ctx: ParseContext): ProbeSettings {
     input.get('expected-node-id'),
     (s, what) => asInputError(() => parseNodeId(s, what)),
     m => new InputError(m),
-    !ctx.needsExpectation
+    !ctx.needsExpectation,
+    n => input.label(n)
   )
   const raw = input.get('probe-timeout') || '5'
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 300)
@@ -227,7 +232,10 @@ function backupSource(input: InputReader, ctx: ParseContext): BackupSource {
 /** age-recipients (checked here, before anything connects) and archive-path; or the CLI's --out. */
 function backupStore(input: InputReader, ctx: ParseContext): BackupStore {
   const dir = input.get('out-dir')
-  if (dir) return { kind: 'directory', path: dir }
+  if (dir) {
+    refuseTaken(dir, 'directory', input.label('out-dir'))
+    return { kind: 'directory', path: dir }
+  }
   // One or more a line, separated by commas or blank space; `#` starts a comment, as in age's
   // recipients files.
   const recipients = input
@@ -239,12 +247,37 @@ function backupStore(input: InputReader, ctx: ParseContext): BackupStore {
     throw new InputError(
       `${input.label('age-recipients')} is required for backup: the action never writes plain key material to the runner. Make a key with age-keygen and give its public key (age1…).`
     )
-  ctx.keys.recipients(recipients)
-  return {
-    kind: 'archive',
-    path: input.get('archive-path') || ctx.defaultArchivePath(),
-    recipients
+  ctx.keys.recipients(recipients, input.label('age-recipients'))
+  const path = input.get('archive-path') || ctx.defaultArchivePath()
+  refuseTaken(path, 'file', input.label('archive-path'))
+  return { kind: 'archive', path, recipients }
+}
+
+/**
+ * Nothing is written over, and the place must be there to write to: said before anything connects
+ * (a backup found unwritable after taking the files would have read the keys for nothing).
+ */
+function refuseTaken(path: string, kind: 'file' | 'directory', label: string): void {
+  const what = (p: string) => {
+    try {
+      return statSync(p).isDirectory() ? 'directory' : 'file'
+    } catch {
+      return undefined
+    }
   }
+  const there = what(path)
+  if (kind === 'file' && there)
+    throw new InputError(
+      `${label}: a ${there} exists there: give a new file (nothing is written over).`
+    )
+  if (kind === 'directory' && there === 'file')
+    throw new InputError(`${label}: a file exists there: give a new directory.`)
+  if (kind === 'directory' && there === 'directory' && readdirSync(path).length > 0)
+    throw new InputError(
+      `${label}: the directory exists and is not empty: give a new directory (nothing is written over).`
+    )
+  if (!there && what(dirname(path)) !== 'directory')
+    throw new InputError(`${label}: the directory it would be in does not exist.`)
 }
 
 /** keystore-users: a secret JSON list of {username, password}. */
@@ -290,13 +323,22 @@ function hostFor(input: InputReader, ctx: ParseContext): HostSettings {
  * verify with SSH inputs but no host (an unset `vars.NODE_HOST`, say) would quietly check offline
  * and pass: a mistake, refused.
  */
-function refuseHostInputsWithoutHost(input: InputReader): void {
-  const given = ['username', 'ssh-key', 'host-key', 'proxy-host', 'container']
+function refuseHostInputsWithoutHost(input: InputReader, mode: Mode): void {
+  // A container without a host is this machine's Docker: fine for restore and backup.
+  const names = ['username', 'ssh-key', 'host-key', 'proxy-host']
+  if (mode === 'verify') names.push('container')
+  const given = names
     .filter(n => (n === 'ssh-key' ? input.secret(n).trim() : input.get(n)) !== '')
     .map(n => input.label(n))
+  const otherwise = {
+    verify: 'verify the backup offline',
+    restore: 'restore onto this machine (a self-hosted runner on the node)',
+    backup: 'back up this machine (a self-hosted runner on the node)',
+    probe: ''
+  }[mode]
   if (given.length)
     throw new InputError(
-      `${given.join(', ')} ${given.length > 1 ? 'are' : 'is'} given but host is empty: set host to verify against the live node (is the variable or secret behind it set?), or remove ${given.length > 1 ? 'them' : 'it'} to verify the backup offline.`
+      `${given.join(', ')} ${given.length > 1 ? 'are' : 'is'} given but ${input.label('host')} is empty: set ${input.label('host')} to reach the node host (is the variable or secret behind it set?), or remove ${given.length > 1 ? 'them' : 'it'} to ${otherwise}.`
     )
 }
 

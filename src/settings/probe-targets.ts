@@ -17,8 +17,12 @@ export function parseProbeTargets(
   expectedInput: string,
   parseNodeId: (s: string, what: string) => string,
   fail: (message: string) => Error,
-  allowNoExpectation = false
+  allowNoExpectation = false,
+  /** How an input is named to whoever gave it (the CLI: its flags). */
+  label: (name: string) => string = name => name
 ): ProbeTarget[] {
+  const hostsName = label('hosts')
+  const idsName = label('expected-node-id')
   const split = (s: string) =>
     s
       .split(/[\s,]+/)
@@ -30,12 +34,12 @@ export function parseProbeTargets(
       return parseHostPort(h)
     } catch {
       throw fail(
-        `hosts: entry ${i + 1} is not host[:port]. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
+        `${hostsName}: entry ${i + 1} is not host[:port]. Give host[:port] (default port 9651), e.g. 203.0.113.7:9651.`
       )
     }
   })
   if (hosts.length === 0)
-    throw fail('hosts is required for mode probe: the nodes to probe, host[:port] each.')
+    throw fail(`${hostsName} is required for mode probe: the nodes to probe, host[:port] each.`)
   const lines = expectedInput
     .split(/\r?\n/)
     .map(l => l.trim())
@@ -52,14 +56,14 @@ export function parseProbeTargets(
         hp = parseHostPort(m[1]!.replace(/:$/, ''))
       } catch {
         throw fail(
-          `expected-node-id: line ${i + 1} does not start with host[:port]. Give 'host[:port] NodeID' lines, or one NodeID per host in the order of hosts.`
+          `${idsName}: line ${i + 1} does not start with host[:port]. Give 'host[:port] NodeID' lines, or one NodeID per host in the order of hosts.`
         )
       }
-      map.set(`${hp.host}:${hp.port}`, parseNodeId(m[2]!, `expected-node-id for ${m[1]}`))
+      map.set(`${hp.host}:${hp.port}`, parseNodeId(m[2]!, `${idsName} for ${m[1]}`))
     }
     return hosts.map(h => {
       const expected = map.get(`${h.host}:${h.port}`)
-      if (!expected) throw fail(`expected-node-id has no NodeID for ${h.host}:${h.port}.`)
+      if (!expected) throw fail(`${idsName} has no NodeID for ${h.host}:${h.port}.`)
       return { ...h, expected }
     })
   }
@@ -67,11 +71,11 @@ export function parseProbeTargets(
   if (ids.length === 0 && allowNoExpectation) return hosts
   if (ids.length !== hosts.length) {
     throw fail(
-      `expected-node-id has ${ids.length} NodeID${ids.length === 1 ? '' : 's'} for ${hosts.length} host${hosts.length === 1 ? '' : 's'}: give one per host in the same order, or 'host NodeID' lines.`
+      `${idsName} has ${ids.length} NodeID${ids.length === 1 ? '' : 's'} for ${hosts.length} host${hosts.length === 1 ? '' : 's'}: give one per host in the same order, or 'host NodeID' lines.`
     )
   }
   return hosts.map((h, i) => ({
     ...h,
-    expected: parseNodeId(ids[i]!, `expected-node-id for ${h.host}`)
+    expected: parseNodeId(ids[i]!, `${idsName} for ${h.host}`)
   }))
 }
