@@ -35,10 +35,11 @@ describeWith(missing ?? 'root, sshd', !missing, 'a restore the host could not fi
     armPause(host, 'between-renames')
     const first = startAction(inputs(host, id))
     await reached(host, 'between-renames')
-    // The host "loses power": its restore program dies where it stands, the runner is cancelled.
-    host.exec(`pkill -KILL -f '[r]estore.sh run'`)
+    // The runner is cancelled, then the host "loses power": its restore program dies where it
+    // stands. (The other way round, the runner could see the program gone and finish the restore.)
     first.child.kill('SIGINT')
     expect((await first.done).outputs['host-state']).toBe('unknown')
+    host.exec(`pkill -KILL -f '[r]estore.sh run'`)
     resume(host, 'between-renames')
     expect(measure(host).files['staker.key']).toBe(newFiles(id)['staker.key'])
     expect(journalOf(host)).not.toMatch(/^\d+ end /m)

@@ -81,9 +81,11 @@ describeWith(missing ?? 'root, sshd', !missing, 'review: recovering an unfinishe
     armPause(host, 'between-renames')
     const first = startAction(inputs(host, b))
     await reached(host, 'between-renames')
-    host.exec(`pkill -KILL -f '[r]estore.sh run'`)
+    // The runner first (cancelled: it stops watching at once), then the power: killed the other
+    // way round, the runner could see the host program gone and finish the restore itself.
     first.child.kill('SIGINT')
     await first.done
+    host.exec(`pkill -KILL -f '[r]estore.sh run'`)
     resume(host, 'between-renames')
     // staker.key was renamed; the power went before its line "file staker.key new" was synced.
     host.exec(`sed -i '/ file staker.key new$/d' ${journalPath(host)}`)
@@ -107,9 +109,11 @@ describeWith(missing ?? 'root, sshd', !missing, 'review: recovering an unfinishe
     armPause(host, 'between-renames')
     const first = startAction(inputs(host, b))
     await reached(host, 'between-renames')
-    host.exec(`pkill -KILL -f '[r]estore.sh run'`)
+    // The runner first (cancelled: it stops watching at once), then the power: killed the other
+    // way round, the runner could see the host program gone and finish the restore itself.
     first.child.kill('SIGINT')
     await first.done
+    host.exec(`pkill -KILL -f '[r]estore.sh run'`)
     resume(host, 'between-renames')
     // The last line lost its tail (and newline) with the power: "… file staker.key n".
     host.exec(`truncate -s -3 ${journalPath(host)}`)
