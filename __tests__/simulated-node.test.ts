@@ -387,7 +387,11 @@ describeWith('Node 24', HAVE_NODE24, 'the simulated avalanchego as a process', (
     const n = await runNode([], { simulation: { stopDelayMs: 400 } })
     expect(await n.started()).toBe('served')
     const file = join(n.dir, '.avalanchego', 'process.json')
-    const text = readFileSync(file, 'utf8')
+    // Written as os.WriteFile writes it (not atomically): it may be there and still empty for a moment.
+    const text = await until(
+      'process.json to be written',
+      () => readFileSync(file, 'utf8') || undefined
+    )
     expect(text).toBe(
       JSON.stringify(
         {
