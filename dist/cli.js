@@ -5677,19 +5677,17 @@ var init_pop = __esm({
 // src/operations/verify.ts
 var verify_exports = {};
 __export(verify_exports, {
-  checkOffline: () => checkOffline,
-  filesAsOnNode: () => filesAsOnNode,
   verifyBackup: () => verifyBackup
 });
 async function verifyBackup(settings, log, connect) {
   const { files } = await openSource(settings.source, log);
   const { registration, expected } = settings.network.apiUrl ? await (await import("./remote.js")).askNetwork(settings.network, settings.expected, log) : { registration: { state: "not-asked" }, expected: settings.expected };
-  const report = await checkOffline(files, expected, settings.proofOfPossession, log);
+  const { report, parsed } = await checkOffline(files, expected, settings.proofOfPossession, log);
   if (settings.live) {
     const live = settings.live;
     const target = { connect: connect(live, log), node: live.node, apiUrl: live.apiUrl };
     const { verifyOnHost } = await import("./remote.js");
-    await verifyOnHost(report, filesAsOnNode(files), target, log);
+    await verifyOnHost(report, filesAsOnNode(files, parsed), target, log);
   }
   for (const c of report.checks.filter((c2) => c2.status === "warn"))
     log.warning(`${c.title}: ${c.detail ?? c.found ?? ""}`);
@@ -5708,11 +5706,10 @@ async function checkOffline(files, expected, proofOfPossession2, log) {
       const pk = Buffer.from(report.blsPublicKey.slice(2), "hex");
       report.proofOfPossession = toHex0x(proofOfPossession3(parsed.signer, pk));
     }
-    return report;
+    return { report, parsed };
   });
 }
-function filesAsOnNode(files) {
-  const { parsed } = checkIdentity(files, {});
+function filesAsOnNode(files, parsed) {
   const signer = files["signer.key"];
   return {
     "staker.crt": parsed.certificate?.pem,
@@ -6544,8 +6541,7 @@ function refuseHostInputsWithoutHost(input, mode) {
   const otherwise = {
     verify: "verify the backup offline",
     restore: "restore onto this machine (a self-hosted runner on the node)",
-    backup: "back up this machine (a self-hosted runner on the node)",
-    probe: ""
+    backup: "back up this machine (a self-hosted runner on the node)"
   }[mode];
   if (given.length)
     throw new InputError(
@@ -6582,10 +6578,24 @@ function readInput(path, what) {
   try {
     return (0, import_node_fs3.readFileSync)(path === "-" ? 0 : path);
   } catch (e) {
-    const code = e.code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied (try sudo)" : code === "ENAMETOOLONG" ? "not a file name (too long): give the path of the file" : fileErrorMessage(e, "error").replace(/^error: /, "");
-    throw new InputError(`cannot read ${what}: ${why}`);
+    throw unreadable(e, what);
   }
+}
+function ensureReadable(path, what) {
+  let fd;
+  try {
+    fd = (0, import_node_fs3.openSync)(path, "r");
+  } catch (e) {
+    throw unreadable(e, what);
+  }
+  const directory = (0, import_node_fs3.fstatSync)(fd).isDirectory();
+  (0, import_node_fs3.closeSync)(fd);
+  if (directory) throw new InputError(`cannot read ${what}: it is a directory`);
+}
+function unreadable(e, what) {
+  const code = e.code;
+  const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied (try sudo)" : code === "ENAMETOOLONG" ? "not a file name (too long): give the path of the file" : fileErrorMessage(e, "error").replace(/^error: /, "");
+  return new InputError(`cannot read ${what}: ${why}`);
 }
 var out = (text) => console.log(terminal(text));
 var err = (text) => console.error(terminal(text));
@@ -6728,7 +6738,7 @@ function fileFlag(value, what) {
   if (value === "-") return readInput("-", what).toString("base64");
   const path = value.startsWith("~/") ? (process.env.HOME ?? "") + value.slice(1) : value;
   const pathLike = !value.includes("\n") && value.length < 4096 && (/^(\/|\.\.?\/|~\/)/.test(value) || /\.(crt|key|pem|der)$/.test(value) || (0, import_node_fs3.existsSync)(path));
-  if (pathLike) readInput(path, what);
+  if (pathLike) ensureReadable(path, what);
   return value;
 }
 function checkBackupFlags(command, values) {
@@ -6741,17 +6751,6 @@ function checkBackupFlags(command, values) {
     throw new InputError(
       `give --${dirFlag} DIR, or all of --staker-crt, --staker-key and --signer-key. Run '${NAME} ${command} --help'.`
     );
-  if (typeof dir === "string") {
-    for (const f of ["staker.crt", "staker.key", "signer.key"])
-      if (!isFile((0, import_node_path2.join)(dir, f))) readInput((0, import_node_path2.join)(dir, f), `${f} in --${dirFlag}`);
-  }
-}
-function isFile(path) {
-  try {
-    return (0, import_node_fs3.statSync)(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 // src/cli/help.ts

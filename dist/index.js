@@ -33431,6 +33431,7 @@ function filesTheNodeReads(host) {
 var init_verify_live = __esm({
   "src/operations/verify-live.ts"() {
     "use strict";
+    init_sha256();
     init_errors2();
     init_log();
     init_api();
@@ -35323,19 +35324,17 @@ var init_pop = __esm({
 // src/operations/verify.ts
 var verify_exports = {};
 __export(verify_exports, {
-  checkOffline: () => checkOffline,
-  filesAsOnNode: () => filesAsOnNode,
   verifyBackup: () => verifyBackup
 });
 async function verifyBackup(settings, log, connect3) {
   const { files } = await openSource(settings.source, log);
   const { registration, expected } = settings.network.apiUrl ? await (await Promise.resolve().then(() => (init_network(), network_exports))).askNetwork(settings.network, settings.expected, log) : { registration: { state: "not-asked" }, expected: settings.expected };
-  const report = await checkOffline(files, expected, settings.proofOfPossession, log);
+  const { report, parsed } = await checkOffline(files, expected, settings.proofOfPossession, log);
   if (settings.live) {
     const live = settings.live;
     const target = { connect: connect3(live, log), node: live.node, apiUrl: live.apiUrl };
     const { verifyOnHost: verifyOnHost2 } = await Promise.resolve().then(() => (init_verify_live(), verify_live_exports));
-    await verifyOnHost2(report, filesAsOnNode(files), target, log);
+    await verifyOnHost2(report, filesAsOnNode(files, parsed), target, log);
   }
   for (const c of report.checks.filter((c2) => c2.status === "warn"))
     log.warning(`${c.title}: ${c.detail ?? c.found ?? ""}`);
@@ -35354,11 +35353,10 @@ async function checkOffline(files, expected, proofOfPossession2, log) {
       const pk = Buffer.from(report.blsPublicKey.slice(2), "hex");
       report.proofOfPossession = toHex0x(proofOfPossession3(parsed.signer, pk));
     }
-    return report;
+    return { report, parsed };
   });
 }
-function filesAsOnNode(files) {
-  const { parsed } = checkIdentity(files, {});
+function filesAsOnNode(files, parsed) {
   const signer = files["signer.key"];
   return {
     "staker.crt": parsed.certificate?.pem,
@@ -35477,27 +35475,6 @@ var init_journal = __esm({
   }
 });
 
-// src/settings/keystore-users.ts
-function parseKeystoreUsers(text, fail) {
-  let v;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    throw fail('keystore-users must be JSON: [{"username": "\u2026", "password": "\u2026"}, \u2026]');
-  }
-  if (!Array.isArray(v) || !v.every(
-    (u) => u && typeof u.username === "string" && u.username && typeof u.password === "string"
-  )) {
-    throw fail('keystore-users must be a JSON list of {"username": "\u2026", "password": "\u2026"}');
-  }
-  return v.map((u) => ({ username: u.username, password: u.password }));
-}
-var init_keystore_users = __esm({
-  "src/settings/keystore-users.ts"() {
-    "use strict";
-  }
-});
-
 // src/node/keystore.ts
 async function keystoreAvailability(api) {
   let version = "";
@@ -35572,7 +35549,6 @@ var init_keystore = __esm({
   "src/node/keystore.ts"() {
     "use strict";
     init_api();
-    init_keystore_users();
     REMOVED_IN = [1, 12, 2];
   }
 });
@@ -35655,6 +35631,7 @@ var import_node_path3, ROOT_LOCK_DIR, hashes;
 var init_transaction = __esm({
   "src/node/transaction.ts"() {
     "use strict";
+    init_sha256();
     import_node_path3 = require("node:path");
     init_errors2();
     init_transport();
@@ -36015,6 +35992,7 @@ var import_node_crypto7, RECONNECT_FOR_MS, RestoreRun;
 var init_restore = __esm({
   "src/operations/restore.ts"() {
     "use strict";
+    init_sha256();
     import_node_crypto7 = require("node:crypto");
     init_errors2();
     init_checks();
@@ -55874,33 +55852,6 @@ function nextOffer(pins, presented) {
   return { types, algorithms: types.flatMap((t) => ALGORITHMS[t]) };
 }
 
-// src/transport/private-key.ts
-var import_keyParser = __toESM(require_keyParser(), 1);
-init_errors();
-function checkPrivateKey(privateKey, passphrase, input = "ssh-key") {
-  const text = privateKey.trim();
-  if (/^(ssh-|ecdsa-|sk-)\S+ AAAA/.test(text) || /^-----BEGIN (SSH2 |RSA )?PUBLIC KEY-----/.test(text) || /^---- BEGIN SSH2 PUBLIC KEY ----/.test(text))
-    throw new InputError(
-      `${input} is a public key (the .pub file). Give the private key: the file without .pub (e.g. ~/.ssh/id_ed25519), whose public half is in the host's authorized_keys.`
-    );
-  if (/^-----BEGIN [A-Z ]*PRIVATE KEY-----[^\n]* [^\n]*-----END [A-Z ]*PRIVATE KEY-----$/.test(text))
-    throw new InputError(
-      `${input} has its line breaks turned into spaces (as a one-line text field does). Store the key file as it is, e.g. \`gh secret set SSH_KEY < ~/.ssh/id_ed25519\`.`
-    );
-  if (/^-----BEGIN [A-Z ]*PRIVATE KEY-----\\n/.test(text))
-    throw new InputError(
-      `${input} has its line breaks written as \\n (two characters). Store the key file as it is, e.g. \`gh secret set SSH_KEY < ~/.ssh/id_ed25519\`.`
-    );
-  const parsed = import_keyParser.default.parseKey(privateKey, passphrase);
-  if (parsed instanceof Error) {
-    const encrypted = /encrypted|passphrase/i.test(parsed.message);
-    const pass = input.replace(/key$/, "passphrase");
-    throw new InputError(
-      encrypted ? `${input} is encrypted and ${passphrase ? `${pass} does not open it` : `no ${pass} was given`}.` : `${input} cannot be read (${parsed.message.replace(/^Cannot parse privateKey: /, "")}). Give the private key text, OpenSSH or PEM, ed25519, ECDSA or RSA.`
-    );
-  }
-}
-
 // src/transport/ssh.ts
 init_transport();
 var { Client } = import_ssh2.default;
@@ -56238,6 +56189,35 @@ function restoreVerdict(o, value, code = (s) => s) {
 init_archive();
 init_errors();
 init_log();
+
+// src/transport/private-key.ts
+var import_keyParser = __toESM(require_keyParser(), 1);
+init_errors();
+function checkPrivateKey(privateKey, passphrase, input = "ssh-key") {
+  const text = privateKey.trim();
+  if (/^(ssh-|ecdsa-|sk-)\S+ AAAA/.test(text) || /^-----BEGIN (SSH2 |RSA )?PUBLIC KEY-----/.test(text) || /^---- BEGIN SSH2 PUBLIC KEY ----/.test(text))
+    throw new InputError(
+      `${input} is a public key (the .pub file). Give the private key: the file without .pub (e.g. ~/.ssh/id_ed25519), whose public half is in the host's authorized_keys.`
+    );
+  if (/^-----BEGIN [A-Z ]*PRIVATE KEY-----[^\n]* [^\n]*-----END [A-Z ]*PRIVATE KEY-----$/.test(text))
+    throw new InputError(
+      `${input} has its line breaks turned into spaces (as a one-line text field does). Store the key file as it is, e.g. \`gh secret set SSH_KEY < ~/.ssh/id_ed25519\`.`
+    );
+  if (/^-----BEGIN [A-Z ]*PRIVATE KEY-----\\n/.test(text))
+    throw new InputError(
+      `${input} has its line breaks written as \\n (two characters). Store the key file as it is, e.g. \`gh secret set SSH_KEY < ~/.ssh/id_ed25519\`.`
+    );
+  const parsed = import_keyParser.default.parseKey(privateKey, passphrase);
+  if (parsed instanceof Error) {
+    const encrypted = /encrypted|passphrase/i.test(parsed.message);
+    const pass = input.replace(/key$/, "passphrase");
+    throw new InputError(
+      encrypted ? `${input} is encrypted and ${passphrase ? `${pass} does not open it` : `no ${pass} was given`}.` : `${input} cannot be read (${parsed.message.replace(/^Cannot parse privateKey: /, "")}). Give the private key text, OpenSSH or PEM, ed25519, ECDSA or RSA.`
+    );
+  }
+}
+
+// src/settings/key-checks.ts
 var keyChecks = {
   recipients: (recipients, input) => {
     try {
@@ -56257,7 +56237,22 @@ init_bls();
 init_errors2();
 init_material();
 init_node_id();
-init_keystore_users();
+
+// src/settings/keystore-users.ts
+function parseKeystoreUsers(text, fail) {
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw fail('keystore-users must be JSON: [{"username": "\u2026", "password": "\u2026"}, \u2026]');
+  }
+  if (!Array.isArray(v) || !v.every(
+    (u) => u && typeof u.username === "string" && u.username && typeof u.password === "string"
+  )) {
+    throw fail('keystore-users must be a JSON list of {"username": "\u2026", "password": "\u2026"}');
+  }
+  return v.map((u) => ({ username: u.username, password: u.password }));
+}
 
 // src/settings/host-port.ts
 var import_node_net3 = require("node:net");
@@ -56694,8 +56689,7 @@ function refuseHostInputsWithoutHost(input, mode) {
   const otherwise = {
     verify: "verify the backup offline",
     restore: "restore onto this machine (a self-hosted runner on the node)",
-    backup: "back up this machine (a self-hosted runner on the node)",
-    probe: ""
+    backup: "back up this machine (a self-hosted runner on the node)"
   }[mode];
   if (given.length)
     throw new InputError(

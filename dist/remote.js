@@ -32893,6 +32893,7 @@ async function probe(settings, log) {
 }
 
 // src/operations/restore.ts
+init_sha256();
 var import_node_crypto6 = require("node:crypto");
 init_errors();
 
@@ -32993,6 +32994,7 @@ var STEP_TITLES = {
 };
 
 // src/node/transaction.ts
+init_sha256();
 var import_node_path4 = require("node:path");
 init_errors();
 function stateDirOf(host) {
@@ -33638,6 +33640,7 @@ function howToCheck(host, journalPath) {
 }
 
 // src/operations/verify-live.ts
+init_sha256();
 init_errors();
 async function verifyOnHost(report, files, target, log) {
   const add2 = (c) => {

@@ -36,16 +36,10 @@ writeFileSync(`${outdir}/package.json`, JSON.stringify({ type: 'commonjs' }, nul
 // (src/cli/remote.ts) holds those modules. In cli.js an import of one of them becomes a require of
 // ./remote.js, which re-exports them all; the source imports each of them only with import(), so
 // remote.js loads when a command first needs it.
+// Its modules are the ones src/cli/remote.ts re-exports: one list, read from there.
 const REMOTE = [
-  'src/archive/archive.ts',
-  'src/settings/key-checks.ts',
-  'src/operations/backup.ts',
-  'src/operations/network.ts',
-  'src/operations/probe.ts',
-  'src/operations/restore.ts',
-  'src/operations/verify-live.ts',
-  'src/operations/connect.ts'
-].map(f => `${root}${f}`)
+  ...readFileSync(`${root}src/cli/remote.ts`, 'utf8').matchAll(/^export \* from '([^']+)'$/gm)
+].map(m => join(`${root}src/cli`, m[1]).replace(/\.js$/, '.ts'))
 const toRemote = {
   name: 'to-remote',
   setup(b) {

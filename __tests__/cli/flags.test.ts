@@ -115,6 +115,15 @@ describe('flagReader: flags by the action’s input names', () => {
     ).toThrow(/^cannot read --ssh-key: no such file$/)
   })
 
+  it('a backup directory without the files: refused as its file is read, named, not read twice', () => {
+    expect(() => read('verify', ['--staking-dir', '/nonexistent']).secret('staker-crt')).toThrow(
+      /^cannot read staker\.crt in --staking-dir: no such file$/
+    )
+    expect(() => read('verify', ['--staker-crt', B]).secret('staker-crt')).toThrow(
+      /^cannot read --staker-crt: it is a directory$/
+    )
+  })
+
   it('booleans are the flags given', () => {
     expect(read('restore', ['--force']).bool('force')).toBe(true)
     expect(read('restore', []).bool('force')).toBe(false)
@@ -140,12 +149,6 @@ describe('checkBackupFlags', () => {
       'verify',
       ['--staker-crt', 'a', '--staker-key', 'b'],
       /^give --staking-dir DIR/
-    ],
-    [
-      'a directory without the files',
-      'verify',
-      ['--staking-dir', '/nonexistent'],
-      /^cannot read staker\.crt in --staking-dir: no such file$/
     ]
   ])('%s: refused', (_what, command, args, message) => {
     const { values } = parse(args, FLAGS[command])

@@ -1,12 +1,7 @@
 import { InputError } from '../../src/errors.js'
+import { parseKeystoreUsers, type KeystoreCredential } from '../../src/settings/keystore-users.js'
 import { RpcUnavailable, type NodeApi } from '../../src/node/api.js'
-import {
-  exportUsers,
-  importUsers,
-  keystoreAvailability,
-  parseKeystoreUsers,
-  type KeystoreCredential
-} from '../../src/node/keystore.js'
+import { exportUsers, importUsers, keystoreAvailability } from '../../src/node/keystore.js'
 
 // Every password here contains SECRET: no message may.
 const fail = (m: string) => new InputError(m)

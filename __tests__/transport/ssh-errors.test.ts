@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto'
 import ssh2 from 'ssh2'
 import { InputError } from '../../src/errors.js'
+import { checkPrivateKey } from '../../src/transport/private-key.js'
 import { howToGetHostKey, type HostKeyPins } from '../../src/transport/host-keys.js'
 import {
-  checkPrivateKey,
   mismatch,
   noCommonType,
   plain,

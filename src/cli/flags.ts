@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { closeSync, existsSync, fstatSync, openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util'
 import { InputError } from '../errors.js'
@@ -33,17 +33,34 @@ export function readInput(path: string, what: string): Buffer {
   try {
     return readFileSync(path === '-' ? 0 : path)
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'permission denied (try sudo)'
-          : code === 'ENAMETOOLONG'
-            ? 'not a file name (too long): give the path of the file'
-            : fileErrorMessage(e, 'error').replace(/^error: /, '')
-    throw new InputError(`cannot read ${what}: ${why}`)
+    throw unreadable(e, what)
   }
+}
+
+/** As readInput, without reading: the file can be opened and is not a directory. */
+function ensureReadable(path: string, what: string): void {
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch (e) {
+    throw unreadable(e, what)
+  }
+  const directory = fstatSync(fd).isDirectory()
+  closeSync(fd)
+  if (directory) throw new InputError(`cannot read ${what}: it is a directory`)
+}
+
+function unreadable(e: unknown, what: string): InputError {
+  const code = (e as NodeJS.ErrnoException).code
+  const why =
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES'
+        ? 'permission denied (try sudo)'
+        : code === 'ENAMETOOLONG'
+          ? 'not a file name (too long): give the path of the file'
+          : fileErrorMessage(e, 'error').replace(/^error: /, '')
+  return new InputError(`cannot read ${what}: ${why}`)
 }
 
 /** Standard output and error for a person: outside strings never carry control characters raw. */
@@ -212,8 +229,8 @@ export function flagReader(command: Mode, values: Values, positionals: string[])
 }
 
 /**
- * A file flag's value for the reader: a path is read here first, so that one that cannot be read
- * is bad input (exit 2) named by its flag; '-' is standard input (given on as its base64, so that
+ * A file flag's value for the reader: a path is checked here (opened, not read: the parser reads
+ * it), so that one that cannot be read is bad input (exit 2) named by its flag; '-' is standard input (given on as its base64, so that
  * any bytes pass); anything else (PEM text, base64, hex) as it is.
  */
 function fileFlag(value: string, what: string): string {
@@ -223,11 +240,11 @@ function fileFlag(value: string, what: string): string {
     !value.includes('\n') &&
     value.length < 4096 &&
     (/^(\/|\.\.?\/|~\/)/.test(value) || /\.(crt|key|pem|der)$/.test(value) || existsSync(path))
-  if (pathLike) readInput(path, what)
+  if (pathLike) ensureReadable(path, what)
   return value
 }
 
-/** A backup given as a directory or as its three files, not both, not neither; a directory that is one. */
+/** A backup given as a directory or as its three files, not both, not neither. */
 export function checkBackupFlags(command: 'verify' | 'restore', values: Values): void {
   const dirFlag = command === 'verify' ? 'staking-dir' : 'backup-dir'
   const dir = values[dirFlag]
@@ -238,15 +255,4 @@ export function checkBackupFlags(command: 'verify' | 'restore', values: Values):
     throw new InputError(
       `give --${dirFlag} DIR, or all of --staker-crt, --staker-key and --signer-key. Run '${NAME} ${command} --help'.`
     )
-  if (typeof dir === 'string')
-    for (const f of ['staker.crt', 'staker.key', 'signer.key'])
-      if (!isFile(join(dir, f))) readInput(join(dir, f), `${f} in --${dirFlag}`)
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile()
-  } catch {
-    return false
-  }
 }

@@ -5,8 +5,6 @@ import { RpcUnavailable } from './api.js'
 // nodes serve it on /ext/keystore when started with --api-keystore-enabled. The backup guide asks
 // for keystore users to be carried over with their node.
 
-export type { KeystoreCredential } from '../settings/keystore-users.js'
-export { parseKeystoreUsers } from '../settings/keystore-users.js'
 import type { KeystoreCredential } from '../settings/keystore-users.js'
 
 /** A user as keystore.exportUser gives it: encrypted with the user's password. */

@@ -89,8 +89,6 @@ export class HostError extends Error {
   override readonly name = 'HostError'
 }
 
-export { sha256Hex }
-
 /**
  * What an avalanchego host is to us: a staking directory owned by the node's user, a service to
  * stop and start, and who may do what. Every change runs as the node's user (so files are theirs

@@ -1,10 +1,10 @@
+import { sha256Hex } from '../identity/sha256.js'
 import { posix } from 'node:path'
 import { STAKING_FILES, type StakingFile, type StakingFiles } from '../identity/errors.js'
 import { sh } from '../transport/transport.js'
 import {
   HostError,
   ROOT_STATE_DIR,
-  sha256Hex,
   stateDirFor,
   type HostFacts,
   type NodeHost

@@ -1,3 +1,5 @@
+import type { KeystoreCredential } from '../settings/keystore-users.js'
+import { sha256Hex } from '../identity/sha256.js'
 import { randomBytes } from 'node:crypto'
 import { STAKING_FILES, type StakingFiles } from '../identity/errors.js'
 import {
@@ -11,19 +13,8 @@ import { ConnectionLost, sh, type HostTransport } from '../transport/transport.j
 import { errorMessage, type Log } from '../log.js'
 import { NodeApi, type NodeIdAnswer } from '../node/api.js'
 import { parseJournal, type Journal } from '../node/journal.js'
-import {
-  importUsers,
-  keystoreAvailability,
-  type KeystoreCredential,
-  type KeystoreExport
-} from '../node/keystore.js'
-import {
-  HostError,
-  NodeHost,
-  sha256Hex,
-  type HostFacts,
-  type NodeHostSettings
-} from '../node/node-host.js'
+import { importUsers, keystoreAvailability, type KeystoreExport } from '../node/keystore.js'
+import { HostError, NodeHost, type HostFacts, type NodeHostSettings } from '../node/node-host.js'
 import {
   compareFiles,
   launchTransaction,

@@ -1,3 +1,4 @@
+import { sha256Hex } from '../identity/sha256.js'
 import { STAKING_FILES, type StakingFile, type StakingFiles } from '../identity/errors.js'
 import type { Check, IdentityReport } from '../identity/checks.js'
 import type { HostTransport } from '../transport/transport.js'
@@ -7,7 +8,6 @@ import { backupRefusal } from '../node/identity-location.js'
 import {
   NodeHost,
   openRestoreNotice,
-  sha256Hex,
   type HostFacts,
   type NodeHostSettings
 } from '../node/node-host.js'

@@ -1,5 +1,10 @@
 import { toHex0x } from '../identity/bls.js'
-import type { Expectations, IdentityFiles, IdentityReport } from '../identity/checks.js'
+import type {
+  Expectations,
+  IdentityFiles,
+  IdentityReport,
+  ParsedIdentity
+} from '../identity/checks.js'
 import { checkIdentity } from '../identity/checks.js'
 import type { StakingFiles } from '../identity/errors.js'
 import type { Log } from '../log.js'
@@ -34,12 +39,12 @@ export async function verifyBackup(
   const { registration, expected } = settings.network.apiUrl
     ? await (await import('./network.js')).askNetwork(settings.network, settings.expected, log)
     : { registration: { state: 'not-asked' } as const, expected: settings.expected }
-  const report = await checkOffline(files, expected, settings.proofOfPossession, log)
+  const { report, parsed } = await checkOffline(files, expected, settings.proofOfPossession, log)
   if (settings.live) {
     const live = settings.live
     const target = { connect: connect(live, log), node: live.node, apiUrl: live.apiUrl }
     const { verifyOnHost } = await import('./verify-live.js')
-    await verifyOnHost(report, filesAsOnNode(files), target, log)
+    await verifyOnHost(report, filesAsOnNode(files, parsed), target, log)
   }
   for (const c of report.checks.filter(c => c.status === 'warn'))
     log.warning(`${c.title}: ${c.detail ?? c.found ?? ''}`)
@@ -47,12 +52,12 @@ export async function verifyBackup(
 }
 
 /** The offline checks, each logged as it is decided; the proof of possession when wanted. */
-export async function checkOffline(
+async function checkOffline(
   files: IdentityFiles,
   expected: Expectations,
   proofOfPossession: boolean,
   log: Log
-): Promise<IdentityReport> {
+): Promise<{ report: IdentityReport; parsed: ParsedIdentity }> {
   return log.group('Check the backup offline', async () => {
     const { report, parsed } = checkIdentity(files, expected)
     for (const c of report.checks) {
@@ -67,13 +72,15 @@ export async function checkOffline(
       const pk = Buffer.from(report.blsPublicKey.slice(2), 'hex')
       report.proofOfPossession = toHex0x(proofOfPossession(parsed.signer, pk))
     }
-    return report
+    return { report, parsed }
   })
 }
 
-/** The files as the node holds them: normalised PEM, and signer.key's raw bytes. */
-export function filesAsOnNode(files: IdentityFiles): StakingFiles<Uint8Array | undefined> {
-  const { parsed } = checkIdentity(files, {})
+/** The files as the node holds them: normalised PEM (as parsed), and signer.key's raw bytes. */
+function filesAsOnNode(
+  files: IdentityFiles,
+  parsed: ParsedIdentity
+): StakingFiles<Uint8Array | undefined> {
   const signer = files['signer.key']
   return {
     'staker.crt': parsed.certificate?.pem,

@@ -323,7 +323,10 @@ function hostFor(input: InputReader, ctx: ParseContext): HostSettings {
  * verify with SSH inputs but no host (an unset `vars.NODE_HOST`, say) would quietly check offline
  * and pass: a mistake, refused.
  */
-function refuseHostInputsWithoutHost(input: InputReader, mode: Mode): void {
+function refuseHostInputsWithoutHost(
+  input: InputReader,
+  mode: 'verify' | 'restore' | 'backup'
+): void {
   // A container without a host is this machine's Docker: fine for restore and backup.
   const names = ['username', 'ssh-key', 'host-key', 'proxy-host']
   if (mode === 'verify') names.push('container')
@@ -333,8 +336,7 @@ function refuseHostInputsWithoutHost(input: InputReader, mode: Mode): void {
   const otherwise = {
     verify: 'verify the backup offline',
     restore: 'restore onto this machine (a self-hosted runner on the node)',
-    backup: 'back up this machine (a self-hosted runner on the node)',
-    probe: ''
+    backup: 'back up this machine (a self-hosted runner on the node)'
   }[mode]
   if (given.length)
     throw new InputError(

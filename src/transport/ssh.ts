@@ -14,7 +14,6 @@ import {
   type HostKeyPins
 } from './host-keys.js'
 import { holdStreams } from './hold.js'
-export { checkPrivateKey } from './private-key.js'
 import {
   ConnectionLost,
   ForwardingRefused,
