@@ -252,7 +252,11 @@ function teardownSlot(n: number): void {
   // Killing the PID namespace's init kills every process in the host; unshare, its parent, then
   // reaps it and exits by itself.
   if (before.includes(recorded)) {
-    process.kill(recorded, 'SIGKILL')
+    try {
+      process.kill(recorded, 'SIGKILL')
+    } catch {
+      // it ended by itself meanwhile
+    }
     settle(before.filter(p => p !== Number(readLauncher(slotDir))))
   }
   for (const pid of inHost()) {

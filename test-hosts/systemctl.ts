@@ -216,13 +216,22 @@ function stop(unit: string): void {
   if (!alive(supervisor)) return
   writeFileSync(file(unit, 'stopping'), '')
   const main = readPid(file(unit, 'main'))
-  if (alive(main)) process.kill(main, 'SIGTERM')
+  if (alive(main)) signal(main, 'SIGTERM')
   const until = Date.now() + STOP_TIMEOUT_MS
   while ((alive(main) || alive(supervisor)) && Date.now() < until) sleep(10)
-  if (alive(main)) process.kill(main, 'SIGKILL')
-  if (alive(supervisor)) process.kill(supervisor, 'SIGKILL')
+  if (alive(main)) signal(main, 'SIGKILL')
+  if (alive(supervisor)) signal(supervisor, 'SIGKILL')
   rmSync(file(unit, 'main'), { force: true })
   rmSync(file(unit, 'stopping'), { force: true })
+}
+
+/** A signal to a process that may have exited since it was seen alive (as systemd, not failing on ESRCH). */
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e
+  }
 }
 
 function sleep(ms: number): void {
